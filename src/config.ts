@@ -1,0 +1,252 @@
+/**
+ * Configuration: the environment variables of DESIGN.md's external contract, validated once at
+ * start-up. This is the only module that reads `process.env`; everything else receives a Config.
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`configuration: ${variable} ${problem}`);
+  }
+}
+
+const SLACK_ID = /^[A-Z0-9]{2,30}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .optional()
+    .transform((v) => (v === undefined ? fallback : Number(v)))
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const slackIdList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(SLACK_ID, 'must be a comma list of Slack ids (U0123ABCD)')));
+
+const optionalSlackId = (what: string) =>
+  z.string().regex(SLACK_ID, `must be a Slack ${what} id`).optional();
+
+const arn = (kind: string, pattern: RegExp) =>
+  z.string().regex(pattern, `must be ${kind} ARN`).optional();
+
+const url = z.string().url('must be a URL');
+
+const FEED_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** The platform part: everything `partnergate render` needs, and nothing about Slack or Redis. */
+const platformShape = {
+  AWS_REGION: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+  AWS_ACCOUNT_ID: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'),
+  DISTRIBUTION_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .refine((b) => !b.includes('..'), 'must be an S3 bucket name'),
+  KMS_KEY_ARN: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>)'),
+  TRANSFER_SERVER_ID: z.string().regex(/^s-[0-9a-f]{17}$/, 'must be a Transfer Family server id (s-0123456789abcdef0)'),
+  TRANSFER_ROLE_ARN: arn('an IAM role', /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/),
+  VERIFIER_ROLE_ARN: arn('an IAM role', /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/),
+  PERMISSIONS_BOUNDARY_ARN: arn('an IAM policy', /^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@/-]+$/),
+  OUTBOUND_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*\/$/, 'must be one lower-case path segment ending in / (outbound/)')
+    .refine((p) => p !== 'partners/' && p !== 'archive/' && p !== 'audit/', 'must not be partners/, archive/ or audit/')
+    .default('outbound/'),
+  FEEDS: z
+    .string()
+    .default('price-lists,parts-catalogs,compliance')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(z.string().regex(FEED_NAME, 'must be a comma list of lower-case feed names'))
+        .min(1, 'must name at least one feed')
+        .refine((a) => new Set(a).size === a.length, 'must not repeat a feed'),
+    ),
+  DRY_RUN: bool(false),
+};
+
+const fullShape = {
+  ...platformShape,
+  SLACK_SIGNING_SECRET: z.string().min(8, 'must be the Slack signing secret'),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+  SLACK_API_URL: url.optional(),
+  PORT: int(3000, 0, 65535),
+  APPROVALS_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,30}$/, 'must be a Slack channel id (C0123ABCD)'),
+  DELIVERIES_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,30}$/, 'must be a Slack channel id (C0123ABCD)').optional(),
+  APPROVERS: slackIdList,
+  APPROVER_USERGROUP: optionalSlackId('user group'),
+  RESENDERS: slackIdList,
+  APPROVAL_REACTION: z
+    .string()
+    .regex(/^[a-z0-9_+'-]{1,100}$/, 'must be a reaction name without colons (white_check_mark)')
+    .default('white_check_mark'),
+  REQUEST_TTL_HOURS: int(72, 1, 24 * 30),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  PARTNERGATE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9{}_.-]{1,64}$/, 'must be letters, digits, {}, _, . or - (up to 64)')
+    .default('partnergate'),
+  TRANSFER_HOST: z.string().regex(/^[A-Za-z0-9.-]+(?::\d+)?$/, 'must be a host name, optionally with :port').optional(),
+  DELIVERY_QUEUE_URL: url.optional(),
+  TRANSFER_SETTLE_SECONDS: int(300, 0, 86_400),
+  POLL_INTERVAL_SECONDS: int(30, 1, 86_400),
+  FANOUT_THREAD_THRESHOLD: int(50, 1, 100_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  S3_FORCE_PATH_STYLE: bool(false),
+};
+
+export interface PlatformConfig {
+  partition: string;
+  region: string;
+  accountId: string;
+  bucket: string;
+  kmsKeyArn: string;
+  transferServerId: string;
+  transferServerArn: string;
+  transferRoleArn: string;
+  verifierRoleArn: string;
+  botRoleArn: string;
+  permissionsBoundaryArn: string;
+  outboundPrefix: string;
+  feeds: string[];
+  dryRun: boolean;
+}
+
+export interface Config {
+  platform: PlatformConfig;
+  slack: {
+    signingSecret: string;
+    botToken: string;
+    appToken: string | undefined;
+    apiUrl: string | undefined;
+    approvalsChannel: string;
+    deliveriesChannel: string;
+    approvers: string[];
+    approverUsergroup: string | undefined;
+    resenders: string[];
+    approvalReaction: string;
+  };
+  port: number;
+  requestTtlHours: number;
+  redisUrl: string;
+  prefix: string;
+  transferHost: string | undefined;
+  deliveryQueueUrl: string | undefined;
+  transferSettleSeconds: number;
+  pollIntervalSeconds: number;
+  fanoutThreadThreshold: number;
+  logLevel: string;
+  s3ForcePathStyle: boolean;
+}
+
+/** Fixed names of the platform stack (manifests/platform.yaml); ARNs are derived from them. */
+export const STACK_NAMES = {
+  iamPath: '/partnergate/',
+  partnerRolePath: '/partnergate/partners/',
+  transferRole: 'partnergate-transfer',
+  verifierRole: 'partnergate-verifier',
+  botRole: 'partnergate-bot',
+  permissionsBoundary: 'partnergate-partner-boundary',
+} as const;
+
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+type Env = Record<string, string | undefined>;
+
+function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject<S>> {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(shape)) {
+    const raw = env[key];
+    picked[key] = raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+  }
+  const result = z.object(shape).safeParse(picked);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const problem = picked[variable] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
+    throw new ConfigError(variable, problem);
+  }
+  return result.data;
+}
+
+function platformFrom(v: z.infer<z.ZodObject<typeof platformShape>>): PlatformConfig {
+  const partition = partitionOf(v.AWS_REGION);
+  const iam = `arn:${partition}:iam::${v.AWS_ACCOUNT_ID}`;
+  const n = STACK_NAMES;
+  if (!v.KMS_KEY_ARN.startsWith(`arn:${partition}:kms:`)) {
+    throw new ConfigError('KMS_KEY_ARN', `must be in partition ${partition}, as AWS_REGION says`);
+  }
+  return {
+    partition,
+    region: v.AWS_REGION,
+    accountId: v.AWS_ACCOUNT_ID,
+    bucket: v.DISTRIBUTION_BUCKET,
+    kmsKeyArn: v.KMS_KEY_ARN,
+    transferServerId: v.TRANSFER_SERVER_ID,
+    transferServerArn: `arn:${partition}:transfer:${v.AWS_REGION}:${v.AWS_ACCOUNT_ID}:server/${v.TRANSFER_SERVER_ID}`,
+    transferRoleArn: v.TRANSFER_ROLE_ARN ?? `${iam}:role${n.iamPath}${n.transferRole}`,
+    verifierRoleArn: v.VERIFIER_ROLE_ARN ?? `${iam}:role${n.iamPath}${n.verifierRole}`,
+    botRoleArn: `${iam}:role${n.iamPath}${n.botRole}`,
+    permissionsBoundaryArn: v.PERMISSIONS_BOUNDARY_ARN ?? `${iam}:policy${n.iamPath}${n.permissionsBoundary}`,
+    outboundPrefix: v.OUTBOUND_PREFIX,
+    feeds: v.FEEDS,
+    dryRun: v.DRY_RUN,
+  };
+}
+
+/** Only the platform parameters (for `partnergate render`). Throws ConfigError. */
+export function loadPlatformConfig(env: Env): PlatformConfig {
+  return platformFrom(parse(platformShape, env));
+}
+
+/** The whole configuration for the bot. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  const v = parse(fullShape, env);
+  if (v.APPROVERS.length === 0 && v.APPROVER_USERGROUP === undefined) {
+    throw new ConfigError('APPROVERS', 'or APPROVER_USERGROUP must be set (at least one approver)');
+  }
+  return {
+    platform: platformFrom(v),
+    slack: {
+      signingSecret: v.SLACK_SIGNING_SECRET,
+      botToken: v.SLACK_BOT_TOKEN,
+      appToken: v.SLACK_APP_TOKEN,
+      apiUrl: v.SLACK_API_URL,
+      approvalsChannel: v.APPROVALS_CHANNEL,
+      deliveriesChannel: v.DELIVERIES_CHANNEL ?? v.APPROVALS_CHANNEL,
+      approvers: v.APPROVERS,
+      approverUsergroup: v.APPROVER_USERGROUP,
+      resenders: v.RESENDERS,
+      approvalReaction: v.APPROVAL_REACTION,
+    },
+    port: v.PORT,
+    requestTtlHours: v.REQUEST_TTL_HOURS,
+    redisUrl: v.REDIS_URL,
+    prefix: v.PARTNERGATE_PREFIX,
+    transferHost: v.TRANSFER_HOST,
+    deliveryQueueUrl: v.DELIVERY_QUEUE_URL,
+    transferSettleSeconds: v.TRANSFER_SETTLE_SECONDS,
+    pollIntervalSeconds: v.POLL_INTERVAL_SECONDS,
+    fanoutThreadThreshold: v.FANOUT_THREAD_THRESHOLD,
+    logLevel: v.LOG_LEVEL,
+    s3ForcePathStyle: v.S3_FORCE_PATH_STYLE,
+  };
+}

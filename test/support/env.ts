@@ -1,0 +1,24 @@
+/** A complete, valid environment for tests; override what a test cares about. */
+import { randomBytes } from 'node:crypto';
+
+export function testPrefix(label = 't'): string {
+  return `pgtest-${label}-${randomBytes(5).toString('hex')}`;
+}
+
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789',
+    SLACK_BOT_TOKEN: 'xoxb-test-bot-token',
+    APPROVALS_CHANNEL: 'C0APPROVALS',
+    APPROVERS: 'UAPPROVER1,UAPPROVER2',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCOUNT_ID: '111122223333',
+    DISTRIBUTION_BUCKET: 'partnergate-dist-test',
+    KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:111122223333:key/0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c',
+    TRANSFER_SERVER_ID: 's-0123456789abcdef0',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    PARTNERGATE_PREFIX: testPrefix(),
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
