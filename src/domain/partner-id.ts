@@ -53,3 +53,40 @@ export function suggestPartnerId(text: string): string {
     .replace(/-+$/g, '');
   return isPartnerId(slug) ? slug : '';
 }
+
+export const MIN_PARTNER_ID_LENGTH = 3;
+export const MAX_PARTNER_ID_LENGTH = 32;
+
+/**
+ * The specific reason an id is refused, for the person typing it (null when it is valid).
+ * Look-alike letters, wildcards, policy variables, path separators, dots and upper case each
+ * get their own message; the pattern above stays the one rule that decides.
+ */
+export function explainPartnerIdProblem(id: string): string | null {
+  const problem = checkPartnerId(id);
+  if (problem === null) return null;
+  if (problem !== 'pattern') return describePartnerIdProblem(id, problem);
+  const shown = JSON.stringify(id.slice(0, 40));
+
+  const foreign = [...id].find((c) => c.codePointAt(0)! > 0x7e || c.codePointAt(0)! < 0x20);
+  if (foreign !== undefined) {
+    const code = `U+${foreign.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const lookAlike = /\p{L}|\p{N}/u.test(foreign) ? ', which may look like a plain letter or digit but is not one' : '';
+    return `${shown} contains the character ${code}${lookAlike}: partner ids use only a–z, 0–9 and "-".`;
+  }
+  if (/[${}]/.test(id)) return 'Partner ids cannot contain "$", "{" or "}" (IAM policy variable syntax).';
+  if (/[*?]/.test(id)) return 'Partner ids cannot contain "*" or "?" (wildcards in IAM policies).';
+  if (/[/\\]/.test(id)) return 'Partner ids cannot contain "/" or "\\": an id is a single folder name.';
+  if (id.includes('.')) return 'Partner ids cannot contain dots.';
+  if (/\s/.test(id)) return 'Partner ids cannot contain spaces.';
+  if (/[A-Z]/.test(id)) {
+    const lower = id.toLowerCase();
+    return isPartnerId(lower) ? `Partner ids are lower case: use "${lower}".` : 'Partner ids are lower case.';
+  }
+  const other = [...id].find((c) => !/[a-z0-9-]/.test(c));
+  if (other !== undefined) return `Partner ids cannot contain "${other}": use only a–z, 0–9 and "-".`;
+  if (id.length < MIN_PARTNER_ID_LENGTH || id.length > MAX_PARTNER_ID_LENGTH) {
+    return `A partner id is ${MIN_PARTNER_ID_LENGTH} to ${MAX_PARTNER_ID_LENGTH} characters long (this one has ${id.length}).`;
+  }
+  return 'A partner id must start and end with a letter or digit.';
+}
