@@ -21,6 +21,8 @@ import { EventEmitter } from 'node:events';
 export interface SlackCall {
   /** 1, 2, 3 ... in arrival order. */
   seq: number;
+  /** Arrival time (Date.now()). */
+  at: number;
   /** Web API method (`chat.postMessage`), or `respond` for a post to a response_url. */
   method: string;
   /** For `respond`: the id in `/respond/<id>`. */
@@ -251,7 +253,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     }
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof body.token === 'string' ? body.token : undefined;
-    const base = { seq: ++seq, method, body, headers: req.headers, ...(respondId !== undefined ? { respondId } : {}), ...(token !== undefined ? { token } : {}) };
+    const base = { seq: ++seq, at: Date.now(), method, body, headers: req.headers, ...(respondId !== undefined ? { respondId } : {}), ...(token !== undefined ? { token } : {}) };
 
     const fault = takeFault(method, body, respondId);
     if (fault?.kind === 'drop') {
