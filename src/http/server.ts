@@ -1,0 +1,75 @@
+/**
+ * The process's one HTTP server: GET /healthz, /readyz, /metrics in both modes, and
+ * POST /slack/events handed to Bolt's HTTPReceiver in HTTP mode. Owning the server lets SIGTERM
+ * stop new requests while in-flight ones finish.
+ */
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface HttpDeps {
+  metrics: Registry;
+  ready: () => Promise<boolean>;
+  /** Bolt's request listener, in HTTP mode. */
+  slack?: RequestListener;
+  slackPath?: string;
+}
+
+export interface HttpServer {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+export function routeRequest(deps: HttpDeps): RequestListener {
+  const slackPath = deps.slackPath ?? '/slack/events';
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') return send(res, 200, 'ok\n');
+    if (req.method === 'GET' && path === '/readyz') {
+      void deps.ready().then(
+        (ok) => send(res, ok ? 200 : 503, ok ? 'ready\n' : 'redis unreachable\n'),
+        () => send(res, 503, 'redis unreachable\n'),
+      );
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      void deps.metrics.metrics().then(
+        (text) => send(res, 200, text, deps.metrics.contentType),
+        () => send(res, 500, 'metrics unavailable\n'),
+      );
+      return;
+    }
+    if (deps.slack && path === slackPath) {
+      if (req.method !== 'POST') return send(res, 405, 'method not allowed\n');
+      return deps.slack(req, res);
+    }
+    send(res, 404, 'not found\n');
+  };
+}
+
+export async function startHttpServer(deps: HttpDeps, port: number, host = '0.0.0.0'): Promise<HttpServer> {
+  const server = createServer(routeRequest(deps));
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * Onboarding requests in Redis. A request is a hash: `data` (the submitted request, immutable JSON),
+ * `status`, `expiresAt` (ms) and `decision` (JSON). Creating a request reserves its partner id in the
+ * same Lua script, and every decision is one compare-and-set script, so racing submissions and
+ * racing approvals resolve to exactly one winner.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { keys, type Keys } from './keys.js';
+
+export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+
+export interface OnboardingRequestData {
+  id: string;
+  partnerId: string;
+  displayName: string;
+  contactEmail: string;
+  /** Normalized `<type> <base64>` public keys. */
+  sshKeys: string[];
+  accountId: string | null;
+  /** Secret-ish: never logged, never shown in the plan. */
+  externalId: string;
+  feeds: string[];
+  notes: string;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  planHash: string;
+  channel: string;
+}
+
+export interface Decision {
+  status: 'approved' | 'rejected' | 'expired';
+  by: string;
+  at: string;
+  via: 'button' | 'reaction' | 'expiry';
+}
+
+export interface OnboardingRequest extends OnboardingRequestData {
+  status: RequestStatus;
+  decision: Decision | null;
+}
+
+export type CreateResult = { ok: true } | { ok: false; reason: 'partner_id_taken'; heldBy: string };
+export type DecideResult =
+  | { ok: true; request: OnboardingRequest }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'already_decided' | 'expired'; request: OnboardingRequest };
+
+const CREATE = `
+local held = redis.call('GET', KEYS[1])
+if held then return held end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], 'data', ARGV[2], 'status', 'pending', 'expiresAt', ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+return ''
+`;
+
+// KEYS: request, pending index, reservation; ARGV: new status, decision JSON, now ms, request id
+const DECIDE = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'not_found' end
+if status ~= 'pending' then return 'already_decided' end
+local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
+if ARGV[1] ~= 'expired' and expiresAt <= tonumber(ARGV[3]) then return 'expired' end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decision', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[4])
+if ARGV[1] ~= 'approved' and redis.call('GET', KEYS[3]) == ARGV[4] then
+  redis.call('DEL', KEYS[3])
+end
+return 'ok'
+`;
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** `req_` + 26 base32 characters: no `:`, never all digits (BullMQ job id rules). */
+export function newRequestId(): string {
+  const bytes = randomBytes(26);
+  let id = 'req_';
+  for (const b of bytes) id += ALPHABET[b & 31];
+  return id;
+}
+
+export class RequestStore {
+  private readonly k: Keys;
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.k = keys(prefix);
+  }
+
+  /** Stores a pending request and reserves its partner id, atomically. */
+  async create(data: OnboardingRequestData): Promise<CreateResult> {
+    const held = (await this.redis.eval(
+      CREATE,
+      3,
+      this.k.partnerIdReservation(data.partnerId),
+      this.k.request(data.id),
+      this.k.pendingRequests(),
+      data.id,
+      JSON.stringify(data),
+      String(Date.parse(data.expiresAt)),
+    )) as string;
+    return held === '' ? { ok: true } : { ok: false, reason: 'partner_id_taken', heldBy: held };
+  }
+
+  async get(requestId: string): Promise<OnboardingRequest | null> {
+    const h = await this.redis.hgetall(this.k.request(requestId));
+    if (!h['data']) return null;
+    return {
+      ...(JSON.parse(h['data']) as OnboardingRequestData),
+      status: h['status'] as RequestStatus,
+      decision: h['decision'] ? (JSON.parse(h['decision']) as Decision) : null,
+    };
+  }
+
+  /** Who holds a partner id (a request id), or null when it is free. */
+  async partnerIdHolder(partnerId: string): Promise<string | null> {
+    return this.redis.get(this.k.partnerIdReservation(partnerId));
+  }
+
+  /** The one transition out of `pending`. Rejected and expired requests release their partner id. */
+  async decide(requestId: string, decision: Decision, now: Date): Promise<DecideResult> {
+    const outcome = (await this.redis.eval(
+      DECIDE,
+      3,
+      this.k.request(requestId),
+      this.k.pendingRequests(),
+      await this.reservationKeyOf(requestId),
+      decision.status,
+      JSON.stringify(decision),
+      String(now.getTime()),
+      requestId,
+    )) as string;
+    if (outcome === 'not_found') return { ok: false, reason: 'not_found' };
+    const request = (await this.get(requestId))!;
+    if (outcome === 'ok') return { ok: true, request };
+    return { ok: false, reason: outcome as 'already_decided' | 'expired', request };
+  }
+
+  /** Ids of pending requests whose expiry is at or before `now`. */
+  async expiredPending(now: Date, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.k.pendingRequests(), '-inf', now.getTime(), 'LIMIT', 0, limit);
+  }
+
+  private async reservationKeyOf(requestId: string): Promise<string> {
+    const data = await this.redis.hget(this.k.request(requestId), 'data');
+    const partnerId = data ? (JSON.parse(data) as OnboardingRequestData).partnerId : '-none-';
+    return this.k.partnerIdReservation(partnerId);
+  }
+}
