@@ -3,6 +3,7 @@
  * which ref to record. Errors are the Slack client's own (see src/bot/slack-errors.ts), or an
  * AppError `ref_not_found` (permanent) when a named ref was never posted.
  */
+import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
 import { resolveRef, type MessageRef } from '../store/message-refs.js';
@@ -14,6 +15,22 @@ import type { NotifyMessage, ThreadRef } from './notify-message.js';
  */
 export interface SlackApi {
   apiCall(method: string, options?: Record<string, unknown>): Promise<{ ok: boolean }>;
+}
+
+/**
+ * A WebClient for the notify worker: no retries of its own and 429s rejected at once (the queue
+ * retries, per lane), and a request timeout so that a hung call cannot hold a lane for ever.
+ */
+export function createNotifySlackClient(
+  token: string,
+  options: Pick<webApi.WebClientOptions, 'slackApiUrl' | 'logger' | 'logLevel' | 'timeout'> = {},
+): webApi.WebClient {
+  return new webApi.WebClient(token, {
+    timeout: 30_000,
+    ...options,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
 }
 
 export interface SentMessage {

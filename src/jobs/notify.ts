@@ -21,7 +21,7 @@ import { sendNotify, type SentMessage, type SlackApi } from './notify-send.js';
 
 export type { NotifyMessage, NotifyPriority, ThreadRef, SlackBlock } from './notify-message.js';
 export { NOTIFY_PRIORITIES } from './notify-message.js';
-export type { SlackApi } from './notify-send.js';
+export { createNotifySlackClient, type SlackApi } from './notify-send.js';
 
 export const NOTIFY_QUEUE = 'notify';
 export const NOTIFY_JOB = 'drain-lane';

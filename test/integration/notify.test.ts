@@ -5,7 +5,7 @@ import { webApi } from '@slack/bolt';
 import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  createNotifyQueue, createNotifyWorker, enqueueNotify, notifyJobId, notifyLane,
+  createNotifyQueue, createNotifySlackClient, createNotifyWorker, enqueueNotify, notifyJobId, notifyLane,
   type NotifyDeps, type NotifyJobData, type NotifyMessage, type NotifyWorkerOptions,
 } from '../../src/jobs/notify.js';
 import { refAt, resolveRef } from '../../src/store/message-refs.js';
@@ -28,12 +28,7 @@ describe('notify queue', () => {
   let slackErrors: string[];
 
   const startWorker = (options: Partial<NotifyWorkerOptions> = {}) => {
-    const client = new webApi.WebClient('xoxb-test', {
-      slackApiUrl: slack.apiUrl,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      logLevel: webApi.LogLevel.ERROR,
-    });
+    const client = createNotifySlackClient('xoxb-test', { slackApiUrl: slack.apiUrl, logLevel: webApi.LogLevel.ERROR });
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { logLines.push(chunk.toString()); done(); } });
     worker = createNotifyWorker({
       redis, prefix, slack: client, logger: createLogger('info', sink),
