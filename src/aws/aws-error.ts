@@ -1,0 +1,91 @@
+/**
+ * SDK exceptions as domain errors. Every adapter in src/aws turns what the SDK throws into an
+ * AwsError: the AWS error code, the HTTP status, and whether retrying can help. Throttling, 5xx and
+ * network failures are retryable (the job's backoff retries them); AccessDenied, validation and
+ * malformed-policy errors are not (the job fails at once, UnrecoverableError).
+ */
+import { AppError } from '../errors.js';
+
+export type AwsService = 'transfer' | 'iam' | 'sts' | 's3' | 'access-analyzer';
+
+export class AwsError extends AppError {
+  constructor(
+    readonly service: AwsService,
+    readonly operation: string,
+    code: string,
+    message: string,
+    retryable: boolean,
+    readonly httpStatus: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, retryable, options);
+    this.name = 'AwsError';
+  }
+}
+
+const THROTTLING = new Set([
+  'Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequests', 'TooManyRequestsException',
+  'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException', 'BandwidthLimitExceeded', 'EC2ThrottledException',
+]);
+
+const SERVER = new Set([
+  'ServiceUnavailable', 'ServiceUnavailableException', 'InternalFailure', 'InternalError', 'InternalServerError',
+  'InternalServiceError', 'InternalServiceErrorException', 'InternalServerException', 'ServiceFailure',
+  'ServiceFailureException', 'RequestTimeout', 'RequestTimeoutException',
+]);
+
+/** Node and SDK names for a request that never got an answer. */
+const NETWORK = new Set([
+  'TimeoutError', 'NetworkingError', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT',
+  'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+interface SdkLike {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: { throttling?: boolean };
+}
+
+/** The AWS error code of an SDK exception (its name), or the Node error code of a network failure. */
+export function awsErrorCode(err: unknown): string {
+  const e = (err ?? {}) as SdkLike;
+  if (typeof e.code === 'string' && NETWORK.has(e.code)) return e.code;
+  if (typeof e.name === 'string' && e.name !== 'Error') return e.name;
+  if (typeof e.code === 'string') return e.code;
+  return 'UnknownError';
+}
+
+/** Whether retrying an SDK exception can help: throttling, 5xx and the network, nothing else. */
+export function isRetryableAwsError(err: unknown): boolean {
+  const e = (err ?? {}) as SdkLike;
+  const code = awsErrorCode(err);
+  const status = e.$metadata?.httpStatusCode;
+  if (THROTTLING.has(code) || SERVER.has(code) || NETWORK.has(code)) return true;
+  if (e.$retryable) return true;
+  return status !== undefined && (status === 429 || status >= 500);
+}
+
+export function toAwsError(service: AwsService, operation: string, err: unknown): AwsError {
+  if (err instanceof AwsError) return err;
+  const e = (err ?? {}) as SdkLike;
+  const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(err);
+  return new AwsError(service, operation, awsErrorCode(err), message, isRetryableAwsError(err), e.$metadata?.httpStatusCode, { cause: err });
+}
+
+/** Sends one command and turns what the SDK throws into an AwsError. */
+export async function call<T>(service: AwsService, operation: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    throw toAwsError(service, operation, err);
+  }
+}
+
+/** True when `err` is an AwsError with one of `codes`. */
+export function hasCode(err: unknown, ...codes: string[]): err is AwsError {
+  return err instanceof AwsError && codes.includes(err.code);
+}
