@@ -1,0 +1,194 @@
+/**
+ * The bot's own role. It provisions partners, so it is the principal most worth guarding: it may
+ * create and change roles only under the partner path and only with the permissions boundary, and
+ * everything that could widen its own rights or a partner's is refused explicitly, so that a
+ * broader policy attached by mistake later still cannot undo these guards.
+ */
+import type { PlatformConfig } from '../../config.js';
+import {
+  bucketArn,
+  deliveryQueueArn,
+  objectsArn,
+  partnerRolesPattern,
+  POLICY_NAMES,
+  TRANSFER_SERVICE,
+  transferUsersPattern,
+} from './names.js';
+import { platformRole } from './role.js';
+import { decryptViaS3, policy } from './statements.js';
+import type { PolicyDocument, PolicyStatement, RenderedRole } from './types.js';
+
+const BOUNDARY = 'iam:PermissionsBoundary';
+
+/** Where the bot runs: an ECS task of this account (manifests/platform.yaml). */
+function botTrustPolicy(p: PlatformConfig): PolicyDocument {
+  return policy({
+    Sid: 'EcsTasksOfThisAccount',
+    Effect: 'Allow',
+    Principal: { Service: 'ecs-tasks.amazonaws.com' },
+    Action: 'sts:AssumeRole',
+    Condition: {
+      StringEquals: { 'aws:SourceAccount': p.accountId },
+      ArnLike: { 'aws:SourceArn': `arn:${p.partition}:ecs:${p.region}:${p.accountId}:*` },
+    },
+  });
+}
+
+function iamStatements(p: PlatformConfig): PolicyStatement[] {
+  const partnerRoles = partnerRolesPattern(p);
+  return [
+    {
+      Sid: 'ManagePartnerRolesWithBoundary',
+      Effect: 'Allow',
+      Action: ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy'],
+      Resource: partnerRoles,
+      Condition: { StringEquals: { [BOUNDARY]: p.permissionsBoundaryArn } },
+    },
+    { Sid: 'TagPartnerRoles', Effect: 'Allow', Action: 'iam:TagRole', Resource: partnerRoles },
+    {
+      Sid: 'ReadPartnerRoles',
+      Effect: 'Allow',
+      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies'],
+      Resource: partnerRoles,
+    },
+    {
+      Sid: 'PassTransferRoleToTransfer',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: p.transferRoleArn,
+      Condition: { StringEquals: { 'iam:PassedToService': TRANSFER_SERVICE } },
+    },
+    {
+      Sid: 'DenyRolesWithoutBoundary',
+      Effect: 'Deny',
+      Action: ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy'],
+      Resource: '*',
+      Condition: { StringNotEquals: { [BOUNDARY]: p.permissionsBoundaryArn } },
+    },
+    {
+      Sid: 'DenyBoundaryRemovalAndManagedPolicies',
+      Effect: 'Deny',
+      Action: [
+        'iam:DeleteRolePermissionsBoundary',
+        'iam:PutRolePermissionsBoundary',
+        'iam:AttachRolePolicy',
+        'iam:CreatePolicy',
+        'iam:CreatePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:DeletePolicyVersion',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'DenyChangesToPlatformIdentities',
+      Effect: 'Deny',
+      Action: ['iam:Attach*', 'iam:Create*', 'iam:Delete*', 'iam:Detach*', 'iam:Put*', 'iam:Tag*', 'iam:Untag*', 'iam:Update*'],
+      Resource: [p.botRoleArn, p.verifierRoleArn, p.transferRoleArn, p.permissionsBoundaryArn],
+    },
+  ];
+}
+
+function stsStatements(p: PlatformConfig): PolicyStatement[] {
+  return [
+    { Sid: 'AssumeVerifierForProbes', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: p.verifierRoleArn },
+    {
+      Sid: 'DenyAssumingProbedRoles',
+      Effect: 'Deny',
+      Action: 'sts:AssumeRole',
+      Resource: [partnerRolesPattern(p), p.transferRoleArn],
+    },
+  ];
+}
+
+function transferStatements(p: PlatformConfig): PolicyStatement[] {
+  return [
+    {
+      Sid: 'CreateUsersOnPlatformServer',
+      Effect: 'Allow',
+      Action: ['transfer:CreateUser', 'transfer:DescribeServer'],
+      Resource: p.transferServerArn,
+    },
+    {
+      Sid: 'ManageUsersOnPlatformServer',
+      Effect: 'Allow',
+      Action: [
+        'transfer:DescribeUser',
+        'transfer:UpdateUser',
+        'transfer:ImportSshPublicKey',
+        'transfer:DeleteSshPublicKey',
+        'transfer:TagResource',
+      ],
+      Resource: transferUsersPattern(p),
+    },
+  ];
+}
+
+function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
+  const outbound = p.outboundPrefix;
+  return [
+    {
+      Sid: 'ListOutboundAndPartnerPrefixes',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: bucketArn(p),
+      Condition: { StringLike: { 's3:prefix': [`${outbound}*`, 'partners/*'] } },
+    },
+    {
+      Sid: 'ReadOutbound',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: objectsArn(p, outbound),
+    },
+    {
+      Sid: 'DeliverToPartnerPrefixes',
+      Effect: 'Allow',
+      Action: ['s3:PutObject', 's3:GetObject'],
+      Resource: objectsArn(p, 'partners/'),
+    },
+    decryptViaS3(p, 'UseKeyViaS3', ['kms:Decrypt', 'kms:GenerateDataKey']),
+    {
+      Sid: 'ReadBucketEvents',
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+      Resource: deliveryQueueArn(p),
+    },
+    {
+      Sid: 'DenyBucketAndKeyPolicyChanges',
+      Effect: 'Deny',
+      Action: [
+        's3:PutBucketPolicy',
+        's3:DeleteBucketPolicy',
+        's3:PutEncryptionConfiguration',
+        's3:PutBucketPublicAccessBlock',
+        's3:PutBucketOwnershipControls',
+        's3:PutBucketAcl',
+        'kms:PutKeyPolicy',
+        'kms:CreateGrant',
+      ],
+      Resource: '*',
+    },
+  ];
+}
+
+function checkStatements(): PolicyStatement[] {
+  return [
+    {
+      Sid: 'CheckPoliciesWithAccessAnalyzer',
+      Effect: 'Allow',
+      Action: ['access-analyzer:ValidatePolicy', 'access-analyzer:CheckAccessNotGranted', 'access-analyzer:CheckNoPublicAccess'],
+      Resource: '*',
+    },
+  ];
+}
+
+export function renderBotRole(p: PlatformConfig): RenderedRole {
+  const trustPolicy = botTrustPolicy(p);
+  const permissions = policy(
+    ...iamStatements(p),
+    ...stsStatements(p),
+    ...transferStatements(p),
+    ...deliveryStatements(p),
+    ...checkStatements(),
+  );
+  return platformRole('bot role', p.botRoleArn, trustPolicy, POLICY_NAMES.bot, permissions);
+}

@@ -1,0 +1,21 @@
+/** The pure policy renderer: from PlatformConfig and a PartnerSpec to every access document. */
+export type * from './types.js';
+export { renderPartner, renderPlatform } from './render.js';
+export { planHash, canonicalJson } from './plan-hash.js';
+export { checkPartnerSpec, EXTERNAL_ID_PATTERN } from './partner-spec.js';
+export { renderBotRole } from './bot-role.js';
+export { renderPermissionsBoundary, renderVerifierRole } from './platform-roles.js';
+export { renderBucketPolicy, renderKmsKeyPolicy } from './resource-policies.js';
+export { renderOwnPrefixPolicy, renderPartnerRole, renderPartnerSidePolicy, renderPartnerTrustPolicy } from './partner-role.js';
+export { renderTransferRole, renderTransferUser, toCreateUserRequest } from './transfer.js';
+export { checkPolicySize, policySize, PolicyTooLargeError, POLICY_SIZE_LIMITS, QUOTAS } from './limits.js';
+export {
+  bucketArn,
+  DELIVERY_QUEUE_NAME,
+  PARTNER_ROLE_NAME_PREFIX,
+  PARTNER_TAG_KEY,
+  partnerRoleArn,
+  partnerRoleName,
+  partnerRolesPattern,
+  POLICY_NAMES,
+} from './names.js';

@@ -1,0 +1,68 @@
+/**
+ * Names and ARNs every document agrees on, derived from the platform parameters. Partner ids are
+ * validated before they reach any of these, so an id only ever adds literal text to an ARN.
+ */
+import { STACK_NAMES, type PlatformConfig } from '../../config.js';
+import { homePrefix } from '../../domain/partner-id.js';
+
+/** Partner roles are named `partnergate-partner-<id>` (at most 52 of IAM's 64 characters). */
+export const PARTNER_ROLE_NAME_PREFIX = 'partnergate-partner-';
+
+/** The tag naming the partner on its Transfer user and role. Informational: no policy reads it. */
+export const PARTNER_TAG_KEY = 'partnergate:partner-id';
+
+/** The SQS queue of bucket events the bot reads (manifests/platform.yaml creates it). */
+export const DELIVERY_QUEUE_NAME = 'partnergate-deliveries';
+
+export const POLICY_NAMES = {
+  partnerRead: 'partnergate-read-own-prefix',
+  transferRead: 'partnergate-transfer-read-partners',
+  bot: 'partnergate-bot',
+  verifier: 'partnergate-verifier-probes',
+} as const;
+
+export const TRANSFER_SERVICE = 'transfer.amazonaws.com';
+
+export function bucketArn(p: PlatformConfig): string {
+  return `arn:${p.partition}:s3:::${p.bucket}`;
+}
+
+/** The ARN of objects under a key prefix (the prefix ends in `/`; `*` follows it). */
+export function objectsArn(p: PlatformConfig, prefix: string): string {
+  return `${bucketArn(p)}/${prefix}*`;
+}
+
+export function s3ViaService(p: PlatformConfig): string {
+  return `s3.${p.region}.amazonaws.com`;
+}
+
+export function accountRootArn(p: PlatformConfig, accountId: string): string {
+  return `arn:${p.partition}:iam::${accountId}:root`;
+}
+
+export function partnerRoleName(partnerId: string): string {
+  homePrefix(partnerId); // throws on an invalid id
+  return `${PARTNER_ROLE_NAME_PREFIX}${partnerId}`;
+}
+
+export function partnerRoleArn(p: PlatformConfig, partnerId: string): string {
+  return `arn:${p.partition}:iam::${p.accountId}:role${STACK_NAMES.partnerRolePath}${partnerRoleName(partnerId)}`;
+}
+
+/** Every role under the partner path: what the bot may create and the verifier may assume. */
+export function partnerRolesPattern(p: PlatformConfig): string {
+  return `arn:${p.partition}:iam::${p.accountId}:role${STACK_NAMES.partnerRolePath}*`;
+}
+
+/** Transfer users of the platform server (the server's ARN with `user/<server-id>/*`). */
+export function transferUsersPattern(p: PlatformConfig): string {
+  return `arn:${p.partition}:transfer:${p.region}:${p.accountId}:user/${p.transferServerId}/*`;
+}
+
+export function deliveryQueueArn(p: PlatformConfig): string {
+  return `arn:${p.partition}:sqs:${p.region}:${p.accountId}:${DELIVERY_QUEUE_NAME}`;
+}
+
+export function roleNameOf(roleArn: string): string {
+  return roleArn.slice(roleArn.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,96 @@
+/**
+ * The bucket policy and the KMS key policy. Both are constant: nothing in them names a partner,
+ * so they are the same for 1 and for 10,000 partners.
+ */
+import type { PlatformConfig } from '../../config.js';
+import { checkPolicySize, POLICY_SIZE_LIMITS } from './limits.js';
+import { accountRootArn, bucketArn, objectsArn, partnerRolesPattern, s3ViaService } from './names.js';
+import { policy } from './statements.js';
+import type { PolicyDocument } from './types.js';
+
+const KMS_KEY_ID = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+const SSE = 's3:x-amz-server-side-encryption';
+const SSE_C = 's3:x-amz-server-side-encryption-customer-algorithm';
+
+/**
+ * Grants nothing. Refuses plain-HTTP requests, and uploads (PutObject, which CopyObject is too)
+ * that name another KMS key, another kind of encryption or a customer-provided key. An upload that
+ * names none passes and gets the bucket's default encryption (SSE-KMS with the platform key). The
+ * `Null … false` conditions make each refusal apply only when the header is present: a negated
+ * operator alone would also match requests without it.
+ */
+export function renderBucketPolicy(p: PlatformConfig): PolicyDocument {
+  const objects = objectsArn(p, '');
+  const doc = policy(
+    {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [bucketArn(p), objects],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+    {
+      Sid: 'DenyUploadsNamingAnotherKey',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: objects,
+      Condition: { Null: { [KMS_KEY_ID]: 'false' }, StringNotEquals: { [KMS_KEY_ID]: p.kmsKeyArn } },
+    },
+    {
+      Sid: 'DenyUploadsNamingAnotherEncryption',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: objects,
+      Condition: { Null: { [SSE]: 'false' }, StringNotEquals: { [SSE]: 'aws:kms' } },
+    },
+    {
+      Sid: 'DenyCustomerProvidedKeys',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: objects,
+      Condition: { Null: { [SSE_C]: 'false' } },
+    },
+  );
+  checkPolicySize('the bucket policy', doc, POLICY_SIZE_LIMITS.bucketPolicy);
+  return doc;
+}
+
+/**
+ * The account administers the key through IAM (the usual root statement), and the platform's own
+ * principals — every role under the partner path, the Transfer, verifier and bot roles — may use it
+ * only when S3 calls KMS for them. With Bucket Keys the encryption context is the bucket, so KMS
+ * cannot tell partners apart: isolation is S3's job, and no partner principal reaches KMS directly.
+ * The same refusal keeps the bot from changing the key policy, creating grants or disabling the key.
+ */
+export function renderKmsKeyPolicy(p: PlatformConfig): PolicyDocument {
+  const doc = policy(
+    {
+      Sid: 'AccountAdministersKeyThroughIam',
+      Effect: 'Allow',
+      Principal: { AWS: accountRootArn(p, p.accountId) },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+    {
+      Sid: 'PlatformPrincipalsOnlyThroughS3',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: {
+        ArnLike: { 'aws:PrincipalArn': platformPrincipalPatterns(p) },
+        StringNotEquals: { 'kms:ViaService': s3ViaService(p) },
+      },
+    },
+  );
+  checkPolicySize('the KMS key policy', doc, POLICY_SIZE_LIMITS.kmsKeyPolicy);
+  return doc;
+}
+
+function platformPrincipalPatterns(p: PlatformConfig): string[] {
+  return [partnerRolesPattern(p), p.transferRoleArn, p.verifierRoleArn, p.botRoleArn];
+}
