@@ -1,0 +1,93 @@
+/**
+ * The plan of an onboarding request: every resource provisioning will create or change, rendered
+ * from the same documents provisioning applies, and a hash of those documents. The hash is stored
+ * with the request at submission and checked again before provisioning touches AWS.
+ */
+import type { PlatformConfig } from '../config.js';
+import { planHash, renderPartner, type PartnerSpec, type RenderedPartner } from '../aws/policies/index.js';
+
+export interface PlanItem {
+  action: 'create' | 'ensure';
+  resource: string;
+  details: string[];
+}
+
+export interface Plan {
+  hash: string;
+  items: PlanItem[];
+}
+
+/** The request fields the plan depends on. */
+export interface PlanInput {
+  partnerId: string;
+  accountId: string | null;
+  externalId: string;
+  sshKeys: string[];
+  feeds: string[];
+}
+
+export type PlanRenderer = (input: PlanInput) => Plan;
+
+export function specOf(input: PlanInput): PartnerSpec {
+  return {
+    partnerId: input.partnerId,
+    ...(input.accountId ? { accountId: input.accountId } : {}),
+    externalId: input.externalId,
+    sshKeys: input.sshKeys,
+    feeds: input.feeds,
+  };
+}
+
+function statementLines(doc: unknown): string[] {
+  const statements = (doc as { Statement?: { Sid?: string; Effect?: string; Action?: string | string[]; Resource?: string | string[] }[] }).Statement ?? [];
+  return statements.map((s) => {
+    const actions = ([] as string[]).concat(s.Action ?? []).join(', ');
+    const resources = ([] as string[]).concat(s.Resource ?? []).join(', ');
+    return `${s.Sid ?? 'statement'}: ${s.Effect} ${actions} on ${resources}`;
+  });
+}
+
+export function planItems(platform: PlatformConfig, rendered: RenderedPartner, input: PlanInput): PlanItem[] {
+  const user = rendered.transferUser;
+  const items: PlanItem[] = [];
+  if (input.sshKeys.length > 0 || !rendered.partnerRole) {
+    items.push({
+      action: 'create',
+      resource: `Transfer user \`${user.UserName}\` on server \`${platform.transferServerId}\``,
+      details: [
+        `home: LOGICAL, \`/\` → \`/${platform.bucket}/${rendered.homePrefix.replace(/\/$/, '')}\``,
+        `role: \`${user.Role}\` with a session policy written out for this partner (${JSON.stringify(user.Policy).length} of 2,048 characters):`,
+        ...statementLines(user.Policy).map((l) => `  ${l}`),
+        `SSH keys: ${input.sshKeys.length}`,
+      ],
+    });
+  }
+  if (rendered.partnerRole) {
+    const role = rendered.partnerRole;
+    items.push({
+      action: 'create',
+      resource: `IAM role \`${role.roleName}\` (path \`${role.path}\`)`,
+      details: [
+        `permissions boundary: \`${role.permissionsBoundary}\``,
+        `trust: account \`${input.accountId}\` (sts:AssumeRole only, ExternalId required; the ExternalId is in the welcome text), and the verifier role`,
+        ...role.policies.flatMap((p) => [`inline policy ${p.name}:`, ...statementLines(p.document).map((l) => `  ${l}`)]),
+      ],
+    });
+  }
+  items.push(
+    { action: 'ensure', resource: `home marker \`s3://${platform.bucket}/${rendered.homePrefix}\``, details: ['encrypted with the platform key'] },
+    {
+      action: 'ensure',
+      resource: 'partner record in the registry',
+      details: [`feeds: ${input.feeds.length ? input.feeds.join(', ') : 'none'}`, 'then verification: offline checks, live probes, then LIVE'],
+    },
+  );
+  return items;
+}
+
+export function createPlanRenderer(platform: PlatformConfig): PlanRenderer {
+  return (input) => {
+    const rendered = renderPartner(platform, specOf(input));
+    return { hash: planHash(rendered), items: planItems(platform, rendered, input) };
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * A requester asks for a partner: validate every field, reserve the partner id atomically with
+ * the stored request, post the approval card and the full plan in its thread. No AWS calls: this
+ * runs inside Slack's 3-second view_submission window.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseOnboardingInput, type OnboardingErrors, type OnboardingRaw } from '../domain/onboarding-input.js';
+import { buildRequestCard, requestCardText } from '../bot/messages/request-card.js';
+import { buildPlanMessages } from '../bot/messages/plan.js';
+import { cardRef } from '../bot/ids.js';
+import { newRequestId, type OnboardingRequest, type OnboardingRequestData, type RequestStore } from '../store/requests.js';
+import type { Notify, UseCaseDeps } from './ports.js';
+import type { PlanRenderer } from './plan.js';
+
+export interface RequestOnboardingDeps extends UseCaseDeps {
+  store: RequestStore;
+  notify: Notify;
+  renderPlan: PlanRenderer;
+  approvalsChannel: string;
+  approvalReaction: string;
+  enterpriseAccountId: string;
+  feeds: string[];
+  requestTtlHours: number;
+}
+
+export type RequestOnboardingResult =
+  | { ok: true; request: OnboardingRequest }
+  | { ok: false; errors: OnboardingErrors };
+
+/** ExternalIds: 32 random bytes, base64url (43 characters). Never logged. */
+export function newExternalId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export async function requestOnboarding(
+  deps: RequestOnboardingDeps,
+  input: { raw: OnboardingRaw; requestedBy: string },
+): Promise<RequestOnboardingResult> {
+  const parsed = parseOnboardingInput(input.raw, { enterpriseAccountId: deps.enterpriseAccountId, feeds: deps.feeds });
+  if (!parsed.ok) return { ok: false, errors: parsed.errors };
+  const v = parsed.value;
+
+  const now = deps.clock.now();
+  const draft = {
+    id: newRequestId(),
+    partnerId: v.partnerId,
+    displayName: v.displayName,
+    contactEmail: v.contactEmail,
+    sshKeys: v.sshKeys.map((k) => k.normalized),
+    accountId: v.accountId ?? null,
+    externalId: newExternalId(),
+    feeds: v.feeds,
+    notes: v.notes ?? '',
+    requestedBy: input.requestedBy,
+    requestedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + deps.requestTtlHours * 3_600_000).toISOString(),
+    channel: deps.approvalsChannel,
+  };
+  const plan = deps.renderPlan(draft);
+  const data: OnboardingRequestData = { ...draft, planHash: plan.hash };
+
+  const created = await deps.store.create(data);
+  if (!created.ok) {
+    deps.logger.info({ partnerId: v.partnerId, requestedBy: input.requestedBy }, 'onboarding refused: partner id taken');
+    return {
+      ok: false,
+      errors: { partnerId: `"${v.partnerId}" is already requested or in use (ids are never reused). Choose another id.` },
+    };
+  }
+  const request: OnboardingRequest = { ...data, status: 'pending', decision: null };
+  deps.logger.info({ requestId: request.id, partnerId: request.partnerId, requestedBy: request.requestedBy }, 'onboarding requested');
+
+  const ref = cardRef(request.id);
+  await deps.notify({
+    op: 'post', channel: deps.approvalsChannel, ref, priority: 'approval',
+    text: requestCardText(request),
+    blocks: buildRequestCard(request, { approvalReaction: deps.approvalReaction }),
+  });
+  for (const message of buildPlanMessages(request, plan)) {
+    await deps.notify({ op: 'post', channel: deps.approvalsChannel, thread: { ref }, priority: 'approval', ...message });
+  }
+  return { ok: true, request };
+}

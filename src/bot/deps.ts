@@ -1,0 +1,21 @@
+/** What the Slack listeners need: bound use cases and a few lookups. Built by src/main.ts. */
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Notify } from '../actions/ports.js';
+import type { RequestOnboardingResult } from '../actions/request-onboarding.js';
+import type { DecideInput, DecideResult } from '../actions/decide-request.js';
+import type { OnboardingRaw } from '../domain/onboarding-input.js';
+
+export interface BotDeps {
+  logger: Logger;
+  metrics: Metrics;
+  feeds: string[];
+  approvalReaction: string;
+  notify: Notify;
+  /** True the first time a Slack delivery is seen (events by event_id, others by body), false on a replay. */
+  firstDelivery: (kind: string, id: string) => Promise<boolean>;
+  /** The notify ref of the message at (channel, ts), e.g. `card:<requestId>`. */
+  refAt: (channel: string, ts: string) => Promise<string | null>;
+  requestOnboarding: (input: { raw: OnboardingRaw; requestedBy: string }) => Promise<RequestOnboardingResult>;
+  decide: (input: DecideInput) => Promise<DecideResult>;
+}

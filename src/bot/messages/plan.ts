@@ -1,0 +1,31 @@
+/** The full plan of a request, as the first replies in the card's thread. Pure. */
+import type { Block } from '../../actions/ports.js';
+import type { Plan } from '../../actions/plan.js';
+import type { OnboardingRequest } from '../../store/requests.js';
+import { BLOCK_LIMIT, chunkLines, code } from './mrkdwn.js';
+
+export interface PlanMessage {
+  text: string;
+  blocks: Block[];
+}
+
+/** One header, then one section per chunk of each plan item, split into messages of ≤ 50 blocks. */
+export function buildPlanMessages(request: OnboardingRequest, plan: Plan): PlanMessage[] {
+  const blocks: Block[] = [];
+  for (const item of plan.items) {
+    const lines = [`*${item.action === 'create' ? 'Create' : 'Ensure'}* ${item.resource}`, ...item.details.map((d) => `• ${d}`)];
+    for (const chunk of chunkLines(lines)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+  }
+  const perMessage = BLOCK_LIMIT - 1;
+  const messages: PlanMessage[] = [];
+  for (let i = 0; i < blocks.length || i === 0; i += perMessage) {
+    const part = messages.length + 1;
+    const total = Math.max(1, Math.ceil(blocks.length / perMessage));
+    const title = `Plan for ${code(request.partnerId)} (${plan.hash.slice(0, 12)})${total > 1 ? `, part ${part} of ${total}` : ''}`;
+    messages.push({
+      text: `Plan for ${request.partnerId}${total > 1 ? ` (${part}/${total})` : ''}`,
+      blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: title }] }, ...blocks.slice(i, i + perMessage)],
+    });
+  }
+  return messages;
+}

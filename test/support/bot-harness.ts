@@ -1,0 +1,57 @@
+/** The real bot process pieces (run() from src/main.ts) on a random port, against a fake Slack and the real Redis. */
+import { generateKeyPairSync } from 'node:crypto';
+import sshpk from 'sshpk';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { run, type Roles, type Running } from '../../src/main.js';
+import { startFakeSlack, type FakeSlack } from './fake-slack.js';
+import { testEnv } from './env.js';
+import { createTestRedis, deleteKeysUnder } from './redis.js';
+
+export interface Harness {
+  url: string;
+  config: Config;
+  slack: FakeSlack;
+  redis: Redis;
+  running: Running;
+  queue(name: string): Queue;
+  close(): Promise<void>;
+}
+
+export async function startBot(env: Record<string, string | undefined> = {}, roles: Roles = { web: true, worker: true }): Promise<Harness> {
+  const slack = await startFakeSlack({ usergroups: { S0APPROVERS: ['UGROUPAPPROVER'] } });
+  const config = loadConfig(testEnv({ SLACK_API_URL: slack.apiUrl, PORT: '0', ...env }));
+  const running = await run(config, roles, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), {
+    notifyWorker: { paceMs: 0 },
+  });
+  const redis = createTestRedis();
+  const queues: Queue[] = [];
+  return {
+    url: `http://127.0.0.1:${running.port}/slack/events`,
+    config,
+    slack,
+    redis,
+    running,
+    queue(name) {
+      const q = new Queue(name, { connection: redis, prefix: config.prefix });
+      queues.push(q);
+      return q;
+    },
+    async close() {
+      await running.stop();
+      await Promise.all(queues.map((q) => q.close()));
+      await deleteKeysUnder(redis, config.prefix);
+      await redis.quit();
+      await slack.close();
+    },
+  };
+}
+
+/** A real ed25519 public key in OpenSSH format. */
+export function ed25519PublicKey(comment = 'test@example'): string {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  return `${sshpk.parseKey(pem, 'pem').toString('ssh')} ${comment}`;
+}
