@@ -24,6 +24,7 @@ import { createNotifySlackClient } from './jobs/notify-send.js';
 import { createQueue, QUEUE_NAMES } from './jobs/queues.js';
 import { provisionJobId, type ProvisionPayload } from './jobs/provision-payload.js';
 import { instrumentWorker } from './jobs/instrument.js';
+import { createExpiryWorker, scheduleExpiry } from './jobs/expire-requests.js';
 
 export interface Roles {
   web: boolean;
@@ -141,6 +142,14 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
         slack: { apiCall: async (method, args) => ({ ...(await slackForQueue.apiCall(method, args)) }) },
         onSlackError: (code) => metrics.slackErrors.inc({ code }),
         ...(options.notifyWorker ? { options: options.notifyWorker } : {}),
+      }),
+    );
+    const expiryQueue = await scheduleExpiry(redis, prefix);
+    closers.push(() => expiryQueue.close());
+    workers.push(
+      createExpiryWorker(workerRedis, prefix, {
+        store: new RequestStore(redis, prefix), notify, clock, logger: logger.child({ module: 'expiry' }),
+        approvalReaction: config.slack.approvalReaction,
       }),
     );
     for (const w of workers) instrumentWorker(w, metrics, logger);

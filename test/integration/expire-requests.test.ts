@@ -1,0 +1,49 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { expireDueRequests } from '../../src/jobs/expire-requests.js';
+import { RequestStore, newRequestId, type OnboardingRequestData } from '../../src/store/requests.js';
+import { createLogger } from '../../src/logger.js';
+import type { NotifyMessage } from '../../src/actions/ports.js';
+import { testPrefix } from '../support/env.js';
+import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
+
+let redis: Redis;
+let prefix: string;
+beforeEach(() => {
+  redis = createTestRedis();
+  prefix = testPrefix('expiry');
+});
+afterEach(async () => {
+  await deleteKeysUnder(redis, prefix);
+  await redis.quit();
+});
+
+function request(partnerId: string, expiresAt: string): OnboardingRequestData {
+  return {
+    id: newRequestId(), partnerId, displayName: partnerId, contactEmail: 'a@b.example', sshKeys: [], accountId: '444455556666',
+    externalId: 'x'.repeat(43), feeds: [], notes: '', requestedBy: 'UREQ', requestedAt: '2026-11-01T00:00:00.000Z',
+    expiresAt, planHash: 'h'.repeat(64), channel: 'C0APPROVALS',
+  };
+}
+
+describe('request expiry', () => {
+  it('when a pending request passes its expiry, then it is marked expired once, its card updated and its id released', async () => {
+    const store = new RequestStore(redis, prefix);
+    const old = request('old-partner', '2026-11-02T00:00:00.000Z');
+    const fresh = request('fresh-partner', '2026-12-30T00:00:00.000Z');
+    await store.create(old);
+    await store.create(fresh);
+    const sent: NotifyMessage[] = [];
+    const deps = {
+      store, notify: async (m: NotifyMessage) => void sent.push(m), clock: { now: () => new Date('2026-11-10T00:00:00Z') },
+      logger: createLogger('silent'), approvalReaction: 'white_check_mark',
+    };
+    expect(await expireDueRequests(deps)).toBe(1);
+    expect(await expireDueRequests(deps)).toBe(0);
+    expect((await store.get(old.id))!.status).toBe('expired');
+    expect((await store.get(fresh.id))!.status).toBe('pending');
+    expect(await store.partnerIdHolder('old-partner')).toBeNull();
+    expect(await store.partnerIdHolder('fresh-partner')).toBe(fresh.id);
+    expect(sent.map((m) => m.op)).toEqual(['update', 'post']);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * The process as operators run it: `partnergate start` in a child process, its HTTP routes, a
+ * configuration error, and SIGTERM draining to exit 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testEnv } from '../support/env.js';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
+
+const ENTRY = `import('./src/cli.ts').then((m) => m.main(process.argv.slice(1)))`;
+
+function spawnCli(args: string[], env: Record<string, string | undefined>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', '-e', ENTRY, '--', ...args], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function collect(child: ChildProcess): { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return { out: () => out, err: () => err };
+}
+
+/** Resolves with the port once the process logs that it listens. */
+async function listeningPort(child: ChildProcess): Promise<number> {
+  let buffer = '';
+  for await (const chunk of child.stdout!) {
+    buffer += (chunk as Buffer).toString();
+    const match = buffer.match(/"port":(\d+)[^\n]*"msg":"web: listening"/);
+    if (match) return Number(match[1]);
+  }
+  throw new Error(`process ended before listening: ${buffer}`);
+}
+
+let child: ChildProcess | undefined;
+let slack: FakeSlack | undefined;
+afterEach(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await slack?.close();
+});
+
+describe('partnergate process', () => {
+  it('when a required variable is missing, then it exits 2 with one line naming it', async () => {
+    child = spawnCli(['start'], testEnv({ DISTRIBUTION_BUCKET: undefined }));
+    const output = collect(child);
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(2);
+    expect(output.err().trim()).toBe('partnergate: configuration: DISTRIBUTION_BUCKET is required');
+  });
+
+  it('when started, then health, readiness and metrics answer, and SIGTERM drains and exits 0', async () => {
+    slack = await startFakeSlack();
+    const env = testEnv({ PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info' });
+    child = spawnCli(['start'], env);
+    const port = await listeningPort(child);
+    const base = `http://127.0.0.1:${port}`;
+
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const name of ['partnergate_slack_requests_total', 'partnergate_approvals_total', 'partnergate_jobs_total',
+      'partnergate_delivery_latency_seconds', 'partnergate_slack_errors_total', 'partnergate_aws_errors_total']) {
+      expect(metrics).toContain(`# TYPE ${name}`);
+    }
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+    const redis = createTestRedis();
+    await deleteKeysUnder(redis, env.PARTNERGATE_PREFIX!);
+    await redis.quit();
+  });
+});
