@@ -1,0 +1,108 @@
+/**
+ * `partnergate render --partner-id ID [--partner-account ACCT] [--external-id X] [--feeds a,b]`
+ * prints one partner's documents as one JSON object; `partnergate render --platform` prints the
+ * platform-wide documents. It needs only the platform variables (no Slack, no Redis). Bad input
+ * or configuration: one line on stderr naming the problem, exit 2.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadPlatformConfig } from '../config.js';
+import { AppError, ValidationError } from '../errors.js';
+import { renderPartner, renderPlatform, type PartnerSpec } from '../aws/policies/index.js';
+
+export interface RenderOutput {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const USAGE =
+  'usage: partnergate render --partner-id ID [--partner-account ACCOUNT] [--external-id X] [--feeds a,b] | --platform';
+
+const OPTIONS = {
+  'partner-id': { type: 'string' },
+  'partner-account': { type: 'string' },
+  'external-id': { type: 'string' },
+  feeds: { type: 'string' },
+  platform: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const OPTION_OF_FIELD: Record<string, string> = {
+  partnerId: '--partner-id',
+  accountId: '--partner-account',
+  externalId: '--external-id',
+  feeds: '--feeds',
+};
+
+/** 32 random bytes, base64url: 43 characters STS accepts in an ExternalId. */
+export function generateExternalId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+class UsageError extends Error {}
+
+type Args = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'];
+
+function parse(argv: string[]): Args {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function specFrom(values: Args): PartnerSpec {
+  const partnerId = values['partner-id'];
+  if (partnerId === undefined) throw new UsageError('--partner-id or --platform is required');
+  const account = values['partner-account']?.trim();
+  const feeds = values.feeds === undefined ? [] : values.feeds.split(',').map((f) => f.trim()).filter(Boolean);
+  return {
+    partnerId,
+    ...(account ? { accountId: account } : {}),
+    externalId: values['external-id'] ?? generateExternalId(),
+    sshKeys: [],
+    feeds,
+  };
+}
+
+function render(argv: string[], env: Record<string, string | undefined>): unknown {
+  const values = parse(argv);
+  if (values.platform) {
+    const extra = (['partner-id', 'partner-account', 'external-id', 'feeds'] as const).find((o) => values[o] !== undefined);
+    if (extra) throw new UsageError(`--platform takes no --${extra}`);
+    return renderPlatform(loadPlatformConfig(env));
+  }
+  const spec = specFrom(values);
+  return renderPartner(loadPlatformConfig(env), spec);
+}
+
+/** Returns the exit code: 0 printed, 2 bad arguments, input or configuration. */
+export function runRender(argv: string[], env: Record<string, string | undefined>, out: RenderOutput): number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  try {
+    out.stdout(`${JSON.stringify(render(argv, env), null, 2)}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      out.stderr(`partnergate render: ${err.message} (${USAGE})\n`);
+      return 2;
+    }
+    if (err instanceof ValidationError) {
+      const option = err.field ? OPTION_OF_FIELD[err.field] : undefined;
+      out.stderr(`partnergate render: ${option ? `${option}: ` : ''}${oneLine(err.message)}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError || (err instanceof AppError && !err.retryable)) {
+      out.stderr(`partnergate render: ${oneLine(err.message)}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { policySize, POLICY_SIZE_LIMITS, renderPlatform } from '../../../../src/aws/policies/index.js';
+import { list, statement, testPlatform } from '../../../support/iam-fixtures.js';
+
+const platform = testPlatform();
+const docs = renderPlatform(platform);
+const bucket = 'arn:aws:s3:::partnergate-dist-test';
+const acct = '111122223333';
+const partnerRoles = `arn:aws:iam::${acct}:role/partnergate/partners/*`;
+const botPolicy = docs.botRole.policies[0]!.document;
+
+describe('renderPlatform', () => {
+  it('when rendered, then it has the bucket and key policies and the four platform identities', () => {
+    expect(Object.keys(docs).sort()).toEqual(['botRole', 'bucketPolicy', 'kmsKeyPolicy', 'permissionsBoundary', 'transferRole', 'verifierRole']);
+    expect(docs.botRole.arn).toBe(`arn:aws:iam::${acct}:role/partnergate/partnergate-bot`);
+    expect(docs.verifierRole.roleName).toBe('partnergate-verifier');
+    expect(docs.permissionsBoundary).toMatchObject({ name: 'partnergate-partner-boundary', arn: platform.permissionsBoundaryArn });
+  });
+
+  describe('the bucket policy', () => {
+    const bp = docs.bucketPolicy;
+    it('then it grants nothing and refuses plain HTTP for the bucket and its objects', () => {
+      expect(bp.Statement.every((s) => s.Effect === 'Deny')).toBe(true);
+      expect(statement(bp, 'DenyInsecureTransport')).toMatchObject({
+        Principal: '*', Action: 's3:*', Resource: [bucket, `${bucket}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
+    });
+    it('then uploads naming another key or encryption are refused only when they name one', () => {
+      expect(statement(bp, 'DenyUploadsNamingAnotherKey').Condition).toEqual({
+        Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+        StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': platform.kmsKeyArn },
+      });
+      expect(statement(bp, 'DenyUploadsNamingAnotherEncryption').Condition).toEqual({
+        Null: { 's3:x-amz-server-side-encryption': 'false' },
+        StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+      });
+      expect(statement(bp, 'DenyCustomerProvidedKeys').Condition).toEqual({
+        Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
+      });
+    });
+  });
+
+  describe('the KMS key policy', () => {
+    const kp = docs.kmsKeyPolicy;
+    it('then the account administers the key through IAM and platform principals use it only through S3', () => {
+      expect(statement(kp, 'AccountAdministersKeyThroughIam')).toMatchObject({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${acct}:root` } });
+      const deny = statement(kp, 'PlatformPrincipalsOnlyThroughS3');
+      expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 'kms:*' });
+      expect(deny.Condition!.StringNotEquals).toEqual({ 'kms:ViaService': 's3.eu-west-1.amazonaws.com' });
+      expect(deny.Condition!.ArnLike!['aws:PrincipalArn']).toEqual([
+        partnerRoles, platform.transferRoleArn, platform.verifierRoleArn, platform.botRoleArn,
+      ]);
+    });
+  });
+
+  describe('the Transfer role', () => {
+    it('then only Transfer for this account and server, and the verifier, may assume it', () => {
+      const trust = docs.transferRole.trustPolicy;
+      expect(trust.Statement).toHaveLength(2);
+      expect(statement(trust, 'TransferForPlatformServer')).toEqual({
+        Sid: 'TransferForPlatformServer', Effect: 'Allow', Principal: { Service: 'transfer.amazonaws.com' }, Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': acct },
+          ArnLike: { 'aws:SourceArn': [platform.transferServerArn, `arn:aws:transfer:eu-west-1:${acct}:user/s-0123456789abcdef0/*`] },
+        },
+      });
+      expect(statement(trust, 'VerifierProbes').Principal).toEqual({ AWS: platform.verifierRoleArn });
+    });
+    it('then its permissions are read of partners/ that each session policy narrows', () => {
+      const doc = docs.transferRole.policies[0]!.document;
+      expect(statement(doc, 'ListPartnerPrefixes').Condition).toEqual({ StringLike: { 's3:prefix': ['partners/', 'partners/*'] } });
+      expect(statement(doc, 'ReadPartnerPrefixes').Resource).toBe(`${bucket}/partners/*`);
+    });
+  });
+
+  describe('the permissions boundary', () => {
+    it('then it caps a role at reading partners/ and decrypting through S3', () => {
+      const doc = docs.permissionsBoundary.policies[0]!.document;
+      expect(doc.Statement.flatMap((s) => list(s.Action)).sort()).toEqual(['kms:Decrypt', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+      expect(statement(doc, 'DecryptPartnerPrefixesViaS3').Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
+    });
+  });
+
+  describe('the bot role', () => {
+    it('then it changes roles only under the partner path and only with the boundary', () => {
+      const manage = statement(botPolicy, 'ManagePartnerRolesWithBoundary');
+      expect(manage.Resource).toBe(partnerRoles);
+      expect(manage.Condition).toEqual({ StringEquals: { 'iam:PermissionsBoundary': platform.permissionsBoundaryArn } });
+      expect(statement(botPolicy, 'DenyRolesWithoutBoundary')).toMatchObject({
+        Effect: 'Deny', Resource: '*', Condition: { StringNotEquals: { 'iam:PermissionsBoundary': platform.permissionsBoundaryArn } },
+      });
+    });
+    it('then it can neither drop the boundary, attach managed policies nor version policies', () => {
+      const deny = statement(botPolicy, 'DenyBoundaryRemovalAndManagedPolicies');
+      expect(deny.Effect).toBe('Deny');
+      expect(list(deny.Action)).toEqual(expect.arrayContaining([
+        'iam:DeleteRolePermissionsBoundary', 'iam:PutRolePermissionsBoundary', 'iam:AttachRolePolicy', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion',
+      ]));
+    });
+    it('then it cannot change itself, the verifier, the Transfer role or the boundary', () => {
+      const deny = statement(botPolicy, 'DenyChangesToPlatformIdentities');
+      expect(list(deny.Resource)).toEqual([platform.botRoleArn, platform.verifierRoleArn, platform.transferRoleArn, platform.permissionsBoundaryArn]);
+      expect(list(deny.Action)).toEqual(expect.arrayContaining(['iam:Put*', 'iam:Update*', 'iam:Attach*', 'iam:Delete*']));
+    });
+    it('then it passes only the Transfer role and only to Transfer', () => {
+      const pass = botPolicy.Statement.filter((s) => list(s.Action).includes('iam:PassRole'));
+      expect(pass).toEqual([{
+        Sid: 'PassTransferRoleToTransfer', Effect: 'Allow', Action: 'iam:PassRole', Resource: platform.transferRoleArn,
+        Condition: { StringEquals: { 'iam:PassedToService': 'transfer.amazonaws.com' } },
+      }]);
+    });
+    it('then it manages Transfer users on the platform server only', () => {
+      expect(statement(botPolicy, 'CreateUsersOnPlatformServer').Resource).toBe(platform.transferServerArn);
+      expect(statement(botPolicy, 'ManageUsersOnPlatformServer').Resource).toBe(`arn:aws:transfer:eu-west-1:${acct}:user/s-0123456789abcdef0/*`);
+    });
+    it('then it assumes only the verifier, never a partner or the Transfer role', () => {
+      const assume = botPolicy.Statement.filter((s) => list(s.Action).includes('sts:AssumeRole'));
+      expect(assume.filter((s) => s.Effect === 'Allow').map((s) => s.Resource)).toEqual([platform.verifierRoleArn]);
+      expect(statement(botPolicy, 'DenyAssumingProbedRoles').Resource).toEqual([partnerRoles, platform.transferRoleArn]);
+    });
+    it('then it copies outbound → partners/ and cannot change the bucket or key policy', () => {
+      expect(statement(botPolicy, 'ReadOutbound').Resource).toBe(`${bucket}/outbound/*`);
+      expect(statement(botPolicy, 'DeliverToPartnerPrefixes').Resource).toBe(`${bucket}/partners/*`);
+      expect(list(statement(botPolicy, 'DenyBucketAndKeyPolicyChanges').Action)).toEqual(
+        expect.arrayContaining(['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 'kms:PutKeyPolicy', 'kms:CreateGrant']),
+      );
+    });
+  });
+
+  describe('the verifier role', () => {
+    it('then only the bot assumes it, and it may assume probe roles and read the canary', () => {
+      expect(docs.verifierRole.trustPolicy.Statement).toEqual([
+        { Sid: 'BotRunsVerification', Effect: 'Allow', Principal: { AWS: platform.botRoleArn }, Action: 'sts:AssumeRole' },
+      ]);
+      const doc = docs.verifierRole.policies[0]!.document;
+      expect(statement(doc, 'AssumeProbeRoles').Resource).toEqual([partnerRoles, platform.transferRoleArn]);
+      expect(statement(doc, 'ReadCanary')).toMatchObject({ Action: 's3:GetObject', Resource: `${bucket}/partners/-canary/*` });
+    });
+  });
+
+  it('when measured, then every document is well under its AWS limit', () => {
+    expect(policySize(docs.bucketPolicy)).toBeLessThan(POLICY_SIZE_LIMITS.bucketPolicy / 4);
+    expect(policySize(docs.kmsKeyPolicy)).toBeLessThan(POLICY_SIZE_LIMITS.kmsKeyPolicy / 4);
+    for (const role of [docs.transferRole, docs.botRole, docs.verifierRole]) {
+      expect(policySize(role.trustPolicy)).toBeLessThan(POLICY_SIZE_LIMITS.trustPolicy);
+      expect(policySize(role.policies.map((p) => p.document))).toBeLessThan(POLICY_SIZE_LIMITS.roleInlinePolicies / 2);
+    }
+    expect(policySize(docs.permissionsBoundary.policies[0]!.document)).toBeLessThan(POLICY_SIZE_LIMITS.managedPolicy);
+  });
+});
