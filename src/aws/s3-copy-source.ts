@@ -1,0 +1,90 @@
+/**
+ * What every copy into a partner's home shares: the copy source (pinned to a version, encoded as S3
+ * reads it), the encryption and checksum the target gets, the provenance tags, and what copy errors
+ * mean for the delivery.
+ */
+import { createHash } from 'node:crypto';
+import { AwsError } from './aws-error.js';
+
+/**
+ * The checksum S3 computes for every copy. CRC64NVME because it is the one algorithm that is a
+ * full-object checksum for single and multipart objects alike (so a multipart copy's checksum is
+ * comparable with the source's), and the one S3 adds by default to objects uploaded since 2025.
+ */
+export const COPY_CHECKSUM_ALGORITHM = 'CRC64NVME' as const;
+
+export interface CopySourceRef {
+  bucket: string;
+  key: string;
+  /** The version to copy; absent only for an unversioned bucket (s3rver). */
+  versionId?: string;
+  /** The source ETag as read before copying: the copy is refused (412) if the source changed since. */
+  etag?: string;
+}
+
+/**
+ * `bucket/key?versionId=…` for x-amz-copy-source. The SDK sends the value as given, so each key
+ * segment is URL-encoded here (spaces, `+`, `%`, `?`, `#`, non-ASCII); the slashes stay.
+ */
+export function encodeCopySource(ref: Pick<CopySourceRef, 'bucket' | 'key' | 'versionId'>): string {
+  const path = `${ref.bucket}/${ref.key.split('/').map(encodeURIComponent).join('/')}`;
+  return ref.versionId === undefined ? path : `${path}?versionId=${encodeURIComponent(ref.versionId)}`;
+}
+
+/** The copy-source parameters of CopyObject and UploadPartCopy: pinned, and guarded by the ETag. */
+export function copySourceParams(ref: CopySourceRef): { CopySource: string; CopySourceIfMatch?: string } {
+  return { CopySource: encodeCopySource(ref), ...(ref.etag ? { CopySourceIfMatch: ref.etag } : {}) };
+}
+
+export const SOURCE_KEY_TAG = 'partnergate:source-key';
+export const SOURCE_VERSION_TAG = 'partnergate:source-version';
+
+/** Characters S3 object tag values may hold, up to 256 of them. */
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+/** A tag value for any string: itself when S3 accepts it, else `sha256:<hex>` of it. */
+export function tagValue(text: string): string {
+  return TAG_VALUE.test(text) ? text : `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+}
+
+/**
+ * The x-amz-tagging value recording where a copy came from. Metadata cannot carry it: a copy with
+ * MetadataDirective COPY keeps the source's metadata as it is.
+ */
+export function provenanceTagging(sourceKey: string, sourceVersionId: string | undefined): string {
+  const tags: [string, string][] = [[SOURCE_KEY_TAG, tagValue(sourceKey)]];
+  if (sourceVersionId !== undefined) tags.push([SOURCE_VERSION_TAG, tagValue(sourceVersionId)]);
+  return tags.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+/** Where a copy lands and how it is written. */
+export interface CopyTarget {
+  bucket: string;
+  key: string;
+  /** The platform key: SSE-KMS with Bucket Keys. */
+  kmsKeyArn: string;
+  /** An x-amz-tagging value (provenanceTagging). */
+  tagging: string;
+}
+
+/** The SSE-KMS settings every write to the bucket carries (the bucket policy refuses others). */
+export function kmsEncryption(kmsKeyArn: string) {
+  return { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: kmsKeyArn, BucketKeyEnabled: true };
+}
+
+/**
+ * Copy errors that concern the source, in delivery terms: a source key or version that is gone is
+ * SOURCE_MISSING, a source that changed since it was read is SOURCE_CHANGED; neither is helped by
+ * retrying (a new version is a new delivery). Others stay as they are.
+ */
+export function copySourceError(err: unknown, source: CopySourceRef): unknown {
+  if (!(err instanceof AwsError)) return err;
+  const what = `${source.key}${source.versionId === undefined ? '' : ` (version ${source.versionId})`}`;
+  if (err.code === 'NoSuchKey' || err.code === 'NoSuchVersion') {
+    return new AwsError('s3', err.operation, 'SOURCE_MISSING', `source ${what} does not exist: ${err.code}`, false, err.httpStatus, { cause: err });
+  }
+  if (err.code === 'PreconditionFailed' || err.httpStatus === 412) {
+    return new AwsError('s3', err.operation, 'SOURCE_CHANGED', `source ${what} changed while it was being copied`, false, err.httpStatus, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,256 @@
+/**
+ * copyObjectVerified: the data-plane half of a delivery. A server-side copy of one source version
+ * into a partner's home, encrypted with the platform key, then checked against the source.
+ *
+ * 1. Read the source version (HeadObject, ChecksumMode ENABLED): size, ETag, stored checksums,
+ *    content headers. Missing → SOURCE_MISSING. Without a version id from the caller, the copy is
+ *    pinned to the version this read found.
+ * 2. Copy, pinned to that version (`?versionId=` in the copy source) and guarded by its ETag
+ *    (x-amz-copy-source-if-match): up to `multipartThreshold` (5 GiB, CopyObject's limit) one
+ *    CopyObject; above it a multipart copy (UploadPartCopy ranges, bounded concurrency, aborted on
+ *    any failure). Either way SSE-KMS + Bucket Keys, provenance tags, CRC64NVME computed by S3.
+ * 3. Verify the version the copy created (HeadObject by version id, ChecksumMode ENABLED):
+ *    - the size must equal the source's;
+ *    - if the source has a CRC64NVME (S3 adds one to every object uploaded since 2025), the copy's
+ *      must equal it ("checksum");
+ *    - otherwise, up to `hashVerifyMaxBytes` (64 MiB), both versions are streamed and their SHA-256
+ *      compared ("content-sha256");
+ *    - otherwise only the size is compared and the CRC64NVME S3 computed while copying is reported
+ *      ("size"): reading two large objects back for every partner costs more than the residual risk
+ *      of a server-side copy that S3 itself checksummed.
+ *    ETags are never compared: with SSE-KMS (and multipart) an ETag is not an MD5 of the content.
+ * A mismatch is VERIFY_MISMATCH, retryable: the bad version is deleted when the bucket is
+ * versioned (the partner keeps the previous good version; needs s3:DeleteObjectVersion), and a
+ * retry overwrites it anyway (a new version of the target key).
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '../logger.js';
+import { AppError } from '../errors.js';
+import { AwsError } from './aws-error.js';
+import { copyObject, type CopyOutcome } from './s3-copy.js';
+import { provenanceTagging, type CopySourceRef, type CopyTarget } from './s3-copy-source.js';
+import { deleteObjectVersion, headObject, sha256OfObject, type ObjectHead } from './s3-objects.js';
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  uploadPartCopy,
+  type CopiedPart,
+} from './s3-multipart.js';
+import { MAX_MULTIPART_SIZE, MAX_SINGLE_COPY_SIZE, MiB, planParts, type PartPlan } from './s3-part-plan.js';
+
+export interface CopyObjectVerifiedInput {
+  bucket: string;
+  sourceKey: string;
+  /** The version to deliver. Absent: the current version, as HeadObject finds it. */
+  sourceVersionId?: string;
+  targetKey: string;
+  kmsKeyArn: string;
+  /** Objects larger than this are copied in parts. At most 5 GiB (CopyObject's limit), the default. */
+  multipartThreshold?: number;
+  /** Preferred part size (raised when 10,000 parts would not do, kept within 5 MiB–5 GiB). */
+  partSize?: number;
+  /** Parts copied at once. Default 8. */
+  partConcurrency?: number;
+  /** Largest object verified by streaming both sides when the source has no CRC64NVME. 64 MiB. */
+  hashVerifyMaxBytes?: number;
+  logger?: Pick<Logger, 'warn'>;
+}
+
+export type CopyChecksum = { algorithm: 'CRC64NVME' | 'SHA256'; value: string };
+
+export interface VerifiedCopy {
+  targetKey: string;
+  size: number;
+  /** CRC64NVME as S3 computed it for the copy (SHA-256 of the content where S3 gave none). */
+  checksum: CopyChecksum;
+  /** The version the copy created (absent in an unversioned bucket). */
+  versionId?: string;
+  /** The source version that was copied (absent in an unversioned bucket). */
+  sourceVersionId?: string;
+  multipart: boolean;
+  parts?: number;
+  verifiedBy: 'checksum' | 'content-sha256' | 'size';
+}
+
+export const DEFAULT_MULTIPART_THRESHOLD = MAX_SINGLE_COPY_SIZE;
+export const DEFAULT_PART_CONCURRENCY = 8;
+export const DEFAULT_HASH_VERIFY_MAX_BYTES = 64 * MiB;
+
+export async function copyObjectVerified(client: S3Client, input: CopyObjectVerifiedInput): Promise<VerifiedCopy> {
+  const threshold = input.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
+  if (!(threshold > 0 && threshold <= MAX_SINGLE_COPY_SIZE)) {
+    throw new RangeError(`multipartThreshold must be between 1 byte and 5 GiB, got ${threshold}`);
+  }
+  const head = await headObject(client, { bucket: input.bucket, key: input.sourceKey, versionId: input.sourceVersionId });
+  if (!head) {
+    const version = input.sourceVersionId === undefined ? '' : ` (version ${input.sourceVersionId})`;
+    throw new AppError('SOURCE_MISSING', `source ${input.sourceKey}${version} does not exist`, false);
+  }
+  const source: CopySourceRef = {
+    bucket: input.bucket,
+    key: input.sourceKey,
+    versionId: input.sourceVersionId ?? head.versionId,
+    etag: head.etag || undefined,
+  };
+  const target: CopyTarget = {
+    bucket: input.bucket,
+    key: input.targetKey,
+    kmsKeyArn: input.kmsKeyArn,
+    tagging: provenanceTagging(source.key, source.versionId),
+  };
+
+  let copy: CopyOutcome;
+  let plan: PartPlan | undefined;
+  if (head.size > threshold) {
+    if (head.size > MAX_MULTIPART_SIZE) {
+      throw new AppError('OBJECT_TOO_LARGE', `${input.sourceKey} has ${head.size} bytes: more than 10,000 parts of 5 GiB`, false);
+    }
+    plan = planParts(head.size, input.partSize);
+    copy = await copyInParts(client, source, head, target, plan, input);
+  } else {
+    copy = await copyObject(client, source, target);
+  }
+
+  const verdict = await verifyCopy(client, { source, head, target, copy, hashMax: input.hashVerifyMaxBytes ?? DEFAULT_HASH_VERIFY_MAX_BYTES });
+  return {
+    targetKey: input.targetKey,
+    size: head.size,
+    checksum: verdict.checksum,
+    ...(copy.versionId !== undefined ? { versionId: copy.versionId } : {}),
+    ...(source.versionId !== undefined ? { sourceVersionId: source.versionId } : {}),
+    multipart: plan !== undefined,
+    ...(plan ? { parts: plan.parts.length } : {}),
+    verifiedBy: verdict.verifiedBy,
+  };
+}
+
+// --- multipart ------------------------------------------------------------------------------------
+
+async function copyInParts(
+  client: S3Client,
+  source: CopySourceRef,
+  head: ObjectHead,
+  target: CopyTarget,
+  plan: PartPlan,
+  input: CopyObjectVerifiedInput,
+): Promise<CopyOutcome> {
+  const uploadId = await createMultipartUpload(client, target, head);
+  try {
+    const parts = await mapBounded(plan.parts, input.partConcurrency ?? DEFAULT_PART_CONCURRENCY, (part) =>
+      uploadPartCopy(client, { target, uploadId, source, part }),
+    );
+    return await completeParts(client, target, uploadId, parts, head.checksums.CRC64NVME);
+  } catch (err) {
+    try {
+      await abortMultipartUpload(client, { target, uploadId });
+    } catch (abortErr) {
+      // The parts stay billable until the bucket's AbortIncompleteMultipartUpload lifecycle rule.
+      input.logger?.warn({ err: abortErr, uploadId, key: target.key }, 'could not abort a failed multipart copy');
+    }
+    throw err;
+  }
+}
+
+async function completeParts(
+  client: S3Client,
+  target: CopyTarget,
+  uploadId: string,
+  parts: CopiedPart[],
+  expectedChecksum: string | undefined,
+): Promise<CopyOutcome> {
+  try {
+    return await completeMultipartUpload(client, { target, uploadId, parts, ...(expectedChecksum ? { expectedChecksum } : {}) });
+  } catch (err) {
+    if (err instanceof AwsError && err.code === 'BadDigest') {
+      throw new AppError('VERIFY_MISMATCH', `multipart copy to ${target.key}: S3 found the assembled content does not match the source checksum`, true, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Runs `fn` over `items`, at most `limit` at a time, results in item order. On the first failure it
+ * starts nothing new, lets those in flight finish, and throws that first error. In-flight part
+ * copies are not cancelled: a part S3 is still writing when AbortMultipartUpload arrives may
+ * survive the abort, so the abort waits for every part request to be answered.
+ */
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index]!);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== undefined) throw failure.err;
+  return results;
+}
+
+// --- verification ---------------------------------------------------------------------------------
+
+interface VerifyContext {
+  source: CopySourceRef;
+  head: ObjectHead;
+  target: CopyTarget;
+  copy: CopyOutcome;
+  hashMax: number;
+}
+
+async function verifyCopy(
+  client: S3Client,
+  ctx: VerifyContext,
+): Promise<{ checksum: CopyChecksum; verifiedBy: VerifiedCopy['verifiedBy'] }> {
+  const { source, head, target, copy } = ctx;
+  const copied = await headObject(client, { bucket: target.bucket, key: target.key, versionId: copy.versionId });
+  if (!copied) return reject(client, ctx, 'the copy is not there');
+  if (copied.size !== head.size) return reject(client, ctx, `size ${copied.size} instead of ${head.size}`);
+
+  const expected = head.checksums.CRC64NVME;
+  const actual = copied.checksums.CRC64NVME ?? copy.checksum;
+  if (expected !== undefined && actual !== undefined) {
+    if (actual !== expected) return reject(client, ctx, `CRC64NVME ${actual} instead of ${expected}`);
+    return { checksum: { algorithm: 'CRC64NVME', value: actual }, verifiedBy: 'checksum' };
+  }
+  if (head.size <= ctx.hashMax) {
+    const [ofSource, ofCopy] = await Promise.all([
+      sha256OfObject(client, { bucket: source.bucket, key: source.key, versionId: source.versionId, maxBytes: ctx.hashMax }),
+      sha256OfObject(client, { bucket: target.bucket, key: target.key, versionId: copy.versionId, maxBytes: ctx.hashMax }),
+    ]);
+    if (!ofSource) throw new AppError('SOURCE_MISSING', `source ${source.key} was deleted before its copy could be checked`, false);
+    if (!ofCopy) return reject(client, ctx, 'the copy vanished while it was being checked');
+    if (ofCopy.sha256 !== ofSource.sha256 || ofCopy.size !== ofSource.size) {
+      return reject(client, ctx, `content SHA-256 ${ofCopy.sha256} instead of ${ofSource.sha256}`);
+    }
+    const checksum: CopyChecksum = actual !== undefined ? { algorithm: 'CRC64NVME', value: actual } : { algorithm: 'SHA256', value: ofCopy.sha256 };
+    return { checksum, verifiedBy: 'content-sha256' };
+  }
+  if (actual !== undefined) return { checksum: { algorithm: 'CRC64NVME', value: actual }, verifiedBy: 'size' };
+  throw new AppError(
+    'VERIFY_UNAVAILABLE',
+    `copy to ${target.key}: S3 reported no checksum and the object is too large (${head.size} bytes) to compare by content`,
+    false,
+  );
+}
+
+/** Removes the bad version where it can (a retry overwrites it otherwise) and fails VERIFY_MISMATCH. */
+async function reject(client: S3Client, ctx: VerifyContext, reason: string): Promise<never> {
+  const { target, copy, source } = ctx;
+  let fate = 'left in place (a retry overwrites it)';
+  if (copy.versionId !== undefined) {
+    try {
+      await deleteObjectVersion(client, target.bucket, target.key, copy.versionId);
+      fate = `version ${copy.versionId} deleted`;
+    } catch {
+      fate = `version ${copy.versionId} could not be deleted (a retry overwrites it)`;
+    }
+  }
+  throw new AppError('VERIFY_MISMATCH', `copy of ${source.key} to ${target.key} does not match its source: ${reason}; ${fate}`, true);
+}

@@ -1,0 +1,285 @@
+/**
+ * copyObjectVerified against a real local S3 (s3rver + the compat layer of test/support/s3.ts).
+ * s3rver keeps no versions and ignores SSE-KMS and checksums, so: the content and sizes are
+ * asserted through s3rver; the encryption, checksum, version and tagging headers through the
+ * requests the code sends (recordRequests). Version pinning against real versions and the
+ * checksum path are covered by test/unit/aws/s3-copy-verified.test.ts.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyObjectVerified } from '../../../src/aws/s3-copy-verified.js';
+import { MiB } from '../../../src/aws/s3-part-plan.js';
+import {
+  appErrorOf,
+  failNthCall,
+  recordRequests,
+  s3Error,
+  startLocalS3,
+  TEST_KMS_KEY_ARN,
+  type LocalS3,
+  type RecordedRequest,
+} from '../../support/s3.js';
+
+let s3: LocalS3;
+let client: S3Client;
+let sent: RecordedRequest[];
+let Bucket: string;
+
+beforeEach(async () => {
+  s3 = await startLocalS3();
+  client = s3.newClient();
+  sent = recordRequests(client);
+  Bucket = s3.bucket;
+});
+afterEach(async () => {
+  client.destroy();
+  await s3.close();
+});
+
+const put = (Key: string, Body: string | Uint8Array, extra: { ContentType?: string; Metadata?: Record<string, string> } = {}) =>
+  s3.client.send(new PutObjectCommand({ Bucket, Key, Body, ...extra }));
+
+async function read(Key: string): Promise<Buffer> {
+  const out = await s3.client.send(new GetObjectCommand({ Bucket, Key }));
+  return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('base64');
+
+const base = { kmsKeyArn: TEST_KMS_KEY_ARN };
+
+describe('copyObjectVerified — single copy', () => {
+  it('when a file is copied, then the target has the same content and size, checked by content SHA-256', async () => {
+    const body = randomBytes(100_000);
+    await put('outbound/acme/prices.csv', body, { ContentType: 'text/csv', Metadata: { origin: 'pricing' } });
+
+    const result = await copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/prices.csv', targetKey: 'partners/acme/prices.csv' });
+
+    expect(result).toEqual({
+      targetKey: 'partners/acme/prices.csv',
+      size: body.length,
+      checksum: { algorithm: 'SHA256', value: sha256(body) }, // s3rver computes no CRC64NVME
+      multipart: false,
+      verifiedBy: 'content-sha256',
+    });
+    expect(await read('partners/acme/prices.csv')).toEqual(body);
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key: 'partners/acme/prices.csv' }));
+    expect(head.ContentType).toBe('text/csv');
+    expect(head.Metadata).toEqual({ origin: 'pricing' });
+  });
+
+  it('when a file is copied, then the copy request carries SSE-KMS, the checksum algorithm, the ETag guard and provenance tags', async () => {
+    const put1 = await put('outbound/acme/a.csv', 'a,b\n');
+
+    await copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/a.csv', targetKey: 'partners/acme/a.csv' });
+
+    const copies = sent.filter((r) => r.command === 'CopyObjectCommand');
+    expect(copies).toHaveLength(1);
+    expect(copies[0]!.headers).toMatchObject({
+      'x-amz-copy-source': `${Bucket}/outbound/acme/a.csv`,
+      'x-amz-copy-source-if-match': put1.ETag,
+      'x-amz-server-side-encryption': 'aws:kms',
+      'x-amz-server-side-encryption-aws-kms-key-id': TEST_KMS_KEY_ARN,
+      'x-amz-server-side-encryption-bucket-key-enabled': 'true',
+      'x-amz-checksum-algorithm': 'CRC64NVME',
+      'x-amz-metadata-directive': 'COPY',
+      'x-amz-tagging-directive': 'REPLACE',
+      'x-amz-tagging': 'partnergate%3Asource-key=outbound%2Facme%2Fa.csv',
+    });
+    const heads = sent.filter((r) => r.command === 'HeadObjectCommand');
+    expect(heads.map((r) => r.headers['x-amz-checksum-mode'])).toEqual(['ENABLED', 'ENABLED']);
+  });
+
+  it('when a version is named, then every read of the source and the copy source carry it (s3rver, keeping no versions, answers NoSuchVersion)', async () => {
+    await put('outbound/acme/v.csv', 'v1');
+
+    const err = await appErrorOf(
+      copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/v.csv', sourceVersionId: '3HL4kqtJl.n9Y', targetKey: 'partners/acme/v.csv' }),
+    );
+
+    expect(err).toMatchObject({ code: 'SOURCE_MISSING', retryable: false });
+    const head = sent.find((r) => r.command === 'HeadObjectCommand')!;
+    expect(head.query.versionId).toBe('3HL4kqtJl.n9Y');
+    const copy = sent.find((r) => r.command === 'CopyObjectCommand')!;
+    expect(copy.headers['x-amz-copy-source']).toBe(`${Bucket}/outbound/acme/v.csv?versionId=3HL4kqtJl.n9Y`);
+    expect(copy.headers['x-amz-tagging']).toContain('partnergate%3Asource-version=3HL4kqtJl.n9Y');
+  });
+
+  it('when the source does not exist, then SOURCE_MISSING, not retryable, and nothing is copied', async () => {
+    const err = await appErrorOf(copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/nope.csv', targetKey: 'partners/acme/nope.csv' }));
+
+    expect(err).toMatchObject({ code: 'SOURCE_MISSING', retryable: false });
+    expect(sent.map((r) => r.command)).toEqual(['HeadObjectCommand']);
+  });
+
+  it('when the source changes between the read and the copy, then SOURCE_CHANGED, not retryable', async () => {
+    await put('outbound/acme/race.csv', 'first');
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'CopyObjectCommand') await put('outbound/acme/race.csv', 'second');
+        return next(args);
+      },
+      { step: 'initialize', name: 'overwriteBeforeCopy' },
+    );
+
+    const err = await appErrorOf(copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/race.csv', targetKey: 'partners/acme/race.csv' }));
+
+    expect(err).toMatchObject({ code: 'SOURCE_CHANGED', retryable: false });
+  });
+
+  it('when the copy lands different content, then VERIFY_MISMATCH, retryable', async () => {
+    await put('outbound/acme/good.csv', 'good content');
+    await put('outbound/acme/evil.csv', 'evil content');
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers: Record<string, string> };
+        if (request.headers['x-amz-copy-source']?.endsWith('good.csv')) {
+          request.headers['x-amz-copy-source'] = `${Bucket}/outbound/acme/evil.csv`;
+          delete request.headers['x-amz-copy-source-if-match'];
+        }
+        return next(args);
+      },
+      { step: 'build', name: 'copyTheWrongThing' },
+    );
+
+    const err = await appErrorOf(copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/good.csv', targetKey: 'partners/acme/good.csv' }));
+
+    expect(err).toMatchObject({ code: 'VERIFY_MISMATCH', retryable: true });
+    expect(err.message).toContain('SHA-256');
+  });
+
+  it('when the object is too large to compare by content and S3 reports no checksum, then VERIFY_UNAVAILABLE', async () => {
+    await put('outbound/acme/big.csv', randomBytes(4096));
+
+    const err = await appErrorOf(
+      copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/big.csv', targetKey: 'partners/acme/big.csv', hashVerifyMaxBytes: 1024 }),
+    );
+
+    expect(err).toMatchObject({ code: 'VERIFY_UNAVAILABLE', retryable: false });
+  });
+
+  it.each([
+    ['spaces', 'price list 2024.csv', 'price%20list%202024.csv'],
+    ['unicode', 'Préisliste_東京.csv', 'Pr%C3%A9isliste_%E6%9D%B1%E4%BA%AC.csv'],
+    ['plus', 'a+b.csv', 'a%2Bb.csv'],
+    ['percent, hash, question mark', '100% #1?.csv', '100%25%20%231%3F.csv'],
+  ])('when the key has %s, then the copy source is encoded per segment and the copy is right', async (_label, name, encoded) => {
+    const body = `content of ${name}`;
+    await put(`outbound/acme/dir one/${name}`, body);
+
+    const result = await copyObjectVerified(client, {
+      ...base,
+      bucket: Bucket,
+      sourceKey: `outbound/acme/dir one/${name}`,
+      targetKey: `partners/acme/dir one/${name}`,
+    });
+
+    expect(result.size).toBe(Buffer.byteLength(body));
+    expect((await read(`partners/acme/dir one/${name}`)).toString()).toBe(body);
+    const copy = sent.find((r) => r.command === 'CopyObjectCommand')!;
+    expect(copy.headers['x-amz-copy-source']).toBe(`${Bucket}/outbound/acme/dir%20one/${encoded}`);
+  });
+});
+
+describe('copyObjectVerified — multipart copy', () => {
+  const multipart = { multipartThreshold: 6 * MiB, partSize: 5 * MiB };
+
+  it('when the object is over the threshold, then it is copied in 5 MiB parts and the copy is identical', async () => {
+    const body = randomBytes(12 * MiB);
+    await put('outbound/feeds/parts-catalogs/catalog.bin', body, { ContentType: 'application/zip', Metadata: { origin: 'pim' } });
+
+    const result = await copyObjectVerified(client, {
+      ...base,
+      ...multipart,
+      bucket: Bucket,
+      sourceKey: 'outbound/feeds/parts-catalogs/catalog.bin',
+      targetKey: 'partners/acme/feeds/parts-catalogs/catalog.bin',
+    });
+
+    expect(result).toMatchObject({ size: 12 * MiB, multipart: true, parts: 3, verifiedBy: 'content-sha256' });
+    expect(result.checksum).toEqual({ algorithm: 'SHA256', value: sha256(body) });
+    expect(sha256(await read('partners/acme/feeds/parts-catalogs/catalog.bin'))).toBe(sha256(body));
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key: 'partners/acme/feeds/parts-catalogs/catalog.bin' }));
+    expect(head.ContentType).toBe('application/zip');
+    expect(head.Metadata).toEqual({ origin: 'pim' });
+
+    const create = sent.find((r) => r.command === 'CreateMultipartUploadCommand')!;
+    expect(create.headers).toMatchObject({
+      'x-amz-server-side-encryption': 'aws:kms',
+      'x-amz-server-side-encryption-aws-kms-key-id': TEST_KMS_KEY_ARN,
+      'x-amz-server-side-encryption-bucket-key-enabled': 'true',
+      'x-amz-checksum-algorithm': 'CRC64NVME',
+      'x-amz-checksum-type': 'FULL_OBJECT',
+      'x-amz-tagging': 'partnergate%3Asource-key=outbound%2Ffeeds%2Fparts-catalogs%2Fcatalog.bin',
+    });
+    const parts = sent.filter((r) => r.command === 'UploadPartCopyCommand');
+    expect(parts.map((r) => [r.query.partNumber, r.headers['x-amz-copy-source-range']]).sort()).toEqual([
+      ['1', 'bytes=0-5242879'],
+      ['2', 'bytes=5242880-10485759'],
+      ['3', 'bytes=10485760-12582911'],
+    ]);
+    for (const part of parts) {
+      expect(part.headers['x-amz-copy-source']).toBe(`${Bucket}/outbound/feeds/parts-catalogs/catalog.bin`);
+      expect(part.headers['x-amz-copy-source-if-match']).toBeDefined();
+    }
+    expect(sent.filter((r) => r.command === 'CompleteMultipartUploadCommand')).toHaveLength(1);
+    expect(sent.some((r) => r.command === 'AbortMultipartUploadCommand')).toBe(false);
+  });
+
+  it('when a part copy fails, then no new part starts, the abort waits for the part in flight, and the error says retryable', async () => {
+    await put('outbound/acme/big.bin', randomBytes(16 * MiB)); // 4 parts
+    failNthCall(client, 'UploadPartCopyCommand', 2, s3Error('SlowDown', 503, 'Please reduce your request rate.'));
+    const events: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        events.push(`${context.commandName} sent`);
+        const out = await next(args);
+        events.push(`${context.commandName} answered`);
+        return out;
+      },
+      { step: 'finalizeRequest', name: 'timeline' },
+    );
+
+    const err = await appErrorOf(
+      copyObjectVerified(client, { ...base, ...multipart, partConcurrency: 2, bucket: Bucket, sourceKey: 'outbound/acme/big.bin', targetKey: 'partners/acme/big.bin' }),
+    );
+
+    expect(err).toMatchObject({ code: 'SlowDown', retryable: true });
+    expect(events).toEqual([
+      'HeadObjectCommand sent',
+      'HeadObjectCommand answered',
+      'CreateMultipartUploadCommand sent',
+      'CreateMultipartUploadCommand answered',
+      'UploadPartCopyCommand sent',
+      'UploadPartCopyCommand answered',
+      'AbortMultipartUploadCommand sent',
+      'AbortMultipartUploadCommand answered',
+    ]);
+    const uploadId = sent.find((r) => r.command === 'UploadPartCopyCommand')!.query.uploadId;
+    expect(sent.at(-1)).toMatchObject({ command: 'AbortMultipartUploadCommand', query: { uploadId } });
+    const target = s3.client.send(new HeadObjectCommand({ Bucket, Key: 'partners/acme/big.bin' }));
+    await expect(target).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
+  it('when the source is gone before the parts are copied, then SOURCE_MISSING and the upload is aborted', async () => {
+    await put('outbound/acme/gone.bin', randomBytes(7 * MiB));
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'CreateMultipartUploadCommand') {
+          const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+          await s3.client.send(new DeleteObjectCommand({ Bucket, Key: 'outbound/acme/gone.bin' }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'deleteSourceDuringCopy' },
+    );
+
+    const err = await appErrorOf(
+      copyObjectVerified(client, { ...base, ...multipart, bucket: Bucket, sourceKey: 'outbound/acme/gone.bin', targetKey: 'partners/acme/gone.bin' }),
+    );
+
+    expect(err).toMatchObject({ code: 'SOURCE_MISSING', retryable: false });
+    expect(sent.at(-1)!.command).toBe('AbortMultipartUploadCommand');
+  });
+});

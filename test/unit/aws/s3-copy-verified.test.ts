@@ -1,0 +1,278 @@
+/**
+ * copyObjectVerified against a mocked S3 (aws-sdk-client-mock): what s3rver cannot show — real
+ * version ids, checksums S3 computes, the 5 GiB default threshold, and S3's error answers.
+ */
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+  UploadPartCopyCommand,
+  type UploadPartCopyCommandInput,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { copyObjectVerified, type CopyObjectVerifiedInput } from '../../../src/aws/s3-copy-verified.js';
+import { GiB, MiB } from '../../../src/aws/s3-part-plan.js';
+import { appErrorOf, s3Error, TEST_KMS_KEY_ARN } from '../../support/s3.js';
+
+const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+const s3 = mockClient(client);
+afterEach(() => s3.reset());
+
+const SRC = 'outbound/acme/prices 2024+EU.csv';
+const DST = 'partners/acme/prices 2024+EU.csv';
+const ENCODED_SRC = 'dist/outbound/acme/prices%202024%2BEU.csv';
+const CRC = 'AAAAAAAAAAA=';
+const input: CopyObjectVerifiedInput = { bucket: 'dist', sourceKey: SRC, sourceVersionId: 'sv1', targetKey: DST, kmsKeyArn: TEST_KMS_KEY_ARN };
+
+function givenSource(size: number, extra: Record<string, unknown> = { ChecksumCRC64NVME: CRC, ChecksumType: 'FULL_OBJECT' }): void {
+  s3.on(HeadObjectCommand, { Key: SRC }).resolves({ VersionId: 'sv1', ContentLength: size, ETag: '"src-etag"', ContentType: 'text/csv', Metadata: { origin: 'pricing' }, ...extra });
+}
+function givenTarget(size: number, extra: Record<string, unknown> = { ChecksumCRC64NVME: CRC }): void {
+  s3.on(HeadObjectCommand, { Key: DST }).resolves({ VersionId: 'tv1', ContentLength: size, ETag: '"kms-etag-not-md5"', ...extra });
+}
+function givenMultipart(): void {
+  s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up1' });
+  s3.on(UploadPartCopyCommand).callsFake((i: UploadPartCopyCommandInput) =>
+    Promise.resolve({ CopyPartResult: { ETag: `"p${i.PartNumber}"`, ChecksumCRC64NVME: `c${i.PartNumber}` } }),
+  );
+  s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'tv1', ETag: '"mp-3"', ChecksumCRC64NVME: CRC });
+}
+const body = (text: string) => Readable.from([Buffer.from(text)]) as never;
+
+describe('copyObjectVerified — pinned copy, verified by checksum', () => {
+  it('when the source has a CRC64NVME, then the copy is pinned to the version and compared by checksum, never by ETag', async () => {
+    givenSource(1000);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ETag: '"x"', ChecksumCRC64NVME: CRC } });
+    givenTarget(1000);
+
+    const result = await copyObjectVerified(client, input);
+
+    expect(result).toEqual({
+      targetKey: DST,
+      size: 1000,
+      checksum: { algorithm: 'CRC64NVME', value: CRC },
+      versionId: 'tv1',
+      sourceVersionId: 'sv1',
+      multipart: false,
+      verifiedBy: 'checksum',
+    });
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'dist', Key: SRC, VersionId: 'sv1', ChecksumMode: 'ENABLED' });
+    expect(s3).toHaveReceivedCommandExactlyOnceWith(CopyObjectCommand, {
+      Bucket: 'dist',
+      Key: DST,
+      CopySource: `${ENCODED_SRC}?versionId=sv1`,
+      CopySourceIfMatch: '"src-etag"',
+      MetadataDirective: 'COPY',
+      TaggingDirective: 'REPLACE',
+      Tagging: 'partnergate%3Asource-key=outbound%2Facme%2Fprices%202024%2BEU.csv&partnergate%3Asource-version=sv1',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: TEST_KMS_KEY_ARN,
+      BucketKeyEnabled: true,
+      ChecksumAlgorithm: 'CRC64NVME',
+    });
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Key: DST, VersionId: 'tv1', ChecksumMode: 'ENABLED' });
+    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+  });
+
+  it('when no version is named, then the copy is pinned to the version the source read found', async () => {
+    givenSource(10);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1' });
+    givenTarget(10);
+
+    const result = await copyObjectVerified(client, { ...input, sourceVersionId: undefined });
+
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { CopySource: `${ENCODED_SRC}?versionId=sv1` });
+    expect(result.sourceVersionId).toBe('sv1');
+  });
+
+  it('when the copy checksum differs, then the bad version is deleted and VERIFY_MISMATCH is retryable', async () => {
+    givenSource(10);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1' });
+    givenTarget(10, { ChecksumCRC64NVME: 'BBBBBBBBBBB=' });
+    s3.on(DeleteObjectCommand).resolves({});
+
+    const err = await appErrorOf(copyObjectVerified(client, input));
+
+    expect(err).toMatchObject({ code: 'VERIFY_MISMATCH', retryable: true });
+    expect(err.message).toContain('version tv1 deleted');
+    expect(s3).toHaveReceivedCommandWith(DeleteObjectCommand, { Bucket: 'dist', Key: DST, VersionId: 'tv1' });
+  });
+
+  it('when the copy size differs and the bad version cannot be deleted, then VERIFY_MISMATCH says so', async () => {
+    givenSource(10);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1' });
+    givenTarget(9);
+    s3.on(DeleteObjectCommand).rejects(s3Error('AccessDenied', 403));
+
+    const err = await appErrorOf(copyObjectVerified(client, input));
+
+    expect(err).toMatchObject({ code: 'VERIFY_MISMATCH', retryable: true });
+    expect(err.message).toMatch(/size 9 instead of 10.*could not be deleted/);
+  });
+
+  it('when the source has no CRC64NVME and is small, then both versions are streamed and compared by SHA-256', async () => {
+    givenSource(5, {});
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1' });
+    givenTarget(5);
+    s3.on(GetObjectCommand, { Key: SRC, VersionId: 'sv1' }).callsFake(() => Promise.resolve({ Body: body('hello') }));
+    s3.on(GetObjectCommand, { Key: DST, VersionId: 'tv1' }).callsFake(() => Promise.resolve({ Body: body('hello') }));
+
+    const result = await copyObjectVerified(client, input);
+
+    expect(result).toMatchObject({ verifiedBy: 'content-sha256', checksum: { algorithm: 'CRC64NVME', value: CRC } });
+  });
+
+  it('when the source has no CRC64NVME and the contents differ, then VERIFY_MISMATCH', async () => {
+    givenSource(5, {});
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1' });
+    givenTarget(5);
+    s3.on(GetObjectCommand, { Key: SRC }).callsFake(() => Promise.resolve({ Body: body('hello') }));
+    s3.on(GetObjectCommand, { Key: DST }).callsFake(() => Promise.resolve({ Body: body('HELLO') }));
+    s3.on(DeleteObjectCommand).resolves({});
+
+    expect(await appErrorOf(copyObjectVerified(client, input))).toMatchObject({ code: 'VERIFY_MISMATCH', retryable: true });
+  });
+
+  it('when the source has no CRC64NVME and is over 64 MiB, then the size is compared and the copy checksum reported', async () => {
+    givenSource(65 * MiB, {});
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1' });
+    givenTarget(65 * MiB);
+
+    const result = await copyObjectVerified(client, input);
+
+    expect(result).toMatchObject({ verifiedBy: 'size', checksum: { algorithm: 'CRC64NVME', value: CRC } });
+    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+  });
+});
+
+describe('copyObjectVerified — multipart', () => {
+  it('when the object is exactly 5 GiB, then one CopyObject; one byte more, then a multipart copy', async () => {
+    givenSource(5 * GiB);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1' });
+    givenTarget(5 * GiB);
+    expect((await copyObjectVerified(client, input)).multipart).toBe(false);
+
+    s3.reset();
+    givenSource(5 * GiB + 1);
+    givenMultipart();
+    givenTarget(5 * GiB + 1);
+    const result = await copyObjectVerified(client, input);
+
+    expect(result).toMatchObject({ multipart: true, parts: 21, verifiedBy: 'checksum', versionId: 'tv1' });
+    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+  });
+
+  it('when copied in parts, then the upload is encrypted, full-object CRC64NVME, with the source metadata, and every part is pinned', async () => {
+    givenSource(12 * MiB);
+    givenMultipart();
+    givenTarget(12 * MiB);
+
+    await copyObjectVerified(client, { ...input, multipartThreshold: 6 * MiB, partSize: 5 * MiB, partConcurrency: 3 });
+
+    expect(s3).toHaveReceivedCommandWith(CreateMultipartUploadCommand, {
+      Bucket: 'dist',
+      Key: DST,
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: TEST_KMS_KEY_ARN,
+      BucketKeyEnabled: true,
+      ChecksumAlgorithm: 'CRC64NVME',
+      ChecksumType: 'FULL_OBJECT',
+      ContentType: 'text/csv',
+      Metadata: { origin: 'pricing' },
+    });
+    const parts = s3.commandCalls(UploadPartCopyCommand).map((c) => c.args[0].input);
+    expect(parts.map((p) => [p.PartNumber, p.CopySourceRange])).toEqual([
+      [1, 'bytes=0-5242879'],
+      [2, 'bytes=5242880-10485759'],
+      [3, 'bytes=10485760-12582911'],
+    ]);
+    for (const p of parts) expect(p).toMatchObject({ UploadId: 'up1', CopySource: `${ENCODED_SRC}?versionId=sv1`, CopySourceIfMatch: '"src-etag"' });
+    expect(s3).toHaveReceivedCommandWith(CompleteMultipartUploadCommand, {
+      UploadId: 'up1',
+      ChecksumType: 'FULL_OBJECT',
+      ChecksumCRC64NVME: CRC,
+      MultipartUpload: {
+        Parts: [
+          { PartNumber: 1, ETag: '"p1"', ChecksumCRC64NVME: 'c1' },
+          { PartNumber: 2, ETag: '"p2"', ChecksumCRC64NVME: 'c2' },
+          { PartNumber: 3, ETag: '"p3"', ChecksumCRC64NVME: 'c3' },
+        ],
+      },
+    });
+  });
+
+  it('when S3 finds the assembled content does not match the source checksum, then VERIFY_MISMATCH and the upload is aborted', async () => {
+    givenSource(12 * MiB);
+    givenMultipart();
+    s3.on(CompleteMultipartUploadCommand).rejects(s3Error('BadDigest', 400));
+    s3.on(AbortMultipartUploadCommand).resolves({});
+
+    const err = await appErrorOf(copyObjectVerified(client, { ...input, multipartThreshold: 6 * MiB }));
+
+    expect(err).toMatchObject({ code: 'VERIFY_MISMATCH', retryable: true });
+    expect(s3).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { Bucket: 'dist', Key: DST, UploadId: 'up1' });
+  });
+
+  it('when the abort fails too, then the first error is thrown and the abort failure is logged', async () => {
+    givenSource(12 * MiB);
+    givenMultipart();
+    s3.on(UploadPartCopyCommand).rejects(s3Error('NoSuchVersion', 404));
+    s3.on(AbortMultipartUploadCommand).rejects(s3Error('InternalError', 500));
+    const warn = vi.fn();
+
+    const err = await appErrorOf(copyObjectVerified(client, { ...input, multipartThreshold: 6 * MiB, logger: { warn } as never }));
+
+    expect(err).toMatchObject({ code: 'SOURCE_MISSING', retryable: false });
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ uploadId: 'up1' }), 'could not abort a failed multipart copy');
+  });
+
+  it('when the object is larger than 10,000 parts of 5 GiB, then OBJECT_TOO_LARGE before any write', async () => {
+    givenSource(10_000 * 5 * GiB + 1);
+    expect(await appErrorOf(copyObjectVerified(client, input))).toMatchObject({ code: 'OBJECT_TOO_LARGE', retryable: false });
+    expect(s3).not.toHaveReceivedCommand(CreateMultipartUploadCommand);
+  });
+
+  it('when the threshold is above 5 GiB, then RangeError (CopyObject cannot copy more)', async () => {
+    await expect(copyObjectVerified(client, { ...input, multipartThreshold: 5 * GiB + 1 })).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
+describe('copyObjectVerified — S3 errors', () => {
+  it('when the source version does not exist, then SOURCE_MISSING, not retryable', async () => {
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+    expect(await appErrorOf(copyObjectVerified(client, input))).toMatchObject({ code: 'SOURCE_MISSING', retryable: false });
+    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+  });
+
+  it.each([
+    ['NoSuchVersion', 404, 'SOURCE_MISSING', false],
+    ['NoSuchKey', 404, 'SOURCE_MISSING', false],
+    ['AccessDenied', 403, 'AccessDenied', false],
+    ['SlowDown', 503, 'SlowDown', true],
+    ['InternalError', 500, 'InternalError', true],
+    ['ServiceUnavailable', 503, 'ServiceUnavailable', true],
+  ])('when CopyObject answers %s (%i), then %s, retryable %s', async (name, status, code, retryable) => {
+    givenSource(10);
+    s3.on(CopyObjectCommand).rejects(s3Error(name, status));
+    expect(await appErrorOf(copyObjectVerified(client, input))).toMatchObject({ code, retryable });
+  });
+
+  it('when the connection drops, then retryable', async () => {
+    givenSource(10);
+    s3.on(CopyObjectCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    expect(await appErrorOf(copyObjectVerified(client, input))).toMatchObject({ code: 'ECONNRESET', retryable: true });
+  });
+
+  it('when the source cannot be read for lack of permission (HEAD 403), then the error is not retryable', async () => {
+    s3.on(HeadObjectCommand).rejects(s3Error('Forbidden', 403));
+    expect(await appErrorOf(copyObjectVerified(client, input))).toMatchObject({ retryable: false });
+  });
+});
