@@ -1,0 +1,329 @@
+/**
+ * What the delivery pipeline remembers in Redis (docs/architecture.md "Delivery"):
+ *
+ *   P:dl:dispatched:<vh>       string  (key, version) was dispatched; reports of it were made (400 d)
+ *   P:dl:done:<dh>             string  JSON receipt: (key, version, partner) was delivered (400 d)
+ *   P:dl:parked:<partnerId>    hash    dh → deliver payload JSON, waiting for the partner to go LIVE
+ *   P:dl:fanout:<vh>           hash    a feed fan-out's counters and per-partner outcomes (30 d)
+ *   P:dl:fanout-failures:<vh>  list    "partner\terror" of the fan-out's failed deliveries (30 d)
+ *   P:dl:history:<partnerId>   list    JSON receipts and failures, newest first, the last 1,000
+ *   P:dl:rcpt:<partnerId>      list    receipts waiting to be posted to the partner's thread, together
+ *   P:dl:rcpt-flush:<partnerId> string set while a flush job for that list is scheduled (TTL)
+ *   P:dl:rcpt-gen              string  counter behind flush job ids
+ *   P:dl:marker                hash    object key → "etag|lastModified|size|versionTag" seen by the poller
+ *   P:dl:failed:<dh>           string  JSON {partnerId, key}: what a Resend button re-sends (30 d)
+ *
+ * vh = sha256(key, versionTag)[:32]; dh = sha256(key, versionTag, partnerId)[:40]. Keys that must
+ * change together are changed by one Lua script.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { partnerKeys } from './partners.js';
+import { runScript } from './run-script.js';
+
+export const DELIVERY_RECORD_TTL_SECONDS = 400 * 24 * 3600;
+export const FANOUT_TTL_SECONDS = 30 * 24 * 3600;
+export const FAILED_TTL_SECONDS = 30 * 24 * 3600;
+export const HISTORY_LENGTH = 1000;
+
+export const deliveryKeys = (prefix: string) => ({
+  dispatched: (vh: string) => `${prefix}:dl:dispatched:${vh}`,
+  done: (dh: string) => `${prefix}:dl:done:${dh}`,
+  parked: (partnerId: string) => `${prefix}:dl:parked:${partnerId}`,
+  fanout: (vh: string) => `${prefix}:dl:fanout:${vh}`,
+  fanoutFailures: (vh: string) => `${prefix}:dl:fanout-failures:${vh}`,
+  history: (partnerId: string) => `${prefix}:dl:history:${partnerId}`,
+  receipts: (partnerId: string) => `${prefix}:dl:rcpt:${partnerId}`,
+  receiptFlush: (partnerId: string) => `${prefix}:dl:rcpt-flush:${partnerId}`,
+  receiptGen: () => `${prefix}:dl:rcpt-gen`,
+  marker: () => `${prefix}:dl:marker`,
+  failed: (dh: string) => `${prefix}:dl:failed:${dh}`,
+});
+
+/** A version of an object as the sources see it. `versionId` is absent on an unversioned bucket. */
+export interface VersionRef {
+  key: string;
+  versionId?: string | undefined;
+  etag?: string | undefined;
+}
+
+export function normalizeEtag(etag: string | undefined): string {
+  return (etag ?? '').replace(/"/g, '');
+}
+
+/**
+ * What names a version: its version id, or — on an unversioned bucket, or the `null` version of a
+ * suspended one — its ETag. The same version from HeadObject and from an S3 event gives the same tag.
+ */
+export function versionTag(v: VersionRef): string {
+  if (v.versionId !== undefined && v.versionId !== '' && v.versionId !== 'null') return `v:${v.versionId}`;
+  return `e:${normalizeEtag(v.etag)}`;
+}
+
+const sha = (...parts: string[]) => createHash('sha256').update(parts.join('\n')).digest('hex');
+
+/** The id of a (key, version): no `:`, never all digits. */
+export const versionHash = (v: VersionRef): string => sha(v.key, versionTag(v)).slice(0, 32);
+
+/** The id of a (key, version, partner). */
+export const deliveryHash = (v: VersionRef, partnerId: string): string => sha(v.key, versionTag(v), partnerId).slice(0, 40);
+
+/** One line of a partner's delivery history (and the body of a receipt). */
+export interface DeliveryRecord {
+  outcome: 'delivered' | 'failed';
+  at: string;
+  partnerId: string;
+  key: string;
+  versionId: string | null;
+  targetKey: string;
+  size?: number;
+  checksum?: { algorithm: string; value: string };
+  multipart?: boolean;
+  /** Seconds from the source's LastModified to the delivery, when known. */
+  latencySeconds?: number;
+  error?: { code: string; message: string };
+  /** Who asked for a forced re-send. */
+  forcedBy?: string;
+}
+
+// KEYS: live set, parked hash; ARGV: partnerId, dh, payload
+const PARK = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1
+`;
+
+// KEYS: fanout hash, failures list; ARGV: partnerId, outcome, failure line, ttl
+// Returns {settled now (0/1), delivered, failed, total, summarize (0/1)}
+const FANOUT_SETTLE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, 0, 0, 0} end
+local fresh = redis.call('HSETNX', KEYS[1], 'p:' .. ARGV[1], ARGV[2])
+if fresh == 1 then
+  redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
+  if ARGV[2] == 'failed' then
+    redis.call('RPUSH', KEYS[2], ARGV[3])
+    redis.call('EXPIRE', KEYS[2], ARGV[4])
+  end
+end
+local delivered = tonumber(redis.call('HGET', KEYS[1], 'delivered') or '0')
+local failed = tonumber(redis.call('HGET', KEYS[1], 'failed') or '0')
+local total = tonumber(redis.call('HGET', KEYS[1], 'total') or '0')
+local summarize = 0
+if delivered + failed >= total and redis.call('HSETNX', KEYS[1], 'summarized', '1') == 1 then summarize = 1 end
+return {fresh, delivered, failed, total, summarize}
+`;
+
+// KEYS: receipts list, flush flag, gen counter; ARGV: entry, flag ttl seconds
+// Returns 0 when a flush is already scheduled, else the generation of the flush job to add.
+const PUSH_RECEIPT = `
+redis.call('RPUSH', KEYS[1], ARGV[1])
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+  return redis.call('INCR', KEYS[3])
+end
+return 0
+`;
+
+// KEYS: receipts list, flush flag, gen counter; ARGV: how many were posted.
+// Drops the posted receipts; when more arrived meanwhile, returns the generation of the next flush job.
+const ACK_RECEIPTS = `
+redis.call('LTRIM', KEYS[1], tonumber(ARGV[1]), -1)
+if redis.call('LLEN', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return 0
+end
+return redis.call('INCR', KEYS[3])
+`;
+
+// KEYS: history; ARGV: entry, length
+const PUSH_HISTORY = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+return 1
+`;
+
+export interface FanoutState {
+  feed: string;
+  key: string;
+  total: number;
+  parked: number;
+  quiet: boolean;
+}
+
+export interface FanoutSettled {
+  delivered: number;
+  failed: number;
+  total: number;
+  /** True for exactly one caller: the one that settled the last delivery. */
+  summarize: boolean;
+}
+
+export class DeliveryStore {
+  readonly k: ReturnType<typeof deliveryKeys>;
+  private readonly liveKey: string;
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.k = deliveryKeys(prefix);
+    this.liveKey = partnerKeys(prefix).live();
+  }
+
+  /** True the first time a (key, version) is marked dispatched. */
+  async markDispatched(vh: string): Promise<boolean> {
+    return (await this.redis.set(this.k.dispatched(vh), '1', 'EX', DELIVERY_RECORD_TTL_SECONDS, 'NX')) === 'OK';
+  }
+
+  async wasDispatched(vh: string): Promise<boolean> {
+    return (await this.redis.exists(this.k.dispatched(vh))) === 1;
+  }
+
+  async delivered(dh: string): Promise<DeliveryRecord | null> {
+    const raw = await this.redis.get(this.k.done(dh));
+    return raw ? (JSON.parse(raw) as DeliveryRecord) : null;
+  }
+
+  async recordDelivered(dh: string, record: DeliveryRecord): Promise<void> {
+    await this.redis.set(this.k.done(dh), JSON.stringify(record), 'EX', DELIVERY_RECORD_TTL_SECONDS);
+  }
+
+  /**
+   * Parks a delivery for a partner that is not LIVE; atomically with a look at the live set, so a
+   * partner that went LIVE in between is never left with a parked delivery. False: it is LIVE now.
+   */
+  async park(partnerId: string, dh: string, payload: unknown): Promise<boolean> {
+    return (await runScript(this.redis, PARK, [this.liveKey, this.k.parked(partnerId)], [partnerId, dh, JSON.stringify(payload)])) === 1;
+  }
+
+  async parked(partnerId: string): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(this.k.parked(partnerId))));
+  }
+
+  /** Removes released entries (after their jobs were queued: a crash in between releases them again). */
+  async unpark(partnerId: string, dhs: string[]): Promise<void> {
+    if (dhs.length > 0) await this.redis.hdel(this.k.parked(partnerId), ...dhs);
+  }
+
+  async startFanout(vh: string, state: FanoutState): Promise<void> {
+    const key = this.k.fanout(vh);
+    await this.redis
+      .multi()
+      .hsetnx(key, 'total', String(state.total))
+      .hsetnx(key, 'parked', String(state.parked))
+      .hsetnx(key, 'feed', state.feed)
+      .hsetnx(key, 'key', state.key)
+      .hsetnx(key, 'quiet', state.quiet ? '1' : '0')
+      .expire(key, FANOUT_TTL_SECONDS)
+      .exec();
+  }
+
+  async fanout(vh: string): Promise<(FanoutState & { delivered: number; failed: number }) | null> {
+    const h = await this.redis.hgetall(this.k.fanout(vh));
+    if (h['total'] === undefined) return null;
+    return {
+      feed: h['feed'] ?? '', key: h['key'] ?? '', total: Number(h['total']), parked: Number(h['parked'] ?? 0),
+      quiet: h['quiet'] === '1', delivered: Number(h['delivered'] ?? 0), failed: Number(h['failed'] ?? 0),
+    };
+  }
+
+  /** Records one partner's outcome in a fan-out, once per partner. */
+  async settleFanout(vh: string, partnerId: string, outcome: 'delivered' | 'failed', error?: string): Promise<FanoutSettled> {
+    const line = `${partnerId}\t${error ?? ''}`;
+    const r = (await runScript(this.redis, FANOUT_SETTLE, [this.k.fanout(vh), this.k.fanoutFailures(vh)], [partnerId, outcome, line, FANOUT_TTL_SECONDS])) as number[];
+    return { delivered: r[1] ?? 0, failed: r[2] ?? 0, total: r[3] ?? 0, summarize: r[4] === 1 };
+  }
+
+  async fanoutFailures(vh: string): Promise<{ partnerId: string; error: string }[]> {
+    const lines = await this.redis.lrange(this.k.fanoutFailures(vh), 0, -1);
+    return lines.map((l) => {
+      const tab = l.indexOf('\t');
+      return { partnerId: l.slice(0, tab), error: l.slice(tab + 1) };
+    });
+  }
+
+  async pushHistory(record: DeliveryRecord): Promise<void> {
+    await runScript(this.redis, PUSH_HISTORY, [this.k.history(record.partnerId)], [JSON.stringify(record), HISTORY_LENGTH]);
+  }
+
+  async history(partnerId: string, count: number): Promise<DeliveryRecord[]> {
+    const raw = await this.redis.lrange(this.k.history(partnerId), 0, count - 1);
+    return raw.map((r) => JSON.parse(r) as DeliveryRecord);
+  }
+
+  /** Adds a receipt to the partner's waiting list; returns the flush job's generation when one must be scheduled. */
+  async pushReceipt(record: DeliveryRecord, flagTtlSeconds: number): Promise<number | null> {
+    const p = record.partnerId;
+    const gen = (await runScript(this.redis, PUSH_RECEIPT, [this.k.receipts(p), this.k.receiptFlush(p), this.k.receiptGen()], [JSON.stringify(record), flagTtlSeconds])) as number;
+    return gen === 0 ? null : gen;
+  }
+
+  /** The receipts waiting for the partner's thread, oldest first (at most `max`). */
+  async peekReceipts(partnerId: string, max: number): Promise<DeliveryRecord[]> {
+    const raw = await this.redis.lrange(this.k.receipts(partnerId), 0, max - 1);
+    return raw.map((r) => JSON.parse(r) as DeliveryRecord);
+  }
+
+  /**
+   * Drops the first `count` receipts once they were handed to the notify queue. Returns the
+   * generation of the next flush job when more receipts arrived meanwhile, else null (and the
+   * flush flag is cleared, so the next receipt schedules a new flush).
+   */
+  async ackReceipts(partnerId: string, count: number): Promise<number | null> {
+    const gen = (await runScript(this.redis, ACK_RECEIPTS, [this.k.receipts(partnerId), this.k.receiptFlush(partnerId), this.k.receiptGen()], [count])) as number;
+    return gen === 0 ? null : gen;
+  }
+
+  /** Poll markers: what the poller last saw of each key. */
+  async markers(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.redis.hmget(this.k.marker(), ...keys);
+  }
+
+  async setMarkers(entries: [string, string][]): Promise<void> {
+    if (entries.length > 0) await this.redis.hset(this.k.marker(), Object.fromEntries(entries));
+  }
+
+  /** Forgets the markers of keys that are gone (not in `present`). Returns how many were removed. */
+  async pruneMarkers(present: Set<string>): Promise<number> {
+    let cursor = '0';
+    let removed = 0;
+    do {
+      const [next, flat] = await this.redis.hscan(this.k.marker(), cursor, 'COUNT', 1000);
+      cursor = next;
+      const gone: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) if (!present.has(flat[i]!)) gone.push(flat[i]!);
+      if (gone.length > 0) removed += await this.redis.hdel(this.k.marker(), ...gone);
+    } while (cursor !== '0');
+    return removed;
+  }
+
+  async rememberFailure(dh: string, what: { partnerId: string; key: string }): Promise<void> {
+    await this.redis.set(this.k.failed(dh), JSON.stringify(what), 'EX', FAILED_TTL_SECONDS);
+  }
+
+  async failure(dh: string): Promise<{ partnerId: string; key: string } | null> {
+    const raw = await this.redis.get(this.k.failed(dh));
+    return raw ? (JSON.parse(raw) as { partnerId: string; key: string }) : null;
+  }
+}
+
+/** The poller's cheap per-key marker: what ListObjectsV2 shows of a key, plus the version HeadObject gave. */
+export interface MarkerFields {
+  etag: string;
+  lastModified: Date | undefined;
+  size: number;
+}
+
+const markerHead = (m: MarkerFields): string => `${normalizeEtag(m.etag)}|${m.lastModified?.getTime() ?? ''}|${m.size}|`;
+
+export function formatMarker(m: MarkerFields, versionId: string | undefined): string {
+  return markerHead(m) + (versionId ?? '');
+}
+
+/** The version id recorded with a marker that still matches the listing; undefined when it does not match. */
+export function markerVersion(stored: string | null | undefined, listed: MarkerFields): { versionId: string | undefined } | undefined {
+  if (stored === null || stored === undefined) return undefined;
+  const head = markerHead(listed);
+  if (!stored.startsWith(head)) return undefined;
+  const v = stored.slice(head.length);
+  return { versionId: v === '' ? undefined : v };
+}
