@@ -1,0 +1,232 @@
+/**
+ * The delivery pipeline against real pieces: Redis (a fresh prefix), a local S3 (s3rver through
+ * test/support/s3.ts) with object versions emulated on the client, the notify worker talking to a
+ * fake Slack, and createDeliveryWorkers. Plus a small Bolt app with the delivery listeners behind
+ * a real HTTPReceiver, for signed slash commands and button clicks.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver } from '@slack/bolt';
+import { QueueEvents, type Job, type Queue, type Worker } from 'bullmq';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics, type Metrics } from '../../src/metrics.js';
+import { systemClock, type Notify } from '../../src/actions/ports.js';
+import { createNotifyQueue, createNotifySlackClient, createNotifyWorker, enqueueNotify } from '../../src/jobs/notify.js';
+import { createDeliveryWorkers, type DeliveryWorkers, type DeliveryWorkersConfig } from '../../src/jobs/delivery-workers.js';
+import { createS3DeliveryStorage } from '../../src/jobs/delivery-storage.js';
+import type { DeliveryOptions } from '../../src/jobs/delivery-context.js';
+import { createDeliveryUseCases } from '../../src/actions/delivery-use-cases.js';
+import { createApproverDirectory } from '../../src/bot/approvers.js';
+import { ACTIONS, COMMANDS } from '../../src/bot/ids.js';
+import { resendFileCommand } from '../../src/bot/listeners/commands/resend-file.js';
+import { partnerStatusCommand } from '../../src/bot/listeners/commands/partner-status.js';
+import { resendButton } from '../../src/bot/listeners/actions/resend-button.js';
+import { PartnerStore, type PartnerRecord, type PartnerStatus } from '../../src/store/partners.js';
+import { DeliveryStore } from '../../src/store/deliveries.js';
+import { boltLogger } from '../../src/logger.js';
+import { startFakeSlack, type FakeSlack, type SlackCall } from './fake-slack.js';
+import { createTestRedis, deleteKeysUnder } from './redis.js';
+import { testPrefix } from './env.js';
+import { recordRequests, startLocalS3, TEST_KMS_KEY_ARN, type LocalS3, type RecordedRequest } from './s3.js';
+
+export const APPROVALS = 'C0APPROVALS';
+export const DELIVERIES = 'C0DELIVERIES';
+export const APPROVER = 'UAPPROVER1';
+export const RESENDER = 'URESENDER1';
+export const OUTSIDER = 'UOUTSIDER9';
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+
+/** The version id the emulation gives a content: `v` + its MD5 (s3rver's ETag). */
+export function versionOfContent(body: string | Buffer): string {
+  return `v${createHash('md5').update(body).digest('hex')}`;
+}
+
+/**
+ * s3rver keeps no versions. This client middleware makes the bucket look versioned to the code
+ * under test: HeadObject and CopyObject answers carry a version id derived from the ETag (so a new
+ * content is a new version), and `versionId` is taken off requests before they reach s3rver (after
+ * recordRequests saw them, so tests can assert the pinning the code sends).
+ */
+export function emulateVersions(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { query?: Record<string, unknown>; headers: Record<string, string> };
+      if (request.query && 'versionId' in request.query) delete request.query['versionId'];
+      const source = request.headers['x-amz-copy-source'];
+      if (source?.includes('?versionId=')) request.headers['x-amz-copy-source'] = source.slice(0, source.indexOf('?versionId='));
+      const result = await next(args);
+      const output = result.output as unknown as Record<string, unknown> & { ETag?: string; CopyObjectResult?: { ETag?: string } };
+      const etag = context.commandName === 'HeadObjectCommand' ? output.ETag : context.commandName === 'CopyObjectCommand' ? output.CopyObjectResult?.ETag : undefined;
+      if (typeof etag === 'string') output['VersionId'] = `v${etag.replace(/"/g, '')}`;
+      return result;
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'testEmulateVersions' },
+  );
+}
+
+export interface DeliveryHarness {
+  prefix: string;
+  redis: Redis;
+  s3: LocalS3;
+  /** Every S3 request the delivery code sent (with versionId as sent). */
+  requests: RecordedRequest[];
+  slack: FakeSlack;
+  metrics: Metrics;
+  delivery: DeliveryWorkers;
+  partners: PartnerStore;
+  store: DeliveryStore;
+  notify: Notify;
+  config: DeliveryWorkersConfig;
+  /** The Bolt app's /slack/events URL. */
+  url: string;
+  put(key: string, body: string | Buffer): Promise<string>;
+  remove(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** Saves a partner record and posts its thread's card; resolves with the card's ts. */
+  addPartner(id: string, o?: { status?: PartnerStatus; feeds?: string[] }): Promise<string>;
+  setStatus(id: string, status: PartnerStatus): Promise<void>;
+  /** Resolves when the job with this id (queued now or later) has finished; with the job. */
+  finished(queue: 'dispatch' | 'deliver', jobId: string): Promise<Job>;
+  /** Runs one poll now and resolves with its result once it finished. */
+  pollNow(): Promise<{ listed: number; looked: number; dispatched: number }>;
+  /** Posts in a thread (chat.postMessage with thread_ts). */
+  threadPosts(threadTs: string): SlackCall[];
+  close(): Promise<void>;
+}
+
+export async function startDeliveryHarness(
+  o: { options?: Partial<DeliveryOptions>; threshold?: number; multipartThreshold?: number } = {},
+): Promise<DeliveryHarness> {
+  const prefix = testPrefix('dl');
+  const redis = createTestRedis();
+  const s3 = await startLocalS3();
+  const deliveryClient = s3.newClient();
+  const requests = recordRequests(deliveryClient);
+  emulateVersions(deliveryClient);
+  const slack = await startFakeSlack();
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const metrics = createMetrics();
+
+  const notifyQueue = createNotifyQueue(redis, prefix);
+  const notify: Notify = (m) => enqueueNotify({ redis, prefix, queue: notifyQueue }, m);
+  const slackClient = createNotifySlackClient('xoxb-test', { slackApiUrl: slack.apiUrl });
+  const notifyWorker = createNotifyWorker({
+    redis, prefix, logger, slack: { apiCall: async (method, args) => ({ ...(await slackClient.apiCall(method, args)) }) },
+    options: { paceMs: 0 },
+  });
+
+  const config: DeliveryWorkersConfig = {
+    bucket: s3.bucket, outboundPrefix: 'outbound/', feeds: ['price-lists', 'parts-catalogs', 'compliance'],
+    pollIntervalSeconds: 3600, deliveryQueueUrl: undefined, deliveriesChannel: DELIVERIES, fanoutThreadThreshold: o.threshold ?? 50,
+  };
+  const storage = createS3DeliveryStorage(deliveryClient, {
+    bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, ...(o.multipartThreshold ? { multipartThreshold: o.multipartThreshold, partSize: o.multipartThreshold } : {}),
+  });
+  const delivery = createDeliveryWorkers({
+    redis, prefix, storage, config, notify, metrics, logger,
+    options: { receiptWindowMs: 20, deliverAttempts: 3, retryBaseMs: 10, retryMaxMs: 50, ...o.options },
+  });
+  const eventConnections = [createTestRedis(), createTestRedis(), createTestRedis()] as const;
+  const events = {
+    dispatch: new QueueEvents('dispatch', { connection: eventConnections[0], prefix }),
+    deliver: new QueueEvents('deliver', { connection: eventConnections[1], prefix }),
+    poll: new QueueEvents('poll', { connection: eventConnections[2], prefix }),
+  };
+  await Promise.all(Object.values(events).map((e) => e.waitUntilReady()));
+
+  // The Slack app half: the delivery listeners behind a real HTTP receiver.
+  const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, logger: boltLogger(logger) });
+  const app = new App({ token: 'xoxb-test', receiver, logger: boltLogger(logger), clientOptions: { slackApiUrl: slack.apiUrl } });
+  const useCases = createDeliveryUseCases({
+    redis, prefix, storage, logger, clock: systemClock, resenders: [RESENDER],
+    approvers: createApproverDirectory({ approvers: [APPROVER], usergroup: undefined, fetchGroup: async () => [], clock: systemClock, logger }),
+    routing: { outboundPrefix: config.outboundPrefix, feeds: config.feeds },
+    deliverQueue: delivery.queues.deliver, deliverAttempts: 3,
+  });
+  const botDeps = { logger, notify, ...useCases };
+  app.command(COMMANDS.resendFile, resendFileCommand(botDeps));
+  app.command(COMMANDS.partnerStatus, partnerStatusCommand(botDeps));
+  app.action(ACTIONS.resend, resendButton(botDeps));
+  const server: Server = createServer(receiver.requestListener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+
+  const partners = new PartnerStore(redis, prefix);
+  const store = new DeliveryStore(redis, prefix);
+  const queues: Record<'dispatch' | 'deliver' | 'poll', Queue> = delivery.queues;
+
+  async function finished(name: 'dispatch' | 'deliver' | 'poll', jobId: string): Promise<Job> {
+    const ev = events[name];
+    const queue = queues[name];
+    const added = new Promise<void>((resolve) => {
+      const on = ({ jobId: id }: { jobId: string }) => {
+        if (id === jobId) {
+          ev.off('added', on);
+          resolve();
+        }
+      };
+      ev.on('added', on);
+    });
+    let job = await queue.getJob(jobId);
+    if (!job) {
+      await added;
+      job = await queue.getJob(jobId);
+    }
+    await job!.waitUntilFinished(ev).catch(() => undefined);
+    return (await queue.getJob(jobId))!;
+  }
+
+  return {
+    prefix, redis, s3, requests, slack, metrics, delivery, partners, store, notify, config, url,
+    async put(key, body) {
+      await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+      return versionOfContent(body);
+    },
+    async remove(key) {
+      await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }));
+    },
+    async exists(key) {
+      const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+      return s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key })).then(() => true, () => false);
+    },
+    async addPartner(id, p = {}) {
+      const now = new Date().toISOString();
+      const record: PartnerRecord = {
+        partnerId: id, requestId: `req_${'a'.repeat(26)}`, displayName: id.toUpperCase(), contactEmail: `${id}@example.com`,
+        accountId: null, externalId: 'x'.repeat(32), feeds: p.feeds ?? [], sshKeys: [], status: p.status ?? 'live', steps: [],
+        threadRef: `card:thread-${id}`, channel: APPROVALS, approvedBy: APPROVER, provisionedAt: now,
+        verifiedAt: (p.status ?? 'live') === 'live' ? now : null, transferUserCreatedAt: now, dryRun: false, updatedAt: now,
+      };
+      await partners.save(record);
+      await notify({ op: 'post', channel: APPROVALS, ref: record.threadRef, text: `card of ${id}`, priority: 'approval' });
+      const card = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['text'] === `card of ${id}`);
+      return String(card.answer!['ts']);
+    },
+    async setStatus(id, status) {
+      await partners.update(id, (r) => ({ ...r, status, ...(status === 'live' ? { verifiedAt: new Date().toISOString() } : {}) }));
+    },
+    finished: (name, jobId) => finished(name, jobId),
+    async pollNow() {
+      const job = await queues.poll.add('poll', {});
+      const result = (await job.waitUntilFinished(events.poll)) as { listed: number; looked: number; dispatched: number };
+      return result;
+    },
+    threadPosts: (ts) => slack.calls('chat.postMessage').filter((c) => c.body['thread_ts'] === ts),
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await delivery.close();
+      await notifyWorker.close();
+      await notifyQueue.close();
+      for (const e of Object.values(events)) await e.close();
+      for (const c of eventConnections) await c.quit().catch(() => undefined);
+      await deleteKeysUnder(redis, prefix);
+      await redis.quit();
+      deliveryClient.destroy();
+      await s3.close();
+      await slack.close();
+    },
+  };
+}
