@@ -110,7 +110,7 @@ describe('IAM adapter', () => {
       Role: {
         RoleName: 'r', RoleId: 'AROA', Arn: 'arn:aws:iam::1:role/partnergate/partners/r', Path: '/partnergate/partners/', CreateDate: new Date(0),
         AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(doc)),
-        PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: 'arn:aws:iam::1:policy/b' },
+        PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: 'arn:aws:iam::1:policy/b' },
         Tags: [{ Key: 'partnergate:partner-id', Value: 'acme' }],
       },
     });
