@@ -1,0 +1,69 @@
+/** The verification checklist in the partner's thread, with a Retry verification button on failure. Pure. */
+import type { Block } from '../../actions/ports.js';
+import { ACTIONS } from '../ids.js';
+import { chunkLines, code, escapeMrkdwn, user } from './mrkdwn.js';
+import type { SlackMessage } from './provision.js';
+
+export type CheckOutcome = 'pass' | 'fail' | 'skipped';
+
+export interface CheckView {
+  label: string;
+  outcome: CheckOutcome;
+  detail?: string;
+}
+
+export interface VerifyChecklistView {
+  requestId: string;
+  partnerId: string;
+  attempt: number;
+  dryRun: boolean;
+  checks: CheckView[];
+  result: 'live' | 'verify_failed';
+}
+
+const ICONS: Record<CheckOutcome, string> = { pass: ':white_check_mark:', fail: ':x:', skipped: ':heavy_minus_sign:' };
+
+export function buildVerifyChecklist(v: VerifyChecklistView): SlackMessage {
+  const head =
+    v.result === 'live'
+      ? `:large_green_circle: ${code(v.partnerId)} is LIVE${v.dryRun ? ' (DRY_RUN: offline checks only; live probes skipped)' : ''}.`
+      : `:red_circle: Verification of ${code(v.partnerId)} failed${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: the partner is not live.`;
+  const lines = v.checks.map((c) => `${ICONS[c.outcome]} ${escapeMrkdwn(c.label)}${c.detail ? ` — ${escapeMrkdwn(c.detail)}` : ''}`);
+  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: head } }];
+  for (const chunk of chunkLines(lines)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+  if (v.result === 'verify_failed') {
+    blocks.push(
+      {
+        type: 'actions',
+        block_id: 'verify_retry',
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTIONS.retryVerify,
+            text: { type: 'plain_text', text: 'Retry verification' },
+            style: 'primary',
+            value: v.requestId,
+          },
+        ],
+      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Approvers can retry verification once the cause is fixed.' }] },
+    );
+  }
+  return { text: v.result === 'live' ? `${v.partnerId} is LIVE` : `Verification of ${v.partnerId} failed`, blocks };
+}
+
+/** The failed checklist once someone pressed Retry verification: the button goes. */
+export function buildVerifyRetried(v: { partnerId: string; attempt: number; failed: string; by: string; nextAttempt: number }): SlackMessage {
+  return {
+    text: `Verification of ${v.partnerId} failed; retried`,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:red_circle: Verification of ${code(v.partnerId)} failed (attempt ${v.attempt}): ${escapeMrkdwn(v.failed)}.\n:repeat: Retried by ${user(v.by)} (attempt ${v.nextAttempt}).`,
+        },
+      },
+    ],
+  };
+}
