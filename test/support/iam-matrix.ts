@@ -1,0 +1,512 @@
+/**
+ * The isolation matrix: every principal × every relevant action × every resource, with the request
+ * context each action really carries, and what we expect (own prefix readable, everything else
+ * denied; the bot's escalation attempts denied). Cells are evaluated with the offline engine
+ * (iam-engine.ts). Used by test/unit/aws/policies and scripts/check-isolation.ts.
+ */
+import type { PlatformConfig } from '../../src/config.js';
+import { CANARY_PREFIX } from '../../src/domain/partner-id.js';
+import {
+  renderPartner,
+  renderPlatform,
+  type NamedPolicy,
+  type PartnerSpec,
+  type PolicyDocument,
+  type RenderedPartner,
+  type RenderedPlatform,
+} from '../../src/aws/policies/index.js';
+import { IamEngine, type ContextValues, type Decision, type LoadedDocuments, type SimDocuments, type SimRequest } from './iam-engine.js';
+
+export const UNRELATED_ACCOUNT = '999988887777';
+const OTHER_BUCKET = 'partnergate-other-bucket';
+const OTHER_SERVER = 's-fedcba9876543210f';
+
+/** What the engine does not model, and how each gap is covered instead. */
+export const NOT_MODELLED: readonly string[] = [
+  'Transfer Family itself (the LOGICAL home mapping, SFTP path handling): the matrix evaluates the Transfer role intersected with each session policy, which alone confines the user; unit tests pin the mapping; the live SFTP probe runs when TRANSFER_HOST is set.',
+  'What a ListBucket answer contains: the engine authorizes the request, it does not list keys. The trailing "/" in every prefix condition is what keeps `acme` from `acme-corp/`; unit and property tests pin it, and the live probe lists `partners/<id>` without the slash and expects AccessDenied.',
+  'Role chaining and session issuance: each hop (partner account → partner role, bot → verifier → partner role) is a separate cell; the request context (aws:PrincipalArn, aws:PrincipalAccount) is supplied as AWS would set it, not derived by the engine.',
+  'iam:PermissionsBoundary on an existing role: the engine reads the condition key from the request; that a created role really carries the boundary is checked by verification (GetRole) after provisioning.',
+  'KMS encryption context and Bucket Keys: kms:EncryptionContext keys are dropped by the engine, and no document relies on them; KMS cannot tell partners apart, so isolation is S3 permissions plus kms:ViaService.',
+  'S3 Block Public Access, Object Ownership, default encryption and ACLs: bucket settings, not policies; Access Analyzer CheckNoPublicAccess (production) and the platform template cover them.',
+  'SCPs and RCPs of any AWS Organization (ours or a partner\'s): they can only take rights away; none are assumed.',
+  'Eventual consistency of IAM: verification waits TRANSFER_SETTLE_SECONDS and probes live.',
+];
+
+export type Expectation = 'allow' | 'deny';
+
+export interface Cell {
+  /** Principal label, e.g. "acme SFTP session". */
+  principal: string;
+  /** Principal kind, for the summary table. */
+  kind: string;
+  /** Resource class, for the summary table: own, neighbour, no-slash, canary, … */
+  category: string;
+  /** What is asked for, in words. */
+  what: string;
+  expected: Expectation;
+  request: SimRequest;
+  /** Which documents apply: the principal's, and the resource policy (bucket, key or a trust). */
+  docsKey: string;
+}
+
+export interface CellResult extends Cell {
+  decision: Decision;
+  ok: boolean;
+}
+
+export interface Scenario {
+  platform: PlatformConfig;
+  platformDocs: RenderedPlatform;
+  partners: RenderedPartner[];
+  specs: PartnerSpec[];
+}
+
+export function buildScenario(platform: PlatformConfig, specs: PartnerSpec[]): Scenario {
+  return { platform, platformDocs: renderPlatform(platform), partners: specs.map((s) => renderPartner(platform, s)), specs };
+}
+
+/** The named partners every run includes: ids that are prefixes of one another, with and without accounts. */
+export function scenarioSpecs(count: number, externalId: (id: string) => string): PartnerSpec[] {
+  const named: Array<[string, string | undefined]> = [
+    ['acme', '400000000001'],
+    ['acme-corp', undefined],
+    ['acme-corp-eu', '400000000003'],
+    ['globex', '400000000004'],
+    ['initech', undefined],
+    ['umbrella-ltd', '400000000006'],
+    ['a1b', undefined],
+    ['a1b2', '400000000008'],
+  ];
+  const ids: Array<[string, string | undefined]> = [...named];
+  for (let i = 1; ids.length < count; i++) {
+    ids.push([`acme-${i}`, i % 2 === 0 ? `41${String(i).padStart(10, '0')}` : undefined]);
+  }
+  return ids.slice(0, Math.max(count, 5)).map(([partnerId, accountId]) => ({
+    partnerId,
+    ...(accountId ? { accountId } : {}),
+    externalId: externalId(partnerId),
+    sshKeys: [],
+    feeds: ['price-lists'],
+  }));
+}
+
+interface Principal {
+  label: string;
+  kind: string;
+  arn: string;
+  /** aws:PrincipalArn (the role for a session) and aws:PrincipalAccount; absent for a service. */
+  principalArn?: string;
+  account?: string;
+  identity: NamedPolicy[];
+  session?: PolicyDocument;
+  boundary?: PolicyDocument;
+}
+
+type Add = (
+  who: Principal,
+  category: string,
+  expected: Expectation,
+  action: string,
+  resource: string,
+  what: string,
+  context?: ContextValues,
+  resourceAccount?: string,
+) => void;
+
+const ADMIN: NamedPolicy = {
+  name: 'AdministratorAccess',
+  document: { Version: '2012-10-17', Statement: [{ Sid: 'Everything', Effect: 'Allow', Action: '*', Resource: '*' }] },
+};
+
+/** Builds every cell of the matrix for a scenario. Deterministic: the same scenario, the same order. */
+export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string, { docs: SimDocuments; trust: boolean }> } {
+  const p = s.platform;
+  const A = p.accountId;
+  const bucket = `arn:${p.partition}:s3:::${p.bucket}`;
+  const obj = (key: string) => `${bucket}/${key}`;
+  const via = `s3.${p.region}.amazonaws.com`;
+  const pd = s.platformDocs;
+  const boundary = pd.permissionsBoundary.policies[0]!.document;
+  const session = (role: string, name: string) => `arn:${p.partition}:sts::${A}:assumed-role/${role}/${name}`;
+  const roleName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+  const withRole = s.partners.filter((r) => r.partnerRole !== null);
+  const trustOf = new Map<string, PolicyDocument>([
+    [pd.transferRole.arn, pd.transferRole.trustPolicy],
+    [pd.verifierRole.arn, pd.verifierRole.trustPolicy],
+    [pd.botRole.arn, pd.botRole.trustPolicy],
+    ...withRole.map((r) => [r.partnerRole!.arn, r.partnerRole!.trustPolicy] as [string, PolicyDocument]),
+  ]);
+  const specOf = new Map(s.specs.map((spec) => [spec.partnerId, spec]));
+
+  const cells: Cell[] = [];
+  const documents = new Map<string, { docs: SimDocuments; trust: boolean }>();
+
+  type Target = 'bucket' | 'key' | 'none' | { trust: string };
+  const docsFor = (who: Principal, target: Target): string => {
+    const key = `${who.label}|${typeof target === 'string' ? target : `trust:${target.trust}`}`;
+    if (!documents.has(key)) {
+      const resource =
+        target === 'bucket' ? pd.bucketPolicy
+          : target === 'key' ? pd.kmsKeyPolicy
+            : target === 'none' ? undefined
+              : trustOf.get(target.trust);
+      documents.set(key, {
+        trust: typeof target !== 'string',
+        docs: {
+          identity: who.identity,
+          ...(who.session ? { session: who.session } : {}),
+          ...(who.boundary ? { boundary: who.boundary } : {}),
+          ...(resource ? { resource } : {}),
+        },
+      });
+    }
+    return key;
+  };
+  const baseContext = (who: Principal): ContextValues => ({
+    'aws:SecureTransport': 'true',
+    ...(who.principalArn ? { 'aws:PrincipalArn': who.principalArn } : {}),
+    ...(who.account ? { 'aws:PrincipalAccount': who.account } : {}),
+  });
+  const add: Add = (who, category, expected, action, resource, what, context = {}, resourceAccount = A) => {
+    const target: Target = action.startsWith('s3:') && resource.startsWith(bucket) ? 'bucket'
+      : action.startsWith('kms:') && resource === p.kmsKeyArn ? 'key'
+        : action === 'sts:AssumeRole' && trustOf.has(resource) ? { trust: resource }
+          : 'none';
+    cells.push({
+      principal: who.label,
+      kind: who.kind,
+      category,
+      what,
+      expected,
+      request: { principal: who.arn, action, resource, resourceAccount, context: { ...baseContext(who), ...context } },
+      docsKey: docsFor(who, target),
+    });
+  };
+
+  // What each partner principal may and may not do on S3 and KMS.
+  const partnerReads = (who: Principal, id: string) => {
+    const own = `partners/${id}/`;
+    const list = (prefix: string | undefined, delimiter?: string) => ({
+      ...(prefix !== undefined ? { 's3:prefix': prefix } : {}),
+      ...(delimiter !== undefined ? { 's3:delimiter': delimiter } : {}),
+    });
+    add(who, 'own prefix', 'allow', 's3:GetObject', obj(`${own}feeds/price-lists/2024-06.csv`), `GetObject ${own}feeds/price-lists/2024-06.csv`);
+    add(who, 'own prefix', 'allow', 's3:GetObjectVersion', obj(`${own}prices.csv`), `GetObjectVersion ${own}prices.csv`);
+    add(who, 'own prefix', 'allow', 's3:GetObject', obj(own), `GetObject ${own} (home marker)`);
+    add(who, 'own prefix', 'allow', 's3:ListBucket', bucket, `ListBucket prefix=${own} delimiter=/`, list(own, '/'));
+    add(who, 'own prefix', 'allow', 's3:ListBucket', bucket, `ListBucket prefix=${own}`, list(own));
+    add(who, 'own prefix', 'allow', 's3:ListBucket', bucket, `ListBucket prefix=${own}feeds/ delimiter=/`, list(`${own}feeds/`, '/'));
+    add(who, 'key', 'allow', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt through S3', { 'kms:ViaService': via });
+    add(who, 'own prefix, write', 'deny', 's3:PutObject', obj(`${own}upload.csv`), `PutObject ${own}upload.csv`);
+    add(who, 'own prefix, write', 'deny', 's3:PutObject', obj(`${own}copy.csv`), `CopyObject ${own}prices.csv → ${own}copy.csv`, {
+      's3:x-amz-copy-source': `${p.bucket}/${own}prices.csv`,
+    });
+    add(who, 'own prefix, write', 'deny', 's3:DeleteObject', obj(`${own}prices.csv`), `DeleteObject ${own}prices.csv`);
+    add(who, 'plain HTTP', 'deny', 's3:GetObject', obj(`${own}prices.csv`), `GetObject ${own}prices.csv without TLS`, { 'aws:SecureTransport': 'false' });
+    add(who, 'plain HTTP', 'deny', 's3:ListBucket', bucket, `ListBucket prefix=${own} without TLS`, { ...list(own, '/'), 'aws:SecureTransport': 'false' });
+    add(who, 'no slash', 'deny', 's3:ListBucket', bucket, `ListBucket prefix=partners/${id}`, list(`partners/${id}`));
+    add(who, 'no slash', 'deny', 's3:ListBucket', bucket, `ListBucket prefix=partners/${id} delimiter=/`, list(`partners/${id}`, '/'));
+    add(who, 'no slash', 'deny', 's3:GetObject', obj(`partners/${id}`), `GetObject partners/${id}`);
+    add(who, 'bucket root', 'deny', 's3:ListBucket', bucket, 'ListBucket without a prefix', list(undefined));
+    add(who, 'bucket root', 'deny', 's3:ListBucket', bucket, 'ListBucket prefix="" delimiter=/', list('', '/'));
+    add(who, 'bucket root', 'deny', 's3:ListBucket', bucket, 'ListBucket prefix=partners/ delimiter=/', list('partners/', '/'));
+    add(who, 'bucket root', 'deny', 's3:GetObject', obj('README.txt'), 'GetObject README.txt');
+    add(who, 'bucket root', 'deny', 's3:PutBucketPolicy', bucket, 'PutBucketPolicy');
+    add(who, 'canary', 'deny', 's3:GetObject', obj(`${CANARY_PREFIX}probe.txt`), `GetObject ${CANARY_PREFIX}probe.txt`);
+    add(who, 'canary', 'deny', 's3:ListBucket', bucket, `ListBucket prefix=${CANARY_PREFIX}`, list(CANARY_PREFIX, '/'));
+    add(who, 'outbound', 'deny', 's3:GetObject', obj(`${p.outboundPrefix}${id}/prices.csv`), `GetObject ${p.outboundPrefix}${id}/prices.csv`);
+    add(who, 'outbound', 'deny', 's3:GetObject', obj(`${p.outboundPrefix}feeds/price-lists/2024-06.csv`), `GetObject ${p.outboundPrefix}feeds/price-lists/2024-06.csv`);
+    add(who, 'outbound', 'deny', 's3:ListBucket', bucket, `ListBucket prefix=${p.outboundPrefix}`, list(p.outboundPrefix, '/'));
+    add(who, 'other bucket', 'deny', 's3:GetObject', `arn:${p.partition}:s3:::${OTHER_BUCKET}/${own}prices.csv`, `GetObject s3://${OTHER_BUCKET}/${own}prices.csv`, {}, UNRELATED_ACCOUNT);
+    add(who, 'key', 'deny', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
+    add(who, 'key', 'deny', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt through another service', { 'kms:ViaService': `ec2.${p.region}.amazonaws.com` });
+    add(who, 'key', 'deny', 'kms:GenerateDataKey', p.kmsKeyArn, 'kms:GenerateDataKey through S3', { 'kms:ViaService': via });
+    for (const other of s.partners) {
+      if (other.partnerId === id) continue;
+      const prefix = `partners/${other.partnerId}/`;
+      add(who, 'neighbour', 'deny', 's3:GetObject', obj(`${prefix}prices.csv`), `GetObject ${prefix}prices.csv`);
+      add(who, 'neighbour', 'deny', 's3:ListBucket', bucket, `ListBucket prefix=${prefix} delimiter=/`, list(prefix, '/'));
+    }
+  };
+  // Nothing in IAM or STS for a partner principal: no role of ours, no way to widen its own rights.
+  const partnerCannotEscalate = (who: Principal, id: string) => {
+    const neighbour = withRole.find((r) => r.partnerId !== id);
+    for (const arn of [pd.transferRole.arn, pd.verifierRole.arn, pd.botRole.arn, ...(neighbour ? [neighbour.partnerRole!.arn] : [])]) {
+      const ext: ContextValues =
+        neighbour && arn === neighbour.partnerRole!.arn ? { 'sts:ExternalId': specOf.get(neighbour.partnerId)!.externalId } : {};
+      add(who, 'other roles', 'deny', 'sts:AssumeRole', arn, `AssumeRole ${roleName(arn)}`, ext);
+    }
+    add(who, 'other roles', 'deny', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role', { 'iam:PassedToService': 'transfer.amazonaws.com' });
+    const ownRole = s.partners.find((r) => r.partnerId === id)?.partnerRole;
+    const target = ownRole?.arn ?? `arn:${p.partition}:iam::${A}:role/partnergate/partners/partnergate-partner-${id}`;
+    add(who, 'other roles', 'deny', 'iam:PutRolePolicy', target, 'PutRolePolicy on its own role', { 'iam:PermissionsBoundary': p.permissionsBoundaryArn });
+  };
+
+  for (const r of s.partners) {
+    const id = r.partnerId;
+    const sftp: Principal = {
+      label: `${id} SFTP session`, kind: 'partner SFTP session',
+      arn: session(roleName(pd.transferRole.arn), id), principalArn: pd.transferRole.arn, account: A,
+      identity: pd.transferRole.policies, session: r.transferUser.Policy,
+    };
+    partnerReads(sftp, id);
+    partnerCannotEscalate(sftp, id);
+    if (!r.partnerRole) continue;
+    const role = r.partnerRole;
+    const roleSession: Principal = {
+      label: `${id} role session`, kind: 'partner role session',
+      arn: session(role.roleName, `${id}-pull`), principalArn: role.arn, account: A,
+      identity: role.policies, boundary,
+    };
+    partnerReads(roleSession, id);
+    partnerCannotEscalate(roleSession, id);
+
+    const account = specOf.get(id)!.accountId!;
+    const ext = specOf.get(id)!.externalId;
+    const reader: Principal = {
+      label: `${id} account reader`, kind: 'partner account, partner-side policy',
+      arn: `arn:${p.partition}:iam::${account}:role/partnergate-reader`, principalArn: `arn:${p.partition}:iam::${account}:role/partnergate-reader`, account,
+      identity: [{ name: 'partner-side', document: r.partnerSidePolicy! }],
+    };
+    add(reader, 'own role', 'allow', 'sts:AssumeRole', role.arn, `AssumeRole ${role.roleName} with its ExternalId`, { 'sts:ExternalId': ext });
+    const admin: Principal = {
+      label: `${id} account admin`, kind: 'partner account admin',
+      arn: `arn:${p.partition}:iam::${account}:role/admin`, principalArn: `arn:${p.partition}:iam::${account}:role/admin`, account,
+      identity: [ADMIN],
+    };
+    add(admin, 'own role', 'allow', 'sts:AssumeRole', role.arn, `AssumeRole ${role.roleName} with its ExternalId`, { 'sts:ExternalId': ext });
+    add(admin, 'own role', 'deny', 'sts:AssumeRole', role.arn, `AssumeRole ${role.roleName} without an ExternalId`);
+    add(admin, 'own role', 'deny', 'sts:AssumeRole', role.arn, `AssumeRole ${role.roleName} with another ExternalId`, { 'sts:ExternalId': `${ext.slice(0, -1)}!` });
+    add(admin, 'own role', 'deny', 'sts:TagSession', role.arn, `TagSession on ${role.roleName}`);
+    for (const other of withRole) {
+      if (other.partnerId === id) continue;
+      add(admin, 'neighbour', 'deny', 'sts:AssumeRole', other.partnerRole!.arn, `AssumeRole ${other.partnerRole!.roleName} with its ExternalId`, {
+        'sts:ExternalId': specOf.get(other.partnerId)!.externalId,
+      });
+    }
+    for (const arn of [pd.transferRole.arn, pd.verifierRole.arn, pd.botRole.arn]) {
+      add(admin, 'other roles', 'deny', 'sts:AssumeRole', arn, `AssumeRole ${roleName(arn)}`);
+    }
+    add(admin, 'own prefix', 'deny', 's3:GetObject', obj(`partners/${id}/prices.csv`), `GetObject partners/${id}/prices.csv with its own credentials`);
+    add(admin, 'own prefix', 'deny', 's3:ListBucket', bucket, `ListBucket prefix=partners/${id}/ with its own credentials`, { 's3:prefix': `partners/${id}/` });
+    add(admin, 'key', 'deny', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt through S3 with its own credentials', { 'kms:ViaService': via });
+  }
+
+  // Someone with no business here, even holding a partner's ExternalId.
+  const stranger: Principal = {
+    label: 'unrelated account admin', kind: 'unrelated account',
+    arn: `arn:${p.partition}:iam::${UNRELATED_ACCOUNT}:role/admin`, principalArn: `arn:${p.partition}:iam::${UNRELATED_ACCOUNT}:role/admin`,
+    account: UNRELATED_ACCOUNT, identity: [ADMIN],
+  };
+  for (const r of s.partners) {
+    if (r.partnerRole) {
+      add(stranger, 'partner roles', 'deny', 'sts:AssumeRole', r.partnerRole.arn, `AssumeRole ${r.partnerRole.roleName} with its ExternalId`, {
+        'sts:ExternalId': specOf.get(r.partnerId)!.externalId,
+      });
+    }
+    add(stranger, 'partner prefixes', 'deny', 's3:GetObject', obj(`partners/${r.partnerId}/prices.csv`), `GetObject partners/${r.partnerId}/prices.csv`);
+  }
+  add(stranger, 'partner prefixes', 'deny', 's3:ListBucket', bucket, 'ListBucket prefix=partners/', { 's3:prefix': 'partners/' });
+  for (const arn of [pd.transferRole.arn, pd.verifierRole.arn, pd.botRole.arn]) {
+    add(stranger, 'platform roles', 'deny', 'sts:AssumeRole', arn, `AssumeRole ${roleName(arn)}`);
+  }
+  add(stranger, 'key', 'deny', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt through S3', { 'kms:ViaService': via });
+
+  addTransferServiceCells(s, add);
+  addVerifierCells(s, add, withRole);
+  addBotCells(s, add, withRole);
+  return { cells, documents };
+}
+
+/** The Transfer service may assume the Transfer role for this account's platform server only. */
+function addTransferServiceCells(s: Scenario, add: Add): void {
+  const p = s.platform;
+  const transfer: Principal = { label: 'transfer.amazonaws.com', kind: 'Transfer service', arn: 'transfer.amazonaws.com', identity: [] };
+  const user = (server: string, account = p.accountId) => `arn:${p.partition}:transfer:${p.region}:${account}:user/${server}/acme`;
+  const role = s.platformDocs.transferRole.arn;
+  const assume = (expected: Expectation, what: string, context: ContextValues) =>
+    add(transfer, 'Transfer role', expected, 'sts:AssumeRole', role, what, context);
+  assume('allow', 'AssumeRole for a user of the platform server', { 'aws:SourceAccount': p.accountId, 'aws:SourceArn': user(p.transferServerId) });
+  assume('allow', 'AssumeRole for the platform server', { 'aws:SourceAccount': p.accountId, 'aws:SourceArn': p.transferServerArn });
+  assume('deny', 'AssumeRole for a user of another server', { 'aws:SourceAccount': p.accountId, 'aws:SourceArn': user(OTHER_SERVER) });
+  assume('deny', 'AssumeRole for another account', { 'aws:SourceAccount': UNRELATED_ACCOUNT, 'aws:SourceArn': user(p.transferServerId, UNRELATED_ACCOUNT) });
+  assume('deny', 'AssumeRole without a source', {});
+  const partnerRole = s.partners.find((r) => r.partnerRole)?.partnerRole;
+  if (partnerRole) {
+    add(transfer, 'partner roles', 'deny', 'sts:AssumeRole', partnerRole.arn, `AssumeRole ${partnerRole.roleName}`, {
+      'aws:SourceAccount': p.accountId, 'aws:SourceArn': user(p.transferServerId),
+    });
+  }
+}
+
+/** The verifier probes as each partner, reads the canary, and nothing else. */
+function addVerifierCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
+  const p = s.platform;
+  const pd = s.platformDocs;
+  const bucket = `arn:${p.partition}:s3:::${p.bucket}`;
+  const verifier: Principal = {
+    label: 'verifier', kind: 'verifier',
+    arn: `arn:${p.partition}:sts::${p.accountId}:assumed-role/${pd.verifierRole.roleName}/probe`,
+    principalArn: pd.verifierRole.arn, account: p.accountId, identity: pd.verifierRole.policies,
+  };
+  for (const r of withRole) add(verifier, 'partner roles', 'allow', 'sts:AssumeRole', r.partnerRole!.arn, `AssumeRole ${r.partnerRole!.roleName}`);
+  add(verifier, 'Transfer role', 'allow', 'sts:AssumeRole', pd.transferRole.arn, 'AssumeRole the Transfer role (with a session policy)');
+  add(verifier, 'platform roles', 'deny', 'sts:AssumeRole', pd.botRole.arn, 'AssumeRole the bot role');
+  add(verifier, 'canary', 'allow', 's3:GetObject', `${bucket}/${CANARY_PREFIX}probe.txt`, `GetObject ${CANARY_PREFIX}probe.txt`);
+  add(verifier, 'key', 'allow', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt through S3', { 'kms:ViaService': `s3.${p.region}.amazonaws.com` });
+  add(verifier, 'key', 'deny', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
+  add(verifier, 'canary', 'deny', 's3:PutObject', `${bucket}/${CANARY_PREFIX}probe.txt`, `PutObject ${CANARY_PREFIX}probe.txt`);
+  const first = s.partners[0];
+  if (first) add(verifier, 'partner prefixes', 'deny', 's3:GetObject', `${bucket}/partners/${first.partnerId}/prices.csv`, `GetObject partners/${first.partnerId}/prices.csv as itself`);
+  add(verifier, 'outbound', 'deny', 's3:GetObject', `${bucket}/${p.outboundPrefix}x.csv`, `GetObject ${p.outboundPrefix}x.csv`);
+  add(verifier, 'platform roles', 'deny', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role', { 'iam:PassedToService': 'transfer.amazonaws.com' });
+}
+
+/** What the bot needs, allowed; every way to widen its own rights or a partner's, denied. */
+function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
+  const p = s.platform;
+  const pd = s.platformDocs;
+  const A = p.accountId;
+  const iam = `arn:${p.partition}:iam::${A}`;
+  const bucket = `arn:${p.partition}:s3:::${p.bucket}`;
+  const bot: Principal = {
+    label: 'bot', kind: 'bot',
+    arn: `arn:${p.partition}:sts::${A}:assumed-role/${pd.botRole.roleName}/worker`,
+    principalArn: pd.botRole.arn, account: A, identity: pd.botRole.policies,
+  };
+  const boundary = { 'iam:PermissionsBoundary': p.permissionsBoundaryArn };
+  const newRole = `${iam}:role/partnergate/partners/partnergate-partner-newco`;
+  const partnerRole = withRole[0]?.partnerRole?.arn ?? newRole;
+  const admin = `arn:${p.partition}:iam::aws:policy/AdministratorAccess`;
+  const sse = 's3:x-amz-server-side-encryption';
+  const kmsKey = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+  const via = { 'kms:ViaService': `s3.${p.region}.amazonaws.com` };
+
+  // Provisioning and delivery: allowed.
+  add(bot, 'provisioning', 'allow', 'iam:CreateRole', newRole, 'CreateRole under the partner path with the boundary', boundary);
+  add(bot, 'provisioning', 'allow', 'iam:PutRolePolicy', partnerRole, 'PutRolePolicy on a partner role with the boundary', boundary);
+  add(bot, 'provisioning', 'allow', 'iam:UpdateAssumeRolePolicy', partnerRole, 'UpdateAssumeRolePolicy on a partner role with the boundary', boundary);
+  add(bot, 'provisioning', 'allow', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role to Transfer', { 'iam:PassedToService': 'transfer.amazonaws.com' });
+  add(bot, 'provisioning', 'allow', 'transfer:CreateUser', p.transferServerArn, 'CreateUser on the platform server');
+  add(bot, 'provisioning', 'allow', 'transfer:ImportSshPublicKey', `arn:${p.partition}:transfer:${p.region}:${A}:user/${p.transferServerId}/acme`, 'ImportSshPublicKey for a platform user');
+  add(bot, 'provisioning', 'allow', 'sts:AssumeRole', pd.verifierRole.arn, 'AssumeRole the verifier');
+  add(bot, 'delivery', 'allow', 's3:GetObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `GetObject ${p.outboundPrefix}acme/prices.csv`);
+  add(bot, 'delivery', 'allow', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject partners/acme/prices.csv naming no encryption');
+  add(bot, 'delivery', 'allow', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming the platform key', { [sse]: 'aws:kms', [kmsKey]: p.kmsKeyArn });
+  add(bot, 'delivery', 'allow', 'kms:GenerateDataKey', p.kmsKeyArn, 'kms:GenerateDataKey through S3', via);
+
+  // Escalation attempts: denied.
+  const deny = (category: string, action: string, resource: string, what: string, context: ContextValues = {}) =>
+    add(bot, category, 'deny', action, resource, what, context);
+  deny('roles', 'iam:CreateRole', newRole, 'CreateRole under the partner path without a boundary');
+  deny('roles', 'iam:CreateRole', newRole, 'CreateRole with another boundary', { 'iam:PermissionsBoundary': admin });
+  deny('roles', 'iam:CreateRole', `${iam}:role/partnergate/escalated`, 'CreateRole outside the partner path', boundary);
+  deny('roles', 'iam:CreateRole', `${iam}:role/admin`, 'CreateRole at the root path', boundary);
+  deny('roles', 'iam:PutRolePolicy', `${iam}:role/admin`, 'PutRolePolicy on a role outside the partner path', boundary);
+  deny('roles', 'iam:AttachRolePolicy', partnerRole, 'AttachRolePolicy AdministratorAccess to a partner role', { ...boundary, 'iam:PolicyARN': admin });
+  deny('roles', 'iam:DeleteRolePermissionsBoundary', partnerRole, 'DeleteRolePermissionsBoundary of a partner role', boundary);
+  deny('roles', 'iam:PutRolePermissionsBoundary', partnerRole, 'PutRolePermissionsBoundary on a partner role', boundary);
+  deny('boundary', 'iam:CreatePolicyVersion', p.permissionsBoundaryArn, 'CreatePolicyVersion of the boundary');
+  deny('boundary', 'iam:SetDefaultPolicyVersion', p.permissionsBoundaryArn, 'SetDefaultPolicyVersion of the boundary');
+  for (const [label, arn] of [['bot', pd.botRole.arn], ['verifier', pd.verifierRole.arn], ['Transfer', pd.transferRole.arn]] as const) {
+    deny('own role', 'iam:PutRolePolicy', arn, `PutRolePolicy on the ${label} role`, boundary);
+    deny('own role', 'iam:AttachRolePolicy', arn, `AttachRolePolicy AdministratorAccess to the ${label} role`, { 'iam:PolicyARN': admin });
+    deny('own role', 'iam:UpdateAssumeRolePolicy', arn, `UpdateAssumeRolePolicy of the ${label} role`, boundary);
+  }
+  deny('pass role', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role to EC2', { 'iam:PassedToService': 'ec2.amazonaws.com' });
+  deny('pass role', 'iam:PassRole', pd.verifierRole.arn, 'PassRole the verifier role to Transfer', { 'iam:PassedToService': 'transfer.amazonaws.com' });
+  deny('pass role', 'iam:PassRole', pd.botRole.arn, 'PassRole the bot role to Transfer', { 'iam:PassedToService': 'transfer.amazonaws.com' });
+  deny('pass role', 'iam:PassRole', partnerRole, 'PassRole a partner role to Transfer', { 'iam:PassedToService': 'transfer.amazonaws.com' });
+  deny('assume', 'sts:AssumeRole', partnerRole, 'AssumeRole a partner role');
+  deny('assume', 'sts:AssumeRole', pd.transferRole.arn, 'AssumeRole the Transfer role');
+  deny('transfer', 'transfer:CreateUser', `arn:${p.partition}:transfer:${p.region}:${A}:server/${OTHER_SERVER}`, 'CreateUser on another server');
+  deny('transfer', 'transfer:UpdateUser', `arn:${p.partition}:transfer:${p.region}:${A}:user/${OTHER_SERVER}/acme`, 'UpdateUser on another server');
+  deny('transfer', 'transfer:DeleteServer', p.transferServerArn, 'DeleteServer');
+  deny('bucket and key', 's3:PutBucketPolicy', bucket, 'PutBucketPolicy');
+  deny('bucket and key', 's3:DeleteBucketPolicy', bucket, 'DeleteBucketPolicy');
+  deny('bucket and key', 's3:PutEncryptionConfiguration', bucket, 'PutEncryptionConfiguration');
+  deny('bucket and key', 'kms:PutKeyPolicy', p.kmsKeyArn, 'PutKeyPolicy');
+  deny('bucket and key', 'kms:CreateGrant', p.kmsKeyArn, 'CreateGrant through S3', via);
+  deny('bucket and key', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
+  deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming another KMS key', {
+    [sse]: 'aws:kms', [kmsKey]: `arn:${p.partition}:kms:${p.region}:${A}:key/11111111-2222-3333-4444-555555555555`,
+  });
+  deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming SSE-S3 (AES256)', { [sse]: 'AES256' });
+  deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject with a customer-provided key', {
+    's3:x-amz-server-side-encryption-customer-algorithm': 'AES256',
+  });
+  deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject without TLS', { 'aws:SecureTransport': 'false' });
+  deny('uploads', 's3:PutObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `PutObject ${p.outboundPrefix}acme/prices.csv`);
+}
+
+export interface MatrixReport {
+  partners: number;
+  results: CellResult[];
+  differing: CellResult[];
+  /** action → context keys the engine dropped as not applying (a gap if we rely on one). */
+  ignoredContextKeys: Record<string, string[]>;
+  elapsedMs: number;
+}
+
+export interface EvaluateOptions {
+  engine?: IamEngine;
+  /** Evaluate only cells whose index % of === part (for worker threads). */
+  slice?: { part: number; of: number };
+  /** Also run every cell through the public runSimulation and fail on any disagreement. */
+  crossCheck?: boolean;
+}
+
+export async function evaluateCells(
+  cells: Cell[],
+  documents: Map<string, { docs: SimDocuments; trust: boolean }>,
+  options: EvaluateOptions = {},
+): Promise<{ results: CellResult[]; ignoredContextKeys: Record<string, string[]> }> {
+  const engine = options.engine ?? new IamEngine();
+  const loaded = new Map<string, LoadedDocuments>();
+  const ignored: Record<string, Set<string>> = {};
+  const results: CellResult[] = [];
+  for (const [i, cell] of cells.entries()) {
+    if (options.slice && i % options.slice.of !== options.slice.part) continue;
+    let docs = loaded.get(cell.docsKey);
+    if (!docs) {
+      const d = documents.get(cell.docsKey)!;
+      docs = engine.load(cell.docsKey, d.docs, d.trust ? 'trust' : 'resource');
+      loaded.set(cell.docsKey, docs);
+    }
+    const r = await engine.evaluate(docs, cell.request);
+    if (options.crossCheck) {
+      const pub = await engine.simulate(docs.raw, cell.request);
+      if (pub.decision !== r.decision) {
+        throw new Error(`engine paths disagree on ${cell.principal} ${cell.what}: core ${r.decision}, runSimulation ${pub.decision}`);
+      }
+    }
+    for (const key of r.ignoredContextKeys) (ignored[cell.request.action] ??= new Set()).add(key);
+    const ok = cell.expected === 'allow' ? r.decision === 'Allowed' : r.decision !== 'Allowed';
+    results.push({ ...cell, decision: r.decision, ok });
+  }
+  return { results, ignoredContextKeys: Object.fromEntries(Object.entries(ignored).map(([a, k]) => [a, [...k].sort()])) };
+}
+
+/** Builds and evaluates the whole matrix of a scenario in this thread. */
+export async function runIsolationMatrix(s: Scenario, options: EvaluateOptions = {}): Promise<MatrixReport> {
+  const started = performance.now();
+  const { cells, documents } = buildCells(s);
+  const { results, ignoredContextKeys } = await evaluateCells(cells, documents, options);
+  return {
+    partners: s.partners.length,
+    results,
+    differing: results.filter((r) => !r.ok),
+    ignoredContextKeys,
+    elapsedMs: performance.now() - started,
+  };
+}
+
+/** One line naming a cell that differs from what we expect. */
+export function describeDifference(r: CellResult): string {
+  const ctx = Object.entries(r.request.context)
+    .filter(([k]) => k !== 'aws:PrincipalArn' && k !== 'aws:PrincipalAccount' && !(k === 'aws:SecureTransport' && r.request.context[k] === 'true'))
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : v}`)
+    .join(' ');
+  return `${r.principal}: ${r.what} (${r.request.action} on ${r.request.resource}${ctx ? `; ${ctx}` : ''}) — expected ${r.expected}, engine says ${r.decision}`;
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { IamEngine } from '../../../support/iam-engine.js';
+import { buildScenario, describeDifference, runIsolationMatrix, scenarioSpecs, type Scenario } from '../../../support/iam-matrix.js';
+import { externalIdFor, testPlatform } from '../../../support/iam-fixtures.js';
+import type { PolicyDocument, PolicyStatement } from '../../../../src/aws/policies/index.js';
+
+const engine = new IamEngine();
+const platform = testPlatform();
+
+function scenario(): Scenario {
+  return buildScenario(platform, scenarioSpecs(8, externalIdFor));
+}
+
+function partner(s: Scenario, id: string) {
+  const found = s.partners.find((p) => p.partnerId === id);
+  if (!found) throw new Error(`no partner ${id}`);
+  return found;
+}
+
+function sid(doc: PolicyDocument, name: string): PolicyStatement {
+  const found = doc.Statement.find((st) => st.Sid === name);
+  if (!found) throw new Error(`no statement ${name}`);
+  return found;
+}
+
+async function differences(s: Scenario): Promise<string[]> {
+  return (await runIsolationMatrix(s, { engine })).differing.map(describeDifference);
+}
+
+describe('the isolation matrix', () => {
+  it('when the rendered documents are evaluated, then every cell is as expected (both engine paths agree)', async () => {
+    const s = scenario();
+    expect(s.partners.map((p) => p.partnerId)).toEqual(expect.arrayContaining(['acme', 'acme-corp', 'acme-corp-eu']));
+    expect(s.partners.some((p) => p.partnerRole === null)).toBe(true);
+    const report = await runIsolationMatrix(s, { engine, crossCheck: true });
+    expect(report.differing.map(describeDifference)).toEqual([]);
+    expect(report.results.length).toBeGreaterThan(700);
+    expect(report.results.filter((r) => r.expected === 'allow').length).toBeGreaterThan(50);
+    expect(report.ignoredContextKeys).toEqual({});
+  });
+
+  describe('when a document is broken on purpose, then the matrix fails naming the cells', () => {
+    it('a prefix condition and resource without the trailing slash let acme reach acme-corp', async () => {
+      const s = scenario();
+      const session = partner(s, 'acme').transferUser.Policy;
+      sid(session, 'ListOwnPrefix').Condition = { StringLike: { 's3:prefix': ['partners/acme', 'partners/acme*'] } };
+      sid(session, 'ReadOwnPrefix').Resource = 'arn:aws:s3:::partnergate-dist-test/partners/acme*';
+      const diff = await differences(s);
+      expect(diff).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^acme SFTP session: ListBucket prefix=partners\/acme-corp\/ delimiter=\/ .*expected deny, engine says Allowed/),
+        expect.stringMatching(/^acme SFTP session: GetObject partners\/acme-corp\/prices\.csv .*expected deny/),
+        expect.stringMatching(/^acme SFTP session: ListBucket prefix=partners\/acme .*expected deny/),
+      ]));
+      expect(diff.every((d) => d.startsWith('acme SFTP session'))).toBe(true);
+    });
+
+    it('a wildcard principal in a partner trust lets an unrelated account assume the role', async () => {
+      const s = scenario();
+      sid(partner(s, 'acme').partnerRole!.trustPolicy, 'PartnerAccountWithExternalId').Principal = { AWS: '*' };
+      expect(await differences(s)).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^unrelated account admin: AssumeRole partnergate-partner-acme with its ExternalId .*engine says Allowed/),
+      ]));
+    });
+
+    it('a partner trust without the ExternalId lets the account assume the role without one', async () => {
+      const s = scenario();
+      delete sid(partner(s, 'acme').partnerRole!.trustPolicy, 'PartnerAccountWithExternalId').Condition;
+      expect(await differences(s)).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^acme account admin: AssumeRole partnergate-partner-acme without an ExternalId .*engine says Allowed/),
+        expect.stringMatching(/^acme account admin: AssumeRole partnergate-partner-acme with another ExternalId .*engine says Allowed/),
+      ]));
+    });
+
+    it('a bot role without the path condition lets the bot create roles anywhere', async () => {
+      const s = scenario();
+      sid(s.platformDocs.botRole.policies[0]!.document, 'ManagePartnerRolesWithBoundary').Resource = 'arn:aws:iam::111122223333:role/*';
+      expect(await differences(s)).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^bot: CreateRole outside the partner path .*engine says Allowed/),
+        expect.stringMatching(/^bot: CreateRole at the root path .*engine says Allowed/),
+        expect.stringMatching(/^bot: PutRolePolicy on a role outside the partner path .*engine says Allowed/),
+      ]));
+    });
+
+    it('a bot role without the boundary condition lets the bot create a role without the boundary', async () => {
+      const s = scenario();
+      const doc = s.platformDocs.botRole.policies[0]!.document;
+      delete sid(doc, 'ManagePartnerRolesWithBoundary').Condition;
+      doc.Statement = doc.Statement.filter((st) => st.Sid !== 'DenyRolesWithoutBoundary');
+      expect(await differences(s)).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^bot: CreateRole under the partner path without a boundary .*engine says Allowed/),
+        expect.stringMatching(/^bot: CreateRole with another boundary .*engine says Allowed/),
+      ]));
+    });
+
+    it('a bucket policy without the TLS refusal lets plain HTTP through', async () => {
+      const s = scenario();
+      s.platformDocs.bucketPolicy.Statement = s.platformDocs.bucketPolicy.Statement.filter((st) => st.Sid !== 'DenyInsecureTransport');
+      expect(await differences(s)).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^acme SFTP session: GetObject partners\/acme\/prices\.csv without TLS .*engine says Allowed/),
+        expect.stringMatching(/^bot: PutObject without TLS .*engine says Allowed/),
+      ]));
+    });
+
+    it('a bucket policy that forgets the key refusal lets an upload name another key', async () => {
+      const s = scenario();
+      s.platformDocs.bucketPolicy.Statement = s.platformDocs.bucketPolicy.Statement.filter((st) => st.Sid !== 'DenyUploadsNamingAnotherKey');
+      expect(await differences(s)).toEqual([expect.stringMatching(/^bot: PutObject naming another KMS key .*engine says Allowed/)]);
+    });
+  });
+});
