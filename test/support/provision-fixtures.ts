@@ -1,0 +1,36 @@
+/** Small fixtures shared by the provision tests and their child worker process (no test-runner imports). */
+import { generateKeyPairSync } from 'node:crypto';
+import sshpk from 'sshpk';
+import { loadPlatformConfig, type PlatformConfig } from '../../src/config.js';
+import type { ApproverDirectory, Clock } from '../../src/actions/ports.js';
+import { testEnv } from './env.js';
+
+export const CHANNEL = 'C0APPROVALS';
+export const REQUESTER = 'UREQUESTER1';
+export const APPROVER = 'UAPPROVER1';
+export const PARTNER_ACCOUNT = '444455556666';
+
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+}
+
+export function manualClock(start = new Date()): ManualClock {
+  let t = start.getTime();
+  return { now: () => new Date(t), advance: (ms) => void (t += ms) };
+}
+
+export function fixedApprovers(...ids: string[]): ApproverDirectory & { set: Set<string> } {
+  const set = new Set(ids);
+  return { set, isApprover: async (id) => set.has(id) };
+}
+
+export function platformFor(overrides: Record<string, string | undefined> = {}): PlatformConfig {
+  return loadPlatformConfig(testEnv(overrides));
+}
+
+/** A real ed25519 public key, `ssh-ed25519 <base64>` as requests store them. */
+export function sshPublicKey(): string {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  const line = sshpk.parseKey(publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'pem').toString('ssh');
+  return line.split(' ').slice(0, 2).join(' ');
+}
