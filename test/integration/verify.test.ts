@@ -78,6 +78,9 @@ describe('verify job', () => {
   });
 
   it('when everything is as intended, then the probes pass, the temporary SFTP key is deleted and the partner is LIVE', async () => {
+    await h.close();
+    const logLines: string[] = [];
+    h = await startProvisionHarness({ logLines });
     const server = await startSftp();
     const request = await provisioned({ partnerId: 'acme', transferHost: server.endpoint });
 
@@ -102,6 +105,12 @@ describe('verify job', () => {
     expect(h.fake.transfer).toHaveReceivedCommandTimes(DeleteSshPublicKeyCommand, 1);
     const assumed = (await h.fake.calls()).filter((c) => c.startsWith('AssumeRole'));
     expect(assumed).toEqual(['AssumeRole partnergate-verifier', 'AssumeRole partnergate-partner-acme', 'AssumeRole partnergate-transfer']);
+
+    // Secrets never reach the logs: not the ExternalId, not a key (the welcome text carries the ExternalId to Slack only).
+    expect(logLines.join('\n')).toContain('partner is LIVE');
+    for (const secret of [request.externalId, ...request.sshKeys.map((k) => k.split(' ')[1]!)]) {
+      expect(logLines.some((l) => l.includes(secret))).toBe(false);
+    }
   });
 
   it('when Transfer has not settled, then DescribeUser is retried with backoff and verification goes on', async () => {

@@ -4,6 +4,7 @@
  * object), the fake AWS control plane (./fake-aws.ts) and approved requests stored as the approval
  * flow stores them. `startWorkers()` builds the workers exactly as the composition root does.
  */
+import { Writable } from 'node:stream';
 import { Queue, type Job, type Worker } from 'bullmq';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
@@ -82,7 +83,8 @@ export interface ProvisionHarness {
   close(): Promise<void>;
 }
 
-export async function startProvisionHarness(o: { dryRun?: boolean; logLevel?: string } = {}): Promise<ProvisionHarness> {
+/** `logLines`: collect every log line (at debug level) instead of discarding them. */
+export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: string[] } = {}): Promise<ProvisionHarness> {
   const prefix = testPrefix('prov');
   const redis = createTestRedis();
   const worker = createTestRedis();
@@ -92,7 +94,10 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLevel?: st
   const fake = new FakeAws({ redis, ns: `${prefix}:fakeaws`, platform });
   const clock = manualClock();
   const approvers = fixedApprovers(APPROVER, 'UAPPROVER2');
-  const logger = createLogger(o.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent');
+  const sink = o.logLines;
+  const logger = sink
+    ? createLogger('debug', new Writable({ write: (chunk: Buffer, _enc, done) => { sink.push(chunk.toString()); done(); } }))
+    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const notifyQueue: Queue<NotifyJobData> = createNotifyQueue(redis, prefix);
   const notify: Notify = (m) => enqueueNotify({ redis, prefix, queue: notifyQueue }, m);
   const notifyWorker: Worker = createNotifyWorker({
