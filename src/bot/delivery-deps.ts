@@ -1,0 +1,16 @@
+/**
+ * What the delivery listeners (/resend-file, /partner-status, the Resend button) need. BotDeps
+ * (./deps.ts) extends it; src/main.ts binds the use cases with createDeliveryUseCases.
+ */
+import type { Logger } from '../logger.js';
+import type { Notify } from '../actions/ports.js';
+import type { ResendResult } from '../actions/resend-file.js';
+import type { PartnerStatusResult } from '../actions/partner-status.js';
+
+export interface DeliveryBotDeps {
+  logger: Logger;
+  notify: Notify;
+  resendFile: (input: { partnerId: string; file: string; actor: string }) => Promise<ResendResult>;
+  resendFailed: (input: { token: string; actor: string }) => Promise<ResendResult>;
+  partnerStatus: (input: { partnerId: string }) => Promise<PartnerStatusResult>;
+}
