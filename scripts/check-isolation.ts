@@ -77,6 +77,7 @@ function startWorker(job: Job, part: number, of: number): Promise<WorkerAnswer> 
 
 async function run(job: Job, workers: number): Promise<MatrixReport> {
   const started = performance.now();
+  const running = workers <= 1 ? [] : Array.from({ length: workers }, (_, part) => startWorker(job, part, workers));
   const scenario = scenarioFor(job);
   const { cells, documents } = buildCells(scenario);
   let results: CellResult[];
@@ -84,7 +85,7 @@ async function run(job: Job, workers: number): Promise<MatrixReport> {
   if (workers <= 1) {
     ({ results, ignoredContextKeys: ignored } = await evaluateCells(cells, documents));
   } else {
-    const answers = await Promise.all(Array.from({ length: workers }, (_, part) => startWorker(job, part, workers)));
+    const answers = await Promise.all(running);
     const decisions = new Map(answers.flatMap((a) => a.decisions));
     results = cells.map((cell, i) => {
       const decision = decisions.get(i);

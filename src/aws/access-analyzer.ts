@@ -129,7 +129,7 @@ export function forbiddenResources(platform: PlatformConfig, partnerId: string):
       objects(`partners/${partnerId}`),
       objects('partners/prices.csv'),
     ],
-    'canary-prefix': [objects(`${CANARY_PREFIX}probe.txt`)],
+    'canary-prefix': [objects(`${CANARY_PREFIX}canary.txt`)],
     'outbound-prefix': [objects(`${platform.outboundPrefix}${partnerId}/prices.csv`), objects(`${platform.outboundPrefix}feeds/prices.csv`)],
   };
 }

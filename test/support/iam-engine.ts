@@ -100,6 +100,7 @@ function loadCore(): Core {
 
 let collatorCached = false;
 
+/** See the module comment: one cached collator for the library's one localeCompare call shape. */
 export function useCachedCollator(): void {
   if (collatorCached) return;
   collatorCached = true;
@@ -137,8 +138,8 @@ function validated(name: string, doc: PolicyDocument, validate: (d: unknown) => 
 export class IamEngine {
   private readonly core = loadCore();
   private readonly discovery: unknown;
-  private readonly allowedKeys = new Map<string, Promise<Set<string>>>();
-  private readonly arrayKeys = new Map<string, Promise<boolean>>();
+  private readonly allowedKeys = new Map<string, Set<string>>();
+  private readonly arrayKeys = new Map<string, boolean>();
 
   constructor() {
     useCachedCollator();
@@ -162,7 +163,44 @@ export class IamEngine {
 
   /** Fast path: the engine's evaluation core with documents loaded once. */
   async evaluate(docs: LoadedDocuments, request: SimRequest): Promise<SimResult> {
-    const { values, ignored } = await this.normalize(request);
+    await this.prepare([request]);
+    return this.evaluatePrepared(docs, request);
+  }
+
+  /**
+   * What runSimulation works out once per call, worked out once per (action, resource) and per
+   * context key: which keys apply (the rest are dropped and reported), and which are arrays.
+   * Throws when a resource does not fit its action.
+   */
+  async prepare(requests: Iterable<SimRequest>): Promise<void> {
+    for (const request of requests) {
+      const cacheKey = `${request.action} ${request.resource}`;
+      if (!this.allowedKeys.has(cacheKey)) {
+        const [service, action] = request.action.split(':') as [string, string];
+        this.allowedKeys.set(cacheKey, new Set(await allowedContextKeysForRequest(service, action, request.resource, false, undefined)));
+      }
+      for (const key of Object.keys(request.context)) {
+        const lower = key.toLowerCase();
+        if (lower.includes('/')) throw new Error(`context keys with a variable part (${key}) are not supported here`);
+        if (!this.arrayKeys.has(lower)) this.arrayKeys.set(lower, isConditionKeyArray(await typeForContextKey(lower)));
+      }
+    }
+  }
+
+  /** The fast path for a request `prepare` has seen. */
+  evaluatePrepared(docs: LoadedDocuments, request: SimRequest): SimResult {
+    const keys = this.allowedKeys.get(`${request.action} ${request.resource}`);
+    if (!keys) throw new Error(`not prepared: ${request.action} on ${request.resource}`);
+    const values: ContextValues = {};
+    const ignored: string[] = [];
+    for (const [key, value] of Object.entries(request.context)) {
+      const lower = key.toLowerCase();
+      if (!keys.has(lower)) {
+        ignored.push(key);
+        continue;
+      }
+      values[key] = this.arrayKeys.get(lower) ? [value].flat() : Array.isArray(value) ? value[0]! : value;
+    }
     const r = this.core.authorize({
       request: new this.core.AwsRequestImpl(
         request.principal,
@@ -203,41 +241,5 @@ export class IamEngine {
     if (r.resultType === 'error') throw new Error(`iam-simulate refused the request: ${JSON.stringify(r.errors)}`);
     const ignored = r.resultType === 'single' ? (r.result.ignoredContextKeys ?? []) : [];
     return { decision: r.overallResult as Decision, ignoredContextKeys: ignored };
-  }
-
-  /**
-   * What runSimulation does to the context, once per (action, resource): drop the keys that do
-   * not apply, and make array-typed keys arrays. Throws when the resource does not fit the action.
-   */
-  private async normalize(request: SimRequest): Promise<{ values: ContextValues; ignored: string[] }> {
-    const cacheKey = `${request.action} ${request.resource}`;
-    let allowed = this.allowedKeys.get(cacheKey);
-    if (!allowed) {
-      const [service, action] = request.action.split(':') as [string, string];
-      allowed = allowedContextKeysForRequest(service, action, request.resource, false, undefined).then((keys) => new Set(keys));
-      this.allowedKeys.set(cacheKey, allowed);
-    }
-    const keys = await allowed;
-    const values: ContextValues = {};
-    const ignored: string[] = [];
-    for (const [key, value] of Object.entries(request.context)) {
-      const lower = key.toLowerCase();
-      if (lower.includes('/')) throw new Error(`context keys with a variable part (${key}) are not supported here`);
-      if (!keys.has(lower)) {
-        ignored.push(key);
-        continue;
-      }
-      values[key] = (await this.isArrayKey(lower)) ? [value].flat() : Array.isArray(value) ? value[0]! : value;
-    }
-    return { values, ignored };
-  }
-
-  private isArrayKey(lowerKey: string): Promise<boolean> {
-    let known = this.arrayKeys.get(lowerKey);
-    if (!known) {
-      known = typeForContextKey(lowerKey).then((t) => isConditionKeyArray(t));
-      this.arrayKeys.set(lowerKey, known);
-    }
-    return known;
   }
 }

@@ -213,7 +213,7 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
     add(who, 'bucket root', 'deny', 's3:ListBucket', bucket, 'ListBucket prefix=partners/ delimiter=/', list('partners/', '/'));
     add(who, 'bucket root', 'deny', 's3:GetObject', obj('README.txt'), 'GetObject README.txt');
     add(who, 'bucket root', 'deny', 's3:PutBucketPolicy', bucket, 'PutBucketPolicy');
-    add(who, 'canary', 'deny', 's3:GetObject', obj(`${CANARY_PREFIX}probe.txt`), `GetObject ${CANARY_PREFIX}probe.txt`);
+    add(who, 'canary', 'deny', 's3:GetObject', obj(`${CANARY_PREFIX}canary.txt`), `GetObject ${CANARY_PREFIX}canary.txt`);
     add(who, 'canary', 'deny', 's3:ListBucket', bucket, `ListBucket prefix=${CANARY_PREFIX}`, list(CANARY_PREFIX, '/'));
     add(who, 'outbound', 'deny', 's3:GetObject', obj(`${p.outboundPrefix}${id}/prices.csv`), `GetObject ${p.outboundPrefix}${id}/prices.csv`);
     add(who, 'outbound', 'deny', 's3:GetObject', obj(`${p.outboundPrefix}feeds/price-lists/2024-06.csv`), `GetObject ${p.outboundPrefix}feeds/price-lists/2024-06.csv`);
@@ -353,10 +353,10 @@ function addVerifierCells(s: Scenario, add: Add, withRole: RenderedPartner[]): v
   for (const r of withRole) add(verifier, 'partner roles', 'allow', 'sts:AssumeRole', r.partnerRole!.arn, `AssumeRole ${r.partnerRole!.roleName}`);
   add(verifier, 'Transfer role', 'allow', 'sts:AssumeRole', pd.transferRole.arn, 'AssumeRole the Transfer role (with a session policy)');
   add(verifier, 'platform roles', 'deny', 'sts:AssumeRole', pd.botRole.arn, 'AssumeRole the bot role');
-  add(verifier, 'canary', 'allow', 's3:GetObject', `${bucket}/${CANARY_PREFIX}probe.txt`, `GetObject ${CANARY_PREFIX}probe.txt`);
+  add(verifier, 'canary', 'allow', 's3:GetObject', `${bucket}/${CANARY_PREFIX}canary.txt`, `GetObject ${CANARY_PREFIX}canary.txt`);
   add(verifier, 'key', 'allow', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt through S3', { 'kms:ViaService': `s3.${p.region}.amazonaws.com` });
   add(verifier, 'key', 'deny', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
-  add(verifier, 'canary', 'deny', 's3:PutObject', `${bucket}/${CANARY_PREFIX}probe.txt`, `PutObject ${CANARY_PREFIX}probe.txt`);
+  add(verifier, 'canary', 'deny', 's3:PutObject', `${bucket}/${CANARY_PREFIX}canary.txt`, `PutObject ${CANARY_PREFIX}canary.txt`);
   const first = s.partners[0];
   if (first) add(verifier, 'partner prefixes', 'deny', 's3:GetObject', `${bucket}/partners/${first.partnerId}/prices.csv`, `GetObject partners/${first.partnerId}/prices.csv as itself`);
   add(verifier, 'outbound', 'deny', 's3:GetObject', `${bucket}/${p.outboundPrefix}x.csv`, `GetObject ${p.outboundPrefix}x.csv`);
@@ -466,15 +466,16 @@ export async function evaluateCells(
   const loaded = new Map<string, LoadedDocuments>();
   const ignored: Record<string, Set<string>> = {};
   const results: CellResult[] = [];
-  for (const [i, cell] of cells.entries()) {
-    if (options.slice && i % options.slice.of !== options.slice.part) continue;
+  const mine = options.slice ? cells.filter((_, i) => i % options.slice!.of === options.slice!.part) : cells;
+  await engine.prepare(mine.map((c) => c.request));
+  for (const cell of mine) {
     let docs = loaded.get(cell.docsKey);
     if (!docs) {
       const d = documents.get(cell.docsKey)!;
       docs = engine.load(cell.docsKey, d.docs, d.trust ? 'trust' : 'resource');
       loaded.set(cell.docsKey, docs);
     }
-    const r = await engine.evaluate(docs, cell.request);
+    const r = engine.evaluatePrepared(docs, cell.request);
     if (options.crossCheck) {
       const pub = await engine.simulate(docs.raw, cell.request);
       if (pub.decision !== r.decision) {

@@ -150,7 +150,7 @@ describe('forbiddenResources', () => {
     expect(all).toEqual(expect.arrayContaining([
       'arn:aws:s3:::partnergate-dist-test/partners/acme-corp/prices.csv',
       'arn:aws:s3:::partnergate-dist-test/partners/acme',
-      'arn:aws:s3:::partnergate-dist-test/partners/-canary/probe.txt',
+      'arn:aws:s3:::partnergate-dist-test/partners/-canary/canary.txt',
       'arn:aws:s3:::partnergate-dist-test/outbound/acme/prices.csv',
     ]));
     expect(all.some((r) => r.includes('/partners/acme/'))).toBe(false);
