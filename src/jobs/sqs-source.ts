@@ -70,6 +70,21 @@ export function parseS3Event(body: string, bucket: string): ParsedEvent {
   return { kind: 'objects', objects, skipped };
 }
 
+/**
+ * The receive, or a rejection as soon as `signal` aborts — whether or not the HTTP handler honours
+ * the signal. Messages a receive returns after that are not handled: they come back after their
+ * visibility timeout.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export interface SqsSourceDeps {
   sqs: SQSClient;
   queueUrl: string;
@@ -112,13 +127,16 @@ export function createSqsSource(deps: SqsSourceDeps): SqsSource {
   }
 
   async function receiveOnce(signal?: AbortSignal): Promise<number> {
-    const received = await deps.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: deps.queueUrl,
-        MaxNumberOfMessages: deps.maxMessages ?? 10,
-        WaitTimeSeconds: deps.waitTimeSeconds ?? 20,
-      }),
-      signal ? { abortSignal: signal } : {},
+    const received = await untilAborted(
+      deps.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: deps.queueUrl,
+          MaxNumberOfMessages: deps.maxMessages ?? 10,
+          WaitTimeSeconds: deps.waitTimeSeconds ?? 20,
+        }),
+        signal ? { abortSignal: signal } : {},
+      ),
+      signal,
     );
     const done: Message[] = [];
     for (const message of received.Messages ?? []) {

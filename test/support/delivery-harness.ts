@@ -73,6 +73,8 @@ export interface DeliveryHarness {
   s3: LocalS3;
   /** Every S3 request the delivery code sent (with versionId as sent). */
   requests: RecordedRequest[];
+  /** The S3 client the delivery code uses (for failNthCall). */
+  deliveryClient: S3Client;
   slack: FakeSlack;
   metrics: Metrics;
   delivery: DeliveryWorkers;
@@ -180,7 +182,7 @@ export async function startDeliveryHarness(
   }
 
   return {
-    prefix, redis, s3, requests, slack, metrics, delivery, partners, store, notify, config, url,
+    prefix, redis, s3, requests, deliveryClient, slack, metrics, delivery, partners, store, notify, config, url,
     async put(key, body) {
       await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
       return versionOfContent(body);

@@ -10,7 +10,7 @@ import { createSqsSource } from '../../../src/jobs/sqs-source.js';
 import { enqueueDispatch } from '../../../src/jobs/dispatch.js';
 import { deliverJobId, dispatchJobId } from '../../../src/jobs/delivery-payloads.js';
 import { createLogger } from '../../../src/logger.js';
-import { TEST_KMS_KEY_ARN } from '../../support/s3.js';
+import { TEST_KMS_KEY_ARN, failNthCall, s3Error } from '../../support/s3.js';
 import { DELIVERIES, startDeliveryHarness, versionOfContent, type DeliveryHarness } from '../../support/delivery-harness.js';
 import type { SlackCall } from '../../support/fake-slack.js';
 
@@ -257,5 +257,47 @@ describe('receipts', () => {
     const [record] = await h.store.history('acme', 1);
     expect(record).toMatchObject({ outcome: 'delivered', size: body.length, multipart: true });
     expect(h.requests.filter((r) => r.command === 'UploadPartCopyCommand').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('retries', () => {
+  beforeEach(async () => {
+    h = await startDeliveryHarness();
+  });
+
+  it('when S3 answers 503 SlowDown, then the copy is retried with backoff and delivered; AccessDenied fails at once with the button', async () => {
+    const acme = await h.addPartner('acme');
+    // Copy calls: 1 throttled, 2 its retry, 3 the second file's (denied). The outer fault sees all three.
+    failNthCall(h.deliveryClient, 'CopyObjectCommand', 3, s3Error('AccessDenied', 403, 'Access Denied'));
+    failNthCall(h.deliveryClient, 'CopyObjectCommand', 1, s3Error('SlowDown', 503, 'Please reduce your request rate.'));
+    const v1 = await h.put('outbound/acme/slow.csv', 'slow');
+    await h.pollNow();
+    const slow = await h.finished('deliver', deliverJobId({ key: 'outbound/acme/slow.csv', versionId: v1, partnerId: 'acme' }));
+    expect(slow.returnvalue).toBe('delivered');
+    expect(slow.attemptsMade).toBe(2); // the throttled attempt and the one that delivered
+    await h.slack.waitFor(inThread(acme, 'partners/acme/slow.csv'));
+
+    const v2 = await h.put('outbound/acme/denied.csv', 'denied');
+    await h.pollNow();
+    const denied = await h.finished('deliver', deliverJobId({ key: 'outbound/acme/denied.csv', versionId: v2, partnerId: 'acme' }));
+    expect(denied.failedReason).toMatch(/AccessDenied/);
+    expect(denied.attemptsMade).toBe(1);
+    const failure = await h.slack.waitFor(inThread(acme, 'Delivery failed'));
+    expect(blocksText(failure)).toContain('AccessDenied');
+    expect(blocksText(failure)).toContain('delivery_resend');
+    const errors = await h.metrics.registry.getSingleMetricAsString('partnergate_aws_errors_total');
+    expect(errors).toContain('code="SlowDown"');
+    expect(errors).toContain('code="AccessDenied"');
+  });
+});
+
+describe('sources', () => {
+  it('when the delivery workers start twice, then one poll scheduler exists at POLL_INTERVAL_SECONDS', async () => {
+    h = await startDeliveryHarness();
+    await h.delivery.start();
+    await h.delivery.start();
+    const schedulers = await h.delivery.queues.poll.getJobSchedulers();
+    expect(schedulers).toHaveLength(1);
+    expect(schedulers[0]).toMatchObject({ key: 'poll-outbound', every: 3_600_000 });
   });
 });
