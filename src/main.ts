@@ -10,6 +10,7 @@ import { boltLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRedis, redisReachable, type Redis } from './redis.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
+import { guardSlackRequests } from './http/slack-request-guard.js';
 import { systemClock, type Clock, type Notify } from './actions/ports.js';
 import { requestOnboarding } from './actions/request-onboarding.js';
 import { decideRequest } from './actions/decide-request.js';
@@ -22,9 +23,21 @@ import { refAt } from './store/message-refs.js';
 import { createNotifyQueue, createNotifyWorker, enqueueNotify } from './jobs/notify.js';
 import { createNotifySlackClient } from './jobs/notify-send.js';
 import { createQueue, QUEUE_NAMES } from './jobs/queues.js';
-import { provisionJobId, type ProvisionPayload } from './jobs/provision-payload.js';
+import type { ProvisionPayload } from './jobs/provision-payload.js';
 import { instrumentWorker } from './jobs/instrument.js';
 import { createExpiryWorker, scheduleExpiry } from './jobs/expire-requests.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createS3Client } from './aws/s3-client.js';
+import { createControlPlaneClients } from './aws/control-plane.js';
+import { addProvisionJob } from './jobs/provision.js';
+import { addVerifyJob, type VerifyPayload } from './jobs/verify.js';
+import { createProvisionWorkers } from './jobs/provision-workers.js';
+import { createProbeS3Factory } from './jobs/verify-probes.js';
+import { createDeliveryWorkers } from './jobs/delivery-workers.js';
+import { createS3DeliveryStorage } from './jobs/delivery-storage.js';
+import { retryProvisioning, retryVerification } from './actions/retry-provisioning.js';
+import { PartnerStore } from './store/partners.js';
+import { ProvisionRuns } from './store/provision-runs.js';
 
 export interface Roles {
   web: boolean;
@@ -51,11 +64,25 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
   const prefix = config.prefix;
   const notifyQueue = createNotifyQueue(redis, prefix);
   const provisionQueue = createQueue<ProvisionPayload>(QUEUE_NAMES.provision, redis, prefix);
+  const verifyQueue = createQueue<VerifyPayload>(QUEUE_NAMES.verify, redis, prefix);
   const notify: Notify = (message) => enqueueNotify({ redis, prefix, queue: notifyQueue }, message);
   const slackForQueue = createNotifySlackClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     logger: boltLogger(logger),
   });
+
+  // Web approves; the worker re-checks at run time that the approver still is one.
+  const approvers = createApproverDirectory({
+    approvers: config.slack.approvers,
+    usergroup: config.slack.approverUsergroup,
+    fetchGroup: async (usergroup) => {
+      const res = await slackForQueue.usergroups.users.list({ usergroup });
+      return res.users ?? [];
+    },
+    clock,
+    logger,
+  });
+  const s3 = createS3Client(config.platform, { forcePathStyle: config.s3ForcePathStyle });
 
   const closers: (() => Promise<void>)[] = [];
   const workers: Worker[] = [];
@@ -64,17 +91,12 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
 
   if (roles.web) {
     const store = new RequestStore(redis, prefix);
-    const approvers = createApproverDirectory({
-      approvers: config.slack.approvers,
-      usergroup: config.slack.approverUsergroup,
-      fetchGroup: async (usergroup) => {
-        const res = await slackForQueue.usergroups.users.list({ usergroup });
-        return res.users ?? [];
-      },
-      clock,
-      logger,
-    });
     const useCase = { logger: logger.child({ module: 'actions' }), clock };
+    const retryDeps = {
+      ...useCase, requests: store, partners: new PartnerStore(redis, prefix), runs: new ProvisionRuns(redis, prefix), approvers, notify,
+      enqueueProvision: (p: ProvisionPayload) => addProvisionJob(provisionQueue, p),
+      enqueueVerify: (p: VerifyPayload) => addVerifyJob(verifyQueue, p, 0),
+    };
     const receiver = config.slack.appToken
       ? new SocketModeReceiver({ appToken: config.slack.appToken, logger: boltLogger(logger) })
       : new HTTPReceiver({ signingSecret: config.slack.signingSecret, logger: boltLogger(logger), unhandledRequestTimeoutMillis: 2900 });
@@ -106,12 +128,13 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
               ...useCase, store, approvers, notify,
               approvalReaction: config.slack.approvalReaction,
               enqueueProvision: async (request) => {
-                const payload: ProvisionPayload = { requestId: request.id, attempt: 1 };
-                await provisionQueue.add('provision', payload, { jobId: provisionJobId(payload) });
+                await addProvisionJob(provisionQueue, { requestId: request.id, attempt: 1 });
               },
             },
             input,
           ),
+        retryProvisioning: (input) => retryProvisioning(retryDeps, input),
+        retryVerification: (input) => retryVerification(retryDeps, input),
       },
       { botToken: config.slack.botToken, receiver, slackApiUrl: config.slack.apiUrl },
     );
@@ -119,7 +142,9 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
       {
         metrics: metrics.registry,
         ready: () => redisReachable(redis),
-        ...(receiver instanceof HTTPReceiver ? { slack: receiver.requestListener } : {}),
+        ...(receiver instanceof HTTPReceiver
+          ? { slack: guardSlackRequests(receiver.requestListener, { signingSecret: config.slack.signingSecret, logger }) }
+          : {}),
       },
       config.port,
     );
@@ -152,7 +177,34 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
         approvalReaction: config.slack.approvalReaction,
       }),
     );
-    for (const w of workers) instrumentWorker(w, metrics, logger);
+    const delivery = createDeliveryWorkers({
+      redis: workerRedis, prefix, notify, metrics, logger, clock,
+      storage: createS3DeliveryStorage(s3, { bucket: config.platform.bucket, kmsKeyArn: config.platform.kmsKeyArn, logger }),
+      sqs: config.deliveryQueueUrl ? new SQSClient({ region: config.platform.region }) : undefined,
+      config: {
+        bucket: config.platform.bucket,
+        outboundPrefix: config.platform.outboundPrefix,
+        feeds: config.platform.feeds,
+        pollIntervalSeconds: config.pollIntervalSeconds,
+        deliveryQueueUrl: config.deliveryQueueUrl,
+        deliveriesChannel: config.slack.deliveriesChannel,
+        fanoutThreadThreshold: config.fanoutThreadThreshold,
+      },
+    });
+    closers.unshift(() => delivery.close());
+    const provisioning = createProvisionWorkers({
+      connection: workerRedis, redis, prefix,
+      platform: config.platform, transferHost: config.transferHost, settleSeconds: config.transferSettleSeconds,
+      approvers, notify, verifyQueue,
+      aws: createControlPlaneClients(config.platform.region),
+      s3,
+      s3ForCredentials: createProbeS3Factory(config.platform, { forcePathStyle: config.s3ForcePathStyle }),
+      clock, logger, metrics,
+      onLive: (partnerId) => delivery.onLive(partnerId),
+    });
+    workers.push(provisioning.provision, provisioning.verify);
+    for (const w of [...workers, ...delivery.workers]) instrumentWorker(w, metrics, logger);
+    await delivery.start();
     logger.info({ queues: workers.map((w) => w.name) }, 'worker: running');
   }
 
@@ -163,8 +215,8 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
       await http?.close();
       if (socketApp) await socketApp.stop();
       await Promise.all(workers.map((w) => w.close()));
-      await Promise.all([notifyQueue.close(), provisionQueue.close()]);
       for (const close of closers) await close();
+      await Promise.all([notifyQueue.close(), provisionQueue.close(), verifyQueue.close()]);
       await redis.quit();
       logger.info('drained');
     },

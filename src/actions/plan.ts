@@ -4,7 +4,8 @@
  * with the request at submission and checked again before provisioning touches AWS.
  */
 import type { PlatformConfig } from '../config.js';
-import { planHash, renderPartner, type PartnerSpec, type RenderedPartner } from '../aws/policies/index.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson, renderPartner, type PartnerSpec, type RenderedPartner } from '../aws/policies/index.js';
 
 export interface PlanItem {
   action: 'create' | 'ensure';
@@ -85,9 +86,18 @@ export function planItems(platform: PlatformConfig, rendered: RenderedPartner, i
   return items;
 }
 
+/**
+ * The hash an approval binds to: the rendered documents, plus the SSH keys and feeds, which no
+ * document carries but which the approver saw in the plan.
+ */
+export function planHashOf(rendered: RenderedPartner, input: Pick<PlanInput, 'sshKeys' | 'feeds'>): string {
+  const bound = { documents: rendered, sshKeys: [...input.sshKeys].sort(), feeds: [...input.feeds].sort() };
+  return createHash('sha256').update(canonicalJson(bound)).digest('hex');
+}
+
 export function createPlanRenderer(platform: PlatformConfig): PlanRenderer {
   return (input) => {
     const rendered = renderPartner(platform, specOf(input));
-    return { hash: planHash(rendered), items: planItems(platform, rendered, input) };
+    return { hash: planHashOf(rendered, input), items: planItems(platform, rendered, input) };
   };
 }

@@ -12,6 +12,9 @@ import { onboardPartnerCommand } from './listeners/commands/onboard-partner.js';
 import { onboardSubmission } from './listeners/views/onboard-submission.js';
 import { decisionButton } from './listeners/actions/decision-buttons.js';
 import { reactionAdded } from './listeners/events/reaction-added.js';
+import { retryProvisionButton } from './listeners/actions/retry-provision.js';
+import { retryVerifyButton } from './listeners/actions/retry-verify.js';
+import { ackUnhandled } from './ack-unhandled.js';
 
 export interface BoltAppOptions {
   botToken: string;
@@ -45,12 +48,15 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
     ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
   });
 
+  app.use(ackUnhandled(deps.logger, options.receiver));
   app.use(dedupe(deps));
 
   app.command(COMMANDS.onboardPartner, onboardPartnerCommand(deps));
   app.view(VIEWS.onboard, onboardSubmission(deps));
   app.action(ACTIONS.approve, decisionButton(deps, 'approve'));
   app.action(ACTIONS.reject, decisionButton(deps, 'reject'));
+  app.action(ACTIONS.retryProvision, retryProvisionButton(deps));
+  app.action(ACTIONS.retryVerify, retryVerifyButton(deps));
   app.event('reaction_added', reactionAdded(deps));
 
   app.error(async (error) => {

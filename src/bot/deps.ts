@@ -5,6 +5,7 @@ import type { Notify } from '../actions/ports.js';
 import type { RequestOnboardingResult } from '../actions/request-onboarding.js';
 import type { DecideInput, DecideResult } from '../actions/decide-request.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
+import type { RetryResult } from '../actions/retry-provisioning.js';
 
 export interface BotDeps {
   logger: Logger;
@@ -18,4 +19,6 @@ export interface BotDeps {
   refAt: (channel: string, ts: string) => Promise<string | null>;
   requestOnboarding: (input: { raw: OnboardingRaw; requestedBy: string }) => Promise<RequestOnboardingResult>;
   decide: (input: DecideInput) => Promise<DecideResult>;
+  retryProvisioning: (input: { requestId: string; step: string | undefined; actor: string }) => Promise<RetryResult>;
+  retryVerification: (input: { requestId: string; actor: string }) => Promise<RetryResult>;
 }

@@ -20,7 +20,8 @@ import { specOf } from '../actions/plan.js';
 import { buildVerifyChecklist, type CheckView } from '../bot/messages/verify.js';
 import type { ControlPlane } from '../aws/control-plane.js';
 import { analyzerProblems } from '../aws/access-analyzer.js';
-import { planHash, renderPartner, type PolicyDocument, type RenderedPartner } from '../aws/policies/index.js';
+import { renderPartner, type PolicyDocument, type RenderedPartner } from '../aws/policies/index.js';
+import { planHashOf } from '../actions/plan.js';
 import type { PartnerStore } from '../store/partners.js';
 import type { OnboardingRequest, RequestStore } from '../store/requests.js';
 import type { ProvisionRuns } from '../store/provision-runs.js';
@@ -140,7 +141,7 @@ async function checkDeployedDocuments(c: Ctx, sessionPolicy: unknown): Promise<C
 
 /** DRY_RUN: nothing was deployed; the rendered documents still render to the approved plan. */
 function offlineChecks(c: Ctx): CheckView[] {
-  const same = planHash(c.rendered) === c.request.planHash;
+  const same = planHashOf(c.rendered, c.request) === c.request.planHash;
   return [
     { label: 'rendered documents match the approved plan (size limits and grammar checked by the renderer)', outcome: same ? 'pass' : 'fail' },
     { label: 'Transfer user and deployed documents read back', outcome: 'skipped', detail: 'DRY_RUN: nothing was deployed' },

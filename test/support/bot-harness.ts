@@ -9,11 +9,14 @@ import { run, type Roles, type Running } from '../../src/main.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 import { testEnv } from './env.js';
 import { createTestRedis, deleteKeysUnder } from './redis.js';
+import { startLocalS3, TEST_BUCKET, type LocalS3 } from './s3.js';
 
 export interface Harness {
   url: string;
   config: Config;
   slack: FakeSlack;
+  /** The distribution bucket: a local S3 server (the harness runs in DRY_RUN, so no AWS call leaves the machine). */
+  s3: LocalS3;
   redis: Redis;
   running: Running;
   queue(name: string): Queue;
@@ -22,7 +25,15 @@ export interface Harness {
 
 export async function startBot(env: Record<string, string | undefined> = {}, roles: Roles = { web: true, worker: true }): Promise<Harness> {
   const slack = await startFakeSlack({ usergroups: { S0APPROVERS: ['UGROUPAPPROVER'] } });
-  const config = loadConfig(testEnv({ SLACK_API_URL: slack.apiUrl, PORT: '0', ...env }));
+  const s3 = await startLocalS3();
+  // The SDK reads these itself (the product's clients follow the SDK's own settings).
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  const config = loadConfig(testEnv({
+    SLACK_API_URL: slack.apiUrl, PORT: '0', DRY_RUN: 'true', S3_FORCE_PATH_STYLE: 'true', DISTRIBUTION_BUCKET: TEST_BUCKET, ...env,
+  }));
   const running = await run(config, roles, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), {
     notifyWorker: { paceMs: 0 },
   });
@@ -32,6 +43,7 @@ export async function startBot(env: Record<string, string | undefined> = {}, rol
     url: `http://127.0.0.1:${running.port}/slack/events`,
     config,
     slack,
+    s3,
     redis,
     running,
     queue(name) {
@@ -45,6 +57,7 @@ export async function startBot(env: Record<string, string | undefined> = {}, rol
       await deleteKeysUnder(redis, config.prefix);
       await redis.quit();
       await slack.close();
+      await s3.close();
     },
   };
 }
