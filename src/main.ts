@@ -35,6 +35,7 @@ import { createProvisionWorkers } from './jobs/provision-workers.js';
 import { createProbeS3Factory } from './jobs/verify-probes.js';
 import { createDeliveryWorkers } from './jobs/delivery-workers.js';
 import { createS3DeliveryStorage } from './jobs/delivery-storage.js';
+import { createDeliveryUseCases } from './actions/delivery-use-cases.js';
 import { retryProvisioning, retryVerification } from './actions/retry-provisioning.js';
 import { PartnerStore } from './store/partners.js';
 import { ProvisionRuns } from './store/provision-runs.js';
@@ -65,6 +66,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
   const notifyQueue = createNotifyQueue(redis, prefix);
   const provisionQueue = createQueue<ProvisionPayload>(QUEUE_NAMES.provision, redis, prefix);
   const verifyQueue = createQueue<VerifyPayload>(QUEUE_NAMES.verify, redis, prefix);
+  const deliverQueue = createQueue(QUEUE_NAMES.deliver, redis, prefix);
   const notify: Notify = (message) => enqueueNotify({ redis, prefix, queue: notifyQueue }, message);
   const slackForQueue = createNotifySlackClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -83,6 +85,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
     logger,
   });
   const s3 = createS3Client(config.platform, { forcePathStyle: config.s3ForcePathStyle });
+  const storage = createS3DeliveryStorage(s3, { bucket: config.platform.bucket, kmsKeyArn: config.platform.kmsKeyArn, logger });
 
   const closers: (() => Promise<void>)[] = [];
   const workers: Worker[] = [];
@@ -133,6 +136,11 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
             },
             input,
           ),
+        ...createDeliveryUseCases({
+          ...useCase, redis, prefix, storage, approvers, deliverQueue,
+          resenders: config.slack.resenders,
+          routing: { outboundPrefix: config.platform.outboundPrefix, feeds: config.platform.feeds },
+        }),
         retryProvisioning: (input) => retryProvisioning(retryDeps, input),
         retryVerification: (input) => retryVerification(retryDeps, input),
       },
@@ -179,7 +187,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
     );
     const delivery = createDeliveryWorkers({
       redis: workerRedis, prefix, notify, metrics, logger, clock,
-      storage: createS3DeliveryStorage(s3, { bucket: config.platform.bucket, kmsKeyArn: config.platform.kmsKeyArn, logger }),
+      storage,
       sqs: config.deliveryQueueUrl ? new SQSClient({ region: config.platform.region }) : undefined,
       config: {
         bucket: config.platform.bucket,
@@ -216,7 +224,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
       if (socketApp) await socketApp.stop();
       await Promise.all(workers.map((w) => w.close()));
       for (const close of closers) await close();
-      await Promise.all([notifyQueue.close(), provisionQueue.close(), verifyQueue.close()]);
+      await Promise.all([notifyQueue.close(), provisionQueue.close(), verifyQueue.close(), deliverQueue.close()]);
       await redis.quit();
       logger.info('drained');
     },

@@ -14,6 +14,9 @@ import { decisionButton } from './listeners/actions/decision-buttons.js';
 import { reactionAdded } from './listeners/events/reaction-added.js';
 import { retryProvisionButton } from './listeners/actions/retry-provision.js';
 import { retryVerifyButton } from './listeners/actions/retry-verify.js';
+import { resendButton } from './listeners/actions/resend-button.js';
+import { resendFileCommand } from './listeners/commands/resend-file.js';
+import { partnerStatusCommand } from './listeners/commands/partner-status.js';
 import { ackUnhandled } from './ack-unhandled.js';
 
 export interface BoltAppOptions {
@@ -52,11 +55,14 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   app.use(dedupe(deps));
 
   app.command(COMMANDS.onboardPartner, onboardPartnerCommand(deps));
+  app.command(COMMANDS.resendFile, resendFileCommand(deps));
+  app.command(COMMANDS.partnerStatus, partnerStatusCommand(deps));
   app.view(VIEWS.onboard, onboardSubmission(deps));
   app.action(ACTIONS.approve, decisionButton(deps, 'approve'));
   app.action(ACTIONS.reject, decisionButton(deps, 'reject'));
   app.action(ACTIONS.retryProvision, retryProvisionButton(deps));
   app.action(ACTIONS.retryVerify, retryVerifyButton(deps));
+  app.action(ACTIONS.resend, resendButton(deps));
   app.event('reaction_added', reactionAdded(deps));
 
   app.error(async (error) => {

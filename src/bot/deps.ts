@@ -6,8 +6,9 @@ import type { RequestOnboardingResult } from '../actions/request-onboarding.js';
 import type { DecideInput, DecideResult } from '../actions/decide-request.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
 import type { RetryResult } from '../actions/retry-provisioning.js';
+import type { DeliveryBotDeps } from './delivery-deps.js';
 
-export interface BotDeps {
+export interface BotDeps extends DeliveryBotDeps {
   logger: Logger;
   metrics: Metrics;
   feeds: string[];

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startBot, ed25519PublicKey, type Harness } from '../support/bot-harness.js';
-import { buttonClick, onboardSubmission, postToBot } from '../support/slack-requests.js';
+import { buttonClick, onboardSubmission, postToBot, slashCommand } from '../support/slack-requests.js';
 import type { SlackCall } from '../support/fake-slack.js';
 
 let h: Harness;
@@ -42,5 +42,21 @@ describe('DRY_RUN end to end', () => {
     await h.slack.waitFor(inThread(ts, /2026-12\.csv/), 20_000);
     const copy = await h.s3.client.send(new GetObjectCommand({ Bucket: h.s3.bucket, Key: 'partners/acme/prices/2026-12.csv' }));
     expect(await copy.Body!.transformToString()).toBe(body);
+
+    // /partner-status answers ephemerally with the status and the delivery.
+    await postToBot(h.url, slashCommand({ command: '/partner-status', text: 'acme', user_id: 'UREQUESTER1', response_url: h.slack.responseUrl('status') }), secret);
+    const status = await h.slack.waitFor((c) => c.method === 'respond' && c.respondId === 'status');
+    expect(JSON.stringify(status.body)).toMatch(/live/i);
+    expect(JSON.stringify(status.body)).toContain('2026-12.csv');
+
+    // /resend-file: refused for someone who is neither approver nor resender, queued for an approver.
+    await postToBot(h.url, slashCommand({ command: '/resend-file', text: 'acme prices/2026-12.csv', user_id: 'UOUTSIDER9', response_url: h.slack.responseUrl('no') }), secret);
+    const refused = await h.slack.waitFor((c) => c.method === 'respond' && c.respondId === 'no');
+    expect(JSON.stringify(refused.body)).toMatch(/approver|RESENDERS|not allowed|may not/i);
+    const receiptsBefore = h.slack.calls().filter(inThread(ts, /2026-12\.csv/)).length;
+    await postToBot(h.url, slashCommand({ command: '/resend-file', text: 'acme prices/2026-12.csv', user_id: 'UAPPROVER1', response_url: h.slack.responseUrl('yes') }), secret);
+    const queued = await h.slack.waitFor((c) => c.method === 'respond' && c.respondId === 'yes');
+    expect(JSON.stringify(queued.body)).toMatch(/queued|re-?sen/i);
+    await h.slack.waitForCount(inThread(ts, /2026-12\.csv/), receiptsBefore + 1, 20_000);
   });
 });
