@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { run, type Roles, type Running } from './main.js';
 import { runRender } from './cli/render.js';
+import { runAudit } from './cli/audit.js';
 
 const USAGE = `usage: partnergate <command>
 
@@ -57,6 +58,10 @@ export async function main(argv: string[]): Promise<void> {
       stdout: (s) => process.stdout.write(s),
       stderr: (s) => process.stderr.write(s),
     });
+    return;
+  }
+  if (command === 'audit') {
+    process.exitCode = await runAudit(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
     return;
   }
   const roles = command ? ROLES[command] : undefined;

@@ -105,6 +105,8 @@ const fullShape = {
   TRANSFER_SETTLE_SECONDS: int(300, 0, 86_400),
   POLL_INTERVAL_SECONDS: int(30, 1, 86_400),
   FANOUT_THREAD_THRESHOLD: int(50, 1, 100_000),
+  KEY_MAX_AGE_DAYS: int(365, 1, 10 * 365),
+  NUDGE_AFTER_HOURS: int(24, 1, 24 * 30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   S3_FORCE_PATH_STYLE: bool(false),
 };
@@ -149,6 +151,10 @@ export interface Config {
   transferSettleSeconds: number;
   pollIntervalSeconds: number;
   fanoutThreadThreshold: number;
+  /** SSH keys older than this are flagged (and reminded of weekly). */
+  keyMaxAgeDays: number;
+  /** Pending approvals are nudged in their thread after this long. */
+  nudgeAfterHours: number;
   logLevel: string;
   s3ForcePathStyle: boolean;
 }
@@ -246,7 +252,30 @@ export function loadConfig(env: Env): Config {
     transferSettleSeconds: v.TRANSFER_SETTLE_SECONDS,
     pollIntervalSeconds: v.POLL_INTERVAL_SECONDS,
     fanoutThreadThreshold: v.FANOUT_THREAD_THRESHOLD,
+    keyMaxAgeDays: v.KEY_MAX_AGE_DAYS,
+    nudgeAfterHours: v.NUDGE_AFTER_HOURS,
     logLevel: v.LOG_LEVEL,
     s3ForcePathStyle: v.S3_FORCE_PATH_STYLE,
   };
+}
+
+/** What the operator commands (`audit`, `reconcile --rebuild`) need: no Slack credentials. */
+export interface ToolConfig {
+  platform: PlatformConfig;
+  redisUrl: string;
+  prefix: string;
+  s3ForcePathStyle: boolean;
+}
+
+const toolShape = {
+  ...platformShape,
+  REDIS_URL: fullShape.REDIS_URL,
+  PARTNERGATE_PREFIX: fullShape.PARTNERGATE_PREFIX,
+  S3_FORCE_PATH_STYLE: fullShape.S3_FORCE_PATH_STYLE,
+};
+
+/** The platform, Redis and S3 settings only. Throws ConfigError naming the first bad variable. */
+export function loadToolConfig(env: Env): ToolConfig {
+  const v = parse(toolShape, env);
+  return { platform: platformFrom(v), redisUrl: v.REDIS_URL, prefix: v.PARTNERGATE_PREFIX, s3ForcePathStyle: v.S3_FORCE_PATH_STYLE };
 }

@@ -39,6 +39,7 @@ import { createDeliveryUseCases } from './actions/delivery-use-cases.js';
 import { retryProvisioning, retryVerification } from './actions/retry-provisioning.js';
 import { PartnerStore } from './store/partners.js';
 import { ProvisionRuns } from './store/provision-runs.js';
+import { createAudit, createAuditQueue, createAuditWorker } from './audit/audit.js';
 
 export interface Roles {
   web: boolean;
@@ -88,6 +89,10 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
   const storage = createS3DeliveryStorage(s3, { bucket: config.platform.bucket, kmsKeyArn: config.platform.kmsKeyArn, logger });
 
   const closers: (() => Promise<void>)[] = [];
+  // Audit trail (docs/lifecycle.md): records are queued here; the audit worker writes them to the bucket.
+  const auditQueue = createAuditQueue(redis, prefix);
+  closers.push(() => auditQueue.close());
+  const audit = createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) });
   const workers: Worker[] = [];
   let http: HttpServer | undefined;
   let socketApp: App | undefined;
@@ -122,6 +127,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
               enterpriseAccountId: config.platform.accountId,
               feeds: config.platform.feeds,
               requestTtlHours: config.requestTtlHours,
+              audit,
             },
             input,
           ),
@@ -130,6 +136,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
             {
               ...useCase, store, approvers, notify,
               approvalReaction: config.slack.approvalReaction,
+              audit,
               enqueueProvision: async (request) => {
                 await addProvisionJob(provisionQueue, { requestId: request.id, attempt: 1 });
               },
@@ -182,9 +189,10 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
     workers.push(
       createExpiryWorker(workerRedis, prefix, {
         store: new RequestStore(redis, prefix), notify, clock, logger: logger.child({ module: 'expiry' }),
-        approvalReaction: config.slack.approvalReaction,
+        approvalReaction: config.slack.approvalReaction, audit,
       }),
     );
+    workers.push(createAuditWorker(workerRedis, prefix, { s3, bucket: config.platform.bucket, kmsKeyArn: config.platform.kmsKeyArn, logger: logger.child({ module: 'audit' }) }));
     const delivery = createDeliveryWorkers({
       redis: workerRedis, prefix, notify, metrics, logger, clock,
       storage,

@@ -8,6 +8,7 @@ import { cardRef } from '../bot/ids.js';
 import { user } from '../bot/messages/mrkdwn.js';
 import type { OnboardingRequest, RequestStore } from '../store/requests.js';
 import type { ApproverDirectory, Notify, UseCaseDeps } from './ports.js';
+import type { Audit } from '../audit/audit.js';
 
 export interface DecideDeps extends UseCaseDeps {
   store: RequestStore;
@@ -16,6 +17,8 @@ export interface DecideDeps extends UseCaseDeps {
   /** Queues provisioning; the job id is the request id, so a second call is a no-op. */
   enqueueProvision: (request: OnboardingRequest) => Promise<void>;
   approvalReaction: string;
+  /** The audit trail (optional: absent in tests that do not look at it). */
+  audit?: Audit;
 }
 
 export interface DecideInput {
@@ -47,9 +50,19 @@ export async function decideRequest(deps: DecideDeps, input: DecideInput): Promi
   const result = await decide(deps, input);
   if (!result.ok) {
     log.info({ refusal: result.code }, 'decision refused');
+    await deps.audit?.({
+      type: 'decision.refused', requestId: input.requestId, actor: input.actor,
+      ...(result.request ? { partnerId: result.request.partnerId } : {}),
+      details: { decision: input.decision, via: input.via, code: result.code },
+    });
     return result;
   }
   log.info({ partnerId: result.request.partnerId }, `request ${result.request.status}`);
+  await deps.audit?.({
+    type: result.request.status === 'approved' ? 'request.approved' : 'request.rejected',
+    partnerId: result.request.partnerId, requestId: result.request.id, actor: input.actor,
+    details: { via: input.via, withdrawn: input.actor === result.request.requestedBy },
+  });
   await announce(deps, result.request);
   if (result.request.status === 'approved') await deps.enqueueProvision(result.request);
   return result;
@@ -82,11 +95,12 @@ async function decide(deps: DecideDeps, input: DecideInput): Promise<DecideResul
 }
 
 /** Marks a pending request expired (releasing its partner id) and says so on the card. */
-export async function expireRequest(deps: Pick<DecideDeps, 'store' | 'notify' | 'clock' | 'logger' | 'approvalReaction'>, requestId: string): Promise<boolean> {
+export async function expireRequest(deps: Pick<DecideDeps, 'store' | 'notify' | 'clock' | 'logger' | 'approvalReaction' | 'audit'>, requestId: string): Promise<boolean> {
   const now = deps.clock.now();
   const outcome = await deps.store.decide(requestId, { status: 'expired', by: 'partnergate', at: now.toISOString(), via: 'expiry' }, now);
   if (!outcome.ok) return false;
   deps.logger.info({ requestId, partnerId: outcome.request.partnerId }, 'request expired');
+  await deps.audit?.({ type: 'request.expired', partnerId: outcome.request.partnerId, requestId, actor: 'partnergate', details: { expiresAt: outcome.request.expiresAt } });
   await announce(deps, outcome.request);
   return true;
 }

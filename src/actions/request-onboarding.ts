@@ -11,6 +11,8 @@ import { cardRef } from '../bot/ids.js';
 import { newRequestId, type OnboardingRequest, type OnboardingRequestData, type RequestStore } from '../store/requests.js';
 import type { Notify, UseCaseDeps } from './ports.js';
 import type { PlanRenderer } from './plan.js';
+import type { Audit } from '../audit/audit.js';
+import { isPartnerId } from '../domain/partner-id.js';
 
 export interface RequestOnboardingDeps extends UseCaseDeps {
   store: RequestStore;
@@ -21,6 +23,8 @@ export interface RequestOnboardingDeps extends UseCaseDeps {
   enterpriseAccountId: string;
   feeds: string[];
   requestTtlHours: number;
+  /** The audit trail (optional: absent in tests that do not look at it). */
+  audit?: Audit;
 }
 
 export type RequestOnboardingResult =
@@ -37,7 +41,14 @@ export async function requestOnboarding(
   input: { raw: OnboardingRaw; requestedBy: string },
 ): Promise<RequestOnboardingResult> {
   const parsed = parseOnboardingInput(input.raw, { enterpriseAccountId: deps.enterpriseAccountId, feeds: deps.feeds });
-  if (!parsed.ok) return { ok: false, errors: parsed.errors };
+  if (!parsed.ok) {
+    const typedId = (input.raw.partnerId ?? '').trim();
+    await deps.audit?.({
+      type: 'request.refused', actor: input.requestedBy, ...(isPartnerId(typedId) ? { partnerId: typedId } : {}),
+      details: { reason: 'invalid', fields: Object.keys(parsed.errors) },
+    });
+    return { ok: false, errors: parsed.errors };
+  }
   const v = parsed.value;
 
   const now = deps.clock.now();
@@ -62,6 +73,7 @@ export async function requestOnboarding(
   const created = await deps.store.create(data);
   if (!created.ok) {
     deps.logger.info({ partnerId: v.partnerId, requestedBy: input.requestedBy }, 'onboarding refused: partner id taken');
+    await deps.audit?.({ type: 'request.refused', partnerId: v.partnerId, actor: input.requestedBy, details: { reason: 'partner_id_taken' } });
     return {
       ok: false,
       errors: { partnerId: `"${v.partnerId}" is already requested or in use (ids are never reused). Choose another id.` },
@@ -69,6 +81,10 @@ export async function requestOnboarding(
   }
   const request: OnboardingRequest = { ...data, status: 'pending', decision: null };
   deps.logger.info({ requestId: request.id, partnerId: request.partnerId, requestedBy: request.requestedBy }, 'onboarding requested');
+  await deps.audit?.({
+    type: 'request.submitted', partnerId: request.partnerId, requestId: request.id, actor: request.requestedBy,
+    details: { displayName: request.displayName, accountId: request.accountId, sshKeyCount: request.sshKeys.length, feeds: request.feeds, planHash: request.planHash },
+  });
 
   const ref = cardRef(request.id);
   await deps.notify({

@@ -9,6 +9,7 @@ import type { Clock, Notify } from '../actions/ports.js';
 import type { Logger } from '../logger.js';
 import type { RequestStore } from '../store/requests.js';
 import { KEEP } from './queues.js';
+import type { Audit } from '../audit/audit.js';
 
 export const EXPIRY_QUEUE = 'expire-requests';
 const SCHEDULER_ID = 'expire-requests-every-minute';
@@ -19,6 +20,7 @@ export interface ExpiryDeps {
   clock: Clock;
   logger: Logger;
   approvalReaction: string;
+  audit?: Audit;
 }
 
 /** Expires every pending request past its expiry; returns how many it expired. */

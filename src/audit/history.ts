@@ -1,0 +1,55 @@
+/**
+ * A partner's history from the audit trail: every record under `audit/` from the day of `since`
+ * on (the keys sort by time, so the listing starts there), read back and kept when it names the
+ * partner. The trail is not indexed by partner: reading it costs one GET per record in the range,
+ * which is why `--since` exists. Records that are not ours (damaged, foreign) are counted, not shown.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { getAuditObject, listAuditKeys } from '../aws/audit-s3.js';
+import { AUDIT_PREFIX, auditDayPrefix, parseAuditRecord, type AuditRecord } from './record.js';
+
+export interface HistoryQuery {
+  partnerId: string;
+  since?: Date;
+}
+
+export interface History {
+  records: AuditRecord[];
+  /** Objects under audit/ that did not parse as records. */
+  unreadable: string[];
+}
+
+const READ_CONCURRENCY = 16;
+
+export async function readPartnerHistory(
+  s3: S3Client,
+  bucket: string,
+  query: HistoryQuery,
+  options: { pageSize?: number } = {},
+): Promise<History> {
+  const records: AuditRecord[] = [];
+  const unreadable: string[] = [];
+  // Keys of the day of `since` sort after `audit/<yyyy>/<mm>/<dd>/` minus its slash.
+  const startAfter = query.since ? auditDayPrefix(query.since).slice(0, -1) : undefined;
+  const since = query.since?.getTime();
+  for await (const keys of listAuditKeys(s3, { bucket, prefix: AUDIT_PREFIX, ...(startAfter ? { startAfter } : {}), ...options })) {
+    for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
+      const batch = keys.slice(i, i + READ_CONCURRENCY);
+      const texts = await Promise.all(batch.map((key) => getAuditObject(s3, bucket, key)));
+      texts.forEach((text, j) => {
+        if (text === null) return; // deleted since the listing
+        const record = parseAuditRecord(text);
+        if (!record) unreadable.push(batch[j]!);
+        else if (record.partnerId === query.partnerId && (since === undefined || Date.parse(record.at) >= since)) records.push(record);
+      });
+    }
+  }
+  records.sort((a, b) => (a.at === b.at ? a.id.localeCompare(b.id) : a.at.localeCompare(b.at)));
+  return { records, unreadable };
+}
+
+/** One line per record: time, type, actor, request, details. */
+export function formatHistoryLine(r: AuditRecord): string {
+  const details = Object.keys(r.details).length > 0 ? JSON.stringify(r.details) : '';
+  return [r.at, r.type.padEnd(20), r.actor ?? '-', r.requestId ?? '-', details].join('  ').trimEnd();
+}

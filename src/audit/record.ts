@@ -1,0 +1,129 @@
+/**
+ * The audit record: one JSON object per event, stored once under
+ * `audit/<yyyy>/<mm>/<dd>/<timestamp>-<random>.json` in the distribution bucket (UTC dates). Pure:
+ * the shape, the object key, and the scrubbing that keeps secrets out of every record.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { maskSecrets } from '../logger.js';
+
+export const AUDIT_PREFIX = 'audit/';
+
+/** Every kind of event the trail records. New kinds are added here (and in docs/lifecycle.md). */
+export const AUDIT_TYPES = [
+  'request.submitted',
+  'request.refused',
+  'request.approved',
+  'request.rejected',
+  'request.expired',
+  'decision.refused',
+  'change.requested',
+  'change.refused',
+  'change.approved',
+  'change.rejected',
+  'change.expired',
+  'offboard.step',
+  'offboard.completed',
+  'offboard.failed',
+  'keys.changed',
+  'external-id.rotated',
+  'partner.changed',
+  'drift.detected',
+  'drift.reapplied',
+  'registry.rebuilt',
+  'approval.nudged',
+  'keys.reminded',
+  'provision.step',
+  'verify.result',
+  'delivery.delivered',
+  'delivery.failed',
+  'delivery.resent',
+] as const;
+export type AuditType = (typeof AUDIT_TYPES)[number];
+
+export interface AuditRecord {
+  /** `<timestamp>-<random>`: the object's name without `.json`. */
+  id: string;
+  at: string;
+  type: AuditType;
+  partnerId?: string;
+  requestId?: string;
+  /** The Slack user who acted, or `partnergate` for the bot's own jobs. */
+  actor?: string;
+  details: Record<string, unknown>;
+}
+
+/** What a caller gives: the id and time are filled in when the record is made. */
+export type AuditInput = Omit<AuditRecord, 'id' | 'at' | 'details'> & { details?: Record<string, unknown> };
+
+const ID = /^\d{8}T\d{9}Z-[0-9a-f]{12}$/;
+
+export const auditRecordSchema = z.object({
+  id: z.string().regex(ID),
+  at: z.string().datetime(),
+  type: z.enum(AUDIT_TYPES),
+  partnerId: z.string().max(64).optional(),
+  requestId: z.string().max(64).optional(),
+  actor: z.string().max(64).optional(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+/** Field names never written to the trail, at any depth (their values are secrets or key material). */
+const SECRET_FIELDS = new Set([
+  'externalid', 'sshkeys', 'sshpublickeys', 'sshpublickeybody', 'token', 'bottoken', 'apptoken', 'signingsecret', 'secret',
+  'password', 'authorization', 'credentials', 'secretaccesskey', 'sessiontoken',
+]);
+
+/** A copy of `value` without secret fields, with token- and key-shaped strings masked. */
+export function scrub(value: unknown, depth = 0): unknown {
+  if (depth > 8) return '[too deep]';
+  if (typeof value === 'string') return maskSecrets(value);
+  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      out[k] = SECRET_FIELDS.has(k.toLowerCase()) ? '[REDACTED]' : scrub(v, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** `20261128T033309123Z` — sorts as the time does, and has no `:` (a BullMQ job id rule). */
+function compactTime(at: Date): string {
+  return at.toISOString().replace(/[-:.]/g, '');
+}
+
+export function makeAuditRecord(input: AuditInput, at: Date, random: () => string = () => randomBytes(6).toString('hex')): AuditRecord {
+  return {
+    id: `${compactTime(at)}-${random()}`,
+    at: at.toISOString(),
+    type: input.type,
+    ...(input.partnerId !== undefined ? { partnerId: input.partnerId } : {}),
+    ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
+    ...(input.actor !== undefined ? { actor: input.actor } : {}),
+    details: scrub(input.details ?? {}) as Record<string, unknown>,
+  };
+}
+
+/** `audit/<yyyy>/<mm>/<dd>/` of a time (UTC). */
+export function auditDayPrefix(at: Date): string {
+  const iso = at.toISOString();
+  return `${AUDIT_PREFIX}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/`;
+}
+
+export function auditKey(record: Pick<AuditRecord, 'id' | 'at'>): string {
+  return `${auditDayPrefix(new Date(record.at))}${record.id}.json`;
+}
+
+/** Parses a stored record; null when it is not one (a foreign or damaged object). */
+export function parseAuditRecord(text: string): AuditRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = auditRecordSchema.safeParse(value);
+  return parsed.success ? (parsed.data as AuditRecord) : null;
+}

@@ -1,0 +1,147 @@
+/**
+ * The audit trail end to end: the onboarding use cases write records through the real `audit`
+ * queue on the real Redis; the worker stores them in a local S3; `partnergate audit` reads a
+ * partner's history back.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
+import { createLogger } from '../../../src/logger.js';
+import type { Notify } from '../../../src/actions/ports.js';
+import { requestOnboarding, type RequestOnboardingDeps } from '../../../src/actions/request-onboarding.js';
+import { decideRequest, expireRequest, type DecideDeps } from '../../../src/actions/decide-request.js';
+import { createPlanRenderer } from '../../../src/actions/plan.js';
+import { RequestStore } from '../../../src/store/requests.js';
+import { runAudit } from '../../../src/cli/audit.js';
+import { createAuditQueue, createAudit } from '../../../src/audit/audit.js';
+import { startAuditPipeline, type AuditPipeline } from '../../support/audit.js';
+import { startLocalS3, recordRequests, failNthCall, s3Error, type LocalS3, type RecordedRequest, TEST_KMS_KEY_ARN } from '../../support/s3.js';
+import { createTestRedis, deleteKeysUnder } from '../../support/redis.js';
+import { testEnv, testPrefix } from '../../support/env.js';
+import { fixedApprovers, manualClock, platformFor, sshPublicKey, type ManualClock } from '../../support/provision-fixtures.js';
+
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+let prefix: string;
+let redis: Redis;
+let worker: Redis;
+let s3: LocalS3;
+let sent: RecordedRequest[];
+let pipeline: AuditPipeline;
+let clock: ManualClock;
+let onboardDeps: RequestOnboardingDeps;
+let decideDeps: DecideDeps;
+
+beforeEach(async () => {
+  prefix = testPrefix('audit');
+  redis = createTestRedis();
+  worker = createTestRedis();
+  s3 = await startLocalS3();
+  const writer = s3.newClient();
+  sent = recordRequests(writer);
+  failNthCall(writer, 'PutObjectCommand', 1, s3Error('SlowDown', 503)); // the first write is retried
+  clock = manualClock(new Date('2026-11-27T10:00:00Z'));
+  pipeline = startAuditPipeline({ redis, worker, prefix, s3: writer, bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, clock, logger });
+  const platform = platformFor();
+  const store = new RequestStore(redis, prefix);
+  const notify: Notify = async () => undefined;
+  onboardDeps = {
+    logger, clock, store, notify, renderPlan: createPlanRenderer(platform), approvalsChannel: 'C0APPROVALS', approvalReaction: 'white_check_mark',
+    enterpriseAccountId: platform.accountId, feeds: platform.feeds, requestTtlHours: 72, audit: pipeline.audit,
+  };
+  decideDeps = {
+    logger, clock, store, notify, approvers: fixedApprovers('UAPPROVER1', 'UAPPROVER2'), approvalReaction: 'white_check_mark',
+    enqueueProvision: async () => undefined, audit: pipeline.audit,
+  };
+});
+
+afterEach(async () => {
+  await pipeline.close();
+  await s3.close();
+  await deleteKeysUnder(redis, prefix);
+  await worker.quit();
+  await redis.quit();
+});
+
+const raw = (partnerId: string) => ({
+  displayName: `${partnerId} Ltd`, partnerId, contactEmail: `files@${partnerId}.example`, sshKeys: sshPublicKey(),
+  accountId: null, feeds: ['price-lists'], notes: null,
+});
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runAudit(args, testEnv({ DISTRIBUTION_BUCKET: s3.bucket }), { stdout: (s) => void (out += s), stderr: (s) => void (err += s) }, { s3: s3.client });
+  return { code, out, err };
+}
+
+describe('audit trail', () => {
+  it('when requests are submitted, refused, approved, rejected and expired, then each is one record in the bucket and `audit` prints the history', async () => {
+    const first = await requestOnboarding(onboardDeps, { raw: raw('acme'), requestedBy: 'UREQUESTER1' });
+    if (!first.ok) throw new Error('expected a request');
+    clock.advance(1000);
+    await requestOnboarding(onboardDeps, { raw: raw('acme'), requestedBy: 'UREQUESTER2' }); // id taken
+    clock.advance(1000);
+    await requestOnboarding(onboardDeps, { raw: { ...raw('acme'), contactEmail: 'nope' }, requestedBy: 'UREQUESTER2' }); // invalid
+    clock.advance(1000);
+    await decideRequest(decideDeps, { requestId: first.request.id, actor: 'UREQUESTER1', decision: 'approve', via: 'button' }); // self
+    clock.advance(1000);
+    await decideRequest(decideDeps, { requestId: first.request.id, actor: 'UAPPROVER1', decision: 'approve', via: 'reaction' });
+
+    const second = await requestOnboarding(onboardDeps, { raw: raw('globex'), requestedBy: 'UREQUESTER1' });
+    const third = await requestOnboarding(onboardDeps, { raw: raw('initech'), requestedBy: 'UREQUESTER1' });
+    if (!second.ok || !third.ok) throw new Error('expected requests');
+    await decideRequest(decideDeps, { requestId: second.request.id, actor: 'UAPPROVER2', decision: 'reject', via: 'button' });
+    clock.advance(73 * 3_600_000);
+    expect(await expireRequest(decideDeps, third.request.id)).toBe(true);
+
+    const acme = await pipeline.history('acme');
+    expect(acme.map((r) => r.type)).toEqual(['request.submitted', 'request.refused', 'request.refused', 'decision.refused', 'request.approved']);
+    expect(acme[0]).toMatchObject({ requestId: first.request.id, actor: 'UREQUESTER1', details: { sshKeyCount: 1, feeds: ['price-lists'] } });
+    expect(acme[1]!.details).toEqual({ reason: 'partner_id_taken' });
+    expect(acme[2]!.details).toEqual({ reason: 'invalid', fields: ['contactEmail'] });
+    expect(acme[3]).toMatchObject({ actor: 'UREQUESTER1', details: { code: 'self_approval' } });
+    expect(acme[4]).toMatchObject({ actor: 'UAPPROVER1', details: { via: 'reaction', withdrawn: false } });
+    expect((await pipeline.history('globex')).map((r) => r.type)).toEqual(['request.submitted', 'request.rejected']);
+    expect((await pipeline.history('initech')).map((r) => r.type)).toEqual(['request.submitted', 'request.expired']);
+    expect(JSON.stringify(acme)).not.toContain(first.request.externalId);
+
+    // Every record is one object, written once (the first write failed with 503 and was retried),
+    // under audit/<yyyy>/<mm>/<dd>/, never overwriting (If-None-Match) and SSE-KMS with the platform key.
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'audit/' }));
+    expect(listed.Contents).toHaveLength(9);
+    expect(listed.Contents!.every((o) => /^audit\/2026\/11\/(27|30)\/\d{8}T\d{9}Z-[0-9a-f]{12}\.json$/.test(o.Key!))).toBe(true);
+    const puts = sent.filter((r) => r.command === 'PutObjectCommand');
+    expect(puts.length).toBe(9);
+    for (const put of puts) {
+      expect(put.headers['if-none-match']).toBe('*');
+      expect(put.headers['x-amz-server-side-encryption']).toBe('aws:kms');
+      expect(put.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe(TEST_KMS_KEY_ARN);
+    }
+
+    const printed = await cli(['--partner', 'acme']);
+    expect(printed.code).toBe(0);
+    const lines = printed.out.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/^2026-11-27T10:00:00\.000Z {2}request\.submitted +UREQUESTER1 {2}req_/);
+    expect(lines[4]).toContain('request.approved');
+
+    const json = await cli(['--partner', 'initech', '--since', '2026-11-30', '--json']);
+    expect(json.out.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['request.expired']);
+  });
+
+  it('when the arguments are wrong, then `audit` names the problem, exits 2 and reads nothing', async () => {
+    expect(await cli([])).toMatchObject({ code: 2, err: expect.stringContaining('--partner is required') });
+    expect(await cli(['--partner', 'ACME'])).toMatchObject({ code: 2, err: expect.stringContaining('lower case') });
+    expect(await cli(['--partner', 'acme', '--since', 'last week'])).toMatchObject({ code: 2, err: expect.stringContaining('not a date') });
+    expect(await cli(['--partner', 'acme', '--bogus'])).toMatchObject({ code: 2, err: expect.stringContaining('bogus') });
+    const nothing = await cli(['--partner', 'nobody']);
+    expect(nothing).toMatchObject({ code: 0, out: '', err: expect.stringContaining('no records for nobody') });
+  });
+
+  it('when Redis cannot take a record, then the use case still answers and the failure is logged, not thrown', async () => {
+    const broken = createAuditQueue(redis, prefix);
+    await broken.close();
+    const audit = createAudit({ queue: broken, clock, logger });
+    await expect(audit({ type: 'request.submitted', partnerId: 'acme', details: {} })).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The audit pipeline for tests: the real `audit` queue and worker on the real Redis, writing to a
+ * local S3 (s3rver). `drained()` waits until every queued record is written (or failed for good).
+ */
+import type { Redis } from 'ioredis';
+import type { Queue, Worker } from 'bullmq';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '../../src/logger.js';
+import type { Clock } from '../../src/actions/ports.js';
+import { createAudit, createAuditQueue, createAuditWorker, type Audit } from '../../src/audit/audit.js';
+import type { AuditRecord } from '../../src/audit/record.js';
+import { readPartnerHistory } from '../../src/audit/history.js';
+
+export interface AuditPipeline {
+  audit: Audit;
+  queue: Queue<AuditRecord>;
+  worker: Worker<AuditRecord>;
+  drained(): Promise<void>;
+  /** Drains, then reads the partner's history back from the bucket. */
+  history(partnerId: string): Promise<AuditRecord[]>;
+  close(): Promise<void>;
+}
+
+export function startAuditPipeline(o: {
+  redis: Redis; worker: Redis; prefix: string; s3: S3Client; bucket: string; kmsKeyArn: string; clock: Clock; logger: Logger;
+}): AuditPipeline {
+  const queue = createAuditQueue(o.redis, o.prefix);
+  const worker = createAuditWorker(o.worker, o.prefix, {
+    s3: o.s3, bucket: o.bucket, kmsKeyArn: o.kmsKeyArn, logger: o.logger, backoffBaseMs: 5, backoffMaxMs: 20,
+  });
+  worker.on('error', () => undefined);
+  const audit = createAudit({ queue, clock: o.clock, logger: o.logger });
+  const drained = async () => {
+    for (;;) {
+      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      if (Object.values(c).every((n) => n === 0)) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return {
+    audit, queue, worker, drained,
+    async history(partnerId) {
+      await drained();
+      return (await readPartnerHistory(o.s3, o.bucket, { partnerId })).records;
+    },
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
