@@ -142,7 +142,11 @@ async function main(): Promise<void> {
     await deliver.pause();
     const failing = 'outbound/globex/catalogs/parts-2026.pdf';
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: failing, Body: '%PDF-1.7 parts catalog' }));
-    for (let i = 0; i < 300 && (await deliver.getJobCounts('paused', 'wait', 'prioritized')).paused === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const queued = async () => {
+      const counts = await deliver.getJobCounts('wait', 'prioritized');
+      return (counts['wait'] ?? 0) + (counts['prioritized'] ?? 0) > 0;
+    };
+    for (let i = 0; i < 300 && !(await queued()); i++) await new Promise((r) => setTimeout(r, 100));
     await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: failing }));
     await deliver.resume();
     await slack.waitFor(threadSays(globex, /parts-2026\.pdf[\s\S]*(fail|missing)|(fail|missing)[\s\S]*parts-2026\.pdf/i), 60_000);
