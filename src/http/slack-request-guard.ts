@@ -1,11 +1,14 @@
 /**
- * In front of Bolt's HTTPReceiver: a signed request whose body Bolt would choke on is answered
- * here, with a log line, instead of reaching it. Bolt 5.1 reads `body.ssl_check` before checking
- * that the parsed body is an object, so a signed body of `null` (or `payload=null`) rejects a
- * promise nobody awaits and, under the CLI's handler, ends the process. Bodies of no shape Bolt
- * routes (`{}`, `[]`, `{"type":"app_rate_limited"}`) would wait for an ack that never comes and be
- * answered 404 after ~3 s: they are acknowledged at once and ignored. Unsigned, stale, unparsable
- * and well-formed requests go to Bolt unchanged (it answers 401 / 400 and routes the rest).
+ * In front of Bolt's HTTPReceiver: a signed request whose body Bolt or a listener would choke on is
+ * answered here, with a warn log line naming the reason, instead of reaching them.
+ * - Bolt 5.1 reads `body.ssl_check` before checking that the parsed body is an object, so a signed
+ *   body of `null` (or `payload=null`) rejects a promise nobody awaits; under the CLI's
+ *   unhandledRejection handler that ends the process. Such bodies, and the few shapes a listener
+ *   trips over after its ack (no user on an interaction, no state on a submission, a command field
+ *   missing or repeated, an event or actions that are not objects), are answered 400.
+ * - Bodies of no type Bolt routes (`{}`, `{"type":"app_rate_limited"}`) would wait ~3 s for an ack
+ *   that never comes and be answered 404: they are acknowledged (200) and ignored.
+ * Unsigned, stale, unparsable and well-formed requests go to Bolt unchanged (401 / 400 / routed).
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { defaultBodyLimit, HTTPModuleFunctions, isValidSlackRequest } from '@slack/bolt';

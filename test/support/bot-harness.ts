@@ -4,7 +4,7 @@ import sshpk from 'sshpk';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { run, type Roles, type Running } from '../../src/main.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 import { testEnv } from './env.js';
@@ -23,7 +23,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startBot(env: Record<string, string | undefined> = {}, roles: Roles = { web: true, worker: true }): Promise<Harness> {
+/** `options.logger`: the process's logger (default: TEST_LOG_LEVEL, silent), e.g. to assert log lines. */
+export async function startBot(
+  env: Record<string, string | undefined> = {},
+  roles: Roles = { web: true, worker: true },
+  options: { logger?: Logger } = {},
+): Promise<Harness> {
   const slack = await startFakeSlack({ usergroups: { S0APPROVERS: ['UGROUPAPPROVER'] } });
   const s3 = await startLocalS3();
   // The SDK reads these itself (the product's clients follow the SDK's own settings).
@@ -34,7 +39,7 @@ export async function startBot(env: Record<string, string | undefined> = {}, rol
   const config = loadConfig(testEnv({
     SLACK_API_URL: slack.apiUrl, PORT: '0', DRY_RUN: 'true', S3_FORCE_PATH_STYLE: 'true', DISTRIBUTION_BUCKET: TEST_BUCKET, ...env,
   }));
-  const running = await run(config, roles, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), {
+  const running = await run(config, roles, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), {
     notifyWorker: { paceMs: 0 },
   });
   const redis = createTestRedis();
