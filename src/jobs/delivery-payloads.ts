@@ -13,7 +13,7 @@ export const dispatchPayload = z.object({
   size: z.number().int().min(0).optional(),
   /** ISO time the object was written (LastModified, or the event time). */
   lastModified: z.string().max(64).optional(),
-  source: z.enum(['poll', 'sqs', 'test']),
+  source: z.enum(['poll', 'sqs', 'manual']),
 });
 export type DispatchPayload = z.infer<typeof dispatchPayload>;
 

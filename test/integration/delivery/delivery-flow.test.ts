@@ -182,7 +182,7 @@ describe('delivery', () => {
   it('when the source is gone before the copy, then the partner\'s thread gets the failure with a Resend button and no retries are spent', async () => {
     const acme = await h.addPartner('acme');
     const key = 'outbound/acme/vanished.csv';
-    await enqueueDispatch(h.delivery.queues.dispatch, { key, versionId: 'vgone', etag: 'gone', source: 'test' });
+    await enqueueDispatch(h.delivery.queues.dispatch, { key, versionId: 'vgone', etag: 'gone', source: 'manual' });
     const job = await h.finished('deliver', deliverJobId({ key, versionId: 'vgone', partnerId: 'acme' }));
     expect(job.failedReason).toMatch(/SOURCE_MISSING/);
     expect(job.attemptsMade).toBe(1);
@@ -197,7 +197,7 @@ describe('delivery', () => {
 
   it('when keys are traversal-shaped or carry control characters, then they are reported once and nothing is copied', async () => {
     for (const key of ['outbound/acme/../other/x.csv', 'outbound/acme/a\u0007b.csv', 'outbound/acme//x.csv', 'outbound/stray.csv']) {
-      await enqueueDispatch(h.delivery.queues.dispatch, { key, etag: 'e1', source: 'test' });
+      await enqueueDispatch(h.delivery.queues.dispatch, { key, etag: 'e1', source: 'manual' });
       const job = await h.finished('dispatch', dispatchJobId({ key, etag: 'e1' }));
       expect(job.returnvalue).toBe('unroutable');
     }

@@ -105,7 +105,7 @@ describe('Resend button', () => {
   it('when a delivery failed, then an outsider\'s click is refused and an approver\'s click delivers the file once it is back', async () => {
     const thread = await h.addPartner('acme');
     const key = 'outbound/acme/late.csv';
-    await enqueueDispatch(h.delivery.queues.dispatch, { key, versionId: 'vgone', etag: 'gone', source: 'test' });
+    await enqueueDispatch(h.delivery.queues.dispatch, { key, versionId: 'vgone', etag: 'gone', source: 'manual' });
     const failure = await h.slack.waitFor((c) => c.body['thread_ts'] === thread && textOf(c).includes('Delivery failed'));
     const token = JSON.stringify(failure.body['blocks']).match(/"action_id":"delivery_resend".*?"value":"([0-9a-f]{40})"/)![1]!;
     const at = { channel: APPROVALS, ts: String(failure.answer!['ts']) };
