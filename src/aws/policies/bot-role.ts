@@ -140,9 +140,15 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
       Resource: objectsArn(p, outbound),
     },
     {
+      // Delivery copies: written with provenance tags (TaggingDirective REPLACE needs PutObjectTagging),
+      // read back by version to verify, multipart copies aborted on failure, and a copy that fails
+      // verification removed by its version id.
       Sid: 'DeliverToPartnerPrefixes',
       Effect: 'Allow',
-      Action: ['s3:PutObject', 's3:GetObject'],
+      Action: [
+        's3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion',
+        's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:DeleteObjectVersion',
+      ],
       Resource: objectsArn(p, 'partners/'),
     },
     decryptViaS3(p, 'UseKeyViaS3', ['kms:Decrypt', 'kms:GenerateDataKey']),
