@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { run, type Roles, type Running } from '../../src/main.js';
+import { run, type Roles, type RunOptions, type Running } from '../../src/main.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 import { testEnv } from './env.js';
 import { createTestRedis, deleteKeysUnder } from './redis.js';
@@ -23,11 +23,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** `options.logger`: the process's logger (default: TEST_LOG_LEVEL, silent), e.g. to assert log lines. */
+/**
+ * `options.logger`: the process's logger (default: TEST_LOG_LEVEL, silent), e.g. to assert log lines;
+ * `options.notifyWorker`: notify worker settings over the harness's `{ paceMs: 0 }`.
+ */
 export async function startBot(
   env: Record<string, string | undefined> = {},
   roles: Roles = { web: true, worker: true },
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; notifyWorker?: RunOptions['notifyWorker'] } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({ usergroups: { S0APPROVERS: ['UGROUPAPPROVER'] } });
   const s3 = await startLocalS3();
@@ -40,7 +43,7 @@ export async function startBot(
     SLACK_API_URL: slack.apiUrl, PORT: '0', DRY_RUN: 'true', S3_FORCE_PATH_STYLE: 'true', DISTRIBUTION_BUCKET: TEST_BUCKET, ...env,
   }));
   const running = await run(config, roles, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), {
-    notifyWorker: { paceMs: 0 },
+    notifyWorker: { paceMs: 0, ...options.notifyWorker },
   });
   const redis = createTestRedis();
   const queues: Queue[] = [];
