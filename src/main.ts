@@ -40,6 +40,9 @@ import { retryProvisioning, retryVerification } from './actions/retry-provisioni
 import { PartnerStore } from './store/partners.js';
 import { ProvisionRuns } from './store/provision-runs.js';
 import { createAudit, createAuditQueue, createAuditWorker } from './audit/audit.js';
+import { createLifecycleUseCases } from './actions/lifecycle-use-cases.js';
+import { createLifecycleQueues, createLifecycleWorkers } from './jobs/lifecycle-workers.js';
+import { ChangeRequestStore } from './store/change-requests.js';
 
 export interface Roles {
   web: boolean;
@@ -93,6 +96,9 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
   const auditQueue = createAuditQueue(redis, prefix);
   closers.push(() => auditQueue.close());
   const audit = createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) });
+  // Partner lifecycle (docs/lifecycle.md): change requests approved in the partner's thread, and their jobs.
+  const lifecycleQueues = createLifecycleQueues(redis, prefix);
+  closers.push(() => lifecycleQueues.close());
   const workers: Worker[] = [];
   let http: HttpServer | undefined;
   let socketApp: App | undefined;
@@ -150,6 +156,11 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
         }),
         retryProvisioning: (input) => retryProvisioning(retryDeps, input),
         retryVerification: (input) => retryVerification(retryDeps, input),
+        lifecycle: createLifecycleUseCases({
+          logger: logger.child({ module: 'lifecycle' }), clock, notify, audit, approvers, queues: lifecycleQueues,
+          changes: new ChangeRequestStore(redis, prefix), partners: new PartnerStore(redis, prefix),
+          approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours,
+        }),
       },
       { botToken: config.slack.botToken, receiver, slackApiUrl: config.slack.apiUrl },
     );
@@ -219,6 +230,14 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
       onLive: (partnerId) => delivery.onLive(partnerId),
     });
     workers.push(provisioning.provision, provisioning.verify);
+    const lifecycle = createLifecycleWorkers({
+      connection: workerRedis, redis, prefix, platform: config.platform, approvers, notify, audit, s3, clock,
+      logger: logger.child({ module: 'lifecycle' }),
+      aws: createControlPlaneClients(config.platform.region),
+      s3ForCredentials: createProbeS3Factory(config.platform, { forcePathStyle: config.s3ForcePathStyle }),
+      onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
+    });
+    workers.push(...lifecycle.workers);
     for (const w of [...workers, ...delivery.workers]) instrumentWorker(w, metrics, logger);
     await delivery.start();
     logger.info({ queues: workers.map((w) => w.name) }, 'worker: running');

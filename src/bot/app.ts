@@ -18,6 +18,10 @@ import { resendButton } from './listeners/actions/resend-button.js';
 import { resendFileCommand } from './listeners/commands/resend-file.js';
 import { partnerStatusCommand } from './listeners/commands/partner-status.js';
 import { ackUnhandled } from './ack-unhandled.js';
+import { offboardPartnerCommand } from './listeners/commands/offboard-partner.js';
+import { offboardSubmission } from './listeners/views/offboard-submission.js';
+import { changeButton } from './listeners/actions/change-buttons.js';
+import { changeReactionAdded } from './listeners/events/change-reaction.js';
 
 export interface BoltAppOptions {
   botToken: string;
@@ -64,6 +68,11 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   app.action(ACTIONS.retryVerify, retryVerifyButton(deps));
   app.action(ACTIONS.resend, resendButton(deps));
   app.event('reaction_added', reactionAdded(deps));
+  app.command(COMMANDS.offboardPartner, offboardPartnerCommand(deps));
+  app.view(VIEWS.offboard, offboardSubmission(deps));
+  app.action(ACTIONS.changeApprove, changeButton(deps, 'approve'));
+  app.action(ACTIONS.changeReject, changeButton(deps, 'reject'));
+  app.event('reaction_added', changeReactionAdded(deps));
 
   app.error(async (error) => {
     deps.logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');

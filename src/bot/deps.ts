@@ -7,6 +7,7 @@ import type { DecideInput, DecideResult } from '../actions/decide-request.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
 import type { RetryResult } from '../actions/retry-provisioning.js';
 import type { DeliveryBotDeps } from './delivery-deps.js';
+import type { LifecycleBotDeps } from './lifecycle-deps.js';
 
 export interface BotDeps extends DeliveryBotDeps {
   logger: Logger;
@@ -22,4 +23,6 @@ export interface BotDeps extends DeliveryBotDeps {
   decide: (input: DecideInput) => Promise<DecideResult>;
   retryProvisioning: (input: { requestId: string; step: string | undefined; actor: string }) => Promise<RetryResult>;
   retryVerification: (input: { requestId: string; actor: string }) => Promise<RetryResult>;
+  /** Offboarding, keys, partner changes, drift (docs/lifecycle.md); optional so other wirings compile. */
+  lifecycle?: LifecycleBotDeps;
 }

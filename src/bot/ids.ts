@@ -3,10 +3,27 @@ export const COMMANDS = {
   onboardPartner: '/onboard-partner',
   resendFile: '/resend-file',
   partnerStatus: '/partner-status',
+  offboardPartner: '/offboard-partner',
+  partnerKeys: '/partner-keys',
 } as const;
 
 export const VIEWS = {
   onboard: 'onboard_partner_modal',
+  offboard: 'offboard_partner_modal',
+  partnerKeys: 'partner_keys_modal',
+  partnerEdit: 'partner_edit_modal',
+} as const;
+
+/** Blocks of the lifecycle modals (offboard, keys, edit); every element's action_id is `value`. */
+export const LIFECYCLE_FIELDS = {
+  partnerId: 'partner_id',
+  prefixOption: 'prefix_option',
+  reason: 'reason',
+  addKeys: 'add_keys',
+  removeKeys: 'remove_keys',
+  rotateExternalId: 'rotate_external_id',
+  feeds: 'feeds',
+  contactEmail: 'contact_email',
 } as const;
 
 /** Modal blocks, one per field; `action` is the element's action_id inside the block. */
@@ -28,8 +45,16 @@ export const ACTIONS = {
   retryProvision: 'provision_retry',
   retryVerify: 'verify_retry',
   resend: 'delivery_resend',
+  changeApprove: 'change_approve',
+  changeReject: 'change_reject',
+  reapplyDrift: 'drift_reapply',
+  editPartner: 'partner_edit',
 } as const;
 
 /** The ref under which the notify worker records a request card's channel and ts. */
 export const cardRef = (requestId: string): string => `card:${requestId}`;
 export const requestIdFromCardRef = (ref: string): string | null => (ref.startsWith('card:') ? ref.slice(5) : null);
+
+/** The ref of a lifecycle change's card (posted in the partner's thread). */
+export const changeRef = (changeId: string): string => `chg:${changeId}`;
+export const changeIdFromRef = (ref: string): string | null => (ref.startsWith('chg:') ? ref.slice(4) : null);

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { keys, type Keys } from './keys.js';
+import { CREATE_PENDING as CREATE, DECIDE_PENDING as DECIDE } from './approval-scripts.js';
 
 export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'expired';
 
@@ -46,30 +47,6 @@ export type DecideResult =
   | { ok: true; request: OnboardingRequest }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'already_decided' | 'expired'; request: OnboardingRequest };
-
-const CREATE = `
-local held = redis.call('GET', KEYS[1])
-if held then return held end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], 'data', ARGV[2], 'status', 'pending', 'expiresAt', ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-return ''
-`;
-
-// KEYS: request, pending index, reservation; ARGV: new status, decision JSON, now ms, request id
-const DECIDE = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return 'not_found' end
-if status ~= 'pending' then return 'already_decided' end
-local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
-if ARGV[1] ~= 'expired' and expiresAt <= tonumber(ARGV[3]) then return 'expired' end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decision', ARGV[2])
-redis.call('ZREM', KEYS[2], ARGV[4])
-if ARGV[1] ~= 'approved' and redis.call('GET', KEYS[3]) == ARGV[4] then
-  redis.call('DEL', KEYS[3])
-end
-return 'ok'
-`;
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 

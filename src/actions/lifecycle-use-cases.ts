@@ -1,0 +1,35 @@
+/**
+ * The lifecycle use cases bound for the Slack listeners: one call from the composition root gives
+ * every function of LifecycleBotDeps. An approved change is handed to the job of its kind.
+ */
+import type { LifecycleBotDeps } from '../bot/lifecycle-deps.js';
+import type { ChangeRequest } from '../store/change-requests.js';
+import { addOffboardJob } from '../jobs/offboard.js';
+import type { LifecycleQueues } from '../jobs/lifecycle-workers.js';
+import { decideChange } from './decide-change.js';
+import { requestChange, type ChangeDeps } from './request-change.js';
+import type { ApproverDirectory } from './ports.js';
+
+export interface LifecycleUseCaseDeps extends ChangeDeps {
+  approvers: ApproverDirectory;
+  queues: LifecycleQueues;
+}
+
+export function applyChange(queues: LifecycleQueues) {
+  return async (change: ChangeRequest): Promise<void> => {
+    switch (change.spec.kind) {
+      case 'offboard':
+        return addOffboardJob(queues.offboard, change.id);
+      default:
+        throw new Error(`no job applies ${change.spec.kind} changes yet`);
+    }
+  };
+}
+
+export function createLifecycleUseCases(deps: LifecycleUseCaseDeps): LifecycleBotDeps {
+  const decideDeps = { ...deps, apply: applyChange(deps.queues) };
+  return {
+    requestChange: (input) => requestChange(deps, input),
+    decideChange: (input) => decideChange(decideDeps, input),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The control plane of the partner lifecycle: everything the provision jobs' ControlPlane does,
+ * plus what removing, reconciling and rebuilding need (delete a Transfer user, list and delete a
+ * role's inline policies, delete a role, list users, roles and their tags). `createLifecyclePlane`
+ * sends every call; `dryRunLifecyclePlane` sends none (DRY_RUN): reads find nothing, deletions
+ * are logged as planned and answer "was not there".
+ */
+import type { PlatformConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { STACK_NAMES } from '../config.js';
+import { AwsError } from './aws-error.js';
+import { createControlPlane, dryRunControlPlane, type ControlPlane, type ControlPlaneClients } from './control-plane.js';
+import * as roles from './iam-roles.js';
+import * as users from './transfer-users.js';
+
+export type { RoleSummary } from './iam-roles.js';
+export type { ListedUser } from './transfer-users.js';
+
+export interface LifecyclePlane extends ControlPlane {
+  deleteUser(userName: string): Promise<boolean>;
+  listUsers(): Promise<users.ListedUser[]>;
+  listUserTags(userArn: string): Promise<Record<string, string>>;
+  listRolePolicies(roleName: string): Promise<string[]>;
+  deleteRolePolicy(input: { roleName: string; policyName: string }): Promise<boolean>;
+  deleteRole(roleName: string): Promise<boolean>;
+  /** Roles under the partner path (`/partnergate/partners/`). */
+  listPartnerRoles(): Promise<roles.RoleSummary[]>;
+  listRoleTags(roleName: string): Promise<Record<string, string>>;
+}
+
+type Extras = Omit<LifecyclePlane, keyof ControlPlane>;
+
+/** Every function of `ops` reporting its AwsErrors to `onAwsError` (the aws_errors_total counter) before rethrowing. */
+function reportingErrors(ops: Extras, onAwsError: (service: string, code: string) => void): Extras {
+  const wrap = (fn: (...args: never[]) => Promise<unknown>) => (...args: never[]) =>
+    fn(...args).catch((err: unknown) => {
+      if (err instanceof AwsError) onAwsError(err.service, err.code);
+      throw err;
+    });
+  return Object.fromEntries(Object.entries(ops).map(([name, fn]) => [name, wrap(fn)])) as unknown as Extras;
+}
+
+export function createLifecyclePlane(
+  clients: ControlPlaneClients,
+  platform: PlatformConfig,
+  onAwsError: (service: string, code: string) => void = () => undefined,
+): LifecyclePlane {
+  const serverId = platform.transferServerId;
+  const extras: Extras = {
+    deleteUser: (name) => users.deleteUser(clients.transfer, serverId, name),
+    listUsers: () => users.listUsers(clients.transfer, serverId),
+    listUserTags: (arn) => users.listTagsForResource(clients.transfer, arn),
+    listRolePolicies: (name) => roles.listRolePolicies(clients.iam, name),
+    deleteRolePolicy: (input) => roles.deleteRolePolicy(clients.iam, input),
+    deleteRole: (name) => roles.deleteRole(clients.iam, name),
+    listPartnerRoles: () => roles.listRolesUnder(clients.iam, STACK_NAMES.partnerRolePath),
+    listRoleTags: (name) => roles.listRoleTags(clients.iam, name),
+  };
+  return { ...createControlPlane(clients, platform, onAwsError), ...reportingErrors(extras, onAwsError) };
+}
+
+export function dryRunLifecyclePlane(platform: PlatformConfig, logger: Logger): LifecyclePlane {
+  const log = logger.child({ module: 'aws', dryRun: true });
+  const plan = (operation: string, what: Record<string, unknown>) => log.info({ operation, ...what }, `dry run: ${operation} planned, not sent`);
+  return {
+    ...dryRunControlPlane(platform, logger),
+    deleteUser: async (userName) => (plan('transfer:DeleteUser', { userName }), false),
+    listUsers: async () => [],
+    listUserTags: async () => ({}),
+    listRolePolicies: async () => [],
+    deleteRolePolicy: async (input) => (plan('iam:DeleteRolePolicy', input), false),
+    deleteRole: async (roleName) => (plan('iam:DeleteRole', { roleName }), false),
+    listPartnerRoles: async () => [],
+    listRoleTags: async () => ({}),
+  };
+}

@@ -1,0 +1,16 @@
+/** What the lifecycle listeners (offboarding, keys, partner changes, drift) need; built by src/main.ts. */
+import { AppError } from '../errors.js';
+import type { RequestChangeResult } from '../actions/request-change.js';
+import type { DecideChangeInput, DecideChangeResult } from '../actions/decide-change.js';
+import type { ChangeSpec } from '../store/change-requests.js';
+
+export interface LifecycleBotDeps {
+  requestChange: (input: { partnerId: string; requestedBy: string; spec: ChangeSpec }) => Promise<RequestChangeResult>;
+  decideChange: (input: DecideChangeInput) => Promise<DecideChangeResult>;
+}
+
+/** The lifecycle deps, or an error for the app's handler when the composition root did not wire them. */
+export function requireLifecycle(deps: { lifecycle?: LifecycleBotDeps | undefined }): LifecycleBotDeps {
+  if (!deps.lifecycle) throw new AppError('LIFECYCLE_NOT_WIRED', 'the partner lifecycle is not wired in this process', false);
+  return deps.lifecycle;
+}

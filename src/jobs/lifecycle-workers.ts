@@ -1,0 +1,117 @@
+/**
+ * The partner lifecycle's queues and workers, built from the composition root's pieces:
+ * `offboard` (./offboard.ts) and, as they come, the other lifecycle jobs. Throttling, 5xx and
+ * network errors back off exponentially with jitter; processors throw UnrecoverableError for what
+ * retrying cannot fix.
+ */
+import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { PlatformConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { ApproverDirectory, Clock, Notify } from '../actions/ports.js';
+import type { Audit } from '../audit/audit.js';
+import type { ControlPlaneClients } from '../aws/control-plane.js';
+import { createLifecyclePlane, dryRunLifecyclePlane, type LifecyclePlane } from '../aws/lifecycle-plane.js';
+import { keys } from '../store/keys.js';
+import { ChangeRequestStore } from '../store/change-requests.js';
+import { OffboardRuns } from '../store/offboard-runs.js';
+import { PartnerStore } from '../store/partners.js';
+import { retryDelayMs } from './notify.js';
+import { createOffboardProcessor, OFFBOARD_QUEUE, type OffboardPayload } from './offboard.js';
+import { proveAccessGone } from './offboard-probes.js';
+import type { S3ForCredentials } from './verify-probes.js';
+
+export interface LifecycleQueues {
+  offboard: Queue<OffboardPayload>;
+  close(): Promise<void>;
+}
+
+export function createLifecycleQueues(connection: Redis, prefix: string): LifecycleQueues {
+  const offboard = new Queue<OffboardPayload>(OFFBOARD_QUEUE, { connection, prefix });
+  return {
+    offboard,
+    async close() {
+      await offboard.close();
+    },
+  };
+}
+
+export interface LifecycleWorkerOptions {
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  concurrency: number;
+}
+
+export const DEFAULT_LIFECYCLE_WORKER_OPTIONS: LifecycleWorkerOptions = { backoffBaseMs: 2000, backoffMaxMs: 5 * 60_000, concurrency: 2 };
+
+export interface LifecycleWorkersDeps {
+  /** For the workers: a connection with `maxRetriesPerRequest: null`. */
+  connection: Redis;
+  /** For the stores (commands). */
+  redis: Redis;
+  prefix: string;
+  platform: PlatformConfig;
+  approvers: ApproverDirectory;
+  notify: Notify;
+  audit: Audit;
+  /** AWS control-plane clients; in DRY_RUN nothing is sent through them. */
+  aws: ControlPlaneClients;
+  /** The bot's own S3 client: real in DRY_RUN too. */
+  s3: S3Client;
+  s3ForCredentials: S3ForCredentials;
+  clock: Clock;
+  logger: Logger;
+  onAwsError?: (service: string, code: string) => void;
+  options?: Partial<LifecycleWorkerOptions>;
+}
+
+export interface LifecycleWorkers {
+  workers: Worker[];
+  cp: LifecyclePlane;
+  close(): Promise<void>;
+}
+
+/** SET NX of the partner id's reservation: 'held' when it is (still) reserved, 'reserved' when it had to be restored. */
+export function partnerIdRetirer(redis: Redis, prefix: string) {
+  return async (partnerId: string, holder: string): Promise<'held' | 'reserved'> =>
+    (await redis.set(keys(prefix).partnerIdReservation(partnerId), holder, 'NX')) === 'OK' ? 'reserved' : 'held';
+}
+
+export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWorkers {
+  const o = { ...DEFAULT_LIFECYCLE_WORKER_OPTIONS, ...deps.options };
+  const cp = deps.platform.dryRun
+    ? dryRunLifecyclePlane(deps.platform, deps.logger)
+    : createLifecyclePlane(deps.aws, deps.platform, deps.onAwsError);
+  const partners = new PartnerStore(deps.redis, deps.prefix);
+  const changes = new ChangeRequestStore(deps.redis, deps.prefix);
+  const workerOptions: WorkerOptions = {
+    connection: deps.connection, prefix: deps.prefix, concurrency: o.concurrency,
+    settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, o.backoffBaseMs, o.backoffMaxMs) },
+  };
+  const worker = <T>(name: string, processor: Processor<T>) => {
+    const w = new Worker<T>(name, processor, workerOptions);
+    w.on('error', (err) => deps.logger.error({ err, queue: name }, 'lifecycle worker error'));
+    return w;
+  };
+
+  const offboard = worker<OffboardPayload>(
+    OFFBOARD_QUEUE,
+    createOffboardProcessor({
+      cp, s3: deps.s3, platform: deps.platform, partners, runs: new OffboardRuns(deps.redis, deps.prefix), clock: deps.clock,
+      retireId: partnerIdRetirer(deps.redis, deps.prefix),
+      changes, approvers: deps.approvers, notify: deps.notify, audit: deps.audit, logger: deps.logger.child({ module: 'offboard' }),
+      prove: (partner, change) =>
+        proveAccessGone({ cp, platform: deps.platform, s3: deps.s3, s3ForCredentials: deps.s3ForCredentials }, partner, change.spec.kind === 'offboard' ? change.spec.prefix : 'keep'),
+    }),
+  );
+
+  const workers: Worker[] = [offboard];
+  return {
+    workers,
+    cp,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * Offboarding on a real (fake-account) partner: provisioned and verified first, then offboarded by
+ * the job on BullMQ, with a crash after AWS deleted the Transfer user and another in the middle of
+ * the archive. The resumed job finishes, does nothing twice, proves access is gone, and posts the
+ * evidence once; the audit trail has every step.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { offboardJobId } from '../../../src/jobs/offboard.js';
+import { REVOKE_POLICY_NAME } from '../../../src/jobs/offboard-steps.js';
+import { OffboardRuns } from '../../../src/store/offboard-runs.js';
+import { APPROVER, REQUESTER } from '../../support/provision-harness.js';
+import { failNthCall } from '../../support/s3.js';
+import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
+
+const networkError = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+
+let t: LifecycleHarness;
+beforeEach(async () => {
+  t = await startLifecycleHarness();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const out = await t.h.s3.client.send(new ListObjectsV2Command({ Bucket: t.h.s3.bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key!).sort();
+}
+
+describe('offboarding job', () => {
+  it('when the worker crashes after AWS deleted the user and again mid-archive, then the resumed job finishes with everything done once and the evidence posted once', async () => {
+    const request = await t.livePartner({ partnerId: 'acme', sshKeys: 2 });
+    await t.putFile('partners/acme/prices/2026-11.csv', 'sku,price\nA,1\n');
+    await t.putFile('partners/acme/feeds/price-lists/all.csv', 'everything\n');
+    await t.putFile('partners/acme-corp/keep.txt', 'another partner, same prefix start\n');
+    const provisioned = (await t.h.fake.calls()).length;
+
+    const asked = await t.useCases.requestChange({ partnerId: 'acme', requestedBy: REQUESTER, spec: { kind: 'offboard', prefix: 'archive', reason: 'contract ended' } });
+    if (!asked.ok) throw new Error(asked.message);
+    const self = await t.useCases.decideChange({ changeId: asked.change.id, actor: REQUESTER, decision: 'approve', via: 'button' });
+    expect(self).toMatchObject({ ok: false, code: 'self_approval' });
+    expect(await t.queues.offboard.getJob(offboardJobId(asked.change.id))).toBeUndefined();
+
+    t.lc.failAfter('DeleteUser', networkError()); // AWS deleted the user; the worker never learnt it
+    failNthCall(t.h.s3.client, 'DeleteObjectCommand', 2, networkError()); // the second file was copied, not yet deleted
+    t.startLifecycleWorkers();
+    const approved = await t.useCases.decideChange({ changeId: asked.change.id, actor: APPROVER, decision: 'approve', via: 'button' });
+    expect(approved.ok).toBe(true);
+
+    const { state, job } = await t.h.settled(t.queues.offboard, offboardJobId(asked.change.id));
+    expect(state).toBe('completed');
+    expect(job.attemptsMade).toBe(3); // two crashes, one run that finished
+
+    // AWS: each removal happened exactly once, in order; the revoke deny named the run's start.
+    expect((await t.h.fake.calls()).slice(provisioned).filter((c) => !c.startsWith('AssumeRole'))).toEqual([
+      'DeleteUser acme',
+      `PutRolePolicy partnergate-partner-acme ${REVOKE_POLICY_NAME}`,
+      'DeleteRolePolicy partnergate-partner-acme partnergate-read-own-prefix',
+      `DeleteRolePolicy partnergate-partner-acme ${REVOKE_POLICY_NAME}`,
+      'DeleteRole partnergate-partner-acme',
+    ]);
+    const run = (await new OffboardRuns(t.h.redis, t.h.prefix).get('acme'))!;
+    const revoke = t.h.fake.iam.commandCalls(PutRolePolicyCommand).find((c) => c.args[0].input.PolicyName === REVOKE_POLICY_NAME)!;
+    expect(JSON.parse(revoke.args[0].input.PolicyDocument!)).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': run.revokeBefore } } }],
+    });
+    expect(await t.h.fake.user('acme')).toBeNull();
+    expect(await t.h.fake.role('partnergate-partner-acme')).toBeNull();
+
+    // S3: every file moved once to the archive with its content; the neighbour untouched.
+    expect(await keysUnder('partners/acme/')).toEqual([]);
+    expect(await keysUnder('archive/partners/acme/')).toEqual([
+      'archive/partners/acme/.partnergate', 'archive/partners/acme/feeds/price-lists/all.csv', 'archive/partners/acme/prices/2026-11.csv',
+    ]);
+    const archived = await t.h.s3.client.send(new GetObjectCommand({ Bucket: t.h.s3.bucket, Key: 'archive/partners/acme/prices/2026-11.csv' }));
+    expect(await archived.Body!.transformToString()).toBe('sku,price\nA,1\n');
+    expect(await keysUnder('partners/acme-corp/')).toEqual(['partners/acme-corp/keep.txt']);
+    expect(run.archived).toBe(3);
+
+    // Registry: offboarded (no deliveries), out of the feed, the id still reserved by its request.
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'offboarded' });
+    expect(await t.h.partners.subscribers('price-lists')).not.toContain('acme');
+    expect(await t.h.requests.partnerIdHolder('acme')).toBe(request.id);
+
+    // Thread: the evidence, once, with who approved and what the probes found.
+    const evidence = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Offboarding evidence for acme'));
+    const text = JSON.stringify(evidence.body.blocks);
+    expect(evidence.body.text).toBe('Offboarding evidence for acme');
+    expect(text).toContain(`approved by <@${APPROVER}>`);
+    expect(text).toContain(`requested by <@${REQUESTER}>`);
+    expect(text).toContain('deleted Transfer user acme with its 2 SSH keys');
+    expect(text).toMatch(/assume the partner role \(with its ExternalId\) — denied \(AccessDenied\)/);
+    expect(text).toContain('moved 3 objects from partners/acme/ to archive/partners/acme/');
+    expect(text).not.toContain(':x:');
+    expect(text).not.toContain(request.externalId);
+
+    // Audit: the request, the decisions, every step, the completion.
+    const history = await t.audit.history('acme');
+    const types = history.map((r) => r.type);
+    expect(types.filter((x) => x === 'offboard.step')).toHaveLength(6);
+    expect(types).toEqual(expect.arrayContaining(['change.requested', 'decision.refused', 'change.approved', 'offboard.completed']));
+    const completed = history.find((r) => r.type === 'offboard.completed')!;
+    expect(completed).toMatchObject({ requestId: asked.change.id, details: { approvedBy: APPROVER, requestedBy: REQUESTER, prefix: 'archive' } });
+    expect(JSON.stringify(history)).not.toContain(request.externalId);
+
+    // Running the job again changes nothing and posts no second evidence.
+    const before = await t.h.fake.calls();
+    await job.remove();
+    await t.queues.offboard.add('offboard', { changeId: asked.change.id }, { jobId: offboardJobId(asked.change.id) });
+    expect((await t.h.settled(t.queues.offboard, offboardJobId(asked.change.id))).state).toBe('completed');
+    expect((await t.h.fake.calls()).filter((c) => !c.startsWith('AssumeRole'))).toEqual(before.filter((c) => !c.startsWith('AssumeRole')));
+    await t.h.slack.waitFor((c) => c.method === 'chat.update' && String(c.body.text) === 'Offboarding acme: done');
+    expect(t.h.slack.calls('chat.postMessage').filter((c) => String(c.body.text).startsWith('Offboarding evidence'))).toHaveLength(1);
+  });
+
+  it('when a second offboarding is asked for while one is open, or after it is done, then it is refused and nothing is stored', async () => {
+    await t.livePartner({ partnerId: 'globex', sshKeys: 1, accountId: null });
+    const first = await t.useCases.requestChange({ partnerId: 'globex', requestedBy: REQUESTER, spec: { kind: 'offboard', prefix: 'keep', reason: '' } });
+    expect(first.ok).toBe(true);
+    const second = await t.useCases.requestChange({ partnerId: 'globex', requestedBy: APPROVER, spec: { kind: 'offboard', prefix: 'archive', reason: '' } });
+    expect(second).toMatchObject({ ok: false, code: 'already_open' });
+    const unknown = await t.useCases.requestChange({ partnerId: 'nobody', requestedBy: REQUESTER, spec: { kind: 'offboard', prefix: 'keep', reason: '' } });
+    expect(unknown).toMatchObject({ ok: false, code: 'unknown_partner' });
+    const bad = await t.useCases.requestChange({ partnerId: 'Bad*Id', requestedBy: REQUESTER, spec: { kind: 'offboard', prefix: 'keep', reason: '' } });
+    expect(bad).toMatchObject({ ok: false, code: 'invalid_partner_id' });
+    expect(await t.changes.pendingIds()).toEqual([first.ok ? first.change.id : '']);
+
+    t.startLifecycleWorkers();
+    if (!first.ok) throw new Error('expected a change');
+    await t.useCases.decideChange({ changeId: first.change.id, actor: APPROVER, decision: 'approve', via: 'reaction' });
+    expect((await t.h.settled(t.queues.offboard, offboardJobId(first.change.id))).state).toBe('completed');
+    const evidence = await t.h.slack.waitFor((c) => String(c.body.text).startsWith('Offboarding evidence for globex'));
+    expect(JSON.stringify(evidence.body.blocks)).toContain('kept 1 object under partners/globex/');
+    const again = await t.useCases.requestChange({ partnerId: 'globex', requestedBy: REQUESTER, spec: { kind: 'offboard', prefix: 'keep', reason: '' } });
+    expect(again).toMatchObject({ ok: false, code: 'offboarded' });
+    const late = await t.useCases.decideChange({ changeId: first.change.id, actor: 'UAPPROVER2', decision: 'approve', via: 'button' });
+    expect(late).toMatchObject({ ok: false, code: 'already_decided' });
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * The lifecycle jobs against the provision harness (./provision-harness.ts): a partner provisioned
+ * and verified for real in the fake AWS account (state in Redis), the lifecycle commands installed
+ * on the same fake (./fake-aws-lifecycle.ts), the audit pipeline writing to the same local S3, and
+ * the lifecycle use cases and workers built as the composition root builds them.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { LifecycleBotDeps } from '../../src/bot/lifecycle-deps.js';
+import { createLifecycleUseCases } from '../../src/actions/lifecycle-use-cases.js';
+import { createLifecycleQueues, createLifecycleWorkers, type LifecycleQueues, type LifecycleWorkerOptions, type LifecycleWorkers } from '../../src/jobs/lifecycle-workers.js';
+import { verifyJobId } from '../../src/jobs/verify.js';
+import { ChangeRequestStore } from '../../src/store/change-requests.js';
+import type { OnboardingRequest } from '../../src/store/requests.js';
+import { startAuditPipeline, type AuditPipeline } from './audit.js';
+import { installLifecycleCommands, type LifecycleFake } from './fake-aws-lifecycle.js';
+import { startProvisionHarness, type ProvisionHarness, type RequestOptions } from './provision-harness.js';
+
+export interface LifecycleHarness {
+  h: ProvisionHarness;
+  lc: LifecycleFake;
+  audit: AuditPipeline;
+  queues: LifecycleQueues;
+  changes: ChangeRequestStore;
+  useCases: LifecycleBotDeps;
+  /** A partner provisioned and verified: LIVE in the registry, its resources in the fake account. */
+  livePartner(o: RequestOptions): Promise<OnboardingRequest>;
+  startLifecycleWorkers(o?: Partial<LifecycleWorkerOptions>): LifecycleWorkers;
+  putFile(key: string, body: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startLifecycleHarness(o: { dryRun?: boolean; nudgeAfterHours?: number; keyMaxAgeDays?: number } = {}): Promise<LifecycleHarness> {
+  const h = await startProvisionHarness(o.dryRun ? { dryRun: true } : {});
+  const lc = installLifecycleCommands(h.fake, { redis: h.redis, ns: `${h.prefix}:fakeaws`, platform: h.platform });
+  const audit = startAuditPipeline({
+    redis: h.redis, worker: h.worker, prefix: h.prefix, s3: h.s3.client, bucket: h.s3.bucket, kmsKeyArn: h.platform.kmsKeyArn, clock: h.clock, logger: h.logger,
+  });
+  const queues = createLifecycleQueues(h.redis, h.prefix);
+  const changes = new ChangeRequestStore(h.redis, h.prefix);
+  const useCases = createLifecycleUseCases({
+    logger: h.logger, clock: h.clock, notify: h.notify, audit: audit.audit, approvers: h.approvers, queues, changes, partners: h.partners,
+    approvalReaction: 'white_check_mark', requestTtlHours: 72,
+  });
+  const started: LifecycleWorkers[] = [];
+  let provisioning: { close(): Promise<void> } | null = null;
+  return {
+    h, lc, audit, queues, changes, useCases,
+    async livePartner(r) {
+      const request = await h.approvedRequest(r);
+      provisioning ??= h.startWorkers({ settleSeconds: 0 });
+      await h.provision({ requestId: request.id, attempt: 1 });
+      const verify = await h.settled(h.verifyQueue, verifyJobId({ requestId: request.id, attempt: 1 }));
+      const record = await h.partners.get(request.partnerId);
+      if (verify.state !== 'completed' || record?.status !== 'live') throw new Error(`${request.partnerId} did not go live (${record?.status})`);
+      return request;
+    },
+    startLifecycleWorkers(options = {}) {
+      const w = createLifecycleWorkers({
+        connection: h.worker, redis: h.redis, prefix: h.prefix, platform: h.platform, approvers: h.approvers, notify: h.notify,
+        audit: audit.audit, aws: h.fake.clients(), s3: h.s3.client, s3ForCredentials: h.fake.policyGatedS3(h.s3.endpoint),
+        clock: h.clock, logger: h.logger, options: { backoffBaseMs: 5, backoffMaxMs: 20, ...options },
+      });
+      started.push(w);
+      return w;
+    },
+    async putFile(key, body) {
+      await h.s3.client.send(new PutObjectCommand({ Bucket: h.s3.bucket, Key: key, Body: body }));
+    },
+    async close() {
+      for (const w of started) await w.close();
+      await queues.close();
+      await audit.close();
+      await h.close();
+    },
+  };
+}
