@@ -1,0 +1,110 @@
+/**
+ * The generated blocks of each manifest: every policy document, and every name or pattern the
+ * bot's code fixes, taken from the renderer and the domain rules and converted for CloudFormation.
+ * A block is a mapping written between `# BEGIN GENERATED <name>` and `# END GENERATED <name>`.
+ */
+import { STACK_NAMES } from '../../src/config.js';
+import {
+  DELIVERY_QUEUE_NAME,
+  EXTERNAL_ID_PATTERN,
+  renderPartner,
+  renderPlatform,
+  toCreateUserRequest,
+  type NamedPolicy,
+  type RenderedRole,
+} from '../../src/aws/policies/index.js';
+import { AWS_ACCOUNT_ID_PATTERN } from '../../src/domain/aws-account-id.js';
+import { PARTNER_ID_PATTERN, RESERVED_PARTNER_IDS } from '../../src/domain/partner-id.js';
+import { toCloudFormation, type CfnValue, type SubstitutionSet } from './cfn-value.js';
+import { PARTNER_SUBSTITUTIONS, PLATFORM_SUBSTITUTIONS, sentinelPartner, sentinelPlatform } from './sentinels.js';
+
+export type Blocks = Record<string, Record<string, CfnValue>>;
+
+/** The IAM path of a role, as its ARN says (`…:role/partnergate/partnergate-bot` → `/partnergate/`). */
+export function rolePathOf(arn: string): string {
+  const start = arn.indexOf(':role/') + ':role'.length;
+  if (start < ':role'.length) throw new Error(`not a role ARN: ${arn}`);
+  return arn.slice(start, arn.lastIndexOf('/') + 1);
+}
+
+function inlinePolicies(policies: NamedPolicy[]): Array<{ PolicyName: string; PolicyDocument: unknown }> {
+  return policies.map((p) => ({ PolicyName: p.name, PolicyDocument: p.document }));
+}
+
+/** AWS::IAM::Role properties for a platform role: name and path from its ARN, so the ARNs agree. */
+function roleProperties(role: RenderedRole): Record<string, unknown> {
+  return {
+    RoleName: role.roleName,
+    Path: rolePathOf(role.arn),
+    AssumeRolePolicyDocument: role.trustPolicy,
+    Policies: inlinePolicies(role.policies),
+  };
+}
+
+/** A patterned string parameter that may also be left empty. */
+function optional(pattern: RegExp): string {
+  return `^$|${pattern.source}`;
+}
+
+function convert(blocks: Record<string, Record<string, unknown>>, set: SubstitutionSet): Blocks {
+  return Object.fromEntries(
+    Object.entries(blocks).map(([name, block]) => [name, toCloudFormation(block, set, name) as Record<string, CfnValue>]),
+  );
+}
+
+/** manifests/platform.yaml */
+export function platformBlocks(): Blocks {
+  const r = renderPlatform(sentinelPlatform());
+  const boundary = r.permissionsBoundary;
+  if (boundary.policies.length !== 1) throw new Error('the permissions boundary must be one managed policy document');
+  if (boundary.name !== STACK_NAMES.permissionsBoundary) throw new Error(`the boundary is named ${boundary.name}, not ${STACK_NAMES.permissionsBoundary}`);
+  return convert(
+    {
+      'kms-key-policy': { KeyPolicy: r.kmsKeyPolicy },
+      'bucket-policy': { PolicyDocument: r.bucketPolicy },
+      'delivery-queue-name': { QueueName: DELIVERY_QUEUE_NAME },
+      'bot-role': roleProperties(r.botRole),
+      'verifier-role': roleProperties(r.verifierRole),
+      'transfer-role': roleProperties(r.transferRole),
+      'permissions-boundary': {
+        ManagedPolicyName: boundary.name,
+        Path: boundary.path,
+        PolicyDocument: boundary.policies[0]!.document,
+      },
+    },
+    PLATFORM_SUBSTITUTIONS,
+  );
+}
+
+/** manifests/partner/partner.yaml */
+export function partnerBlocks(): Blocks {
+  const r = renderPartner(sentinelPlatform(), sentinelPartner());
+  const role = r.partnerRole;
+  if (role === null) throw new Error('the sentinel partner has an account, so it must render a role');
+  return convert(
+    {
+      'partner-id-pattern': { AllowedPattern: PARTNER_ID_PATTERN.source },
+      'partner-account-pattern': { AllowedPattern: optional(AWS_ACCOUNT_ID_PATTERN) },
+      'external-id-pattern': { AllowedPattern: optional(EXTERNAL_ID_PATTERN) },
+      'reserved-partner-ids': {
+        Assertions: [
+          {
+            Assert: { 'Fn::Not': [{ 'Fn::Contains': [[...RESERVED_PARTNER_IDS].sort(), { Ref: 'PartnerId' }] }] },
+            AssertDescription: `These partner ids are reserved: ${[...RESERVED_PARTNER_IDS].sort().join(', ')}.`,
+          },
+        ],
+      },
+      // The CreateUser request the bot sends, with the session policy serialized as it sends it.
+      'transfer-user': { ...toCreateUserRequest(r.transferUser) },
+      'partner-role': {
+        RoleName: role.roleName,
+        Path: role.path,
+        PermissionsBoundary: role.permissionsBoundary,
+        AssumeRolePolicyDocument: role.trustPolicy,
+        Policies: inlinePolicies(role.policies),
+        Tags: Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })),
+      },
+    },
+    PARTNER_SUBSTITUTIONS,
+  );
+}
