@@ -1,0 +1,195 @@
+/**
+ * Benchmarks 2 and 4: delivery fan-out and worker memory, against the real `partnergate worker`
+ * (the CLI in a child process, LOG_LEVEL=info) with a local S3 server (s3rver, in this process),
+ * the real Redis and a fake Slack. DRY_RUN=true: S3 object operations are real, nothing else is.
+ *
+ * (2) Fan-out: 1,000 LIVE partners subscribed to one feed; one file dropped under
+ *     outbound/feeds/price-lists/. Figures: deliveries per second (first to last delivery
+ *     settled), time from the drop to the fan-out summary in DELIVERIES_CHANNEL (the last receipt;
+ *     above FANOUT_THREAD_THRESHOLD partner threads get no receipt), and, in the same run, the raw
+ *     rate of the same copies made straight with the SDK at the worker's deliver concurrency (16),
+ *     no queue; the ratio pipeline / raw.
+ * (4) Memory: the worker's RSS before any delivery, after 5,000 and after 10,000 deliveries (ten
+ *     feed files to the same 1,000 partners, one after the other).
+ *
+ *   npm run bench:delivery  [-- --partners 1000 --files 10]
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startFakeSlack } from '../test/support/fake-slack.js';
+import { testEnv } from '../test/support/env.js';
+import { createTestRedis, deleteKeysUnder } from '../test/support/redis.js';
+import { startLocalS3, TEST_BUCKET } from '../test/support/s3.js';
+import { PartnerStore, type PartnerRecord } from '../src/store/partners.js';
+import { DeliveryStore } from '../src/store/deliveries.js';
+import { cliArgs, pool, report, round } from './lib.js';
+
+const { values: args } = parseArgs({ options: { partners: { type: 'string', default: '1000' }, files: { type: 'string', default: '10' } } });
+const PARTNERS = Number(args.partners);
+const FILES = Number(args.files);
+const DELIVER_CONCURRENCY = 16; // src/jobs/delivery-context.ts: deliverConcurrency
+const BODY = `sku,price\n${'A-1000,12.50\n'.repeat(400)}`; // ~5 KB, a small price list
+
+const s3 = await startLocalS3();
+const slack = await startFakeSlack();
+const env = testEnv({
+  PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info', DRY_RUN: 'true', POLL_INTERVAL_SECONDS: '1',
+  DISTRIBUTION_BUCKET: TEST_BUCKET, S3_FORCE_PATH_STYLE: 'true', DELIVERIES_CHANNEL: 'C0DELIVERIES',
+});
+const prefix = env.PARTNERGATE_PREFIX!;
+const redis = createTestRedis();
+const partners = new PartnerStore(redis, prefix);
+const deliveries = new DeliveryStore(redis, prefix);
+
+// 1,000 LIVE partners, all subscribed to price-lists.
+const now = new Date().toISOString();
+await pool(PARTNERS, 50, async (i) => {
+  const id = `bench-${String(i).padStart(5, '0')}`;
+  const record: PartnerRecord = {
+    partnerId: id, requestId: `req_${'b'.repeat(26)}`, displayName: id, contactEmail: `${id}@bench.example`, accountId: null,
+    externalId: 'x'.repeat(43), feeds: ['price-lists'], sshKeys: [], status: 'live', steps: [], threadRef: `card:thread-${id}`,
+    channel: 'C0APPROVALS', approvedBy: 'UAPPROVER1', provisionedAt: now, verifiedAt: now, transferUserCreatedAt: now, dryRun: true, updatedAt: now,
+  };
+  await partners.save(record);
+});
+
+// BENCH_CPU_PROFILE=<dir>: the worker writes a V8 CPU profile there.
+const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+const cli = cliArgs('worker', ['--openssl-legacy-provider', ...profile]);
+const child = spawn(process.execPath, cli.argv, {
+  env: {
+    PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', ...env,
+  } as NodeJS.ProcessEnv,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+let workerLog = '';
+await new Promise<void>((resolve, reject) => {
+  child.stdout!.on('data', (d: Buffer) => {
+    workerLog += d.toString();
+    if (workerLog.includes('"msg":"worker: running"')) resolve();
+    if (workerLog.length > 100_000) workerLog = workerLog.slice(-20_000);
+  });
+  child.once('exit', (code) => reject(new Error(`partnergate worker exited (${code}): ${workerLog.slice(-2000)}`)));
+});
+
+const rssMiB = () => {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kib = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? Number.NaN);
+  return { rss: round(kib('VmRSS') / 1024), peak: round(kib('VmHWM') / 1024) };
+};
+
+/** Delivered and failed so far, over every fan-out. */
+async function settled(): Promise<{ delivered: number; failed: number }> {
+  let delivered = 0;
+  let failed = 0;
+  for (const key of await redis.keys(`${prefix}:dl:fanout:*`)) {
+    const state = await deliveries.fanout(key.slice(`${prefix}:dl:fanout:`.length));
+    delivered += state?.delivered ?? 0;
+    failed += state?.failed ?? 0;
+  }
+  return { delivered, failed };
+}
+
+/** Publishes one feed file and waits until all partners settled and its summary was posted. */
+async function publish(n: number): Promise<{ firstMs: number; lastMs: number; summaryMs: number; delivered: number; failed: number }> {
+  const before = await settled();
+  const name = `prices-${String(n).padStart(3, '0')}.csv`;
+  const started = performance.now();
+  await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `outbound/feeds/price-lists/${name}`, Body: `${BODY}file ${n}\n` }));
+  const summary = slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0DELIVERIES' && JSON.stringify(c.body).includes(name), 600_000);
+  let firstMs = Number.NaN;
+  let now = before;
+  while (now.delivered + now.failed < before.delivered + before.failed + PARTNERS) {
+    await new Promise((resolve) => setTimeout(resolve, 25)); // sampling, not waiting for an effect
+    now = await settled();
+    if (Number.isNaN(firstMs) && now.delivered + now.failed > before.delivered + before.failed) firstMs = performance.now() - started;
+  }
+  const lastMs = performance.now() - started;
+  await summary;
+  return { firstMs, lastMs, summaryMs: performance.now() - started, delivered: now.delivered - before.delivered, failed: now.failed - before.failed };
+}
+
+const idle = rssMiB();
+const first = await publish(0);
+const fanRate = first.delivered / ((first.lastMs - first.firstMs) / 1000);
+
+// The same copies, straight with the SDK, at the same concurrency, no queue.
+const source = `outbound/feeds/price-lists/prices-000.csv`;
+const raw = s3.newClient();
+const rawStarted = performance.now();
+await pool(PARTNERS, DELIVER_CONCURRENCY, async (i) => {
+  await raw.send(new CopyObjectCommand({
+    Bucket: s3.bucket, CopySource: `${s3.bucket}/${source}`, Key: `raw/bench-${String(i).padStart(5, '0')}/feeds/price-lists/prices-000.csv`,
+    ServerSideEncryption: 'aws:kms', SSEKMSKeyId: env.KMS_KEY_ARN, BucketKeyEnabled: true,
+  }));
+});
+const rawRate = PARTNERS / ((performance.now() - rawStarted) / 1000);
+
+// The same S3 requests a delivery makes on s3rver, straight with the SDK: s3rver reports no
+// CRC64NVME checksum, so the delivery verifies by content (HeadObject, CopyObject, HeadObject of
+// the copy, then GetObject of both to compare SHA-256). This is the S3 work without the queue.
+const sameWorkStarted = performance.now();
+await pool(PARTNERS, DELIVER_CONCURRENCY, async (i) => {
+  const target = `raw2/bench-${String(i).padStart(5, '0')}/feeds/price-lists/prices-000.csv`;
+  await raw.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: source }));
+  await raw.send(new CopyObjectCommand({ Bucket: s3.bucket, CopySource: `${s3.bucket}/${source}`, Key: target, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: env.KMS_KEY_ARN, BucketKeyEnabled: true }));
+  await raw.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: target }));
+  await Promise.all([source, target].map(async (key) => {
+    const got = await raw.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+    createHash('sha256').update(await got.Body!.transformToByteArray()).digest('hex');
+  }));
+});
+const sameWorkRate = PARTNERS / ((performance.now() - sameWorkStarted) / 1000);
+raw.destroy();
+
+report('delivery-fanout', {
+  what: `one feed file (${BODY.length} bytes) to ${PARTNERS} LIVE partners; partnergate worker (child process, ${cli.runtime}, deliver concurrency ${DELIVER_CONCURRENCY}, POLL_INTERVAL_SECONDS=1, LOG_LEVEL=info), s3rver and fake Slack on loopback`,
+  delivered: first.delivered,
+  failed: first.failed,
+  deliveriesPerSecond: round(fanRate),
+  secondsDropToFirstDelivery: round(first.firstMs / 1000, 2),
+  secondsDropToLastDelivery: round(first.lastMs / 1000, 2),
+  secondsDropToSummaryPosted: round(first.summaryMs / 1000, 2),
+  rawCopyObjectPerSecond: round(rawRate),
+  ratioPipelineToRaw: round(fanRate / rawRate, 2),
+  rawSameS3RequestsPerSecond: round(sameWorkRate),
+  ratioPipelineToRawSameRequests: round(fanRate / sameWorkRate, 2),
+  goalRatio: 0.8,
+});
+
+// Memory: keep publishing to the same partners up to FILES × PARTNERS deliveries (--files 1: fan-out only).
+if (FILES >= 2) {
+  const memory: { deliveries: number; rssMiB: number; peakMiB: number }[] = [{ deliveries: 0, rssMiB: idle.rss, peakMiB: idle.peak }];
+  memory.push({ deliveries: PARTNERS, rssMiB: rssMiB().rss, peakMiB: rssMiB().peak });
+  for (let n = 1; n < FILES; n += 1) {
+    const r = await publish(n);
+    if (r.failed > 0) process.stderr.write(`file ${n}: ${r.failed} deliveries failed\n`);
+    const m = rssMiB();
+    memory.push({ deliveries: (n + 1) * PARTNERS, rssMiB: m.rss, peakMiB: m.peak });
+  }
+  const at = (d: number) => memory.find((m) => m.deliveries === d)?.rssMiB ?? Number.NaN;
+  const half = Math.floor(FILES / 2) * PARTNERS;
+  const total = await settled();
+  report('worker-memory', {
+    what: `partnergate worker (${cli.runtime}) RSS (from /proc) over ${FILES * PARTNERS} deliveries: ${FILES} feed files to ${PARTNERS} partners`,
+    delivered: total.delivered,
+    failed: total.failed,
+    rssMiB: memory,
+    beforeMiB: idle.rss,
+    afterHalfMiB: at(half),
+    afterAllMiB: at(FILES * PARTNERS),
+    growthSecondHalfMiB: round(at(FILES * PARTNERS) - at(half)),
+    goal: 'under 200 MB, no growth between the 5,000th and the 10,000th delivery',
+  });
+}
+
+child.kill('SIGTERM');
+await new Promise((resolve) => child.once('exit', resolve));
+await deleteKeysUnder(redis, prefix);
+await redis.quit();
+await slack.close();
+await s3.close();

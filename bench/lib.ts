@@ -1,0 +1,71 @@
+/** Shared by the benchmark scripts: the machine they ran on, percentiles, and bench/results.json. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+
+export interface Machine {
+  cores: number;
+  cpu: string;
+  node: string;
+  memoryGiB: number;
+  platform: string;
+}
+
+export function machine(): Machine {
+  const list = cpus();
+  return {
+    cores: list.length,
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+/** The p-th percentile (0–100) of the values, nearest-rank. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+const RESULTS = new URL('./results.json', import.meta.url);
+
+/** Prints the figures with the machine, and merges them into bench/results.json under `name`. */
+export function report(name: string, figures: Record<string, unknown>): void {
+  const entry = { at: new Date().toISOString(), machine: machine(), ...figures };
+  const all = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>) : {};
+  all[name] = entry;
+  writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
+  const m = entry.machine;
+  process.stdout.write(`\n== ${name} ==\nmachine: ${m.cores} cores, ${m.cpu}, Node ${m.node}, ${m.memoryGiB} GiB\n`);
+  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n(merged into bench/results.json)\n`);
+}
+
+/** Runs `count` tasks with at most `concurrency` in flight. */
+export async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, count) }, async () => {
+    while (next < count) {
+      const i = next;
+      next += 1;
+      await task(i);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * How to start the CLI in a child process: the compiled one (dist/, what `npm start` runs; build it
+ * with `npm run build`), else the TypeScript sources through tsx (slower to start, and tsx's loader
+ * thread adds to the RSS). BENCH_RUNTIME=tsx forces the sources.
+ */
+export function cliArgs(command: string, nodeFlags: string[] = []): { argv: string[]; runtime: 'dist' | 'tsx' } {
+  const compiled = existsSync(new URL('../dist/cli.js', import.meta.url)) && process.env.BENCH_RUNTIME !== 'tsx';
+  const entry = compiled
+    ? `import('./dist/cli.js').then((m) => m.main(process.argv.slice(1)))`
+    : `import('./src/cli.ts').then((m) => m.main(process.argv.slice(1)))`;
+  return { argv: [...nodeFlags, ...(compiled ? [] : ['--import', 'tsx']), '-e', entry, '--', command], runtime: compiled ? 'dist' : 'tsx' };
+}
