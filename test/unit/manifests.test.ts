@@ -1,0 +1,350 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, loadPlatformConfig, type PlatformConfig } from '../../src/config.js';
+import { DELIVERY_QUEUE_NAME, renderPlatform, type PolicyDocument, type RenderedRole } from '../../src/aws/policies/index.js';
+import { manifestFile, MANIFESTS, renderManifest } from '../../scripts/manifests/manifests.js';
+import {
+  dependencyCycle,
+  dependsOn,
+  deploy,
+  evaluateCondition,
+  isCreated,
+  parseTemplate,
+  propertiesOf,
+  referenceProblems,
+  resolve,
+  type CfnTemplate,
+  type Deployment,
+} from '../support/cloudformation.js';
+import { testEnv } from '../support/env.js';
+import { IamEngine } from '../support/iam-engine.js';
+
+const PLATFORM = 'manifests/platform.yaml';
+const read = (path: string) => readFileSync(path, 'utf8');
+const platformTemplate = () => parseTemplate(read(PLATFORM));
+
+const ACCOUNT = '111122223333';
+const REGIONS = [
+  { region: 'eu-west-1', partition: 'aws', suffix: 'amazonaws.com' },
+  { region: 'cn-north-1', partition: 'aws-cn', suffix: 'amazonaws.com.cn' },
+];
+
+function deployPlatform(t: CfnTemplate, r: (typeof REGIONS)[number] = REGIONS[0]!): Deployment {
+  return deploy(
+    t,
+    { BucketName: 'acme-partner-files', OutboundPrefix: 'drop/' },
+    { 'AWS::Region': r.region, 'AWS::Partition': r.partition, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': r.suffix },
+    {
+      PlatformKey: { Ref: '0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c' },
+      TransferServer: { ServerId: 's-0123456789abcdef0' },
+      TrailBucket: { Ref: 'partnergate-platform-trailbucket-1a2b3c4d' },
+    },
+  );
+}
+
+/** Output keys are the environment variables in PascalCase: DeliveryQueueUrl → DELIVERY_QUEUE_URL. */
+function envName(outputKey: string): string {
+  return outputKey.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+function outputsAsEnv(d: Deployment): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, o] of Object.entries(d.template.Outputs ?? {})) {
+    if (isCreated(d, o)) env[envName(key)] = String(resolve(d, o.Value));
+  }
+  return env;
+}
+
+
+function roleAsRendered(d: Deployment, id: string): RenderedRole {
+  const p = propertiesOf(d, id);
+  return {
+    roleName: p['RoleName'],
+    arn: d.physical(id, 'Arn'),
+    trustPolicy: p['AssumeRolePolicyDocument'],
+    policies: (p['Policies'] as Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>).map((x) => ({ name: x.PolicyName, document: x.PolicyDocument })),
+  };
+}
+
+const ENV_OUTPUTS = [
+  'AWS_REGION',
+  'AWS_ACCOUNT_ID',
+  'DISTRIBUTION_BUCKET',
+  'KMS_KEY_ARN',
+  'TRANSFER_SERVER_ID',
+  'TRANSFER_HOST',
+  'DELIVERY_QUEUE_URL',
+  'OUTBOUND_PREFIX',
+  'TRANSFER_ROLE_ARN',
+  'VERIFIER_ROLE_ARN',
+  'PERMISSIONS_BOUNDARY_ARN',
+];
+
+describe('manifests are generated from the renderer', () => {
+  it.each(MANIFESTS.map((m) => [m.path, m] as const))('when %s is rendered again in memory, then it is what is on disk (run npm run manifests)', (_path, m) => {
+    expect(renderManifest(m)).toBe(read(manifestFile(m)));
+  });
+
+  it('when a generated block is edited by hand, then rendering again restores it (so the check above notices)', () => {
+    const m = MANIFESTS[0]!;
+    const current = read(manifestFile(m));
+    const edited = current.replace('Sid: DenyInsecureTransport\n            Effect: Deny\n            Principal: "*"\n            Action: s3:*', 'Sid: DenyInsecureTransport\n            Effect: Allow\n            Principal: "*"\n            Action: s3:*');
+    expect(edited).not.toBe(current);
+    expect(renderManifest(m, edited)).toBe(current);
+  });
+
+  it('when a marker is removed, then rendering refuses instead of leaving the block out', () => {
+    const m = MANIFESTS[0]!;
+    const current = read(manifestFile(m));
+    const withoutBegin = current.replace(/^ *# BEGIN GENERATED bucket-policy.*\n/m, '');
+    expect(() => renderManifest(m, withoutBegin)).toThrow(/END GENERATED bucket-policy without its BEGIN/);
+    const withoutBoth = withoutBegin.replace(/^ *# END GENERATED bucket-policy\n/m, '');
+    expect(() => renderManifest(m, withoutBoth)).toThrow(/no place for the generated block\(s\) bucket-policy/);
+  });
+
+  it('when a marker names no block or appears twice, then rendering refuses', () => {
+    const m = MANIFESTS[0]!;
+    const current = read(manifestFile(m));
+    expect(() => renderManifest(m, `${current}\n# BEGIN GENERATED no-such-block\n# END GENERATED no-such-block\n`)).toThrow(/no generated block is named no-such-block/);
+    expect(() => renderManifest(m, `${current}\n# BEGIN GENERATED bucket-policy\n# END GENERATED bucket-policy\n`)).toThrow(/appears twice/);
+  });
+});
+
+describe('manifests/platform.yaml as CloudFormation', () => {
+  it('when parsed with the intrinsic tags, then every Ref, GetAtt, Sub and DependsOn names something that exists', () => {
+    const t = platformTemplate();
+    expect(t.AWSTemplateFormatVersion).toBe('2010-09-09');
+    expect(referenceProblems(t)).toEqual([]);
+  });
+
+  it('when resources reference each other, then there is no cycle', () => {
+    expect(dependencyCycle(platformTemplate())).toBeNull();
+  });
+
+  it('when a role trusts another role of the stack, then that role is created first (IAM checks principals exist)', () => {
+    const t = platformTemplate();
+    const d = deployPlatform(t);
+    const roles = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role').map(([id]) => id);
+    const arnOf = new Map(roles.map((id) => [d.physical(id, 'Arn'), id]));
+    const problems: string[] = [];
+    let checked = 0;
+    for (const id of roles) {
+      const trust = propertiesOf(d, id)['AssumeRolePolicyDocument'] as PolicyDocument;
+      for (const s of trust.Statement) {
+        const principals = typeof s.Principal === 'object' ? [s.Principal.AWS ?? []].flat() : [];
+        for (const p of principals) {
+          const other = arnOf.get(p);
+          if (other === undefined) continue;
+          checked += 1;
+          if (!dependsOn(t, id, other)) problems.push(`${id} trusts ${other} but may be created before it`);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(2); // verifier → bot, Transfer → verifier
+    expect(problems).toEqual([]);
+  });
+
+  it.each(REGIONS)('when deployed in $region, then the Outputs are a valid configuration for the bot', (r) => {
+    const d = deployPlatform(platformTemplate(), r);
+    const env = outputsAsEnv(d);
+    for (const name of ENV_OUTPUTS) expect(Object.keys(env)).toContain(name);
+    for (const [key, o] of Object.entries(d.template.Outputs ?? {})) {
+      if (ENV_OUTPUTS.includes(envName(key))) expect(o.Description?.startsWith(envName(key))).toBe(true);
+    }
+    const config = loadConfig(testEnv(env));
+    expect(config.platform).toMatchObject({
+      region: r.region,
+      partition: r.partition,
+      accountId: ACCOUNT,
+      bucket: 'acme-partner-files',
+      kmsKeyArn: `arn:${r.partition}:kms:${r.region}:${ACCOUNT}:key/0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c`,
+      transferServerId: 's-0123456789abcdef0',
+      outboundPrefix: 'drop/',
+    });
+    expect(config.transferHost).toBe(`s-0123456789abcdef0.server.transfer.${r.region}.${r.suffix}`);
+    expect(config.deliveryQueueUrl).toBe(`https://sqs.${r.region}.${r.suffix}/${ACCOUNT}/${DELIVERY_QUEUE_NAME}`);
+  });
+
+  it('when the role ARNs are left out of the environment, then the bot derives the ARNs the stack creates', () => {
+    const d = deployPlatform(platformTemplate());
+    const { TRANSFER_ROLE_ARN, VERIFIER_ROLE_ARN, PERMISSIONS_BOUNDARY_ARN, ...rest } = outputsAsEnv(d);
+    const derived = loadPlatformConfig(rest);
+    expect([derived.transferRoleArn, derived.verifierRoleArn, derived.permissionsBoundaryArn]).toEqual([TRANSFER_ROLE_ARN, VERIFIER_ROLE_ARN, PERMISSIONS_BOUNDARY_ARN]);
+    expect(derived.botRoleArn).toBe(d.physical('BotRole', 'Arn'));
+  });
+
+  describe.each(REGIONS)('when deployed in $region, the documents are the renderer\'s for the deployed values', (r) => {
+    const d = deployPlatform(platformTemplate(), r);
+    const platform: PlatformConfig = loadPlatformConfig(outputsAsEnv(d));
+    const rendered = renderPlatform(platform);
+
+    it('then the bucket policy is the renderer\'s, on the distribution bucket', () => {
+      const p = propertiesOf(d, 'DistributionBucketPolicy');
+      expect(p['Bucket']).toBe(platform.bucket);
+      expect(p['PolicyDocument']).toEqual(rendered.bucketPolicy);
+    });
+
+    it('then the key policy is the renderer\'s', () => {
+      expect(propertiesOf(d, 'PlatformKey')['KeyPolicy']).toEqual(rendered.kmsKeyPolicy);
+    });
+
+    it.each([
+      ['BotRole', 'botRole'],
+      ['VerifierRole', 'verifierRole'],
+      ['TransferRole', 'transferRole'],
+    ] as const)('then %s is the renderer\'s %s: name, path, trust and inline policies', (id, key) => {
+      expect(roleAsRendered(d, id)).toEqual(rendered[key]);
+    });
+
+    it('then the permissions boundary is the renderer\'s, at the ARN partner roles name', () => {
+      const b = rendered.permissionsBoundary;
+      expect(d.physical('PartnerPermissionsBoundary', null)).toBe(b.arn);
+      expect(propertiesOf(d, 'PartnerPermissionsBoundary')['PolicyDocument']).toEqual(b.policies[0]!.document);
+    });
+  });
+
+  it('when the bucket is read, then it is versioned, private, owner-enforced and SSE-KMS with the platform key and Bucket Keys', () => {
+    const d = deployPlatform(platformTemplate());
+    const b = propertiesOf(d, 'DistributionBucket');
+    expect(b['BucketName']).toBe('acme-partner-files');
+    expect(b['VersioningConfiguration']).toEqual({ Status: 'Enabled' });
+    expect(b['PublicAccessBlockConfiguration']).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(b['OwnershipControls']).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(b['BucketEncryption']).toEqual({
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: d.physical('PlatformKey', 'Arn') }, BucketKeyEnabled: true },
+      ],
+    });
+    expect(d.template.Resources['DistributionBucket']!.DeletionPolicy).toBe('Retain');
+    expect(d.template.Resources['PlatformKey']!.DeletionPolicy).toBe('Retain');
+    expect(propertiesOf(d, 'PlatformKey')['EnableKeyRotation']).toBe(true);
+    expect(propertiesOf(d, 'PlatformKeyAlias')['TargetKeyId']).toBe(d.physical('PlatformKey', null));
+  });
+
+  it('when the lifecycle rules are read, then outbound files expire, old versions expire and incomplete uploads are aborted', () => {
+    const d = deployPlatform(platformTemplate());
+    const rules = propertiesOf(d, 'DistributionBucket')['LifecycleConfiguration']['Rules'] as Array<Record<string, any>>;
+    expect(rules.every((x) => x['Status'] === 'Enabled')).toBe(true);
+    const outbound = rules.filter((x) => x['ExpirationInDays'] !== undefined);
+    expect(outbound).toHaveLength(1);
+    expect(outbound[0]!['Prefix']).toBe('drop/');
+    expect(Number(outbound[0]!['ExpirationInDays'])).toBeGreaterThan(0);
+    const noncurrent = rules.find((x) => x['NoncurrentVersionExpiration'] !== undefined)!;
+    expect(noncurrent['Prefix']).toBeUndefined();
+    expect(Number(noncurrent['NoncurrentVersionExpiration']['NoncurrentDays'])).toBeGreaterThan(0);
+    const multipart = rules.find((x) => x['AbortIncompleteMultipartUpload'] !== undefined)!;
+    expect(multipart['Prefix']).toBeUndefined();
+    expect(multipart['AbortIncompleteMultipartUpload']['DaysAfterInitiation']).toBeGreaterThan(0);
+  });
+
+  it('when the bucket notification is read, then ObjectCreated under the outbound prefix goes to the delivery queue, after the queue policy exists', () => {
+    const t = platformTemplate();
+    const d = deployPlatform(t);
+    const n = propertiesOf(d, 'DistributionBucket')['NotificationConfiguration'];
+    expect(Object.keys(n)).toEqual(['QueueConfigurations']);
+    expect(n['QueueConfigurations']).toEqual([
+      { Event: 's3:ObjectCreated:*', Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'drop/' }] } }, Queue: d.physical('DeliveryQueue', 'Arn') },
+    ]);
+    expect(dependsOn(t, 'DistributionBucket', 'DeliveryQueuePolicy')).toBe(true);
+  });
+
+  it('when the queues are read, then the delivery queue has the name the bot reads and a dead-letter queue', () => {
+    const d = deployPlatform(platformTemplate());
+    const q = propertiesOf(d, 'DeliveryQueue');
+    expect(q['QueueName']).toBe(DELIVERY_QUEUE_NAME);
+    expect(q['RedrivePolicy']['deadLetterTargetArn']).toBe(d.physical('DeliveryDeadLetterQueue', 'Arn'));
+    expect(q['RedrivePolicy']['maxReceiveCount']).toBeGreaterThan(0);
+    expect(d.physical('DeliveryDeadLetterQueue', 'Arn')).not.toBe(d.physical('DeliveryQueue', 'Arn'));
+  });
+
+  it('when S3 sends an event, then the queue policy lets only the distribution bucket of this account in, and only over TLS', async () => {
+    const d = deployPlatform(platformTemplate());
+    const p = propertiesOf(d, 'DeliveryQueuePolicy');
+    const queueArn = d.physical('DeliveryQueue', 'Arn');
+    expect(p['Queues']).toEqual([d.physical('DeliveryQueue', null)]);
+    const engine = new IamEngine();
+    const send = (context: Record<string, string>, principal = 's3.amazonaws.com') =>
+      engine.simulate({ identity: [], resource: p['PolicyDocument'] }, { principal, action: 'sqs:SendMessage', resource: queueArn, resourceAccount: ACCOUNT, context });
+    const ours = { 'aws:SourceArn': 'arn:aws:s3:::acme-partner-files', 'aws:SourceAccount': ACCOUNT, 'aws:SecureTransport': 'true' };
+    expect((await send(ours)).decision).toBe('Allowed');
+    expect((await send({ ...ours, 'aws:SourceArn': 'arn:aws:s3:::someone-elses-bucket' })).decision).not.toBe('Allowed');
+    expect((await send({ ...ours, 'aws:SourceAccount': '444455556666' })).decision).not.toBe('Allowed');
+    expect((await send({ ...ours, 'aws:SecureTransport': 'false' })).decision).toBe('ExplicitlyDenied');
+    expect((await send({ 'aws:SecureTransport': 'true' }, 'arn:aws:iam::444455556666:root')).decision).not.toBe('Allowed');
+  });
+
+  it('when the SFTP server is read, then it has service-managed identities, SFTP only, a security policy and logging to its own log group', () => {
+    const d = deployPlatform(platformTemplate());
+    const s = propertiesOf(d, 'TransferServer');
+    expect(s).toMatchObject({ IdentityProviderType: 'SERVICE_MANAGED', Protocols: ['SFTP'], Domain: 'S3', SecurityPolicyName: 'TransferSecurityPolicy-2024-01' });
+    expect(s['LoggingRole']).toBe(d.physical('TransferLoggingRole', 'Arn'));
+    expect(propertiesOf(d, 'TransferLogGroup')['LogGroupName']).toBe('/aws/transfer/s-0123456789abcdef0');
+    const trust = propertiesOf(d, 'TransferLoggingRole')['AssumeRolePolicyDocument'] as PolicyDocument;
+    expect(trust.Statement.map((x) => x.Principal)).toEqual([{ Service: 'transfer.amazonaws.com' }]);
+    const logging = propertiesOf(d, 'TransferLoggingPolicy');
+    expect(logging['Roles']).toEqual([d.physical('TransferLoggingRole', null)]);
+    expect(logging['PolicyDocument']['Statement']).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Resource: d.physical('TransferLogGroup', 'Arn') }),
+    ]);
+    expect(logging['PolicyDocument']['Statement'][0]['Action']).not.toContain('logs:CreateLogGroup');
+  });
+
+  it('when CloudTrail is read, then a logging trail records data events of the bucket\'s objects into its own bucket, which only that trail may write', async () => {
+    const t = platformTemplate();
+    const d = deployPlatform(t);
+    const trail = propertiesOf(d, 'DataEventsTrail');
+    expect(trail['IsLogging']).toBe(true);
+    expect(trail['S3BucketName']).toBe(d.physical('TrailBucket', null));
+    expect(trail['AdvancedEventSelectors']).toEqual([
+      {
+        Name: expect.any(String),
+        FieldSelectors: [
+          { Field: 'eventCategory', Equals: ['Data'] },
+          { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+          { Field: 'resources.ARN', StartsWith: ['arn:aws:s3:::acme-partner-files/'] },
+        ],
+      },
+    ]);
+    expect(dependsOn(t, 'DataEventsTrail', 'TrailBucketPolicy')).toBe(true);
+    const trailArn = `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/${trail['TrailName']}`;
+    const bucketPolicy = propertiesOf(d, 'TrailBucketPolicy');
+    expect(bucketPolicy['Bucket']).toBe(d.physical('TrailBucket', null));
+    const engine = new IamEngine();
+    const put = (sourceArn: string, secure = 'true') =>
+      engine.simulate(
+        { identity: [], resource: bucketPolicy['PolicyDocument'] },
+        {
+          principal: 'cloudtrail.amazonaws.com',
+          action: 's3:PutObject',
+          resource: `${d.physical('TrailBucket', 'Arn')}/AWSLogs/${ACCOUNT}/CloudTrail/eu-west-1/log.json.gz`,
+          resourceAccount: ACCOUNT,
+          context: { 'aws:SourceArn': sourceArn, 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SecureTransport': secure },
+        },
+      );
+    expect((await put(trailArn)).decision).toBe('Allowed');
+    expect((await put(`arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/another-trail`)).decision).not.toBe('Allowed');
+    expect((await put(trailArn, 'false')).decision).toBe('ExplicitlyDenied');
+    const tb = propertiesOf(d, 'TrailBucket');
+    expect(tb['PublicAccessBlockConfiguration']).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+  });
+
+  it('when the outbound prefix is partners/, archive/ or audit/, then the stack refuses it (as the bot\'s configuration does)', () => {
+    const t = platformTemplate();
+    const rule = t.Rules!['OutboundPrefixIsNotAPartnerArea']!;
+    const holds = (prefix: string) => evaluateCondition(deploy(t, { BucketName: 'acme-partner-files', OutboundPrefix: prefix }, {}), rule.Assertions[0]!.Assert);
+    expect(holds('outbound/')).toBe(true);
+    for (const prefix of ['partners/', 'archive/', 'audit/']) {
+      expect(holds(prefix)).toBe(false);
+      expect(() => loadPlatformConfig({ ...testEnv(), OUTBOUND_PREFIX: prefix })).toThrow(/OUTBOUND_PREFIX/);
+    }
+  });
+
+  it('when a bucket name is accepted by the template, then the bot\'s configuration accepts it too', () => {
+    const pattern = new RegExp(String(platformTemplate().Parameters!['BucketName']!['AllowedPattern']));
+    for (const name of ['abc', 'acme-partner-files', 'a'.repeat(63), 'ab', 'Acme', 'a.b.c', '-abc', 'abc-', 'a'.repeat(64)]) {
+      if (pattern.test(name)) expect(() => loadPlatformConfig({ ...testEnv(), DISTRIBUTION_BUCKET: name })).not.toThrow();
+    }
+    expect(pattern.test('acme-partner-files')).toBe(true);
+    expect(pattern.test('Acme')).toBe(false);
+  });
+});
