@@ -159,7 +159,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
         lifecycle: createLifecycleUseCases({
           logger: logger.child({ module: 'lifecycle' }), clock, notify, audit, approvers, queues: lifecycleQueues,
           changes: new ChangeRequestStore(redis, prefix), partners: new PartnerStore(redis, prefix),
-          approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours,
+          approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours, keyMaxAgeDays: config.keyMaxAgeDays,
         }),
       },
       { botToken: config.slack.botToken, receiver, slackApiUrl: config.slack.apiUrl },
@@ -231,13 +231,17 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
     });
     workers.push(provisioning.provision, provisioning.verify);
     const lifecycle = createLifecycleWorkers({
-      connection: workerRedis, redis, prefix, platform: config.platform, approvers, notify, audit, s3, clock,
+      connection: workerRedis, redis, prefix, platform: config.platform, approvers, notify, audit, s3, clock, transferHost: config.transferHost,
       logger: logger.child({ module: 'lifecycle' }),
       aws: createControlPlaneClients(config.platform.region),
       s3ForCredentials: createProbeS3Factory(config.platform, { forcePathStyle: config.s3ForcePathStyle }),
       onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
+      approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours,
+      nudgeAfterHours: config.nudgeAfterHours, keyMaxAgeDays: config.keyMaxAgeDays,
     });
     workers.push(...lifecycle.workers);
+    closers.push(() => lifecycle.close());
+    await lifecycle.start();
     for (const w of [...workers, ...delivery.workers]) instrumentWorker(w, metrics, logger);
     await delivery.start();
     logger.info({ queues: workers.map((w) => w.name) }, 'worker: running');

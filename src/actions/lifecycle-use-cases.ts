@@ -5,6 +5,8 @@
 import type { LifecycleBotDeps } from '../bot/lifecycle-deps.js';
 import type { ChangeRequest } from '../store/change-requests.js';
 import { addOffboardJob } from '../jobs/offboard.js';
+import { addPartnerChangeJob } from '../jobs/partner-change.js';
+import { partnerKeysView, requestKeyChanges } from './partner-keys.js';
 import type { LifecycleQueues } from '../jobs/lifecycle-workers.js';
 import { decideChange } from './decide-change.js';
 import { requestChange, type ChangeDeps } from './request-change.js';
@@ -13,6 +15,7 @@ import type { ApproverDirectory } from './ports.js';
 export interface LifecycleUseCaseDeps extends ChangeDeps {
   approvers: ApproverDirectory;
   queues: LifecycleQueues;
+  keyMaxAgeDays: number;
 }
 
 export function applyChange(queues: LifecycleQueues) {
@@ -20,8 +23,10 @@ export function applyChange(queues: LifecycleQueues) {
     switch (change.spec.kind) {
       case 'offboard':
         return addOffboardJob(queues.offboard, change.id);
-      default:
-        throw new Error(`no job applies ${change.spec.kind} changes yet`);
+      case 'ssh-keys':
+      case 'external-id':
+      case 'add-feeds':
+        return addPartnerChangeJob(queues.partnerChange, change.id);
     }
   };
 }
@@ -31,5 +36,7 @@ export function createLifecycleUseCases(deps: LifecycleUseCaseDeps): LifecycleBo
   return {
     requestChange: (input) => requestChange(deps, input),
     decideChange: (input) => decideChange(decideDeps, input),
+    partnerKeysView: (partnerId) => partnerKeysView(deps, partnerId),
+    requestKeyChanges: (input) => requestKeyChanges(deps, input),
   };
 }

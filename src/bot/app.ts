@@ -22,6 +22,8 @@ import { offboardPartnerCommand } from './listeners/commands/offboard-partner.js
 import { offboardSubmission } from './listeners/views/offboard-submission.js';
 import { changeButton } from './listeners/actions/change-buttons.js';
 import { changeReactionAdded } from './listeners/events/change-reaction.js';
+import { partnerKeysCommand } from './listeners/commands/partner-keys.js';
+import { partnerKeysSubmission } from './listeners/views/partner-keys-submission.js';
 
 export interface BoltAppOptions {
   botToken: string;
@@ -73,6 +75,8 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   app.action(ACTIONS.changeApprove, changeButton(deps, 'approve'));
   app.action(ACTIONS.changeReject, changeButton(deps, 'reject'));
   app.event('reaction_added', changeReactionAdded(deps));
+  app.command(COMMANDS.partnerKeys, partnerKeysCommand(deps));
+  app.view(VIEWS.partnerKeys, partnerKeysSubmission(deps));
 
   app.error(async (error) => {
     deps.logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');

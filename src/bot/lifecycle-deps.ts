@@ -3,10 +3,14 @@ import { AppError } from '../errors.js';
 import type { RequestChangeResult } from '../actions/request-change.js';
 import type { DecideChangeInput, DecideChangeResult } from '../actions/decide-change.js';
 import type { ChangeSpec } from '../store/change-requests.js';
+import type { KeyChangesResult } from '../actions/partner-keys.js';
+import type { KeysModalInput, KeysSubmission } from './views/partner-keys-modal.js';
 
 export interface LifecycleBotDeps {
   requestChange: (input: { partnerId: string; requestedBy: string; spec: ChangeSpec }) => Promise<RequestChangeResult>;
   decideChange: (input: DecideChangeInput) => Promise<DecideChangeResult>;
+  partnerKeysView: (partnerId: string) => Promise<{ ok: true; view: KeysModalInput } | { ok: false; message: string }>;
+  requestKeyChanges: (input: KeysSubmission & { requestedBy: string }) => Promise<KeyChangesResult>;
 }
 
 /** The lifecycle deps, or an error for the app's handler when the composition root did not wire them. */

@@ -20,19 +20,26 @@ import { PartnerStore } from '../store/partners.js';
 import { retryDelayMs } from './notify.js';
 import { createOffboardProcessor, OFFBOARD_QUEUE, type OffboardPayload } from './offboard.js';
 import { proveAccessGone } from './offboard-probes.js';
+import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
+import { ChangeRuns } from '../store/change-runs.js';
+import { RequestStore } from '../store/requests.js';
+import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
 import type { S3ForCredentials } from './verify-probes.js';
 
 export interface LifecycleQueues {
   offboard: Queue<OffboardPayload>;
+  partnerChange: Queue<PartnerChangePayload>;
   close(): Promise<void>;
 }
 
 export function createLifecycleQueues(connection: Redis, prefix: string): LifecycleQueues {
   const offboard = new Queue<OffboardPayload>(OFFBOARD_QUEUE, { connection, prefix });
+  const partnerChange = new Queue<PartnerChangePayload>(PARTNER_CHANGE_QUEUE, { connection, prefix });
   return {
     offboard,
+    partnerChange,
     async close() {
-      await offboard.close();
+      await Promise.all([offboard.close(), partnerChange.close()]);
     },
   };
 }
@@ -60,6 +67,12 @@ export interface LifecycleWorkersDeps {
   /** The bot's own S3 client: real in DRY_RUN too. */
   s3: S3Client;
   s3ForCredentials: S3ForCredentials;
+  /** SFTP endpoint for welcome texts (TRANSFER_HOST). */
+  transferHost?: string | undefined;
+  approvalReaction: string;
+  requestTtlHours: number;
+  nudgeAfterHours: number;
+  keyMaxAgeDays: number;
   clock: Clock;
   logger: Logger;
   onAwsError?: (service: string, code: string) => void;
@@ -69,6 +82,8 @@ export interface LifecycleWorkersDeps {
 export interface LifecycleWorkers {
   workers: Worker[];
   cp: LifecyclePlane;
+  /** Schedules the repeatable jobs (nudges, change expiry, key reminders). */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -106,12 +121,34 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     }),
   );
 
-  const workers: Worker[] = [offboard];
+  const partnerChange = worker<PartnerChangePayload>(
+    PARTNER_CHANGE_QUEUE,
+    createPartnerChangeProcessor({
+      cp, platform: deps.platform, transferHost: deps.transferHost, changes, partners, runs: new ChangeRuns(deps.redis, deps.prefix),
+      approvers: deps.approvers, notify: deps.notify, audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'partner-change' }),
+    }),
+  );
+
+  const sweep = worker<unknown>(
+    LIFECYCLE_SWEEP_QUEUE,
+    createSweepProcessor({
+      redis: deps.redis, prefix: deps.prefix, requests: new RequestStore(deps.redis, deps.prefix), changes, partners, notify: deps.notify,
+      audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'lifecycle-sweep' }), approvalReaction: deps.approvalReaction,
+      requestTtlHours: deps.requestTtlHours, nudgeAfterHours: deps.nudgeAfterHours, keyMaxAgeDays: deps.keyMaxAgeDays,
+    }),
+  );
+
+  const workers: Worker[] = [offboard, partnerChange, sweep];
+  let scheduler: Queue | null = null;
   return {
     workers,
     cp,
+    async start() {
+      scheduler ??= await scheduleLifecycleSweep(deps.redis, deps.prefix);
+    },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
+      await scheduler?.close();
     },
   };
 }

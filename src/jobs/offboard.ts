@@ -11,6 +11,7 @@ import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bull
 import type { Logger } from '../logger.js';
 import type { ApproverDirectory, Block, Clock, Notify } from '../actions/ports.js';
 import type { Audit } from '../audit/audit.js';
+import { changeApprovalProblem } from '../actions/check-change-approval.js';
 import { AppError, errorMessage } from '../errors.js';
 import { buildOffboardEvidence, buildOffboardProgress, type OffboardStepView } from '../bot/messages/offboard.js';
 import type { CheckView } from '../bot/messages/verify.js';
@@ -51,18 +52,6 @@ export interface OffboardDeps extends Omit<OffboardContext, 'change' | 'partner'
 
 const progressRef = (changeId: string) => `offboard:${changeId}`;
 
-/** Why an approved change may not be applied now; null when it may. */
-async function approvalProblem(deps: Pick<OffboardDeps, 'approvers'>, c: ChangeRequest | null): Promise<string | null> {
-  if (!c) return 'the change does not exist';
-  const d = c.decision;
-  if (c.spec.kind !== 'offboard') return `change ${c.id} is not an offboarding`;
-  if (c.status !== 'approved' || !d || d.status !== 'approved') return `the change is ${c.status}, not approved`;
-  if (d.by === c.requestedBy) return 'it was approved by the requester (two-person rule)';
-  if (!(await deps.approvers.isApprover(d.by))) return `<@${d.by}>, who approved it, is not an approver any more`;
-  if (!(Date.parse(d.at) < Date.parse(c.expiresAt))) return 'it was approved after it had expired';
-  return null;
-}
-
 function stepViews(run: OffboardRun | null, running?: string, failed?: { step: string; message: string }): OffboardStepView[] {
   return OFFBOARD_STEPS.map((step) => {
     const done = run?.steps[step];
@@ -75,7 +64,7 @@ function stepViews(run: OffboardRun | null, running?: string, failed?: { step: s
 export function createOffboardProcessor(deps: OffboardDeps) {
   return async function processOffboard(job: Job<OffboardPayload>): Promise<{ partnerId: string; checks: CheckView[] }> {
     const change = await deps.changes.get(job.data.changeId);
-    const problem = await approvalProblem(deps, change);
+    const problem = await changeApprovalProblem(deps.approvers, change, ['offboard']);
     if (problem || !change) {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'offboarding refused');
       if (change) {

@@ -18,6 +18,8 @@ export interface PartnerRecord {
   feeds: string[];
   /** Normalized public keys. */
   sshKeys: string[];
+  /** When each key (by its normalized text) was added after provisioning; absent: at provisionedAt. */
+  keyAddedAt?: Record<string, string>;
   status: PartnerStatus;
   /** Steps completed by the provision job, in order (resume from the first missing one). */
   steps: string[];

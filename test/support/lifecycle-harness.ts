@@ -39,7 +39,7 @@ export async function startLifecycleHarness(o: { dryRun?: boolean; nudgeAfterHou
   const changes = new ChangeRequestStore(h.redis, h.prefix);
   const useCases = createLifecycleUseCases({
     logger: h.logger, clock: h.clock, notify: h.notify, audit: audit.audit, approvers: h.approvers, queues, changes, partners: h.partners,
-    approvalReaction: 'white_check_mark', requestTtlHours: 72,
+    approvalReaction: 'white_check_mark', requestTtlHours: 72, keyMaxAgeDays: o.keyMaxAgeDays ?? 365,
   });
   const started: LifecycleWorkers[] = [];
   let provisioning: { close(): Promise<void> } | null = null;
@@ -59,6 +59,7 @@ export async function startLifecycleHarness(o: { dryRun?: boolean; nudgeAfterHou
         connection: h.worker, redis: h.redis, prefix: h.prefix, platform: h.platform, approvers: h.approvers, notify: h.notify,
         audit: audit.audit, aws: h.fake.clients(), s3: h.s3.client, s3ForCredentials: h.fake.policyGatedS3(h.s3.endpoint),
         clock: h.clock, logger: h.logger, options: { backoffBaseMs: 5, backoffMaxMs: 20, ...options },
+        approvalReaction: 'white_check_mark', requestTtlHours: 72, nudgeAfterHours: o.nudgeAfterHours ?? 24, keyMaxAgeDays: o.keyMaxAgeDays ?? 365,
       });
       started.push(w);
       return w;

@@ -41,7 +41,7 @@ function specLines(c: ChangeRequest): string[] {
         ...(s.reason ? [`*Reason:* ${escapeMrkdwn(s.reason).slice(0, 1000)}`] : []),
       ];
     case 'add-feeds':
-      return [`The partner will receive ${s.feeds.map(code).join(', ')} from the next publication on (and the latest file of each at once).`];
+      return [`The partner will receive ${s.feeds.map(code).join(', ')} from the next publication on.`];
   }
 }
 

@@ -90,6 +90,7 @@ describe('audit trail', () => {
     const second = await requestOnboarding(onboardDeps, { raw: raw('globex'), requestedBy: 'UREQUESTER1' });
     const third = await requestOnboarding(onboardDeps, { raw: raw('initech'), requestedBy: 'UREQUESTER1' });
     if (!second.ok || !third.ok) throw new Error('expected requests');
+    clock.advance(1000); // records of the same millisecond have no order between them
     await decideRequest(decideDeps, { requestId: second.request.id, actor: 'UAPPROVER2', decision: 'reject', via: 'button' });
     clock.advance(73 * 3_600_000);
     expect(await expireRequest(decideDeps, third.request.id)).toBe(true);
