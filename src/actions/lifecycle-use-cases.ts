@@ -7,6 +7,8 @@ import type { ChangeRequest } from '../store/change-requests.js';
 import { addOffboardJob } from '../jobs/offboard.js';
 import { addPartnerChangeJob } from '../jobs/partner-change.js';
 import { partnerKeysView, requestKeyChanges } from './partner-keys.js';
+import { editPartner, partnerForEdit } from './edit-partner.js';
+import type { PartnerStore } from '../store/partners.js';
 import type { LifecycleQueues } from '../jobs/lifecycle-workers.js';
 import { decideChange } from './decide-change.js';
 import { requestChange, type ChangeDeps } from './request-change.js';
@@ -16,6 +18,8 @@ export interface LifecycleUseCaseDeps extends ChangeDeps {
   approvers: ApproverDirectory;
   queues: LifecycleQueues;
   keyMaxAgeDays: number;
+  partners: PartnerStore;
+  feeds: string[];
 }
 
 export function applyChange(queues: LifecycleQueues) {
@@ -38,5 +42,7 @@ export function createLifecycleUseCases(deps: LifecycleUseCaseDeps): LifecycleBo
     decideChange: (input) => decideChange(decideDeps, input),
     partnerKeysView: (partnerId) => partnerKeysView(deps, partnerId),
     requestKeyChanges: (input) => requestKeyChanges(deps, input),
+    partnerForEdit: (partnerId) => partnerForEdit(deps, partnerId),
+    editPartner: (input) => editPartner(deps, input),
   };
 }

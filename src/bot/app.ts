@@ -24,6 +24,8 @@ import { changeButton } from './listeners/actions/change-buttons.js';
 import { changeReactionAdded } from './listeners/events/change-reaction.js';
 import { partnerKeysCommand } from './listeners/commands/partner-keys.js';
 import { partnerKeysSubmission } from './listeners/views/partner-keys-submission.js';
+import { editPartnerButton } from './listeners/actions/edit-partner-button.js';
+import { partnerEditSubmission } from './listeners/views/partner-edit-submission.js';
 
 export interface BoltAppOptions {
   botToken: string;
@@ -77,6 +79,8 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   app.event('reaction_added', changeReactionAdded(deps));
   app.command(COMMANDS.partnerKeys, partnerKeysCommand(deps));
   app.view(VIEWS.partnerKeys, partnerKeysSubmission(deps));
+  app.action(ACTIONS.editPartner, editPartnerButton(deps));
+  app.view(VIEWS.partnerEdit, partnerEditSubmission(deps));
 
   app.error(async (error) => {
     deps.logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');

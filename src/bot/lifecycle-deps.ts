@@ -4,6 +4,8 @@ import type { RequestChangeResult } from '../actions/request-change.js';
 import type { DecideChangeInput, DecideChangeResult } from '../actions/decide-change.js';
 import type { ChangeSpec } from '../store/change-requests.js';
 import type { KeyChangesResult } from '../actions/partner-keys.js';
+import type { EditResult, EditView } from '../actions/edit-partner.js';
+import type { PartnerEditSubmission } from './views/partner-edit-modal.js';
 import type { KeysModalInput, KeysSubmission } from './views/partner-keys-modal.js';
 
 export interface LifecycleBotDeps {
@@ -11,6 +13,8 @@ export interface LifecycleBotDeps {
   decideChange: (input: DecideChangeInput) => Promise<DecideChangeResult>;
   partnerKeysView: (partnerId: string) => Promise<{ ok: true; view: KeysModalInput } | { ok: false; message: string }>;
   requestKeyChanges: (input: KeysSubmission & { requestedBy: string }) => Promise<KeyChangesResult>;
+  partnerForEdit: (partnerId: string) => Promise<EditView>;
+  editPartner: (input: PartnerEditSubmission & { requestedBy: string }) => Promise<EditResult>;
 }
 
 /** The lifecycle deps, or an error for the app's handler when the composition root did not wire them. */

@@ -4,6 +4,7 @@ import type { DeliveryRecord } from '../../store/deliveries.js';
 import type { PartnerRecord } from '../../store/partners.js';
 import { chunkLines, code, escapeMrkdwn, when } from './mrkdwn.js';
 import { formatBytes, type SlackMessage } from './delivery.js';
+import { ACTIONS } from '../ids.js';
 
 type Block = types.KnownBlock;
 
@@ -39,6 +40,10 @@ export function buildPartnerStatus(p: PartnerRecord, deliveries: DeliveryRecord[
     { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn' as const, text })) },
     { type: 'section', text: { type: 'mrkdwn', text: deliveries.length ? `*Last ${deliveries.length} deliveries*` : '*Deliveries*' } },
     ...chunkLines(lines).map((text): Block => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    // Partner lifecycle (docs/lifecycle.md): feeds and contact of a live partner.
+    ...(p.status === 'live'
+      ? [{ type: 'actions', block_id: 'partner_edit', elements: [{ type: 'button', action_id: ACTIONS.editPartner, value: p.partnerId, text: { type: 'plain_text', text: 'Edit feeds and contact' } }] } as Block]
+      : []),
   ];
   return { text: `${p.partnerId}: ${p.status}, ${deliveries.length} recent deliveries`, blocks };
 }

@@ -1,0 +1,54 @@
+/** The "Edit feeds and contact" modal of a live partner, and the reading of its submission. Pure. */
+import type { types } from '@slack/bolt';
+import { LIFECYCLE_FIELDS as F, VIEWS } from '../ids.js';
+import type { ViewState } from './parse-onboard-submission.js';
+
+const text = (t: string) => ({ type: 'plain_text' as const, text: t });
+
+export function buildPartnerEditModal(input: { partnerId: string; displayName: string; feeds: string[]; configuredFeeds: string[]; contactEmail: string }): types.View {
+  const option = (f: string) => ({ text: text(f), value: f });
+  return {
+    type: 'modal',
+    callback_id: VIEWS.partnerEdit,
+    title: text('Edit partner'),
+    submit: text('Save'),
+    close: text('Cancel'),
+    private_metadata: JSON.stringify({ partnerId: input.partnerId }),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${input.displayName.replace(/[<>&]/g, '')}* (\`${input.partnerId}\`)` } },
+      {
+        type: 'input', block_id: F.feeds, optional: true, label: text('Feeds'),
+        hint: text('Removing a feed applies at once. Adding one widens what the partner receives: a second person approves it first.'),
+        element: {
+          type: 'multi_static_select', action_id: 'value', options: input.configuredFeeds.map(option),
+          ...(input.feeds.length ? { initial_options: input.feeds.map(option) } : {}),
+        },
+      },
+      {
+        type: 'input', block_id: F.contactEmail, label: text('Partner contact e-mail'),
+        element: { type: 'email_text_input', action_id: 'value', initial_value: input.contactEmail },
+      },
+    ],
+  };
+}
+
+export interface PartnerEditSubmission {
+  partnerId: string;
+  feeds: string[];
+  contactEmail: string;
+}
+
+export function readPartnerEditSubmission(state: ViewState, privateMetadata: string): PartnerEditSubmission {
+  let partnerId = '';
+  try {
+    partnerId = String((JSON.parse(privateMetadata) as { partnerId?: unknown }).partnerId ?? '');
+  } catch {
+    partnerId = '';
+  }
+  const selected = state[F.feeds]?.['value']?.selected_options ?? [];
+  return {
+    partnerId,
+    feeds: selected.map((o) => o.value ?? ''),
+    contactEmail: state[F.contactEmail]?.['value']?.value ?? '',
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Changes to a live partner through the real bot process (DRY_RUN): /partner-status → "Edit feeds
+ * and contact" → modal; removing a feed and changing the contact apply at once, adding a feed
+ * waits for approval and is then applied by the job; /partner-keys opens the keys modal.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startBot, ed25519PublicKey, type Harness } from '../../support/bot-harness.js';
+import { buttonClick, interaction, onboardSubmission, postToBot, slashCommand } from '../../support/slack-requests.js';
+import { multiValue, textValue, viewSubmission } from '../../support/lifecycle-requests.js';
+import type { SlackCall } from '../../support/fake-slack.js';
+import { fingerprintOf } from '../../../src/domain/key-ages.js';
+
+let h: Harness;
+let secret: string;
+beforeEach(async () => {
+  h = await startBot({ TRANSFER_SETTLE_SECONDS: '0' });
+  secret = h.config.slack.signingSecret;
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const inThread = (ts: string, pattern: RegExp) => (c: SlackCall) =>
+  c.method === 'chat.postMessage' && c.body['thread_ts'] === ts && pattern.test(String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? ''));
+const record = async () => JSON.parse((await h.redis.get(`${h.config.prefix}:partner:acme`))!) as { feeds: string[]; contactEmail: string; status: string };
+const edit = (user: string, feeds: string[], email: string) =>
+  viewSubmission(user, 'partner_edit_modal', { feeds: multiValue(feeds), contact_email: { type: 'email_text_input', value: email } }, JSON.stringify({ partnerId: 'acme' }));
+
+describe('changes to a live partner through the bot', () => {
+  it('when feeds and contact are edited, then removals and the contact apply at once and an added feed waits for approval', async () => {
+    const key = ed25519PublicKey();
+    await postToBot(h.url, onboardSubmission('UREQUESTER1', { displayName: 'Acme', partnerId: 'acme', contactEmail: 'ops@acme.example', sshKeys: key, feeds: ['price-lists'] }), secret);
+    const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && !c.body['thread_ts']);
+    const thread = String(card.answer!['ts']);
+    const requestId = JSON.stringify(card.body['blocks']).match(/"value":"(req_[a-z2-7]{26})"/)![1]!;
+    await postToBot(h.url, buttonClick('UAPPROVER2', 'request_approve', requestId, { channel: 'C0APPROVALS', ts: thread }, h.slack.responseUrl('a')), secret);
+    await h.slack.waitFor(inThread(thread, /is LIVE/), 20_000);
+
+    // /partner-status carries the button; the button opens the modal with the current values.
+    await postToBot(h.url, slashCommand({ command: '/partner-status', text: 'acme', user_id: 'UREQUESTER1', response_url: h.slack.responseUrl('st') }), secret);
+    const status = await h.slack.waitFor((c) => c.method === 'respond' && c.respondId === 'st');
+    expect(JSON.stringify(status.body)).toContain('"action_id":"partner_edit"');
+    await postToBot(h.url, interaction({
+      type: 'block_actions', user: { id: 'UREQUESTER1' }, team: { id: 'T0TEAM' }, api_app_id: 'A0APP', trigger_id: 'trig.edit',
+      container: { type: 'message' }, channel: { id: 'C0REQUESTS' }, response_url: h.slack.responseUrl('e'),
+      actions: [{ type: 'button', action_id: 'partner_edit', block_id: 'partner_edit', value: 'acme', action_ts: '1' }],
+    }), secret);
+    const open = await h.slack.waitFor((c) => c.method === 'views.open' && c.body['trigger_id'] === 'trig.edit');
+    expect(JSON.stringify(open.body['view'])).toContain('"initial_value":"ops@acme.example"');
+
+    // Bad input: per field, nothing changes.
+    const bad = await postToBot(h.url, edit('UREQUESTER1', ['price-lists', 'no-such-feed'], 'not-an-email'), secret);
+    expect(Object.keys((bad.json as { errors: Record<string, string> }).errors).sort()).toEqual(['contact_email', 'feeds']);
+    const same = await postToBot(h.url, edit('UREQUESTER1', ['price-lists'], 'ops@acme.example'), secret);
+    expect(same.json).toEqual({ response_action: 'errors', errors: { feeds: 'Nothing changed.' } });
+    expect(await record()).toMatchObject({ feeds: ['price-lists'], contactEmail: 'ops@acme.example' });
+
+    // Remove price-lists, add parts-catalogs, new contact.
+    const ok = await postToBot(h.url, edit('UREQUESTER1', ['parts-catalogs'], 'files@acme.example'), secret);
+    expect(ok.text).toBe('');
+    const line = await h.slack.waitFor(inThread(thread, /:pencil2:/));
+    expect(String(line.body['text'])).toBe(':pencil2: <@UREQUESTER1> changed `acme`: stopped `price-lists`; contact ops@acme.example → files@acme.example. Adding `parts-catalogs` awaits approval (card in this thread).');
+    expect(await record()).toMatchObject({ feeds: [], contactEmail: 'files@acme.example' });
+    const changeCard = await h.slack.waitFor(inThread(thread, /Add feed parts-catalogs for acme/));
+    const changeId = JSON.stringify(changeCard.body['blocks']).match(/"value":"(chg_[a-z2-7]{26})"/)![1]!;
+    await postToBot(h.url, buttonClick('UAPPROVER1', 'change_approve', changeId, { channel: 'C0APPROVALS', ts: String(changeCard.answer!['ts']) }, h.slack.responseUrl('c')), secret);
+    await h.slack.waitFor(inThread(thread, /:inbox_tray: `acme` now receives `parts-catalogs`/), 20_000);
+    expect(await record()).toMatchObject({ feeds: ['parts-catalogs'], status: 'live' });
+
+    // /partner-keys: the modal lists the key by fingerprint; an unknown partner is answered ephemerally.
+    await postToBot(h.url, slashCommand({ command: '/partner-keys', text: 'acme', user_id: 'UREQUESTER1', trigger_id: 'trig.keys' }), secret);
+    const keys = await h.slack.waitFor((c) => c.method === 'views.open' && c.body['trigger_id'] === 'trig.keys');
+    expect(JSON.stringify(keys.body['view'])).toContain(fingerprintOf(key.split(' ').slice(0, 2).join(' '))!);
+    await postToBot(h.url, slashCommand({ command: '/partner-keys', text: 'nobody', user_id: 'UREQUESTER1', response_url: h.slack.responseUrl('k') }), secret);
+    const nobody = await h.slack.waitFor((c) => c.method === 'respond' && c.respondId === 'k');
+    expect(JSON.stringify(nobody.body)).toContain('There is no partner `nobody`');
+    const keysSubmit = await postToBot(h.url, viewSubmission('UREQUESTER1', 'partner_keys_modal', { add_keys: textValue('ssh-dss AAAAB3NzaC1kc3M=') }, JSON.stringify({ partnerId: 'acme' })), secret);
+    expect((keysSubmit.json as { errors: Record<string, string> }).errors['add_keys']).toMatch(/DSA/);
+  });
+});
