@@ -53,6 +53,8 @@ function common(names: { kmsKeyArn: string; bucket: string; transferServerId: st
   return [
     { find: SENTINELS.kmsKeyArn, sub: `\${${names.kmsKeyArn}}` },
     { find: 'arn:aws:', sub: 'arn:${AWS::Partition}:' },
+    // kms:ViaService names S3's endpoint, whose domain differs by partition (amazonaws.com.cn in China).
+    { find: `s3.${SENTINELS.region}.amazonaws.com`, sub: 's3.${AWS::Region}.${AWS::URLSuffix}' },
     { find: SENTINELS.region, sub: '${AWS::Region}' },
     { find: SENTINELS.accountId, sub: '${AWS::AccountId}' },
     { find: SENTINELS.bucket, sub: `\${${names.bucket}}` },

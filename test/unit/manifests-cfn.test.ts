@@ -17,7 +17,7 @@ const SENTINEL_DEPLOYMENT: Deployment = {
     PartnerAccountId: SENTINELS.partnerAccountId,
     ExternalId: SENTINELS.externalId,
   },
-  pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': SENTINELS.region, 'AWS::AccountId': SENTINELS.accountId },
+  pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': SENTINELS.region, 'AWS::AccountId': SENTINELS.accountId, 'AWS::URLSuffix': 'amazonaws.com' },
   physical: (id, attribute) => {
     if (id === 'PlatformKey' && attribute === 'Arn') return SENTINELS.kmsKeyArn;
     if (id === 'TransferServer' && attribute === 'ServerId') return SENTINELS.transferServerId;

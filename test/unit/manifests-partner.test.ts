@@ -45,7 +45,7 @@ function deployPartner(t: CfnTemplate, partner: Record<string, string>, p: Platf
   return deploy(
     t,
     { SshPublicKey: SSH_KEY, BucketName: platform.bucket, KmsKeyArn: platform.kmsKeyArn, TransferServerId: platform.transferServerId, ...partner },
-    { 'AWS::Region': p.region, 'AWS::Partition': p.partition, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' },
+    { 'AWS::Region': p.region, 'AWS::Partition': p.partition, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': p.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com' },
   );
 }
 

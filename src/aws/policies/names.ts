@@ -32,8 +32,9 @@ export function objectsArn(p: PlatformConfig, prefix: string): string {
   return `${bucketArn(p)}/${prefix}*`;
 }
 
+/** The kms:ViaService value of S3 in the platform's region (China regions use the .com.cn domain). */
 export function s3ViaService(p: PlatformConfig): string {
-  return `s3.${p.region}.amazonaws.com`;
+  return `s3.${p.region}.amazonaws.com${p.partition === 'aws-cn' ? '.cn' : ''}`;
 }
 
 export function accountRootArn(p: PlatformConfig, accountId: string): string {
