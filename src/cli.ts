@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './logger.js';
 import { run, type Roles, type Running } from './main.js';
 import { runRender } from './cli/render.js';
 import { runAudit } from './cli/audit.js';
+import { runReconcile } from './cli/reconcile.js';
 
 const USAGE = `usage: partnergate <command>
 
@@ -62,6 +63,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === 'audit') {
     process.exitCode = await runAudit(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+    return;
+  }
+  if (command === 'reconcile') {
+    process.exitCode = await runReconcile(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
     return;
   }
   const roles = command ? ROLES[command] : undefined;

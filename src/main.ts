@@ -160,7 +160,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
           logger: logger.child({ module: 'lifecycle' }), clock, notify, audit, approvers, queues: lifecycleQueues,
           changes: new ChangeRequestStore(redis, prefix), partners: new PartnerStore(redis, prefix),
           approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours, keyMaxAgeDays: config.keyMaxAgeDays,
-          feeds: config.platform.feeds,
+          feeds: config.platform.feeds, redis, prefix,
         }),
       },
       { botToken: config.slack.botToken, receiver, slackApiUrl: config.slack.apiUrl },

@@ -9,6 +9,8 @@ import { addPartnerChangeJob } from '../jobs/partner-change.js';
 import { partnerKeysView, requestKeyChanges } from './partner-keys.js';
 import { editPartner, partnerForEdit } from './edit-partner.js';
 import type { PartnerStore } from '../store/partners.js';
+import type { Redis } from 'ioredis';
+import { requestReapply } from './reapply-drift.js';
 import type { LifecycleQueues } from '../jobs/lifecycle-workers.js';
 import { decideChange } from './decide-change.js';
 import { requestChange, type ChangeDeps } from './request-change.js';
@@ -20,6 +22,8 @@ export interface LifecycleUseCaseDeps extends ChangeDeps {
   keyMaxAgeDays: number;
   partners: PartnerStore;
   feeds: string[];
+  redis: Redis;
+  prefix: string;
 }
 
 export function applyChange(queues: LifecycleQueues) {
@@ -44,5 +48,6 @@ export function createLifecycleUseCases(deps: LifecycleUseCaseDeps): LifecycleBo
     requestKeyChanges: (input) => requestKeyChanges(deps, input),
     partnerForEdit: (partnerId) => partnerForEdit(deps, partnerId),
     editPartner: (input) => editPartner(deps, input),
+    requestReapply: (input) => requestReapply({ ...deps, reconcileQueue: deps.queues.reconcile }, input),
   };
 }

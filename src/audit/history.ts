@@ -21,6 +21,32 @@ export interface History {
 
 const READ_CONCURRENCY = 16;
 
+/** Every record under audit/ from the day of `since` on, in key order; unreadable keys reported apart. */
+export async function scanAuditRecords(
+  s3: S3Client,
+  bucket: string,
+  options: { since?: Date; pageSize?: number },
+  visit: (record: AuditRecord) => void,
+): Promise<{ unreadable: string[] }> {
+  const unreadable: string[] = [];
+  // Keys of the day of `since` sort after `audit/<yyyy>/<mm>/<dd>/` minus its slash.
+  const startAfter = options.since ? auditDayPrefix(options.since).slice(0, -1) : undefined;
+  const pageSize = options.pageSize;
+  for await (const keys of listAuditKeys(s3, { bucket, prefix: AUDIT_PREFIX, ...(startAfter ? { startAfter } : {}), ...(pageSize ? { pageSize } : {}) })) {
+    for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
+      const batch = keys.slice(i, i + READ_CONCURRENCY);
+      const texts = await Promise.all(batch.map((key) => getAuditObject(s3, bucket, key)));
+      texts.forEach((text, j) => {
+        if (text === null) return; // deleted since the listing
+        const record = parseAuditRecord(text);
+        if (record) visit(record);
+        else unreadable.push(batch[j]!);
+      });
+    }
+  }
+  return { unreadable };
+}
+
 export async function readPartnerHistory(
   s3: S3Client,
   bucket: string,
@@ -28,22 +54,10 @@ export async function readPartnerHistory(
   options: { pageSize?: number } = {},
 ): Promise<History> {
   const records: AuditRecord[] = [];
-  const unreadable: string[] = [];
-  // Keys of the day of `since` sort after `audit/<yyyy>/<mm>/<dd>/` minus its slash.
-  const startAfter = query.since ? auditDayPrefix(query.since).slice(0, -1) : undefined;
   const since = query.since?.getTime();
-  for await (const keys of listAuditKeys(s3, { bucket, prefix: AUDIT_PREFIX, ...(startAfter ? { startAfter } : {}), ...options })) {
-    for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
-      const batch = keys.slice(i, i + READ_CONCURRENCY);
-      const texts = await Promise.all(batch.map((key) => getAuditObject(s3, bucket, key)));
-      texts.forEach((text, j) => {
-        if (text === null) return; // deleted since the listing
-        const record = parseAuditRecord(text);
-        if (!record) unreadable.push(batch[j]!);
-        else if (record.partnerId === query.partnerId && (since === undefined || Date.parse(record.at) >= since)) records.push(record);
-      });
-    }
-  }
+  const { unreadable } = await scanAuditRecords(s3, bucket, { ...options, ...(query.since ? { since: query.since } : {}) }, (record) => {
+    if (record.partnerId === query.partnerId && (since === undefined || Date.parse(record.at) >= since)) records.push(record);
+  });
   records.sort((a, b) => (a.at === b.at ? a.id.localeCompare(b.id) : a.at.localeCompare(b.at)));
   return { records, unreadable };
 }

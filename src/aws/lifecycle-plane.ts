@@ -18,6 +18,7 @@ export type { ListedUser } from './transfer-users.js';
 
 export interface LifecyclePlane extends ControlPlane {
   deleteUser(userName: string): Promise<boolean>;
+  updateUser(input: users.UpdateUserInput): Promise<void>;
   listUsers(): Promise<users.ListedUser[]>;
   listUserTags(userArn: string): Promise<Record<string, string>>;
   listRolePolicies(roleName: string): Promise<string[]>;
@@ -48,6 +49,7 @@ export function createLifecyclePlane(
   const serverId = platform.transferServerId;
   const extras: Extras = {
     deleteUser: (name) => users.deleteUser(clients.transfer, serverId, name),
+    updateUser: (input) => users.updateUser(clients.transfer, serverId, input),
     listUsers: () => users.listUsers(clients.transfer, serverId),
     listUserTags: (arn) => users.listTagsForResource(clients.transfer, arn),
     listRolePolicies: (name) => roles.listRolePolicies(clients.iam, name),
@@ -65,6 +67,7 @@ export function dryRunLifecyclePlane(platform: PlatformConfig, logger: Logger): 
   return {
     ...dryRunControlPlane(platform, logger),
     deleteUser: async (userName) => (plan('transfer:DeleteUser', { userName }), false),
+    updateUser: async (input) => plan('transfer:UpdateUser', { userName: input.UserName }),
     listUsers: async () => [],
     listUserTags: async () => ({}),
     listRolePolicies: async () => [],

@@ -2,7 +2,9 @@
  * Transfer Family user operations of the partner lifecycle (offboarding, rebuild): one command per
  * function, client first, SDK exceptions as AwsError.
  */
-import { DeleteUserCommand, ListTagsForResourceCommand, ListUsersCommand, type TransferClient } from '@aws-sdk/client-transfer';
+import { DeleteUserCommand, ListTagsForResourceCommand, ListUsersCommand, UpdateUserCommand, type TransferClient, type UpdateUserRequest } from '@aws-sdk/client-transfer';
+
+export type UpdateUserInput = Omit<UpdateUserRequest, 'ServerId'> & { UserName: string };
 import { call, hasCode } from './aws-error.js';
 
 /** Deletes the user (and its SSH keys with it); false when it was not there. */
@@ -14,6 +16,11 @@ export async function deleteUser(client: TransferClient, serverId: string, userN
     if (hasCode(err, 'ResourceNotFoundException')) return false;
     throw err;
   }
+}
+
+/** Rewrites a user's role, home and session policy (keys and tags are not touched). */
+export async function updateUser(client: TransferClient, serverId: string, input: UpdateUserInput): Promise<void> {
+  await call('transfer', 'UpdateUser', () => client.send(new UpdateUserCommand({ ...input, ServerId: serverId })));
 }
 
 export interface ListedUser {

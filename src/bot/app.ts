@@ -26,6 +26,7 @@ import { partnerKeysCommand } from './listeners/commands/partner-keys.js';
 import { partnerKeysSubmission } from './listeners/views/partner-keys-submission.js';
 import { editPartnerButton } from './listeners/actions/edit-partner-button.js';
 import { partnerEditSubmission } from './listeners/views/partner-edit-submission.js';
+import { reapplyButton } from './listeners/actions/reapply-button.js';
 
 export interface BoltAppOptions {
   botToken: string;
@@ -81,6 +82,7 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   app.view(VIEWS.partnerKeys, partnerKeysSubmission(deps));
   app.action(ACTIONS.editPartner, editPartnerButton(deps));
   app.view(VIEWS.partnerEdit, partnerEditSubmission(deps));
+  app.action(ACTIONS.reapplyDrift, reapplyButton(deps));
 
   app.error(async (error) => {
     deps.logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');

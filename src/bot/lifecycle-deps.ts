@@ -15,6 +15,7 @@ export interface LifecycleBotDeps {
   requestKeyChanges: (input: KeysSubmission & { requestedBy: string }) => Promise<KeyChangesResult>;
   partnerForEdit: (partnerId: string) => Promise<EditView>;
   editPartner: (input: PartnerEditSubmission & { requestedBy: string }) => Promise<EditResult>;
+  requestReapply: (input: { partnerId: string; actor: string }) => Promise<{ ok: boolean; message: string }>;
 }
 
 /** The lifecycle deps, or an error for the app's handler when the composition root did not wire them. */

@@ -23,23 +23,27 @@ import { proveAccessGone } from './offboard-probes.js';
 import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
 import { ChangeRuns } from '../store/change-runs.js';
 import { RequestStore } from '../store/requests.js';
+import { createReconcileProcessor, RECONCILE_QUEUE, scheduleReconcile, type ReconcilePayload } from './reconcile.js';
 import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
 import type { S3ForCredentials } from './verify-probes.js';
 
 export interface LifecycleQueues {
   offboard: Queue<OffboardPayload>;
   partnerChange: Queue<PartnerChangePayload>;
+  reconcile: Queue<ReconcilePayload>;
   close(): Promise<void>;
 }
 
 export function createLifecycleQueues(connection: Redis, prefix: string): LifecycleQueues {
   const offboard = new Queue<OffboardPayload>(OFFBOARD_QUEUE, { connection, prefix });
   const partnerChange = new Queue<PartnerChangePayload>(PARTNER_CHANGE_QUEUE, { connection, prefix });
+  const reconcile = new Queue<ReconcilePayload>(RECONCILE_QUEUE, { connection, prefix });
   return {
     offboard,
     partnerChange,
+    reconcile,
     async close() {
-      await Promise.all([offboard.close(), partnerChange.close()]);
+      await Promise.all([offboard.close(), partnerChange.close(), reconcile.close()]);
     },
   };
 }
@@ -48,9 +52,13 @@ export interface LifecycleWorkerOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   concurrency: number;
+  /** How often every live partner is checked for drift. */
+  reconcileEveryMs: number;
 }
 
-export const DEFAULT_LIFECYCLE_WORKER_OPTIONS: LifecycleWorkerOptions = { backoffBaseMs: 2000, backoffMaxMs: 5 * 60_000, concurrency: 2 };
+export const DEFAULT_LIFECYCLE_WORKER_OPTIONS: LifecycleWorkerOptions = {
+  backoffBaseMs: 2000, backoffMaxMs: 5 * 60_000, concurrency: 2, reconcileEveryMs: 3_600_000,
+};
 
 export interface LifecycleWorkersDeps {
   /** For the workers: a connection with `maxRetriesPerRequest: null`. */
@@ -138,17 +146,28 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     }),
   );
 
-  const workers: Worker[] = [offboard, partnerChange, sweep];
+  const reconcile = worker<ReconcilePayload>(
+    RECONCILE_QUEUE,
+    createReconcileProcessor({
+      cp, platform: deps.platform, redis: deps.redis, prefix: deps.prefix, partners, notify: deps.notify, audit: deps.audit,
+      logger: deps.logger.child({ module: 'reconcile' }),
+    }),
+  );
+
+  const workers: Worker[] = [offboard, partnerChange, sweep, reconcile];
   let scheduler: Queue | null = null;
+  let reconcileScheduler: Queue | null = null;
   return {
     workers,
     cp,
     async start() {
       scheduler ??= await scheduleLifecycleSweep(deps.redis, deps.prefix);
+      reconcileScheduler ??= await scheduleReconcile(deps.redis, deps.prefix, o.reconcileEveryMs);
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       await scheduler?.close();
+      await reconcileScheduler?.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The lifecycle commands on top of ./fake-aws.ts (which models what provisioning and verification
- * send): DeleteUser, ListUsers, ListTagsForResource (Transfer); ListRolePolicies, DeleteRolePolicy,
+ * send): DeleteUser, UpdateUser, ListUsers, ListTagsForResource (Transfer); ListRolePolicies, DeleteRolePolicy,
  * DeleteRole, ListRoles, ListRoleTags (IAM). They act on the same state in Redis (`<ns>:user:<name>`,
  * `<ns>:role:<name>`, `<ns>:rolepolicy:<role>:<policy>`) and append every write to the same call log,
  * so "done exactly once" is asserted across resumed runs. DeleteRole refuses while inline policies
@@ -10,7 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import {
-  DeleteUserCommand, ListTagsForResourceCommand, ListUsersCommand, ResourceNotFoundException,
+  DeleteUserCommand, ListTagsForResourceCommand, ListUsersCommand, ResourceNotFoundException, UpdateUserCommand,
 } from '@aws-sdk/client-transfer';
 import {
   DeleteConflictException, DeleteRoleCommand, DeleteRolePolicyCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand,
@@ -53,6 +53,14 @@ export function installLifecycleCommands(fake: FakeAws, o: { redis: Redis; ns: s
     await log(`DeleteUser ${input.UserName}`);
     await redis.del(k('user', input.UserName));
     return {};
+  });
+  on(fake.transfer, UpdateUserCommand, async (input: Record<string, unknown> & { UserName: string }) => {
+    const raw = await redis.get(k('user', input.UserName));
+    if (!raw) throw noUser(input.UserName);
+    await log(`UpdateUser ${input.UserName}`);
+    const { ServerId: _server, ...rest } = input;
+    await redis.set(k('user', input.UserName), JSON.stringify({ ...JSON.parse(raw), ...rest }));
+    return { ServerId: p.transferServerId, UserName: input.UserName };
   });
   on(fake.transfer, ListUsersCommand, async () => {
     const users = [];

@@ -40,7 +40,7 @@ export async function startLifecycleHarness(o: { dryRun?: boolean; nudgeAfterHou
   const useCases = createLifecycleUseCases({
     logger: h.logger, clock: h.clock, notify: h.notify, audit: audit.audit, approvers: h.approvers, queues, changes, partners: h.partners,
     approvalReaction: 'white_check_mark', requestTtlHours: 72, keyMaxAgeDays: o.keyMaxAgeDays ?? 365,
-    feeds: h.platform.feeds,
+    feeds: h.platform.feeds, redis: h.redis, prefix: h.prefix,
   });
   const started: LifecycleWorkers[] = [];
   let provisioning: { close(): Promise<void> } | null = null;

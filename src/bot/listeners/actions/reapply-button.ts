@@ -1,0 +1,13 @@
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { BotDeps } from '../../deps.js';
+import { requireLifecycle } from '../../lifecycle-deps.js';
+import { answerRefusal } from '../refusal.js';
+
+/** Re-apply on a drift report: approvers only; the answer (queued or refused) is ephemeral. */
+export const reapplyButton =
+  (deps: BotDeps) =>
+  async ({ ack, body, action }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    const result = await requireLifecycle(deps).requestReapply({ partnerId: action.value ?? '', actor: body.user.id });
+    await answerRefusal(deps, { channel: body.channel?.id, user: body.user.id, threadTs: body.message?.thread_ts ?? body.message?.ts, message: result.message });
+  };

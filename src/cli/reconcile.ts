@@ -1,0 +1,103 @@
+/**
+ * `partnergate reconcile` prints, for every live partner in the registry, how AWS differs from the
+ * renderer and the registry (nothing is posted or changed). `partnergate reconcile --rebuild`
+ * rebuilds lost registry records from the resource tags and prints what it could not recover.
+ * Needs the platform variables, Redis and AWS read access (no Slack). Bad arguments or
+ * configuration: one line, exit 2; an AWS error: one line, exit 1; drift found: exit 3.
+ */
+import { parseArgs } from 'node:util';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
+import { ConfigError, loadToolConfig } from '../config.js';
+import { createRedis } from '../redis.js';
+import { systemClock } from '../actions/ports.js';
+import { AwsError } from '../aws/aws-error.js';
+import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
+import { createLifecyclePlane } from '../aws/lifecycle-plane.js';
+import { createS3Client } from '../aws/s3-client.js';
+import { findDrift } from '../jobs/drift.js';
+import { formatRebuildReport, rebuildRegistry } from '../actions/rebuild-registry.js';
+import { PartnerStore } from '../store/partners.js';
+import { makeAuditRecord } from '../audit/record.js';
+import { writeAuditRecord } from '../audit/audit.js';
+import { RequestStore } from '../store/requests.js';
+
+export interface ReconcileOutput {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const USAGE = 'usage: partnergate reconcile [--rebuild]';
+
+class UsageError extends Error {}
+
+/** `options` replace what would be built from the environment (tests). */
+export async function runReconcile(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: ReconcileOutput,
+  options: { redis?: Redis; aws?: ControlPlaneClients; s3?: S3Client } = {},
+): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  let redis: Redis | undefined;
+  try {
+    let rebuild: boolean;
+    try {
+      rebuild = parseArgs({ args: argv, options: { rebuild: { type: 'boolean' } }, strict: true, allowPositionals: false }).values.rebuild ?? false;
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+    const config = loadToolConfig(env);
+    if (config.platform.dryRun) {
+      out.stderr('partnergate reconcile: DRY_RUN is set: AWS is not read, so there is nothing to compare or rebuild from\n');
+      return 2;
+    }
+    redis = options.redis ?? createRedis(config.redisUrl, 'command');
+    const cp = createLifecyclePlane(options.aws ?? createControlPlaneClients(config.platform.region), config.platform);
+    const partners = new PartnerStore(redis, config.prefix);
+    if (rebuild) {
+      const s3 = options.s3 ?? createS3Client(config.platform, { forcePathStyle: config.s3ForcePathStyle });
+      const report = await rebuildRegistry({
+        cp, platform: config.platform, partners, requests: new RequestStore(redis, config.prefix), redis, prefix: config.prefix, clock: systemClock, s3,
+      });
+      out.stdout(formatRebuildReport(report));
+      // The operator's command is audited directly (no queue runs here).
+      for (const partnerId of report.rebuilt) {
+        const record = makeAuditRecord({ type: 'registry.rebuilt', partnerId, actor: 'partnergate', details: { unrecovered: report.unrecovered[partnerId] ?? [] } }, systemClock.now());
+        await writeAuditRecord({ s3, bucket: config.platform.bucket, kmsKeyArn: config.platform.kmsKeyArn }, record);
+      }
+      return 0;
+    }
+    let drifted = 0;
+    for (const id of (await partners.liveIds()).sort()) {
+      const p = await partners.get(id);
+      if (p?.status !== 'live') continue;
+      const drift = await findDrift(cp, config.platform, p);
+      if (drift.items.length === 0) out.stdout(`${id}: no drift\n`);
+      else {
+        drifted += 1;
+        for (const item of drift.items) out.stdout(`${id}: ${item}\n`);
+      }
+    }
+    return drifted > 0 ? 3 : 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      out.stderr(`partnergate reconcile: ${err.message} (${USAGE})\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      out.stderr(`partnergate reconcile: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof AwsError) {
+      out.stderr(`partnergate reconcile: AWS ${err.service} ${err.operation} failed: ${err.code}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    if (redis && !options.redis) await redis.quit();
+  }
+}

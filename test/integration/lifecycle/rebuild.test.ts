@@ -1,0 +1,78 @@
+/**
+ * `partnergate reconcile --rebuild` after the registry is lost: records rebuilt from the tags of the
+ * Transfer users and roles in the (fake) account, the rest from the stored requests where they
+ * survived; what could not be recovered is reported; ids ever used are reserved again, from the
+ * audit trail too; foreign resources are left alone; a second run changes nothing.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CreateUserCommand } from '@aws-sdk/client-transfer';
+import { runReconcile } from '../../../src/cli/reconcile.js';
+import { cardRef } from '../../../src/bot/ids.js';
+import { testEnv } from '../../support/env.js';
+import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
+
+let t: LifecycleHarness;
+beforeEach(async () => {
+  t = await startLifecycleHarness();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runReconcile(args, testEnv({ PARTNERGATE_PREFIX: t.h.prefix }), { stdout: (s) => void (out += s), stderr: (s) => void (err += s) }, {
+    redis: t.h.redis, aws: t.h.fake.clients(), s3: t.h.s3.client,
+  });
+  return { code, out, err };
+}
+
+async function loseRegistry(): Promise<void> {
+  const p = t.h.prefix;
+  const doomed = [...(await t.h.redis.keys(`${p}:partner:*`)), ...(await t.h.redis.keys(`${p}:partners*`)), ...(await t.h.redis.keys(`${p}:feed:*`)), ...(await t.h.redis.keys(`${p}:pid:*`))];
+  await t.h.redis.del(...doomed);
+}
+
+describe('reconcile --rebuild', () => {
+  it('when the registry is lost, then it is rebuilt from the resource tags and what could not be recovered is reported', async () => {
+    const acme = await t.livePartner({ partnerId: 'acme', sshKeys: 2 });
+    const globex = await t.livePartner({ partnerId: 'globex', sshKeys: 1, accountId: null });
+    const before = await t.h.partners.get('acme');
+    await t.audit.audit({ type: 'offboard.completed', partnerId: 'oldco', requestId: 'chg_aaaaaaaaaaaaaaaaaaaaaaaaaa', details: {} });
+    await t.audit.drained();
+    await t.h.fake.clients().transfer.send(new CreateUserCommand({ ServerId: t.h.platform.transferServerId, UserName: 'handmade', Role: t.h.platform.transferRoleArn }));
+    await loseRegistry();
+    await t.h.redis.del(`${t.h.prefix}:req:${globex.id}`); // globex's request is lost too
+
+    const first = await cli(['--rebuild']);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('rebuilt 2 partner record(s): acme, globex');
+    expect(first.out).toContain('not recovered for globex: display name, contact e-mail, feeds and the thread channel (the request is gone too): feeds set to none');
+    expect(first.out).not.toContain('not recovered for acme');
+    expect(first.out).toContain('not ours (no matching partnergate:partner-id tag), left alone: Transfer user handmade');
+    expect(first.out).toContain('partner ids reserved again: acme, globex, oldco');
+
+    const rebuilt = (await t.h.partners.get('acme'))!;
+    expect(rebuilt).toMatchObject({
+      partnerId: 'acme', requestId: acme.id, displayName: before!.displayName, contactEmail: before!.contactEmail, accountId: before!.accountId,
+      externalId: before!.externalId, feeds: before!.feeds, status: 'live', threadRef: cardRef(acme.id), channel: before!.channel,
+    });
+    expect([...rebuilt.sshKeys].sort()).toEqual([...before!.sshKeys].sort());
+    expect(Object.keys(rebuilt.keyAddedAt ?? {}).sort()).toEqual([...before!.sshKeys].sort());
+    expect(await t.h.partners.get('globex')).toMatchObject({ displayName: 'globex', feeds: [], accountId: null, requestId: globex.id, channel: '' });
+    expect(await t.h.partners.subscribers('price-lists')).toEqual(['acme']);
+    expect(await t.h.requests.partnerIdHolder('acme')).toBe(acme.id);
+    expect(await t.h.requests.partnerIdHolder('oldco')).toBe('chg_aaaaaaaaaaaaaaaaaaaaaaaaaa');
+    expect((await t.audit.history('globex')).filter((r) => r.type === 'registry.rebuilt')).toHaveLength(1);
+
+    // A second run changes nothing; `reconcile` (check only) finds no drift.
+    const second = await cli(['--rebuild']);
+    expect(second.out).toContain('rebuilt 0 partner record(s)');
+    expect(second.out).toContain('left alone (already in the registry): acme, globex');
+    const check = await cli([]);
+    expect(check).toMatchObject({ code: 0, out: 'acme: no drift\nglobex: no drift\n' });
+    expect(await cli(['--bogus'])).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--bogus'") });
+  });
+});
