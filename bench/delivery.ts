@@ -14,8 +14,7 @@
  *
  *   npm run bench:delivery  [-- --partners 1000 --files 10]
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -23,9 +22,9 @@ import { startFakeSlack } from '../test/support/fake-slack.js';
 import { testEnv } from '../test/support/env.js';
 import { createTestRedis, deleteKeysUnder } from '../test/support/redis.js';
 import { startLocalS3, TEST_BUCKET } from '../test/support/s3.js';
-import { PartnerStore, type PartnerRecord } from '../src/store/partners.js';
+import { seedLivePartners, startWorkerProcess } from '../test/support/worker-process.js';
 import { DeliveryStore } from '../src/store/deliveries.js';
-import { cliArgs, pool, report, round } from './lib.js';
+import { pool, report, round } from './lib.js';
 
 const { values: args } = parseArgs({ options: { partners: { type: 'string', default: '1000' }, files: { type: 'string', default: '10' } } });
 const PARTNERS = Number(args.partners);
@@ -36,45 +35,23 @@ const BODY = `sku,price\n${'A-1000,12.50\n'.repeat(400)}`; // ~5 KB, a small pri
 const s3 = await startLocalS3();
 const slack = await startFakeSlack();
 const env = testEnv({
-  PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info', DRY_RUN: 'true', POLL_INTERVAL_SECONDS: '1',
-  DISTRIBUTION_BUCKET: TEST_BUCKET, S3_FORCE_PATH_STYLE: 'true', DELIVERIES_CHANNEL: 'C0DELIVERIES',
+  PORT: '0', SLACK_API_URL: slack.apiUrl, POLL_INTERVAL_SECONDS: '1', DISTRIBUTION_BUCKET: TEST_BUCKET, DELIVERIES_CHANNEL: 'C0DELIVERIES',
 });
 const prefix = env.PARTNERGATE_PREFIX!;
 const redis = createTestRedis();
-const partners = new PartnerStore(redis, prefix);
 const deliveries = new DeliveryStore(redis, prefix);
 
 // 1,000 LIVE partners, all subscribed to price-lists.
-const now = new Date().toISOString();
-await pool(PARTNERS, 50, async (i) => {
-  const id = `bench-${String(i).padStart(5, '0')}`;
-  const record: PartnerRecord = {
-    partnerId: id, requestId: `req_${'b'.repeat(26)}`, displayName: id, contactEmail: `${id}@bench.example`, accountId: null,
-    externalId: 'x'.repeat(43), feeds: ['price-lists'], sshKeys: [], status: 'live', steps: [], threadRef: `card:thread-${id}`,
-    channel: 'C0APPROVALS', approvedBy: 'UAPPROVER1', provisionedAt: now, verifiedAt: now, transferUserCreatedAt: now, dryRun: true, updatedAt: now,
-  };
-  await partners.save(record);
-});
+await seedLivePartners(redis, prefix, PARTNERS, ['price-lists'], 'bench');
 
 // BENCH_CPU_PROFILE=<dir>: the worker writes a V8 CPU profile there.
 const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-const cli = cliArgs('worker', ['--openssl-legacy-provider', ...profile]);
-const child = spawn(process.execPath, cli.argv, {
-  env: {
-    PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', ...env,
-  } as NodeJS.ProcessEnv,
-  stdio: ['ignore', 'pipe', 'inherit'],
+const worker = await startWorkerProcess({
+  env, s3Endpoint: s3.endpoint, nodeFlags: profile,
+  compiled: existsSync(new URL('../dist/cli.js', import.meta.url)) && process.env.BENCH_RUNTIME !== 'tsx',
 });
-let workerLog = '';
-await new Promise<void>((resolve, reject) => {
-  child.stdout!.on('data', (d: Buffer) => {
-    workerLog += d.toString();
-    if (workerLog.includes('"msg":"worker: running"')) resolve();
-    if (workerLog.length > 100_000) workerLog = workerLog.slice(-20_000);
-  });
-  child.once('exit', (code) => reject(new Error(`partnergate worker exited (${code}): ${workerLog.slice(-2000)}`)));
-});
+const child = worker.child;
+const cli = { runtime: worker.runtime };
 
 const rssMiB = () => {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -187,8 +164,7 @@ if (FILES >= 2) {
   });
 }
 
-child.kill('SIGTERM');
-await new Promise((resolve) => child.once('exit', resolve));
+await worker.stop('SIGTERM');
 await deleteKeysUnder(redis, prefix);
 await redis.quit();
 await slack.close();
