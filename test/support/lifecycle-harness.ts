@@ -29,8 +29,9 @@ export interface LifecycleHarness {
   close(): Promise<void>;
 }
 
-export async function startLifecycleHarness(o: { dryRun?: boolean; nudgeAfterHours?: number; keyMaxAgeDays?: number } = {}): Promise<LifecycleHarness> {
-  const h = await startProvisionHarness(o.dryRun ? { dryRun: true } : {});
+/** `logLines`: collect every log line (debug level), e.g. to prove no secret is logged. */
+export async function startLifecycleHarness(o: { dryRun?: boolean; nudgeAfterHours?: number; keyMaxAgeDays?: number; logLines?: string[] } = {}): Promise<LifecycleHarness> {
+  const h = await startProvisionHarness({ ...(o.dryRun ? { dryRun: true } : {}), ...(o.logLines ? { logLines: o.logLines } : {}) });
   const lc = installLifecycleCommands(h.fake, { redis: h.redis, ns: `${h.prefix}:fakeaws`, platform: h.platform });
   const audit = startAuditPipeline({
     redis: h.redis, worker: h.worker, prefix: h.prefix, s3: h.s3.client, bucket: h.s3.bucket, kmsKeyArn: h.platform.kmsKeyArn, clock: h.clock, logger: h.logger,

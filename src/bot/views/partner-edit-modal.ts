@@ -2,6 +2,7 @@
 import type { types } from '@slack/bolt';
 import { LIFECYCLE_FIELDS as F, VIEWS } from '../ids.js';
 import type { ViewState } from './parse-onboard-submission.js';
+import { partnerIdFromMetadata } from './partner-keys-modal.js';
 
 const text = (t: string) => ({ type: 'plain_text' as const, text: t });
 
@@ -39,12 +40,7 @@ export interface PartnerEditSubmission {
 }
 
 export function readPartnerEditSubmission(state: ViewState, privateMetadata: string): PartnerEditSubmission {
-  let partnerId = '';
-  try {
-    partnerId = String((JSON.parse(privateMetadata) as { partnerId?: unknown }).partnerId ?? '');
-  } catch {
-    partnerId = '';
-  }
+  const partnerId = partnerIdFromMetadata(privateMetadata);
   const selected = state[F.feeds]?.['value']?.selected_options ?? [];
   return {
     partnerId,

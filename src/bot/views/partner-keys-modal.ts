@@ -71,13 +71,17 @@ export interface KeysSubmission {
 
 type Selected = { selected_options?: { value?: string }[] | null };
 
-export function readPartnerKeysSubmission(state: ViewState, privateMetadata: string): KeysSubmission {
-  let partnerId = '';
+/** The partner id a lifecycle modal carries in its private_metadata ('' when it carries none). */
+export function partnerIdFromMetadata(privateMetadata: string): string {
   try {
-    partnerId = String((JSON.parse(privateMetadata) as { partnerId?: unknown }).partnerId ?? '');
+    return String((JSON.parse(privateMetadata) as { partnerId?: unknown }).partnerId ?? '');
   } catch {
-    partnerId = '';
+    return '';
   }
+}
+
+export function readPartnerKeysSubmission(state: ViewState, privateMetadata: string): KeysSubmission {
+  const partnerId = partnerIdFromMetadata(privateMetadata);
   const selected = (block: string) => ((state[block]?.['value'] as Selected | undefined)?.selected_options ?? []).map((o) => o.value ?? '');
   return {
     partnerId,

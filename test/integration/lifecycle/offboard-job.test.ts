@@ -140,3 +140,25 @@ describe('offboarding job', () => {
     expect(late).toMatchObject({ ok: false, code: 'already_decided' });
   });
 });
+
+describe('offboarding a resource that is not ours', () => {
+  it('when the role carries another partner tag, then the step fails at once, the thread says why, and the role is left alone', async () => {
+    await t.livePartner({ partnerId: 'hooli', sshKeys: 1 });
+    const roleKey = `${t.h.prefix}:fakeaws:role:partnergate-partner-hooli`;
+    const role = JSON.parse((await t.h.redis.get(roleKey))!) as { Tags: { Key: string; Value: string }[] };
+    await t.h.redis.set(roleKey, JSON.stringify({ ...role, Tags: role.Tags.map((x) => (x.Key === 'partnergate:partner-id' ? { ...x, Value: 'someone-else' } : x)) }));
+    const asked = await t.useCases.requestChange({ partnerId: 'hooli', requestedBy: REQUESTER, spec: { kind: 'offboard', prefix: 'keep', reason: '' } });
+    if (!asked.ok) throw new Error(asked.message);
+    t.startLifecycleWorkers();
+    await t.useCases.decideChange({ changeId: asked.change.id, actor: APPROVER, decision: 'approve', via: 'button' });
+    const { state, job } = await t.h.settled(t.queues.offboard, offboardJobId(asked.change.id));
+    expect(state).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    const stopped = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith(':x: Offboarding of `hooli` stopped'));
+    expect(String(stopped.body.text)).toContain('RESOURCE_NOT_OURS');
+    expect(await t.h.fake.role('partnergate-partner-hooli')).not.toBeNull();
+    expect(await t.h.fake.user('hooli')).toBeNull(); // the step before it was done
+    const failed = (await t.audit.history('hooli')).find((r) => r.type === 'offboard.failed')!;
+    expect(failed.details).toMatchObject({ step: 'revoke-sessions', code: 'RESOURCE_NOT_OURS' });
+  });
+});

@@ -13,8 +13,10 @@ import { sshPublicKey } from '../../support/provision-fixtures.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
 
 let t: LifecycleHarness;
+let logLines: string[];
 beforeEach(async () => {
-  t = await startLifecycleHarness();
+  logLines = [];
+  t = await startLifecycleHarness({ logLines });
 });
 afterEach(async () => {
   await t.close();
@@ -112,5 +114,7 @@ describe('partner keys', () => {
     expect(JSON.stringify(welcome.body.blocks)).not.toContain(request.externalId);
     const rotated = (await t.audit.history('initech')).find((r) => r.type === 'external-id.rotated')!;
     expect(JSON.stringify(rotated)).not.toContain(record.externalId);
+    expect(logLines.some((l) => l.includes('external-id.rotated'))).toBe(true); // the log is collected…
+    expect(logLines.filter((l) => l.includes(record.externalId) || l.includes(request.externalId))).toEqual([]); // …and holds neither id
   });
 });
