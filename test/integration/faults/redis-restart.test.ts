@@ -1,16 +1,20 @@
 /**
  * Fault: Redis restarts (a redis-server the test runs itself, AOF on, its own port) while requests
- * wait for approval, an approval's provisioning job is queued and notifications wait for Slack.
- * Everything survives the restart and completes afterwards, with the same process still running.
+ * wait for approval, an approval's provisioning job is queued, notifications wait for Slack and
+ * the outbound poll waits as a scheduled (delayed) job. Everything survives the restart and
+ * completes afterwards, with the same process still running: a file dropped afterwards is delivered.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { startBot, ed25519PublicKey, type Harness } from '../../support/bot-harness.js';
 import { buttonClick, onboardSubmission, postToBot } from '../../support/slack-requests.js';
 import type { SlackCall } from '../../support/fake-slack.js';
 import { startOwnRedis, type OwnRedis } from '../../support/redis-server.js';
 import { callIdentity, deliveredInOrder, queuedMessages, until } from '../../support/notify-outbox.js';
+import { seedLivePartners } from '../../support/worker-process.js';
+import { createNotifyQueue, enqueueNotify } from '../../../src/jobs/notify.js';
 
 let h: Harness | undefined;
 let server: OwnRedis | undefined;
@@ -28,15 +32,21 @@ afterEach(async () => {
 const isChat = (c: Pick<SlackCall, 'method'>) => c.method.startsWith('chat.');
 
 describe('fault: Redis restart', () => {
-  it('when Redis restarts with pending approvals, a queued provisioning and queued notifications, then all survive and complete afterwards', async () => {
+  it('when Redis restarts with pending approvals, a queued provisioning, queued notifications and the poll schedule, then all survive and complete afterwards', async () => {
     server = await startOwnRedis();
-    h = await startBot({ REDIS_URL: server.url }, { web: true, worker: true }, { notifyWorker: { retryBaseMs: 50, retryMaxMs: 400 } });
+    h = await startBot({ REDIS_URL: server.url, POLL_INTERVAL_SECONDS: '1' }, { web: true, worker: true }, { notifyWorker: { retryBaseMs: 50, retryMaxMs: 400 } });
     const bot = h;
     const prefix = bot.config.prefix;
     const secret = bot.config.slack.signingSecret;
     redis = new Redis(server.url, { maxRetriesPerRequest: null });
     provision = new Queue('provision', { connection: redis, prefix });
     const outage = bot.slack.fail('*', { kind: 'http', status: 500 }, { times: Infinity, match: isChat });
+
+    // A LIVE partner subscribed to a feed, its thread's card queued like the others.
+    const [live] = await seedLivePartners(redis, prefix, 1, ['price-lists'], 'restart-live');
+    const notifyQueue = createNotifyQueue(redis, prefix);
+    await enqueueNotify({ redis, prefix, queue: notifyQueue }, { op: 'post', channel: 'C0APPROVALS', ref: `card:thread-${live}`, text: `card of ${live}`, priority: 'approval' });
+    await notifyQueue.close();
 
     // Before: two pending requests, one of them then approved (its provisioning queued).
     for (const partnerId of ['restart-one', 'restart-two']) {
@@ -83,5 +93,12 @@ describe('fault: Redis restart', () => {
     expect(counts).toEqual(queued.map(() => 1));
     expect(outOfOrder).toEqual([]);
     expect(await redis.hget(`${prefix}:req:${two}`, 'status')).toBe('approved');
+
+    // The poll schedule survived too: a file dropped now reaches the LIVE partner, with its receipt.
+    await bot.s3.client.send(new PutObjectCommand({ Bucket: bot.s3.bucket, Key: 'outbound/feeds/price-lists/after-restart.csv', Body: 'sku,price\nA-1,1.00\n' }));
+    const target = `partners/${live}/feeds/price-lists/after-restart.csv`;
+    await until('the file is delivered', () => bot.s3.client.send(new HeadObjectCommand({ Bucket: bot.s3.bucket, Key: target })).then(() => true, () => false), 30_000);
+    const liveCard = cards.find((c) => c.body['text'] === `card of ${live}`)!;
+    await bot.slack.waitFor((c) => c.ok && c.body['thread_ts'] === liveCard.answer!['ts'] && JSON.stringify(c.body).includes('after-restart.csv'), 20_000);
   }, 90_000);
 });
