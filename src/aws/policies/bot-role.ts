@@ -40,17 +40,21 @@ function iamStatements(p: PlatformConfig): PolicyStatement[] {
     {
       Sid: 'ManagePartnerRolesWithBoundary',
       Effect: 'Allow',
-      Action: ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy'],
+      Action: ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DeleteRolePolicy'],
       Resource: partnerRoles,
       Condition: { StringEquals: { [BOUNDARY]: p.permissionsBoundaryArn } },
     },
     { Sid: 'TagPartnerRoles', Effect: 'Allow', Action: 'iam:TagRole', Resource: partnerRoles },
+    // Offboarding deletes a partner role once its inline policies are gone; only under the partner path.
+    { Sid: 'DeletePartnerRoles', Effect: 'Allow', Action: 'iam:DeleteRole', Resource: partnerRoles },
     {
       Sid: 'ReadPartnerRoles',
       Effect: 'Allow',
-      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies'],
+      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:ListRoleTags'],
       Resource: partnerRoles,
     },
+    // `partnergate reconcile --rebuild` finds partner roles by path (ListRoles has no resource type).
+    { Sid: 'ListRolesToRebuildRegistry', Effect: 'Allow', Action: 'iam:ListRoles', Resource: '*' },
     {
       Sid: 'PassTransferRoleToTransfer',
       Effect: 'Allow',
@@ -105,7 +109,7 @@ function transferStatements(p: PlatformConfig): PolicyStatement[] {
     {
       Sid: 'CreateUsersOnPlatformServer',
       Effect: 'Allow',
-      Action: ['transfer:CreateUser', 'transfer:DescribeServer'],
+      Action: ['transfer:CreateUser', 'transfer:DescribeServer', 'transfer:ListUsers'],
       Resource: p.transferServerArn,
     },
     {
@@ -117,6 +121,8 @@ function transferStatements(p: PlatformConfig): PolicyStatement[] {
         'transfer:ImportSshPublicKey',
         'transfer:DeleteSshPublicKey',
         'transfer:TagResource',
+        'transfer:ListTagsForResource',
+        'transfer:DeleteUser',
       ],
       Resource: transferUsersPattern(p),
     },
@@ -131,7 +137,7 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
       Effect: 'Allow',
       Action: 's3:ListBucket',
       Resource: bucketArn(p),
-      Condition: { StringLike: { 's3:prefix': [`${outbound}*`, 'partners/*'] } },
+      Condition: { StringLike: { 's3:prefix': [`${outbound}*`, 'partners/*', 'archive/partners/*', 'audit/*'] } },
     },
     {
       Sid: 'ReadOutbound',
@@ -151,6 +157,11 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
       ],
       Resource: objectsArn(p, 'partners/'),
     },
+    // Offboarding with "archive": each object is copied under archive/partners/<id>/, then removed.
+    { Sid: 'RemoveOffboardedPartnerFiles', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objectsArn(p, 'partners/') },
+    { Sid: 'ArchiveOffboardedPartners', Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject'], Resource: objectsArn(p, 'archive/partners/') },
+    // The audit trail: new objects only (If-None-Match), read back by `partnergate audit`; never deleted.
+    { Sid: 'AppendAuditRecords', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: objectsArn(p, 'audit/') },
     decryptViaS3(p, 'UseKeyViaS3', ['kms:Decrypt', 'kms:GenerateDataKey']),
     {
       Sid: 'ReadBucketEvents',
