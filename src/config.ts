@@ -106,6 +106,8 @@ const fullShape = {
   POLL_INTERVAL_SECONDS: int(30, 1, 86_400),
   FANOUT_THREAD_THRESHOLD: int(50, 1, 100_000),
   KEY_MAX_AGE_DAYS: int(365, 1, 10 * 365),
+  TRANSFER_USER_LIMIT: int(10_000, 1, 10_000),
+  PARTNER_ROLE_LIMIT: int(1_000, 1, 5_000),
   NUDGE_AFTER_HOURS: int(24, 1, 24 * 30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   S3_FORCE_PATH_STYLE: bool(false),
@@ -151,6 +153,8 @@ export interface Config {
   transferSettleSeconds: number;
   pollIntervalSeconds: number;
   fanoutThreadThreshold: number;
+  /** Capacity refused beyond (DESIGN "Limits that follow"): Transfer users per server, partner roles. */
+  limits: { sftpUsers: number; partnerRoles: number };
   /** SSH keys older than this are flagged (and reminded of weekly). */
   keyMaxAgeDays: number;
   /** Pending approvals are nudged in their thread after this long. */
@@ -252,6 +256,7 @@ export function loadConfig(env: Env): Config {
     transferSettleSeconds: v.TRANSFER_SETTLE_SECONDS,
     pollIntervalSeconds: v.POLL_INTERVAL_SECONDS,
     fanoutThreadThreshold: v.FANOUT_THREAD_THRESHOLD,
+    limits: { sftpUsers: v.TRANSFER_USER_LIMIT, partnerRoles: v.PARTNER_ROLE_LIMIT },
     keyMaxAgeDays: v.KEY_MAX_AGE_DAYS,
     nudgeAfterHours: v.NUDGE_AFTER_HOURS,
     logLevel: v.LOG_LEVEL,

@@ -104,7 +104,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
   let socketApp: App | undefined;
 
   if (roles.web) {
-    const store = new RequestStore(redis, prefix);
+    const store = new RequestStore(redis, prefix, config.limits);
     const useCase = { logger: logger.child({ module: 'actions' }), clock };
     const retryDeps = {
       ...useCase, requests: store, partners: new PartnerStore(redis, prefix), runs: new ProvisionRuns(redis, prefix), approvers, notify,

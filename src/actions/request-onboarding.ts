@@ -8,7 +8,7 @@ import { parseOnboardingInput, type OnboardingErrors, type OnboardingRaw } from 
 import { buildRequestCard, requestCardText } from '../bot/messages/request-card.js';
 import { buildPlanMessages } from '../bot/messages/plan.js';
 import { cardRef } from '../bot/ids.js';
-import { newRequestId, type OnboardingRequest, type OnboardingRequestData, type RequestStore } from '../store/requests.js';
+import { newRequestId, type CreateResult, type OnboardingRequest, type OnboardingRequestData, type RequestStore } from '../store/requests.js';
 import type { Notify, UseCaseDeps } from './ports.js';
 import type { PlanRenderer } from './plan.js';
 import type { Audit } from '../audit/audit.js';
@@ -34,6 +34,21 @@ export type RequestOnboardingResult =
 /** ExternalIds: 32 random bytes, base64url (43 characters). Never logged. */
 export function newExternalId(): string {
   return randomBytes(32).toString('base64url');
+}
+
+function refusalErrors(partnerId: string, refused: Exclude<CreateResult, { ok: true }>): OnboardingErrors {
+  switch (refused.reason) {
+    case 'partner_id_taken':
+      return { partnerId: `"${partnerId}" is already requested or in use (ids are never reused). Choose another id.` };
+    case 'sftp_limit':
+      return {
+        sshKeys: `The SFTP server is full: ${refused.limit.toLocaleString('en-US')} partner users is AWS Transfer Family's limit per server. Offboard a partner, or give only an AWS account id (S3 pull).`,
+      };
+    case 'role_limit':
+      return {
+        accountId: `The platform holds its limit of ${refused.limit.toLocaleString('en-US')} partner roles (the account's IAM role quota). Offboard a partner, or raise PARTNER_ROLE_LIMIT after raising the quota (5,000 at most).`,
+      };
+  }
 }
 
 export async function requestOnboarding(
@@ -72,12 +87,9 @@ export async function requestOnboarding(
 
   const created = await deps.store.create(data);
   if (!created.ok) {
-    deps.logger.info({ partnerId: v.partnerId, requestedBy: input.requestedBy }, 'onboarding refused: partner id taken');
-    await deps.audit?.({ type: 'request.refused', partnerId: v.partnerId, actor: input.requestedBy, details: { reason: 'partner_id_taken' } });
-    return {
-      ok: false,
-      errors: { partnerId: `"${v.partnerId}" is already requested or in use (ids are never reused). Choose another id.` },
-    };
+    deps.logger.info({ partnerId: v.partnerId, requestedBy: input.requestedBy, reason: created.reason }, 'onboarding refused');
+    await deps.audit?.({ type: 'request.refused', partnerId: v.partnerId, actor: input.requestedBy, details: { reason: created.reason } });
+    return { ok: false, errors: refusalErrors(v.partnerId, created) };
   }
   const request: OnboardingRequest = { ...data, status: 'pending', decision: null };
   deps.logger.info({ requestId: request.id, partnerId: request.partnerId, requestedBy: request.requestedBy }, 'onboarding requested');

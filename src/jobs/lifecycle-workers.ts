@@ -96,9 +96,12 @@ export interface LifecycleWorkers {
 }
 
 /** SET NX of the partner id's reservation: 'held' when it is (still) reserved, 'reserved' when it had to be restored. */
+/** Keeps the id reserved for good; the partner's Transfer user and role no longer count against capacity. */
 export function partnerIdRetirer(redis: Redis, prefix: string) {
-  return async (partnerId: string, holder: string): Promise<'held' | 'reserved'> =>
-    (await redis.set(keys(prefix).partnerIdReservation(partnerId), holder, 'NX')) === 'OK' ? 'reserved' : 'held';
+  return async (partnerId: string, holder: string): Promise<'held' | 'reserved'> => {
+    await new RequestStore(redis, prefix).releaseCapacity(holder);
+    return (await redis.set(keys(prefix).partnerIdReservation(partnerId), holder, 'NX')) === 'OK' ? 'reserved' : 'held';
+  };
 }
 
 export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWorkers {

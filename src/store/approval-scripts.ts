@@ -4,20 +4,27 @@
  * (JSON) — indexed by expiry in a sorted set, and holding a reservation key (a partner id, or "one
  * open change of this kind for this partner") that is set NX when the item is created.
  *
- * CREATE — KEYS: reservation, item hash, pending index; ARGV: item id, data JSON, expiresAt ms.
- *   Answers '' when created, else the id that holds the reservation (nothing written).
- * DECIDE — KEYS: item hash, pending index, reservation; ARGV: new status, decision JSON, now ms, id.
+ * CREATE — KEYS: reservation, item hash, pending index, then any capacity sets; ARGV: item id, data
+ *   JSON, expiresAt ms, then one limit per capacity set. Answers '' when created (the id joins each
+ *   capacity set), '!limit:<n>' when capacity set n (1-based) is full, else the id that holds the
+ *   reservation (nothing written in either case).
+ * DECIDE — KEYS: item hash, pending index, reservation, then any capacity sets; ARGV: new status,
+ *   decision JSON, now ms, id.
  *   The one transition out of `pending`: answers 'ok', 'not_found', 'already_decided' or 'expired'
  *   (an approval or rejection after expiresAt). Rejected and expired items release the reservation
- *   if it is still theirs; approved ones keep it (the job that applies the item releases it, or
- *   never does: a partner id is reserved for good).
+ *   if it is still theirs, and leave the capacity sets; approved ones keep both (the job that
+ *   applies the item releases them, or never does: a partner id is reserved for good).
  */
 export const CREATE_PENDING = `
 local held = redis.call('GET', KEYS[1])
 if held then return held end
+for i = 4, #KEYS do
+  if redis.call('SCARD', KEYS[i]) >= tonumber(ARGV[i]) then return '!limit:' .. (i - 3) end
+end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'data', ARGV[2], 'status', 'pending', 'expiresAt', ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+for i = 4, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
 return ''
 `;
 
@@ -29,8 +36,9 @@ local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
 if ARGV[1] ~= 'expired' and expiresAt <= tonumber(ARGV[3]) then return 'expired' end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decision', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[4])
-if ARGV[1] ~= 'approved' and redis.call('GET', KEYS[3]) == ARGV[4] then
-  redis.call('DEL', KEYS[3])
+if ARGV[1] ~= 'approved' then
+  if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
+  for i = 4, #KEYS do redis.call('SREM', KEYS[i], ARGV[4]) end
 end
 return 'ok'
 `;

@@ -4,6 +4,8 @@ export function keys(prefix: string) {
     partnerIdReservation: (partnerId: string) => `${prefix}:pid:${partnerId}`,
     request: (requestId: string) => `${prefix}:req:${requestId}`,
     pendingRequests: () => `${prefix}:req:pending`,
+    sftpUsers: () => `${prefix}:capacity:sftp`,
+    partnerRoles: () => `${prefix}:capacity:roles`,
     partner: (partnerId: string) => `${prefix}:partner:${partnerId}`,
     seen: (kind: string, id: string) => `${prefix}:seen:${kind}:${id}`,
   };

@@ -42,7 +42,23 @@ export interface OnboardingRequest extends OnboardingRequestData {
   decision: Decision | null;
 }
 
-export type CreateResult = { ok: true } | { ok: false; reason: 'partner_id_taken'; heldBy: string };
+export type CreateResult =
+  | { ok: true }
+  | { ok: false; reason: 'partner_id_taken'; heldBy: string }
+  | { ok: false; reason: 'sftp_limit' | 'role_limit'; limit: number };
+
+/**
+ * What the platform can hold (DESIGN "Limits that follow"): Transfer users per server, and IAM roles
+ * for partners (the account's role quota, 1,000 by default, 5,000 at most). A request counts from
+ * submission until it is rejected or expires, or its partner is offboarded, so racing submissions
+ * cannot overshoot.
+ */
+export interface CapacityLimits {
+  sftpUsers: number;
+  partnerRoles: number;
+}
+
+export const DEFAULT_LIMITS: CapacityLimits = { sftpUsers: 10_000, partnerRoles: 1_000 };
 export type DecideResult =
   | { ok: true; request: OnboardingRequest }
   | { ok: false; reason: 'not_found' }
@@ -63,23 +79,40 @@ export class RequestStore {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly limits: CapacityLimits = DEFAULT_LIMITS,
   ) {
     this.k = keys(prefix);
   }
 
-  /** Stores a pending request and reserves its partner id, atomically. */
+  /** Stores a pending request, reserves its partner id and its share of capacity, atomically. */
   async create(data: OnboardingRequestData): Promise<CreateResult> {
+    const capacity: { key: string; limit: number; reason: 'sftp_limit' | 'role_limit' }[] = [
+      ...(data.sshKeys.length > 0 ? [{ key: this.k.sftpUsers(), limit: this.limits.sftpUsers, reason: 'sftp_limit' as const }] : []),
+      ...(data.accountId ? [{ key: this.k.partnerRoles(), limit: this.limits.partnerRoles, reason: 'role_limit' as const }] : []),
+    ];
     const held = (await this.redis.eval(
       CREATE,
-      3,
+      3 + capacity.length,
       this.k.partnerIdReservation(data.partnerId),
       this.k.request(data.id),
       this.k.pendingRequests(),
+      ...capacity.map((c) => c.key),
       data.id,
       JSON.stringify(data),
       String(Date.parse(data.expiresAt)),
+      ...capacity.map((c) => String(c.limit)),
     )) as string;
-    return held === '' ? { ok: true } : { ok: false, reason: 'partner_id_taken', heldBy: held };
+    if (held === '') return { ok: true };
+    if (held.startsWith('!limit:')) {
+      const full = capacity[Number(held.slice('!limit:'.length)) - 1]!;
+      return { ok: false, reason: full.reason, limit: full.limit };
+    }
+    return { ok: false, reason: 'partner_id_taken', heldBy: held };
+  }
+
+  /** An offboarded partner no longer holds a Transfer user or a role (its id stays reserved). */
+  async releaseCapacity(requestId: string): Promise<void> {
+    await this.redis.multi().srem(this.k.sftpUsers(), requestId).srem(this.k.partnerRoles(), requestId).exec();
   }
 
   async get(requestId: string): Promise<OnboardingRequest | null> {
@@ -101,10 +134,12 @@ export class RequestStore {
   async decide(requestId: string, decision: Decision, now: Date): Promise<DecideResult> {
     const outcome = (await this.redis.eval(
       DECIDE,
-      3,
+      5,
       this.k.request(requestId),
       this.k.pendingRequests(),
       await this.reservationKeyOf(requestId),
+      this.k.sftpUsers(),
+      this.k.partnerRoles(),
       decision.status,
       JSON.stringify(decision),
       String(now.getTime()),
