@@ -1,5 +1,5 @@
 /**
- * `partnergate start | web | worker | render`. Configuration errors print one line naming the
+ * `partnergate start | web | worker | render | audit | reconcile`. Configuration errors print one line naming the
  * variable and exit 2; SIGTERM and SIGINT drain and exit 0; an unhandled rejection exits 1.
  */
 import { ConfigError, loadConfig } from './config.js';
@@ -11,10 +11,12 @@ import { runReconcile } from './cli/reconcile.js';
 
 const USAGE = `usage: partnergate <command>
 
-  start    the Slack app and the workers in one process
-  web      only the Slack app (HTTP or Socket Mode) with /healthz, /readyz, /metrics
-  worker   only the BullMQ workers (with /healthz, /readyz, /metrics on PORT)
-  render   print the AWS documents for a partner (--partner-id ID ...) or the platform (--platform)
+  start      the Slack app and the workers in one process
+  web        only the Slack app (HTTP or Socket Mode) with /healthz, /readyz, /metrics
+  worker     only the BullMQ workers (with /healthz, /readyz, /metrics on PORT)
+  render     print the AWS documents for a partner (--partner-id ID ...) or the platform (--platform)
+  audit      print a partner's history from the audit trail (--partner ID [--since DATE] [--json])
+  reconcile  compare AWS with the registry and report drift; --rebuild rebuilds a lost registry from tags
 
 Configuration comes from environment variables: see .env.example.`;
 
