@@ -9,6 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { Audit } from '../audit/audit.js';
 import type { ApproverDirectory, Clock, Notify } from '../actions/ports.js';
 import { createPlanRenderer } from '../actions/plan.js';
 import { createControlPlane, dryRunControlPlane, type ControlPlane, type ControlPlaneClients } from '../aws/control-plane.js';
@@ -69,6 +70,8 @@ export interface ProvisionWorkersDeps {
   metrics?: Metrics;
   /** The partner is LIVE: release what waited for it (backfill, parked deliveries). Must be idempotent. */
   onLive: (partnerId: string) => Promise<void>;
+  /** The audit trail: provisioning steps and verification results (optional). */
+  audit?: Audit;
   options?: Partial<ProvisionWorkerOptions>;
 }
 
@@ -118,6 +121,7 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
       clock: deps.clock,
       logger: deps.logger,
       enqueueVerify: (payload, delayMs) => addVerifyJob(deps.verifyQueue, payload, delayMs),
+      audit: deps.audit,
     }),
     workerOptions,
   );
@@ -134,6 +138,7 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
       clock: deps.clock,
       logger: deps.logger,
       onLive: deps.onLive,
+      audit: deps.audit,
     }),
     workerOptions,
   );

@@ -16,6 +16,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { AppError, errorMessage } from '../errors.js';
+import type { Audit } from '../audit/audit.js';
 import type { ApproverDirectory, Clock, Notify } from '../actions/ports.js';
 import { checkApproval } from '../actions/check-approval.js';
 import { specOf, type PlanRenderer } from '../actions/plan.js';
@@ -63,6 +64,8 @@ export interface ProvisionDeps {
   clock: Clock;
   logger: Logger;
   enqueueVerify: (payload: VerifyPayload, delayMs: number) => Promise<void>;
+  /** The audit trail: one `provision.step` record per step run, and one for a final failure (optional). */
+  audit?: Audit;
 }
 
 interface Failure {
@@ -248,6 +251,10 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
           await deps.partners.update(request.partnerId, (r) => ({ ...r, status: 'provision_failed', updatedAt: at }));
           await deps.runs.recordFailure(request.id, { stage: 'provision', attempt: payload.attempt, step, code: failure.code, message: failure.message, at });
           await progress.set(step, { state: 'failed', detail: failure.code }, 'failed');
+          await deps.audit?.({
+            type: 'provision.step', partnerId: request.partnerId, requestId: request.id, actor: 'partnergate',
+            details: { step, state: 'failed', code: failure.code, message: failure.message, attempt: payload.attempt, tries: job.attemptsMade + 1, dryRun: cp.dryRun },
+          });
           await thread.post(
             buildProvisionFailure({
               requestId: request.id, partnerId: request.partnerId, attempt: payload.attempt,
@@ -261,6 +268,10 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
           r.steps.includes(step) ? r : { ...r, steps: [...r.steps, step], updatedAt: deps.clock.now().toISOString() },
         );
         await progress.set(step, result);
+        await deps.audit?.({
+          type: 'provision.step', partnerId: request.partnerId, requestId: request.id, actor: 'partnergate',
+          details: { step, state: result.state, ...(result.detail !== undefined ? { detail: result.detail } : {}), attempt: payload.attempt, dryRun: cp.dryRun },
+        });
         log.info({ step, state: result.state }, 'provision step ended');
       }
       await progress.finish('provisioned');

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { PlatformConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { AppError } from '../errors.js';
+import type { Audit } from '../audit/audit.js';
 import type { Clock, Notify } from '../actions/ports.js';
 import { specOf } from '../actions/plan.js';
 import { buildVerifyChecklist, type CheckView } from '../bot/messages/verify.js';
@@ -69,6 +70,8 @@ export interface VerifyDeps {
   logger: Logger;
   /** Called once the partner is LIVE (and again should a rerun find it LIVE): must be idempotent. */
   onLive: (partnerId: string) => Promise<void>;
+  /** The audit trail: one `verify.result` record per concluded verification (optional). */
+  audit?: Audit;
 }
 
 /** Thrown while the Transfer user is not yet as intended: retried with backoff until the last try. */
@@ -221,6 +224,13 @@ export function createVerifyProcessor(deps: VerifyDeps) {
       ...(result === 'live' ? { verifiedAt: at, dryRun: deps.cp.dryRun } : {}),
       updatedAt: at,
     }));
+    await deps.audit?.({
+      type: 'verify.result', partnerId: request.partnerId, requestId: request.id, actor: 'partnergate',
+      details: {
+        result: result === 'live' ? 'LIVE' : 'VERIFY_FAILED', attempt: payload.attempt, dryRun: deps.cp.dryRun,
+        checks: checks.map((k) => ({ label: k.label, outcome: k.outcome, ...(k.detail !== undefined ? { detail: k.detail } : {}) })),
+      },
+    });
     const thread = partnerThread(deps.notify, request.channel, request.id);
     await thread.post(
       buildVerifyChecklist({ requestId: request.id, partnerId: request.partnerId, attempt: payload.attempt, dryRun: deps.cp.dryRun, checks, result }),

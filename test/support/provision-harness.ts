@@ -24,6 +24,7 @@ import type { RetryDeps } from '../../src/actions/retry-provisioning.js';
 import { CANARY_OBJECT_KEY } from '../../src/jobs/verify-probes.js';
 import { createProvisionWorkers, type ProvisionWorkerOptions, type ProvisionWorkers } from '../../src/jobs/provision-workers.js';
 import { PartnerStore } from '../../src/store/partners.js';
+import type { Audit } from '../../src/audit/audit.js';
 import { ProvisionRuns } from '../../src/store/provision-runs.js';
 import { newRequestId, RequestStore, type OnboardingRequest } from '../../src/store/requests.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from './fake-slack.js';
@@ -75,7 +76,7 @@ export interface ProvisionHarness {
   provision(payload: ProvisionPayload): Promise<void>;
   /** What the Retry buttons' use cases get from the composition root. */
   retryDeps(): RetryDeps;
-  startWorkers(o?: { settleSeconds?: number; transferHost?: string; platform?: PlatformConfig; options?: Partial<ProvisionWorkerOptions> }): ProvisionWorkers;
+  startWorkers(o?: { settleSeconds?: number; transferHost?: string; platform?: PlatformConfig; options?: Partial<ProvisionWorkerOptions>; audit?: Audit }): ProvisionWorkers;
   /** Waits until the job is completed or failed (for good), and answers which, with the job. */
   settled(queue: Queue, jobId: string): Promise<{ state: 'completed' | 'failed'; job: Job }>;
   /** Posts and updates Slack accepted whose text names the partner, in order. */
@@ -174,6 +175,7 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
         s3ForCredentials: fake.policyGatedS3(s3.endpoint),
         clock, logger,
         onLive: async (partnerId) => void live.push(partnerId),
+        audit: w.audit,
         options: { backoffBaseMs: 10, backoffMaxMs: 40, sftp: { loginTries: 1, readyTimeoutMs: 5000 }, ...w.options },
       });
       started.push(workers);
