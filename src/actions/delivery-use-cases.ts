@@ -8,6 +8,7 @@ import { addResend } from '../jobs/deliver.js';
 import { DEFAULT_DELIVERY_OPTIONS } from '../jobs/delivery-context.js';
 import type { DeliveryStorage } from '../jobs/delivery-payloads.js';
 import type { DeliveryBotDeps } from '../bot/delivery-deps.js';
+import type { Audit } from '../audit/audit.js';
 import { resendFailedDelivery, resendFile, type ResendFailedDeps } from './resend-file.js';
 import { partnerStatus } from './partner-status.js';
 import type { ApproverDirectory, UseCaseDeps } from './ports.js';
@@ -23,6 +24,8 @@ export interface DeliveryUseCaseWiring extends UseCaseDeps {
   /** The deliver queue (createQueue(QUEUE_NAMES.deliver, redis, prefix)). */
   deliverQueue: Queue;
   deliverAttempts?: number;
+  /** The audit trail: re-sends (optional). */
+  audit?: Audit;
 }
 
 export function createDeliveryUseCases(w: DeliveryUseCaseWiring): Pick<DeliveryBotDeps, 'resendFile' | 'resendFailed' | 'partnerStatus'> {
@@ -33,6 +36,7 @@ export function createDeliveryUseCases(w: DeliveryUseCaseWiring): Pick<DeliveryB
     logger: w.logger, clock: w.clock, approvers: w.approvers, resenders: w.resenders, partners, files: w.storage, routing: w.routing,
     queueResend: async (payload) => void (await addResend(queuing, payload, w.clock.now().getTime())),
     failure: (token) => deliveries.failure(token),
+    audit: w.audit,
   };
   return {
     resendFile: (input) => resendFile(deps, input),

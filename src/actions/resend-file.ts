@@ -10,6 +10,7 @@ import { isPartnerId } from '../domain/partner-id.js';
 import type { PartnerRecord } from '../store/partners.js';
 import type { DeliverPayload, DeliveryStorage } from '../jobs/delivery-payloads.js';
 import { code } from '../bot/messages/mrkdwn.js';
+import type { Audit } from '../audit/audit.js';
 import type { ApproverDirectory, UseCaseDeps } from './ports.js';
 
 export interface ResendDeps extends UseCaseDeps {
@@ -20,6 +21,8 @@ export interface ResendDeps extends UseCaseDeps {
   routing: RoutingConfig;
   /** Queues the forced delivery (a new job each time). */
   queueResend: (payload: DeliverPayload) => Promise<void>;
+  /** The audit trail: one `delivery.resent` record per queued re-send (optional). */
+  audit?: Audit;
 }
 
 export interface ResendInput {
@@ -45,8 +48,13 @@ const refuse = (c: ResendRefusal, message: string, candidates?: string[]): Resen
 export async function resendFile(deps: ResendDeps, input: ResendInput): Promise<ResendResult> {
   const log = deps.logger.child({ actor: input.actor, partnerId: input.partnerId });
   const result = await resolveAndQueue(deps, input);
-  if (result.ok) log.info({ key: result.key, versionId: result.versionId, targetKey: result.targetKey }, 'resend queued');
-  else log.info({ refusal: result.code }, 'resend refused');
+  if (result.ok) {
+    log.info({ key: result.key, versionId: result.versionId, targetKey: result.targetKey }, 'resend queued');
+    await deps.audit?.({
+      type: 'delivery.resent', partnerId: result.partnerId, actor: input.actor,
+      details: { key: result.key, versionId: result.versionId ?? null, targetKey: result.targetKey, asked: input.file },
+    });
+  } else log.info({ refusal: result.code }, 'resend refused');
   return result;
 }
 

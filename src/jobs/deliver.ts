@@ -121,6 +121,13 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
   await ctx.store.recordDelivered(dh, record);
   await ctx.store.pushHistory(record);
   log.info({ targetKey: record.targetKey, size: record.size, checksum: record.checksum, multipart: record.multipart }, 'deliver: delivered');
+  await ctx.audit?.({
+    type: 'delivery.delivered', partnerId: p.partnerId, actor: p.forcedBy ?? 'partnergate',
+    details: {
+      key: p.key, versionId: record.versionId, targetKey: record.targetKey, size: record.size, checksum: record.checksum,
+      multipart: record.multipart, origin: p.origin, ...(p.forcedBy !== undefined ? { forcedBy: p.forcedBy } : {}),
+    },
+  });
   if (!p.quiet || p.forcedBy !== undefined) await queueReceipt(ctx, record);
   await settleFanout(ctx, p, 'delivered');
   return 'delivered';
@@ -136,6 +143,13 @@ async function reportFailure(
   };
   await ctx.store.pushHistory(record);
   await ctx.store.rememberFailure(dh, { partnerId: p.partnerId, key: p.key });
+  await ctx.audit?.({
+    type: 'delivery.failed', partnerId: p.partnerId, actor: p.forcedBy ?? 'partnergate',
+    details: {
+      key: p.key, versionId: record.versionId, targetKey: p.targetKey, code: error.code, message: error.message,
+      origin: p.origin, ...(p.forcedBy !== undefined ? { forcedBy: p.forcedBy } : {}),
+    },
+  });
   await ctx.notify({
     op: 'post', channel: partner.channel, thread: { ref: partner.threadRef }, priority: 'progress',
     ...buildDeliveryFailure(record, dh),

@@ -2,6 +2,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { Audit } from '../audit/audit.js';
 import type { Clock, Notify } from '../actions/ports.js';
 import type { RoutingConfig } from '../domain/routing.js';
 import type { DeliveryStore } from '../store/deliveries.js';
@@ -51,4 +52,6 @@ export interface DeliveryContext {
   logger: Logger;
   clock: Clock;
   options: DeliveryOptions;
+  /** The audit trail: each file delivered, each final failure (optional). */
+  audit?: Audit;
 }

@@ -7,6 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { Audit } from '../audit/audit.js';
 import { systemClock, type Clock, type Notify } from '../actions/ports.js';
 import { DeliveryStore } from '../store/deliveries.js';
 import { PartnerStore } from '../store/partners.js';
@@ -45,6 +46,8 @@ export interface DeliveryWorkersDeps {
   logger: Logger;
   clock?: Clock;
   options?: Partial<DeliveryOptions>;
+  /** The audit trail: deliveries and their final failures (optional). */
+  audit?: Audit;
 }
 
 export interface DeliveryWorkers {
@@ -78,7 +81,7 @@ export function createDeliveryWorkers(deps: DeliveryWorkersDeps): DeliveryWorker
     routing: { outboundPrefix: config.outboundPrefix, feeds: config.feeds },
     deliveriesChannel: config.deliveriesChannel,
     fanoutThreadThreshold: config.fanoutThreadThreshold,
-    metrics: deps.metrics, logger: log, clock: deps.clock ?? systemClock, options,
+    metrics: deps.metrics, logger: log, clock: deps.clock ?? systemClock, options, audit: deps.audit,
   };
   const dispatch = (payload: DispatchPayload) => enqueueDispatch(queues.dispatch, payload);
 

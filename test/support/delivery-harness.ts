@@ -4,6 +4,7 @@
  * fake Slack, and createDeliveryWorkers. Plus a small Bolt app with the delivery listeners behind
  * a real HTTPReceiver, for signed slash commands and button clicks.
  */
+import type { Audit } from '../../src/audit/audit.js';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -100,7 +101,7 @@ export interface DeliveryHarness {
 }
 
 export async function startDeliveryHarness(
-  o: { options?: Partial<DeliveryOptions>; threshold?: number; multipartThreshold?: number } = {},
+  o: { options?: Partial<DeliveryOptions>; threshold?: number; multipartThreshold?: number; audit?: Audit } = {},
 ): Promise<DeliveryHarness> {
   const prefix = testPrefix('dl');
   const redis = createTestRedis();
@@ -128,7 +129,7 @@ export async function startDeliveryHarness(
     bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, ...(o.multipartThreshold ? { multipartThreshold: o.multipartThreshold, partSize: o.multipartThreshold } : {}),
   });
   const delivery = createDeliveryWorkers({
-    redis, prefix, storage, config, notify, metrics, logger,
+    redis, prefix, storage, config, notify, metrics, logger, audit: o.audit,
     options: { receiptWindowMs: 20, deliverAttempts: 3, retryBaseMs: 10, retryMaxMs: 50, ...o.options },
   });
   const eventConnections = [createTestRedis(), createTestRedis(), createTestRedis()] as const;
@@ -146,7 +147,7 @@ export async function startDeliveryHarness(
     redis, prefix, storage, logger, clock: systemClock, resenders: [RESENDER],
     approvers: createApproverDirectory({ approvers: [APPROVER], usergroup: undefined, fetchGroup: async () => [], clock: systemClock, logger }),
     routing: { outboundPrefix: config.outboundPrefix, feeds: config.feeds },
-    deliverQueue: delivery.queues.deliver, deliverAttempts: 3,
+    deliverQueue: delivery.queues.deliver, deliverAttempts: 3, audit: o.audit,
   });
   const botDeps = { logger, notify, ...useCases };
   app.command(COMMANDS.resendFile, resendFileCommand(botDeps));
