@@ -153,6 +153,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
           ...useCase, redis, prefix, storage, approvers, deliverQueue,
           resenders: config.slack.resenders,
           routing: { outboundPrefix: config.platform.outboundPrefix, feeds: config.platform.feeds },
+          audit,
         }),
         retryProvisioning: (input) => retryProvisioning(retryDeps, input),
         retryVerification: (input) => retryVerification(retryDeps, input),
@@ -206,7 +207,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
     );
     workers.push(createAuditWorker(workerRedis, prefix, { s3, bucket: config.platform.bucket, kmsKeyArn: config.platform.kmsKeyArn, logger: logger.child({ module: 'audit' }) }));
     const delivery = createDeliveryWorkers({
-      redis: workerRedis, prefix, notify, metrics, logger, clock,
+      redis: workerRedis, prefix, notify, metrics, logger, clock, audit,
       storage,
       sqs: config.deliveryQueueUrl ? new SQSClient({ region: config.platform.region }) : undefined,
       config: {
@@ -229,6 +230,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
       s3ForCredentials: createProbeS3Factory(config.platform, { forcePathStyle: config.s3ForcePathStyle }),
       clock, logger, metrics,
       onLive: (partnerId) => delivery.onLive(partnerId),
+      audit,
     });
     workers.push(provisioning.provision, provisioning.verify);
     const lifecycle = createLifecycleWorkers({
