@@ -62,8 +62,37 @@ export async function readPartnerHistory(
   return { records, unreadable };
 }
 
-/** One line per record: time, type, actor, request, details. */
+/** One line per record: time, type, actor, request, details (a sentence for the job records, else JSON). */
 export function formatHistoryLine(r: AuditRecord): string {
-  const details = Object.keys(r.details).length > 0 ? JSON.stringify(r.details) : '';
+  const details = describeDetails(r) ?? (Object.keys(r.details).length > 0 ? JSON.stringify(r.details) : '');
   return [r.at, r.type.padEnd(20), r.actor ?? '-', r.requestId ?? '-', details].join('  ').trimEnd();
+}
+
+const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '?');
+const versioned = (d: Record<string, unknown>): string => `${text(d.key)}${typeof d.versionId === 'string' ? `@${d.versionId}` : ''}`;
+const dry = (d: Record<string, unknown>): string => (d.dryRun === true ? ' [DRY_RUN]' : '');
+
+/** The provisioning, verification and delivery records as one readable phrase; null for the others. */
+export function describeDetails(r: AuditRecord): string | null {
+  const d = r.details;
+  switch (r.type) {
+    case 'provision.step':
+      if (d.state === 'failed') return `step ${text(d.step)} FAILED: ${text(d.code)}: ${text(d.message)} (attempt ${text(d.attempt)})${dry(d)}`;
+      return `step ${text(d.step)}: ${text(d.state)}${d.detail !== undefined ? ` (${text(d.detail)})` : ''}${dry(d)}`;
+    case 'verify.result': {
+      const checks = Array.isArray(d.checks) ? (d.checks as Record<string, unknown>[]) : [];
+      const count = (o: string) => checks.filter((c) => c.outcome === o).length;
+      const failed = checks.filter((c) => c.outcome === 'fail').map((c) => `${text(c.label)}${c.detail !== undefined ? `: ${text(c.detail)}` : ''}`);
+      const tally = `${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`;
+      return `${text(d.result)} (attempt ${text(d.attempt)}: ${tally})${failed.length ? ` — ${failed.join('; ')}` : ''}${dry(d)}`;
+    }
+    case 'delivery.delivered':
+      return `${versioned(d)} → ${text(d.targetKey)} (${text(d.size)} bytes, checksum ${text(d.checksum)}${d.forcedBy !== undefined ? ', re-send' : ''})`;
+    case 'delivery.failed':
+      return `${versioned(d)} → ${text(d.targetKey)} FAILED: ${text(d.code)}: ${text(d.message)}`;
+    case 'delivery.resent':
+      return `re-send of ${versioned(d)} → ${text(d.targetKey)} queued`;
+    default:
+      return null;
+  }
 }
