@@ -4,7 +4,7 @@
  * `web` runs the Slack listeners and HTTP routes; `worker` runs the BullMQ workers; `start` both.
  */
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
-import type { Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -98,6 +98,11 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
   const audit = createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) });
   // Partner lifecycle (docs/lifecycle.md): change requests approved in the partner's thread, and their jobs.
   const lifecycleQueues = createLifecycleQueues(redis, prefix);
+  // A queue without an 'error' listener prints raw connection errors while Redis is away: log them.
+  const logQueueErrors = (queue: Queue) => queue.on('error', (err) => logger.warn({ err, queue: queue.name }, 'queue: Redis error'));
+  for (const q of [notifyQueue, provisionQueue, verifyQueue, deliverQueue, auditQueue, lifecycleQueues.offboard, lifecycleQueues.partnerChange, lifecycleQueues.reconcile]) {
+    logQueueErrors(q as unknown as Queue);
+  }
   closers.push(() => lifecycleQueues.close());
   const workers: Worker[] = [];
   let http: HttpServer | undefined;
@@ -198,6 +203,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
       }),
     );
     const expiryQueue = await scheduleExpiry(redis, prefix);
+    logQueueErrors(expiryQueue);
     closers.push(() => expiryQueue.close());
     workers.push(
       createExpiryWorker(workerRedis, prefix, {
@@ -246,6 +252,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
     closers.push(() => lifecycle.close());
     await lifecycle.start();
     for (const w of [...workers, ...delivery.workers]) instrumentWorker(w, metrics, logger);
+    for (const q of [delivery.queues.dispatch, delivery.queues.deliver, delivery.queues.poll]) logQueueErrors(q as unknown as Queue);
     await delivery.start();
     logger.info({ queues: workers.map((w) => w.name) }, 'worker: running');
   }

@@ -118,7 +118,6 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
       ctx.metrics.deliveryLatency.observe({ route: p.route }, seconds);
     }
   }
-  await ctx.store.recordDelivered(dh, record);
   await ctx.store.pushHistory(record);
   log.info({ targetKey: record.targetKey, size: record.size, checksum: record.checksum, multipart: record.multipart }, 'deliver: delivered');
   await ctx.audit?.({
@@ -129,6 +128,9 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
     },
   });
   if (!p.quiet || p.forcedBy !== undefined) await queueReceipt(ctx, record);
+  // Recorded last: a crash before this re-runs the (idempotent) copy and may repeat the receipt,
+  // rather than leave a delivery without its history entry and receipt.
+  await ctx.store.recordDelivered(dh, record);
   await settleFanout(ctx, p, 'delivered');
   return 'delivered';
 }
