@@ -118,7 +118,9 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
       ctx.metrics.deliveryLatency.observe({ route: p.route }, seconds);
     }
   }
-  await ctx.store.pushHistory(record);
+  const wantsReceipt = !p.quiet || p.forcedBy !== undefined;
+  const flushGen = await ctx.store.recordDelivery(dh, record, wantsReceipt ? { flagTtlSeconds: receiptFlagTtl(ctx) } : null);
+  if (flushGen !== null) await scheduleFlush(ctx, record.partnerId, flushGen);
   log.info({ targetKey: record.targetKey, size: record.size, checksum: record.checksum, multipart: record.multipart }, 'deliver: delivered');
   await ctx.audit?.({
     type: 'delivery.delivered', partnerId: p.partnerId, actor: p.forcedBy ?? 'partnergate',
@@ -127,10 +129,6 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
       multipart: record.multipart, origin: p.origin, ...(p.forcedBy !== undefined ? { forcedBy: p.forcedBy } : {}),
     },
   });
-  if (!p.quiet || p.forcedBy !== undefined) await queueReceipt(ctx, record);
-  // Recorded last: a crash before this re-runs the (idempotent) copy and may repeat the receipt,
-  // rather than leave a delivery without its history entry and receipt.
-  await ctx.store.recordDelivered(dh, record);
   await settleFanout(ctx, p, 'delivered');
   return 'delivered';
 }
@@ -176,10 +174,8 @@ async function settleFanout(ctx: DeliveryContext, p: DeliverPayload, outcome: 'd
 }
 
 /** Adds a receipt to the partner's waiting list and schedules the thread's flush when none is. */
-async function queueReceipt(ctx: DeliveryContext, record: DeliveryRecord): Promise<void> {
-  const flagTtl = Math.ceil(ctx.options.receiptWindowMs / 1000) + 300;
-  const gen = await ctx.store.pushReceipt(record, flagTtl);
-  if (gen !== null) await scheduleFlush(ctx, record.partnerId, gen);
+function receiptFlagTtl(ctx: DeliveryContext): number {
+  return Math.ceil(ctx.options.receiptWindowMs / 1000) + 300;
 }
 
 async function scheduleFlush(ctx: DeliveryContext, partnerId: string, gen: number): Promise<void> {

@@ -182,8 +182,25 @@ export class DeliveryStore {
     return raw ? (JSON.parse(raw) as DeliveryRecord) : null;
   }
 
-  async recordDelivered(dh: string, record: DeliveryRecord): Promise<void> {
-    await this.redis.set(this.k.done(dh), JSON.stringify(record), 'EX', DELIVERY_RECORD_TTL_SECONDS);
+  /**
+   * A finished delivery in one transaction: its done record, its history entry and (unless the
+   * delivery is quiet) its receipt. A crash before it re-runs the idempotent copy; after it, nothing
+   * is lost or repeated. Returns the generation of the receipt flush job to schedule, or null when
+   * one is already scheduled (or the delivery is quiet).
+   */
+  async recordDelivery(dh: string, record: DeliveryRecord, receipt: { flagTtlSeconds: number } | null): Promise<number | null> {
+    const json = JSON.stringify(record);
+    const p = record.partnerId;
+    const tx = this.redis
+      .multi()
+      .set(this.k.done(dh), json, 'EX', DELIVERY_RECORD_TTL_SECONDS)
+      .eval(PUSH_HISTORY, 1, this.k.history(p), json, HISTORY_LENGTH);
+    if (receipt) tx.eval(PUSH_RECEIPT, 3, this.k.receipts(p), this.k.receiptFlush(p), this.k.receiptGen(), json, receipt.flagTtlSeconds);
+    const results = await tx.exec();
+    if (!results) throw new Error('delivery record transaction aborted');
+    for (const [err] of results) if (err) throw err;
+    const gen = receipt ? (results[2]![1] as number) : 0;
+    return gen === 0 ? null : gen;
   }
 
   /**
@@ -247,13 +264,6 @@ export class DeliveryStore {
   async history(partnerId: string, count: number): Promise<DeliveryRecord[]> {
     const raw = await this.redis.lrange(this.k.history(partnerId), 0, count - 1);
     return raw.map((r) => JSON.parse(r) as DeliveryRecord);
-  }
-
-  /** Adds a receipt to the partner's waiting list; returns the flush job's generation when one must be scheduled. */
-  async pushReceipt(record: DeliveryRecord, flagTtlSeconds: number): Promise<number | null> {
-    const p = record.partnerId;
-    const gen = (await runScript(this.redis, PUSH_RECEIPT, [this.k.receipts(p), this.k.receiptFlush(p), this.k.receiptGen()], [JSON.stringify(record), flagTtlSeconds])) as number;
-    return gen === 0 ? null : gen;
   }
 
   /** The receipts waiting for the partner's thread, oldest first (at most `max`). */
