@@ -156,7 +156,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
           ),
         ...createDeliveryUseCases({
           ...useCase, redis, prefix, storage, approvers, deliverQueue,
-          resenders: config.slack.resenders,
+          resenders: config.slack.resenders, keyMaxAgeDays: config.keyMaxAgeDays,
           routing: { outboundPrefix: config.platform.outboundPrefix, feeds: config.platform.feeds },
           audit,
         }),

@@ -26,6 +26,8 @@ export interface DeliveryUseCaseWiring extends UseCaseDeps {
   deliverAttempts?: number;
   /** The audit trail: re-sends (optional). */
   audit?: Audit;
+  /** KEY_MAX_AGE_DAYS: /partner-status flags older SSH keys. */
+  keyMaxAgeDays?: number;
 }
 
 export function createDeliveryUseCases(w: DeliveryUseCaseWiring): Pick<DeliveryBotDeps, 'resendFile' | 'resendFailed' | 'partnerStatus'> {
@@ -41,6 +43,10 @@ export function createDeliveryUseCases(w: DeliveryUseCaseWiring): Pick<DeliveryB
   return {
     resendFile: (input) => resendFile(deps, input),
     resendFailed: (input) => resendFailedDelivery(deps, input),
-    partnerStatus: (input) => partnerStatus({ partners, history: (id, n) => deliveries.history(id, n) }, input),
+    partnerStatus: (input) =>
+      partnerStatus({
+        partners, history: (id, n) => deliveries.history(id, n),
+        ...(w.keyMaxAgeDays !== undefined ? { keyAges: { clock: w.clock, maxAgeDays: w.keyMaxAgeDays } } : {}),
+      }, input),
   };
 }

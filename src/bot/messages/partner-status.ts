@@ -1,6 +1,7 @@
 /** The /partner-status answer and the /resend-file answers. Pure. */
 import type { types } from '@slack/bolt';
 import type { DeliveryRecord } from '../../store/deliveries.js';
+import type { KeyView } from '../../domain/key-ages.js';
 import type { PartnerRecord } from '../../store/partners.js';
 import { chunkLines, code, escapeMrkdwn, when } from './mrkdwn.js';
 import { formatBytes, type SlackMessage } from './delivery.js';
@@ -26,7 +27,11 @@ function deliveryLine(d: DeliveryRecord): string {
   return `:white_check_mark: ${code(d.key)} → ${code(d.targetKey)} ${when(d.at)}${size}${forced}`;
 }
 
-export function buildPartnerStatus(p: PartnerRecord, deliveries: DeliveryRecord[]): SlackMessage {
+export function buildPartnerStatus(
+  p: PartnerRecord,
+  deliveries: DeliveryRecord[],
+  keys: { old: KeyView[]; maxAgeDays: number | null } = { old: [], maxAgeDays: null },
+): SlackMessage {
   const fields = [
     `*Partner*\n${escapeMrkdwn(p.displayName)} (${code(p.partnerId)})`,
     `*Status*\n${STATUS_LABEL[p.status]}${p.dryRun ? ' (dry run)' : ''}`,
@@ -40,6 +45,18 @@ export function buildPartnerStatus(p: PartnerRecord, deliveries: DeliveryRecord[
     { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn' as const, text })) },
     { type: 'section', text: { type: 'mrkdwn', text: deliveries.length ? `*Last ${deliveries.length} deliveries*` : '*Deliveries*' } },
     ...chunkLines(lines).map((text): Block => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    ...(keys.old.length > 0
+      ? [{
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: [
+              `:warning: *${keys.old.length} SSH key${keys.old.length === 1 ? '' : 's'} older than ${keys.maxAgeDays} days* — rotate with ${code('/partner-keys ' + p.partnerId)}`,
+              ...keys.old.map((k) => `• ${code(k.fingerprint)} (${k.type}, ${k.ageDays} days)`),
+            ].join('\n').slice(0, 2900),
+          },
+        } as Block]
+      : []),
     // Partner lifecycle (docs/lifecycle.md): feeds and contact of a live partner.
     ...(p.status === 'live'
       ? [{ type: 'actions', block_id: 'partner_edit', elements: [{ type: 'button', action_id: ACTIONS.editPartner, value: p.partnerId, text: { type: 'plain_text', text: 'Edit feeds and contact' } }] } as Block]

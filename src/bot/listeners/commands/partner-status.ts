@@ -8,6 +8,8 @@ export const partnerStatusCommand =
   async ({ ack, command, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const result = await deps.partnerStatus({ partnerId: command.text.trim() });
-    const message = result.ok ? buildPartnerStatus(result.partner, result.deliveries) : buildAnswer(result.message);
+    const message = result.ok
+      ? buildPartnerStatus(result.partner, result.deliveries, { old: result.oldKeys, maxAgeDays: result.maxKeyAgeDays })
+      : buildAnswer(result.message);
     await respond({ response_type: 'ephemeral', ...message });
   };
