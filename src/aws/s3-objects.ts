@@ -195,7 +195,8 @@ export async function putHomeMarker(
         new PutObjectCommand({
           Bucket: bucket,
           Key: key,
-          Body: '',
+          Body: new Uint8Array(0),
+          ContentLength: 0,
           ContentType: 'application/octet-stream',
           IfNoneMatch: '*',
           ServerSideEncryption: 'aws:kms',
