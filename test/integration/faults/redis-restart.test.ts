@@ -86,7 +86,7 @@ describe('fault: Redis restart', () => {
     const wanted = new Set(queued.map((q) => q.identity));
     await bot.slack.waitForCount((c) => c.ok && isChat(c) && wanted.has(callIdentity(c)), queued.length, 40_000);
     const cards = bot.slack.accepted('chat.postMessage').filter((c) => c.body['thread_ts'] === undefined);
-    const cardTwo = cards.find((c) => JSON.stringify(c.body['blocks']).includes('restart-two'))!;
+    const cardTwo = cards.find((c) => (JSON.stringify(c.body['blocks']) ?? '').includes('restart-two'))!;
     await bot.slack.waitFor((c) => c.ok && c.method === 'chat.update' && c.body['ts'] === cardTwo.answer!['ts'], 20_000);
 
     const { counts, outOfOrder } = deliveredInOrder(queued, bot.slack.accepted().filter(isChat));
