@@ -5,7 +5,7 @@
  * once-per-version record), and the answer says where the receipt will appear.
  */
 import { checkObjectKey, describeObjectKeyProblem } from '../domain/outbound-key.js';
-import { FEEDS_SEGMENT, feedTargetKey, routeOutboundKey, type RoutingConfig } from '../domain/routing.js';
+import { FEEDS_SEGMENT, deliveryTarget, type RoutingConfig } from '../domain/routing.js';
 import { isPartnerId } from '../domain/partner-id.js';
 import type { PartnerRecord } from '../store/partners.js';
 import type { DeliverPayload, DeliveryStorage } from '../jobs/delivery-payloads.js';
@@ -78,7 +78,7 @@ async function resolveAndQueue(deps: ResendDeps, input: ResendInput): Promise<Re
   }
 
   const exact = exactSource(partner, file, deps.routing);
-  if (exact !== null && targetFor(partner, exact, deps.routing) !== null) {
+  if (exact !== null && deliveryTarget(partner, exact, deps.routing) !== null) {
     const found = await queueLatest(deps, partner, exact, input.actor);
     if (found) return found;
   }
@@ -89,7 +89,7 @@ async function resolveAndQueue(deps: ResendDeps, input: ResendInput): Promise<Re
   for (const prefix of partnerSources(partner, deps.routing)) {
     for await (const obj of deps.files.list(prefix)) {
       if (++seen > SEARCH_LIMIT) break;
-      if (targetFor(partner, obj.key, deps.routing) === null) continue;
+      if (deliveryTarget(partner, obj.key, deps.routing) === null) continue;
       if (examples.length < SHOWN) examples.push(obj.key);
       if (obj.key === file || obj.key.endsWith(`/${file}`)) matches.push(obj.key);
     }
@@ -122,23 +122,13 @@ function exactSource(partner: PartnerRecord, file: string, routing: RoutingConfi
   return `${out}${partner.partnerId}/${path}`;
 }
 
-/** Where a source key lands for this partner, or null when it is not one of the partner's files. */
-function targetFor(partner: PartnerRecord, key: string, routing: RoutingConfig): { targetKey: string; route: 'partner' | 'feed'; feed?: string } | null {
-  const route = routeOutboundKey(key, routing);
-  if (route.kind === 'partner' && route.partnerId === partner.partnerId) return { targetKey: route.target, route: 'partner' };
-  if (route.kind === 'feed' && partner.feeds.includes(route.feed)) {
-    return { targetKey: feedTargetKey(partner.partnerId, route.feed, route.path), route: 'feed', feed: route.feed };
-  }
-  return null;
-}
-
 function partnerSources(partner: PartnerRecord, routing: RoutingConfig): string[] {
   const out = routing.outboundPrefix;
   return [`${out}${partner.partnerId}/`, ...partner.feeds.map((f) => `${out}${FEEDS_SEGMENT}/${f}/`)];
 }
 
 async function queueLatest(deps: ResendDeps, partner: PartnerRecord, key: string, actor: string): Promise<ResendResult | null> {
-  const target = targetFor(partner, key, deps.routing);
+  const target = deliveryTarget(partner, key, deps.routing);
   if (target === null) return null;
   const latest = await deps.files.latest(key);
   if (latest === null) return null;

@@ -90,6 +90,8 @@ export function describeDetails(r: AuditRecord): string | null {
       return `${versioned(d)} → ${text(d.targetKey)} (${text(d.size)} bytes, checksum ${text(d.checksum)}${d.forcedBy !== undefined ? ', re-send' : ''})`;
     case 'delivery.failed':
       return `${versioned(d)} → ${text(d.targetKey)} FAILED: ${text(d.code)}: ${text(d.message)}`;
+    case 'delivery.refused':
+      return `${versioned(d)} → ${text(d.targetKey)} REFUSED: ${text(d.reason)}`;
     case 'delivery.resent':
       return `re-send of ${versioned(d)} → ${text(d.targetKey)} queued`;
     default:

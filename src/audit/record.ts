@@ -37,6 +37,7 @@ export const AUDIT_TYPES = [
   'verify.result',
   'delivery.delivered',
   'delivery.failed',
+  'delivery.refused',
   'delivery.resent',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];

@@ -77,6 +77,22 @@ export function routeOutboundKey(key: string, config: RoutingConfig): Route {
   return { kind: 'partner', partnerId: folder, path: afterFolder, target };
 }
 
+export type DeliveryTarget = { targetKey: string; route: 'partner' | 'feed'; feed?: string };
+
+/**
+ * Where a source key lands for this partner, or null when it is not one of the partner's files:
+ * its own folder, or a feed it subscribes to now. The one answer to "may this file reach this
+ * partner's home?" — dispatch, backfill, re-send and the deliver job itself all ask it.
+ */
+export function deliveryTarget(partner: { partnerId: string; feeds: readonly string[] }, key: string, config: RoutingConfig): DeliveryTarget | null {
+  const route = routeOutboundKey(key, config);
+  if (route.kind === 'partner' && route.partnerId === partner.partnerId) return { targetKey: route.target, route: 'partner' };
+  if (route.kind === 'feed' && partner.feeds.includes(route.feed)) {
+    return { targetKey: feedTargetKey(partner.partnerId, route.feed, route.path), route: 'feed', feed: route.feed };
+  }
+  return null;
+}
+
 /** `partners/<id>/feeds/<feed>/<path>`; throws on anything that is not a valid, contained key. */
 export function feedTargetKey(partnerId: string, feed: string, path: string): string {
   if (!isFeedName(feed)) throw new Error(`refusing to build a feed target for feed ${JSON.stringify(feed)}`);

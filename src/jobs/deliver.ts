@@ -9,6 +9,7 @@
 import { UnrecoverableError, type Job, type JobsOptions } from 'bullmq';
 import { AppError, errorMessage } from '../errors.js';
 import { awsErrorCode, isRetryableAwsError } from '../aws/aws-error.js';
+import { deliveryTarget } from '../domain/routing.js';
 import { deliveryHash, type DeliveryRecord } from '../store/deliveries.js';
 import type { PartnerRecord } from '../store/partners.js';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts } from '../bot/messages/delivery.js';
@@ -74,6 +75,19 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
   if (!partner || partner.status === 'offboarded') {
     log.warn('deliver: the partner is gone; not delivered');
     await settleFanout(ctx, p, 'failed', partner ? 'offboarded' : 'unknown partner');
+    return 'not-deliverable';
+  }
+  // The job's target is re-derived, never trusted: a payload naming another partner's home, or a
+  // feed the partner no longer subscribes to, is refused (a parked or queued job can outlive both).
+  const target = deliveryTarget(partner, p.key, ctx.routing);
+  if (target === null || target.targetKey !== p.targetKey) {
+    const reason = target === null ? 'not one of this partner\'s files (any more)' : 'the job names a target the key does not route to';
+    log.error({ targetKey: p.targetKey, expected: target?.targetKey ?? null }, `deliver: refused: ${reason}`);
+    await ctx.audit?.({
+      type: 'delivery.refused', partnerId: p.partnerId, actor: p.forcedBy ?? 'partnergate',
+      details: { key: p.key, versionId: p.versionId ?? null, targetKey: p.targetKey, reason, origin: p.origin },
+    });
+    await settleFanout(ctx, p, 'failed', reason);
     return 'not-deliverable';
   }
   if (partner.status !== 'live' && (await ctx.store.park(p.partnerId, dh, p))) {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
-import { FEEDS_SEGMENT, feedTargetKey, routeOutboundKey } from '../domain/routing.js';
+import { FEEDS_SEGMENT, deliveryTarget } from '../domain/routing.js';
 import { markerVersion } from '../store/deliveries.js';
 import type { PartnerStore } from '../store/partners.js';
 import { KEEP } from './queues.js';
@@ -85,18 +85,15 @@ async function backfillBatch(ctx: DeliveryContext, partnerId: string, feeds: str
   const markers = await ctx.store.markers(objects.map((o) => o.key));
   const payloads: DeliverPayload[] = [];
   for (const [i, obj] of objects.entries()) {
-    const route = routeOutboundKey(obj.key, ctx.routing);
-    let targetKey: string;
-    if (route.kind === 'partner' && route.partnerId === partnerId) targetKey = route.target;
-    else if (route.kind === 'feed' && feeds.includes(route.feed)) targetKey = feedTargetKey(partnerId, route.feed, route.path);
-    else continue; // unroutable files were reported when they were dispatched
+    const target = deliveryTarget({ partnerId, feeds }, obj.key, ctx.routing);
+    if (target === null) continue; // unroutable files were reported when they were dispatched
     // The poller's marker gives the version without a HeadObject when the key has not changed.
     const known = markerVersion(markers[i], obj);
     const version = known ? { versionId: known.versionId, etag: obj.etag, lastModified: obj.lastModified } : await ctx.storage.latest(obj.key);
     if (version === null) continue; // deleted since the listing
     payloads.push(stripUndefined({
       key: obj.key, versionId: version.versionId, etag: version.etag, lastModified: version.lastModified?.toISOString(),
-      partnerId, targetKey, route: route.kind, feed: route.kind === 'feed' ? route.feed : undefined, origin: 'backfill',
+      partnerId, targetKey: target.targetKey, route: target.route, feed: target.feed, origin: 'backfill',
     }));
   }
   await addDeliveries(ctx, payloads);

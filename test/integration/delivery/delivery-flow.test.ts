@@ -132,6 +132,37 @@ describe('delivery', () => {
     expect((await h.store.history('pending-co', 10)).length).toBe(1);
   });
 
+  it('when a queued job names another partner\'s home, or a feed the partner left, then the deliver job refuses it and copies nothing', async () => {
+    await h.addPartner('acme');
+    await h.addPartner('rival');
+    const pending = await h.addPartner('leaver', { status: 'verifying', feeds: ['compliance'] });
+    const own = await h.put('outbound/acme/a.csv', 'acme only');
+    const feedKey = 'outbound/feeds/compliance/policy.pdf';
+    await h.put(feedKey, 'policy');
+
+    // A job whose target points outside the partner's home (a forged or corrupted payload).
+    const forged = { key: 'outbound/acme/a.csv', versionId: own, partnerId: 'rival', targetKey: 'partners/rival/a.csv', route: 'partner' as const, origin: 'dispatch' as const };
+    await h.delivery.queues.deliver.add('deliver', forged, { jobId: 'forged-1' });
+    expect((await h.finished('deliver', 'forged-1')).returnvalue).toBe('not-deliverable');
+    const crossed = { ...forged, partnerId: 'acme', targetKey: 'partners/rival/a.csv' };
+    await h.delivery.queues.deliver.add('deliver', crossed, { jobId: 'forged-2' });
+    expect((await h.finished('deliver', 'forged-2')).returnvalue).toBe('not-deliverable');
+    expect(await h.exists('partners/rival/a.csv')).toBe(false);
+
+    // A feed copy parked while the partner was not LIVE; it unsubscribes before going LIVE.
+    await h.pollNow();
+    await h.slack.waitFor(inDeliveries('1 more when they go LIVE'));
+    expect((await h.store.parked('leaver')).size).toBe(1);
+    await h.partners.update('leaver', (r) => ({ ...r, feeds: [] }));
+    await h.setStatus('leaver', 'live');
+    await h.delivery.onLive('leaver');
+    await expect.poll(async () => (await h.store.parked('leaver')).size).toBe(0);
+    await expect.poll(async () => (await h.delivery.queues.deliver.getJobs(['completed'])).filter((j) => j.data.partnerId === 'leaver').map((j) => j.returnvalue)).toEqual(['not-deliverable']);
+    expect(await h.exists('partners/leaver/feeds/compliance/policy.pdf')).toBe(false);
+    expect(h.threadPosts(pending)).toEqual([]);
+    expect(h.requests.filter((r) => r.command === 'CopyObjectCommand').map((r) => r.path)).toEqual([expect.stringContaining('/partners/acme/a.csv')]);
+  });
+
   it('when the same version comes from the SQS event and the poll, then it is delivered once; a new version is delivered again', async () => {
     const acme = await h.addPartner('acme');
     const key = 'outbound/acme/price list+2024.csv';
