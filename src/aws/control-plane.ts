@@ -38,6 +38,8 @@ export interface ControlPlane {
   importSshPublicKey(userName: string, sshPublicKeyBody: string): Promise<string>;
   deleteSshPublicKey(userName: string, sshPublicKeyId: string): Promise<boolean>;
   tagUser(userArn: string, tags: Record<string, string>): Promise<void>;
+  /** The SHA-256 fingerprints of the Transfer server's host keys: what an SFTP session may present. */
+  hostKeyFingerprints(): Promise<string[]>;
   getRole(roleName: string): Promise<iam.RoleState | null>;
   createRole(input: iam.CreateRoleInput): Promise<string>;
   putRolePolicy(input: { roleName: string; policyName: string; document: iam.PolicyDocument }): Promise<void>;
@@ -83,6 +85,7 @@ export function createControlPlane(
     importSshPublicKey: counted((userName, body) => transfer.importSshPublicKey(clients.transfer, { serverId, userName, sshPublicKeyBody: body })),
     deleteSshPublicKey: counted((userName, id) => transfer.deleteSshPublicKey(clients.transfer, { serverId, userName, sshPublicKeyId: id })),
     tagUser: counted((arn, tags) => transfer.tagResource(clients.transfer, arn, tags)),
+    hostKeyFingerprints: counted(() => transfer.listHostKeyFingerprints(clients.transfer, serverId)),
     getRole: counted((name) => iam.getRole(clients.iam, name)),
     createRole: counted((input) => iam.createRole(clients.iam, input)),
     putRolePolicy: counted((input) => iam.putRolePolicy(clients.iam, input)),
@@ -113,6 +116,7 @@ export function dryRunControlPlane(platform: PlatformConfig, logger: Logger): Co
       return true;
     },
     tagUser: async (userArn, tags) => plan('transfer:TagResource', { userArn, tagKeys: Object.keys(tags) }),
+    hostKeyFingerprints: async () => [],
     getRole: async () => null,
     createRole: async (input) => {
       plan('iam:CreateRole', { roleName: input.roleName, path: input.path, permissionsBoundary: input.permissionsBoundary, tagKeys: Object.keys(input.tags) });

@@ -3,7 +3,7 @@
  * Reads answer `null` for "not there" so that callers can read before they write.
  */
 import {
-  CreateUserCommand, DeleteSshPublicKeyCommand, DescribeUserCommand, ImportSshPublicKeyCommand, TagResourceCommand,
+  CreateUserCommand, DeleteSshPublicKeyCommand, DescribeUserCommand, ImportSshPublicKeyCommand, ListHostKeysCommand, TagResourceCommand,
   type CreateUserRequest, type DescribedUser, type TransferClient,
 } from '@aws-sdk/client-transfer';
 import { call, hasCode } from './aws-error.js';
@@ -57,4 +57,16 @@ export async function deleteSshPublicKey(
 export async function tagResource(client: TransferClient, arn: string, tags: Record<string, string>): Promise<void> {
   const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
   await call('transfer', 'TagResource', () => client.send(new TagResourceCommand({ Arn: arn, Tags })));
+}
+
+/** The SHA-256 fingerprints of the server's host keys (every page), as Transfer reports them. */
+export async function listHostKeyFingerprints(client: TransferClient, serverId: string): Promise<string[]> {
+  const fingerprints: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await call('transfer', 'ListHostKeys', () => client.send(new ListHostKeysCommand({ ServerId: serverId, NextToken })));
+    for (const key of out.HostKeys ?? []) if (key.Fingerprint) fingerprints.push(key.Fingerprint);
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return fingerprints;
 }

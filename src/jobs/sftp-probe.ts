@@ -3,11 +3,11 @@
  * Transfer user, used for one session that must see `/` as its home and be unable to leave it, and
  * deleted in every case — also when the login or a check fails. The key is never logged.
  *
- * The server's host key is not pinned (the platform has no setting for it): a man in the middle
- * could only answer the probe, not reuse the key, since SSH public-key signatures are bound to the
- * session, and the key is deleted right after.
+ * The session is pinned to the Transfer server's own host keys (ListHostKeys): a host that
+ * presents any other key is refused before the temporary key is offered, and the check fails with
+ * the fingerprint it presented. Without known host keys the probe does not connect at all.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SftpClient from 'ssh2-sftp-client';
 import sshpk from 'sshpk';
@@ -39,16 +39,37 @@ export function temporaryKey(comment: string): { publicLine: string; privateKey:
   return { publicLine, privateKey: priv.toString('ssh') };
 }
 
-async function login(o: SftpProbeOptions, userName: string, privateKey: string): Promise<SftpClient> {
+/** A fingerprint as `ssh-keygen -l` prints it (and Transfer reports it), compared without `SHA256:` or padding. */
+export function normalizeFingerprint(fingerprint: string): string {
+  return fingerprint.trim().replace(/^SHA256:/i, '').replace(/=+$/, '');
+}
+
+/** The SHA-256 fingerprint of a host key blob (SSH wire format), as `ssh-keygen -l` prints it. */
+export function fingerprintOf(keyBlob: Buffer): string {
+  return `SHA256:${normalizeFingerprint(createHash('sha256').update(keyBlob).digest('base64'))}`;
+}
+
+class HostKeyMismatch extends Error {}
+
+async function login(o: SftpProbeOptions, userName: string, privateKey: string, hostKeys: string[]): Promise<SftpClient> {
   const { host, port } = parseEndpoint(o.endpoint);
+  const known = new Set(hostKeys.map(normalizeFingerprint));
   const tries = o.loginTries ?? 3;
   for (let t = 1; ; t++) {
     const sftp = new SftpClient('partnergate-probe');
+    let presented: string | undefined;
+    const hostVerifier = (key: Buffer) => {
+      presented = fingerprintOf(key);
+      return known.has(normalizeFingerprint(presented));
+    };
     try {
-      await sftp.connect({ host, port, username: userName, privateKey, readyTimeout: o.readyTimeoutMs ?? 15_000, hostVerifier: () => true });
+      await sftp.connect({ host, port, username: userName, privateKey, readyTimeout: o.readyTimeoutMs ?? 15_000, hostVerifier });
       return sftp;
     } catch (err) {
       await sftp.end().catch(() => undefined);
+      if (presented !== undefined && !known.has(normalizeFingerprint(presented))) {
+        throw new HostKeyMismatch(`${o.endpoint} presented host key ${presented}, which is not one of the Transfer server's (${hostKeys.join(', ')}); not logged in`);
+      }
       if (t >= tries) throw err;
       await sleep(o.loginRetryDelayMs ?? 2000);
     }
@@ -61,14 +82,21 @@ export async function runSftpProbe(cp: ControlPlane, userName: string, o: SftpPr
   const key = temporaryKey(`partnergate-verify-${userName}`);
   let keyId: string | undefined;
   try {
+    const hostKeys = await cp.hostKeyFingerprints();
+    if (hostKeys.length === 0) {
+      checks.push({ label: 'SFTP host key', outcome: 'fail', detail: 'the Transfer server reports no host keys; the probe does not connect to an unpinned host' });
+      return checks;
+    }
     keyId = await cp.importSshPublicKey(userName, key.publicLine);
     let sftp: SftpClient;
     try {
-      sftp = await login(o, userName, key.privateKey);
+      sftp = await login(o, userName, key.privateKey, hostKeys);
     } catch (err) {
-      checks.push({ label: 'SFTP login with a temporary key', outcome: 'fail', detail: errorMessage(err) });
+      const label = err instanceof HostKeyMismatch ? 'SFTP host key' : 'SFTP login with a temporary key';
+      checks.push({ label, outcome: 'fail', detail: errorMessage(err) });
       return checks;
     }
+    checks.push({ label: 'SFTP host key is one of the Transfer server\'s', outcome: 'pass' });
     checks.push({ label: 'SFTP login with a temporary key', outcome: 'pass' });
     try {
       const home = await sftp.realPath('.');

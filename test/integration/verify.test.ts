@@ -42,10 +42,12 @@ describe('verify job', () => {
       },
       escape,
     });
+    h.fake.hostKeyFingerprints = ['SHA256:someOtherHostKeyOfTheServer0000000000000000', sftp.hostKeyFingerprint];
     return sftp;
   };
 
-  const provisioned = async (o: { partnerId: string; accountId?: string | null; settleSeconds?: number; transferHost?: string }) => {
+  const provisioned = async (o: { partnerId: string; accountId?: string | null; settleSeconds?: number; transferHost?: string; hostKeys?: string[] }) => {
+    if (o.hostKeys) h.fake.hostKeyFingerprints = o.hostKeys;
     const request = await h.approvedRequest({ partnerId: o.partnerId, sshKeys: 1, ...(o.accountId !== undefined ? { accountId: o.accountId } : {}) });
     h.startWorkers({ settleSeconds: o.settleSeconds ?? 0, ...(o.transferHost ? { transferHost: o.transferHost } : {}) });
     await addProvisionJob(h.provisionQueue, { requestId: request.id, attempt: 1 });
@@ -96,6 +98,7 @@ describe('verify job', () => {
       ':white_check_mark: as the partner role: read partners/-canary/canary.txt — denied',
       ':white_check_mark: as the SFTP session: list partners/acme (no slash) — denied',
       ':white_check_mark: as the SFTP session: list outbound/ — denied',
+      ':white_check_mark: SFTP host key is one of the Transfer server\'s',
       ':white_check_mark: SFTP session cannot leave its home',
       ':white_check_mark: temporary SFTP key deleted',
     ]) expect(text).toContain(line);
@@ -182,6 +185,7 @@ describe('verify job', () => {
   it('when the SFTP login itself fails, then the temporary key is still deleted', async () => {
     const server = await startSftpServer({ keysOf: async () => [], listHome: async () => [] });
     sftp = server;
+    h.fake.hostKeyFingerprints = [server.hostKeyFingerprint];
     const request = await provisioned({ partnerId: 'acme', accountId: null, transferHost: server.endpoint });
 
     expect((await h.settled(h.verifyQueue, verifyJobId({ requestId: request.id, attempt: 1 }))).state).toBe('failed');
@@ -190,5 +194,27 @@ describe('verify job', () => {
     expect(h.fake.transfer).toHaveReceivedCommandTimes(ImportSshPublicKeyCommand, 1);
     expect(h.fake.transfer).toHaveReceivedCommandTimes(DeleteSshPublicKeyCommand, 1);
     expect((await h.fake.user('acme'))?.SshPublicKeys).toHaveLength(1);
+  });
+  it('when the SFTP endpoint presents a host key the Transfer server does not have, then the probe never logs in and the key is deleted', async () => {
+    const server = await startSftp();
+    const request = await provisioned({ partnerId: 'acme', accountId: null, transferHost: server.endpoint, hostKeys: ['SHA256:notTheHostKeyThatAnswers0000000000000000000'] });
+
+    expect((await h.settled(h.verifyQueue, verifyJobId({ requestId: request.id, attempt: 1 }))).state).toBe('failed');
+    const failed = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && verifyButton(c) !== undefined);
+    expect(blocksText(failed)).toContain(`:x: SFTP host key — ${server.endpoint} presented host key ${server.hostKeyFingerprint}, which is not one of the Transfer server`);
+    expect(blocksText(failed)).toContain(':white_check_mark: temporary SFTP key deleted');
+    expect(server.logins).toEqual([]);
+    expect((await h.fake.user('acme'))?.SshPublicKeys?.map((k) => k.SshPublicKeyBody)).toEqual(request.sshKeys);
+  });
+
+  it('when the Transfer server reports no host keys, then the probe does not connect and imports no key', async () => {
+    const server = await startSftp();
+    const request = await provisioned({ partnerId: 'acme', accountId: null, transferHost: server.endpoint, hostKeys: [] });
+
+    expect((await h.settled(h.verifyQueue, verifyJobId({ requestId: request.id, attempt: 1 }))).state).toBe('failed');
+    const failed = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && verifyButton(c) !== undefined);
+    expect(blocksText(failed)).toContain(':x: SFTP host key — the Transfer server reports no host keys');
+    expect(server.logins).toEqual([]);
+    expect(h.fake.transfer).toHaveReceivedCommandTimes(ImportSshPublicKeyCommand, 0);
   });
 });

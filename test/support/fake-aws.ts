@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import {
-  CreateUserCommand, DeleteSshPublicKeyCommand, DescribeUserCommand, ImportSshPublicKeyCommand, ResourceExistsException,
+  CreateUserCommand, DeleteSshPublicKeyCommand, DescribeUserCommand, ImportSshPublicKeyCommand, ListHostKeysCommand, ResourceExistsException,
   ResourceNotFoundException, TagResourceCommand, TransferClient, type DescribedUser,
 } from '@aws-sdk/client-transfer';
 import {
@@ -95,6 +95,8 @@ export class FakeAws {
   readonly analyzer: Stub;
   /** Access Analyzer answers: every check passes unless this holds a reason. */
   analyzerFails: string | null = null;
+  /** The Transfer server's host keys (ListHostKeys), as SHA-256 fingerprints. */
+  hostKeyFingerprints: string[] = [];
   private readonly engine = new IamEngine();
   private readonly docs: RenderedPlatform;
   private readonly hang: Set<string>;
@@ -204,6 +206,10 @@ export class FakeAws {
     const saveUser = (u: StoredUser) => redis.set(this.k('user', u.UserName), JSON.stringify(u));
     const newKey = (body: string) => ({ SshPublicKeyId: `key-${randomBytes(9).toString('hex').slice(0, 17)}`, SshPublicKeyBody: body, DateImported: new Date() });
 
+    on(this.transfer, ListHostKeysCommand, async () => ({
+      ServerId: p.transferServerId,
+      HostKeys: this.hostKeyFingerprints.map((Fingerprint, i) => ({ Arn: `arn:${p.partition}:transfer:${p.region}:${p.accountId}:host-key/${p.transferServerId}/hostkey-${String(i).padStart(17, '0')}`, Fingerprint, Type: 'ssh-ed25519' })),
+    }));
     on(this.transfer, DescribeUserCommand, async (input: { UserName: string }) => {
       const user = await this.user(input.UserName);
       if (!user) throw notFound(input.UserName);

@@ -25,14 +25,17 @@ export interface SftpServerOptions {
 
 export interface LocalSftp {
   endpoint: string;
+  /** Its host key's SHA-256 fingerprint, as Transfer's ListHostKeys reports one (`SHA256:…`). */
+  hostKeyFingerprint: string;
   /** User names that logged in, in order. */
   logins: string[];
   close(): Promise<void>;
 }
 
-function hostKey(): string {
+function hostKey(): { privateKey: string; fingerprint: string } {
   const pair = generateKeyPairSync('ed25519');
-  return sshpk.parsePrivateKey(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'pem').toString('ssh');
+  const key = sshpk.parsePrivateKey(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'pem');
+  return { privateKey: key.toString('ssh'), fingerprint: key.toPublic().fingerprint('sha256').toString() };
 }
 
 /** Logical path resolution: `..` never goes above `/`. */
@@ -51,7 +54,8 @@ const fileAttrs = { mode: 0o100444, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0 
 
 export async function startSftpServer(o: SftpServerOptions): Promise<LocalSftp> {
   const logins: string[] = [];
-  const server = new Server({ hostKeys: [hostKey()] }, (client) => {
+  const host = hostKey();
+  const server = new Server({ hostKeys: [host.privateKey] }, (client) => {
     let userName = '';
     client.on('authentication', (ctx) => {
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
@@ -123,6 +127,7 @@ export async function startSftpServer(o: SftpServerOptions): Promise<LocalSftp> 
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `127.0.0.1:${port}`,
+    hostKeyFingerprint: host.fingerprint,
     logins,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -109,7 +109,7 @@ function transferStatements(p: PlatformConfig): PolicyStatement[] {
     {
       Sid: 'CreateUsersOnPlatformServer',
       Effect: 'Allow',
-      Action: ['transfer:CreateUser', 'transfer:DescribeServer', 'transfer:ListUsers'],
+      Action: ['transfer:CreateUser', 'transfer:DescribeServer', 'transfer:ListUsers', 'transfer:ListHostKeys'],
       Resource: p.transferServerArn,
     },
     {
