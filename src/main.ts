@@ -247,6 +247,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
       onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
       approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours,
       nudgeAfterHours: config.nudgeAfterHours, keyMaxAgeDays: config.keyMaxAgeDays,
+      onFeedsAdded: (partnerId, changeId) => delivery.onLive(partnerId, `feeds-${changeId}`),
     });
     workers.push(...lifecycle.workers);
     closers.push(() => lifecycle.close());

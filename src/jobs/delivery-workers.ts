@@ -55,7 +55,8 @@ export interface DeliveryWorkers {
   workers: Worker[];
   queues: DeliveryQueues & { poll: ReturnType<typeof createQueue> };
   /** The verify job's hook: the partner is LIVE now (release parked deliveries, backfill). */
-  onLive(partnerId: string): Promise<void>;
+  /** `occasion`: what makes this backfill distinct (a change id); default the partner's verifiedAt. */
+  onLive(partnerId: string, occasion?: string): Promise<void>;
   /** Schedules the poll and starts the SQS source (when configured). */
   start(): Promise<void>;
   /** Stops the SQS source and closes the workers and queues. */
@@ -124,7 +125,7 @@ export function createDeliveryWorkers(deps: DeliveryWorkersDeps): DeliveryWorker
     queues,
     sqsSource,
     context: ctx,
-    onLive: (partnerId) => onLive({ queue: queues.dispatch, partners, logger: log }, partnerId),
+    onLive: (partnerId, occasion) => onLive({ queue: queues.dispatch, partners, logger: log }, partnerId, occasion),
     async start() {
       await schedulePoll(queues.poll, config.pollIntervalSeconds);
       sqsSource?.start();

@@ -1,7 +1,8 @@
 /**
- * When a partner goes LIVE: release the deliveries parked for it, and backfill — the latest version
- * of every file in its subscribed feeds and its own outbound folder — so a partner onboarded just
- * after a publication still gets it. Both run in one `go-live` job (on the dispatch queue), so the
+ * When a partner goes LIVE, or a live partner subscribes to more feeds: release the deliveries parked
+ * for it, and backfill — the latest version of every file in its subscribed feeds and its own
+ * outbound folder — so a partner onboarded just after a publication, or subscribed to a feed
+ * between publications, still gets the current files. Both run in one `go-live` job (on the dispatch queue), so the
  * hook the verify job calls is quick and a failure is retried. Deliveries keep their (key, version,
  * partner) identity: a parked file that the backfill also finds is delivered once.
  */
@@ -27,12 +28,13 @@ export interface GoLiveDeps {
 }
 
 /**
- * The hook the verify job calls once a partner is LIVE (its record saved with status `live`).
- * Queues the release and backfill; one job per going-live (the id follows the record's verifiedAt).
+ * The hook the verify job calls once a partner is LIVE (its record saved with status `live`), and
+ * the partner-change job once feeds were added. Queues the release and backfill; one job per
+ * occasion: the id follows `stamp` (an approved change's id), else the record's verifiedAt.
  */
-export async function onLive(deps: GoLiveDeps, partnerId: string): Promise<void> {
+export async function onLive(deps: GoLiveDeps, partnerId: string, occasion?: string): Promise<void> {
   const partner = await deps.partners.get(partnerId);
-  const stamp = partner?.verifiedAt ?? partner?.updatedAt ?? 'unknown';
+  const stamp = occasion ?? partner?.verifiedAt ?? partner?.updatedAt ?? 'unknown';
   const payload: GoLivePayload = { partnerId };
   await deps.queue.add(GO_LIVE_JOB, payload, {
     ...KEEP, jobId: goLiveJobId(partnerId, stamp), attempts: 10, backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },

@@ -84,6 +84,8 @@ export interface LifecycleWorkersDeps {
   clock: Clock;
   logger: Logger;
   onAwsError?: (service: string, code: string) => void;
+  /** Queues the backfill of feeds a live partner was just subscribed to. */
+  onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
   options?: Partial<LifecycleWorkerOptions>;
 }
 
@@ -137,6 +139,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     createPartnerChangeProcessor({
       cp, platform: deps.platform, transferHost: deps.transferHost, changes, partners, runs: new ChangeRuns(deps.redis, deps.prefix),
       approvers: deps.approvers, notify: deps.notify, audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'partner-change' }),
+      ...(deps.onFeedsAdded ? { onFeedsAdded: deps.onFeedsAdded } : {}),
     }),
   );
 

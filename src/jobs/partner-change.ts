@@ -3,7 +3,8 @@
  * change to a live partner, idempotently — SSH keys imported or deleted only where DescribeUser
  * shows they are missing or still there; the ExternalId rotated by rewriting the role's trust
  * policy only when it differs from the one rendered with the new id (fixed at the first try); feeds
- * added in the registry. Then the registry, the thread (and, for a new ExternalId, the new welcome
+ * added in the registry, then the feeds' current files delivered (`onFeedsAdded`: the go-live
+ * backfill, deduplicated per (key, version, partner)). Then the registry, the thread (and, for a new ExternalId, the new welcome
  * text), the audit trail; the kind is open for a new change again. In DRY_RUN AWS calls are
  * planned, the registry is updated.
  */
@@ -57,6 +58,8 @@ export interface PartnerChangeDeps {
   audit: Audit;
   clock: Clock;
   logger: Logger;
+  /** Queues the backfill of a live partner's feeds (the worker's delivery half); absent: none. */
+  onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
 }
 
 interface Applied {
@@ -147,8 +150,10 @@ async function addFeeds(deps: PartnerChangeDeps, change: ChangeRequest, partner:
   const updated = await deps.partners.update(partner.partnerId, (r) => ({
     ...r, feeds: deps.platform.feeds.filter((f) => r.feeds.includes(f) || wanted.includes(f)), updatedAt: at,
   }));
+  await deps.onFeedsAdded?.(partner.partnerId, change.id);
+  const from = deps.onFeedsAdded ? 'their current files are on the way, then every publication' : 'from the next publication on';
   return {
-    line: `:inbox_tray: \`${partner.partnerId}\` now receives ${wanted.map((f) => `\`${f}\``).join(', ')} (feeds: ${(updated?.feeds ?? []).join(', ')}), from the next publication on.`,
+    line: `:inbox_tray: \`${partner.partnerId}\` now receives ${wanted.map((f) => `\`${f}\``).join(', ')} (feeds: ${(updated?.feeds ?? []).join(', ')}): ${from}.`,
     audit: { type: 'partner.changed', details: { field: 'feeds', added: wanted, feeds: updated?.feeds ?? [] } },
   };
 }

@@ -4,6 +4,7 @@
  * waits for approval and is then applied by the job; /partner-keys opens the keys modal.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startBot, ed25519PublicKey, type Harness } from '../../support/bot-harness.js';
 import { buttonClick, interaction, onboardSubmission, postToBot, slashCommand } from '../../support/slack-requests.js';
 import { multiValue, textValue, viewSubmission } from '../../support/lifecycle-requests.js';
@@ -13,7 +14,8 @@ import { fingerprintOf } from '../../../src/domain/key-ages.js';
 let h: Harness;
 let secret: string;
 beforeEach(async () => {
-  h = await startBot({ TRANSFER_SETTLE_SECONDS: '0' });
+  // No poll during the test: a file already published reaches a newly subscribed partner by the backfill.
+  h = await startBot({ TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '86400' });
   secret = h.config.slack.signingSecret;
 });
 afterEach(async () => {
@@ -22,6 +24,8 @@ afterEach(async () => {
 
 const inThread = (ts: string, pattern: RegExp) => (c: SlackCall) =>
   c.method === 'chat.postMessage' && c.body['thread_ts'] === ts && pattern.test(String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? ''));
+const put = (key: string, body: string) => h.s3.client.send(new PutObjectCommand({ Bucket: h.s3.bucket, Key: key, Body: body }));
+const exists = (key: string) => h.s3.client.send(new HeadObjectCommand({ Bucket: h.s3.bucket, Key: key })).then(() => true, () => false);
 const record = async () => JSON.parse((await h.redis.get(`${h.config.prefix}:partner:acme`))!) as { feeds: string[]; contactEmail: string; status: string };
 const edit = (user: string, feeds: string[], email: string) =>
   viewSubmission(user, 'partner_edit_modal', { feeds: multiValue(feeds), contact_email: { type: 'email_text_input', value: email } }, JSON.stringify({ partnerId: 'acme' }));
@@ -63,9 +67,15 @@ describe('changes to a live partner through the bot', () => {
     expect(await record()).toMatchObject({ feeds: [], contactEmail: 'files@acme.example' });
     const changeCard = await h.slack.waitFor(inThread(thread, /Add feed parts-catalogs for acme/));
     const changeId = JSON.stringify(changeCard.body['blocks']).match(/"value":"(chg_[a-z2-7]{26})"/)![1]!;
+    await put('outbound/feeds/parts-catalogs/2024/catalog.pdf', 'catalog');
+    await put('outbound/feeds/price-lists/2024-07.csv', 'prices');
     await postToBot(h.url, buttonClick('UAPPROVER1', 'change_approve', changeId, { channel: 'C0APPROVALS', ts: String(changeCard.answer!['ts']) }, h.slack.responseUrl('c')), secret);
-    await h.slack.waitFor(inThread(thread, /:inbox_tray: `acme` now receives `parts-catalogs`/), 20_000);
+    await h.slack.waitFor(inThread(thread, /:inbox_tray: `acme` now receives `parts-catalogs` \(feeds: parts-catalogs\): their current files are on the way/), 20_000);
     expect(await record()).toMatchObject({ feeds: ['parts-catalogs'], status: 'live' });
+    // The feed's current file arrives without a new publication; the feed acme left does not.
+    await h.slack.waitFor(inThread(thread, /partners\/acme\/feeds\/parts-catalogs\/2024\/catalog\.pdf/), 20_000);
+    expect(await exists('partners/acme/feeds/parts-catalogs/2024/catalog.pdf')).toBe(true);
+    expect(await exists('partners/acme/feeds/price-lists/2024-07.csv')).toBe(false);
 
     // /partner-keys: the modal lists the key by fingerprint; an unknown partner is answered ephemerally.
     await postToBot(h.url, slashCommand({ command: '/partner-keys', text: 'acme', user_id: 'UREQUESTER1', trigger_id: 'trig.keys' }), secret);
