@@ -7,6 +7,7 @@
 import { checkObjectKey, describeObjectKeyProblem } from '../domain/outbound-key.js';
 import { FEEDS_SEGMENT, deliveryTarget, type RoutingConfig } from '../domain/routing.js';
 import { isPartnerId } from '../domain/partner-id.js';
+import { excerpt } from '../domain/text.js';
 import type { PartnerRecord } from '../store/partners.js';
 import type { DeliverPayload, DeliveryStorage } from '../jobs/delivery-payloads.js';
 import { code } from '../bot/messages/mrkdwn.js';
@@ -21,7 +22,7 @@ export interface ResendDeps extends UseCaseDeps {
   routing: RoutingConfig;
   /** Queues the forced delivery (a new job each time). */
   queueResend: (payload: DeliverPayload) => Promise<void>;
-  /** The audit trail: one `delivery.resent` record per queued re-send (optional). */
+  /** The audit trail: a `delivery.resent` record per queued re-send, `delivery.resend-refused` per refusal (optional). */
   audit?: Audit;
 }
 
@@ -54,7 +55,15 @@ export async function resendFile(deps: ResendDeps, input: ResendInput): Promise<
       type: 'delivery.resent', partnerId: result.partnerId, actor: input.actor,
       details: { key: result.key, versionId: result.versionId ?? null, targetKey: result.targetKey, asked: input.file },
     });
-  } else log.info({ refusal: result.code }, 'resend refused');
+  } else {
+    log.info({ refusal: result.code }, 'resend refused');
+    // Who tried to send what, and why not: a refused re-send is worth as much to an auditor as one queued.
+    const partnerId = input.partnerId.trim();
+    await deps.audit?.({
+      type: 'delivery.resend-refused', actor: input.actor, ...(isPartnerId(partnerId) ? { partnerId } : {}),
+      details: { refusal: result.code, asked: excerpt(input.file.trim(), 200) },
+    });
+  }
   return result;
 }
 

@@ -94,6 +94,8 @@ export function describeDetails(r: AuditRecord): string | null {
       return `${versioned(d)} → ${text(d.targetKey)} REFUSED: ${text(d.reason)}`;
     case 'delivery.resent':
       return `re-send of ${versioned(d)} → ${text(d.targetKey)} queued`;
+    case 'delivery.resend-refused':
+      return `re-send of ${text(d.asked)} REFUSED: ${text(d.refusal)}`;
     default:
       return null;
   }

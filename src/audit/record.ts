@@ -39,6 +39,7 @@ export const AUDIT_TYPES = [
   'delivery.failed',
   'delivery.refused',
   'delivery.resent',
+  'delivery.resend-refused',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

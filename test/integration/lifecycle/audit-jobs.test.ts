@@ -162,7 +162,16 @@ describe('audit trail of deliveries and re-sends', () => {
       expect.objectContaining({ actor: APPROVER, details: { key, versionId: version, targetKey: 'partners/acme/reports/prices.csv', asked: 'reports/prices.csv' } }),
     ]);
 
+    // A re-send refused (another partner's file) is a record too, naming who asked for what.
+    const refusedId = `r${Math.random().toString(36).slice(2)}`;
+    await postToBot(h.url, slashCommand({ command: '/resend-file', text: 'acme partners/globex/prices.csv', user_id: APPROVER, channel_id: 'C0OPS', response_url: h.slack.responseUrl(refusedId) }), SIGNING_SECRET);
+    await h.slack.waitFor((c) => c.method === 'respond' && c.respondId === refusedId);
+    await expect.poll(async () => ofType(await trail.pipeline.history('acme'), 'delivery.resend-refused')).toEqual([
+      expect.objectContaining({ actor: APPROVER, partnerId: 'acme', details: { refusal: expect.any(String), asked: 'partners/globex/prices.csv' } }),
+    ]);
+
     const out = (await trail.cli(['--partner', 'acme'])).out;
+    expect(out).toMatch(/delivery\.resend-refused .* re-send of partners\/globex\/prices\.csv REFUSED: /);
     expect(out).toContain(`delivery.resent       ${APPROVER}  -  re-send of ${key}@${version} → partners/acme/reports/prices.csv queued`);
     expect(out).toContain(`${key}@${version} → partners/acme/reports/prices.csv (2 bytes, checksum `);
   });
