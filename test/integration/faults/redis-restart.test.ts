@@ -1,7 +1,7 @@
 /**
  * Fault: Redis restarts (a redis-server the test runs itself, AOF on, its own port) while requests
- * wait for approval, an approval's provisioning job is queued, notifications wait for Slack and
- * the outbound poll waits as a scheduled (delayed) job. Everything survives the restart and
+ * wait for approval, an approval's provisioning job is queued, notifications wait for Slack, a
+ * delivery waits as a delayed job (a re-send) and the outbound poll waits as a scheduled job. Everything survives the restart and
  * completes afterwards, with the same process still running: a file dropped afterwards is delivered.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,13 +15,16 @@ import { startOwnRedis, type OwnRedis } from '../../support/redis-server.js';
 import { callIdentity, deliveredInOrder, queuedMessages, until } from '../../support/notify-outbox.js';
 import { seedLivePartners } from '../../support/worker-process.js';
 import { createNotifyQueue, enqueueNotify } from '../../../src/jobs/notify.js';
+import { DeliveryStore } from '../../../src/store/deliveries.js';
 
 let h: Harness | undefined;
 let server: OwnRedis | undefined;
 let redis: Redis | undefined;
 let provision: Queue | undefined;
+let deliver: Queue | undefined;
 afterEach(async () => {
   await provision?.close();
+  await deliver?.close();
   redis?.disconnect();
   await h?.close();
   await server?.close();
@@ -32,7 +35,7 @@ afterEach(async () => {
 const isChat = (c: Pick<SlackCall, 'method'>) => c.method.startsWith('chat.');
 
 describe('fault: Redis restart', () => {
-  it('when Redis restarts with pending approvals, a queued provisioning, queued notifications and the poll schedule, then all survive and complete afterwards', async () => {
+  it('when Redis restarts with pending approvals, a queued provisioning, queued notifications, a delayed delivery and the poll schedule, then all survive and complete afterwards', async () => {
     server = await startOwnRedis();
     h = await startBot({ REDIS_URL: server.url, POLL_INTERVAL_SECONDS: '1' }, { web: true, worker: true }, { notifyWorker: { retryBaseMs: 50, retryMaxMs: 400 } });
     const bot = h;
@@ -64,6 +67,16 @@ describe('fault: Redis restart', () => {
     const queued = await queuedMessages(redis, prefix);
     expect(queued.length).toBeGreaterThanOrEqual(5);
 
+    // A delivery waiting as a delayed job: a forced re-send due after the restart.
+    deliver = new Queue('deliver', { connection: redis, prefix });
+    const delayedKey = 'outbound/feeds/price-lists/delayed.csv';
+    await bot.s3.client.send(new PutObjectCommand({ Bucket: bot.s3.bucket, Key: delayedKey, Body: 'sku,price\nD-1,2.00\n' }));
+    await deliver.add('deliver', {
+      key: delayedKey, partnerId: live, targetKey: `partners/${live}/feeds/price-lists/delayed.csv`, route: 'feed', feed: 'price-lists',
+      origin: 'resend', forcedBy: 'UAPPROVER1',
+    }, { jobId: 'delayed-resend', delay: 6000, attempts: 3 });
+    expect(await (await deliver.getJob('delayed-resend'))!.getState()).toBe('delayed');
+
     // Restart.
     await server.shutdown();
     expect((await fetch(bot.url.replace('/slack/events', '/readyz'))).status).toBe(503);
@@ -77,6 +90,7 @@ describe('fault: Redis restart', () => {
     const afterRestart = await queuedMessages(redis, prefix);
     expect(queued.every((q) => afterRestart.some((a) => a.identity === q.identity && a.lane === q.lane))).toBe(true);
     expect(await provision.getJob(one)).toBeDefined();
+    expect(await deliver.getJob('delayed-resend')).toBeDefined();
 
     // Complete: Slack back, the pending request approved after the restart.
     outage.cancel();
@@ -100,5 +114,10 @@ describe('fault: Redis restart', () => {
     await until('the file is delivered', () => bot.s3.client.send(new HeadObjectCommand({ Bucket: bot.s3.bucket, Key: target })).then(() => true, () => false), 30_000);
     const liveCard = cards.find((c) => c.body['text'] === `card of ${live}`)!;
     await bot.slack.waitFor((c) => c.ok && c.body['thread_ts'] === liveCard.answer!['ts'] && JSON.stringify(c.body).includes('after-restart.csv'), 20_000);
+
+    // The delayed re-send ran once, after the restart.
+    await until('the delayed re-send is delivered', async () => (await deliver!.getJob('delayed-resend'))?.returnvalue === 'delivered', 30_000);
+    const history = await new DeliveryStore(redis, prefix).history(live!, 20);
+    expect(history.filter((r) => r.key === delayedKey && r.forcedBy === 'UAPPROVER1')).toHaveLength(1);
   }, 90_000);
 });
