@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkObjectKey, MAX_OBJECT_KEY_BYTES } from '../../../src/domain/outbound-key.js';
-import { feedTargetKey, routeOutboundKey } from '../../../src/domain/routing.js';
+import { deliveryTarget, feedTargetKey, routeOutboundKey } from '../../../src/domain/routing.js';
 import { isPartnerId } from '../../../src/domain/partner-id.js';
 
 const FEEDS = ['price-lists', 'parts-catalogs', 'compliance'];
@@ -56,6 +56,23 @@ describe('properties: outbound routing', () => {
       { numRuns: 5000 },
     );
     expect(routed).toBeGreaterThan(20);
+  });
+
+  it('when any key is offered to any partner, then a delivery target is only ever inside that partner\'s home, from its folder or a feed it has', () => {
+    let delivered = 0;
+    fc.assert(
+      fc.property(key, subscriber, fc.subarray(FEEDS), (k, partnerId, feeds) => {
+        const target = deliveryTarget({ partnerId, feeds }, k, CONFIG);
+        if (target === null) return;
+        delivered += 1;
+        expect(target.targetKey.startsWith(`partners/${partnerId}/`)).toBe(true);
+        expect(checkObjectKey(target.targetKey)).toBeNull();
+        if (target.route === 'feed') expect(feeds).toContain(target.feed);
+        else expect(k.startsWith(`outbound/${partnerId}/`)).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(delivered).toBeGreaterThan(20);
   });
 
   it('when the same key is routed twice, then the route is the same (pure)', () => {
