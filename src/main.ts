@@ -3,14 +3,14 @@
  * the Slack app and the workers, and hand each module the narrow dependencies it uses.
  * `web` runs the Slack listeners and HTTP routes; `worker` runs the BullMQ workers; `start` both.
  */
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Queue, Worker } from 'bullmq';
 import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRedis, redisReachable, type Redis } from './redis.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
-import { guardSlackRequests } from './http/slack-request-guard.js';
+import { SlackHttpReceiver } from './http/slack-receiver.js';
 import { systemClock, type Clock, type Notify } from './actions/ports.js';
 import { requestOnboarding } from './actions/request-onboarding.js';
 import { decideRequest } from './actions/decide-request.js';
@@ -118,7 +118,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
     };
     const receiver = config.slack.appToken
       ? new SocketModeReceiver({ appToken: config.slack.appToken, logger: boltLogger(logger) })
-      : new HTTPReceiver({ signingSecret: config.slack.signingSecret, logger: boltLogger(logger), unhandledRequestTimeoutMillis: 2900 });
+      : new SlackHttpReceiver({ signingSecret: config.slack.signingSecret, logger, unhandledRequestTimeoutMillis: 2900 });
     const app = createBoltApp(
       {
         logger: logger.child({ module: 'bot' }),
@@ -175,9 +175,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
       {
         metrics: metrics.registry,
         ready: () => redisReachable(redis),
-        ...(receiver instanceof HTTPReceiver
-          ? { slack: guardSlackRequests(receiver.requestListener, { signingSecret: config.slack.signingSecret, logger }) }
-          : {}),
+        ...(receiver instanceof SlackHttpReceiver ? { slack: receiver.requestListener } : {}),
       },
       config.port,
     );

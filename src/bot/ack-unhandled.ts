@@ -8,19 +8,23 @@
  */
 import { ErrorCode, HTTPReceiver, type AllMiddlewareArgs, type AnyMiddlewareArgs, type Receiver } from '@slack/bolt';
 import type { Logger } from '../logger.js';
+import { ackState, SlackHttpReceiver } from '../http/slack-receiver.js';
 
 /**
  * Bolt gives each middleware its own copy of the arguments, so the listeners' ack cannot be
- * watched from here; instead ack once more after them: the HTTP receiver throws
+ * watched from here. Our HTTP receiver tells in the context whether the request was answered;
+ * behind Bolt's own HTTPReceiver, ack once more after the listeners: it throws
  * ReceiverMultipleAckError when a listener already did, and answers Slack now when none did.
  * (Socket Mode's receiver only warns on a second ack, so this applies to HTTP mode alone.)
  */
 export function ackUnhandled(logger: Logger, receiver: Receiver) {
-  const httpMode = receiver instanceof HTTPReceiver;
+  const httpMode = receiver instanceof SlackHttpReceiver || receiver instanceof HTTPReceiver;
   return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     if (!httpMode || !('ack' in args) || typeof args.ack !== 'function') return args.next();
     const ack = args.ack as () => Promise<void>;
     await args.next();
+    const state = ackState(args.context);
+    if (state?.acknowledged()) return; // a listener answered
     try {
       await ack();
     } catch (err) {

@@ -56,6 +56,8 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   const app = new App({
     token: options.botToken,
     receiver: options.receiver,
+    // No conversation store: no listener reads context.conversation, and its middleware runs on every request.
+    convoStore: false,
     logger: boltLogger(deps.logger),
     ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
   });

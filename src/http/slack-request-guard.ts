@@ -1,6 +1,7 @@
 /**
- * In front of Bolt's HTTPReceiver: a signed request whose body Bolt or a listener would choke on is
- * answered here, with a warn log line naming the reason, instead of reaching them.
+ * What the HTTP receiver (src/http/slack-receiver.ts) does with a signed, parsed body before the
+ * app sees it: a body Bolt or a listener would choke on is answered there, with a warn log line
+ * naming the reason, instead of reaching them.
  * - Bolt 5.1 reads `body.ssl_check` before checking that the parsed body is an object, so a signed
  *   body of `null` (or `payload=null`) rejects a promise nobody awaits; under the CLI's
  *   unhandledRejection handler that ends the process. Such bodies, and the few shapes a listener
@@ -8,18 +9,7 @@
  *   missing or repeated, an event or actions that are not objects), are answered 400.
  * - Bodies of no type Bolt routes (`{}`, `{"type":"app_rate_limited"}`) would wait ~3 s for an ack
  *   that never comes and be answered 404: they are acknowledged (200) and ignored.
- * Unsigned, stale, unparsable and well-formed requests go to Bolt unchanged (401 / 400 / routed).
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { defaultBodyLimit, HTTPModuleFunctions, isValidSlackRequest } from '@slack/bolt';
-import type { Logger } from '../logger.js';
-
-export interface SlackGuardOptions {
-  signingSecret: string;
-  logger: Logger;
-  bodyLimit?: number;
-}
-
 /** What the guard does with a signed request: hand it to Bolt, refuse it (400), or ack and ignore it (200). */
 export type GuardVerdict = { pass: true } | { pass: false; status: 400 | 200; reason: string };
 
@@ -68,39 +58,4 @@ export function inspectSlackBody(body: unknown): GuardVerdict {
 
 function refuse(reason: string): GuardVerdict {
   return { pass: false, status: 400, reason };
-}
-
-function verdictFor(req: IncomingMessage & { rawBody: Buffer }, signingSecret: string): GuardVerdict {
-  const text = req.rawBody.toString();
-  const signature = req.headers['x-slack-signature'];
-  const timestamp = Number(req.headers['x-slack-request-timestamp']);
-  if (typeof signature !== 'string' || !isValidSlackRequest({ signingSecret, body: text, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp } })) {
-    return PASS; // Bolt answers 401 and logs it
-  }
-  let body: unknown;
-  try {
-    body = HTTPModuleFunctions.parseHTTPRequestBody(req);
-  } catch {
-    return PASS; // Bolt answers 400 ("Malformed request body") and logs it
-  }
-  return inspectSlackBody(body);
-}
-
-export function guardSlackRequests(listener: RequestListener, options: SlackGuardOptions): RequestListener {
-  const log = options.logger.child({ module: 'slack-guard' });
-  return (req: IncomingMessage, res: ServerResponse) => {
-    HTTPModuleFunctions.bufferIncomingMessage(req, options.bodyLimit ?? defaultBodyLimit).then(
-      (buffered) => {
-        const verdict = verdictFor(buffered, options.signingSecret);
-        if (verdict.pass) return listener(req, res);
-        log.warn({ status: verdict.status, reason: verdict.reason }, verdict.status === 200 ? 'Slack request ignored' : 'Slack request refused');
-        HTTPModuleFunctions.buildNoBodyResponse(res, verdict.status);
-      },
-      (err: unknown) => {
-        const status = (err as { status?: number }).status === 413 ? 413 : 400;
-        log.warn({ status, err }, 'Slack request body could not be read');
-        if (!res.headersSent) HTTPModuleFunctions.buildNoBodyResponse(res, status);
-      },
-    );
-  };
 }
