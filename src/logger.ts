@@ -1,49 +1,177 @@
 /**
- * pino, JSON, with redaction of every secret the bot handles. Child loggers carry the request,
- * job or module they belong to. Untrusted data goes under keys we own, never spread at top level.
+ * pino, JSON, with every secret the bot handles masked before a line is written. Child loggers
+ * carry the request, job or module they belong to. Untrusted data goes under keys we own, never
+ * spread at top level.
+ *
+ * Masking is by walking, not by path: every logged object (merging object, child bindings,
+ * serialized errors, interpolated arguments) is copied where needed so that the value under a
+ * secret-named key, at any depth, becomes `[REDACTED]`, and every string, and every object key,
+ * goes through `maskSecrets`. The walk is bounded (depth and node count): what lies beyond the
+ * bounds is replaced by `[truncated]`, never written unmasked.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 
 export type { Logger };
 
-/** Paths pino censors wherever they appear (one or two levels deep, and in errors). */
-export const REDACT_PATHS = [
-  'token', 'botToken', 'appToken', 'signingSecret', 'externalId', 'ExternalId', 'sshKeys', 'sshPublicKeys',
-  'SshPublicKeyBody', 'SshPublicKeyBodies', 'authorization', 'password', 'secret',
-  '*.token', '*.botToken', '*.appToken', '*.signingSecret', '*.externalId', '*.ExternalId', '*.sshKeys',
-  '*.sshPublicKeys', '*.SshPublicKeyBody', '*.authorization', '*.password', '*.secret',
-  '*.*.externalId', '*.*.ExternalId', '*.*.sshKeys', '*.*.SshPublicKeyBody', '*.*.token',
-  'headers.authorization', 'req.headers.authorization', 'req.headers["x-slack-signature"]',
-  'headers["x-slack-signature"]',
-];
+const CENSOR = '[REDACTED]';
+const TRUNCATED = '[truncated]';
 
+/** Deeper than this, a value is replaced by `[truncated]` (a trust policy under a plan is ~7 deep). */
+export const MAX_LOG_DEPTH = 10;
+/** Objects and arrays walked in one log call; the rest is replaced by `[truncated]`. */
+export const MAX_LOG_NODES = 2000;
+
+/**
+ * Key names whose values are secrets or key material, compared lowercased with punctuation
+ * removed, so `sts:ExternalId`, `x-slack-signature`, `SshPublicKeyBody`, `slackBotToken` and
+ * `client_secret` all match.
+ */
+const SECRET_KEY = /(?:token|secret|password|passphrase|externalid|privatekey|apikey|credential)s?$|(?:secretaccesskey|authorization|signature|sshkeys|sshpublickeys?|sshpublickeybod(?:y|ies))$/;
+const secretKeyCache = new Map<string, boolean>();
+
+/** Whether the value under `key` is censored whatever it looks like. */
+function isSecretKey(key: string): boolean {
+  let secret = secretKeyCache.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key.toLowerCase().replace(/[^a-z0-9]/g, ''));
+    if (key.length <= 64 && secretKeyCache.size < 10_000) secretKeyCache.set(key, secret);
+  }
+  return secret;
+}
+
+const SSH_KEY_TYPE = String.raw`(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)`;
+/** A key body without its type: base64 of the length-prefixed type name (`ssh-…`, `ecdsa…`, `sk-ssh-…`, `sk-ecdsa…`). */
+const SSH_KEY_BODY = String.raw`AAAA(?:B3NzaC1|C3NzaC1|E2VjZHNh|GnNrLXNzaC1|InNrLWVjZHNh)[A-Za-z0-9+/]{20,}={0,2}`;
 /** Values that look like secrets are masked even where the key is not one we know. */
-const SECRET_VALUE = /\b(xox[abpors]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]{20,})/g;
+const SECRET_VALUE = new RegExp(
+  String.raw`\b(?:xox[abeoprs]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|${SSH_KEY_TYPE} [A-Za-z0-9+/=]{20,}|${SSH_KEY_BODY})`,
+  'g',
+);
+/**
+ * An ExternalId written out as text: `"sts:ExternalId":"…"`, `"ExternalId": ["…"]`, `ExternalId=…`,
+ * JSON inside JSON (`\"`) and URL-encoded (`%22`, `%3A`). Group 1 is the name and separator, group
+ * 2 a list, group 3 the opening quote of a single value.
+ */
+const QUOTE = String.raw`(?:\\*["']|%22)`;
+const EXTERNAL_ID_TEXT = new RegExp(
+  String.raw`(external[_-]?id${QUOTE}?\s*(?:[:=]|%3A)\s*)(?:(\[[^\]]*\]?)|(${QUOTE}?)[\w+=,.@:/%-]+)`,
+  'gi',
+);
 
+/**
+ * `text` with Slack tokens, SSH public keys and ExternalIds masked: `xoxb-[REDACTED]`,
+ * `ssh-[REDACTED]`, `sk-[REDACTED]`, `"sts:ExternalId":"[REDACTED]"`.
+ */
 export function maskSecrets(text: string): string {
-  return text.replace(SECRET_VALUE, (m) => `${m.slice(0, m.indexOf('-') + 1)}[REDACTED]`);
+  return text
+    .replace(SECRET_VALUE, (m) => `${m.slice(0, m.indexOf('-') + 1)}${CENSOR}`)
+    .replace(EXTERNAL_ID_TEXT, (_m, name: string, list: string | undefined, quote: string | undefined) =>
+      list !== undefined ? `${name}${CENSOR}` : `${name}${quote ?? ''}${CENSOR}`);
+}
+
+interface Walk {
+  nodes: number;
+  /** Objects on the path from the root to the current value (cycle detection). */
+  path: object[];
+}
+
+function maskKey(key: string): string {
+  // Keys shorter than this cannot hold a token or a key (keyAddedAt is keyed by SSH key lines).
+  return key.length < 16 ? key : maskSecrets(key);
+}
+
+/** `value` with secrets masked: the same value when nothing changed, a copy when something did. */
+function scrubValue(value: unknown, depth: number, walk: Walk): unknown {
+  if (typeof value === 'string') return maskSecrets(value);
+  if (value === null || typeof value !== 'object' || value instanceof Date || ArrayBuffer.isView(value)) return value;
+  if (depth >= MAX_LOG_DEPTH || --walk.nodes < 0) return TRUNCATED;
+  if (walk.path.includes(value)) return '[Circular]';
+  walk.path.push(value);
+  try {
+    if (Array.isArray(value)) return scrubArray(value, depth, walk);
+    const json = (value as { toJSON?: unknown }).toJSON;
+    if (typeof json === 'function') return scrubValue(json.call(value), depth, walk);
+    return scrubObject(value as Record<string, unknown>, depth, walk);
+  } finally {
+    walk.path.pop();
+  }
+}
+
+function scrubArray(value: unknown[], depth: number, walk: Walk): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    const s = scrubValue(v, depth + 1, walk);
+    if (out === undefined && s !== v) out = value.slice(0, i);
+    out?.push(s);
+  }
+  return out ?? value;
+}
+
+function scrubObject(value: Record<string, unknown>, depth: number, walk: Walk, skipKey?: string): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const v = value[key];
+    const s = key === skipKey || v === undefined || v === null ? v : isSecretKey(key) ? CENSOR : scrubValue(v, depth + 1, walk);
+    let k = maskKey(key);
+    if (out === undefined && (s !== v || k !== key)) {
+      out = {};
+      for (const earlier of keys.slice(0, i)) out[maskKey(earlier)] = value[earlier];
+    }
+    if (out !== undefined) {
+      // Two masked keys can collide (`ssh-[REDACTED]`): keep both entries.
+      for (let n = 2; k !== key && Object.prototype.hasOwnProperty.call(out, k); n++) k = `${maskKey(key)} #${n}`;
+      out[k] = s;
+    }
+  }
+  return out ?? value;
+}
+
+/** A copy of `value` (or `value` itself when it holds nothing to mask) fit to be logged. */
+function scrubForLog(value: unknown): unknown {
+  return scrubValue(value, 0, { nodes: MAX_LOG_NODES, path: [] });
+}
+
+/** A merging object or child bindings; `err` is left to the err serializer, which scrubs it. */
+function scrubTopLevel<T extends object>(obj: T): T {
+  return scrubObject(obj as Record<string, unknown>, 0, { nodes: MAX_LOG_NODES, path: [obj] }, 'err') as T;
+}
+
+/** pino applies `formatters.bindings` to the root's bindings only: scrub what each child is given. */
+function scrubChildBindings(root: Logger): Logger {
+  const child = root.child;
+  root.child = function scrubbingChild(this: Logger, bindings, options) {
+    return child.call(this, scrubTopLevel(bindings), options);
+  } as Logger['child'];
+  return root; // children inherit `child` from the root (pino makes them with Object.create)
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino(
+  return scrubChildBindings(pino(
     {
       level,
       base: { service: 'partnergate' },
-      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: scrubTopLevel },
       hooks: {
         logMethod(args, method) {
-          // A message string is ours, but it may quote untrusted text: mask token-shaped values.
-          const masked = args.map((a) => (typeof a === 'string' ? maskSecrets(a) : a)) as typeof args;
+          // The message is masked by the msg serializer; objects interpolated into it (%j, %o) here.
+          const masked = args.length < 2 ? args : (args.map((a, i) => (i === 0 ? a : scrubForLog(a))) as typeof args);
           method.apply(this, masked);
         },
       },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: {
+        // message and stack may quote an ExternalId or a token (AWS and Slack errors do).
+        err: (err: unknown) => scrubForLog(pino.stdSerializers.err(err as Error)),
+        // Ours, but it may quote untrusted text, and pino fills it from err.message when absent.
+        msg: (msg: unknown) => (typeof msg === 'string' ? maskSecrets(msg) : msg),
+      },
     },
     destination,
-  );
+  ));
 }
 
 const BOLT_LEVELS: Record<string, LogLevel> = {
@@ -54,7 +182,8 @@ const BOLT_LEVELS: Record<string, LogLevel> = {
 /** Bolt wants its own logger interface (setLevel, getLevel, setName): wrap pino. */
 export function boltLogger(base: Logger): BoltLogger {
   let log = base.child({ module: 'bolt' });
-  const fmt = (msg: unknown[]) => maskSecrets(msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' '));
+  // Objects are scrubbed before they become text (secret-named keys); the text is masked as a message.
+  const fmt = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(scrubForLog(m)))).join(' ');
   return {
     debug: (...m) => log.debug(fmt(m)),
     info: (...m) => log.info(fmt(m)),
