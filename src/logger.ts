@@ -30,8 +30,8 @@ export const MAX_LOG_NODES = 2000;
 const SECRET_KEY = /(?:token|secret|password|passphrase|externalid|privatekey|apikey|credential)s?$|(?:secretaccesskey|authorization|signature|sshkeys|sshpublickeys?|sshpublickeybod(?:y|ies))$/;
 const secretKeyCache = new Map<string, boolean>();
 
-/** Whether the value under `key` is censored whatever it looks like. */
-function isSecretKey(key: string): boolean {
+/** Whether the value under `key` is censored whatever it looks like (logs and the audit trail). */
+export function isSecretKey(key: string): boolean {
   let secret = secretKeyCache.get(key);
   if (secret === undefined) {
     secret = SECRET_KEY.test(key.toLowerCase().replace(/[^a-z0-9]/g, ''));

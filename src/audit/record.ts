@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { maskSecrets } from '../logger.js';
+import { isSecretKey, maskSecrets } from '../logger.js';
 
 export const AUDIT_PREFIX = 'audit/';
 
@@ -70,13 +70,7 @@ export const auditRecordSchema = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 
-/** Field names never written to the trail, at any depth (their values are secrets or key material). */
-const SECRET_FIELDS = new Set([
-  'externalid', 'sshkeys', 'sshpublickeys', 'sshpublickeybody', 'token', 'bottoken', 'apptoken', 'signingsecret', 'secret',
-  'password', 'authorization', 'credentials', 'secretaccesskey', 'sessiontoken',
-]);
-
-/** A copy of `value` without secret fields, with token- and key-shaped strings masked. */
+/** A copy of `value` without secret fields (the logger's names, at any depth), with token- and key-shaped strings masked. */
 export function scrub(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[too deep]';
   if (typeof value === 'string') return maskSecrets(value);
@@ -84,7 +78,7 @@ export function scrub(value: unknown, depth = 0): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] = SECRET_FIELDS.has(k.toLowerCase()) ? '[REDACTED]' : scrub(v, depth + 1);
+      out[k] = isSecretKey(k) ? '[REDACTED]' : scrub(v, depth + 1);
     }
     return out;
   }

@@ -25,6 +25,15 @@ describe('audit records', () => {
     expect((r.details['nested'] as Record<string, unknown>)['sshKeys']).toBe('[REDACTED]');
   });
 
+  it('when details carry a trust policy, then its sts:ExternalId is redacted and the rest of the policy kept', () => {
+    const trust = { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'pg-secret-external-id-123' } } }] };
+    const r = makeAuditRecord({ type: 'drift.detected', partnerId: 'acme', details: { differs: [{ field: 'trust', deployed: trust }] } }, AT);
+    const text = JSON.stringify(r);
+    expect(text).not.toContain('pg-secret-external-id-123');
+    expect(text).toContain('"sts:ExternalId":"[REDACTED]"');
+    expect(text).toContain('sts:AssumeRole');
+  });
+
   it('when a stored object is read back, then only well-formed records parse', () => {
     const r = makeAuditRecord({ type: 'offboard.completed', partnerId: 'acme', actor: 'U1', details: { a: 1 } }, AT);
     expect(parseAuditRecord(JSON.stringify(r))).toEqual(r);
