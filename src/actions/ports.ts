@@ -7,8 +7,11 @@ export type Block = types.KnownBlock;
 export type { NotifyMessage, NotifyPriority, ThreadRef } from '../jobs/notify-message.js';
 import type { NotifyMessage } from '../jobs/notify-message.js';
 
-/** Everything bound for Slack goes through here (the notify queue), in order per thread. */
-export type Notify = (message: NotifyMessage) => Promise<void>;
+/**
+ * Everything bound for Slack goes through here (the notify queue), in order per thread. Several
+ * messages given at once (a card and its thread) are queued in one step, in the order given.
+ */
+export type Notify = (message: NotifyMessage | readonly NotifyMessage[]) => Promise<void>;
 
 export interface Clock {
   now(): Date;

@@ -93,19 +93,21 @@ export async function requestOnboarding(
   }
   const request: OnboardingRequest = { ...data, status: 'pending', decision: null };
   deps.logger.info({ requestId: request.id, partnerId: request.partnerId, requestedBy: request.requestedBy }, 'onboarding requested');
-  await deps.audit?.({
-    type: 'request.submitted', partnerId: request.partnerId, requestId: request.id, actor: request.requestedBy,
-    details: { displayName: request.displayName, accountId: request.accountId, sshKeyCount: request.sshKeys.length, feeds: request.feeds, planHash: request.planHash },
-  });
-
+  // The card and its plan thread are queued in one step; the audit record goes to its queue alongside.
   const ref = cardRef(request.id);
-  await deps.notify({
-    op: 'post', channel: deps.approvalsChannel, ref, priority: 'approval',
-    text: requestCardText(request),
-    blocks: buildRequestCard(request, { approvalReaction: deps.approvalReaction }),
-  });
-  for (const message of buildPlanMessages(request, plan)) {
-    await deps.notify({ op: 'post', channel: deps.approvalsChannel, thread: { ref }, priority: 'approval', ...message });
-  }
+  await Promise.all([
+    deps.audit?.({
+      type: 'request.submitted', partnerId: request.partnerId, requestId: request.id, actor: request.requestedBy,
+      details: { displayName: request.displayName, accountId: request.accountId, sshKeyCount: request.sshKeys.length, feeds: request.feeds, planHash: request.planHash },
+    }),
+    deps.notify([
+      {
+        op: 'post', channel: deps.approvalsChannel, ref, priority: 'approval',
+        text: requestCardText(request),
+        blocks: buildRequestCard(request, { approvalReaction: deps.approvalReaction }),
+      },
+      ...buildPlanMessages(request, plan).map((message) => ({ op: 'post' as const, channel: deps.approvalsChannel, thread: { ref }, priority: 'approval' as const, ...message })),
+    ]),
+  ]);
   return { ok: true, request };
 }

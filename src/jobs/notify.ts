@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import { errorMessage } from '../errors.js';
 import { classifySlackError } from '../bot/slack-errors.js';
 import { refAt } from '../store/message-refs.js';
-import { appendToLane, laneHead, laneOfRef, lanesWithJobs, settleHead } from '../store/outbox.js';
+import { appendToLanes, laneHead, laneOfRef, lanesWithJobs, settleHead, type LaneEntry } from '../store/outbox.js';
 import { takePaceSlot } from '../store/slack-pace.js';
 import { laneOf, parseNotifyMessage, priorityOf, type NotifyMessage } from './notify-message.js';
 import { sendNotify, type SentMessage, type SlackApi } from './notify-send.js';
@@ -64,37 +64,55 @@ export interface NotifyDeps {
   queue: Queue<NotifyJobData>;
 }
 
-/** The lane a message goes to (its thread); see laneOf. */
-export function notifyLane(deps: Pick<NotifyDeps, 'redis' | 'prefix'>, message: NotifyMessage): Promise<string> {
+/** The lane a message goes to (its thread); see laneOf. `known`: lanes of refs not stored yet. */
+export function notifyLane(deps: Pick<NotifyDeps, 'redis' | 'prefix'>, message: NotifyMessage, known?: ReadonlyMap<string, string>): Promise<string> {
   return laneOf(message, {
-    laneOfRef: (ref) => laneOfRef(deps.redis, deps.prefix, ref),
+    laneOfRef: async (ref) => known?.get(ref) ?? laneOfRef(deps.redis, deps.prefix, ref),
     refAt: (channel, ts) => refAt(deps.redis, deps.prefix, channel, ts),
   });
 }
 
 /**
- * Queues a message for Slack. Resolves once it is stored in Redis; it is sent later, in order
- * within its lane. Throws ValidationError for a malformed message (nothing is queued).
+ * Queues a message, or several in order, for Slack. Resolves once they are stored in Redis (several
+ * in one step); they are sent later, in order within each lane. Throws ValidationError for a
+ * malformed message (nothing is queued).
  */
-export async function enqueueNotify(deps: NotifyDeps, message: NotifyMessage): Promise<void> {
-  const checked = parseNotifyMessage(message);
-  const lane = await notifyLane(deps, checked);
-  const priority = priorityOf(checked);
-  const raw = JSON.stringify({ id: randomUUID(), at: new Date().toISOString(), message: checked });
-  const ref = checked.op === 'post' ? checked.ref : undefined;
-  const appended = await appendToLane(deps.redis, deps.prefix, lane, raw, priority, ref);
-  const jobId = notifyJobId(lane, appended.gen);
-  if (appended.job === 'created') {
-    // Should this fail (or the process die right here), the lane's job hash stays and the
-    // worker's recovery sweep adds the job: the message is not stranded.
-    await deps.queue.add(NOTIFY_JOB, { lane, gen: appended.gen }, { ...JOB_OPTIONS, jobId, priority });
-  } else if (appended.job === 'raised') {
-    // An approval joined a lane of receipts: the lane's job goes sooner. Best effort: a job that
-    // is running right now keeps its turn and takes the new priority when it next yields.
-    const job = await deps.queue.getJob(jobId);
-    await job?.changePriority({ priority }).catch(() => undefined);
+export async function enqueueNotify(deps: NotifyDeps, message: NotifyMessage | readonly NotifyMessage[]): Promise<void> {
+  const checked = (isList(message) ? message : [message]).map(parseNotifyMessage);
+  // A message naming a ref posted earlier in this batch joins that post's lane (as it would once stored).
+  const batchLanes = new Map<string, string>();
+  const at = new Date().toISOString();
+  const entries: LaneEntry[] = [];
+  for (const m of checked) {
+    const lane = await notifyLane(deps, m, batchLanes);
+    const ref = m.op === 'post' ? m.ref : undefined;
+    if (ref !== undefined) batchLanes.set(ref, lane);
+    entries.push({ lane, raw: JSON.stringify({ id: randomUUID(), at, message: m }), prio: priorityOf(m), ref });
   }
+  const appended = await appendToLanes(deps.redis, deps.prefix, entries);
+  // Per lane: the job (of the lane's generation) at the priority the lane has after the whole batch.
+  const lanes = new Map<string, { gen: string; created: boolean; raised: boolean; prio: number }>();
+  appended.forEach((a, i) => {
+    const lane = entries[i]!.lane;
+    const seen = lanes.get(lane);
+    lanes.set(lane, { gen: a.gen, prio: a.prio, created: (seen?.created ?? false) || a.job === 'created', raised: (seen?.raised ?? false) || a.job === 'raised' });
+  });
+  await Promise.all([...lanes].map(async ([lane, l]) => {
+    const jobId = notifyJobId(lane, l.gen);
+    if (l.created) {
+      // Should this fail (or the process die right here), the lane's job hash stays and the
+      // worker's recovery sweep adds the job: the message is not stranded.
+      await deps.queue.add(NOTIFY_JOB, { lane, gen: l.gen }, { ...JOB_OPTIONS, jobId, priority: l.prio });
+    } else if (l.raised) {
+      // An approval joined a lane of receipts: the lane's job goes sooner. Best effort: a job that
+      // is running right now keeps its turn and takes the new priority when it next yields.
+      const job = await deps.queue.getJob(jobId);
+      await job?.changePriority({ priority: l.prio }).catch(() => undefined);
+    }
+  }));
 }
+
+const isList = (m: NotifyMessage | readonly NotifyMessage[]): m is readonly NotifyMessage[] => Array.isArray(m);
 
 export interface NotifyWorkerOptions {
   /** Lanes drained at once by this worker. */

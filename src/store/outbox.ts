@@ -28,24 +28,33 @@ export const outboxKeys = (prefix: string) => ({
   dead: () => `${prefix}:notify:dead`,
 });
 
-// KEYS: outbox, job hash, gen counter, lane-of; ARGV: raw, prio, lane ('' = no lane-of), ttl
+// Appends messages in order, each to its lane, in one step. Per message, 4 KEYS: outbox, job hash,
+// gen counter, lane-of; ARGV[1] = ttl, then per message 3 ARGV: raw, prio, lane ('' = no lane-of).
+// Returns, per message, {gen, 'created' | 'raised' | 'joined', the lane job's priority}.
 const APPEND = `
-redis.call('RPUSH', KEYS[1], ARGV[1])
-if ARGV[3] ~= '' then redis.call('SET', KEYS[4], ARGV[3], 'EX', ARGV[4]) end
-local prio = tonumber(ARGV[2])
-local gen = redis.call('HGET', KEYS[2], 'gen')
-if not gen then
-  gen = tostring(redis.call('INCR', KEYS[3]))
-  local t = redis.call('TIME')
-  redis.call('HSET', KEYS[2], 'gen', gen, 'prio', prio, 'since', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-  return {gen, 'created', prio}
+local out = {}
+for i = 0, #KEYS / 4 - 1 do
+  local k, a = i * 4, 1 + i * 3
+  redis.call('RPUSH', KEYS[k + 1], ARGV[a + 1])
+  if ARGV[a + 3] ~= '' then redis.call('SET', KEYS[k + 4], ARGV[a + 3], 'EX', ARGV[1]) end
+  local prio = tonumber(ARGV[a + 2])
+  local gen = redis.call('HGET', KEYS[k + 2], 'gen')
+  if not gen then
+    gen = tostring(redis.call('INCR', KEYS[k + 3]))
+    local t = redis.call('TIME')
+    redis.call('HSET', KEYS[k + 2], 'gen', gen, 'prio', prio, 'since', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+    out[#out + 1] = {gen, 'created', prio}
+  else
+    local current = tonumber(redis.call('HGET', KEYS[k + 2], 'prio'))
+    if prio < current then
+      redis.call('HSET', KEYS[k + 2], 'prio', prio)
+      out[#out + 1] = {gen, 'raised', prio}
+    else
+      out[#out + 1] = {gen, 'joined', current}
+    end
+  end
 end
-local current = tonumber(redis.call('HGET', KEYS[2], 'prio'))
-if prio < current then
-  redis.call('HSET', KEYS[2], 'prio', prio)
-  return {gen, 'raised', prio}
-end
-return {gen, 'joined', current}
+return out
 `;
 
 // KEYS: outbox, job hash; ARGV: gen
@@ -77,17 +86,35 @@ return 'ok'
 
 export type AppendResult = { gen: string; job: 'created' | 'raised' | 'joined'; prio: number };
 
+export interface LaneEntry {
+  lane: string;
+  /** The stored message (JSON). */
+  raw: string;
+  prio: number;
+  /** The ref the message posts under, if any: later messages naming it join this lane. */
+  ref?: string | undefined;
+}
+
+/**
+ * Queues each entry at the tail of its lane, in order, in one step (one round trip). Per entry,
+ * `job: 'created'` means the caller must add the lane's drain job; `prio` is the lane job's
+ * priority after that entry.
+ */
+export async function appendToLanes(redis: Redis, prefix: string, entries: readonly LaneEntry[]): Promise<AppendResult[]> {
+  if (entries.length === 0) return [];
+  const k = outboxKeys(prefix);
+  const keys = entries.flatMap((e) => [k.outbox(e.lane), k.job(e.lane), k.gen(), k.laneOf(e.ref ?? '')]);
+  const args = entries.flatMap((e) => [e.raw, e.prio, e.ref === undefined ? '' : e.lane]);
+  const replies = (await runScript(redis, APPEND, keys, [LANE_OF_TTL_SECONDS, ...args])) as [string, AppendResult['job'], number][];
+  return replies.map(([gen, job, current]) => ({ gen, job, prio: Number(current) }));
+}
+
 /** Queues `raw` at the tail of the lane; `job: 'created'` means the caller must add the drain job. */
 export async function appendToLane(
   redis: Redis, prefix: string, lane: string, raw: string, prio: number, ref?: string,
 ): Promise<AppendResult> {
-  const k = outboxKeys(prefix);
-  const [gen, job, current] = (await runScript(
-    redis, APPEND,
-    [k.outbox(lane), k.job(lane), k.gen(), k.laneOf(ref ?? '')],
-    [raw, prio, ref === undefined ? '' : lane, LANE_OF_TTL_SECONDS],
-  )) as [string, AppendResult['job'], number];
-  return { gen, job, prio: Number(current) };
+  const [result] = await appendToLanes(redis, prefix, [{ lane, raw, prio, ref }]);
+  return result!;
 }
 
 export type LaneHead = { state: 'head'; raw: string } | { state: 'drained' } | { state: 'stale' };

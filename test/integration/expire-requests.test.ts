@@ -35,7 +35,7 @@ describe('request expiry', () => {
     await store.create(fresh);
     const sent: NotifyMessage[] = [];
     const deps = {
-      store, notify: async (m: NotifyMessage) => void sent.push(m), clock: { now: () => new Date('2026-11-10T00:00:00Z') },
+      store, notify: async (m: NotifyMessage | readonly NotifyMessage[]) => void sent.push(...[m].flat()), clock: { now: () => new Date('2026-11-10T00:00:00Z') },
       logger: createLogger('silent'), approvalReaction: 'white_check_mark',
     };
     expect(await expireDueRequests(deps)).toBe(1);

@@ -237,6 +237,36 @@ describe('notify queue', () => {
     expect(calls[3]!.at - calls[0]!.at).toBeGreaterThanOrEqual(500);
   });
 
+  it('when a card and its thread are queued in one call, then they share one lane and one job, and arrive in order threaded under the card', async () => {
+    await enqueueNotify(deps, [
+      { op: 'post', channel: 'C1', ref: 'req_batch:card', text: 'card', priority: 'approval' },
+      { op: 'post', channel: 'C1', thread: { ref: 'req_batch:card' }, text: 'plan 1', priority: 'approval' },
+      { op: 'post', channel: 'C1', thread: { ref: 'req_batch:card' }, text: 'plan 2', priority: 'approval' },
+    ]);
+    const lanes = await lanesWithJobs(redis, prefix);
+    expect(lanes).toEqual([expect.objectContaining({ lane: 'ref:req_batch:card', prio: 2 })]);
+    expect(await queue.getJobCounts('prioritized', 'waiting')).toEqual({ prioritized: 1, waiting: 0 });
+    startWorker();
+
+    const calls = await slack.waitForCount(postsTo('C1'), 3);
+    expect(texts(calls)).toEqual(['card', 'plan 1', 'plan 2']);
+    expect(calls.slice(1).map((c) => c.body.thread_ts)).toEqual([calls[0]!.answer!['ts'], calls[0]!.answer!['ts']]);
+  });
+
+  it('when a batch joins a lane of receipts with an approval, then the lane job takes the approval priority', async () => {
+    await post('C1', 'receipt', { priority: 'receipt' });
+    await enqueueNotify(deps, [{ op: 'post', channel: 'C1', text: 'r2', priority: 'receipt' }, { op: 'post', channel: 'C1', text: 'card', priority: 'approval' }]);
+
+    const [lane] = await lanesWithJobs(redis, prefix);
+    expect(lane).toMatchObject({ lane: 'ch:C1', prio: 2 });
+    expect((await queue.getJob(notifyJobId(lane!.lane, lane!.gen)))?.priority).toBe(2);
+  });
+
+  it('when one message of a batch is malformed, then nothing of the batch is queued', async () => {
+    await expect(enqueueNotify(deps, [{ op: 'post', channel: 'C1', text: 'fine' }, { op: 'post', channel: '', text: 'x' }])).rejects.toThrow(/channel/);
+    expect(await lanesWithJobs(redis, prefix)).toEqual([]);
+  });
+
   it('when a message is malformed, then enqueueNotify refuses it and nothing is queued', async () => {
     await expect(enqueue({ op: 'post', channel: '', text: 'x' })).rejects.toThrow(/channel/);
     expect(await lanesWithJobs(redis, prefix)).toEqual([]);

@@ -20,7 +20,7 @@ function click(value: string, events: string[]): Args {
 function deps(result: RetryResult, events: string[], notified: NotifyMessage[]) {
   return {
     logger: createLogger('silent'),
-    notify: async (m: NotifyMessage) => void notified.push(m),
+    notify: async (m: NotifyMessage | readonly NotifyMessage[]) => void notified.push(...[m].flat()),
     retryProvisioning: async (input: { requestId: string; step: string | undefined; actor: string }) => {
       events.push(`retry ${input.requestId} ${input.step} ${input.actor}`);
       return result;
