@@ -2,14 +2,33 @@
  * copyObjectVerified: the data-plane half of a delivery. A server-side copy of one source version
  * into a partner's home, encrypted with the platform key, then checked against the source.
  *
+ * The facts about the source (size, ETag, CRC64NVME) belong to the FILE, not to the partner: the
+ * dispatch job reads them once per version (HeadObject, ChecksumMode ENABLED) and every deliver
+ * payload of the fan-out carries them (`source`). With them a delivery is ONE request:
+ *
+ * 1. Copy (CopyObject), pinned to the version (`?versionId=` in the copy source) and guarded by the
+ *    facts' ETag (x-amz-copy-source-if-match), SSE-KMS + Bucket Keys, provenance tags, and
+ *    x-amz-checksum-algorithm CRC64NVME: S3 computes the copy's CRC64NVME and returns it in
+ *    CopyObjectResult.
+ * 2. Verify without reading anything back: the copy's CRC64NVME (from CopyObjectResult) must equal
+ *    the source's (from the facts). A CRC64NVME is a full-object checksum of the content, so equal
+ *    checksums of a pinned, ETag-guarded source stand for equal content AND equal size (a copy of a
+ *    different length would differ in its CRC but for a 2^-64 chance); the size recorded is the
+ *    source's.
+ *
+ * A stale fact (the ETag no longer matches: S3 answers 412) is not trusted further: the source is
+ * read again (HeadObject) and the copy made once more the way it is made without facts (below); a
+ * second 412 there is SOURCE_CHANGED. Without facts (old payloads, parked deliveries, re-sends and
+ * backfills, or a source over the multipart threshold), or when S3 gives no checksum to compare:
+ *
  * 1. Read the source version (HeadObject, ChecksumMode ENABLED): size, ETag, stored checksums,
  *    content headers. Missing → SOURCE_MISSING. Without a version id from the caller, the copy is
  *    pinned to the version this read found.
- * 2. Copy, pinned to that version (`?versionId=` in the copy source) and guarded by its ETag
- *    (x-amz-copy-source-if-match): up to `multipartThreshold` (5 GiB, CopyObject's limit) one
- *    CopyObject; above it a multipart copy (UploadPartCopy ranges, bounded concurrency, aborted on
- *    any failure). Either way SSE-KMS + Bucket Keys, provenance tags, CRC64NVME computed by S3.
- * 3. Verify the version the copy created (HeadObject by version id, ChecksumMode ENABLED):
+ * 2. Copy as above: up to `multipartThreshold` (5 GiB, CopyObject's limit) one CopyObject; above it
+ *    a multipart copy (UploadPartCopy ranges, bounded concurrency, aborted on any failure).
+ * 3. Verify: when the source's CRC64NVME is known and a single copy's result carries one, compare
+ *    them (no further request). Otherwise read the version the copy created (HeadObject by version
+ *    id, ChecksumMode ENABLED; always for a multipart copy):
  *    - the size must equal the source's;
  *    - if the source has a CRC64NVME (S3 adds one to every object uploaded since 2025), the copy's
  *      must equal it ("checksum");
@@ -44,6 +63,11 @@ export interface CopyObjectVerifiedInput {
   sourceKey: string;
   /** The version to deliver. Absent: the current version, as HeadObject finds it. */
   sourceVersionId?: string;
+  /**
+   * What a read of that version found, made once for the whole fan-out (readSourceFacts). Given,
+   * the copy needs no HeadObject of the source (see the file comment); absent, it reads it.
+   */
+  source?: SourceFacts;
   targetKey: string;
   kmsKeyArn: string;
   /** Objects larger than this are copied in parts. At most 5 GiB (CopyObject's limit), the default. */
@@ -55,6 +79,31 @@ export interface CopyObjectVerifiedInput {
   /** Largest object verified by streaming both sides when the source has no CRC64NVME. 64 MiB. */
   hashVerifyMaxBytes?: number;
   logger?: Pick<Logger, 'warn'>;
+}
+
+/** The facts of one source version a copy is pinned to, guarded by and checked against. */
+export interface SourceFacts {
+  /** As S3 sent it (quoted or not): the copy is refused (412) when the source no longer has it. */
+  etag: string;
+  size: number;
+  /** The full-object CRC64NVME S3 keeps for the version (base64), when it has one. */
+  crc64nvme?: string;
+}
+
+/**
+ * Reads the facts of a source version once (HeadObject, ChecksumMode ENABLED): what the dispatch
+ * job puts in every deliver payload of a fan-out. Null when the key or version is not there.
+ */
+export async function readSourceFacts(
+  client: S3Client,
+  input: { bucket: string; key: string; versionId?: string | undefined },
+): Promise<(SourceFacts & { versionId: string | undefined }) | null> {
+  const head = await headObject(client, { bucket: input.bucket, key: input.key, ...(input.versionId !== undefined ? { versionId: input.versionId } : {}) });
+  return head ? { ...factsOf(head), versionId: input.versionId ?? head.versionId } : null;
+}
+
+function factsOf(head: ObjectHead): SourceFacts {
+  return { etag: head.etag, size: head.size, ...(head.checksums.CRC64NVME !== undefined ? { crc64nvme: head.checksums.CRC64NVME } : {}) };
 }
 
 export type CopyChecksum = { algorithm: 'CRC64NVME' | 'SHA256'; value: string };
@@ -71,6 +120,8 @@ export interface VerifiedCopy {
   multipart: boolean;
   parts?: number;
   verifiedBy: 'checksum' | 'content-sha256' | 'size';
+  /** Where the source facts came from: the caller's (no HeadObject of the source) or a read. */
+  sourceRead: 'given' | 'head';
 }
 
 export const DEFAULT_MULTIPART_THRESHOLD = MAX_SINGLE_COPY_SIZE;
@@ -82,6 +133,34 @@ export async function copyObjectVerified(client: S3Client, input: CopyObjectVeri
   if (!(threshold > 0 && threshold <= MAX_SINGLE_COPY_SIZE)) {
     throw new RangeError(`multipartThreshold must be between 1 byte and 5 GiB, got ${threshold}`);
   }
+  if (input.source && input.source.etag !== '' && input.source.size <= threshold) {
+    try {
+      return await copyWithFacts(client, input, input.source);
+    } catch (err) {
+      if (!(err instanceof AwsError && err.code === 'SOURCE_CHANGED')) throw err;
+      // A stale fact: read the source again and copy as without facts (a second 412 is final).
+      input.logger?.warn({ key: input.sourceKey, versionId: input.sourceVersionId, etag: input.source.etag }, 'copy: the source no longer has the ETag the delivery carried; reading it again');
+    }
+  }
+  return copyAfterRead(client, input, threshold);
+}
+
+/** One CopyObject with the facts the caller carried; checked against them. */
+async function copyWithFacts(client: S3Client, input: CopyObjectVerifiedInput, facts: SourceFacts): Promise<VerifiedCopy> {
+  const source: CopySourceRef = {
+    bucket: input.bucket,
+    key: input.sourceKey,
+    ...(input.sourceVersionId !== undefined ? { versionId: input.sourceVersionId } : {}),
+    etag: facts.etag,
+  };
+  const target = copyTarget(input, source);
+  const copy = await copyObject(client, source, target);
+  const verdict = await verifyCopy(client, { source, expected: facts, target, copy, multipart: false, hashMax: hashMax(input) });
+  return result(input, { source, size: facts.size, copy, verdict, sourceRead: 'given' });
+}
+
+/** Reads the source (HeadObject), then copies it in one request or in parts, and checks the copy. */
+async function copyAfterRead(client: S3Client, input: CopyObjectVerifiedInput, threshold: number): Promise<VerifiedCopy> {
   const head = await headObject(client, { bucket: input.bucket, key: input.sourceKey, versionId: input.sourceVersionId });
   if (!head) {
     const version = input.sourceVersionId === undefined ? '' : ` (version ${input.sourceVersionId})`;
@@ -93,12 +172,7 @@ export async function copyObjectVerified(client: S3Client, input: CopyObjectVeri
     versionId: input.sourceVersionId ?? head.versionId,
     etag: head.etag || undefined,
   };
-  const target: CopyTarget = {
-    bucket: input.bucket,
-    key: input.targetKey,
-    kmsKeyArn: input.kmsKeyArn,
-    tagging: provenanceTagging(source.key, source.versionId),
-  };
+  const target = copyTarget(input, source);
 
   let copy: CopyOutcome;
   let plan: PartPlan | undefined;
@@ -112,16 +186,30 @@ export async function copyObjectVerified(client: S3Client, input: CopyObjectVeri
     copy = await copyObject(client, source, target);
   }
 
-  const verdict = await verifyCopy(client, { source, head, target, copy, hashMax: input.hashVerifyMaxBytes ?? DEFAULT_HASH_VERIFY_MAX_BYTES });
+  const verdict = await verifyCopy(client, { source, expected: factsOf(head), target, copy, multipart: plan !== undefined, hashMax: hashMax(input) });
+  return result(input, { source, size: head.size, copy, verdict, sourceRead: 'head', ...(plan ? { parts: plan.parts.length } : {}) });
+}
+
+function copyTarget(input: CopyObjectVerifiedInput, source: CopySourceRef): CopyTarget {
+  return { bucket: input.bucket, key: input.targetKey, kmsKeyArn: input.kmsKeyArn, tagging: provenanceTagging(source.key, source.versionId) };
+}
+
+const hashMax = (input: CopyObjectVerifiedInput): number => input.hashVerifyMaxBytes ?? DEFAULT_HASH_VERIFY_MAX_BYTES;
+
+function result(
+  input: CopyObjectVerifiedInput,
+  o: { source: CopySourceRef; size: number; copy: CopyOutcome; verdict: Verdict; sourceRead: VerifiedCopy['sourceRead']; parts?: number },
+): VerifiedCopy {
   return {
     targetKey: input.targetKey,
-    size: head.size,
-    checksum: verdict.checksum,
-    ...(copy.versionId !== undefined ? { versionId: copy.versionId } : {}),
-    ...(source.versionId !== undefined ? { sourceVersionId: source.versionId } : {}),
-    multipart: plan !== undefined,
-    ...(plan ? { parts: plan.parts.length } : {}),
-    verifiedBy: verdict.verifiedBy,
+    size: o.size,
+    checksum: o.verdict.checksum,
+    ...(o.copy.versionId !== undefined ? { versionId: o.copy.versionId } : {}),
+    ...(o.source.versionId !== undefined ? { sourceVersionId: o.source.versionId } : {}),
+    multipart: o.parts !== undefined,
+    ...(o.parts !== undefined ? { parts: o.parts } : {}),
+    verifiedBy: o.verdict.verifiedBy,
+    sourceRead: o.sourceRead,
   };
 }
 
@@ -198,28 +286,37 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 
 interface VerifyContext {
   source: CopySourceRef;
-  head: ObjectHead;
+  /** What the source is: its size and CRC64NVME. */
+  expected: SourceFacts;
   target: CopyTarget;
   copy: CopyOutcome;
+  multipart: boolean;
   hashMax: number;
 }
 
-async function verifyCopy(
-  client: S3Client,
-  ctx: VerifyContext,
-): Promise<{ checksum: CopyChecksum; verifiedBy: VerifiedCopy['verifiedBy'] }> {
-  const { source, head, target, copy } = ctx;
+interface Verdict {
+  checksum: CopyChecksum;
+  verifiedBy: VerifiedCopy['verifiedBy'];
+}
+
+async function verifyCopy(client: S3Client, ctx: VerifyContext): Promise<Verdict> {
+  const { source, expected, target, copy } = ctx;
+  const want = expected.crc64nvme;
+  // A single copy whose result carries S3's CRC64NVME of what it wrote: compare, read nothing back.
+  if (want !== undefined && copy.checksum !== undefined && !ctx.multipart) {
+    if (copy.checksum !== want) return reject(client, ctx, `CRC64NVME ${copy.checksum} instead of ${want}`);
+    return { checksum: { algorithm: 'CRC64NVME', value: copy.checksum }, verifiedBy: 'checksum' };
+  }
   const copied = await headObject(client, { bucket: target.bucket, key: target.key, versionId: copy.versionId });
   if (!copied) return reject(client, ctx, 'the copy is not there');
-  if (copied.size !== head.size) return reject(client, ctx, `size ${copied.size} instead of ${head.size}`);
+  if (copied.size !== expected.size) return reject(client, ctx, `size ${copied.size} instead of ${expected.size}`);
 
-  const expected = head.checksums.CRC64NVME;
   const actual = copied.checksums.CRC64NVME ?? copy.checksum;
-  if (expected !== undefined && actual !== undefined) {
-    if (actual !== expected) return reject(client, ctx, `CRC64NVME ${actual} instead of ${expected}`);
+  if (want !== undefined && actual !== undefined) {
+    if (actual !== want) return reject(client, ctx, `CRC64NVME ${actual} instead of ${want}`);
     return { checksum: { algorithm: 'CRC64NVME', value: actual }, verifiedBy: 'checksum' };
   }
-  if (head.size <= ctx.hashMax) {
+  if (expected.size <= ctx.hashMax) {
     const [ofSource, ofCopy] = await Promise.all([
       sha256OfObject(client, { bucket: source.bucket, key: source.key, versionId: source.versionId, maxBytes: ctx.hashMax }),
       sha256OfObject(client, { bucket: target.bucket, key: target.key, versionId: copy.versionId, maxBytes: ctx.hashMax }),
@@ -235,7 +332,7 @@ async function verifyCopy(
   if (actual !== undefined) return { checksum: { algorithm: 'CRC64NVME', value: actual }, verifiedBy: 'size' };
   throw new AppError(
     'VERIFY_UNAVAILABLE',
-    `copy to ${target.key}: S3 reported no checksum and the object is too large (${head.size} bytes) to compare by content`,
+    `copy to ${target.key}: S3 reported no checksum and the object is too large (${expected.size} bytes) to compare by content`,
     false,
   );
 }

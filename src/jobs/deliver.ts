@@ -97,7 +97,7 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
 
   let copied;
   try {
-    copied = await ctx.storage.copy({ sourceKey: p.key, sourceVersionId: p.versionId, targetKey: p.targetKey });
+    copied = await ctx.storage.copy({ sourceKey: p.key, sourceVersionId: p.versionId, targetKey: p.targetKey, source: p.source });
   } catch (err) {
     const code = err instanceof AppError ? err.code : awsErrorCode(err);
     const retryable = err instanceof AppError ? err.retryable : isRetryableAwsError(err);

@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 import { deliveryHash, versionHash, type VersionRef } from '../store/deliveries.js';
+import type { SourceFacts } from '../aws/s3-copy-verified.js';
+
+export type { SourceFacts } from '../aws/s3-copy-verified.js';
 
 /** One version of a file under the outbound prefix, as a source saw it. */
 export const dispatchPayload = z.object({
@@ -35,6 +38,14 @@ export const deliverPayload = z.object({
   origin: z.enum(['dispatch', 'release', 'backfill', 'resend']),
   /** A forced re-send (by this user): bypasses the delivery record. */
   forcedBy: z.string().max(64).optional(),
+  /**
+   * The source version's facts, read once by the dispatch job for every delivery of the file: the
+   * copy is guarded by the ETag and checked against the size and CRC64NVME, with no HeadObject of
+   * its own. Absent (payloads queued before, re-sends, backfills): the deliver job reads them.
+   */
+  source: z
+    .object({ etag: z.string().min(1).max(1024), size: z.number().int().min(0), crc64nvme: z.string().max(64).optional() })
+    .optional(),
 });
 export type DeliverPayload = z.infer<typeof deliverPayload>;
 
@@ -87,6 +98,11 @@ export interface DeliveryStorage {
   list(prefix: string): AsyncIterable<ListedObject>;
   /** The current version of a key (HeadObject), null when there is none. */
   latest(key: string): Promise<ObjectVersion | null>;
-  /** Server-side copy pinned to the source version, encrypted with the platform key, checked. */
-  copy(input: { sourceKey: string; sourceVersionId: string | undefined; targetKey: string }): Promise<CopiedObject>;
+  /** The facts of a source version (HeadObject, ChecksumMode ENABLED), null when it is not there. */
+  sourceFacts(key: string, versionId: string | undefined): Promise<(SourceFacts & { versionId: string | undefined }) | null>;
+  /**
+   * Server-side copy pinned to the source version, encrypted with the platform key, checked; with
+   * the source's facts (`source`) in one request.
+   */
+  copy(input: { sourceKey: string; sourceVersionId: string | undefined; targetKey: string; source?: SourceFacts | undefined }): Promise<CopiedObject>;
 }

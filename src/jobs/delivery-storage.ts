@@ -2,7 +2,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../logger.js';
 import { getLatestVersion, listOutbound } from '../aws/s3-objects.js';
-import { copyObjectVerified } from '../aws/s3-copy-verified.js';
+import { copyObjectVerified, readSourceFacts } from '../aws/s3-copy-verified.js';
 import type { DeliveryStorage } from './delivery-payloads.js';
 
 export interface S3DeliveryStorageOptions {
@@ -20,12 +20,14 @@ export function createS3DeliveryStorage(client: S3Client, o: S3DeliveryStorageOp
       for await (const page of listOutbound(client, o.bucket, prefix)) yield* page;
     },
     latest: (key) => getLatestVersion(client, o.bucket, key),
+    sourceFacts: (key, versionId) => readSourceFacts(client, { bucket: o.bucket, key, versionId }),
     copy: (input) =>
       copyObjectVerified(client, {
         bucket: o.bucket,
         sourceKey: input.sourceKey,
         ...(input.sourceVersionId !== undefined ? { sourceVersionId: input.sourceVersionId } : {}),
         targetKey: input.targetKey,
+        ...(input.source !== undefined ? { source: input.source } : {}),
         kmsKeyArn: o.kmsKeyArn,
         ...(o.multipartThreshold !== undefined ? { multipartThreshold: o.multipartThreshold } : {}),
         ...(o.partSize !== undefined ? { partSize: o.partSize } : {}),

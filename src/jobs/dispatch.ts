@@ -2,15 +2,20 @@
  * The dispatch step: one job per (key, version), whichever source saw it and however often. It
  * routes the key (DESIGN.md flow 5) and fans out one deliver job per partner, parks deliveries for
  * partners that are not LIVE yet, and reports what goes nowhere — once.
+ *
+ * The source version is read once here (HeadObject, ChecksumMode ENABLED) and its facts — size,
+ * ETag, CRC64NVME — travel in every deliver payload, so each delivery is one CopyObject instead of a
+ * read of the same source per partner (src/aws/s3-copy-verified.ts).
  */
 import type { Queue, JobsOptions } from 'bullmq';
 import { feedTargetKey, routeOutboundKey } from '../domain/routing.js';
-import { deliveryHash, versionHash } from '../store/deliveries.js';
+import { deliveryHash, normalizeEtag, versionHash } from '../store/deliveries.js';
 import { buildFanoutSummary, buildUndeliverable, buildUnroutable } from '../bot/messages/delivery.js';
 import { KEEP } from './queues.js';
 import { addDeliveries, parkOrDeliver } from './deliver.js';
 import type { DeliveryContext } from './delivery-context.js';
-import { DISPATCH_JOB, dispatchJobId, type DeliverPayload, type DispatchPayload } from './delivery-payloads.js';
+import { DISPATCH_JOB, dispatchJobId, type DeliverPayload, type DispatchPayload, type SourceFacts } from './delivery-payloads.js';
+import type { Logger } from '../logger.js';
 
 export const DISPATCH_JOB_OPTIONS: JobsOptions = {
   ...KEEP,
@@ -43,11 +48,13 @@ export async function processDispatch(ctx: DeliveryContext, p: DispatchPayload):
     return 'unroutable';
   }
 
+  const source = await readFacts(ctx, p, log);
   const base = {
     key: p.key,
     ...(p.versionId !== undefined ? { versionId: p.versionId } : {}),
     ...(p.etag !== undefined ? { etag: p.etag } : {}),
     ...(p.lastModified !== undefined ? { lastModified: p.lastModified } : {}),
+    ...(source ? { source } : {}),
   };
 
   if (route.kind === 'partner') {
@@ -92,4 +99,23 @@ export async function processDispatch(ctx: DeliveryContext, p: DispatchPayload):
   }
   log.info({ feed: route.feed, partners: live.length, parked, quiet }, 'dispatch: feed fan-out');
   return 'fanned-out';
+}
+
+/**
+ * The facts of the dispatched version, for every delivery of it. Undefined — each delivery then
+ * reads the source itself, as before — when the version is gone, when (on an unversioned bucket)
+ * the key now holds other content than the version dispatched, or when the read fails: the facts
+ * save requests, they never decide an outcome.
+ */
+async function readFacts(ctx: DeliveryContext, p: DispatchPayload, log: Logger): Promise<SourceFacts | undefined> {
+  let facts;
+  try {
+    facts = await ctx.storage.sourceFacts(p.key, p.versionId);
+  } catch (err) {
+    log.warn({ err }, 'dispatch: could not read the source once; each delivery reads it');
+    return undefined;
+  }
+  if (facts === null) return undefined;
+  if (p.versionId === undefined && p.etag !== undefined && normalizeEtag(p.etag) !== normalizeEtag(facts.etag)) return undefined;
+  return { etag: facts.etag, size: facts.size, ...(facts.crc64nvme !== undefined ? { crc64nvme: facts.crc64nvme } : {}) };
 }

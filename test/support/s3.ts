@@ -22,12 +22,21 @@
  *   bug:   the copy source is read with decodeURI, so keys with + , ; : @ & = $ / ? # encoded as
  *          %XX are looked up with the escape left in (NoSuchKey).
  *
- * `compat: true` (the default) puts a small layer in front of s3rver's router that fills three of
+ * `compat: true` (the default) puts a small layer in front of s3rver's router that fills some of
  * those gaps the way S3 behaves, so tests exercise production code paths end to end:
  *   - the copy source is decoded as S3 does (decodeURIComponent), honouring x-amz-copy-source-if-match;
  *     a `?versionId=` in it answers 404 NoSuchVersion (s3rver keeps no versions to pin to);
  *   - UploadPartCopy is served as a ranged read of the source plus UploadPart;
- *   - AbortMultipartUpload removes the upload's parts and answers 204.
+ *   - AbortMultipartUpload removes the upload's parts and answers 204;
+ *   - checksums (`checksums: true`, the default): S3 computes a full-object CRC64NVME for every
+ *     object; here a HeadObject with x-amz-checksum-mode ENABLED answers x-amz-checksum-crc64nvme
+ *     (and x-amz-checksum-type FULL_OBJECT) computed from the stored content, and a CopyObject that
+ *     asks for x-amz-checksum-algorithm CRC64NVME gets the copy's CRC64NVME (computed from what was
+ *     stored) in CopyObjectResult. The CRC is the AWS SDK's own implementation
+ *     (@aws-sdk/checksums/crc, already installed with @aws-sdk/client-s3), computed on every such
+ *     request — nothing is cached, so every client of the server (the worker under test and the
+ *     benchmark's raw copies alike) pays the same for it. `checksums: false` keeps s3rver's silence
+ *     (the paths that verify by content).
  * Everything else is s3rver's own behaviour. Versioning is not emulated: assert version pinning
  * through the requests the code sends (recordRequests), not through s3rver.
  */
@@ -38,6 +47,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
+import { Crc64Nvme } from '@aws-sdk/checksums/crc';
 import { AppError } from '../../src/errors.js';
 
 export const TEST_BUCKET = 'partnergate-dist-test';
@@ -58,6 +68,10 @@ export interface LocalS3Options {
   buckets?: string[];
   /** Fill s3rver's copy gaps (see the file comment). Default true. */
   compat?: boolean;
+  /** With compat: answer CRC64NVME checksums as S3 does (see the file comment). Default true. */
+  checksums?: boolean;
+  /** Called for every request the server answers (the benchmark counts them by operation). */
+  onRequest?: (request: { method: string; path: string; copy: boolean; query: string }) => void;
 }
 
 // --- the slice of s3rver (CommonJS, untyped) this file uses ---------------------------------------
@@ -81,7 +95,9 @@ interface KoaContext {
   store: S3rverStore;
   status: number;
   body: unknown;
+  querystring: string;
   get(header: string): string;
+  set(header: string, value: string): void;
 }
 type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 interface S3rverApp {
@@ -111,7 +127,15 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
   if (options.compat ?? true) {
     // s3rver's last middleware is its router; the compat layer goes just in front of it, after the
     // layers that render errors and objects as S3 XML.
-    server.middleware.splice(server.middleware.length - 1, 0, compatMiddleware);
+    const layers = (options.checksums ?? true) ? [checksumMiddleware, compatMiddleware] : [compatMiddleware];
+    server.middleware.splice(server.middleware.length - 1, 0, ...layers);
+  }
+  const onRequest = options.onRequest;
+  if (onRequest) {
+    server.middleware.unshift(async (ctx, next) => {
+      onRequest({ method: ctx.method, path: ctx.path, copy: ctx.get('x-amz-copy-source') !== '', query: ctx.querystring });
+      await next();
+    });
   }
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
@@ -227,6 +251,41 @@ const compatMiddleware: KoaMiddleware = async (ctx, next) => {
   } finally {
     object.content?.destroy();
   }
+};
+
+/** The CRC64NVME (base64) of some content, as S3 computes it. */
+export async function crc64nvme(data: Uint8Array | string): Promise<string> {
+  const crc = new Crc64Nvme();
+  crc.update(typeof data === 'string' ? Buffer.from(data) : data);
+  return Buffer.from(await crc.digest()).toString('base64');
+}
+
+/** The CRC64NVME (base64) of a stored object, as S3 computes it; null when the key is not there. */
+async function crc64nvmeOf(store: S3rverStore, bucket: string, key: string): Promise<string | null> {
+  const object = await store.getObject(bucket, key);
+  if (!object) return null;
+  const crc = new Crc64Nvme();
+  for await (const chunk of object.content ?? []) crc.update(chunk as Uint8Array);
+  return Buffer.from(await crc.digest()).toString('base64');
+}
+
+/** HeadObject with ChecksumMode ENABLED and CopyObject asking for CRC64NVME get it, as from S3. */
+const checksumMiddleware: KoaMiddleware = async (ctx, next) => {
+  const copy = ctx.method === 'PUT' && ctx.get('x-amz-copy-source') !== '' && queryValue(ctx, 'uploadId') === undefined;
+  const head = ctx.method === 'HEAD' && ctx.get('x-amz-checksum-mode').toUpperCase() === 'ENABLED' && ctx.get('range') === '';
+  const asked = copy && ctx.get('x-amz-checksum-algorithm').toUpperCase() === 'CRC64NVME';
+  await next();
+  if (!(head || asked) || ctx.status !== 200) return;
+  const { bucket, key } = pathTarget(ctx);
+  const crc = await crc64nvmeOf(ctx.store, bucket, key);
+  if (crc === null) return;
+  if (head) {
+    ctx.set('x-amz-checksum-crc64nvme', crc);
+    ctx.set('x-amz-checksum-type', 'FULL_OBJECT');
+    return;
+  }
+  const body = ctx.body as { CopyObjectResult?: Record<string, unknown> } | undefined;
+  if (body?.CopyObjectResult) body.CopyObjectResult = { ...body.CopyObjectResult, ChecksumType: 'FULL_OBJECT', ChecksumCRC64NVME: crc };
 };
 
 // --- request recording and fault injection (client middleware) ------------------------------------

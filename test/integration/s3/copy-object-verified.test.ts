@@ -1,9 +1,10 @@
 /**
- * copyObjectVerified against a real local S3 (s3rver + the compat layer of test/support/s3.ts).
- * s3rver keeps no versions and ignores SSE-KMS and checksums, so: the content and sizes are
- * asserted through s3rver; the encryption, checksum, version and tagging headers through the
- * requests the code sends (recordRequests). Version pinning against real versions and the
- * checksum path are covered by test/unit/aws/s3-copy-verified.test.ts.
+ * copyObjectVerified against a real local S3 (s3rver + the compat layer of test/support/s3.ts,
+ * which answers CRC64NVME checksums as S3 does; `checksums: false` for the paths that verify by
+ * content). s3rver keeps no versions and ignores SSE-KMS, so: the content and sizes are asserted
+ * through s3rver; the encryption, checksum, version and tagging headers through the requests the
+ * code sends (recordRequests). Version pinning against real versions is covered by
+ * test/unit/aws/s3-copy-verified.test.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -12,6 +13,7 @@ import { copyObjectVerified } from '../../../src/aws/s3-copy-verified.js';
 import { MiB } from '../../../src/aws/s3-part-plan.js';
 import {
   appErrorOf,
+  crc64nvme,
   failNthCall,
   recordRequests,
   s3Error,
@@ -26,16 +28,18 @@ let client: S3Client;
 let sent: RecordedRequest[];
 let Bucket: string;
 
-beforeEach(async () => {
-  s3 = await startLocalS3();
+async function start(options: { checksums?: boolean } = {}): Promise<void> {
+  s3 = await startLocalS3(options);
   client = s3.newClient();
   sent = recordRequests(client);
   Bucket = s3.bucket;
-});
-afterEach(async () => {
+}
+async function stop(): Promise<void> {
   client.destroy();
   await s3.close();
-});
+}
+beforeEach(() => start());
+afterEach(() => stop());
 
 const put = (Key: string, Body: string | Uint8Array, extra: { ContentType?: string; Metadata?: Record<string, string> } = {}) =>
   s3.client.send(new PutObjectCommand({ Bucket, Key, Body, ...extra }));
@@ -49,8 +53,26 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('b
 
 const base = { kmsKeyArn: TEST_KMS_KEY_ARN };
 
+/** Copies good.csv through a client that sends the copy source evil.csv instead (unguarded). */
+async function copyTheWrongThing() {
+  await put('outbound/acme/good.csv', 'good content');
+  await put('outbound/acme/evil.csv', 'evil content');
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers: Record<string, string> };
+      if (request.headers['x-amz-copy-source']?.endsWith('good.csv')) {
+        request.headers['x-amz-copy-source'] = `${Bucket}/outbound/acme/evil.csv`;
+        delete request.headers['x-amz-copy-source-if-match'];
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'copyTheWrongThing' },
+  );
+  return copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/good.csv', targetKey: 'partners/acme/good.csv' });
+}
+
 describe('copyObjectVerified — single copy', () => {
-  it('when a file is copied, then the target has the same content and size, checked by content SHA-256', async () => {
+  it('when a file is copied, then the target has the same content and size, checked by the CRC64NVME S3 returned for the copy', async () => {
     const body = randomBytes(100_000);
     await put('outbound/acme/prices.csv', body, { ContentType: 'text/csv', Metadata: { origin: 'pricing' } });
 
@@ -59,10 +81,12 @@ describe('copyObjectVerified — single copy', () => {
     expect(result).toEqual({
       targetKey: 'partners/acme/prices.csv',
       size: body.length,
-      checksum: { algorithm: 'SHA256', value: sha256(body) }, // s3rver computes no CRC64NVME
+      checksum: { algorithm: 'CRC64NVME', value: await crc64nvme(body) },
       multipart: false,
-      verifiedBy: 'content-sha256',
+      verifiedBy: 'checksum',
+      sourceRead: 'head',
     });
+    expect(sent.map((r) => r.command)).toEqual(['HeadObjectCommand', 'CopyObjectCommand']);
     expect(await read('partners/acme/prices.csv')).toEqual(body);
     const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key: 'partners/acme/prices.csv' }));
     expect(head.ContentType).toBe('text/csv');
@@ -88,7 +112,7 @@ describe('copyObjectVerified — single copy', () => {
       'x-amz-tagging': 'partnergate%3Asource-key=outbound%2Facme%2Fa.csv',
     });
     const heads = sent.filter((r) => r.command === 'HeadObjectCommand');
-    expect(heads.map((r) => r.headers['x-amz-checksum-mode'])).toEqual(['ENABLED', 'ENABLED']);
+    expect(heads.map((r) => r.headers['x-amz-checksum-mode'])).toEqual(['ENABLED']);
   });
 
   it('when a version is named, then every read of the source and the copy source carry it (s3rver, keeping no versions, answers NoSuchVersion)', async () => {
@@ -129,34 +153,10 @@ describe('copyObjectVerified — single copy', () => {
   });
 
   it('when the copy lands different content, then VERIFY_MISMATCH, retryable', async () => {
-    await put('outbound/acme/good.csv', 'good content');
-    await put('outbound/acme/evil.csv', 'evil content');
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { headers: Record<string, string> };
-        if (request.headers['x-amz-copy-source']?.endsWith('good.csv')) {
-          request.headers['x-amz-copy-source'] = `${Bucket}/outbound/acme/evil.csv`;
-          delete request.headers['x-amz-copy-source-if-match'];
-        }
-        return next(args);
-      },
-      { step: 'build', name: 'copyTheWrongThing' },
-    );
-
-    const err = await appErrorOf(copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/good.csv', targetKey: 'partners/acme/good.csv' }));
+    const err = await appErrorOf(copyTheWrongThing());
 
     expect(err).toMatchObject({ code: 'VERIFY_MISMATCH', retryable: true });
-    expect(err.message).toContain('SHA-256');
-  });
-
-  it('when the object is too large to compare by content and S3 reports no checksum, then VERIFY_UNAVAILABLE', async () => {
-    await put('outbound/acme/big.csv', randomBytes(4096));
-
-    const err = await appErrorOf(
-      copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/big.csv', targetKey: 'partners/acme/big.csv', hashVerifyMaxBytes: 1024 }),
-    );
-
-    expect(err).toMatchObject({ code: 'VERIFY_UNAVAILABLE', retryable: false });
+    expect(err.message).toContain('CRC64NVME');
   });
 
   it.each([
@@ -182,6 +182,123 @@ describe('copyObjectVerified — single copy', () => {
   });
 });
 
+describe('copyObjectVerified — with the source facts the delivery carries', () => {
+  const facts = async (Key: string) => {
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key, ChecksumMode: 'ENABLED' }));
+    return { etag: head.ETag!, size: head.ContentLength!, ...(head.ChecksumCRC64NVME ? { crc64nvme: head.ChecksumCRC64NVME } : {}) };
+  };
+
+  it('when the facts carry a CRC64NVME and S3 returns the copy\'s, then exactly one CopyObject and no other request', async () => {
+    const body = randomBytes(5000);
+    await put('outbound/feeds/price-lists/p.csv', body);
+    const source = await facts('outbound/feeds/price-lists/p.csv');
+
+    const result = await copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/feeds/price-lists/p.csv', targetKey: 'partners/acme/feeds/price-lists/p.csv', source });
+
+    expect(sent.map((r) => r.command)).toEqual(['CopyObjectCommand']);
+    expect(sent[0]!.headers).toMatchObject({
+      'x-amz-copy-source-if-match': source.etag,
+      'x-amz-checksum-algorithm': 'CRC64NVME',
+      'x-amz-server-side-encryption': 'aws:kms',
+      'x-amz-server-side-encryption-aws-kms-key-id': TEST_KMS_KEY_ARN,
+      'x-amz-tagging': 'partnergate%3Asource-key=outbound%2Ffeeds%2Fprice-lists%2Fp.csv',
+    });
+    expect(result).toEqual({
+      targetKey: 'partners/acme/feeds/price-lists/p.csv', size: 5000, checksum: { algorithm: 'CRC64NVME', value: await crc64nvme(body) },
+      multipart: false, verifiedBy: 'checksum', sourceRead: 'given',
+    });
+    expect(await read('partners/acme/feeds/price-lists/p.csv')).toEqual(body);
+  });
+
+  it('when the carried ETag is stale, then S3 refuses the copy (412), the source is read again and copied once more', async () => {
+    await put('outbound/acme/r.csv', 'first');
+    const stale = await facts('outbound/acme/r.csv');
+    await put('outbound/acme/r.csv', 'second, longer');
+
+    const result = await copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/r.csv', targetKey: 'partners/acme/r.csv', source: stale });
+
+    expect(sent.map((r) => r.command)).toEqual(['CopyObjectCommand', 'HeadObjectCommand', 'CopyObjectCommand']);
+    expect(sent[0]!.headers['x-amz-copy-source-if-match']).toBe(stale.etag);
+    expect(sent[2]!.headers['x-amz-copy-source-if-match']).not.toBe(stale.etag);
+    expect(result).toMatchObject({ size: 14, sourceRead: 'head', verifiedBy: 'checksum' });
+    expect((await read('partners/acme/r.csv')).toString()).toBe('second, longer');
+  });
+
+  it('when the CRC64NVME S3 returns for the copy differs from the carried one, then VERIFY_MISMATCH, retryable', async () => {
+    await put('outbound/acme/m.csv', 'the real content');
+    const source = { ...(await facts('outbound/acme/m.csv')), crc64nvme: await crc64nvme('other content') };
+
+    const err = await appErrorOf(copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/m.csv', targetKey: 'partners/acme/m.csv', source }));
+
+    expect(err).toMatchObject({ code: 'VERIFY_MISMATCH', retryable: true });
+    expect(err.message).toContain(`CRC64NVME ${await crc64nvme('the real content')} instead of ${source.crc64nvme}`);
+    expect(sent.map((r) => r.command)).toEqual(['CopyObjectCommand']);
+  });
+
+  it('when the source is gone, then SOURCE_MISSING at once, not retryable, after the one CopyObject', async () => {
+    await put('outbound/acme/g.csv', 'soon gone');
+    const source = await facts('outbound/acme/g.csv');
+    await s3.client.send(new (await import('@aws-sdk/client-s3')).DeleteObjectCommand({ Bucket, Key: 'outbound/acme/g.csv' }));
+
+    const err = await appErrorOf(copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/g.csv', targetKey: 'partners/acme/g.csv', source }));
+
+    expect(err).toMatchObject({ code: 'SOURCE_MISSING', retryable: false });
+    expect(sent.map((r) => r.command)).toEqual(['CopyObjectCommand']);
+  });
+});
+
+describe('copyObjectVerified — when S3 reports no checksum (s3rver as it is)', () => {
+  beforeEach(async () => {
+    await stop();
+    await start({ checksums: false });
+  });
+
+  it('when a file is copied, then the copy is read back and checked by content SHA-256', async () => {
+    const body = randomBytes(100_000);
+    await put('outbound/acme/prices.csv', body);
+
+    const result = await copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/prices.csv', targetKey: 'partners/acme/prices.csv' });
+
+    expect(result).toMatchObject({ size: body.length, checksum: { algorithm: 'SHA256', value: sha256(body) }, verifiedBy: 'content-sha256', sourceRead: 'head' });
+    expect(sent.map((r) => r.command).sort()).toEqual(['CopyObjectCommand', 'GetObjectCommand', 'GetObjectCommand', 'HeadObjectCommand', 'HeadObjectCommand']);
+  });
+
+  it('when the delivery carries facts without a CRC64NVME, then one CopyObject, then the copy is read back and compared by SHA-256', async () => {
+    const body = randomBytes(3000);
+    await put('outbound/acme/f.csv', body);
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key: 'outbound/acme/f.csv' }));
+
+    const result = await copyObjectVerified(client, {
+      ...base, bucket: Bucket, sourceKey: 'outbound/acme/f.csv', targetKey: 'partners/acme/f.csv', source: { etag: head.ETag!, size: 3000 },
+    });
+
+    expect(result).toMatchObject({ size: 3000, verifiedBy: 'content-sha256', sourceRead: 'given' });
+    expect(sent.map((r) => `${r.command} ${r.path}`).sort()).toEqual([
+      `CopyObjectCommand /${Bucket}/partners/acme/f.csv`,
+      `GetObjectCommand /${Bucket}/outbound/acme/f.csv`,
+      `GetObjectCommand /${Bucket}/partners/acme/f.csv`,
+      `HeadObjectCommand /${Bucket}/partners/acme/f.csv`,
+    ]);
+  });
+
+  it('when the copy lands different content, then VERIFY_MISMATCH by SHA-256, retryable', async () => {
+    const err = await appErrorOf(copyTheWrongThing());
+
+    expect(err).toMatchObject({ code: 'VERIFY_MISMATCH', retryable: true });
+    expect(err.message).toContain('SHA-256');
+  });
+
+  it('when the object is too large to compare by content, then VERIFY_UNAVAILABLE', async () => {
+    await put('outbound/acme/big.csv', randomBytes(4096));
+
+    const err = await appErrorOf(
+      copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/big.csv', targetKey: 'partners/acme/big.csv', hashVerifyMaxBytes: 1024 }),
+    );
+
+    expect(err).toMatchObject({ code: 'VERIFY_UNAVAILABLE', retryable: false });
+  });
+});
+
 describe('copyObjectVerified — multipart copy', () => {
   const multipart = { multipartThreshold: 6 * MiB, partSize: 5 * MiB };
 
@@ -197,8 +314,13 @@ describe('copyObjectVerified — multipart copy', () => {
       targetKey: 'partners/acme/feeds/parts-catalogs/catalog.bin',
     });
 
-    expect(result).toMatchObject({ size: 12 * MiB, multipart: true, parts: 3, verifiedBy: 'content-sha256' });
-    expect(result.checksum).toEqual({ algorithm: 'SHA256', value: sha256(body) });
+    expect(result).toMatchObject({ size: 12 * MiB, multipart: true, parts: 3, verifiedBy: 'checksum' });
+    expect(result.checksum).toEqual({ algorithm: 'CRC64NVME', value: await crc64nvme(body) });
+    // A multipart copy is always read back (HeadObject of the copy), whatever S3 answered.
+    expect(sent.filter((r) => r.command === 'HeadObjectCommand').map((r) => r.path)).toEqual([
+      `/${Bucket}/outbound/feeds/parts-catalogs/catalog.bin`,
+      `/${Bucket}/partners/acme/feeds/parts-catalogs/catalog.bin`,
+    ]);
     expect(sha256(await read('partners/acme/feeds/parts-catalogs/catalog.bin'))).toBe(sha256(body));
     const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key: 'partners/acme/feeds/parts-catalogs/catalog.bin' }));
     expect(head.ContentType).toBe('application/zip');

@@ -48,7 +48,7 @@ function givenMultipart(): void {
 const body = (text: string) => Readable.from([Buffer.from(text)]) as never;
 
 describe('copyObjectVerified — pinned copy, verified by checksum', () => {
-  it('when the source has a CRC64NVME, then the copy is pinned to the version and compared by checksum, never by ETag', async () => {
+  it('when the source has a CRC64NVME and the copy result carries one, then the copy is pinned to the version and compared by checksum, never by ETag, with nothing read back', async () => {
     givenSource(1000);
     s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ETag: '"x"', ChecksumCRC64NVME: CRC } });
     givenTarget(1000);
@@ -63,6 +63,7 @@ describe('copyObjectVerified — pinned copy, verified by checksum', () => {
       sourceVersionId: 'sv1',
       multipart: false,
       verifiedBy: 'checksum',
+      sourceRead: 'head',
     });
     expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'dist', Key: SRC, VersionId: 'sv1', ChecksumMode: 'ENABLED' });
     expect(s3).toHaveReceivedCommandExactlyOnceWith(CopyObjectCommand, {
@@ -78,8 +79,20 @@ describe('copyObjectVerified — pinned copy, verified by checksum', () => {
       BucketKeyEnabled: true,
       ChecksumAlgorithm: 'CRC64NVME',
     });
-    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Key: DST, VersionId: 'tv1', ChecksumMode: 'ENABLED' });
+    expect(s3).toHaveReceivedCommandTimes(HeadObjectCommand, 1);
+    expect(s3).not.toHaveReceivedCommandWith(HeadObjectCommand, { Key: DST });
     expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+  });
+
+  it('when the copy result carries no checksum, then the version the copy created is read back and compared', async () => {
+    givenSource(1000);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ETag: '"x"' } });
+    givenTarget(1000);
+
+    const result = await copyObjectVerified(client, input);
+
+    expect(result).toMatchObject({ verifiedBy: 'checksum', checksum: { algorithm: 'CRC64NVME', value: CRC } });
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Key: DST, VersionId: 'tv1', ChecksumMode: 'ENABLED' });
   });
 
   it('when no version is named, then the copy is pinned to the version the source read found', async () => {
@@ -150,6 +163,89 @@ describe('copyObjectVerified — pinned copy, verified by checksum', () => {
 
     expect(result).toMatchObject({ verifiedBy: 'size', checksum: { algorithm: 'CRC64NVME', value: CRC } });
     expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+  });
+});
+
+describe('copyObjectVerified — with the source facts the delivery carries', () => {
+  const facts = { etag: '"src-etag"', size: 1000, crc64nvme: CRC };
+
+  it('when the copy result carries the same CRC64NVME, then one CopyObject, pinned and guarded by the carried ETag, and no HeadObject', async () => {
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ETag: '"x"', ChecksumCRC64NVME: CRC } });
+
+    const result = await copyObjectVerified(client, { ...input, source: facts });
+
+    expect(result).toEqual({
+      targetKey: DST, size: 1000, checksum: { algorithm: 'CRC64NVME', value: CRC }, versionId: 'tv1', sourceVersionId: 'sv1',
+      multipart: false, verifiedBy: 'checksum', sourceRead: 'given',
+    });
+    expect(s3.calls()).toHaveLength(1);
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, {
+      CopySource: `${ENCODED_SRC}?versionId=sv1`, CopySourceIfMatch: '"src-etag"', ChecksumAlgorithm: 'CRC64NVME',
+      ServerSideEncryption: 'aws:kms', SSEKMSKeyId: TEST_KMS_KEY_ARN, BucketKeyEnabled: true,
+      Tagging: 'partnergate%3Asource-key=outbound%2Facme%2Fprices%202024%2BEU.csv&partnergate%3Asource-version=sv1',
+    });
+  });
+
+  it('when the copy result carries another CRC64NVME, then the bad version is deleted and VERIFY_MISMATCH is retryable', async () => {
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ChecksumCRC64NVME: 'BBBBBBBBBBB=' } });
+    s3.on(DeleteObjectCommand).resolves({});
+
+    const err = await appErrorOf(copyObjectVerified(client, { ...input, source: facts }));
+
+    expect(err).toMatchObject({ code: 'VERIFY_MISMATCH', retryable: true });
+    expect(err.message).toMatch(/CRC64NVME BBBBBBBBBBB= instead of AAAAAAAAAAA=.*version tv1 deleted/);
+    expect(s3).toHaveReceivedCommandWith(DeleteObjectCommand, { Bucket: 'dist', Key: DST, VersionId: 'tv1' });
+    expect(s3).not.toHaveReceivedCommand(HeadObjectCommand);
+  });
+
+  it('when the carried ETag is stale (412), then the source version is read again and the copy made with the ETag read', async () => {
+    s3.on(CopyObjectCommand, { CopySourceIfMatch: '"stale"' }).rejects(s3Error('PreconditionFailed', 412));
+    s3.on(CopyObjectCommand, { CopySourceIfMatch: '"src-etag"' }).resolves({ VersionId: 'tv1', CopyObjectResult: { ChecksumCRC64NVME: CRC } });
+    givenSource(1000);
+
+    const result = await copyObjectVerified(client, { ...input, source: { ...facts, etag: '"stale"' } });
+
+    expect(result).toMatchObject({ verifiedBy: 'checksum', sourceRead: 'head', versionId: 'tv1' });
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 2);
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Key: SRC, VersionId: 'sv1', ChecksumMode: 'ENABLED' });
+  });
+
+  it('when the copy is refused again after the re-read, then SOURCE_CHANGED, not retryable', async () => {
+    s3.on(CopyObjectCommand).rejects(s3Error('PreconditionFailed', 412));
+    givenSource(1000);
+
+    expect(await appErrorOf(copyObjectVerified(client, { ...input, source: { ...facts, etag: '"stale"' } }))).toMatchObject({ code: 'SOURCE_CHANGED', retryable: false });
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 2);
+  });
+
+  it('when the source version is gone, then SOURCE_MISSING at once, with no re-read', async () => {
+    s3.on(CopyObjectCommand).rejects(s3Error('NoSuchVersion', 404));
+
+    expect(await appErrorOf(copyObjectVerified(client, { ...input, source: facts }))).toMatchObject({ code: 'SOURCE_MISSING', retryable: false });
+    expect(s3).not.toHaveReceivedCommand(HeadObjectCommand);
+  });
+
+  it('when the facts carry no CRC64NVME, then the copy is read back and compared by content', async () => {
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ChecksumCRC64NVME: CRC } });
+    givenTarget(5);
+    s3.on(GetObjectCommand, { Key: SRC, VersionId: 'sv1' }).callsFake(() => Promise.resolve({ Body: body('hello') }));
+    s3.on(GetObjectCommand, { Key: DST, VersionId: 'tv1' }).callsFake(() => Promise.resolve({ Body: body('hello') }));
+
+    const result = await copyObjectVerified(client, { ...input, source: { etag: '"src-etag"', size: 5 } });
+
+    expect(result).toMatchObject({ verifiedBy: 'content-sha256', sourceRead: 'given' });
+    expect(s3).not.toHaveReceivedCommandWith(HeadObjectCommand, { Key: SRC });
+  });
+
+  it('when the facts say the source is over the threshold, then the source is read and copied in parts as before', async () => {
+    givenSource(12 * MiB);
+    givenMultipart();
+    givenTarget(12 * MiB);
+
+    const result = await copyObjectVerified(client, { ...input, source: { ...facts, size: 12 * MiB }, multipartThreshold: 6 * MiB, partSize: 5 * MiB });
+
+    expect(result).toMatchObject({ multipart: true, sourceRead: 'head' });
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Key: SRC });
   });
 });
 
