@@ -1,12 +1,13 @@
 /**
  * A partner's history from the audit trail: every record under `audit/` from the day of `since`
  * on (the keys sort by time, so the listing starts there), read back and kept when it names the
- * partner. The trail is not indexed by partner: reading it costs one GET per record in the range,
- * which is why `--since` exists. Records that are not ours (damaged, foreign) are counted, not shown.
+ * partner. The trail is not indexed by partner: reading it costs one GET per object (a batch of
+ * records, or one record written before batching) in the range, which is why `--since` exists.
+ * Objects that are not ours (damaged, foreign) are counted, not shown.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getAuditObject, listAuditKeys } from '../aws/audit-s3.js';
-import { AUDIT_PREFIX, auditDayPrefix, parseAuditRecord, type AuditRecord } from './record.js';
+import { AUDIT_PREFIX, auditDayPrefix, parseAuditObject, type AuditRecord } from './record.js';
 
 export interface HistoryQuery {
   partnerId: string;
@@ -38,8 +39,8 @@ export async function scanAuditRecords(
       const texts = await Promise.all(batch.map((key) => getAuditObject(s3, bucket, key)));
       texts.forEach((text, j) => {
         if (text === null) return; // deleted since the listing
-        const record = parseAuditRecord(text);
-        if (record) visit(record);
+        const records = parseAuditObject(text);
+        if (records) records.forEach(visit);
         else unreadable.push(batch[j]!);
       });
     }

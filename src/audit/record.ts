@@ -1,7 +1,9 @@
 /**
- * The audit record: one JSON object per event, stored once under
- * `audit/<yyyy>/<mm>/<dd>/<timestamp>-<random>.json` in the distribution bucket (UTC dates). Pure:
- * the shape, the object key, and the scrubbing that keeps secrets out of every record.
+ * The audit record: one JSON object per event. Records are stored in batches, one JSON line per
+ * record, under `audit/<yyyy>/<mm>/<dd>/<id of the first record>.jsonl` in the distribution bucket
+ * (UTC dates; a batch never spans two days); records written before batching are one object each,
+ * `<id>.json`. Pure: the shape, the object keys, parsing, and the scrubbing that keeps secrets out
+ * of every record.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -110,6 +112,23 @@ export function auditDayPrefix(at: Date): string {
 
 export function auditKey(record: Pick<AuditRecord, 'id' | 'at'>): string {
   return `${auditDayPrefix(new Date(record.at))}${record.id}.json`;
+}
+
+/** The object of a batch of records of one day (the first record names it). */
+export function auditBatchKey(first: Pick<AuditRecord, 'id' | 'at'>): string {
+  return `${auditDayPrefix(new Date(first.at))}${first.id}.jsonl`;
+}
+
+/** Parses a stored object: one record per line. Null when any line is not one (a foreign or damaged object). */
+export function parseAuditObject(text: string): AuditRecord[] | null {
+  const records: AuditRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const record = parseAuditRecord(line);
+    if (!record) return null;
+    records.push(record);
+  }
+  return records.length > 0 ? records : null;
 }
 
 /** Parses a stored record; null when it is not one (a foreign or damaged object). */

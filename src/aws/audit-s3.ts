@@ -1,6 +1,6 @@
 /**
- * The audit trail in the distribution bucket: write a record once (If-None-Match: *, SSE-KMS with
- * the platform key), list record keys from a day on, read one back. One command per function,
+ * The audit trail in the distribution bucket: write an object of records once (If-None-Match: *,
+ * SSE-KMS with the platform key), list its keys from a day on, read one back. One command per function,
  * client first, SDK exceptions as AwsError.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -13,7 +13,7 @@ import { kmsEncryption } from './s3-copy-source.js';
  */
 export async function putAuditObject(
   client: S3Client,
-  input: { bucket: string; key: string; body: string; kmsKeyArn: string },
+  input: { bucket: string; key: string; body: string; kmsKeyArn: string; contentType?: string },
 ): Promise<{ created: boolean }> {
   try {
     await call('s3', 'PutObject', () =>
@@ -22,7 +22,7 @@ export async function putAuditObject(
           Bucket: input.bucket,
           Key: input.key,
           Body: input.body,
-          ContentType: 'application/json',
+          ContentType: input.contentType ?? 'application/json',
           IfNoneMatch: '*',
           ...kmsEncryption(input.kmsKeyArn),
         }),
@@ -52,7 +52,7 @@ export async function* listAuditKeys(
         }),
       ),
     );
-    const keys = (page.Contents ?? []).flatMap((o) => (o.Key && o.Key.endsWith('.json') ? [o.Key] : []));
+    const keys = (page.Contents ?? []).flatMap((o) => (o.Key && (o.Key.endsWith('.json') || o.Key.endsWith('.jsonl')) ? [o.Key] : []));
     if (keys.length > 0) yield keys;
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

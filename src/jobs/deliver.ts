@@ -132,10 +132,8 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
       ctx.metrics.deliveryLatency.observe({ route: p.route }, seconds);
     }
   }
-  const wantsReceipt = !p.quiet || p.forcedBy !== undefined;
-  const flushGen = await ctx.store.recordDelivery(dh, record, wantsReceipt ? { flagTtlSeconds: receiptFlagTtl(ctx) } : null);
-  if (flushGen !== null) await scheduleFlush(ctx, record.partnerId, flushGen);
-  log.info({ targetKey: record.targetKey, size: record.size, checksum: record.checksum, multipart: record.multipart }, 'deliver: delivered');
+  // The audit record first: a crash before the delivery record repeats the copy and its audit
+  // record (the trail says twice what happened twice) rather than losing the record.
   await ctx.audit?.({
     type: 'delivery.delivered', partnerId: p.partnerId, actor: p.forcedBy ?? 'partnergate',
     details: {
@@ -143,6 +141,10 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
       multipart: record.multipart, origin: p.origin, ...(p.forcedBy !== undefined ? { forcedBy: p.forcedBy } : {}),
     },
   });
+  const wantsReceipt = !p.quiet || p.forcedBy !== undefined;
+  const flushGen = await ctx.store.recordDelivery(dh, record, wantsReceipt ? { flagTtlSeconds: receiptFlagTtl(ctx) } : null);
+  if (flushGen !== null) await scheduleFlush(ctx, record.partnerId, flushGen);
+  log.info({ targetKey: record.targetKey, size: record.size, checksum: record.checksum, multipart: record.multipart }, 'deliver: delivered');
   await settleFanout(ctx, p, 'delivered');
   return 'delivered';
 }
@@ -155,8 +157,6 @@ async function reportFailure(
     versionId: p.versionId ?? null, targetKey: p.targetKey, error,
     ...(p.forcedBy !== undefined ? { forcedBy: p.forcedBy } : {}),
   };
-  await ctx.store.pushHistory(record);
-  await ctx.store.rememberFailure(dh, { partnerId: p.partnerId, key: p.key });
   await ctx.audit?.({
     type: 'delivery.failed', partnerId: p.partnerId, actor: p.forcedBy ?? 'partnergate',
     details: {
@@ -164,6 +164,8 @@ async function reportFailure(
       origin: p.origin, ...(p.forcedBy !== undefined ? { forcedBy: p.forcedBy } : {}),
     },
   });
+  await ctx.store.pushHistory(record);
+  await ctx.store.rememberFailure(dh, { partnerId: p.partnerId, key: p.key });
   await ctx.notify({
     op: 'post', channel: partner.channel, thread: { ref: partner.threadRef }, priority: 'progress',
     ...buildDeliveryFailure(record, dh),

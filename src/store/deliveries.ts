@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { partnerKeys } from './partners.js';
-import { runScript } from './run-script.js';
+import { PUSH_AND_FLAG, runScript } from './run-script.js';
 
 export const DELIVERY_RECORD_TTL_SECONDS = 400 * 24 * 3600;
 export const FANOUT_TTL_SECONDS = 30 * 24 * 3600;
@@ -113,16 +113,6 @@ if delivered + failed >= total and redis.call('HSETNX', KEYS[1], 'summarized', '
 return {fresh, delivered, failed, total, summarize}
 `;
 
-// KEYS: receipts list, flush flag, gen counter; ARGV: entry, flag ttl seconds
-// Returns 0 when a flush is already scheduled, else the generation of the flush job to add.
-const PUSH_RECEIPT = `
-redis.call('RPUSH', KEYS[1], ARGV[1])
-if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
-  return redis.call('INCR', KEYS[3])
-end
-return 0
-`;
-
 // KEYS: receipts list, flush flag, gen counter; ARGV: how many were posted.
 // Drops the posted receipts; when more arrived meanwhile, returns the generation of the next flush job.
 const ACK_RECEIPTS = `
@@ -195,7 +185,7 @@ export class DeliveryStore {
       .multi()
       .set(this.k.done(dh), json, 'EX', DELIVERY_RECORD_TTL_SECONDS)
       .eval(PUSH_HISTORY, 1, this.k.history(p), json, HISTORY_LENGTH);
-    if (receipt) tx.eval(PUSH_RECEIPT, 3, this.k.receipts(p), this.k.receiptFlush(p), this.k.receiptGen(), json, receipt.flagTtlSeconds);
+    if (receipt) tx.eval(PUSH_AND_FLAG, 3, this.k.receipts(p), this.k.receiptFlush(p), this.k.receiptGen(), json, receipt.flagTtlSeconds);
     const results = await tx.exec();
     if (!results) throw new Error('delivery record transaction aborted');
     for (const [err] of results) if (err) throw err;

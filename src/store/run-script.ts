@@ -17,3 +17,16 @@ export async function runScript(redis: Redis, script: string, keys: string[], ar
     return redis.eval(script, keys.length, ...keys, ...args);
   }
 }
+
+/**
+ * Appends to a list and says whether the caller must schedule the job that drains it: KEYS list,
+ * flag, generation counter; ARGV entry, flag TTL seconds. Returns the new generation (for a
+ * deterministic job id) when the flag was not set, else 0 (a drain is already scheduled).
+ */
+export const PUSH_AND_FLAG = `
+redis.call('RPUSH', KEYS[1], ARGV[1])
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+  return redis.call('INCR', KEYS[3])
+end
+return 0
+`;

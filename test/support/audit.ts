@@ -1,19 +1,20 @@
 /**
- * The audit pipeline for tests: the real `audit` queue and worker on the real Redis, writing to a
- * local S3 (s3rver). `drained()` waits until every queued record is written (or failed for good).
+ * The audit pipeline for tests: the real `audit` queue, buffer and worker on the real Redis, writing
+ * to a local S3 (s3rver), flushing without waiting for more records. `drained()` waits until every
+ * record is written (or its flush failed for good).
  */
 import type { Redis } from 'ioredis';
-import type { Queue, Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../src/logger.js';
 import type { Clock } from '../../src/actions/ports.js';
-import { createAudit, createAuditQueue, createAuditWorker, type Audit } from '../../src/audit/audit.js';
+import { createAudit, createAuditQueue, createAuditWorker, type Audit, type AuditQueue } from '../../src/audit/audit.js';
 import type { AuditRecord } from '../../src/audit/record.js';
 import { readPartnerHistory } from '../../src/audit/history.js';
 
 export interface AuditPipeline {
   audit: Audit;
-  queue: Queue<AuditRecord>;
+  queue: AuditQueue;
   worker: Worker<AuditRecord>;
   drained(): Promise<void>;
   /** Drains, then reads the partner's history back from the bucket. */
@@ -26,10 +27,10 @@ export function startAuditPipeline(o: {
 }): AuditPipeline {
   const queue = createAuditQueue(o.redis, o.prefix);
   const worker = createAuditWorker(o.worker, o.prefix, {
-    s3: o.s3, bucket: o.bucket, kmsKeyArn: o.kmsKeyArn, logger: o.logger, backoffBaseMs: 5, backoffMaxMs: 20,
+    s3: o.s3, bucket: o.bucket, kmsKeyArn: o.kmsKeyArn, logger: o.logger, backoffBaseMs: 5, backoffMaxMs: 20, flushDelayMs: 0,
   });
   worker.on('error', () => undefined);
-  const audit = createAudit({ queue, clock: o.clock, logger: o.logger });
+  const audit = createAudit({ queue, clock: o.clock, logger: o.logger, flushDelayMs: 0 });
   const drained = async () => {
     for (;;) {
       const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');

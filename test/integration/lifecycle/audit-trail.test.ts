@@ -14,6 +14,8 @@ import { createPlanRenderer } from '../../../src/actions/plan.js';
 import { RequestStore } from '../../../src/store/requests.js';
 import { runAudit } from '../../../src/cli/audit.js';
 import { createAuditQueue, createAudit } from '../../../src/audit/audit.js';
+import { auditBatchKey, auditDayPrefix, parseAuditObject } from '../../../src/audit/record.js';
+import { getAuditObject } from '../../../src/aws/audit-s3.js';
 import { startAuditPipeline, type AuditPipeline } from '../../support/audit.js';
 import { startLocalS3, recordRequests, failNthCall, s3Error, type LocalS3, type RecordedRequest, TEST_KMS_KEY_ARN } from '../../support/s3.js';
 import { createTestRedis, deleteKeysUnder } from '../../support/redis.js';
@@ -75,7 +77,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe('audit trail', () => {
-  it('when requests are submitted, refused, approved, rejected and expired, then each is one record in the bucket and `audit` prints the history', async () => {
+  it('when requests are submitted, refused, approved, rejected and expired, then each is one record in the bucket (batched) and `audit` prints the history', async () => {
     const first = await requestOnboarding(onboardDeps, { raw: raw('acme'), requestedBy: 'UREQUESTER1' });
     if (!first.ok) throw new Error('expected a request');
     clock.advance(1000);
@@ -106,13 +108,19 @@ describe('audit trail', () => {
     expect((await pipeline.history('initech')).map((r) => r.type)).toEqual(['request.submitted', 'request.expired']);
     expect(JSON.stringify(acme)).not.toContain(first.request.externalId);
 
-    // Every record is one object, written once (the first write failed with 503 and was retried),
-    // under audit/<yyyy>/<mm>/<dd>/, never overwriting (If-None-Match) and SSE-KMS with the platform key.
+    // The records are stored in batches (one JSON line each) of one day, under audit/<yyyy>/<mm>/<dd>/
+    // named by their first record; every record once (the first write failed with 503 and was
+    // retried), never overwriting (If-None-Match) and SSE-KMS with the platform key.
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'audit/' }));
-    expect(listed.Contents).toHaveLength(9);
-    expect(listed.Contents!.every((o) => /^audit\/2026\/11\/(27|30)\/\d{8}T\d{9}Z-[0-9a-f]{12}\.json$/.test(o.Key!))).toBe(true);
+    expect(listed.Contents!.every((o) => /^audit\/2026\/11\/(27|30)\/\d{8}T\d{9}Z-[0-9a-f]{12}\.jsonl$/.test(o.Key!))).toBe(true);
+    const stored = await Promise.all(listed.Contents!.map(async (o) => ({ key: o.Key!, records: parseAuditObject((await getAuditObject(s3.client, s3.bucket, o.Key!))!)! })));
+    expect(stored.flatMap((o) => o.records)).toHaveLength(9);
+    for (const o of stored) {
+      expect(o.key).toBe(auditBatchKey(o.records[0]!));
+      expect(new Set(o.records.map((r) => auditDayPrefix(new Date(r.at))))).toEqual(new Set([auditDayPrefix(new Date(o.records[0]!.at))]));
+    }
     const puts = sent.filter((r) => r.command === 'PutObjectCommand');
-    expect(puts.length).toBe(9);
+    expect(puts.length).toBe(listed.Contents!.length); // the refused first try never reached the wire
     for (const put of puts) {
       expect(put.headers['if-none-match']).toBe('*');
       expect(put.headers['x-amz-server-side-encryption']).toBe('aws:kms');
