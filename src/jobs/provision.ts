@@ -221,7 +221,8 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
     if (!existing) {
       await deps.partners.save(newRecord(request, cp.dryRun, now));
     } else if (!resumed) {
-      await deps.partners.update(request.partnerId, (r) => ({ ...r, status: 'provisioning', updatedAt: now }));
+      const resumable = await deps.partners.transition(request.partnerId, ['provisioning', 'provision_failed', 'verifying', 'verify_failed'], (r) => ({ ...r, status: 'provisioning', updatedAt: now }));
+      if (!resumable) throw new UnrecoverableError('partner past provisioning (live or offboarded meanwhile)');
     }
     await deps.runs.start(request.id, 'provision', payload.attempt);
 
@@ -236,6 +237,13 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
           await progress.set(step, { state: 'unchanged', detail: 'done in an earlier attempt' });
           continue;
         }
+        const status = (await deps.partners.get(request.partnerId))?.status;
+        if (status !== 'provisioning') {
+          // Offboarded (say) while this ran: create nothing more.
+          log.warn({ step, status }, 'provision: the partner left provisioning meanwhile; stopped before this step');
+          await thread.post({ text: `:no_entry: Provisioning of \`${request.partnerId}\` stopped before "${STEP_LABELS[step]}": the partner is now ${status ?? 'gone'}. Steps before it stay as they are.` });
+          throw new UnrecoverableError(`partner is ${status ?? 'gone'}`);
+        }
         let result;
         try {
           result = await STEP_RUNNERS[step](ctx);
@@ -248,7 +256,7 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
           }
           log.error({ step, code: failure.code, err }, 'provisioning failed');
           const at = deps.clock.now().toISOString();
-          await deps.partners.update(request.partnerId, (r) => ({ ...r, status: 'provision_failed', updatedAt: at }));
+          await deps.partners.transition(request.partnerId, ['provisioning'], (r) => ({ ...r, status: 'provision_failed', updatedAt: at }));
           await deps.runs.recordFailure(request.id, { stage: 'provision', attempt: payload.attempt, step, code: failure.code, message: failure.message, at });
           await progress.set(step, { state: 'failed', detail: failure.code }, 'failed');
           await deps.audit?.({

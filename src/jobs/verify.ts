@@ -218,12 +218,21 @@ export function createVerifyProcessor(deps: VerifyDeps) {
     const failed = checks.filter((k) => k.outcome === 'fail');
     const result = failed.length === 0 ? 'live' : 'verify_failed';
     const at = deps.clock.now().toISOString();
-    await deps.partners.update(request.partnerId, (r) => ({
+    const recorded = await deps.partners.transition(request.partnerId, ['verifying'], (r) => ({
       ...r,
       status: result,
       ...(result === 'live' ? { verifiedAt: at, dryRun: deps.cp.dryRun } : {}),
       updatedAt: at,
     }));
+    if (!recorded) {
+      // Offboarded (say) while the probes ran: the result must not bring the partner back.
+      const now = (await deps.partners.get(request.partnerId))?.status ?? 'gone';
+      log.warn({ status: now, result }, 'verify: the partner changed status during verification; result not recorded');
+      await partnerThread(deps.notify, request.channel, request.id).post({
+        text: `:warning: Verification of \`${request.partnerId}\` finished (${result === 'live' ? 'passed' : 'failed'}), but the partner is now ${now.replace('_', ' ')}: the result was not recorded.`,
+      });
+      return now;
+    }
     await deps.audit?.({
       type: 'verify.result', partnerId: request.partnerId, requestId: request.id, actor: 'partnergate',
       details: {

@@ -41,13 +41,23 @@ export const partnerKeys = (prefix: string) => ({
   feed: (feed: string) => `${prefix}:feed:${feed}`,
 });
 
-// KEYS: record, all, live, feed sets...; ARGV: JSON, status, id
-const SAVE = `
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[3])
-if ARGV[2] == 'live' then redis.call('SADD', KEYS[3], ARGV[3]) else redis.call('SREM', KEYS[3], ARGV[3]) end
-for i = 4, #KEYS do
-  if ARGV[2] == 'offboarded' then redis.call('SREM', KEYS[i], ARGV[3]) else redis.call('SADD', KEYS[i], ARGV[3]) end
+/**
+ * Writes a record and keeps its indexes in step, in one step. With an expected value (ARGV[5] = '1')
+ * it is a compare-and-set: nothing is written unless the record is still exactly ARGV[1] (0 is
+ * answered). Connections are shared by every store and job of a process, so no WATCH: a WATCH is
+ * per connection, and one caller's EXEC would clear another's.
+ * KEYS: record, all, live, the ARGV[6] feed sets the partner leaves, the feed sets it is in.
+ * ARGV: expected JSON, new JSON, status, id, check ('1' | '0'), number of feed sets left.
+ */
+const WRITE = `
+if ARGV[5] == '1' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local left = tonumber(ARGV[6])
+for i = 4, 3 + left do redis.call('SREM', KEYS[i], ARGV[4]) end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[4])
+if ARGV[3] == 'live' then redis.call('SADD', KEYS[3], ARGV[4]) else redis.call('SREM', KEYS[3], ARGV[4]) end
+for i = 4 + left, #KEYS do
+  if ARGV[3] == 'offboarded' then redis.call('SREM', KEYS[i], ARGV[4]) else redis.call('SADD', KEYS[i], ARGV[4]) end
 end
 return 1
 `;
@@ -68,32 +78,47 @@ export class PartnerStore {
 
   /** Writes the record and keeps the indexes (all, live, feed subscribers) in step, atomically. */
   async save(record: PartnerRecord): Promise<void> {
-    const feedKeys = record.feeds.map((f) => this.k.feed(f));
-    await this.redis.eval(SAVE, 3 + feedKeys.length, this.k.record(record.partnerId), this.k.all(), this.k.live(), ...feedKeys,
-      JSON.stringify(record), record.status, record.partnerId);
+    await this.write(record, { expected: null, left: [] });
   }
 
-  /** Reads, changes and writes a record under WATCH, retrying on a concurrent change. */
+  /**
+   * Reads, changes and writes a record, retrying when it changed in between (compare-and-set);
+   * null when there is no such partner. A change that answers the record it was given writes nothing.
+   */
   async update(partnerId: string, change: (r: PartnerRecord) => PartnerRecord): Promise<PartnerRecord | null> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const key = this.k.record(partnerId);
-      await this.redis.watch(key);
-      const raw = await this.redis.get(key);
-      if (!raw) {
-        await this.redis.unwatch();
-        return null;
-      }
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const raw = await this.redis.get(this.k.record(partnerId));
+      if (!raw) return null;
       const previous = JSON.parse(raw) as PartnerRecord;
       const next = change(previous);
-      const feedKeys = next.feeds.map((f) => this.k.feed(f));
-      const tx = this.redis.multi();
-      for (const dropped of previous.feeds.filter((f) => !next.feeds.includes(f))) tx.srem(this.k.feed(dropped), partnerId);
-      const result = await tx
-        .eval(SAVE, 3 + feedKeys.length, key, this.k.all(), this.k.live(), ...feedKeys, JSON.stringify(next), next.status, partnerId)
-        .exec();
-      if (result) return next;
+      if (next === previous) return previous;
+      const left = previous.feeds.filter((f) => !next.feeds.includes(f));
+      if (await this.write(next, { expected: raw, left })) return next;
     }
     throw new Error(`partner ${partnerId}: too many concurrent updates`);
+  }
+
+  /**
+   * Changes the record only while its status is one of `from`: a job that started before the
+   * partner was offboarded (say) cannot write over it. The new record, or null when there is no
+   * such partner or its status is no longer one of `from` (then nothing is written).
+   */
+  async transition(partnerId: string, from: readonly PartnerStatus[], change: (r: PartnerRecord) => PartnerRecord): Promise<PartnerRecord | null> {
+    let applies = false;
+    const next = await this.update(partnerId, (r) => {
+      applies = from.includes(r.status);
+      return applies ? change(r) : r;
+    });
+    return applies ? next : null;
+  }
+
+  private async write(record: PartnerRecord, o: { expected: string | null; left: string[] }): Promise<boolean> {
+    const sets = [...o.left, ...record.feeds].map((f) => this.k.feed(f));
+    const written = await this.redis.eval(
+      WRITE, 3 + sets.length, this.k.record(record.partnerId), this.k.all(), this.k.live(), ...sets,
+      o.expected ?? '', JSON.stringify(record), record.status, record.partnerId, o.expected === null ? '0' : '1', o.left.length,
+    );
+    return written === 1;
   }
 
   async subscribers(feed: string): Promise<string[]> {

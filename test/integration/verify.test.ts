@@ -7,6 +7,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteSshPublicKeyCommand, DescribeUserCommand, ImportSshPublicKeyCommand, ResourceNotFoundException } from '@aws-sdk/client-transfer';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { ACTIONS } from '../../src/bot/ids.js';
 import { renderPartner, type PolicyDocument } from '../../src/aws/policies/index.js';
 import { specOf } from '../../src/actions/plan.js';
@@ -15,6 +16,7 @@ import { addProvisionJob } from '../../src/jobs/provision.js';
 import { verifyJobId } from '../../src/jobs/verify.js';
 import { APPROVER, buttonIn, startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
 import { startSftpServer, type LocalSftp } from '../support/sftp-server.js';
+import { accessDenied } from '../support/fake-aws.js';
 import type { SlackCall } from '../support/fake-slack.js';
 
 const blocksText = (c: SlackCall) => JSON.stringify(c.body.blocks);
@@ -216,5 +218,22 @@ describe('verify job', () => {
     expect(blocksText(failed)).toContain(':x: SFTP host key — the Transfer server reports no host keys');
     expect(server.logins).toEqual([]);
     expect(h.fake.transfer).toHaveReceivedCommandTimes(ImportSshPublicKeyCommand, 0);
+  });
+  it('when the partner is offboarded while its verification runs, then the result is not recorded and the partner stays offboarded', async () => {
+    const request = await provisioned({ partnerId: 'acme', accountId: '444455556666', settleSeconds: 300 });
+    const jobId = verifyJobId({ requestId: request.id, attempt: 1 });
+    // Offboarding lands while the probes run: the first AssumeRole sees it happen, and is denied.
+    h.fake.sts.on(AssumeRoleCommand).callsFake(async () => {
+      await h.partners.update('acme', (r) => ({ ...r, status: 'offboarded' }));
+      throw accessDenied('sts', 'the role is gone');
+    });
+    h.clock.advance(300_000);
+    await (await h.verifyQueue.getJob(jobId))!.promote();
+    expect((await h.settled(h.verifyQueue, jobId)).state).toBe('completed');
+
+    expect(await h.partners.get('acme')).toMatchObject({ status: 'offboarded' });
+    expect(await h.partners.liveIds()).toEqual([]);
+    expect(h.live).toEqual([]);
+    await h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).includes('but the partner is now offboarded: the result was not recorded'));
   });
 });

@@ -1,0 +1,76 @@
+/**
+ * The partner registry under concurrency, on one shared connection as the processes use it: every
+ * update lands (compare-and-set, not WATCH, which one caller's EXEC clears for all), the indexes
+ * follow, and a transition never writes over a status it does not expect.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { PartnerStore, type PartnerRecord } from '../../src/store/partners.js';
+import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
+import { testPrefix } from '../support/env.js';
+
+let redis: Redis;
+let prefix: string;
+let store: PartnerStore;
+beforeEach(() => {
+  redis = createTestRedis();
+  prefix = testPrefix();
+  store = new PartnerStore(redis, prefix);
+});
+afterEach(async () => {
+  await deleteKeysUnder(redis, prefix);
+  await redis.quit();
+});
+
+const partner = (o: Partial<PartnerRecord> = {}): PartnerRecord => ({
+  partnerId: 'acme', requestId: `req_${'a'.repeat(26)}`, displayName: 'Acme', contactEmail: 'ops@acme.example', accountId: null,
+  externalId: 'x'.repeat(32), feeds: ['price-lists'], sshKeys: ['ssh-ed25519 AAAA old'], status: 'live', steps: [], threadRef: 'card:t',
+  channel: 'C0APPROVALS', approvedBy: 'U1', provisionedAt: null, verifiedAt: null, transferUserCreatedAt: null, dryRun: false,
+  updatedAt: '2026-01-01T00:00:00.000Z', ...o,
+});
+
+describe('partner registry', () => {
+  it('when many updates of one partner race on one connection, then none is lost', async () => {
+    await store.save(partner());
+    const keys = Array.from({ length: 40 }, (_, i) => `ssh-ed25519 AAAA key-${i}`);
+    await Promise.all([
+      ...keys.map((k) => store.update('acme', (r) => ({ ...r, sshKeys: [...r.sshKeys, k] }))),
+      store.update('acme', (r) => ({ ...r, externalId: 'y'.repeat(32) })),
+      store.update('acme', (r) => ({ ...r, contactEmail: 'files@acme.example' })),
+    ]);
+    const after = (await store.get('acme'))!;
+    expect([...after.sshKeys].sort()).toEqual(['ssh-ed25519 AAAA old', ...keys].sort());
+    expect(after.externalId).toBe('y'.repeat(32));
+    expect(after.contactEmail).toBe('files@acme.example');
+  });
+
+  it('when offboarding races a contact edit, then the partner ends offboarded and out of the live and feed sets', async () => {
+    await store.save(partner());
+    await Promise.all([
+      store.update('acme', (r) => ({ ...r, status: 'offboarded' })),
+      store.update('acme', (r) => ({ ...r, contactEmail: 'new@acme.example' })),
+    ]);
+    expect(await store.get('acme')).toMatchObject({ status: 'offboarded', contactEmail: 'new@acme.example' });
+    expect(await store.liveIds()).toEqual([]);
+    expect(await store.subscribers('price-lists')).toEqual([]);
+  });
+
+  it('when a feed is dropped, then the partner leaves that feed\'s subscribers and stays in the others', async () => {
+    await store.save(partner({ feeds: ['price-lists', 'compliance'] }));
+    await store.update('acme', (r) => ({ ...r, feeds: ['compliance'] }));
+    expect(await store.subscribers('price-lists')).toEqual([]);
+    expect(await store.subscribers('compliance')).toEqual(['acme']);
+  });
+
+  it('when a transition finds another status than it expects, then it writes nothing and says so', async () => {
+    await store.save(partner({ status: 'offboarded' }));
+    expect(await store.transition('acme', ['verifying'], (r) => ({ ...r, status: 'live' }))).toBeNull();
+    expect(await store.get('acme')).toMatchObject({ status: 'offboarded' });
+    expect(await store.liveIds()).toEqual([]);
+
+    await store.save(partner({ status: 'verifying' }));
+    expect(await store.transition('acme', ['verifying'], (r) => ({ ...r, status: 'live' }))).toMatchObject({ status: 'live' });
+    expect(await store.liveIds()).toEqual(['acme']);
+    expect(await store.transition('nobody', ['verifying'], (r) => r)).toBeNull();
+  });
+});
