@@ -6,7 +6,10 @@
  * partner-id tag becomes a record; the request-id tag names the request (and so the partner's
  * thread). What AWS does not hold — display name, contact, feeds, the thread's channel — comes from
  * the stored request when it survived, and is reported as not recovered when it did not. Records
- * already in the registry are left alone. Partner ids are reserved again, including, from the
+ * already in the registry are left alone. A rebuilt partner is LIVE only when nothing speaks against
+ * it: its last verification in the audit trail failed, or an offboarding was under way, or the
+ * role trusts another account than the approved request named — each makes it `verify_failed`,
+ * reported, so that deliveries do not resume until someone looks. Partner ids are reserved again, including, from the
  * audit trail, every id ever approved or offboarded, so that no id is ever reused.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -104,6 +107,7 @@ export async function rebuildRegistry(deps: RebuildDeps): Promise<RebuildReport>
     e.role = trustFacts(role?.trustPolicy);
   }
 
+  const trail = deps.s3 ? await readTrail(deps.s3, deps.platform.bucket) : null;
   const now = deps.clock.now().toISOString();
   for (const [partnerId, f] of [...found].sort(([a], [b]) => a.localeCompare(b))) {
     if (await deps.partners.get(partnerId)) {
@@ -117,6 +121,14 @@ export async function rebuildRegistry(deps: RebuildDeps): Promise<RebuildReport>
     const request = requestId ? await deps.requests.get(requestId) : null;
     if (!request) missing.push('display name, contact e-mail, feeds and the thread channel (the request is gone too): feeds set to none');
     if (f.role && (!f.role.accountId || !f.role.externalId)) missing.push('the account or ExternalId (the role trust policy is not as rendered): a new ExternalId was set, see `partnergate reconcile`');
+    const holds: string[] = [];
+    if (request?.accountId && f.role?.accountId && request.accountId !== f.role.accountId) {
+      holds.push(`the role trusts account ${f.role.accountId}, but the approved request named ${request.accountId}`);
+    }
+    const last = trail?.last.get(partnerId);
+    if (last === 'offboarding') holds.push('an offboarding was under way (audit trail): finish it with /offboard-partner');
+    if (last === 'verify-failed') holds.push('its last verification failed (audit trail)');
+    missing.push(...holds.map((h) => `LIVE status: ${h}; marked verify_failed`));
     const userKeys = f.user?.keys ?? [];
     const record: PartnerRecord = {
       partnerId,
@@ -129,7 +141,7 @@ export async function rebuildRegistry(deps: RebuildDeps): Promise<RebuildReport>
       feeds: request?.feeds.filter((x) => deps.platform.feeds.includes(x)) ?? [],
       sshKeys: userKeys,
       ...(f.user && Object.keys(f.user.keyAddedAt).length ? { keyAddedAt: f.user.keyAddedAt } : {}),
-      status: 'live',
+      status: holds.length > 0 ? 'verify_failed' : 'live',
       steps: [],
       threadRef: cardRef(requestId ?? `rebuilt-${partnerId}`),
       channel: request?.channel ?? '',
@@ -146,18 +158,28 @@ export async function rebuildRegistry(deps: RebuildDeps): Promise<RebuildReport>
     if (missing.length > 0) report.unrecovered[partnerId] = missing;
   }
 
-  if (deps.s3) {
-    const used = new Map<string, string>();
-    await scanAuditRecords(deps.s3, deps.platform.bucket, {}, (r) => {
-      if (r.partnerId && (r.type === 'request.approved' || r.type === 'offboard.completed') && !used.has(r.partnerId)) {
-        used.set(r.partnerId, r.requestId ?? `audit-${r.id}`);
-      }
-    });
-    for (const [partnerId, holder] of [...used].sort(([a], [b]) => a.localeCompare(b))) {
+  if (trail) {
+    for (const [partnerId, holder] of [...trail.used].sort(([a], [b]) => a.localeCompare(b))) {
       if (isPartnerId(partnerId) && (await reserve(deps, partnerId, holder))) report.reserved.push(partnerId);
     }
   }
   return report;
+}
+
+/** From the audit trail: every id ever used (and its holder), and each partner's last verification or offboarding. */
+async function readTrail(s3: S3Client, bucket: string) {
+  const used = new Map<string, string>();
+  const last = new Map<string, { id: string; state: 'live' | 'verify-failed' | 'offboarding' }>();
+  await scanAuditRecords(s3, bucket, {}, (r) => {
+    if (!r.partnerId) return;
+    if ((r.type === 'request.approved' || r.type === 'offboard.completed') && !used.has(r.partnerId)) {
+      used.set(r.partnerId, r.requestId ?? `audit-${r.id}`);
+    }
+    const state = r.type === 'verify.result' ? (r.details['result'] === 'LIVE' ? 'live' : 'verify-failed') : r.type.startsWith('offboard.') ? 'offboarding' : null;
+    const seen = last.get(r.partnerId);
+    if (state && (!seen || seen.id < r.id)) last.set(r.partnerId, { id: r.id, state });
+  });
+  return { used, last: new Map([...last].map(([id, v]) => [id, v.state])) };
 }
 
 export function formatRebuildReport(r: RebuildReport): string {
@@ -168,6 +190,6 @@ export function formatRebuildReport(r: RebuildReport): string {
   ];
   for (const [id, missing] of Object.entries(r.unrecovered)) for (const m of missing) lines.push(`not recovered for ${id}: ${m}`);
   for (const f of r.foreign) lines.push(`not ours (no matching partnergate:partner-id tag), left alone: ${f}`);
-  if (r.rebuilt.length) lines.push('rebuilt partners are marked live: run `partnergate reconcile` to compare them with AWS, and check their feeds');
+  if (r.rebuilt.length) lines.push('rebuilt partners are marked live unless a line above says otherwise: run `partnergate reconcile` to compare them with AWS, and check their feeds');
   return `${lines.join('\n')}\n`;
 }

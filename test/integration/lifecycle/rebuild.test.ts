@@ -75,4 +75,27 @@ describe('reconcile --rebuild', () => {
     expect(check).toMatchObject({ code: 0, out: 'acme: no drift\nglobex: no drift\n' });
     expect(await cli(['--bogus'])).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--bogus'") });
   });
+  it('when the trail or the request speaks against a rebuilt partner, then it is not LIVE and the report says why', async () => {
+    await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
+    await t.livePartner({ partnerId: 'leaving', sshKeys: 1 });
+    await t.livePartner({ partnerId: 'failing', sshKeys: 1 });
+    const moved = await t.livePartner({ partnerId: 'moved', sshKeys: 1, accountId: '444455556666' });
+    await t.audit.audit({ type: 'offboard.step', partnerId: 'leaving', details: { step: 'transfer-user' } });
+    await t.audit.audit({ type: 'verify.result', partnerId: 'failing', details: { result: 'VERIFY_FAILED', attempt: 2, checks: [] } });
+    await t.audit.drained();
+    // The stored request named another account than the deployed role trusts.
+    const key = `${t.h.prefix}:req:${moved.id}`;
+    const data = JSON.parse((await t.h.redis.hget(key, 'data'))!) as Record<string, unknown>;
+    await t.h.redis.hset(key, 'data', JSON.stringify({ ...data, accountId: '777788889999' }));
+    await loseRegistry();
+
+    const out = (await cli(['--rebuild'])).out;
+    expect(out).toContain('rebuilt 4 partner record(s): acme, failing, leaving, moved');
+    expect(out).toContain('not recovered for leaving: LIVE status: an offboarding was under way (audit trail): finish it with /offboard-partner; marked verify_failed');
+    expect(out).toContain('not recovered for failing: LIVE status: its last verification failed (audit trail); marked verify_failed');
+    expect(out).toContain('not recovered for moved: LIVE status: the role trusts account 444455556666, but the approved request named 777788889999; marked verify_failed');
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'live' });
+    for (const id of ['leaving', 'failing', 'moved']) expect(await t.h.partners.get(id)).toMatchObject({ status: 'verify_failed' });
+    expect(await t.h.partners.liveIds()).toEqual(['acme']);
+  });
 });
