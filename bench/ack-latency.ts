@@ -4,20 +4,25 @@
  * 1,000 signed requests at concurrency 50, after 100 warm-up requests: /onboard-partner commands
  * (views.open goes to the fake), approve clicks on a stored request (refused: self-approval,
  * not an approver, already decided), valid view submissions with distinct partner ids, and invalid
- * ones. Latency = from sending the request to reading the whole answer. With web only, nothing is
- * sent to Slack by the queue: the cards and refusals stay queued in Redis, which the script counts.
+ * ones. Requests are signed before the timed phase and sent over keep-alive connections (one per
+ * request in flight). Latency = from sending the request to reading the whole answer. With web only,
+ * nothing is sent to Slack by the queue: the cards and refusals stay queued in Redis, which the
+ * script counts. It also reports the CPU each process used per request (web, this script with the
+ * fake Slack, Redis) and the load average before the run: all of them share the machine's cores.
  *
  *   npm run bench:ack  [-- --requests 1000 --concurrency 50]
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { Agent, request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import sshpk from 'sshpk';
 import { startFakeSlack } from '../test/support/fake-slack.js';
 import { testEnv } from '../test/support/env.js';
 import { createTestRedis, deleteKeysUnder } from '../test/support/redis.js';
-import { buttonClick, onboardSubmission, postToBot, slashCommand } from '../test/support/slack-requests.js';
-import { cliArgs, percentile, pool, report, round } from './lib.js';
+import { buttonClick, onboardSubmission, postToBot, sign, slashCommand } from '../test/support/slack-requests.js';
+import { cliArgs, ownCpuMs, percentile, pool, processCpuMs, redisCpuMs, report, round } from './lib.js';
 
 const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' } } });
 const REQUESTS = Number(args.requests);
@@ -37,12 +42,17 @@ const child = spawn(process.execPath, cli.argv, {
 });
 const port = await new Promise<number>((resolve, reject) => {
   let buffer = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  const onData = (d: Buffer) => {
     buffer += d.toString();
     const match = buffer.match(/"port":(\d+)[^\n]*"msg":"web: listening"/);
-    if (match) resolve(Number(match[1]));
+    if (match) {
+      // From here on the log lines are read and dropped: matching them would cost this process CPU.
+      child.stdout!.off('data', onData).resume();
+      resolve(Number(match[1]));
+    }
     if (buffer.length > 1_000_000) buffer = buffer.slice(-10_000);
-  });
+  };
+  child.stdout!.on('data', onData);
   child.once('exit', (code) => reject(new Error(`partnergate web exited (${code}) before listening`)));
 });
 const url = `http://127.0.0.1:${port}/slack/events`;
@@ -78,20 +88,65 @@ function request(i: number, tag: string): { kind: Kind; body: { body: string; ty
   }
 }
 
-async function send(i: number, tag: string, sink?: { kind: Kind; ms: number }[]): Promise<void> {
-  const { kind, body } = request(i, tag);
-  const started = performance.now();
-  const res = await postToBot(url, body, secret);
-  const ms = performance.now() - started;
-  if (res.status !== 200) throw new Error(`${kind} ${i} answered ${res.status}: ${res.text}`);
-  sink?.push({ kind, ms });
+// Requests are built and signed before they are timed (as Slack would send them: the load
+// generator shares the two cores with the process under test, so it does as little as it can while
+// timing), and sent over keep-alive connections, one per concurrent lane (Slack reuses connections too).
+interface Prepared { kind: Kind; i: number; body: Buffer; headers: Record<string, string | number> }
+function prepare(count: number, tag: string): Prepared[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { kind, body } = request(i, tag);
+    const bytes = Buffer.from(body.body);
+    return { kind, i, body: bytes, headers: { 'content-type': body.type, 'content-length': bytes.length, ...sign(body.body, secret) } };
+  });
 }
 
-await pool(WARMUP, CONCURRENCY, (i) => send(i, 'w'));
-const samples: { kind: Kind; ms: number }[] = [];
-const wall = performance.now();
-await pool(REQUESTS, CONCURRENCY, (i) => send(i, 'm', samples));
-const wallMs = performance.now() - wall;
+const target = new URL(url);
+function post(agent: Agent, p: Prepared): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: p.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(p.body);
+  });
+}
+
+/** Sends the prepared requests with `concurrency` in flight over as many keep-alive connections. */
+async function run(prepared: Prepared[], concurrency: number): Promise<{ samples: { kind: Kind; ms: number }[]; wallMs: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const samples: { kind: Kind; ms: number }[] = [];
+  const wall = performance.now();
+  await pool(prepared.length, concurrency, async (i) => {
+    const p = prepared[i]!;
+    const started = performance.now();
+    const res = await post(agent, p);
+    samples.push({ kind: p.kind, ms: performance.now() - started });
+    if (res.status !== 200) throw new Error(`${p.kind} ${p.i} answered ${res.status}: ${res.text}`);
+  });
+  const wallMs = performance.now() - wall;
+  agent.destroy();
+  return { samples, wallMs };
+}
+
+const loadBefore = round(loadavg()[0]!, 2);
+await run(prepare(WARMUP, 'w'), CONCURRENCY);
+const timed = prepare(REQUESTS, 'm');
+// CPU used during the timed phase by each process on the machine's cores: where the time goes.
+const webBefore = processCpuMs(child.pid!);
+const cpuBefore = { generator: ownCpuMs(), redis: await redisCpuMs(redis) };
+const { samples, wallMs } = await run(timed, CONCURRENCY);
+const webAfter = processCpuMs(child.pid!);
+const cpuAfter = { generator: ownCpuMs(), redis: await redisCpuMs(redis) };
+const perRequest = (ms: number) => round(ms / REQUESTS, 2);
+const cpuPerRequest = {
+  web: perRequest(webAfter.user + webAfter.system - webBefore.user - webBefore.system),
+  webKernel: perRequest(webAfter.system - webBefore.system),
+  generator: perRequest(cpuAfter.generator - cpuBefore.generator),
+  redis: perRequest(cpuAfter.redis - cpuBefore.redis),
+};
 
 const stats = (ms: number[]) => ({ n: ms.length, p50: round(percentile(ms, 50)), p99: round(percentile(ms, 99)), max: round(Math.max(...ms)) });
 const all = samples.map((s) => s.ms);
@@ -100,10 +155,8 @@ const byKind = Object.fromEntries(KINDS.map((k) => [k, stats(samples.filter((s) 
 // The same mix at lower concurrency: where latency is service time rather than queueing.
 const byConcurrency: Record<string, ReturnType<typeof stats> & { perSecond: number }> = {};
 for (const level of [1, 10]) {
-  const at: { kind: Kind; ms: number }[] = [];
-  const started = performance.now();
-  await pool(200, level, (i) => send(i, `c${level}-`, at));
-  byConcurrency[String(level)] = { ...stats(at.map((s) => s.ms)), perSecond: round(200 / ((performance.now() - started) / 1000)) };
+  const at = await run(prepare(200, `c${level}-`), level);
+  byConcurrency[String(level)] = { ...stats(at.samples.map((s) => s.ms)), perSecond: round(200 / (at.wallMs / 1000)) };
 }
 byConcurrency[String(CONCURRENCY)] = { ...stats(all), perSecond: round(REQUESTS / (wallMs / 1000)) };
 
@@ -117,6 +170,8 @@ report('ack-latency', {
   byKind,
   throughputPerSecond: round(REQUESTS / (wallMs / 1000)),
   byConcurrency,
+  cpuMsPerRequest: { ...cpuPerRequest, note: 'CPU time (user + system) each process used during the timed phase, per request: web = partnergate web (webKernel: the part spent in the kernel), generator = this script with the fake Slack, redis = redis-server (all its clients)' },
+  loadAverageBefore: loadBefore,
   goal: 'p99 < 50 ms',
   met: percentile(all, 99) < 50,
   queuedNotSent: { lanes: queued, messages: queuedMessages, storedRequests: stored, viewsOpened: slack.calls('views.open').length },

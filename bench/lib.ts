@@ -69,3 +69,28 @@ export function cliArgs(command: string, nodeFlags: string[] = []): { argv: stri
     : `import('./src/cli.ts').then((m) => m.main(process.argv.slice(1)))`;
   return { argv: [...nodeFlags, ...(compiled ? [] : ['--import', 'tsx']), '-e', entry, '--', command], runtime: compiled ? 'dist' : 'tsx' };
 }
+
+/** CPU time (ms) a process has used so far in user space and in the kernel, from /proc (Linux); NaN elsewhere. */
+export function processCpuMs(pid: number): { user: number; system: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // after "pid (comm) ": state is field 0, utime 11, stime 12 (clock ticks, 100 per second on Linux)
+    return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+  } catch {
+    return { user: Number.NaN, system: Number.NaN };
+  }
+}
+
+/** This process's CPU time so far (ms). */
+export function ownCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** The Redis server's CPU time so far (ms), from INFO cpu. */
+export async function redisCpuMs(redis: { info(section: string): Promise<string> }): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(info.match(new RegExp(`^${name}:([\\d.]+)`, 'm'))?.[1] ?? Number.NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
