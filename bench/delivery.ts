@@ -27,7 +27,7 @@ import { testEnv } from '../test/support/env.js';
 import { createTestRedis, deleteKeysUnder } from '../test/support/redis.js';
 import { startLocalS3, TEST_BUCKET } from '../test/support/s3.js';
 import { seedLivePartners, startWorkerProcess } from '../test/support/worker-process.js';
-import { DeliveryStore } from '../src/store/deliveries.js';
+import { DeliveryStore, versionHash } from '../src/store/deliveries.js';
 import { pool, report, round } from './lib.js';
 
 const { values: args } = parseArgs({ options: { partners: { type: 'string', default: '1000' }, files: { type: 'string', default: '10' } } });
@@ -58,8 +58,12 @@ const deliveries = new DeliveryStore(redis, prefix);
 // 1,000 LIVE partners, all subscribed to price-lists.
 await seedLivePartners(redis, prefix, PARTNERS, ['price-lists'], 'bench');
 
-// BENCH_CPU_PROFILE=<dir>: the worker writes a V8 CPU profile there.
-const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+// BENCH_CPU_PROFILE=<dir>: the worker writes a V8 CPU profile there. BENCH_NODE_FLAGS: more Node
+// flags for the worker (experiments, e.g. --heapsnapshot-signal=SIGUSR2).
+const profile = [
+  ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
+  ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
+];
 const worker = await startWorkerProcess({
   env, s3Endpoint: s3.endpoint, nodeFlags: profile,
   compiled: existsSync(new URL('../dist/cli.js', import.meta.url)) && process.env.BENCH_RUNTIME !== 'tsx',
@@ -73,12 +77,18 @@ const rssMiB = () => {
   return { rss: round(kib('VmRSS') / 1024), peak: round(kib('VmHWM') / 1024) };
 };
 
-/** Delivered and failed so far, over every fan-out. */
+/** The fan-outs of the files published so far (their version hashes: key + ETag on s3rver). */
+const fanouts: string[] = [];
+
+/**
+ * Delivered and failed so far, over every fan-out: one HGETALL per published file (no KEYS scan
+ * of the whole Redis every 25 ms, which would take Redis CPU from the pipeline under test).
+ */
 async function settled(): Promise<{ delivered: number; failed: number }> {
   let delivered = 0;
   let failed = 0;
-  for (const key of await redis.keys(`${prefix}:dl:fanout:*`)) {
-    const state = await deliveries.fanout(key.slice(`${prefix}:dl:fanout:`.length));
+  for (const vh of fanouts) {
+    const state = await deliveries.fanout(vh);
     delivered += state?.delivered ?? 0;
     failed += state?.failed ?? 0;
   }
@@ -90,7 +100,9 @@ async function publish(n: number): Promise<{ firstMs: number; lastMs: number; su
   const before = await settled();
   const name = `prices-${String(n).padStart(3, '0')}.csv`;
   const started = performance.now();
-  await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `outbound/feeds/price-lists/${name}`, Body: `${BODY}file ${n}\n` }));
+  const key = `outbound/feeds/price-lists/${name}`;
+  const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: `${BODY}file ${n}\n` }));
+  fanouts.push(versionHash({ key, etag: put.ETag }));
   const summary = slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0DELIVERIES' && JSON.stringify(c.body).includes(name), 600_000);
   let firstMs = Number.NaN;
   let now = before;
