@@ -9,7 +9,7 @@
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import SftpClient from 'ssh2-sftp-client';
+import type SftpClient from 'ssh2-sftp-client';
 import sshpk from 'sshpk';
 import type { Logger } from '../logger.js';
 import { errorMessage } from '../errors.js';
@@ -55,8 +55,11 @@ async function login(o: SftpProbeOptions, userName: string, privateKey: string, 
   const { host, port } = parseEndpoint(o.endpoint);
   const known = new Set(hostKeys.map(normalizeFingerprint));
   const tries = o.loginTries ?? 3;
+  // Loaded on first use: ssh2 (and the WebAssembly it instantiates) is ~20 MiB a worker that never
+  // probes over SFTP (TRANSFER_HOST unset, or only deliveries) should not carry.
+  const { default: Client } = await import('ssh2-sftp-client');
   for (let t = 1; ; t++) {
-    const sftp = new SftpClient('partnergate-probe');
+    const sftp = new Client('partnergate-probe');
     let presented: string | undefined;
     const hostVerifier = (key: Buffer) => {
       presented = fingerprintOf(key);
