@@ -10,7 +10,7 @@
  * bounds is replaced by `[truncated]`, never written unmasked.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { LogLevel, type Logger as BoltLogger } from '@slack/logger';
 
 export type { Logger };
 

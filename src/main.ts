@@ -3,19 +3,17 @@
  * the Slack app and the workers, and hand each module the narrow dependencies it uses.
  * `web` runs the Slack listeners and HTTP routes; `worker` runs the BullMQ workers; `start` both.
  */
-import { App, SocketModeReceiver } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import type { Queue, Worker } from 'bullmq';
 import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRedis, redisReachable, type Redis } from './redis.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
-import { SlackHttpReceiver } from './http/slack-receiver.js';
 import { systemClock, type Clock, type Notify } from './actions/ports.js';
 import { requestOnboarding } from './actions/request-onboarding.js';
 import { decideRequest } from './actions/decide-request.js';
 import { createPlanRenderer } from './actions/plan.js';
-import { createBoltApp } from './bot/app.js';
 import { createApproverDirectory } from './bot/approvers.js';
 import { RequestStore } from './store/requests.js';
 import { firstDelivery } from './store/deliveries-seen.js';
@@ -109,6 +107,10 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
   let socketApp: App | undefined;
 
   if (roles.web) {
+    // Bolt and the listeners are loaded by the web half only: a worker process never carries them.
+    const [{ SocketModeReceiver }, { SlackHttpReceiver }, { createBoltApp }] = await Promise.all([
+      import('@slack/bolt'), import('./http/slack-receiver.js'), import('./bot/app.js'),
+    ]);
     const store = new RequestStore(redis, prefix, config.limits);
     const useCase = { logger: logger.child({ module: 'actions' }), clock };
     const retryDeps = {

@@ -3,7 +3,7 @@
  * which ref to record. Errors are the Slack client's own (see src/bot/slack-errors.ts), or an
  * AppError `ref_not_found` (permanent) when a named ref was never posted.
  */
-import { webApi } from '@slack/bolt';
+import * as webApi from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
 import { resolveRef, type MessageRef } from '../store/message-refs.js';
