@@ -10,7 +10,7 @@ import { UnrecoverableError, type Job, type JobsOptions } from 'bullmq';
 import { AppError, errorMessage } from '../errors.js';
 import { awsErrorCode, isRetryableAwsError } from '../aws/aws-error.js';
 import { deliveryTarget } from '../domain/routing.js';
-import { deliveryHash, type DeliveryRecord } from '../store/deliveries.js';
+import { deliveryHash, type DeliveryRecord, type FanoutSettled } from '../store/deliveries.js';
 import type { PartnerRecord } from '../store/partners.js';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts } from '../bot/messages/delivery.js';
 import { KEEP } from './queues.js';
@@ -67,11 +67,12 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
   const dh = deliveryHash(p, p.partnerId);
   const log = ctx.logger.child({ jobId: job.id, key: p.key, versionId: p.versionId, partnerId: p.partnerId, origin: p.origin });
 
-  if (p.forcedBy === undefined && (await ctx.store.delivered(dh))) {
+  // Both reads in one round trip (sent back to back on the shared connection).
+  const [done, partner] = await Promise.all([p.forcedBy === undefined && ctx.store.delivered(dh), ctx.partners.get(p.partnerId)]);
+  if (done) {
     await settleFanout(ctx, p, 'delivered');
     return 'already-delivered';
   }
-  const partner = await ctx.partners.get(p.partnerId);
   if (!partner || partner.status === 'offboarded') {
     log.warn('deliver: the partner is gone; not delivered');
     await settleFanout(ctx, p, 'failed', partner ? 'offboarded' : 'unknown partner');
@@ -142,10 +143,11 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
     },
   });
   const wantsReceipt = !p.quiet || p.forcedBy !== undefined;
-  const flushGen = await ctx.store.recordDelivery(dh, record, wantsReceipt ? { flagTtlSeconds: receiptFlagTtl(ctx) } : null);
-  if (flushGen !== null) await scheduleFlush(ctx, record.partnerId, flushGen);
+  // The done mark, history, receipt and the fan-out's count in one transaction.
+  const recorded = await ctx.store.recordDelivery(dh, record, wantsReceipt ? { flagTtlSeconds: receiptFlagTtl(ctx) } : null, fanoutOf(p));
+  if (recorded.flushGen !== null) await scheduleFlush(ctx, record.partnerId, recorded.flushGen);
   log.info({ targetKey: record.targetKey, size: record.size, checksum: record.checksum, multipart: record.multipart }, 'deliver: delivered');
-  await settleFanout(ctx, p, 'delivered');
+  if (recorded.fanout) await summarizeIfLast(ctx, p, recorded.fanout);
   return 'delivered';
 }
 
@@ -173,11 +175,19 @@ async function reportFailure(
   await settleFanout(ctx, p, 'failed', `${error.code}: ${error.message}`);
 }
 
+/** The fan-out a delivery counts towards: a dispatched one's, not a re-send's. */
+function fanoutOf(p: DeliverPayload): string | null {
+  return p.fanout === undefined || p.origin !== 'dispatch' || p.forcedBy !== undefined ? null : p.fanout;
+}
+
 /** Counts a delivery towards its fan-out; the one that completes it posts the summary. */
 async function settleFanout(ctx: DeliveryContext, p: DeliverPayload, outcome: 'delivered' | 'failed', error?: string): Promise<void> {
-  if (p.fanout === undefined || p.origin !== 'dispatch' || p.forcedBy !== undefined) return;
-  const settled = await ctx.store.settleFanout(p.fanout, p.partnerId, outcome, error);
-  if (!settled.summarize) return;
+  const fanout = fanoutOf(p);
+  if (fanout !== null) await summarizeIfLast(ctx, p, await ctx.store.settleFanout(fanout, p.partnerId, outcome, error));
+}
+
+async function summarizeIfLast(ctx: DeliveryContext, p: DeliverPayload, settled: FanoutSettled): Promise<void> {
+  if (!settled.summarize || p.fanout === undefined) return;
   const state = await ctx.store.fanout(p.fanout);
   const failures = await ctx.store.fanoutFailures(p.fanout);
   await ctx.notify({

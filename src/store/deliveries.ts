@@ -147,6 +147,10 @@ export interface FanoutSettled {
   summarize: boolean;
 }
 
+function settledOf(r: number[]): FanoutSettled {
+  return { delivered: r[1] ?? 0, failed: r[2] ?? 0, total: r[3] ?? 0, summarize: r[4] === 1 };
+}
+
 export class DeliveryStore {
   readonly k: ReturnType<typeof deliveryKeys>;
   private readonly liveKey: string;
@@ -178,7 +182,9 @@ export class DeliveryStore {
    * is lost or repeated. Returns the generation of the receipt flush job to schedule, or null when
    * one is already scheduled (or the delivery is quiet).
    */
-  async recordDelivery(dh: string, record: DeliveryRecord, receipt: { flagTtlSeconds: number } | null): Promise<number | null> {
+  async recordDelivery(
+    dh: string, record: DeliveryRecord, receipt: { flagTtlSeconds: number } | null, fanout: string | null = null,
+  ): Promise<{ flushGen: number | null; fanout: FanoutSettled | null }> {
     const json = JSON.stringify(record);
     const p = record.partnerId;
     const tx = this.redis
@@ -186,11 +192,12 @@ export class DeliveryStore {
       .set(this.k.done(dh), json, 'EX', DELIVERY_RECORD_TTL_SECONDS)
       .eval(PUSH_HISTORY, 1, this.k.history(p), json, HISTORY_LENGTH);
     if (receipt) tx.eval(PUSH_AND_FLAG, 3, this.k.receipts(p), this.k.receiptFlush(p), this.k.receiptGen(), json, receipt.flagTtlSeconds);
+    if (fanout !== null) tx.eval(FANOUT_SETTLE, 2, this.k.fanout(fanout), this.k.fanoutFailures(fanout), p, 'delivered', `${p}\t`, FANOUT_TTL_SECONDS);
     const results = await tx.exec();
     if (!results) throw new Error('delivery record transaction aborted');
     for (const [err] of results) if (err) throw err;
     const gen = receipt ? (results[2]![1] as number) : 0;
-    return gen === 0 ? null : gen;
+    return { flushGen: gen === 0 ? null : gen, fanout: fanout !== null ? settledOf(results.at(-1)![1] as number[]) : null };
   }
 
   /**
@@ -235,8 +242,7 @@ export class DeliveryStore {
   /** Records one partner's outcome in a fan-out, once per partner. */
   async settleFanout(vh: string, partnerId: string, outcome: 'delivered' | 'failed', error?: string): Promise<FanoutSettled> {
     const line = `${partnerId}\t${error ?? ''}`;
-    const r = (await runScript(this.redis, FANOUT_SETTLE, [this.k.fanout(vh), this.k.fanoutFailures(vh)], [partnerId, outcome, line, FANOUT_TTL_SECONDS])) as number[];
-    return { delivered: r[1] ?? 0, failed: r[2] ?? 0, total: r[3] ?? 0, summarize: r[4] === 1 };
+    return settledOf((await runScript(this.redis, FANOUT_SETTLE, [this.k.fanout(vh), this.k.fanoutFailures(vh)], [partnerId, outcome, line, FANOUT_TTL_SECONDS])) as number[]);
   }
 
   async fanoutFailures(vh: string): Promise<{ partnerId: string; error: string }[]> {
