@@ -70,6 +70,10 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
   // Both reads in one round trip (sent back to back on the shared connection).
   const [done, partner] = await Promise.all([p.forcedBy === undefined && ctx.store.delivered(dh), ctx.partners.get(p.partnerId)]);
   if (done) {
+    // A run that crashed after recording may not have scheduled its thread's flush: schedule it
+    // again (the job id follows the flagged generation, so a flush already queued is not doubled).
+    const gen = await ctx.store.pendingReceiptFlush(p.partnerId);
+    if (gen !== null) await scheduleFlush(ctx, p.partnerId, gen);
     await settleFanout(ctx, p, 'delivered');
     return 'already-delivered';
   }

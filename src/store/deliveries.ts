@@ -121,7 +121,9 @@ if redis.call('LLEN', KEYS[1]) == 0 then
   redis.call('DEL', KEYS[1], KEYS[2])
   return 0
 end
-return redis.call('INCR', KEYS[3])
+local gen = redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[2], gen, 'KEEPTTL')
+return gen
 `;
 
 // KEYS: history; ARGV: entry, length
@@ -266,6 +268,12 @@ export class DeliveryStore {
   async peekReceipts(partnerId: string, max: number): Promise<DeliveryRecord[]> {
     const raw = await this.redis.lrange(this.k.receipts(partnerId), 0, max - 1);
     return raw.map((r) => JSON.parse(r) as DeliveryRecord);
+  }
+
+  /** The generation of the partner's scheduled receipt flush, or null when none is flagged. */
+  async pendingReceiptFlush(partnerId: string): Promise<number | null> {
+    const gen = Number(await this.redis.get(this.k.receiptFlush(partnerId)));
+    return Number.isSafeInteger(gen) && gen > 0 ? gen : null;
   }
 
   /**

@@ -21,12 +21,15 @@ export async function runScript(redis: Redis, script: string, keys: string[], ar
 /**
  * Appends to a list and says whether the caller must schedule the job that drains it: KEYS list,
  * flag, generation counter; ARGV entry, flag TTL seconds. Returns the new generation (for a
- * deterministic job id) when the flag was not set, else 0 (a drain is already scheduled).
+ * deterministic job id) when the flag was not set, else 0 (a drain is already scheduled). The flag
+ * holds that generation, so a caller that crashed before scheduling can be covered by another.
  */
 export const PUSH_AND_FLAG = `
 redis.call('RPUSH', KEYS[1], ARGV[1])
-if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
-  return redis.call('INCR', KEYS[3])
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  local gen = redis.call('INCR', KEYS[3])
+  redis.call('SET', KEYS[2], gen, 'EX', ARGV[2])
+  return gen
 end
 return 0
 `;

@@ -9,6 +9,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aw
 import { createSqsSource } from '../../../src/jobs/sqs-source.js';
 import { enqueueDispatch } from '../../../src/jobs/dispatch.js';
 import { deliverJobId, dispatchJobId } from '../../../src/jobs/delivery-payloads.js';
+import { deliveryHash } from '../../../src/store/deliveries.js';
 import { createLogger } from '../../../src/logger.js';
 import { TEST_KMS_KEY_ARN, failNthCall, s3Error } from '../../support/s3.js';
 import { DELIVERIES, startDeliveryHarness, versionOfContent, type DeliveryHarness } from '../../support/delivery-harness.js';
@@ -259,6 +260,25 @@ describe('receipts', () => {
     for (const name of ['a.csv', 'b.csv', 'c.csv']) expect(blocksText(combined)).toContain(`partners/acme/${name}`);
     await h.finished('deliver', delayed[0]!.id!);
     expect(h.threadPosts(acme)).toHaveLength(1);
+  });
+
+  it('when a delivery was recorded but its run died before scheduling the thread\'s flush, then the retry schedules it and the receipt is posted', async () => {
+    h = await startDeliveryHarness();
+    const acme = await h.addPartner('acme');
+    const key = 'outbound/acme/crash.csv';
+    const version = await h.put(key, 'crash');
+    const payload = { key, versionId: version, partnerId: 'acme', targetKey: 'partners/acme/crash.csv', route: 'partner' as const, origin: 'dispatch' as const };
+    // What the dead run left: the copy recorded, the receipt waiting and flagged, no flush job.
+    const record = { outcome: 'delivered' as const, at: new Date().toISOString(), partnerId: 'acme', key, versionId: version, targetKey: payload.targetKey, size: 5, checksum: { algorithm: 'SHA256' as const, value: 'x' }, multipart: false };
+    const recorded = await h.store.recordDelivery(deliveryHash(payload, 'acme'), record, { flagTtlSeconds: 600 });
+    expect(recorded.flushGen).not.toBeNull();
+    expect((await h.delivery.queues.deliver.getDelayed()).filter((j) => j.name === 'flush-receipts')).toHaveLength(0);
+
+    // BullMQ runs the stalled job again.
+    await h.delivery.queues.deliver.add('deliver', payload, { jobId: deliverJobId(payload) });
+    expect((await h.finished('deliver', deliverJobId(payload))).returnvalue).toBe('already-delivered');
+    await h.slack.waitFor(inThread(acme, 'partners/acme/crash.csv'));
+    expect(h.requests.filter((r) => r.command === 'CopyObjectCommand')).toHaveLength(0);
   });
 
   it('when a feed fans out above the threshold, then the threads get nothing and the summary says all', async () => {
