@@ -185,8 +185,9 @@ export function boltLogger(base: Logger): BoltLogger {
   // Objects are scrubbed before they become text (secret-named keys); the text is masked as a message.
   const fmt = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(scrubForLog(m)))).join(' ');
   return {
-    debug: (...m) => log.debug(fmt(m)),
-    info: (...m) => log.info(fmt(m)),
+    // Bolt logs at debug on every request: skip the formatting when the level drops it anyway.
+    debug: (...m) => { if (log.isLevelEnabled('debug')) log.debug(fmt(m)); },
+    info: (...m) => { if (log.isLevelEnabled('info')) log.info(fmt(m)); },
     warn: (...m) => log.warn(fmt(m)),
     error: (...m) => log.error(fmt(m)),
     setLevel: () => undefined, // the level is LOG_LEVEL, owned by the pino logger
