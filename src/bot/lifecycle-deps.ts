@@ -5,6 +5,7 @@ import type { DecideChangeInput, DecideChangeResult } from '../actions/decide-ch
 import type { ChangeSpec } from '../store/change-requests.js';
 import type { KeyChangesResult } from '../actions/partner-keys.js';
 import type { EditResult, EditView } from '../actions/edit-partner.js';
+import type { ReapplyInput } from '../actions/reapply-drift.js';
 import type { PartnerEditSubmission } from './views/partner-edit-modal.js';
 import type { KeysModalInput, KeysSubmission } from './views/partner-keys-modal.js';
 
@@ -15,7 +16,7 @@ export interface LifecycleBotDeps {
   requestKeyChanges: (input: KeysSubmission & { requestedBy: string }) => Promise<KeyChangesResult>;
   partnerForEdit: (partnerId: string) => Promise<EditView>;
   editPartner: (input: PartnerEditSubmission & { requestedBy: string }) => Promise<EditResult>;
-  requestReapply: (input: { partnerId: string; actor: string }) => Promise<{ ok: boolean; message: string }>;
+  requestReapply: (input: ReapplyInput) => Promise<{ ok: boolean; message: string }>;
 }
 
 /** The lifecycle deps, or an error for the app's handler when the composition root did not wire them. */

@@ -3,7 +3,9 @@
  * compares every live partner's AWS resources with the renderer and the registry and reports drift
  * in the partner's thread once per change — the hash of the drift is kept in `P:drift:<partnerId>`
  * and swapped atomically (SET … GET), so a drift already reported is not reported again and a
- * different one is. `reapply` (from the Re-apply button, approvers only) writes what differs, checks
+ * different one is. `reapply` (from the Re-apply button, approvers only) carries the hash of the
+ * drift the approver was shown: it writes only while that is still the recorded drift and still what
+ * AWS differs by (else it refuses, writes nothing, and reports the drift as it is now), then checks
  * again and says what it did. Nothing is checked in DRY_RUN (AWS is not read).
  */
 import { Queue, UnrecoverableError, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
@@ -13,7 +15,7 @@ import type { Logger } from '../logger.js';
 import type { Notify } from '../actions/ports.js';
 import type { Audit } from '../audit/audit.js';
 import type { LifecyclePlane } from '../aws/lifecycle-plane.js';
-import { buildDriftReport, driftResolvedText, reappliedText } from '../bot/messages/drift.js';
+import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText } from '../bot/messages/drift.js';
 import type { PartnerRecord, PartnerStore } from '../store/partners.js';
 import { driftHash, findDrift, repairDrift } from './drift.js';
 import { KEEP } from './queues.js';
@@ -76,7 +78,7 @@ export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promi
   const previous = await deps.redis.set(key, hash, 'GET');
   if (previous === hash) return 'unchanged';
   deps.logger.warn({ partnerId: p.partnerId, differences: drift.items.length }, 'drift detected');
-  await deps.notify({ ...inThread(p), ...buildDriftReport(drift) });
+  await deps.notify({ ...inThread(p), ...buildDriftReport({ ...drift, hash }) });
   await deps.audit({ type: 'drift.detected', partnerId: p.partnerId, actor: 'partnergate', details: { items: drift.items, unfixable: drift.unfixable, hash } });
   return 'reported';
 }
@@ -98,9 +100,18 @@ export function createReconcileProcessor(deps: ReconcileDeps) {
 async function reapply(deps: ReconcileDeps, data: ReconcilePayload): Promise<Record<string, unknown>> {
   const p = data.partnerId ? await deps.partners.get(data.partnerId) : null;
   if (!p || p.status !== 'live' || !data.by) throw new UnrecoverableError(`re-apply: ${data.partnerId ?? 'no partner'} is not a live partner`);
+  if (!data.hash) throw new UnrecoverableError(`re-apply: no drift hash for ${p.partnerId}: only a drift that was shown is re-applied`);
+  const key = driftKey(deps.prefix, p.partnerId);
+  const before = await findDrift(deps.cp, deps.platform, p);
+  if ((await deps.redis.get(key)) !== data.hash || driftHash(before.items) !== data.hash) {
+    deps.logger.warn({ partnerId: p.partnerId, by: data.by, shown: data.hash }, 're-apply refused: the drift changed since it was shown');
+    await deps.notify({ ...inThread(p), text: reapplyRefusedText({ partnerId: p.partnerId, by: data.by, shown: data.hash }) });
+    await deps.audit({ type: 'decision.refused', partnerId: p.partnerId, actor: data.by, details: { action: 'reapply', code: 'drift_changed', hash: data.hash } });
+    await checkPartner(deps, p);
+    throw new UnrecoverableError(`re-apply: the drift of ${p.partnerId} is no longer the one shown (${data.hash.slice(0, 12)})`);
+  }
   const done = await repairDrift(deps.cp, deps.platform, p);
   const after = await findDrift(deps.cp, deps.platform, p);
-  const key = driftKey(deps.prefix, p.partnerId);
   if (after.items.length === 0) await deps.redis.del(key);
   else await deps.redis.set(key, driftHash(after.items));
   deps.logger.info({ partnerId: p.partnerId, by: data.by, fixes: done.length, remaining: after.items.length }, 'drift re-applied');
