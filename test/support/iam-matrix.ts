@@ -363,7 +363,13 @@ function addVerifierCells(s: Scenario, add: Add, withRole: RenderedPartner[]): v
   add(verifier, 'platform roles', 'deny', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role', { 'iam:PassedToService': 'transfer.amazonaws.com' });
 }
 
-/** What the bot needs, allowed; every way to widen its own rights or a partner's, denied. */
+/**
+ * What the bot needs, allowed; every way to widen its own rights or a partner's, denied. The bot is
+ * evaluated twice: with its own policy, and with an AdministratorAccess-like `Allow *` attached by
+ * mistake beside it. The guards (explicit Denies) must hold in both; what the bot is refused only
+ * because its policy does not grant it (paths, other servers, outbound writes) is checked on its own
+ * policy alone.
+ */
 function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
   const p = s.platform;
   const pd = s.platformDocs;
@@ -375,6 +381,7 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     arn: `arn:${p.partition}:sts::${A}:assumed-role/${pd.botRole.roleName}/worker`,
     principalArn: pd.botRole.arn, account: A, identity: pd.botRole.policies,
   };
+  const botWithAdmin: Principal = { ...bot, label: 'bot + AdministratorAccess', kind: 'bot with an Allow * beside its policy', identity: [...pd.botRole.policies, ADMIN] };
   const boundary = { 'iam:PermissionsBoundary': p.permissionsBoundaryArn };
   const newRole = `${iam}:role/partnergate/partners/partnergate-partner-newco`;
   const partnerRole = withRole[0]?.partnerRole?.arn ?? newRole;
@@ -382,62 +389,95 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
   const sse = 's3:x-amz-server-side-encryption';
   const kmsKey = 's3:x-amz-server-side-encryption-aws-kms-key-id';
   const via = { 'kms:ViaService': `s3.${p.region}.amazonaws.com` };
+  const toTransfer = { 'iam:PassedToService': 'transfer.amazonaws.com' };
 
-  // Provisioning and delivery: allowed.
-  add(bot, 'provisioning', 'allow', 'iam:CreateRole', newRole, 'CreateRole under the partner path with the boundary', boundary);
-  add(bot, 'provisioning', 'allow', 'iam:PutRolePolicy', partnerRole, 'PutRolePolicy on a partner role with the boundary', boundary);
-  add(bot, 'provisioning', 'allow', 'iam:UpdateAssumeRolePolicy', partnerRole, 'UpdateAssumeRolePolicy on a partner role with the boundary', boundary);
-  add(bot, 'provisioning', 'allow', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role to Transfer', { 'iam:PassedToService': 'transfer.amazonaws.com' });
-  add(bot, 'provisioning', 'allow', 'transfer:CreateUser', p.transferServerArn, 'CreateUser on the platform server');
-  add(bot, 'provisioning', 'allow', 'transfer:ImportSshPublicKey', `arn:${p.partition}:transfer:${p.region}:${A}:user/${p.transferServerId}/acme`, 'ImportSshPublicKey for a platform user');
-  add(bot, 'provisioning', 'allow', 'sts:AssumeRole', pd.verifierRole.arn, 'AssumeRole the verifier');
-  add(bot, 'delivery', 'allow', 's3:GetObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `GetObject ${p.outboundPrefix}acme/prices.csv`);
-  add(bot, 'delivery', 'allow', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject partners/acme/prices.csv naming no encryption');
-  add(bot, 'delivery', 'allow', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming the platform key', { [sse]: 'aws:kms', [kmsKey]: p.kmsKeyArn });
-  add(bot, 'delivery', 'allow', 'kms:GenerateDataKey', p.kmsKeyArn, 'kms:GenerateDataKey through S3', via);
+  for (const who of [bot, botWithAdmin]) {
+    // Provisioning and delivery: allowed.
+    const allow = (category: string, action: string, resource: string, what: string, context: ContextValues = {}) =>
+      add(who, category, 'allow', action, resource, what, context);
+    allow('provisioning', 'iam:CreateRole', newRole, 'CreateRole under the partner path with the boundary', boundary);
+    allow('provisioning', 'iam:PutRolePolicy', partnerRole, 'PutRolePolicy on a partner role with the boundary', boundary);
+    allow('provisioning', 'iam:UpdateAssumeRolePolicy', partnerRole, 'UpdateAssumeRolePolicy on a partner role with the boundary', boundary);
+    allow('provisioning', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role to Transfer', toTransfer);
+    allow('provisioning', 'transfer:CreateUser', p.transferServerArn, 'CreateUser on the platform server');
+    allow('provisioning', 'transfer:ImportSshPublicKey', `arn:${p.partition}:transfer:${p.region}:${A}:user/${p.transferServerId}/acme`, 'ImportSshPublicKey for a platform user');
+    allow('provisioning', 'sts:AssumeRole', pd.verifierRole.arn, 'AssumeRole the verifier');
+    allow('delivery', 's3:GetObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `GetObject ${p.outboundPrefix}acme/prices.csv`);
+    allow('delivery', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject partners/acme/prices.csv naming no encryption');
+    allow('delivery', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming the platform key', { [sse]: 'aws:kms', [kmsKey]: p.kmsKeyArn });
+    allow('delivery', 'kms:GenerateDataKey', p.kmsKeyArn, 'kms:GenerateDataKey through S3', via);
 
-  // Escalation attempts: denied.
-  const deny = (category: string, action: string, resource: string, what: string, context: ContextValues = {}) =>
-    add(bot, category, 'deny', action, resource, what, context);
-  deny('roles', 'iam:CreateRole', newRole, 'CreateRole under the partner path without a boundary');
-  deny('roles', 'iam:CreateRole', newRole, 'CreateRole with another boundary', { 'iam:PermissionsBoundary': admin });
-  deny('roles', 'iam:CreateRole', `${iam}:role/partnergate/escalated`, 'CreateRole outside the partner path', boundary);
-  deny('roles', 'iam:CreateRole', `${iam}:role/admin`, 'CreateRole at the root path', boundary);
-  deny('roles', 'iam:PutRolePolicy', `${iam}:role/admin`, 'PutRolePolicy on a role outside the partner path', boundary);
-  deny('roles', 'iam:AttachRolePolicy', partnerRole, 'AttachRolePolicy AdministratorAccess to a partner role', { ...boundary, 'iam:PolicyARN': admin });
-  deny('roles', 'iam:DeleteRolePermissionsBoundary', partnerRole, 'DeleteRolePermissionsBoundary of a partner role', boundary);
-  deny('roles', 'iam:PutRolePermissionsBoundary', partnerRole, 'PutRolePermissionsBoundary on a partner role', boundary);
-  deny('boundary', 'iam:CreatePolicyVersion', p.permissionsBoundaryArn, 'CreatePolicyVersion of the boundary');
-  deny('boundary', 'iam:SetDefaultPolicyVersion', p.permissionsBoundaryArn, 'SetDefaultPolicyVersion of the boundary');
-  for (const [label, arn] of [['bot', pd.botRole.arn], ['verifier', pd.verifierRole.arn], ['Transfer', pd.transferRole.arn]] as const) {
-    deny('own role', 'iam:PutRolePolicy', arn, `PutRolePolicy on the ${label} role`, boundary);
-    deny('own role', 'iam:AttachRolePolicy', arn, `AttachRolePolicy AdministratorAccess to the ${label} role`, { 'iam:PolicyARN': admin });
-    deny('own role', 'iam:UpdateAssumeRolePolicy', arn, `UpdateAssumeRolePolicy of the ${label} role`, boundary);
+    // Escalation attempts the explicit Denies (and the bucket and key policies) refuse: denied.
+    const deny = (category: string, action: string, resource: string, what: string, context: ContextValues = {}) =>
+      add(who, category, 'deny', action, resource, what, context);
+    deny('roles', 'iam:CreateRole', newRole, 'CreateRole under the partner path without a boundary');
+    deny('roles', 'iam:CreateRole', newRole, 'CreateRole with another boundary', { 'iam:PermissionsBoundary': admin });
+    deny('roles', 'iam:PutRolePolicy', partnerRole, 'PutRolePolicy on a partner role without its boundary');
+    deny('roles', 'iam:AttachRolePolicy', partnerRole, 'AttachRolePolicy AdministratorAccess to a partner role', { ...boundary, 'iam:PolicyARN': admin });
+    deny('roles', 'iam:DeleteRolePermissionsBoundary', partnerRole, 'DeleteRolePermissionsBoundary of a partner role', boundary);
+    deny('roles', 'iam:PutRolePermissionsBoundary', partnerRole, 'PutRolePermissionsBoundary on a partner role', boundary);
+    deny('boundary', 'iam:CreatePolicy', `${iam}:policy/escalated`, 'CreatePolicy');
+    deny('boundary', 'iam:CreatePolicyVersion', p.permissionsBoundaryArn, 'CreatePolicyVersion of the boundary');
+    deny('boundary', 'iam:SetDefaultPolicyVersion', p.permissionsBoundaryArn, 'SetDefaultPolicyVersion of the boundary');
+    for (const [label, arn] of [['bot', pd.botRole.arn], ['verifier', pd.verifierRole.arn], ['Transfer', pd.transferRole.arn]] as const) {
+      deny('own role', 'iam:PutRolePolicy', arn, `PutRolePolicy on the ${label} role`, boundary);
+      deny('own role', 'iam:AttachRolePolicy', arn, `AttachRolePolicy AdministratorAccess to the ${label} role`, { 'iam:PolicyARN': admin });
+      deny('own role', 'iam:UpdateAssumeRolePolicy', arn, `UpdateAssumeRolePolicy of the ${label} role`, boundary);
+    }
+    // IAM users, groups and their credentials: the bot never needs them.
+    const user = `${iam}:user/escalated`;
+    const group = `${iam}:group/escalated`;
+    deny('users and groups', 'iam:CreateUser', user, 'CreateUser');
+    deny('users and groups', 'iam:PutUserPolicy', user, 'PutUserPolicy');
+    deny('users and groups', 'iam:AttachUserPolicy', user, 'AttachUserPolicy AdministratorAccess', { 'iam:PolicyARN': admin });
+    deny('users and groups', 'iam:DeleteUserPermissionsBoundary', user, 'DeleteUserPermissionsBoundary');
+    deny('users and groups', 'iam:AttachGroupPolicy', group, 'AttachGroupPolicy AdministratorAccess', { 'iam:PolicyARN': admin });
+    deny('users and groups', 'iam:PutGroupPolicy', group, 'PutGroupPolicy');
+    deny('users and groups', 'iam:AddUserToGroup', group, 'AddUserToGroup');
+    deny('credentials', 'iam:CreateAccessKey', user, 'CreateAccessKey');
+    deny('credentials', 'iam:UpdateAccessKey', user, 'UpdateAccessKey (reactivate a key)');
+    deny('credentials', 'iam:CreateLoginProfile', user, 'CreateLoginProfile');
+    deny('credentials', 'iam:UpdateLoginProfile', user, 'UpdateLoginProfile');
+    deny('credentials', 'iam:CreateServiceSpecificCredential', user, 'CreateServiceSpecificCredential');
+    // Passing and assuming roles: only the Transfer role to Transfer, only the verifier.
+    deny('pass role', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role to EC2', { 'iam:PassedToService': 'ec2.amazonaws.com' });
+    deny('pass role', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role to Lambda', { 'iam:PassedToService': 'lambda.amazonaws.com' });
+    deny('pass role', 'iam:PassRole', pd.verifierRole.arn, 'PassRole the verifier role to Transfer', toTransfer);
+    deny('pass role', 'iam:PassRole', pd.botRole.arn, 'PassRole the bot role to Transfer', toTransfer);
+    deny('pass role', 'iam:PassRole', partnerRole, 'PassRole a partner role to Transfer', toTransfer);
+    deny('pass role', 'iam:PassRole', `${iam}:role/admin`, 'PassRole another role of the account to EC2', { 'iam:PassedToService': 'ec2.amazonaws.com' });
+    deny('assume', 'sts:AssumeRole', partnerRole, 'AssumeRole a partner role');
+    deny('assume', 'sts:AssumeRole', pd.transferRole.arn, 'AssumeRole the Transfer role');
+    deny('assume', 'sts:AssumeRole', `${iam}:role/admin`, 'AssumeRole another role of the account');
+    // The bucket and the key.
+    deny('bucket and key', 's3:PutBucketPolicy', bucket, 'PutBucketPolicy');
+    deny('bucket and key', 's3:DeleteBucketPolicy', bucket, 'DeleteBucketPolicy');
+    deny('bucket and key', 's3:PutEncryptionConfiguration', bucket, 'PutEncryptionConfiguration');
+    deny('bucket and key', 's3:PutBucketPublicAccessBlock', bucket, 'PutBucketPublicAccessBlock');
+    deny('bucket and key', 's3:PutBucketAcl', bucket, 'PutBucketAcl');
+    deny('bucket and key', 'kms:PutKeyPolicy', p.kmsKeyArn, 'PutKeyPolicy');
+    deny('bucket and key', 'kms:CreateGrant', p.kmsKeyArn, 'CreateGrant through S3', via);
+    deny('bucket and key', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
+    deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming another KMS key', {
+      [sse]: 'aws:kms', [kmsKey]: `arn:${p.partition}:kms:${p.region}:${A}:key/11111111-2222-3333-4444-555555555555`,
+    });
+    deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming SSE-S3 (AES256)', { [sse]: 'AES256' });
+    deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject with a customer-provided key', {
+      's3:x-amz-server-side-encryption-customer-algorithm': 'AES256',
+    });
+    deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject without TLS', { 'aws:SecureTransport': 'false' });
   }
-  deny('pass role', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role to EC2', { 'iam:PassedToService': 'ec2.amazonaws.com' });
-  deny('pass role', 'iam:PassRole', pd.verifierRole.arn, 'PassRole the verifier role to Transfer', { 'iam:PassedToService': 'transfer.amazonaws.com' });
-  deny('pass role', 'iam:PassRole', pd.botRole.arn, 'PassRole the bot role to Transfer', { 'iam:PassedToService': 'transfer.amazonaws.com' });
-  deny('pass role', 'iam:PassRole', partnerRole, 'PassRole a partner role to Transfer', { 'iam:PassedToService': 'transfer.amazonaws.com' });
-  deny('assume', 'sts:AssumeRole', partnerRole, 'AssumeRole a partner role');
-  deny('assume', 'sts:AssumeRole', pd.transferRole.arn, 'AssumeRole the Transfer role');
-  deny('transfer', 'transfer:CreateUser', `arn:${p.partition}:transfer:${p.region}:${A}:server/${OTHER_SERVER}`, 'CreateUser on another server');
-  deny('transfer', 'transfer:UpdateUser', `arn:${p.partition}:transfer:${p.region}:${A}:user/${OTHER_SERVER}/acme`, 'UpdateUser on another server');
-  deny('transfer', 'transfer:DeleteServer', p.transferServerArn, 'DeleteServer');
-  deny('bucket and key', 's3:PutBucketPolicy', bucket, 'PutBucketPolicy');
-  deny('bucket and key', 's3:DeleteBucketPolicy', bucket, 'DeleteBucketPolicy');
-  deny('bucket and key', 's3:PutEncryptionConfiguration', bucket, 'PutEncryptionConfiguration');
-  deny('bucket and key', 'kms:PutKeyPolicy', p.kmsKeyArn, 'PutKeyPolicy');
-  deny('bucket and key', 'kms:CreateGrant', p.kmsKeyArn, 'CreateGrant through S3', via);
-  deny('bucket and key', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
-  deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming another KMS key', {
-    [sse]: 'aws:kms', [kmsKey]: `arn:${p.partition}:kms:${p.region}:${A}:key/11111111-2222-3333-4444-555555555555`,
-  });
-  deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming SSE-S3 (AES256)', { [sse]: 'AES256' });
-  deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject with a customer-provided key', {
-    's3:x-amz-server-side-encryption-customer-algorithm': 'AES256',
-  });
-  deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject without TLS', { 'aws:SecureTransport': 'false' });
-  deny('uploads', 's3:PutObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `PutObject ${p.outboundPrefix}acme/prices.csv`);
+
+  // Refused only because the bot's own policy does not grant them (no explicit Deny): its policy alone.
+  const notGranted = (category: string, action: string, resource: string, what: string, context: ContextValues = {}) =>
+    add(bot, category, 'deny', action, resource, what, context);
+  notGranted('roles', 'iam:CreateRole', `${iam}:role/partnergate/escalated`, 'CreateRole outside the partner path', boundary);
+  notGranted('roles', 'iam:CreateRole', `${iam}:role/admin`, 'CreateRole at the root path', boundary);
+  notGranted('roles', 'iam:PutRolePolicy', `${iam}:role/admin`, 'PutRolePolicy on a role outside the partner path', boundary);
+  notGranted('transfer', 'transfer:CreateUser', `arn:${p.partition}:transfer:${p.region}:${A}:server/${OTHER_SERVER}`, 'CreateUser on another server');
+  notGranted('transfer', 'transfer:UpdateUser', `arn:${p.partition}:transfer:${p.region}:${A}:user/${OTHER_SERVER}/acme`, 'UpdateUser on another server');
+  notGranted('transfer', 'transfer:DeleteServer', p.transferServerArn, 'DeleteServer');
+  notGranted('uploads', 's3:PutObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `PutObject ${p.outboundPrefix}acme/prices.csv`);
 }
 
 export interface MatrixReport {

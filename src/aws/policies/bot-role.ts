@@ -83,6 +83,34 @@ function iamStatements(p: PlatformConfig): PolicyStatement[] {
       ],
       Resource: '*',
     },
+    // Users, groups and their credentials: the bot never needs them, and each is a way to a new principal.
+    {
+      Sid: 'DenyIamUsersGroupsAndCredentials',
+      Effect: 'Deny',
+      Action: [
+        'iam:CreateUser',
+        'iam:PutUserPolicy',
+        'iam:AttachUserPolicy',
+        'iam:DeleteUserPermissionsBoundary',
+        'iam:AttachGroupPolicy',
+        'iam:PutGroupPolicy',
+        'iam:AddUserToGroup',
+        'iam:CreateAccessKey',
+        'iam:UpdateAccessKey',
+        'iam:CreateLoginProfile',
+        'iam:UpdateLoginProfile',
+        'iam:CreateServiceSpecificCredential',
+      ],
+      Resource: '*',
+    },
+    { Sid: 'DenyPassingAnyRoleButTransfer', Effect: 'Deny', Action: 'iam:PassRole', NotResource: p.transferRoleArn },
+    {
+      Sid: 'DenyPassingRolesToOtherServices',
+      Effect: 'Deny',
+      Action: 'iam:PassRole',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'iam:PassedToService': TRANSFER_SERVICE } },
+    },
     {
       Sid: 'DenyChangesToPlatformIdentities',
       Effect: 'Deny',
@@ -95,12 +123,8 @@ function iamStatements(p: PlatformConfig): PolicyStatement[] {
 function stsStatements(p: PlatformConfig): PolicyStatement[] {
   return [
     { Sid: 'AssumeVerifierForProbes', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: p.verifierRoleArn },
-    {
-      Sid: 'DenyAssumingProbedRoles',
-      Effect: 'Deny',
-      Action: 'sts:AssumeRole',
-      Resource: [partnerRolesPattern(p), p.transferRoleArn],
-    },
+    // Partner roles and the Transfer role are assumed by the verifier (with its own credentials), never by the bot.
+    { Sid: 'DenyAssumingAnyRoleButVerifier', Effect: 'Deny', Action: 'sts:AssumeRole', NotResource: p.verifierRoleArn },
   ];
 }
 

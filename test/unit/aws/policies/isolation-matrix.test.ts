@@ -39,6 +39,26 @@ describe('the isolation matrix', () => {
     expect(report.ignoredContextKeys).toEqual({});
   });
 
+  it('when an Allow * policy is attached beside the bot\'s policy by mistake, then every guarded escalation is still explicitly denied and the bot\'s own work is still allowed', async () => {
+    const report = await runIsolationMatrix(scenario(), { engine });
+    const cells = report.results.filter((r) => r.principal === 'bot + AdministratorAccess');
+    const denied = cells.filter((r) => r.expected === 'deny');
+    expect(denied.map((r) => r.request.action)).toEqual(expect.arrayContaining([
+      'iam:CreateUser', 'iam:PutUserPolicy', 'iam:AttachUserPolicy', 'iam:AttachGroupPolicy', 'iam:PutGroupPolicy', 'iam:AddUserToGroup',
+      'iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:PassRole', 'sts:AssumeRole',
+      'iam:DeleteRolePermissionsBoundary', 'iam:AttachRolePolicy', 'iam:CreatePolicyVersion', 's3:PutBucketPolicy', 'kms:PutKeyPolicy',
+    ]));
+    expect(denied.filter((r) => r.decision !== 'ExplicitlyDenied').map(describeDifference)).toEqual([]);
+    // The same guards refuse the bot with its policy alone explicitly too: a Deny, not a missing Allow.
+    const guarded = new Set(denied.map((r) => r.what));
+    const alone = report.results.filter((r) => r.principal === 'bot' && guarded.has(r.what));
+    expect(alone).toHaveLength(denied.length);
+    expect(alone.filter((r) => r.decision !== 'ExplicitlyDenied').map(describeDifference)).toEqual([]);
+    const allowed = cells.filter((r) => r.expected === 'allow');
+    expect(allowed.map((r) => r.what)).toEqual(expect.arrayContaining(['PassRole the Transfer role to Transfer', 'AssumeRole the verifier', 'CreateRole under the partner path with the boundary']));
+    expect(allowed.filter((r) => r.decision !== 'Allowed').map(describeDifference)).toEqual([]);
+  });
+
   describe('when a document is broken on purpose, then the matrix fails naming the cells', () => {
     it('a prefix condition and resource without the trailing slash let acme reach acme-corp', async () => {
       const s = scenario();
@@ -92,6 +112,23 @@ describe('the isolation matrix', () => {
       ]));
     });
 
+    it('a bot role without its explicit Denies is guarded by nothing once a broader policy is attached beside it', async () => {
+      const s = scenario();
+      const doc = s.platformDocs.botRole.policies[0]!.document;
+      doc.Statement = doc.Statement.filter((st) => st.Effect === 'Allow');
+      const diff = await differences(s);
+      expect(diff).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^bot \+ AdministratorAccess: CreateUser .*engine says Allowed/),
+        expect.stringMatching(/^bot \+ AdministratorAccess: CreateAccessKey .*engine says Allowed/),
+        expect.stringMatching(/^bot \+ AdministratorAccess: PassRole the verifier role to Transfer .*engine says Allowed/),
+        expect.stringMatching(/^bot \+ AdministratorAccess: PassRole the Transfer role to EC2 .*engine says Allowed/),
+        expect.stringMatching(/^bot \+ AdministratorAccess: AssumeRole another role of the account .*engine says Allowed/),
+        expect.stringMatching(/^bot \+ AdministratorAccess: DeleteRolePermissionsBoundary of a partner role .*engine says Allowed/),
+      ]));
+      // The bot's own policy alone still grants none of it: only the guards are gone.
+      expect(diff.filter((d) => d.startsWith('bot:'))).toEqual([]);
+    });
+
     it('a bucket policy without the TLS refusal lets plain HTTP through', async () => {
       const s = scenario();
       s.platformDocs.bucketPolicy.Statement = s.platformDocs.bucketPolicy.Statement.filter((st) => st.Sid !== 'DenyInsecureTransport');
@@ -104,7 +141,10 @@ describe('the isolation matrix', () => {
     it('a bucket policy that forgets the key refusal lets an upload name another key', async () => {
       const s = scenario();
       s.platformDocs.bucketPolicy.Statement = s.platformDocs.bucketPolicy.Statement.filter((st) => st.Sid !== 'DenyUploadsNamingAnotherKey');
-      expect(await differences(s)).toEqual([expect.stringMatching(/^bot: PutObject naming another KMS key .*engine says Allowed/)]);
+      expect(await differences(s)).toEqual([
+        expect.stringMatching(/^bot: PutObject naming another KMS key .*engine says Allowed/),
+        expect.stringMatching(/^bot \+ AdministratorAccess: PutObject naming another KMS key .*engine says Allowed/),
+      ]);
     });
   });
 });

@@ -102,12 +102,27 @@ describe('renderPlatform', () => {
       expect(list(deny.Resource)).toEqual([platform.botRoleArn, platform.verifierRoleArn, platform.transferRoleArn, platform.permissionsBoundaryArn]);
       expect(list(deny.Action)).toEqual(expect.arrayContaining(['iam:Put*', 'iam:Update*', 'iam:Attach*', 'iam:Delete*']));
     });
-    it('then it passes only the Transfer role and only to Transfer', () => {
+    it('then it passes only the Transfer role and only to Transfer, and refuses every other pass explicitly', () => {
       const pass = botPolicy.Statement.filter((s) => list(s.Action).includes('iam:PassRole'));
-      expect(pass).toEqual([{
-        Sid: 'PassTransferRoleToTransfer', Effect: 'Allow', Action: 'iam:PassRole', Resource: platform.transferRoleArn,
-        Condition: { StringEquals: { 'iam:PassedToService': 'transfer.amazonaws.com' } },
-      }]);
+      expect(pass).toEqual([
+        {
+          Sid: 'PassTransferRoleToTransfer', Effect: 'Allow', Action: 'iam:PassRole', Resource: platform.transferRoleArn,
+          Condition: { StringEquals: { 'iam:PassedToService': 'transfer.amazonaws.com' } },
+        },
+        { Sid: 'DenyPassingAnyRoleButTransfer', Effect: 'Deny', Action: 'iam:PassRole', NotResource: platform.transferRoleArn },
+        {
+          Sid: 'DenyPassingRolesToOtherServices', Effect: 'Deny', Action: 'iam:PassRole', Resource: '*',
+          Condition: { StringNotEquals: { 'iam:PassedToService': 'transfer.amazonaws.com' } },
+        },
+      ]);
+    });
+    it('then it can make no IAM user, group or credential', () => {
+      const deny = statement(botPolicy, 'DenyIamUsersGroupsAndCredentials');
+      expect(deny).toMatchObject({ Effect: 'Deny', Resource: '*' });
+      expect(list(deny.Action)).toEqual(expect.arrayContaining([
+        'iam:CreateUser', 'iam:PutUserPolicy', 'iam:AttachUserPolicy', 'iam:AttachGroupPolicy', 'iam:PutGroupPolicy', 'iam:AddUserToGroup',
+        'iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile',
+      ]));
     });
     it('then it manages Transfer users on the platform server only', () => {
       expect(statement(botPolicy, 'CreateUsersOnPlatformServer').Resource).toBe(platform.transferServerArn);
@@ -116,7 +131,9 @@ describe('renderPlatform', () => {
     it('then it assumes only the verifier, never a partner or the Transfer role', () => {
       const assume = botPolicy.Statement.filter((s) => list(s.Action).includes('sts:AssumeRole'));
       expect(assume.filter((s) => s.Effect === 'Allow').map((s) => s.Resource)).toEqual([platform.verifierRoleArn]);
-      expect(statement(botPolicy, 'DenyAssumingProbedRoles').Resource).toEqual([partnerRoles, platform.transferRoleArn]);
+      expect(assume.filter((s) => s.Effect === 'Deny')).toEqual([
+        { Sid: 'DenyAssumingAnyRoleButVerifier', Effect: 'Deny', Action: 'sts:AssumeRole', NotResource: platform.verifierRoleArn },
+      ]);
     });
     it('then it copies outbound → partners/ and cannot change the bucket or key policy', () => {
       expect(statement(botPolicy, 'ReadOutbound').Resource).toBe(`${bucket}/outbound/*`);
