@@ -6,6 +6,7 @@
 import type { PlatformConfig } from '../config.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson, renderPartner, type PartnerSpec, type RenderedPartner } from '../aws/policies/index.js';
+import { sshKeyLine } from '../bot/messages/ssh-key-line.js';
 
 export interface PlanItem {
   action: 'create' | 'ensure';
@@ -24,6 +25,8 @@ export interface PlanInput {
   accountId: string | null;
   externalId: string;
   sshKeys: string[];
+  /** Comments of the keys as pasted (normalized key → comment): shown to the approver, not hashed. */
+  sshKeyComments?: Record<string, string> | undefined;
   feeds: string[];
 }
 
@@ -48,6 +51,15 @@ function statementLines(doc: unknown): string[] {
   });
 }
 
+/** Every key the approval binds, by type, fingerprint and comment; the key material is not shown. */
+function sshKeyLines(input: PlanInput): string[] {
+  if (input.sshKeys.length === 0) return ['SSH keys: none'];
+  return [
+    `SSH keys (${input.sshKeys.length}): type, SHA256 fingerprint (as \`ssh-keygen -l\` prints it), comment as pasted:`,
+    ...input.sshKeys.map((k) => `  ${sshKeyLine(k, input.sshKeyComments?.[k] ?? '')}`),
+  ];
+}
+
 export function planItems(platform: PlatformConfig, rendered: RenderedPartner, input: PlanInput): PlanItem[] {
   const user = rendered.transferUser;
   const items: PlanItem[] = [];
@@ -59,7 +71,7 @@ export function planItems(platform: PlatformConfig, rendered: RenderedPartner, i
         `home: LOGICAL, \`/\` → \`/${platform.bucket}/${rendered.homePrefix.replace(/\/$/, '')}\``,
         `role: \`${user.Role}\` with a session policy written out for this partner (${JSON.stringify(user.Policy).length} of 2,048 characters):`,
         ...statementLines(user.Policy).map((l) => `  ${l}`),
-        `SSH keys: ${input.sshKeys.length}`,
+        ...sshKeyLines(input),
       ],
     });
   }

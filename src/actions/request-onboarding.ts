@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseOnboardingInput, type OnboardingErrors, type OnboardingRaw } from '../domain/onboarding-input.js';
+import { keyComments } from '../domain/ssh-key.js';
 import { buildRequestCard, requestCardText } from '../bot/messages/request-card.js';
 import { buildPlanMessages } from '../bot/messages/plan.js';
 import { cardRef } from '../bot/ids.js';
@@ -73,6 +74,7 @@ export async function requestOnboarding(
     displayName: v.displayName,
     contactEmail: v.contactEmail,
     sshKeys: v.sshKeys.map((k) => k.normalized),
+    sshKeyComments: keyComments(v.sshKeys),
     accountId: v.accountId ?? null,
     externalId: newExternalId(),
     feeds: v.feeds,

@@ -122,6 +122,14 @@ export function parseSshPublicKeys(text: string): ParseSshKeysResult {
   return { keys };
 }
 
+/** Stored characters of a key comment: enough to recognise the key by, no more. */
+export const MAX_KEY_COMMENT_CHARS = 256;
+
+/** The comments of parsed keys, by normalized key (keys without one are absent): for people, never sent to AWS. */
+export function keyComments(keys: readonly ParsedKey[]): Record<string, string> {
+  return Object.fromEntries(keys.flatMap((k) => (k.comment ? [[k.normalized, k.comment.slice(0, MAX_KEY_COMMENT_CHARS)]] : [])));
+}
+
 /** One trimmed, non-blank line → a key or the problem with it (without the line number). */
 export function parseKeyLine(line: string): { key: ParsedKey } | { problem: string } {
   if (CONTROL.test(line)) return { problem: 'contains control characters; paste the key as plain text.' };

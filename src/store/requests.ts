@@ -18,6 +18,8 @@ export interface OnboardingRequestData {
   contactEmail: string;
   /** Normalized `<type> <base64>` public keys. */
   sshKeys: string[];
+  /** Their comments as pasted (normalized key → comment), shown in the plan; absent on older requests. */
+  sshKeyComments?: Record<string, string>;
   accountId: string | null;
   /** Secret-ish: never logged, never shown in the plan. */
   externalId: string;

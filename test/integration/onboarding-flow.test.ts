@@ -8,6 +8,7 @@ import {
   buttonClick, event, onboardSubmission, postToBot, slashCommand,
 } from '../support/slack-requests.js';
 import type { SlackCall } from '../support/fake-slack.js';
+import { fingerprintOf } from '../../src/domain/key-ages.js';
 
 const REQUESTER = 'UREQUESTER1';
 const APPROVER = 'UAPPROVER2';
@@ -51,6 +52,18 @@ async function provisionJobs(): Promise<string[]> {
 }
 
 describe('onboarding request and approval', () => {
+  it('when a request is submitted, then its plan names each SSH key the approver approves by type, fingerprint and comment', async () => {
+    const key = `${ed25519PublicKey().split(' ').slice(0, 2).join(' ')} alice@laptop <!here>`;
+    const res = await postToBot(h.url, onboardSubmission(REQUESTER, { ...validFields('globex'), sshKeys: key }), secret);
+    expect(res.status).toBe(200);
+    const card = await h.slack.waitFor((c) => isCard(c) && JSON.stringify(c.body['blocks']).includes('globex'));
+    const plan = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['thread_ts'] === String(card.answer!['ts']));
+    const text = JSON.stringify(plan.body['blocks']);
+    expect(text).toContain(`\`ssh-ed25519\` \`${fingerprintOf(key)}\` \`alice@laptop &lt;!here&gt;\``);
+    expect(text).not.toContain('<!here>');
+    expect(text).not.toContain(key.split(' ')[1]);
+  });
+
   it('when a requester walks through the whole flow, then exactly one provisioning job is queued after a second person approves', async () => {
     // command → modal
     const cmd = await postToBot(h.url, slashCommand({ command: '/onboard-partner', text: 'ACME Corp', user_id: REQUESTING_APPROVER, trigger_id: 'trig.1' }), secret);

@@ -4,6 +4,7 @@ import type { ChangeRequest, ChangeSpec } from '../../store/change-requests.js';
 import { ACTIONS } from '../ids.js';
 import { code, escapeMrkdwn, user, when } from './mrkdwn.js';
 import type { SlackMessage } from './provision.js';
+import { sshKeyLine } from './ssh-key-line.js';
 
 export function changeTitle(spec: ChangeSpec): string {
   switch (spec.kind) {
@@ -32,7 +33,7 @@ function specLines(c: ChangeRequest): string[] {
       ];
     case 'ssh-keys':
       return [
-        ...s.add.map((k) => `• add ${code(k.split(' ')[0] ?? 'key')} key ${code(keyTail(k))}`),
+        ...s.add.map((k) => `• add ${sshKeyLine(k)}`),
         ...s.remove.map((f) => `• remove ${code(f)}`),
       ];
     case 'external-id':
@@ -43,12 +44,6 @@ function specLines(c: ChangeRequest): string[] {
     case 'add-feeds':
       return [`The partner will receive ${s.feeds.map(code).join(', ')} from the next publication on.`];
   }
-}
-
-/** The last characters of a key's data: enough to recognise it, nothing to misuse. */
-function keyTail(normalized: string): string {
-  const data = normalized.split(' ')[1] ?? '';
-  return `…${data.slice(-12)}`;
 }
 
 function decisionLine(c: ChangeRequest): string {

@@ -58,7 +58,8 @@ describe('partner keys', () => {
     expect(asked.changes.map((c) => c.spec.kind)).toEqual(['ssh-keys']);
     const card = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Change SSH keys (1 to add, 1 to remove) for acme'));
     expect(JSON.stringify(card.body.blocks)).toContain(f1);
-    expect(JSON.stringify(card.body.blocks)).not.toContain(k3.split(' ')[1]); // only the key's tail is shown
+    expect(JSON.stringify(card.body.blocks)).toContain(`add \`ssh-ed25519\` \`${fingerprintOf(k3)}\``); // as the onboarding plan names keys
+    expect(JSON.stringify(card.body.blocks)).not.toContain(k3.split(' ')[1]); // never the key material
 
     t.startLifecycleWorkers();
     const id = asked.changes[0]!.id;
