@@ -94,6 +94,16 @@ export function partnerBlocks(): Blocks {
           },
         ],
       },
+      // The renderer refuses a partner account equal to ours (checkPartnerAccountId): so does the stack.
+      'partner-account-not-platform': {
+        Assertions: [
+          {
+            Assert: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'PartnerAccountId' }, { Ref: 'AWS::AccountId' }] }] },
+            AssertDescription:
+              "PartnerAccountId is this platform's own AWS account: a partner role trusting it would trust every principal of the platform. Give the partner's own account id, or leave it empty for SFTP only.",
+          },
+        ],
+      },
       // The CreateUser request the bot sends, with the session policy serialized as it sends it.
       'transfer-user': { ...toCreateUserRequest(r.transferUser) },
       'partner-role': {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPlatformConfig } from '../../src/config.js';
 import { POLICY_SIZE_LIMITS, renderPartner, toCreateUserRequest, type PolicyDocument } from '../../src/aws/policies/index.js';
 import { isPartnerId, RESERVED_PARTNER_IDS } from '../../src/domain/partner-id.js';
+import { checkPartnerAccountId } from '../../src/domain/aws-account-id.js';
 import {
   dependencyCycle,
   deploy,
@@ -56,6 +57,14 @@ function holds(d: Deployment, rule: string): boolean {
   return r.Assertions.every((a) => evaluateCondition(d, a.Assert));
 }
 
+/** The descriptions of every assertion the deployment fails (empty: the stack accepts the parameters). */
+function failedAssertions(d: Deployment): string[] {
+  return Object.values(d.template.Rules ?? {}).flatMap((r) =>
+    r.RuleCondition !== undefined && !evaluateCondition(d, r.RuleCondition)
+      ? []
+      : r.Assertions.filter((a) => !evaluateCondition(d, a.Assert)).map((a) => a.AssertDescription ?? '(no description)'));
+}
+
 describe('manifests/partner/partner.yaml as CloudFormation', () => {
   it('when parsed with the intrinsic tags, then every Ref, GetAtt, Sub, condition and DependsOn names something that exists', () => {
     const t = partnerTemplate();
@@ -91,6 +100,18 @@ describe('manifests/partner/partner.yaml as CloudFormation', () => {
     expect(holds(deployPartner(t, { PartnerId: 'acme' }), 'ExternalIdWithAccount')).toBe(true);
     expect(() => deployPartner(t, { PartnerId: 'acme', PartnerAccountId: '4444-5555-6666' })).toThrow(/AllowedPattern/);
     expect(() => deployPartner(t, { PartnerId: 'acme', ExternalId: 'too-short' })).toThrow(/AllowedPattern/);
+  });
+
+  it('when the partner account is the platform\'s own account, then the stack refuses it with a clear reason, as the renderer does', () => {
+    const t = partnerTemplate();
+    const externalId = externalIdFor('acme');
+    for (const accountId of [ACCOUNT, '444455556666', '']) {
+      const failed = failedAssertions(deployPartner(t, { PartnerId: 'acme', PartnerAccountId: accountId, ...(accountId ? { ExternalId: externalId } : {}) }));
+      expect({ accountId, accepted: failed.length === 0 }).toEqual({ accountId, accepted: checkPartnerAccountId(accountId, ACCOUNT).ok });
+    }
+    expect(() => renderPartner(platformOf(EU), { partnerId: 'acme', accountId: ACCOUNT, externalId, sshKeys: [], feeds: [] })).toThrow(/own AWS account/);
+    const failed = failedAssertions(deployPartner(t, { PartnerId: 'acme', PartnerAccountId: ACCOUNT, ExternalId: externalId }));
+    expect(failed).toEqual([expect.stringMatching(/PartnerAccountId .*this platform's own AWS account/)]);
   });
 
   describe.each([
