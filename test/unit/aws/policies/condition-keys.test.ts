@@ -63,7 +63,7 @@ describe('condition keys in rendered documents', () => {
     expect(docs.length).toBeGreaterThanOrEqual(8);
     const problems: string[] = [];
     for (const [where, doc] of docs) {
-      for (const s of doc.Statement) problems.push(...(await unsupported(s)).map((p) => `${where} ${s.Sid ?? ''}: ${p}`));
+      for (const s of doc.Statement) problems.push(...(await unsupported(s)).map((p) => `${where} ${s.Sid}: ${p}`));
     }
     expect(problems).toEqual([]);
   });
