@@ -466,18 +466,18 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
       's3:x-amz-server-side-encryption-customer-algorithm': 'AES256',
     });
     deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject without TLS', { 'aws:SecureTransport': 'false' });
+    // Outside what the bot manages: roles off the partner path, other servers, the servers themselves, other prefixes.
+    deny('roles', 'iam:CreateRole', `${iam}:role/partnergate/escalated`, 'CreateRole outside the partner path', boundary);
+    deny('roles', 'iam:CreateRole', `${iam}:role/admin`, 'CreateRole at the root path', boundary);
+    deny('roles', 'iam:PutRolePolicy', `${iam}:role/admin`, 'PutRolePolicy on a role outside the partner path', boundary);
+    deny('roles', 'iam:UpdateAssumeRolePolicy', `${iam}:role/admin`, 'UpdateAssumeRolePolicy of a role outside the partner path', boundary);
+    deny('transfer', 'transfer:CreateUser', `arn:${p.partition}:transfer:${p.region}:${A}:server/${OTHER_SERVER}`, 'CreateUser on another server');
+    deny('transfer', 'transfer:UpdateUser', `arn:${p.partition}:transfer:${p.region}:${A}:user/${OTHER_SERVER}/acme`, 'UpdateUser on another server');
+    deny('transfer', 'transfer:DeleteServer', p.transferServerArn, 'DeleteServer');
+    deny('transfer', 'transfer:ImportHostKey', p.transferServerArn, 'ImportHostKey on the platform server');
+    deny('uploads', 's3:PutObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `PutObject ${p.outboundPrefix}acme/prices.csv`);
+    deny('uploads', 's3:DeleteObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `DeleteObject ${p.outboundPrefix}acme/prices.csv`);
   }
-
-  // Refused only because the bot's own policy does not grant them (no explicit Deny): its policy alone.
-  const notGranted = (category: string, action: string, resource: string, what: string, context: ContextValues = {}) =>
-    add(bot, category, 'deny', action, resource, what, context);
-  notGranted('roles', 'iam:CreateRole', `${iam}:role/partnergate/escalated`, 'CreateRole outside the partner path', boundary);
-  notGranted('roles', 'iam:CreateRole', `${iam}:role/admin`, 'CreateRole at the root path', boundary);
-  notGranted('roles', 'iam:PutRolePolicy', `${iam}:role/admin`, 'PutRolePolicy on a role outside the partner path', boundary);
-  notGranted('transfer', 'transfer:CreateUser', `arn:${p.partition}:transfer:${p.region}:${A}:server/${OTHER_SERVER}`, 'CreateUser on another server');
-  notGranted('transfer', 'transfer:UpdateUser', `arn:${p.partition}:transfer:${p.region}:${A}:user/${OTHER_SERVER}/acme`, 'UpdateUser on another server');
-  notGranted('transfer', 'transfer:DeleteServer', p.transferServerArn, 'DeleteServer');
-  notGranted('uploads', 's3:PutObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `PutObject ${p.outboundPrefix}acme/prices.csv`);
 }
 
 export interface MatrixReport {

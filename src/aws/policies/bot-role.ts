@@ -117,6 +117,16 @@ function iamStatements(p: PlatformConfig): PolicyStatement[] {
       Action: ['iam:Attach*', 'iam:Create*', 'iam:Delete*', 'iam:Detach*', 'iam:Put*', 'iam:Tag*', 'iam:Untag*', 'iam:Update*'],
       Resource: [p.botRoleArn, p.verifierRoleArn, p.transferRoleArn, p.permissionsBoundaryArn],
     },
+    {
+      // Roles outside the partner path are none of the bot's business, boundary or not.
+      Sid: 'DenyRoleChangesOutsidePartnerPath',
+      Effect: 'Deny',
+      Action: [
+        'iam:CreateRole', 'iam:DeleteRole*', 'iam:PutRole*', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:UpdateRole*',
+        'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole',
+      ],
+      NotResource: partnerRolesPattern(p),
+    },
   ];
 }
 
@@ -130,6 +140,25 @@ function stsStatements(p: PlatformConfig): PolicyStatement[] {
 
 function transferStatements(p: PlatformConfig): PolicyStatement[] {
   return [
+    {
+      // Users only on the platform server; servers and host keys are the platform's (manifests/platform.yaml).
+      Sid: 'DenyTransferWritesBeyondPlatformUsers',
+      Effect: 'Deny',
+      Action: [
+        'transfer:CreateUser', 'transfer:UpdateUser', 'transfer:DeleteUser', 'transfer:ImportSshPublicKey', 'transfer:DeleteSshPublicKey',
+        'transfer:TagResource', 'transfer:UntagResource',
+      ],
+      NotResource: [p.transferServerArn, transferUsersPattern(p)],
+    },
+    {
+      Sid: 'DenyTransferServerChanges',
+      Effect: 'Deny',
+      Action: [
+        'transfer:CreateServer', 'transfer:UpdateServer', 'transfer:DeleteServer', 'transfer:StopServer', 'transfer:StartServer',
+        'transfer:ImportHostKey', 'transfer:UpdateHostKey', 'transfer:DeleteHostKey',
+      ],
+      Resource: '*',
+    },
     {
       Sid: 'CreateUsersOnPlatformServer',
       Effect: 'Allow',
@@ -192,6 +221,13 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
       Effect: 'Allow',
       Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
       Resource: deliveryQueueArn(p),
+    },
+    {
+      // Object writes only where the bot writes: partner homes, their archive, the audit trail.
+      Sid: 'DenyObjectWritesElsewhere',
+      Effect: 'Deny',
+      Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:PutObjectAcl', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+      NotResource: [objectsArn(p, 'partners/'), objectsArn(p, 'archive/partners/'), objectsArn(p, 'audit/')],
     },
     {
       Sid: 'DenyBucketAndKeyPolicyChanges',
