@@ -6,31 +6,24 @@
  * is left to the app's error handler, not acknowledged here: an empty ack would close a modal as
  * though its submission had worked.
  */
-import { ErrorCode, HTTPReceiver, type AllMiddlewareArgs, type AnyMiddlewareArgs, type Receiver } from '@slack/bolt';
+import type { AllMiddlewareArgs, AnyMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from '../logger.js';
-import { ackState, SlackHttpReceiver } from '../http/slack-receiver.js';
+import { ackState } from '../http/slack-receiver.js';
 
 /**
  * Bolt gives each middleware its own copy of the arguments, so the listeners' ack cannot be
- * watched from here. Our HTTP receiver tells in the context whether the request was answered;
- * behind Bolt's own HTTPReceiver, ack once more after the listeners: it throws
- * ReceiverMultipleAckError when a listener already did, and answers Slack now when none did.
- * (Socket Mode's receiver only warns on a second ack, so this applies to HTTP mode alone.)
+ * watched from here; the HTTP receiver (src/http/slack-receiver.ts) tells in the context whether
+ * the request was answered. Socket Mode carries no such state and needs none (its receiver only
+ * warns when nothing acknowledged), so this applies to HTTP mode alone.
  */
-export function ackUnhandled(logger: Logger, receiver: Receiver) {
-  const httpMode = receiver instanceof SlackHttpReceiver || receiver instanceof HTTPReceiver;
+export function ackUnhandled(logger: Logger) {
   return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    if (!httpMode || !('ack' in args) || typeof args.ack !== 'function') return args.next();
+    const state = ackState(args.context);
+    if (!state || !('ack' in args) || typeof args.ack !== 'function') return args.next();
     const ack = args.ack as () => Promise<void>;
     await args.next();
-    const state = ackState(args.context);
-    if (state?.acknowledged()) return; // a listener answered
-    try {
-      await ack();
-    } catch (err) {
-      if ((err as { code?: string }).code === ErrorCode.ReceiverMultipleAckError) return; // a listener answered
-      throw err;
-    }
+    if (state.acknowledged()) return; // a listener answered
+    await ack();
     const body = args.body as unknown as Record<string, unknown>;
     logger.info(
       { type: String(body['type'] ?? body['command'] ?? 'unknown').slice(0, 60), ids: unhandledIds(body) },

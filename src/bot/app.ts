@@ -72,7 +72,7 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
     ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
   });
 
-  app.use(ackUnhandled(deps.logger, options.receiver));
+  app.use(ackUnhandled(deps.logger));
   app.use(dedupe(deps));
 
   // Bolt runs the matching middleware of every registered listener on every request (about 6 µs

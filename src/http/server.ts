@@ -1,6 +1,6 @@
 /**
  * The process's one HTTP server: GET /healthz, /readyz, /metrics in both modes, and
- * POST /slack/events handed to Bolt's HTTPReceiver in HTTP mode. Owning the server lets SIGTERM
+ * POST /slack/events handed to the Slack receiver (./slack-receiver.ts) in HTTP mode. Owning the server lets SIGTERM
  * stop new requests while in-flight ones finish.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';

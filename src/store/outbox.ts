@@ -109,14 +109,6 @@ export async function appendToLanes(redis: Redis, prefix: string, entries: reado
   return replies.map(([gen, job, current]) => ({ gen, job, prio: Number(current) }));
 }
 
-/** Queues `raw` at the tail of the lane; `job: 'created'` means the caller must add the drain job. */
-export async function appendToLane(
-  redis: Redis, prefix: string, lane: string, raw: string, prio: number, ref?: string,
-): Promise<AppendResult> {
-  const [result] = await appendToLanes(redis, prefix, [{ lane, raw, prio, ref }]);
-  return result!;
-}
-
 export type LaneHead = { state: 'head'; raw: string } | { state: 'drained' } | { state: 'stale' };
 
 /**

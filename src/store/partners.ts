@@ -4,6 +4,7 @@
  * that a delivery parked for a partner is released exactly once.
  */
 import type { Redis } from 'ioredis';
+import { runScript } from './run-script.js';
 
 export type PartnerStatus = 'provisioning' | 'provision_failed' | 'verifying' | 'verify_failed' | 'live' | 'offboarded';
 
@@ -114,9 +115,9 @@ export class PartnerStore {
 
   private async write(record: PartnerRecord, o: { expected: string | null; left: string[] }): Promise<boolean> {
     const sets = [...o.left, ...record.feeds].map((f) => this.k.feed(f));
-    const written = await this.redis.eval(
-      WRITE, 3 + sets.length, this.k.record(record.partnerId), this.k.all(), this.k.live(), ...sets,
-      o.expected ?? '', JSON.stringify(record), record.status, record.partnerId, o.expected === null ? '0' : '1', o.left.length,
+    const written = await runScript(
+      this.redis, WRITE, [this.k.record(record.partnerId), this.k.all(), this.k.live(), ...sets],
+      [o.expected ?? '', JSON.stringify(record), record.status, record.partnerId, o.expected === null ? '0' : '1', o.left.length],
     );
     return written === 1;
   }

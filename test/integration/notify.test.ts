@@ -9,7 +9,7 @@ import {
   type NotifyDeps, type NotifyJobData, type NotifyMessage, type NotifyWorkerOptions,
 } from '../../src/jobs/notify.js';
 import { refAt, resolveRef } from '../../src/store/message-refs.js';
-import { appendToLane, deadLetters, lanesWithJobs } from '../../src/store/outbox.js';
+import { appendToLanes, deadLetters, lanesWithJobs } from '../../src/store/outbox.js';
 import { createLogger } from '../../src/logger.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../support/fake-slack.js';
 import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
@@ -209,7 +209,7 @@ describe('notify queue', () => {
 
   it('when a message was stored but its job never added (a crash in between), then the worker recovers the lane', async () => {
     const raw = JSON.stringify({ id: 'x1', at: new Date().toISOString(), message: { op: 'post', channel: 'C1', text: 'orphan' } });
-    await appendToLane(redis, prefix, 'ch:C1', raw, 5);
+    await appendToLanes(redis, prefix, [{ lane: 'ch:C1', raw, prio: 5 }]);
     const drained = once(startWorker({ recoverGraceMs: 0 }), 'completed');
 
     expect((await slack.waitFor(postsTo('C1'))).body.text).toBe('orphan');

@@ -2,13 +2,14 @@
  * The delivery pipeline against real pieces: Redis (a fresh prefix), a local S3 (s3rver through
  * test/support/s3.ts) with object versions emulated on the client, the notify worker talking to a
  * fake Slack, and createDeliveryWorkers. Plus a small Bolt app with the delivery listeners behind
- * a real HTTPReceiver, for signed slash commands and button clicks.
+ * the product's HTTP receiver (src/http/slack-receiver.ts), for signed slash commands and button clicks.
  */
 import type { Audit } from '../../src/audit/audit.js';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App } from '@slack/bolt';
+import { SlackHttpReceiver } from '../../src/http/slack-receiver.js';
 import { QueueEvents, type Job, type Queue, type Worker } from 'bullmq';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
@@ -141,7 +142,7 @@ export async function startDeliveryHarness(
   await Promise.all(Object.values(events).map((e) => e.waitUntilReady()));
 
   // The Slack app half: the delivery listeners behind a real HTTP receiver.
-  const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, logger: boltLogger(logger) });
+  const receiver = new SlackHttpReceiver({ signingSecret: SIGNING_SECRET, logger });
   const app = new App({ token: 'xoxb-test', receiver, logger: boltLogger(logger), clientOptions: { slackApiUrl: slack.apiUrl } });
   const useCases = createDeliveryUseCases({
     redis, prefix, storage, logger, clock: systemClock, resenders: [RESENDER],

@@ -1,5 +1,5 @@
 /**
- * /resend-file, the Resend button and /partner-status through a real Bolt app (HTTPReceiver, signed
+ * /resend-file, the Resend button and /partner-status through a real Bolt app (the product's HTTP receiver, signed
  * requests), over the real delivery pipeline (Redis, BullMQ, s3rver, notify → fake Slack).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -28,7 +28,7 @@ async function startApp(register: (app: App) => void, timeoutMs = 2900) {
     receiver, logger: boltLogger(logs.logger), convoStore: false,
     authorize: async () => ({ botToken: 'xoxb-test', botId: 'B1', botUserId: 'UBOT1' }), // no auth.test call
   });
-  app.use(ackUnhandled(logs.logger, receiver));
+  app.use(ackUnhandled(logs.logger));
   register(app);
   const errors: unknown[] = [];
   app.error(async (err) => void errors.push(err));
