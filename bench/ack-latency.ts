@@ -1,7 +1,8 @@
 /**
  * Benchmark 1: Slack acknowledgement latency of `partnergate web` (the real CLI in a child process:
  * dist/ when built, else the sources through tsx; HTTP mode, LOG_LEVEL=info) on loopback, against a local fake Slack Web API and the real Redis.
- * 1,000 signed requests at concurrency 50, after 100 warm-up requests: /onboard-partner commands
+ * 1,000 signed requests at concurrency 50, after 1,000 warm-up requests (a service that has run a
+ * while: the JIT has compiled the hot paths): /onboard-partner commands
  * (views.open goes to the fake), approve clicks on a stored request (refused: self-approval,
  * not an approver, already decided), valid view submissions with distinct partner ids, and invalid
  * ones. Requests are signed before the timed phase and sent over keep-alive connections (one per
@@ -10,7 +11,7 @@
  * script counts. It also reports the CPU each process used per request (web, this script with the
  * fake Slack, Redis) and the load average before the run: all of them share the machine's cores.
  *
- *   npm run bench:ack  [-- --requests 1000 --concurrency 50]
+ *   npm run bench:ack  [-- --requests 1000 --concurrency 50 --warmup 1000]
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -24,10 +25,10 @@ import { createTestRedis, deleteKeysUnder } from '../test/support/redis.js';
 import { buttonClick, onboardSubmission, postToBot, sign, slashCommand } from '../test/support/slack-requests.js';
 import { cliArgs, ownCpuMs, percentile, pool, processCpuMs, redisCpuMs, report, round } from './lib.js';
 
-const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' } } });
+const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, warmup: { type: 'string', default: '1000' } } });
 const REQUESTS = Number(args.requests);
 const CONCURRENCY = Number(args.concurrency);
-const WARMUP = 100;
+const WARMUP = Number(args.warmup);
 
 const slack = await startFakeSlack();
 const env = testEnv({ PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info', APPROVERS: 'UAPPROVER1,UAPPROVER2' });
