@@ -22,6 +22,7 @@ import { deleteKeysUnder } from '../test/support/redis.js';
 import { ed25519PublicKey } from '../test/support/bot-harness.js';
 import { buttonClick, onboardSubmission, postToBot, slashCommand } from '../test/support/slack-requests.js';
 import { renderThreads } from './demo/render-threads.js';
+import { NODE_FLAGS } from '../src/node-flags.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const APPROVALS = 'C0APPROVALS';
@@ -52,7 +53,7 @@ async function redisOrExit(): Promise<Redis> {
 /** Starts `partnergate start` as its own process; resolves with its Slack events URL. */
 async function startBot(env: Record<string, string>, logFile: string): Promise<{ child: ChildProcess; url: string }> {
   const entry = `import('./src/cli.ts').then((m) => m.main(['start']))`;
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', '-e', entry], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--openssl-legacy-provider', '--import', 'tsx', '-e', entry], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

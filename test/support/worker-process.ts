@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { PartnerStore, type PartnerRecord } from '../../src/store/partners.js';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -32,7 +33,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
   const entry = compiled
     ? `import('./dist/cli.js').then((m) => m.main(process.argv.slice(1)))`
     : `import('./src/cli.ts').then((m) => m.main(process.argv.slice(1)))`;
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', ...(o.nodeFlags ?? []), ...(compiled ? [] : ['--import', 'tsx']), '-e', entry, '--', 'worker'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...(o.nodeFlags ?? []), ...(compiled ? [] : ['--import', 'tsx']), '-e', entry, '--', 'worker'], {
     env: {
       PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_ENDPOINT_URL_S3: o.s3Endpoint,
       AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
