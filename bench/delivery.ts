@@ -30,13 +30,14 @@ import { createTestRedis, deleteKeysUnder } from '../test/support/redis.js';
 import { startLocalS3, TEST_BUCKET } from '../test/support/s3.js';
 import { seedLivePartners, startWorkerProcess } from '../test/support/worker-process.js';
 import { DeliveryStore, versionHash } from '../src/store/deliveries.js';
+import { DEFAULT_DELIVERY_OPTIONS } from '../src/jobs/delivery-context.js';
 import { percentile, pool, report, round } from './lib.js';
 
 const { values: args } = parseArgs({ options: { partners: { type: 'string', default: '1000' }, files: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } } });
 const PARTNERS = Number(args.partners);
 const FILES = Number(args.files);
 const RATIO_ROUNDS = Number(args.rounds);
-const DELIVER_CONCURRENCY = 16; // src/jobs/delivery-context.ts: deliverConcurrency
+const DELIVER_CONCURRENCY = DEFAULT_DELIVERY_OPTIONS.deliverConcurrency; // the worker's, for the raw copies
 const BODY = `sku,price\n${'A-1000,12.50\n'.repeat(400)}`; // ~5 KB, a small price list
 
 /** S3 requests s3rver answered, by operation (HEAD, GET, PUT, COPY, ...). */
