@@ -19,11 +19,13 @@
  *
  *   npm run bench:delivery  [-- --partners 1000 --files 10 --rounds 3]
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { copyObject } from '../src/aws/s3-copy.js';
-import { provenanceTagging } from '../src/aws/s3-copy-source.js';
+import { NODE_FLAGS } from '../src/node-flags.js';
 import { startFakeSlack } from '../test/support/fake-slack.js';
 import { testEnv } from '../test/support/env.js';
 import { createTestRedis, deleteKeysUnder } from '../test/support/redis.js';
@@ -31,7 +33,7 @@ import { startLocalS3, TEST_BUCKET } from '../test/support/s3.js';
 import { seedLivePartners, startWorkerProcess } from '../test/support/worker-process.js';
 import { DeliveryStore, versionHash } from '../src/store/deliveries.js';
 import { DEFAULT_DELIVERY_OPTIONS } from '../src/jobs/delivery-context.js';
-import { ownCpuMs, percentile, pool, processCpuMs, redisCpuMs, report, round } from './lib.js';
+import { ownCpuMs, percentile, processCpuMs, redisCpuMs, report, round } from './lib.js';
 
 const { values: args } = parseArgs({ options: { partners: { type: 'string', default: '1000' }, files: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } } });
 const PARTNERS = Number(args.partners);
@@ -84,59 +86,54 @@ const rssMiB = () => {
 /** The fan-outs of the files published so far (their version hashes: key + ETag on s3rver). */
 const fanouts: string[] = [];
 
-/**
- * Delivered and failed so far, over every fan-out: one HGETALL per published file (no KEYS scan
- * of the whole Redis every 25 ms, which would take Redis CPU from the pipeline under test).
- */
+/** Delivered and failed so far in one fan-out: one HGETALL (sampled every 25 ms while it runs). */
+async function settledOf(vh: string): Promise<{ delivered: number; failed: number }> {
+  const state = await deliveries.fanout(vh);
+  return { delivered: state?.delivered ?? 0, failed: state?.failed ?? 0 };
+}
+
+/** Delivered and failed over every fan-out so far. */
 async function settled(): Promise<{ delivered: number; failed: number }> {
-  let delivered = 0;
-  let failed = 0;
-  for (const vh of fanouts) {
-    const state = await deliveries.fanout(vh);
-    delivered += state?.delivered ?? 0;
-    failed += state?.failed ?? 0;
-  }
-  return { delivered, failed };
+  const all = await Promise.all(fanouts.map(settledOf));
+  return { delivered: all.reduce((n, s) => n + s.delivered, 0), failed: all.reduce((n, s) => n + s.failed, 0) };
 }
 
 /** Publishes one feed file and waits until all partners settled and its summary was posted. */
 async function publish(n: number): Promise<{ firstMs: number; lastMs: number; summaryMs: number; delivered: number; failed: number }> {
-  const before = await settled();
   const name = `prices-${String(n).padStart(3, '0')}.csv`;
   const started = performance.now();
   const key = `outbound/feeds/price-lists/${name}`;
   const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: `${BODY}file ${n}\n` }));
-  fanouts.push(versionHash({ key, etag: put.ETag }));
+  const vh = versionHash({ key, etag: put.ETag });
+  fanouts.push(vh);
   const summary = slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0DELIVERIES' && JSON.stringify(c.body).includes(name), 600_000);
   let firstMs = Number.NaN;
-  let now = before;
-  while (now.delivered + now.failed < before.delivered + before.failed + PARTNERS) {
+  let now = { delivered: 0, failed: 0 };
+  while (now.delivered + now.failed < PARTNERS) {
     await new Promise((resolve) => setTimeout(resolve, 25)); // sampling, not waiting for an effect
-    now = await settled();
-    if (Number.isNaN(firstMs) && now.delivered + now.failed > before.delivered + before.failed) firstMs = performance.now() - started;
+    now = await settledOf(vh);
+    if (Number.isNaN(firstMs) && now.delivered + now.failed > 0) firstMs = performance.now() - started;
   }
   const lastMs = performance.now() - started;
   await summary;
-  return { firstMs, lastMs, summaryMs: performance.now() - started, delivered: now.delivered - before.delivered, failed: now.failed - before.failed };
+  return { firstMs, lastMs, summaryMs: performance.now() - started, ...now };
 }
 
-// The same copies, straight with the SDK, at the same concurrency, no queue: the CopyObject a
-// delivery sends (src/aws/s3-copy.ts), to the same kind of target keys. Copies per second.
-async function rawCopies(source: string): Promise<number> {
-  const raw = s3.newClient();
-  const etag = (await raw.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: source }))).ETag;
-  const started = performance.now();
-  await pool(PARTNERS, DELIVER_CONCURRENCY, async (i) => {
-    const copied = await copyObject(
-      raw,
-      { bucket: s3.bucket, key: source, etag },
-      { bucket: s3.bucket, key: `raw/bench-${String(i).padStart(5, '0')}/feeds/price-lists/${source.split('/').pop()!}`, kmsKeyArn: env.KMS_KEY_ARN!, tagging: provenanceTagging(source, undefined) },
-    );
-    if (copied.checksum === undefined) throw new Error('s3rver answered no CRC64NVME: the compat layer is off');
-  });
-  const rate = PARTNERS / ((performance.now() - started) / 1000);
-  raw.destroy();
-  return rate;
+// The same copies, straight with the SDK, at the same concurrency, no queue (bench/raw-copies.ts:
+// a process of its own, as the worker is, kept running so its SDK is as warm): to the same kind of
+// target keys, a new object in each of 1,000 folders as a feed file is in the partners' homes.
+const rawChild = spawn(process.execPath, [
+  ...NODE_FLAGS, '--import', 'tsx', fileURLToPath(new URL('./raw-copies.ts', import.meta.url)),
+  '--endpoint', s3.endpoint, '--bucket', s3.bucket, '--kms', env.KMS_KEY_ARN!, '--count', String(PARTNERS), '--concurrency', String(DELIVER_CONCURRENCY),
+], { stdio: ['pipe', 'pipe', 'inherit'] });
+const rawAnswers = createInterface({ input: rawChild.stdout! })[Symbol.asyncIterator]();
+/** One round of raw copies of `source` (copies per second). */
+async function rawCopies(source: string, targetName: string): Promise<number> {
+  const etag = (await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: source }))).ETag;
+  rawChild.stdin!.write(`${JSON.stringify({ source, etag, targetName })}\n`);
+  const answer = await rawAnswers.next();
+  if (answer.done) throw new Error('bench/raw-copies.ts exited');
+  return (JSON.parse(answer.value) as { perSecond: number }).perSecond;
 }
 
 const rate = (r: { delivered: number; firstMs: number; lastMs: number }) => r.delivered / ((r.lastMs - r.firstMs) / 1000);
@@ -166,20 +163,21 @@ const memoryTotals = await settled();
 // (2) The ratio, warm: rounds of raw copies then one more file through the pipeline, so both sides
 // see the same machine (whose speed drifts when other work shares its cores).
 // One raw round first, not counted: it creates its target folders on s3rver's disk, as the first
-// file did the partners' (slower: counted, it made the first round's ratio 1.1–1.3).
-await rawCopies('outbound/feeds/price-lists/prices-000.csv');
+// file did the partners' (slower: counted, it made the first round's ratio 1.1–1.3). Each round
+// then writes new objects in them, as each file does in the partners' folders.
+await rawCopies('outbound/feeds/price-lists/prices-000.csv', 'warm-up.csv');
 const rounds: { raw: number; pipeline: number; ratio: number; secondsDropToLastDelivery: number; secondsDropToSummaryPosted: number }[] = [];
-/** CPU (ms) used so far by the worker, this process (s3rver and the raw copies' client), Redis. */
+/** CPU (ms) used so far by the worker, the raw copies' process, this one (s3rver, mostly) and Redis. */
 const cpuNow = async () => {
-  const w = processCpuMs(child.pid!);
-  return { worker: w.user + w.system, s3rverAndBench: ownCpuMs(), redis: await redisCpuMs(redis) };
+  const used = (pid: number) => { const c = processCpuMs(pid); return c.user + c.system; };
+  return { worker: used(child.pid!), raw: used(rawChild.pid!), s3rver: ownCpuMs(), redis: await redisCpuMs(redis) };
 };
-const perCopy = (a: Awaited<ReturnType<typeof cpuNow>>, b: Awaited<ReturnType<typeof cpuNow>>) =>
-  ({ worker: round((b.worker - a.worker) / PARTNERS, 2), s3rverAndBench: round((b.s3rverAndBench - a.s3rverAndBench) / PARTNERS, 2), redis: round((b.redis - a.redis) / PARTNERS, 2) });
+type Cpu = Awaited<ReturnType<typeof cpuNow>>;
+const perCopy = (a: Cpu, b: Cpu) => Object.fromEntries(Object.keys(a).map((k) => [k, round((b[k as keyof Cpu] - a[k as keyof Cpu]) / PARTNERS, 2)])) as Cpu;
 const cpu: { raw: ReturnType<typeof perCopy>[]; pipeline: ReturnType<typeof perCopy>[] } = { raw: [], pipeline: [] };
 for (let k = 0; k < RATIO_ROUNDS; k += 1) {
   const c0 = await cpuNow();
-  const raw = await rawCopies('outbound/feeds/price-lists/prices-000.csv');
+  const raw = await rawCopies('outbound/feeds/price-lists/prices-000.csv', `raw-${k}.csv`);
   const c1 = await cpuNow();
   const r = await publish(FILES + k);
   const c2 = await cpuNow();
@@ -198,7 +196,7 @@ report('delivery-fanout', {
   rounds,
   cpuMsPerCopy: {
     raw: cpu.raw, pipeline: cpu.pipeline,
-    note: 'CPU time (user + system) per copy during each round: worker = partnergate worker, s3rverAndBench = this process (s3rver, and the raw copies\' SDK client), redis = redis-server. A pipeline round includes the drop, the poll and the dispatch.',
+    note: 'CPU time (user + system) per copy during each round: worker = partnergate worker, raw = bench/raw-copies.ts, s3rver = this process (s3rver, and the sampling of the fan-out\'s progress), redis = redis-server. A pipeline round includes the drop, the poll and the dispatch.',
   },
   cold: {
     note: 'the first file after the worker started',
@@ -231,6 +229,7 @@ if (FILES >= 2) {
   });
 }
 
+rawChild.stdin!.end();
 await worker.stop('SIGTERM');
 await deleteKeysUnder(redis, prefix);
 await redis.quit();
