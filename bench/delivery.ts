@@ -125,7 +125,7 @@ async function publish(n: number): Promise<{ firstMs: number; lastMs: number; su
 const rawChild = spawn(process.execPath, [
   ...NODE_FLAGS, '--import', 'tsx', fileURLToPath(new URL('./raw-copies.ts', import.meta.url)),
   '--endpoint', s3.endpoint, '--bucket', s3.bucket, '--kms', env.KMS_KEY_ARN!, '--count', String(PARTNERS), '--concurrency', String(DELIVER_CONCURRENCY),
-], { stdio: ['pipe', 'pipe', 'inherit'] });
+], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
 const rawAnswers = createInterface({ input: rawChild.stdout! })[Symbol.asyncIterator]();
 /** One round of raw copies of `source` (copies per second). */
 async function rawCopies(source: string, targetName: string): Promise<number> {

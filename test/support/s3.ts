@@ -138,6 +138,10 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     });
   }
   const address = await server.run();
+  // Node closes a keep-alive connection idle for 5 s; a client reusing it at that moment reads
+  // ECONNRESET (these clients make one attempt). Idle connections stay open as long as the server.
+  const http = (server as unknown as { httpServer: { keepAliveTimeout: number } }).httpServer;
+  http.keepAliveTimeout = 0;
   const endpoint = `http://127.0.0.1:${address.port}`;
   const newClient = () => createLocalS3Client(endpoint);
   const client = newClient();
