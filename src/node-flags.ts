@@ -1,7 +1,8 @@
 /**
- * The Node.js flags partnergate runs with: `npm start`, the container image (NODE_OPTIONS in the
- * Dockerfile, which an operator may override) and the child processes of the benchmarks and the
- * fault suite. test/unit/node-flags.test.ts holds them to one another.
+ * The Node.js flags partnergate runs with: `npm start`, the `partnergate` command (the shebang of
+ * bin/partnergate.js), the container image (NODE_OPTIONS in the Dockerfile, which an operator may
+ * override) and the child processes of the benchmarks and the fault suite.
+ * test/unit/node-flags.test.ts holds them to one another.
  *
  * --max-old-space-size=512: a heap limit, which also sets how far V8 lets the old generation grow
  * between full collections. With Node's default limit on a large machine (a quarter of its memory,
