@@ -115,8 +115,8 @@ function post(agent: Agent, p: Prepared): Promise<{ status: number; text: string
   });
 }
 
-/** Sends the prepared requests with `concurrency` in flight over as many keep-alive connections. */
-async function run(prepared: Prepared[], concurrency: number, agent = new Agent({ keepAlive: true, maxSockets: concurrency })): Promise<{ samples: { kind: Kind; ms: number }[]; wallMs: number }> {
+/** Sends the prepared requests with `concurrency` in flight over the agent's keep-alive connections (as many). */
+async function run(prepared: Prepared[], concurrency: number, agent: Agent): Promise<{ samples: { kind: Kind; ms: number }[]; wallMs: number }> {
   const samples: { kind: Kind; ms: number }[] = [];
   const wall = performance.now();
   await pool(prepared.length, concurrency, async (i) => {
