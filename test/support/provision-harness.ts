@@ -116,11 +116,11 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
 
   await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: CANARY_OBJECT_KEY, Body: 'canary: no partner may read this' }));
 
+  // The state first, then the job: a job read before its state (as it finishes) is a stale snapshot.
   const settled = async (queue: Queue, jobId: string) => {
     for (;;) {
-      const job = await queue.getJob(jobId);
-      const state = job ? await job.getState() : 'missing';
-      if (job && (state === 'completed' || state === 'failed')) return { state, job } as { state: 'completed' | 'failed'; job: Job };
+      const state = await queue.getJobState(jobId);
+      if (state === 'completed' || state === 'failed') return { state, job: (await queue.getJob(jobId))! } as { state: 'completed' | 'failed'; job: Job };
       await new Promise((r) => setTimeout(r, 25));
     }
   };
