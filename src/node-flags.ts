@@ -1,8 +1,11 @@
 /**
- * The Node.js flags partnergate runs with: `npm start`, the `partnergate` command (the shebang of
- * bin/partnergate.js), the container image (NODE_OPTIONS in the Dockerfile, which an operator may
- * override) and the child processes of the benchmarks and the fault suite.
- * test/unit/node-flags.test.ts holds them to one another.
+ * The Node.js flags partnergate runs with: `npm start`, the container image (NODE_OPTIONS in the
+ * Dockerfile, which an operator may override) and the child processes of the benchmarks and the
+ * fault suite. test/unit/node-flags.test.ts holds them to one another. The `partnergate` command
+ * itself keeps a plain `#!/usr/bin/env node` (`env -S` is not portable): its one-off commands
+ * (render, reconcile, audit) need no limit; run `start` or `worker` through npm start or the image.
+ * A job that ever needed more than the limit would crash its worker, and BullMQ would retry it on
+ * another: raise the limit then (NODE_OPTIONS in the image; here and the start script otherwise).
  *
  * --max-old-space-size=512: a heap limit, which also sets how far V8 lets the old generation grow
  * between full collections. With Node's default limit on a large machine (a quarter of its memory,

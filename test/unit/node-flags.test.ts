@@ -10,11 +10,6 @@ describe('the Node flags partnergate runs with (src/node-flags.ts)', () => {
     expect(start).toBe(['node', ...NODE_FLAGS, 'bin/partnergate.js', 'start'].join(' '));
   });
 
-  it('when run as the partnergate command, then its shebang gives node exactly those flags', () => {
-    const shebang = read('bin/partnergate.js').split('\n')[0];
-    expect(shebang).toBe(['#!/usr/bin/env -S node', ...NODE_FLAGS].join(' '));
-  });
-
   it('when run from the container image, then NODE_OPTIONS carries exactly those flags', () => {
     const options = read('Dockerfile').match(/^ENV .*\bNODE_OPTIONS=(\S+|"[^"]*")/m)?.[1];
     expect(options?.replace(/^"|"$/g, '').split(' ')).toEqual([...NODE_FLAGS]);
