@@ -132,7 +132,7 @@ async function run(prepared: Prepared[], concurrency: number, agent: Agent): Pro
 
 /**
  * Resolves once `partnergate web` has used at most one clock tick of CPU (10 ms, /proc's unit) in
- * 200 ms — the work after its answers is done — or after 3 s, well inside the server's 5 s keep-alive
+ * 200 ms — the work after its answers is done — or after 3 s, well inside the server's keep-alive
  * so the timed requests still find the warm-up's connections open. At once where /proc is missing.
  */
 async function webIdle(): Promise<void> {

@@ -53,9 +53,29 @@ export function routeRequest(deps: HttpDeps): RequestListener {
   };
 }
 
+/**
+ * Idle keep-alive connections stay open longer than a load balancer in front keeps its own (ALB: 60 s
+ * by default): a proxy that reuses a connection at the moment the server closes it answers 502,
+ * which Slack shows as a failed command. On close, idle connections end at once and busy ones after
+ * their answer (`Connection: close`), so a drain does not wait for the keep-alive to run out.
+ */
+export const KEEP_ALIVE_MS = 65_000;
+
 export async function startHttpServer(deps: HttpDeps, port: number, host = '0.0.0.0'): Promise<HttpServer> {
-  const server = createServer(routeRequest(deps));
-  server.keepAliveTimeout = 5_000;
+  const route = routeRequest(deps);
+  let closing = false;
+  const answering = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    if (closing) res.setHeader('connection', 'close');
+    answering.add(res);
+    res.once('close', () => {
+      answering.delete(res);
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    route(req, res);
+  });
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -68,6 +88,8 @@ export async function startHttpServer(deps: HttpDeps, port: number, host = '0.0.
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
+        for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
