@@ -21,7 +21,7 @@
  *   npm run bench:delivery  [-- --partners 1000 --files 10 --rounds 3]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -34,7 +34,7 @@ import { startLocalS3, TEST_BUCKET } from '../test/support/s3.js';
 import { seedLivePartners, startWorkerProcess } from '../test/support/worker-process.js';
 import { DeliveryStore, versionHash } from '../src/store/deliveries.js';
 import { DEFAULT_DELIVERY_OPTIONS } from '../src/jobs/delivery-context.js';
-import { ownCpuMs, percentile, processCpuMs, redisCpuMs, report, round } from './lib.js';
+import { benchCompiled, ownCpuMs, percentile, processCpuMs, redisCpuMs, report, round } from './lib.js';
 
 const { values: args } = parseArgs({ options: { partners: { type: 'string', default: '1000' }, files: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } } });
 const PARTNERS = Number(args.partners);
@@ -73,7 +73,7 @@ const profile = [
 ];
 const worker = await startWorkerProcess({
   env, s3Endpoint: s3.endpoint, nodeFlags: profile,
-  compiled: existsSync(new URL('../dist/cli.js', import.meta.url)) && process.env.BENCH_RUNTIME !== 'tsx',
+  compiled: benchCompiled(),
 });
 const child = worker.child;
 const cli = { runtime: worker.runtime };
@@ -84,19 +84,10 @@ const rssMiB = () => {
   return { rss: round(kib('VmRSS') / 1024), peak: round(kib('VmHWM') / 1024) };
 };
 
-/** The fan-outs of the files published so far (their version hashes: key + ETag on s3rver). */
-const fanouts: string[] = [];
-
 /** Delivered and failed so far in one fan-out: one HGETALL (sampled every 25 ms while it runs). */
 async function settledOf(vh: string): Promise<{ delivered: number; failed: number }> {
   const state = await deliveries.fanout(vh);
   return { delivered: state?.delivered ?? 0, failed: state?.failed ?? 0 };
-}
-
-/** Delivered and failed over every fan-out so far. */
-async function settled(): Promise<{ delivered: number; failed: number }> {
-  const all = await Promise.all(fanouts.map(settledOf));
-  return { delivered: all.reduce((n, s) => n + s.delivered, 0), failed: all.reduce((n, s) => n + s.failed, 0) };
 }
 
 /** Publishes one feed file and waits until all partners settled and its summary was posted. */
@@ -106,7 +97,6 @@ async function publish(n: number): Promise<{ firstMs: number; lastMs: number; su
   const key = `outbound/feeds/price-lists/${name}`;
   const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: `${BODY}file ${n}\n` }));
   const vh = versionHash({ key, etag: put.ETag });
-  fanouts.push(vh);
   const summary = slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0DELIVERIES' && JSON.stringify(c.body).includes(name), 600_000);
   let firstMs = Number.NaN;
   let now = { delivered: 0, failed: 0 };
@@ -123,23 +113,24 @@ async function publish(n: number): Promise<{ firstMs: number; lastMs: number; su
 // The same copies, straight with the SDK, at the same concurrency, no queue (bench/raw-copies.ts:
 // a process of its own, as the worker is, kept running so its SDK is as warm): to the same kind of
 // target keys, a new object in each of 1,000 folders as a feed file is in the partners' homes.
-const startRawChild = () => spawn(process.execPath, [
-  ...NODE_FLAGS, '--import', 'tsx', fileURLToPath(new URL('./raw-copies.ts', import.meta.url)),
-  '--endpoint', s3.endpoint, '--bucket', s3.bucket, '--kms', env.KMS_KEY_ARN!, '--count', String(PARTNERS), '--concurrency', String(DELIVER_CONCURRENCY),
-], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-let rawChild: ReturnType<typeof startRawChild> | undefined;
-let rawAnswers: AsyncIterator<string> | undefined;
-/** One round of raw copies of `source` (copies per second). The process starts with the first round. */
-async function rawCopies(source: string, targetName: string): Promise<number> {
-  if (!rawChild) {
-    rawChild = startRawChild();
-    rawAnswers = createInterface({ input: rawChild.stdout! })[Symbol.asyncIterator]();
-  }
-  const etag = (await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: source }))).ETag;
-  rawChild.stdin!.write(`${JSON.stringify({ source, etag, targetName })}\n`);
-  const answer = await rawAnswers!.next();
-  if (answer.done) throw new Error('bench/raw-copies.ts exited');
-  return (JSON.parse(answer.value) as { perSecond: number }).perSecond;
+function startRawCopier() {
+  const child = spawn(process.execPath, [
+    ...NODE_FLAGS, '--import', 'tsx', fileURLToPath(new URL('./raw-copies.ts', import.meta.url)),
+    '--endpoint', s3.endpoint, '--bucket', s3.bucket, '--kms', env.KMS_KEY_ARN!, '--count', String(PARTNERS), '--concurrency', String(DELIVER_CONCURRENCY),
+  ], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return {
+    pid: child.pid!,
+    /** One round of copies of `source` (copies per second). */
+    async copies(source: string, targetName: string): Promise<number> {
+      const etag = (await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: source }))).ETag;
+      child.stdin!.write(`${JSON.stringify({ source, etag, targetName })}\n`);
+      const answer = await answers.next();
+      if (answer.done) throw new Error('bench/raw-copies.ts exited');
+      return (JSON.parse(answer.value as string) as { perSecond: number }).perSecond;
+    },
+    close: () => void child.stdin!.end(),
+  };
 }
 
 /** Deliveries per second from the first settled to the last (as bench/raw-copies.ts takes its rate). */
@@ -159,32 +150,37 @@ const memory: { deliveries: number; rssMiB: number; peakMiB: number }[] = [
   { deliveries: 0, rssMiB: idle.rss, peakMiB: idle.peak },
   { deliveries: PARTNERS, rssMiB: firstRssMiB.rss, peakMiB: firstRssMiB.peak },
 ];
+const memoryTotals = { delivered: first.delivered, failed: first.failed };
 for (let n = 1; n < FILES; n += 1) {
   const r = await publish(n);
+  memoryTotals.delivered += r.delivered;
+  memoryTotals.failed += r.failed;
   if (r.failed > 0) process.stderr.write(`file ${n}: ${r.failed} deliveries failed\n`);
   const m = rssMiB();
   memory.push({ deliveries: (n + 1) * PARTNERS, rssMiB: m.rss, peakMiB: m.peak });
 }
-const memoryTotals = await settled();
 
 // (2) The ratio, warm: rounds of raw copies then one more file through the pipeline, so both sides
 // see the same machine (whose speed drifts when other work shares its cores).
 // One raw round first, not counted: it creates its target folders on s3rver's disk, as the first
 // file did the partners' (slower: counted, it made the first round's ratio 1.1–1.3). Each round
 // then writes new objects in them, as each file does in the partners' folders.
-await rawCopies('outbound/feeds/price-lists/prices-000.csv', 'warm-up.csv');
+// The raw copier starts here, after the cold file, so its start-up does not compete with it.
+const rawCopier = startRawCopier();
+const SOURCE = 'outbound/feeds/price-lists/prices-000.csv';
+await rawCopier.copies(SOURCE, 'warm-up.csv');
 const rounds: { raw: number; pipeline: number; ratio: number; secondsDropToLastDelivery: number; secondsDropToSummaryPosted: number }[] = [];
 /** CPU (ms) used so far by the worker, the raw copies' process, this one (s3rver, mostly) and Redis. */
 const cpuNow = async () => {
   const used = (pid: number) => { const c = processCpuMs(pid); return c.user + c.system; };
-  return { worker: used(child.pid!), raw: used(rawChild!.pid!), s3rver: ownCpuMs(), redis: await redisCpuMs(redis) };
+  return { worker: used(child.pid!), raw: used(rawCopier.pid), s3rver: ownCpuMs(), redis: await redisCpuMs(redis) };
 };
 type Cpu = Awaited<ReturnType<typeof cpuNow>>;
 const perCopy = (a: Cpu, b: Cpu) => Object.fromEntries(Object.keys(a).map((k) => [k, round((b[k as keyof Cpu] - a[k as keyof Cpu]) / PARTNERS, 2)])) as Cpu;
 const cpu: { raw: ReturnType<typeof perCopy>[]; pipeline: ReturnType<typeof perCopy>[] } = { raw: [], pipeline: [] };
 for (let k = 0; k < RATIO_ROUNDS; k += 1) {
   const c0 = await cpuNow();
-  const raw = await rawCopies('outbound/feeds/price-lists/prices-000.csv', `raw-${k}.csv`);
+  const raw = await rawCopier.copies(SOURCE, `raw-${k}.csv`);
   const c1 = await cpuNow();
   const r = await publish(FILES + k);
   const c2 = await cpuNow();
@@ -238,7 +234,7 @@ if (FILES >= 2) {
   });
 }
 
-rawChild?.stdin!.end();
+rawCopier.close();
 await worker.stop('SIGTERM');
 await deleteKeysUnder(redis, prefix);
 await redis.quit();

@@ -1,7 +1,7 @@
 /** Shared by the benchmark scripts: the machine they ran on, percentiles, and bench/results.json. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { NODE_FLAGS } from '../src/node-flags.js';
+import { cliArgv, compiledCliExists } from '../test/support/cli-argv.js';
 
 export interface Machine {
   cores: number;
@@ -59,17 +59,18 @@ export async function pool(count: number, concurrency: number, task: (i: number)
 }
 
 /**
- * How to start the CLI in a child process: the compiled one (dist/, what `npm start` runs; build it
- * with `npm run build`), else the TypeScript sources through tsx (slower to start, and tsx's loader
- * thread adds to the RSS). BENCH_RUNTIME=tsx forces the sources. With the product's Node flags
- * (src/node-flags.ts), then `nodeFlags`.
+ * Whether the benchmarks run the compiled CLI (dist/, what `npm start` runs; build it with
+ * `npm run build`) rather than the sources through tsx (slower to start, and tsx's loader thread
+ * adds to the RSS). BENCH_RUNTIME=tsx forces the sources.
  */
+export function benchCompiled(): boolean {
+  return compiledCliExists() && process.env.BENCH_RUNTIME !== 'tsx';
+}
+
+/** How to start `partnergate <command>` in a child process (test/support/cli-argv.ts). */
 export function cliArgs(command: string, nodeFlags: string[] = []): { argv: string[]; runtime: 'dist' | 'tsx' } {
-  const compiled = existsSync(new URL('../dist/cli.js', import.meta.url)) && process.env.BENCH_RUNTIME !== 'tsx';
-  const entry = compiled
-    ? `import('./dist/cli.js').then((m) => m.main(process.argv.slice(1)))`
-    : `import('./src/cli.ts').then((m) => m.main(process.argv.slice(1)))`;
-  return { argv: [...NODE_FLAGS, ...nodeFlags, ...(compiled ? [] : ['--import', 'tsx']), '-e', entry, '--', command], runtime: compiled ? 'dist' : 'tsx' };
+  const compiled = benchCompiled();
+  return { argv: cliArgv(command, compiled, nodeFlags), runtime: compiled ? 'dist' : 'tsx' };
 }
 
 /** CPU time (ms) a process has used so far in user space and in the kernel, from /proc (Linux); NaN elsewhere. */

@@ -4,10 +4,9 @@
  * to, written straight into the registry. Shared by the fault suite and bench/delivery.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { PartnerStore, type PartnerRecord } from '../../src/store/partners.js';
-import { NODE_FLAGS } from '../../src/node-flags.js';
+import { cliArgv, compiledCliExists } from './cli-argv.js';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -29,11 +28,8 @@ export interface WorkerProcessOptions {
 
 /** Starts the worker and resolves once it logs "worker: running" (so it logs at info, or debug when asked). */
 export async function startWorkerProcess(o: WorkerProcessOptions): Promise<WorkerProcess> {
-  const compiled = (o.compiled ?? false) && existsSync(new URL('../../dist/cli.js', import.meta.url));
-  const entry = compiled
-    ? `import('./dist/cli.js').then((m) => m.main(process.argv.slice(1)))`
-    : `import('./src/cli.ts').then((m) => m.main(process.argv.slice(1)))`;
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...(o.nodeFlags ?? []), ...(compiled ? [] : ['--import', 'tsx']), '-e', entry, '--', 'worker'], {
+  const compiled = (o.compiled ?? false) && compiledCliExists();
+  const child = spawn(process.execPath, cliArgv('worker', compiled, o.nodeFlags), {
     env: {
       PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_ENDPOINT_URL_S3: o.s3Endpoint,
       AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
