@@ -1,6 +1,6 @@
 #!/bin/sh
 # Live probes as the partner, by hand (docs/runbook.md, "Test before go-live"): the requests the
-# bot's verification makes (src/jobs/verify-probes.ts). It needs the bot role's credentials, since
+# bot's verification makes (src/jobs/onboarding/verify-probes.ts). It needs the bot role's credentials, since
 # only the bot role may assume the verifier: the runbook runs it in a one-off ECS task with the bot
 # role as task role. It uses the aws CLI and nothing else. Settings, from the environment:
 #   BUCKET, PARTNER_ID, TRANSFER_SERVER_ID, VERIFIER_ROLE_ARN, TRANSFER_ROLE_ARN   required

@@ -9,37 +9,37 @@ import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRedis, redisReachable, type Redis } from './redis.js';
-import { startHttpServer, type HttpServer } from './http/server.js';
+import { startHttpServer, type HttpServer } from './bot/transport/server.js';
 import { systemClock, type Clock, type Notify } from './actions/ports.js';
-import { requestOnboarding } from './actions/request-onboarding.js';
-import { decideRequest } from './actions/decide-request.js';
-import { createPlanRenderer } from './actions/plan.js';
-import { createApproverDirectory } from './bot/approvers.js';
+import { requestOnboarding } from './actions/onboarding/request-onboarding.js';
+import { decideRequest } from './actions/approval/decide-request.js';
+import { createPlanRenderer } from './actions/onboarding/plan.js';
+import { createApproverDirectory } from './actions/approval/approvers.js';
 import { RequestStore } from './store/requests.js';
 import { firstDelivery } from './store/deliveries-seen.js';
 import { refAt } from './store/message-refs.js';
-import { createNotifyQueue, createNotifyWorker, enqueueNotify } from './jobs/notify.js';
-import { createNotifySlackClient } from './jobs/notify-send.js';
-import { createQueue, QUEUE_NAMES } from './jobs/queues.js';
-import type { ProvisionPayload } from './jobs/provision-payload.js';
-import { instrumentWorker } from './jobs/instrument.js';
-import { createExpiryWorker, scheduleExpiry } from './jobs/expire-requests.js';
+import { createNotifyQueue, createNotifyWorker, enqueueNotify } from './jobs/notify/notify.js';
+import { createNotifySlackClient } from './jobs/notify/notify-send.js';
+import { createQueue, QUEUE_NAMES } from './jobs/platform/queues.js';
+import type { ProvisionPayload } from './jobs/onboarding/provision-payload.js';
+import { instrumentWorker } from './jobs/platform/instrument.js';
+import { createExpiryWorker, scheduleExpiry } from './jobs/approval/expire-requests.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3Client } from './aws/s3-client.js';
 import { createControlPlaneClients } from './aws/control-plane.js';
-import { addProvisionJob } from './jobs/provision.js';
-import { addVerifyJob, type VerifyPayload } from './jobs/verify.js';
-import { createProvisionWorkers } from './jobs/provision-workers.js';
-import { createProbeS3Factory } from './jobs/verify-probes.js';
-import { createDeliveryWorkers } from './jobs/delivery-workers.js';
-import { createS3DeliveryStorage } from './jobs/delivery-storage.js';
-import { createDeliveryUseCases } from './actions/delivery-use-cases.js';
-import { retryProvisioning, retryVerification } from './actions/retry-provisioning.js';
+import { addProvisionJob } from './jobs/onboarding/provision.js';
+import { addVerifyJob, type VerifyPayload } from './jobs/onboarding/verify.js';
+import { createProvisionWorkers } from './jobs/onboarding/provision-workers.js';
+import { createProbeS3Factory } from './jobs/onboarding/verify-probes.js';
+import { createDeliveryWorkers } from './jobs/delivery/delivery-workers.js';
+import { createS3DeliveryStorage } from './jobs/delivery/delivery-storage.js';
+import { createDeliveryUseCases } from './actions/delivery/delivery-use-cases.js';
+import { retryProvisioning, retryVerification } from './actions/onboarding/retry-provisioning.js';
 import { PartnerStore } from './store/partners.js';
 import { ProvisionRuns } from './store/provision-runs.js';
-import { createAudit, createAuditQueue, createAuditWorker } from './audit/audit.js';
-import { createLifecycleUseCases } from './actions/lifecycle-use-cases.js';
-import { createLifecycleQueues, createLifecycleWorkers } from './jobs/lifecycle-workers.js';
+import { createAudit, createAuditQueue, createAuditWorker } from './jobs/audit/audit.js';
+import { createLifecycleUseCases } from './actions/lifecycle/lifecycle-use-cases.js';
+import { createLifecycleQueues, createLifecycleWorkers } from './jobs/lifecycle/lifecycle-workers.js';
 import { ChangeRequestStore } from './store/change-requests.js';
 
 export interface Roles {
@@ -109,7 +109,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
   if (roles.web) {
     // Bolt and the listeners are loaded by the web half only: a worker process never carries them.
     const [{ SocketModeReceiver }, { SlackHttpReceiver }, { createBoltApp }] = await Promise.all([
-      import('@slack/bolt'), import('./http/slack-receiver.js'), import('./bot/app.js'),
+      import('@slack/bolt'), import('./bot/transport/slack-receiver.js'), import('./bot/app.js'),
     ]);
     const store = new RequestStore(redis, prefix, config.limits);
     const useCase = { logger: logger.child({ module: 'actions' }), clock };

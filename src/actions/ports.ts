@@ -4,8 +4,8 @@ import type { Logger } from '../logger.js';
 
 export type Block = types.KnownBlock;
 
-export type { NotifyMessage, NotifyPriority, ThreadRef } from '../jobs/notify-message.js';
-import type { NotifyMessage } from '../jobs/notify-message.js';
+export type { NotifyMessage, NotifyPriority, ThreadRef } from '../jobs/notify/notify-message.js';
+import type { NotifyMessage } from '../jobs/notify/notify-message.js';
 
 /**
  * Everything bound for Slack goes through here (the notify queue), in order per thread. Several

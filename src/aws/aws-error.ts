@@ -4,7 +4,7 @@
  * network failures are retryable (the job's backoff retries them); AccessDenied, validation and
  * malformed-policy errors are not (the job fails at once, UnrecoverableError).
  */
-import { AppError } from '../errors.js';
+import { AppError } from '../domain/errors.js';
 
 export type AwsService = 'transfer' | 'iam' | 'sts' | 's3' | 'access-analyzer';
 

@@ -12,7 +12,7 @@ import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer';
 import type { PlatformConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RenderedPartner } from './policies/index.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain/errors.js';
 import { AwsError } from './aws-error.js';
 import * as transfer from './transfer.js';
 import * as iam from './iam.js';

@@ -44,7 +44,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../logger.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain/errors.js';
 import { AwsError } from './aws-error.js';
 import { copyObject, type CopyOutcome } from './s3-copy.js';
 import { provenanceTagging, type CopySourceRef, type CopyTarget } from './s3-copy-source.js';

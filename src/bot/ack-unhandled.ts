@@ -8,11 +8,11 @@
  */
 import type { AllMiddlewareArgs, AnyMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from '../logger.js';
-import { ackState } from '../http/slack-receiver.js';
+import { ackState } from './transport/slack-receiver.js';
 
 /**
  * Bolt gives each middleware its own copy of the arguments, so the listeners' ack cannot be
- * watched from here; the HTTP receiver (src/http/slack-receiver.ts) tells in the context whether
+ * watched from here; the HTTP receiver (src/bot/transport/slack-receiver.ts) tells in the context whether
  * the request was answered. Socket Mode carries no such state and needs none (its receiver only
  * warns when nothing acknowledged), so this applies to HTTP mode alone.
  */

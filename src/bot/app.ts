@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { App, type AnyMiddlewareArgs, type AllMiddlewareArgs, type BlockButtonAction, type Receiver, type ViewSubmitAction } from '@slack/bolt';
 import { boltLogger } from '../logger.js';
-import { ACTIONS, COMMANDS, VIEWS } from './ids.js';
+import { ACTIONS, COMMANDS, VIEWS } from './messages/ids.js';
 import type { BotDeps } from './deps.js';
 import { onboardPartnerCommand } from './listeners/commands/onboard-partner.js';
 import { onboardSubmission } from './listeners/views/onboard-submission.js';

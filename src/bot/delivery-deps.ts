@@ -4,8 +4,8 @@
  */
 import type { Logger } from '../logger.js';
 import type { Notify } from '../actions/ports.js';
-import type { ResendResult } from '../actions/resend-file.js';
-import type { PartnerStatusResult } from '../actions/partner-status.js';
+import type { ResendResult } from '../actions/delivery/resend-file.js';
+import type { PartnerStatusResult } from '../actions/delivery/partner-status.js';
 
 export interface DeliveryBotDeps {
   logger: Logger;

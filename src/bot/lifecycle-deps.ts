@@ -1,11 +1,11 @@
 /** What the lifecycle listeners (offboarding, keys, partner changes, drift) need; built by src/main.ts. */
-import { AppError } from '../errors.js';
-import type { RequestChangeResult } from '../actions/request-change.js';
-import type { DecideChangeInput, DecideChangeResult } from '../actions/decide-change.js';
+import { AppError } from '../domain/errors.js';
+import type { RequestChangeResult } from '../actions/lifecycle/request-change.js';
+import type { DecideChangeInput, DecideChangeResult } from '../actions/approval/decide-change.js';
 import type { ChangeSpec } from '../store/change-requests.js';
-import type { KeyChangesResult } from '../actions/partner-keys.js';
-import type { EditResult, EditView } from '../actions/edit-partner.js';
-import type { ReapplyInput } from '../actions/reapply-drift.js';
+import type { KeyChangesResult } from '../actions/lifecycle/partner-keys.js';
+import type { EditResult, EditView } from '../actions/lifecycle/edit-partner.js';
+import type { ReapplyInput } from '../actions/lifecycle/reapply-drift.js';
 import type { PartnerEditSubmission } from './views/partner-edit-modal.js';
 import type { KeysModalInput, KeysSubmission } from './views/partner-keys-modal.js';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadPlatformConfig } from '../config.js';
-import { AppError, ValidationError } from '../errors.js';
+import { AppError, ValidationError } from '../domain/errors.js';
 import { renderPartner, renderPlatform, type PartnerSpec } from '../aws/policies/index.js';
 
 export interface RenderOutput {

@@ -17,7 +17,7 @@ import type { SlackCall } from '../support/fake-slack.js';
 import { checkObjectKey } from '../../src/domain/outbound-key.js';
 import { routeOutboundKey } from '../../src/domain/routing.js';
 import { PARTNER_ID_PATTERN } from '../../src/domain/partner-id.js';
-import { QUEUE_NAMES } from '../../src/jobs/queues.js';
+import { QUEUE_NAMES } from '../../src/jobs/platform/queues.js';
 
 // ---- the corpus -------------------------------------------------------------------------------
 

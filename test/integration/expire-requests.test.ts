@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { expireDueRequests } from '../../src/jobs/expire-requests.js';
+import { expireDueRequests } from '../../src/jobs/approval/expire-requests.js';
 import { RequestStore, newRequestId, type OnboardingRequestData } from '../../src/store/requests.js';
 import { createLogger } from '../../src/logger.js';
 import type { NotifyMessage } from '../../src/actions/ports.js';

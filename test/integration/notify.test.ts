@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import {
   createNotifyQueue, createNotifySlackClient, createNotifyWorker, enqueueNotify, notifyJobId, notifyLane,
   type NotifyDeps, type NotifyJobData, type NotifyMessage, type NotifyWorkerOptions,
-} from '../../src/jobs/notify.js';
+} from '../../src/jobs/notify/notify.js';
 import { refAt, resolveRef } from '../../src/store/message-refs.js';
 import { appendToLanes, deadLetters, lanesWithJobs } from '../../src/store/outbox.js';
 import { createLogger } from '../../src/logger.js';

@@ -8,9 +8,9 @@ import type { Worker } from 'bullmq';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../src/logger.js';
 import type { Clock } from '../../src/actions/ports.js';
-import { createAudit, createAuditQueue, createAuditWorker, type Audit, type AuditQueue } from '../../src/audit/audit.js';
-import type { AuditRecord } from '../../src/audit/record.js';
-import { readPartnerHistory } from '../../src/audit/history.js';
+import { createAudit, createAuditQueue, createAuditWorker, type Audit, type AuditQueue } from '../../src/jobs/audit/audit.js';
+import type { AuditRecord } from '../../src/domain/audit-record.js';
+import { readPartnerHistory } from '../../src/jobs/audit/history.js';
 
 export interface AuditPipeline {
   audit: Audit;

@@ -2,27 +2,27 @@
  * The delivery pipeline against real pieces: Redis (a fresh prefix), a local S3 (s3rver through
  * test/support/s3.ts) with object versions emulated on the client, the notify worker talking to a
  * fake Slack, and createDeliveryWorkers. Plus a small Bolt app with the delivery listeners behind
- * the product's HTTP receiver (src/http/slack-receiver.ts), for signed slash commands and button clicks.
+ * the product's HTTP receiver (src/bot/transport/slack-receiver.ts), for signed slash commands and button clicks.
  */
-import type { Audit } from '../../src/audit/audit.js';
+import type { Audit } from '../../src/jobs/audit/audit.js';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
-import { SlackHttpReceiver } from '../../src/http/slack-receiver.js';
+import { SlackHttpReceiver } from '../../src/bot/transport/slack-receiver.js';
 import { QueueEvents, type Job, type Queue, type Worker } from 'bullmq';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import { systemClock, type Notify } from '../../src/actions/ports.js';
-import { createNotifyQueue, createNotifySlackClient, createNotifyWorker, enqueueNotify } from '../../src/jobs/notify.js';
-import { createDeliveryWorkers, type DeliveryWorkers, type DeliveryWorkersConfig } from '../../src/jobs/delivery-workers.js';
-import { createS3DeliveryStorage } from '../../src/jobs/delivery-storage.js';
-import type { DeliveryOptions } from '../../src/jobs/delivery-context.js';
-import { createDeliveryUseCases } from '../../src/actions/delivery-use-cases.js';
-import { createApproverDirectory } from '../../src/bot/approvers.js';
-import { ACTIONS, COMMANDS } from '../../src/bot/ids.js';
+import { createNotifyQueue, createNotifySlackClient, createNotifyWorker, enqueueNotify } from '../../src/jobs/notify/notify.js';
+import { createDeliveryWorkers, type DeliveryWorkers, type DeliveryWorkersConfig } from '../../src/jobs/delivery/delivery-workers.js';
+import { createS3DeliveryStorage } from '../../src/jobs/delivery/delivery-storage.js';
+import type { DeliveryOptions } from '../../src/jobs/delivery/delivery-context.js';
+import { createDeliveryUseCases } from '../../src/actions/delivery/delivery-use-cases.js';
+import { createApproverDirectory } from '../../src/actions/approval/approvers.js';
+import { ACTIONS, COMMANDS } from '../../src/bot/messages/ids.js';
 import { resendFileCommand } from '../../src/bot/listeners/commands/resend-file.js';
 import { partnerStatusCommand } from '../../src/bot/listeners/commands/partner-status.js';
 import { resendButton } from '../../src/bot/listeners/actions/resend-button.js';

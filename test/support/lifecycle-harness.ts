@@ -6,9 +6,9 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { LifecycleBotDeps } from '../../src/bot/lifecycle-deps.js';
-import { createLifecycleUseCases } from '../../src/actions/lifecycle-use-cases.js';
-import { createLifecycleQueues, createLifecycleWorkers, type LifecycleQueues, type LifecycleWorkerOptions, type LifecycleWorkers } from '../../src/jobs/lifecycle-workers.js';
-import { verifyJobId } from '../../src/jobs/verify.js';
+import { createLifecycleUseCases } from '../../src/actions/lifecycle/lifecycle-use-cases.js';
+import { createLifecycleQueues, createLifecycleWorkers, type LifecycleQueues, type LifecycleWorkerOptions, type LifecycleWorkers } from '../../src/jobs/lifecycle/lifecycle-workers.js';
+import { verifyJobId } from '../../src/jobs/onboarding/verify.js';
 import { ChangeRequestStore } from '../../src/store/change-requests.js';
 import type { OnboardingRequest } from '../../src/store/requests.js';
 import { startAuditPipeline, type AuditPipeline } from './audit.js';

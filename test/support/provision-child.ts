@@ -10,10 +10,10 @@
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
 import { systemClock, type Notify } from '../../src/actions/ports.js';
-import { createNotifyQueue, enqueueNotify } from '../../src/jobs/notify.js';
-import { createQueue, QUEUE_NAMES } from '../../src/jobs/queues.js';
-import { createProvisionWorkers } from '../../src/jobs/provision-workers.js';
-import type { VerifyPayload } from '../../src/jobs/verify.js';
+import { createNotifyQueue, enqueueNotify } from '../../src/jobs/notify/notify.js';
+import { createQueue, QUEUE_NAMES } from '../../src/jobs/platform/queues.js';
+import { createProvisionWorkers } from '../../src/jobs/onboarding/provision-workers.js';
+import type { VerifyPayload } from '../../src/jobs/onboarding/verify.js';
 import { FakeAws } from './fake-aws.js';
 import { createLocalS3Client } from './s3.js';
 import { APPROVER, fixedApprovers, platformFor } from './provision-fixtures.js';

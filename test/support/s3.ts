@@ -48,7 +48,7 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Crc64Nvme } from '@aws-sdk/checksums/crc';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain/errors.js';
 
 export const TEST_BUCKET = 'partnergate-dist-test';
 export const TEST_REGION = 'eu-west-1';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { COMMANDS } from '../../src/bot/ids.js';
+import { COMMANDS } from '../../src/bot/messages/ids.js';
 
 const load = (mode: string) => parse(readFileSync(`manifests/slack/app-manifest.${mode}.yaml`, 'utf8'));
 

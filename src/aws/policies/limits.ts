@@ -3,7 +3,7 @@
  * IAM counts policy size without whitespace; the renderer measures minified JSON, which is what
  * it sends.
  */
-import { AppError } from '../../errors.js';
+import { AppError } from '../../domain/errors.js';
 import type { PolicyDocument } from './types.js';
 
 export const POLICY_SIZE_LIMITS = {

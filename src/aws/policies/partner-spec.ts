@@ -7,7 +7,7 @@ import { checkPartnerAccountId } from '../../domain/aws-account-id.js';
 import { checkFeeds } from '../../domain/feeds.js';
 import type { FieldCheck } from '../../domain/field-check.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
-import { ValidationError } from '../../errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import type { PartnerSpec } from './types.js';
 
 /** Letters, digits and `+=,.@:/-` as STS allows, at least 32 characters (the bot makes 43). */

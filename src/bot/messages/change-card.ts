@@ -1,7 +1,7 @@
 /** The approval card of a lifecycle change (in the partner's thread), pending or decided. Pure. */
 import type { Block } from '../../actions/ports.js';
 import type { ChangeRequest, ChangeSpec } from '../../store/change-requests.js';
-import { ACTIONS } from '../ids.js';
+import { ACTIONS } from './ids.js';
 import { code, escapeMrkdwn, user, when } from './mrkdwn.js';
 import type { SlackMessage } from './provision.js';
 import { sshKeyLine } from './ssh-key-line.js';

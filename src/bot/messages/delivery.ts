@@ -1,7 +1,7 @@
 /** Delivery messages: receipts, failures with a Resend button, fan-out summaries, reports. Pure. */
 import type { types } from '@slack/bolt';
 import type { DeliveryRecord } from '../../store/deliveries.js';
-import { ACTIONS } from '../ids.js';
+import { ACTIONS } from './ids.js';
 import { BLOCK_LIMIT, chunkLines, code, escapeMrkdwn, when } from './mrkdwn.js';
 
 type Block = types.KnownBlock;

@@ -5,7 +5,7 @@ import type { KeyView } from '../../domain/key-ages.js';
 import type { PartnerRecord } from '../../store/partners.js';
 import { chunkLines, code, escapeMrkdwn, when } from './mrkdwn.js';
 import { formatBytes, type SlackMessage } from './delivery.js';
-import { ACTIONS } from '../ids.js';
+import { ACTIONS } from './ids.js';
 
 type Block = types.KnownBlock;
 

@@ -1,6 +1,6 @@
 /** The full plan of a request, as the first replies in the card's thread. Pure. */
 import type { Block } from '../../actions/ports.js';
-import type { Plan } from '../../actions/plan.js';
+import type { Plan } from '../../actions/onboarding/plan.js';
 import type { OnboardingRequest } from '../../store/requests.js';
 import { BLOCK_LIMIT, chunkLines, code } from './mrkdwn.js';
 

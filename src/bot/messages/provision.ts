@@ -4,7 +4,7 @@
  * the requester forwards to the partner. Pure.
  */
 import type { Block } from '../../actions/ports.js';
-import { ACTIONS } from '../ids.js';
+import { ACTIONS } from './ids.js';
 import { chunkLines, code, escapeMrkdwn, user } from './mrkdwn.js';
 
 export interface SlackMessage {

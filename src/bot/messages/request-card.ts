@@ -1,7 +1,7 @@
 /** The approval card for an onboarding request, pending or decided. Pure. */
 import type { types } from '@slack/bolt';
 import type { OnboardingRequest } from '../../store/requests.js';
-import { ACTIONS } from '../ids.js';
+import { ACTIONS } from './ids.js';
 import { code, escapeMrkdwn, user, when } from './mrkdwn.js';
 
 type Block = types.KnownBlock;

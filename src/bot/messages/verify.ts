@@ -1,6 +1,6 @@
 /** The verification checklist in the partner's thread, with a Retry verification button on failure. Pure. */
 import type { Block } from '../../actions/ports.js';
-import { ACTIONS } from '../ids.js';
+import { ACTIONS } from './ids.js';
 import { chunkLines, code, escapeMrkdwn, user } from './mrkdwn.js';
 import type { SlackMessage } from './provision.js';
 

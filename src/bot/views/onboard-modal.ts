@@ -1,6 +1,6 @@
 /** The /onboard-partner modal. Pure: data in, Block Kit view out. */
 import type { types } from '@slack/bolt';
-import { ONBOARD_FIELDS as F, VIEWS } from '../ids.js';
+import { ONBOARD_FIELDS as F, VIEWS } from '../messages/ids.js';
 
 export interface OnboardModalInput {
   feeds: string[];

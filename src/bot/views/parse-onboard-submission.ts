@@ -1,6 +1,6 @@
 /** Modal state → the raw onboarding fields, and field errors → Slack block ids. Pure. */
 import type { OnboardingErrors, OnboardingRaw } from '../../domain/onboarding-input.js';
-import { ONBOARD_FIELDS, type OnboardField } from '../ids.js';
+import { ONBOARD_FIELDS, type OnboardField } from '../messages/ids.js';
 
 interface StateValue {
   type?: string;

@@ -1,7 +1,7 @@
 /** The /partner-keys modal (keys with fingerprints and ages; add, remove, rotate the ExternalId) and its submission. Pure. */
 import type { types } from '@slack/bolt';
 import type { KeyView } from '../../domain/key-ages.js';
-import { LIFECYCLE_FIELDS as F, VIEWS } from '../ids.js';
+import { LIFECYCLE_FIELDS as F, VIEWS } from '../messages/ids.js';
 import { chunkLines, escapeMrkdwn } from '../messages/mrkdwn.js';
 import type { ViewState } from './parse-onboard-submission.js';
 

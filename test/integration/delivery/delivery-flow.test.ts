@@ -6,9 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsSource } from '../../../src/jobs/sqs-source.js';
-import { enqueueDispatch } from '../../../src/jobs/dispatch.js';
-import { deliverJobId, dispatchJobId } from '../../../src/jobs/delivery-payloads.js';
+import { createSqsSource } from '../../../src/jobs/delivery/sqs-source.js';
+import { enqueueDispatch } from '../../../src/jobs/delivery/dispatch.js';
+import { deliverJobId, dispatchJobId } from '../../../src/jobs/delivery/delivery-payloads.js';
 import { deliveryHash } from '../../../src/store/deliveries.js';
 import { createLogger } from '../../../src/logger.js';
 import { TEST_KMS_KEY_ARN, failNthCall, s3Error } from '../../support/s3.js';

@@ -3,8 +3,8 @@
  * requests), over the real delivery pipeline (Redis, BullMQ, s3rver, notify → fake Slack).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enqueueDispatch } from '../../../src/jobs/dispatch.js';
-import { deliverJobId } from '../../../src/jobs/delivery-payloads.js';
+import { enqueueDispatch } from '../../../src/jobs/delivery/dispatch.js';
+import { deliverJobId } from '../../../src/jobs/delivery/delivery-payloads.js';
 import { buttonClick, postToBot, slashCommand } from '../../support/slack-requests.js';
 import type { SlackCall } from '../../support/fake-slack.js';
 import {

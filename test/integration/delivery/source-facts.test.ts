@@ -5,8 +5,8 @@
  * answering CRC64NVME as S3 does (test/support/s3.ts), versions emulated on the client.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addDeliveries } from '../../../src/jobs/deliver.js';
-import { deliverJobId, type DeliverPayload } from '../../../src/jobs/delivery-payloads.js';
+import { addDeliveries } from '../../../src/jobs/delivery/deliver.js';
+import { deliverJobId, type DeliverPayload } from '../../../src/jobs/delivery/delivery-payloads.js';
 import { crc64nvme } from '../../support/s3.js';
 import { DELIVERIES, startDeliveryHarness, type DeliveryHarness } from '../../support/delivery-harness.js';
 import type { SlackCall } from '../../support/fake-slack.js';

@@ -14,7 +14,7 @@ import type { SlackCall } from '../../support/fake-slack.js';
 import { startOwnRedis, type OwnRedis } from '../../support/redis-server.js';
 import { callIdentity, deliveredInOrder, queuedMessages, until } from '../../support/notify-outbox.js';
 import { seedLivePartners } from '../../support/worker-process.js';
-import { createNotifyQueue, enqueueNotify } from '../../../src/jobs/notify.js';
+import { createNotifyQueue, enqueueNotify } from '../../../src/jobs/notify/notify.js';
 import { DeliveryStore } from '../../../src/store/deliveries.js';
 
 let h: Harness | undefined;

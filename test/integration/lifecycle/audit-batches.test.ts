@@ -1,5 +1,5 @@
 /**
- * Audit records are written in batches: they wait in Redis (src/audit/audit-buffer.ts) and a flush
+ * Audit records are written in batches: they wait in Redis (src/store/audit-buffer.ts) and a flush
  * writes up to AUDIT_BATCH_MAX of one day as one object. Real Redis, a local S3; the flush is
  * called directly (no worker), so what it claims is exactly what was made before it.
  */
@@ -7,10 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../../src/logger.js';
-import { AUDIT_FLUSH_JOB, audit, auditFlushJobId, createAuditQueue, flushAuditRecords, type AuditDeps, type AuditQueue } from '../../../src/audit/audit.js';
-import { auditBatchKey, parseAuditObject, type AuditRecord } from '../../../src/audit/record.js';
+import { AUDIT_FLUSH_JOB, audit, auditFlushJobId, createAuditQueue, flushAuditRecords, type AuditDeps, type AuditQueue } from '../../../src/jobs/audit/audit.js';
+import { auditBatchKey, parseAuditObject, type AuditRecord } from '../../../src/domain/audit-record.js';
 import { getAuditObject } from '../../../src/aws/audit-s3.js';
-import { readPartnerHistory } from '../../../src/audit/history.js';
+import { readPartnerHistory } from '../../../src/jobs/audit/history.js';
 import { recordRequests, startLocalS3, TEST_KMS_KEY_ARN, type LocalS3, type RecordedRequest } from '../../support/s3.js';
 import { createTestRedis, deleteKeysUnder } from '../../support/redis.js';
 import { testPrefix } from '../../support/env.js';

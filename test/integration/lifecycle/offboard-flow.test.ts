@@ -10,7 +10,7 @@ import { startBot, ed25519PublicKey, type Harness } from '../../support/bot-harn
 import { buttonClick, event, onboardSubmission, postToBot, slashCommand } from '../../support/slack-requests.js';
 import { radioValue, textValue, viewSubmission } from '../../support/lifecycle-requests.js';
 import type { SlackCall } from '../../support/fake-slack.js';
-import { readPartnerHistory } from '../../../src/audit/history.js';
+import { readPartnerHistory } from '../../../src/jobs/audit/history.js';
 import { runAudit } from '../../../src/cli/audit.js';
 import { testEnv } from '../../support/env.js';
 

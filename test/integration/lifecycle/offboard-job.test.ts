@@ -7,8 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { offboardJobId } from '../../../src/jobs/offboard.js';
-import { REVOKE_POLICY_NAME } from '../../../src/jobs/offboard-steps.js';
+import { offboardJobId } from '../../../src/jobs/lifecycle/offboard.js';
+import { REVOKE_POLICY_NAME } from '../../../src/jobs/lifecycle/offboard-steps.js';
 import { OffboardRuns } from '../../../src/store/offboard-runs.js';
 import { APPROVER, REQUESTER } from '../../support/provision-harness.js';
 import { failNthCall } from '../../support/s3.js';

@@ -5,7 +5,7 @@
  * old keys flagged.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { partnerChangeJobId } from '../../../src/jobs/partner-change.js';
+import { partnerChangeJobId } from '../../../src/jobs/lifecycle/partner-change.js';
 import { fingerprintOf } from '../../../src/domain/key-ages.js';
 import { buildPartnerKeysModal } from '../../../src/bot/views/partner-keys-modal.js';
 import { APPROVER, REQUESTER } from '../../support/provision-harness.js';

@@ -4,9 +4,9 @@
  * reminder about keys older than KEY_MAX_AGE_DAYS — once a week, however often the job runs.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestOnboarding } from '../../../src/actions/request-onboarding.js';
-import { createPlanRenderer } from '../../../src/actions/plan.js';
-import { expireDueChanges, nudgePendingApprovals, remindOldKeys, type SweepDeps } from '../../../src/jobs/lifecycle-sweep.js';
+import { requestOnboarding } from '../../../src/actions/onboarding/request-onboarding.js';
+import { createPlanRenderer } from '../../../src/actions/onboarding/plan.js';
+import { expireDueChanges, nudgePendingApprovals, remindOldKeys, type SweepDeps } from '../../../src/jobs/lifecycle/lifecycle-sweep.js';
 import { REQUESTER } from '../../support/provision-harness.js';
 import { sshPublicKey } from '../../support/provision-fixtures.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUnroutable } from '../../../src/bot/messages/delivery.js';
-import { ACTIONS } from '../../../src/bot/ids.js';
+import { ACTIONS } from '../../../src/bot/messages/ids.js';
 import type { DeliveryRecord } from '../../../src/store/deliveries.js';
 
 const receipt = (key: string): DeliveryRecord => ({

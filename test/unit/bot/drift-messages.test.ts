@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDriftReport, parseReapplyValue, reapplyValue } from '../../../src/bot/messages/drift.js';
-import { ACTIONS } from '../../../src/bot/ids.js';
+import { ACTIONS } from '../../../src/bot/messages/ids.js';
 
 const HASH = 'ab'.repeat(32);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIONS } from '../../../src/bot/ids.js';
+import { ACTIONS } from '../../../src/bot/messages/ids.js';
 import {
   buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, buildWelcome, parseRetryProvisionValue, retryProvisionValue,
 } from '../../../src/bot/messages/provision.js';

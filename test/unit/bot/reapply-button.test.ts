@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { createLogger } from '../../../src/logger.js';
 import type { NotifyMessage } from '../../../src/actions/ports.js';
-import type { ReapplyInput } from '../../../src/actions/reapply-drift.js';
+import type { ReapplyInput } from '../../../src/actions/lifecycle/reapply-drift.js';
 import type { BotDeps } from '../../../src/bot/deps.js';
 import { reapplyValue } from '../../../src/bot/messages/drift.js';
 import { reapplyButton } from '../../../src/bot/listeners/actions/reapply-button.js';

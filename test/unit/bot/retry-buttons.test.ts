@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { createLogger } from '../../../src/logger.js';
 import type { NotifyMessage } from '../../../src/actions/ports.js';
-import type { RetryResult } from '../../../src/actions/retry-provisioning.js';
+import type { RetryResult } from '../../../src/actions/onboarding/retry-provisioning.js';
 import { retryProvisionValue } from '../../../src/bot/messages/provision.js';
 import { retryProvisionButton } from '../../../src/bot/listeners/actions/retry-provision.js';
 import { retryVerifyButton } from '../../../src/bot/listeners/actions/retry-verify.js';

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
-import { changeIdFromRef } from '../../ids.js';
+import { changeIdFromRef } from '../../messages/ids.js';
 import type { BotDeps } from '../../deps.js';
 import { requireLifecycle } from '../../lifecycle-deps.js';
 import { answerRefusal } from '../refusal.js';

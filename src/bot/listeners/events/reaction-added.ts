@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
-import { requestIdFromCardRef } from '../../ids.js';
+import { requestIdFromCardRef } from '../../messages/ids.js';
 import type { BotDeps } from '../../deps.js';
 import { answerRefusal } from '../refusal.js';
 

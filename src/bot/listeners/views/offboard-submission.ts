@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { readOffboardSubmission } from '../../views/offboard-modal.js';
 import type { ViewState } from '../../views/parse-onboard-submission.js';
-import { LIFECYCLE_FIELDS } from '../../ids.js';
+import { LIFECYCLE_FIELDS } from '../../messages/ids.js';
 import type { BotDeps } from '../../deps.js';
 import { requireLifecycle } from '../../lifecycle-deps.js';
 

@@ -9,7 +9,7 @@ import {
   type PolicyDocument,
 } from '../../../../src/aws/policies/index.js';
 import { PolicyTooLargeError } from '../../../../src/aws/policies/limits.js';
-import { ValidationError } from '../../../../src/errors.js';
+import { ValidationError } from '../../../../src/domain/errors.js';
 import { list, partnerSpec, statement, testPlatform } from '../../../support/iam-fixtures.js';
 
 const platform = testPlatform();

@@ -1,0 +1,53 @@
+/**
+ * The lifecycle use cases bound for the Slack listeners: one call from the composition root gives
+ * every function of LifecycleBotDeps. An approved change is handed to the job of its kind.
+ */
+import type { LifecycleBotDeps } from '../../bot/lifecycle-deps.js';
+import type { ChangeRequest } from '../../store/change-requests.js';
+import { addOffboardJob } from '../../jobs/lifecycle/offboard.js';
+import { addPartnerChangeJob } from '../../jobs/lifecycle/partner-change.js';
+import { partnerKeysView, requestKeyChanges } from './partner-keys.js';
+import { editPartner, partnerForEdit } from './edit-partner.js';
+import type { PartnerStore } from '../../store/partners.js';
+import type { Redis } from 'ioredis';
+import { requestReapply } from './reapply-drift.js';
+import type { LifecycleQueues } from '../../jobs/lifecycle/lifecycle-workers.js';
+import { decideChange } from '../approval/decide-change.js';
+import { requestChange, type ChangeDeps } from './request-change.js';
+import type { ApproverDirectory } from '../ports.js';
+
+export interface LifecycleUseCaseDeps extends ChangeDeps {
+  approvers: ApproverDirectory;
+  queues: LifecycleQueues;
+  keyMaxAgeDays: number;
+  partners: PartnerStore;
+  feeds: string[];
+  redis: Redis;
+  prefix: string;
+}
+
+export function applyChange(queues: LifecycleQueues) {
+  return async (change: ChangeRequest): Promise<void> => {
+    switch (change.spec.kind) {
+      case 'offboard':
+        return addOffboardJob(queues.offboard, change.id);
+      case 'ssh-keys':
+      case 'external-id':
+      case 'add-feeds':
+        return addPartnerChangeJob(queues.partnerChange, change.id);
+    }
+  };
+}
+
+export function createLifecycleUseCases(deps: LifecycleUseCaseDeps): LifecycleBotDeps {
+  const decideDeps = { ...deps, apply: applyChange(deps.queues) };
+  return {
+    requestChange: (input) => requestChange(deps, input),
+    decideChange: (input) => decideChange(decideDeps, input),
+    partnerKeysView: (partnerId) => partnerKeysView(deps, partnerId),
+    requestKeyChanges: (input) => requestKeyChanges(deps, input),
+    partnerForEdit: (partnerId) => partnerForEdit(deps, partnerId),
+    editPartner: (input) => editPartner(deps, input),
+    requestReapply: (input) => requestReapply({ ...deps, reconcileQueue: deps.queues.reconcile }, input),
+  };
+}

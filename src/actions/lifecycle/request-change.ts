@@ -1,0 +1,104 @@
+/**
+ * Someone asks for a lifecycle change of a partner (offboarding, SSH keys, ExternalId, added
+ * feeds): check that the partner can take it, store it pending (one open change of a kind per
+ * partner), and post its approval card in the partner's thread. No AWS calls (Slack's 3 s).
+ */
+import { changeRef } from '../../bot/messages/ids.js';
+import { buildChangeCard } from '../../bot/messages/change-card.js';
+import { explainPartnerIdProblem } from '../../domain/partner-id.js';
+import { newChangeId, type ChangeRequest, type ChangeRequestStore, type ChangeSpec } from '../../store/change-requests.js';
+import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
+import type { Audit } from '../../jobs/audit/audit.js';
+import type { Notify, UseCaseDeps } from '../ports.js';
+
+export interface ChangeDeps extends UseCaseDeps {
+  changes: ChangeRequestStore;
+  partners: Pick<PartnerStore, 'get'>;
+  notify: Notify;
+  approvalReaction: string;
+  requestTtlHours: number;
+  audit?: Audit;
+}
+
+export type ChangeRefusalCode = 'invalid_partner_id' | 'unknown_partner' | 'offboarded' | 'not_live' | 'no_account' | 'already_open' | 'no_change';
+
+export type RequestChangeResult =
+  | { ok: true; change: ChangeRequest }
+  | { ok: false; code: ChangeRefusalCode; message: string };
+
+/** Why the partner cannot take this change now; null when it can. */
+export function changeRefusal(partner: PartnerRecord | null, partnerId: string, spec: ChangeSpec): { code: ChangeRefusalCode; message: string } | null {
+  const problem = explainPartnerIdProblem(partnerId);
+  if (problem) return { code: 'invalid_partner_id', message: problem };
+  if (!partner) return { code: 'unknown_partner', message: `There is no partner \`${partnerId}\` in the registry.` };
+  if (partner.status === 'offboarded') return { code: 'offboarded', message: `\`${partnerId}\` is already offboarded; its id is retired.` };
+  if (spec.kind !== 'offboard' && partner.status !== 'live') {
+    return { code: 'not_live', message: `\`${partnerId}\` is ${partner.status}, not live: changes apply to live partners only.` };
+  }
+  if (spec.kind === 'external-id' && !partner.accountId) {
+    return { code: 'no_account', message: `\`${partnerId}\` has no AWS account (SFTP only), so it has no role and no ExternalId.` };
+  }
+  if (spec.kind === 'ssh-keys' && spec.add.length === 0 && spec.remove.length === 0) {
+    return { code: 'no_change', message: 'Add or remove at least one key.' };
+  }
+  if (spec.kind === 'add-feeds' && spec.feeds.length === 0) return { code: 'no_change', message: 'Choose at least one feed to add.' };
+  return null;
+}
+
+export async function requestChange(
+  deps: ChangeDeps,
+  input: { partnerId: string; requestedBy: string; spec: ChangeSpec },
+): Promise<RequestChangeResult> {
+  const partner = explainPartnerIdProblem(input.partnerId) ? null : await deps.partners.get(input.partnerId);
+  const refusal = changeRefusal(partner, input.partnerId, input.spec);
+  if (refusal || !partner) {
+    const r = refusal ?? { code: 'unknown_partner' as const, message: `There is no partner \`${input.partnerId}\`.` };
+    deps.logger.info({ partnerId: input.partnerId, kind: input.spec.kind, requestedBy: input.requestedBy, refusal: r.code }, 'change refused');
+    await deps.audit?.({
+      type: 'change.refused', actor: input.requestedBy, ...(partner ? { partnerId: partner.partnerId } : {}),
+      details: { kind: input.spec.kind, code: r.code },
+    });
+    return { ok: false, ...r };
+  }
+  const now = deps.clock.now();
+  const change: ChangeRequest = {
+    id: newChangeId(),
+    partnerId: partner.partnerId,
+    spec: input.spec,
+    requestedBy: input.requestedBy,
+    requestedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + deps.requestTtlHours * 3_600_000).toISOString(),
+    channel: partner.channel,
+    threadRef: partner.threadRef,
+    status: 'pending',
+    decision: null,
+  };
+  const { status: _s, decision: _d, ...data } = change;
+  const created = await deps.changes.create(data);
+  if (!created.ok) {
+    const message = `A change of this kind is already open for \`${partner.partnerId}\` (${created.heldBy}): decide that one first.`;
+    await deps.audit?.({ type: 'change.refused', partnerId: partner.partnerId, actor: input.requestedBy, details: { kind: input.spec.kind, code: 'already_open', open: created.heldBy } });
+    return { ok: false, code: 'already_open', message };
+  }
+  deps.logger.info({ changeId: change.id, partnerId: change.partnerId, kind: change.spec.kind, requestedBy: change.requestedBy }, 'change requested');
+  await deps.audit?.({ type: 'change.requested', partnerId: change.partnerId, requestId: change.id, actor: change.requestedBy, details: { kind: change.spec.kind, spec: summarizeSpec(change.spec) } });
+  await deps.notify({
+    op: 'post', channel: change.channel, thread: { ref: change.threadRef }, ref: changeRef(change.id), priority: 'approval',
+    ...buildChangeCard(change, { approvalReaction: deps.approvalReaction }),
+  });
+  return { ok: true, change };
+}
+
+/** What the audit trail keeps of a change: no key material, only counts and fingerprints. */
+export function summarizeSpec(spec: ChangeSpec): Record<string, unknown> {
+  switch (spec.kind) {
+    case 'ssh-keys':
+      return { add: spec.add.length, remove: spec.remove };
+    case 'offboard':
+      return { prefix: spec.prefix, reason: spec.reason };
+    case 'external-id':
+      return { reason: spec.reason };
+    case 'add-feeds':
+      return { feeds: spec.feeds };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * A requester asks for a partner: validate every field, reserve the partner id atomically with
+ * the stored request, post the approval card and the full plan in its thread. No AWS calls: this
+ * runs inside Slack's 3-second view_submission window.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseOnboardingInput, type OnboardingErrors, type OnboardingRaw } from '../../domain/onboarding-input.js';
+import { keyComments } from '../../domain/ssh-key.js';
+import { buildRequestCard, requestCardText } from '../../bot/messages/request-card.js';
+import { buildPlanMessages } from '../../bot/messages/plan.js';
+import { cardRef } from '../../bot/messages/ids.js';
+import { newRequestId, type CreateResult, type OnboardingRequest, type OnboardingRequestData, type RequestStore } from '../../store/requests.js';
+import type { Notify, UseCaseDeps } from '../ports.js';
+import type { PlanRenderer } from './plan.js';
+import type { Audit } from '../../jobs/audit/audit.js';
+import { isPartnerId } from '../../domain/partner-id.js';
+
+export interface RequestOnboardingDeps extends UseCaseDeps {
+  store: RequestStore;
+  notify: Notify;
+  renderPlan: PlanRenderer;
+  approvalsChannel: string;
+  approvalReaction: string;
+  enterpriseAccountId: string;
+  feeds: string[];
+  requestTtlHours: number;
+  /** The audit trail (optional: absent in tests that do not look at it). */
+  audit?: Audit;
+}
+
+export type RequestOnboardingResult =
+  | { ok: true; request: OnboardingRequest }
+  | { ok: false; errors: OnboardingErrors };
+
+/** ExternalIds: 32 random bytes, base64url (43 characters). Never logged. */
+export function newExternalId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function refusalErrors(partnerId: string, refused: Exclude<CreateResult, { ok: true }>): OnboardingErrors {
+  switch (refused.reason) {
+    case 'partner_id_taken':
+      return { partnerId: `"${partnerId}" is already requested or in use (ids are never reused). Choose another id.` };
+    case 'sftp_limit':
+      return {
+        sshKeys: `The SFTP server is full: ${refused.limit.toLocaleString('en-US')} partner users is AWS Transfer Family's limit per server. Offboard a partner, or give only an AWS account id (S3 pull).`,
+      };
+    case 'role_limit':
+      return {
+        accountId: `The platform holds its limit of ${refused.limit.toLocaleString('en-US')} partner roles (the account's IAM role quota). Offboard a partner, or raise PARTNER_ROLE_LIMIT after raising the quota (5,000 at most).`,
+      };
+  }
+}
+
+export async function requestOnboarding(
+  deps: RequestOnboardingDeps,
+  input: { raw: OnboardingRaw; requestedBy: string },
+): Promise<RequestOnboardingResult> {
+  const parsed = parseOnboardingInput(input.raw, { enterpriseAccountId: deps.enterpriseAccountId, feeds: deps.feeds });
+  if (!parsed.ok) {
+    const typedId = (input.raw.partnerId ?? '').trim();
+    await deps.audit?.({
+      type: 'request.refused', actor: input.requestedBy, ...(isPartnerId(typedId) ? { partnerId: typedId } : {}),
+      details: { reason: 'invalid', fields: Object.keys(parsed.errors) },
+    });
+    return { ok: false, errors: parsed.errors };
+  }
+  const v = parsed.value;
+
+  const now = deps.clock.now();
+  const draft = {
+    id: newRequestId(),
+    partnerId: v.partnerId,
+    displayName: v.displayName,
+    contactEmail: v.contactEmail,
+    sshKeys: v.sshKeys.map((k) => k.normalized),
+    sshKeyComments: keyComments(v.sshKeys),
+    accountId: v.accountId ?? null,
+    externalId: newExternalId(),
+    feeds: v.feeds,
+    notes: v.notes ?? '',
+    requestedBy: input.requestedBy,
+    requestedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + deps.requestTtlHours * 3_600_000).toISOString(),
+    channel: deps.approvalsChannel,
+  };
+  const plan = deps.renderPlan(draft);
+  const data: OnboardingRequestData = { ...draft, planHash: plan.hash };
+
+  const created = await deps.store.create(data);
+  if (!created.ok) {
+    deps.logger.info({ partnerId: v.partnerId, requestedBy: input.requestedBy, reason: created.reason }, 'onboarding refused');
+    await deps.audit?.({ type: 'request.refused', partnerId: v.partnerId, actor: input.requestedBy, details: { reason: created.reason } });
+    return { ok: false, errors: refusalErrors(v.partnerId, created) };
+  }
+  const request: OnboardingRequest = { ...data, status: 'pending', decision: null };
+  deps.logger.info({ requestId: request.id, partnerId: request.partnerId, requestedBy: request.requestedBy }, 'onboarding requested');
+  // The card and its plan thread are queued in one step; the audit record goes to its queue alongside.
+  const ref = cardRef(request.id);
+  await Promise.all([
+    deps.audit?.({
+      type: 'request.submitted', partnerId: request.partnerId, requestId: request.id, actor: request.requestedBy,
+      details: { displayName: request.displayName, accountId: request.accountId, sshKeyCount: request.sshKeys.length, feeds: request.feeds, planHash: request.planHash },
+    }),
+    deps.notify([
+      {
+        op: 'post', channel: deps.approvalsChannel, ref, priority: 'approval',
+        text: requestCardText(request),
+        blocks: buildRequestCard(request, { approvalReaction: deps.approvalReaction }),
+      },
+      ...buildPlanMessages(request, plan).map((message) => ({ op: 'post' as const, channel: deps.approvalsChannel, thread: { ref }, priority: 'approval' as const, ...message })),
+    ]),
+  ]);
+  return { ok: true, request };
+}

@@ -1,0 +1,185 @@
+/**
+ * `audit(deps, input)`: log the record and queue it for the bucket. Records wait in Redis
+ * (./audit-buffer.ts, on the `audit` queue's connection) and a `flush` job of the `audit` queue's
+ * worker writes them in batches — one S3 object per batch of up to AUDIT_BATCH_MAX records of one
+ * day, not one per record (a fan-out to 1,000 partners makes 1,000 records) — so a slow S3 never
+ * slows a Slack answer or a delivery. A record is in Redis before `audit` resolves; a batch leaves
+ * Redis only once written, under a key fixed by its first record, so a flush retried after a crash
+ * rewrites the same object (refused by If-None-Match): nothing lost, nothing doubled. A flush that
+ * keeps failing stays in the queue's failed set (never removed); its records stay in Redis and the
+ * next flush writes them. Every record is also in the log. (`write` jobs of one record, queued
+ * before batching, are still written.)
+ *
+ * Callers get an `Audit` (bound by the composition root) that never throws: the trail must not
+ * turn a decision that happened into an error for the person who made it.
+ */
+import { Queue, Worker, type JobsOptions } from 'bullmq';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../../actions/ports.js';
+import type { Logger } from '../../logger.js';
+import { putAuditObject } from '../../aws/audit-s3.js';
+import { retryDelayMs } from '../notify/notify.js';
+import { AuditBuffer } from '../../store/audit-buffer.js';
+import { auditBatchKey, auditDayPrefix, auditKey, auditRecordSchema, makeAuditRecord, type AuditInput, type AuditRecord } from '../../domain/audit-record.js';
+
+export type { AuditInput, AuditRecord, AuditType } from '../../domain/audit-record.js';
+
+/** The port use cases and jobs take: records one event, never throws. */
+export type Audit = (input: AuditInput) => Promise<void>;
+
+export const AUDIT_QUEUE = 'audit';
+/** One record (queued before batching). */
+export const AUDIT_JOB = 'write';
+/** Writes the waiting records in batches. */
+export const AUDIT_FLUSH_JOB = 'flush';
+/** Records in one object at most. */
+export const AUDIT_BATCH_MAX = 1000;
+/** How long a flush waits for more records to join its batch. */
+export const AUDIT_FLUSH_DELAY_MS = 1000;
+/** About four hours of tries at the 5-minute ceiling: long enough to fix a permission. */
+export const AUDIT_TRIES = 50;
+
+export function auditJobId(record: Pick<AuditRecord, 'id'>): string {
+  return `audit-${record.id}`;
+}
+
+export const auditFlushJobId = (gen: number): string => `audit-flush-${gen}`;
+
+export const AUDIT_JOB_OPTIONS: JobsOptions = {
+  attempts: AUDIT_TRIES,
+  backoff: { type: 'custom' },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: false,
+};
+
+/** The `audit` queue (flush jobs) with the buffer of waiting records on the same Redis, under the same prefix. */
+export type AuditQueue = Queue<AuditRecord> & { readonly buffer: AuditBuffer };
+
+export function createAuditQueue(connection: Redis, prefix: string): AuditQueue {
+  const queue = new Queue<AuditRecord>(AUDIT_QUEUE, { connection, prefix });
+  return Object.assign(queue, { buffer: new AuditBuffer(connection, prefix) });
+}
+
+export interface AuditDeps {
+  /** The `audit` queue (flush jobs) and its buffer (the waiting records). */
+  queue: Pick<AuditQueue, 'add' | 'buffer'>;
+  clock: Clock;
+  logger: Logger;
+  /** How long a flush waits for more records (tests shorten it). */
+  flushDelayMs?: number;
+}
+
+/** Makes the record, logs it, stores it for the next flush. Throws only when Redis cannot take it. */
+export async function audit(deps: AuditDeps, input: AuditInput): Promise<AuditRecord> {
+  const record = makeAuditRecord(input, deps.clock.now());
+  deps.logger.info({ audit: record }, `audit: ${record.type}`);
+  const gen = await deps.queue.buffer.push(JSON.stringify(record));
+  if (gen !== null) await addFlush(deps.queue, gen, deps.flushDelayMs ?? AUDIT_FLUSH_DELAY_MS);
+  return record;
+}
+
+async function addFlush(queue: Pick<Queue, 'add'>, gen: number, delayMs: number): Promise<void> {
+  await queue.add(AUDIT_FLUSH_JOB, {} as AuditRecord, { ...AUDIT_JOB_OPTIONS, jobId: auditFlushJobId(gen), ...(delayMs > 0 ? { delay: delayMs } : {}) });
+}
+
+/** The bound port: `audit` whose failure to store is logged (with the record) instead of thrown. */
+export function createAudit(deps: AuditDeps): Audit {
+  return async (input) => {
+    try {
+      await audit(deps, input);
+    } catch (err) {
+      deps.logger.error({ err, auditType: input.type, partnerId: input.partnerId, requestId: input.requestId }, 'audit: could not queue the record');
+    }
+  };
+}
+
+export interface AuditWorkerDeps {
+  s3: S3Client;
+  bucket: string;
+  kmsKeyArn: string;
+  logger: Logger;
+  /** Backoff between tries (tests shorten it). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** How long the next flush waits for more records (tests shorten it). */
+  flushDelayMs?: number;
+}
+
+/** Writes one record; an object already at its key (412) means an earlier try wrote it. */
+export async function writeAuditRecord(deps: Pick<AuditWorkerDeps, 's3' | 'bucket' | 'kmsKeyArn'>, value: unknown): Promise<{ key: string; created: boolean }> {
+  const record = auditRecordSchema.parse(value) as AuditRecord;
+  const key = auditKey(record);
+  const { created } = await putAuditObject(deps.s3, { bucket: deps.bucket, key, kmsKeyArn: deps.kmsKeyArn, body: `${JSON.stringify(record)}\n` });
+  return { key, created };
+}
+
+/**
+ * Writes one batch of waiting records: one object per day in it, then drops the batch. Returns how
+ * many records were written and whether more are waiting (then the next flush job's generation).
+ */
+export async function flushAuditRecords(
+  deps: Pick<AuditWorkerDeps, 's3' | 'bucket' | 'kmsKeyArn' | 'logger'>,
+  buffer: AuditBuffer,
+): Promise<{ written: number; objects: string[]; next: number | null }> {
+  const batch = await buffer.claim(AUDIT_BATCH_MAX);
+  const objects: string[] = [];
+  for (const lines of byDay(batch, deps.logger)) {
+    const first = JSON.parse(lines[0]!) as AuditRecord;
+    const key = auditBatchKey(first);
+    const { created } = await putAuditObject(deps.s3, {
+      bucket: deps.bucket, key, kmsKeyArn: deps.kmsKeyArn, body: `${lines.join('\n')}\n`, contentType: 'application/x-ndjson',
+    });
+    if (!created) deps.logger.info({ key }, 'audit: batch already written');
+    objects.push(key);
+  }
+  const next = await buffer.ack(batch[0]);
+  return { written: batch.length, objects, next };
+}
+
+/** The batch's lines grouped by the day of their record, in order (a stored object holds one day). */
+function byDay(lines: string[], logger: Logger): string[][] {
+  const groups: string[][] = [];
+  let day: string | undefined;
+  for (const line of lines) {
+    const parsed = auditRecordSchema.safeParse(JSON.parse(line));
+    if (!parsed.success) {
+      logger.error({ line }, 'audit: a waiting record is not a record; dropped'); // only a bug could put one there
+      continue;
+    }
+    const d = auditDayPrefix(new Date(parsed.data.at));
+    if (d !== day) groups.push([]);
+    day = d;
+    groups.at(-1)!.push(line);
+  }
+  return groups;
+}
+
+/** The audit worker: flush jobs (and the single-record jobs of before). Closing it closes its queue handle. */
+export function createAuditWorker(connection: Redis, prefix: string, deps: AuditWorkerDeps): Worker<AuditRecord> {
+  const base = deps.backoffBaseMs ?? 1000;
+  const max = deps.backoffMaxMs ?? 5 * 60_000;
+  const worker: Worker<AuditRecord> = new Worker<AuditRecord>(
+    AUDIT_QUEUE,
+    async (job) => {
+      if (job.name === AUDIT_FLUSH_JOB) {
+        const out = await flushAuditRecords(deps, queue.buffer);
+        if (out.next !== null) {
+          const full = (await queue.buffer.waiting()) >= AUDIT_BATCH_MAX;
+          await addFlush(queue, out.next, full ? 0 : deps.flushDelayMs ?? AUDIT_FLUSH_DELAY_MS);
+        }
+        return { written: out.written, objects: out.objects };
+      }
+      const out = await writeAuditRecord(deps, job.data);
+      if (!out.created) deps.logger.info({ key: out.key }, 'audit: record already written');
+      return out;
+    },
+    {
+      connection, prefix, concurrency: 8,
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, base, max) },
+    },
+  );
+  const queue = createAuditQueue(connection, prefix);
+  worker.on('closed', () => void queue.close());
+  return worker;
+}

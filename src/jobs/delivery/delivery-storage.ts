@@ -1,0 +1,37 @@
+/** The delivery jobs' storage port, bound to the S3 adapters of the distribution bucket. */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '../../logger.js';
+import { getLatestVersion, listOutbound } from '../../aws/s3-objects.js';
+import { copyObjectVerified, readSourceFacts } from '../../aws/s3-copy-verified.js';
+import type { DeliveryStorage } from './delivery-payloads.js';
+
+export interface S3DeliveryStorageOptions {
+  bucket: string;
+  kmsKeyArn: string;
+  /** Lowered in tests to exercise multipart copies on small files. */
+  multipartThreshold?: number;
+  partSize?: number;
+  logger?: Pick<Logger, 'warn'>;
+}
+
+export function createS3DeliveryStorage(client: S3Client, o: S3DeliveryStorageOptions): DeliveryStorage {
+  return {
+    async *list(prefix) {
+      for await (const page of listOutbound(client, o.bucket, prefix)) yield* page;
+    },
+    latest: (key) => getLatestVersion(client, o.bucket, key),
+    sourceFacts: (key, versionId) => readSourceFacts(client, { bucket: o.bucket, key, versionId }),
+    copy: (input) =>
+      copyObjectVerified(client, {
+        bucket: o.bucket,
+        sourceKey: input.sourceKey,
+        ...(input.sourceVersionId !== undefined ? { sourceVersionId: input.sourceVersionId } : {}),
+        targetKey: input.targetKey,
+        ...(input.source !== undefined ? { source: input.source } : {}),
+        kmsKeyArn: o.kmsKeyArn,
+        ...(o.multipartThreshold !== undefined ? { multipartThreshold: o.multipartThreshold } : {}),
+        ...(o.partSize !== undefined ? { partSize: o.partSize } : {}),
+        ...(o.logger ? { logger: o.logger } : {}),
+      }),
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The partner lifecycle's queues and workers, built from the composition root's pieces:
+ * `offboard` (./offboard.ts) and, as they come, the other lifecycle jobs. Throttling, 5xx and
+ * network errors back off exponentially with jitter; processors throw UnrecoverableError for what
+ * retrying cannot fix.
+ */
+import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { PlatformConfig } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
+import type { Audit } from '../audit/audit.js';
+import type { ControlPlaneClients } from '../../aws/control-plane.js';
+import { createLifecyclePlane, dryRunLifecyclePlane, type LifecyclePlane } from '../../aws/lifecycle-plane.js';
+import { keys } from '../../store/keys.js';
+import { ChangeRequestStore } from '../../store/change-requests.js';
+import { OffboardRuns } from '../../store/offboard-runs.js';
+import { PartnerStore } from '../../store/partners.js';
+import { retryDelayMs } from '../notify/notify.js';
+import { createOffboardProcessor, OFFBOARD_QUEUE, type OffboardPayload } from './offboard.js';
+import { proveAccessGone } from './offboard-probes.js';
+import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
+import { ChangeRuns } from '../../store/change-runs.js';
+import { RequestStore } from '../../store/requests.js';
+import { createReconcileProcessor, RECONCILE_QUEUE, scheduleReconcile, type ReconcilePayload } from './reconcile.js';
+import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
+import type { S3ForCredentials } from '../onboarding/verify-probes.js';
+
+export interface LifecycleQueues {
+  offboard: Queue<OffboardPayload>;
+  partnerChange: Queue<PartnerChangePayload>;
+  reconcile: Queue<ReconcilePayload>;
+  close(): Promise<void>;
+}
+
+export function createLifecycleQueues(connection: Redis, prefix: string): LifecycleQueues {
+  const offboard = new Queue<OffboardPayload>(OFFBOARD_QUEUE, { connection, prefix });
+  const partnerChange = new Queue<PartnerChangePayload>(PARTNER_CHANGE_QUEUE, { connection, prefix });
+  const reconcile = new Queue<ReconcilePayload>(RECONCILE_QUEUE, { connection, prefix });
+  return {
+    offboard,
+    partnerChange,
+    reconcile,
+    async close() {
+      await Promise.all([offboard.close(), partnerChange.close(), reconcile.close()]);
+    },
+  };
+}
+
+export interface LifecycleWorkerOptions {
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  concurrency: number;
+  /** How often every live partner is checked for drift. */
+  reconcileEveryMs: number;
+}
+
+export const DEFAULT_LIFECYCLE_WORKER_OPTIONS: LifecycleWorkerOptions = {
+  backoffBaseMs: 2000, backoffMaxMs: 5 * 60_000, concurrency: 2, reconcileEveryMs: 3_600_000,
+};
+
+export interface LifecycleWorkersDeps {
+  /** For the workers: a connection with `maxRetriesPerRequest: null`. */
+  connection: Redis;
+  /** For the stores (commands). */
+  redis: Redis;
+  prefix: string;
+  platform: PlatformConfig;
+  approvers: ApproverDirectory;
+  notify: Notify;
+  audit: Audit;
+  /** AWS control-plane clients; in DRY_RUN nothing is sent through them. */
+  aws: ControlPlaneClients;
+  /** The bot's own S3 client: real in DRY_RUN too. */
+  s3: S3Client;
+  s3ForCredentials: S3ForCredentials;
+  /** SFTP endpoint for welcome texts (TRANSFER_HOST). */
+  transferHost?: string | undefined;
+  approvalReaction: string;
+  requestTtlHours: number;
+  nudgeAfterHours: number;
+  keyMaxAgeDays: number;
+  clock: Clock;
+  logger: Logger;
+  onAwsError?: (service: string, code: string) => void;
+  /** Queues the backfill of feeds a live partner was just subscribed to. */
+  onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
+  options?: Partial<LifecycleWorkerOptions>;
+}
+
+export interface LifecycleWorkers {
+  workers: Worker[];
+  cp: LifecyclePlane;
+  /** Schedules the repeatable jobs (nudges, change expiry, key reminders). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** SET NX of the partner id's reservation: 'held' when it is (still) reserved, 'reserved' when it had to be restored. */
+/** Keeps the id reserved for good; the partner's Transfer user and role no longer count against capacity. */
+export function partnerIdRetirer(redis: Redis, prefix: string) {
+  return async (partnerId: string, holder: string): Promise<'held' | 'reserved'> => {
+    await new RequestStore(redis, prefix).releaseCapacity(holder);
+    return (await redis.set(keys(prefix).partnerIdReservation(partnerId), holder, 'NX')) === 'OK' ? 'reserved' : 'held';
+  };
+}
+
+export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWorkers {
+  const o = { ...DEFAULT_LIFECYCLE_WORKER_OPTIONS, ...deps.options };
+  const cp = deps.platform.dryRun
+    ? dryRunLifecyclePlane(deps.platform, deps.logger)
+    : createLifecyclePlane(deps.aws, deps.platform, deps.onAwsError);
+  const partners = new PartnerStore(deps.redis, deps.prefix);
+  const changes = new ChangeRequestStore(deps.redis, deps.prefix);
+  const workerOptions: WorkerOptions = {
+    connection: deps.connection, prefix: deps.prefix, concurrency: o.concurrency,
+    settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, o.backoffBaseMs, o.backoffMaxMs) },
+  };
+  const worker = <T>(name: string, processor: Processor<T>) => {
+    const w = new Worker<T>(name, processor, workerOptions);
+    w.on('error', (err) => deps.logger.error({ err, queue: name }, 'lifecycle worker error'));
+    return w;
+  };
+
+  const offboard = worker<OffboardPayload>(
+    OFFBOARD_QUEUE,
+    createOffboardProcessor({
+      cp, s3: deps.s3, platform: deps.platform, partners, runs: new OffboardRuns(deps.redis, deps.prefix), clock: deps.clock,
+      retireId: partnerIdRetirer(deps.redis, deps.prefix),
+      changes, approvers: deps.approvers, notify: deps.notify, audit: deps.audit, logger: deps.logger.child({ module: 'offboard' }),
+      prove: (partner, change) =>
+        proveAccessGone({ cp, platform: deps.platform, s3: deps.s3, s3ForCredentials: deps.s3ForCredentials }, partner, change.spec.kind === 'offboard' ? change.spec.prefix : 'keep'),
+    }),
+  );
+
+  const partnerChange = worker<PartnerChangePayload>(
+    PARTNER_CHANGE_QUEUE,
+    createPartnerChangeProcessor({
+      cp, platform: deps.platform, transferHost: deps.transferHost, changes, partners, runs: new ChangeRuns(deps.redis, deps.prefix),
+      approvers: deps.approvers, notify: deps.notify, audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'partner-change' }),
+      ...(deps.onFeedsAdded ? { onFeedsAdded: deps.onFeedsAdded } : {}),
+    }),
+  );
+
+  const sweep = worker<unknown>(
+    LIFECYCLE_SWEEP_QUEUE,
+    createSweepProcessor({
+      redis: deps.redis, prefix: deps.prefix, requests: new RequestStore(deps.redis, deps.prefix), changes, partners, notify: deps.notify,
+      audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'lifecycle-sweep' }), approvalReaction: deps.approvalReaction,
+      requestTtlHours: deps.requestTtlHours, nudgeAfterHours: deps.nudgeAfterHours, keyMaxAgeDays: deps.keyMaxAgeDays,
+    }),
+  );
+
+  const reconcile = worker<ReconcilePayload>(
+    RECONCILE_QUEUE,
+    createReconcileProcessor({
+      cp, platform: deps.platform, redis: deps.redis, prefix: deps.prefix, partners, notify: deps.notify, audit: deps.audit,
+      logger: deps.logger.child({ module: 'reconcile' }),
+    }),
+  );
+
+  const workers: Worker[] = [offboard, partnerChange, sweep, reconcile];
+  let scheduler: Queue | null = null;
+  let reconcileScheduler: Queue | null = null;
+  return {
+    workers,
+    cp,
+    async start() {
+      scheduler ??= await scheduleLifecycleSweep(deps.redis, deps.prefix);
+      reconcileScheduler ??= await scheduleReconcile(deps.redis, deps.prefix, o.reconcileEveryMs);
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await scheduler?.close();
+      await reconcileScheduler?.close();
+    },
+  };
+}

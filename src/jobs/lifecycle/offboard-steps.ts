@@ -1,0 +1,157 @@
+/**
+ * The steps of offboarding, in order. Each reads before it writes, so a rerun after a crash at any
+ * point finishes the work and does nothing twice: stop deliveries first (status `offboarded`, so
+ * the delivery pipeline refuses the partner from then on), then the Transfer user, the role's live
+ * sessions (AWS's "revoke active sessions" pattern: an inline deny on sessions issued before the
+ * run started), the role's inline policies and the role, the home prefix (kept or archived), and
+ * the id stays retired. In DRY_RUN the AWS steps are planned, not sent; S3 object moves are real.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { PlatformConfig } from '../../config.js';
+import type { Clock } from '../../actions/ports.js';
+import { AppError } from '../../domain/errors.js';
+import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
+import { PARTNER_TAG_KEY, partnerRoleName, type PolicyDocument } from '../../aws/policies/index.js';
+import { archiveHome, archivePrefixOf, countObjects } from '../../aws/s3-archive.js';
+import { homePrefix } from '../../domain/partner-id.js';
+import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
+import type { OffboardRun, OffboardRuns, StepOutcome } from '../../store/offboard-runs.js';
+import type { ChangeRequest } from '../../store/change-requests.js';
+import { sameDocument, tagsOf } from '../onboarding/intended-state.js';
+
+export const OFFBOARD_STEPS = ['stop-deliveries', 'transfer-user', 'revoke-sessions', 'role', 'prefix', 'retire'] as const;
+export type OffboardStep = (typeof OFFBOARD_STEPS)[number];
+
+export const OFFBOARD_STEP_LABELS: Record<OffboardStep, string> = {
+  'stop-deliveries': 'Deliveries stopped (status offboarded)',
+  'transfer-user': 'Transfer user deleted',
+  'revoke-sessions': 'Live sessions of the partner role revoked',
+  role: 'Partner role and its inline policies deleted',
+  prefix: 'Home prefix kept or archived',
+  retire: 'Partner id retired for good',
+};
+
+/** The inline policy that denies every session of the role issued before the offboarding began. */
+export const REVOKE_POLICY_NAME = 'partnergate-revoke-older-sessions';
+
+export function revokeSessionsPolicy(before: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': before } } }],
+  };
+}
+
+export interface OffboardContext {
+  cp: LifecyclePlane;
+  s3: S3Client;
+  platform: PlatformConfig;
+  partners: PartnerStore;
+  runs: OffboardRuns;
+  clock: Clock;
+  /** Keeps the partner id reserved (re-reserves it if it was ever released). */
+  retireId: (partnerId: string, holder: string) => Promise<'held' | 'reserved'>;
+  change: ChangeRequest;
+  partner: PartnerRecord;
+  run: OffboardRun;
+}
+
+export type StepResult = Omit<StepOutcome, 'at'>;
+
+const notOurs = (what: string, partnerId: string, tags: Record<string, string>) =>
+  new AppError(
+    'RESOURCE_NOT_OURS',
+    `${what} is not tagged ${PARTNER_TAG_KEY}=${partnerId} (found ${tags[PARTNER_TAG_KEY] ?? 'no tag'}); it was left alone — resolve it by hand`,
+    false,
+  );
+
+/** A resource found gone: removed by an earlier try of this run (its intent says what), or never there. */
+async function goneAlready(ctx: OffboardContext, step: string, never: string): Promise<StepResult> {
+  const intent = await ctx.runs.intentOf(ctx.partner.partnerId, step);
+  return intent ? { state: 'done', detail: `${intent} (confirmed gone on resume)` } : { state: 'unchanged', detail: never };
+}
+
+async function stopDeliveries(ctx: OffboardContext): Promise<StepResult> {
+  const at = ctx.clock.now().toISOString();
+  const updated = await ctx.partners.update(ctx.partner.partnerId, (r) => (r.status === 'offboarded' ? r : { ...r, status: 'offboarded', updatedAt: at }));
+  if (!updated) throw new AppError('PARTNER_MISSING', `partner ${ctx.partner.partnerId} is not in the registry`, false);
+  return { state: 'done', detail: `status offboarded (was ${ctx.run.previousStatus}); feed subscriptions removed, deliveries refused` };
+}
+
+async function transferUser(ctx: OffboardContext): Promise<StepResult> {
+  const name = ctx.partner.partnerId;
+  if (ctx.cp.dryRun) {
+    await ctx.cp.deleteUser(name);
+    return { state: 'planned', detail: `DeleteUser ${name} (DRY_RUN: not sent)` };
+  }
+  const user = await ctx.cp.describeUser(name);
+  if (!user) return goneAlready(ctx, 'transfer-user', `no Transfer user ${name}`);
+  const tags = tagsOf(user.Tags);
+  if (tags[PARTNER_TAG_KEY] !== name) throw notOurs(`Transfer user ${name}`, name, tags);
+  const keys = user.SshPublicKeys?.length ?? 0;
+  const detail = await ctx.runs.intend(name, 'transfer-user', `deleted Transfer user ${name} with its ${keys} SSH key${keys === 1 ? '' : 's'}`);
+  await ctx.cp.deleteUser(name);
+  return { state: 'done', detail };
+}
+
+async function revokeSessions(ctx: OffboardContext): Promise<StepResult> {
+  const roleName = partnerRoleName(ctx.partner.partnerId);
+  const document = revokeSessionsPolicy(ctx.run.revokeBefore);
+  if (ctx.cp.dryRun) {
+    await ctx.cp.putRolePolicy({ roleName, policyName: REVOKE_POLICY_NAME, document: document as unknown as Record<string, unknown> });
+    return { state: 'planned', detail: `PutRolePolicy ${REVOKE_POLICY_NAME} on ${roleName} (DRY_RUN: not sent)` };
+  }
+  const role = await ctx.cp.getRole(roleName);
+  if (!role) return { state: 'skipped', detail: `no role ${roleName}` };
+  if (role.tags[PARTNER_TAG_KEY] !== ctx.partner.partnerId) throw notOurs(`IAM role ${roleName}`, ctx.partner.partnerId, role.tags);
+  const deployed = await ctx.cp.getRolePolicy({ roleName, policyName: REVOKE_POLICY_NAME });
+  if (sameDocument(deployed, document)) return { state: 'unchanged', detail: `sessions issued before ${ctx.run.revokeBefore} already denied` };
+  await ctx.cp.putRolePolicy({ roleName, policyName: REVOKE_POLICY_NAME, document: document as unknown as Record<string, unknown> });
+  return { state: 'done', detail: `every session issued before ${ctx.run.revokeBefore} denied (aws:TokenIssueTime)` };
+}
+
+async function role(ctx: OffboardContext): Promise<StepResult> {
+  const roleName = partnerRoleName(ctx.partner.partnerId);
+  if (ctx.cp.dryRun) {
+    await ctx.cp.deleteRole(roleName);
+    return { state: 'planned', detail: `DeleteRolePolicy (each) and DeleteRole ${roleName} (DRY_RUN: not sent)` };
+  }
+  const found = await ctx.cp.getRole(roleName);
+  if (!found) return goneAlready(ctx, 'role', `no role ${roleName}`);
+  if (found.tags[PARTNER_TAG_KEY] !== ctx.partner.partnerId) throw notOurs(`IAM role ${roleName}`, ctx.partner.partnerId, found.tags);
+  // The revoke deny goes last, so no moment passes with the role's sessions allowed anything.
+  const names = (await ctx.cp.listRolePolicies(roleName)).sort((a, b) => Number(a === REVOKE_POLICY_NAME) - Number(b === REVOKE_POLICY_NAME));
+  const detail = await ctx.runs.intend(ctx.partner.partnerId, 'role', `deleted inline policies ${names.join(', ') || '(none)'} and role ${roleName}`);
+  for (const policyName of names) await ctx.cp.deleteRolePolicy({ roleName, policyName });
+  await ctx.cp.deleteRole(roleName);
+  return { state: 'done', detail };
+}
+
+async function prefix(ctx: OffboardContext): Promise<StepResult> {
+  const { bucket, kmsKeyArn } = ctx.platform;
+  const id = ctx.partner.partnerId;
+  if (ctx.change.spec.kind !== 'offboard' || ctx.change.spec.prefix === 'keep') {
+    const n = await countObjects(ctx.s3, bucket, homePrefix(id));
+    return { state: 'unchanged', detail: `kept ${n} object${n === 1 ? '' : 's'} under ${homePrefix(id)} (no principal can read them any more)` };
+  }
+  await archiveHome(ctx.s3, { bucket, partnerId: id, kmsKeyArn, onMoved: (n) => ctx.runs.countArchived(id, n) });
+  const total = (await ctx.runs.get(id))?.archived ?? 0;
+  return { state: 'done', detail: `moved ${total} object${total === 1 ? '' : 's'} from ${homePrefix(id)} to ${archivePrefixOf(id)}` };
+}
+
+async function retire(ctx: OffboardContext): Promise<StepResult> {
+  const id = ctx.partner.partnerId;
+  const outcome = await ctx.retireId(id, ctx.partner.requestId);
+  return {
+    state: 'done',
+    detail: `${id} stays reserved${outcome === 'reserved' ? ' (reservation restored)' : ''}: a new /onboard-partner with it is refused`,
+  };
+}
+
+export const OFFBOARD_RUNNERS: Record<OffboardStep, (ctx: OffboardContext) => Promise<StepResult>> = {
+  'stop-deliveries': stopDeliveries,
+  'transfer-user': transferUser,
+  'revoke-sessions': revokeSessions,
+  role,
+  prefix,
+  retire,
+};

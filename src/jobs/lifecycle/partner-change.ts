@@ -1,0 +1,203 @@
+/**
+ * The partner-change job (queue `partner-change`, id `change-<changeId>`): applies an approved
+ * change to a live partner, idempotently — SSH keys imported or deleted only where DescribeUser
+ * shows they are missing or still there; the ExternalId rotated by rewriting the role's trust
+ * policy only when it differs from the one rendered with the new id (fixed at the first try); feeds
+ * added in the registry, then the feeds' current files delivered (`onFeedsAdded`: the go-live
+ * backfill, deduplicated per (key, version, partner)). Then the registry, the thread (and, for a new ExternalId, the new welcome
+ * text), the audit trail; the kind is open for a new change again. In DRY_RUN AWS calls are
+ * planned, the registry is updated.
+ */
+import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
+import type { PlatformConfig } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
+import type { Audit } from '../audit/audit.js';
+import { changeApprovalProblem } from '../../actions/approval/check-change-approval.js';
+import { newExternalId } from '../../actions/onboarding/request-onboarding.js';
+import { AppError, errorMessage } from '../../domain/errors.js';
+import { hasCode } from '../../aws/aws-error.js';
+import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
+import { partnerRoleArn, partnerRoleName, renderPartnerSidePolicy, renderPartnerTrustPolicy } from '../../aws/policies/index.js';
+import { buildWelcome } from '../../bot/messages/provision.js';
+import { fingerprintOf } from '../../domain/key-ages.js';
+import { homePrefix } from '../../domain/partner-id.js';
+import type { ChangeRequest, ChangeRequestStore } from '../../store/change-requests.js';
+import type { ChangeRuns } from '../../store/change-runs.js';
+import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
+import { keyIdentity, sameDocument } from '../onboarding/intended-state.js';
+import { KEEP } from '../platform/queues.js';
+
+export const PARTNER_CHANGE_QUEUE = 'partner-change';
+export const PARTNER_CHANGE_JOB = 'apply';
+export const PARTNER_CHANGE_TRIES = 8;
+
+export interface PartnerChangePayload {
+  changeId: string;
+}
+
+export const partnerChangeJobId = (changeId: string): string => `change-${changeId}`;
+
+export function partnerChangeJobOptions(changeId: string, tries = PARTNER_CHANGE_TRIES): JobsOptions {
+  return { ...KEEP, jobId: partnerChangeJobId(changeId), attempts: tries, backoff: { type: 'custom' } };
+}
+
+export async function addPartnerChangeJob(queue: Pick<Queue<PartnerChangePayload>, 'add'>, changeId: string): Promise<void> {
+  await queue.add(PARTNER_CHANGE_JOB, { changeId }, partnerChangeJobOptions(changeId));
+}
+
+export interface PartnerChangeDeps {
+  cp: LifecyclePlane;
+  platform: PlatformConfig;
+  transferHost: string | undefined;
+  changes: ChangeRequestStore;
+  partners: PartnerStore;
+  runs: ChangeRuns;
+  approvers: ApproverDirectory;
+  notify: Notify;
+  audit: Audit;
+  clock: Clock;
+  logger: Logger;
+  /** Queues the backfill of a live partner's feeds (the worker's delivery half); absent: none. */
+  onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
+}
+
+interface Applied {
+  line: string;
+  audit: { type: 'keys.changed' | 'external-id.rotated' | 'partner.changed'; details: Record<string, unknown> };
+}
+
+async function applyKeys(deps: PartnerChangeDeps, change: ChangeRequest, partner: PartnerRecord): Promise<Applied> {
+  if (change.spec.kind !== 'ssh-keys') throw new Error('not a keys change');
+  const { add, remove } = change.spec;
+  const userName = partner.partnerId;
+  let imported = 0;
+  let deleted = 0;
+  if (deps.cp.dryRun) {
+    for (const key of add) await deps.cp.importSshPublicKey(userName, key);
+    for (const f of remove) await deps.cp.deleteSshPublicKey(userName, `fingerprint ${f}`);
+  } else {
+    const user = await deps.cp.describeUser(userName);
+    if (!user) throw new AppError('TRANSFER_USER_MISSING', `Transfer user ${userName} is not there: reconcile the partner first`, false);
+    const onUser = user.SshPublicKeys ?? [];
+    for (const key of add) {
+      if (onUser.some((k) => keyIdentity(k.SshPublicKeyBody) === keyIdentity(key))) continue;
+      try {
+        await deps.cp.importSshPublicKey(userName, key);
+        imported += 1;
+      } catch (err) {
+        if (!hasCode(err, 'ResourceExistsException')) throw err;
+      }
+    }
+    for (const f of remove) {
+      for (const k of onUser.filter((k) => k.SshPublicKeyId && fingerprintOf(keyIdentity(k.SshPublicKeyBody)) === f)) {
+        if (await deps.cp.deleteSshPublicKey(userName, k.SshPublicKeyId!)) deleted += 1;
+      }
+    }
+  }
+  const at = deps.clock.now().toISOString();
+  await deps.partners.update(partner.partnerId, (r) => {
+    const kept = r.sshKeys.filter((k) => !remove.includes(fingerprintOf(k) ?? ''));
+    const added = add.filter((k) => !kept.some((x) => keyIdentity(x) === keyIdentity(k)));
+    const keyAddedAt = Object.fromEntries(Object.entries(r.keyAddedAt ?? {}).filter(([k]) => kept.includes(k)));
+    for (const k of added) keyAddedAt[k] = keyAddedAt[k] ?? at;
+    return { ...r, sshKeys: [...kept, ...added], keyAddedAt, updatedAt: at };
+  });
+  const fps = add.map((k) => fingerprintOf(k) ?? '?');
+  const parts = [...fps.map((f) => `added \`${f}\``), ...remove.map((f) => `removed \`${f}\``)];
+  return {
+    line: `:key: SSH keys of \`${partner.partnerId}\` changed: ${parts.join(', ')}${deps.cp.dryRun ? ' (DRY_RUN: AWS calls planned, not sent)' : ''}.`,
+    audit: { type: 'keys.changed', details: { added: fps, removed: remove, imported, deleted, dryRun: deps.cp.dryRun } },
+  };
+}
+
+async function rotateExternalId(deps: PartnerChangeDeps, change: ChangeRequest, partner: PartnerRecord): Promise<Applied> {
+  if (!partner.accountId) throw new AppError('NO_ROLE', `${partner.partnerId} has no AWS account, hence no ExternalId`, false);
+  const externalId = await deps.runs.fixed(change.id, 'externalId', newExternalId);
+  const roleName = partnerRoleName(partner.partnerId);
+  const trust = renderPartnerTrustPolicy(deps.platform, { accountId: partner.accountId, externalId }) as unknown as Record<string, unknown>;
+  if (deps.cp.dryRun) {
+    await deps.cp.updateAssumeRolePolicy({ roleName, document: trust });
+  } else {
+    const role = await deps.cp.getRole(roleName);
+    if (!role) throw new AppError('ROLE_MISSING', `role ${roleName} is not there: reconcile the partner first`, false);
+    if (!sameDocument(role.trustPolicy, trust)) await deps.cp.updateAssumeRolePolicy({ roleName, document: trust });
+  }
+  const at = deps.clock.now().toISOString();
+  const updated = (await deps.partners.update(partner.partnerId, (r) => ({ ...r, externalId, updatedAt: at }))) ?? partner;
+  if (!(await deps.runs.has(change.id, 'welcome'))) {
+    await deps.notify({
+      op: 'post', channel: change.channel, thread: { ref: change.threadRef },
+      ...buildWelcome({
+        partnerId: updated.partnerId, displayName: updated.displayName, region: deps.platform.region, bucket: deps.platform.bucket,
+        homePrefix: homePrefix(updated.partnerId), feeds: updated.feeds, dryRun: deps.cp.dryRun,
+        sftp: updated.sshKeys.length > 0 ? { host: deps.transferHost, userName: updated.partnerId } : null,
+        role: { arn: partnerRoleArn(deps.platform, updated.partnerId), externalId, partnerSidePolicy: renderPartnerSidePolicy(deps.platform, updated.partnerId) },
+      }),
+    });
+    await deps.runs.mark(change.id, 'welcome');
+  }
+  return {
+    line: `:arrows_counterclockwise: ExternalId of \`${partner.partnerId}\` rotated: the old one no longer works; the new welcome text is above.`,
+    audit: { type: 'external-id.rotated', details: { role: roleName, dryRun: deps.cp.dryRun } },
+  };
+}
+
+async function addFeeds(deps: PartnerChangeDeps, change: ChangeRequest, partner: PartnerRecord): Promise<Applied> {
+  if (change.spec.kind !== 'add-feeds') throw new Error('not a feeds change');
+  const wanted = change.spec.feeds;
+  const at = deps.clock.now().toISOString();
+  const updated = await deps.partners.update(partner.partnerId, (r) => ({
+    ...r, feeds: deps.platform.feeds.filter((f) => r.feeds.includes(f) || wanted.includes(f)), updatedAt: at,
+  }));
+  await deps.onFeedsAdded?.(partner.partnerId, change.id);
+  const from = deps.onFeedsAdded ? 'their current files are on the way, then every publication' : 'from the next publication on';
+  return {
+    line: `:inbox_tray: \`${partner.partnerId}\` now receives ${wanted.map((f) => `\`${f}\``).join(', ')} (feeds: ${(updated?.feeds ?? []).join(', ')}): ${from}.`,
+    audit: { type: 'partner.changed', details: { field: 'feeds', added: wanted, feeds: updated?.feeds ?? [] } },
+  };
+}
+
+const APPLIERS = { 'ssh-keys': applyKeys, 'external-id': rotateExternalId, 'add-feeds': addFeeds } as const;
+
+export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
+  return async function processPartnerChange(job: Job<PartnerChangePayload>): Promise<{ partnerId: string }> {
+    const change = await deps.changes.get(job.data.changeId);
+    const problem = await changeApprovalProblem(deps.approvers, change, ['ssh-keys', 'external-id', 'add-feeds']);
+    const post = (text: string) => (change ? deps.notify({ op: 'post', channel: change.channel, thread: { ref: change.threadRef }, text }) : Promise.resolve());
+    if (problem || !change || change.spec.kind === 'offboard') {
+      deps.logger.warn({ changeId: job.data.changeId, problem }, 'change refused');
+      await post(`:no_entry: The change was not applied: ${problem}. Nothing was changed.`);
+      throw new UnrecoverableError(`change refused: ${problem}`);
+    }
+    const log = deps.logger.child({ changeId: change.id, partnerId: change.partnerId, kind: change.spec.kind });
+    const partner = await deps.partners.get(change.partnerId);
+    if (!partner || partner.status !== 'live') {
+      await post(`:no_entry: The change was not applied: \`${change.partnerId}\` is ${partner?.status ?? 'not in the registry'}, not live.`);
+      await deps.changes.release(change);
+      throw new UnrecoverableError(`partner ${change.partnerId} is not live`);
+    }
+    try {
+      const applied = await APPLIERS[change.spec.kind](deps, change, partner);
+      await deps.changes.release(change);
+      if (!(await deps.runs.has(change.id, 'reported'))) {
+        await post(`${applied.line} Approved by <@${change.decision!.by}>, requested by <@${change.requestedBy}>.`);
+        await deps.audit({ type: applied.audit.type, partnerId: change.partnerId, requestId: change.id, actor: change.decision!.by, details: { requestedBy: change.requestedBy, ...applied.audit.details } });
+        await deps.runs.mark(change.id, 'reported');
+      }
+      log.info('change applied');
+      return { partnerId: change.partnerId };
+    } catch (err) {
+      const retryable = err instanceof AppError ? err.retryable : true;
+      const final = !retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const code = err instanceof AppError ? err.code : 'ERROR';
+      log.warn({ err, retryable, final }, 'change failed');
+      if (final) {
+        await post(`:x: The ${change.spec.kind} change of \`${change.partnerId}\` failed: ${code}: ${errorMessage(err)}. Nothing more will be tried; ask again once the cause is fixed.`);
+        await deps.changes.release(change);
+      }
+      if (!retryable) throw new UnrecoverableError(`${code}: ${errorMessage(err)}`);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Reconcile (queue `reconcile`): `check`, repeatable (hourly by default) or for one partner,
+ * compares every live partner's AWS resources with the renderer and the registry and reports drift
+ * in the partner's thread once per change — the hash of the drift is kept in `P:drift:<partnerId>`
+ * and swapped atomically (SET … GET), so a drift already reported is not reported again and a
+ * different one is. `reapply` (from the Re-apply button, approvers only) carries the hash of the
+ * drift the approver was shown: it writes only while that is still the recorded drift and still what
+ * AWS differs by (else it refuses, writes nothing, and reports the drift as it is now), then checks
+ * again and says what it did. Nothing is checked in DRY_RUN (AWS is not read).
+ */
+import { Queue, UnrecoverableError, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { PlatformConfig } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import type { Notify } from '../../actions/ports.js';
+import type { Audit } from '../audit/audit.js';
+import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
+import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText } from '../../bot/messages/drift.js';
+import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
+import { driftHash, findDrift, repairDrift } from './drift.js';
+import { KEEP } from '../platform/queues.js';
+
+export const RECONCILE_QUEUE = 'reconcile';
+export const CHECK_JOB = 'check';
+export const REAPPLY_JOB = 'reapply';
+
+export interface ReconcilePayload {
+  /** One partner; absent: every live partner. */
+  partnerId?: string;
+  /** For `reapply`: who pressed the button, and the drift they saw. */
+  by?: string;
+  hash?: string;
+}
+
+export const driftKey = (prefix: string, partnerId: string): string => `${prefix}:drift:${partnerId}`;
+
+export function reapplyJobId(partnerId: string, hash: string): string {
+  return `reapply-${partnerId}-${hash.slice(0, 16)}`;
+}
+
+const JOB_OPTIONS: JobsOptions = { ...KEEP, attempts: 5, backoff: { type: 'custom' } };
+
+export async function scheduleReconcile(connection: ConnectionOptions, prefix: string, everyMs = 3_600_000): Promise<Queue<ReconcilePayload>> {
+  const queue = new Queue<ReconcilePayload>(RECONCILE_QUEUE, { connection, prefix, defaultJobOptions: KEEP });
+  await queue.upsertJobScheduler('reconcile-hourly', { every: everyMs }, { name: CHECK_JOB, data: {} });
+  return queue;
+}
+
+export async function addReapplyJob(queue: Pick<Queue<ReconcilePayload>, 'add'>, partnerId: string, by: string, hash: string): Promise<void> {
+  await queue.add(REAPPLY_JOB, { partnerId, by, hash }, { ...JOB_OPTIONS, jobId: reapplyJobId(partnerId, hash) });
+}
+
+export interface ReconcileDeps {
+  cp: LifecyclePlane;
+  platform: PlatformConfig;
+  redis: Redis;
+  prefix: string;
+  partners: PartnerStore;
+  notify: Notify;
+  audit: Audit;
+  logger: Logger;
+}
+
+export type CheckOutcome = 'clean' | 'reported' | 'unchanged' | 'resolved';
+
+const inThread = (p: PartnerRecord) => ({ op: 'post' as const, channel: p.channel, thread: { ref: p.threadRef } });
+
+/** Checks one partner and reports a drift that was not reported before. */
+export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promise<CheckOutcome> {
+  const drift = await findDrift(deps.cp, deps.platform, p);
+  const key = driftKey(deps.prefix, p.partnerId);
+  if (drift.items.length === 0) {
+    if ((await deps.redis.del(key)) === 0) return 'clean';
+    await deps.notify({ ...inThread(p), text: driftResolvedText(p.partnerId) });
+    return 'resolved';
+  }
+  const hash = driftHash(drift.items);
+  const previous = await deps.redis.set(key, hash, 'GET');
+  if (previous === hash) return 'unchanged';
+  deps.logger.warn({ partnerId: p.partnerId, differences: drift.items.length }, 'drift detected');
+  await deps.notify({ ...inThread(p), ...buildDriftReport({ ...drift, hash }) });
+  await deps.audit({ type: 'drift.detected', partnerId: p.partnerId, actor: 'partnergate', details: { items: drift.items, unfixable: drift.unfixable, hash } });
+  return 'reported';
+}
+
+export function createReconcileProcessor(deps: ReconcileDeps) {
+  return async function processReconcile(job: Job<ReconcilePayload>): Promise<Record<string, unknown>> {
+    if (deps.cp.dryRun) return { skipped: 'DRY_RUN: AWS is not read' };
+    if (job.name === REAPPLY_JOB) return reapply(deps, job.data);
+    const ids = job.data.partnerId ? [job.data.partnerId] : (await deps.partners.liveIds()).sort();
+    const outcomes: Record<string, CheckOutcome> = {};
+    for (const id of ids) {
+      const p = await deps.partners.get(id);
+      if (p?.status === 'live') outcomes[id] = await checkPartner(deps, p);
+    }
+    return outcomes;
+  };
+}
+
+async function reapply(deps: ReconcileDeps, data: ReconcilePayload): Promise<Record<string, unknown>> {
+  const p = data.partnerId ? await deps.partners.get(data.partnerId) : null;
+  if (!p || p.status !== 'live' || !data.by) throw new UnrecoverableError(`re-apply: ${data.partnerId ?? 'no partner'} is not a live partner`);
+  if (!data.hash) throw new UnrecoverableError(`re-apply: no drift hash for ${p.partnerId}: only a drift that was shown is re-applied`);
+  const key = driftKey(deps.prefix, p.partnerId);
+  const before = await findDrift(deps.cp, deps.platform, p);
+  if ((await deps.redis.get(key)) !== data.hash || driftHash(before.items) !== data.hash) {
+    deps.logger.warn({ partnerId: p.partnerId, by: data.by, shown: data.hash }, 're-apply refused: the drift changed since it was shown');
+    await deps.notify({ ...inThread(p), text: reapplyRefusedText({ partnerId: p.partnerId, by: data.by, shown: data.hash }) });
+    await deps.audit({ type: 'decision.refused', partnerId: p.partnerId, actor: data.by, details: { action: 'reapply', code: 'drift_changed', hash: data.hash } });
+    await checkPartner(deps, p);
+    throw new UnrecoverableError(`re-apply: the drift of ${p.partnerId} is no longer the one shown (${data.hash.slice(0, 12)})`);
+  }
+  const done = await repairDrift(deps.cp, deps.platform, p);
+  const after = await findDrift(deps.cp, deps.platform, p);
+  if (after.items.length === 0) await deps.redis.del(key);
+  else await deps.redis.set(key, driftHash(after.items));
+  deps.logger.info({ partnerId: p.partnerId, by: data.by, fixes: done.length, remaining: after.items.length }, 'drift re-applied');
+  await deps.notify({ ...inThread(p), text: reappliedText({ partnerId: p.partnerId, by: data.by, done, remaining: after.items }) });
+  await deps.audit({ type: 'drift.reapplied', partnerId: p.partnerId, actor: data.by, details: { done, remaining: after.items, hash: data.hash } });
+  return { done, remaining: after.items };
+}

@@ -1,0 +1,210 @@
+/**
+ * The steps of provisioning, in order. Each is an "ensure": it reads what AWS (or Redis) holds and
+ * writes only what is missing, so a rerun after a crash at any point finishes the work and creates
+ * nothing twice. A step throws AppError (AwsError for AWS) with `retryable` saying whether the
+ * job's backoff may help; anything found in AWS that this request did not create is left alone
+ * and fails the step.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { PlatformConfig } from '../../config.js';
+import type { Clock } from '../../actions/ports.js';
+import { AppError } from '../../domain/errors.js';
+import { hasCode } from '../../aws/aws-error.js';
+import type { ControlPlane } from '../../aws/control-plane.js';
+import { analyzerProblems } from '../../aws/access-analyzer.js';
+import { putHomeMarker } from '../../aws/s3-objects.js';
+import { toCreateUserRequest, type RenderedPartner } from '../../aws/policies/index.js';
+import type { PartnerStore } from '../../store/partners.js';
+import type { OnboardingRequest } from '../../store/requests.js';
+import {
+  keyDifferences, ownedBy, REQUEST_TAG_KEY, roleFixedDifferences, sameDocument, tagsOf, transferUserDifferences, wantsTransferUser,
+} from './intended-state.js';
+
+export const PROVISION_STEPS = ['preflight', 'transfer-user', 'ssh-keys', 'partner-role', 'home-marker', 'registry'] as const;
+export type ProvisionStep = (typeof PROVISION_STEPS)[number];
+
+export const STEP_LABELS: Record<ProvisionStep, string> = {
+  preflight: 'Policy checks before anything is created (Access Analyzer)',
+  'transfer-user': 'Transfer user',
+  'ssh-keys': 'SSH keys',
+  'partner-role': 'Partner role and its inline policy',
+  'home-marker': 'Home marker object',
+  registry: 'Partner record in the registry',
+};
+
+export function isProvisionStep(step: string | undefined): step is ProvisionStep {
+  return (PROVISION_STEPS as readonly string[]).includes(step ?? '');
+}
+
+export interface StepContext {
+  cp: ControlPlane;
+  /** The bot's own S3 client: real in DRY_RUN too. */
+  s3: S3Client;
+  platform: PlatformConfig;
+  partners: PartnerStore;
+  clock: Clock;
+  request: OnboardingRequest;
+  rendered: RenderedPartner;
+}
+
+export interface StepResult {
+  state: 'done' | 'unchanged' | 'planned' | 'skipped';
+  detail?: string;
+}
+
+const notOurs = (what: string, requestId: string, tags: Record<string, string>) =>
+  new AppError(
+    'RESOURCE_NOT_OURS',
+    `${what} already exists and was not created for this request (tag ${REQUEST_TAG_KEY} is ${tags[REQUEST_TAG_KEY] ?? 'missing'}, expected ${requestId}); it was left alone — resolve it by hand`,
+    false,
+  );
+
+/** Access Analyzer over the rendered documents; nothing is created when it finds a problem. */
+async function preflight(ctx: StepContext): Promise<StepResult> {
+  const findings = await ctx.cp.checkDocuments(ctx.rendered);
+  if (findings === null) return { state: 'skipped', detail: 'DRY_RUN: Access Analyzer not called' };
+  const problems = analyzerProblems(findings);
+  if (problems.length > 0) {
+    throw new AppError('POLICY_CHECK_FAILED', `Access Analyzer: ${problems.join('; ')}`, false);
+  }
+  return { state: 'done', detail: 'no findings' };
+}
+
+async function markTransferUserCreated(ctx: StepContext): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  await ctx.partners.update(ctx.request.partnerId, (r) => (r.transferUserCreatedAt ? r : { ...r, transferUserCreatedAt: at, updatedAt: at }));
+}
+
+/** The Transfer user, created with the first SSH key and both tags; an existing one must be ours and as intended. */
+async function transferUser(ctx: StepContext): Promise<StepResult> {
+  const { cp, request, rendered } = ctx;
+  if (!wantsTransferUser(request, rendered)) return { state: 'skipped', detail: 'no SSH keys: S3 pull only' };
+  const intended = rendered.transferUser;
+  let user = await cp.describeUser(intended.UserName);
+  if (!user) {
+    const input = toCreateUserRequest({ ...intended, Tags: [...intended.Tags, { Key: REQUEST_TAG_KEY, Value: request.id }] });
+    try {
+      await cp.createUser({ ...input, ...(request.sshKeys[0] ? { SshPublicKeyBody: request.sshKeys[0] } : {}) });
+      await markTransferUserCreated(ctx);
+      return cp.dryRun
+        ? { state: 'planned', detail: `CreateUser ${intended.UserName}` }
+        : { state: 'done', detail: `created ${intended.UserName}` };
+    } catch (err) {
+      if (!hasCode(err, 'ResourceExistsException')) throw err;
+      user = await cp.describeUser(intended.UserName);
+      if (!user) throw new AppError('TRANSFER_USER_MISSING', 'CreateUser says the user exists but DescribeUser does not find it', true);
+    }
+  }
+  const tags = tagsOf(user.Tags);
+  if (!ownedBy(tags, request.id)) throw notOurs(`Transfer user ${intended.UserName}`, request.id, tags);
+  const differences = transferUserDifferences(user, intended);
+  if (differences.length > 0) {
+    throw new AppError('TRANSFER_USER_DIFFERS', `Transfer user ${intended.UserName} exists but ${differences.join(', ')}`, false);
+  }
+  const missingTags = Object.fromEntries(intended.Tags.filter((t) => tags[t.Key] !== t.Value).map((t) => [t.Key, t.Value]));
+  if (Object.keys(missingTags).length > 0 && user.Arn) await cp.tagUser(user.Arn, missingTags);
+  await markTransferUserCreated(ctx);
+  return { state: 'unchanged' };
+}
+
+/** Every requested key on the user: CreateUser took the first, the others are imported if DescribeUser lacks them. */
+async function sshKeys(ctx: StepContext): Promise<StepResult> {
+  const { cp, request, rendered } = ctx;
+  if (!wantsTransferUser(request, rendered)) return { state: 'skipped', detail: 'no Transfer user' };
+  const userName = rendered.transferUser.UserName;
+  const user = await cp.describeUser(userName);
+  let missing: string[];
+  if (user) {
+    missing = keyDifferences(user, request.sshKeys).missing;
+  } else if (cp.dryRun) {
+    missing = request.sshKeys.slice(1); // the first goes with the planned CreateUser
+  } else {
+    throw new AppError('TRANSFER_USER_MISSING', `Transfer user ${userName} is not there yet`, true);
+  }
+  for (const key of missing) {
+    try {
+      await cp.importSshPublicKey(userName, key);
+    } catch (err) {
+      if (!hasCode(err, 'ResourceExistsException')) throw err;
+    }
+  }
+  const total = request.sshKeys.length;
+  if (missing.length === 0) return { state: 'unchanged', detail: `${total} key${total === 1 ? '' : 's'} in place` };
+  return cp.dryRun
+    ? { state: 'planned', detail: `ImportSshPublicKey ×${missing.length}` }
+    : { state: 'done', detail: `${missing.length} imported, ${total} in place` };
+}
+
+/** The partner's role (path, boundary, tags), its trust and its inline policy, when an account was given. */
+async function partnerRole(ctx: StepContext): Promise<StepResult> {
+  const { cp, request } = ctx;
+  const intended = ctx.rendered.partnerRole;
+  if (!intended) return { state: 'skipped', detail: 'no AWS account: SFTP only' };
+  const changes: string[] = [];
+  let role = await cp.getRole(intended.roleName);
+  if (!role) {
+    try {
+      await cp.createRole({
+        roleName: intended.roleName,
+        path: intended.path,
+        trustPolicy: intended.trustPolicy as unknown as Record<string, unknown>,
+        permissionsBoundary: intended.permissionsBoundary,
+        tags: { ...intended.tags, [REQUEST_TAG_KEY]: request.id },
+        description: `partnergate: read-only access of partner ${request.partnerId} to its own prefix`,
+      });
+      changes.push('role created');
+    } catch (err) {
+      if (!hasCode(err, 'EntityAlreadyExistsException', 'EntityAlreadyExists')) throw err;
+      role = await cp.getRole(intended.roleName);
+      if (!role) throw new AppError('ROLE_MISSING', 'CreateRole says the role exists but GetRole does not find it', true);
+    }
+  }
+  if (role) {
+    if (!ownedBy(role.tags, request.id)) throw notOurs(`IAM role ${intended.roleName}`, request.id, role.tags);
+    const fixed = roleFixedDifferences(role, intended);
+    if (fixed.length > 0) throw new AppError('ROLE_DIFFERS', `IAM role ${intended.roleName} exists but its ${fixed.join(', ')}`, false);
+    if (!sameDocument(role.trustPolicy, intended.trustPolicy)) {
+      await cp.updateAssumeRolePolicy({ roleName: intended.roleName, document: intended.trustPolicy as unknown as Record<string, unknown> });
+      changes.push('trust policy updated');
+    }
+  }
+  for (const p of intended.policies) {
+    const deployed = role ? await cp.getRolePolicy({ roleName: intended.roleName, policyName: p.name }) : null;
+    if (!sameDocument(deployed, p.document)) {
+      await cp.putRolePolicy({ roleName: intended.roleName, policyName: p.name, document: p.document as unknown as Record<string, unknown> });
+      changes.push(`inline policy ${p.name} written`);
+    }
+  }
+  if (changes.length === 0) return { state: 'unchanged' };
+  return { state: cp.dryRun ? 'planned' : 'done', detail: changes.join(', ') };
+}
+
+/** The marker object that makes the home exist; a real S3 write even in DRY_RUN. */
+async function homeMarker(ctx: StepContext): Promise<StepResult> {
+  const { platform, request } = ctx;
+  const marker = await putHomeMarker(ctx.s3, platform.bucket, request.partnerId, platform.kmsKeyArn);
+  return marker.created ? { state: 'done', detail: marker.key } : { state: 'unchanged', detail: marker.key };
+}
+
+/** The registry record: provisioned, waiting for verification. */
+async function registry(ctx: StepContext): Promise<StepResult> {
+  const at = ctx.clock.now().toISOString();
+  const recorded = await ctx.partners.transition(ctx.request.partnerId, ['provisioning'], (r) => ({
+    ...r,
+    status: 'verifying',
+    provisionedAt: r.provisionedAt ?? at,
+    dryRun: ctx.cp.dryRun,
+    updatedAt: at,
+  }));
+  if (!recorded) throw new AppError('STATUS_CHANGED', 'the partner is no longer provisioning (offboarded meanwhile?); not marked provisioned', false);
+  return { state: 'done', detail: 'provisioned; verification queued' };
+}
+
+export const STEP_RUNNERS: Record<ProvisionStep, (ctx: StepContext) => Promise<StepResult>> = {
+  preflight,
+  'transfer-user': transferUser,
+  'ssh-keys': sshKeys,
+  'partner-role': partnerRole,
+  'home-marker': homeMarker,
+  registry,
+};

@@ -1,0 +1,260 @@
+/**
+ * The verify job (queue `verify`): DESIGN.md "Flows" 4. Payload `{ requestId, attempt }`, job id
+ * `<requestId>-verify-<attempt>`.
+ *
+ * It runs no earlier than TRANSFER_SETTLE_SECONDS after the Transfer user was created (it is queued
+ * with that delay and re-delays itself if it starts early). Then: the Transfer user exists exactly as
+ * intended (retried with backoff while Transfer settles); the deployed documents, read back, match
+ * the rendered ones and pass Access Analyzer; live probes as the partner (./verify-probes.ts) and,
+ * when TRANSFER_HOST is set, over SFTP (./sftp-probe.ts). A checklist goes to the thread; the partner
+ * becomes LIVE (and `onLive` releases what waited for it) or VERIFY_FAILED with a Retry button.
+ * DRY_RUN: offline checks only, probes skipped, LIVE with dryRun true.
+ */
+import { DelayedError, UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
+import { z } from 'zod';
+import type { PlatformConfig } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import { AppError } from '../../domain/errors.js';
+import type { Audit } from '../audit/audit.js';
+import type { Clock, Notify } from '../../actions/ports.js';
+import { specOf } from '../../actions/onboarding/plan.js';
+import { buildVerifyChecklist, type CheckView } from '../../bot/messages/verify.js';
+import type { ControlPlane } from '../../aws/control-plane.js';
+import { analyzerProblems } from '../../aws/access-analyzer.js';
+import { renderPartner, type PolicyDocument, type RenderedPartner } from '../../aws/policies/index.js';
+import { planHashOf } from '../../actions/onboarding/plan.js';
+import type { PartnerStore } from '../../store/partners.js';
+import type { OnboardingRequest, RequestStore } from '../../store/requests.js';
+import type { ProvisionRuns } from '../../store/provision-runs.js';
+import { KEEP } from '../platform/queues.js';
+import { failureOf, isFinal, settleGate } from './provision.js';
+import { keyDifferences, sameDocument, transferUserDifferences, wantsTransferUser } from './intended-state.js';
+import { partnerThread, threadRefs } from './partner-thread.js';
+import { runS3Probes, type S3ForCredentials } from './verify-probes.js';
+import { runSftpProbe, type SftpProbeOptions } from './sftp-probe.js';
+
+export const VERIFY_JOB = 'verify';
+/** Tries: DescribeUser while Transfer settles, and throttling, back off 2 s, 4 s, … up to 5 min. */
+export const VERIFY_TRIES = 10;
+
+export const verifyPayload = z.object({
+  requestId: z.string().regex(/^req_[a-z2-7]{26}$/),
+  attempt: z.number().int().min(1).default(1),
+});
+export type VerifyPayload = z.infer<typeof verifyPayload>;
+
+export function verifyJobId(p: VerifyPayload): string {
+  return `${p.requestId}-verify-${p.attempt}`;
+}
+
+export function verifyJobOptions(payload: VerifyPayload, delayMs: number, tries = VERIFY_TRIES): JobsOptions {
+  return { ...KEEP, jobId: verifyJobId(payload), attempts: tries, backoff: { type: 'custom' }, delay: Math.max(0, Math.round(delayMs)) };
+}
+
+export async function addVerifyJob(queue: Queue<VerifyPayload>, payload: VerifyPayload, delayMs: number, tries?: number): Promise<void> {
+  await queue.add(VERIFY_JOB, payload, verifyJobOptions(payload, delayMs, tries));
+}
+
+export interface VerifyDeps {
+  platform: PlatformConfig;
+  settleSeconds: number;
+  /** TRANSFER_HOST and SFTP probe settings; undefined: the SFTP probe is skipped. */
+  sftp: SftpProbeOptions | undefined;
+  requests: RequestStore;
+  partners: PartnerStore;
+  runs: ProvisionRuns;
+  cp: ControlPlane;
+  s3ForCredentials: S3ForCredentials;
+  notify: Notify;
+  clock: Clock;
+  logger: Logger;
+  /** Called once the partner is LIVE (and again should a rerun find it LIVE): must be idempotent. */
+  onLive: (partnerId: string) => Promise<void>;
+  /** The audit trail: one `verify.result` record per concluded verification (optional). */
+  audit?: Audit;
+}
+
+/** Thrown while the Transfer user is not yet as intended: retried with backoff until the last try. */
+class NotSettled extends AppError {
+  constructor(detail: string) {
+    super('TRANSFER_NOT_SETTLED', detail, true);
+  }
+}
+
+interface Ctx {
+  deps: VerifyDeps;
+  request: OnboardingRequest;
+  rendered: RenderedPartner;
+  final: boolean;
+  log: Logger;
+}
+
+/** DescribeUser: home, role, session policy and keys exactly as intended. Also returns the deployed session policy. */
+async function checkTransferUser(c: Ctx): Promise<{ checks: CheckView[]; sessionPolicy: unknown }> {
+  const { cp } = c.deps;
+  const label = 'Transfer user exists exactly as intended (home, role, session policy, keys)';
+  const user = await cp.describeUser(c.rendered.transferUser.UserName);
+  const problems = user
+    ? [...transferUserDifferences(user, c.rendered.transferUser), ...describeKeys(keyDifferences(user, c.request.sshKeys))]
+    : ['not found'];
+  if (problems.length > 0) {
+    if (!c.final) throw new NotSettled(problems.join(', '));
+    return { checks: [{ label, outcome: 'fail', detail: problems.join(', ') }], sessionPolicy: undefined };
+  }
+  return { checks: [{ label, outcome: 'pass' }], sessionPolicy: user?.Policy ? JSON.parse(user.Policy) : undefined };
+}
+
+function describeKeys(d: { missing: string[]; extra: string[] }): string[] {
+  return [
+    ...(d.missing.length ? [`${d.missing.length} SSH key(s) missing`] : []),
+    ...(d.extra.length ? [`${d.extra.length} SSH key(s) not asked for`] : []),
+  ];
+}
+
+/** Reads back what is deployed, compares it with the rendered documents, and runs Access Analyzer on it. */
+async function checkDeployedDocuments(c: Ctx, sessionPolicy: unknown): Promise<CheckView[]> {
+  const { cp } = c.deps;
+  const checks: CheckView[] = [];
+  let deployed: RenderedPartner = c.rendered;
+  if (wantsTransferUser(c.request, c.rendered)) {
+    deployed = { ...deployed, transferUser: { ...deployed.transferUser, Policy: sessionPolicy as PolicyDocument } };
+  }
+  const intended = c.rendered.partnerRole;
+  if (intended) {
+    const role = await cp.getRole(intended.roleName);
+    const policies = await Promise.all(
+      intended.policies.map(async (p) => ({ name: p.name, document: (await cp.getRolePolicy({ roleName: intended.roleName, policyName: p.name })) as unknown as PolicyDocument })),
+    );
+    const problems = [
+      ...(role ? [] : ['role not found']),
+      ...(role && !sameDocument(role.trustPolicy, intended.trustPolicy) ? ['trust policy differs'] : []),
+      ...(role && role.permissionsBoundaryArn !== intended.permissionsBoundary ? ['permissions boundary differs'] : []),
+      ...policies.filter((p, i) => !sameDocument(p.document, intended.policies[i]!.document)).map((p) => `inline policy ${p.name} differs`),
+    ];
+    checks.push({ label: 'partner role as intended (trust, boundary, inline policy read back)', outcome: problems.length ? 'fail' : 'pass', ...(problems.length ? { detail: problems.join(', ') } : {}) });
+    if (role?.trustPolicy) {
+      deployed = { ...deployed, partnerRole: { ...intended, trustPolicy: role.trustPolicy as unknown as PolicyDocument, policies } };
+    }
+  }
+  const findings = await cp.checkDocuments(deployed);
+  const problems = findings === null ? [] : analyzerProblems(findings);
+  checks.push({ label: 'deployed documents pass Access Analyzer', outcome: problems.length ? 'fail' : 'pass', ...(problems.length ? { detail: problems.join('; ') } : {}) });
+  return checks;
+}
+
+/** DRY_RUN: nothing was deployed; the rendered documents still render to the approved plan. */
+function offlineChecks(c: Ctx): CheckView[] {
+  const same = planHashOf(c.rendered, c.request) === c.request.planHash;
+  return [
+    { label: 'rendered documents match the approved plan (size limits and grammar checked by the renderer)', outcome: same ? 'pass' : 'fail' },
+    { label: 'Transfer user and deployed documents read back', outcome: 'skipped', detail: 'DRY_RUN: nothing was deployed' },
+    { label: 'Access Analyzer', outcome: 'skipped', detail: 'DRY_RUN: not called' },
+    { label: 'live probes as the partner (S3, SFTP)', outcome: 'skipped', detail: 'DRY_RUN' },
+  ];
+}
+
+export function createVerifyProcessor(deps: VerifyDeps) {
+  return async function processVerify(job: Job<VerifyPayload>, token?: string): Promise<string> {
+    const parsed = verifyPayload.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`verify: bad payload (${parsed.error.issues[0]?.message})`);
+    const payload = parsed.data;
+    const request = await deps.requests.get(payload.requestId);
+    const record = request ? await deps.partners.get(request.partnerId) : null;
+    if (!request || !record || record.requestId !== request.id) {
+      deps.logger.warn({ requestId: payload.requestId, jobId: job.id }, 'verify: no provisioned partner for this request; nothing done');
+      throw new UnrecoverableError('no partner record');
+    }
+    const log = deps.logger.child({ module: 'verify', requestId: request.id, partnerId: request.partnerId, jobId: job.id, attempt: payload.attempt });
+    if (record.status === 'live') {
+      await deps.onLive(record.partnerId);
+      return 'live';
+    }
+    if (record.status !== 'verifying') {
+      log.info({ status: record.status }, 'verify: partner is not waiting for verification; nothing done');
+      return record.status;
+    }
+
+    const gate = settleGate(record, deps.settleSeconds);
+    const early = gate - deps.clock.now().getTime();
+    if (early > 0) {
+      log.info({ waitMs: early }, 'verify: Transfer has not settled yet; waiting');
+      await job.moveToDelayed(Date.now() + early, token);
+      throw new DelayedError();
+    }
+    await deps.runs.start(request.id, 'verify', payload.attempt);
+
+    const rendered = renderPartner(deps.platform, specOf(request));
+    const c: Ctx = { deps, request, rendered, final: isFinal(job, { code: '', message: '', retryable: true }), log };
+    const checks: CheckView[] = [];
+    try {
+      if (deps.cp.dryRun) {
+        checks.push(...offlineChecks(c));
+      } else {
+        let sessionPolicy: unknown;
+        if (wantsTransferUser(request, rendered)) {
+          const user = await checkTransferUser(c);
+          checks.push(...user.checks);
+          sessionPolicy = user.sessionPolicy;
+        }
+        checks.push(...(await checkDeployedDocuments(c, sessionPolicy)));
+        checks.push(...(await runS3Probes(deps, request, rendered)));
+        if (!wantsTransferUser(request, rendered)) {
+          checks.push({ label: 'SFTP probe', outcome: 'skipped', detail: 'no Transfer user' });
+        } else if (!deps.sftp) {
+          checks.push({ label: 'SFTP probe', outcome: 'skipped', detail: 'TRANSFER_HOST not set' });
+        } else {
+          checks.push(...(await runSftpProbe(deps.cp, rendered.transferUser.UserName, deps.sftp, log)));
+        }
+      }
+    } catch (err) {
+      const failure = failureOf(err);
+      if (!isFinal(job, failure)) {
+        log.warn({ code: failure.code, tries: job.attemptsMade + 1 }, 'verify: not conclusive yet; BullMQ retries with backoff');
+        throw err;
+      }
+      checks.push({ label: 'verification could not finish', outcome: 'fail', detail: `${failure.code}: ${failure.message}` });
+    }
+
+    const failed = checks.filter((k) => k.outcome === 'fail');
+    const result = failed.length === 0 ? 'live' : 'verify_failed';
+    const at = deps.clock.now().toISOString();
+    const recorded = await deps.partners.transition(request.partnerId, ['verifying'], (r) => ({
+      ...r,
+      status: result,
+      ...(result === 'live' ? { verifiedAt: at, dryRun: deps.cp.dryRun } : {}),
+      updatedAt: at,
+    }));
+    if (!recorded) {
+      // Offboarded (say) while the probes ran: the result must not bring the partner back.
+      const now = (await deps.partners.get(request.partnerId))?.status ?? 'gone';
+      log.warn({ status: now, result }, 'verify: the partner changed status during verification; result not recorded');
+      await partnerThread(deps.notify, request.channel, request.id).post({
+        text: `:warning: Verification of \`${request.partnerId}\` finished (${result === 'live' ? 'passed' : 'failed'}), but the partner is now ${now.replace('_', ' ')}: the result was not recorded.`,
+      });
+      return now;
+    }
+    await deps.audit?.({
+      type: 'verify.result', partnerId: request.partnerId, requestId: request.id, actor: 'partnergate',
+      details: {
+        result: result === 'live' ? 'LIVE' : 'VERIFY_FAILED', attempt: payload.attempt, dryRun: deps.cp.dryRun,
+        checks: checks.map((k) => ({ label: k.label, outcome: k.outcome, ...(k.detail !== undefined ? { detail: k.detail } : {}) })),
+      },
+    });
+    const thread = partnerThread(deps.notify, request.channel, request.id);
+    await thread.post(
+      buildVerifyChecklist({ requestId: request.id, partnerId: request.partnerId, attempt: payload.attempt, dryRun: deps.cp.dryRun, checks, result }),
+      threadRefs.verifyResult(request.id, payload.attempt),
+    );
+    if (result === 'verify_failed') {
+      const first = failed[0]!;
+      await deps.runs.recordFailure(request.id, {
+        stage: 'verify', attempt: payload.attempt, step: first.label, code: 'VERIFY_FAILED', message: first.detail ?? first.label, at,
+      });
+      log.warn({ failed: failed.map((k) => k.label) }, 'verification failed');
+      throw new UnrecoverableError(`verification failed: ${failed.map((k) => k.label).join('; ')}`);
+    }
+    log.info({ dryRun: deps.cp.dryRun }, 'partner is LIVE');
+    await deps.onLive(request.partnerId);
+    return 'live';
+  };
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { checkApproval, type CheckApprovalDeps } from '../../../../src/actions/approval/check-approval.js';
+import type { OnboardingRequest } from '../../../../src/store/requests.js';
+
+const base: OnboardingRequest = {
+  id: 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa',
+  partnerId: 'acme',
+  displayName: 'Acme',
+  contactEmail: 'a@acme.example',
+  sshKeys: [],
+  accountId: '444455556666',
+  externalId: 'x'.repeat(43),
+  feeds: [],
+  notes: '',
+  requestedBy: 'UREQ',
+  requestedAt: '2030-01-01T00:00:00.000Z',
+  expiresAt: '2030-01-04T00:00:00.000Z',
+  planHash: 'h1',
+  channel: 'C1',
+  status: 'approved',
+  decision: { status: 'approved', by: 'UAPP', at: '2030-01-02T00:00:00.000Z', via: 'button' },
+};
+
+function deps(o: { approvers?: string[]; hash?: string; holder?: string | null; throws?: boolean } = {}): CheckApprovalDeps {
+  const approvers = new Set(o.approvers ?? ['UAPP']);
+  return {
+    approvers: { isApprover: async (id) => approvers.has(id) },
+    renderPlan: () => {
+      if (o.throws) throw new Error('the session policy would be 2,100 characters');
+      return { hash: o.hash ?? 'h1', items: [] };
+    },
+    partnerIdHolder: async () => (o.holder === undefined ? base.id : o.holder),
+  };
+}
+
+describe('checkApproval (the provision job re-checks the stored request)', () => {
+  it('when approved by a current approver who is not the requester, before expiry, with the same plan, then it passes', async () => {
+    await expect(checkApproval(deps(), base)).resolves.toBeNull();
+  });
+
+  it.each([
+    ['the request is pending', { ...base, status: 'pending' as const, decision: null }, {}, 'not_approved'],
+    ['the request was rejected', { ...base, status: 'rejected' as const, decision: { ...base.decision!, status: 'rejected' as const } }, {}, 'not_approved'],
+    ['the requester approved it', { ...base, decision: { ...base.decision!, by: 'UREQ' } }, { approvers: ['UREQ'] }, 'self_approved'],
+    ['the approver was removed since', base, { approvers: ['UOTHER'] }, 'approver_not_approver'],
+    ['it was approved at or after expiry', { ...base, decision: { ...base.decision!, at: base.expiresAt } }, {}, 'approved_after_expiry'],
+    ['another request holds the partner id', base, { holder: 'req_bbbbbbbbbbbbbbbbbbbbbbbbbb' }, 'partner_id_not_held'],
+    ['the plan renders to another hash', base, { hash: 'h2' }, 'plan_changed'],
+    ['the plan no longer renders', base, { throws: true }, 'plan_changed'],
+  ])('when %s, then it refuses', async (_what, request, o, code) => {
+    const refusal = await checkApproval(deps(o), request);
+    expect(refusal?.code).toBe(code);
+    expect(refusal?.message.length).toBeGreaterThan(10);
+  });
+});
