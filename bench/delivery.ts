@@ -32,8 +32,9 @@ import { testEnv } from '../test/support/env.js';
 import { createTestRedis, deleteKeysUnder } from '../test/support/redis.js';
 import { startLocalS3, TEST_BUCKET } from '../test/support/s3.js';
 import { seedLivePartners, startWorkerProcess } from '../test/support/worker-process.js';
-import { DeliveryStore, versionHash } from '../src/store/deliveries.js';
-import { DEFAULT_DELIVERY_OPTIONS } from '../src/jobs/delivery/delivery-context.js';
+import { DeliveryStore } from '../src/store/deliveries.js';
+import { versionHash } from '../src/domain/delivery.js';
+import { DEFAULT_DELIVERY_OPTIONS } from '../src/jobs/delivery/index.js';
 import { benchCompiled, ownCpuMs, percentile, processCpuMs, redisCpuMs, report, round } from './lib.js';
 
 const { values: args } = parseArgs({ options: { partners: { type: 'string', default: '1000' }, files: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } } });

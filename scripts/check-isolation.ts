@@ -11,7 +11,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { loadPlatformConfig, type PlatformConfig } from '../src/config.js';
+import { loadPlatformConfig } from '../src/config.js';
+import { type PlatformConfig } from '../src/aws/policies/platform.js';
 import type { Decision } from '../test/support/iam-engine.js';
 import {
   buildCells,

@@ -3,6 +3,7 @@
  * start-up. This is the only module that reads `process.env`; everything else receives a Config.
  */
 import { z } from 'zod';
+import { STACK_NAMES, type PlatformConfig } from './aws/policies/platform.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -113,23 +114,6 @@ const fullShape = {
   S3_FORCE_PATH_STYLE: bool(false),
 };
 
-export interface PlatformConfig {
-  partition: string;
-  region: string;
-  accountId: string;
-  bucket: string;
-  kmsKeyArn: string;
-  transferServerId: string;
-  transferServerArn: string;
-  transferRoleArn: string;
-  verifierRoleArn: string;
-  botRoleArn: string;
-  permissionsBoundaryArn: string;
-  outboundPrefix: string;
-  feeds: string[];
-  dryRun: boolean;
-}
-
 export interface Config {
   platform: PlatformConfig;
   slack: {
@@ -162,16 +146,6 @@ export interface Config {
   logLevel: string;
   s3ForcePathStyle: boolean;
 }
-
-/** Fixed names of the platform stack (manifests/platform.yaml); ARNs are derived from them. */
-export const STACK_NAMES = {
-  iamPath: '/partnergate/',
-  partnerRolePath: '/partnergate/partners/',
-  transferRole: 'partnergate-transfer',
-  verifierRole: 'partnergate-verifier',
-  botRole: 'partnergate-bot',
-  permissionsBoundary: 'partnergate-partner-boundary',
-} as const;
 
 export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';

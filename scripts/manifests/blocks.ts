@@ -3,7 +3,7 @@
  * bot's code fixes, taken from the renderer and the domain rules and converted for CloudFormation.
  * A block is a mapping written between `# BEGIN GENERATED <name>` and `# END GENERATED <name>`.
  */
-import { STACK_NAMES } from '../../src/config.js';
+import { STACK_NAMES } from '../../src/aws/policies/platform.js';
 import {
   DELIVERY_QUEUE_NAME,
   EXTERNAL_ID_PATTERN,

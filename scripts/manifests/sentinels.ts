@@ -4,7 +4,8 @@
  * loadPlatformConfig, the partner through the renderer's own checks), so the manifests come from
  * exactly the code path the bot runs; and each is text no rendered document contains otherwise.
  */
-import { loadPlatformConfig, type PlatformConfig } from '../../src/config.js';
+import { loadPlatformConfig } from '../../src/config.js';
+import { type PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { PartnerSpec } from '../../src/aws/policies/index.js';
 import type { SubstitutionSet } from './cfn-value.js';
 

@@ -1,11 +1,13 @@
 /** The narrow ports use cases depend on; src/main.ts wires the real ones, tests pass small fakes. */
-import type { types } from '@slack/bolt';
 import type { Logger } from '../logger.js';
+import type { AuditInput } from '../domain/audit-record.js';
+import type { NotifyMessage } from '../domain/notify-message.js';
 
-export type Block = types.KnownBlock;
+export type { Block, NotifyMessage, NotifyPriority, ThreadRef } from '../domain/notify-message.js';
+export type { AuditInput, AuditRecord, AuditType } from '../domain/audit-record.js';
 
-export type { NotifyMessage, NotifyPriority, ThreadRef } from '../jobs/notify/notify-message.js';
-import type { NotifyMessage } from '../jobs/notify/notify-message.js';
+/** Records one event in the audit trail; never throws (the trail must not turn a decision into an error). */
+export type Audit = (input: AuditInput) => Promise<void>;
 
 /**
  * Everything bound for Slack goes through here (the notify queue), in order per thread. Several

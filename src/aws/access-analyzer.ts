@@ -14,7 +14,7 @@ import {
   type ValidatePolicyFinding,
   type ValidatePolicyResourceType,
 } from '@aws-sdk/client-accessanalyzer';
-import type { PlatformConfig } from '../config.js';
+import type { PlatformConfig } from './policies/platform.js';
 import { CANARY_PREFIX } from '../domain/partner-id.js';
 import type { PolicyDocument, RenderedPartner } from './policies/index.js';
 import { call } from './aws-error.js';

@@ -9,7 +9,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { TransferClient } from '@aws-sdk/client-transfer';
 import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer';
-import type { PlatformConfig } from '../config.js';
+import type { PlatformConfig } from './policies/platform.js';
 import type { Logger } from '../logger.js';
 import type { RenderedPartner } from './policies/index.js';
 import { AppError } from '../domain/errors.js';

@@ -5,9 +5,9 @@
  * sends every call; `dryRunLifecyclePlane` sends none (DRY_RUN): reads find nothing, deletions
  * are logged as planned and answer "was not there".
  */
-import type { PlatformConfig } from '../config.js';
+import type { PlatformConfig } from './policies/platform.js';
 import type { Logger } from '../logger.js';
-import { STACK_NAMES } from '../config.js';
+import { STACK_NAMES } from './policies/platform.js';
 import { AwsError } from './aws-error.js';
 import { createControlPlane, dryRunControlPlane, type ControlPlane, type ControlPlaneClients } from './control-plane.js';
 import * as roles from './iam-roles.js';

@@ -1,6 +1,6 @@
 /** The S3 client of the distribution bucket, built once by the composition root. */
 import { S3Client } from '@aws-sdk/client-s3';
-import type { PlatformConfig } from '../config.js';
+import type { PlatformConfig } from './policies/platform.js';
 
 export interface S3ClientOptions {
   /** Path-style addressing (S3_FORCE_PATH_STYLE): local S3 servers such as s3rver need it. */

@@ -45,6 +45,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../logger.js';
 import { AppError } from '../domain/errors.js';
+import type { SourceFacts } from '../domain/delivery.js';
 import { AwsError } from './aws-error.js';
 import { copyObject, type CopyOutcome } from './s3-copy.js';
 import { provenanceTagging, type CopySourceRef, type CopyTarget } from './s3-copy-source.js';
@@ -81,14 +82,6 @@ export interface CopyObjectVerifiedInput {
   logger?: Pick<Logger, 'warn'>;
 }
 
-/** The facts of one source version a copy is pinned to, guarded by and checked against. */
-export interface SourceFacts {
-  /** As S3 sent it (quoted or not): the copy is refused (412) when the source no longer has it. */
-  etag: string;
-  size: number;
-  /** The full-object CRC64NVME S3 keeps for the version (base64), when it has one. */
-  crc64nvme?: string;
-}
 
 /**
  * Reads the facts of a source version once (HeadObject, ChecksumMode ENABLED): what the dispatch

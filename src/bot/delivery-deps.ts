@@ -4,8 +4,8 @@
  */
 import type { Logger } from '../logger.js';
 import type { Notify } from '../actions/ports.js';
-import type { ResendResult } from '../actions/delivery/resend-file.js';
-import type { PartnerStatusResult } from '../actions/delivery/partner-status.js';
+import type { ResendResult } from '../actions/delivery/index.js';
+import type { PartnerStatusResult } from '../actions/delivery/index.js';
 
 export interface DeliveryBotDeps {
   logger: Logger;

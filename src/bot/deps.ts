@@ -2,10 +2,10 @@
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Notify } from '../actions/ports.js';
-import type { RequestOnboardingResult } from '../actions/onboarding/request-onboarding.js';
-import type { DecideInput, DecideResult } from '../actions/approval/decide-request.js';
+import type { RequestOnboardingResult } from '../actions/onboarding/index.js';
+import type { DecideInput, DecideResult } from '../actions/approval/index.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
-import type { RetryResult } from '../actions/onboarding/retry-provisioning.js';
+import type { RetryResult } from '../actions/onboarding/index.js';
 import type { DeliveryBotDeps } from './delivery-deps.js';
 import type { LifecycleBotDeps } from './lifecycle-deps.js';
 

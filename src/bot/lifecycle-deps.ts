@@ -1,13 +1,13 @@
 /** What the lifecycle listeners (offboarding, keys, partner changes, drift) need; built by src/main.ts. */
 import { AppError } from '../domain/errors.js';
-import type { RequestChangeResult } from '../actions/lifecycle/request-change.js';
-import type { DecideChangeInput, DecideChangeResult } from '../actions/approval/decide-change.js';
-import type { ChangeSpec } from '../store/change-requests.js';
-import type { KeyChangesResult } from '../actions/lifecycle/partner-keys.js';
-import type { EditResult, EditView } from '../actions/lifecycle/edit-partner.js';
-import type { ReapplyInput } from '../actions/lifecycle/reapply-drift.js';
-import type { PartnerEditSubmission } from './views/partner-edit-modal.js';
-import type { KeysModalInput, KeysSubmission } from './views/partner-keys-modal.js';
+import type { RequestChangeResult } from '../actions/lifecycle/index.js';
+import type { DecideChangeInput, DecideChangeResult } from '../actions/approval/index.js';
+import type { ChangeSpec } from '../domain/requests.js';
+import type { KeyChangesResult } from '../actions/lifecycle/index.js';
+import type { EditResult, EditView } from '../actions/lifecycle/index.js';
+import type { ReapplyInput } from '../actions/lifecycle/index.js';
+import type { PartnerEditSubmission } from '../actions/lifecycle/index.js';
+import type { KeysModalInput, KeysSubmission } from '../actions/lifecycle/index.js';
 
 export interface LifecycleBotDeps {
   requestChange: (input: { partnerId: string; requestedBy: string; spec: ChangeSpec }) => Promise<RequestChangeResult>;

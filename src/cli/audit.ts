@@ -10,7 +10,7 @@ import { ConfigError, loadToolConfig } from '../config.js';
 import { AwsError } from '../aws/aws-error.js';
 import { createS3Client } from '../aws/s3-client.js';
 import { explainPartnerIdProblem } from '../domain/partner-id.js';
-import { formatHistoryLine, readPartnerHistory } from '../jobs/audit/history.js';
+import { formatHistoryLine, readPartnerHistory } from '../jobs/audit/index.js';
 
 export interface AuditOutput {
   stdout: (s: string) => void;

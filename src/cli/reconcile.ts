@@ -15,11 +15,11 @@ import { AwsError } from '../aws/aws-error.js';
 import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
 import { createLifecyclePlane } from '../aws/lifecycle-plane.js';
 import { createS3Client } from '../aws/s3-client.js';
-import { findDrift } from '../jobs/lifecycle/drift.js';
-import { formatRebuildReport, rebuildRegistry } from '../jobs/lifecycle/rebuild-registry.js';
+import { findDrift } from '../jobs/lifecycle/index.js';
+import { formatRebuildReport, rebuildRegistry } from '../jobs/lifecycle/index.js';
 import { PartnerStore } from '../store/partners.js';
 import { makeAuditRecord } from '../domain/audit-record.js';
-import { writeAuditRecord } from '../jobs/audit/audit.js';
+import { writeAuditRecord } from '../jobs/audit/index.js';
 import { RequestStore } from '../store/requests.js';
 
 export interface ReconcileOutput {

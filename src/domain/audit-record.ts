@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { isSecretKey, maskSecrets } from '../logger.js';
+import { isSecretKey, maskSecrets } from './secrets.js';
 
 export const AUDIT_PREFIX = 'audit/';
 

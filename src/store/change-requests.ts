@@ -10,38 +10,11 @@
  *   P:chg:pending                     zset   pending change ids by expiry (ms)
  *   P:chg:open:<partnerId>:<kind>     string the change id holding the kind open
  */
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CREATE_PENDING, DECIDE_PENDING } from './approval-scripts.js';
-import type { Decision, RequestStatus } from './requests.js';
+import { CHANGE_ID_PATTERN, type ChangeKind, type ChangeRequest, type ChangeRequestData, type Decision, type RequestStatus } from '../domain/requests.js';
 
-export type OffboardPrefixOption = 'keep' | 'archive';
 
-export type ChangeSpec =
-  | { kind: 'offboard'; prefix: OffboardPrefixOption; reason: string }
-  /** Keys to import (normalized `<type> <base64>`) and to delete (by SHA256 fingerprint). */
-  | { kind: 'ssh-keys'; add: string[]; remove: string[] }
-  | { kind: 'external-id'; reason: string }
-  | { kind: 'add-feeds'; feeds: string[] };
-
-export type ChangeKind = ChangeSpec['kind'];
-
-export interface ChangeRequestData {
-  id: string;
-  partnerId: string;
-  spec: ChangeSpec;
-  requestedBy: string;
-  requestedAt: string;
-  expiresAt: string;
-  /** Where the partner's thread is: its channel and the notify ref of its card. */
-  channel: string;
-  threadRef: string;
-}
-
-export interface ChangeRequest extends ChangeRequestData {
-  status: RequestStatus;
-  decision: Decision | null;
-}
 
 export type CreateChangeResult = { ok: true } | { ok: false; reason: 'already_open'; heldBy: string };
 export type DecideChangeResult =
@@ -49,16 +22,6 @@ export type DecideChangeResult =
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'already_decided' | 'expired'; change: ChangeRequest };
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** `chg_` + 26 base32 characters: no `:`, never all digits (BullMQ job id rules). */
-export function newChangeId(): string {
-  let id = 'chg_';
-  for (const b of randomBytes(26)) id += ALPHABET[b & 31];
-  return id;
-}
-
-export const CHANGE_ID_PATTERN = /^chg_[a-z2-7]{26}$/;
 
 export const changeKeys = (prefix: string) => ({
   change: (id: string) => `${prefix}:chg:${id}`,

@@ -16,8 +16,8 @@
  * vh = sha256(key, versionTag)[:32]; dh = sha256(key, versionTag, partnerId)[:40]. Keys that must
  * change together are changed by one Lua script.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { normalizeEtag, type DeliveryRecord } from '../domain/delivery.js';
 import { partnerKeys } from './partners.js';
 import { PUSH_AND_FLAG, runScript } from './run-script.js';
 
@@ -40,51 +40,7 @@ export const deliveryKeys = (prefix: string) => ({
   failed: (dh: string) => `${prefix}:dl:failed:${dh}`,
 });
 
-/** A version of an object as the sources see it. `versionId` is absent on an unversioned bucket. */
-export interface VersionRef {
-  key: string;
-  versionId?: string | undefined;
-  etag?: string | undefined;
-}
 
-export function normalizeEtag(etag: string | undefined): string {
-  return (etag ?? '').replace(/"/g, '');
-}
-
-/**
- * What names a version: its version id, or — on an unversioned bucket, or the `null` version of a
- * suspended one — its ETag. The same version from HeadObject and from an S3 event gives the same tag.
- */
-export function versionTag(v: VersionRef): string {
-  if (v.versionId !== undefined && v.versionId !== '' && v.versionId !== 'null') return `v:${v.versionId}`;
-  return `e:${normalizeEtag(v.etag)}`;
-}
-
-const sha = (...parts: string[]) => createHash('sha256').update(parts.join('\n')).digest('hex');
-
-/** The id of a (key, version): no `:`, never all digits. */
-export const versionHash = (v: VersionRef): string => sha(v.key, versionTag(v)).slice(0, 32);
-
-/** The id of a (key, version, partner). */
-export const deliveryHash = (v: VersionRef, partnerId: string): string => sha(v.key, versionTag(v), partnerId).slice(0, 40);
-
-/** One line of a partner's delivery history (and the body of a receipt). */
-export interface DeliveryRecord {
-  outcome: 'delivered' | 'failed';
-  at: string;
-  partnerId: string;
-  key: string;
-  versionId: string | null;
-  targetKey: string;
-  size?: number;
-  checksum?: { algorithm: string; value: string };
-  multipart?: boolean;
-  /** Seconds from the source's LastModified to the delivery, when known. */
-  latencySeconds?: number;
-  error?: { code: string; message: string };
-  /** Who asked for a forced re-send. */
-  forcedBy?: string;
-}
 
 // KEYS: live set, parked hash; ARGV: partnerId, dh, payload
 const PARK = `

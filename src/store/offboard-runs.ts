@@ -5,23 +5,9 @@
  * posted). One hash per partner, `P:offboard:<partnerId>`, kept for good: it is the evidence.
  */
 import type { Redis } from 'ioredis';
+import type { OffboardRun, StepOutcome } from '../domain/offboard-run.js';
 
-export interface StepOutcome {
-  state: 'done' | 'unchanged' | 'planned' | 'skipped';
-  detail: string;
-  at: string;
-}
 
-export interface OffboardRun {
-  changeId: string;
-  startedAt: string;
-  /** Sessions of the partner role issued before this are denied. */
-  revokeBefore: string;
-  previousStatus: string;
-  steps: Record<string, StepOutcome>;
-  /** Objects moved to the archive so far (across resumes). */
-  archived: number;
-}
 
 // KEYS: run hash; ARGV: change id, now ISO, previous status. Sets the start once; answers the holder.
 const BEGIN = `

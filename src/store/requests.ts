@@ -4,45 +4,13 @@
  * same Lua script, and every decision is one compare-and-set script, so racing submissions and
  * racing approvals resolve to exactly one winner.
  */
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { keys, type Keys } from './keys.js';
 import { CREATE_PENDING as CREATE, DECIDE_PENDING as DECIDE } from './approval-scripts.js';
+import type { Decision, OnboardingRequest, OnboardingRequestData, RequestStatus } from '../domain/requests.js';
 
-export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'expired';
 
-export interface OnboardingRequestData {
-  id: string;
-  partnerId: string;
-  displayName: string;
-  contactEmail: string;
-  /** Normalized `<type> <base64>` public keys. */
-  sshKeys: string[];
-  /** Their comments as pasted (normalized key → comment), shown in the plan; absent on older requests. */
-  sshKeyComments?: Record<string, string>;
-  accountId: string | null;
-  /** Secret-ish: never logged, never shown in the plan. */
-  externalId: string;
-  feeds: string[];
-  notes: string;
-  requestedBy: string;
-  requestedAt: string;
-  expiresAt: string;
-  planHash: string;
-  channel: string;
-}
 
-export interface Decision {
-  status: 'approved' | 'rejected' | 'expired';
-  by: string;
-  at: string;
-  via: 'button' | 'reaction' | 'expiry';
-}
-
-export interface OnboardingRequest extends OnboardingRequestData {
-  status: RequestStatus;
-  decision: Decision | null;
-}
 
 export type CreateResult =
   | { ok: true }
@@ -66,15 +34,6 @@ export type DecideResult =
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'already_decided' | 'expired'; request: OnboardingRequest };
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** `req_` + 26 base32 characters: no `:`, never all digits (BullMQ job id rules). */
-export function newRequestId(): string {
-  const bytes = randomBytes(26);
-  let id = 'req_';
-  for (const b of bytes) id += ALPHABET[b & 31];
-  return id;
-}
 
 export class RequestStore {
   private readonly k: Keys;

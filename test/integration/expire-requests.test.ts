@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { expireDueRequests } from '../../src/jobs/approval/expire-requests.js';
-import { RequestStore, newRequestId, type OnboardingRequestData } from '../../src/store/requests.js';
+import { RequestStore } from '../../src/store/requests.js';
+import { newRequestId, type OnboardingRequestData } from '../../src/domain/requests.js';
 import { createLogger } from '../../src/logger.js';
 import type { NotifyMessage } from '../../src/actions/ports.js';
 import { testPrefix } from '../support/env.js';

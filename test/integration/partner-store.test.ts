@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { PartnerStore, type PartnerRecord } from '../../src/store/partners.js';
+import { PartnerStore } from '../../src/store/partners.js';
+import { type PartnerRecord } from '../../src/domain/partner.js';
 import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
 import { testPrefix } from '../support/env.js';
 

@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { homeMarkerKey } from '../../src/aws/s3-objects.js';
-import { verifyJobId } from '../../src/jobs/onboarding/verify.js';
+import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
 import { createTestRedis } from '../support/redis.js';
 

@@ -13,7 +13,7 @@ import { renderPartner } from '../../src/aws/policies/index.js';
 import { specOf } from '../../src/actions/onboarding/plan.js';
 import { retryProvisioning } from '../../src/actions/onboarding/retry-provisioning.js';
 import { addProvisionJob } from '../../src/jobs/onboarding/provision.js';
-import { verifyJobId } from '../../src/jobs/onboarding/verify.js';
+import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { REQUEST_TAG_KEY } from '../../src/jobs/onboarding/intended-state.js';
 import { APPROVER, buttonIn, platformFor, startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
 import type { SlackCall } from '../support/fake-slack.js';

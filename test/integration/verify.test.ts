@@ -13,7 +13,7 @@ import { renderPartner, type PolicyDocument } from '../../src/aws/policies/index
 import { specOf } from '../../src/actions/onboarding/plan.js';
 import { retryVerification } from '../../src/actions/onboarding/retry-provisioning.js';
 import { addProvisionJob } from '../../src/jobs/onboarding/provision.js';
-import { verifyJobId } from '../../src/jobs/onboarding/verify.js';
+import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { APPROVER, buttonIn, startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
 import { startSftpServer, type LocalSftp } from '../support/sftp-server.js';
 import { accessDenied } from '../support/fake-aws.js';

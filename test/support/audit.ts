@@ -8,7 +8,8 @@ import type { Worker } from 'bullmq';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../src/logger.js';
 import type { Clock } from '../../src/actions/ports.js';
-import { createAudit, createAuditQueue, createAuditWorker, type Audit, type AuditQueue } from '../../src/jobs/audit/audit.js';
+import { createAudit, createAuditQueue, createAuditWorker, type AuditQueue } from '../../src/jobs/audit/audit.js';
+import { type Audit } from '../../src/actions/ports.js';
 import type { AuditRecord } from '../../src/domain/audit-record.js';
 import { readPartnerHistory } from '../../src/jobs/audit/history.js';
 

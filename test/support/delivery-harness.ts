@@ -4,7 +4,7 @@
  * fake Slack, and createDeliveryWorkers. Plus a small Bolt app with the delivery listeners behind
  * the product's HTTP receiver (src/bot/transport/slack-receiver.ts), for signed slash commands and button clicks.
  */
-import type { Audit } from '../../src/jobs/audit/audit.js';
+import type { Audit } from '../../src/actions/ports.js';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,13 +20,14 @@ import { createNotifyQueue, createNotifySlackClient, createNotifyWorker, enqueue
 import { createDeliveryWorkers, type DeliveryWorkers, type DeliveryWorkersConfig } from '../../src/jobs/delivery/delivery-workers.js';
 import { createS3DeliveryStorage } from '../../src/jobs/delivery/delivery-storage.js';
 import type { DeliveryOptions } from '../../src/jobs/delivery/delivery-context.js';
-import { createDeliveryUseCases } from '../../src/actions/delivery/delivery-use-cases.js';
+import { createDeliveryUseCases } from '../../src/container/delivery-use-cases.js';
 import { createApproverDirectory } from '../../src/actions/approval/approvers.js';
 import { ACTIONS, COMMANDS } from '../../src/bot/messages/ids.js';
 import { resendFileCommand } from '../../src/bot/listeners/commands/resend-file.js';
 import { partnerStatusCommand } from '../../src/bot/listeners/commands/partner-status.js';
 import { resendButton } from '../../src/bot/listeners/actions/resend-button.js';
-import { PartnerStore, type PartnerRecord, type PartnerStatus } from '../../src/store/partners.js';
+import { PartnerStore } from '../../src/store/partners.js';
+import { type PartnerRecord, type PartnerStatus } from '../../src/domain/partner.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
 import { boltLogger } from '../../src/logger.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from './fake-slack.js';

@@ -16,7 +16,7 @@ import {
   DeleteConflictException, DeleteRoleCommand, DeleteRolePolicyCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
-import type { PlatformConfig } from '../../src/config.js';
+import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { FakeAws } from './fake-aws.js';
 
 const meta = (status: number) => ({ httpStatusCode: status, attempts: 1, totalRetryDelay: 0 });

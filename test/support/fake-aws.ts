@@ -39,7 +39,7 @@ import {
   AccessAnalyzerClient, CheckAccessNotGrantedCommand, CheckNoPublicAccessCommand, ValidatePolicyCommand,
 } from '@aws-sdk/client-accessanalyzer';
 import { GetObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
-import type { PlatformConfig } from '../../src/config.js';
+import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { ControlPlaneClients } from '../../src/aws/control-plane.js';
 import type { SessionCredentials } from '../../src/aws/sts.js';
 import { renderPlatform, type PolicyDocument, type RenderedPlatform } from '../../src/aws/policies/index.js';

@@ -1,5 +1,6 @@
 /** Platform parameters, partner specs and document helpers for the policy tests. */
-import { loadPlatformConfig, type PlatformConfig } from '../../src/config.js';
+import { loadPlatformConfig } from '../../src/config.js';
+import { type PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { PartnerSpec, PolicyDocument, PolicyStatement } from '../../src/aws/policies/index.js';
 import { testEnv } from './env.js';
 

@@ -4,7 +4,7 @@
  * denied; the bot's escalation attempts denied). Cells are evaluated with the offline engine
  * (iam-engine.ts). Used by test/unit/aws/policies and scripts/check-isolation.ts.
  */
-import type { PlatformConfig } from '../../src/config.js';
+import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import { CANARY_PREFIX } from '../../src/domain/partner-id.js';
 import {
   renderPartner,

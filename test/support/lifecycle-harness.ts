@@ -6,11 +6,11 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { LifecycleBotDeps } from '../../src/bot/lifecycle-deps.js';
-import { createLifecycleUseCases } from '../../src/actions/lifecycle/lifecycle-use-cases.js';
+import { createLifecycleUseCases } from '../../src/container/lifecycle-use-cases.js';
 import { createLifecycleQueues, createLifecycleWorkers, type LifecycleQueues, type LifecycleWorkerOptions, type LifecycleWorkers } from '../../src/jobs/lifecycle/lifecycle-workers.js';
-import { verifyJobId } from '../../src/jobs/onboarding/verify.js';
+import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { ChangeRequestStore } from '../../src/store/change-requests.js';
-import type { OnboardingRequest } from '../../src/store/requests.js';
+import type { OnboardingRequest } from '../../src/domain/requests.js';
 import { startAuditPipeline, type AuditPipeline } from './audit.js';
 import { installLifecycleCommands, type LifecycleFake } from './fake-aws-lifecycle.js';
 import { startProvisionHarness, type ProvisionHarness, type RequestOptions } from './provision-harness.js';

@@ -13,7 +13,7 @@ import { systemClock, type Notify } from '../../src/actions/ports.js';
 import { createNotifyQueue, enqueueNotify } from '../../src/jobs/notify/notify.js';
 import { createQueue, QUEUE_NAMES } from '../../src/jobs/platform/queues.js';
 import { createProvisionWorkers } from '../../src/jobs/onboarding/provision-workers.js';
-import type { VerifyPayload } from '../../src/jobs/onboarding/verify.js';
+import type { VerifyPayload } from '../../src/actions/onboarding/contract.js';
 import { FakeAws } from './fake-aws.js';
 import { createLocalS3Client } from './s3.js';
 import { APPROVER, fixedApprovers, platformFor } from './provision-fixtures.js';

@@ -1,7 +1,8 @@
 /** Small fixtures shared by the provision tests and their child worker process (no test-runner imports). */
 import { generateKeyPairSync } from 'node:crypto';
 import sshpk from 'sshpk';
-import { loadPlatformConfig, type PlatformConfig } from '../../src/config.js';
+import { loadPlatformConfig } from '../../src/config.js';
+import { type PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { ApproverDirectory, Clock } from '../../src/actions/ports.js';
 import { testEnv } from './env.js';
 

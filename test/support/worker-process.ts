@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
-import { PartnerStore, type PartnerRecord } from '../../src/store/partners.js';
+import { PartnerStore } from '../../src/store/partners.js';
+import { type PartnerRecord } from '../../src/domain/partner.js';
 import { cliArgv, compiledCliExists } from './cli-argv.js';
 
 export interface WorkerProcess {

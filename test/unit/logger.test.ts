@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, maskSecrets, MAX_LOG_DEPTH } from '../../src/logger.js';
+import { createLogger, MAX_LOG_DEPTH } from '../../src/logger.js';
+import { maskSecrets } from '../../src/domain/secrets.js';
 
 function capture() {
   const lines: string[] = [];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, loadPlatformConfig, type PlatformConfig } from '../../src/config.js';
+import { loadConfig, loadPlatformConfig } from '../../src/config.js';
+import { type PlatformConfig } from '../../src/aws/policies/platform.js';
 import { DELIVERY_QUEUE_NAME, renderPlatform, type PolicyDocument, type RenderedRole } from '../../src/aws/policies/index.js';
 import { manifestFile, MANIFESTS, renderManifest } from '../../scripts/manifests/manifests.js';
 import {

@@ -3,9 +3,9 @@
  * was approved, by someone who is an approver now and is not the requester, before it expired,
  * it still holds its partner id, and its plan still renders to the hash that was approved.
  */
-import type { OnboardingRequest } from '../../store/requests.js';
+import type { OnboardingRequest } from '../../domain/requests.js';
 import type { ApproverDirectory } from '../ports.js';
-import type { PlanRenderer } from '../onboarding/plan.js';
+import type { PlanRenderer } from '../onboarding/index.js';
 
 export type ApprovalRefusalCode =
   | 'not_approved'

@@ -3,7 +3,7 @@
  * the kind the job applies, approved, by someone who is an approver now and is not the requester,
  * before it expired. Null when it may be applied; otherwise why not.
  */
-import type { ChangeKind, ChangeRequest } from '../../store/change-requests.js';
+import type { ChangeKind, ChangeRequest } from '../../domain/requests.js';
 import type { ApproverDirectory } from '../ports.js';
 
 export async function changeApprovalProblem(

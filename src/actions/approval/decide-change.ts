@@ -6,9 +6,9 @@
 import { changeRef } from '../../bot/messages/ids.js';
 import { buildChangeCard, changeDecisionLine } from '../../bot/messages/change-card.js';
 import { user } from '../../bot/messages/mrkdwn.js';
-import type { ChangeRequest } from '../../store/change-requests.js';
+import type { ChangeRequest } from '../../domain/requests.js';
 import type { ApproverDirectory } from '../ports.js';
-import type { ChangeDeps } from '../lifecycle/request-change.js';
+import type { ChangeDeps } from '../lifecycle/index.js';
 
 export interface DecideChangeDeps extends ChangeDeps {
   approvers: ApproverDirectory;

@@ -6,9 +6,10 @@
 import { buildRequestCard, requestCardText } from '../../bot/messages/request-card.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import { user } from '../../bot/messages/mrkdwn.js';
-import type { OnboardingRequest, RequestStore } from '../../store/requests.js';
+import type { RequestStore } from '../../store/requests.js';
+import type { OnboardingRequest } from '../../domain/requests.js';
 import type { ApproverDirectory, Notify, UseCaseDeps } from '../ports.js';
-import type { Audit } from '../../jobs/audit/audit.js';
+import type { Audit } from '../ports.js';
 
 export interface DecideDeps extends UseCaseDeps {
   store: RequestStore;

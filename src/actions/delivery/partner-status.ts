@@ -1,7 +1,7 @@
 /** `/partner-status <partner-id>`: the partner's record and its last deliveries. */
 import { isPartnerId } from '../../domain/partner-id.js';
-import type { DeliveryRecord } from '../../store/deliveries.js';
-import type { PartnerRecord } from '../../store/partners.js';
+import type { DeliveryRecord } from '../../domain/delivery.js';
+import type { PartnerRecord } from '../../domain/partner.js';
 import { code } from '../../bot/messages/mrkdwn.js';
 import { describeKeys, type KeyView } from '../../domain/key-ages.js';
 import type { Clock } from '../ports.js';

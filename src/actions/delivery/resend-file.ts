@@ -8,10 +8,10 @@ import { checkObjectKey, describeObjectKeyProblem } from '../../domain/outbound-
 import { FEEDS_SEGMENT, deliveryTarget, type RoutingConfig } from '../../domain/routing.js';
 import { isPartnerId } from '../../domain/partner-id.js';
 import { excerpt } from '../../domain/text.js';
-import type { PartnerRecord } from '../../store/partners.js';
-import type { DeliverPayload, DeliveryStorage } from '../../jobs/delivery/delivery-payloads.js';
+import type { PartnerRecord } from '../../domain/partner.js';
+import type { DeliverPayload, DeliveryStorage } from './contract.js';
 import { code } from '../../bot/messages/mrkdwn.js';
-import type { Audit } from '../../jobs/audit/audit.js';
+import type { Audit } from '../ports.js';
 import type { ApproverDirectory, UseCaseDeps } from '../ports.js';
 
 export interface ResendDeps extends UseCaseDeps {

@@ -9,9 +9,16 @@ import { checkFeeds } from '../../domain/feeds.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { LIFECYCLE_FIELDS as F } from '../../bot/messages/ids.js';
 import { code, escapeMrkdwn, user } from '../../bot/messages/mrkdwn.js';
-import type { PartnerEditSubmission } from '../../bot/views/partner-edit-modal.js';
-import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
+
+import type { PartnerStore } from '../../store/partners.js';
+import type { PartnerRecord } from '../../domain/partner.js';
 import { changeRefusal, requestChange, type ChangeDeps } from './request-change.js';
+
+export interface PartnerEditSubmission {
+  partnerId: string;
+  feeds: string[];
+  contactEmail: string;
+}
 
 export interface EditPartnerDeps extends ChangeDeps {
   partners: PartnerStore;

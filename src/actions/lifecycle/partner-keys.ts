@@ -4,13 +4,29 @@
  * keys (added and removed), one for an ExternalId rotation — each approved in the partner's
  * thread. Bad input is answered per block and changes nothing.
  */
-import { describeKeys, fingerprintOf } from '../../domain/key-ages.js';
+import { describeKeys, fingerprintOf, type KeyView } from '../../domain/key-ages.js';
 import { MAX_SSH_KEYS, parseSshPublicKeys } from '../../domain/ssh-key.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { LIFECYCLE_FIELDS as F } from '../../bot/messages/ids.js';
-import type { KeysModalInput, KeysSubmission } from '../../bot/views/partner-keys-modal.js';
-import type { ChangeRequest, ChangeSpec } from '../../store/change-requests.js';
+
+import type { ChangeRequest, ChangeSpec } from '../../domain/requests.js';
 import { changeRefusal, requestChange, type ChangeDeps } from './request-change.js';
+
+export interface KeysModalInput {
+  partnerId: string;
+  displayName: string;
+  keys: KeyView[];
+  hasRole: boolean;
+  maxAgeDays: number;
+}
+
+export interface KeysSubmission {
+  partnerId: string;
+  addText: string;
+  remove: string[];
+  rotate: boolean;
+  reason: string;
+}
 
 export interface PartnerKeysDeps extends ChangeDeps {
   keyMaxAgeDays: number;

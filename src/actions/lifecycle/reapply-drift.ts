@@ -5,19 +5,17 @@
  * drift (the job id carries the hash, so double clicks do nothing more; the job checks the hash
  * against AWS again) and answers the person ephemerally.
  */
-import type { Redis } from 'ioredis';
-import type { Queue } from 'bullmq';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { driftLabel, isDriftHash } from '../../bot/messages/drift.js';
-import { addReapplyJob, driftKey, type ReconcilePayload } from '../../jobs/lifecycle/reconcile.js';
-import type { Audit } from '../../jobs/audit/audit.js';
+import type { Audit } from '../ports.js';
 import type { ApproverDirectory, UseCaseDeps } from '../ports.js';
 
 export interface ReapplyDeps extends UseCaseDeps {
   approvers: ApproverDirectory;
-  redis: Redis;
-  prefix: string;
-  reconcileQueue: Pick<Queue<ReconcilePayload>, 'add'>;
+  /** The hash of the drift recorded for the partner now, null when none is. */
+  currentDrift: (partnerId: string) => Promise<string | null>;
+  /** Queues one re-apply of that drift (idempotent per partner and hash). */
+  enqueueReapply: (partnerId: string, by: string, hash: string) => Promise<void>;
   audit?: Audit;
 }
 
@@ -38,7 +36,7 @@ export async function requestReapply(deps: ReapplyDeps, input: ReapplyInput): Pr
     return { ok: false, message };
   };
   if (!(await deps.approvers.isApprover(input.actor))) return refuse('not_approver', 'Only approvers can re-apply a partner’s documents.');
-  const current = await deps.redis.get(driftKey(deps.prefix, input.partnerId));
+  const current = await deps.currentDrift(input.partnerId);
   if (!current) return { ok: false, message: `No drift is recorded for \`${input.partnerId}\` any more: nothing to re-apply.` };
   if (current !== input.hash) {
     return refuse(
@@ -46,6 +44,6 @@ export async function requestReapply(deps: ReapplyDeps, input: ReapplyInput): Pr
       `This report (drift ${driftLabel(input.hash)}) is out of date; the latest report is drift ${driftLabel(current)}, further down \`${input.partnerId}\`’s thread. Nothing was re-applied: read the latest report and re-apply from it.`,
     );
   }
-  await addReapplyJob(deps.reconcileQueue, input.partnerId, input.actor, input.hash);
+  await deps.enqueueReapply(input.partnerId, input.actor, input.hash);
   return { ok: true, message: `Re-applying \`${input.partnerId}\` (drift ${driftLabel(input.hash)}): the result will be posted in its thread.` };
 }

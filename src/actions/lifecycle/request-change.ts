@@ -6,9 +6,11 @@
 import { changeRef } from '../../bot/messages/ids.js';
 import { buildChangeCard } from '../../bot/messages/change-card.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
-import { newChangeId, type ChangeRequest, type ChangeRequestStore, type ChangeSpec } from '../../store/change-requests.js';
-import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
-import type { Audit } from '../../jobs/audit/audit.js';
+import { type ChangeRequestStore } from '../../store/change-requests.js';
+import { newChangeId, type ChangeRequest, type ChangeSpec } from '../../domain/requests.js';
+import type { PartnerStore } from '../../store/partners.js';
+import type { PartnerRecord } from '../../domain/partner.js';
+import type { Audit } from '../ports.js';
 import type { Notify, UseCaseDeps } from '../ports.js';
 
 export interface ChangeDeps extends UseCaseDeps {

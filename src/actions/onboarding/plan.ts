@@ -3,21 +3,14 @@
  * from the same documents provisioning applies, and a hash of those documents. The hash is stored
  * with the request at submission and checked again before provisioning touches AWS.
  */
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import { createHash } from 'node:crypto';
+import type { Plan, PlanItem } from '../../domain/plan.js';
+import { wantsTransferUser } from '../../domain/access.js';
 import { canonicalJson, renderPartner, type PartnerSpec, type RenderedPartner } from '../../aws/policies/index.js';
 import { sshKeyLine } from '../../bot/messages/ssh-key-line.js';
 
-export interface PlanItem {
-  action: 'create' | 'ensure';
-  resource: string;
-  details: string[];
-}
 
-export interface Plan {
-  hash: string;
-  items: PlanItem[];
-}
 
 /** The request fields the plan depends on. */
 export interface PlanInput {
@@ -63,7 +56,7 @@ function sshKeyLines(input: PlanInput): string[] {
 export function planItems(platform: PlatformConfig, rendered: RenderedPartner, input: PlanInput): PlanItem[] {
   const user = rendered.transferUser;
   const items: PlanItem[] = [];
-  if (input.sshKeys.length > 0 || !rendered.partnerRole) {
+  if (wantsTransferUser(input)) {
     items.push({
       action: 'create',
       resource: `Transfer user \`${user.UserName}\` on server \`${platform.transferServerId}\``,

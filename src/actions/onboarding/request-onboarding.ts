@@ -9,10 +9,11 @@ import { keyComments } from '../../domain/ssh-key.js';
 import { buildRequestCard, requestCardText } from '../../bot/messages/request-card.js';
 import { buildPlanMessages } from '../../bot/messages/plan.js';
 import { cardRef } from '../../bot/messages/ids.js';
-import { newRequestId, type CreateResult, type OnboardingRequest, type OnboardingRequestData, type RequestStore } from '../../store/requests.js';
+import { type CreateResult, type RequestStore } from '../../store/requests.js';
+import { newRequestId, type OnboardingRequest, type OnboardingRequestData } from '../../domain/requests.js';
 import type { Notify, UseCaseDeps } from '../ports.js';
 import type { PlanRenderer } from './plan.js';
-import type { Audit } from '../../jobs/audit/audit.js';
+import type { Audit } from '../ports.js';
 import { isPartnerId } from '../../domain/partner-id.js';
 
 export interface RequestOnboardingDeps extends UseCaseDeps {

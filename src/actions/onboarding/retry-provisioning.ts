@@ -7,10 +7,10 @@
 import { user } from '../../bot/messages/mrkdwn.js';
 import { buildProvisionFailureRetried } from '../../bot/messages/provision.js';
 import { buildVerifyRetried } from '../../bot/messages/verify.js';
-import { partnerThread, threadRefs } from '../../jobs/onboarding/partner-thread.js';
-import { isProvisionStep, STEP_LABELS } from '../../jobs/onboarding/provision-steps.js';
-import type { ProvisionPayload } from '../../jobs/onboarding/provision-payload.js';
-import type { VerifyPayload } from '../../jobs/onboarding/verify.js';
+import { partnerThread, threadRefs } from '../partner-thread.js';
+import { isProvisionStep, STEP_LABELS } from '../../domain/provision-steps.js';
+import type { ProvisionPayload } from './contract.js';
+import type { VerifyPayload } from './contract.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { ProvisionRuns, RunStage } from '../../store/provision-runs.js';
 import type { RequestStore } from '../../store/requests.js';

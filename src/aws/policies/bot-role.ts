@@ -4,7 +4,7 @@
  * everything that could widen its own rights or a partner's is refused explicitly, so that a
  * broader policy attached by mistake later still cannot undo these guards.
  */
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from './platform.js';
 import {
   bucketArn,
   deliveryQueueArn,

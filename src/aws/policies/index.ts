@@ -19,3 +19,4 @@ export {
   partnerRolesPattern,
   POLICY_NAMES,
 } from './names.js';
+export { STACK_NAMES, type PlatformConfig } from './platform.js';

@@ -2,7 +2,7 @@
  * Names and ARNs every document agrees on, derived from the platform parameters. Partner ids are
  * validated before they reach any of these, so an id only ever adds literal text to an ARN.
  */
-import { STACK_NAMES, type PlatformConfig } from '../../config.js';
+import { STACK_NAMES, type PlatformConfig } from './platform.js';
 import { homePrefix } from '../../domain/partner-id.js';
 
 /** Partner roles are named `partnergate-partner-<id>` (at most 52 of IAM's 64 characters). */

@@ -1,5 +1,5 @@
 /** A partner's own role (for partners with an AWS account) and what the partner attaches to use it. */
-import { STACK_NAMES, type PlatformConfig } from '../../config.js';
+import { STACK_NAMES, type PlatformConfig } from './platform.js';
 import { homePrefix } from '../../domain/partner-id.js';
 import { checkPolicySize, POLICY_SIZE_LIMITS } from './limits.js';
 import { accountRootArn, PARTNER_TAG_KEY, partnerRoleArn, partnerRoleName, POLICY_NAMES } from './names.js';

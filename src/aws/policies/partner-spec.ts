@@ -2,7 +2,7 @@
  * The renderer's own guard on its input, with the same rules as the onboarding form (src/domain):
  * this is the last check before an id or an account becomes part of a policy.
  */
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from './platform.js';
 import { checkPartnerAccountId } from '../../domain/aws-account-id.js';
 import { checkFeeds } from '../../domain/feeds.js';
 import type { FieldCheck } from '../../domain/field-check.js';

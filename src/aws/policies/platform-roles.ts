@@ -1,5 +1,5 @@
 /** The permissions boundary of partner roles, and the verifier role. */
-import { STACK_NAMES, type PlatformConfig } from '../../config.js';
+import { STACK_NAMES, type PlatformConfig } from './platform.js';
 import { CANARY_PREFIX } from '../../domain/partner-id.js';
 import { checkPolicySize, POLICY_SIZE_LIMITS } from './limits.js';
 import { objectsArn, partnerRolesPattern, POLICY_NAMES } from './names.js';

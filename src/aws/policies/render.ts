@@ -1,5 +1,5 @@
 /** Everything that governs one partner's access, and the platform-wide documents. Pure. */
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from './platform.js';
 import { homePrefix } from '../../domain/partner-id.js';
 import { renderBotRole } from './bot-role.js';
 import { checkPartnerSpec } from './partner-spec.js';

@@ -2,7 +2,7 @@
  * The bucket policy and the KMS key policy. Both are constant: nothing in them names a partner,
  * so they are the same for 1 and for 10,000 partners.
  */
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from './platform.js';
 import { checkPolicySize, POLICY_SIZE_LIMITS } from './limits.js';
 import { accountRootArn, bucketArn, objectsArn, partnerRolesPattern, s3ViaService } from './names.js';
 import { policy } from './statements.js';

@@ -1,5 +1,5 @@
 /** Building blocks shared by several documents. */
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from './platform.js';
 import { bucketArn, objectsArn, s3ViaService } from './names.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 

@@ -1,5 +1,5 @@
 /** The shared Transfer role and each partner's Transfer user. */
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from './platform.js';
 import { homePrefix } from '../../domain/partner-id.js';
 import { checkPolicySize, POLICY_SIZE_LIMITS } from './limits.js';
 import { PARTNER_TAG_KEY, POLICY_NAMES, TRANSFER_SERVICE, transferUsersPattern } from './names.js';

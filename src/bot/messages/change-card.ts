@@ -1,6 +1,6 @@
 /** The approval card of a lifecycle change (in the partner's thread), pending or decided. Pure. */
-import type { Block } from '../../actions/ports.js';
-import type { ChangeRequest, ChangeSpec } from '../../store/change-requests.js';
+import type { Block } from '../../domain/notify-message.js';
+import type { ChangeRequest, ChangeSpec } from '../../domain/requests.js';
 import { ACTIONS } from './ids.js';
 import { code, escapeMrkdwn, user, when } from './mrkdwn.js';
 import type { SlackMessage } from './provision.js';

@@ -1,6 +1,6 @@
 /** Delivery messages: receipts, failures with a Resend button, fan-out summaries, reports. Pure. */
 import type { types } from '@slack/bolt';
-import type { DeliveryRecord } from '../../store/deliveries.js';
+import type { DeliveryRecord } from '../../domain/delivery.js';
 import { ACTIONS } from './ids.js';
 import { BLOCK_LIMIT, chunkLines, code, escapeMrkdwn, when } from './mrkdwn.js';
 

@@ -1,5 +1,5 @@
 /** Drift reports in the partner's thread, with the Re-apply button (approvers). Pure. */
-import type { Block } from '../../actions/ports.js';
+import type { Block } from '../../domain/notify-message.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { ACTIONS } from './ids.js';
 import { chunkLines, code, escapeMrkdwn, user } from './mrkdwn.js';

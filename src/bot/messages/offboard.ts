@@ -1,7 +1,7 @@
 /** Offboarding in the partner's thread: the progress checklist and the evidence summary. Pure. */
-import type { Block } from '../../actions/ports.js';
-import type { ChangeRequest } from '../../store/change-requests.js';
-import type { OffboardRun } from '../../store/offboard-runs.js';
+import type { Block } from '../../domain/notify-message.js';
+import type { ChangeRequest } from '../../domain/requests.js';
+import type { OffboardRun } from '../../domain/offboard-run.js';
 import { chunkLines, code, escapeMrkdwn, user, when } from './mrkdwn.js';
 import type { SlackMessage, StepState } from './provision.js';
 import type { CheckView } from './verify.js';

@@ -1,8 +1,8 @@
 /** The /partner-status answer and the /resend-file answers. Pure. */
 import type { types } from '@slack/bolt';
-import type { DeliveryRecord } from '../../store/deliveries.js';
+import type { DeliveryRecord } from '../../domain/delivery.js';
 import type { KeyView } from '../../domain/key-ages.js';
-import type { PartnerRecord } from '../../store/partners.js';
+import type { PartnerRecord } from '../../domain/partner.js';
 import { chunkLines, code, escapeMrkdwn, when } from './mrkdwn.js';
 import { formatBytes, type SlackMessage } from './delivery.js';
 import { ACTIONS } from './ids.js';

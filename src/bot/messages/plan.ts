@@ -1,7 +1,7 @@
 /** The full plan of a request, as the first replies in the card's thread. Pure. */
-import type { Block } from '../../actions/ports.js';
-import type { Plan } from '../../actions/onboarding/plan.js';
-import type { OnboardingRequest } from '../../store/requests.js';
+import type { Block } from '../../domain/notify-message.js';
+import type { Plan } from '../../domain/plan.js';
+import type { OnboardingRequest } from '../../domain/requests.js';
 import { BLOCK_LIMIT, chunkLines, code } from './mrkdwn.js';
 
 export interface PlanMessage {

@@ -3,7 +3,7 @@
  * updated as each step ends), the failure with its Retry button, a refusal, and the welcome text
  * the requester forwards to the partner. Pure.
  */
-import type { Block } from '../../actions/ports.js';
+import type { Block } from '../../domain/notify-message.js';
 import { ACTIONS } from './ids.js';
 import { chunkLines, code, escapeMrkdwn, user } from './mrkdwn.js';
 

@@ -1,6 +1,6 @@
 /** The approval card for an onboarding request, pending or decided. Pure. */
 import type { types } from '@slack/bolt';
-import type { OnboardingRequest } from '../../store/requests.js';
+import type { OnboardingRequest } from '../../domain/requests.js';
 import { ACTIONS } from './ids.js';
 import { code, escapeMrkdwn, user, when } from './mrkdwn.js';
 

@@ -1,5 +1,5 @@
 /** The verification checklist in the partner's thread, with a Retry verification button on failure. Pure. */
-import type { Block } from '../../actions/ports.js';
+import type { Block } from '../../domain/notify-message.js';
 import { ACTIONS } from './ids.js';
 import { chunkLines, code, escapeMrkdwn, user } from './mrkdwn.js';
 import type { SlackMessage } from './provision.js';

@@ -1,7 +1,7 @@
 /** The /offboard-partner modal and the reading of its submission. Pure. */
 import type { types } from '@slack/bolt';
 import { LIFECYCLE_FIELDS as F, VIEWS } from '../messages/ids.js';
-import type { OffboardPrefixOption } from '../../store/change-requests.js';
+import type { OffboardPrefixOption } from '../../domain/requests.js';
 import type { ViewState } from './parse-onboard-submission.js';
 
 const text = (t: string) => ({ type: 'plain_text' as const, text: t });

@@ -3,6 +3,7 @@ import type { types } from '@slack/bolt';
 import { LIFECYCLE_FIELDS as F, VIEWS } from '../messages/ids.js';
 import type { ViewState } from './parse-onboard-submission.js';
 import { partnerIdFromMetadata } from './partner-keys-modal.js';
+import type { PartnerEditSubmission } from '../../actions/lifecycle/index.js';
 
 const text = (t: string) => ({ type: 'plain_text' as const, text: t });
 
@@ -33,11 +34,6 @@ export function buildPartnerEditModal(input: { partnerId: string; displayName: s
   };
 }
 
-export interface PartnerEditSubmission {
-  partnerId: string;
-  feeds: string[];
-  contactEmail: string;
-}
 
 export function readPartnerEditSubmission(state: ViewState, privateMetadata: string): PartnerEditSubmission {
   const partnerId = partnerIdFromMetadata(privateMetadata);

@@ -4,16 +4,10 @@ import type { KeyView } from '../../domain/key-ages.js';
 import { LIFECYCLE_FIELDS as F, VIEWS } from '../messages/ids.js';
 import { chunkLines, escapeMrkdwn } from '../messages/mrkdwn.js';
 import type { ViewState } from './parse-onboard-submission.js';
+import type { KeysModalInput, KeysSubmission } from '../../actions/lifecycle/index.js';
 
 const text = (t: string) => ({ type: 'plain_text' as const, text: t });
 
-export interface KeysModalInput {
-  partnerId: string;
-  displayName: string;
-  keys: KeyView[];
-  hasRole: boolean;
-  maxAgeDays: number;
-}
 
 function keyLine(k: KeyView): string {
   const age = k.ageDays === null ? 'age unknown' : `${k.ageDays} day${k.ageDays === 1 ? '' : 's'} old`;
@@ -61,13 +55,6 @@ export function buildPartnerKeysModal(input: KeysModalInput): types.View {
   };
 }
 
-export interface KeysSubmission {
-  partnerId: string;
-  addText: string;
-  remove: string[];
-  rotate: boolean;
-  reason: string;
-}
 
 type Selected = { selected_options?: { value?: string }[] | null };
 

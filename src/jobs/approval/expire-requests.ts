@@ -4,12 +4,12 @@
  * this makes the card tell the truth without anyone clicking.
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { expireRequest } from '../../actions/approval/decide-request.js';
+import { expireRequest } from '../../actions/approval/index.js';
 import type { Clock, Notify } from '../../actions/ports.js';
 import type { Logger } from '../../logger.js';
 import type { RequestStore } from '../../store/requests.js';
 import { KEEP } from '../platform/queues.js';
-import type { Audit } from '../audit/audit.js';
+import type { Audit } from '../../actions/ports.js';
 
 export const EXPIRY_QUEUE = 'expire-requests';
 const SCHEDULER_ID = 'expire-requests-every-minute';

@@ -16,17 +16,13 @@
 import { Queue, Worker, type JobsOptions } from 'bullmq';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
-import type { Clock } from '../../actions/ports.js';
+import type { Audit, Clock } from '../../actions/ports.js';
 import type { Logger } from '../../logger.js';
 import { putAuditObject } from '../../aws/audit-s3.js';
-import { retryDelayMs } from '../notify/notify.js';
+import { retryDelayMs } from '../notify/index.js';
 import { AuditBuffer } from '../../store/audit-buffer.js';
 import { auditBatchKey, auditDayPrefix, auditKey, auditRecordSchema, makeAuditRecord, type AuditInput, type AuditRecord } from '../../domain/audit-record.js';
 
-export type { AuditInput, AuditRecord, AuditType } from '../../domain/audit-record.js';
-
-/** The port use cases and jobs take: records one event, never throws. */
-export type Audit = (input: AuditInput) => Promise<void>;
 
 export const AUDIT_QUEUE = 'audit';
 /** One record (queued before batching). */

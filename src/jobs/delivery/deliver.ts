@@ -10,15 +10,17 @@ import { UnrecoverableError, type Job, type JobsOptions } from 'bullmq';
 import { AppError, errorMessage } from '../../domain/errors.js';
 import { awsErrorCode, isRetryableAwsError } from '../../aws/aws-error.js';
 import { deliveryTarget } from '../../domain/routing.js';
-import { deliveryHash, type DeliveryRecord, type FanoutSettled } from '../../store/deliveries.js';
-import type { PartnerRecord } from '../../store/partners.js';
+import { type FanoutSettled } from '../../store/deliveries.js';
+import { deliveryHash } from '../../domain/delivery.js';
+import { type DeliveryRecord } from '../../domain/delivery.js';
+import type { PartnerRecord } from '../../domain/partner.js';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts } from '../../bot/messages/delivery.js';
 import { KEEP } from '../platform/queues.js';
-import { retryDelayMs } from '../notify/notify.js';
+import { retryDelayMs } from '../notify/index.js';
 import type { DeliveryContext } from './delivery-context.js';
 import {
   DELIVER_JOB, RECEIPT_FLUSH_JOB, deliverJobId, receiptFlushJobId, resendJobId, type DeliverPayload,
-} from './delivery-payloads.js';
+} from '../../actions/delivery/index.js';
 
 /** What queuing a delivery needs: the deliver queue and the attempts setting. */
 export interface DeliverQueuing {

@@ -2,12 +2,12 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import type { Audit } from '../audit/audit.js';
+import type { Audit } from '../../actions/ports.js';
 import type { Clock, Notify } from '../../actions/ports.js';
 import type { RoutingConfig } from '../../domain/routing.js';
 import type { DeliveryStore } from '../../store/deliveries.js';
 import type { PartnerStore } from '../../store/partners.js';
-import type { DeliverPayload, DeliveryStorage, DispatchPayload, GoLivePayload, ReceiptFlushPayload } from './delivery-payloads.js';
+import type { DeliverPayload, DeliveryStorage, DispatchPayload, GoLivePayload, ReceiptFlushPayload } from '../../actions/delivery/index.js';
 
 export interface DeliveryOptions {
   /** Receipts for one thread within this window are posted as one message. */

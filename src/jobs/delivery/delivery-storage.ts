@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../logger.js';
 import { getLatestVersion, listOutbound } from '../../aws/s3-objects.js';
 import { copyObjectVerified, readSourceFacts } from '../../aws/s3-copy-verified.js';
-import type { DeliveryStorage } from './delivery-payloads.js';
+import type { DeliveryStorage } from '../../actions/delivery/index.js';
 
 export interface S3DeliveryStorageOptions {
   bucket: string;

@@ -7,7 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import type { Audit } from '../audit/audit.js';
+import type { Audit } from '../../actions/ports.js';
 import { systemClock, type Clock, type Notify } from '../../actions/ports.js';
 import { DeliveryStore } from '../../store/deliveries.js';
 import { PartnerStore } from '../../store/partners.js';
@@ -16,7 +16,7 @@ import { DEFAULT_DELIVERY_OPTIONS, type DeliveryContext, type DeliveryOptions, t
 import {
   DELIVER_JOB, GO_LIVE_JOB, RECEIPT_FLUSH_JOB, deliverPayload, dispatchPayload, goLivePayload, receiptFlushPayload,
   type DeliverPayload, type DeliveryStorage, type DispatchPayload,
-} from './delivery-payloads.js';
+} from '../../actions/delivery/index.js';
 import { enqueueDispatch, processDispatch } from './dispatch.js';
 import { deliverBackoff, processDeliver, processReceiptFlush } from './deliver.js';
 import { onLive, processGoLive } from './go-live.js';

@@ -9,12 +9,13 @@
  */
 import type { Queue, JobsOptions } from 'bullmq';
 import { feedTargetKey, routeOutboundKey } from '../../domain/routing.js';
-import { deliveryHash, normalizeEtag, versionHash } from '../../store/deliveries.js';
+import { deliveryHash, normalizeEtag, versionHash } from '../../domain/delivery.js';
 import { buildFanoutSummary, buildUndeliverable, buildUnroutable } from '../../bot/messages/delivery.js';
 import { KEEP } from '../platform/queues.js';
 import { addDeliveries, parkOrDeliver } from './deliver.js';
 import type { DeliveryContext } from './delivery-context.js';
-import { DISPATCH_JOB, dispatchJobId, type DeliverPayload, type DispatchPayload, type SourceFacts } from './delivery-payloads.js';
+import { DISPATCH_JOB, dispatchJobId, type DeliverPayload, type DispatchPayload } from '../../actions/delivery/index.js';
+import { type SourceFacts } from '../../domain/delivery.js';
 import type { Logger } from '../../logger.js';
 
 export const DISPATCH_JOB_OPTIONS: JobsOptions = {

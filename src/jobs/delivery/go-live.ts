@@ -15,7 +15,7 @@ import type { PartnerStore } from '../../store/partners.js';
 import { KEEP } from '../platform/queues.js';
 import { addDeliveries } from './deliver.js';
 import type { DeliveryContext } from './delivery-context.js';
-import { GO_LIVE_JOB, deliverPayload, type DeliverPayload, type GoLivePayload, type ListedObject } from './delivery-payloads.js';
+import { GO_LIVE_JOB, deliverPayload, type DeliverPayload, type GoLivePayload, type ListedObject } from '../../actions/delivery/index.js';
 
 export function goLiveJobId(partnerId: string, stamp: string): string {
   return `golive-${partnerId}-${createHash('sha256').update(stamp).digest('hex').slice(0, 12)}`;

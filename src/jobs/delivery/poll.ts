@@ -8,9 +8,10 @@
  */
 import type { Queue } from 'bullmq';
 import { isDirectoryPlaceholder } from '../../domain/routing.js';
-import { formatMarker, markerVersion, normalizeEtag, type DeliveryStore } from '../../store/deliveries.js';
+import { formatMarker, markerVersion, type DeliveryStore } from '../../store/deliveries.js';
+import { normalizeEtag } from '../../domain/delivery.js';
 import type { Logger } from '../../logger.js';
-import type { DeliveryStorage, DispatchPayload, ListedObject } from './delivery-payloads.js';
+import type { DeliveryStorage, DispatchPayload, ListedObject } from '../../actions/delivery/index.js';
 
 export const POLL_SCHEDULER_ID = 'poll-outbound';
 export const POLL_JOB = 'poll';

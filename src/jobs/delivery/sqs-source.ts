@@ -10,8 +10,8 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import { awsErrorCode } from '../../aws/aws-error.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import { retryDelayMs } from '../notify/notify.js';
-import type { DispatchPayload } from './delivery-payloads.js';
+import { retryDelayMs } from '../notify/index.js';
+import type { DispatchPayload } from '../../actions/delivery/index.js';
 
 export type ParsedEvent =
   | { kind: 'test' }

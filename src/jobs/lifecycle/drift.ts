@@ -5,16 +5,15 @@
  * uses, and reports what it cannot fix (a role's path or boundary: the bot may not change those).
  */
 import { createHash } from 'node:crypto';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { renderPartner, toCreateUserRequest, type RenderedPartner } from '../../aws/policies/index.js';
-import { specOf } from '../../actions/onboarding/plan.js';
+import { specOf } from '../../actions/onboarding/index.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
-import type { PartnerRecord } from '../../store/partners.js';
-import {
-  keyDifferences, keyIdentity, roleFixedDifferences, sameDocument, transferUserDifferences, wantsTransferUser,
-} from '../onboarding/intended-state.js';
+import type { PartnerRecord } from '../../domain/partner.js';
+import { keyDifferences, keyIdentity, roleFixedDifferences, sameDocument, transferUserDifferences } from '../onboarding/index.js';
+import { wantsTransferUser } from '../../domain/access.js';
 
 export interface Drift {
   partnerId: string;
@@ -37,7 +36,7 @@ export async function findDrift(cp: LifecyclePlane, platform: PlatformConfig, p:
   const items: string[] = [];
   const unfixable: string[] = [];
   const user = await cp.describeUser(p.partnerId);
-  if (wantsTransferUser(p, rendered)) {
+  if (wantsTransferUser(p)) {
     if (!user) items.push(`Transfer user ${p.partnerId} is missing`);
     else {
       for (const d of transferUserDifferences(user, rendered.transferUser)) items.push(`Transfer user: ${d}`);
@@ -76,7 +75,7 @@ export async function findDrift(cp: LifecyclePlane, platform: PlatformConfig, p:
 export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, p: PartnerRecord): Promise<string[]> {
   const rendered = intendedFor(platform, p);
   const done: string[] = [];
-  if (wantsTransferUser(p, rendered)) {
+  if (wantsTransferUser(p)) {
     let user = await cp.describeUser(p.partnerId);
     if (!user) {
       await cp.createUser({ ...toCreateUserRequest(rendered.transferUser), ...(p.sshKeys[0] ? { SshPublicKeyBody: p.sshKeys[0] } : {}) });

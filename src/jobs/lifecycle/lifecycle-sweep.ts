@@ -11,9 +11,9 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock, Notify } from '../../actions/ports.js';
-import type { Audit } from '../audit/audit.js';
-import { expireChange } from '../../actions/approval/decide-change.js';
-import type { ChangeDeps } from '../../actions/lifecycle/request-change.js';
+import type { Audit } from '../../actions/ports.js';
+import { expireChange } from '../../actions/approval/index.js';
+import type { ChangeDeps } from '../../actions/lifecycle/index.js';
 import { changeTitle } from '../../bot/messages/change-card.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import { code, when } from '../../bot/messages/mrkdwn.js';

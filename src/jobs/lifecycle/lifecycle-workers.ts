@@ -7,17 +7,17 @@
 import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
-import type { Audit } from '../audit/audit.js';
+import type { Audit } from '../../actions/ports.js';
 import type { ControlPlaneClients } from '../../aws/control-plane.js';
 import { createLifecyclePlane, dryRunLifecyclePlane, type LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { keys } from '../../store/keys.js';
 import { ChangeRequestStore } from '../../store/change-requests.js';
 import { OffboardRuns } from '../../store/offboard-runs.js';
 import { PartnerStore } from '../../store/partners.js';
-import { retryDelayMs } from '../notify/notify.js';
+import { retryDelayMs } from '../notify/index.js';
 import { createOffboardProcessor, OFFBOARD_QUEUE, type OffboardPayload } from './offboard.js';
 import { proveAccessGone } from './offboard-probes.js';
 import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
@@ -25,7 +25,7 @@ import { ChangeRuns } from '../../store/change-runs.js';
 import { RequestStore } from '../../store/requests.js';
 import { createReconcileProcessor, RECONCILE_QUEUE, scheduleReconcile, type ReconcilePayload } from './reconcile.js';
 import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
-import type { S3ForCredentials } from '../onboarding/verify-probes.js';
+import type { S3ForCredentials } from '../onboarding/index.js';
 
 export interface LifecycleQueues {
   offboard: Queue<OffboardPayload>;

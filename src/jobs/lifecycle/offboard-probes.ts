@@ -8,16 +8,16 @@
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import { toAwsError } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { partnerRoleArn, partnerRoleName } from '../../aws/policies/index.js';
 import { archivePrefixOf, countObjects } from '../../aws/s3-archive.js';
 import { homePrefix } from '../../domain/partner-id.js';
 import type { CheckView } from '../../bot/messages/verify.js';
-import type { PartnerRecord } from '../../store/partners.js';
-import type { OffboardPrefixOption } from '../../store/change-requests.js';
-import type { S3ForCredentials } from '../onboarding/verify-probes.js';
+import type { PartnerRecord } from '../../domain/partner.js';
+import type { OffboardPrefixOption } from '../../domain/requests.js';
+import type { S3ForCredentials } from '../onboarding/index.js';
 
 export interface OffboardProbeDeps {
   cp: LifecyclePlane;

@@ -7,17 +7,19 @@
  * the id stays retired. In DRY_RUN the AWS steps are planned, not sent; S3 object moves are real.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Clock } from '../../actions/ports.js';
 import { AppError } from '../../domain/errors.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { PARTNER_TAG_KEY, partnerRoleName, type PolicyDocument } from '../../aws/policies/index.js';
 import { archiveHome, archivePrefixOf, countObjects } from '../../aws/s3-archive.js';
 import { homePrefix } from '../../domain/partner-id.js';
-import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
-import type { OffboardRun, OffboardRuns, StepOutcome } from '../../store/offboard-runs.js';
-import type { ChangeRequest } from '../../store/change-requests.js';
-import { sameDocument, tagsOf } from '../onboarding/intended-state.js';
+import type { PartnerStore } from '../../store/partners.js';
+import type { PartnerRecord } from '../../domain/partner.js';
+import type { OffboardRuns } from '../../store/offboard-runs.js';
+import type { OffboardRun, StepOutcome } from '../../domain/offboard-run.js';
+import type { ChangeRequest } from '../../domain/requests.js';
+import { sameDocument, tagsOf } from '../onboarding/index.js';
 
 export const OFFBOARD_STEPS = ['stop-deliveries', 'transfer-user', 'revoke-sessions', 'role', 'prefix', 'retire'] as const;
 export type OffboardStep = (typeof OFFBOARD_STEPS)[number];

@@ -10,14 +10,16 @@
 import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Block, Clock, Notify } from '../../actions/ports.js';
-import type { Audit } from '../audit/audit.js';
-import { changeApprovalProblem } from '../../actions/approval/check-change-approval.js';
+import type { Audit } from '../../actions/ports.js';
+import { changeApprovalProblem } from '../../actions/approval/index.js';
 import { AppError, errorMessage } from '../../domain/errors.js';
 import { buildOffboardEvidence, buildOffboardProgress, type OffboardStepView } from '../../bot/messages/offboard.js';
 import type { CheckView } from '../../bot/messages/verify.js';
-import type { ChangeRequest, ChangeRequestStore } from '../../store/change-requests.js';
-import type { OffboardRun, OffboardRuns } from '../../store/offboard-runs.js';
-import type { PartnerRecord } from '../../store/partners.js';
+import type { ChangeRequestStore } from '../../store/change-requests.js';
+import type { ChangeRequest } from '../../domain/requests.js';
+import type { OffboardRuns } from '../../store/offboard-runs.js';
+import type { OffboardRun } from '../../domain/offboard-run.js';
+import type { PartnerRecord } from '../../domain/partner.js';
 import { OFFBOARD_RUNNERS, OFFBOARD_STEP_LABELS, OFFBOARD_STEPS, type OffboardContext } from './offboard-steps.js';
 import { KEEP } from '../platform/queues.js';
 

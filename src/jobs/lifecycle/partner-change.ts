@@ -9,12 +9,12 @@
  * planned, the registry is updated.
  */
 import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
-import type { Audit } from '../audit/audit.js';
-import { changeApprovalProblem } from '../../actions/approval/check-change-approval.js';
-import { newExternalId } from '../../actions/onboarding/request-onboarding.js';
+import type { Audit } from '../../actions/ports.js';
+import { changeApprovalProblem } from '../../actions/approval/index.js';
+import { newExternalId } from '../../actions/onboarding/index.js';
 import { AppError, errorMessage } from '../../domain/errors.js';
 import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
@@ -22,10 +22,12 @@ import { partnerRoleArn, partnerRoleName, renderPartnerSidePolicy, renderPartner
 import { buildWelcome } from '../../bot/messages/provision.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import { homePrefix } from '../../domain/partner-id.js';
-import type { ChangeRequest, ChangeRequestStore } from '../../store/change-requests.js';
+import type { ChangeRequestStore } from '../../store/change-requests.js';
+import type { ChangeRequest } from '../../domain/requests.js';
 import type { ChangeRuns } from '../../store/change-runs.js';
-import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
-import { keyIdentity, sameDocument } from '../onboarding/intended-state.js';
+import type { PartnerStore } from '../../store/partners.js';
+import type { PartnerRecord } from '../../domain/partner.js';
+import { keyIdentity, sameDocument } from '../onboarding/index.js';
 import { KEEP } from '../platform/queues.js';
 
 export const PARTNER_CHANGE_QUEUE = 'partner-change';

@@ -14,17 +14,18 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Clock } from '../../actions/ports.js';
-import { newExternalId } from '../../actions/onboarding/request-onboarding.js';
+import { newExternalId } from '../../actions/onboarding/index.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { PARTNER_TAG_KEY } from '../../aws/policies/index.js';
-import { scanAuditRecords } from '../audit/history.js';
+import { scanAuditRecords } from '../audit/index.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import { isPartnerId } from '../../domain/partner-id.js';
-import { keyIdentity, REQUEST_TAG_KEY } from '../onboarding/intended-state.js';
+import { keyIdentity, REQUEST_TAG_KEY } from '../onboarding/index.js';
 import { keys } from '../../store/keys.js';
-import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
+import type { PartnerStore } from '../../store/partners.js';
+import type { PartnerRecord } from '../../domain/partner.js';
 import type { RequestStore } from '../../store/requests.js';
 
 export interface RebuildDeps {

@@ -10,13 +10,14 @@
  */
 import { Queue, UnrecoverableError, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import type { Notify } from '../../actions/ports.js';
-import type { Audit } from '../audit/audit.js';
+import type { Audit } from '../../actions/ports.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText } from '../../bot/messages/drift.js';
-import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
+import type { PartnerStore } from '../../store/partners.js';
+import type { PartnerRecord } from '../../domain/partner.js';
 import { driftHash, findDrift, repairDrift } from './drift.js';
 import { KEEP } from '../platform/queues.js';
 

@@ -7,7 +7,7 @@ import * as webApi from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../domain/errors.js';
 import { resolveRef, type MessageRef } from '../../store/message-refs.js';
-import type { NotifyMessage, ThreadRef } from './notify-message.js';
+import type { NotifyMessage, ThreadRef } from '../../domain/notify-message.js';
 
 /**
  * The one Slack call the queue needs. A @slack/web-api WebClient fits; build it with

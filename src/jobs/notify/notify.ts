@@ -16,11 +16,11 @@ import { classifySlackError } from './slack-errors.js';
 import { refAt } from '../../store/message-refs.js';
 import { appendToLanes, laneHead, laneOfRef, lanesWithJobs, settleHead, type LaneEntry } from '../../store/outbox.js';
 import { takePaceSlot } from '../../store/slack-pace.js';
-import { laneOf, parseNotifyMessage, priorityOf, type NotifyMessage } from './notify-message.js';
+import { laneOf, parseNotifyMessage, priorityOf, type NotifyMessage } from '../../domain/notify-message.js';
 import { sendNotify, type SentMessage, type SlackApi } from './notify-send.js';
 
-export type { NotifyMessage, NotifyPriority, ThreadRef, SlackBlock } from './notify-message.js';
-export { NOTIFY_PRIORITIES } from './notify-message.js';
+export type { NotifyMessage, NotifyPriority, ThreadRef, SlackBlock } from '../../domain/notify-message.js';
+export { NOTIFY_PRIORITIES } from '../../domain/notify-message.js';
 export { createNotifySlackClient, type SlackApi } from './notify-send.js';
 
 export const NOTIFY_QUEUE = 'notify';

@@ -6,7 +6,7 @@
 import type { DescribedUser } from '@aws-sdk/client-transfer';
 import { canonicalJson, type RenderedPartner, type TransferUserInput } from '../../aws/policies/index.js';
 import type { RoleState } from '../../aws/iam.js';
-import type { OnboardingRequest } from '../../store/requests.js';
+import type { OnboardingRequest } from '../../domain/requests.js';
 
 /** Tag naming the request that created a resource (with the renderer's partner-id tag, enough to rebuild the registry). */
 export const REQUEST_TAG_KEY = 'partnergate:request-id';
@@ -21,10 +21,6 @@ export function keyIdentity(line: string | undefined): string {
 }
 
 /** A Transfer user is created when the partner has SSH keys, or has no account (SFTP is then its only way in). */
-export function wantsTransferUser(request: Pick<OnboardingRequest, 'sshKeys'>, rendered: Pick<RenderedPartner, 'partnerRole'>): boolean {
-  return request.sshKeys.length > 0 || rendered.partnerRole === null;
-}
-
 export function tagsOf(list: { Key?: string | undefined; Value?: string | undefined }[] | undefined): Record<string, string> {
   return Object.fromEntries((list ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 }

@@ -6,7 +6,7 @@
  * and fails the step.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Clock } from '../../actions/ports.js';
 import { AppError } from '../../domain/errors.js';
 import { hasCode } from '../../aws/aws-error.js';
@@ -15,26 +15,11 @@ import { analyzerProblems } from '../../aws/access-analyzer.js';
 import { putHomeMarker } from '../../aws/s3-objects.js';
 import { toCreateUserRequest, type RenderedPartner } from '../../aws/policies/index.js';
 import type { PartnerStore } from '../../store/partners.js';
-import type { OnboardingRequest } from '../../store/requests.js';
-import {
-  keyDifferences, ownedBy, REQUEST_TAG_KEY, roleFixedDifferences, sameDocument, tagsOf, transferUserDifferences, wantsTransferUser,
-} from './intended-state.js';
+import type { OnboardingRequest } from '../../domain/requests.js';
+import type { ProvisionStep } from '../../domain/provision-steps.js';
+import { keyDifferences, ownedBy, REQUEST_TAG_KEY, roleFixedDifferences, sameDocument, tagsOf, transferUserDifferences } from './intended-state.js';
+import { wantsTransferUser } from '../../domain/access.js';
 
-export const PROVISION_STEPS = ['preflight', 'transfer-user', 'ssh-keys', 'partner-role', 'home-marker', 'registry'] as const;
-export type ProvisionStep = (typeof PROVISION_STEPS)[number];
-
-export const STEP_LABELS: Record<ProvisionStep, string> = {
-  preflight: 'Policy checks before anything is created (Access Analyzer)',
-  'transfer-user': 'Transfer user',
-  'ssh-keys': 'SSH keys',
-  'partner-role': 'Partner role and its inline policy',
-  'home-marker': 'Home marker object',
-  registry: 'Partner record in the registry',
-};
-
-export function isProvisionStep(step: string | undefined): step is ProvisionStep {
-  return (PROVISION_STEPS as readonly string[]).includes(step ?? '');
-}
 
 export interface StepContext {
   cp: ControlPlane;
@@ -78,7 +63,7 @@ async function markTransferUserCreated(ctx: StepContext): Promise<void> {
 /** The Transfer user, created with the first SSH key and both tags; an existing one must be ours and as intended. */
 async function transferUser(ctx: StepContext): Promise<StepResult> {
   const { cp, request, rendered } = ctx;
-  if (!wantsTransferUser(request, rendered)) return { state: 'skipped', detail: 'no SSH keys: S3 pull only' };
+  if (!wantsTransferUser(request)) return { state: 'skipped', detail: 'no SSH keys: S3 pull only' };
   const intended = rendered.transferUser;
   let user = await cp.describeUser(intended.UserName);
   if (!user) {
@@ -110,7 +95,7 @@ async function transferUser(ctx: StepContext): Promise<StepResult> {
 /** Every requested key on the user: CreateUser took the first, the others are imported if DescribeUser lacks them. */
 async function sshKeys(ctx: StepContext): Promise<StepResult> {
   const { cp, request, rendered } = ctx;
-  if (!wantsTransferUser(request, rendered)) return { state: 'skipped', detail: 'no Transfer user' };
+  if (!wantsTransferUser(request)) return { state: 'skipped', detail: 'no Transfer user' };
   const userName = rendered.transferUser.UserName;
   const user = await cp.describeUser(userName);
   let missing: string[];

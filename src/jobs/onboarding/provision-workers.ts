@@ -6,21 +6,22 @@
 import { Worker, type Queue, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import type { Audit } from '../audit/audit.js';
+import type { Audit } from '../../actions/ports.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
-import { createPlanRenderer } from '../../actions/onboarding/plan.js';
+import { createPlanRenderer } from '../../actions/onboarding/index.js';
 import { createControlPlane, dryRunControlPlane, type ControlPlane, type ControlPlaneClients } from '../../aws/control-plane.js';
 import { PartnerStore } from '../../store/partners.js';
 import { RequestStore } from '../../store/requests.js';
 import { ProvisionRuns } from '../../store/provision-runs.js';
 import { QUEUE_NAMES } from '../platform/queues.js';
-import { retryDelayMs } from '../notify/notify.js';
+import { retryDelayMs } from '../notify/index.js';
 import { createProvisionProcessor } from './provision.js';
-import type { ProvisionPayload } from './provision-payload.js';
-import { addVerifyJob, createVerifyProcessor, type VerifyPayload } from './verify.js';
+import type { ProvisionPayload } from '../../actions/onboarding/index.js';
+import { addVerifyJob, createVerifyProcessor } from './verify.js';
+import { type VerifyPayload } from '../../actions/onboarding/index.js';
 import type { S3ForCredentials } from './verify-probes.js';
 import type { SftpProbeOptions } from './sftp-probe.js';
 

@@ -13,28 +13,31 @@
  */
 import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import { AppError, errorMessage } from '../../domain/errors.js';
-import type { Audit } from '../audit/audit.js';
+import type { Audit } from '../../actions/ports.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
-import { checkApproval } from '../../actions/approval/check-approval.js';
-import { specOf, type PlanRenderer } from '../../actions/onboarding/plan.js';
+import { checkApproval } from '../../actions/approval/index.js';
+import { specOf, type PlanRenderer } from '../../actions/onboarding/index.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import {
   buildProvisionFailure, buildProvisionProgress, buildWelcome, provisionRefusedText, type StepView,
 } from '../../bot/messages/provision.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import { renderPartner, type RenderedPartner } from '../../aws/policies/index.js';
-import type { PartnerRecord, PartnerStore } from '../../store/partners.js';
-import type { OnboardingRequest, RequestStore } from '../../store/requests.js';
+import type { PartnerStore } from '../../store/partners.js';
+import type { PartnerRecord } from '../../domain/partner.js';
+import type { RequestStore } from '../../store/requests.js';
+import type { OnboardingRequest } from '../../domain/requests.js';
 import type { ProvisionRuns } from '../../store/provision-runs.js';
 import { KEEP } from '../platform/queues.js';
-import { provisionJobId, provisionPayload, type ProvisionPayload } from './provision-payload.js';
-import { isProvisionStep, PROVISION_STEPS, STEP_LABELS, STEP_RUNNERS, type ProvisionStep, type StepContext } from './provision-steps.js';
-import { partnerThread, threadRefs, type PartnerThread } from './partner-thread.js';
-import { wantsTransferUser } from './intended-state.js';
-import type { VerifyPayload } from './verify.js';
+import { provisionJobId, provisionPayload, type ProvisionPayload } from '../../actions/onboarding/index.js';
+import { STEP_RUNNERS, type StepContext } from './provision-steps.js';
+import { isProvisionStep, PROVISION_STEPS, STEP_LABELS, type ProvisionStep } from '../../domain/provision-steps.js';
+import { partnerThread, threadRefs, type PartnerThread } from '../../actions/partner-thread.js';
+import { wantsTransferUser } from '../../domain/access.js';
+import type { VerifyPayload } from '../../actions/onboarding/index.js';
 
 export const PROVISION_JOB = 'provision';
 /** Tries per attempt: throttling and 5xx back off 2 s, 4 s, … up to 5 min (about 10 min in all). */
@@ -166,7 +169,7 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
         homePrefix: rendered.homePrefix,
         feeds: request.feeds,
         dryRun: cp.dryRun,
-        sftp: wantsTransferUser(request, rendered) ? { host: deps.transferHost, userName: rendered.transferUser.UserName } : null,
+        sftp: wantsTransferUser(request) ? { host: deps.transferHost, userName: rendered.transferUser.UserName } : null,
         role: rendered.partnerRole
           ? { arn: rendered.partnerRole.arn, externalId: request.externalId, partnerSidePolicy: rendered.partnerSidePolicy }
           : null,

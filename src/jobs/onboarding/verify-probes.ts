@@ -8,7 +8,7 @@
  * a missing object.
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import { CANARY_PREFIX } from '../../domain/partner-id.js';
 import { call, toAwsError } from '../../aws/aws-error.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
@@ -16,8 +16,8 @@ import type { SessionCredentials } from '../../aws/sts.js';
 import { homeMarkerKey, sha256OfObject } from '../../aws/s3-objects.js';
 import type { RenderedPartner } from '../../aws/policies/index.js';
 import type { CheckView } from '../../bot/messages/verify.js';
-import type { OnboardingRequest } from '../../store/requests.js';
-import { wantsTransferUser } from './intended-state.js';
+import type { OnboardingRequest } from '../../domain/requests.js';
+import { wantsTransferUser } from '../../domain/access.js';
 
 /** The object the platform keeps under the canary prefix (manifests and the runbook create it). */
 export const CANARY_OBJECT_KEY = `${CANARY_PREFIX}canary.txt`;
@@ -109,7 +109,7 @@ export async function runS3Probes(deps: ProbeDeps, request: OnboardingRequest, r
     const role = rendered.partnerRole;
     sessions.push({ as: 'partner role', assume: () => cp.assumeRole({ roleArn: role.arn, sessionName, externalId: request.externalId }, verifier) });
   }
-  if (wantsTransferUser(request, rendered)) {
+  if (wantsTransferUser(request)) {
     const policy = rendered.transferUser.Policy as unknown as Record<string, unknown>;
     sessions.push({ as: 'SFTP session', assume: () => cp.assumeRole({ roleArn: platform.transferRoleArn, sessionName, policy }, verifier) });
   }

@@ -12,24 +12,27 @@
  */
 import { DelayedError, UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
 import { z } from 'zod';
-import type { PlatformConfig } from '../../config.js';
+import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import { AppError } from '../../domain/errors.js';
-import type { Audit } from '../audit/audit.js';
+import type { Audit } from '../../actions/ports.js';
 import type { Clock, Notify } from '../../actions/ports.js';
-import { specOf } from '../../actions/onboarding/plan.js';
+import { specOf } from '../../actions/onboarding/index.js';
 import { buildVerifyChecklist, type CheckView } from '../../bot/messages/verify.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import { analyzerProblems } from '../../aws/access-analyzer.js';
 import { renderPartner, type PolicyDocument, type RenderedPartner } from '../../aws/policies/index.js';
-import { planHashOf } from '../../actions/onboarding/plan.js';
+import { planHashOf } from '../../actions/onboarding/index.js';
 import type { PartnerStore } from '../../store/partners.js';
-import type { OnboardingRequest, RequestStore } from '../../store/requests.js';
+import type { RequestStore } from '../../store/requests.js';
+import type { OnboardingRequest } from '../../domain/requests.js';
+import { verifyJobId, verifyPayload, type VerifyPayload } from '../../actions/onboarding/index.js';
 import type { ProvisionRuns } from '../../store/provision-runs.js';
 import { KEEP } from '../platform/queues.js';
 import { failureOf, isFinal, settleGate } from './provision.js';
-import { keyDifferences, sameDocument, transferUserDifferences, wantsTransferUser } from './intended-state.js';
-import { partnerThread, threadRefs } from './partner-thread.js';
+import { keyDifferences, sameDocument, transferUserDifferences } from './intended-state.js';
+import { wantsTransferUser } from '../../domain/access.js';
+import { partnerThread, threadRefs } from '../../actions/partner-thread.js';
 import { runS3Probes, type S3ForCredentials } from './verify-probes.js';
 import { runSftpProbe, type SftpProbeOptions } from './sftp-probe.js';
 
@@ -37,15 +40,6 @@ export const VERIFY_JOB = 'verify';
 /** Tries: DescribeUser while Transfer settles, and throttling, back off 2 s, 4 s, … up to 5 min. */
 export const VERIFY_TRIES = 10;
 
-export const verifyPayload = z.object({
-  requestId: z.string().regex(/^req_[a-z2-7]{26}$/),
-  attempt: z.number().int().min(1).default(1),
-});
-export type VerifyPayload = z.infer<typeof verifyPayload>;
-
-export function verifyJobId(p: VerifyPayload): string {
-  return `${p.requestId}-verify-${p.attempt}`;
-}
 
 export function verifyJobOptions(payload: VerifyPayload, delayMs: number, tries = VERIFY_TRIES): JobsOptions {
   return { ...KEEP, jobId: verifyJobId(payload), attempts: tries, backoff: { type: 'custom' }, delay: Math.max(0, Math.round(delayMs)) };
@@ -116,7 +110,7 @@ async function checkDeployedDocuments(c: Ctx, sessionPolicy: unknown): Promise<C
   const { cp } = c.deps;
   const checks: CheckView[] = [];
   let deployed: RenderedPartner = c.rendered;
-  if (wantsTransferUser(c.request, c.rendered)) {
+  if (wantsTransferUser(c.request)) {
     deployed = { ...deployed, transferUser: { ...deployed.transferUser, Policy: sessionPolicy as PolicyDocument } };
   }
   const intended = c.rendered.partnerRole;
@@ -191,14 +185,14 @@ export function createVerifyProcessor(deps: VerifyDeps) {
         checks.push(...offlineChecks(c));
       } else {
         let sessionPolicy: unknown;
-        if (wantsTransferUser(request, rendered)) {
+        if (wantsTransferUser(request)) {
           const user = await checkTransferUser(c);
           checks.push(...user.checks);
           sessionPolicy = user.sessionPolicy;
         }
         checks.push(...(await checkDeployedDocuments(c, sessionPolicy)));
         checks.push(...(await runS3Probes(deps, request, rendered)));
-        if (!wantsTransferUser(request, rendered)) {
+        if (!wantsTransferUser(request)) {
           checks.push({ label: 'SFTP probe', outcome: 'skipped', detail: 'no Transfer user' });
         } else if (!deps.sftp) {
           checks.push({ label: 'SFTP probe', outcome: 'skipped', detail: 'TRANSFER_HOST not set' });

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enqueueDispatch } from '../../../src/jobs/delivery/dispatch.js';
-import { deliverJobId } from '../../../src/jobs/delivery/delivery-payloads.js';
+import { deliverJobId } from '../../../src/actions/delivery/contract.js';
 import { buttonClick, postToBot, slashCommand } from '../../support/slack-requests.js';
 import type { SlackCall } from '../../support/fake-slack.js';
 import {

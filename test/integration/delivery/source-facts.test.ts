@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addDeliveries } from '../../../src/jobs/delivery/deliver.js';
-import { deliverJobId, type DeliverPayload } from '../../../src/jobs/delivery/delivery-payloads.js';
+import { deliverJobId, type DeliverPayload } from '../../../src/actions/delivery/contract.js';
 import { crc64nvme } from '../../support/s3.js';
 import { DELIVERIES, startDeliveryHarness, type DeliveryHarness } from '../../support/delivery-harness.js';
 import type { SlackCall } from '../../support/fake-slack.js';

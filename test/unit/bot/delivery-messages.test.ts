@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUnroutable } from '../../../src/bot/messages/delivery.js';
 import { ACTIONS } from '../../../src/bot/messages/ids.js';
-import type { DeliveryRecord } from '../../../src/store/deliveries.js';
+import type { DeliveryRecord } from '../../../src/domain/delivery.js';
 
 const receipt = (key: string): DeliveryRecord => ({
   outcome: 'delivered', at: '2024-06-01T10:00:00.000Z', partnerId: 'acme', key, versionId: 'v1',

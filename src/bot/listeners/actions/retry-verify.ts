@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { BotDeps } from '../../deps.js';
-import type { RetryResult } from '../../../actions/onboarding/retry-provisioning.js';
+import type { RetryResult } from '../../../actions/onboarding/index.js';
 import { answerRefusal } from '../refusal.js';
 
 export interface RetryVerifyButtonDeps extends Pick<BotDeps, 'notify' | 'logger'> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkApproval, type CheckApprovalDeps } from '../../../../src/actions/approval/check-approval.js';
-import type { OnboardingRequest } from '../../../../src/store/requests.js';
+import type { OnboardingRequest } from '../../../../src/domain/requests.js';
 
 const base: OnboardingRequest = {
   id: 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa',

@@ -3,7 +3,7 @@ import { createPlanRenderer, type PlanInput } from '../../../../src/actions/onbo
 import { buildPlanMessages } from '../../../../src/bot/messages/plan.js';
 import { SECTION_LIMIT } from '../../../../src/bot/messages/mrkdwn.js';
 import { parseSshPublicKeys } from '../../../../src/domain/ssh-key.js';
-import type { OnboardingRequest } from '../../../../src/store/requests.js';
+import type { OnboardingRequest } from '../../../../src/domain/requests.js';
 import { expectedFingerprint, generateTestKey } from '../../domain/ssh-test-keys.js';
 import { testPlatform } from '../../../support/iam-fixtures.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryHash, formatMarker, markerVersion, versionHash, versionTag } from '../../../../src/store/deliveries.js';
-import { deliverJobId, dispatchJobId, receiptFlushJobId, resendJobId } from '../../../../src/jobs/delivery/delivery-payloads.js';
+import { formatMarker, markerVersion } from '../../../../src/store/deliveries.js';
+import { deliveryHash, versionHash, versionTag } from '../../../../src/domain/delivery.js';
+import { deliverJobId, dispatchJobId, receiptFlushJobId, resendJobId } from '../../../../src/actions/delivery/contract.js';
 import { goLiveJobId } from '../../../../src/jobs/delivery/go-live.js';
 
 describe('delivery identity', () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsSource, decodeEventKey, parseS3Event } from '../../../../src/jobs/delivery/sqs-source.js';
-import type { DispatchPayload } from '../../../../src/jobs/delivery/delivery-payloads.js';
+import type { DispatchPayload } from '../../../../src/actions/delivery/contract.js';
 import { createLogger } from '../../../../src/logger.js';
 import { createMetrics } from '../../../../src/metrics.js';
 

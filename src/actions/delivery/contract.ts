@@ -3,10 +3,9 @@
  * delivery jobs use. Job ids are deterministic, contain no `:` and are never all digits.
  */
 import { z } from 'zod';
-import { deliveryHash, versionHash, type VersionRef } from '../../store/deliveries.js';
-import type { SourceFacts } from '../../aws/s3-copy-verified.js';
+import { deliveryHash, versionHash, type VersionRef } from '../../domain/delivery.js';
+import type { SourceFacts } from '../../domain/delivery.js';
 
-export type { SourceFacts } from '../../aws/s3-copy-verified.js';
 
 /** One version of a file under the outbound prefix, as a source saw it. */
 export const dispatchPayload = z.object({

@@ -1,4 +1,7 @@
-/** The provision job's payload and id. The first attempt's id is the request id (one job per approval). */
+/**
+ * What the onboarding use cases hand the provision and verify jobs: payloads and job ids. The first
+ * provision attempt's id is the request id (one job per approval).
+ */
 import { z } from 'zod';
 
 export const provisionPayload = z.object({
@@ -11,4 +14,14 @@ export type ProvisionPayload = z.infer<typeof provisionPayload>;
 
 export function provisionJobId(p: Pick<ProvisionPayload, 'requestId' | 'attempt'>): string {
   return p.attempt <= 1 ? p.requestId : `${p.requestId}-retry-${p.attempt}`;
+}
+
+export const verifyPayload = z.object({
+  requestId: z.string().regex(/^req_[a-z2-7]{26}$/),
+  attempt: z.number().int().min(1).default(1),
+});
+export type VerifyPayload = z.infer<typeof verifyPayload>;
+
+export function verifyJobId(p: VerifyPayload): string {
+  return `${p.requestId}-verify-${p.attempt}`;
 }

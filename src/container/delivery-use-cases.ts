@@ -1,17 +1,17 @@
 /** Binds the delivery use cases (/resend-file, the Resend button, /partner-status) for the Slack app. */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { RoutingConfig } from '../../domain/routing.js';
-import { DeliveryStore } from '../../store/deliveries.js';
-import { PartnerStore } from '../../store/partners.js';
-import { addResend } from '../../jobs/delivery/deliver.js';
-import { DEFAULT_DELIVERY_OPTIONS } from '../../jobs/delivery/delivery-context.js';
-import type { DeliveryStorage } from '../../jobs/delivery/delivery-payloads.js';
-import type { DeliveryBotDeps } from '../../bot/delivery-deps.js';
-import type { Audit } from '../../jobs/audit/audit.js';
-import { resendFailedDelivery, resendFile, type ResendFailedDeps } from './resend-file.js';
-import { partnerStatus } from './partner-status.js';
-import type { ApproverDirectory, UseCaseDeps } from '../ports.js';
+import type { RoutingConfig } from '../domain/routing.js';
+import { DeliveryStore } from '../store/deliveries.js';
+import { PartnerStore } from '../store/partners.js';
+import { addResend } from '../jobs/delivery/index.js';
+import { DEFAULT_DELIVERY_OPTIONS } from '../jobs/delivery/index.js';
+import type { DeliveryStorage } from '../actions/delivery/index.js';
+import type { DeliveryBotDeps } from '../bot/delivery-deps.js';
+import type { Audit } from '../actions/ports.js';
+import { resendFailedDelivery, resendFile, type ResendFailedDeps } from '../actions/delivery/index.js';
+import { partnerStatus } from '../actions/delivery/index.js';
+import type { ApproverDirectory, UseCaseDeps } from '../actions/ports.js';
 
 export interface DeliveryUseCaseWiring extends UseCaseDeps {
   redis: Redis;

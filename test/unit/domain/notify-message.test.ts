@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { laneOf, parseNotifyMessage, priorityOf, type LaneLookups, type NotifyMessage } from '../../../../src/jobs/notify/notify-message.js';
-import { ValidationError } from '../../../../src/domain/errors.js';
+import { laneOf, parseNotifyMessage, priorityOf, type LaneLookups, type NotifyMessage } from '../../../src/domain/notify-message.js';
+import { ValidationError } from '../../../src/domain/errors.js';
 
 const lookups = (laneOfRef: Record<string, string> = {}, refs: Record<string, string> = {}): LaneLookups => ({
   laneOfRef: async (ref) => laneOfRef[ref],

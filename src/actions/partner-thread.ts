@@ -3,9 +3,9 @@
  * through the notify queue, in order, as progress (below interactive answers and approval cards).
  * Refs name the messages the jobs update later.
  */
-import { cardRef } from '../../bot/messages/ids.js';
-import type { Notify } from '../../actions/ports.js';
-import type { SlackMessage } from '../../bot/messages/provision.js';
+import { cardRef } from '../bot/messages/ids.js';
+import type { Notify } from './ports.js';
+import type { SlackMessage } from '../bot/messages/provision.js';
 
 export const threadRefs = {
   progress: (requestId: string, attempt: number) => `provision:${requestId}:${attempt}`,

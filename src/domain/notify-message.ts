@@ -4,9 +4,11 @@
  */
 import { z } from 'zod';
 import type { types } from '@slack/bolt';
-import { ValidationError } from '../../domain/errors.js';
+import { ValidationError } from './errors.js';
 
 export type SlackBlock = types.KnownBlock | types.Block;
+/** A Block Kit block as our builders make them. */
+export type Block = types.KnownBlock;
 
 /** A thread: a ts, or the ref of a message posted through the queue (resolved when sending). */
 export type ThreadRef = { ts: string } | { ref: string };

@@ -2,19 +2,20 @@
  * The lifecycle use cases bound for the Slack listeners: one call from the composition root gives
  * every function of LifecycleBotDeps. An approved change is handed to the job of its kind.
  */
-import type { LifecycleBotDeps } from '../../bot/lifecycle-deps.js';
-import type { ChangeRequest } from '../../store/change-requests.js';
-import { addOffboardJob } from '../../jobs/lifecycle/offboard.js';
-import { addPartnerChangeJob } from '../../jobs/lifecycle/partner-change.js';
-import { partnerKeysView, requestKeyChanges } from './partner-keys.js';
-import { editPartner, partnerForEdit } from './edit-partner.js';
-import type { PartnerStore } from '../../store/partners.js';
+import type { LifecycleBotDeps } from '../bot/lifecycle-deps.js';
+import type { ChangeRequest } from '../domain/requests.js';
+import { addOffboardJob } from '../jobs/lifecycle/index.js';
+import { addPartnerChangeJob } from '../jobs/lifecycle/index.js';
+import { partnerKeysView, requestKeyChanges } from '../actions/lifecycle/index.js';
+import { editPartner, partnerForEdit } from '../actions/lifecycle/index.js';
+import type { PartnerStore } from '../store/partners.js';
 import type { Redis } from 'ioredis';
-import { requestReapply } from './reapply-drift.js';
-import type { LifecycleQueues } from '../../jobs/lifecycle/lifecycle-workers.js';
-import { decideChange } from '../approval/decide-change.js';
-import { requestChange, type ChangeDeps } from './request-change.js';
-import type { ApproverDirectory } from '../ports.js';
+import { requestReapply } from '../actions/lifecycle/index.js';
+import { addReapplyJob, driftKey } from '../jobs/lifecycle/index.js';
+import type { LifecycleQueues } from '../jobs/lifecycle/index.js';
+import { decideChange } from '../actions/approval/index.js';
+import { requestChange, type ChangeDeps } from '../actions/lifecycle/index.js';
+import type { ApproverDirectory } from '../actions/ports.js';
 
 export interface LifecycleUseCaseDeps extends ChangeDeps {
   approvers: ApproverDirectory;
@@ -48,6 +49,11 @@ export function createLifecycleUseCases(deps: LifecycleUseCaseDeps): LifecycleBo
     requestKeyChanges: (input) => requestKeyChanges(deps, input),
     partnerForEdit: (partnerId) => partnerForEdit(deps, partnerId),
     editPartner: (input) => editPartner(deps, input),
-    requestReapply: (input) => requestReapply({ ...deps, reconcileQueue: deps.queues.reconcile }, input),
+    requestReapply: (input) =>
+      requestReapply({
+        ...deps,
+        currentDrift: (partnerId) => deps.redis.get(driftKey(deps.prefix, partnerId)),
+        enqueueReapply: (partnerId, by, hash) => addReapplyJob(deps.queues.reconcile, partnerId, by, hash),
+      }, input),
   };
 }

@@ -1,0 +1,30 @@
+/**
+ * The platform the renderer renders for: the enterprise account's resources (from configuration,
+ * read once by the composition root) and the platform stack's fixed names.
+ */
+export interface PlatformConfig {
+  partition: string;
+  region: string;
+  accountId: string;
+  bucket: string;
+  kmsKeyArn: string;
+  transferServerId: string;
+  transferServerArn: string;
+  transferRoleArn: string;
+  verifierRoleArn: string;
+  botRoleArn: string;
+  permissionsBoundaryArn: string;
+  outboundPrefix: string;
+  feeds: string[];
+  dryRun: boolean;
+}
+
+/** Fixed names of the platform stack (manifests/platform.yaml); ARNs are derived from them. */
+export const STACK_NAMES = {
+  iamPath: '/partnergate/',
+  partnerRolePath: '/partnergate/partners/',
+  transferRole: 'partnergate-transfer',
+  verifierRole: 'partnergate-verifier',
+  botRole: 'partnergate-bot',
+  permissionsBoundary: 'partnergate-partner-boundary',
+} as const;

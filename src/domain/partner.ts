@@ -1,0 +1,29 @@
+/** A partner as the registry holds it, and the statuses it moves through. */
+export type PartnerStatus = 'provisioning' | 'provision_failed' | 'verifying' | 'verify_failed' | 'live' | 'offboarded';
+
+export interface PartnerRecord {
+  partnerId: string;
+  requestId: string;
+  displayName: string;
+  contactEmail: string;
+  accountId: string | null;
+  /** Secret-ish: never logged. */
+  externalId: string;
+  feeds: string[];
+  /** Normalized public keys. */
+  sshKeys: string[];
+  /** When each key (by its normalized text) was added after provisioning; absent: at provisionedAt. */
+  keyAddedAt?: Record<string, string>;
+  status: PartnerStatus;
+  /** Steps completed by the provision job, in order (resume from the first missing one). */
+  steps: string[];
+  /** The notify ref of the partner's thread (the request card). */
+  threadRef: string;
+  channel: string;
+  approvedBy: string;
+  provisionedAt: string | null;
+  verifiedAt: string | null;
+  transferUserCreatedAt: string | null;
+  dryRun: boolean;
+  updatedAt: string;
+}

@@ -1,0 +1,5 @@
+/** jobs/delivery: what the rest of the program may use; everything else in this folder is internal. */
+export { addResend } from './deliver.js';
+export { DEFAULT_DELIVERY_OPTIONS } from './delivery-context.js';
+export { createS3DeliveryStorage } from './delivery-storage.js';
+export { createDeliveryWorkers } from './delivery-workers.js';

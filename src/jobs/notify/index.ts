@@ -1,0 +1,3 @@
+/** jobs/notify: what the rest of the program may use; everything else in this folder is internal. */
+export { createNotifySlackClient } from './notify-send.js';
+export { createNotifyQueue, createNotifyWorker, enqueueNotify, retryDelayMs } from './notify.js';
