@@ -1,15 +1,43 @@
-/** What the Slack listeners need: bound use cases and a few lookups. Built by src/main.ts. */
+/** What the Slack listeners need: bound use cases and a few lookups. Built by src/container/use-cases.ts. */
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Notify } from '../actions/ports.js';
-import type { RequestOnboardingResult } from '../actions/onboarding/index.js';
-import type { DecideInput, DecideResult } from '../actions/approval/index.js';
+import type { DecideChangeInput, DecideChangeResult, DecideInput, DecideResult } from '../actions/approval/index.js';
+import type { PartnerStatusResult, ResendResult } from '../actions/delivery/index.js';
+import type {
+  EditResult, EditView, KeyChangesResult, KeysModalInput, KeysSubmission, PartnerEditSubmission, ReapplyInput, RequestChangeResult,
+} from '../actions/lifecycle/index.js';
+import type { RequestOnboardingResult, RetryResult } from '../actions/onboarding/index.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
-import type { RetryResult } from '../actions/onboarding/index.js';
-import type { DeliveryBotDeps } from './delivery-deps.js';
-import type { LifecycleBotDeps } from './lifecycle-deps.js';
+import type { ChangeSpec } from '../domain/requests.js';
 
-export interface BotDeps extends DeliveryBotDeps {
+/** Onboarding and its approval (docs/architecture.md). */
+export interface OnboardingUseCases {
+  requestOnboarding: (input: { raw: OnboardingRaw; requestedBy: string }) => Promise<RequestOnboardingResult>;
+  decide: (input: DecideInput) => Promise<DecideResult>;
+  retryProvisioning: (input: { requestId: string; step: string | undefined; actor: string }) => Promise<RetryResult>;
+  retryVerification: (input: { requestId: string; actor: string }) => Promise<RetryResult>;
+}
+
+/** /resend-file, the Resend button, /partner-status. */
+export interface DeliveryUseCases {
+  resendFile: (input: { partnerId: string; file: string; actor: string }) => Promise<ResendResult>;
+  resendFailed: (input: { token: string; actor: string }) => Promise<ResendResult>;
+  partnerStatus: (input: { partnerId: string }) => Promise<PartnerStatusResult>;
+}
+
+/** Offboarding, keys, partner changes, drift (docs/lifecycle.md). */
+export interface LifecycleUseCases {
+  requestChange: (input: { partnerId: string; requestedBy: string; spec: ChangeSpec }) => Promise<RequestChangeResult>;
+  decideChange: (input: DecideChangeInput) => Promise<DecideChangeResult>;
+  partnerKeysView: (partnerId: string) => Promise<{ ok: true; view: KeysModalInput } | { ok: false; message: string }>;
+  requestKeyChanges: (input: KeysSubmission & { requestedBy: string }) => Promise<KeyChangesResult>;
+  partnerForEdit: (partnerId: string) => Promise<EditView>;
+  editPartner: (input: PartnerEditSubmission & { requestedBy: string }) => Promise<EditResult>;
+  requestReapply: (input: ReapplyInput) => Promise<{ ok: boolean; message: string }>;
+}
+
+export interface BotDeps extends OnboardingUseCases, DeliveryUseCases, LifecycleUseCases {
   logger: Logger;
   metrics: Metrics;
   feeds: string[];
@@ -19,10 +47,4 @@ export interface BotDeps extends DeliveryBotDeps {
   firstDelivery: (kind: string, id: string) => Promise<boolean>;
   /** The notify ref of the message at (channel, ts), e.g. `card:<requestId>`. */
   refAt: (channel: string, ts: string) => Promise<string | null>;
-  requestOnboarding: (input: { raw: OnboardingRaw; requestedBy: string }) => Promise<RequestOnboardingResult>;
-  decide: (input: DecideInput) => Promise<DecideResult>;
-  retryProvisioning: (input: { requestId: string; step: string | undefined; actor: string }) => Promise<RetryResult>;
-  retryVerification: (input: { requestId: string; actor: string }) => Promise<RetryResult>;
-  /** Offboarding, keys, partner changes, drift (docs/lifecycle.md); optional so other wirings compile. */
-  lifecycle?: LifecycleBotDeps;
 }

@@ -30,7 +30,7 @@ export interface Harness {
 export async function startBot(
   env: Record<string, string | undefined> = {},
   roles: Roles = { web: true, worker: true },
-  options: { logger?: Logger; notifyWorker?: RunOptions['notifyWorker'] } = {},
+  options: { logger?: Logger; notifyWorker?: NonNullable<RunOptions['workerOptions']>['notify'] } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({ usergroups: { S0APPROVERS: ['UGROUPAPPROVER'] } });
   const s3 = await startLocalS3();
@@ -43,7 +43,7 @@ export async function startBot(
     SLACK_API_URL: slack.apiUrl, PORT: '0', DRY_RUN: 'true', S3_FORCE_PATH_STYLE: 'true', DISTRIBUTION_BUCKET: TEST_BUCKET, ...env,
   }));
   const running = await run(config, roles, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), {
-    notifyWorker: { paceMs: 0, ...options.notifyWorker },
+    workerOptions: { notify: { paceMs: 0, ...options.notifyWorker } },
   });
   const redis = createTestRedis();
   const queues: Queue[] = [];

@@ -20,7 +20,7 @@ import { createNotifyQueue, createNotifySlackClient, createNotifyWorker, enqueue
 import { createDeliveryWorkers, type DeliveryWorkers, type DeliveryWorkersConfig } from '../../src/jobs/delivery/delivery-workers.js';
 import { createS3DeliveryStorage } from '../../src/jobs/delivery/delivery-storage.js';
 import type { DeliveryOptions } from '../../src/jobs/delivery/delivery-context.js';
-import { createDeliveryUseCases } from '../../src/container/delivery-use-cases.js';
+import { deliveryUseCases } from '../../src/container/use-cases.js';
 import { createApproverDirectory } from '../../src/actions/approval/approvers.js';
 import { ACTIONS, COMMANDS } from '../../src/bot/messages/ids.js';
 import { resendFileCommand } from '../../src/bot/listeners/commands/resend-file.js';
@@ -145,11 +145,11 @@ export async function startDeliveryHarness(
   // The Slack app half: the delivery listeners behind a real HTTP receiver.
   const receiver = new SlackHttpReceiver({ signingSecret: SIGNING_SECRET, logger });
   const app = new App({ token: 'xoxb-test', receiver, logger: boltLogger(logger), clientOptions: { slackApiUrl: slack.apiUrl } });
-  const useCases = createDeliveryUseCases({
-    redis, prefix, storage, logger, clock: systemClock, resenders: [RESENDER],
+  const useCases = deliveryUseCases({
+    logger, clock: systemClock, resenders: [RESENDER], files: storage, partners: new PartnerStore(redis, prefix), deliveries: new DeliveryStore(redis, prefix),
     approvers: createApproverDirectory({ approvers: [APPROVER], usergroup: undefined, fetchGroup: async () => [], clock: systemClock, logger }),
     routing: { outboundPrefix: config.outboundPrefix, feeds: config.feeds },
-    deliverQueue: delivery.queues.deliver, deliverAttempts: 3, audit: o.audit,
+    deliver: delivery.queues.deliver, deliverAttempts: 3, keyMaxAgeDays: 365, audit: o.audit,
   });
   const botDeps = { logger, notify, ...useCases };
   app.command(COMMANDS.resendFile, resendFileCommand(botDeps));

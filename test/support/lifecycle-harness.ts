@@ -5,8 +5,9 @@
  * the lifecycle use cases and workers built as the composition root builds them.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { LifecycleBotDeps } from '../../src/bot/lifecycle-deps.js';
-import { createLifecycleUseCases } from '../../src/container/lifecycle-use-cases.js';
+import type { LifecycleUseCases } from '../../src/bot/deps.js';
+import { lifecycleUseCases } from '../../src/container/use-cases.js';
+import { driftKey } from '../../src/jobs/lifecycle/index.js';
 import { createLifecycleQueues, createLifecycleWorkers, type LifecycleQueues, type LifecycleWorkerOptions, type LifecycleWorkers } from '../../src/jobs/lifecycle/lifecycle-workers.js';
 import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { ChangeRequestStore } from '../../src/store/change-requests.js';
@@ -21,7 +22,7 @@ export interface LifecycleHarness {
   audit: AuditPipeline;
   queues: LifecycleQueues;
   changes: ChangeRequestStore;
-  useCases: LifecycleBotDeps;
+  useCases: LifecycleUseCases;
   /** A partner provisioned and verified: LIVE in the registry, its resources in the fake account. */
   livePartner(o: RequestOptions): Promise<OnboardingRequest>;
   startLifecycleWorkers(o?: Partial<LifecycleWorkerOptions>): LifecycleWorkers;
@@ -38,10 +39,10 @@ export async function startLifecycleHarness(o: { dryRun?: boolean; nudgeAfterHou
   });
   const queues = createLifecycleQueues(h.redis, h.prefix);
   const changes = new ChangeRequestStore(h.redis, h.prefix);
-  const useCases = createLifecycleUseCases({
+  const useCases = lifecycleUseCases({
     logger: h.logger, clock: h.clock, notify: h.notify, audit: audit.audit, approvers: h.approvers, queues, changes, partners: h.partners,
-    approvalReaction: 'white_check_mark', requestTtlHours: 72, keyMaxAgeDays: o.keyMaxAgeDays ?? 365,
-    feeds: h.platform.feeds, redis: h.redis, prefix: h.prefix,
+    approvalReaction: 'white_check_mark', requestTtlHours: 72, keyMaxAgeDays: o.keyMaxAgeDays ?? 365, feeds: h.platform.feeds,
+    currentDrift: (partnerId) => h.redis.get(driftKey(h.prefix, partnerId)),
   });
   const started: LifecycleWorkers[] = [];
   let provisioning: { close(): Promise<void> } | null = null;

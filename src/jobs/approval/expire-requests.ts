@@ -8,10 +8,10 @@ import { expireRequest } from '../../actions/approval/index.js';
 import type { Clock, Notify } from '../../actions/ports.js';
 import type { Logger } from '../../logger.js';
 import type { RequestStore } from '../../store/requests.js';
-import { KEEP } from '../platform/queues.js';
+import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 import type { Audit } from '../../actions/ports.js';
 
-export const EXPIRY_QUEUE = 'expire-requests';
+export const EXPIRY_QUEUE = QUEUE_NAMES.expireRequests;
 const SCHEDULER_ID = 'expire-requests-every-minute';
 
 export interface ExpiryDeps {

@@ -22,9 +22,10 @@ import { putAuditObject } from '../../aws/audit-s3.js';
 import { retryDelayMs } from '../notify/index.js';
 import { AuditBuffer } from '../../store/audit-buffer.js';
 import { auditBatchKey, auditDayPrefix, auditKey, auditRecordSchema, makeAuditRecord, type AuditInput, type AuditRecord } from '../../domain/audit-record.js';
+import { createQueue, QUEUE_NAMES } from '../platform/queues.js';
 
 
-export const AUDIT_QUEUE = 'audit';
+export const AUDIT_QUEUE = QUEUE_NAMES.audit;
 /** One record (queued before batching). */
 export const AUDIT_JOB = 'write';
 /** Writes the waiting records in batches. */
@@ -52,9 +53,9 @@ export const AUDIT_JOB_OPTIONS: JobsOptions = {
 /** The `audit` queue (flush jobs) with the buffer of waiting records on the same Redis, under the same prefix. */
 export type AuditQueue = Queue<AuditRecord> & { readonly buffer: AuditBuffer };
 
-export function createAuditQueue(connection: Redis, prefix: string): AuditQueue {
-  const queue = new Queue<AuditRecord>(AUDIT_QUEUE, { connection, prefix });
-  return Object.assign(queue, { buffer: new AuditBuffer(connection, prefix) });
+/** `queue`: the registry's audit queue (the composition root's); default a new one. */
+export function createAuditQueue(connection: Redis, prefix: string, queue: Queue = createQueue(AUDIT_QUEUE, connection, prefix)): AuditQueue {
+  return Object.assign(queue as Queue<AuditRecord>, { buffer: new AuditBuffer(connection, prefix) });
 }
 
 export interface AuditDeps {

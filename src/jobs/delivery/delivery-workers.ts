@@ -46,6 +46,8 @@ export interface DeliveryWorkersDeps {
   logger: Logger;
   clock?: Clock;
   options?: Partial<DeliveryOptions>;
+  /** The registry's dispatch, deliver and poll queues (the composition root's); default new ones, closed with the workers. */
+  queues?: DeliveryWorkers['queues'];
   /** The audit trail: deliveries and their final failures (optional). */
   audit?: Audit;
 }
@@ -70,9 +72,10 @@ export function createDeliveryWorkers(deps: DeliveryWorkersDeps): DeliveryWorker
   const { redis, prefix, config } = deps;
   const log = deps.logger.child({ module: 'delivery' });
   const options = { ...DEFAULT_DELIVERY_OPTIONS, ...deps.options };
-  const queues = {
-    dispatch: createQueue<DispatchPayload | { partnerId: string }>(QUEUE_NAMES.dispatch, redis, prefix),
-    deliver: createQueue<DeliverPayload | { partnerId: string }>(QUEUE_NAMES.deliver, redis, prefix),
+  const ownQueues = !deps.queues;
+  const queues = deps.queues ?? {
+    dispatch: createQueue(QUEUE_NAMES.dispatch, redis, prefix),
+    deliver: createQueue(QUEUE_NAMES.deliver, redis, prefix),
     poll: createQueue(QUEUE_NAMES.poll, redis, prefix),
   };
   const partners = new PartnerStore(redis, prefix);
@@ -134,7 +137,7 @@ export function createDeliveryWorkers(deps: DeliveryWorkersDeps): DeliveryWorker
     async close() {
       await sqsSource?.stop();
       await Promise.all([pollWorker.close(), dispatchWorker.close(), deliverWorker.close()]);
-      await Promise.all([queues.dispatch.close(), queues.deliver.close(), queues.poll.close()]);
+      if (ownQueues) await Promise.all([queues.dispatch.close(), queues.deliver.close(), queues.poll.close()]);
     },
   };
 }

@@ -3,3 +3,5 @@ export { addResend } from './deliver.js';
 export { DEFAULT_DELIVERY_OPTIONS } from './delivery-context.js';
 export { createS3DeliveryStorage } from './delivery-storage.js';
 export { createDeliveryWorkers } from './delivery-workers.js';
+export { type DeliveryOptions } from './delivery-context.js';
+export { onLive } from './go-live.js';

@@ -23,9 +23,9 @@ import { keys } from '../../store/keys.js';
 import type { ChangeRequestStore } from '../../store/change-requests.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { RequestStore } from '../../store/requests.js';
-import { KEEP } from '../platform/queues.js';
+import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
-export const LIFECYCLE_SWEEP_QUEUE = 'lifecycle-sweep';
+export const LIFECYCLE_SWEEP_QUEUE = QUEUE_NAMES.lifecycleSweep;
 export const SWEEP_JOB = 'sweep';
 export const KEY_REMINDERS_JOB = 'key-reminders';
 const WEEK_MS = 7 * 86_400_000;

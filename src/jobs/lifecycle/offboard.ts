@@ -21,9 +21,9 @@ import type { OffboardRuns } from '../../store/offboard-runs.js';
 import type { OffboardRun } from '../../domain/offboard-run.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { OFFBOARD_RUNNERS, OFFBOARD_STEP_LABELS, OFFBOARD_STEPS, type OffboardContext } from './offboard-steps.js';
-import { KEEP } from '../platform/queues.js';
+import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
-export const OFFBOARD_QUEUE = 'offboard';
+export const OFFBOARD_QUEUE = QUEUE_NAMES.offboard;
 export const OFFBOARD_JOB = 'offboard';
 export const OFFBOARD_TRIES = 8;
 

@@ -28,9 +28,9 @@ import type { ChangeRuns } from '../../store/change-runs.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { keyIdentity, sameDocument } from '../onboarding/index.js';
-import { KEEP } from '../platform/queues.js';
+import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
-export const PARTNER_CHANGE_QUEUE = 'partner-change';
+export const PARTNER_CHANGE_QUEUE = QUEUE_NAMES.partnerChange;
 export const PARTNER_CHANGE_JOB = 'apply';
 export const PARTNER_CHANGE_TRIES = 8;
 

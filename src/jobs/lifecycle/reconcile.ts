@@ -19,9 +19,9 @@ import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText 
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { driftHash, findDrift, repairDrift } from './drift.js';
-import { KEEP } from '../platform/queues.js';
+import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
-export const RECONCILE_QUEUE = 'reconcile';
+export const RECONCILE_QUEUE = QUEUE_NAMES.reconcile;
 export const CHECK_JOB = 'check';
 export const REAPPLY_JOB = 'reapply';
 

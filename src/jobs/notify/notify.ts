@@ -18,12 +18,13 @@ import { appendToLanes, laneHead, laneOfRef, lanesWithJobs, settleHead, type Lan
 import { takePaceSlot } from '../../store/slack-pace.js';
 import { laneOf, parseNotifyMessage, priorityOf, type NotifyMessage } from '../../domain/notify-message.js';
 import { sendNotify, type SentMessage, type SlackApi } from './notify-send.js';
+import { createQueue, QUEUE_NAMES } from '../platform/queues.js';
 
 export type { NotifyMessage, NotifyPriority, ThreadRef, SlackBlock } from '../../domain/notify-message.js';
 export { NOTIFY_PRIORITIES } from '../../domain/notify-message.js';
 export { createNotifySlackClient, type SlackApi } from './notify-send.js';
 
-export const NOTIFY_QUEUE = 'notify';
+export const NOTIFY_QUEUE = QUEUE_NAMES.notify;
 export const NOTIFY_JOB = 'drain-lane';
 
 export interface NotifyJobData {
@@ -55,7 +56,7 @@ export function retryDelayMs(failures: number, baseMs: number, maxMs: number, ra
 
 /** The queue `enqueueNotify` adds drain jobs to. Its keys live under `<prefix>:notify:`. */
 export function createNotifyQueue(connection: Redis, prefix: string): Queue<NotifyJobData> {
-  return new Queue<NotifyJobData>(NOTIFY_QUEUE, { connection, prefix });
+  return createQueue<NotifyJobData>(NOTIFY_QUEUE, connection, prefix);
 }
 
 export interface NotifyDeps {

@@ -1,7 +1,7 @@
 /** jobs/onboarding: what the rest of the program may use; everything else in this folder is internal. */
 export { REQUEST_TAG_KEY, keyDifferences, keyIdentity, roleFixedDifferences, sameDocument, tagsOf, transferUserDifferences } from './intended-state.js';
 export { wantsTransferUser } from '../../domain/access.js';
-export { createProvisionWorkers } from './provision-workers.js';
+export { createProvisionWorkers, type ProvisionWorkerOptions } from './provision-workers.js';
 export { addProvisionJob } from './provision.js';
 export { createProbeS3Factory, type S3ForCredentials } from './verify-probes.js';
 export { addVerifyJob } from './verify.js';

@@ -1,4 +1,8 @@
-/** Queue names and construction. BullMQ's own `prefix` is PARTNERGATE_PREFIX, so all keys share it. */
+/**
+ * Every BullMQ queue, named once. BullMQ's own `prefix` is PARTNERGATE_PREFIX, so all keys share
+ * it. The composition root builds each queue once (createQueues); jobs and use cases get the
+ * queues they add to from it.
+ */
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 
 export const QUEUE_NAMES = {
@@ -8,8 +12,15 @@ export const QUEUE_NAMES = {
   dispatch: 'dispatch',
   deliver: 'deliver',
   poll: 'poll',
+  audit: 'audit',
+  offboard: 'offboard',
+  partnerChange: 'partner-change',
+  reconcile: 'reconcile',
+  lifecycleSweep: 'lifecycle-sweep',
+  expireRequests: 'expire-requests',
 } as const;
-export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+export type QueueKey = keyof typeof QUEUE_NAMES;
+export type QueueName = (typeof QUEUE_NAMES)[QueueKey];
 
 /** Keep finished jobs long enough to inspect, bounded so Redis does not grow without end. */
 export const KEEP: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail'> = {
@@ -17,6 +28,18 @@ export const KEEP: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail'> 
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
 
+/** Queues whose jobs set their own retention on add (notify lanes, audit, lifecycle changes) get no defaults. */
+const OWN_RETENTION: ReadonlySet<QueueName> = new Set(['notify', 'audit', 'offboard', 'partner-change']);
+
 export function createQueue<T = unknown>(name: QueueName, connection: ConnectionOptions, prefix: string): Queue<T> {
-  return new Queue<T>(name, { connection, prefix, defaultJobOptions: KEEP });
+  return new Queue<T>(name, { connection, prefix, ...(OWN_RETENTION.has(name) ? {} : { defaultJobOptions: KEEP }) });
+}
+
+export type Queues = { [K in QueueKey]: Queue } & { close(): Promise<void> };
+
+/** One Queue object per queue, on the command connection. */
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const entries = Object.entries(QUEUE_NAMES).map(([key, name]) => [key, createQueue(name, connection, prefix)] as const);
+  const queues = Object.fromEntries(entries) as { [K in QueueKey]: Queue };
+  return { ...queues, close: async () => void (await Promise.all(entries.map(([, q]) => q.close()))) };
 }

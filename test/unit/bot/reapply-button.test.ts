@@ -24,11 +24,9 @@ async function press(value: string): Promise<{ asked: ReapplyInput[]; notified: 
   const deps = {
     logger: createLogger('silent'),
     notify: async (m: NotifyMessage | readonly NotifyMessage[]) => void notified.push(...[m].flat()),
-    lifecycle: {
-      requestReapply: async (input: ReapplyInput) => {
-        asked.push(input);
-        return { ok: false, message: 'refused' };
-      },
+    requestReapply: async (input: ReapplyInput) => {
+      asked.push(input);
+      return { ok: false, message: 'refused' };
     },
   } as unknown as BotDeps;
   await reapplyButton(deps)(click(value));

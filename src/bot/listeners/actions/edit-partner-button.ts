@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { BotDeps } from '../../deps.js';
-import { requireLifecycle } from '../../lifecycle-deps.js';
 import { buildPartnerEditModal } from '../../views/partner-edit-modal.js';
 import { answerRefusal } from '../refusal.js';
 
@@ -9,7 +8,7 @@ export const editPartnerButton =
   (deps: BotDeps) =>
   async ({ ack, body, action, client }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    const found = await requireLifecycle(deps).partnerForEdit(action.value ?? '');
+    const found = await deps.partnerForEdit(action.value ?? '');
     if (!found.ok) {
       await answerRefusal(deps, { channel: body.channel?.id, user: body.user.id, message: found.message });
       return;

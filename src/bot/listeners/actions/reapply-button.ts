@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { BotDeps } from '../../deps.js';
-import { requireLifecycle } from '../../lifecycle-deps.js';
 import { parseReapplyValue } from '../../messages/drift.js';
 import { answerRefusal } from '../refusal.js';
 
@@ -10,6 +9,6 @@ export const reapplyButton =
   async ({ ack, body, action }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const shown = parseReapplyValue(action.value ?? '') ?? { partnerId: '', hash: '' };
-    const result = await requireLifecycle(deps).requestReapply({ ...shown, actor: body.user.id });
+    const result = await deps.requestReapply({ ...shown, actor: body.user.id });
     await answerRefusal(deps, { channel: body.channel?.id, user: body.user.id, threadTs: body.message?.thread_ts ?? body.message?.ts, message: result.message });
   };

@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import type { DeliveryBotDeps } from '../../delivery-deps.js';
+import type { BotDeps } from '../../deps.js';
 import { answerRefusal } from '../refusal.js';
 
 /** The Resend button on a failed delivery: the same as /resend-file for that file; the answer is ephemeral in the thread. */
 export const resendButton =
-  (deps: Pick<DeliveryBotDeps, 'resendFailed' | 'notify' | 'logger'>) =>
+  (deps: Pick<BotDeps, 'resendFailed' | 'notify' | 'logger'>) =>
   async ({ ack, body, action }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const result = await deps.resendFailed({ token: action.value ?? '', actor: body.user.id });

@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { DeliveryBotDeps } from '../../delivery-deps.js';
+import type { BotDeps } from '../../deps.js';
 import { buildAnswer, buildPartnerStatus } from '../../messages/partner-status.js';
 
 /** `/partner-status <partner-id>`: ack, answer ephemerally with the record and the last deliveries. */
 export const partnerStatusCommand =
-  (deps: Pick<DeliveryBotDeps, 'partnerStatus'>) =>
+  (deps: Pick<BotDeps, 'partnerStatus'>) =>
   async ({ ack, command, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const result = await deps.partnerStatus({ partnerId: command.text.trim() });

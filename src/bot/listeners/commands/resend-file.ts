@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { DeliveryBotDeps } from '../../delivery-deps.js';
+import type { BotDeps } from '../../deps.js';
 import { buildAnswer } from '../../messages/partner-status.js';
 
 /** `/resend-file <partner-id> <file>`: ack, queue a forced delivery of the latest version, answer ephemerally. */
 export const resendFileCommand =
-  (deps: Pick<DeliveryBotDeps, 'resendFile'>) =>
+  (deps: Pick<BotDeps, 'resendFile'>) =>
   async ({ ack, command, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const text = command.text.trim();

@@ -1,7 +1,6 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { changeIdFromRef } from '../../messages/ids.js';
 import type { BotDeps } from '../../deps.js';
-import { requireLifecycle } from '../../lifecycle-deps.js';
 import { answerRefusal } from '../refusal.js';
 
 /** The approval reaction on a lifecycle change card approves it, under the same rules as the button. */
@@ -12,7 +11,7 @@ export const changeReactionAdded =
     const ref = await deps.refAt(event.item.channel, event.item.ts);
     const changeId = ref ? changeIdFromRef(ref) : null;
     if (!changeId) return; // not a change card (onboarding cards are handled by reactionAdded)
-    const result = await requireLifecycle(deps).decideChange({ changeId, actor: event.user, decision: 'approve', via: 'reaction' });
+    const result = await deps.decideChange({ changeId, actor: event.user, decision: 'approve', via: 'reaction' });
     deps.metrics.approvals.inc({ outcome: result.ok ? `change_${result.change.status}` : `change_refused_${result.code}` });
     if (!result.ok) await answerRefusal(deps, { channel: event.item.channel, user: event.user, threadTs: event.item.ts, message: result.message });
   };

@@ -3,7 +3,6 @@ import { readOffboardSubmission } from '../../views/offboard-modal.js';
 import type { ViewState } from '../../views/parse-onboard-submission.js';
 import { LIFECYCLE_FIELDS } from '../../messages/ids.js';
 import type { BotDeps } from '../../deps.js';
-import { requireLifecycle } from '../../lifecycle-deps.js';
 
 /** The offboard modal's submission: inline errors keyed by block, or the card goes to the partner's thread. */
 export const offboardSubmission =
@@ -14,7 +13,7 @@ export const offboardSubmission =
       await ack({ response_action: 'errors', errors: read.errors });
       return;
     }
-    const result = await requireLifecycle(deps).requestChange({
+    const result = await deps.requestChange({
       partnerId: read.partnerId, requestedBy: body.user.id, spec: { kind: 'offboard', prefix: read.prefix, reason: read.reason },
     });
     if (!result.ok) {

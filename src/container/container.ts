@@ -1,0 +1,130 @@
+/**
+ * The one place where the program is wired. `createContainer(config, overrides)` builds, once, what
+ * every role shares: the Redis connections, every queue (from the registry), the stores, the AWS
+ * clients, the Slack Web API client and the ports the use cases and jobs take (notify, audit,
+ * approvers, clock). The web role binds the use cases from it (./use-cases.ts), the worker role the
+ * workers (./workers.ts). Tests, the demo and the benchmarks build the same container and override
+ * only the network edges (a fake AWS account, a manual clock).
+ */
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Queue } from 'bullmq';
+import type { Config } from '../config.js';
+import { boltLogger, type Logger } from '../logger.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import { createRedis, type Redis } from '../redis.js';
+import { systemClock, type ApproverDirectory, type Audit, type Clock, type Notify } from '../actions/ports.js';
+import { createApproverDirectory } from '../actions/approval/index.js';
+import type { DeliveryStorage } from '../actions/delivery/index.js';
+import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
+import { createS3Client } from '../aws/s3-client.js';
+import { createQueues, type Queues } from '../jobs/platform/queues.js';
+import { createNotifySlackClient, enqueueNotify, type NotifyWorkerOptions } from '../jobs/notify/index.js';
+import { createAudit, createAuditQueue, type AuditQueue } from '../jobs/audit/index.js';
+import { createS3DeliveryStorage, onLive, type DeliveryOptions } from '../jobs/delivery/index.js';
+import type { LifecycleWorkerOptions } from '../jobs/lifecycle/index.js';
+import { createProbeS3Factory, type ProvisionWorkerOptions, type S3ForCredentials } from '../jobs/onboarding/index.js';
+import { ChangeRequestStore } from '../store/change-requests.js';
+import { DeliveryStore } from '../store/deliveries.js';
+import { PartnerStore } from '../store/partners.js';
+import { RequestStore } from '../store/requests.js';
+
+/** What tests, the demo and the benchmarks replace: the edges, never the wiring. */
+export interface ContainerOverrides {
+  clock?: Clock;
+  metrics?: Metrics;
+  /** IAM, Transfer, STS, Access Analyzer (tests: the fake account). */
+  awsClients?: ControlPlaneClients;
+  /** The bot's S3 client of the distribution bucket. */
+  s3?: S3Client;
+  /** S3 clients for the verifier's probe sessions. */
+  s3ForCredentials?: S3ForCredentials;
+  approvers?: ApproverDirectory;
+  /** Worker settings (tests shorten backoffs and pacing). */
+  workerOptions?: WorkerOptionOverrides;
+}
+
+export interface WorkerOptionOverrides {
+  notify?: Partial<NotifyWorkerOptions>;
+  provision?: Partial<ProvisionWorkerOptions>;
+  lifecycle?: Partial<LifecycleWorkerOptions>;
+  delivery?: Partial<DeliveryOptions>;
+}
+
+export interface Container {
+  config: Config;
+  overrides: ContainerOverrides;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  /** Commands (fail fast, auto-pipelined). */
+  redis: Redis;
+  /** The blocking connection BullMQ workers need (maxRetriesPerRequest: null), made on first use. */
+  workerRedis(): Redis;
+  queues: Queues;
+  auditQueue: AuditQueue;
+  stores: { requests: RequestStore; partners: PartnerStore; changes: ChangeRequestStore; deliveries: DeliveryStore };
+  aws: { clients: ControlPlaneClients; s3: S3Client; s3ForCredentials: S3ForCredentials; sqs: SQSClient | undefined };
+  /** The outbound files and the copies into partners' homes. */
+  storage: DeliveryStorage;
+  slack: ReturnType<typeof createNotifySlackClient>;
+  notify: Notify;
+  audit: Audit;
+  approvers: ApproverDirectory;
+  /** The partner is LIVE (or subscribed to more feeds): release what waited for it. Idempotent per occasion. */
+  onLive(partnerId: string, occasion?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Container {
+  const clock = overrides.clock ?? systemClock;
+  const { prefix, platform } = config;
+  const redis = createRedis(config.redisUrl, 'command');
+  let workerRedis: Redis | undefined;
+  const queues = createQueues(redis, prefix);
+  // A queue without an 'error' listener prints raw connection errors while Redis is away: log them.
+  for (const [name, queue] of Object.entries(queues)) {
+    if (typeof queue === 'object') (queue as Queue).on('error', (err) => logger.warn({ err, queue: name }, 'queue: Redis error'));
+  }
+  const auditQueue = createAuditQueue(redis, prefix, queues.audit);
+  const slack = createNotifySlackClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    logger: boltLogger(logger),
+  });
+  const s3 = overrides.s3 ?? createS3Client(platform, { forcePathStyle: config.s3ForcePathStyle });
+  const partners = new PartnerStore(redis, prefix);
+  return {
+    config, overrides, logger, clock, redis, queues, auditQueue, slack,
+    metrics: overrides.metrics ?? createMetrics(),
+    workerRedis: () => (workerRedis ??= createRedis(config.redisUrl, 'worker')),
+    stores: {
+      requests: new RequestStore(redis, prefix, config.limits),
+      partners,
+      changes: new ChangeRequestStore(redis, prefix),
+      deliveries: new DeliveryStore(redis, prefix),
+    },
+    aws: {
+      clients: overrides.awsClients ?? createControlPlaneClients(platform.region),
+      s3,
+      s3ForCredentials: overrides.s3ForCredentials ?? createProbeS3Factory(platform, { forcePathStyle: config.s3ForcePathStyle }),
+      sqs: config.deliveryQueueUrl ? new SQSClient({ region: platform.region }) : undefined,
+    },
+    storage: createS3DeliveryStorage(s3, { bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger }),
+    notify: (message) => enqueueNotify({ redis, prefix, queue: queues.notify }, message),
+    audit: createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) }),
+    // Web approves; the worker re-checks at run time that the approver still is one.
+    approvers: overrides.approvers ?? createApproverDirectory({
+      approvers: config.slack.approvers,
+      usergroup: config.slack.approverUsergroup,
+      fetchGroup: async (usergroup) => (await slack.usergroups.users.list({ usergroup })).users ?? [],
+      clock,
+      logger,
+    }),
+    onLive: (partnerId, occasion) => onLive({ queue: queues.dispatch, partners, logger: logger.child({ module: 'delivery' }) }, partnerId, occasion),
+    async close() {
+      await queues.close();
+      await workerRedis?.quit();
+      await redis.quit();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The web role's use cases, bound to the container's stores, queues and ports: what the Slack
+ * listeners call (BotDeps). Each use case gets the narrow deps it declares; an approved request or
+ * change is handed to the job of its kind here, so use cases never import jobs.
+ */
+import type { Queue } from 'bullmq';
+import type { BotDeps, DeliveryUseCases, LifecycleUseCases } from '../bot/deps.js';
+import type { ApproverDirectory } from '../actions/ports.js';
+import type { DeliveryStore } from '../store/deliveries.js';
+import type { PartnerStore } from '../store/partners.js';
+import { decideChange, decideRequest } from '../actions/approval/index.js';
+import { partnerStatus, resendFailedDelivery, resendFile, type ResendFailedDeps } from '../actions/delivery/index.js';
+import {
+  editPartner, partnerForEdit, partnerKeysView, requestChange, requestKeyChanges, requestReapply, type ChangeDeps,
+} from '../actions/lifecycle/index.js';
+import { createPlanRenderer, requestOnboarding, retryProvisioning, retryVerification } from '../actions/onboarding/index.js';
+import type { ChangeRequest } from '../domain/requests.js';
+import { addResend, DEFAULT_DELIVERY_OPTIONS } from '../jobs/delivery/index.js';
+import { addOffboardJob, addPartnerChangeJob, addReapplyJob, driftKey, type LifecycleQueues } from '../jobs/lifecycle/index.js';
+import { addProvisionJob, addVerifyJob } from '../jobs/onboarding/index.js';
+import { firstDelivery } from '../store/deliveries-seen.js';
+import { refAt } from '../store/message-refs.js';
+import { ProvisionRuns } from '../store/provision-runs.js';
+import type { Container } from './container.js';
+import { lifecycleQueues } from './workers.js';
+
+/** An approved lifecycle change goes to the job of its kind. */
+export function applyChange(queues: LifecycleQueues) {
+  return async (change: ChangeRequest): Promise<void> => {
+    switch (change.spec.kind) {
+      case 'offboard':
+        return addOffboardJob(queues.offboard, change.id);
+      case 'ssh-keys':
+      case 'external-id':
+      case 'add-feeds':
+        return addPartnerChangeJob(queues.partnerChange, change.id);
+    }
+  };
+}
+
+/** What the lifecycle use cases share: the change store, the registry, and where approved changes go. */
+export type LifecycleWiring = ChangeDeps & {
+  approvers: ApproverDirectory; partners: PartnerStore; keyMaxAgeDays: number; feeds: string[];
+  queues: LifecycleQueues; currentDrift: (partnerId: string) => Promise<string | null>;
+};
+
+export function lifecycleUseCases(w: LifecycleWiring): LifecycleUseCases {
+  return {
+    requestChange: (input) => requestChange(w, input),
+    decideChange: (input) => decideChange({ ...w, apply: applyChange(w.queues) }, input),
+    partnerKeysView: (partnerId) => partnerKeysView(w, partnerId),
+    requestKeyChanges: (input) => requestKeyChanges(w, input),
+    partnerForEdit: (partnerId) => partnerForEdit(w, partnerId),
+    editPartner: (input) => editPartner(w, input),
+    requestReapply: (input) =>
+      requestReapply({ ...w, enqueueReapply: (partnerId, by, hash) => addReapplyJob(w.queues.reconcile, partnerId, by, hash) }, input),
+  };
+}
+
+/** What the delivery use cases share; `deliver` is the deliver queue re-sends go to. */
+export type DeliveryWiring = Omit<ResendFailedDeps, 'queueResend' | 'failure'> & {
+  deliver: Queue; deliveries: DeliveryStore; keyMaxAgeDays: number; deliverAttempts?: number;
+};
+
+export function deliveryUseCases(w: DeliveryWiring): DeliveryUseCases {
+  const resend: ResendFailedDeps = {
+    ...w,
+    queueResend: async (payload) =>
+      void (await addResend({ queues: { deliver: w.deliver }, options: { deliverAttempts: w.deliverAttempts ?? DEFAULT_DELIVERY_OPTIONS.deliverAttempts } }, payload, w.clock.now().getTime())),
+    failure: (token) => w.deliveries.failure(token),
+  };
+  return {
+    resendFile: (input) => resendFile(resend, input),
+    resendFailed: (input) => resendFailedDelivery(resend, input),
+    partnerStatus: (input) =>
+      partnerStatus({ partners: w.partners, history: (id, n) => w.deliveries.history(id, n), keyAges: { clock: w.clock, maxAgeDays: w.keyMaxAgeDays } }, input),
+  };
+}
+
+export function bindUseCases(c: Container): BotDeps {
+  const { config, clock, notify, audit, approvers, redis, queues } = c;
+  const { prefix, platform } = config;
+  const { requests, partners, changes, deliveries } = c.stores;
+  const base = { logger: c.logger.child({ module: 'actions' }), clock };
+  const slack = { approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours };
+  const lifecycle = lifecycleUseCases({
+    ...base, logger: c.logger.child({ module: 'lifecycle' }), notify, audit, approvers, changes, partners, feeds: platform.feeds,
+    keyMaxAgeDays: config.keyMaxAgeDays, ...slack, queues: lifecycleQueues(c),
+    currentDrift: (partnerId) => redis.get(driftKey(prefix, partnerId)),
+  });
+  const retry = {
+    ...base, requests, partners, runs: new ProvisionRuns(redis, prefix), approvers, notify,
+    enqueueProvision: (p: Parameters<typeof addProvisionJob>[1]) => addProvisionJob(queues.provision, p),
+    enqueueVerify: (p: Parameters<typeof addVerifyJob>[1]) => addVerifyJob(queues.verify, p, 0),
+  };
+  const delivery = deliveryUseCases({
+    ...base, approvers, partners, audit, resenders: config.slack.resenders, files: c.storage,
+    routing: { outboundPrefix: platform.outboundPrefix, feeds: platform.feeds },
+    deliver: queues.deliver, deliveries, keyMaxAgeDays: config.keyMaxAgeDays,
+  });
+  return {
+    logger: c.logger.child({ module: 'bot' }),
+    metrics: c.metrics,
+    feeds: platform.feeds,
+    approvalReaction: config.slack.approvalReaction,
+    notify,
+    firstDelivery: (kind, id) => firstDelivery(redis, prefix, kind, id),
+    refAt: async (channel, ts) => (await refAt(redis, prefix, channel, ts)) ?? null,
+    requestOnboarding: (input) =>
+      requestOnboarding({
+        ...base, store: requests, notify, audit, renderPlan: createPlanRenderer(platform), approvalsChannel: config.slack.approvalsChannel,
+        approvalReaction: config.slack.approvalReaction, enterpriseAccountId: platform.accountId, feeds: platform.feeds,
+        requestTtlHours: config.requestTtlHours,
+      }, input),
+    decide: (input) =>
+      decideRequest({
+        ...base, store: requests, approvers, notify, audit, approvalReaction: config.slack.approvalReaction,
+        enqueueProvision: async (request) => addProvisionJob(queues.provision, { requestId: request.id, attempt: 1 }),
+      }, input),
+    retryProvisioning: (input) => retryProvisioning(retry, input),
+    retryVerification: (input) => retryVerification(retry, input),
+    ...delivery,
+    ...lifecycle,
+  };
+}
