@@ -1,5 +1,5 @@
 /**
- * Configuration: the environment variables of DESIGN.md's external contract, validated once at
+ * Configuration: the environment variables of the README's "Configuration" and .env.example, validated once at
  * start-up. This is the only module that reads `process.env`; everything else receives a Config.
  */
 import { z } from 'zod';
@@ -137,7 +137,7 @@ export interface Config {
   transferSettleSeconds: number;
   pollIntervalSeconds: number;
   fanoutThreadThreshold: number;
-  /** Capacity refused beyond (DESIGN "Limits that follow"): Transfer users per server, partner roles. */
+  /** Capacity refused beyond (docs/security.md "Quotas and limits that cap the platform"): Transfer users per server, partner roles. */
   limits: { sftpUsers: number; partnerRoles: number };
   /** SSH keys older than this are flagged (and reminded of weekly). */
   keyMaxAgeDays: number;

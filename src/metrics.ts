@@ -1,4 +1,4 @@
-/** Prometheus figures (DESIGN.md): requests, approvals, jobs by queue and outcome, delivery latency, Slack and AWS errors. */
+/** Prometheus figures (README "Running"): requests, approvals, jobs by queue and outcome, delivery latency, Slack and AWS errors. */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {

@@ -3,7 +3,7 @@
  * bound to their clients and the platform. `createControlPlane` sends every call; the DRY_RUN
  * wrapper `dryRunControlPlane` sends none: reads answer "not there", writes are logged as planned
  * (names and counts only — never a trust policy, an ExternalId or a key) and answer what AWS would.
- * S3 object operations are not part of it: they stay real in DRY_RUN (DESIGN.md).
+ * S3 object operations are not part of it: they stay real in DRY_RUN (README "Configuration").
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';

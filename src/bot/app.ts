@@ -6,27 +6,12 @@
 import { createHash } from 'node:crypto';
 import { App, type AnyMiddlewareArgs, type AllMiddlewareArgs, type BlockButtonAction, type Receiver, type ViewSubmitAction } from '@slack/bolt';
 import { boltLogger } from '../logger.js';
-import { ACTIONS, COMMANDS, VIEWS } from './messages/ids.js';
 import type { BotDeps } from './deps.js';
-import { onboardPartnerCommand } from './listeners/commands/onboard-partner.js';
-import { onboardSubmission } from './listeners/views/onboard-submission.js';
-import { decisionButton } from './listeners/actions/decision-buttons.js';
-import { reactionAdded } from './listeners/events/reaction-added.js';
-import { retryProvisionButton } from './listeners/actions/retry-provision.js';
-import { retryVerifyButton } from './listeners/actions/retry-verify.js';
-import { resendButton } from './listeners/actions/resend-button.js';
-import { resendFileCommand } from './listeners/commands/resend-file.js';
-import { partnerStatusCommand } from './listeners/commands/partner-status.js';
 import { ackUnhandled } from './ack-unhandled.js';
-import { offboardPartnerCommand } from './listeners/commands/offboard-partner.js';
-import { offboardSubmission } from './listeners/views/offboard-submission.js';
-import { changeButton } from './listeners/actions/change-buttons.js';
-import { changeReactionAdded } from './listeners/events/change-reaction.js';
-import { partnerKeysCommand } from './listeners/commands/partner-keys.js';
-import { partnerKeysSubmission } from './listeners/views/partner-keys-submission.js';
-import { editPartnerButton } from './listeners/actions/edit-partner-button.js';
-import { partnerEditSubmission } from './listeners/views/partner-edit-submission.js';
-import { reapplyButton } from './listeners/actions/reapply-button.js';
+import { actionListeners } from './listeners/actions/index.js';
+import { commandListeners } from './listeners/commands/index.js';
+import { reactionListeners } from './listeners/events/index.js';
+import { viewListeners } from './listeners/views/index.js';
 
 export interface BoltAppOptions {
   botToken: string;
@@ -78,32 +63,10 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   // Bolt runs the matching middleware of every registered listener on every request (about 6 µs
   // each on a 2-core machine: a tenth of a request with twenty listeners). So there is one Bolt
   // listener per kind of request, which finds the listener by its id in a table.
-  app.command(/^\//, byId(new Map([
-    [COMMANDS.onboardPartner, onboardPartnerCommand(deps)],
-    [COMMANDS.resendFile, resendFileCommand(deps)],
-    [COMMANDS.partnerStatus, partnerStatusCommand(deps)],
-    [COMMANDS.offboardPartner, offboardPartnerCommand(deps)],
-    [COMMANDS.partnerKeys, partnerKeysCommand(deps)],
-  ]), ({ command }) => command.command));
-  app.view<ViewSubmitAction>({ type: 'view_submission' }, byId(new Map([
-    [VIEWS.onboard, onboardSubmission(deps)],
-    [VIEWS.offboard, offboardSubmission(deps)],
-    [VIEWS.partnerKeys, partnerKeysSubmission(deps)],
-    [VIEWS.partnerEdit, partnerEditSubmission(deps)],
-  ]), ({ view }) => view.callback_id));
-  app.action<BlockButtonAction>({ type: 'block_actions' }, byId(new Map([
-    [ACTIONS.approve, decisionButton(deps, 'approve')],
-    [ACTIONS.reject, decisionButton(deps, 'reject')],
-    [ACTIONS.retryProvision, retryProvisionButton(deps)],
-    [ACTIONS.retryVerify, retryVerifyButton(deps)],
-    [ACTIONS.resend, resendButton(deps)],
-    [ACTIONS.changeApprove, changeButton(deps, 'approve')],
-    [ACTIONS.changeReject, changeButton(deps, 'reject')],
-    [ACTIONS.editPartner, editPartnerButton(deps)],
-    [ACTIONS.reapplyDrift, reapplyButton(deps)],
-  ]), ({ action }) => action.action_id));
-  app.event('reaction_added', reactionAdded(deps));
-  app.event('reaction_added', changeReactionAdded(deps));
+  app.command(/^\//, byId(commandListeners(deps), ({ command }) => command.command));
+  app.view<ViewSubmitAction>({ type: 'view_submission' }, byId(viewListeners(deps), ({ view }) => view.callback_id));
+  app.action<BlockButtonAction>({ type: 'block_actions' }, byId(actionListeners(deps), ({ action }) => action.action_id));
+  for (const listener of reactionListeners(deps)) app.event('reaction_added', listener);
 
   app.error(async (error) => {
     deps.logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');

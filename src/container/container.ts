@@ -61,7 +61,10 @@ export interface Container {
   redis: Redis;
   /** The blocking connection BullMQ workers need (maxRetriesPerRequest: null), made on first use. */
   workerRedis(): Redis;
+  /** Every queue on the command connection: what use cases add to fails fast while Redis is away. */
   queues: Queues;
+  /** Every queue on the worker connection: what jobs add to waits for Redis to come back. */
+  jobQueues(): Queues;
   auditQueue: AuditQueue;
   stores: { requests: RequestStore; partners: PartnerStore; changes: ChangeRequestStore; deliveries: DeliveryStore };
   aws: { clients: ControlPlaneClients; s3: S3Client; s3ForCredentials: S3ForCredentials; sqs: SQSClient | undefined };
@@ -81,11 +84,17 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
   const { prefix, platform } = config;
   const redis = createRedis(config.redisUrl, 'command');
   let workerRedis: Redis | undefined;
-  const queues = createQueues(redis, prefix);
-  // A queue without an 'error' listener prints raw connection errors while Redis is away: log them.
-  for (const [name, queue] of Object.entries(queues)) {
-    if (typeof queue === 'object') (queue as Queue).on('error', (err) => logger.warn({ err, queue: name }, 'queue: Redis error'));
-  }
+  let jobQueues: Queues | undefined;
+  const queuesOn = (connection: Redis): Queues => {
+    const made = createQueues(connection, prefix);
+    // A queue without an 'error' listener prints raw connection errors while Redis is away: log them.
+    for (const [name, queue] of Object.entries(made)) {
+      if (typeof queue === 'object') (queue as Queue).on('error', (err) => logger.warn({ err, queue: name }, 'queue: Redis error'));
+    }
+    return made;
+  };
+  const queues = queuesOn(redis);
+  const worker = () => (workerRedis ??= createRedis(config.redisUrl, 'worker'));
   const auditQueue = createAuditQueue(redis, prefix, queues.audit);
   const slack = createNotifySlackClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -96,7 +105,8 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
   return {
     config, overrides, logger, clock, redis, queues, auditQueue, slack,
     metrics: overrides.metrics ?? createMetrics(),
-    workerRedis: () => (workerRedis ??= createRedis(config.redisUrl, 'worker')),
+    workerRedis: worker,
+    jobQueues: () => (jobQueues ??= queuesOn(worker())),
     stores: {
       requests: new RequestStore(redis, prefix, config.limits),
       partners,
@@ -120,9 +130,11 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
       clock,
       logger,
     }),
-    onLive: (partnerId, occasion) => onLive({ queue: queues.dispatch, partners, logger: logger.child({ module: 'delivery' }) }, partnerId, occasion),
+    onLive: (partnerId, occasion) =>
+      onLive({ queue: (jobQueues ??= queuesOn(worker())).dispatch, partners, logger: logger.child({ module: 'delivery' }) }, partnerId, occasion),
     async close() {
       await queues.close();
+      await jobQueues?.close();
       await workerRedis?.quit();
       await redis.quit();
     },

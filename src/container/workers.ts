@@ -27,6 +27,7 @@ export async function startWorkers(c: Container): Promise<RunningWorkers> {
   const { config, logger, clock, metrics, notify, audit, approvers } = c;
   const { prefix, platform } = config;
   const connection = c.workerRedis();
+  const jobs = c.jobQueues();
   const options = c.overrides.workerOptions ?? {};
 
   const notifyWorker = createNotifyWorker({
@@ -36,6 +37,7 @@ export async function startWorkers(c: Container): Promise<RunningWorkers> {
     ...(options.notify ? { options: options.notify } : {}),
   });
   const expiryScheduler: Queue = await scheduleExpiry(c.redis, prefix);
+  expiryScheduler.on('error', (err) => logger.warn({ err, queue: expiryScheduler.name }, 'queue: Redis error'));
   const expiry = createExpiryWorker(connection, prefix, {
     store: c.stores.requests, notify, clock, logger: logger.child({ module: 'expiry' }), approvalReaction: config.slack.approvalReaction, audit,
   });
@@ -44,7 +46,7 @@ export async function startWorkers(c: Container): Promise<RunningWorkers> {
   });
   const delivery = createDeliveryWorkers({
     redis: connection, prefix, notify, metrics, logger, clock, audit, storage: c.storage, sqs: c.aws.sqs,
-    queues: { dispatch: c.queues.dispatch, deliver: c.queues.deliver, poll: c.queues.poll },
+    queues: { dispatch: jobs.dispatch, deliver: jobs.deliver, poll: jobs.poll },
     config: {
       bucket: platform.bucket, outboundPrefix: platform.outboundPrefix, feeds: platform.feeds,
       pollIntervalSeconds: config.pollIntervalSeconds, deliveryQueueUrl: config.deliveryQueueUrl,

@@ -3,7 +3,7 @@ import { checkPartnerId, homePrefix, MAX_PARTNER_ID_LENGTH } from './partner-id.
 import { excerpt } from './text.js';
 
 /**
- * Where a file the pipeline drops goes (DESIGN.md, flow 5):
+ * Where a file the pipeline drops goes (docs/architecture.md "Delivery"):
  *   <outbound>/<partner-id>/<path>   → partners/<partner-id>/<path>
  *   <outbound>/feeds/<feed>/<path>   → partners/<id>/feeds/<feed>/<path>, for every subscriber
  * Anything else is unroutable: reported once and left alone.

@@ -1,4 +1,4 @@
-/** DESIGN "Limits that follow": beyond the Transfer user and partner role quotas, requests are refused with a clear message. */
+/** docs/security.md "Quotas and limits that cap the platform": beyond the Transfer user and partner role quotas, requests are refused with a clear message. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBot, ed25519PublicKey, type Harness } from '../support/bot-harness.js';
 import { buttonClick, onboardSubmission, postToBot } from '../support/slack-requests.js';

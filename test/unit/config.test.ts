@@ -13,7 +13,7 @@ function problem(env: Record<string, string | undefined>): string {
 }
 
 describe('configuration', () => {
-  it('when every required variable is set, then defaults fill the rest as DESIGN.md says', () => {
+  it('when every required variable is set, then defaults fill the rest as .env.example says', () => {
     const c = loadConfig(testEnv({ PORT: undefined, PARTNERGATE_PREFIX: undefined, LOG_LEVEL: undefined }));
     expect(c.port).toBe(3000);
     expect(c.prefix).toBe('partnergate');

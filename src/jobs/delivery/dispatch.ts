@@ -1,6 +1,6 @@
 /**
  * The dispatch step: one job per (key, version), whichever source saw it and however often. It
- * routes the key (DESIGN.md flow 5) and fans out one deliver job per partner, parks deliveries for
+ * routes the key (docs/architecture.md "Delivery") and fans out one deliver job per partner, parks deliveries for
  * partners that are not LIVE yet, and reports what goes nowhere — once.
  *
  * The source version is read once here (HeadObject, ChecksumMode ENABLED) and its facts — size,
