@@ -1,9 +1,10 @@
 /**
  * Small fakes of the ports use cases take (src/actions/ports.ts): a clock that moves only when told,
- * an approver directory from a set, and recorders that keep what was notified, audited or queued.
- * No test-runner imports: the provision child process uses them too.
+ * an approver directory from a set, recorders that keep what was notified, audited or queued, and a
+ * partner as the registry holds it. No test-runner imports: the provision child process uses them too.
  */
 import { createLogger } from '../../src/logger.js';
+import type { PartnerRecord } from '../../src/domain/partner.js';
 import type { ApproverDirectory, Audit, AuditInput, Clock, Notify, NotifyMessage, UseCaseDeps } from '../../src/actions/ports.js';
 
 export interface ManualClock extends Clock {
@@ -45,4 +46,14 @@ export function auditRecorder(): { audit: Audit; records: AuditInput[] } {
 export function enqueueRecorder<A extends unknown[]>(): { enqueue: (...args: A) => Promise<void>; calls: A[] } {
   const calls: A[] = [];
   return { enqueue: async (...args) => void calls.push(args), calls };
+}
+
+/** A LIVE partner as the registry (PartnerStore) holds it, for the use cases that read one. */
+export function partnerRecord(over: Partial<PartnerRecord> = {}): PartnerRecord {
+  return {
+    partnerId: 'acme', requestId: 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', displayName: 'Acme', contactEmail: 'files@acme.example', accountId: '444455556666',
+    externalId: 'x'.repeat(43), feeds: ['price-lists'], sshKeys: [], status: 'live', steps: [], threadRef: 'card:req_aaaaaaaaaaaaaaaaaaaaaaaaaa',
+    channel: 'C0APPROVALS', approvedBy: 'UAPP', provisionedAt: '2029-06-01T00:00:00.000Z', verifiedAt: '2029-06-01T00:10:00.000Z',
+    transferUserCreatedAt: null, dryRun: false, updatedAt: '2029-06-01T00:10:00.000Z', ...over,
+  };
 }
