@@ -4,9 +4,9 @@ import { expireDueRequests } from '../../src/jobs/approval/expire-requests.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { newRequestId, type OnboardingRequestData } from '../../src/domain/requests.js';
 import { createLogger } from '../../src/logger.js';
-import type { NotifyMessage } from '../../src/actions/ports.js';
 import { testPrefix } from '../support/env.js';
 import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
+import { notifyRecorder } from '../support/ports.js';
 
 let redis: Redis;
 let prefix: string;
@@ -34,9 +34,9 @@ describe('request expiry', () => {
     const fresh = request('fresh-partner', '2026-12-30T00:00:00.000Z');
     await store.create(old);
     await store.create(fresh);
-    const sent: NotifyMessage[] = [];
+    const { notify, sent } = notifyRecorder();
     const deps = {
-      store, notify: async (m: NotifyMessage | readonly NotifyMessage[]) => void sent.push(...[m].flat()), clock: { now: () => new Date('2026-11-10T00:00:00Z') },
+      store, notify, clock: { now: () => new Date('2026-11-10T00:00:00Z') },
       logger: createLogger('silent'), approvalReaction: 'white_check_mark',
     };
     expect(await expireDueRequests(deps)).toBe(1);

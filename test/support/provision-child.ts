@@ -16,7 +16,8 @@ import { createProvisionWorkers } from '../../src/jobs/onboarding/provision-work
 import type { VerifyPayload } from '../../src/actions/onboarding/contract.js';
 import { FakeAws } from './fake-aws.js';
 import { createLocalS3Client } from './s3.js';
-import { APPROVER, fixedApprovers, platformFor } from './provision-fixtures.js';
+import { APPROVER, platformFor } from './provision-fixtures.js';
+import { fixedApprovers } from './ports.js';
 
 const env = (name: string): string => {
   const v = process.env[name];

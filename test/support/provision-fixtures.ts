@@ -3,27 +3,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import sshpk from 'sshpk';
 import { loadPlatformConfig } from '../../src/config.js';
 import { type PlatformConfig } from '../../src/aws/policies/platform.js';
-import type { ApproverDirectory, Clock } from '../../src/actions/ports.js';
 import { testEnv } from './env.js';
 
 export const CHANNEL = 'C0APPROVALS';
 export const REQUESTER = 'UREQUESTER1';
 export const APPROVER = 'UAPPROVER1';
 export const PARTNER_ACCOUNT = '444455556666';
-
-export interface ManualClock extends Clock {
-  advance(ms: number): void;
-}
-
-export function manualClock(start = new Date()): ManualClock {
-  let t = start.getTime();
-  return { now: () => new Date(t), advance: (ms) => void (t += ms) };
-}
-
-export function fixedApprovers(...ids: string[]): ApproverDirectory & { set: Set<string> } {
-  const set = new Set(ids);
-  return { set, isApprover: async (id) => set.has(id) };
-}
 
 export function platformFor(overrides: Record<string, string | undefined> = {}): PlatformConfig {
   return loadPlatformConfig(testEnv(overrides));

@@ -31,14 +31,13 @@ import { RequestStore } from '../../src/store/requests.js';
 import { newRequestId, type OnboardingRequest } from '../../src/domain/requests.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from './fake-slack.js';
 
-export { APPROVER, CHANNEL, PARTNER_ACCOUNT, REQUESTER, manualClock, fixedApprovers, platformFor };
+export { APPROVER, CHANNEL, PARTNER_ACCOUNT, REQUESTER, platformFor };
 import { FakeAws } from './fake-aws.js';
 import { startLocalS3, type LocalS3 } from './s3.js';
 import { testPrefix } from './env.js';
 import { createTestRedis, deleteKeysUnder } from './redis.js';
-import {
-  APPROVER, CHANNEL, fixedApprovers, manualClock, PARTNER_ACCOUNT, platformFor, REQUESTER, sshPublicKey, type ManualClock,
-} from './provision-fixtures.js';
+import { APPROVER, CHANNEL, PARTNER_ACCOUNT, platformFor, REQUESTER, sshPublicKey } from './provision-fixtures.js';
+import { fixedApprovers, manualClock, type ManualClock } from './ports.js';
 
 /** The button with `actionId` in a Slack call's blocks, if any. */
 export function buttonIn(call: SlackCall, actionId: string): { action_id?: string; value?: string } | undefined {

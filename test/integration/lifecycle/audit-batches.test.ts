@@ -14,7 +14,7 @@ import { readPartnerHistory } from '../../../src/jobs/audit/history.js';
 import { recordRequests, startLocalS3, TEST_KMS_KEY_ARN, type LocalS3, type RecordedRequest } from '../../support/s3.js';
 import { createTestRedis, deleteKeysUnder } from '../../support/redis.js';
 import { testPrefix } from '../../support/env.js';
-import { manualClock, type ManualClock } from '../../support/provision-fixtures.js';
+import { manualClock, type ManualClock } from '../../support/ports.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 let prefix: string;

@@ -20,7 +20,8 @@ import { startAuditPipeline, type AuditPipeline } from '../../support/audit.js';
 import { startLocalS3, recordRequests, failNthCall, s3Error, type LocalS3, type RecordedRequest, TEST_KMS_KEY_ARN } from '../../support/s3.js';
 import { createTestRedis, deleteKeysUnder } from '../../support/redis.js';
 import { testEnv, testPrefix } from '../../support/env.js';
-import { fixedApprovers, manualClock, platformFor, sshPublicKey, type ManualClock } from '../../support/provision-fixtures.js';
+import { platformFor, sshPublicKey } from '../../support/provision-fixtures.js';
+import { fixedApprovers, manualClock, type ManualClock } from '../../support/ports.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 let prefix: string;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { createLogger } from '../../../src/logger.js';
-import type { NotifyMessage } from '../../../src/actions/ports.js';
 import type { ReapplyInput } from '../../../src/actions/lifecycle/reapply-drift.js';
 import type { BotDeps } from '../../../src/bot/deps.js';
 import { reapplyValue } from '../../../src/bot/messages/drift.js';
 import { reapplyButton } from '../../../src/bot/listeners/actions/reapply-button.js';
+import { notifyRecorder } from '../../support/ports.js';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 const HASH = '0123456789abcdef'.repeat(4);
@@ -18,12 +18,12 @@ function click(value: string): Args {
   } as unknown as Args;
 }
 
-async function press(value: string): Promise<{ asked: ReapplyInput[]; notified: NotifyMessage[] }> {
+async function press(value: string) {
   const asked: ReapplyInput[] = [];
-  const notified: NotifyMessage[] = [];
+  const { notify, sent: notified } = notifyRecorder();
   const deps = {
     logger: createLogger('silent'),
-    notify: async (m: NotifyMessage | readonly NotifyMessage[]) => void notified.push(...[m].flat()),
+    notify,
     requestReapply: async (input: ReapplyInput) => {
       asked.push(input);
       return { ok: false, message: 'refused' };

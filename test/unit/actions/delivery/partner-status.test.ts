@@ -1,20 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { partnerStatus } from '../../../../src/actions/delivery/partner-status.js';
 import { buildPartnerStatus } from '../../../../src/bot/messages/partner-status.js';
-import type { PartnerRecord } from '../../../../src/domain/partner.js';
 import { ed25519PublicKey } from '../../../support/bot-harness.js';
+import { partnerRecord } from '../../../support/ports.js';
 
 const oldKey = ed25519PublicKey().split(' ').slice(0, 2).join(' ');
 const newKey = ed25519PublicKey().split(' ').slice(0, 2).join(' ');
 
-const partner: PartnerRecord = {
-  partnerId: 'acme', requestId: 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', displayName: 'Acme', contactEmail: 'a@acme.example',
-  accountId: null, externalId: 'x'.repeat(43), feeds: ['price-lists'], sshKeys: [oldKey, newKey],
-  keyAddedAt: { [newKey]: '2026-11-01T00:00:00.000Z' },
-  status: 'live', steps: [], threadRef: 'card:req_aaaaaaaaaaaaaaaaaaaaaaaaaa', channel: 'C0APPROVALS', approvedBy: 'UAPPROVER2',
-  provisionedAt: '2025-06-01T00:00:00.000Z', verifiedAt: '2025-06-01T00:10:00.000Z', transferUserCreatedAt: null, dryRun: false,
-  updatedAt: '2026-11-01T00:00:00.000Z',
-};
+const partner = partnerRecord({
+  accountId: null, sshKeys: [oldKey, newKey], keyAddedAt: { [newKey]: '2026-11-01T00:00:00.000Z' }, provisionedAt: '2025-06-01T00:00:00.000Z',
+});
 
 describe('/partner-status', () => {
   it('when a key is older than KEY_MAX_AGE_DAYS, then the answer flags that key and only that one', async () => {
