@@ -9,7 +9,7 @@ import { redisReachable } from './redis.js';
 import { startHttpServer, type HttpServer } from './bot/transport/server.js';
 import { createContainer, type ContainerOverrides } from './container/container.js';
 import { bindUseCases } from './container/use-cases.js';
-import { startWorkers, type RunningWorkers } from './container/workers.js';
+import { startWorkers, type WorkerGroup } from './container/workers.js';
 
 export interface Roles {
   web: boolean;
@@ -53,7 +53,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, override
     http = await startHttpServer({ metrics: c.metrics.registry, ready }, config.port);
     logger.info({ port: http.port }, 'worker: health and metrics listening');
   }
-  const workers: RunningWorkers | undefined = roles.worker ? await startWorkers(c) : undefined;
+  const workers: WorkerGroup | undefined = roles.worker ? await startWorkers(c) : undefined;
 
   return {
     port: http.port,

@@ -97,6 +97,7 @@ export function bindUseCases(c: Container): BotDeps {
     ...base, approvers, partners, audit, resenders: config.slack.resenders, files: c.storage,
     routing: { outboundPrefix: platform.outboundPrefix, feeds: platform.feeds },
     deliver: queues.deliver, deliveries, keyMaxAgeDays: config.keyMaxAgeDays,
+    ...(c.overrides.workerOptions?.delivery?.deliverAttempts ? { deliverAttempts: c.overrides.workerOptions.delivery.deliverAttempts } : {}),
   });
   return {
     logger: c.logger.child({ module: 'bot' }),

@@ -1,21 +1,29 @@
 /**
- * The worker role: every BullMQ worker, built from the container, instrumented (errors logged, jobs
- * counted), and the repeatable jobs scheduled. `close()` lets running jobs finish.
+ * The worker role: each capability's BullMQ workers, built from the container. `startWorkers`
+ * runs them all, instrumented (errors logged, jobs counted), with the repeatable jobs scheduled;
+ * tests start only the capabilities they exercise. `close()` lets running jobs finish.
  */
-import type { Queue, Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import { createExpiryWorker, scheduleExpiry } from '../jobs/approval/index.js';
 import { createAuditWorker } from '../jobs/audit/index.js';
-import { createDeliveryWorkers } from '../jobs/delivery/index.js';
+import { createDeliveryWorkers, type DeliveryWorkers } from '../jobs/delivery/index.js';
 import { createLifecycleWorkers, type LifecycleQueues } from '../jobs/lifecycle/index.js';
 import { createNotifyWorker } from '../jobs/notify/index.js';
 import { createProvisionWorkers } from '../jobs/onboarding/index.js';
 import { instrumentWorker } from '../jobs/platform/instrument.js';
 import type { Container } from './container.js';
 
-export interface RunningWorkers {
+export interface WorkerGroup {
   workers: Worker[];
+  /** Schedules repeatable jobs and starts event sources. */
+  start?(): Promise<void>;
   close(): Promise<void>;
 }
+
+const closing = (workers: Worker[], after?: () => Promise<unknown>): (() => Promise<void>) => async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  await after?.();
+};
 
 /** The lifecycle queues as the lifecycle jobs and use cases take them, from the registry. */
 export function lifecycleQueues(c: Container): LifecycleQueues {
@@ -23,64 +31,97 @@ export function lifecycleQueues(c: Container): LifecycleQueues {
   return { offboard, partnerChange, reconcile, close: async () => undefined };
 }
 
-export async function startWorkers(c: Container): Promise<RunningWorkers> {
-  const { config, logger, clock, metrics, notify, audit, approvers } = c;
-  const { prefix, platform } = config;
-  const connection = c.workerRedis();
-  const jobs = c.jobQueues();
-  const options = c.overrides.workerOptions ?? {};
-
-  const notifyWorker = createNotifyWorker({
-    redis: connection, prefix, logger,
+export function notifyWorkers(c: Container): WorkerGroup {
+  const worker = createNotifyWorker({
+    redis: c.workerRedis(), prefix: c.config.prefix, logger: c.logger,
     slack: { apiCall: async (method, args) => ({ ...(await c.slack.apiCall(method, args)) }) },
-    onSlackError: (code) => metrics.slackErrors.inc({ code }),
-    ...(options.notify ? { options: options.notify } : {}),
+    onSlackError: (code) => c.metrics.slackErrors.inc({ code }),
+    ...(c.overrides.workerOptions?.notify ? { options: c.overrides.workerOptions.notify } : {}),
   });
-  const expiryScheduler: Queue = await scheduleExpiry(c.redis, prefix);
-  expiryScheduler.on('error', (err) => logger.warn({ err, queue: expiryScheduler.name }, 'queue: Redis error'));
-  const expiry = createExpiryWorker(connection, prefix, {
-    store: c.stores.requests, notify, clock, logger: logger.child({ module: 'expiry' }), approvalReaction: config.slack.approvalReaction, audit,
+  return { workers: [worker], close: closing([worker]) };
+}
+
+export function auditWorkers(c: Container): WorkerGroup {
+  const { platform } = c.config;
+  const worker = createAuditWorker(c.workerRedis(), c.config.prefix, {
+    s3: c.aws.s3, bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger: c.logger.child({ module: 'audit' }),
   });
-  const auditWorker = createAuditWorker(connection, prefix, {
-    s3: c.aws.s3, bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger: logger.child({ module: 'audit' }),
+  return { workers: [worker], close: closing([worker]) };
+}
+
+export function approvalWorkers(c: Container): WorkerGroup {
+  const { config, logger } = c;
+  const worker = createExpiryWorker(c.workerRedis(), config.prefix, {
+    store: c.stores.requests, notify: c.notify, clock: c.clock, logger: logger.child({ module: 'expiry' }),
+    approvalReaction: config.slack.approvalReaction, audit: c.audit,
   });
+  let scheduler: Awaited<ReturnType<typeof scheduleExpiry>> | undefined;
+  return {
+    workers: [worker],
+    async start() {
+      scheduler ??= await scheduleExpiry(c.redis, config.prefix);
+      scheduler.on('error', (err) => logger.warn({ err, queue: scheduler?.name }, 'queue: Redis error'));
+    },
+    close: closing([worker], async () => scheduler?.close()),
+  };
+}
+
+export function deliveryWorkers(c: Container): WorkerGroup & { delivery: DeliveryWorkers } {
+  const { config } = c;
+  const { platform } = config;
+  const jobs = c.jobQueues();
   const delivery = createDeliveryWorkers({
-    redis: connection, prefix, notify, metrics, logger, clock, audit, storage: c.storage, sqs: c.aws.sqs,
-    queues: { dispatch: jobs.dispatch, deliver: jobs.deliver, poll: jobs.poll },
+    redis: c.workerRedis(), prefix: config.prefix, notify: c.notify, metrics: c.metrics, logger: c.logger, clock: c.clock, audit: c.audit,
+    storage: c.storage, sqs: c.aws.sqs, queues: { dispatch: jobs.dispatch, deliver: jobs.deliver, poll: jobs.poll },
     config: {
       bucket: platform.bucket, outboundPrefix: platform.outboundPrefix, feeds: platform.feeds,
       pollIntervalSeconds: config.pollIntervalSeconds, deliveryQueueUrl: config.deliveryQueueUrl,
       deliveriesChannel: config.slack.deliveriesChannel, fanoutThreadThreshold: config.fanoutThreadThreshold,
     },
-    ...(options.delivery ? { options: options.delivery } : {}),
+    ...(c.overrides.workerOptions?.delivery ? { options: c.overrides.workerOptions.delivery } : {}),
   });
+  return { delivery, workers: delivery.workers, start: () => delivery.start(), close: () => delivery.close() };
+}
+
+export function onboardingWorkers(c: Container): WorkerGroup {
+  const { config } = c;
   const provisioning = createProvisionWorkers({
-    connection, redis: c.redis, prefix, platform, transferHost: config.transferHost, settleSeconds: config.transferSettleSeconds,
-    approvers, notify, verifyQueue: c.queues.verify, aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials,
-    clock, logger, metrics, audit, onLive: (partnerId) => c.onLive(partnerId),
-    ...(options.provision ? { options: options.provision } : {}),
+    connection: c.workerRedis(), redis: c.redis, prefix: config.prefix, platform: config.platform, transferHost: config.transferHost,
+    settleSeconds: config.transferSettleSeconds, approvers: c.approvers, notify: c.notify, verifyQueue: c.queues.verify,
+    aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials, clock: c.clock, logger: c.logger, metrics: c.metrics,
+    audit: c.audit, onLive: (partnerId) => c.onLive(partnerId),
+    ...(c.overrides.workerOptions?.provision ? { options: c.overrides.workerOptions.provision } : {}),
   });
+  return { workers: [provisioning.provision, provisioning.verify], close: () => provisioning.close() };
+}
+
+export function lifecycleWorkers(c: Container): WorkerGroup {
+  const { config, metrics } = c;
   const lifecycle = createLifecycleWorkers({
-    connection, redis: c.redis, prefix, platform, approvers, notify, audit, clock, transferHost: config.transferHost,
-    logger: logger.child({ module: 'lifecycle' }), aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials,
+    connection: c.workerRedis(), redis: c.redis, prefix: config.prefix, platform: config.platform, approvers: c.approvers, notify: c.notify,
+    audit: c.audit, clock: c.clock, transferHost: config.transferHost, logger: c.logger.child({ module: 'lifecycle' }),
+    aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials,
     onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
     approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours,
     nudgeAfterHours: config.nudgeAfterHours, keyMaxAgeDays: config.keyMaxAgeDays,
     onFeedsAdded: (partnerId, changeId) => c.onLive(partnerId, `feeds-${changeId}`),
-    ...(options.lifecycle ? { options: options.lifecycle } : {}),
+    ...(c.overrides.workerOptions?.lifecycle ? { options: c.overrides.workerOptions.lifecycle } : {}),
   });
-  await lifecycle.start();
-  const workers = [notifyWorker, expiry, auditWorker, provisioning.provision, provisioning.verify, ...lifecycle.workers, ...delivery.workers];
-  for (const w of workers) instrumentWorker(w, metrics, logger);
-  await delivery.start();
-  logger.info({ queues: workers.map((w) => w.name) }, 'worker: running');
+  return { workers: lifecycle.workers, start: () => lifecycle.start(), close: () => lifecycle.close() };
+}
+
+/** Every capability's workers, instrumented and started; closed in reverse. */
+export async function startWorkers(c: Container, groups: WorkerGroup[] = [
+  notifyWorkers(c), approvalWorkers(c), auditWorkers(c), onboardingWorkers(c), lifecycleWorkers(c), deliveryWorkers(c),
+]): Promise<WorkerGroup> {
+  const workers = groups.flatMap((g) => g.workers);
+  for (const w of workers) instrumentWorker(w, c.metrics, c.logger);
+  for (const g of groups) await g.start?.();
+  c.logger.info({ queues: workers.map((w) => w.name) }, 'worker: running');
   return {
     workers,
     async close() {
-      await delivery.close();
-      await Promise.all([notifyWorker.close(), expiry.close(), auditWorker.close(), provisioning.close()]);
-      await lifecycle.close();
-      await expiryScheduler.close();
+      for (const g of [...groups].reverse()) await g.close();
     },
   };
 }

@@ -2,6 +2,6 @@
 export { addResend } from './deliver.js';
 export { DEFAULT_DELIVERY_OPTIONS } from './delivery-context.js';
 export { createS3DeliveryStorage } from './delivery-storage.js';
-export { createDeliveryWorkers } from './delivery-workers.js';
+export { createDeliveryWorkers, type DeliveryWorkers } from './delivery-workers.js';
 export { type DeliveryOptions } from './delivery-context.js';
 export { onLive } from './go-live.js';
