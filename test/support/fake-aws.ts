@@ -43,7 +43,7 @@ import type { PlatformConfig } from '../../src/config.js';
 import type { ControlPlaneClients } from '../../src/aws/control-plane.js';
 import type { SessionCredentials } from '../../src/aws/sts.js';
 import { renderPlatform, type PolicyDocument, type RenderedPlatform } from '../../src/aws/policies/index.js';
-import { IamEngine, type SimDocuments } from './iam-engine.js';
+import { IamEngine, type SimDocuments } from '../../tools/isolation/iam-engine.js';
 import { createLocalS3Client } from './s3.js';
 
 export const BOT_ACCESS_KEY = 'AKIAFAKEBOT000000001';

@@ -17,7 +17,7 @@ import {
   type Deployment,
 } from '../support/cloudformation.js';
 import { testEnv } from '../support/env.js';
-import { IamEngine } from '../support/iam-engine.js';
+import { IamEngine } from '../../tools/isolation/iam-engine.js';
 
 const PLATFORM = 'manifests/platform.yaml';
 const read = (path: string) => readFileSync(path, 'utf8');
