@@ -15,7 +15,7 @@ import {
   resolve,
   type CfnTemplate,
   type Deployment,
-} from '../support/cloudformation.js';
+} from '../../tools/cloudformation/cloudformation.js';
 import { testEnv } from '../support/env.js';
 import { IamEngine } from '../../tools/isolation/iam-engine.js';
 
