@@ -4,8 +4,8 @@ import { expireDueRequests } from '../../src/jobs/approval/expire-requests.js';
 import { RequestStore, newRequestId, type OnboardingRequestData } from '../../src/store/requests.js';
 import { createLogger } from '../../src/logger.js';
 import type { NotifyMessage } from '../../src/actions/ports.js';
-import { testPrefix } from '../support/env.js';
-import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
+import { testPrefix } from '../../tools/local/env.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 
 let redis: Redis;
 let prefix: string;

@@ -44,7 +44,7 @@ import type { ControlPlaneClients } from '../../src/aws/control-plane.js';
 import type { SessionCredentials } from '../../src/aws/sts.js';
 import { renderPlatform, type PolicyDocument, type RenderedPlatform } from '../../src/aws/policies/index.js';
 import { IamEngine, type SimDocuments } from '../../tools/isolation/iam-engine.js';
-import { createLocalS3Client } from './s3.js';
+import { createLocalS3Client } from '../../tools/local/s3.js';
 
 export const BOT_ACCESS_KEY = 'AKIAFAKEBOT000000001';
 const BOT_CREDENTIALS = { accessKeyId: BOT_ACCESS_KEY, secretAccessKey: 'fake-bot-secret' };

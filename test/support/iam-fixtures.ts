@@ -1,7 +1,7 @@
 /** Platform parameters, partner specs and document helpers for the policy tests. */
 import { loadPlatformConfig, type PlatformConfig } from '../../src/config.js';
 import type { PartnerSpec, PolicyDocument, PolicyStatement } from '../../src/aws/policies/index.js';
-import { testEnv } from './env.js';
+import { testEnv } from '../../tools/local/env.js';
 
 export function testPlatform(overrides: Record<string, string | undefined> = {}): PlatformConfig {
   return loadPlatformConfig(testEnv(overrides));

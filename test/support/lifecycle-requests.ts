@@ -1,5 +1,5 @@
-/** Slack payloads of the lifecycle modals, as Slack sends them (see ./slack-requests.ts for the signing). */
-import { interaction } from './slack-requests.js';
+/** Slack payloads of the lifecycle modals, as Slack sends them (see tools/local/slack-requests.ts for the signing). */
+import { interaction } from '../../tools/local/slack-requests.js';
 
 type StateValue = { type: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[] };
 

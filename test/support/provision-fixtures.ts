@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import sshpk from 'sshpk';
 import { loadPlatformConfig, type PlatformConfig } from '../../src/config.js';
 import type { ApproverDirectory, Clock } from '../../src/actions/ports.js';
-import { testEnv } from './env.js';
+import { testEnv } from '../../tools/local/env.js';
 
 export const CHANNEL = 'C0APPROVALS';
 export const REQUESTER = 'UREQUESTER1';

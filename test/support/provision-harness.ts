@@ -27,13 +27,13 @@ import { PartnerStore } from '../../src/store/partners.js';
 import type { Audit } from '../../src/jobs/audit/audit.js';
 import { ProvisionRuns } from '../../src/store/provision-runs.js';
 import { newRequestId, RequestStore, type OnboardingRequest } from '../../src/store/requests.js';
-import { startFakeSlack, type FakeSlack, type SlackCall } from './fake-slack.js';
+import { startFakeSlack, type FakeSlack, type SlackCall } from '../../tools/local/fake-slack.js';
 
 export { APPROVER, CHANNEL, PARTNER_ACCOUNT, REQUESTER, manualClock, fixedApprovers, platformFor };
 import { FakeAws } from './fake-aws.js';
-import { startLocalS3, type LocalS3 } from './s3.js';
-import { testPrefix } from './env.js';
-import { createTestRedis, deleteKeysUnder } from './redis.js';
+import { startLocalS3, type LocalS3 } from '../../tools/local/s3.js';
+import { testPrefix } from '../../tools/local/env.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 import {
   APPROVER, CHANNEL, fixedApprovers, manualClock, PARTNER_ACCOUNT, platformFor, REQUESTER, sshPublicKey, type ManualClock,
 } from './provision-fixtures.js';

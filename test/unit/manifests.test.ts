@@ -16,7 +16,7 @@ import {
   type CfnTemplate,
   type Deployment,
 } from '../../tools/cloudformation/cloudformation.js';
-import { testEnv } from '../support/env.js';
+import { testEnv } from '../../tools/local/env.js';
 import { IamEngine } from '../../tools/isolation/iam-engine.js';
 
 const PLATFORM = 'manifests/platform.yaml';

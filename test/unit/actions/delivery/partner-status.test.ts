@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { partnerStatus } from '../../../../src/actions/delivery/partner-status.js';
 import { buildPartnerStatus } from '../../../../src/bot/messages/partner-status.js';
 import type { PartnerRecord } from '../../../../src/store/partners.js';
-import { ed25519PublicKey } from '../../../support/bot-harness.js';
+import { ed25519PublicKey } from '../../../../tools/local/ssh-keys.js';
 
 const oldKey = ed25519PublicKey().split(' ').slice(0, 2).join(' ');
 const newKey = ed25519PublicKey().split(' ').slice(0, 2).join(' ');
