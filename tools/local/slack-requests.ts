@@ -1,19 +1,18 @@
 /**
- * Requests as Slack sends them, signed with v0 HMAC-SHA256 over `v0:<timestamp>:<body>`.
+ * Requests as Slack sends them (slash commands, events, button clicks, modal submissions), signed
+ * with v0 HMAC-SHA256 over `v0:<timestamp>:<body>`.
  */
 import { createHmac } from 'node:crypto';
 
-export interface SignedRequest {
-  body: string;
-  headers: Record<string, string>;
-}
+/** A request body and its content type, ready for postToBot. */
+export type SlackRequest = { body: string; type: string };
 
 export function sign(body: string, secret: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
   const signature = 'v0=' + createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex');
   return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature };
 }
 
-export function slashCommand(fields: { command: string; text?: string; user_id: string; channel_id?: string; trigger_id?: string; response_url?: string }): { body: string; type: string } {
+export function slashCommand(fields: { command: string; text?: string; user_id: string; channel_id?: string; trigger_id?: string; response_url?: string }): SlackRequest {
   const params = new URLSearchParams({
     token: 'deprecated-verification-token',
     team_id: 'T0TEAM',
@@ -31,11 +30,11 @@ export function slashCommand(fields: { command: string; text?: string; user_id: 
   return { body: params.toString(), type: 'application/x-www-form-urlencoded' };
 }
 
-export function interaction(payload: Record<string, unknown>): { body: string; type: string } {
+export function interaction(payload: Record<string, unknown>): SlackRequest {
   return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), type: 'application/x-www-form-urlencoded' };
 }
 
-export function event(evt: Record<string, unknown>, eventId = `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`): { body: string; type: string } {
+export function event(evt: Record<string, unknown>, eventId = `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`): SlackRequest {
   return {
     body: JSON.stringify({
       token: 'deprecated-verification-token',
@@ -60,7 +59,7 @@ export interface PostResult {
 /** POSTs a request to the bot, signed unless `signature` overrides the headers. */
 export async function postToBot(
   url: string,
-  request: { body: string; type: string },
+  request: SlackRequest,
   secret: string,
   options: { timestamp?: number; headers?: Record<string, string> } = {},
 ): Promise<PostResult> {
@@ -79,46 +78,54 @@ export async function postToBot(
   return { status: res.status, text, json };
 }
 
-/** A view_submission of the onboarding modal with the given field values. */
-export function onboardSubmission(user: string, values: {
-  displayName?: string; partnerId?: string; contactEmail?: string; sshKeys?: string; accountId?: string; feeds?: string[]; notes?: string;
-}): { body: string; type: string } {
-  const text = (v: string | undefined, type = 'plain_text_input') => ({ value: { type, value: v ?? null } });
+/** Who a block action or view submission comes from. */
+const from = (user: string) => ({
+  team: { id: 'T0TEAM', domain: 'example' },
+  user: { id: user, username: user.toLowerCase(), team_id: 'T0TEAM' },
+  api_app_id: 'A0APP',
+  trigger_id: `trigger.${Math.random().toString(36).slice(2)}`,
+});
+
+type StateValue = { type: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[] };
+
+/** A view_submission of any modal, with its state values block → { value: element state }. */
+export function viewSubmission(user: string, callbackId: string, values: Record<string, StateValue>, privateMetadata = '{}'): SlackRequest {
   return interaction({
     type: 'view_submission',
-    team: { id: 'T0TEAM', domain: 'example' },
-    user: { id: user, username: user.toLowerCase(), team_id: 'T0TEAM' },
-    api_app_id: 'A0APP',
-    trigger_id: `trigger.${Math.random().toString(36).slice(2)}`,
+    ...from(user),
     view: {
       id: `V${Math.random().toString(36).slice(2, 10).toUpperCase()}`,
-      type: 'modal',
-      callback_id: 'onboard_partner_modal',
-      private_metadata: JSON.stringify({ channelId: 'C0REQUESTS' }),
-      hash: 'h',
-      state: {
-        values: {
-          display_name: text(values.displayName),
-          partner_id: text(values.partnerId),
-          contact_email: text(values.contactEmail, 'email_text_input'),
-          ssh_keys: text(values.sshKeys),
-          account_id: text(values.accountId),
-          feeds: { value: { type: 'multi_static_select', selected_options: (values.feeds ?? []).map((f) => ({ value: f, text: { type: 'plain_text', text: f } })) } },
-          notes: text(values.notes),
-        },
-      },
+      type: 'modal', callback_id: callbackId, private_metadata: privateMetadata, hash: 'h',
+      state: { values: Object.fromEntries(Object.entries(values).map(([block, v]) => [block, { value: v }])) },
     },
   });
 }
 
+export const textValue = (value: string | null): StateValue => ({ type: 'plain_text_input', value });
+export const radioValue = (value: string | null): StateValue => ({ type: 'radio_buttons', selected_option: value === null ? null : { value } });
+export const multiValue = (values: string[]): StateValue => ({ type: 'multi_static_select', selected_options: values.map((value) => ({ value })) });
+
+/** A view_submission of the onboarding modal with the given field values. */
+export function onboardSubmission(user: string, values: {
+  displayName?: string; partnerId?: string; contactEmail?: string; sshKeys?: string; accountId?: string; feeds?: string[]; notes?: string;
+}): SlackRequest {
+  const text = (v: string | undefined) => textValue(v ?? null);
+  return viewSubmission(user, 'onboard_partner_modal', {
+    display_name: text(values.displayName),
+    partner_id: text(values.partnerId),
+    contact_email: { type: 'email_text_input', value: values.contactEmail ?? null },
+    ssh_keys: text(values.sshKeys),
+    account_id: text(values.accountId),
+    feeds: { type: 'multi_static_select', selected_options: (values.feeds ?? []).map((f) => ({ value: f, text: { type: 'plain_text', text: f } })) },
+    notes: text(values.notes),
+  }, JSON.stringify({ channelId: 'C0REQUESTS' }));
+}
+
 /** A block_actions click on a button of a message. */
-export function buttonClick(user: string, actionId: string, value: string, message: { channel: string; ts: string }, responseUrl: string): { body: string; type: string } {
+export function buttonClick(user: string, actionId: string, value: string, message: { channel: string; ts: string }, responseUrl: string): SlackRequest {
   return interaction({
     type: 'block_actions',
-    team: { id: 'T0TEAM', domain: 'example' },
-    user: { id: user, username: user.toLowerCase(), team_id: 'T0TEAM' },
-    api_app_id: 'A0APP',
-    trigger_id: `trigger.${Math.random().toString(36).slice(2)}`,
+    ...from(user),
     container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
     channel: { id: message.channel, name: 'approvals' },
     message: { type: 'message', ts: message.ts, text: 'card' },
