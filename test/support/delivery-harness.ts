@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
 import { SlackHttpReceiver } from '../../src/bot/transport/slack-receiver.js';
-import { QueueEvents, type Job, type Queue, type Worker } from 'bullmq';
+import { QueueEvents, type Job, type Queue } from 'bullmq';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
