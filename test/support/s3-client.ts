@@ -14,14 +14,9 @@ interface WireRequest {
   headers: Record<string, string>;
 }
 
-export interface RecordedRequest {
-  /** The SDK command name, e.g. 'CopyObjectCommand'. */
+/** A request as it went on the wire (header names lower-cased), with the SDK command name, e.g. 'CopyObjectCommand'. */
+export interface RecordedRequest extends WireRequest {
   command: string;
-  method: string;
-  path: string;
-  query: Record<string, string | string[] | null>;
-  /** Header names lower-cased. */
-  headers: Record<string, string>;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   buildScenario,
   evaluateCells,
   judged,
+  matrixReport,
   runIsolationMatrix,
   scenarioSpecs,
   type CellResult,
@@ -94,13 +95,7 @@ async function run(job: Job, workers: number): Promise<MatrixReport> {
   for (const a of answers) {
     for (const [action, keys] of Object.entries(a.ignoredContextKeys)) ignored[action] = [...new Set([...(ignored[action] ?? []), ...keys])].sort();
   }
-  return {
-    partners: scenario.partners.length,
-    results,
-    differing: results.filter((r) => !r.ok),
-    ignoredContextKeys: ignored,
-    elapsedMs: performance.now() - started,
-  };
+  return matrixReport(scenario, results, ignored, started);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -538,13 +538,12 @@ export async function runIsolationMatrix(s: Scenario, options: EvaluateOptions =
   const started = performance.now();
   const { cells, documents } = buildCells(s);
   const { results, ignoredContextKeys } = await evaluateCells(cells, documents, options);
-  return {
-    partners: s.partners.length,
-    results,
-    differing: results.filter((r) => !r.ok),
-    ignoredContextKeys,
-    elapsedMs: performance.now() - started,
-  };
+  return matrixReport(s, results, ignoredContextKeys, started);
+}
+
+/** The report of a scenario's evaluated cells, timed from `started` (performance.now()). */
+export function matrixReport(s: Scenario, results: CellResult[], ignoredContextKeys: Record<string, string[]>, started: number): MatrixReport {
+  return { partners: s.partners.length, results, differing: results.filter((r) => !r.ok), ignoredContextKeys, elapsedMs: performance.now() - started };
 }
 
 /** One line naming a cell that differs from what we expect. */
