@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { run, type Roles, type RunOptions, type Running } from '../../src/main.js';
+import { run, type Roles, type RunOptions } from '../../src/main.js';
 import { startFakeSlack, type FakeSlack } from '../../tools/local/fake-slack.js';
 import { testEnv } from '../../tools/local/env.js';
 import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
@@ -16,7 +16,6 @@ export interface Harness {
   /** The distribution bucket: a local S3 server (the harness runs in DRY_RUN, so no AWS call leaves the machine). */
   s3: LocalS3;
   redis: Redis;
-  running: Running;
   queue(name: string): Queue;
   close(): Promise<void>;
 }
@@ -51,7 +50,6 @@ export async function startBot(
     slack,
     s3,
     redis,
-    running,
     queue(name) {
       const q = new Queue(name, { connection: redis, prefix: config.prefix });
       queues.push(q);

@@ -78,7 +78,6 @@ export interface LocalS3Options {
 interface S3rverObject {
   content: Readable | null;
   size: number;
-  range?: { start: number; end: number };
   metadata: Record<string, string>;
 }
 interface S3rverStore {
