@@ -19,10 +19,10 @@ import { loadavg } from 'node:os';
 import { Agent, request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import sshpk from 'sshpk';
-import { startFakeSlack } from '../test/support/fake-slack.js';
-import { testEnv } from '../test/support/env.js';
-import { createTestRedis, deleteKeysUnder } from '../test/support/redis.js';
-import { buttonClick, onboardSubmission, postToBot, sign, slashCommand } from '../test/support/slack-requests.js';
+import { startFakeSlack } from '../tools/local/fake-slack.js';
+import { testEnv } from '../tools/local/env.js';
+import { createTestRedis, deleteKeysUnder } from '../tools/local/redis.js';
+import { buttonClick, onboardSubmission, postToBot, sign, slashCommand } from '../tools/local/slack-requests.js';
 import { cliArgs, ownCpuMs, percentile, pool, processCpuMs, redisCpuMs, report, round } from './lib.js';
 
 const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, warmup: { type: 'string', default: '1000' } } });

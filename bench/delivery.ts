@@ -13,7 +13,7 @@
  *     Rates run from the first completion to the last, on both sides. The ratio pipeline / raw is
  *     taken on a warm worker, in rounds of raw copies then one more file (--rounds, 3): the median
  *     of the rounds' ratios; the first file after the worker started is reported apart (cold). s3rver runs with the
- *     compat layer of test/support/s3.ts, which answers CRC64NVME checksums as S3 does — for the
+ *     compat layer of tools/local/s3.ts, which answers CRC64NVME checksums as S3 does — for the
  *     pipeline's requests and the raw ones alike.
  * (4) Memory: the worker's RSS before any delivery and after each of ten feed files to the same
  *     1,000 partners, back to back (10,000 deliveries), before the ratio rounds.
@@ -27,11 +27,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { NODE_FLAGS } from '../src/node-flags.js';
-import { startFakeSlack } from '../test/support/fake-slack.js';
-import { testEnv } from '../test/support/env.js';
-import { createTestRedis, deleteKeysUnder } from '../test/support/redis.js';
-import { startLocalS3, TEST_BUCKET } from '../test/support/s3.js';
-import { seedLivePartners, startWorkerProcess } from '../test/support/worker-process.js';
+import { startFakeSlack } from '../tools/local/fake-slack.js';
+import { testEnv } from '../tools/local/env.js';
+import { createTestRedis, deleteKeysUnder } from '../tools/local/redis.js';
+import { startLocalS3, TEST_BUCKET } from '../tools/local/s3.js';
+import { seedLivePartners, startWorkerProcess } from '../tools/local/worker-process.js';
 import { DeliveryStore } from '../src/store/deliveries.js';
 import { versionHash } from '../src/domain/delivery.js';
 import { DEFAULT_DELIVERY_OPTIONS } from '../src/jobs/delivery/index.js';

@@ -1,7 +1,7 @@
 /** Shared by the benchmark scripts: the machine they ran on, percentiles, and bench/results.json. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { cliArgv, compiledCliExists } from '../test/support/cli-argv.js';
+import { cliArgv, compiledCliExists } from '../tools/local/cli-argv.js';
 
 export interface Machine {
   cores: number;
@@ -67,7 +67,7 @@ export function benchCompiled(): boolean {
   return compiledCliExists() && process.env.BENCH_RUNTIME !== 'tsx';
 }
 
-/** How to start `partnergate <command>` in a child process (test/support/cli-argv.ts). */
+/** How to start `partnergate <command>` in a child process (tools/local/cli-argv.ts). */
 export function cliArgs(command: string, nodeFlags: string[] = []): { argv: string[]; runtime: 'dist' | 'tsx' } {
   const compiled = benchCompiled();
   return { argv: cliArgv(command, compiled, nodeFlags), runtime: compiled ? 'dist' : 'tsx' };

@@ -3,7 +3,7 @@
  * (they must not grow: nothing in them is per partner), every partner's Transfer session policy
  * against Transfer's 2,048 characters and its role's documents against IAM's limits (maximum over
  * 10,000 random valid ids of the maximum length, with an account), and the time of the isolation
- * check (scripts/check-isolation.ts) for 100 partners.
+ * check (tools/isolation/check-isolation.ts) for 100 partners.
  *
  *   npm run bench:policy
  */
@@ -70,7 +70,7 @@ const renderMs = (performance.now() - started) / IDS;
 
 // The isolation check, as CI runs it, for 100 partners.
 const checkStarted = performance.now();
-const check = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check-isolation.ts', '--partners', '100', '--json'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+const check = spawnSync(process.execPath, ['--import', 'tsx', 'tools/isolation/check-isolation.ts', '--partners', '100', '--json'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
 const checkSeconds = (performance.now() - checkStarted) / 1000;
 let matrix: { ok?: boolean; cells?: number; elapsedMs?: number; workers?: number } = {};
 try {
@@ -92,6 +92,6 @@ report('policy-scale', {
   renderMsPerPartner: round(renderMs, 3),
   isolationCheck100: {
     wallSeconds: round(checkSeconds, 1), evaluationSeconds: round((matrix.elapsedMs ?? Number.NaN) / 1000, 1), ok: matrix.ok ?? false,
-    cells: matrix.cells ?? null, exitCode: check.status, command: 'tsx scripts/check-isolation.ts --partners 100 --json',
+    cells: matrix.cells ?? null, exitCode: check.status, command: 'tsx tools/isolation/check-isolation.ts --partners 100 --json',
   },
 });

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { copyObject } from '../src/aws/s3-copy.js';
 import { provenanceTagging } from '../src/aws/s3-copy-source.js';
-import { createLocalS3Client } from '../test/support/s3.js';
+import { createLocalS3Client } from '../tools/local/s3.js';
 import { pool } from './lib.js';
 
 const { values: a } = parseArgs({

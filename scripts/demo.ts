@@ -16,11 +16,11 @@ import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { startFakeSlack, type FakeSlack, type SlackCall } from '../test/support/fake-slack.js';
-import { startLocalS3, type LocalS3 } from '../test/support/s3.js';
-import { deleteKeysUnder } from '../test/support/redis.js';
-import { ed25519PublicKey } from '../test/support/bot-harness.js';
-import { buttonClick, onboardSubmission, postToBot, slashCommand } from '../test/support/slack-requests.js';
+import { startFakeSlack, type FakeSlack, type SlackCall } from '../tools/local/fake-slack.js';
+import { startLocalS3, type LocalS3 } from '../tools/local/s3.js';
+import { deleteKeysUnder } from '../tools/local/redis.js';
+import { ed25519PublicKey } from '../tools/local/ssh-keys.js';
+import { buttonClick, onboardSubmission, postToBot, slashCommand } from '../tools/local/slack-requests.js';
 import { renderThreads } from './demo/render-threads.js';
 import { NODE_FLAGS } from '../src/node-flags.js';
 

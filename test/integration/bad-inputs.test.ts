@@ -7,13 +7,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBot, ed25519PublicKey, type Harness } from '../support/bot-harness.js';
+import { startBot, type Harness } from '../support/bot-harness.js';
+import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
 import { captureLogs, type LogCapture, type LogLine } from '../support/log-capture.js';
 import { HOSTILE_SSH_KEYS } from '../support/hostile-ssh-keys.js';
 import {
-  event, interaction, onboardSubmission, postToBot, slashCommand, type PostResult,
-} from '../support/slack-requests.js';
-import type { SlackCall } from '../support/fake-slack.js';
+  event,
+  interaction,
+  onboardSubmission,
+  postToBot,
+  slashCommand,
+  type PostResult,
+} from '../../tools/local/slack-requests.js';
+import type { SlackCall } from '../../tools/local/fake-slack.js';
 import { checkObjectKey } from '../../src/domain/outbound-key.js';
 import { routeOutboundKey } from '../../src/domain/routing.js';
 import { PARTNER_ID_PATTERN } from '../../src/domain/partner-id.js';

@@ -1,7 +1,8 @@
 /** docs/security.md "Quotas and limits that cap the platform": beyond the Transfer user and partner role quotas, requests are refused with a clear message. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBot, ed25519PublicKey, type Harness } from '../support/bot-harness.js';
-import { buttonClick, onboardSubmission, postToBot } from '../support/slack-requests.js';
+import { startBot, type Harness } from '../support/bot-harness.js';
+import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
+import { buttonClick, onboardSubmission, postToBot } from '../../tools/local/slack-requests.js';
 
 let h: Harness;
 beforeEach(async () => {

@@ -4,8 +4,8 @@ import { expireDueRequests } from '../../src/jobs/approval/expire-requests.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { newRequestId, type OnboardingRequestData } from '../../src/domain/requests.js';
 import { createLogger } from '../../src/logger.js';
-import { testPrefix } from '../support/env.js';
-import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
+import { testPrefix } from '../../tools/local/env.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 import { notifyRecorder } from '../support/ports.js';
 
 let redis: Redis;

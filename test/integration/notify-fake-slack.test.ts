@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { webApi } from '@slack/bolt';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
-import { testPrefix } from '../support/env.js';
+import { startFakeSlack, type FakeSlack } from '../../tools/local/fake-slack.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
+import { testPrefix } from '../../tools/local/env.js';
 
 describe('fake Slack server', () => {
   let slack: FakeSlack;

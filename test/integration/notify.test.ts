@@ -11,9 +11,9 @@ import {
 import { refAt, resolveRef } from '../../src/store/message-refs.js';
 import { appendToLanes, deadLetters, lanesWithJobs } from '../../src/store/outbox.js';
 import { createLogger } from '../../src/logger.js';
-import { startFakeSlack, type FakeSlack, type SlackCall } from '../support/fake-slack.js';
-import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
-import { testPrefix } from '../support/env.js';
+import { startFakeSlack, type FakeSlack, type SlackCall } from '../../tools/local/fake-slack.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
+import { testPrefix } from '../../tools/local/env.js';
 
 const FAST: Partial<NotifyWorkerOptions> = { paceMs: 0, retryBaseMs: 10, retryMaxMs: 40, concurrency: 4 };
 

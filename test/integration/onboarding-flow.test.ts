@@ -3,11 +3,16 @@
  * signed requests, a local Slack Web API, the real Redis and BullMQ.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBot, ed25519PublicKey, type Harness } from '../support/bot-harness.js';
+import { startBot, type Harness } from '../support/bot-harness.js';
+import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
 import {
-  buttonClick, event, onboardSubmission, postToBot, slashCommand,
-} from '../support/slack-requests.js';
-import type { SlackCall } from '../support/fake-slack.js';
+  buttonClick,
+  event,
+  onboardSubmission,
+  postToBot,
+  slashCommand,
+} from '../../tools/local/slack-requests.js';
+import type { SlackCall } from '../../tools/local/fake-slack.js';
 import { fingerprintOf } from '../../src/domain/key-ages.js';
 
 const REQUESTER = 'UREQUESTER1';

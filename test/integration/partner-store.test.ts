@@ -7,8 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { PartnerStore } from '../../src/store/partners.js';
 import { type PartnerRecord } from '../../src/domain/partner.js';
-import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
-import { testPrefix } from '../support/env.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
+import { testPrefix } from '../../tools/local/env.js';
 
 let redis: Redis;
 let prefix: string;

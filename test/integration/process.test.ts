@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testEnv } from '../support/env.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
+import { testEnv } from '../../tools/local/env.js';
+import { startFakeSlack, type FakeSlack } from '../../tools/local/fake-slack.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 
 const ENTRY = `import('./src/cli.ts').then((m) => m.main(process.argv.slice(1)))`;
 

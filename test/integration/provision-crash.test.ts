@@ -17,7 +17,7 @@ import type { Redis } from 'ioredis';
 import { homeMarkerKey } from '../../src/aws/s3-objects.js';
 import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
-import { createTestRedis } from '../support/redis.js';
+import { createTestRedis } from '../../tools/local/redis.js';
 
 const CHILD = fileURLToPath(new URL('../support/provision-child.ts', import.meta.url));
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { ProvisionRuns } from '../../src/store/provision-runs.js';
-import { createTestRedis, deleteKeysUnder } from '../support/redis.js';
-import { testPrefix } from '../support/env.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
+import { testPrefix } from '../../tools/local/env.js';
 
 describe('provision runs (retry claims)', () => {
   let redis: Redis;

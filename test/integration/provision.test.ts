@@ -16,7 +16,7 @@ import { addProvisionJob } from '../../src/jobs/onboarding/provision.js';
 import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { REQUEST_TAG_KEY } from '../../src/jobs/onboarding/intended-state.js';
 import { APPROVER, buttonIn, platformFor, startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
-import type { SlackCall } from '../support/fake-slack.js';
+import type { SlackCall } from '../../tools/local/fake-slack.js';
 
 const writes = (calls: string[]) => calls.filter((c) => !c.startsWith('AssumeRole'));
 const retryButton = (c: SlackCall) => buttonIn(c, ACTIONS.retryProvision);

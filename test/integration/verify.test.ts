@@ -17,7 +17,7 @@ import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { APPROVER, buttonIn, startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
 import { startSftpServer, type LocalSftp } from '../support/sftp-server.js';
 import { accessDenied } from '../support/fake-aws.js';
-import type { SlackCall } from '../support/fake-slack.js';
+import type { SlackCall } from '../../tools/local/fake-slack.js';
 
 const blocksText = (c: SlackCall) => JSON.stringify(c.body.blocks);
 const verifyButton = (c: SlackCall) => buttonIn(c, ACTIONS.retryVerify);

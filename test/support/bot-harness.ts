@@ -1,15 +1,13 @@
 /** The real bot process pieces (run() from src/main.ts) on a random port, against a fake Slack and the real Redis. */
-import { generateKeyPairSync } from 'node:crypto';
-import sshpk from 'sshpk';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { run, type Roles, type RunOptions, type Running } from '../../src/main.js';
-import { startFakeSlack, type FakeSlack } from './fake-slack.js';
-import { testEnv } from './env.js';
-import { createTestRedis, deleteKeysUnder } from './redis.js';
-import { startLocalS3, TEST_BUCKET, type LocalS3 } from './s3.js';
+import { run, type Roles, type RunOptions } from '../../src/main.js';
+import { startFakeSlack, type FakeSlack } from '../../tools/local/fake-slack.js';
+import { testEnv } from '../../tools/local/env.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
+import { startLocalS3, TEST_BUCKET, type LocalS3 } from '../../tools/local/s3.js';
 
 export interface Harness {
   url: string;
@@ -18,7 +16,6 @@ export interface Harness {
   /** The distribution bucket: a local S3 server (the harness runs in DRY_RUN, so no AWS call leaves the machine). */
   s3: LocalS3;
   redis: Redis;
-  running: Running;
   queue(name: string): Queue;
   close(): Promise<void>;
 }
@@ -53,7 +50,6 @@ export async function startBot(
     slack,
     s3,
     redis,
-    running,
     queue(name) {
       const q = new Queue(name, { connection: redis, prefix: config.prefix });
       queues.push(q);
@@ -68,11 +64,4 @@ export async function startBot(
       await s3.close();
     },
   };
-}
-
-/** A real ed25519 public key in OpenSSH format. */
-export function ed25519PublicKey(comment = 'test@example'): string {
-  const { publicKey } = generateKeyPairSync('ed25519');
-  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  return `${sshpk.parseKey(pem, 'pem').toString('ssh')} ${comment}`;
 }

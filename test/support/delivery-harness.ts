@@ -1,6 +1,6 @@
 /**
  * The delivery pipeline against real pieces: Redis (a fresh prefix), a local S3 (s3rver through
- * test/support/s3.ts) with object versions emulated on the client, the notify worker talking to a
+ * tools/local/s3.ts) with object versions emulated on the client, the notify worker talking to a
  * fake Slack, and createDeliveryWorkers. Plus a small Bolt app with the delivery listeners behind
  * the product's HTTP receiver (src/bot/transport/slack-receiver.ts), for signed slash commands and button clicks.
  */
@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
 import { SlackHttpReceiver } from '../../src/bot/transport/slack-receiver.js';
-import { QueueEvents, type Job, type Queue, type Worker } from 'bullmq';
+import { QueueEvents, type Job, type Queue } from 'bullmq';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
@@ -30,10 +30,11 @@ import { PartnerStore } from '../../src/store/partners.js';
 import { type PartnerRecord, type PartnerStatus } from '../../src/domain/partner.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
 import { boltLogger } from '../../src/logger.js';
-import { startFakeSlack, type FakeSlack, type SlackCall } from './fake-slack.js';
-import { createTestRedis, deleteKeysUnder } from './redis.js';
-import { testPrefix } from './env.js';
-import { recordRequests, startLocalS3, TEST_KMS_KEY_ARN, type LocalS3, type RecordedRequest } from './s3.js';
+import { startFakeSlack, type FakeSlack, type SlackCall } from '../../tools/local/fake-slack.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
+import { testPrefix } from '../../tools/local/env.js';
+import { startLocalS3, TEST_KMS_KEY_ARN, type LocalS3 } from '../../tools/local/s3.js';
+import { recordRequests, type RecordedRequest } from './s3-client.js';
 
 export const APPROVALS = 'C0APPROVALS';
 export const DELIVERIES = 'C0DELIVERIES';

@@ -17,7 +17,7 @@
  *   request as the session's principal against the documents DEPLOYED in the fake (inline
  *   policies, boundary, session policy) and the bucket and key policies; a denial is S3's 403
  *   AccessDenied. A wrong policy therefore makes a probe fail for real.
- * - Access Analyzer: every check passes unless `analyzerFails` is set.
+ * - Access Analyzer: every check passes.
  * - Faults: `failNext('CreateRole', err)` makes the next call(s) of a command fail before acting.
  *
  * `hangAfter`: write commands that, once applied, never answer (and push to `<ns>:hung`): a worker
@@ -43,8 +43,8 @@ import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { ControlPlaneClients } from '../../src/aws/control-plane.js';
 import type { SessionCredentials } from '../../src/aws/sts.js';
 import { renderPlatform, type PolicyDocument, type RenderedPlatform } from '../../src/aws/policies/index.js';
-import { IamEngine, type SimDocuments } from './iam-engine.js';
-import { createLocalS3Client } from './s3.js';
+import { IamEngine, type SimDocuments } from '../../tools/isolation/iam-engine.js';
+import { createLocalS3Client } from '../../tools/local/s3.js';
 
 export const BOT_ACCESS_KEY = 'AKIAFAKEBOT000000001';
 const BOT_CREDENTIALS = { accessKeyId: BOT_ACCESS_KEY, secretAccessKey: 'fake-bot-secret' };
@@ -93,8 +93,6 @@ export class FakeAws {
   readonly iam: Stub;
   readonly sts: Stub;
   readonly analyzer: Stub;
-  /** Access Analyzer answers: every check passes unless this holds a reason. */
-  analyzerFails: string | null = null;
   /** The Transfer server's host keys (ListHostKeys), as SHA-256 fingerprints. */
   hostKeyFingerprints: string[] = [];
   private readonly engine = new IamEngine();
@@ -316,10 +314,9 @@ export class FakeAws {
       return { Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: 'fake-session-secret', SessionToken: `token-${accessKeyId}`, Expiration: new Date(Date.now() + 900_000) } };
     });
 
-    const verdict = () => (this.analyzerFails ? { result: 'FAIL', message: this.analyzerFails, reasons: [{ description: this.analyzerFails }] } : { result: 'PASS', reasons: [] });
     on(this.analyzer, ValidatePolicyCommand, async () => ({ findings: [] }));
-    on(this.analyzer, CheckAccessNotGrantedCommand, async () => verdict());
-    on(this.analyzer, CheckNoPublicAccessCommand, async () => verdict());
+    on(this.analyzer, CheckAccessNotGrantedCommand, async () => ({ result: 'PASS', reasons: [] }));
+    on(this.analyzer, CheckNoPublicAccessCommand, async () => ({ result: 'PASS', reasons: [] }));
   }
 
   // --- who is calling, and what applies to them ----------------------------------------------

@@ -2,7 +2,7 @@
 import { loadPlatformConfig } from '../../src/config.js';
 import { type PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { PartnerSpec, PolicyDocument, PolicyStatement } from '../../src/aws/policies/index.js';
-import { testEnv } from './env.js';
+import { testEnv } from '../../tools/local/env.js';
 
 export function testPlatform(overrides: Record<string, string | undefined> = {}): PlatformConfig {
   return loadPlatformConfig(testEnv(overrides));

@@ -3,7 +3,7 @@
  * every lane, in lane order, and a key to recognise each one among the calls the fake Slack saw.
  */
 import type { Redis } from 'ioredis';
-import type { SlackCall } from './fake-slack.js';
+import type { SlackCall } from '../../tools/local/fake-slack.js';
 
 export interface Queued {
   lane: string;

@@ -15,7 +15,7 @@ import { createQueue, QUEUE_NAMES } from '../../src/jobs/platform/queues.js';
 import { createProvisionWorkers } from '../../src/jobs/onboarding/provision-workers.js';
 import type { VerifyPayload } from '../../src/actions/onboarding/contract.js';
 import { FakeAws } from './fake-aws.js';
-import { createLocalS3Client } from './s3.js';
+import { createLocalS3Client } from '../../tools/local/s3.js';
 import { APPROVER, platformFor } from './provision-fixtures.js';
 import { fixedApprovers } from './ports.js';
 

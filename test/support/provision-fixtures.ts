@@ -1,9 +1,8 @@
 /** Small fixtures shared by the provision tests and their child worker process (no test-runner imports). */
-import { generateKeyPairSync } from 'node:crypto';
-import sshpk from 'sshpk';
 import { loadPlatformConfig } from '../../src/config.js';
 import { type PlatformConfig } from '../../src/aws/policies/platform.js';
-import { testEnv } from './env.js';
+import { testEnv } from '../../tools/local/env.js';
+import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
 
 export const CHANNEL = 'C0APPROVALS';
 export const REQUESTER = 'UREQUESTER1';
@@ -16,7 +15,5 @@ export function platformFor(overrides: Record<string, string | undefined> = {}):
 
 /** A real ed25519 public key, `ssh-ed25519 <base64>` as requests store them. */
 export function sshPublicKey(): string {
-  const { publicKey } = generateKeyPairSync('ed25519');
-  const line = sshpk.parseKey(publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'pem').toString('ssh');
-  return line.split(' ').slice(0, 2).join(' ');
+  return ed25519PublicKey().split(' ').slice(0, 2).join(' ');
 }

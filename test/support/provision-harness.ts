@@ -29,13 +29,13 @@ import type { Audit } from '../../src/actions/ports.js';
 import { ProvisionRuns } from '../../src/store/provision-runs.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { newRequestId, type OnboardingRequest } from '../../src/domain/requests.js';
-import { startFakeSlack, type FakeSlack, type SlackCall } from './fake-slack.js';
+import { startFakeSlack, type FakeSlack, type SlackCall } from '../../tools/local/fake-slack.js';
 
 export { APPROVER, CHANNEL, PARTNER_ACCOUNT, REQUESTER, platformFor };
 import { FakeAws } from './fake-aws.js';
-import { startLocalS3, type LocalS3 } from './s3.js';
-import { testPrefix } from './env.js';
-import { createTestRedis, deleteKeysUnder } from './redis.js';
+import { startLocalS3, type LocalS3 } from '../../tools/local/s3.js';
+import { testPrefix } from '../../tools/local/env.js';
+import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 import { APPROVER, CHANNEL, PARTNER_ACCOUNT, platformFor, REQUESTER, sshPublicKey } from './provision-fixtures.js';
 import { fixedApprovers, manualClock, type ManualClock } from './ports.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadPlatformConfig } from '../../src/config.js';
-import { testEnv } from '../support/env.js';
+import { testEnv } from '../../tools/local/env.js';
 
 function problem(env: Record<string, string | undefined>): string {
   try {

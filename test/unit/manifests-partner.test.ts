@@ -14,7 +14,7 @@ import {
   referenceProblems,
   type CfnTemplate,
   type Deployment,
-} from '../support/cloudformation.js';
+} from '../../tools/cloudformation/cloudformation.js';
 import { externalIdFor } from '../support/iam-fixtures.js';
 
 const PARTNER = 'manifests/partner/partner.yaml';

@@ -16,9 +16,9 @@ import {
   resolve,
   type CfnTemplate,
   type Deployment,
-} from '../support/cloudformation.js';
-import { testEnv } from '../support/env.js';
-import { IamEngine } from '../support/iam-engine.js';
+} from '../../tools/cloudformation/cloudformation.js';
+import { testEnv } from '../../tools/local/env.js';
+import { IamEngine } from '../../tools/isolation/iam-engine.js';
 
 const PLATFORM = 'manifests/platform.yaml';
 const read = (path: string) => readFileSync(path, 'utf8');

@@ -11,9 +11,10 @@ import { enqueueDispatch } from '../../../src/jobs/delivery/dispatch.js';
 import { deliverJobId, dispatchJobId } from '../../../src/actions/delivery/contract.js';
 import { deliveryHash } from '../../../src/domain/delivery.js';
 import { createLogger } from '../../../src/logger.js';
-import { TEST_KMS_KEY_ARN, failNthCall, s3Error } from '../../support/s3.js';
+import { TEST_KMS_KEY_ARN } from '../../../tools/local/s3.js';
+import { failNthCall, s3Error } from '../../support/s3-client.js';
 import { DELIVERIES, startDeliveryHarness, versionOfContent, type DeliveryHarness } from '../../support/delivery-harness.js';
-import type { SlackCall } from '../../support/fake-slack.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 
 let h: DeliveryHarness;
 afterEach(async () => {

@@ -5,8 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enqueueDispatch } from '../../../src/jobs/delivery/dispatch.js';
 import { deliverJobId } from '../../../src/actions/delivery/contract.js';
-import { buttonClick, postToBot, slashCommand } from '../../support/slack-requests.js';
-import type { SlackCall } from '../../support/fake-slack.js';
+import { buttonClick, postToBot, slashCommand } from '../../../tools/local/slack-requests.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import {
   APPROVALS, APPROVER, OUTSIDER, RESENDER, SIGNING_SECRET, startDeliveryHarness, versionOfContent, type DeliveryHarness,
 } from '../../support/delivery-harness.js';

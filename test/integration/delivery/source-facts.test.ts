@@ -2,14 +2,14 @@
  * The source facts of a file travel with its deliveries: the dispatch job reads the version once
  * (HeadObject, ChecksumMode ENABLED) and every deliver job of the fan-out is one CopyObject checked
  * against them (src/aws/s3-copy-verified.ts). Real Redis and BullMQ, s3rver with the compat layer
- * answering CRC64NVME as S3 does (test/support/s3.ts), versions emulated on the client.
+ * answering CRC64NVME as S3 does (tools/local/s3.ts), versions emulated on the client.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addDeliveries } from '../../../src/jobs/delivery/deliver.js';
 import { deliverJobId, type DeliverPayload } from '../../../src/actions/delivery/contract.js';
-import { crc64nvme } from '../../support/s3.js';
+import { crc64nvme } from '../../../tools/local/s3.js';
 import { DELIVERIES, startDeliveryHarness, type DeliveryHarness } from '../../support/delivery-harness.js';
-import type { SlackCall } from '../../support/fake-slack.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 
 let h: DeliveryHarness;
 beforeEach(async () => {

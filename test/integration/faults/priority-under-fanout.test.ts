@@ -6,9 +6,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDeliveryHarness, APPROVALS, type DeliveryHarness } from '../../support/delivery-harness.js';
-import { seedLivePartners } from '../../support/worker-process.js';
+import { seedLivePartners } from '../../../tools/local/worker-process.js';
 import { until } from '../../support/notify-outbox.js';
-import type { SlackCall } from '../../support/fake-slack.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 
 const PARTNERS = 1000;
 let h: DeliveryHarness | undefined;

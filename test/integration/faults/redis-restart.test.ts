@@ -8,12 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
-import { startBot, ed25519PublicKey, type Harness } from '../../support/bot-harness.js';
-import { buttonClick, onboardSubmission, postToBot } from '../../support/slack-requests.js';
-import type { SlackCall } from '../../support/fake-slack.js';
+import { startBot, type Harness } from '../../support/bot-harness.js';
+import { ed25519PublicKey } from '../../../tools/local/ssh-keys.js';
+import { buttonClick, onboardSubmission, postToBot } from '../../../tools/local/slack-requests.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { startOwnRedis, type OwnRedis } from '../../support/redis-server.js';
 import { callIdentity, deliveredInOrder, queuedMessages, until } from '../../support/notify-outbox.js';
-import { seedLivePartners } from '../../support/worker-process.js';
+import { seedLivePartners } from '../../../tools/local/worker-process.js';
 import { createNotifyQueue, enqueueNotify } from '../../../src/jobs/notify/notify.js';
 import { DeliveryStore } from '../../../src/store/deliveries.js';
 

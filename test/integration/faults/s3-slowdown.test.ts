@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDeliveryHarness, DELIVERIES, type DeliveryHarness } from '../../support/delivery-harness.js';
-import { s3Error } from '../../support/s3.js';
-import type { SlackCall } from '../../support/fake-slack.js';
+import { s3Error } from '../../support/s3-client.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 
 let h: DeliveryHarness | undefined;
 afterEach(async () => {

@@ -5,9 +5,10 @@
  * order they were queued within each thread, none twice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBot, ed25519PublicKey, type Harness } from '../../support/bot-harness.js';
-import { buttonClick, onboardSubmission, postToBot } from '../../support/slack-requests.js';
-import type { SlackCall } from '../../support/fake-slack.js';
+import { startBot, type Harness } from '../../support/bot-harness.js';
+import { ed25519PublicKey } from '../../../tools/local/ssh-keys.js';
+import { buttonClick, onboardSubmission, postToBot } from '../../../tools/local/slack-requests.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { callIdentity, deliveredInOrder, queuedMessages, until } from '../../support/notify-outbox.js';
 
 let h: Harness | undefined;

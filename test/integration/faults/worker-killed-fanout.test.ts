@@ -9,11 +9,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
-import { testEnv } from '../../support/env.js';
-import { startFakeSlack, type FakeSlack } from '../../support/fake-slack.js';
-import { createTestRedis, deleteKeysUnder } from '../../support/redis.js';
-import { startLocalS3, TEST_BUCKET, type LocalS3 } from '../../support/s3.js';
-import { seedLivePartners, startWorkerProcess, type WorkerProcess } from '../../support/worker-process.js';
+import { testEnv } from '../../../tools/local/env.js';
+import { startFakeSlack, type FakeSlack } from '../../../tools/local/fake-slack.js';
+import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
+import { startLocalS3, TEST_BUCKET, type LocalS3 } from '../../../tools/local/s3.js';
+import { seedLivePartners, startWorkerProcess, type WorkerProcess } from '../../../tools/local/worker-process.js';
 import { until } from '../../support/notify-outbox.js';
 import { DeliveryStore } from '../../../src/store/deliveries.js';
 

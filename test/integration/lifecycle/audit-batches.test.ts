@@ -11,9 +11,10 @@ import { AUDIT_FLUSH_JOB, audit, auditFlushJobId, createAuditQueue, flushAuditRe
 import { auditBatchKey, parseAuditObject, type AuditRecord } from '../../../src/domain/audit-record.js';
 import { getAuditObject } from '../../../src/aws/audit-s3.js';
 import { readPartnerHistory } from '../../../src/jobs/audit/history.js';
-import { recordRequests, startLocalS3, TEST_KMS_KEY_ARN, type LocalS3, type RecordedRequest } from '../../support/s3.js';
-import { createTestRedis, deleteKeysUnder } from '../../support/redis.js';
-import { testPrefix } from '../../support/env.js';
+import { recordRequests, type RecordedRequest } from '../../support/s3-client.js';
+import { startLocalS3, TEST_KMS_KEY_ARN, type LocalS3 } from '../../../tools/local/s3.js';
+import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
+import { testPrefix } from '../../../tools/local/env.js';
 import { manualClock, type ManualClock } from '../../support/ports.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');

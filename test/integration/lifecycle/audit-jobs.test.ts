@@ -14,12 +14,13 @@ import { PROVISION_STEPS } from '../../../src/domain/provision-steps.js';
 import { verifyJobId } from '../../../src/actions/onboarding/contract.js';
 import { deliverJobId } from '../../../src/actions/delivery/contract.js';
 import { startAuditPipeline, type AuditPipeline } from '../../support/audit.js';
-import { startLocalS3, failNthCall, s3Error, type LocalS3, TEST_KMS_KEY_ARN } from '../../support/s3.js';
-import { createTestRedis, deleteKeysUnder } from '../../support/redis.js';
-import { testEnv, testPrefix } from '../../support/env.js';
+import { startLocalS3, type LocalS3, TEST_KMS_KEY_ARN } from '../../../tools/local/s3.js';
+import { failNthCall, s3Error } from '../../support/s3-client.js';
+import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
+import { testEnv, testPrefix } from '../../../tools/local/env.js';
 import { startProvisionHarness, type ProvisionHarness } from '../../support/provision-harness.js';
 import { APPROVER, SIGNING_SECRET, startDeliveryHarness, type DeliveryHarness } from '../../support/delivery-harness.js';
-import { postToBot, slashCommand } from '../../support/slack-requests.js';
+import { postToBot, slashCommand } from '../../../tools/local/slack-requests.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 

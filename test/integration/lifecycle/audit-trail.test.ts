@@ -17,9 +17,10 @@ import { createAuditQueue, createAudit } from '../../../src/jobs/audit/audit.js'
 import { auditBatchKey, auditDayPrefix, parseAuditObject } from '../../../src/domain/audit-record.js';
 import { getAuditObject } from '../../../src/aws/audit-s3.js';
 import { startAuditPipeline, type AuditPipeline } from '../../support/audit.js';
-import { startLocalS3, recordRequests, failNthCall, s3Error, type LocalS3, type RecordedRequest, TEST_KMS_KEY_ARN } from '../../support/s3.js';
-import { createTestRedis, deleteKeysUnder } from '../../support/redis.js';
-import { testEnv, testPrefix } from '../../support/env.js';
+import { startLocalS3, type LocalS3, TEST_KMS_KEY_ARN } from '../../../tools/local/s3.js';
+import { recordRequests, failNthCall, s3Error, type RecordedRequest } from '../../support/s3-client.js';
+import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
+import { testEnv, testPrefix } from '../../../tools/local/env.js';
 import { platformFor, sshPublicKey } from '../../support/provision-fixtures.js';
 import { fixedApprovers, manualClock, type ManualClock } from '../../support/ports.js';
 

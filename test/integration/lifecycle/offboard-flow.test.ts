@@ -6,13 +6,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { startBot, ed25519PublicKey, type Harness } from '../../support/bot-harness.js';
-import { buttonClick, event, onboardSubmission, postToBot, slashCommand } from '../../support/slack-requests.js';
-import { radioValue, textValue, viewSubmission } from '../../support/lifecycle-requests.js';
-import type { SlackCall } from '../../support/fake-slack.js';
+import { startBot, type Harness } from '../../support/bot-harness.js';
+import { ed25519PublicKey } from '../../../tools/local/ssh-keys.js';
+import { buttonClick, event, onboardSubmission, postToBot, radioValue, slashCommand, textValue, viewSubmission } from '../../../tools/local/slack-requests.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { readPartnerHistory } from '../../../src/jobs/audit/history.js';
 import { runAudit } from '../../../src/cli/audit.js';
-import { testEnv } from '../../support/env.js';
+import { testEnv } from '../../../tools/local/env.js';
 
 let h: Harness;
 let secret: string;

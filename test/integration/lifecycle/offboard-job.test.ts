@@ -11,7 +11,7 @@ import { offboardJobId } from '../../../src/jobs/lifecycle/offboard.js';
 import { REVOKE_POLICY_NAME } from '../../../src/jobs/lifecycle/offboard-steps.js';
 import { OffboardRuns } from '../../../src/store/offboard-runs.js';
 import { APPROVER, REQUESTER } from '../../support/provision-harness.js';
-import { failNthCall } from '../../support/s3.js';
+import { failNthCall } from '../../support/s3-client.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
 
 const networkError = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });

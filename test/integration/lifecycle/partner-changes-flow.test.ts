@@ -5,10 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { startBot, ed25519PublicKey, type Harness } from '../../support/bot-harness.js';
-import { buttonClick, interaction, onboardSubmission, postToBot, slashCommand } from '../../support/slack-requests.js';
-import { multiValue, textValue, viewSubmission } from '../../support/lifecycle-requests.js';
-import type { SlackCall } from '../../support/fake-slack.js';
+import { startBot, type Harness } from '../../support/bot-harness.js';
+import { ed25519PublicKey } from '../../../tools/local/ssh-keys.js';
+import { buttonClick, interaction, multiValue, onboardSubmission, postToBot, slashCommand, textValue, viewSubmission } from '../../../tools/local/slack-requests.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { fingerprintOf } from '../../../src/domain/key-ages.js';
 
 let h: Harness;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreateUserCommand } from '@aws-sdk/client-transfer';
 import { runReconcile } from '../../../src/cli/reconcile.js';
 import { cardRef } from '../../../src/bot/messages/ids.js';
-import { testEnv } from '../../support/env.js';
+import { testEnv } from '../../../tools/local/env.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
 
 let t: LifecycleHarness;

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteSshPublicKeyCommand } from '@aws-sdk/client-transfer';
 import { checkPartner, driftKey, reapplyJobId, type ReconcileDeps } from '../../../src/jobs/lifecycle/reconcile.js';
 import { parseReapplyValue } from '../../../src/bot/messages/drift.js';
-import type { SlackCall } from '../../support/fake-slack.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { findDrift } from '../../../src/jobs/lifecycle/drift.js';
 import { fingerprintOf } from '../../../src/domain/key-ages.js';
 import { createLifecyclePlane } from '../../../src/aws/lifecycle-plane.js';

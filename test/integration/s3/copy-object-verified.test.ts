@@ -1,5 +1,5 @@
 /**
- * copyObjectVerified against a real local S3 (s3rver + the compat layer of test/support/s3.ts,
+ * copyObjectVerified against a real local S3 (s3rver + the compat layer of tools/local/s3.ts,
  * which answers CRC64NVME checksums as S3 does; `checksums: false` for the paths that verify by
  * content). s3rver keeps no versions and ignores SSE-KMS, so: the content and sizes are asserted
  * through s3rver; the encryption, checksum, version and tagging headers through the requests the
@@ -11,17 +11,8 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { copyObjectVerified } from '../../../src/aws/s3-copy-verified.js';
 import { MiB } from '../../../src/aws/s3-part-plan.js';
-import {
-  appErrorOf,
-  crc64nvme,
-  failNthCall,
-  recordRequests,
-  s3Error,
-  startLocalS3,
-  TEST_KMS_KEY_ARN,
-  type LocalS3,
-  type RecordedRequest,
-} from '../../support/s3.js';
+import { crc64nvme, startLocalS3, TEST_KMS_KEY_ARN, type LocalS3 } from '../../../tools/local/s3.js';
+import { appErrorOf, failNthCall, recordRequests, s3Error, type RecordedRequest } from '../../support/s3-client.js';
 
 let s3: LocalS3;
 let client: S3Client;

@@ -2,7 +2,8 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLatestVersion, headObject, homeMarkerKey, listOutbound, putHomeMarker, sha256OfObject } from '../../../src/aws/s3-objects.js';
-import { recordRequests, startLocalS3, TEST_KMS_KEY_ARN, type LocalS3 } from '../../support/s3.js';
+import { startLocalS3, TEST_KMS_KEY_ARN, type LocalS3 } from '../../../tools/local/s3.js';
+import { recordRequests } from '../../support/s3-client.js';
 
 let s3: LocalS3;
 let Bucket: string;

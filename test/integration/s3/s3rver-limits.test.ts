@@ -1,6 +1,6 @@
 /**
  * What s3rver 3.7.1 does and does not do, pinned (docs/architecture.md "Local S3 (s3rver)"). If an
- * upgrade changes any of this, these tests say so, and the notes in test/support/s3.ts need updating.
+ * upgrade changes any of this, these tests say so, and the notes in tools/local/s3.ts need updating.
  */
 import {
   AbortMultipartUploadCommand,
@@ -22,7 +22,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalS3, TEST_KMS_KEY_ARN, type LocalS3 } from '../../support/s3.js';
+import { startLocalS3, TEST_KMS_KEY_ARN, type LocalS3 } from '../../../tools/local/s3.js';
 
 async function failure(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
   try {
@@ -133,7 +133,7 @@ describe('s3rver 3.7.1 as it is (compat off)', () => {
   });
 });
 
-describe('s3rver with the compat layer of test/support/s3.ts', () => {
+describe('s3rver with the compat layer of tools/local/s3.ts', () => {
   let s3: LocalS3;
   let Bucket: string;
   beforeAll(async () => {

@@ -20,7 +20,8 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { copyObjectVerified, type CopyObjectVerifiedInput } from '../../../src/aws/s3-copy-verified.js';
 import { GiB, MiB } from '../../../src/aws/s3-part-plan.js';
-import { appErrorOf, s3Error, TEST_KMS_KEY_ARN } from '../../support/s3.js';
+import { TEST_KMS_KEY_ARN } from '../../../tools/local/s3.js';
+import { appErrorOf, s3Error } from '../../support/s3-client.js';
 
 const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 const s3 = mockClient(client);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { partnerStatus } from '../../../../src/actions/delivery/partner-status.js';
 import { buildPartnerStatus } from '../../../../src/bot/messages/partner-status.js';
-import { ed25519PublicKey } from '../../../support/bot-harness.js';
+import { ed25519PublicKey } from '../../../../tools/local/ssh-keys.js';
 import { partnerRecord } from '../../../support/ports.js';
 
 const oldKey = ed25519PublicKey().split(' ').slice(0, 2).join(' ');

@@ -4,8 +4,8 @@ import { editPartner, type PartnerEditSubmission } from '../../../../src/actions
 import type { PartnerRecord } from '../../../../src/domain/partner.js';
 import { ChangeRequestStore } from '../../../../src/store/change-requests.js';
 import { PartnerStore } from '../../../../src/store/partners.js';
-import { testPrefix } from '../../../support/env.js';
-import { createTestRedis, deleteKeysUnder } from '../../../support/redis.js';
+import { testPrefix } from '../../../../tools/local/env.js';
+import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { auditRecorder, notifyRecorder, partnerRecord, useCaseDeps } from '../../../support/ports.js';
 
 let redis: Redis;

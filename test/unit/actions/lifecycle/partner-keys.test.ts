@@ -5,8 +5,8 @@ import { fingerprintOf } from '../../../../src/domain/key-ages.js';
 import type { PartnerRecord } from '../../../../src/domain/partner.js';
 import { ChangeRequestStore } from '../../../../src/store/change-requests.js';
 import { PartnerStore } from '../../../../src/store/partners.js';
-import { testPrefix } from '../../../support/env.js';
-import { createTestRedis, deleteKeysUnder } from '../../../support/redis.js';
+import { testPrefix } from '../../../../tools/local/env.js';
+import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { sshPublicKey } from '../../../support/provision-fixtures.js';
 import { auditRecorder, notifyRecorder, partnerRecord, useCaseDeps } from '../../../support/ports.js';
 

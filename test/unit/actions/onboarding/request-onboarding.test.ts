@@ -4,10 +4,10 @@ import { requestOnboarding } from '../../../../src/actions/onboarding/request-on
 import { createPlanRenderer } from '../../../../src/actions/onboarding/plan.js';
 import type { OnboardingRaw } from '../../../../src/domain/onboarding-input.js';
 import { RequestStore, type CapacityLimits } from '../../../../src/store/requests.js';
-import { testPrefix } from '../../../support/env.js';
+import { testPrefix } from '../../../../tools/local/env.js';
 import { testPlatform } from '../../../support/iam-fixtures.js';
 import { sshPublicKey } from '../../../support/provision-fixtures.js';
-import { createTestRedis, deleteKeysUnder } from '../../../support/redis.js';
+import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { auditRecorder, notifyRecorder, useCaseDeps } from '../../../support/ports.js';
 
 let redis: Redis;

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderPartner } from '../../../../src/aws/policies/index.js';
 import { isPartnerId } from '../../../../src/domain/partner-id.js';
-import { IamEngine } from '../../../support/iam-engine.js';
-import { buildScenario, describeDifference, runIsolationMatrix } from '../../../support/iam-matrix.js';
+import { IamEngine } from '../../../../tools/isolation/iam-engine.js';
+import { buildScenario, describeDifference, runIsolationMatrix } from '../../../../tools/isolation/iam-matrix.js';
 import { allStrings, partnerSpec, testPlatform } from '../../../support/iam-fixtures.js';
 
 const platform = testPlatform();

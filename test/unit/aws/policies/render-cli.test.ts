@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runRender } from '../../../../src/cli/render.js';
-import { testEnv } from '../../../support/env.js';
+import { testEnv } from '../../../../tools/local/env.js';
 
 function run(argv: string[], env = testEnv()) {
   const out: string[] = [];

@@ -11,7 +11,7 @@ import { signatureProblem, SlackHttpReceiver } from '../../../../src/bot/transpo
 import { ackUnhandled } from '../../../../src/bot/ack-unhandled.js';
 import { boltLogger } from '../../../../src/logger.js';
 import { captureLogs } from '../../../support/log-capture.js';
-import { interaction, postToBot, sign, slashCommand } from '../../../support/slack-requests.js';
+import { interaction, postToBot, sign, slashCommand } from '../../../../tools/local/slack-requests.js';
 
 const SECRET = 'receiver-test-signing-secret';
 let server: HttpServer | undefined;

@@ -1,5 +1,5 @@
 /** How `npm run check-isolation` shows the matrix: a summary table, or JSON. */
-import { describeDifference, NOT_MODELLED, type CellResult, type MatrixReport } from '../test/support/iam-matrix.js';
+import { describeDifference, NOT_MODELLED, type CellResult, type MatrixReport } from './iam-matrix.js';
 
 type Write = (s: string) => void;
 

@@ -2,7 +2,7 @@
  * The isolation matrix: every principal × every relevant action × every resource, with the request
  * context each action really carries, and what we expect (own prefix readable, everything else
  * denied; the bot's escalation attempts denied). Cells are evaluated with the offline engine
- * (iam-engine.ts). Used by test/unit/aws/policies and scripts/check-isolation.ts.
+ * (iam-engine.ts). Used by `npm run check-isolation` (check-isolation.ts) and the policy tests.
  */
 import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import { CANARY_PREFIX } from '../../src/domain/partner-id.js';
@@ -523,10 +523,14 @@ export async function evaluateCells(
       }
     }
     for (const key of r.ignoredContextKeys) (ignored[cell.request.action] ??= new Set()).add(key);
-    const ok = cell.expected === 'allow' ? r.decision === 'Allowed' : r.decision !== 'Allowed';
-    results.push({ ...cell, decision: r.decision, ok });
+    results.push(judged(cell, r.decision));
   }
   return { results, ignoredContextKeys: Object.fromEntries(Object.entries(ignored).map(([a, k]) => [a, [...k].sort()])) };
+}
+
+/** A cell with the engine's decision, and whether that is what we expect (a deny is any decision but Allowed). */
+export function judged<C extends Cell>(cell: C, decision: Decision): C & CellResult {
+  return { ...cell, decision, ok: cell.expected === 'allow' ? decision === 'Allowed' : decision !== 'Allowed' };
 }
 
 /** Builds and evaluates the whole matrix of a scenario in this thread. */
@@ -534,13 +538,12 @@ export async function runIsolationMatrix(s: Scenario, options: EvaluateOptions =
   const started = performance.now();
   const { cells, documents } = buildCells(s);
   const { results, ignoredContextKeys } = await evaluateCells(cells, documents, options);
-  return {
-    partners: s.partners.length,
-    results,
-    differing: results.filter((r) => !r.ok),
-    ignoredContextKeys,
-    elapsedMs: performance.now() - started,
-  };
+  return matrixReport(s, results, ignoredContextKeys, started);
+}
+
+/** The report of a scenario's evaluated cells, timed from `started` (performance.now()). */
+export function matrixReport(s: Scenario, results: CellResult[], ignoredContextKeys: Record<string, string[]>, started: number): MatrixReport {
+  return { partners: s.partners.length, results, differing: results.filter((r) => !r.ok), ignoredContextKeys, elapsedMs: performance.now() - started };
 }
 
 /** One line naming a cell that differs from what we expect. */

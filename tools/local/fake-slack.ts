@@ -54,8 +54,6 @@ export interface FailOptions {
 }
 
 export interface FailHandle {
-  /** Failures still to answer. */
-  readonly remaining: number;
   cancel(): void;
 }
 
@@ -88,7 +86,6 @@ export interface FakeSlack {
   fail(method: string, fault: SlackFault, options?: FailOptions): FailHandle;
   /** Replace the answer of a method (the answer is sent as is; add `ok` yourself). */
   handle(method: string, handler: SlackHandler): void;
-  setUsergroup(id: string, users: string[]): void;
   /** Forget recorded calls, scripted failures and handlers. */
   reset(): void;
   close(): Promise<void>;
@@ -321,20 +318,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     fail(method, fault, opts = {}) {
       const script: Script = { method, fault, left: opts.times ?? 1, match: opts.match };
       scripts.push(script);
-      return {
-        get remaining() {
-          return script.left;
-        },
-        cancel() {
-          script.left = 0;
-        },
-      };
+      return { cancel: () => void (script.left = 0) };
     },
     handle(method, handler) {
       handlers.set(method, handler);
-    },
-    setUsergroup(id, users) {
-      usergroups.set(id, [...users]);
     },
     reset() {
       recorded.length = 0;

@@ -1,7 +1,7 @@
 /**
  * How a test or a benchmark starts the real CLI in a child process: the compiled one (dist/, what
  * `npm start` runs) or the TypeScript sources through tsx, with the product's Node flags
- * (src/node-flags.ts) and then `nodeFlags`. Shared by test/support/worker-process.ts and bench/.
+ * (src/node-flags.ts) and then `nodeFlags`. Shared by ./worker-process.ts and bench/.
  */
 import { existsSync } from 'node:fs';
 import { NODE_FLAGS } from '../../src/node-flags.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IamEngine } from '../../../support/iam-engine.js';
-import { buildScenario, describeDifference, runIsolationMatrix, scenarioSpecs, type Scenario } from '../../../support/iam-matrix.js';
+import { IamEngine } from '../../../../tools/isolation/iam-engine.js';
+import { buildScenario, describeDifference, runIsolationMatrix, scenarioSpecs, type Scenario } from '../../../../tools/isolation/iam-matrix.js';
 import { externalIdFor, testPlatform } from '../../../support/iam-fixtures.js';
 import type { PolicyDocument, PolicyStatement } from '../../../../src/aws/policies/index.js';
 

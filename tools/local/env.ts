@@ -1,4 +1,4 @@
-/** A complete, valid environment for tests; override what a test cares about. */
+/** A complete, valid environment for tests and the benchmarks' processes; override what a run cares about. */
 import { randomBytes } from 'node:crypto';
 
 export function testPrefix(label = 't'): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { printJson, printTable } from '../../../../scripts/check-isolation-report.js';
-import { IamEngine } from '../../../support/iam-engine.js';
-import { buildScenario, NOT_MODELLED, runIsolationMatrix, scenarioSpecs } from '../../../support/iam-matrix.js';
+import { printJson, printTable } from '../../../../tools/isolation/check-isolation-report.js';
+import { IamEngine } from '../../../../tools/isolation/iam-engine.js';
+import { buildScenario, NOT_MODELLED, runIsolationMatrix, scenarioSpecs } from '../../../../tools/isolation/iam-matrix.js';
 import { externalIdFor, testPlatform } from '../../../support/iam-fixtures.js';
 
 async function brokenReport() {

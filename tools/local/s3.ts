@@ -1,5 +1,5 @@
 /**
- * A real local S3 for tests: s3rver 3.7.1 on 127.0.0.1 (a free port) in a temp directory, with the
+ * A real local S3 for tests, the demo and the benchmarks: s3rver 3.7.1 on 127.0.0.1 (a free port) in a temp directory, with the
  * buckets it should have, and an S3Client set up the way s3rver needs (path style, the S3RVER key
  * pair, checksums only when an operation requires them — STACK.md bites 1 and 2).
  *
@@ -38,7 +38,7 @@
  *     benchmark's raw copies alike) pays the same for it. `checksums: false` keeps s3rver's silence
  *     (the paths that verify by content).
  * Everything else is s3rver's own behaviour. Versioning is not emulated: assert version pinning
- * through the requests the code sends (recordRequests), not through s3rver.
+ * through the requests the code sends (recordRequests in test/support/s3-client.ts), not through s3rver.
  */
 import { createRequire } from 'node:module';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -48,7 +48,6 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Crc64Nvme } from '@aws-sdk/checksums/crc';
-import { AppError } from '../../src/domain/errors.js';
 
 export const TEST_BUCKET = 'partnergate-dist-test';
 export const TEST_REGION = 'eu-west-1';
@@ -79,7 +78,6 @@ export interface LocalS3Options {
 interface S3rverObject {
   content: Readable | null;
   size: number;
-  range?: { start: number; end: number };
   metadata: Record<string, string>;
 }
 interface S3rverStore {
@@ -291,83 +289,3 @@ const checksumMiddleware: KoaMiddleware = async (ctx, next) => {
   const body = ctx.body as { CopyObjectResult?: Record<string, unknown> } | undefined;
   if (body?.CopyObjectResult) body.CopyObjectResult = { ...body.CopyObjectResult, ChecksumType: 'FULL_OBJECT', ChecksumCRC64NVME: crc };
 };
-
-// --- request recording and fault injection (client middleware) ------------------------------------
-
-/** The fields of the SDK's HttpRequest this file reads. */
-interface WireRequest {
-  method: string;
-  path: string;
-  query: Record<string, string | string[] | null>;
-  headers: Record<string, string>;
-}
-
-export interface RecordedRequest {
-  /** The SDK command name, e.g. 'CopyObjectCommand'. */
-  command: string;
-  method: string;
-  path: string;
-  query: Record<string, string | string[] | null>;
-  /** Header names lower-cased. */
-  headers: Record<string, string>;
-}
-
-/**
- * Records every HTTP request the client sends, as serialized by the SDK (after the build step, so
- * the headers are exactly what goes on the wire apart from the signature). Returns the live list.
- */
-export function recordRequests(client: S3Client): RecordedRequest[] {
-  const seen: RecordedRequest[] = [];
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const request = args.request as WireRequest;
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
-      seen.push({
-        command: String(context.commandName),
-        method: request.method,
-        path: request.path,
-        query: { ...request.query },
-        headers,
-      });
-      return next(args);
-    },
-    { step: 'finalizeRequest', priority: 'low', name: 'testRecordRequests' },
-  );
-  return seen;
-}
-
-/** An error shaped like the SDK's service exceptions (name, $fault, $metadata.httpStatusCode). */
-export function s3Error(name: string, httpStatusCode: number, message = name): Error {
-  return Object.assign(new Error(message), {
-    name,
-    $fault: httpStatusCode >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode },
-  });
-}
-
-/**
- * Makes the `nth` call (1-based) of `command` fail with `error` before it is sent (at the
- * initialize step, so the SDK does not retry it). Other calls go through.
- */
-export function failNthCall(client: S3Client, command: string, nth: number, error: Error): void {
-  let calls = 0;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === command && ++calls === nth) throw error;
-      return next(args);
-    },
-    { step: 'initialize', name: `testFail${command}${nth}` },
-  );
-}
-
-/** The AppError `promise` rejects with; fails the test if it resolves or rejects with anything else. */
-export async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw new Error(`expected an AppError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('expected a rejection, but the promise resolved');
-}

@@ -24,7 +24,6 @@ export interface WorkerProcessOptions {
   /** Run dist/cli.js (built) instead of the sources. Default: the sources through tsx. */
   compiled?: boolean;
   nodeFlags?: string[];
-  onStdout?: (chunk: string) => void;
 }
 
 /** Starts the worker and resolves once it logs "worker: running" (so it logs at info, or debug when asked). */
@@ -42,15 +41,13 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
   child.stderr!.on('data', (d: Buffer) => void (tail = (tail + d.toString()).slice(-4000)));
   await new Promise<void>((resolve, reject) => {
     let seen = '';
+    // Read on after "running" too, so the pipe never fills and blocks the worker.
     child.stdout!.on('data', (d: Buffer) => {
-      const text = d.toString();
-      o.onStdout?.(text);
-      if (seen !== 'done') {
-        seen = (seen + text).slice(-100_000);
-        if (seen.includes('"msg":"worker: running"')) {
-          seen = 'done';
-          resolve();
-        }
+      if (seen === 'done') return;
+      seen = (seen + d.toString()).slice(-100_000);
+      if (seen.includes('"msg":"worker: running"')) {
+        seen = 'done';
+        resolve();
       }
     });
     child.once('exit', (code) => reject(new Error(`partnergate worker exited (${code}) before running: ${tail}`)));

@@ -1,5 +1,5 @@
 /**
- * A CloudFormation template as tests see it, offline (cfn-lint is not available here):
+ * A CloudFormation template evaluated offline, for the manifest tests (cfn-lint is not available here):
  * - `parseTemplate` reads YAML with the short-form intrinsic tags (!Ref, !Sub, !GetAtt, …) into
  *   their long forms, as YAML 1.1 (so an unquoted `2012-10-17` or `yes` shows up as what YAML 1.1
  *   makes of it), and refuses unknown tags, duplicate keys and any other parser warning;

@@ -11,18 +11,21 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { loadPlatformConfig } from '../src/config.js';
-import { type PlatformConfig } from '../src/aws/policies/platform.js';
-import type { Decision } from '../test/support/iam-engine.js';
+import { loadPlatformConfig } from '../../src/config.js';
+import { type PlatformConfig } from '../../src/aws/policies/platform.js';
+import type { Decision } from './iam-engine.js';
 import {
   buildCells,
   buildScenario,
   evaluateCells,
+  judged,
+  matrixReport,
+  runIsolationMatrix,
   scenarioSpecs,
   type CellResult,
   type MatrixReport,
   type Scenario,
-} from '../test/support/iam-matrix.js';
+} from './iam-matrix.js';
 import { printJson, printTable } from './check-isolation-report.js';
 
 const EXAMPLE_PLATFORM = {
@@ -77,34 +80,23 @@ function startWorker(job: Job, part: number, of: number): Promise<WorkerAnswer> 
 }
 
 async function run(job: Job, workers: number): Promise<MatrixReport> {
+  if (workers <= 1) return runIsolationMatrix(scenarioFor(job));
   const started = performance.now();
-  const running = workers <= 1 ? [] : Array.from({ length: workers }, (_, part) => startWorker(job, part, workers));
+  const running = Array.from({ length: workers }, (_, part) => startWorker(job, part, workers));
   const scenario = scenarioFor(job);
-  const { cells, documents } = buildCells(scenario);
-  let results: CellResult[];
-  let ignored: Record<string, string[]>;
-  if (workers <= 1) {
-    ({ results, ignoredContextKeys: ignored } = await evaluateCells(cells, documents));
-  } else {
-    const answers = await Promise.all(running);
-    const decisions = new Map(answers.flatMap((a) => a.decisions));
-    results = cells.map((cell, i) => {
-      const decision = decisions.get(i);
-      if (decision === undefined) throw new Error(`no decision for cell ${i}`);
-      return { ...cell, decision, ok: cell.expected === 'allow' ? decision === 'Allowed' : decision !== 'Allowed' };
-    });
-    ignored = {};
-    for (const a of answers) {
-      for (const [action, keys] of Object.entries(a.ignoredContextKeys)) ignored[action] = [...new Set([...(ignored[action] ?? []), ...keys])].sort();
-    }
+  const { cells } = buildCells(scenario);
+  const answers = await Promise.all(running);
+  const decisions = new Map(answers.flatMap((a) => a.decisions));
+  const results = cells.map((cell, i) => {
+    const decision = decisions.get(i);
+    if (decision === undefined) throw new Error(`no decision for cell ${i}`);
+    return judged(cell, decision);
+  });
+  const ignored: Record<string, string[]> = {};
+  for (const a of answers) {
+    for (const [action, keys] of Object.entries(a.ignoredContextKeys)) ignored[action] = [...new Set([...(ignored[action] ?? []), ...keys])].sort();
   }
-  return {
-    partners: scenario.partners.length,
-    results,
-    differing: results.filter((r) => !r.ok),
-    ignoredContextKeys: ignored,
-    elapsedMs: performance.now() - started,
-  };
+  return matrixReport(scenario, results, ignored, started);
 }
 
 async function main(argv: string[]): Promise<number> {

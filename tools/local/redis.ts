@@ -1,5 +1,5 @@
 /**
- * Redis for tests: the real server (REDIS_URL or redis://127.0.0.1:6379), one key prefix per test
+ * Redis for tests, the demo and the benchmarks: the real server (REDIS_URL or redis://127.0.0.1:6379), one key prefix per test
  * (testPrefix() from ./env.ts), every key under it deleted afterwards.
  */
 import { Redis, type RedisOptions } from 'ioredis';
