@@ -40,6 +40,10 @@ export interface ContainerOverrides {
   /** S3 clients for the verifier's probe sessions. */
   s3ForCredentials?: S3ForCredentials;
   approvers?: ApproverDirectory;
+  /** The outbound files and the copies (tests: other multipart thresholds). */
+  storage?: DeliveryStorage;
+  /** The audit trail (tests: a recorder). */
+  audit?: Audit;
   /** Worker settings (tests shorten backoffs and pacing). */
   workerOptions?: WorkerOptionOverrides;
 }
@@ -119,9 +123,9 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
       s3ForCredentials: overrides.s3ForCredentials ?? createProbeS3Factory(platform, { forcePathStyle: config.s3ForcePathStyle }),
       sqs: config.deliveryQueueUrl ? new SQSClient({ region: platform.region }) : undefined,
     },
-    storage: createS3DeliveryStorage(s3, { bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger }),
+    storage: overrides.storage ?? createS3DeliveryStorage(s3, { bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger }),
     notify: (message) => enqueueNotify({ redis, prefix, queue: queues.notify }, message),
-    audit: createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) }),
+    audit: overrides.audit ?? createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) }),
     // Web approves; the worker re-checks at run time that the approver still is one.
     approvers: overrides.approvers ?? createApproverDirectory({
       approvers: config.slack.approvers,

@@ -14,14 +14,15 @@ import { QueueEvents, type Job, type Queue } from 'bullmq';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
+import { loadConfig } from '../../src/config.js';
+import { createContainer } from '../../src/container/container.js';
+import { bindUseCases } from '../../src/container/use-cases.js';
+import { deliveryWorkers, notifyWorkers } from '../../src/container/workers.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
-import { systemClock, type Notify } from '../../src/actions/ports.js';
-import { createNotifyQueue, createNotifySlackClient, createNotifyWorker, enqueueNotify } from '../../src/jobs/notify/notify.js';
-import { createDeliveryWorkers, type DeliveryWorkers, type DeliveryWorkersConfig } from '../../src/jobs/delivery/delivery-workers.js';
+import type { Notify } from '../../src/actions/ports.js';
+import type { DeliveryWorkers, DeliveryWorkersConfig } from '../../src/jobs/delivery/delivery-workers.js';
 import { createS3DeliveryStorage } from '../../src/jobs/delivery/delivery-storage.js';
 import type { DeliveryOptions } from '../../src/jobs/delivery/delivery-context.js';
-import { deliveryUseCases } from '../../src/container/use-cases.js';
-import { createApproverDirectory } from '../../src/actions/approval/approvers.js';
 import { ACTIONS, COMMANDS } from '../../src/bot/messages/ids.js';
 import { resendFileCommand } from '../../src/bot/listeners/commands/resend-file.js';
 import { partnerStatusCommand } from '../../src/bot/listeners/commands/partner-status.js';
@@ -32,7 +33,7 @@ import { DeliveryStore } from '../../src/store/deliveries.js';
 import { boltLogger } from '../../src/logger.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../tools/local/fake-slack.js';
 import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
-import { testPrefix } from '../../tools/local/env.js';
+import { testEnv, testPrefix } from '../../tools/local/env.js';
 import { startLocalS3, TEST_KMS_KEY_ARN, type LocalS3 } from '../../tools/local/s3.js';
 import { recordRequests, type RecordedRequest } from './s3-client.js';
 
@@ -115,26 +116,26 @@ export async function startDeliveryHarness(
   const slack = await startFakeSlack();
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const metrics = createMetrics();
-
-  const notifyQueue = createNotifyQueue(redis, prefix);
-  const notify: Notify = (m) => enqueueNotify({ redis, prefix, queue: notifyQueue }, m);
-  const slackClient = createNotifySlackClient('xoxb-test', { slackApiUrl: slack.apiUrl });
-  const notifyWorker = createNotifyWorker({
-    redis, prefix, logger, slack: { apiCall: async (method, args) => ({ ...(await slackClient.apiCall(method, args)) }) },
-    options: { paceMs: 0 },
+  const appConfig = loadConfig(testEnv({
+    PARTNERGATE_PREFIX: prefix, SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: SIGNING_SECRET, APPROVERS: APPROVER, RESENDERS: RESENDER,
+    APPROVALS_CHANNEL: APPROVALS, DELIVERIES_CHANNEL: DELIVERIES, DISTRIBUTION_BUCKET: s3.bucket, KMS_KEY_ARN: TEST_KMS_KEY_ARN,
+    POLL_INTERVAL_SECONDS: '3600', FANOUT_THREAD_THRESHOLD: String(o.threshold ?? 50),
+  }));
+  const c = createContainer(appConfig, logger, {
+    metrics, s3: deliveryClient,
+    storage: createS3DeliveryStorage(deliveryClient, {
+      bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, ...(o.multipartThreshold ? { multipartThreshold: o.multipartThreshold, partSize: o.multipartThreshold } : {}),
+    }),
+    ...(o.audit ? { audit: o.audit } : {}),
+    workerOptions: { notify: { paceMs: 0 }, delivery: { receiptWindowMs: 20, deliverAttempts: 3, retryBaseMs: 10, retryMaxMs: 50, ...o.options } },
   });
-
+  const notify = c.notify;
+  const notifying = notifyWorkers(c);
+  const { delivery } = deliveryWorkers(c);
   const config: DeliveryWorkersConfig = {
-    bucket: s3.bucket, outboundPrefix: 'outbound/', feeds: ['price-lists', 'parts-catalogs', 'compliance'],
-    pollIntervalSeconds: 3600, deliveryQueueUrl: undefined, deliveriesChannel: DELIVERIES, fanoutThreadThreshold: o.threshold ?? 50,
+    bucket: s3.bucket, outboundPrefix: appConfig.platform.outboundPrefix, feeds: appConfig.platform.feeds, pollIntervalSeconds: appConfig.pollIntervalSeconds,
+    deliveryQueueUrl: undefined, deliveriesChannel: DELIVERIES, fanoutThreadThreshold: appConfig.fanoutThreadThreshold,
   };
-  const storage = createS3DeliveryStorage(deliveryClient, {
-    bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, ...(o.multipartThreshold ? { multipartThreshold: o.multipartThreshold, partSize: o.multipartThreshold } : {}),
-  });
-  const delivery = createDeliveryWorkers({
-    redis, prefix, storage, config, notify, metrics, logger, audit: o.audit,
-    options: { receiptWindowMs: 20, deliverAttempts: 3, retryBaseMs: 10, retryMaxMs: 50, ...o.options },
-  });
   const eventConnections = [createTestRedis(), createTestRedis(), createTestRedis()] as const;
   const events = {
     dispatch: new QueueEvents('dispatch', { connection: eventConnections[0], prefix }),
@@ -143,16 +144,10 @@ export async function startDeliveryHarness(
   };
   await Promise.all(Object.values(events).map((e) => e.waitUntilReady()));
 
-  // The Slack app half: the delivery listeners behind a real HTTP receiver.
+  // The Slack app half: the delivery listeners behind a real HTTP receiver, on the container's use cases.
   const receiver = new SlackHttpReceiver({ signingSecret: SIGNING_SECRET, logger });
   const app = new App({ token: 'xoxb-test', receiver, logger: boltLogger(logger), clientOptions: { slackApiUrl: slack.apiUrl } });
-  const useCases = deliveryUseCases({
-    logger, clock: systemClock, resenders: [RESENDER], files: storage, partners: new PartnerStore(redis, prefix), deliveries: new DeliveryStore(redis, prefix),
-    approvers: createApproverDirectory({ approvers: [APPROVER], usergroup: undefined, fetchGroup: async () => [], clock: systemClock, logger }),
-    routing: { outboundPrefix: config.outboundPrefix, feeds: config.feeds },
-    deliver: delivery.queues.deliver, deliverAttempts: 3, keyMaxAgeDays: 365, audit: o.audit,
-  });
-  const botDeps = { logger, notify, ...useCases };
+  const botDeps = bindUseCases(c);
   app.command(COMMANDS.resendFile, resendFileCommand(botDeps));
   app.command(COMMANDS.partnerStatus, partnerStatusCommand(botDeps));
   app.action(ACTIONS.resend, resendButton(botDeps));
@@ -224,8 +219,8 @@ export async function startDeliveryHarness(
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await delivery.close();
-      await notifyWorker.close();
-      await notifyQueue.close();
+      await notifying.close();
+      await c.close();
       for (const e of Object.values(events)) await e.close();
       for (const c of eventConnections) await c.quit().catch(() => undefined);
       await deleteKeysUnder(redis, prefix);
