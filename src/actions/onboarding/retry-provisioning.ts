@@ -63,7 +63,7 @@ export async function retryProvisioning(deps: RetryDeps, input: { requestId: str
 
   const step = isProvisionStep(input.step) ? input.step : undefined;
   const at = deps.clock.now().toISOString();
-  if (!(await deps.partners.transition(request.partnerId, ['provision_failed'], (r) => ({ ...r, status: 'provisioning', updatedAt: at })))) {
+  if (!(await deps.partners.apply(request.partnerId, 'retry-provision', { updatedAt: at }))) {
     return refuse('not_failed', `${request.partnerId} changed status meanwhile; there is no failed provisioning to retry.`).refusal;
   }
   await deps.enqueueProvision({ requestId: request.id, attempt: next, ...(step ? { fromStep: step } : {}) });
@@ -94,7 +94,7 @@ export async function retryVerification(deps: RetryDeps, input: { requestId: str
   const { request, run, next, log } = claimed;
 
   const at = deps.clock.now().toISOString();
-  if (!(await deps.partners.transition(request.partnerId, ['verify_failed'], (r) => ({ ...r, status: 'verifying', updatedAt: at })))) {
+  if (!(await deps.partners.apply(request.partnerId, 'retry-verify', { updatedAt: at }))) {
     return refuse('not_failed', `${request.partnerId} changed status meanwhile; there is no failed verification to retry.`).refusal;
   }
   await deps.enqueueVerify({ requestId: request.id, attempt: next });

@@ -74,8 +74,8 @@ async function goneAlready(ctx: OffboardContext, step: string, never: string): P
 
 async function stopDeliveries(ctx: OffboardContext): Promise<StepResult> {
   const at = ctx.clock.now().toISOString();
-  const updated = await ctx.partners.update(ctx.partner.partnerId, (r) => (r.status === 'offboarded' ? r : { ...r, status: 'offboarded', updatedAt: at }));
-  if (!updated) throw new AppError('PARTNER_MISSING', `partner ${ctx.partner.partnerId} is not in the registry`, false);
+  const updated = (await ctx.partners.apply(ctx.partner.partnerId, 'offboarded', { updatedAt: at })) ?? (await ctx.partners.get(ctx.partner.partnerId));
+  if (updated?.status !== 'offboarded') throw new AppError('PARTNER_MISSING', `partner ${ctx.partner.partnerId} is not in the registry`, false);
   return { state: 'done', detail: `status offboarded (was ${ctx.run.previousStatus}); feed subscriptions removed, deliveries refused` };
 }
 

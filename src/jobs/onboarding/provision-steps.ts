@@ -174,13 +174,7 @@ async function homeMarker(ctx: StepContext): Promise<StepResult> {
 /** The registry record: provisioned, waiting for verification. */
 async function registry(ctx: StepContext): Promise<StepResult> {
   const at = ctx.clock.now().toISOString();
-  const recorded = await ctx.partners.transition(ctx.request.partnerId, ['provisioning'], (r) => ({
-    ...r,
-    status: 'verifying',
-    provisionedAt: r.provisionedAt ?? at,
-    dryRun: ctx.cp.dryRun,
-    updatedAt: at,
-  }));
+  const recorded = await ctx.partners.apply(ctx.request.partnerId, 'provisioned', (r) => ({ provisionedAt: r.provisionedAt ?? at, dryRun: ctx.cp.dryRun, updatedAt: at }));
   if (!recorded) throw new AppError('STATUS_CHANGED', 'the partner is no longer provisioning (offboarded meanwhile?); not marked provisioned', false);
   return { state: 'done', detail: 'provisioned; verification queued' };
 }

@@ -224,7 +224,7 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
     if (!existing) {
       await deps.partners.save(newRecord(request, cp.dryRun, now));
     } else if (!resumed) {
-      const resumable = await deps.partners.transition(request.partnerId, ['provisioning', 'provision_failed', 'verifying', 'verify_failed'], (r) => ({ ...r, status: 'provisioning', updatedAt: now }));
+      const resumable = await deps.partners.apply(request.partnerId, 'provision-started', { updatedAt: now });
       if (!resumable) throw new UnrecoverableError('partner past provisioning (live or offboarded meanwhile)');
     }
     await deps.runs.start(request.id, 'provision', payload.attempt);
@@ -259,7 +259,7 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
           }
           log.error({ step, code: failure.code, err }, 'provisioning failed');
           const at = deps.clock.now().toISOString();
-          await deps.partners.transition(request.partnerId, ['provisioning'], (r) => ({ ...r, status: 'provision_failed', updatedAt: at }));
+          await deps.partners.apply(request.partnerId, 'provision-failed', { updatedAt: at });
           await deps.runs.recordFailure(request.id, { stage: 'provision', attempt: payload.attempt, step, code: failure.code, message: failure.message, at });
           await progress.set(step, { state: 'failed', detail: failure.code }, 'failed');
           await deps.audit?.({

@@ -212,12 +212,10 @@ export function createVerifyProcessor(deps: VerifyDeps) {
     const failed = checks.filter((k) => k.outcome === 'fail');
     const result = failed.length === 0 ? 'live' : 'verify_failed';
     const at = deps.clock.now().toISOString();
-    const recorded = await deps.partners.transition(request.partnerId, ['verifying'], (r) => ({
-      ...r,
-      status: result,
+    const recorded = await deps.partners.apply(request.partnerId, result === 'live' ? 'verified' : 'verify-failed', {
       ...(result === 'live' ? { verifiedAt: at, dryRun: deps.cp.dryRun } : {}),
       updatedAt: at,
-    }));
+    });
     if (!recorded) {
       // Offboarded (say) while the probes ran: the result must not bring the partner back.
       const now = (await deps.partners.get(request.partnerId))?.status ?? 'gone';
