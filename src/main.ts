@@ -37,7 +37,7 @@ import { createS3DeliveryStorage } from './jobs/delivery/index.js';
 import { createDeliveryUseCases } from './container/delivery-use-cases.js';
 import { retryProvisioning, retryVerification } from './actions/onboarding/index.js';
 import { PartnerStore } from './store/partners.js';
-import { ProvisionRuns } from './store/provision-runs.js';
+import { RunStore } from './store/runs.js';
 import { createAudit, createAuditQueue, createAuditWorker } from './jobs/audit/index.js';
 import { createLifecycleUseCases } from './container/lifecycle-use-cases.js';
 import { createLifecycleQueues, createLifecycleWorkers } from './jobs/lifecycle/index.js';
@@ -115,7 +115,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
     const store = new RequestStore(redis, prefix, config.limits);
     const useCase = { logger: logger.child({ module: 'actions' }), clock };
     const retryDeps = {
-      ...useCase, requests: store, partners: new PartnerStore(redis, prefix), runs: new ProvisionRuns(redis, prefix), approvers, notify,
+      ...useCase, requests: store, partners: new PartnerStore(redis, prefix), runs: new RunStore(redis, prefix), approvers, notify,
       enqueueProvision: (p: ProvisionPayload) => addProvisionJob(provisionQueue, p),
       enqueueVerify: (p: VerifyPayload) => addVerifyJob(verifyQueue, p, 0),
     };
