@@ -21,7 +21,6 @@ import { retryDelayMs } from '../notify/index.js';
 import { createOffboardProcessor, OFFBOARD_QUEUE, type OffboardPayload } from './offboard.js';
 import { proveAccessGone } from './offboard-probes.js';
 import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
-import { ChangeRuns } from '../../store/change-runs.js';
 import { RequestStore } from '../../store/requests.js';
 import { createReconcileProcessor, RECONCILE_QUEUE, scheduleReconcile, type ReconcilePayload } from './reconcile.js';
 import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
@@ -138,7 +137,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
   const partnerChange = worker<PartnerChangePayload>(
     PARTNER_CHANGE_QUEUE,
     createPartnerChangeProcessor({
-      cp, platform: deps.platform, transferHost: deps.transferHost, changes, partners, runs: new ChangeRuns(deps.redis, deps.prefix),
+      cp, platform: deps.platform, transferHost: deps.transferHost, changes, partners, runs,
       approvers: deps.approvers, notify: deps.notify, audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'partner-change' }),
       ...(deps.onFeedsAdded ? { onFeedsAdded: deps.onFeedsAdded } : {}),
     }),
