@@ -1,9 +1,8 @@
 /**
- * The partner's thread (the request card's thread), as the provision and verify jobs write to it:
- * through the notify queue, in order, as progress (below interactive answers and approval cards).
- * Refs name the messages the jobs update later.
+ * The partner's thread (the request card's thread), as the jobs write to it: through the notify
+ * queue, in order, as progress (below interactive answers and approval cards). Refs name the
+ * messages the jobs update later.
  */
-import { cardRef } from '../bot/messages/ids.js';
 import type { Notify } from './ports.js';
 import type { SlackMessage } from '../bot/messages/provision.js';
 
@@ -18,10 +17,11 @@ export interface PartnerThread {
   update(ref: string, message: SlackMessage): Promise<void>;
 }
 
-export function partnerThread(notify: Notify, channel: string, requestId: string): PartnerThread {
+/** `threadRef`: the notify ref of the thread's first message (the request card, `cardRef(requestId)`). */
+export function partnerThread(notify: Notify, channel: string, threadRef: string): PartnerThread {
   return {
     post: (message, ref) =>
-      notify({ op: 'post', channel, thread: { ref: cardRef(requestId) }, priority: 'progress', ...message, ...(ref ? { ref } : {}) }),
+      notify({ op: 'post', channel, thread: { ref: threadRef }, priority: 'progress', ...message, ...(ref ? { ref } : {}) }),
     update: (ref, message) => notify({ op: 'update', target: ref, priority: 'progress', ...message }),
   };
 }

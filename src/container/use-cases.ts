@@ -20,7 +20,7 @@ import { addOffboardJob, addPartnerChangeJob, addReapplyJob, driftKey, type Life
 import { addProvisionJob, addVerifyJob } from '../jobs/onboarding/index.js';
 import { firstDelivery } from '../store/deliveries-seen.js';
 import { refAt } from '../store/message-refs.js';
-import { ProvisionRuns } from '../store/provision-runs.js';
+import { RunStore } from '../store/runs.js';
 import type { Container } from './container.js';
 import { lifecycleQueues } from './workers.js';
 
@@ -89,7 +89,7 @@ export function bindUseCases(c: Container): BotDeps {
     currentDrift: (partnerId) => redis.get(driftKey(prefix, partnerId)),
   });
   const retry = {
-    ...base, requests, partners, runs: new ProvisionRuns(redis, prefix), approvers, notify,
+    ...base, requests, partners, runs: new RunStore(redis, prefix), approvers, notify,
     enqueueProvision: (p: Parameters<typeof addProvisionJob>[1]) => addProvisionJob(queues.provision, p),
     enqueueVerify: (p: Parameters<typeof addVerifyJob>[1]) => addVerifyJob(queues.verify, p, 0),
   };

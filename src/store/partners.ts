@@ -1,13 +1,17 @@
 /**
  * The partner registry: one JSON record per partner, a set of all partner ids, and per feed the
  * set of its subscribers. Status changes that release work (going LIVE) are single Lua scripts so
- * that a delivery parked for a partner is released exactly once.
+ * that a delivery parked for a partner is released exactly once; a status changes only by a
+ * lifecycle event (apply), which refuses what src/domain/partner-lifecycle.ts does not allow.
  */
 import type { Redis } from 'ioredis';
-import type { PartnerRecord, PartnerStatus } from '../domain/partner.js';
+import type { PartnerRecord } from '../domain/partner.js';
+import { nextStatus, type PartnerEvent } from '../domain/partner-lifecycle.js';
+import { AppError } from '../domain/errors.js';
 import { runScript } from './run-script.js';
 
-
+/** What a lifecycle event writes with the status: at least when. */
+export type StatusPatch = Partial<Omit<PartnerRecord, 'status' | 'partnerId'>> & { updatedAt: string };
 
 export const partnerKeys = (prefix: string) => ({
   record: (id: string) => `${prefix}:partner:${id}`,
@@ -51,7 +55,7 @@ export class PartnerStore {
     return raw ? (JSON.parse(raw) as PartnerRecord) : null;
   }
 
-  /** Writes the record and keeps the indexes (all, live, feed subscribers) in step, atomically. */
+  /** Writes a new (or rebuilt) record and keeps the indexes (all, live, feed subscribers) in step, atomically. */
   async save(record: PartnerRecord): Promise<void> {
     await this.write(record, { expected: null, left: [] });
   }
@@ -59,8 +63,32 @@ export class PartnerStore {
   /**
    * Reads, changes and writes a record, retrying when it changed in between (compare-and-set);
    * null when there is no such partner. A change that answers the record it was given writes nothing.
+   * It may not change the status: that is apply's.
    */
   async update(partnerId: string, change: (r: PartnerRecord) => PartnerRecord): Promise<PartnerRecord | null> {
+    return this.swap(partnerId, (r) => {
+      const next = change(r);
+      if (next.status !== r.status) throw new AppError('STATUS_BY_EVENT', `partner ${partnerId}: a status changes only through a lifecycle event`, false);
+      return next;
+    });
+  }
+
+  /**
+   * Moves the partner by a lifecycle event (src/domain/partner-lifecycle.ts) and writes `patch`
+   * with it, in one compare-and-set: the one way a status changes. Null, with nothing written, when
+   * there is no such partner or the table does not allow the event from its status now.
+   */
+  async apply(partnerId: string, event: PartnerEvent, patch: StatusPatch | ((r: PartnerRecord) => StatusPatch)): Promise<PartnerRecord | null> {
+    let allowed = false;
+    const next = await this.swap(partnerId, (r) => {
+      const to = nextStatus(r.status, event);
+      allowed = to !== null;
+      return to ? { ...r, ...(typeof patch === 'function' ? patch(r) : patch), status: to } : r;
+    });
+    return allowed ? next : null;
+  }
+
+  private async swap(partnerId: string, change: (r: PartnerRecord) => PartnerRecord): Promise<PartnerRecord | null> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const raw = await this.redis.get(this.k.record(partnerId));
       if (!raw) return null;
@@ -71,20 +99,6 @@ export class PartnerStore {
       if (await this.write(next, { expected: raw, left })) return next;
     }
     throw new Error(`partner ${partnerId}: too many concurrent updates`);
-  }
-
-  /**
-   * Changes the record only while its status is one of `from`: a job that started before the
-   * partner was offboarded (say) cannot write over it. The new record, or null when there is no
-   * such partner or its status is no longer one of `from` (then nothing is written).
-   */
-  async transition(partnerId: string, from: readonly PartnerStatus[], change: (r: PartnerRecord) => PartnerRecord): Promise<PartnerRecord | null> {
-    let applies = false;
-    const next = await this.update(partnerId, (r) => {
-      applies = from.includes(r.status);
-      return applies ? change(r) : r;
-    });
-    return applies ? next : null;
   }
 
   private async write(record: PartnerRecord, o: { expected: string | null; left: string[] }): Promise<boolean> {

@@ -1,7 +1,7 @@
 /**
  * The partner registry under concurrency, on one shared connection as the processes use it: every
  * update lands (compare-and-set, not WATCH, which one caller's EXEC clears for all), the indexes
- * follow, and a transition never writes over a status it does not expect.
+ * follow, and a lifecycle event never moves a status the lifecycle table does not allow.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
@@ -48,7 +48,7 @@ describe('partner registry', () => {
   it('when offboarding races a contact edit, then the partner ends offboarded and out of the live and feed sets', async () => {
     await store.save(partner());
     await Promise.all([
-      store.update('acme', (r) => ({ ...r, status: 'offboarded' })),
+      store.apply('acme', 'offboarded', { updatedAt: '2026-01-02T00:00:00.000Z' }),
       store.update('acme', (r) => ({ ...r, contactEmail: 'new@acme.example' })),
     ]);
     expect(await store.get('acme')).toMatchObject({ status: 'offboarded', contactEmail: 'new@acme.example' });
@@ -63,15 +63,23 @@ describe('partner registry', () => {
     expect(await store.subscribers('compliance')).toEqual(['acme']);
   });
 
-  it('when a transition finds another status than it expects, then it writes nothing and says so', async () => {
+  it('when a lifecycle event is not allowed from the partner\'s status, then it writes nothing and says so', async () => {
     await store.save(partner({ status: 'offboarded' }));
-    expect(await store.transition('acme', ['verifying'], (r) => ({ ...r, status: 'live' }))).toBeNull();
+    expect(await store.apply('acme', 'verified', { updatedAt: '2026-01-02T00:00:00.000Z' })).toBeNull();
     expect(await store.get('acme')).toMatchObject({ status: 'offboarded' });
     expect(await store.liveIds()).toEqual([]);
 
     await store.save(partner({ status: 'verifying' }));
-    expect(await store.transition('acme', ['verifying'], (r) => ({ ...r, status: 'live' }))).toMatchObject({ status: 'live' });
+    expect(await store.apply('acme', 'verified', { updatedAt: '2026-01-02T00:00:00.000Z' })).toMatchObject({ status: 'live' });
     expect(await store.liveIds()).toEqual(['acme']);
-    expect(await store.transition('nobody', ['verifying'], (r) => r)).toBeNull();
+    expect(await store.apply('nobody', 'verified', { updatedAt: '2026-01-02T00:00:00.000Z' })).toBeNull();
+  });
+
+  it('when an event is applied, then its patch is written with the status; an update cannot change the status', async () => {
+    await store.save(partner({ status: 'provisioning' }));
+    expect(await store.apply('acme', 'provisioned', (r) => ({ provisionedAt: r.provisionedAt ?? 'then', updatedAt: 'now' }))).toMatchObject({ status: 'verifying', provisionedAt: 'then' });
+    await expect(store.update('acme', (r) => ({ ...r, status: 'live' }))).rejects.toMatchObject({ code: 'STATUS_BY_EVENT' });
+    expect(await store.get('acme')).toMatchObject({ status: 'verifying', updatedAt: 'now' });
+    expect(await store.apply('acme', 'retry-provision', { updatedAt: 'later' })).toBeNull();
   });
 });

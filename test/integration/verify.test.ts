@@ -224,7 +224,7 @@ describe('verify job', () => {
     const jobId = verifyJobId({ requestId: request.id, attempt: 1 });
     // Offboarding lands while the probes run: the first AssumeRole sees it happen, and is denied.
     h.fake.sts.on(AssumeRoleCommand).callsFake(async () => {
-      await h.partners.update('acme', (r) => ({ ...r, status: 'offboarded' }));
+      await h.partners.apply('acme', 'offboarded', { updatedAt: h.clock.now().toISOString() });
       throw accessDenied('sts', 'the role is gone');
     });
     h.clock.advance(300_000);

@@ -207,7 +207,8 @@ export async function startDeliveryHarness(
       return String(card.answer!['ts']);
     },
     async setStatus(id, status) {
-      await partners.update(id, (r) => ({ ...r, status, ...(status === 'live' ? { verifiedAt: new Date().toISOString() } : {}) }));
+      const r = (await partners.get(id))!;
+      await partners.save({ ...r, status, ...(status === 'live' ? { verifiedAt: new Date().toISOString() } : {}) });
     },
     finished: (name, jobId) => finished(name, jobId),
     async pollNow() {

@@ -26,7 +26,7 @@ import { CANARY_OBJECT_KEY } from '../../src/jobs/onboarding/verify-probes.js';
 import { createProvisionWorkers, type ProvisionWorkerOptions, type ProvisionWorkers } from '../../src/jobs/onboarding/provision-workers.js';
 import { PartnerStore } from '../../src/store/partners.js';
 import type { Audit } from '../../src/actions/ports.js';
-import { ProvisionRuns } from '../../src/store/provision-runs.js';
+import { RunStore } from '../../src/store/runs.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { newRequestId, type OnboardingRequest } from '../../src/domain/requests.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../tools/local/fake-slack.js';
@@ -70,7 +70,6 @@ export interface ProvisionHarness {
   verifyQueue: Queue<VerifyPayload>;
   requests: RequestStore;
   partners: PartnerStore;
-  runs: ProvisionRuns;
   live: string[];
   /** An approved request, stored and with its card posted (the partner's thread exists). */
   approvedRequest(o: RequestOptions): Promise<OnboardingRequest>;
@@ -111,7 +110,6 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
   const verifyQueue = createQueue<VerifyPayload>(QUEUE_NAMES.verify, redis, prefix);
   const requests = new RequestStore(redis, prefix);
   const partners = new PartnerStore(redis, prefix);
-  const runs = new ProvisionRuns(redis, prefix);
   const live: string[] = [];
   const started: ProvisionWorkers[] = [];
 
@@ -129,7 +127,6 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
   return {
     prefix, redis, worker, slack, s3, platform, fake, clock, approvers, logger, notify, provisionQueue, verifyQueue, requests,
     partners,
-    runs,
     live,
     async approvedRequest(r) {
       const now = clock.now();
@@ -159,7 +156,7 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
     provision: (payload) => addProvisionJob(provisionQueue, payload),
     retryDeps() {
       return {
-        logger, clock, requests, approvers, notify, partners, runs,
+        logger, clock, requests, approvers, notify, partners, runs: new RunStore(redis, prefix),
         enqueueProvision: (p) => addProvisionJob(provisionQueue, p),
         enqueueVerify: (p) => addVerifyJob(verifyQueue, p, 0),
       };

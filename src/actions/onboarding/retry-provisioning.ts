@@ -7,19 +7,19 @@
 import { user } from '../../bot/messages/mrkdwn.js';
 import { buildProvisionFailureRetried } from '../../bot/messages/provision.js';
 import { buildVerifyRetried } from '../../bot/messages/verify.js';
+import { cardRef } from '../../bot/messages/ids.js';
 import { partnerThread, threadRefs } from '../partner-thread.js';
-import { isProvisionStep, STEP_LABELS } from '../../domain/provision-steps.js';
 import type { ProvisionPayload } from './contract.js';
 import type { VerifyPayload } from './contract.js';
 import type { PartnerStore } from '../../store/partners.js';
-import type { ProvisionRuns, RunStage } from '../../store/provision-runs.js';
+import type { RunStore } from '../../store/runs.js';
 import type { RequestStore } from '../../store/requests.js';
 import type { ApproverDirectory, Notify, UseCaseDeps } from '../ports.js';
 
 export interface RetryDeps extends UseCaseDeps {
   requests: RequestStore;
   partners: PartnerStore;
-  runs: ProvisionRuns;
+  runs: RunStore;
   approvers: ApproverDirectory;
   notify: Notify;
   enqueueProvision: (payload: ProvisionPayload) => Promise<void>;
@@ -40,7 +40,7 @@ const STAGES = {
 } as const;
 
 /** The checks both buttons share, then the atomic claim of the retry of the failed attempt. */
-async function claim(deps: RetryDeps, input: { requestId: string; actor: string }, stage: RunStage) {
+async function claim(deps: RetryDeps, input: { requestId: string; actor: string }, stage: keyof typeof STAGES) {
   const { what, failedStatus } = STAGES[stage];
   if (!(await deps.approvers.isApprover(input.actor))) return refuse('not_approver', `Only approvers can retry ${what}.`);
   const request = await deps.requests.get(input.requestId);
@@ -49,62 +49,60 @@ async function claim(deps: RetryDeps, input: { requestId: string; actor: string 
   if (record.status !== failedStatus) {
     return refuse('not_failed', `${request.partnerId} is ${record.status.replace('_', ' ')}; there is no failed ${what} to retry.`);
   }
-  const run = await deps.runs.get(request.id);
-  const next = await deps.runs.claimRetry(request.id, stage, stage === 'provision' ? run.provisionAttempt : run.verifyAttempt);
+  const run = deps.runs.of(stage, request.id);
+  const last = await run.get();
+  const next = await run.claimRetry(last?.attempt ?? 0);
   if (next === null) return refuse('already_retried', `Someone already retried this ${what}.`);
   const log = deps.logger.child({ requestId: request.id, partnerId: request.partnerId, actor: input.actor, retry: stage });
-  return { ok: true as const, request, run, next, log };
+  return { ok: true as const, request, failure: last?.failure ?? null, next, log, thread: partnerThread(deps.notify, request.channel, cardRef(request.id)) };
 }
 
 export async function retryProvisioning(deps: RetryDeps, input: { requestId: string; step: string | undefined; actor: string }): Promise<RetryResult> {
   const claimed = await claim(deps, input, 'provision');
   if (!claimed.ok) return claimed.refusal;
-  const { request, run, next, log } = claimed;
+  const { request, failure, next, log, thread } = claimed;
 
-  const step = isProvisionStep(input.step) ? input.step : undefined;
+  // The button names the step that failed; a value naming another step is not trusted.
+  const from = failure && input.step === failure.step ? failure : undefined;
   const at = deps.clock.now().toISOString();
-  if (!(await deps.partners.transition(request.partnerId, ['provision_failed'], (r) => ({ ...r, status: 'provisioning', updatedAt: at })))) {
+  if (!(await deps.partners.apply(request.partnerId, 'retry-provision', { updatedAt: at }))) {
     return refuse('not_failed', `${request.partnerId} changed status meanwhile; there is no failed provisioning to retry.`).refusal;
   }
-  await deps.enqueueProvision({ requestId: request.id, attempt: next, ...(step ? { fromStep: step } : {}) });
-  log.info({ attempt: next, fromStep: step }, 'provisioning retried');
+  await deps.enqueueProvision({ requestId: request.id, attempt: next, ...(from ? { fromStep: from.step } : {}) });
+  log.info({ attempt: next, fromStep: from?.step }, 'provisioning retried');
 
-  const thread = partnerThread(deps.notify, request.channel, request.id);
-  const failure = run.failure;
-  if (failure?.stage === 'provision') {
-    const failedStep = isProvisionStep(failure.step) ? failure.step : undefined;
+  if (failure) {
     await thread.update(
       threadRefs.provisionFailure(request.id, failure.attempt),
       buildProvisionFailureRetried(
         {
           requestId: request.id, partnerId: request.partnerId, attempt: failure.attempt, step: failure.step,
-          stepLabel: failedStep ? STEP_LABELS[failedStep] : failure.step, code: failure.code, message: failure.message,
+          stepLabel: failure.label, code: failure.code, message: failure.message,
         },
         input.actor, next,
       ),
     );
   }
-  await thread.post({ text: `:repeat: ${user(input.actor)} retried provisioning${step ? ` from "${STEP_LABELS[step]}"` : ''} (attempt ${next}).` });
+  await thread.post({ text: `:repeat: ${user(input.actor)} retried provisioning${from ? ` from "${from.label}"` : ''} (attempt ${next}).` });
   return { ok: true, attempt: next };
 }
 
 export async function retryVerification(deps: RetryDeps, input: { requestId: string; actor: string }): Promise<RetryResult> {
   const claimed = await claim(deps, input, 'verify');
   if (!claimed.ok) return claimed.refusal;
-  const { request, run, next, log } = claimed;
+  const { request, failure, next, log, thread } = claimed;
 
   const at = deps.clock.now().toISOString();
-  if (!(await deps.partners.transition(request.partnerId, ['verify_failed'], (r) => ({ ...r, status: 'verifying', updatedAt: at })))) {
+  if (!(await deps.partners.apply(request.partnerId, 'retry-verify', { updatedAt: at }))) {
     return refuse('not_failed', `${request.partnerId} changed status meanwhile; there is no failed verification to retry.`).refusal;
   }
   await deps.enqueueVerify({ requestId: request.id, attempt: next });
   log.info({ attempt: next }, 'verification retried');
 
-  const thread = partnerThread(deps.notify, request.channel, request.id);
-  if (run.failure?.stage === 'verify') {
+  if (failure) {
     await thread.update(
-      threadRefs.verifyResult(request.id, run.failure.attempt),
-      buildVerifyRetried({ partnerId: request.partnerId, attempt: run.failure.attempt, failed: run.failure.step, by: input.actor, nextAttempt: next }),
+      threadRefs.verifyResult(request.id, failure.attempt),
+      buildVerifyRetried({ partnerId: request.partnerId, attempt: failure.attempt, failed: failure.step, by: input.actor, nextAttempt: next }),
     );
   }
   await thread.post({ text: `:repeat: ${user(input.actor)} retried verification (attempt ${next}).` });

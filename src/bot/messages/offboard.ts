@@ -1,37 +1,24 @@
 /** Offboarding in the partner's thread: the progress checklist and the evidence summary. Pure. */
 import type { Block } from '../../domain/notify-message.js';
 import type { ChangeRequest } from '../../domain/requests.js';
-import type { OffboardRun } from '../../domain/offboard-run.js';
 import { chunkLines, code, escapeMrkdwn, user, when } from './mrkdwn.js';
-import type { SlackMessage, StepState } from './provision.js';
+import { buildChecklist, stepLine, type SlackMessage, type StepView } from './provision.js';
 import type { CheckView } from './verify.js';
 
-const STEP_ICONS: Record<StepState, string> = {
-  pending: ':white_square:', running: ':hourglass_flowing_sand:', done: ':white_check_mark:', unchanged: ':white_check_mark:',
-  planned: ':memo:', skipped: ':heavy_minus_sign:', retrying: ':repeat:', failed: ':x:',
-};
 const CHECK_ICONS = { pass: ':white_check_mark:', fail: ':x:', skipped: ':heavy_minus_sign:' } as const;
 
-export interface OffboardStepView {
-  label: string;
-  state: StepState;
-  detail?: string;
-  at?: string;
-}
-
-export function buildOffboardProgress(v: { partnerId: string; dryRun: boolean; steps: OffboardStepView[]; outcome: 'running' | 'done' | 'failed' }): SlackMessage {
+export function buildOffboardProgress(v: { partnerId: string; dryRun: boolean; steps: StepView[]; outcome: 'running' | 'done' | 'failed' }): SlackMessage {
   const state = v.outcome === 'running' ? 'in progress' : v.outcome;
   const title = `Offboarding ${code(v.partnerId)}: ${state}${v.dryRun ? ' — DRY_RUN: AWS changes are planned, not made' : ''}`;
-  const lines = v.steps.map((s) => `${STEP_ICONS[s.state]} ${escapeMrkdwn(s.label)}${s.detail ? ` — ${escapeMrkdwn(s.detail)}` : ''}`);
-  const blocks: Block[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: title }] }];
-  for (const chunk of chunkLines(lines)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-  return { text: `Offboarding ${v.partnerId}: ${state}`, blocks };
+  return buildChecklist(title, `Offboarding ${v.partnerId}: ${state}`, v.steps);
 }
 
 export interface EvidenceView {
   change: ChangeRequest;
-  run: OffboardRun;
-  steps: OffboardStepView[];
+  startedAt: string;
+  /** Sessions of the partner role issued before this are denied. */
+  revokeBefore: string;
+  steps: StepView[];
   checks: CheckView[];
   finishedAt: string;
   dryRun: boolean;
@@ -48,9 +35,9 @@ export function buildOffboardEvidence(v: EvidenceView): SlackMessage {
   const who = [
     `• requested by ${user(c.requestedBy)} ${when(c.requestedAt)} (change ${code(c.id)})`,
     d ? `• approved by ${user(d.by)} ${when(d.at)}${d.via === 'reaction' ? ' (by reaction)' : ''}` : '• approval: none recorded',
-    `• started ${when(v.run.startedAt)}, finished ${when(v.finishedAt)}; sessions issued before ${code(v.run.revokeBefore)} revoked`,
+    `• started ${when(v.startedAt)}, finished ${when(v.finishedAt)}; sessions issued before ${code(v.revokeBefore)} revoked`,
   ];
-  const removed = v.steps.map((s) => `${STEP_ICONS[s.state]} ${escapeMrkdwn(s.label)}${s.detail ? ` — ${escapeMrkdwn(s.detail)}` : ''}${s.at ? ` (${when(s.at)})` : ''}`);
+  const removed = v.steps.map((s) => `${stepLine(s)}${s.at ? ` (${when(s.at)})` : ''}`);
   const probes = v.checks.map((x) => `${CHECK_ICONS[x.outcome]} ${escapeMrkdwn(x.label)}${x.detail ? ` — ${escapeMrkdwn(x.detail)}` : ''}`);
   const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: head } }];
   for (const chunk of chunkLines([...who, '', '*What was removed*', ...removed, '', '*Probes*', ...probes])) {

@@ -19,6 +19,8 @@ export interface StepView {
   state: StepState;
   /** A short note: what was created, why it was skipped, the error. Plain text (escaped here). */
   detail?: string;
+  /** When it finished (the offboarding evidence shows it). */
+  at?: string;
 }
 
 const ICONS: Record<StepState, string> = {
@@ -32,9 +34,16 @@ const ICONS: Record<StepState, string> = {
   failed: ':x:',
 };
 
-function stepLine(s: StepView): string {
+export function stepLine(s: StepView): string {
   const note = s.detail ? ` — ${escapeMrkdwn(s.detail)}` : s.state === 'unchanged' ? ' — already in place' : '';
   return `${ICONS[s.state]} ${escapeMrkdwn(s.label)}${note}`;
+}
+
+/** A job's checklist (provisioning, offboarding): the title, then one line per step. */
+export function buildChecklist(title: string, text: string, steps: StepView[]): SlackMessage {
+  const blocks: Block[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: title }] }];
+  for (const chunk of chunkLines(steps.map(stepLine))) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+  return { text, blocks };
 }
 
 export interface ProvisionProgressView {
@@ -49,9 +58,7 @@ export interface ProvisionProgressView {
 export function buildProvisionProgress(v: ProvisionProgressView): SlackMessage {
   const state = v.outcome === 'running' ? 'in progress' : v.outcome === 'provisioned' ? 'done' : 'failed';
   const title = `Provisioning ${code(v.partnerId)}${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: ${state}${v.dryRun ? ' — DRY_RUN: AWS changes are planned, not made' : ''}`;
-  const blocks: Block[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: title }] }];
-  for (const chunk of chunkLines(v.steps.map(stepLine))) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-  return { text: `Provisioning ${v.partnerId}: ${state}`, blocks };
+  return buildChecklist(title, `Provisioning ${v.partnerId}: ${state}`, v.steps);
 }
 
 /** The Retry button's value: the request id and the step to resume from. */

@@ -15,13 +15,12 @@ import type { ControlPlaneClients } from '../../aws/control-plane.js';
 import { createLifecyclePlane, dryRunLifecyclePlane, type LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { keys } from '../../store/keys.js';
 import { ChangeRequestStore } from '../../store/change-requests.js';
-import { OffboardRuns } from '../../store/offboard-runs.js';
+import { RunStore } from '../../store/runs.js';
 import { PartnerStore } from '../../store/partners.js';
 import { retryDelayMs } from '../notify/index.js';
 import { createOffboardProcessor, OFFBOARD_QUEUE, type OffboardPayload } from './offboard.js';
 import { proveAccessGone } from './offboard-probes.js';
 import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
-import { ChangeRuns } from '../../store/change-runs.js';
 import { RequestStore } from '../../store/requests.js';
 import { createReconcileProcessor, RECONCILE_QUEUE, scheduleReconcile, type ReconcilePayload } from './reconcile.js';
 import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
@@ -113,6 +112,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     : createLifecyclePlane(deps.aws, deps.platform, deps.onAwsError);
   const partners = new PartnerStore(deps.redis, deps.prefix);
   const changes = new ChangeRequestStore(deps.redis, deps.prefix);
+  const runs = new RunStore(deps.redis, deps.prefix);
   const workerOptions: WorkerOptions = {
     connection: deps.connection, prefix: deps.prefix, concurrency: o.concurrency,
     settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, o.backoffBaseMs, o.backoffMaxMs) },
@@ -126,7 +126,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
   const offboard = worker<OffboardPayload>(
     OFFBOARD_QUEUE,
     createOffboardProcessor({
-      cp, s3: deps.s3, platform: deps.platform, partners, runs: new OffboardRuns(deps.redis, deps.prefix), clock: deps.clock,
+      cp, s3: deps.s3, platform: deps.platform, partners, runs, clock: deps.clock,
       retireId: partnerIdRetirer(deps.redis, deps.prefix),
       changes, approvers: deps.approvers, notify: deps.notify, audit: deps.audit, logger: deps.logger.child({ module: 'offboard' }),
       prove: (partner, change) =>
@@ -137,7 +137,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
   const partnerChange = worker<PartnerChangePayload>(
     PARTNER_CHANGE_QUEUE,
     createPartnerChangeProcessor({
-      cp, platform: deps.platform, transferHost: deps.transferHost, changes, partners, runs: new ChangeRuns(deps.redis, deps.prefix),
+      cp, platform: deps.platform, transferHost: deps.transferHost, changes, partners, runs,
       approvers: deps.approvers, notify: deps.notify, audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'partner-change' }),
       ...(deps.onFeedsAdded ? { onFeedsAdded: deps.onFeedsAdded } : {}),
     }),

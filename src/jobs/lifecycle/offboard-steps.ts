@@ -16,22 +16,10 @@ import { archiveHome, archivePrefixOf, countObjects } from '../../aws/s3-archive
 import { homePrefix } from '../../domain/partner-id.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
-import type { OffboardRuns } from '../../store/offboard-runs.js';
-import type { OffboardRun, StepOutcome } from '../../domain/offboard-run.js';
+import type { Run } from '../../store/runs.js';
 import type { ChangeRequest } from '../../domain/requests.js';
+import type { Step, StepResult } from '../platform/step-runner.js';
 import { sameDocument, tagsOf } from '../onboarding/index.js';
-
-export const OFFBOARD_STEPS = ['stop-deliveries', 'transfer-user', 'revoke-sessions', 'role', 'prefix', 'retire'] as const;
-export type OffboardStep = (typeof OFFBOARD_STEPS)[number];
-
-export const OFFBOARD_STEP_LABELS: Record<OffboardStep, string> = {
-  'stop-deliveries': 'Deliveries stopped (status offboarded)',
-  'transfer-user': 'Transfer user deleted',
-  'revoke-sessions': 'Live sessions of the partner role revoked',
-  role: 'Partner role and its inline policies deleted',
-  prefix: 'Home prefix kept or archived',
-  retire: 'Partner id retired for good',
-};
 
 /** The inline policy that denies every session of the role issued before the offboarding began. */
 export const REVOKE_POLICY_NAME = 'partnergate-revoke-older-sessions';
@@ -48,16 +36,16 @@ export interface OffboardContext {
   s3: S3Client;
   platform: PlatformConfig;
   partners: PartnerStore;
-  runs: OffboardRuns;
   clock: Clock;
   /** Keeps the partner id reserved (re-reserves it if it was ever released). */
   retireId: (partnerId: string, holder: string) => Promise<'held' | 'reserved'>;
   change: ChangeRequest;
   partner: PartnerRecord;
-  run: OffboardRun;
+  /** The partner's offboarding run: what a step is about to delete, and the archived count, go there. */
+  run: Run;
+  /** Fixed at the first try. */
+  inputs: { revokeBefore: string; previousStatus: string };
 }
-
-export type StepResult = Omit<StepOutcome, 'at'>;
 
 const notOurs = (what: string, partnerId: string, tags: Record<string, string>) =>
   new AppError(
@@ -68,15 +56,15 @@ const notOurs = (what: string, partnerId: string, tags: Record<string, string>) 
 
 /** A resource found gone: removed by an earlier try of this run (its intent says what), or never there. */
 async function goneAlready(ctx: OffboardContext, step: string, never: string): Promise<StepResult> {
-  const intent = await ctx.runs.intentOf(ctx.partner.partnerId, step);
+  const intent = (await ctx.run.get())?.facts[`intent:${step}`];
   return intent ? { state: 'done', detail: `${intent} (confirmed gone on resume)` } : { state: 'unchanged', detail: never };
 }
 
 async function stopDeliveries(ctx: OffboardContext): Promise<StepResult> {
   const at = ctx.clock.now().toISOString();
-  const updated = await ctx.partners.update(ctx.partner.partnerId, (r) => (r.status === 'offboarded' ? r : { ...r, status: 'offboarded', updatedAt: at }));
-  if (!updated) throw new AppError('PARTNER_MISSING', `partner ${ctx.partner.partnerId} is not in the registry`, false);
-  return { state: 'done', detail: `status offboarded (was ${ctx.run.previousStatus}); feed subscriptions removed, deliveries refused` };
+  const updated = (await ctx.partners.apply(ctx.partner.partnerId, 'offboarded', { updatedAt: at })) ?? (await ctx.partners.get(ctx.partner.partnerId));
+  if (updated?.status !== 'offboarded') throw new AppError('PARTNER_MISSING', `partner ${ctx.partner.partnerId} is not in the registry`, false);
+  return { state: 'done', detail: `status offboarded (was ${ctx.inputs.previousStatus}); feed subscriptions removed, deliveries refused` };
 }
 
 async function transferUser(ctx: OffboardContext): Promise<StepResult> {
@@ -90,14 +78,14 @@ async function transferUser(ctx: OffboardContext): Promise<StepResult> {
   const tags = tagsOf(user.Tags);
   if (tags[PARTNER_TAG_KEY] !== name) throw notOurs(`Transfer user ${name}`, name, tags);
   const keys = user.SshPublicKeys?.length ?? 0;
-  const detail = await ctx.runs.intend(name, 'transfer-user', `deleted Transfer user ${name} with its ${keys} SSH key${keys === 1 ? '' : 's'}`);
+  const detail = await ctx.run.note('intent:transfer-user', `deleted Transfer user ${name} with its ${keys} SSH key${keys === 1 ? '' : 's'}`);
   await ctx.cp.deleteUser(name);
   return { state: 'done', detail };
 }
 
 async function revokeSessions(ctx: OffboardContext): Promise<StepResult> {
   const roleName = partnerRoleName(ctx.partner.partnerId);
-  const document = revokeSessionsPolicy(ctx.run.revokeBefore);
+  const document = revokeSessionsPolicy(ctx.inputs.revokeBefore);
   if (ctx.cp.dryRun) {
     await ctx.cp.putRolePolicy({ roleName, policyName: REVOKE_POLICY_NAME, document: document as unknown as Record<string, unknown> });
     return { state: 'planned', detail: `PutRolePolicy ${REVOKE_POLICY_NAME} on ${roleName} (DRY_RUN: not sent)` };
@@ -106,9 +94,9 @@ async function revokeSessions(ctx: OffboardContext): Promise<StepResult> {
   if (!role) return { state: 'skipped', detail: `no role ${roleName}` };
   if (role.tags[PARTNER_TAG_KEY] !== ctx.partner.partnerId) throw notOurs(`IAM role ${roleName}`, ctx.partner.partnerId, role.tags);
   const deployed = await ctx.cp.getRolePolicy({ roleName, policyName: REVOKE_POLICY_NAME });
-  if (sameDocument(deployed, document)) return { state: 'unchanged', detail: `sessions issued before ${ctx.run.revokeBefore} already denied` };
+  if (sameDocument(deployed, document)) return { state: 'unchanged', detail: `sessions issued before ${ctx.inputs.revokeBefore} already denied` };
   await ctx.cp.putRolePolicy({ roleName, policyName: REVOKE_POLICY_NAME, document: document as unknown as Record<string, unknown> });
-  return { state: 'done', detail: `every session issued before ${ctx.run.revokeBefore} denied (aws:TokenIssueTime)` };
+  return { state: 'done', detail: `every session issued before ${ctx.inputs.revokeBefore} denied (aws:TokenIssueTime)` };
 }
 
 async function role(ctx: OffboardContext): Promise<StepResult> {
@@ -122,7 +110,7 @@ async function role(ctx: OffboardContext): Promise<StepResult> {
   if (found.tags[PARTNER_TAG_KEY] !== ctx.partner.partnerId) throw notOurs(`IAM role ${roleName}`, ctx.partner.partnerId, found.tags);
   // The revoke deny goes last, so no moment passes with the role's sessions allowed anything.
   const names = (await ctx.cp.listRolePolicies(roleName)).sort((a, b) => Number(a === REVOKE_POLICY_NAME) - Number(b === REVOKE_POLICY_NAME));
-  const detail = await ctx.runs.intend(ctx.partner.partnerId, 'role', `deleted inline policies ${names.join(', ') || '(none)'} and role ${roleName}`);
+  const detail = await ctx.run.note('intent:role', `deleted inline policies ${names.join(', ') || '(none)'} and role ${roleName}`);
   for (const policyName of names) await ctx.cp.deleteRolePolicy({ roleName, policyName });
   await ctx.cp.deleteRole(roleName);
   return { state: 'done', detail };
@@ -135,8 +123,8 @@ async function prefix(ctx: OffboardContext): Promise<StepResult> {
     const n = await countObjects(ctx.s3, bucket, homePrefix(id));
     return { state: 'unchanged', detail: `kept ${n} object${n === 1 ? '' : 's'} under ${homePrefix(id)} (no principal can read them any more)` };
   }
-  await archiveHome(ctx.s3, { bucket, partnerId: id, kmsKeyArn, onMoved: (n) => ctx.runs.countArchived(id, n) });
-  const total = (await ctx.runs.get(id))?.archived ?? 0;
+  await archiveHome(ctx.s3, { bucket, partnerId: id, kmsKeyArn, onMoved: (n) => ctx.run.count('archived', n) });
+  const total = Number((await ctx.run.get())?.facts['archived'] ?? 0);
   return { state: 'done', detail: `moved ${total} object${total === 1 ? '' : 's'} from ${homePrefix(id)} to ${archivePrefixOf(id)}` };
 }
 
@@ -149,11 +137,11 @@ async function retire(ctx: OffboardContext): Promise<StepResult> {
   };
 }
 
-export const OFFBOARD_RUNNERS: Record<OffboardStep, (ctx: OffboardContext) => Promise<StepResult>> = {
-  'stop-deliveries': stopDeliveries,
-  'transfer-user': transferUser,
-  'revoke-sessions': revokeSessions,
-  role,
-  prefix,
-  retire,
-};
+export const OFFBOARD_STEPS: readonly Step<OffboardContext>[] = [
+  { name: 'stop-deliveries', label: 'Deliveries stopped (status offboarded)', run: stopDeliveries },
+  { name: 'transfer-user', label: 'Transfer user deleted', run: transferUser },
+  { name: 'revoke-sessions', label: 'Live sessions of the partner role revoked', run: revokeSessions },
+  { name: 'role', label: 'Partner role and its inline policies deleted', run: role },
+  { name: 'prefix', label: 'Home prefix kept or archived', run: prefix },
+  { name: 'retire', label: 'Partner id retired for good', run: retire },
+];

@@ -1,21 +1,22 @@
 /**
  * The partner-change job (queue `partner-change`, id `change-<changeId>`): applies an approved
- * change to a live partner, idempotently — SSH keys imported or deleted only where DescribeUser
- * shows they are missing or still there; the ExternalId rotated by rewriting the role's trust
- * policy only when it differs from the one rendered with the new id (fixed at the first try); feeds
- * added in the registry, then the feeds' current files delivered (`onFeedsAdded`: the go-live
- * backfill, deduplicated per (key, version, partner)). Then the registry, the thread (and, for a new ExternalId, the new welcome
- * text), the audit trail; the kind is open for a new change again. In DRY_RUN AWS calls are
- * planned, the registry is updated.
+ * change to a live partner — a table of one step per kind, run by the step runner
+ * (../platform/step-runner.ts) against the change's run record — idempotently: SSH keys imported
+ * or deleted only where DescribeUser shows they are missing or still there; the ExternalId rotated
+ * by rewriting the role's trust policy only when it differs from the one rendered with the new id
+ * (fixed at the first try); feeds added in the registry, then the feeds' current files delivered
+ * (`onFeedsAdded`: the go-live backfill, deduplicated per (key, version, partner)). Then the
+ * registry, the thread (and, for a new ExternalId, the new welcome text), the audit trail; the
+ * kind is open for a new change again. In DRY_RUN AWS calls are planned, the registry is updated.
  */
-import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
 import { changeApprovalProblem } from '../../actions/approval/index.js';
 import { newExternalId } from '../../actions/onboarding/index.js';
-import { AppError, errorMessage } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
 import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { partnerRoleArn, partnerRoleName, renderPartnerSidePolicy, renderPartnerTrustPolicy } from '../../aws/policies/index.js';
@@ -23,12 +24,14 @@ import { buildWelcome } from '../../bot/messages/provision.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import { homePrefix } from '../../domain/partner-id.js';
 import type { ChangeRequestStore } from '../../store/change-requests.js';
-import type { ChangeRequest } from '../../domain/requests.js';
-import type { ChangeRuns } from '../../store/change-runs.js';
+import type { ChangeKind, ChangeRequest } from '../../domain/requests.js';
+import type { Run, RunStore } from '../../store/runs.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
+import { partnerThread, type PartnerThread } from '../../actions/partner-thread.js';
 import { keyIdentity, sameDocument } from '../onboarding/index.js';
-import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
+import { QUEUE_NAMES, retriedJob } from '../platform/queues.js';
+import { runSteps, type Step, type StepResult } from '../platform/step-runner.js';
 
 export const PARTNER_CHANGE_QUEUE = QUEUE_NAMES.partnerChange;
 export const PARTNER_CHANGE_JOB = 'apply';
@@ -40,12 +43,8 @@ export interface PartnerChangePayload {
 
 export const partnerChangeJobId = (changeId: string): string => `change-${changeId}`;
 
-export function partnerChangeJobOptions(changeId: string, tries = PARTNER_CHANGE_TRIES): JobsOptions {
-  return { ...KEEP, jobId: partnerChangeJobId(changeId), attempts: tries, backoff: { type: 'custom' } };
-}
-
 export async function addPartnerChangeJob(queue: Pick<Queue<PartnerChangePayload>, 'add'>, changeId: string): Promise<void> {
-  await queue.add(PARTNER_CHANGE_JOB, { changeId }, partnerChangeJobOptions(changeId));
+  await queue.add(PARTNER_CHANGE_JOB, { changeId }, retriedJob(partnerChangeJobId(changeId), PARTNER_CHANGE_TRIES));
 }
 
 export interface PartnerChangeDeps {
@@ -54,7 +53,7 @@ export interface PartnerChangeDeps {
   transferHost: string | undefined;
   changes: ChangeRequestStore;
   partners: PartnerStore;
-  runs: ChangeRuns;
+  runs: RunStore;
   approvers: ApproverDirectory;
   notify: Notify;
   audit: Audit;
@@ -64,12 +63,15 @@ export interface PartnerChangeDeps {
   onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
 }
 
+/** `inputs`: fixed at the first try — the new ExternalId of a rotation (a secret, like the one the registry holds). */
+type ChangeContext = PartnerChangeDeps & { change: ChangeRequest; partner: PartnerRecord; run: Run; inputs: { externalId?: string }; thread: PartnerThread };
+
 interface Applied {
   line: string;
   audit: { type: 'keys.changed' | 'external-id.rotated' | 'partner.changed'; details: Record<string, unknown> };
 }
 
-async function applyKeys(deps: PartnerChangeDeps, change: ChangeRequest, partner: PartnerRecord): Promise<Applied> {
+async function applyKeys({ change, partner, ...deps }: ChangeContext): Promise<Applied> {
   if (change.spec.kind !== 'ssh-keys') throw new Error('not a keys change');
   const { add, remove } = change.spec;
   const userName = partner.partnerId;
@@ -113,9 +115,9 @@ async function applyKeys(deps: PartnerChangeDeps, change: ChangeRequest, partner
   };
 }
 
-async function rotateExternalId(deps: PartnerChangeDeps, change: ChangeRequest, partner: PartnerRecord): Promise<Applied> {
+async function rotateExternalId({ partner, ...deps }: ChangeContext): Promise<Applied> {
   if (!partner.accountId) throw new AppError('NO_ROLE', `${partner.partnerId} has no AWS account, hence no ExternalId`, false);
-  const externalId = await deps.runs.fixed(change.id, 'externalId', newExternalId);
+  const externalId = deps.inputs.externalId!; // fixed when the job started the run
   const roleName = partnerRoleName(partner.partnerId);
   const trust = renderPartnerTrustPolicy(deps.platform, { accountId: partner.accountId, externalId }) as unknown as Record<string, unknown>;
   if (deps.cp.dryRun) {
@@ -127,25 +129,23 @@ async function rotateExternalId(deps: PartnerChangeDeps, change: ChangeRequest, 
   }
   const at = deps.clock.now().toISOString();
   const updated = (await deps.partners.update(partner.partnerId, (r) => ({ ...r, externalId, updatedAt: at }))) ?? partner;
-  if (!(await deps.runs.has(change.id, 'welcome'))) {
-    await deps.notify({
-      op: 'post', channel: change.channel, thread: { ref: change.threadRef },
-      ...buildWelcome({
+  await deps.run.once('welcome', () =>
+    deps.thread.post(
+      buildWelcome({
         partnerId: updated.partnerId, displayName: updated.displayName, region: deps.platform.region, bucket: deps.platform.bucket,
         homePrefix: homePrefix(updated.partnerId), feeds: updated.feeds, dryRun: deps.cp.dryRun,
         sftp: updated.sshKeys.length > 0 ? { host: deps.transferHost, userName: updated.partnerId } : null,
         role: { arn: partnerRoleArn(deps.platform, updated.partnerId), externalId, partnerSidePolicy: renderPartnerSidePolicy(deps.platform, updated.partnerId) },
       }),
-    });
-    await deps.runs.mark(change.id, 'welcome');
-  }
+    ),
+  );
   return {
     line: `:arrows_counterclockwise: ExternalId of \`${partner.partnerId}\` rotated: the old one no longer works; the new welcome text is above.`,
     audit: { type: 'external-id.rotated', details: { role: roleName, dryRun: deps.cp.dryRun } },
   };
 }
 
-async function addFeeds(deps: PartnerChangeDeps, change: ChangeRequest, partner: PartnerRecord): Promise<Applied> {
+async function addFeeds({ change, partner, ...deps }: ChangeContext): Promise<Applied> {
   if (change.spec.kind !== 'add-feeds') throw new Error('not a feeds change');
   const wanted = change.spec.feeds;
   const at = deps.clock.now().toISOString();
@@ -160,46 +160,54 @@ async function addFeeds(deps: PartnerChangeDeps, change: ChangeRequest, partner:
   };
 }
 
-const APPLIERS = { 'ssh-keys': applyKeys, 'external-id': rotateExternalId, 'add-feeds': addFeeds } as const;
+/** A change's one step: apply it, then say so in the thread and the audit trail (once). */
+const applied = (apply: (c: ChangeContext) => Promise<Applied>) => async (c: ChangeContext): Promise<StepResult> => {
+  const a = await apply(c);
+  const by = c.change.decision!.by;
+  await c.run.once('reported', async () => {
+    await c.thread.post({ text: `${a.line} Approved by <@${by}>, requested by <@${c.change.requestedBy}>.` });
+    await c.audit({ type: a.audit.type, partnerId: c.change.partnerId, requestId: c.change.id, actor: by, details: { requestedBy: c.change.requestedBy, ...a.audit.details } });
+  });
+  return { state: 'done', detail: a.line };
+};
+
+const CHANGE_STEPS: Record<Exclude<ChangeKind, 'offboard'>, readonly Step<ChangeContext>[]> = {
+  'ssh-keys': [{ name: 'ssh-keys', label: 'SSH keys imported and deleted, registry updated', run: applied(applyKeys) }],
+  'external-id': [{ name: 'external-id', label: 'ExternalId rotated in the trust policy and the registry', run: applied(rotateExternalId) }],
+  'add-feeds': [{ name: 'add-feeds', label: 'Feeds added to the registry and backfilled', run: applied(addFeeds) }],
+};
 
 export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
   return async function processPartnerChange(job: Job<PartnerChangePayload>): Promise<{ partnerId: string }> {
     const change = await deps.changes.get(job.data.changeId);
     const problem = await changeApprovalProblem(deps.approvers, change, ['ssh-keys', 'external-id', 'add-feeds']);
-    const post = (text: string) => (change ? deps.notify({ op: 'post', channel: change.channel, thread: { ref: change.threadRef }, text }) : Promise.resolve());
+    const post = async (text: string) => change && partnerThread(deps.notify, change.channel, change.threadRef).post({ text });
     if (problem || !change || change.spec.kind === 'offboard') {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'change refused');
       await post(`:no_entry: The change was not applied: ${problem}. Nothing was changed.`);
       throw new UnrecoverableError(`change refused: ${problem}`);
     }
-    const log = deps.logger.child({ changeId: change.id, partnerId: change.partnerId, kind: change.spec.kind });
+    const { kind } = change.spec;
+    const log = deps.logger.child({ changeId: change.id, partnerId: change.partnerId, kind });
     const partner = await deps.partners.get(change.partnerId);
     if (!partner || partner.status !== 'live') {
       await post(`:no_entry: The change was not applied: \`${change.partnerId}\` is ${partner?.status ?? 'not in the registry'}, not live.`);
       await deps.changes.release(change);
       throw new UnrecoverableError(`partner ${change.partnerId} is not live`);
     }
-    try {
-      const applied = await APPLIERS[change.spec.kind](deps, change, partner);
-      await deps.changes.release(change);
-      if (!(await deps.runs.has(change.id, 'reported'))) {
-        await post(`${applied.line} Approved by <@${change.decision!.by}>, requested by <@${change.requestedBy}>.`);
-        await deps.audit({ type: applied.audit.type, partnerId: change.partnerId, requestId: change.id, actor: change.decision!.by, details: { requestedBy: change.requestedBy, ...applied.audit.details } });
-        await deps.runs.mark(change.id, 'reported');
-      }
-      log.info('change applied');
-      return { partnerId: change.partnerId };
-    } catch (err) {
-      const retryable = err instanceof AppError ? err.retryable : true;
-      const final = !retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const code = err instanceof AppError ? err.code : 'ERROR';
-      log.warn({ err, retryable, final }, 'change failed');
-      if (final) {
-        await post(`:x: The ${change.spec.kind} change of \`${change.partnerId}\` failed: ${code}: ${errorMessage(err)}. Nothing more will be tried; ask again once the cause is fixed.`);
+    const run = deps.runs.of('change', change.id);
+    const record = await run.start<{ externalId?: string }>(1, kind === 'external-id' ? { externalId: newExternalId() } : {});
+    const thread = partnerThread(deps.notify, change.channel, change.threadRef);
+    const steps = await runSteps({
+      steps: CHANGE_STEPS[kind], ctx: { ...deps, change, partner, run, inputs: record.inputs, thread }, run, record, job, clock: deps.clock, log,
+      failed: async (_step, f) => {
+        await post(`:x: The ${kind} change of \`${change.partnerId}\` failed: ${f.code}: ${f.message}. Nothing more will be tried; ask again once the cause is fixed.`);
         await deps.changes.release(change);
-      }
-      if (!retryable) throw new UnrecoverableError(`${code}: ${errorMessage(err)}`);
-      throw err;
-    }
+      },
+    });
+    await deps.changes.release(change);
+    await steps.finish('done');
+    log.info('change applied');
+    return { partnerId: change.partnerId };
   };
 }

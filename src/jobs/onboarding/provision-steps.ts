@@ -1,7 +1,7 @@
 /**
- * The steps of provisioning, in order. Each is an "ensure": it reads what AWS (or Redis) holds and
- * writes only what is missing, so a rerun after a crash at any point finishes the work and creates
- * nothing twice. A step throws AppError (AwsError for AWS) with `retryable` saying whether the
+ * The steps of provisioning, in order, as the thread names them: a table for the step runner
+ * (../platform/step-runner.ts). Each is an "ensure": it reads what AWS (or Redis) holds and writes only what is missing, so a
+ * rerun after a crash at any point finishes the work and creates nothing twice. A step throws AppError (AwsError for AWS) with `retryable` saying whether the
  * job's backoff may help; anything found in AWS that this request did not create is left alone
  * and fails the step.
  */
@@ -16,10 +16,9 @@ import { putHomeMarker } from '../../aws/s3-objects.js';
 import { toCreateUserRequest, type RenderedPartner } from '../../aws/policies/index.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { OnboardingRequest } from '../../domain/requests.js';
-import type { ProvisionStep } from '../../domain/provision-steps.js';
+import type { Step, StepResult } from '../platform/step-runner.js';
 import { keyDifferences, ownedBy, REQUEST_TAG_KEY, roleFixedDifferences, sameDocument, tagsOf, transferUserDifferences } from './intended-state.js';
 import { wantsTransferUser } from '../../domain/access.js';
-
 
 export interface StepContext {
   cp: ControlPlane;
@@ -30,11 +29,6 @@ export interface StepContext {
   clock: Clock;
   request: OnboardingRequest;
   rendered: RenderedPartner;
-}
-
-export interface StepResult {
-  state: 'done' | 'unchanged' | 'planned' | 'skipped';
-  detail?: string;
 }
 
 const notOurs = (what: string, requestId: string, tags: Record<string, string>) =>
@@ -171,25 +165,21 @@ async function homeMarker(ctx: StepContext): Promise<StepResult> {
   return marker.created ? { state: 'done', detail: marker.key } : { state: 'unchanged', detail: marker.key };
 }
 
-/** The registry record: provisioned, waiting for verification. */
+/** The registry record: provisioned (every step before this one is done), waiting for verification. */
 async function registry(ctx: StepContext): Promise<StepResult> {
   const at = ctx.clock.now().toISOString();
-  const recorded = await ctx.partners.transition(ctx.request.partnerId, ['provisioning'], (r) => ({
-    ...r,
-    status: 'verifying',
-    provisionedAt: r.provisionedAt ?? at,
-    dryRun: ctx.cp.dryRun,
-    updatedAt: at,
+  const recorded = await ctx.partners.apply(ctx.request.partnerId, 'provisioned', (r) => ({
+    provisionedAt: r.provisionedAt ?? at, dryRun: ctx.cp.dryRun, steps: PROVISION_STEPS.map((s) => s.name), updatedAt: at,
   }));
   if (!recorded) throw new AppError('STATUS_CHANGED', 'the partner is no longer provisioning (offboarded meanwhile?); not marked provisioned', false);
   return { state: 'done', detail: 'provisioned; verification queued' };
 }
 
-export const STEP_RUNNERS: Record<ProvisionStep, (ctx: StepContext) => Promise<StepResult>> = {
-  preflight,
-  'transfer-user': transferUser,
-  'ssh-keys': sshKeys,
-  'partner-role': partnerRole,
-  'home-marker': homeMarker,
-  registry,
-};
+export const PROVISION_STEPS: readonly Step<StepContext>[] = [
+  { name: 'preflight', label: 'Policy checks before anything is created (Access Analyzer)', run: preflight },
+  { name: 'transfer-user', label: 'Transfer user', run: transferUser },
+  { name: 'ssh-keys', label: 'SSH keys', run: sshKeys },
+  { name: 'partner-role', label: 'Partner role and its inline policy', run: partnerRole },
+  { name: 'home-marker', label: 'Home marker object', run: homeMarker },
+  { name: 'registry', label: 'Partner record in the registry', run: registry },
+];

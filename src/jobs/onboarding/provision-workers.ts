@@ -15,7 +15,7 @@ import { createPlanRenderer } from '../../actions/onboarding/index.js';
 import { createControlPlane, dryRunControlPlane, type ControlPlane, type ControlPlaneClients } from '../../aws/control-plane.js';
 import { PartnerStore } from '../../store/partners.js';
 import { RequestStore } from '../../store/requests.js';
-import { ProvisionRuns } from '../../store/provision-runs.js';
+import { RunStore } from '../../store/runs.js';
 import { QUEUE_NAMES } from '../platform/queues.js';
 import { retryDelayMs } from '../notify/index.js';
 import { createProvisionProcessor } from './provision.js';
@@ -96,7 +96,7 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
   const stores = {
     requests: new RequestStore(deps.redis, deps.prefix),
     partners: new PartnerStore(deps.redis, deps.prefix),
-    runs: new ProvisionRuns(deps.redis, deps.prefix),
+    runs: new RunStore(deps.redis, deps.prefix),
   };
   const workerOptions: WorkerOptions = {
     connection: deps.connection,

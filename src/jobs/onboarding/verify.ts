@@ -10,7 +10,7 @@
  * becomes LIVE (and `onLive` releases what waited for it) or VERIFY_FAILED with a Retry button.
  * DRY_RUN: offline checks only, probes skipped, LIVE with dryRun true.
  */
-import { DelayedError, UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { z } from 'zod';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
@@ -27,12 +27,14 @@ import type { PartnerStore } from '../../store/partners.js';
 import type { RequestStore } from '../../store/requests.js';
 import type { OnboardingRequest } from '../../domain/requests.js';
 import { verifyJobId, verifyPayload, type VerifyPayload } from '../../actions/onboarding/index.js';
-import type { ProvisionRuns } from '../../store/provision-runs.js';
-import { KEEP } from '../platform/queues.js';
-import { failureOf, isFinal, settleGate } from './provision.js';
+import type { RunStore } from '../../store/runs.js';
+import { retriedJob } from '../platform/queues.js';
+import { failureOf, isFinal } from '../platform/step-runner.js';
+import { settleGate } from './provision.js';
 import { keyDifferences, sameDocument, transferUserDifferences } from './intended-state.js';
 import { wantsTransferUser } from '../../domain/access.js';
 import { partnerThread, threadRefs } from '../../actions/partner-thread.js';
+import { cardRef } from '../../bot/messages/ids.js';
 import { runS3Probes, type S3ForCredentials } from './verify-probes.js';
 import { runSftpProbe, type SftpProbeOptions } from './sftp-probe.js';
 
@@ -40,13 +42,8 @@ export const VERIFY_JOB = 'verify';
 /** Tries: DescribeUser while Transfer settles, and throttling, back off 2 s, 4 s, … up to 5 min. */
 export const VERIFY_TRIES = 10;
 
-
-export function verifyJobOptions(payload: VerifyPayload, delayMs: number, tries = VERIFY_TRIES): JobsOptions {
-  return { ...KEEP, jobId: verifyJobId(payload), attempts: tries, backoff: { type: 'custom' }, delay: Math.max(0, Math.round(delayMs)) };
-}
-
-export async function addVerifyJob(queue: Queue<VerifyPayload>, payload: VerifyPayload, delayMs: number, tries?: number): Promise<void> {
-  await queue.add(VERIFY_JOB, payload, verifyJobOptions(payload, delayMs, tries));
+export async function addVerifyJob(queue: Queue<VerifyPayload>, payload: VerifyPayload, delayMs: number, tries = VERIFY_TRIES): Promise<void> {
+  await queue.add(VERIFY_JOB, payload, { ...retriedJob(verifyJobId(payload), tries), delay: Math.max(0, Math.round(delayMs)) });
 }
 
 export interface VerifyDeps {
@@ -56,7 +53,7 @@ export interface VerifyDeps {
   sftp: SftpProbeOptions | undefined;
   requests: RequestStore;
   partners: PartnerStore;
-  runs: ProvisionRuns;
+  runs: RunStore;
   cp: ControlPlane;
   s3ForCredentials: S3ForCredentials;
   notify: Notify;
@@ -175,7 +172,9 @@ export function createVerifyProcessor(deps: VerifyDeps) {
       await job.moveToDelayed(Date.now() + early, token);
       throw new DelayedError();
     }
-    await deps.runs.start(request.id, 'verify', payload.attempt);
+    const run = deps.runs.of('verify', request.id);
+    await run.start(payload.attempt);
+    const thread = partnerThread(deps.notify, request.channel, cardRef(request.id));
 
     const rendered = renderPartner(deps.platform, specOf(request));
     const c: Ctx = { deps, request, rendered, final: isFinal(job, { code: '', message: '', retryable: true }), log };
@@ -212,17 +211,15 @@ export function createVerifyProcessor(deps: VerifyDeps) {
     const failed = checks.filter((k) => k.outcome === 'fail');
     const result = failed.length === 0 ? 'live' : 'verify_failed';
     const at = deps.clock.now().toISOString();
-    const recorded = await deps.partners.transition(request.partnerId, ['verifying'], (r) => ({
-      ...r,
-      status: result,
+    const recorded = await deps.partners.apply(request.partnerId, result === 'live' ? 'verified' : 'verify-failed', {
       ...(result === 'live' ? { verifiedAt: at, dryRun: deps.cp.dryRun } : {}),
       updatedAt: at,
-    }));
+    });
     if (!recorded) {
       // Offboarded (say) while the probes ran: the result must not bring the partner back.
       const now = (await deps.partners.get(request.partnerId))?.status ?? 'gone';
       log.warn({ status: now, result }, 'verify: the partner changed status during verification; result not recorded');
-      await partnerThread(deps.notify, request.channel, request.id).post({
+      await thread.post({
         text: `:warning: Verification of \`${request.partnerId}\` finished (${result === 'live' ? 'passed' : 'failed'}), but the partner is now ${now.replace('_', ' ')}: the result was not recorded.`,
       });
       return now;
@@ -234,16 +231,13 @@ export function createVerifyProcessor(deps: VerifyDeps) {
         checks: checks.map((k) => ({ label: k.label, outcome: k.outcome, ...(k.detail !== undefined ? { detail: k.detail } : {}) })),
       },
     });
-    const thread = partnerThread(deps.notify, request.channel, request.id);
     await thread.post(
       buildVerifyChecklist({ requestId: request.id, partnerId: request.partnerId, attempt: payload.attempt, dryRun: deps.cp.dryRun, checks, result }),
       threadRefs.verifyResult(request.id, payload.attempt),
     );
     if (result === 'verify_failed') {
       const first = failed[0]!;
-      await deps.runs.recordFailure(request.id, {
-        stage: 'verify', attempt: payload.attempt, step: first.label, code: 'VERIFY_FAILED', message: first.detail ?? first.label, at,
-      });
+      await run.fail({ attempt: payload.attempt, step: first.label, label: first.label, code: 'VERIFY_FAILED', message: first.detail ?? first.label, at });
       log.warn({ failed: failed.map((k) => k.label) }, 'verification failed');
       throw new UnrecoverableError(`verification failed: ${failed.map((k) => k.label).join('; ')}`);
     }

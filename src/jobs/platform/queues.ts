@@ -3,7 +3,7 @@
  * it. The composition root builds each queue once (createQueues); jobs and use cases get the
  * queues they add to from it.
  */
-import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type DefaultJobOptions, type JobsOptions } from 'bullmq';
 
 export const QUEUE_NAMES = {
   notify: 'notify',
@@ -30,6 +30,9 @@ export const KEEP: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail'> 
 
 /** Queues whose jobs set their own retention on add (notify lanes, audit, lifecycle changes) get no defaults. */
 const OWN_RETENTION: ReadonlySet<QueueName> = new Set(['notify', 'audit', 'offboard', 'partner-change']);
+
+/** A job under a deterministic id that BullMQ tries `attempts` times, with the worker's backoff between tries. */
+export const retriedJob = (jobId: string, attempts: number): JobsOptions => ({ ...KEEP, jobId, attempts, backoff: { type: 'custom' } });
 
 export function createQueue<T = unknown>(name: QueueName, connection: ConnectionOptions, prefix: string): Queue<T> {
   return new Queue<T>(name, { connection, prefix, ...(OWN_RETENTION.has(name) ? {} : { defaultJobOptions: KEEP }) });

@@ -10,7 +10,7 @@ import { createLogger } from '../../../src/logger.js';
 import { systemClock, type Clock } from '../../../src/actions/ports.js';
 import { runAudit } from '../../../src/cli/audit.js';
 import type { AuditRecord } from '../../../src/domain/audit-record.js';
-import { PROVISION_STEPS } from '../../../src/domain/provision-steps.js';
+import { PROVISION_STEPS } from '../../../src/jobs/onboarding/provision-steps.js';
 import { verifyJobId } from '../../../src/actions/onboarding/contract.js';
 import { deliverJobId } from '../../../src/actions/delivery/contract.js';
 import { startAuditPipeline, type AuditPipeline } from '../../support/audit.js';
@@ -81,7 +81,7 @@ describe('audit trail of provisioning and verification', () => {
 
     const records = await trail.pipeline.history('acme');
     const steps = ofType(records, 'provision.step');
-    expect(steps.map((r) => r.details['step']).sort()).toEqual([...PROVISION_STEPS].sort());
+    expect(steps.map((r) => r.details['step']).sort()).toEqual(PROVISION_STEPS.map((s) => s.name).sort());
     for (const r of steps) {
       expect(r).toMatchObject({ requestId: request.id, actor: 'partnergate', details: { attempt: 1, dryRun: false } });
       expect(r.details['state']).not.toBe('failed');

@@ -9,7 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { offboardJobId } from '../../../src/jobs/lifecycle/offboard.js';
 import { REVOKE_POLICY_NAME } from '../../../src/jobs/lifecycle/offboard-steps.js';
-import { OffboardRuns } from '../../../src/store/offboard-runs.js';
+import { RunStore } from '../../../src/store/runs.js';
 import { APPROVER, REQUESTER } from '../../support/provision-harness.js';
 import { failNthCall } from '../../support/s3-client.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
@@ -61,11 +61,11 @@ describe('offboarding job', () => {
       `DeleteRolePolicy partnergate-partner-acme ${REVOKE_POLICY_NAME}`,
       'DeleteRole partnergate-partner-acme',
     ]);
-    const run = (await new OffboardRuns(t.h.redis, t.h.prefix).get('acme'))!;
+    const run = (await new RunStore(t.h.redis, t.h.prefix).of('offboard', 'acme').get())!;
     const revoke = t.h.fake.iam.commandCalls(PutRolePolicyCommand).find((c) => c.args[0].input.PolicyName === REVOKE_POLICY_NAME)!;
     expect(JSON.parse(revoke.args[0].input.PolicyDocument!)).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': run.revokeBefore } } }],
+      Statement: [{ Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': run.inputs['revokeBefore'] } } }],
     });
     expect(await t.h.fake.user('acme')).toBeNull();
     expect(await t.h.fake.role('partnergate-partner-acme')).toBeNull();
@@ -78,7 +78,7 @@ describe('offboarding job', () => {
     const archived = await t.h.s3.client.send(new GetObjectCommand({ Bucket: t.h.s3.bucket, Key: 'archive/partners/acme/prices/2026-11.csv' }));
     expect(await archived.Body!.transformToString()).toBe('sku,price\nA,1\n');
     expect(await keysUnder('partners/acme-corp/')).toEqual(['partners/acme-corp/keep.txt']);
-    expect(run.archived).toBe(3);
+    expect(Number(run.facts['archived'])).toBe(3);
 
     // Registry: offboarded (no deliveries), out of the feed, the id still reserved by its request.
     expect(await t.h.partners.get('acme')).toMatchObject({ status: 'offboarded' });
