@@ -12,7 +12,7 @@ import { createRedis, redisReachable, type Redis } from './redis.js';
 import { startHttpServer, type HttpServer } from './bot/transport/server.js';
 import { systemClock, type Clock, type Notify } from './actions/ports.js';
 import { requestOnboarding } from './actions/onboarding/index.js';
-import { decideRequest } from './actions/approval/index.js';
+import { changeApprovals, decide, requestApprovals } from './actions/approval/index.js';
 import { createPlanRenderer } from './actions/onboarding/index.js';
 import { createApproverDirectory } from './actions/approval/index.js';
 import { RequestStore } from './store/requests.js';
@@ -23,7 +23,7 @@ import { createNotifySlackClient } from './jobs/notify/index.js';
 import { createQueue, QUEUE_NAMES } from './jobs/platform/queues.js';
 import type { ProvisionPayload } from './actions/onboarding/index.js';
 import { instrumentWorker } from './jobs/platform/instrument.js';
-import { createExpiryWorker, scheduleExpiry } from './jobs/approval/index.js';
+import { createApprovalSweepWorker, scheduleApprovalSweep } from './jobs/approval/index.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3Client } from './aws/s3-client.js';
 import { createControlPlaneClients } from './aws/control-plane.js';
@@ -145,17 +145,17 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
             },
             input,
           ),
-        decide: (input) =>
-          decideRequest(
+        decide: ({ requestId, ...input }) =>
+          decide(
             {
-              ...useCase, store, approvers, notify,
+              ...useCase, kind: requestApprovals(store), approvers, notify,
               approvalReaction: config.slack.approvalReaction,
               audit,
-              enqueueProvision: async (request) => {
+              onApproved: async (request) => {
                 await addProvisionJob(provisionQueue, { requestId: request.id, attempt: 1 });
               },
             },
-            input,
+            { id: requestId, ...input },
           ),
         ...createDeliveryUseCases({
           ...useCase, redis, prefix, storage, approvers, deliverQueue,
@@ -203,13 +203,14 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
         ...(options.notifyWorker ? { options: options.notifyWorker } : {}),
       }),
     );
-    const expiryQueue = await scheduleExpiry(redis, prefix);
-    logQueueErrors(expiryQueue);
-    closers.push(() => expiryQueue.close());
+    const approvalSweep = await scheduleApprovalSweep(redis, prefix);
+    logQueueErrors(approvalSweep);
+    closers.push(() => approvalSweep.close());
     workers.push(
-      createExpiryWorker(workerRedis, prefix, {
-        store: new RequestStore(redis, prefix), notify, clock, logger: logger.child({ module: 'expiry' }),
-        approvalReaction: config.slack.approvalReaction, audit,
+      createApprovalSweepWorker(workerRedis, prefix, {
+        kinds: [requestApprovals(new RequestStore(redis, prefix)), changeApprovals(new ChangeRequestStore(redis, prefix))],
+        notify, clock, logger: logger.child({ module: 'approval-sweep' }),
+        approvalReaction: config.slack.approvalReaction, audit, nudgeAfterHours: config.nudgeAfterHours,
       }),
     );
     workers.push(createAuditWorker(workerRedis, prefix, { s3, bucket: config.platform.bucket, kmsKeyArn: config.platform.kmsKeyArn, logger: logger.child({ module: 'audit' }) }));
@@ -246,8 +247,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, options:
       aws: createControlPlaneClients(config.platform.region),
       s3ForCredentials: createProbeS3Factory(config.platform, { forcePathStyle: config.s3ForcePathStyle }),
       onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
-      approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours,
-      nudgeAfterHours: config.nudgeAfterHours, keyMaxAgeDays: config.keyMaxAgeDays,
+      keyMaxAgeDays: config.keyMaxAgeDays,
       onFeedsAdded: (partnerId, changeId) => delivery.onLive(partnerId, `feeds-${changeId}`),
     });
     workers.push(...lifecycle.workers);

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics.js';
 import type { Notify } from '../actions/ports.js';
 import type { RequestOnboardingResult } from '../actions/onboarding/index.js';
 import type { DecideInput, DecideResult } from '../actions/approval/index.js';
+import type { OnboardingRequest } from '../domain/requests.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
 import type { RetryResult } from '../actions/onboarding/index.js';
 import type { DeliveryBotDeps } from './delivery-deps.js';
@@ -20,7 +21,7 @@ export interface BotDeps extends DeliveryBotDeps {
   /** The notify ref of the message at (channel, ts), e.g. `card:<requestId>`. */
   refAt: (channel: string, ts: string) => Promise<string | null>;
   requestOnboarding: (input: { raw: OnboardingRaw; requestedBy: string }) => Promise<RequestOnboardingResult>;
-  decide: (input: DecideInput) => Promise<DecideResult>;
+  decide: (input: Omit<DecideInput, 'id'> & { requestId: string }) => Promise<DecideResult<OnboardingRequest>>;
   retryProvisioning: (input: { requestId: string; step: string | undefined; actor: string }) => Promise<RetryResult>;
   retryVerification: (input: { requestId: string; actor: string }) => Promise<RetryResult>;
   /** Offboarding, keys, partner changes, drift (docs/lifecycle.md); optional so other wirings compile. */

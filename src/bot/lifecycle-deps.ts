@@ -1,8 +1,8 @@
 /** What the lifecycle listeners (offboarding, keys, partner changes, drift) need; built by src/main.ts. */
 import { AppError } from '../domain/errors.js';
 import type { RequestChangeResult } from '../actions/lifecycle/index.js';
-import type { DecideChangeInput, DecideChangeResult } from '../actions/approval/index.js';
-import type { ChangeSpec } from '../domain/requests.js';
+import type { DecideInput, DecideResult } from '../actions/approval/index.js';
+import type { ChangeRequest, ChangeSpec } from '../domain/requests.js';
 import type { KeyChangesResult } from '../actions/lifecycle/index.js';
 import type { EditResult, EditView } from '../actions/lifecycle/index.js';
 import type { ReapplyInput } from '../actions/lifecycle/index.js';
@@ -11,7 +11,7 @@ import type { KeysModalInput, KeysSubmission } from '../actions/lifecycle/index.
 
 export interface LifecycleBotDeps {
   requestChange: (input: { partnerId: string; requestedBy: string; spec: ChangeSpec }) => Promise<RequestChangeResult>;
-  decideChange: (input: DecideChangeInput) => Promise<DecideChangeResult>;
+  decideChange: (input: Omit<DecideInput, 'id'> & { changeId: string }) => Promise<DecideResult<ChangeRequest>>;
   partnerKeysView: (partnerId: string) => Promise<{ ok: true; view: KeysModalInput } | { ok: false; message: string }>;
   requestKeyChanges: (input: KeysSubmission & { requestedBy: string }) => Promise<KeyChangesResult>;
   partnerForEdit: (partnerId: string) => Promise<EditView>;

@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import { requestReapply } from '../actions/lifecycle/index.js';
 import { addReapplyJob, driftKey } from '../jobs/lifecycle/index.js';
 import type { LifecycleQueues } from '../jobs/lifecycle/index.js';
-import { decideChange } from '../actions/approval/index.js';
+import { changeApprovals, decide } from '../actions/approval/index.js';
 import { requestChange, type ChangeDeps } from '../actions/lifecycle/index.js';
 import type { ApproverDirectory } from '../actions/ports.js';
 
@@ -41,10 +41,10 @@ export function applyChange(queues: LifecycleQueues) {
 }
 
 export function createLifecycleUseCases(deps: LifecycleUseCaseDeps): LifecycleBotDeps {
-  const decideDeps = { ...deps, apply: applyChange(deps.queues) };
+  const decideDeps = { ...deps, kind: changeApprovals(deps.changes), onApproved: applyChange(deps.queues) };
   return {
     requestChange: (input) => requestChange(deps, input),
-    decideChange: (input) => decideChange(decideDeps, input),
+    decideChange: ({ changeId, ...input }) => decide(decideDeps, { id: changeId, ...input }),
     partnerKeysView: (partnerId) => partnerKeysView(deps, partnerId),
     requestKeyChanges: (input) => requestKeyChanges(deps, input),
     partnerForEdit: (partnerId) => partnerForEdit(deps, partnerId),

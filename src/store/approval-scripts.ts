@@ -15,6 +15,10 @@
  *   if it is still theirs, and leave the capacity sets; approved ones keep both (the job that
  *   applies the item releases them, or never does: a partner id is reserved for good).
  */
+import type { Redis } from 'ioredis';
+import type { DecideOutcome } from '../domain/approval.js';
+import type { Decision } from '../domain/requests.js';
+
 export const CREATE_PENDING = `
 local held = redis.call('GET', KEYS[1])
 if held then return held end
@@ -42,3 +46,18 @@ if ARGV[1] ~= 'approved' then
 end
 return 'ok'
 `;
+
+/** The item under `key` (its data, status and decision), or null when there is none. */
+export async function readPending<T>(redis: Redis, key: string): Promise<T | null> {
+  const h = await redis.hgetall(key);
+  if (!h['data']) return null;
+  return { ...JSON.parse(h['data']), status: h['status'], decision: h['decision'] ? JSON.parse(h['decision']) : null } as T;
+}
+
+/** DECIDE_PENDING over `keys` (item hash, pending index, reservation, then capacity sets), and the item as it stands after. */
+export async function decidePending<T>(redis: Redis, keys: string[], id: string, decision: Decision, now: Date): Promise<DecideOutcome<T>> {
+  const outcome = (await redis.eval(DECIDE_PENDING, keys.length, ...keys, decision.status, JSON.stringify(decision), String(now.getTime()), id)) as string;
+  const item = await readPending<T>(redis, keys[0]!);
+  if (outcome === 'not_found' || !item) return { ok: false, reason: 'not_found' };
+  return outcome === 'ok' ? { ok: true, item } : { ok: false, reason: outcome as 'already_decided' | 'expired', item };
+}

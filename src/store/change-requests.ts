@@ -11,17 +11,11 @@
  *   P:chg:open:<partnerId>:<kind>     string the change id holding the kind open
  */
 import type { Redis } from 'ioredis';
-import { CREATE_PENDING, DECIDE_PENDING } from './approval-scripts.js';
-import { CHANGE_ID_PATTERN, type ChangeKind, type ChangeRequest, type ChangeRequestData, type Decision, type RequestStatus } from '../domain/requests.js';
-
-
+import { CREATE_PENDING, decidePending, readPending } from './approval-scripts.js';
+import type { DecideOutcome } from '../domain/approval.js';
+import { CHANGE_ID_PATTERN, type ChangeKind, type ChangeRequest, type ChangeRequestData, type Decision } from '../domain/requests.js';
 
 export type CreateChangeResult = { ok: true } | { ok: false; reason: 'already_open'; heldBy: string };
-export type DecideChangeResult =
-  | { ok: true; change: ChangeRequest }
-  | { ok: false; reason: 'not_found' }
-  | { ok: false; reason: 'already_decided' | 'expired'; change: ChangeRequest };
-
 
 export const changeKeys = (prefix: string) => ({
   change: (id: string) => `${prefix}:chg:${id}`,
@@ -49,27 +43,13 @@ export class ChangeRequestStore {
   }
 
   async get(id: string): Promise<ChangeRequest | null> {
-    if (!CHANGE_ID_PATTERN.test(id)) return null;
-    const h = await this.redis.hgetall(this.k.change(id));
-    if (!h['data']) return null;
-    return {
-      ...(JSON.parse(h['data']) as ChangeRequestData),
-      status: h['status'] as RequestStatus,
-      decision: h['decision'] ? (JSON.parse(h['decision']) as Decision) : null,
-    };
+    return CHANGE_ID_PATTERN.test(id) ? readPending<ChangeRequest>(this.redis, this.k.change(id)) : null;
   }
 
   /** The one transition out of `pending` (see DECIDE_PENDING). */
-  async decide(change: Pick<ChangeRequestData, 'id' | 'partnerId' | 'spec'>, decision: Decision, now: Date): Promise<DecideChangeResult> {
-    const outcome = (await this.redis.eval(
-      DECIDE_PENDING, 3,
-      this.k.change(change.id), this.k.pending(), this.k.open(change.partnerId, change.spec.kind),
-      decision.status, JSON.stringify(decision), String(now.getTime()), change.id,
-    )) as string;
-    const stored = await this.get(change.id);
-    if (outcome === 'not_found' || !stored) return { ok: false, reason: 'not_found' };
-    if (outcome === 'ok') return { ok: true, change: stored };
-    return { ok: false, reason: outcome as 'already_decided' | 'expired', change: stored };
+  async decide(change: Pick<ChangeRequestData, 'id' | 'partnerId' | 'spec'>, decision: Decision, now: Date): Promise<DecideOutcome<ChangeRequest>> {
+    const held = [this.k.change(change.id), this.k.pending(), this.k.open(change.partnerId, change.spec.kind)];
+    return decidePending(this.redis, held, change.id, decision, now);
   }
 
   /** After an approved change was applied: its kind is open for a new change again. */

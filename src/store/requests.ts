@@ -6,11 +6,9 @@
  */
 import type { Redis } from 'ioredis';
 import { keys, type Keys } from './keys.js';
-import { CREATE_PENDING as CREATE, DECIDE_PENDING as DECIDE } from './approval-scripts.js';
-import type { Decision, OnboardingRequest, OnboardingRequestData, RequestStatus } from '../domain/requests.js';
-
-
-
+import { CREATE_PENDING as CREATE, decidePending, readPending } from './approval-scripts.js';
+import type { DecideOutcome } from '../domain/approval.js';
+import type { Decision, OnboardingRequest, OnboardingRequestData } from '../domain/requests.js';
 
 export type CreateResult =
   | { ok: true }
@@ -29,17 +27,12 @@ export interface CapacityLimits {
 }
 
 export const DEFAULT_LIMITS: CapacityLimits = { sftpUsers: 10_000, partnerRoles: 1_000 };
-export type DecideResult =
-  | { ok: true; request: OnboardingRequest }
-  | { ok: false; reason: 'not_found' }
-  | { ok: false; reason: 'already_decided' | 'expired'; request: OnboardingRequest };
-
 
 export class RequestStore {
   private readonly k: Keys;
   constructor(
     private readonly redis: Redis,
-    prefix: string,
+    private readonly prefix: string,
     private readonly limits: CapacityLimits = DEFAULT_LIMITS,
   ) {
     this.k = keys(prefix);
@@ -77,13 +70,7 @@ export class RequestStore {
   }
 
   async get(requestId: string): Promise<OnboardingRequest | null> {
-    const h = await this.redis.hgetall(this.k.request(requestId));
-    if (!h['data']) return null;
-    return {
-      ...(JSON.parse(h['data']) as OnboardingRequestData),
-      status: h['status'] as RequestStatus,
-      decision: h['decision'] ? (JSON.parse(h['decision']) as Decision) : null,
-    };
+    return readPending<OnboardingRequest>(this.redis, this.k.request(requestId));
   }
 
   /** Who holds a partner id (a request id), or null when it is free. */
@@ -92,24 +79,10 @@ export class RequestStore {
   }
 
   /** The one transition out of `pending`. Rejected and expired requests release their partner id. */
-  async decide(requestId: string, decision: Decision, now: Date): Promise<DecideResult> {
-    const outcome = (await this.redis.eval(
-      DECIDE,
-      5,
-      this.k.request(requestId),
-      this.k.pendingRequests(),
-      await this.reservationKeyOf(requestId),
-      this.k.sftpUsers(),
-      this.k.partnerRoles(),
-      decision.status,
-      JSON.stringify(decision),
-      String(now.getTime()),
-      requestId,
-    )) as string;
-    if (outcome === 'not_found') return { ok: false, reason: 'not_found' };
-    const request = (await this.get(requestId))!;
-    if (outcome === 'ok') return { ok: true, request };
-    return { ok: false, reason: outcome as 'already_decided' | 'expired', request };
+  async decide(request: Pick<OnboardingRequestData, 'id' | 'partnerId'>, decision: Decision, now: Date): Promise<DecideOutcome<OnboardingRequest>> {
+    const { id, partnerId } = request;
+    const held = [this.k.request(id), this.k.pendingRequests(), this.k.partnerIdReservation(partnerId), this.k.sftpUsers(), this.k.partnerRoles()];
+    return decidePending(this.redis, held, id, decision, now);
   }
 
   /** Ids of pending requests whose expiry is at or before `now`. */
@@ -117,9 +90,13 @@ export class RequestStore {
     return this.redis.zrangebyscore(this.k.pendingRequests(), '-inf', now.getTime(), 'LIMIT', 0, limit);
   }
 
-  private async reservationKeyOf(requestId: string): Promise<string> {
-    const data = await this.redis.hget(this.k.request(requestId), 'data');
-    const partnerId = data ? (JSON.parse(data) as OnboardingRequestData).partnerId : '-none-';
-    return this.k.partnerIdReservation(partnerId);
+  /** Every pending request id (the index holds only undecided requests). */
+  async pendingIds(limit = 1000): Promise<string[]> {
+    return this.redis.zrange(this.k.pendingRequests(), 0, limit - 1);
+  }
+
+  /** Marks the request nudged; true the first time only (the flag outlives any request's wait). */
+  async markNudged(requestId: string): Promise<boolean> {
+    return (await this.redis.set(`${this.prefix}:nudged:${requestId}`, '1', 'EX', 31 * 86_400, 'NX')) === 'OK';
   }
 }

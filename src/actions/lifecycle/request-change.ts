@@ -4,7 +4,7 @@
  * partner), and post its approval card in the partner's thread. No AWS calls (Slack's 3 s).
  */
 import { changeRef } from '../../bot/messages/ids.js';
-import { buildChangeCard } from '../../bot/messages/change-card.js';
+import { buildApprovalCard, CHANGE_APPROVAL } from '../../bot/messages/approval-card.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { type ChangeRequestStore } from '../../store/change-requests.js';
 import { newChangeId, type ChangeRequest, type ChangeSpec } from '../../domain/requests.js';
@@ -86,7 +86,7 @@ export async function requestChange(
   await deps.audit?.({ type: 'change.requested', partnerId: change.partnerId, requestId: change.id, actor: change.requestedBy, details: { kind: change.spec.kind, spec: summarizeSpec(change.spec) } });
   await deps.notify({
     op: 'post', channel: change.channel, thread: { ref: change.threadRef }, ref: changeRef(change.id), priority: 'approval',
-    ...buildChangeCard(change, { approvalReaction: deps.approvalReaction }),
+    ...buildApprovalCard(CHANGE_APPROVAL, change, deps),
   });
   return { ok: true, change };
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseOnboardingInput, type OnboardingErrors, type OnboardingRaw } from '../../domain/onboarding-input.js';
 import { keyComments } from '../../domain/ssh-key.js';
-import { buildRequestCard, requestCardText } from '../../bot/messages/request-card.js';
+import { buildApprovalCard, REQUEST_APPROVAL } from '../../bot/messages/approval-card.js';
 import { buildPlanMessages } from '../../bot/messages/plan.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import { type CreateResult, type RequestStore } from '../../store/requests.js';
@@ -106,8 +106,7 @@ export async function requestOnboarding(
     deps.notify([
       {
         op: 'post', channel: deps.approvalsChannel, ref, priority: 'approval',
-        text: requestCardText(request),
-        blocks: buildRequestCard(request, { approvalReaction: deps.approvalReaction }),
+        ...buildApprovalCard(REQUEST_APPROVAL, request, deps),
       },
       ...buildPlanMessages(request, plan).map((message) => ({ op: 'post' as const, channel: deps.approvalsChannel, thread: { ref }, priority: 'approval' as const, ...message })),
     ]),

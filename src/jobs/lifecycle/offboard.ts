@@ -11,7 +11,7 @@ import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bull
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Block, Clock, Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
-import { changeApprovalProblem } from '../../actions/approval/index.js';
+import { checkChangeApproval } from '../../actions/approval/index.js';
 import { AppError, errorMessage } from '../../domain/errors.js';
 import { buildOffboardEvidence, buildOffboardProgress, type OffboardStepView } from '../../bot/messages/offboard.js';
 import type { CheckView } from '../../bot/messages/verify.js';
@@ -66,7 +66,7 @@ function stepViews(run: OffboardRun | null, running?: string, failed?: { step: s
 export function createOffboardProcessor(deps: OffboardDeps) {
   return async function processOffboard(job: Job<OffboardPayload>): Promise<{ partnerId: string; checks: CheckView[] }> {
     const change = await deps.changes.get(job.data.changeId);
-    const problem = await changeApprovalProblem(deps.approvers, change, ['offboard']);
+    const problem = (await checkChangeApproval(deps.approvers, change, ['offboard']))?.message;
     if (problem || !change) {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'offboarding refused');
       if (change) {

@@ -13,7 +13,7 @@ import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
-import { changeApprovalProblem } from '../../actions/approval/index.js';
+import { checkChangeApproval } from '../../actions/approval/index.js';
 import { newExternalId } from '../../actions/onboarding/index.js';
 import { AppError, errorMessage } from '../../domain/errors.js';
 import { hasCode } from '../../aws/aws-error.js';
@@ -165,7 +165,7 @@ const APPLIERS = { 'ssh-keys': applyKeys, 'external-id': rotateExternalId, 'add-
 export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
   return async function processPartnerChange(job: Job<PartnerChangePayload>): Promise<{ partnerId: string }> {
     const change = await deps.changes.get(job.data.changeId);
-    const problem = await changeApprovalProblem(deps.approvers, change, ['ssh-keys', 'external-id', 'add-feeds']);
+    const problem = (await checkChangeApproval(deps.approvers, change, ['ssh-keys', 'external-id', 'add-feeds']))?.message;
     const post = (text: string) => (change ? deps.notify({ op: 'post', channel: change.channel, thread: { ref: change.threadRef }, text }) : Promise.resolve());
     if (problem || !change || change.spec.kind === 'offboard') {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'change refused');

@@ -13,6 +13,6 @@ export const changeReactionAdded =
     const changeId = ref ? changeIdFromRef(ref) : null;
     if (!changeId) return; // not a change card (onboarding cards are handled by reactionAdded)
     const result = await requireLifecycle(deps).decideChange({ changeId, actor: event.user, decision: 'approve', via: 'reaction' });
-    deps.metrics.approvals.inc({ outcome: result.ok ? `change_${result.change.status}` : `change_refused_${result.code}` });
+    deps.metrics.approvals.inc({ outcome: result.ok ? `change_${result.item.status}` : `change_refused_${result.code}` });
     if (!result.ok) await answerRefusal(deps, { channel: event.item.channel, user: event.user, threadTs: event.item.ts, message: result.message });
   };

@@ -12,7 +12,7 @@ export const reactionAdded =
     const requestId = ref ? requestIdFromCardRef(ref) : null;
     if (!requestId) return; // a reaction on some other message: not ours
     const result = await deps.decide({ requestId, actor: event.user, decision: 'approve', via: 'reaction' });
-    deps.metrics.approvals.inc({ outcome: result.ok ? result.request.status : `refused_${result.code}` });
+    deps.metrics.approvals.inc({ outcome: result.ok ? result.item.status : `refused_${result.code}` });
     if (!result.ok) {
       await answerRefusal(deps, { channel: event.item.channel, user: event.user, threadTs: event.item.ts, message: result.message });
     }

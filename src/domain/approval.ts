@@ -1,0 +1,55 @@
+/**
+ * The two-person rule, one rule for every kind of approval (onboarding requests and lifecycle
+ * changes). Pure: whether someone is an approver is looked up by the caller (the
+ * ApproverDirectory, at the time of asking) and passed in.
+ */
+import type { Decision, RequestStatus } from './requests.js';
+
+/** What every approval has, whatever it approves. */
+export interface ApprovalItem {
+  id: string;
+  partnerId: string;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  channel: string;
+  status: RequestStatus;
+  decision: Decision | null;
+}
+
+/** The one transition out of `pending`, as a store answers it (src/store/approval-scripts.ts). */
+export type DecideOutcome<T> =
+  | { ok: true; item: T }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'already_decided' | 'expired'; item: T };
+
+/**
+ * Who may decide a pending item: an approver who is not the requester approves; approvers reject,
+ * and so may the requester (a withdrawal). Null when the actor may.
+ */
+export function decisionRefusal(
+  item: Pick<ApprovalItem, 'requestedBy'>, actor: string, decision: 'approve' | 'reject', actorIsApprover: boolean,
+): 'self_approval' | 'not_approver' | null {
+  const isRequester = actor === item.requestedBy;
+  if (decision === 'approve') return isRequester ? 'self_approval' : actorIsApprover ? null : 'not_approver';
+  return actorIsApprover || isRequester ? null : 'not_approver';
+}
+
+export type ApprovalProblemCode = 'not_approved' | 'self_approved' | 'approver_not_approver' | 'approved_after_expiry';
+
+/**
+ * Whether a job may act on an item, however the job was queued: approved, by someone who is not the
+ * requester and is an approver now (`deciderIsApprover`), before it expired. Null when it may.
+ */
+export function approvalProblem(
+  item: ApprovalItem, noun: string, deciderIsApprover: boolean,
+): { code: ApprovalProblemCode; message: string } | null {
+  const d = item.decision;
+  if (item.status !== 'approved' || d === null || d.status !== 'approved') {
+    return { code: 'not_approved', message: `the ${noun} is ${item.status}, not approved` };
+  }
+  if (d.by === item.requestedBy) return { code: 'self_approved', message: 'it was approved by the requester (two-person rule)' };
+  if (!deciderIsApprover) return { code: 'approver_not_approver', message: `<@${d.by}>, who approved it, is not an approver any more` };
+  if (!(Date.parse(d.at) < Date.parse(item.expiresAt))) return { code: 'approved_after_expiry', message: 'it was approved after it had expired' };
+  return null;
+}
