@@ -1,5 +1,5 @@
 /** What the lifecycle listeners (offboarding, keys, partner changes, drift) need; built by src/main.ts. */
-import { AppError } from '../domain/errors.js';
+import { ErrorCode, InternalError } from '../domain/errors.js';
 import type { RequestChangeResult } from '../actions/lifecycle/index.js';
 import type { DecideInput, DecideResult } from '../actions/approval/index.js';
 import type { ChangeRequest, ChangeSpec } from '../domain/requests.js';
@@ -21,6 +21,6 @@ export interface LifecycleBotDeps {
 
 /** The lifecycle deps, or an error for the app's handler when the composition root did not wire them. */
 export function requireLifecycle(deps: { lifecycle?: LifecycleBotDeps | undefined }): LifecycleBotDeps {
-  if (!deps.lifecycle) throw new AppError('LIFECYCLE_NOT_WIRED', 'the partner lifecycle is not wired in this process', false);
+  if (!deps.lifecycle) throw new InternalError(ErrorCode.LifecycleNotWired, 'the partner lifecycle is not wired in this process');
   return deps.lifecycle;
 }

@@ -3,6 +3,7 @@
  * changes). Pure: whether someone is an approver is looked up by the caller (the
  * ApproverDirectory, at the time of asking) and passed in.
  */
+import { ErrorCode } from './errors.js';
 import type { Decision, RequestStatus } from './requests.js';
 
 /** What every approval has, whatever it approves. */
@@ -29,13 +30,11 @@ export type DecideOutcome<T> =
  */
 export function decisionRefusal(
   item: Pick<ApprovalItem, 'requestedBy'>, actor: string, decision: 'approve' | 'reject', actorIsApprover: boolean,
-): 'self_approval' | 'not_approver' | null {
+): ErrorCode | null {
   const isRequester = actor === item.requestedBy;
-  if (decision === 'approve') return isRequester ? 'self_approval' : actorIsApprover ? null : 'not_approver';
-  return actorIsApprover || isRequester ? null : 'not_approver';
+  if (decision === 'approve') return isRequester ? ErrorCode.SelfApproval : actorIsApprover ? null : ErrorCode.NotApprover;
+  return actorIsApprover || isRequester ? null : ErrorCode.NotApprover;
 }
-
-export type ApprovalProblemCode = 'not_approved' | 'self_approved' | 'approver_not_approver' | 'approved_after_expiry';
 
 /**
  * Whether a job may act on an item, however the job was queued: approved, by someone who is not the
@@ -43,13 +42,13 @@ export type ApprovalProblemCode = 'not_approved' | 'self_approved' | 'approver_n
  */
 export function approvalProblem(
   item: ApprovalItem, noun: string, deciderIsApprover: boolean,
-): { code: ApprovalProblemCode; message: string } | null {
+): { code: ErrorCode; message: string } | null {
   const d = item.decision;
   if (item.status !== 'approved' || d === null || d.status !== 'approved') {
-    return { code: 'not_approved', message: `the ${noun} is ${item.status}, not approved` };
+    return { code: ErrorCode.NotApproved, message: `the ${noun} is ${item.status}, not approved` };
   }
-  if (d.by === item.requestedBy) return { code: 'self_approved', message: 'it was approved by the requester (two-person rule)' };
-  if (!deciderIsApprover) return { code: 'approver_not_approver', message: `<@${d.by}>, who approved it, is not an approver any more` };
-  if (!(Date.parse(d.at) < Date.parse(item.expiresAt))) return { code: 'approved_after_expiry', message: 'it was approved after it had expired' };
+  if (d.by === item.requestedBy) return { code: ErrorCode.SelfApproved, message: 'it was approved by the requester (two-person rule)' };
+  if (!deciderIsApprover) return { code: ErrorCode.ApproverNotApprover, message: `<@${d.by}>, who approved it, is not an approver any more` };
+  if (!(Date.parse(d.at) < Date.parse(item.expiresAt))) return { code: ErrorCode.ApprovedAfterExpiry, message: 'it was approved after it had expired' };
   return null;
 }

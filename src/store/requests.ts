@@ -8,12 +8,13 @@ import type { Redis } from 'ioredis';
 import { keys, type Keys } from './keys.js';
 import { CREATE_PENDING as CREATE, decidePending, readPending } from './approval-scripts.js';
 import type { DecideOutcome } from '../domain/approval.js';
+import { ErrorCode } from '../domain/errors.js';
 import type { Decision, OnboardingRequest, OnboardingRequestData } from '../domain/requests.js';
 
 export type CreateResult =
   | { ok: true }
-  | { ok: false; reason: 'partner_id_taken'; heldBy: string }
-  | { ok: false; reason: 'sftp_limit' | 'role_limit'; limit: number };
+  | { ok: false; reason: typeof ErrorCode.PartnerIdTaken; heldBy: string }
+  | { ok: false; reason: typeof ErrorCode.SftpLimit | typeof ErrorCode.RoleLimit; limit: number };
 
 /**
  * What the platform can hold (DESIGN "Limits that follow"): Transfer users per server, and IAM roles
@@ -40,9 +41,9 @@ export class RequestStore {
 
   /** Stores a pending request, reserves its partner id and its share of capacity, atomically. */
   async create(data: OnboardingRequestData): Promise<CreateResult> {
-    const capacity: { key: string; limit: number; reason: 'sftp_limit' | 'role_limit' }[] = [
-      ...(data.sshKeys.length > 0 ? [{ key: this.k.sftpUsers(), limit: this.limits.sftpUsers, reason: 'sftp_limit' as const }] : []),
-      ...(data.accountId ? [{ key: this.k.partnerRoles(), limit: this.limits.partnerRoles, reason: 'role_limit' as const }] : []),
+    const capacity: { key: string; limit: number; reason: typeof ErrorCode.SftpLimit | typeof ErrorCode.RoleLimit }[] = [
+      ...(data.sshKeys.length > 0 ? [{ key: this.k.sftpUsers(), limit: this.limits.sftpUsers, reason: ErrorCode.SftpLimit }] : []),
+      ...(data.accountId ? [{ key: this.k.partnerRoles(), limit: this.limits.partnerRoles, reason: ErrorCode.RoleLimit }] : []),
     ];
     const held = (await this.redis.eval(
       CREATE,
@@ -61,7 +62,7 @@ export class RequestStore {
       const full = capacity[Number(held.slice('!limit:'.length)) - 1]!;
       return { ok: false, reason: full.reason, limit: full.limit };
     }
-    return { ok: false, reason: 'partner_id_taken', heldBy: held };
+    return { ok: false, reason: ErrorCode.PartnerIdTaken, heldBy: held };
   }
 
   /** An offboarded partner no longer holds a Transfer user or a role (its id stays reserved). */

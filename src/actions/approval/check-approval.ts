@@ -4,13 +4,14 @@
  * that the request still holds its partner id and that its plan still renders to the hash that was
  * approved; a lifecycle job, that the change is of the kind it applies.
  */
-import { approvalProblem, type ApprovalItem, type ApprovalProblemCode } from '../../domain/approval.js';
+import { approvalProblem, type ApprovalItem } from '../../domain/approval.js';
+import { ErrorCode } from '../../domain/errors.js';
 import type { ChangeKind, ChangeRequest, OnboardingRequest } from '../../domain/requests.js';
 import type { ApproverDirectory } from '../ports.js';
 import type { PlanRenderer } from '../onboarding/index.js';
 
 export interface ApprovalRefusal {
-  code: ApprovalProblemCode | 'partner_id_not_held' | 'plan_changed' | 'unknown_change' | 'wrong_kind';
+  code: ErrorCode;
   message: string;
 }
 
@@ -32,23 +33,23 @@ export async function checkApproval(deps: CheckApprovalDeps, request: Onboarding
   const problem = await recheck(deps.approvers, 'request', request);
   if (problem) return problem;
   if ((await deps.partnerIdHolder(request.partnerId)) !== request.id) {
-    return { code: 'partner_id_not_held', message: `the partner id ${request.partnerId} is not reserved for this request` };
+    return { code: ErrorCode.PartnerIdNotHeld, message: `the partner id ${request.partnerId} is not reserved for this request` };
   }
   let hash: string;
   try {
     hash = deps.renderPlan(request).hash;
   } catch (err) {
-    return { code: 'plan_changed', message: `the plan no longer renders (${err instanceof Error ? err.message : String(err)})` };
+    return { code: ErrorCode.PlanChanged, message: `the plan no longer renders (${err instanceof Error ? err.message : String(err)})` };
   }
   if (hash !== request.planHash) {
-    return { code: 'plan_changed', message: 'the plan renders differently from the one that was approved (the platform configuration or the renderer changed)' };
+    return { code: ErrorCode.PlanChanged, message: 'the plan renders differently from the one that was approved (the platform configuration or the renderer changed)' };
   }
   return null;
 }
 
 /** Null when the change may be applied by a job that applies `kinds`; otherwise why not. */
 export async function checkChangeApproval(approvers: ApproverDirectory, change: ChangeRequest | null, kinds: readonly ChangeKind[]): Promise<ApprovalRefusal | null> {
-  if (!change) return { code: 'unknown_change', message: 'the change does not exist' };
-  if (!kinds.includes(change.spec.kind)) return { code: 'wrong_kind', message: `change ${change.id} is a ${change.spec.kind} change, not ${kinds.join(' or ')}` };
+  if (!change) return { code: ErrorCode.UnknownChange, message: 'the change does not exist' };
+  if (!kinds.includes(change.spec.kind)) return { code: ErrorCode.WrongKind, message: `change ${change.id} is a ${change.spec.kind} change, not ${kinds.join(' or ')}` };
   return recheck(approvers, 'change', change);
 }

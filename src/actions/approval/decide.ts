@@ -5,7 +5,8 @@
  * decision and one job. Expiry is the same move, made by the sweep (or by a late click).
  */
 import { decisionRefusal, type ApprovalItem } from '../../domain/approval.js';
-import { buildApprovalCard, refusalText, type DecisionRefusalCode } from '../../bot/messages/approval-card.js';
+import { ErrorCode } from '../../domain/errors.js';
+import { buildApprovalCard, refusalText } from '../../bot/messages/approval-card.js';
 import type { ApproverDirectory, Audit, Notify, UseCaseDeps } from '../ports.js';
 import type { ApprovalKind } from './kinds.js';
 
@@ -32,7 +33,7 @@ export interface DecideInput {
 
 export type DecideResult<T> =
   | { ok: true; item: T }
-  | { ok: false; code: Exclude<DecisionRefusalCode, 'unknown'> | 'unknown_request' | 'unknown_change'; message: string; item: T | null };
+  | { ok: false; code: ErrorCode; message: string; item: T | null };
 
 export async function decide<T extends ApprovalItem>(deps: DecideDeps<T>, input: DecideInput): Promise<DecideResult<T>> {
   const { kind } = deps;
@@ -61,23 +62,21 @@ export async function decide<T extends ApprovalItem>(deps: DecideDeps<T>, input:
 async function attempt<T extends ApprovalItem>(deps: DecideDeps<T>, input: DecideInput): Promise<DecideResult<T>> {
   const { view, store } = deps.kind;
   const item = await store.get(input.id);
-  const refuse = (why: DecisionRefusalCode, at: T | null = item): DecideResult<T> => ({
-    ok: false, code: why === 'unknown' ? `unknown_${view.noun}` : why, message: refusalText(view, why, input.decision, at), item: at,
-  });
-  if (!item) return refuse('unknown');
+  const refuse = (code: ErrorCode, at: T | null = item): DecideResult<T> => ({ ok: false, code, message: refusalText(view, code, input.decision, at), item: at });
+  if (!item) return refuse(view.unknown);
   const rule = decisionRefusal(item, input.actor, input.decision, await deps.approvers.isApprover(input.actor));
   if (rule) return refuse(rule);
-  if (item.status !== 'pending') return refuse('already_decided');
+  if (item.status !== 'pending') return refuse(ErrorCode.AlreadyDecided);
   const now = deps.clock.now();
   const status = input.decision === 'approve' ? 'approved' : 'rejected';
   const outcome = await store.decide(item, { status, by: input.actor, at: now.toISOString(), via: input.via }, now);
   if (outcome.ok) return { ok: true, item: outcome.item };
-  if (outcome.reason === 'not_found') return refuse('unknown', null);
+  if (outcome.reason === 'not_found') return refuse(view.unknown, null);
   if (outcome.reason === 'expired') {
     await expire(deps, item.id);
-    return refuse('expired', outcome.item);
+    return refuse(ErrorCode.Expired, outcome.item);
   }
-  return refuse('already_decided', outcome.item);
+  return refuse(ErrorCode.AlreadyDecided, outcome.item);
 }
 
 /** Marks a pending item expired (its reservation is released) and says so on its card; false when it was not pending. */

@@ -4,6 +4,7 @@
  * onboarding request and a lifecycle change is data: an ApprovalView per kind. Pure.
  */
 import type { ApprovalItem } from '../../domain/approval.js';
+import { ErrorCode } from '../../domain/errors.js';
 import type { Block, ThreadRef } from '../../domain/notify-message.js';
 import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../../domain/requests.js';
 import { ACTIONS, cardRef, changeRef } from './ids.js';
@@ -29,6 +30,8 @@ interface CardParts {
 export interface ApprovalView<T extends ApprovalItem> {
   /** In refusals and logs: "This request no longer exists." */
   noun: 'request' | 'change';
+  /** The refusal code for an id that names no such item. */
+  unknown: ErrorCode;
   /** "You asked for this partner", "Only approvers can approve onboarding requests", "ask the requester to submit it again". */
   asked: string;
   approves: string;
@@ -88,25 +91,23 @@ export function nudgeLine<T extends ApprovalItem>(view: ApprovalView<T>, item: T
   return `:bell: ${subject} has waited ${waitedHours} hours for a second person to approve (it expires ${when(item.expiresAt)}).${tail}`;
 }
 
-export type DecisionRefusalCode = 'unknown' | 'not_approver' | 'self_approval' | 'already_decided' | 'expired';
-
-/** What the person refused is told. */
-export function refusalText<T extends ApprovalItem>(view: ApprovalView<T>, why: DecisionRefusalCode, decision: 'approve' | 'reject', item: T | null): string {
+/** What the person refused is told (`code`: a refusal of src/actions/approval's decide). */
+export function refusalText<T extends ApprovalItem>(view: ApprovalView<T>, code: ErrorCode, decision: 'approve' | 'reject', item: T | null): string {
   const expired = `This ${view.noun} has expired; ${view.askAgain}.`;
-  switch (why) {
-    case 'unknown':
-      return `This ${view.noun} no longer exists.`;
-    case 'self_approval':
+  switch (code) {
+    case ErrorCode.SelfApproval:
       return `You asked for this ${view.asked}, so someone else must approve it (two-person rule).`;
-    case 'not_approver':
+    case ErrorCode.NotApprover:
       return decision === 'approve' ? `Only approvers can approve ${view.approves}.` : `Only approvers, or the requester withdrawing it, can reject a ${view.noun}.`;
-    case 'expired':
+    case ErrorCode.Expired:
       return expired;
-    case 'already_decided': {
+    case ErrorCode.AlreadyDecided: {
       const d = item?.decision;
       if (!d) return `This ${view.noun} is already ${item?.status}.`;
       return d.status === 'expired' ? expired : `This ${view.noun} was already ${d.status} by ${user(d.by)}; nothing changed.`;
     }
+    default:
+      return `This ${view.noun} no longer exists.`;
   }
 }
 
@@ -118,7 +119,7 @@ function accessLine(r: OnboardingRequest): string {
 }
 
 export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
-  noun: 'request', asked: 'partner', approves: 'onboarding requests', askAgain: 'ask the requester to submit it again',
+  noun: 'request', unknown: ErrorCode.UnknownRequest, asked: 'partner', approves: 'onboarding requests', askAgain: 'ask the requester to submit it again',
   ref: cardRef,
   thread: (r) => ({ ref: cardRef(r.id) }),
   parts: (r) => ({
@@ -194,7 +195,7 @@ function specLines(c: ChangeRequest): string[] {
 const CHANGE_NEXT = { approvedNext: 'Being applied; progress follows in this thread.', closedNext: ' Nothing changes.' };
 
 export const CHANGE_APPROVAL: ApprovalView<ChangeRequest> = {
-  noun: 'change', asked: 'change', approves: 'partner changes', askAgain: 'ask for it again',
+  noun: 'change', unknown: ErrorCode.UnknownChange, asked: 'change', approves: 'partner changes', askAgain: 'ask for it again',
   ref: changeRef,
   thread: (c) => ({ ref: c.threadRef }),
   parts: (c) => ({

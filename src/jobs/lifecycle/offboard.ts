@@ -12,7 +12,7 @@ import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Block, Clock, Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
 import { checkChangeApproval } from '../../actions/approval/index.js';
-import { AppError, errorMessage } from '../../domain/errors.js';
+import { AppError, ConflictError, ErrorCode, errorMessage } from '../../domain/errors.js';
 import { buildOffboardEvidence, buildOffboardProgress, type OffboardStepView } from '../../bot/messages/offboard.js';
 import type { CheckView } from '../../bot/messages/verify.js';
 import type { ChangeRequestStore } from '../../store/change-requests.js';
@@ -125,7 +125,7 @@ export function createOffboardProcessor(deps: OffboardDeps) {
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (failedChecks.length > 0 && !final) {
       // IAM and Transfer are eventually consistent: look again after the backoff.
-      throw new AppError('ACCESS_NOT_YET_GONE', `probes still see access: ${failedChecks.map((c) => c.label).join('; ')}`, true);
+      throw new ConflictError(ErrorCode.AccessNotYetGone, `probes still see access: ${failedChecks.map((c) => c.label).join('; ')}`, { retryable: true });
     }
     if (!(await deps.runs.has(partnerId, 'evidence'))) {
       const run = (await deps.runs.get(partnerId))!;

@@ -15,7 +15,7 @@ import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
 import { checkChangeApproval } from '../../actions/approval/index.js';
 import { newExternalId } from '../../actions/onboarding/index.js';
-import { AppError, errorMessage } from '../../domain/errors.js';
+import { AppError, ErrorCode, errorMessage, NotFoundError, RefusedError } from '../../domain/errors.js';
 import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { partnerRoleArn, partnerRoleName, renderPartnerSidePolicy, renderPartnerTrustPolicy } from '../../aws/policies/index.js';
@@ -80,7 +80,7 @@ async function applyKeys(deps: PartnerChangeDeps, change: ChangeRequest, partner
     for (const f of remove) await deps.cp.deleteSshPublicKey(userName, `fingerprint ${f}`);
   } else {
     const user = await deps.cp.describeUser(userName);
-    if (!user) throw new AppError('TRANSFER_USER_MISSING', `Transfer user ${userName} is not there: reconcile the partner first`, false);
+    if (!user) throw new NotFoundError(ErrorCode.TransferUserMissing, `Transfer user ${userName} is not there: reconcile the partner first`);
     const onUser = user.SshPublicKeys ?? [];
     for (const key of add) {
       if (onUser.some((k) => keyIdentity(k.SshPublicKeyBody) === keyIdentity(key))) continue;
@@ -114,7 +114,7 @@ async function applyKeys(deps: PartnerChangeDeps, change: ChangeRequest, partner
 }
 
 async function rotateExternalId(deps: PartnerChangeDeps, change: ChangeRequest, partner: PartnerRecord): Promise<Applied> {
-  if (!partner.accountId) throw new AppError('NO_ROLE', `${partner.partnerId} has no AWS account, hence no ExternalId`, false);
+  if (!partner.accountId) throw new RefusedError(ErrorCode.NoRole, `${partner.partnerId} has no AWS account, hence no ExternalId`);
   const externalId = await deps.runs.fixed(change.id, 'externalId', newExternalId);
   const roleName = partnerRoleName(partner.partnerId);
   const trust = renderPartnerTrustPolicy(deps.platform, { accountId: partner.accountId, externalId }) as unknown as Record<string, unknown>;
@@ -122,7 +122,7 @@ async function rotateExternalId(deps: PartnerChangeDeps, change: ChangeRequest, 
     await deps.cp.updateAssumeRolePolicy({ roleName, document: trust });
   } else {
     const role = await deps.cp.getRole(roleName);
-    if (!role) throw new AppError('ROLE_MISSING', `role ${roleName} is not there: reconcile the partner first`, false);
+    if (!role) throw new NotFoundError(ErrorCode.RoleMissing, `role ${roleName} is not there: reconcile the partner first`);
     if (!sameDocument(role.trustPolicy, trust)) await deps.cp.updateAssumeRolePolicy({ roleName, document: trust });
   }
   const at = deps.clock.now().toISOString();

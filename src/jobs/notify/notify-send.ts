@@ -1,11 +1,11 @@
 /**
  * Sends one notify message to Slack: resolves the refs it names, makes one Web API call, and says
- * which ref to record. Errors are the Slack client's own (see src/jobs/notify/slack-errors.ts), or an
- * AppError `ref_not_found` (permanent) when a named ref was never posted.
+ * which ref to record. Errors are the Slack client's own (see src/jobs/notify/slack-errors.ts), or a
+ * NotFoundError `ref_not_found` (permanent) when a named ref was never posted.
  */
 import * as webApi from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import { AppError } from '../../domain/errors.js';
+import { ErrorCode, NotFoundError } from '../../domain/errors.js';
 import { resolveRef, type MessageRef } from '../../store/message-refs.js';
 import type { NotifyMessage, ThreadRef } from '../../domain/notify-message.js';
 
@@ -41,7 +41,7 @@ export interface SentMessage {
 
 async function mustResolve(redis: Redis, prefix: string, ref: string): Promise<MessageRef> {
   const at = await resolveRef(redis, prefix, ref);
-  if (!at) throw new AppError('ref_not_found', `no message was posted under ref "${ref}"`, false);
+  if (!at) throw new NotFoundError(ErrorCode.RefNotFound, `no message was posted under ref "${ref}"`);
   return at;
 }
 
