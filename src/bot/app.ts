@@ -10,8 +10,8 @@ import { ACTIONS, COMMANDS, VIEWS } from './messages/ids.js';
 import type { BotDeps } from './deps.js';
 import { onboardPartnerCommand } from './listeners/commands/onboard-partner.js';
 import { onboardSubmission } from './listeners/views/onboard-submission.js';
-import { decisionButton } from './listeners/actions/decision-buttons.js';
-import { reactionAdded } from './listeners/events/reaction-added.js';
+import { approvalButton } from './listeners/actions/approval-buttons.js';
+import { approvalReaction } from './listeners/events/approval-reaction.js';
 import { retryProvisionButton } from './listeners/actions/retry-provision.js';
 import { retryVerifyButton } from './listeners/actions/retry-verify.js';
 import { resendButton } from './listeners/actions/resend-button.js';
@@ -20,8 +20,6 @@ import { partnerStatusCommand } from './listeners/commands/partner-status.js';
 import { ackUnhandled } from './ack-unhandled.js';
 import { offboardPartnerCommand } from './listeners/commands/offboard-partner.js';
 import { offboardSubmission } from './listeners/views/offboard-submission.js';
-import { changeButton } from './listeners/actions/change-buttons.js';
-import { changeReactionAdded } from './listeners/events/change-reaction.js';
 import { partnerKeysCommand } from './listeners/commands/partner-keys.js';
 import { partnerKeysSubmission } from './listeners/views/partner-keys-submission.js';
 import { editPartnerButton } from './listeners/actions/edit-partner-button.js';
@@ -92,18 +90,17 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
     [VIEWS.partnerEdit, partnerEditSubmission(deps)],
   ]), ({ view }) => view.callback_id));
   app.action<BlockButtonAction>({ type: 'block_actions' }, byId(new Map([
-    [ACTIONS.approve, decisionButton(deps, 'approve')],
-    [ACTIONS.reject, decisionButton(deps, 'reject')],
+    [ACTIONS.approve, approvalButton(deps, 'request', 'approve')],
+    [ACTIONS.reject, approvalButton(deps, 'request', 'reject')],
     [ACTIONS.retryProvision, retryProvisionButton(deps)],
     [ACTIONS.retryVerify, retryVerifyButton(deps)],
     [ACTIONS.resend, resendButton(deps)],
-    [ACTIONS.changeApprove, changeButton(deps, 'approve')],
-    [ACTIONS.changeReject, changeButton(deps, 'reject')],
+    [ACTIONS.changeApprove, approvalButton(deps, 'change', 'approve')],
+    [ACTIONS.changeReject, approvalButton(deps, 'change', 'reject')],
     [ACTIONS.editPartner, editPartnerButton(deps)],
     [ACTIONS.reapplyDrift, reapplyButton(deps)],
   ]), ({ action }) => action.action_id));
-  app.event('reaction_added', reactionAdded(deps));
-  app.event('reaction_added', changeReactionAdded(deps));
+  app.event('reaction_added', approvalReaction(deps));
 
   app.error(async (error) => {
     deps.logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');
