@@ -3,20 +3,11 @@
  * changes). Pure: whether someone is an approver is looked up by the caller (the
  * ApproverDirectory, at the time of asking) and passed in.
  */
-import { ErrorCode } from './errors.js';
-import type { Decision, RequestStatus } from './requests.js';
+import { ErrorCode, type Refusal } from './errors.js';
+import type { ApprovalData, Decided } from './requests.js';
 
-/** What every approval has, whatever it approves. */
-export interface ApprovalItem {
-  id: string;
-  partnerId: string;
-  requestedBy: string;
-  requestedAt: string;
-  expiresAt: string;
-  channel: string;
-  status: RequestStatus;
-  decision: Decision | null;
-}
+/** Any approval as stored: an onboarding request or a lifecycle change. */
+export type ApprovalItem = Decided<ApprovalData>;
 
 /** The one transition out of `pending`, as a store answers it (src/store/approval-scripts.ts). */
 export type DecideOutcome<T> =
@@ -42,7 +33,7 @@ export function decisionRefusal(
  */
 export function approvalProblem(
   item: ApprovalItem, noun: string, deciderIsApprover: boolean,
-): { code: ErrorCode; message: string } | null {
+): Refusal | null {
   const d = item.decision;
   if (item.status !== 'approved' || d === null || d.status !== 'approved') {
     return { code: ErrorCode.NotApproved, message: `the ${noun} is ${item.status}, not approved` };

@@ -36,11 +36,14 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export interface ErrorOptions {
-  /** Whether retrying the same thing later can help; false unless said. */
-  retryable?: boolean;
-  cause?: unknown;
+/** A refusal answered rather than thrown: its code, and what the person (or the thread) is told. */
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
 }
+
+/** `retryable`: whether trying the same again later can help (false unless said). */
+export type ErrorOptions = { retryable?: boolean; cause?: unknown };
 
 /** What every error below is: `code` (ours, or the remote side's), `retryable`, `cause`. Throw a kind, not this. */
 export abstract class AppError extends Error {

@@ -1,5 +1,6 @@
 /**
- * The two Lua scripts behind every approval (onboarding requests and lifecycle changes alike).
+ * The two Lua scripts behind every approval (onboarding requests and lifecycle changes alike), and
+ * PendingStore, what the stores of both kinds share.
  * A pending item is a hash — `data` (immutable JSON), `status`, `expiresAt` (ms), `decision`
  * (JSON) — indexed by expiry in a sorted set, and holding a reservation key (a partner id, or "one
  * open change of this kind for this partner") that is set NX when the item is created.
@@ -48,16 +49,46 @@ return 'ok'
 `;
 
 /** The item under `key` (its data, status and decision), or null when there is none. */
-export async function readPending<T>(redis: Redis, key: string): Promise<T | null> {
+async function readPending<T>(redis: Redis, key: string): Promise<T | null> {
   const h = await redis.hgetall(key);
   if (!h['data']) return null;
   return { ...JSON.parse(h['data']), status: h['status'], decision: h['decision'] ? JSON.parse(h['decision']) : null } as T;
 }
 
-/** DECIDE_PENDING over `keys` (item hash, pending index, reservation, then capacity sets), and the item as it stands after. */
-export async function decidePending<T>(redis: Redis, keys: string[], id: string, decision: Decision, now: Date): Promise<DecideOutcome<T>> {
-  const outcome = (await redis.eval(DECIDE_PENDING, keys.length, ...keys, decision.status, JSON.stringify(decision), String(now.getTime()), id)) as string;
-  const item = await readPending<T>(redis, keys[0]!);
-  if (outcome === 'not_found' || !item) return { ok: false, reason: 'not_found' };
-  return outcome === 'ok' ? { ok: true, item } : { ok: false, reason: outcome as 'already_decided' | 'expired', item };
+/** Items kept as the scripts keep them, with their pending index. `H`: what `decide` needs to know of an item. */
+export abstract class PendingStore<T, H extends { id: string } = T & { id: string }> {
+  constructor(
+    protected readonly redis: Redis,
+    private readonly itemKey: (id: string) => string,
+    private readonly pendingKey: string,
+  ) {}
+
+  /** What DECIDE_PENDING releases: the item's reservation, then any capacity sets. */
+  protected abstract held(item: H): string[];
+
+  /** True the first time only. */
+  abstract markNudged(id: string, at: Date): Promise<boolean>;
+
+  async get(id: string): Promise<T | null> {
+    return readPending<T>(this.redis, this.itemKey(id));
+  }
+
+  /** The one transition out of `pending` (see DECIDE_PENDING), and the item as it stands after. */
+  async decide(item: H, decision: Decision, now: Date): Promise<DecideOutcome<T>> {
+    const keys = [this.itemKey(item.id), this.pendingKey, ...this.held(item)];
+    const outcome = (await this.redis.eval(DECIDE_PENDING, keys.length, ...keys, decision.status, JSON.stringify(decision), String(now.getTime()), item.id)) as string;
+    const stored = await readPending<T>(this.redis, keys[0]!);
+    if (outcome === 'not_found' || !stored) return { ok: false, reason: 'not_found' };
+    return outcome === 'ok' ? { ok: true, item: stored } : { ok: false, reason: outcome as 'already_decided' | 'expired', item: stored };
+  }
+
+  /** Ids of pending items whose expiry is at or before `now`. */
+  async expiredPending(now: Date, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.pendingKey, '-inf', now.getTime(), 'LIMIT', 0, limit);
+  }
+
+  /** Every pending id (the index holds only undecided items). */
+  async pendingIds(limit = 1000): Promise<string[]> {
+    return this.redis.zrange(this.pendingKey, 0, limit - 1);
+  }
 }

@@ -6,10 +6,9 @@
  */
 import type { Redis } from 'ioredis';
 import { keys, type Keys } from './keys.js';
-import { CREATE_PENDING as CREATE, decidePending, readPending } from './approval-scripts.js';
-import type { DecideOutcome } from '../domain/approval.js';
+import { CREATE_PENDING as CREATE, PendingStore } from './approval-scripts.js';
 import { ErrorCode } from '../domain/errors.js';
-import type { Decision, OnboardingRequest, OnboardingRequestData } from '../domain/requests.js';
+import type { OnboardingRequest, OnboardingRequestData } from '../domain/requests.js';
 
 export type CreateResult =
   | { ok: true }
@@ -29,13 +28,14 @@ export interface CapacityLimits {
 
 export const DEFAULT_LIMITS: CapacityLimits = { sftpUsers: 10_000, partnerRoles: 1_000 };
 
-export class RequestStore {
+export class RequestStore extends PendingStore<OnboardingRequest, Pick<OnboardingRequestData, 'id' | 'partnerId'>> {
   private readonly k: Keys;
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
     private readonly limits: CapacityLimits = DEFAULT_LIMITS,
   ) {
+    super(redis, keys(prefix).request, keys(prefix).pendingRequests());
     this.k = keys(prefix);
   }
 
@@ -70,30 +70,14 @@ export class RequestStore {
     await this.redis.multi().srem(this.k.sftpUsers(), requestId).srem(this.k.partnerRoles(), requestId).exec();
   }
 
-  async get(requestId: string): Promise<OnboardingRequest | null> {
-    return readPending<OnboardingRequest>(this.redis, this.k.request(requestId));
-  }
-
   /** Who holds a partner id (a request id), or null when it is free. */
   async partnerIdHolder(partnerId: string): Promise<string | null> {
     return this.redis.get(this.k.partnerIdReservation(partnerId));
   }
 
-  /** The one transition out of `pending`. Rejected and expired requests release their partner id. */
-  async decide(request: Pick<OnboardingRequestData, 'id' | 'partnerId'>, decision: Decision, now: Date): Promise<DecideOutcome<OnboardingRequest>> {
-    const { id, partnerId } = request;
-    const held = [this.k.request(id), this.k.pendingRequests(), this.k.partnerIdReservation(partnerId), this.k.sftpUsers(), this.k.partnerRoles()];
-    return decidePending(this.redis, held, id, decision, now);
-  }
-
-  /** Ids of pending requests whose expiry is at or before `now`. */
-  async expiredPending(now: Date, limit = 100): Promise<string[]> {
-    return this.redis.zrangebyscore(this.k.pendingRequests(), '-inf', now.getTime(), 'LIMIT', 0, limit);
-  }
-
-  /** Every pending request id (the index holds only undecided requests). */
-  async pendingIds(limit = 1000): Promise<string[]> {
-    return this.redis.zrange(this.k.pendingRequests(), 0, limit - 1);
+  /** Rejected and expired requests release their partner id and their share of capacity. */
+  protected held(request: Pick<OnboardingRequestData, 'partnerId'>): string[] {
+    return [this.k.partnerIdReservation(request.partnerId), this.k.sftpUsers(), this.k.partnerRoles()];
   }
 
   /** Marks the request nudged; true the first time only (the flag outlives any request's wait). */

@@ -5,18 +5,13 @@
  * approved; a lifecycle job, that the change is of the kind it applies.
  */
 import { approvalProblem, type ApprovalItem } from '../../domain/approval.js';
-import { ErrorCode } from '../../domain/errors.js';
+import { ErrorCode, type Refusal } from '../../domain/errors.js';
 import type { ChangeKind, ChangeRequest, OnboardingRequest } from '../../domain/requests.js';
 import type { ApproverDirectory } from '../ports.js';
 import type { PlanRenderer } from '../onboarding/index.js';
 
-export interface ApprovalRefusal {
-  code: ErrorCode;
-  message: string;
-}
-
 /** Null when a job may act on the item; otherwise why not. */
-async function recheck(approvers: ApproverDirectory, noun: string, item: ApprovalItem): Promise<ApprovalRefusal | null> {
+async function recheck(approvers: ApproverDirectory, noun: string, item: ApprovalItem): Promise<Refusal | null> {
   const d = item.decision;
   return approvalProblem(item, noun, d?.status === 'approved' && (await approvers.isApprover(d.by)));
 }
@@ -29,7 +24,7 @@ export interface CheckApprovalDeps {
 }
 
 /** Null when the request may be provisioned; otherwise why not. */
-export async function checkApproval(deps: CheckApprovalDeps, request: OnboardingRequest): Promise<ApprovalRefusal | null> {
+export async function checkApproval(deps: CheckApprovalDeps, request: OnboardingRequest): Promise<Refusal | null> {
   const problem = await recheck(deps.approvers, 'request', request);
   if (problem) return problem;
   if ((await deps.partnerIdHolder(request.partnerId)) !== request.id) {
@@ -48,7 +43,7 @@ export async function checkApproval(deps: CheckApprovalDeps, request: Onboarding
 }
 
 /** Null when the change may be applied by a job that applies `kinds`; otherwise why not. */
-export async function checkChangeApproval(approvers: ApproverDirectory, change: ChangeRequest | null, kinds: readonly ChangeKind[]): Promise<ApprovalRefusal | null> {
+export async function checkChangeApproval(approvers: ApproverDirectory, change: ChangeRequest | null, kinds: readonly ChangeKind[]): Promise<Refusal | null> {
   if (!change) return { code: ErrorCode.UnknownChange, message: 'the change does not exist' };
   if (!kinds.includes(change.spec.kind)) return { code: ErrorCode.WrongKind, message: `change ${change.id} is a ${change.spec.kind} change, not ${kinds.join(' or ')}` };
   return recheck(approvers, 'change', change);

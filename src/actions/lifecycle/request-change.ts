@@ -12,7 +12,7 @@ import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import type { Audit } from '../ports.js';
 import type { Notify, UseCaseDeps } from '../ports.js';
-import { ErrorCode } from '../../domain/errors.js';
+import { ErrorCode, type Refusal } from '../../domain/errors.js';
 
 export interface ChangeDeps extends UseCaseDeps {
   changes: ChangeRequestStore;
@@ -25,10 +25,10 @@ export interface ChangeDeps extends UseCaseDeps {
 
 export type RequestChangeResult =
   | { ok: true; change: ChangeRequest }
-  | { ok: false; code: ErrorCode; message: string };
+  | ({ ok: false } & Refusal);
 
 /** Why the partner cannot take this change now; null when it can. */
-export function changeRefusal(partner: PartnerRecord | null, partnerId: string, spec: ChangeSpec): { code: ErrorCode; message: string } | null {
+export function changeRefusal(partner: PartnerRecord | null, partnerId: string, spec: ChangeSpec): Refusal | null {
   const problem = explainPartnerIdProblem(partnerId);
   if (problem) return { code: ErrorCode.InvalidPartnerId, message: problem };
   if (!partner) return { code: ErrorCode.UnknownPartner, message: `There is no partner \`${partnerId}\` in the registry.` };

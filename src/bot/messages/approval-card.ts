@@ -3,6 +3,7 @@
  * decided), the line after a decision, the nudge and the refusals. What differs between an
  * onboarding request and a lifecycle change is data: an ApprovalView per kind. Pure.
  */
+import type { types } from '@slack/bolt';
 import type { ApprovalItem } from '../../domain/approval.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Block, ThreadRef } from '../../domain/notify-message.js';
@@ -14,17 +15,16 @@ import { sshKeyLine } from './ssh-key-line.js';
 
 /** What one card shows besides the buttons or the decision. */
 interface CardParts {
-  /** The notification text, before " from <requester>: <state>". */
+  /** The notification text (before " from <requester>: <state>"); what is asked for, above the buttons or the decision. */
   text: string;
-  /** What is asked for, above the buttons or the decision. */
   summary: Block[];
-  buttons: { blockId: string; approve: string; reject: string; confirm?: { title: string; text: string } };
-  /** Appended to the pending card's hint. */
-  hint: string;
   footer: string;
-  /** What the decision says follows an approval; and a rejection or expiry ('' for nothing). */
+  /** The buttons' block_id and action_ids, and the dialog that asks again before approving; what the pending card's hint adds. */
+  buttons: { blockId: string; approve: string; reject: string; confirm?: types.ConfirmationDialog };
+  hint?: string;
+  /** What the decision says follows an approval, and a rejection or expiry. */
   approvedNext: string;
-  closedNext: string;
+  closedNext?: string;
 }
 
 export interface ApprovalView<T extends ApprovalItem> {
@@ -48,11 +48,12 @@ export interface ApprovalView<T extends ApprovalItem> {
 
 function decisionText(item: ApprovalItem, p: Pick<CardParts, 'approvedNext' | 'closedNext'>): string {
   const d = item.decision;
+  const closedNext = p.closedNext ?? '';
   if (!d) return '';
   const via = d.via === 'reaction' ? ' (by reaction)' : '';
   if (d.status === 'approved') return `:white_check_mark: Approved by ${user(d.by)} ${when(d.at)}${via}. ${p.approvedNext}`;
-  if (d.status === 'rejected') return `:no_entry_sign: ${d.by === item.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)} ${when(d.at)}.${p.closedNext}`;
-  return `:hourglass: Expired ${when(d.at)} without a decision.${p.closedNext}`;
+  if (d.status === 'rejected') return `:no_entry_sign: ${d.by === item.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)} ${when(d.at)}.${closedNext}`;
+  return `:hourglass: Expired ${when(d.at)} without a decision.${closedNext}`;
 }
 
 export function buildApprovalCard<T extends ApprovalItem>(view: ApprovalView<T>, item: T, options: { approvalReaction: string }): SlackMessage {
@@ -64,19 +65,11 @@ export function buildApprovalCard<T extends ApprovalItem>(view: ApprovalView<T>,
         {
           type: 'actions', block_id: b.blockId,
           elements: [
-            {
-              ...button(b.approve, 'primary', 'Approve'),
-              ...(b.confirm ? {
-                confirm: {
-                  title: { type: 'plain_text', text: b.confirm.title }, text: { type: 'mrkdwn', text: b.confirm.text },
-                  confirm: { type: 'plain_text', text: 'Approve' }, deny: { type: 'plain_text', text: 'Cancel' },
-                },
-              } : {}),
-            },
+            { ...button(b.approve, 'primary', 'Approve'), ...(b.confirm ? { confirm: b.confirm } : {}) },
             button(b.reject, 'danger', 'Reject'),
           ],
         },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: `An approver other than the requester approves with the button or with :${options.approvalReaction}: on this message.${p.hint}` }] },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `An approver other than the requester approves with the button or with :${options.approvalReaction}: on this message.${p.hint ?? ''}` }] },
       ]
     : [{ type: 'section', text: { type: 'mrkdwn', text: decisionText(item, p) } }];
   const state = item.status === 'pending' ? 'awaiting approval' : item.status;
@@ -141,12 +134,13 @@ export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
     ],
     buttons: {
       blockId: 'decision', approve: ACTIONS.approve, reject: ACTIONS.reject,
-      confirm: { title: 'Approve onboarding?', text: `This provisions ${code(r.partnerId)} on AWS as the plan in the thread says.` },
+      confirm: {
+        title: { type: 'plain_text', text: 'Approve onboarding?' }, text: { type: 'mrkdwn', text: `This provisions ${code(r.partnerId)} on AWS as the plan in the thread says.` },
+        confirm: { type: 'plain_text', text: 'Approve' }, deny: { type: 'plain_text', text: 'Cancel' },
+      },
     },
-    hint: '',
     footer: `Request ${code(r.id)} · plan ${code(r.planHash.slice(0, 12))} · expires ${when(r.expiresAt)} · the full plan is in the thread`,
     approvedNext: 'Provisioning is queued.',
-    closedNext: '',
   }),
   decisionLine(r) {
     const d = r.decision!;
