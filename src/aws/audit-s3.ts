@@ -4,7 +4,8 @@
  * client first, SDK exceptions as AwsError.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { AwsError, call } from './aws-error.js';
+import { call } from './aws-error.js';
+import { AwsError } from '../domain/errors.js';
 import { kmsEncryption } from './s3-copy-source.js';
 
 /**

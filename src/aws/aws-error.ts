@@ -1,27 +1,10 @@
 /**
  * SDK exceptions as domain errors. Every adapter in src/aws turns what the SDK throws into an
- * AwsError: the AWS error code, the HTTP status, and whether retrying can help. Throttling, 5xx and
- * network failures are retryable (the job's backoff retries them); AccessDenied, validation and
- * malformed-policy errors are not (the job fails at once, UnrecoverableError).
+ * AwsError (src/domain/errors.ts): the AWS error code, the HTTP status, and whether retrying can
+ * help. Throttling, 5xx and network failures are retryable (the job's backoff retries them);
+ * AccessDenied, validation and malformed-policy errors are not (the job fails at once).
  */
-import { AppError } from '../domain/errors.js';
-
-export type AwsService = 'transfer' | 'iam' | 'sts' | 's3' | 'access-analyzer';
-
-export class AwsError extends AppError {
-  constructor(
-    readonly service: AwsService,
-    readonly operation: string,
-    code: string,
-    message: string,
-    retryable: boolean,
-    readonly httpStatus: number | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, retryable, options);
-    this.name = 'AwsError';
-  }
-}
+import { AwsError, ErrorCode, type AwsService } from '../domain/errors.js';
 
 const THROTTLING = new Set([
   'Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequests', 'TooManyRequestsException',
@@ -48,6 +31,7 @@ interface SdkLike {
   $fault?: unknown;
   $metadata?: { httpStatusCode?: number };
   $retryable?: { throttling?: boolean };
+  $response?: { statusCode?: number };
 }
 
 /** The AWS error code of an SDK exception (its name), or the Node error code of a network failure. */
@@ -72,8 +56,16 @@ export function isRetryableAwsError(err: unknown): boolean {
 export function toAwsError(service: AwsService, operation: string, err: unknown): AwsError {
   if (err instanceof AwsError) return err;
   const e = (err ?? {}) as SdkLike;
+  const httpStatus = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  // A body the SDK could not parse (a proxy's HTML error page, mostly) comes as the parser's own
+  // error — a SyntaxError for JSON — with the response attached: say what AWS answered instead.
+  if (e.$response !== undefined && (e.name === 'SyntaxError' || String(e.message).includes('Deserialization error'))) {
+    const body = e.name === 'SyntaxError' ? 'a non-JSON body' : 'a body it could not read';
+    const retryable = httpStatus !== undefined && (httpStatus === 429 || httpStatus >= 500);
+    return new AwsError(service, operation, ErrorCode.UnreadableAnswer, `AWS answered HTTP ${httpStatus ?? '(unknown)'} with ${body}`, { retryable, httpStatus, cause: err });
+  }
   const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(err);
-  return new AwsError(service, operation, awsErrorCode(err), message, isRetryableAwsError(err), e.$metadata?.httpStatusCode, { cause: err });
+  return new AwsError(service, operation, awsErrorCode(err), message, { retryable: isRetryableAwsError(err), httpStatus, cause: err });
 }
 
 /** Sends one command and turns what the SDK throws into an AwsError. */

@@ -12,8 +12,7 @@ import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer';
 import type { PlatformConfig } from './policies/platform.js';
 import type { Logger } from '../logger.js';
 import type { RenderedPartner } from './policies/index.js';
-import { AppError } from '../domain/errors.js';
-import { AwsError } from './aws-error.js';
+import { AwsError, ErrorCode, RefusedError } from '../domain/errors.js';
 import * as transfer from './transfer.js';
 import * as iam from './iam.js';
 import * as sts from './sts.js';
@@ -127,7 +126,7 @@ export function dryRunControlPlane(platform: PlatformConfig, logger: Logger): Co
     updateAssumeRolePolicy: async (input) => plan('iam:UpdateAssumeRolePolicy', { roleName: input.roleName }),
     assumeRole: async (input) => {
       plan('sts:AssumeRole', { roleArn: input.roleArn });
-      throw new AppError('DRY_RUN', 'STS is not called in DRY_RUN; live probes are skipped', false);
+      throw new RefusedError(ErrorCode.DryRun, 'STS is not called in DRY_RUN; live probes are skipped');
     },
     checkDocuments: async (rendered) => {
       plan('access-analyzer:checks', { partnerId: rendered.partnerId });

@@ -8,7 +8,7 @@
 import type { PlatformConfig } from './policies/platform.js';
 import type { Logger } from '../logger.js';
 import { STACK_NAMES } from './policies/platform.js';
-import { AwsError } from './aws-error.js';
+import { AwsError } from '../domain/errors.js';
 import { createControlPlane, dryRunControlPlane, type ControlPlane, type ControlPlaneClients } from './control-plane.js';
 import * as roles from './iam-roles.js';
 import * as users from './transfer-users.js';

@@ -4,7 +4,7 @@
  * mean for the delivery.
  */
 import { createHash } from 'node:crypto';
-import { AwsError } from './aws-error.js';
+import { AwsError, ErrorCode } from '../domain/errors.js';
 
 /**
  * The checksum S3 computes for every copy. CRC64NVME because it is the one algorithm that is a
@@ -81,10 +81,10 @@ export function copySourceError(err: unknown, source: CopySourceRef): unknown {
   if (!(err instanceof AwsError)) return err;
   const what = `${source.key}${source.versionId === undefined ? '' : ` (version ${source.versionId})`}`;
   if (err.code === 'NoSuchKey' || err.code === 'NoSuchVersion') {
-    return new AwsError('s3', err.operation, 'SOURCE_MISSING', `source ${what} does not exist: ${err.code}`, false, err.httpStatus, { cause: err });
+    return new AwsError('s3', err.operation, ErrorCode.SourceMissing, `source ${what} does not exist: ${err.code}`, { httpStatus: err.httpStatus, cause: err });
   }
   if (err.code === 'PreconditionFailed' || err.httpStatus === 412) {
-    return new AwsError('s3', err.operation, 'SOURCE_CHANGED', `source ${what} changed while it was being copied`, false, err.httpStatus, { cause: err });
+    return new AwsError('s3', err.operation, ErrorCode.SourceChanged, `source ${what} changed while it was being copied`, { httpStatus: err.httpStatus, cause: err });
   }
   return err;
 }

@@ -44,9 +44,8 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../logger.js';
-import { AppError } from '../domain/errors.js';
+import { AwsError, ErrorCode, IntegrityError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { SourceFacts } from '../domain/delivery.js';
-import { AwsError } from './aws-error.js';
 import { copyObject, type CopyOutcome } from './s3-copy.js';
 import { provenanceTagging, type CopySourceRef, type CopyTarget } from './s3-copy-source.js';
 import { deleteObjectVersion, headObject, sha256OfObject, type ObjectHead } from './s3-objects.js';
@@ -157,7 +156,7 @@ async function copyAfterRead(client: S3Client, input: CopyObjectVerifiedInput, t
   const head = await headObject(client, { bucket: input.bucket, key: input.sourceKey, versionId: input.sourceVersionId });
   if (!head) {
     const version = input.sourceVersionId === undefined ? '' : ` (version ${input.sourceVersionId})`;
-    throw new AppError('SOURCE_MISSING', `source ${input.sourceKey}${version} does not exist`, false);
+    throw new NotFoundError(ErrorCode.SourceMissing, `source ${input.sourceKey}${version} does not exist`);
   }
   const source: CopySourceRef = {
     bucket: input.bucket,
@@ -171,7 +170,7 @@ async function copyAfterRead(client: S3Client, input: CopyObjectVerifiedInput, t
   let plan: PartPlan | undefined;
   if (head.size > threshold) {
     if (head.size > MAX_MULTIPART_SIZE) {
-      throw new AppError('OBJECT_TOO_LARGE', `${input.sourceKey} has ${head.size} bytes: more than 10,000 parts of 5 GiB`, false);
+      throw new ValidationError(`${input.sourceKey} has ${head.size} bytes: more than 10,000 parts of 5 GiB`, undefined, ErrorCode.ObjectTooLarge);
     }
     plan = planParts(head.size, input.partSize);
     copy = await copyInParts(client, source, head, target, plan, input);
@@ -244,7 +243,7 @@ async function completeParts(
     return await completeMultipartUpload(client, { target, uploadId, parts, ...(expectedChecksum ? { expectedChecksum } : {}) });
   } catch (err) {
     if (err instanceof AwsError && err.code === 'BadDigest') {
-      throw new AppError('VERIFY_MISMATCH', `multipart copy to ${target.key}: S3 found the assembled content does not match the source checksum`, true, { cause: err });
+      throw new IntegrityError(ErrorCode.VerifyMismatch, `multipart copy to ${target.key}: S3 found the assembled content does not match the source checksum`, { retryable: true, cause: err });
     }
     throw err;
   }
@@ -314,7 +313,7 @@ async function verifyCopy(client: S3Client, ctx: VerifyContext): Promise<Verdict
       sha256OfObject(client, { bucket: source.bucket, key: source.key, versionId: source.versionId, maxBytes: ctx.hashMax }),
       sha256OfObject(client, { bucket: target.bucket, key: target.key, versionId: copy.versionId, maxBytes: ctx.hashMax }),
     ]);
-    if (!ofSource) throw new AppError('SOURCE_MISSING', `source ${source.key} was deleted before its copy could be checked`, false);
+    if (!ofSource) throw new NotFoundError(ErrorCode.SourceMissing, `source ${source.key} was deleted before its copy could be checked`);
     if (!ofCopy) return reject(client, ctx, 'the copy vanished while it was being checked');
     if (ofCopy.sha256 !== ofSource.sha256 || ofCopy.size !== ofSource.size) {
       return reject(client, ctx, `content SHA-256 ${ofCopy.sha256} instead of ${ofSource.sha256}`);
@@ -323,11 +322,7 @@ async function verifyCopy(client: S3Client, ctx: VerifyContext): Promise<Verdict
     return { checksum, verifiedBy: 'content-sha256' };
   }
   if (actual !== undefined) return { checksum: { algorithm: 'CRC64NVME', value: actual }, verifiedBy: 'size' };
-  throw new AppError(
-    'VERIFY_UNAVAILABLE',
-    `copy to ${target.key}: S3 reported no checksum and the object is too large (${expected.size} bytes) to compare by content`,
-    false,
-  );
+  throw new IntegrityError(ErrorCode.VerifyUnavailable, `copy to ${target.key}: S3 reported no checksum and the object is too large (${expected.size} bytes) to compare by content`);
 }
 
 /** Removes the bad version where it can (a retry overwrites it otherwise) and fails VERIFY_MISMATCH. */
@@ -342,5 +337,5 @@ async function reject(client: S3Client, ctx: VerifyContext, reason: string): Pro
       fate = `version ${copy.versionId} could not be deleted (a retry overwrites it)`;
     }
   }
-  throw new AppError('VERIFY_MISMATCH', `copy of ${source.key} to ${target.key} does not match its source: ${reason}; ${fate}`, true);
+  throw new IntegrityError(ErrorCode.VerifyMismatch, `copy of ${source.key} to ${target.key} does not match its source: ${reason}; ${fate}`, { retryable: true });
 }

@@ -11,7 +11,8 @@ import {
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { AwsError, call } from './aws-error.js';
+import { call } from './aws-error.js';
+import { AwsError, ErrorCode } from '../domain/errors.js';
 import type { ObjectHead } from './s3-objects.js';
 import type { PartRange } from './s3-part-plan.js';
 import {
@@ -51,7 +52,7 @@ export async function createMultipartUpload(
     ),
   );
   if (!out.UploadId) {
-    throw new AwsError('s3', 'CreateMultipartUpload', 'NoUploadId', 'CreateMultipartUpload answered without an upload id', true, undefined);
+    throw new AwsError('s3', 'CreateMultipartUpload', ErrorCode.NoUploadId, 'CreateMultipartUpload answered without an upload id', { retryable: true });
   }
   return out.UploadId;
 }
@@ -83,7 +84,7 @@ export async function uploadPartCopy(
     );
     const etag = out.CopyPartResult?.ETag;
     if (!etag) {
-      throw new AwsError('s3', 'UploadPartCopy', 'NoETag', `UploadPartCopy of part ${part.partNumber} answered without an ETag`, true, undefined);
+      throw new AwsError('s3', 'UploadPartCopy', ErrorCode.NoETag, `UploadPartCopy of part ${part.partNumber} answered without an ETag`, { retryable: true });
     }
     const checksum = out.CopyPartResult?.ChecksumCRC64NVME;
     return { PartNumber: part.partNumber, ETag: etag, ...(checksum ? { ChecksumCRC64NVME: checksum } : {}) };

@@ -15,7 +15,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { homePrefix } from '../domain/partner-id.js';
-import { AwsError, call, toAwsError } from './aws-error.js';
+import { call, toAwsError } from './aws-error.js';
+import { AwsError, ErrorCode } from '../domain/errors.js';
 
 export type ChecksumAlgorithmName = 'CRC64NVME' | 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256';
 
@@ -242,7 +243,7 @@ export async function sha256OfObject(
     for await (const chunk of body) {
       size += chunk.byteLength;
       if (size > input.maxBytes) {
-        throw new AwsError('s3', 'GetObject', 'TOO_LARGE_TO_HASH', `${input.key} is longer than ${input.maxBytes} bytes`, false, undefined);
+        throw new AwsError('s3', 'GetObject', ErrorCode.TooLargeToHash, `${input.key} is longer than ${input.maxBytes} bytes`);
       }
       hash.update(chunk);
     }

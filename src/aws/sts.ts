@@ -1,6 +1,7 @@
 /** AWS STS adapter: AssumeRole, with ExternalId, a session policy and a source identity. */
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
-import { AwsError, call } from './aws-error.js';
+import { call } from './aws-error.js';
+import { AwsError, ErrorCode } from '../domain/errors.js';
 
 export interface AssumeRoleInput {
   roleArn: string;
@@ -36,7 +37,7 @@ export async function assumeRole(client: STSClient, input: AssumeRoleInput): Pro
   );
   const c = out.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-    throw new AwsError('sts', 'AssumeRole', 'NoCredentials', 'AssumeRole answered without credentials', false, undefined);
+    throw new AwsError('sts', 'AssumeRole', ErrorCode.NoCredentials, 'AssumeRole answered without credentials');
   }
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, ...(c.Expiration ? { expiration: c.Expiration } : {}) };
 }

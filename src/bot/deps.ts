@@ -2,19 +2,19 @@
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Notify } from '../actions/ports.js';
-import type { DecideChangeInput, DecideChangeResult, DecideInput, DecideResult } from '../actions/approval/index.js';
+import type { DecideInput, DecideResult } from '../actions/approval/index.js';
 import type { PartnerStatusResult, ResendResult } from '../actions/delivery/index.js';
 import type {
   EditResult, EditView, KeyChangesResult, KeysModalInput, KeysSubmission, PartnerEditSubmission, ReapplyInput, RequestChangeResult,
 } from '../actions/lifecycle/index.js';
 import type { RequestOnboardingResult, RetryResult } from '../actions/onboarding/index.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
-import type { ChangeSpec } from '../domain/requests.js';
+import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../domain/requests.js';
 
 /** Onboarding and its approval (docs/architecture.md). */
 export interface OnboardingUseCases {
   requestOnboarding: (input: { raw: OnboardingRaw; requestedBy: string }) => Promise<RequestOnboardingResult>;
-  decide: (input: DecideInput) => Promise<DecideResult>;
+  decide: (input: Omit<DecideInput, 'id'> & { requestId: string }) => Promise<DecideResult<OnboardingRequest>>;
   retryProvisioning: (input: { requestId: string; step: string | undefined; actor: string }) => Promise<RetryResult>;
   retryVerification: (input: { requestId: string; actor: string }) => Promise<RetryResult>;
 }
@@ -29,7 +29,7 @@ export interface DeliveryUseCases {
 /** Offboarding, keys, partner changes, drift (docs/lifecycle.md). */
 export interface LifecycleUseCases {
   requestChange: (input: { partnerId: string; requestedBy: string; spec: ChangeSpec }) => Promise<RequestChangeResult>;
-  decideChange: (input: DecideChangeInput) => Promise<DecideChangeResult>;
+  decideChange: (input: Omit<DecideInput, 'id'> & { changeId: string }) => Promise<DecideResult<ChangeRequest>>;
   partnerKeysView: (partnerId: string) => Promise<{ ok: true; view: KeysModalInput } | { ok: false; message: string }>;
   requestKeyChanges: (input: KeysSubmission & { requestedBy: string }) => Promise<KeyChangesResult>;
   partnerForEdit: (partnerId: string) => Promise<EditView>;

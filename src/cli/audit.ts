@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, loadToolConfig } from '../config.js';
-import { AwsError } from '../aws/aws-error.js';
+import { AwsError } from '../domain/errors.js';
 import { createS3Client } from '../aws/s3-client.js';
 import { explainPartnerIdProblem } from '../domain/partner-id.js';
 import { formatHistoryLine, readPartnerHistory } from '../jobs/audit/index.js';

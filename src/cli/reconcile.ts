@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { ConfigError, loadToolConfig } from '../config.js';
 import { createRedis } from '../redis.js';
 import { systemClock } from '../actions/ports.js';
-import { AwsError } from '../aws/aws-error.js';
+import { AwsError } from '../domain/errors.js';
 import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
 import { createLifecyclePlane } from '../aws/lifecycle-plane.js';
 import { createS3Client } from '../aws/s3-client.js';

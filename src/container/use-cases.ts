@@ -8,7 +8,7 @@ import type { BotDeps, DeliveryUseCases, LifecycleUseCases } from '../bot/deps.j
 import type { ApproverDirectory } from '../actions/ports.js';
 import type { DeliveryStore } from '../store/deliveries.js';
 import type { PartnerStore } from '../store/partners.js';
-import { decideChange, decideRequest } from '../actions/approval/index.js';
+import { changeApprovals, decide, requestApprovals } from '../actions/approval/index.js';
 import { partnerStatus, resendFailedDelivery, resendFile, type ResendFailedDeps } from '../actions/delivery/index.js';
 import {
   editPartner, partnerForEdit, partnerKeysView, requestChange, requestKeyChanges, requestReapply, type ChangeDeps,
@@ -47,7 +47,7 @@ export type LifecycleWiring = ChangeDeps & {
 export function lifecycleUseCases(w: LifecycleWiring): LifecycleUseCases {
   return {
     requestChange: (input) => requestChange(w, input),
-    decideChange: (input) => decideChange({ ...w, apply: applyChange(w.queues) }, input),
+    decideChange: ({ changeId, ...input }) => decide({ ...w, kind: changeApprovals(w.changes), onApproved: applyChange(w.queues) }, { id: changeId, ...input }),
     partnerKeysView: (partnerId) => partnerKeysView(w, partnerId),
     requestKeyChanges: (input) => requestKeyChanges(w, input),
     partnerForEdit: (partnerId) => partnerForEdit(w, partnerId),
@@ -113,11 +113,11 @@ export function bindUseCases(c: Container): BotDeps {
         approvalReaction: config.slack.approvalReaction, enterpriseAccountId: platform.accountId, feeds: platform.feeds,
         requestTtlHours: config.requestTtlHours,
       }, input),
-    decide: (input) =>
-      decideRequest({
-        ...base, store: requests, approvers, notify, audit, approvalReaction: config.slack.approvalReaction,
-        enqueueProvision: async (request) => addProvisionJob(queues.provision, { requestId: request.id, attempt: 1 }),
-      }, input),
+    decide: ({ requestId, ...input }) =>
+      decide({
+        ...base, kind: requestApprovals(requests), approvers, notify, audit, approvalReaction: config.slack.approvalReaction,
+        onApproved: async (request) => addProvisionJob(queues.provision, { requestId: request.id, attempt: 1 }),
+      }, { id: requestId, ...input }),
     retryProvisioning: (input) => retryProvisioning(retry, input),
     retryVerification: (input) => retryVerification(retry, input),
     ...delivery,

@@ -4,7 +4,8 @@
  * tests start only the capabilities they exercise. `close()` lets running jobs finish.
  */
 import type { Worker } from 'bullmq';
-import { createExpiryWorker, scheduleExpiry } from '../jobs/approval/index.js';
+import { changeApprovals, requestApprovals } from '../actions/approval/index.js';
+import { createApprovalSweepWorker, scheduleApprovalSweep } from '../jobs/approval/index.js';
 import { createAuditWorker } from '../jobs/audit/index.js';
 import { createDeliveryWorkers, type DeliveryWorkers } from '../jobs/delivery/index.js';
 import { createLifecycleWorkers, type LifecycleQueues } from '../jobs/lifecycle/index.js';
@@ -51,16 +52,17 @@ export function auditWorkers(c: Container): WorkerGroup {
 
 export function approvalWorkers(c: Container): WorkerGroup {
   const { config, logger } = c;
-  const worker = createExpiryWorker(c.workerRedis(), config.prefix, {
-    store: c.stores.requests, notify: c.notify, clock: c.clock, logger: logger.child({ module: 'expiry' }),
-    approvalReaction: config.slack.approvalReaction, audit: c.audit,
+  const worker = createApprovalSweepWorker(c.workerRedis(), config.prefix, {
+    kinds: [requestApprovals(c.stores.requests), changeApprovals(c.stores.changes)],
+    notify: c.notify, clock: c.clock, logger: logger.child({ module: 'approval-sweep' }), audit: c.audit,
+    approvalReaction: config.slack.approvalReaction, nudgeAfterHours: config.nudgeAfterHours,
   });
-  let scheduler: Awaited<ReturnType<typeof scheduleExpiry>> | undefined;
+  let scheduler: Awaited<ReturnType<typeof scheduleApprovalSweep>> | undefined;
   return {
     workers: [worker],
     async start() {
-      scheduler ??= await scheduleExpiry(c.redis, config.prefix);
-      scheduler.on('error', (err) => logger.warn({ err, queue: scheduler?.name }, 'queue: Redis error'));
+      scheduler ??= await scheduleApprovalSweep(c.redis, config.prefix);
+      scheduler.on('error', (err: Error) => logger.warn({ err, queue: scheduler?.name }, 'queue: Redis error'));
     },
     close: closing([worker], async () => scheduler?.close()),
   };
@@ -102,8 +104,7 @@ export function lifecycleWorkers(c: Container): WorkerGroup {
     audit: c.audit, clock: c.clock, transferHost: config.transferHost, logger: c.logger.child({ module: 'lifecycle' }),
     aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials,
     onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
-    approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours,
-    nudgeAfterHours: config.nudgeAfterHours, keyMaxAgeDays: config.keyMaxAgeDays,
+    keyMaxAgeDays: config.keyMaxAgeDays,
     onFeedsAdded: (partnerId, changeId) => c.onLive(partnerId, `feeds-${changeId}`),
     ...(c.overrides.workerOptions?.lifecycle ? { options: c.overrides.workerOptions.lifecycle } : {}),
   });

@@ -7,9 +7,21 @@ import { randomBytes } from 'node:crypto';
 
 export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'expired';
 
-export interface OnboardingRequestData {
+/** What every approval has, whatever it approves (the two-person rule, src/domain/approval.ts, reads these). */
+export interface ApprovalData {
   id: string;
   partnerId: string;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  /** Where its card is posted. */
+  channel: string;
+}
+
+/** An approval as stored: its data, and where it stands. */
+export type Decided<D> = D & { status: RequestStatus; decision: Decision | null };
+
+export interface OnboardingRequestData extends ApprovalData {
   displayName: string;
   contactEmail: string;
   /** Normalized `<type> <base64>` public keys. */
@@ -21,11 +33,7 @@ export interface OnboardingRequestData {
   externalId: string;
   feeds: string[];
   notes: string;
-  requestedBy: string;
-  requestedAt: string;
-  expiresAt: string;
   planHash: string;
-  channel: string;
 }
 
 export interface Decision {
@@ -35,10 +43,7 @@ export interface Decision {
   via: 'button' | 'reaction' | 'expiry';
 }
 
-export interface OnboardingRequest extends OnboardingRequestData {
-  status: RequestStatus;
-  decision: Decision | null;
-}
+export type OnboardingRequest = Decided<OnboardingRequestData>;
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -61,22 +66,13 @@ export type ChangeSpec =
 
 export type ChangeKind = ChangeSpec['kind'];
 
-export interface ChangeRequestData {
-  id: string;
-  partnerId: string;
+export interface ChangeRequestData extends ApprovalData {
   spec: ChangeSpec;
-  requestedBy: string;
-  requestedAt: string;
-  expiresAt: string;
-  /** Where the partner's thread is: its channel and the notify ref of its card. */
-  channel: string;
+  /** The notify ref of the partner's card, whose thread (in `channel`) the change's card goes to. */
   threadRef: string;
 }
 
-export interface ChangeRequest extends ChangeRequestData {
-  status: RequestStatus;
-  decision: Decision | null;
-}
+export type ChangeRequest = Decided<ChangeRequestData>;
 
 /** `chg_` + 26 base32 characters: no `:`, never all digits (BullMQ job id rules). */
 export function newChangeId(): string {

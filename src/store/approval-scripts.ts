@@ -1,5 +1,6 @@
 /**
- * The two Lua scripts behind every approval (onboarding requests and lifecycle changes alike).
+ * The two Lua scripts behind every approval (onboarding requests and lifecycle changes alike), and
+ * PendingStore, what the stores of both kinds share.
  * A pending item is a hash — `data` (immutable JSON), `status`, `expiresAt` (ms), `decision`
  * (JSON) — indexed by expiry in a sorted set, and holding a reservation key (a partner id, or "one
  * open change of this kind for this partner") that is set NX when the item is created.
@@ -15,6 +16,10 @@
  *   if it is still theirs, and leave the capacity sets; approved ones keep both (the job that
  *   applies the item releases them, or never does: a partner id is reserved for good).
  */
+import type { Redis } from 'ioredis';
+import type { DecideOutcome } from '../domain/approval.js';
+import type { Decision } from '../domain/requests.js';
+
 export const CREATE_PENDING = `
 local held = redis.call('GET', KEYS[1])
 if held then return held end
@@ -42,3 +47,48 @@ if ARGV[1] ~= 'approved' then
 end
 return 'ok'
 `;
+
+/** The item under `key` (its data, status and decision), or null when there is none. */
+async function readPending<T>(redis: Redis, key: string): Promise<T | null> {
+  const h = await redis.hgetall(key);
+  if (!h['data']) return null;
+  return { ...JSON.parse(h['data']), status: h['status'], decision: h['decision'] ? JSON.parse(h['decision']) : null } as T;
+}
+
+/** Items kept as the scripts keep them, with their pending index. `H`: what `decide` needs to know of an item. */
+export abstract class PendingStore<T, H extends { id: string } = T & { id: string }> {
+  constructor(
+    protected readonly redis: Redis,
+    private readonly itemKey: (id: string) => string,
+    private readonly pendingKey: string,
+  ) {}
+
+  /** What DECIDE_PENDING releases: the item's reservation, then any capacity sets. */
+  protected abstract held(item: H): string[];
+
+  /** True the first time only. */
+  abstract markNudged(id: string, at: Date): Promise<boolean>;
+
+  async get(id: string): Promise<T | null> {
+    return readPending<T>(this.redis, this.itemKey(id));
+  }
+
+  /** The one transition out of `pending` (see DECIDE_PENDING), and the item as it stands after. */
+  async decide(item: H, decision: Decision, now: Date): Promise<DecideOutcome<T>> {
+    const keys = [this.itemKey(item.id), this.pendingKey, ...this.held(item)];
+    const outcome = (await this.redis.eval(DECIDE_PENDING, keys.length, ...keys, decision.status, JSON.stringify(decision), String(now.getTime()), item.id)) as string;
+    const stored = await readPending<T>(this.redis, keys[0]!);
+    if (outcome === 'not_found' || !stored) return { ok: false, reason: 'not_found' };
+    return outcome === 'ok' ? { ok: true, item: stored } : { ok: false, reason: outcome as 'already_decided' | 'expired', item: stored };
+  }
+
+  /** Ids of pending items whose expiry is at or before `now`. */
+  async expiredPending(now: Date, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.pendingKey, '-inf', now.getTime(), 'LIMIT', 0, limit);
+  }
+
+  /** Every pending id (the index holds only undecided items). */
+  async pendingIds(limit = 1000): Promise<string[]> {
+    return this.redis.zrange(this.pendingKey, 0, limit - 1);
+  }
+}

@@ -11,17 +11,10 @@
  *   P:chg:open:<partnerId>:<kind>     string the change id holding the kind open
  */
 import type { Redis } from 'ioredis';
-import { CREATE_PENDING, DECIDE_PENDING } from './approval-scripts.js';
-import { CHANGE_ID_PATTERN, type ChangeKind, type ChangeRequest, type ChangeRequestData, type Decision, type RequestStatus } from '../domain/requests.js';
-
-
+import { CREATE_PENDING, PendingStore } from './approval-scripts.js';
+import { CHANGE_ID_PATTERN, type ChangeKind, type ChangeRequest, type ChangeRequestData } from '../domain/requests.js';
 
 export type CreateChangeResult = { ok: true } | { ok: false; reason: 'already_open'; heldBy: string };
-export type DecideChangeResult =
-  | { ok: true; change: ChangeRequest }
-  | { ok: false; reason: 'not_found' }
-  | { ok: false; reason: 'already_decided' | 'expired'; change: ChangeRequest };
-
 
 export const changeKeys = (prefix: string) => ({
   change: (id: string) => `${prefix}:chg:${id}`,
@@ -29,12 +22,12 @@ export const changeKeys = (prefix: string) => ({
   open: (partnerId: string, kind: ChangeKind) => `${prefix}:chg:open:${partnerId}:${kind}`,
 });
 
-export class ChangeRequestStore {
+type Held = Pick<ChangeRequestData, 'id' | 'partnerId' | 'spec'>;
+
+export class ChangeRequestStore extends PendingStore<ChangeRequest, Held> {
   private readonly k: ReturnType<typeof changeKeys>;
-  constructor(
-    private readonly redis: Redis,
-    prefix: string,
-  ) {
+  constructor(redis: Redis, prefix: string) {
+    super(redis, changeKeys(prefix).change, changeKeys(prefix).pending());
     this.k = changeKeys(prefix);
   }
 
@@ -48,32 +41,17 @@ export class ChangeRequestStore {
     return held === '' ? { ok: true } : { ok: false, reason: 'already_open', heldBy: held };
   }
 
-  async get(id: string): Promise<ChangeRequest | null> {
-    if (!CHANGE_ID_PATTERN.test(id)) return null;
-    const h = await this.redis.hgetall(this.k.change(id));
-    if (!h['data']) return null;
-    return {
-      ...(JSON.parse(h['data']) as ChangeRequestData),
-      status: h['status'] as RequestStatus,
-      decision: h['decision'] ? (JSON.parse(h['decision']) as Decision) : null,
-    };
+  override async get(id: string): Promise<ChangeRequest | null> {
+    return CHANGE_ID_PATTERN.test(id) ? super.get(id) : null;
   }
 
-  /** The one transition out of `pending` (see DECIDE_PENDING). */
-  async decide(change: Pick<ChangeRequestData, 'id' | 'partnerId' | 'spec'>, decision: Decision, now: Date): Promise<DecideChangeResult> {
-    const outcome = (await this.redis.eval(
-      DECIDE_PENDING, 3,
-      this.k.change(change.id), this.k.pending(), this.k.open(change.partnerId, change.spec.kind),
-      decision.status, JSON.stringify(decision), String(now.getTime()), change.id,
-    )) as string;
-    const stored = await this.get(change.id);
-    if (outcome === 'not_found' || !stored) return { ok: false, reason: 'not_found' };
-    if (outcome === 'ok') return { ok: true, change: stored };
-    return { ok: false, reason: outcome as 'already_decided' | 'expired', change: stored };
+  /** Rejected and expired changes leave their kind open for a new change. */
+  protected held(change: Held): string[] {
+    return [this.k.open(change.partnerId, change.spec.kind)];
   }
 
   /** After an approved change was applied: its kind is open for a new change again. */
-  async release(change: Pick<ChangeRequestData, 'id' | 'partnerId' | 'spec'>): Promise<void> {
+  async release(change: Held): Promise<void> {
     const key = this.k.open(change.partnerId, change.spec.kind);
     await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, key, change.id);
   }
@@ -81,16 +59,6 @@ export class ChangeRequestStore {
   /** The change holding `kind` open for the partner, if any. */
   async openChange(partnerId: string, kind: ChangeKind): Promise<string | null> {
     return this.redis.get(this.k.open(partnerId, kind));
-  }
-
-  /** Ids of pending changes whose expiry is at or before `now`. */
-  async expiredPending(now: Date, limit = 100): Promise<string[]> {
-    return this.redis.zrangebyscore(this.k.pending(), '-inf', now.getTime(), 'LIMIT', 0, limit);
-  }
-
-  /** Every pending change id (the index holds only undecided changes). */
-  async pendingIds(limit = 1000): Promise<string[]> {
-    return this.redis.zrange(this.k.pending(), 0, limit - 1);
   }
 
   /** Marks the change nudged; true the first time only. */

@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { PartnerRecord } from '../domain/partner.js';
 import { nextStatus, type PartnerEvent } from '../domain/partner-lifecycle.js';
-import { AppError } from '../domain/errors.js';
+import { ErrorCode, InternalError } from '../domain/errors.js';
 import { runScript } from './run-script.js';
 
 /** What a lifecycle event writes with the status: at least when. */
@@ -68,7 +68,7 @@ export class PartnerStore {
   async update(partnerId: string, change: (r: PartnerRecord) => PartnerRecord): Promise<PartnerRecord | null> {
     return this.swap(partnerId, (r) => {
       const next = change(r);
-      if (next.status !== r.status) throw new AppError('STATUS_BY_EVENT', `partner ${partnerId}: a status changes only through a lifecycle event`, false);
+      if (next.status !== r.status) throw new InternalError(ErrorCode.StatusByEvent, `partner ${partnerId}: a status changes only through a lifecycle event`);
       return next;
     });
   }

@@ -31,7 +31,7 @@ export interface LifecycleHarness {
 }
 
 /** `logLines`: collect every log line (debug level), e.g. to prove no secret is logged. */
-export async function startLifecycleHarness(o: { dryRun?: boolean; nudgeAfterHours?: number; keyMaxAgeDays?: number; logLines?: string[] } = {}): Promise<LifecycleHarness> {
+export async function startLifecycleHarness(o: { dryRun?: boolean; keyMaxAgeDays?: number; logLines?: string[] } = {}): Promise<LifecycleHarness> {
   const h = await startProvisionHarness({ ...(o.dryRun ? { dryRun: true } : {}), ...(o.logLines ? { logLines: o.logLines } : {}) });
   const lc = installLifecycleCommands(h.fake, { redis: h.redis, ns: `${h.prefix}:fakeaws`, platform: h.platform });
   const audit = startAuditPipeline({
@@ -62,7 +62,7 @@ export async function startLifecycleHarness(o: { dryRun?: boolean; nudgeAfterHou
         connection: h.worker, redis: h.redis, prefix: h.prefix, platform: h.platform, approvers: h.approvers, notify: h.notify,
         audit: audit.audit, aws: h.fake.clients(), s3: h.s3.client, s3ForCredentials: h.fake.policyGatedS3(h.s3.endpoint),
         clock: h.clock, logger: h.logger, options: { backoffBaseMs: 5, backoffMaxMs: 20, ...options },
-        approvalReaction: 'white_check_mark', requestTtlHours: 72, nudgeAfterHours: o.nudgeAfterHours ?? 24, keyMaxAgeDays: o.keyMaxAgeDays ?? 365,
+        keyMaxAgeDays: o.keyMaxAgeDays ?? 365,
       });
       started.push(w);
       return w;

@@ -149,9 +149,9 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
       const created = await requests.create({ ...draft, planHash });
       if (!created.ok) throw new Error(`partner id ${r.partnerId} taken`);
       await notify({ op: 'post', channel: CHANNEL, ref: cardRef(draft.id), priority: 'approval', text: `card ${r.partnerId}` });
-      const decided = await requests.decide(draft.id, { status: 'approved', by: r.approvedBy ?? APPROVER, at: now.toISOString(), via: 'button' }, now);
+      const decided = await requests.decide(draft, { status: 'approved', by: r.approvedBy ?? APPROVER, at: now.toISOString(), via: 'button' }, now);
       if (!decided.ok) throw new Error(`could not approve: ${decided.reason}`);
-      return decided.request;
+      return decided.item;
     },
     provision: (payload) => addProvisionJob(provisionQueue, payload),
     retryDeps() {

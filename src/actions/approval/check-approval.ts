@@ -1,23 +1,19 @@
 /**
- * What the provision job checks before it touches AWS, however it was queued: the stored request
- * was approved, by someone who is an approver now and is not the requester, before it expired,
- * it still holds its partner id, and its plan still renders to the hash that was approved.
+ * What a job checks before it acts on an approved item, however it was queued: the two-person rule
+ * again (src/domain/approval.ts), with the approver looked up now. The provision job also checks
+ * that the request still holds its partner id and that its plan still renders to the hash that was
+ * approved; a lifecycle job, that the change is of the kind it applies.
  */
-import type { OnboardingRequest } from '../../domain/requests.js';
+import { approvalProblem, type ApprovalItem } from '../../domain/approval.js';
+import { ErrorCode, type Refusal } from '../../domain/errors.js';
+import type { ChangeKind, ChangeRequest, OnboardingRequest } from '../../domain/requests.js';
 import type { ApproverDirectory } from '../ports.js';
 import type { PlanRenderer } from '../onboarding/index.js';
 
-export type ApprovalRefusalCode =
-  | 'not_approved'
-  | 'self_approved'
-  | 'approver_not_approver'
-  | 'approved_after_expiry'
-  | 'partner_id_not_held'
-  | 'plan_changed';
-
-export interface ApprovalRefusal {
-  code: ApprovalRefusalCode;
-  message: string;
+/** Null when a job may act on the item; otherwise why not. */
+async function recheck(approvers: ApproverDirectory, noun: string, item: ApprovalItem): Promise<Refusal | null> {
+  const d = item.decision;
+  return approvalProblem(item, noun, d?.status === 'approved' && (await approvers.isApprover(d.by)));
 }
 
 export interface CheckApprovalDeps {
@@ -28,31 +24,27 @@ export interface CheckApprovalDeps {
 }
 
 /** Null when the request may be provisioned; otherwise why not. */
-export async function checkApproval(deps: CheckApprovalDeps, request: OnboardingRequest): Promise<ApprovalRefusal | null> {
-  const d = request.decision;
-  if (request.status !== 'approved' || d === null || d.status !== 'approved') {
-    return { code: 'not_approved', message: `the request is ${request.status}, not approved` };
-  }
-  if (d.by === request.requestedBy) {
-    return { code: 'self_approved', message: 'it was approved by the requester (two-person rule)' };
-  }
-  if (!(await deps.approvers.isApprover(d.by))) {
-    return { code: 'approver_not_approver', message: `<@${d.by}>, who approved it, is not an approver any more` };
-  }
-  if (!(Date.parse(d.at) < Date.parse(request.expiresAt))) {
-    return { code: 'approved_after_expiry', message: 'it was approved after it had expired' };
-  }
+export async function checkApproval(deps: CheckApprovalDeps, request: OnboardingRequest): Promise<Refusal | null> {
+  const problem = await recheck(deps.approvers, 'request', request);
+  if (problem) return problem;
   if ((await deps.partnerIdHolder(request.partnerId)) !== request.id) {
-    return { code: 'partner_id_not_held', message: `the partner id ${request.partnerId} is not reserved for this request` };
+    return { code: ErrorCode.PartnerIdNotHeld, message: `the partner id ${request.partnerId} is not reserved for this request` };
   }
   let hash: string;
   try {
     hash = deps.renderPlan(request).hash;
   } catch (err) {
-    return { code: 'plan_changed', message: `the plan no longer renders (${err instanceof Error ? err.message : String(err)})` };
+    return { code: ErrorCode.PlanChanged, message: `the plan no longer renders (${err instanceof Error ? err.message : String(err)})` };
   }
   if (hash !== request.planHash) {
-    return { code: 'plan_changed', message: 'the plan renders differently from the one that was approved (the platform configuration or the renderer changed)' };
+    return { code: ErrorCode.PlanChanged, message: 'the plan renders differently from the one that was approved (the platform configuration or the renderer changed)' };
   }
   return null;
+}
+
+/** Null when the change may be applied by a job that applies `kinds`; otherwise why not. */
+export async function checkChangeApproval(approvers: ApproverDirectory, change: ChangeRequest | null, kinds: readonly ChangeKind[]): Promise<Refusal | null> {
+  if (!change) return { code: ErrorCode.UnknownChange, message: 'the change does not exist' };
+  if (!kinds.includes(change.spec.kind)) return { code: ErrorCode.WrongKind, message: `change ${change.id} is a ${change.spec.kind} change, not ${kinds.join(' or ')}` };
+  return recheck(approvers, 'change', change);
 }

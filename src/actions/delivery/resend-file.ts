@@ -13,6 +13,7 @@ import type { DeliverPayload, DeliveryStorage } from './contract.js';
 import { code } from '../../bot/messages/mrkdwn.js';
 import type { Audit } from '../ports.js';
 import type { ApproverDirectory, UseCaseDeps } from '../ports.js';
+import { ErrorCode } from '../../domain/errors.js';
 
 export interface ResendDeps extends UseCaseDeps {
   approvers: ApproverDirectory;
@@ -32,17 +33,16 @@ export interface ResendInput {
   actor: string;
 }
 
-export type ResendRefusal = 'not_allowed' | 'bad_input' | 'unknown_partner' | 'not_live' | 'not_found' | 'ambiguous' | 'expired';
 
 export type ResendResult =
   | { ok: true; partnerId: string; key: string; versionId: string | undefined; targetKey: string; message: string }
-  | { ok: false; code: ResendRefusal; message: string; candidates?: string[] };
+  | { ok: false; code: ErrorCode; message: string; candidates?: string[] };
 
 /** How many objects a name search looks at, and how many candidates an answer lists. */
 const SEARCH_LIMIT = 10_000;
 const SHOWN = 10;
 
-const refuse = (c: ResendRefusal, message: string, candidates?: string[]): ResendResult => ({
+const refuse = (c: ErrorCode, message: string, candidates?: string[]): ResendResult => ({
   ok: false, code: c, message, ...(candidates ? { candidates } : {}),
 });
 
@@ -69,21 +69,21 @@ export async function resendFile(deps: ResendDeps, input: ResendInput): Promise<
 
 async function resolveAndQueue(deps: ResendDeps, input: ResendInput): Promise<ResendResult> {
   const allowed = deps.resenders.includes(input.actor) || (await deps.approvers.isApprover(input.actor));
-  if (!allowed) return refuse('not_allowed', 'Only approvers and re-senders (RESENDERS) can re-send files.');
+  if (!allowed) return refuse(ErrorCode.NotAllowed, 'Only approvers and re-senders (RESENDERS) can re-send files.');
 
   const partnerId = input.partnerId.trim();
   const file = input.file.trim().replace(/^\/+/, '');
   if (!isPartnerId(partnerId) || file === '') {
-    return refuse('bad_input', 'Usage: `/resend-file <partner-id> <file>` — the file as a key under the outbound prefix or a path in the partner\'s home.');
+    return refuse(ErrorCode.BadInput, 'Usage: `/resend-file <partner-id> <file>` — the file as a key under the outbound prefix or a path in the partner\'s home.');
   }
   const problem = checkObjectKey(file);
-  if (problem) return refuse('bad_input', `That file name is refused: ${describeObjectKeyProblem(problem)}.`);
+  if (problem) return refuse(ErrorCode.BadInput, `That file name is refused: ${describeObjectKeyProblem(problem)}.`);
 
   const partner = await deps.partners.get(partnerId);
-  if (!partner) return refuse('unknown_partner', `There is no partner ${code(partnerId)}.`);
+  if (!partner) return refuse(ErrorCode.UnknownPartner, `There is no partner ${code(partnerId)}.`);
   if (partner.status !== 'live') {
     const why = partner.status === 'offboarded' ? 'was offboarded' : `is not LIVE yet (${partner.status}); its files are delivered when it goes LIVE`;
-    return refuse('not_live', `Partner ${code(partnerId)} ${why}.`);
+    return refuse(ErrorCode.NotLive, `Partner ${code(partnerId)} ${why}.`);
   }
 
   const exact = exactSource(partner, file, deps.routing);
@@ -108,10 +108,10 @@ async function resolveAndQueue(deps: ResendDeps, input: ResendInput): Promise<Re
     if (found) return found;
   }
   if (matches.length > 1) {
-    return refuse('ambiguous', `${code(file)} matches ${matches.length} files for ${code(partnerId)}; name one of them:`, matches.slice(0, SHOWN));
+    return refuse(ErrorCode.Ambiguous, `${code(file)} matches ${matches.length} files for ${code(partnerId)}; name one of them:`, matches.slice(0, SHOWN));
   }
   return refuse(
-    'not_found',
+    ErrorCode.NotFound,
     examples.length > 0
       ? `No file ${code(file)} for ${code(partnerId)}. Some of its files:`
       : `No file ${code(file)} for ${code(partnerId)}: there is nothing in its outbound folder or its feeds.`,
@@ -176,8 +176,8 @@ export async function resendFailedDelivery(deps: ResendFailedDeps, input: { toke
   const failed = /^[0-9a-f]{40}$/.test(input.token) ? await deps.failure(input.token) : null;
   if (!failed) {
     const allowed = deps.resenders.includes(input.actor) || (await deps.approvers.isApprover(input.actor));
-    if (!allowed) return refuse('not_allowed', 'Only approvers and re-senders (RESENDERS) can re-send files.');
-    return refuse('expired', 'This failure is too old to re-send from here; use `/resend-file <partner-id> <file>`.');
+    if (!allowed) return refuse(ErrorCode.NotAllowed, 'Only approvers and re-senders (RESENDERS) can re-send files.');
+    return refuse(ErrorCode.Expired, 'This failure is too old to re-send from here; use `/resend-file <partner-id> <file>`.');
   }
   return resendFile(deps, { partnerId: failed.partnerId, file: failed.key, actor: input.actor });
 }

@@ -9,6 +9,7 @@ import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { driftLabel, isDriftHash } from '../../bot/messages/drift.js';
 import type { Audit } from '../ports.js';
 import type { ApproverDirectory, UseCaseDeps } from '../ports.js';
+import { ErrorCode } from '../../domain/errors.js';
 
 export interface ReapplyDeps extends UseCaseDeps {
   approvers: ApproverDirectory;
@@ -30,17 +31,17 @@ export async function requestReapply(deps: ReapplyDeps, input: ReapplyInput): Pr
   if (explainPartnerIdProblem(input.partnerId) || !isDriftHash(input.hash)) {
     return { ok: false, message: 'That is not a Re-apply button of a current drift report: nothing was re-applied. Use the Re-apply button of the latest drift report in the partner’s thread.' };
   }
-  const refuse = async (code: string, message: string) => {
+  const refuse = async (code: ErrorCode, message: string) => {
     deps.logger.info({ partnerId: input.partnerId, actor: input.actor, code }, 're-apply refused');
     await deps.audit?.({ type: 'decision.refused', partnerId: input.partnerId, actor: input.actor, details: { action: 'reapply', code, hash: input.hash } });
     return { ok: false, message };
   };
-  if (!(await deps.approvers.isApprover(input.actor))) return refuse('not_approver', 'Only approvers can re-apply a partner’s documents.');
+  if (!(await deps.approvers.isApprover(input.actor))) return refuse(ErrorCode.NotApprover, 'Only approvers can re-apply a partner’s documents.');
   const current = await deps.currentDrift(input.partnerId);
   if (!current) return { ok: false, message: `No drift is recorded for \`${input.partnerId}\` any more: nothing to re-apply.` };
   if (current !== input.hash) {
     return refuse(
-      'drift_changed',
+      ErrorCode.DriftChanged,
       `This report (drift ${driftLabel(input.hash)}) is out of date; the latest report is drift ${driftLabel(current)}, further down \`${input.partnerId}\`’s thread. Nothing was re-applied: read the latest report and re-apply from it.`,
     );
   }

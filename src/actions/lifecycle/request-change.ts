@@ -4,7 +4,7 @@
  * partner), and post its approval card in the partner's thread. No AWS calls (Slack's 3 s).
  */
 import { changeRef } from '../../bot/messages/ids.js';
-import { buildChangeCard } from '../../bot/messages/change-card.js';
+import { buildApprovalCard, CHANGE_APPROVAL } from '../../bot/messages/approval-card.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { type ChangeRequestStore } from '../../store/change-requests.js';
 import { newChangeId, type ChangeRequest, type ChangeSpec } from '../../domain/requests.js';
@@ -12,6 +12,7 @@ import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import type { Audit } from '../ports.js';
 import type { Notify, UseCaseDeps } from '../ports.js';
+import { ErrorCode, type Refusal } from '../../domain/errors.js';
 
 export interface ChangeDeps extends UseCaseDeps {
   changes: ChangeRequestStore;
@@ -22,28 +23,26 @@ export interface ChangeDeps extends UseCaseDeps {
   audit?: Audit;
 }
 
-export type ChangeRefusalCode = 'invalid_partner_id' | 'unknown_partner' | 'offboarded' | 'not_live' | 'no_account' | 'already_open' | 'no_change';
-
 export type RequestChangeResult =
   | { ok: true; change: ChangeRequest }
-  | { ok: false; code: ChangeRefusalCode; message: string };
+  | ({ ok: false } & Refusal);
 
 /** Why the partner cannot take this change now; null when it can. */
-export function changeRefusal(partner: PartnerRecord | null, partnerId: string, spec: ChangeSpec): { code: ChangeRefusalCode; message: string } | null {
+export function changeRefusal(partner: PartnerRecord | null, partnerId: string, spec: ChangeSpec): Refusal | null {
   const problem = explainPartnerIdProblem(partnerId);
-  if (problem) return { code: 'invalid_partner_id', message: problem };
-  if (!partner) return { code: 'unknown_partner', message: `There is no partner \`${partnerId}\` in the registry.` };
-  if (partner.status === 'offboarded') return { code: 'offboarded', message: `\`${partnerId}\` is already offboarded; its id is retired.` };
+  if (problem) return { code: ErrorCode.InvalidPartnerId, message: problem };
+  if (!partner) return { code: ErrorCode.UnknownPartner, message: `There is no partner \`${partnerId}\` in the registry.` };
+  if (partner.status === 'offboarded') return { code: ErrorCode.Offboarded, message: `\`${partnerId}\` is already offboarded; its id is retired.` };
   if (spec.kind !== 'offboard' && partner.status !== 'live') {
-    return { code: 'not_live', message: `\`${partnerId}\` is ${partner.status}, not live: changes apply to live partners only.` };
+    return { code: ErrorCode.NotLive, message: `\`${partnerId}\` is ${partner.status}, not live: changes apply to live partners only.` };
   }
   if (spec.kind === 'external-id' && !partner.accountId) {
-    return { code: 'no_account', message: `\`${partnerId}\` has no AWS account (SFTP only), so it has no role and no ExternalId.` };
+    return { code: ErrorCode.NoAccount, message: `\`${partnerId}\` has no AWS account (SFTP only), so it has no role and no ExternalId.` };
   }
   if (spec.kind === 'ssh-keys' && spec.add.length === 0 && spec.remove.length === 0) {
-    return { code: 'no_change', message: 'Add or remove at least one key.' };
+    return { code: ErrorCode.NoChange, message: 'Add or remove at least one key.' };
   }
-  if (spec.kind === 'add-feeds' && spec.feeds.length === 0) return { code: 'no_change', message: 'Choose at least one feed to add.' };
+  if (spec.kind === 'add-feeds' && spec.feeds.length === 0) return { code: ErrorCode.NoChange, message: 'Choose at least one feed to add.' };
   return null;
 }
 
@@ -54,7 +53,7 @@ export async function requestChange(
   const partner = explainPartnerIdProblem(input.partnerId) ? null : await deps.partners.get(input.partnerId);
   const refusal = changeRefusal(partner, input.partnerId, input.spec);
   if (refusal || !partner) {
-    const r = refusal ?? { code: 'unknown_partner' as const, message: `There is no partner \`${input.partnerId}\`.` };
+    const r = refusal ?? { code: ErrorCode.UnknownPartner, message: `There is no partner \`${input.partnerId}\`.` };
     deps.logger.info({ partnerId: input.partnerId, kind: input.spec.kind, requestedBy: input.requestedBy, refusal: r.code }, 'change refused');
     await deps.audit?.({
       type: 'change.refused', actor: input.requestedBy, ...(partner ? { partnerId: partner.partnerId } : {}),
@@ -79,14 +78,14 @@ export async function requestChange(
   const created = await deps.changes.create(data);
   if (!created.ok) {
     const message = `A change of this kind is already open for \`${partner.partnerId}\` (${created.heldBy}): decide that one first.`;
-    await deps.audit?.({ type: 'change.refused', partnerId: partner.partnerId, actor: input.requestedBy, details: { kind: input.spec.kind, code: 'already_open', open: created.heldBy } });
-    return { ok: false, code: 'already_open', message };
+    await deps.audit?.({ type: 'change.refused', partnerId: partner.partnerId, actor: input.requestedBy, details: { kind: input.spec.kind, code: ErrorCode.AlreadyOpen, open: created.heldBy } });
+    return { ok: false, code: ErrorCode.AlreadyOpen, message };
   }
   deps.logger.info({ changeId: change.id, partnerId: change.partnerId, kind: change.spec.kind, requestedBy: change.requestedBy }, 'change requested');
   await deps.audit?.({ type: 'change.requested', partnerId: change.partnerId, requestId: change.id, actor: change.requestedBy, details: { kind: change.spec.kind, spec: summarizeSpec(change.spec) } });
   await deps.notify({
     op: 'post', channel: change.channel, thread: { ref: change.threadRef }, ref: changeRef(change.id), priority: 'approval',
-    ...buildChangeCard(change, { approvalReaction: deps.approvalReaction }),
+    ...buildApprovalCard(CHANGE_APPROVAL, change, deps),
   });
   return { ok: true, change };
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseOnboardingInput, type OnboardingErrors, type OnboardingRaw } from '../../domain/onboarding-input.js';
 import { keyComments } from '../../domain/ssh-key.js';
-import { buildRequestCard, requestCardText } from '../../bot/messages/request-card.js';
+import { buildApprovalCard, REQUEST_APPROVAL } from '../../bot/messages/approval-card.js';
 import { buildPlanMessages } from '../../bot/messages/plan.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import { type CreateResult, type RequestStore } from '../../store/requests.js';
@@ -14,6 +14,7 @@ import { newRequestId, type OnboardingRequest, type OnboardingRequestData } from
 import type { Notify, UseCaseDeps } from '../ports.js';
 import type { PlanRenderer } from './plan.js';
 import type { Audit } from '../ports.js';
+import { ErrorCode } from '../../domain/errors.js';
 import { isPartnerId } from '../../domain/partner-id.js';
 
 export interface RequestOnboardingDeps extends UseCaseDeps {
@@ -40,13 +41,13 @@ export function newExternalId(): string {
 
 function refusalErrors(partnerId: string, refused: Exclude<CreateResult, { ok: true }>): OnboardingErrors {
   switch (refused.reason) {
-    case 'partner_id_taken':
+    case ErrorCode.PartnerIdTaken:
       return { partnerId: `"${partnerId}" is already requested or in use (ids are never reused). Choose another id.` };
-    case 'sftp_limit':
+    case ErrorCode.SftpLimit:
       return {
         sshKeys: `The SFTP server is full: ${refused.limit.toLocaleString('en-US')} partner users is AWS Transfer Family's limit per server. Offboard a partner, or give only an AWS account id (S3 pull).`,
       };
-    case 'role_limit':
+    case ErrorCode.RoleLimit:
       return {
         accountId: `The platform holds its limit of ${refused.limit.toLocaleString('en-US')} partner roles (the account's IAM role quota). Offboard a partner, or raise PARTNER_ROLE_LIMIT after raising the quota (5,000 at most).`,
       };
@@ -62,7 +63,7 @@ export async function requestOnboarding(
     const typedId = (input.raw.partnerId ?? '').trim();
     await deps.audit?.({
       type: 'request.refused', actor: input.requestedBy, ...(isPartnerId(typedId) ? { partnerId: typedId } : {}),
-      details: { reason: 'invalid', fields: Object.keys(parsed.errors) },
+      details: { reason: ErrorCode.Invalid, fields: Object.keys(parsed.errors) },
     });
     return { ok: false, errors: parsed.errors };
   }
@@ -106,8 +107,7 @@ export async function requestOnboarding(
     deps.notify([
       {
         op: 'post', channel: deps.approvalsChannel, ref, priority: 'approval',
-        text: requestCardText(request),
-        blocks: buildRequestCard(request, { approvalReaction: deps.approvalReaction }),
+        ...buildApprovalCard(REQUEST_APPROVAL, request, deps),
       },
       ...buildPlanMessages(request, plan).map((message) => ({ op: 'post' as const, channel: deps.approvalsChannel, thread: { ref }, priority: 'approval' as const, ...message })),
     ]),

@@ -15,6 +15,7 @@ import type { PartnerStore } from '../../store/partners.js';
 import type { RunStore } from '../../store/runs.js';
 import type { RequestStore } from '../../store/requests.js';
 import type { ApproverDirectory, Notify, UseCaseDeps } from '../ports.js';
+import { ErrorCode } from '../../domain/errors.js';
 
 export interface RetryDeps extends UseCaseDeps {
   requests: RequestStore;
@@ -26,13 +27,12 @@ export interface RetryDeps extends UseCaseDeps {
   enqueueVerify: (payload: VerifyPayload) => Promise<void>;
 }
 
-export type RetryRefusalCode = 'not_approver' | 'unknown_request' | 'not_failed' | 'already_retried';
 
 export type RetryResult =
   | { ok: true; attempt: number }
-  | { ok: false; code: RetryRefusalCode; message: string };
+  | { ok: false; code: ErrorCode; message: string };
 
-const refuse = (code: RetryRefusalCode, message: string): { ok: false; refusal: RetryResult } => ({ ok: false, refusal: { ok: false, code, message } });
+const refuse = (code: ErrorCode, message: string): { ok: false; refusal: RetryResult } => ({ ok: false, refusal: { ok: false, code, message } });
 
 const STAGES = {
   provision: { what: 'provisioning', failedStatus: 'provision_failed' },
@@ -42,12 +42,12 @@ const STAGES = {
 /** The checks both buttons share, then the atomic claim of the retry of the failed attempt. */
 async function claim(deps: RetryDeps, input: { requestId: string; actor: string }, stage: keyof typeof STAGES) {
   const { what, failedStatus } = STAGES[stage];
-  if (!(await deps.approvers.isApprover(input.actor))) return refuse('not_approver', `Only approvers can retry ${what}.`);
+  if (!(await deps.approvers.isApprover(input.actor))) return refuse(ErrorCode.NotApprover, `Only approvers can retry ${what}.`);
   const request = await deps.requests.get(input.requestId);
   const record = request ? await deps.partners.get(request.partnerId) : null;
-  if (!request || !record || record.requestId !== request.id) return refuse('unknown_request', `There is no ${what} of this request to retry.`);
+  if (!request || !record || record.requestId !== request.id) return refuse(ErrorCode.UnknownRequest, `There is no ${what} of this request to retry.`);
   if (record.status !== failedStatus) {
-    return refuse('not_failed', `${request.partnerId} is ${record.status.replace('_', ' ')}; there is no failed ${what} to retry.`);
+    return refuse(ErrorCode.NotFailed, `${request.partnerId} is ${record.status.replace('_', ' ')}; there is no failed ${what} to retry.`);
   }
   const run = deps.runs.of(stage, request.id);
   const last = await run.get();

@@ -3,7 +3,7 @@
  * IAM counts policy size without whitespace; the renderer measures minified JSON, which is what
  * it sends.
  */
-import { AppError } from '../../domain/errors.js';
+import { ErrorCode, ValidationError } from '../../domain/errors.js';
 import type { PolicyDocument } from './types.js';
 
 export const POLICY_SIZE_LIMITS = {
@@ -27,14 +27,13 @@ export const QUOTAS = {
   iamRolesPerAccountMax: 5_000,
 } as const;
 
-export class PolicyTooLargeError extends AppError {
+export class PolicyTooLargeError extends ValidationError {
   constructor(
     readonly document: string,
     readonly size: number,
     readonly limit: number,
   ) {
-    super('POLICY_TOO_LARGE', `${document} is ${size} characters, over the ${limit}-character limit`, false);
-    this.name = 'PolicyTooLargeError';
+    super(`${document} is ${size} characters, over the ${limit}-character limit`, undefined, ErrorCode.PolicyTooLarge);
   }
 }
 

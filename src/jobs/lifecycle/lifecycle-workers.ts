@@ -76,9 +76,6 @@ export interface LifecycleWorkersDeps {
   s3ForCredentials: S3ForCredentials;
   /** SFTP endpoint for welcome texts (TRANSFER_HOST). */
   transferHost?: string | undefined;
-  approvalReaction: string;
-  requestTtlHours: number;
-  nudgeAfterHours: number;
   keyMaxAgeDays: number;
   clock: Clock;
   logger: Logger;
@@ -91,7 +88,7 @@ export interface LifecycleWorkersDeps {
 export interface LifecycleWorkers {
   workers: Worker[];
   cp: LifecyclePlane;
-  /** Schedules the repeatable jobs (nudges, change expiry, key reminders). */
+  /** Schedules the repeatable jobs (drift checks, key reminders). */
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -145,11 +142,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
 
   const sweep = worker<unknown>(
     LIFECYCLE_SWEEP_QUEUE,
-    createSweepProcessor({
-      redis: deps.redis, prefix: deps.prefix, requests: new RequestStore(deps.redis, deps.prefix), changes, partners, notify: deps.notify,
-      audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'lifecycle-sweep' }), approvalReaction: deps.approvalReaction,
-      requestTtlHours: deps.requestTtlHours, nudgeAfterHours: deps.nudgeAfterHours, keyMaxAgeDays: deps.keyMaxAgeDays,
-    }),
+    createSweepProcessor({ redis: deps.redis, prefix: deps.prefix, partners, notify: deps.notify, audit: deps.audit, clock: deps.clock, keyMaxAgeDays: deps.keyMaxAgeDays }),
   );
 
   const reconcile = worker<ReconcilePayload>(

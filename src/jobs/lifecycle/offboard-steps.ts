@@ -9,7 +9,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Clock } from '../../actions/ports.js';
-import { AppError } from '../../domain/errors.js';
+import { ConflictError, ErrorCode, NotFoundError } from '../../domain/errors.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { PARTNER_TAG_KEY, partnerRoleName, type PolicyDocument } from '../../aws/policies/index.js';
 import { archiveHome, archivePrefixOf, countObjects } from '../../aws/s3-archive.js';
@@ -48,11 +48,7 @@ export interface OffboardContext {
 }
 
 const notOurs = (what: string, partnerId: string, tags: Record<string, string>) =>
-  new AppError(
-    'RESOURCE_NOT_OURS',
-    `${what} is not tagged ${PARTNER_TAG_KEY}=${partnerId} (found ${tags[PARTNER_TAG_KEY] ?? 'no tag'}); it was left alone — resolve it by hand`,
-    false,
-  );
+  new ConflictError(ErrorCode.ResourceNotOurs, `${what} is not tagged ${PARTNER_TAG_KEY}=${partnerId} (found ${tags[PARTNER_TAG_KEY] ?? 'no tag'}); it was left alone — resolve it by hand`);
 
 /** A resource found gone: removed by an earlier try of this run (its intent says what), or never there. */
 async function goneAlready(ctx: OffboardContext, step: string, never: string): Promise<StepResult> {
@@ -63,7 +59,7 @@ async function goneAlready(ctx: OffboardContext, step: string, never: string): P
 async function stopDeliveries(ctx: OffboardContext): Promise<StepResult> {
   const at = ctx.clock.now().toISOString();
   const updated = (await ctx.partners.apply(ctx.partner.partnerId, 'offboarded', { updatedAt: at })) ?? (await ctx.partners.get(ctx.partner.partnerId));
-  if (updated?.status !== 'offboarded') throw new AppError('PARTNER_MISSING', `partner ${ctx.partner.partnerId} is not in the registry`, false);
+  if (updated?.status !== 'offboarded') throw new NotFoundError(ErrorCode.PartnerMissing, `partner ${ctx.partner.partnerId} is not in the registry`);
   return { state: 'done', detail: `status offboarded (was ${ctx.inputs.previousStatus}); feed subscriptions removed, deliveries refused` };
 }
 

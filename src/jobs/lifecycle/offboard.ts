@@ -11,8 +11,8 @@ import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
-import { changeApprovalProblem } from '../../actions/approval/index.js';
-import { AppError } from '../../domain/errors.js';
+import { checkChangeApproval } from '../../actions/approval/index.js';
+import { AppError, ConflictError, ErrorCode } from '../../domain/errors.js';
 import { buildOffboardEvidence, buildOffboardProgress } from '../../bot/messages/offboard.js';
 import type { CheckView } from '../../bot/messages/verify.js';
 import type { ChangeRequestStore } from '../../store/change-requests.js';
@@ -53,7 +53,7 @@ export interface OffboardDeps extends Omit<OffboardContext, 'change' | 'partner'
 export function createOffboardProcessor(deps: OffboardDeps) {
   return async function processOffboard(job: Job<OffboardPayload>): Promise<{ partnerId: string; checks: CheckView[] }> {
     const change = await deps.changes.get(job.data.changeId);
-    const problem = await changeApprovalProblem(deps.approvers, change, ['offboard']);
+    const problem = (await checkChangeApproval(deps.approvers, change, ['offboard']))?.message;
     if (problem || !change) {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'offboarding refused');
       if (change) {
@@ -89,7 +89,7 @@ export function createOffboardProcessor(deps: OffboardDeps) {
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (failedChecks.length > 0 && !final) {
       // IAM and Transfer are eventually consistent: look again after the backoff.
-      throw new AppError('ACCESS_NOT_YET_GONE', `probes still see access: ${failedChecks.map((c) => c.label).join('; ')}`, true);
+      throw new ConflictError(ErrorCode.AccessNotYetGone, `probes still see access: ${failedChecks.map((c) => c.label).join('; ')}`, { retryable: true });
     }
     await run.once('evidence', async () => {
       const finishedAt = deps.clock.now().toISOString();

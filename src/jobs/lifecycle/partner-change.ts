@@ -14,9 +14,9 @@ import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
-import { changeApprovalProblem } from '../../actions/approval/index.js';
+import { checkChangeApproval } from '../../actions/approval/index.js';
 import { newExternalId } from '../../actions/onboarding/index.js';
-import { AppError } from '../../domain/errors.js';
+import { AppError, ErrorCode, NotFoundError, RefusedError } from '../../domain/errors.js';
 import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { partnerRoleArn, partnerRoleName, renderPartnerSidePolicy, renderPartnerTrustPolicy } from '../../aws/policies/index.js';
@@ -82,7 +82,7 @@ async function applyKeys({ change, partner, ...deps }: ChangeContext): Promise<A
     for (const f of remove) await deps.cp.deleteSshPublicKey(userName, `fingerprint ${f}`);
   } else {
     const user = await deps.cp.describeUser(userName);
-    if (!user) throw new AppError('TRANSFER_USER_MISSING', `Transfer user ${userName} is not there: reconcile the partner first`, false);
+    if (!user) throw new NotFoundError(ErrorCode.TransferUserMissing, `Transfer user ${userName} is not there: reconcile the partner first`);
     const onUser = user.SshPublicKeys ?? [];
     for (const key of add) {
       if (onUser.some((k) => keyIdentity(k.SshPublicKeyBody) === keyIdentity(key))) continue;
@@ -116,7 +116,7 @@ async function applyKeys({ change, partner, ...deps }: ChangeContext): Promise<A
 }
 
 async function rotateExternalId({ partner, ...deps }: ChangeContext): Promise<Applied> {
-  if (!partner.accountId) throw new AppError('NO_ROLE', `${partner.partnerId} has no AWS account, hence no ExternalId`, false);
+  if (!partner.accountId) throw new RefusedError(ErrorCode.NoRole, `${partner.partnerId} has no AWS account, hence no ExternalId`);
   const externalId = deps.inputs.externalId!; // fixed when the job started the run
   const roleName = partnerRoleName(partner.partnerId);
   const trust = renderPartnerTrustPolicy(deps.platform, { accountId: partner.accountId, externalId }) as unknown as Record<string, unknown>;
@@ -124,7 +124,7 @@ async function rotateExternalId({ partner, ...deps }: ChangeContext): Promise<Ap
     await deps.cp.updateAssumeRolePolicy({ roleName, document: trust });
   } else {
     const role = await deps.cp.getRole(roleName);
-    if (!role) throw new AppError('ROLE_MISSING', `role ${roleName} is not there: reconcile the partner first`, false);
+    if (!role) throw new NotFoundError(ErrorCode.RoleMissing, `role ${roleName} is not there: reconcile the partner first`);
     if (!sameDocument(role.trustPolicy, trust)) await deps.cp.updateAssumeRolePolicy({ roleName, document: trust });
   }
   const at = deps.clock.now().toISOString();
@@ -180,7 +180,7 @@ const CHANGE_STEPS: Record<Exclude<ChangeKind, 'offboard'>, readonly Step<Change
 export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
   return async function processPartnerChange(job: Job<PartnerChangePayload>): Promise<{ partnerId: string }> {
     const change = await deps.changes.get(job.data.changeId);
-    const problem = await changeApprovalProblem(deps.approvers, change, ['ssh-keys', 'external-id', 'add-feeds']);
+    const problem = (await checkChangeApproval(deps.approvers, change, ['ssh-keys', 'external-id', 'add-feeds']))?.message;
     const post = async (text: string) => change && partnerThread(deps.notify, change.channel, change.threadRef).post({ text });
     if (problem || !change || change.spec.kind === 'offboard') {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'change refused');

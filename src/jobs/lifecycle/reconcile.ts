@@ -18,6 +18,7 @@ import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText } from '../../bot/messages/drift.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
+import { ErrorCode } from '../../domain/errors.js';
 import { driftHash, findDrift, repairDrift } from './drift.js';
 import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
@@ -107,7 +108,7 @@ async function reapply(deps: ReconcileDeps, data: ReconcilePayload): Promise<Rec
   if ((await deps.redis.get(key)) !== data.hash || driftHash(before.items) !== data.hash) {
     deps.logger.warn({ partnerId: p.partnerId, by: data.by, shown: data.hash }, 're-apply refused: the drift changed since it was shown');
     await deps.notify({ ...inThread(p), text: reapplyRefusedText({ partnerId: p.partnerId, by: data.by, shown: data.hash }) });
-    await deps.audit({ type: 'decision.refused', partnerId: p.partnerId, actor: data.by, details: { action: 'reapply', code: 'drift_changed', hash: data.hash } });
+    await deps.audit({ type: 'decision.refused', partnerId: p.partnerId, actor: data.by, details: { action: 'reapply', code: ErrorCode.DriftChanged, hash: data.hash } });
     await checkPartner(deps, p);
     throw new UnrecoverableError(`re-apply: the drift of ${p.partnerId} is no longer the one shown (${data.hash.slice(0, 12)})`);
   }

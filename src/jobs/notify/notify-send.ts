@@ -1,11 +1,12 @@
 /**
  * Sends one notify message to Slack: resolves the refs it names, makes one Web API call, and says
- * which ref to record. Errors are the Slack client's own (see src/jobs/notify/slack-errors.ts), or an
- * AppError `ref_not_found` (permanent) when a named ref was never posted.
+ * which ref to record. Slack's failures are thrown as SlackError (src/jobs/notify/slack-errors.ts), a
+ * named ref that was never posted as NotFoundError `ref_not_found` (permanent).
  */
 import * as webApi from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import { AppError } from '../../domain/errors.js';
+import { ErrorCode, NotFoundError } from '../../domain/errors.js';
+import { toSlackError } from './slack-errors.js';
 import { resolveRef, type MessageRef } from '../../store/message-refs.js';
 import type { NotifyMessage, ThreadRef } from '../../domain/notify-message.js';
 
@@ -41,7 +42,7 @@ export interface SentMessage {
 
 async function mustResolve(redis: Redis, prefix: string, ref: string): Promise<MessageRef> {
   const at = await resolveRef(redis, prefix, ref);
-  if (!at) throw new AppError('ref_not_found', `no message was posted under ref "${ref}"`, false);
+  if (!at) throw new NotFoundError(ErrorCode.RefNotFound, `no message was posted under ref "${ref}"`);
   return at;
 }
 
@@ -76,7 +77,8 @@ export async function slackCallFor(
 
 export async function sendNotify(slack: SlackApi, redis: Redis, prefix: string, message: NotifyMessage): Promise<SentMessage> {
   const { method, args } = await slackCallFor(redis, prefix, message);
-  const result: Record<string, unknown> = { ...(await slack.apiCall(method, args)) };
+  const answer = await slack.apiCall(method, args).catch((err: unknown) => Promise.reject(toSlackError(err) ?? err));
+  const result: Record<string, unknown> = { ...answer };
   if (message.op !== 'post' || message.ref === undefined) return { method, record: null };
   const channel = typeof result.channel === 'string' ? result.channel : message.channel;
   if (typeof result.ts !== 'string') return { method, record: null }; // accepted, but nowhere to point the ref

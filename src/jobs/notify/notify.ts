@@ -11,8 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
-import { errorMessage } from '../../domain/errors.js';
-import { classifySlackError } from './slack-errors.js';
+import { AppError, ErrorCode, SlackError } from '../../domain/errors.js';
 import { refAt } from '../../store/message-refs.js';
 import { appendToLanes, laneHead, laneOfRef, lanesWithJobs, settleHead, type LaneEntry } from '../../store/outbox.js';
 import { takePaceSlot } from '../../store/slack-pace.js';
@@ -241,7 +240,7 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker<NotifyJobData
 
       const entry = parseEntry(head.raw);
       if (!entry) {
-        await deadLetter(job.data, head.raw, undefined, 'invalid_message', 'the stored message could not be read');
+        await deadLetter(job.data, head.raw, undefined, ErrorCode.InvalidMessage, 'the stored message could not be read');
         continue;
       }
       if (entry.message.op === 'post') {
@@ -253,21 +252,20 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker<NotifyJobData
       try {
         result = await sendNotify(slack, redis, prefix, entry.message);
       } catch (err) {
-        const failure = classifySlackError(err);
-        if (!failure) throw err;
-        deps.onSlackError?.(failure.code);
-        if (failure.kind === 'permanent') {
-          await deadLetter(job.data, head.raw, entry, failure.code, errorMessage(err));
+        if (!(err instanceof AppError)) throw err; // a bug, Redis down: the job fails and BullMQ retries it
+        deps.onSlackError?.(err.code);
+        if (!err.retryable) {
+          await deadLetter(job.data, head.raw, entry, err.code, err.message);
           continue;
         }
-        if (failure.kind === 'rate-limited') {
-          log.info({ lane, retryAfterMs: failure.retryAfterMs }, 'notify: Slack rate limit; the lane waits');
-          return requeue(job, token, failure.retryAfterMs);
+        if (err instanceof SlackError && err.retryAfterMs !== undefined) {
+          log.info({ lane, retryAfterMs: err.retryAfterMs }, 'notify: Slack rate limit; the lane waits');
+          return requeue(job, token, err.retryAfterMs);
         }
         const failures = (job.data.failures ?? 0) + 1;
         const delay = retryDelayMs(failures, o.retryBaseMs, o.retryMaxMs);
         await job.updateData({ ...job.data, failures });
-        log.warn({ lane, code: failure.code, failures, retryInMs: delay }, 'notify: Slack call failed; will retry');
+        log.warn({ lane, code: err.code, failures, retryInMs: delay }, 'notify: Slack call failed; will retry');
         return requeue(job, token, delay);
       }
 

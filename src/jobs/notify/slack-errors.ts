@@ -1,10 +1,11 @@
 /**
- * What a failed Slack Web API call means for whoever retries it. Works on the errors of
- * @slack/web-api's WebClient (by their `code`, so any copy of the package will do) and on our own
- * AppError. Configure the client with `retryConfig: { retries: 0 }, rejectRateLimitedCalls: true`
- * when the caller owns retries, as the notify queue does.
+ * What a failed Slack Web API call means for whoever retries it, and the SlackError it becomes
+ * (src/domain/errors.ts). Works on the errors of @slack/web-api's WebClient (by their `code`, so any
+ * copy of the package will do) and on our own AppError. Configure the client with
+ * `retryConfig: { retries: 0 }, rejectRateLimitedCalls: true` when the caller owns retries, as the
+ * notify queue does.
  */
-import { AppError } from '../../domain/errors.js';
+import { AppError, errorMessage, SlackError } from '../../domain/errors.js';
 
 export type SlackFailure =
   /** 429 (or `ok: false, error: ratelimited`): wait retryAfterMs, then the same call may succeed. */
@@ -56,4 +57,13 @@ export function classifySlackError(err: unknown): SlackFailure | undefined {
     default:
       return undefined;
   }
+}
+
+/** A failed Slack call as a SlackError (the cause kept); undefined for an error that is not Slack's (a bug: let it throw). */
+export function toSlackError(err: unknown): SlackError | undefined {
+  if (err instanceof SlackError) return err;
+  const failure = classifySlackError(err);
+  if (!failure) return undefined;
+  const retryAfterMs = failure.kind === 'rate-limited' ? failure.retryAfterMs : undefined;
+  return new SlackError(failure.code, errorMessage(err), { retryable: failure.kind !== 'permanent', retryAfterMs, cause: err });
 }

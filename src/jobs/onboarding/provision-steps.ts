@@ -8,7 +8,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Clock } from '../../actions/ports.js';
-import { AppError } from '../../domain/errors.js';
+import { ConflictError, ErrorCode, NotFoundError, RefusedError } from '../../domain/errors.js';
 import { hasCode } from '../../aws/aws-error.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import { analyzerProblems } from '../../aws/access-analyzer.js';
@@ -32,11 +32,7 @@ export interface StepContext {
 }
 
 const notOurs = (what: string, requestId: string, tags: Record<string, string>) =>
-  new AppError(
-    'RESOURCE_NOT_OURS',
-    `${what} already exists and was not created for this request (tag ${REQUEST_TAG_KEY} is ${tags[REQUEST_TAG_KEY] ?? 'missing'}, expected ${requestId}); it was left alone — resolve it by hand`,
-    false,
-  );
+  new ConflictError(ErrorCode.ResourceNotOurs, `${what} already exists and was not created for this request (tag ${REQUEST_TAG_KEY} is ${tags[REQUEST_TAG_KEY] ?? 'missing'}, expected ${requestId}); it was left alone — resolve it by hand`);
 
 /** Access Analyzer over the rendered documents; nothing is created when it finds a problem. */
 async function preflight(ctx: StepContext): Promise<StepResult> {
@@ -44,7 +40,7 @@ async function preflight(ctx: StepContext): Promise<StepResult> {
   if (findings === null) return { state: 'skipped', detail: 'DRY_RUN: Access Analyzer not called' };
   const problems = analyzerProblems(findings);
   if (problems.length > 0) {
-    throw new AppError('POLICY_CHECK_FAILED', `Access Analyzer: ${problems.join('; ')}`, false);
+    throw new RefusedError(ErrorCode.PolicyCheckFailed, `Access Analyzer: ${problems.join('; ')}`);
   }
   return { state: 'done', detail: 'no findings' };
 }
@@ -71,14 +67,14 @@ async function transferUser(ctx: StepContext): Promise<StepResult> {
     } catch (err) {
       if (!hasCode(err, 'ResourceExistsException')) throw err;
       user = await cp.describeUser(intended.UserName);
-      if (!user) throw new AppError('TRANSFER_USER_MISSING', 'CreateUser says the user exists but DescribeUser does not find it', true);
+      if (!user) throw new NotFoundError(ErrorCode.TransferUserMissing, 'CreateUser says the user exists but DescribeUser does not find it', { retryable: true });
     }
   }
   const tags = tagsOf(user.Tags);
   if (!ownedBy(tags, request.id)) throw notOurs(`Transfer user ${intended.UserName}`, request.id, tags);
   const differences = transferUserDifferences(user, intended);
   if (differences.length > 0) {
-    throw new AppError('TRANSFER_USER_DIFFERS', `Transfer user ${intended.UserName} exists but ${differences.join(', ')}`, false);
+    throw new ConflictError(ErrorCode.TransferUserDiffers, `Transfer user ${intended.UserName} exists but ${differences.join(', ')}`);
   }
   const missingTags = Object.fromEntries(intended.Tags.filter((t) => tags[t.Key] !== t.Value).map((t) => [t.Key, t.Value]));
   if (Object.keys(missingTags).length > 0 && user.Arn) await cp.tagUser(user.Arn, missingTags);
@@ -98,7 +94,7 @@ async function sshKeys(ctx: StepContext): Promise<StepResult> {
   } else if (cp.dryRun) {
     missing = request.sshKeys.slice(1); // the first goes with the planned CreateUser
   } else {
-    throw new AppError('TRANSFER_USER_MISSING', `Transfer user ${userName} is not there yet`, true);
+    throw new NotFoundError(ErrorCode.TransferUserMissing, `Transfer user ${userName} is not there yet`, { retryable: true });
   }
   for (const key of missing) {
     try {
@@ -135,13 +131,13 @@ async function partnerRole(ctx: StepContext): Promise<StepResult> {
     } catch (err) {
       if (!hasCode(err, 'EntityAlreadyExistsException', 'EntityAlreadyExists')) throw err;
       role = await cp.getRole(intended.roleName);
-      if (!role) throw new AppError('ROLE_MISSING', 'CreateRole says the role exists but GetRole does not find it', true);
+      if (!role) throw new NotFoundError(ErrorCode.RoleMissing, 'CreateRole says the role exists but GetRole does not find it', { retryable: true });
     }
   }
   if (role) {
     if (!ownedBy(role.tags, request.id)) throw notOurs(`IAM role ${intended.roleName}`, request.id, role.tags);
     const fixed = roleFixedDifferences(role, intended);
-    if (fixed.length > 0) throw new AppError('ROLE_DIFFERS', `IAM role ${intended.roleName} exists but its ${fixed.join(', ')}`, false);
+    if (fixed.length > 0) throw new ConflictError(ErrorCode.RoleDiffers, `IAM role ${intended.roleName} exists but its ${fixed.join(', ')}`);
     if (!sameDocument(role.trustPolicy, intended.trustPolicy)) {
       await cp.updateAssumeRolePolicy({ roleName: intended.roleName, document: intended.trustPolicy as unknown as Record<string, unknown> });
       changes.push('trust policy updated');
@@ -171,7 +167,7 @@ async function registry(ctx: StepContext): Promise<StepResult> {
   const recorded = await ctx.partners.apply(ctx.request.partnerId, 'provisioned', (r) => ({
     provisionedAt: r.provisionedAt ?? at, dryRun: ctx.cp.dryRun, steps: PROVISION_STEPS.map((s) => s.name), updatedAt: at,
   }));
-  if (!recorded) throw new AppError('STATUS_CHANGED', 'the partner is no longer provisioning (offboarded meanwhile?); not marked provisioned', false);
+  if (!recorded) throw new ConflictError(ErrorCode.StatusChanged, 'the partner is no longer provisioning (offboarded meanwhile?); not marked provisioned');
   return { state: 'done', detail: 'provisioned; verification queued' };
 }
 

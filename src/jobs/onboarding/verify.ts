@@ -14,7 +14,7 @@ import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { z } from 'zod';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
-import { AppError } from '../../domain/errors.js';
+import { ConflictError, ErrorCode } from '../../domain/errors.js';
 import type { Audit } from '../../actions/ports.js';
 import type { Clock, Notify } from '../../actions/ports.js';
 import { specOf } from '../../actions/onboarding/index.js';
@@ -65,13 +65,6 @@ export interface VerifyDeps {
   audit?: Audit;
 }
 
-/** Thrown while the Transfer user is not yet as intended: retried with backoff until the last try. */
-class NotSettled extends AppError {
-  constructor(detail: string) {
-    super('TRANSFER_NOT_SETTLED', detail, true);
-  }
-}
-
 interface Ctx {
   deps: VerifyDeps;
   request: OnboardingRequest;
@@ -89,7 +82,8 @@ async function checkTransferUser(c: Ctx): Promise<{ checks: CheckView[]; session
     ? [...transferUserDifferences(user, c.rendered.transferUser), ...describeKeys(keyDifferences(user, c.request.sshKeys))]
     : ['not found'];
   if (problems.length > 0) {
-    if (!c.final) throw new NotSettled(problems.join(', '));
+    // Not yet as intended: retried with backoff until the last try.
+    if (!c.final) throw new ConflictError(ErrorCode.TransferNotSettled, problems.join(', '), { retryable: true });
     return { checks: [{ label, outcome: 'fail', detail: problems.join(', ') }], sessionPolicy: undefined };
   }
   return { checks: [{ label, outcome: 'pass' }], sessionPolicy: user?.Policy ? JSON.parse(user.Policy) : undefined };

@@ -17,7 +17,7 @@ export const QUEUE_NAMES = {
   partnerChange: 'partner-change',
   reconcile: 'reconcile',
   lifecycleSweep: 'lifecycle-sweep',
-  expireRequests: 'expire-requests',
+  approvalSweep: 'approval-sweep',
 } as const;
 export type QueueKey = keyof typeof QUEUE_NAMES;
 export type QueueName = (typeof QUEUE_NAMES)[QueueKey];

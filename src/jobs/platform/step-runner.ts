@@ -11,7 +11,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../actions/ports.js';
 import type { PartnerThread } from '../../actions/partner-thread.js';
-import { AppError, errorMessage } from '../../domain/errors.js';
+import { AppError, ErrorCode, errorMessage } from '../../domain/errors.js';
 import type { RunRecord, StepOutcome } from '../../domain/run.js';
 import type { SlackMessage, StepView } from '../../bot/messages/provision.js';
 import type { Run } from '../../store/runs.js';
@@ -29,8 +29,8 @@ export type Failure = { code: string; message: string; retryable: boolean };
 
 export function failureOf(err: unknown): Failure {
   if (err instanceof AppError) return { code: err.code, message: err.message, retryable: err.retryable };
-  if (err instanceof UnrecoverableError) return { code: 'UNRECOVERABLE', message: err.message, retryable: false };
-  return { code: 'INTERNAL', message: errorMessage(err), retryable: true };
+  if (err instanceof UnrecoverableError) return { code: ErrorCode.Unrecoverable, message: err.message, retryable: false };
+  return { code: ErrorCode.Internal, message: errorMessage(err), retryable: true };
 }
 
 /** True when this failure ends the job: not retryable, or the last try. */

@@ -9,7 +9,8 @@ import type { Redis } from 'ioredis';
 import { createLogger } from '../../../src/logger.js';
 import type { Notify } from '../../../src/actions/ports.js';
 import { requestOnboarding, type RequestOnboardingDeps } from '../../../src/actions/onboarding/request-onboarding.js';
-import { decideRequest, expireRequest, type DecideDeps } from '../../../src/actions/approval/decide-request.js';
+import { decide, expire as expireRequest, requestApprovals, type DecideDeps } from '../../../src/actions/approval/index.js';
+import type { OnboardingRequest } from '../../../src/domain/requests.js';
 import { createPlanRenderer } from '../../../src/actions/onboarding/plan.js';
 import { RequestStore } from '../../../src/store/requests.js';
 import { runAudit } from '../../../src/cli/audit.js';
@@ -33,7 +34,7 @@ let sent: RecordedRequest[];
 let pipeline: AuditPipeline;
 let clock: ManualClock;
 let onboardDeps: RequestOnboardingDeps;
-let decideDeps: DecideDeps;
+let decideDeps: DecideDeps<OnboardingRequest>;
 
 beforeEach(async () => {
   prefix = testPrefix('audit');
@@ -53,8 +54,8 @@ beforeEach(async () => {
     enterpriseAccountId: platform.accountId, feeds: platform.feeds, requestTtlHours: 72, audit: pipeline.audit,
   };
   decideDeps = {
-    logger, clock, store, notify, approvers: fixedApprovers('UAPPROVER1', 'UAPPROVER2'), approvalReaction: 'white_check_mark',
-    enqueueProvision: async () => undefined, audit: pipeline.audit,
+    logger, clock, kind: requestApprovals(store), notify, approvers: fixedApprovers('UAPPROVER1', 'UAPPROVER2'), approvalReaction: 'white_check_mark',
+    onApproved: async () => undefined, audit: pipeline.audit,
   };
 });
 
@@ -87,15 +88,15 @@ describe('audit trail', () => {
     clock.advance(1000);
     await requestOnboarding(onboardDeps, { raw: { ...raw('acme'), contactEmail: 'nope' }, requestedBy: 'UREQUESTER2' }); // invalid
     clock.advance(1000);
-    await decideRequest(decideDeps, { requestId: first.request.id, actor: 'UREQUESTER1', decision: 'approve', via: 'button' }); // self
+    await decide(decideDeps, { id: first.request.id, actor: 'UREQUESTER1', decision: 'approve', via: 'button' }); // self
     clock.advance(1000);
-    await decideRequest(decideDeps, { requestId: first.request.id, actor: 'UAPPROVER1', decision: 'approve', via: 'reaction' });
+    await decide(decideDeps, { id: first.request.id, actor: 'UAPPROVER1', decision: 'approve', via: 'reaction' });
 
     const second = await requestOnboarding(onboardDeps, { raw: raw('globex'), requestedBy: 'UREQUESTER1' });
     const third = await requestOnboarding(onboardDeps, { raw: raw('initech'), requestedBy: 'UREQUESTER1' });
     if (!second.ok || !third.ok) throw new Error('expected requests');
     clock.advance(1000); // records of the same millisecond have no order between them
-    await decideRequest(decideDeps, { requestId: second.request.id, actor: 'UAPPROVER2', decision: 'reject', via: 'button' });
+    await decide(decideDeps, { id: second.request.id, actor: 'UAPPROVER2', decision: 'reject', via: 'button' });
     clock.advance(73 * 3_600_000);
     expect(await expireRequest(decideDeps, third.request.id)).toBe(true);
 

@@ -1,14 +1,9 @@
 /**
- * The lifecycle sweep on the real Redis and notify queue: pending approvals nudged once after
- * NUDGE_AFTER_HOURS in their own thread, lifecycle changes expired (kind open again), and a weekly
- * reminder about keys older than KEY_MAX_AGE_DAYS — once a week, however often the job runs.
+ * The lifecycle sweep on the real Redis and notify queue: a weekly reminder about keys older than
+ * KEY_MAX_AGE_DAYS — once a week, however often the job runs.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestOnboarding } from '../../../src/actions/onboarding/request-onboarding.js';
-import { createPlanRenderer } from '../../../src/actions/onboarding/plan.js';
-import { expireDueChanges, nudgePendingApprovals, remindOldKeys, type SweepDeps } from '../../../src/jobs/lifecycle/lifecycle-sweep.js';
-import { REQUESTER } from '../../support/provision-harness.js';
-import { sshPublicKey } from '../../support/provision-fixtures.js';
+import { remindOldKeys, type SweepDeps } from '../../../src/jobs/lifecycle/lifecycle-sweep.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
 
 const HOUR = 3_600_000;
@@ -16,51 +11,13 @@ let t: LifecycleHarness;
 let deps: SweepDeps;
 beforeEach(async () => {
   t = await startLifecycleHarness();
-  deps = {
-    redis: t.h.redis, prefix: t.h.prefix, requests: t.h.requests, changes: t.changes, partners: t.h.partners, notify: t.h.notify,
-    audit: t.audit.audit, clock: t.h.clock, logger: t.h.logger, approvalReaction: 'white_check_mark', requestTtlHours: 72,
-    nudgeAfterHours: 24, keyMaxAgeDays: 365,
-  };
+  deps = { redis: t.h.redis, prefix: t.h.prefix, partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit, clock: t.h.clock, keyMaxAgeDays: 365 };
 });
 afterEach(async () => {
   await t.close();
 });
 
-const bells = () => t.h.slack.calls('chat.postMessage').filter((c) => c.ok && String(c.body.text).startsWith(':bell:'));
-
 describe('lifecycle sweep', () => {
-  it('when approvals wait past NUDGE_AFTER_HOURS, then each is nudged once in its thread, and changes past expiry are expired', async () => {
-    await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
-    const onboarding = await requestOnboarding({
-      logger: t.h.logger, clock: t.h.clock, store: t.h.requests, notify: t.h.notify, renderPlan: createPlanRenderer(t.h.platform),
-      approvalsChannel: 'C0APPROVALS', approvalReaction: 'white_check_mark', enterpriseAccountId: t.h.platform.accountId, feeds: t.h.platform.feeds, requestTtlHours: 72,
-    }, { raw: { displayName: 'Globex', partnerId: 'globex', contactEmail: 'a@globex.example', sshKeys: sshPublicKey(), accountId: null, feeds: [], notes: null }, requestedBy: REQUESTER });
-    if (!onboarding.ok) throw new Error('expected a request');
-    const change = await t.useCases.requestChange({ partnerId: 'acme', requestedBy: REQUESTER, spec: { kind: 'offboard', prefix: 'keep', reason: '' } });
-    if (!change.ok) throw new Error(change.message);
-
-    t.h.clock.advance(23 * HOUR);
-    expect(await nudgePendingApprovals(deps)).toBe(0);
-    t.h.clock.advance(2 * HOUR);
-    expect(await nudgePendingApprovals(deps)).toBe(2);
-    expect(await nudgePendingApprovals(deps)).toBe(0);
-    const posted = await t.h.slack.waitForCount((c) => c.ok && c.method === 'chat.postMessage' && String(c.body.text).startsWith(':bell:'), 2);
-    const card = t.h.slack.calls('chat.postMessage').find((c) => c.ok && String(c.body.text).includes('Onboarding request for Globex'))!;
-    const changeCard = t.h.slack.calls('chat.postMessage').find((c) => c.ok && String(c.body.text).startsWith('Offboard the partner'))!;
-    expect(posted.find((c) => String(c.body.text).includes('`globex`'))!.body.thread_ts).toBe(card.answer!.ts);
-    expect(posted.find((c) => String(c.body.text).includes('`acme`'))!.body.thread_ts).toBe(changeCard.body.thread_ts);
-    expect(bells()).toHaveLength(2);
-
-    expect(await expireDueChanges(deps)).toBe(0);
-    t.h.clock.advance(48 * HOUR);
-    expect(await expireDueChanges(deps)).toBe(1);
-    expect(await t.changes.get(change.change.id)).toMatchObject({ status: 'expired', decision: { by: 'partnergate', via: 'expiry' } });
-    expect(await t.changes.openChange('acme', 'offboard')).toBeNull();
-    await t.h.slack.waitFor((c) => c.method === 'chat.update' && c.body.ts === changeCard.answer!.ts && JSON.stringify(c.body.blocks).includes('Expired'));
-    const history = await t.audit.history('acme');
-    expect(history.map((r) => r.type)).toEqual(expect.arrayContaining(['approval.nudged', 'change.expired']));
-  });
-
   it('when keys pass KEY_MAX_AGE_DAYS, then the partner thread gets one reminder a week', async () => {
     await t.livePartner({ partnerId: 'acme', sshKeys: 2 });
     expect(await remindOldKeys(deps)).toBe(0);

@@ -20,7 +20,7 @@ import {
   isBlocking,
   validatePolicy,
 } from '../../../src/aws/access-analyzer.js';
-import { AwsError } from '../../../src/aws/aws-error.js';
+import { AwsError } from '../../../src/domain/errors.js';
 import { renderPartner } from '../../../src/aws/policies/index.js';
 import { partnerSpec, testPlatform } from '../../support/iam-fixtures.js';
 

@@ -10,7 +10,8 @@ import {
   NoSuchEntityException, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
-import { AwsError, isRetryableAwsError, toAwsError } from '../../../src/aws/aws-error.js';
+import { isRetryableAwsError, toAwsError } from '../../../src/aws/aws-error.js';
+import { AwsError } from '../../../src/domain/errors.js';
 import { createUser, deleteSshPublicKey, describeUser, importSshPublicKey, tagResource } from '../../../src/aws/transfer.js';
 import { createRole, decodePolicyDocument, getRole, getRolePolicy, putRolePolicy, updateAssumeRolePolicy } from '../../../src/aws/iam.js';
 import { assumeRole } from '../../../src/aws/sts.js';

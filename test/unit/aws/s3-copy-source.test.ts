@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AwsError } from '../../../src/aws/aws-error.js';
+import { AwsError } from '../../../src/domain/errors.js';
 import { copySourceError, encodeCopySource, provenanceTagging, tagValue } from '../../../src/aws/s3-copy-source.js';
 
 describe('encodeCopySource', () => {
@@ -44,7 +44,7 @@ describe('provenance tags', () => {
 
 describe('copySourceError', () => {
   const source = { bucket: 'b', key: 'outbound/a.csv', versionId: 'v1' };
-  const aws = (code: string, status: number) => new AwsError('s3', 'CopyObject', code, code, false, status);
+  const aws = (code: string, status: number) => new AwsError('s3', 'CopyObject', code, code, { httpStatus: status });
 
   it('when the source key or version is gone, then SOURCE_MISSING, not retryable, keeping the cause', () => {
     for (const code of ['NoSuchKey', 'NoSuchVersion']) {

@@ -1,8 +1,7 @@
 /** Buttons, by action_id. */
 import type { BotDeps } from '../../deps.js';
 import { ACTIONS } from '../../messages/ids.js';
-import { changeButton } from './change-buttons.js';
-import { decisionButton } from './decision-buttons.js';
+import { approvalButton } from './approval-buttons.js';
 import { editPartnerButton } from './edit-partner-button.js';
 import { reapplyButton } from './reapply-button.js';
 import { resendButton } from './resend-button.js';
@@ -10,13 +9,13 @@ import { retryProvisionButton } from './retry-provision.js';
 import { retryVerifyButton } from './retry-verify.js';
 
 export const actionListeners = (deps: BotDeps) => new Map([
-  [ACTIONS.approve, decisionButton(deps, 'approve')],
-  [ACTIONS.reject, decisionButton(deps, 'reject')],
+  [ACTIONS.approve, approvalButton(deps, 'request', 'approve')],
+  [ACTIONS.reject, approvalButton(deps, 'request', 'reject')],
   [ACTIONS.retryProvision, retryProvisionButton(deps)],
   [ACTIONS.retryVerify, retryVerifyButton(deps)],
   [ACTIONS.resend, resendButton(deps)],
-  [ACTIONS.changeApprove, changeButton(deps, 'approve')],
-  [ACTIONS.changeReject, changeButton(deps, 'reject')],
+  [ACTIONS.changeApprove, approvalButton(deps, 'change', 'approve')],
+  [ACTIONS.changeReject, approvalButton(deps, 'change', 'reject')],
   [ACTIONS.editPartner, editPartnerButton(deps)],
   [ACTIONS.reapplyDrift, reapplyButton(deps)],
 ]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { webApi } from '@slack/bolt';
 import { retryDelayMs } from '../../../../src/jobs/notify/notify.js';
 import { classifySlackError } from '../../../../src/jobs/notify/slack-errors.js';
-import { AppError } from '../../../../src/domain/errors.js';
+import { ErrorCode, NotFoundError } from '../../../../src/domain/errors.js';
 
 describe('retryDelayMs', () => {
   it('when failures repeat, then the delay doubles, with jitter between half and all, up to the cap', () => {
@@ -34,7 +34,7 @@ describe('classifySlackError', () => {
 
   it('when ok:false ratelimited, then it is rate-limited; an AppError keeps its code and retryability; anything else is unknown', () => {
     expect(classifySlackError(new webApi.WebAPIPlatformError({ ok: false, error: 'ratelimited' }))).toMatchObject({ kind: 'rate-limited' });
-    expect(classifySlackError(new AppError('ref_not_found', 'x', false))).toEqual({ kind: 'permanent', code: 'ref_not_found' });
+    expect(classifySlackError(new NotFoundError(ErrorCode.RefNotFound, 'x'))).toEqual({ kind: 'permanent', code: 'ref_not_found' });
     expect(classifySlackError(new webApi.WebAPIHTTPError(400, 'x', {}, ''))).toEqual({ kind: 'permanent', code: 'http_400' });
     expect(classifySlackError(new Error('boom'))).toBeUndefined();
   });

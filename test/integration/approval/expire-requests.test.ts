@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { expireDueRequests } from '../../src/jobs/approval/expire-requests.js';
-import { RequestStore } from '../../src/store/requests.js';
-import { newRequestId, type OnboardingRequestData } from '../../src/domain/requests.js';
-import { createLogger } from '../../src/logger.js';
-import { testPrefix } from '../../tools/local/env.js';
-import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
-import { notifyRecorder } from '../support/ports.js';
+import { expireDue as expireDueRequests, requestApprovals } from '../../../src/actions/approval/index.js';
+import { RequestStore } from '../../../src/store/requests.js';
+import { newRequestId, type OnboardingRequestData } from '../../../src/domain/requests.js';
+import { createLogger } from '../../../src/logger.js';
+import { testPrefix } from '../../../tools/local/env.js';
+import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
+import { notifyRecorder } from '../../support/ports.js';
 
 let redis: Redis;
 let prefix: string;
@@ -36,7 +36,7 @@ describe('request expiry', () => {
     await store.create(fresh);
     const { notify, sent } = notifyRecorder();
     const deps = {
-      store, notify, clock: { now: () => new Date('2026-11-10T00:00:00Z') },
+      kind: requestApprovals(store), notify, clock: { now: () => new Date('2026-11-10T00:00:00Z') },
       logger: createLogger('silent'), approvalReaction: 'white_check_mark',
     };
     expect(await expireDueRequests(deps)).toBe(1);

@@ -1,0 +1,34 @@
+/**
+ * The kinds of approval — onboarding requests and lifecycle changes — as data for the one approval
+ * module: where the items are kept, what Slack shows of them (src/bot/messages/approval-card.ts) and
+ * what the audit trail adds to say which kind it is. Everything else is the same rule and code.
+ */
+import type { ApprovalItem } from '../../domain/approval.js';
+import type { ChangeRequest, OnboardingRequest } from '../../domain/requests.js';
+import type { PendingStore } from '../../store/approval-scripts.js';
+import { CHANGE_APPROVAL, REQUEST_APPROVAL, type ApprovalView } from '../../bot/messages/approval-card.js';
+
+export interface ApprovalKind<T extends ApprovalItem> {
+  view: ApprovalView<T>;
+  /** RequestStore, ChangeRequestStore: the Lua of src/store/approval-scripts.ts. */
+  store: PendingStore<T, T>;
+  /** Added to the log lines and to the decision's audit details. */
+  details(item: T): Record<string, unknown>;
+  /** The `*.expired` record's details, and the `approval.nudged` record's kind. */
+  expiredDetails(item: T): Record<string, unknown>;
+  nudgeKind(item: T): string;
+}
+
+export const requestApprovals = (store: PendingStore<OnboardingRequest, OnboardingRequest>): ApprovalKind<OnboardingRequest> => ({
+  view: REQUEST_APPROVAL, store,
+  details: () => ({}),
+  expiredDetails: (r) => ({ expiresAt: r.expiresAt }),
+  nudgeKind: () => 'onboarding',
+});
+
+export const changeApprovals = (store: PendingStore<ChangeRequest, ChangeRequest>): ApprovalKind<ChangeRequest> => ({
+  view: CHANGE_APPROVAL, store,
+  details: (c) => ({ kind: c.spec.kind }),
+  expiredDetails: (c) => ({ kind: c.spec.kind }),
+  nudgeKind: (c) => c.spec.kind,
+});

@@ -1,0 +1,17 @@
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import { changeIdFromRef, requestIdFromCardRef } from '../../messages/ids.js';
+import type { BotDeps } from '../../deps.js';
+import { decideApproval } from '../decide-approval.js';
+
+/** The approval reaction on an approval card (a request's or a change's) approves, under the same rules as the button. */
+export const approvalReaction =
+  (deps: BotDeps) =>
+  async ({ event }: SlackEventMiddlewareArgs<'reaction_added'> & AllMiddlewareArgs): Promise<void> => {
+    if (event.reaction !== deps.approvalReaction || event.item.type !== 'message') return;
+    const ref = await deps.refAt(event.item.channel, event.item.ts);
+    const requestId = ref ? requestIdFromCardRef(ref) : null;
+    const id = requestId ?? (ref ? changeIdFromRef(ref) : null);
+    if (!id) return; // a reaction on some other message: not ours
+    const kind = requestId ? 'request' : 'change';
+    await decideApproval(deps, { kind, id, actor: event.user, decision: 'approve', via: 'reaction', channel: event.item.channel, threadTs: event.item.ts });
+  };

@@ -1,0 +1,45 @@
+/**
+ * The two-person rule, one rule for every kind of approval (onboarding requests and lifecycle
+ * changes). Pure: whether someone is an approver is looked up by the caller (the
+ * ApproverDirectory, at the time of asking) and passed in.
+ */
+import { ErrorCode, type Refusal } from './errors.js';
+import type { ApprovalData, Decided } from './requests.js';
+
+/** Any approval as stored: an onboarding request or a lifecycle change. */
+export type ApprovalItem = Decided<ApprovalData>;
+
+/** The one transition out of `pending`, as a store answers it (src/store/approval-scripts.ts). */
+export type DecideOutcome<T> =
+  | { ok: true; item: T }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'already_decided' | 'expired'; item: T };
+
+/**
+ * Who may decide a pending item: an approver who is not the requester approves; approvers reject,
+ * and so may the requester (a withdrawal). Null when the actor may.
+ */
+export function decisionRefusal(
+  item: Pick<ApprovalItem, 'requestedBy'>, actor: string, decision: 'approve' | 'reject', actorIsApprover: boolean,
+): ErrorCode | null {
+  const isRequester = actor === item.requestedBy;
+  if (decision === 'approve') return isRequester ? ErrorCode.SelfApproval : actorIsApprover ? null : ErrorCode.NotApprover;
+  return actorIsApprover || isRequester ? null : ErrorCode.NotApprover;
+}
+
+/**
+ * Whether a job may act on an item, however the job was queued: approved, by someone who is not the
+ * requester and is an approver now (`deciderIsApprover`), before it expired. Null when it may.
+ */
+export function approvalProblem(
+  item: ApprovalItem, noun: string, deciderIsApprover: boolean,
+): Refusal | null {
+  const d = item.decision;
+  if (item.status !== 'approved' || d === null || d.status !== 'approved') {
+    return { code: ErrorCode.NotApproved, message: `the ${noun} is ${item.status}, not approved` };
+  }
+  if (d.by === item.requestedBy) return { code: ErrorCode.SelfApproved, message: 'it was approved by the requester (two-person rule)' };
+  if (!deciderIsApprover) return { code: ErrorCode.ApproverNotApprover, message: `<@${d.by}>, who approved it, is not an approver any more` };
+  if (!(Date.parse(d.at) < Date.parse(item.expiresAt))) return { code: ErrorCode.ApprovedAfterExpiry, message: 'it was approved after it had expired' };
+  return null;
+}
