@@ -477,7 +477,34 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     deny('transfer', 'transfer:ImportHostKey', p.transferServerArn, 'ImportHostKey on the platform server');
     deny('uploads', 's3:PutObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `PutObject ${p.outboundPrefix}acme/prices.csv`);
     deny('uploads', 's3:DeleteObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `DeleteObject ${p.outboundPrefix}acme/prices.csv`);
+    addAuditTrailCells(add, who, p);
   }
+}
+
+/**
+ * The audit trail: new objects only, never rewritten or removed, with or without an `Allow *` beside
+ * the bot's policy. `s3:if-none-match` is the request's If-None-Match header as S3 puts it in the
+ * request context; the engine does not derive it from a request, so each cell passes it explicitly.
+ */
+function addAuditTrailCells(add: Add, who: Principal, p: PlatformConfig): void {
+  const bucket = `arn:${p.partition}:s3:::${p.bucket}`;
+  const key = 'audit/2026/11/28/20261128T093000000Z-0a1b2c3d4e5f.jsonl';
+  const obj = `${bucket}/${key}`;
+  add(who, 'audit trail', 'allow', 's3:PutObject', obj, `PutObject ${key} with If-None-Match: *`, { 's3:if-none-match': '*' });
+  add(who, 'audit trail', 'allow', 's3:GetObject', obj, `GetObject ${key}`);
+  add(who, 'audit trail', 'allow', 's3:PutObjectRetention', obj, `PutObjectRetention ${key} (Object Lock on write)`, { 's3:object-lock-mode': 'GOVERNANCE' });
+  add(who, 'audit trail', 'deny', 's3:PutObject', obj, `PutObject ${key} without If-None-Match (an overwrite)`);
+  add(who, 'audit trail', 'deny', 's3:PutObject', obj, `PutObject ${key} with If-None-Match other than *`, { 's3:if-none-match': '"0123456789abcdef"' });
+  add(who, 'audit trail', 'deny', 's3:PutObject', obj, `CopyObject onto ${key}`, { 's3:x-amz-copy-source': `${p.bucket}/partners/acme/prices.csv` });
+  add(who, 'audit trail', 'deny', 's3:DeleteObject', obj, `DeleteObject ${key}`);
+  add(who, 'audit trail', 'deny', 's3:DeleteObjectVersion', obj, `DeleteObjectVersion ${key}`, { 's3:versionid': '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY' });
+  add(who, 'audit trail', 'deny', 's3:BypassGovernanceRetention', obj, `BypassGovernanceRetention on ${key}`);
+  add(who, 'audit trail', 'deny', 's3:PutObjectLegalHold', obj, `PutObjectLegalHold on ${key} (lifting a hold)`, { 's3:object-lock-legal-hold': 'OFF' });
+  add(who, 'audit trail', 'deny', 's3:PutObjectAcl', obj, `PutObjectAcl on ${key}`);
+  add(who, 'audit trail', 'deny', 's3:PutObjectTagging', obj, `PutObjectTagging on ${key}`);
+  add(who, 'audit trail', 'deny', 's3:PutLifecycleConfiguration', bucket, 'PutLifecycleConfiguration (expire audit/)');
+  add(who, 'audit trail', 'deny', 's3:PutBucketVersioning', bucket, 'PutBucketVersioning (suspend)');
+  add(who, 'audit trail', 'deny', 's3:PutBucketObjectLockConfiguration', bucket, 'PutBucketObjectLockConfiguration');
 }
 
 export interface MatrixReport {
