@@ -42,7 +42,7 @@ export async function startWorkers(c: Container): Promise<RunningWorkers> {
     store: c.stores.requests, notify, clock, logger: logger.child({ module: 'expiry' }), approvalReaction: config.slack.approvalReaction, audit,
   });
   const auditWorker = createAuditWorker(connection, prefix, {
-    s3: c.aws.s3, bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger: logger.child({ module: 'audit' }),
+    s3: c.aws.s3, bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger: logger.child({ module: 'audit' }), lock: config.auditLock,
   });
   const delivery = createDeliveryWorkers({
     redis: connection, prefix, notify, metrics, logger, clock, audit, storage: c.storage, sqs: c.aws.sqs,
