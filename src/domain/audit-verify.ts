@@ -55,7 +55,7 @@ export function verifyAuditChain(digests: readonly AuditObjectDigest[], head: Ch
 
   for (const d of sorted) {
     if (d.link !== null) {
-      if (!d.readable) problems.push({ key: d.key, kind: 'edited', detail: `${at(d)}: its records do not parse` });
+      if (!d.readable) problems.push({ key: d.key, kind: 'edited', detail: `seq ${d.link.seq}: its records do not parse` });
       if (d.link.key !== d.key) problems.push({ key: d.key, kind: 'moved', detail: `holds the batch written as ${d.link.key} (seq ${d.link.seq}): batches were moved or swapped` });
     } else if (!d.readable) {
       problems.push({ key: d.key, kind: 'unreadable', detail: 'not audit records, and no chain link' });
@@ -88,7 +88,7 @@ export function verifyAuditChain(digests: readonly AuditObjectDigest[], head: Ch
       problems.push({ key: link.prevKey ?? d.key, kind: 'missing', detail: `${run} not in the bucket (named as previous by ${at(d)})` });
       missingFrom = null;
     } else if (prev && link.prev !== prev.hash) {
-      problems.push({ key: prev.key, kind: 'edited', detail: `${at(prev)} does not hash to what ${at(d)} recorded: changed after it was written` });
+      problems.push({ key: prev.key, kind: 'edited', detail: `seq ${prev.link!.seq} does not hash to what ${at(d)} recorded: changed after it was written` });
     }
     prev = d;
   }
@@ -100,7 +100,7 @@ export function verifyAuditChain(digests: readonly AuditObjectDigest[], head: Ch
     problems.push({ key: head.key!, kind: 'missing', detail: `the newest ${run} not in the bucket (the chain head in Redis names ${head.key}, seq ${head.seq})` });
   } else if (head.seq > 0) {
     const d = bySeq.get(head.seq);
-    if (d && d.hash !== head.hash) problems.push({ key: d.key, kind: 'edited', detail: `${at(d)} does not hash to the chain head kept in Redis: changed after it was written` });
+    if (d && d.hash !== head.hash) problems.push({ key: d.key, kind: 'edited', detail: `seq ${head.seq}, the newest, does not hash to the chain head kept in Redis: changed after it was written` });
     if (maxSeq > head.seq) notes.push(`${maxSeq - head.seq} batch(es) after the chain head in Redis (seq ${head.seq + 1}–${maxSeq}): a flush not finished yet, or written by something else`);
   }
 
