@@ -29,6 +29,8 @@ export const NOT_MODELLED: readonly string[] = [
   'iam:PermissionsBoundary on an existing role: the engine reads the condition key from the request; that a created role really carries the boundary is checked by verification (GetRole) after provisioning.',
   'KMS encryption context and Bucket Keys: kms:EncryptionContext keys are dropped by the engine, and no document relies on them; KMS cannot tell partners apart, so isolation is S3 permissions plus kms:ViaService.',
   'S3 Block Public Access, Object Ownership, default encryption and ACLs: bucket settings, not policies; Access Analyzer CheckNoPublicAccess (production) and the platform template cover them.',
+  'Conditional writes: the engine evaluates s3:if-none-match, it does not derive it from a request; each audit cell passes it in its request context as S3 sets it from the If-None-Match header (or leaves it out, for a write without one).',
+  'S3 Object Lock and lifecycle rules: bucket settings the engine does not evaluate (a lock refuses a delete whatever IAM allows; a lifecycle rule removes versions without an IAM request); the platform template tests pin them (no expiry rule reaches audit/, Object Lock without a default retention) and `partnergate audit --verify` shows what is missing or changed.',
   'SCPs and RCPs of any AWS Organization (ours or a partner\'s): they can only take rights away; none are assumed.',
   'Eventual consistency of IAM: verification waits TRANSFER_SETTLE_SECONDS and probes live.',
 ];
