@@ -191,6 +191,13 @@ describe('the audit hash chain', () => {
     expect(r.out).toContain(`  missing    ${keys[2]}: the newest batch seq 3 is not in the bucket (the chain head in Redis names ${keys[2]}, seq 3)\n`);
   });
 
+  it('when --verify is given with another option, then it names the problem, exits 2 and reads nothing', async () => {
+    let err = '';
+    const code = await runAudit(['--verify', '--partner', 'acme'], testEnv({ DISTRIBUTION_BUCKET: s3.bucket }), { stdout: () => undefined, stderr: (s) => void (err += s) }, { s3: s3.client, redis });
+    expect(code).toBe(2);
+    expect(err).toContain('--verify takes no other option');
+  });
+
   it('when a record is written outside the chain after it began, then --verify reports it', async () => {
     const keys = await writeBatches(2);
     const forged = makeAuditRecord(record(99), clock.now(), () => '0000000000ff');
