@@ -15,7 +15,8 @@ const USAGE = `usage: partnergate <command>
   web        only the Slack app (HTTP or Socket Mode) with /healthz, /readyz, /metrics
   worker     only the BullMQ workers (with /healthz, /readyz, /metrics on PORT)
   render     print the AWS documents for a partner (--partner-id ID ...) or the platform (--platform)
-  audit      print a partner's history from the audit trail (--partner ID [--since DATE] [--json])
+  audit      print a partner's history from the audit trail (--partner ID [--since DATE] [--json]),
+             or check the trail's hash chain (--verify)
   reconcile  compare AWS with the registry and report drift; --rebuild rebuilds a lost registry from tags
 
 Configuration comes from environment variables: see .env.example.`;

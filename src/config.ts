@@ -110,6 +110,8 @@ const fullShape = {
   TRANSFER_USER_LIMIT: int(10_000, 1, 10_000),
   PARTNER_ROLE_LIMIT: int(1_000, 1, 5_000),
   NUDGE_AFTER_HOURS: int(24, 1, 24 * 30),
+  AUDIT_RETENTION_DAYS: int(0, 0, 36_500),
+  AUDIT_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE'], { message: 'must be GOVERNANCE or COMPLIANCE' }).default('GOVERNANCE'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   S3_FORCE_PATH_STYLE: bool(false),
 };
@@ -143,8 +145,18 @@ export interface Config {
   keyMaxAgeDays: number;
   /** Pending approvals are nudged in their thread after this long. */
   nudgeAfterHours: number;
+  /**
+   * Object Lock on each audit object the bot writes (AUDIT_RETENTION_DAYS, AUDIT_LOCK_MODE); null
+   * when the retention is 0. The bucket must have Object Lock on (manifests/platform.yaml).
+   */
+  auditLock: AuditLock | null;
   logLevel: string;
   s3ForcePathStyle: boolean;
+}
+
+export interface AuditLock {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  days: number;
 }
 
 export function partitionOf(region: string): string {
@@ -233,6 +245,7 @@ export function loadConfig(env: Env): Config {
     limits: { sftpUsers: v.TRANSFER_USER_LIMIT, partnerRoles: v.PARTNER_ROLE_LIMIT },
     keyMaxAgeDays: v.KEY_MAX_AGE_DAYS,
     nudgeAfterHours: v.NUDGE_AFTER_HOURS,
+    auditLock: v.AUDIT_RETENTION_DAYS > 0 ? { mode: v.AUDIT_LOCK_MODE, days: v.AUDIT_RETENTION_DAYS } : null,
     logLevel: v.LOG_LEVEL,
     s3ForcePathStyle: v.S3_FORCE_PATH_STYLE,
   };

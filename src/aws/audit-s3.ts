@@ -1,20 +1,29 @@
 /**
  * The audit trail in the distribution bucket: write an object of records once (If-None-Match: *,
- * SSE-KMS with the platform key), list its keys from a day on, read one back. One command per function,
- * client first, SDK exceptions as AwsError.
+ * SSE-KMS with the platform key, an Object Lock retention when one is configured), list its keys from
+ * a day on, ask whether a day or month holds any, read one back. One command per function, client first, SDK exceptions as
+ * AwsError.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { call } from './aws-error.js';
 import { AwsError } from '../domain/errors.js';
 import { kmsEncryption } from './s3-copy-source.js';
 
+/** An Object Lock retention for one object (the bucket must have Object Lock on). */
+export interface AuditObjectLock {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  retainUntil: Date;
+}
+
 /**
  * Writes `body` at `key` unless an object is already there. Answers `created: false` when S3
  * refuses with 412 (the key exists: a retry of a write whose answer was lost) — never overwrites.
+ * With `lock`, the object is locked as it is written; S3 wants a checksum on such a PutObject, so
+ * one is asked for whatever the client's checksum setting.
  */
 export async function putAuditObject(
   client: S3Client,
-  input: { bucket: string; key: string; body: string; kmsKeyArn: string; contentType?: string },
+  input: { bucket: string; key: string; body: string; kmsKeyArn: string; contentType?: string; lock?: AuditObjectLock },
 ): Promise<{ created: boolean }> {
   try {
     await call('s3', 'PutObject', () =>
@@ -26,6 +35,7 @@ export async function putAuditObject(
           ContentType: input.contentType ?? 'application/json',
           IfNoneMatch: '*',
           ...kmsEncryption(input.kmsKeyArn),
+          ...(input.lock ? { ObjectLockMode: input.lock.mode, ObjectLockRetainUntilDate: input.lock.retainUntil, ChecksumAlgorithm: 'CRC32' as const } : {}),
         }),
       ),
     );
@@ -57,6 +67,12 @@ export async function* listAuditKeys(
     if (keys.length > 0) yield keys;
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
+}
+
+/** Whether any object's key starts with `prefix` (one ListObjectsV2 of one key). */
+export async function auditPrefixHasObjects(client: S3Client, input: { bucket: string; prefix: string }): Promise<boolean> {
+  const page = await call('s3', 'ListObjectsV2', () => client.send(new ListObjectsV2Command({ Bucket: input.bucket, Prefix: input.prefix, MaxKeys: 1 })));
+  return (page.Contents ?? []).length > 0;
 }
 
 /** The text of one object; null when it is gone. */

@@ -1,28 +1,44 @@
 /**
  * `partnergate audit --partner ID [--since DATE] [--json]` prints a partner's history from the
  * audit records in the bucket, oldest first: one line per record, or one JSON object per line.
- * It needs the platform variables only (and S3 access). Bad arguments or configuration: one line on
- * stderr naming the problem, exit 2; an S3 error: one line, exit 1.
+ * It needs the platform variables only (and S3 access).
+ *
+ * `partnergate audit --verify` checks the trail's hash chain (src/domain/audit-verify.ts) against
+ * the chain head in Redis and prints what it found: exit 0 when nothing is missing, edited or moved,
+ * 3 when something is, naming the key of the first break. It also needs Redis (REDIS_URL,
+ * PARTNERGATE_PREFIX); without it the newest batch is checked against nothing, and it says so.
+ *
+ * Bad arguments or configuration: one line on stderr naming the problem, exit 2; an S3 error: one
+ * line, exit 1.
  */
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ConfigError, loadToolConfig } from '../config.js';
+import type { Redis } from 'ioredis';
+import { ConfigError, loadToolConfig, type ToolConfig } from '../config.js';
+import { createRedis, redisReachable } from '../redis.js';
 import { AwsError } from '../domain/errors.js';
 import { createS3Client } from '../aws/s3-client.js';
+import type { ChainHead } from '../domain/audit-chain.js';
+import { formatChainReport } from '../domain/audit-verify.js';
 import { explainPartnerIdProblem } from '../domain/partner-id.js';
-import { formatHistoryLine, readPartnerHistory } from '../jobs/audit/index.js';
+import { AuditBuffer } from '../store/audit-buffer.js';
+import { formatHistoryLine, readPartnerHistory, verifyAuditTrail } from '../jobs/audit/index.js';
 
 export interface AuditOutput {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
 }
 
-const USAGE = 'usage: partnergate audit --partner ID [--since YYYY-MM-DD|ISO-8601] [--json]';
+const USAGE = 'usage: partnergate audit --partner ID [--since YYYY-MM-DD|ISO-8601] [--json] | partnergate audit --verify';
+
+/** Exit code of --verify when the chain is broken (as `reconcile` exits 3 on drift). */
+export const VERIFY_BROKEN = 3;
 
 const OPTIONS = {
   partner: { type: 'string' },
   since: { type: 'string' },
   json: { type: 'boolean' },
+  verify: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -46,29 +62,51 @@ function parse(argv: string[]) {
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+  if (values.verify) {
+    if (values.partner !== undefined || values.since !== undefined || values.json !== undefined) throw new UsageError('--verify takes no other option');
+    return { verify: true } as const;
+  }
   const partnerId = values.partner;
   if (partnerId === undefined) throw new UsageError('--partner is required');
   const problem = explainPartnerIdProblem(partnerId);
   if (problem) throw new UsageError(`--partner: ${problem}`);
-  return { partnerId, since: values.since === undefined ? undefined : parseSince(values.since), json: values.json ?? false };
+  return { verify: false, partnerId, since: values.since === undefined ? undefined : parseSince(values.since), json: values.json ?? false } as const;
 }
 
-/** Returns the exit code. `options.s3` replaces the client built from the environment (tests). */
+/** The chain head in Redis; null (and a line on stderr) when Redis does not answer or holds none. */
+async function readChainHead(redis: Redis, config: ToolConfig, out: AuditOutput): Promise<ChainHead | null> {
+  if (!(await redisReachable(redis, 2000))) {
+    out.stderr(`partnergate audit: Redis (REDIS_URL) did not answer: the chain head cannot be read\n`);
+    return null;
+  }
+  const head = await new AuditBuffer(redis, config.prefix).head();
+  if (head === null) out.stderr(`partnergate audit: no chain head in Redis under ${config.prefix}:audit-log:head\n`);
+  return head;
+}
+
+/** Returns the exit code. `options` replace the clients built from the environment (tests). */
 export async function runAudit(
   argv: string[],
   env: Record<string, string | undefined>,
   out: AuditOutput,
-  options: { s3?: S3Client } = {},
+  options: { s3?: S3Client; redis?: Redis } = {},
 ): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     out.stdout(`${USAGE}\n`);
     return 0;
   }
   let s3: S3Client | undefined;
+  let redis: Redis | undefined;
   try {
     const args = parse(argv);
     const config = loadToolConfig(env);
     s3 = options.s3 ?? createS3Client(config.platform, { forcePathStyle: config.s3ForcePathStyle });
+    if (args.verify) {
+      redis = options.redis ?? createRedis(config.redisUrl, 'command', { maxRetriesPerRequest: 1 });
+      const report = await verifyAuditTrail(s3, config.platform.bucket, await readChainHead(redis, config, out));
+      for (const line of formatChainReport(report)) out.stdout(`${line}\n`);
+      return report.problems.length > 0 ? VERIFY_BROKEN : 0;
+    }
     const history = await readPartnerHistory(s3, config.platform.bucket, { partnerId: args.partnerId, ...(args.since ? { since: args.since } : {}) });
     for (const r of history.records) out.stdout(`${args.json ? JSON.stringify(r) : formatHistoryLine(r)}\n`);
     if (history.records.length === 0) out.stderr(`partnergate audit: no records for ${args.partnerId}${args.since ? ` since ${args.since.toISOString()}` : ''}\n`);
@@ -90,5 +128,6 @@ export async function runAudit(
     throw err;
   } finally {
     if (s3 && !options.s3) s3.destroy();
+    if (redis && !options.redis) redis.disconnect();
   }
 }

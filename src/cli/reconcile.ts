@@ -18,8 +18,8 @@ import { createS3Client } from '../aws/s3-client.js';
 import { findDrift } from '../jobs/lifecycle/index.js';
 import { formatRebuildReport, rebuildRegistry } from '../jobs/lifecycle/index.js';
 import { PartnerStore } from '../store/partners.js';
-import { makeAuditRecord } from '../domain/audit-record.js';
-import { writeAuditRecord } from '../jobs/audit/index.js';
+import { createLogger } from '../logger.js';
+import { createAudit, createAuditQueue } from '../jobs/audit/index.js';
 import { RequestStore } from '../store/requests.js';
 
 export interface ReconcileOutput {
@@ -64,10 +64,16 @@ export async function runReconcile(
         cp, platform: config.platform, partners, requests: new RequestStore(redis, config.prefix), redis, prefix: config.prefix, clock: systemClock, s3,
       });
       out.stdout(formatRebuildReport(report));
-      // The operator's command is audited directly (no queue runs here).
-      for (const partnerId of report.rebuilt) {
-        const record = makeAuditRecord({ type: 'registry.rebuilt', partnerId, actor: 'partnergate', details: { unrecovered: report.unrecovered[partnerId] ?? [] } }, systemClock.now());
-        await writeAuditRecord({ s3, bucket: config.platform.bucket, kmsKeyArn: config.platform.kmsKeyArn }, record);
+      // Queued like every record, so that the bot's audit worker writes it into the hash chain
+      // (an object written here would stand outside it); a record that cannot be queued is on stderr.
+      const queue = createAuditQueue(redis, config.prefix);
+      try {
+        const audit = createAudit({ queue, clock: systemClock, logger: createLogger('error', { write: (line: string) => out.stderr(line) }) });
+        for (const partnerId of report.rebuilt) {
+          await audit({ type: 'registry.rebuilt', partnerId, actor: 'partnergate', details: { unrecovered: report.unrecovered[partnerId] ?? [] } });
+        }
+      } finally {
+        await queue.close();
       }
       return 0;
     }

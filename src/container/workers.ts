@@ -45,7 +45,7 @@ export function notifyWorkers(c: Container): WorkerGroup {
 export function auditWorkers(c: Container): WorkerGroup {
   const { platform } = c.config;
   const worker = createAuditWorker(c.workerRedis(), c.config.prefix, {
-    s3: c.aws.s3, bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger: c.logger.child({ module: 'audit' }),
+    s3: c.aws.s3, bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger: c.logger.child({ module: 'audit' }), lock: c.config.auditLock,
   });
   return { workers: [worker], close: closing([worker]) };
 }

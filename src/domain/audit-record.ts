@@ -2,11 +2,12 @@
  * The audit record: one JSON object per event. Records are stored in batches, one JSON line per
  * record, under `audit/<yyyy>/<mm>/<dd>/<id of the first record>.jsonl` in the distribution bucket
  * (UTC dates; a batch never spans two days); records written before batching are one object each,
- * `<id>.json`. Pure: the shape, the object keys, parsing, and the scrubbing that keeps secrets out
- * of every record.
+ * `<id>.json`. Batches written since the hash chain began start with a link line (./audit-chain.ts).
+ * Pure: the shape, the object keys, parsing, and the scrubbing that keeps secrets out of every record.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { parseChainLink } from './audit-chain.js';
 import { isSecretKey, maskSecrets } from './secrets.js';
 
 export const AUDIT_PREFIX = 'audit/';
@@ -119,10 +120,16 @@ export function auditBatchKey(first: Pick<AuditRecord, 'id' | 'at'>): string {
   return `${auditDayPrefix(new Date(first.at))}${first.id}.jsonl`;
 }
 
-/** Parses a stored object: one record per line. Null when any line is not one (a foreign or damaged object). */
+/**
+ * Parses a stored object: one record per line, after the chain link line of a batch written since
+ * the chain began (./audit-chain.ts). Null when any other line is not a record (a foreign or
+ * damaged object).
+ */
 export function parseAuditObject(text: string): AuditRecord[] | null {
   const records: AuditRecord[] = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  if (parseChainLink(text) !== null) lines.shift();
+  for (const line of lines) {
     if (line.trim() === '') continue;
     const record = parseAuditRecord(line);
     if (!record) return null;

@@ -29,6 +29,13 @@ describe('configuration', () => {
     expect(c.platform.verifierRoleArn).toBe('arn:aws:iam::111122223333:role/partnergate/partnergate-verifier');
     expect(c.platform.permissionsBoundaryArn).toBe('arn:aws:iam::111122223333:policy/partnergate/partnergate-partner-boundary');
     expect(c.logLevel).toBe('info');
+    expect(c.auditLock).toBeNull();
+  });
+
+  it('when AUDIT_RETENTION_DAYS is set, then audit objects are locked for that long, in GOVERNANCE mode unless AUDIT_LOCK_MODE says COMPLIANCE', () => {
+    expect(loadConfig(testEnv({ AUDIT_RETENTION_DAYS: '0', AUDIT_LOCK_MODE: 'COMPLIANCE' })).auditLock).toBeNull();
+    expect(loadConfig(testEnv({ AUDIT_RETENTION_DAYS: '365' })).auditLock).toEqual({ mode: 'GOVERNANCE', days: 365 });
+    expect(loadConfig(testEnv({ AUDIT_RETENTION_DAYS: '2557', AUDIT_LOCK_MODE: 'COMPLIANCE' })).auditLock).toEqual({ mode: 'COMPLIANCE', days: 2557 });
   });
 
   it.each([
@@ -45,6 +52,9 @@ describe('configuration', () => {
     ['OUTBOUND_PREFIX', 'partners/', /OUTBOUND_PREFIX must not be partners/],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL must be a redis/],
     ['SLACK_API_URL', 'not a url', /SLACK_API_URL must be a URL/],
+    ['AUDIT_RETENTION_DAYS', '-1', /AUDIT_RETENTION_DAYS must be a whole number/],
+    ['AUDIT_RETENTION_DAYS', '36501', /AUDIT_RETENTION_DAYS must be at most 36500/],
+    ['AUDIT_LOCK_MODE', 'governance', /AUDIT_LOCK_MODE must be GOVERNANCE or COMPLIANCE/],
   ])('when %s is %s, then loading stops with one line naming it', (name, value, message) => {
     const text = problem(testEnv({ [name]: value }));
     expect(text).toMatch(message);

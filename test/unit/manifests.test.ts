@@ -79,6 +79,8 @@ const ENV_OUTPUTS = [
   'TRANSFER_ROLE_ARN',
   'VERIFIER_ROLE_ARN',
   'PERMISSIONS_BOUNDARY_ARN',
+  'AUDIT_RETENTION_DAYS',
+  'AUDIT_LOCK_MODE',
 ];
 
 describe('manifests are generated from the renderer', () => {
@@ -222,7 +224,7 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     expect(propertiesOf(d, 'PlatformKeyAlias')['TargetKeyId']).toBe(d.physical('PlatformKey', null));
   });
 
-  it('when the lifecycle rules are read, then outbound files expire, old versions expire and incomplete uploads are aborted', () => {
+  it('when the lifecycle rules are read, then outbound files expire, old versions expire where files come and go, and incomplete uploads are aborted', () => {
     const d = deployPlatform(platformTemplate());
     const rules = propertiesOf(d, 'DistributionBucket')['LifecycleConfiguration']['Rules'] as Array<Record<string, any>>;
     expect(rules.every((x) => x['Status'] === 'Enabled')).toBe(true);
@@ -230,12 +232,43 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     expect(outbound).toHaveLength(1);
     expect(outbound[0]!['Prefix']).toBe('drop/');
     expect(Number(outbound[0]!['ExpirationInDays'])).toBeGreaterThan(0);
-    const noncurrent = rules.find((x) => x['NoncurrentVersionExpiration'] !== undefined)!;
-    expect(noncurrent['Prefix']).toBeUndefined();
-    expect(Number(noncurrent['NoncurrentVersionExpiration']['NoncurrentDays'])).toBeGreaterThan(0);
+    const noncurrent = rules.filter((x) => x['NoncurrentVersionExpiration'] !== undefined);
+    expect(noncurrent.map((x) => x['Prefix']).sort()).toEqual(['archive/', 'drop/', 'partners/']);
+    for (const x of noncurrent) expect(Number(x['NoncurrentVersionExpiration']['NoncurrentDays'])).toBeGreaterThan(0);
     const multipart = rules.find((x) => x['AbortIncompleteMultipartUpload'] !== undefined)!;
     expect(multipart['Prefix']).toBeUndefined();
     expect(multipart['AbortIncompleteMultipartUpload']['DaysAfterInitiation']).toBeGreaterThan(0);
+  });
+
+  it('when any rule would expire or remove versions, then it never applies to audit/ (its overwritten and deleted versions are evidence)', () => {
+    const d = deployPlatform(platformTemplate());
+    const rules = propertiesOf(d, 'DistributionBucket')['LifecycleConfiguration']['Rules'] as Array<Record<string, any>>;
+    const removing = rules.filter((x) => x['ExpirationInDays'] !== undefined || x['ExpirationDate'] !== undefined || x['NoncurrentVersionExpiration'] !== undefined
+      || x['NoncurrentVersionExpirationInDays'] !== undefined || x['ExpiredObjectDeleteMarker'] !== undefined);
+    expect(removing.length).toBeGreaterThan(0);
+    for (const x of removing) {
+      expect(x['Filter'], `${x['Id']}: a Filter is not checked here`).toBeUndefined();
+      expect(typeof x['Prefix'], `${x['Id']} applies to the whole bucket`).toBe('string');
+      expect('audit/2026/11/28/20261128T093000000Z-0a1b2c3d4e5f.jsonl'.startsWith(x['Prefix']), `${x['Id']} reaches audit/`).toBe(false);
+    }
+  });
+
+  it('when AuditRetentionDays is 0 (the default), then the bucket has no Object Lock; when set, Object Lock is on with no default retention, and the Outputs tell the bot', () => {
+    const t = platformTemplate();
+    const off = deployPlatform(t);
+    expect(propertiesOf(off, 'DistributionBucket')['ObjectLockEnabled']).toBeUndefined();
+    expect(propertiesOf(off, 'DistributionBucket')['ObjectLockConfiguration']).toBeUndefined();
+    expect(loadConfig(testEnv(outputsAsEnv(off))).auditLock).toBeNull();
+
+    const pseudo = { 'AWS::Region': 'eu-west-1', 'AWS::Partition': 'aws', 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
+    const generated = { PlatformKey: { Ref: '0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c' }, TransferServer: { ServerId: 's-0123456789abcdef0' }, TrailBucket: { Ref: 'trail' } };
+    const on = deploy(t, { BucketName: 'acme-partner-files', AuditRetentionDays: '2557', AuditLockMode: 'COMPLIANCE' }, pseudo, generated);
+    const bucket = propertiesOf(on, 'DistributionBucket');
+    expect(bucket['ObjectLockEnabled']).toBe(true);
+    // No Rule: a default retention would lock partner files and outbound drops too.
+    expect(bucket['ObjectLockConfiguration']).toEqual({ ObjectLockEnabled: 'Enabled' });
+    expect(loadConfig(testEnv(outputsAsEnv(on))).auditLock).toEqual({ mode: 'COMPLIANCE', days: 2557 });
+    expect(t.Parameters!['AuditLockMode']!['AllowedValues']).toEqual(['GOVERNANCE', 'COMPLIANCE']);
   });
 
   it('when the bucket notification is read, then ObjectCreated under the outbound prefix goes to the delivery queue, after the queue policy exists', () => {

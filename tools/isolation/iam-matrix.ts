@@ -29,6 +29,8 @@ export const NOT_MODELLED: readonly string[] = [
   'iam:PermissionsBoundary on an existing role: the engine reads the condition key from the request; that a created role really carries the boundary is checked by verification (GetRole) after provisioning.',
   'KMS encryption context and Bucket Keys: kms:EncryptionContext keys are dropped by the engine, and no document relies on them; KMS cannot tell partners apart, so isolation is S3 permissions plus kms:ViaService.',
   'S3 Block Public Access, Object Ownership, default encryption and ACLs: bucket settings, not policies; Access Analyzer CheckNoPublicAccess (production) and the platform template cover them.',
+  'Conditional writes: the engine evaluates s3:if-none-match, it does not derive it from a request; each audit cell passes it in its request context as S3 sets it from the If-None-Match header (or leaves it out, for a write without one).',
+  'S3 Object Lock and lifecycle rules: bucket settings the engine does not evaluate (a lock refuses a delete whatever IAM allows; a lifecycle rule removes versions without an IAM request); the platform template tests pin them (no expiry rule reaches audit/, Object Lock without a default retention) and `partnergate audit --verify` shows what is missing or changed.',
   'SCPs and RCPs of any AWS Organization (ours or a partner\'s): they can only take rights away; none are assumed.',
   'Eventual consistency of IAM: verification waits TRANSFER_SETTLE_SECONDS and probes live.',
 ];
@@ -477,7 +479,34 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     deny('transfer', 'transfer:ImportHostKey', p.transferServerArn, 'ImportHostKey on the platform server');
     deny('uploads', 's3:PutObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `PutObject ${p.outboundPrefix}acme/prices.csv`);
     deny('uploads', 's3:DeleteObject', `${bucket}/${p.outboundPrefix}acme/prices.csv`, `DeleteObject ${p.outboundPrefix}acme/prices.csv`);
+    addAuditTrailCells(add, who, p);
   }
+}
+
+/**
+ * The audit trail: new objects only, never rewritten or removed, with or without an `Allow *` beside
+ * the bot's policy. `s3:if-none-match` is the request's If-None-Match header as S3 puts it in the
+ * request context; the engine does not derive it from a request, so each cell passes it explicitly.
+ */
+function addAuditTrailCells(add: Add, who: Principal, p: PlatformConfig): void {
+  const bucket = `arn:${p.partition}:s3:::${p.bucket}`;
+  const key = 'audit/2026/11/28/20261128T093000000Z-0a1b2c3d4e5f.jsonl';
+  const obj = `${bucket}/${key}`;
+  add(who, 'audit trail', 'allow', 's3:PutObject', obj, `PutObject ${key} with If-None-Match: *`, { 's3:if-none-match': '*' });
+  add(who, 'audit trail', 'allow', 's3:GetObject', obj, `GetObject ${key}`);
+  add(who, 'audit trail', 'allow', 's3:PutObjectRetention', obj, `PutObjectRetention ${key} (Object Lock on write)`, { 's3:object-lock-mode': 'GOVERNANCE' });
+  add(who, 'audit trail', 'deny', 's3:PutObject', obj, `PutObject ${key} without If-None-Match (an overwrite)`);
+  add(who, 'audit trail', 'deny', 's3:PutObject', obj, `PutObject ${key} with If-None-Match other than *`, { 's3:if-none-match': '"0123456789abcdef"' });
+  add(who, 'audit trail', 'deny', 's3:PutObject', obj, `CopyObject onto ${key}`, { 's3:x-amz-copy-source': `${p.bucket}/partners/acme/prices.csv` });
+  add(who, 'audit trail', 'deny', 's3:DeleteObject', obj, `DeleteObject ${key}`);
+  add(who, 'audit trail', 'deny', 's3:DeleteObjectVersion', obj, `DeleteObjectVersion ${key}`, { 's3:versionid': '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY' });
+  add(who, 'audit trail', 'deny', 's3:BypassGovernanceRetention', obj, `BypassGovernanceRetention on ${key}`);
+  add(who, 'audit trail', 'deny', 's3:PutObjectLegalHold', obj, `PutObjectLegalHold on ${key} (lifting a hold)`, { 's3:object-lock-legal-hold': 'OFF' });
+  add(who, 'audit trail', 'deny', 's3:PutObjectAcl', obj, `PutObjectAcl on ${key}`);
+  add(who, 'audit trail', 'deny', 's3:PutObjectTagging', obj, `PutObjectTagging on ${key}`);
+  add(who, 'audit trail', 'deny', 's3:PutLifecycleConfiguration', bucket, 'PutLifecycleConfiguration (expire audit/)');
+  add(who, 'audit trail', 'deny', 's3:PutBucketVersioning', bucket, 'PutBucketVersioning (suspend)');
+  add(who, 'audit trail', 'deny', 's3:PutBucketObjectLockConfiguration', bucket, 'PutBucketObjectLockConfiguration');
 }
 
 export interface MatrixReport {

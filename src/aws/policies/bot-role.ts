@@ -213,8 +213,7 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
     // Offboarding with "archive": each object is copied under archive/partners/<id>/, then removed.
     { Sid: 'RemoveOffboardedPartnerFiles', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objectsArn(p, 'partners/') },
     { Sid: 'ArchiveOffboardedPartners', Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject'], Resource: objectsArn(p, 'archive/partners/') },
-    // The audit trail: new objects only (If-None-Match), read back by `partnergate audit`; never deleted.
-    { Sid: 'AppendAuditRecords', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: objectsArn(p, 'audit/') },
+    ...auditStatements(p),
     decryptViaS3(p, 'UseKeyViaS3', ['kms:Decrypt', 'kms:GenerateDataKey']),
     {
       Sid: 'ReadBucketEvents',
@@ -239,10 +238,40 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
         's3:PutBucketPublicAccessBlock',
         's3:PutBucketOwnershipControls',
         's3:PutBucketAcl',
+        // Lifecycle rules expire versions, suspended versioning lets an overwrite replace, and the
+        // Object Lock configuration is the trail's last guard: none of them is the bot's to change.
+        's3:PutLifecycleConfiguration',
+        's3:PutBucketVersioning',
+        's3:PutBucketObjectLockConfiguration',
         'kms:PutKeyPolicy',
         'kms:CreateGrant',
       ],
       Resource: '*',
+    },
+  ];
+}
+
+/**
+ * The audit trail: new objects only, never changed or removed. The client sends If-None-Match: *
+ * (src/aws/audit-s3.ts); IAM holds it too, so a bug, or a broader policy attached beside this one,
+ * cannot rewrite a record. A negated operator is true when the key is absent, so the Deny covers a
+ * PutObject without the header as well as one with another value. CopyObject and multipart uploads
+ * (which carry no If-None-Match) are refused under audit/ by the same Deny: the bot uses neither there.
+ */
+function auditStatements(p: PlatformConfig): PolicyStatement[] {
+  const audit = objectsArn(p, 'audit/');
+  const ifNoneMatch = { 's3:if-none-match': '*' };
+  return [
+    { Sid: 'AppendAuditRecords', Effect: 'Allow', Action: 's3:PutObject', Resource: audit, Condition: { StringEquals: ifNoneMatch } },
+    // Read back by `partnergate audit`; a retention is set on each new object when Object Lock is on
+    // (AUDIT_RETENTION_DAYS): placing or lengthening one never weakens the trail, shortening needs the bypass below.
+    { Sid: 'ReadAndLockAuditRecords', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObjectRetention'], Resource: audit },
+    { Sid: 'DenyAuditOverwrites', Effect: 'Deny', Action: 's3:PutObject', Resource: audit, Condition: { StringNotEquals: ifNoneMatch } },
+    {
+      Sid: 'DenyAuditRemoval',
+      Effect: 'Deny',
+      Action: ['s3:DeleteObject*', 's3:PutObjectAcl', 's3:PutObjectTagging', 's3:PutObjectVersion*', 's3:PutObjectLegalHold', 's3:BypassGovernanceRetention'],
+      Resource: audit,
     },
   ];
 }

@@ -10,6 +10,12 @@
  * next flush writes them. Every record is also in the log. (`write` jobs of one record, queued
  * before batching, are still written.)
  *
+ * Each batch object carries the hash of the one written before it (src/domain/audit-chain.ts). Only
+ * one batch is written at a time: one flush job is scheduled at a time (the buffer's flag), and a
+ * second flush that runs anyway claims the same batch with the same chain head and so writes the
+ * same bytes; the head moves in Redis only with the batch's ack. With AUDIT_RETENTION_DAYS each
+ * object is also locked (S3 Object Lock) as it is written.
+ *
  * Callers get an `Audit` (bound by the composition root) that never throws: the trail must not
  * turn a decision that happened into an error for the person who made it.
  */
@@ -18,7 +24,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import type { Audit, Clock } from '../../actions/ports.js';
 import type { Logger } from '../../logger.js';
-import { putAuditObject } from '../../aws/audit-s3.js';
+import type { AuditLock } from '../../config.js';
+import { getAuditObject, putAuditObject, type AuditObjectLock } from '../../aws/audit-s3.js';
+import { chainedBody, headOf, parseChainLink, type ChainHead } from '../../domain/audit-chain.js';
+import { findChainHead } from './chain-head.js';
 import { retryDelayMs } from '../notify/index.js';
 import { AuditBuffer } from '../../store/audit-buffer.js';
 import { auditBatchKey, auditDayPrefix, auditKey, auditRecordSchema, makeAuditRecord, type AuditInput, type AuditRecord } from '../../domain/audit-record.js';
@@ -101,6 +110,10 @@ export interface AuditWorkerDeps {
   backoffMaxMs?: number;
   /** How long the next flush waits for more records (tests shorten it). */
   flushDelayMs?: number;
+  /** Object Lock on each object written (AUDIT_RETENTION_DAYS, AUDIT_LOCK_MODE); none when null. */
+  lock?: AuditLock | null;
+  /** The time a lock is counted from (tests fix it). */
+  now?: () => Date;
 }
 
 /** Writes one record; an object already at its key (412) means an earlier try wrote it. */
@@ -111,27 +124,67 @@ export async function writeAuditRecord(deps: Pick<AuditWorkerDeps, 's3' | 'bucke
   return { key, created };
 }
 
+type FlushDeps = Pick<AuditWorkerDeps, 's3' | 'bucket' | 'kmsKeyArn' | 'logger' | 'lock' | 'now'>;
+
 /**
- * Writes one batch of waiting records: one object per day in it, then drops the batch. Returns how
- * many records were written and whether more are waiting (then the next flush job's generation).
+ * Writes one batch of waiting records: one chained object per day in it, then drops the batch and
+ * moves the chain head. Returns how many records were written and whether more are waiting (then
+ * the next flush job's generation).
  */
-export async function flushAuditRecords(
-  deps: Pick<AuditWorkerDeps, 's3' | 'bucket' | 'kmsKeyArn' | 'logger'>,
-  buffer: AuditBuffer,
-): Promise<{ written: number; objects: string[]; next: number | null }> {
-  const batch = await buffer.claim(AUDIT_BATCH_MAX);
+export async function flushAuditRecords(deps: FlushDeps, buffer: AuditBuffer): Promise<{ written: number; objects: string[]; next: number | null }> {
+  if ((await buffer.head()) === null) await restoreChainHead(deps, buffer);
+  const { batch, head, headText } = await buffer.claim(AUDIT_BATCH_MAX);
+  if (batch.length === 0) return { written: 0, objects: [], next: await buffer.ack(undefined) };
+  if (head === null) throw new Error('audit: the chain head left Redis during the flush'); // Redis lost its data again: retried
   const objects: string[] = [];
+  let current = head;
   for (const lines of byDay(batch, deps.logger)) {
     const first = JSON.parse(lines[0]!) as AuditRecord;
     const key = auditBatchKey(first);
+    const { body, head: next } = chainedBody(current, key, lines);
     const { created } = await putAuditObject(deps.s3, {
-      bucket: deps.bucket, key, kmsKeyArn: deps.kmsKeyArn, body: `${lines.join('\n')}\n`, contentType: 'application/x-ndjson',
+      bucket: deps.bucket, key, kmsKeyArn: deps.kmsKeyArn, body, contentType: 'application/x-ndjson', ...lockFor(deps),
     });
-    if (!created) deps.logger.info({ key }, 'audit: batch already written');
+    current = created ? next : await alreadyWritten(deps, key, body, { next, before: current });
     objects.push(key);
   }
-  const next = await buffer.ack(batch[0]);
+  const next = await buffer.ack(batch[0], { claimed: headText, next: current });
   return { written: batch.length, objects, next };
+}
+
+function lockFor(deps: Pick<FlushDeps, 'lock' | 'now'>): { lock?: AuditObjectLock } {
+  if (!deps.lock) return {};
+  const now = (deps.now ?? (() => new Date()))();
+  return { lock: { mode: deps.lock.mode, retainUntil: new Date(now.getTime() + deps.lock.days * 86_400_000) } };
+}
+
+/** Redis holds no chain head (a new Redis, or one that lost its data): continue from the bucket's newest batch. */
+async function restoreChainHead(deps: FlushDeps, buffer: AuditBuffer): Promise<void> {
+  const found = await findChainHead(deps.s3, deps.bucket, (deps.now ?? (() => new Date()))());
+  if (found.seq === 0) deps.logger.info('audit: no chained batch in the bucket; the hash chain begins with the next batch');
+  else deps.logger.warn({ head: found }, 'audit: no chain head in Redis; the chain continues from the newest batch in the bucket');
+  await buffer.startChain(found);
+}
+
+/**
+ * The key already holds an object (412): a retry of a write whose answer was lost, or a second flush
+ * of the same batch. Its bytes are what ours would be, unless it was written otherwise (before the
+ * chain began, or after Redis lost the head): then the chain continues from what is stored.
+ */
+async function alreadyWritten(deps: FlushDeps, key: string, body: string, heads: { next: ChainHead; before: ChainHead }): Promise<ChainHead> {
+  const stored = await getAuditObject(deps.s3, deps.bucket, key);
+  if (stored === body) {
+    deps.logger.info({ key }, 'audit: batch already written');
+    return heads.next;
+  }
+  if (stored === null) throw new Error(`audit: ${key} exists (412) but cannot be read`);
+  const link = parseChainLink(stored);
+  if (link === null) {
+    deps.logger.warn({ key }, 'audit: batch already written before the hash chain began; it stays outside the chain');
+    return heads.before;
+  }
+  deps.logger.warn({ key, seq: link.seq }, 'audit: batch already written with another chain link; the chain continues from what is stored');
+  return headOf(link, stored);
 }
 
 /** The batch's lines grouped by the day of their record, in order (a stored object holds one day). */

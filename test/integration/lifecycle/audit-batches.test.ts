@@ -67,8 +67,9 @@ describe('audit batches', () => {
     expect(objects).toHaveLength(1);
     expect(objects[0]!.records.map((r) => r.details['n'])).toEqual(Array.from({ length: 300 }, (_, n) => n));
     expect(objects[0]!.key).toBe(auditBatchKey(objects[0]!.records[0]!));
-    expect(sent.filter((r) => r.command === 'PutObjectCommand')).toHaveLength(1);
-    expect(sent[0]!.headers).toMatchObject({ 'if-none-match': '*', 'x-amz-server-side-encryption': 'aws:kms', 'content-type': 'application/x-ndjson' });
+    const puts = sent.filter((r) => r.command === 'PutObjectCommand');
+    expect(puts).toHaveLength(1);
+    expect(puts[0]!.headers).toMatchObject({ 'if-none-match': '*', 'x-amz-server-side-encryption': 'aws:kms', 'content-type': 'application/x-ndjson' });
     expect(await queue.buffer.waiting()).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IamEngine } from '../../../../tools/isolation/iam-engine.js';
-import { buildScenario, describeDifference, runIsolationMatrix, scenarioSpecs, type Scenario } from '../../../../tools/isolation/iam-matrix.js';
+import { buildCells, buildScenario, describeDifference, runIsolationMatrix, scenarioSpecs, type Scenario } from '../../../../tools/isolation/iam-matrix.js';
 import { externalIdFor, testPlatform } from '../../../support/iam-fixtures.js';
 import type { PolicyDocument, PolicyStatement } from '../../../../src/aws/policies/index.js';
 
@@ -47,6 +47,7 @@ describe('the isolation matrix', () => {
       'iam:CreateUser', 'iam:PutUserPolicy', 'iam:AttachUserPolicy', 'iam:AttachGroupPolicy', 'iam:PutGroupPolicy', 'iam:AddUserToGroup',
       'iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:PassRole', 'sts:AssumeRole',
       'iam:DeleteRolePermissionsBoundary', 'iam:AttachRolePolicy', 'iam:CreatePolicyVersion', 's3:PutBucketPolicy', 'kms:PutKeyPolicy',
+      's3:DeleteObject', 's3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 's3:PutLifecycleConfiguration', 's3:PutBucketVersioning',
     ]));
     expect(denied.filter((r) => r.decision !== 'ExplicitlyDenied').map(describeDifference)).toEqual([]);
     // The same guards refuse the bot with its policy alone explicitly too: a Deny, not a missing Allow.
@@ -57,6 +58,32 @@ describe('the isolation matrix', () => {
     const allowed = cells.filter((r) => r.expected === 'allow');
     expect(allowed.map((r) => r.what)).toEqual(expect.arrayContaining(['PassRole the Transfer role to Transfer', 'AssumeRole the verifier', 'CreateRole under the partner path with the boundary']));
     expect(allowed.filter((r) => r.decision !== 'Allowed').map(describeDifference)).toEqual([]);
+  });
+
+  it('when the bot writes the audit trail, then only a new object (If-None-Match: *) is allowed, and no rewrite or removal, with or without an Allow * beside its policy', async () => {
+    const report = await runIsolationMatrix(scenario(), { engine });
+    const trail = report.results.filter((r) => r.category === 'audit trail');
+    const decision = (principal: string, what: RegExp) => {
+      const found = trail.filter((r) => r.principal === principal && what.test(r.what));
+      expect(found, `${principal}: ${what}`).toHaveLength(1);
+      return found[0]!.decision;
+    };
+    for (const principal of ['bot', 'bot + AdministratorAccess']) {
+      expect(decision(principal, /^PutObject audit\/\S+ with If-None-Match: \*$/)).toBe('Allowed');
+      expect(decision(principal, /^PutObject audit\/\S+ without If-None-Match/)).toBe('ExplicitlyDenied');
+      expect(decision(principal, /^PutObject audit\/\S+ with If-None-Match other than \*/)).toBe('ExplicitlyDenied');
+      expect(decision(principal, /^DeleteObject audit\//)).toBe('ExplicitlyDenied');
+      expect(decision(principal, /^DeleteObjectVersion audit\//)).toBe('ExplicitlyDenied');
+      expect(decision(principal, /^BypassGovernanceRetention on audit\//)).toBe('ExplicitlyDenied');
+    }
+    expect(trail.filter((r) => !r.ok).map(describeDifference)).toEqual([]);
+    // The public runSimulation path agrees on every audit cell (the key is passed in contextVariables).
+    const { documents } = buildCells(scenario());
+    for (const r of trail) {
+      const pub = await engine.simulate(documents.get(r.docsKey)!.docs, r.request);
+      expect(`${r.principal}: ${r.what}: ${pub.decision}`).toBe(`${r.principal}: ${r.what}: ${r.decision}`);
+      expect(pub.ignoredContextKeys).toEqual([]);
+    }
   });
 
   describe('when a document is broken on purpose, then the matrix fails naming the cells', () => {
@@ -129,6 +156,31 @@ describe('the isolation matrix', () => {
       ]));
       // The bot's own policy alone still grants none of it: only the guards are gone.
       expect(diff.filter((d) => d.startsWith('bot:'))).toEqual([]);
+    });
+
+    it('a bot role without its audit Denies lets an Allow * beside it rewrite and delete the trail', async () => {
+      const s = scenario();
+      const doc = s.platformDocs.botRole.policies[0]!.document;
+      doc.Statement = doc.Statement.filter((st) => st.Sid !== 'DenyAuditOverwrites' && st.Sid !== 'DenyAuditRemoval');
+      const diff = await differences(s);
+      expect(diff).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^bot \+ AdministratorAccess: PutObject audit\/\S+ without If-None-Match .*engine says Allowed/),
+        expect.stringMatching(/^bot \+ AdministratorAccess: DeleteObject audit\/\S+ .*engine says Allowed/),
+        expect.stringMatching(/^bot \+ AdministratorAccess: DeleteObjectVersion audit\/\S+ .*engine says Allowed/),
+        expect.stringMatching(/^bot \+ AdministratorAccess: BypassGovernanceRetention on audit\/\S+ .*engine says Allowed/),
+      ]));
+      expect(diff.filter((d) => d.startsWith('bot:'))).toEqual([]);
+    });
+
+    it('an audit Allow without its If-None-Match condition (and no Deny behind it) lets the bot overwrite a record', async () => {
+      const s = scenario();
+      const doc = s.platformDocs.botRole.policies[0]!.document;
+      delete sid(doc, 'AppendAuditRecords').Condition;
+      doc.Statement = doc.Statement.filter((st) => st.Sid !== 'DenyAuditOverwrites');
+      expect(await differences(s)).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^bot: PutObject audit\/\S+ without If-None-Match .*engine says Allowed/),
+        expect.stringMatching(/^bot: CopyObject onto audit\/\S+ .*engine says Allowed/),
+      ]));
     });
 
     it('a bucket policy without the TLS refusal lets plain HTTP through', async () => {
