@@ -21,7 +21,6 @@ import { deliveryWorkers, notifyWorkers } from '../../src/container/workers.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { Notify } from '../../src/actions/ports.js';
 import type { DeliveryWorkers, DeliveryWorkersConfig } from '../../src/jobs/delivery/delivery-workers.js';
-import { createS3DeliveryStorage } from '../../src/jobs/delivery/delivery-storage.js';
 import type { DeliveryOptions } from '../../src/jobs/delivery/delivery-context.js';
 import { ACTIONS, COMMANDS } from '../../src/bot/messages/ids.js';
 import { resendFileCommand } from '../../src/bot/listeners/commands/resend-file.js';
@@ -123,9 +122,7 @@ export async function startDeliveryHarness(
   }));
   const c = createContainer(appConfig, logger, {
     metrics, s3: deliveryClient,
-    storage: createS3DeliveryStorage(deliveryClient, {
-      bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, ...(o.multipartThreshold ? { multipartThreshold: o.multipartThreshold, partSize: o.multipartThreshold } : {}),
-    }),
+    ...(o.multipartThreshold ? { copyThresholds: { multipartThreshold: o.multipartThreshold, partSize: o.multipartThreshold } } : {}),
     ...(o.audit ? { audit: o.audit } : {}),
     workerOptions: { notify: { paceMs: 0 }, delivery: { receiptWindowMs: 20, deliverAttempts: 3, retryBaseMs: 10, retryMaxMs: 50, ...o.options } },
   });
