@@ -126,7 +126,7 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
       sqs: config.deliveryQueueUrl ? new SQSClient({ region: platform.region }) : undefined,
     },
     storage: overrides.storage ?? createS3DeliveryStorage(s3, {
-      bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger, ...overrides.copyThresholds,
+      bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, metadataAllowlist: config.deliveryMetadataAllowlist, logger, ...overrides.copyThresholds,
     }),
     notify: (message) => enqueueNotify({ redis, prefix, queue: queues.notify }, message),
     audit: overrides.audit ?? createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) }),

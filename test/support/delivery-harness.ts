@@ -104,7 +104,7 @@ export interface DeliveryHarness {
 }
 
 export async function startDeliveryHarness(
-  o: { options?: Partial<DeliveryOptions>; threshold?: number; multipartThreshold?: number; audit?: Audit } = {},
+  o: { options?: Partial<DeliveryOptions>; threshold?: number; multipartThreshold?: number; audit?: Audit; env?: Record<string, string> } = {},
 ): Promise<DeliveryHarness> {
   const prefix = testPrefix('dl');
   const redis = createTestRedis();
@@ -118,7 +118,7 @@ export async function startDeliveryHarness(
   const appConfig = loadConfig(testEnv({
     PARTNERGATE_PREFIX: prefix, SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: SIGNING_SECRET, APPROVERS: APPROVER, RESENDERS: RESENDER,
     APPROVALS_CHANNEL: APPROVALS, DELIVERIES_CHANNEL: DELIVERIES, DISTRIBUTION_BUCKET: s3.bucket, KMS_KEY_ARN: TEST_KMS_KEY_ARN,
-    POLL_INTERVAL_SECONDS: '3600', FANOUT_THREAD_THRESHOLD: String(o.threshold ?? 50),
+    POLL_INTERVAL_SECONDS: '3600', FANOUT_THREAD_THRESHOLD: String(o.threshold ?? 50), ...o.env,
   }));
   const c = createContainer(appConfig, logger, {
     metrics, s3: deliveryClient,
