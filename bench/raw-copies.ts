@@ -1,7 +1,7 @@
 /**
  * The raw side of benchmark 2 (bench/delivery.ts), in a process of its own as the worker's copies
  * are: the very CopyObject a delivery sends (src/aws/s3-copy.ts: pinned, ETag-guarded, SSE-KMS,
- * CRC64NVME, provenance tags), straight with the SDK at the worker's deliver concurrency, no queue.
+ * CRC64NVME, provenance tags, metadata replaced), straight with the SDK at the worker's deliver concurrency, no queue.
  * One long-lived process, so its SDK is as warm as the worker's. Reads one round per line on stdin
  * (JSON: source key, its ETag, the target file name) and answers one line per round on stdout
  * (JSON: copies per second, from the first copy done to the last, as the pipeline's rate is taken):
@@ -30,7 +30,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     const copied = await copyObject(
       client,
       { bucket: a.bucket!, key: round.source, etag: round.etag },
-      { bucket: a.bucket!, key: `raw/bench-${String(i).padStart(5, '0')}/feeds/price-lists/${round.targetName}`, kmsKeyArn: a.kms!, tagging: provenanceTagging(round.source, undefined) },
+      { bucket: a.bucket!, key: `raw/bench-${String(i).padStart(5, '0')}/feeds/price-lists/${round.targetName}`, kmsKeyArn: a.kms!, tagging: provenanceTagging(round.source, undefined), metadata: { headers: { contentType: 'text/csv' }, user: {} } },
     );
     if (copied.checksum === undefined) throw new Error('s3rver answered no CRC64NVME: the compat layer is off');
     last = performance.now();

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { STACK_NAMES, type PlatformConfig } from './aws/policies/platform.js';
+import { parseMetadataAllowlist } from './domain/delivery-metadata.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -45,6 +46,18 @@ const arn = (kind: string, pattern: RegExp) =>
   z.string().regex(pattern, `must be ${kind} ARN`).optional();
 
 const url = z.string().url('must be a URL');
+
+const metadataAllowlist = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    try {
+      return parseMetadataAllowlist(v ?? '');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
 
 const FEED_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
@@ -106,6 +119,7 @@ const fullShape = {
   TRANSFER_SETTLE_SECONDS: int(300, 0, 86_400),
   POLL_INTERVAL_SECONDS: int(30, 1, 86_400),
   FANOUT_THREAD_THRESHOLD: int(50, 1, 100_000),
+  DELIVERY_METADATA_ALLOWLIST: metadataAllowlist,
   KEY_MAX_AGE_DAYS: int(365, 1, 10 * 365),
   TRANSFER_USER_LIMIT: int(10_000, 1, 10_000),
   PARTNER_ROLE_LIMIT: int(1_000, 1, 5_000),
@@ -139,6 +153,8 @@ export interface Config {
   transferSettleSeconds: number;
   pollIntervalSeconds: number;
   fanoutThreadThreshold: number;
+  /** User metadata keys (lower case, without x-amz-meta-) a partner's copy keeps; the pipeline's others are dropped. */
+  deliveryMetadataAllowlist: string[];
   /** Capacity refused beyond (docs/security.md "Quotas and limits that cap the platform"): Transfer users per server, partner roles. */
   limits: { sftpUsers: number; partnerRoles: number };
   /** SSH keys older than this are flagged (and reminded of weekly). */
@@ -242,6 +258,7 @@ export function loadConfig(env: Env): Config {
     transferSettleSeconds: v.TRANSFER_SETTLE_SECONDS,
     pollIntervalSeconds: v.POLL_INTERVAL_SECONDS,
     fanoutThreadThreshold: v.FANOUT_THREAD_THRESHOLD,
+    deliveryMetadataAllowlist: v.DELIVERY_METADATA_ALLOWLIST,
     limits: { sftpUsers: v.TRANSFER_USER_LIMIT, partnerRoles: v.PARTNER_ROLE_LIMIT },
     keyMaxAgeDays: v.KEY_MAX_AGE_DAYS,
     nudgeAfterHours: v.NUDGE_AFTER_HOURS,

@@ -41,7 +41,10 @@ export async function archiveHome(
   let moved = 0;
   for await (const page of listOutbound(client, input.bucket, home)) {
     for (const obj of page) {
-      await copyObjectVerified(client, { bucket: input.bucket, sourceKey: obj.key, targetKey: `${archive}${obj.key.slice(home.length)}`, kmsKeyArn: input.kmsKeyArn });
+      // Everything under a home was written by our deliveries: the archive keeps its metadata as it is.
+      await copyObjectVerified(client, {
+        bucket: input.bucket, sourceKey: obj.key, targetKey: `${archive}${obj.key.slice(home.length)}`, kmsKeyArn: input.kmsKeyArn, keepMetadata: 'all',
+      });
       await deleteObject(client, input.bucket, obj.key);
       moved += 1;
       await input.onMoved?.(1);

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AwsError, ErrorCode } from '../domain/errors.js';
+import type { CarriedMetadata } from '../domain/delivery-metadata.js';
 
 /**
  * The checksum S3 computes for every copy. CRC64NVME because it is the one algorithm that is a
@@ -48,8 +49,8 @@ export function tagValue(text: string): string {
 }
 
 /**
- * The x-amz-tagging value recording where a copy came from. Metadata cannot carry it: a copy with
- * MetadataDirective COPY keeps the source's metadata as it is.
+ * The x-amz-tagging value recording where a copy came from. In tags, not metadata: the metadata a
+ * partner's copy carries is only what src/domain/delivery-metadata.ts lets through.
  */
 export function provenanceTagging(sourceKey: string, sourceVersionId: string | undefined): string {
   const tags: [string, string][] = [[SOURCE_KEY_TAG, tagValue(sourceKey)]];
@@ -65,6 +66,24 @@ export interface CopyTarget {
   kmsKeyArn: string;
   /** An x-amz-tagging value (provenanceTagging). */
   tagging: string;
+  /** What the copy is written with, never the source's metadata as it is (MetadataDirective REPLACE). */
+  metadata: CarriedMetadata;
+}
+
+/**
+ * The metadata parameters of CopyObject (with MetadataDirective REPLACE) and CreateMultipartUpload:
+ * with REPLACE S3 takes the content headers from the request too, so they are sent again.
+ */
+export function metadataParams(m: CarriedMetadata) {
+  const h = m.headers;
+  return {
+    Metadata: { ...m.user },
+    ...(h.contentType ? { ContentType: h.contentType } : {}),
+    ...(h.contentEncoding ? { ContentEncoding: h.contentEncoding } : {}),
+    ...(h.contentDisposition ? { ContentDisposition: h.contentDisposition } : {}),
+    ...(h.contentLanguage ? { ContentLanguage: h.contentLanguage } : {}),
+    ...(h.cacheControl ? { CacheControl: h.cacheControl } : {}),
+  };
 }
 
 /** The SSE-KMS settings every write to the bucket carries (the bucket policy refuses others). */

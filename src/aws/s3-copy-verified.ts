@@ -2,14 +2,17 @@
  * copyObjectVerified: the data-plane half of a delivery. A server-side copy of one source version
  * into a partner's home, encrypted with the platform key, then checked against the source.
  *
- * The facts about the source (size, ETag, CRC64NVME) belong to the FILE, not to the partner: the
- * dispatch job reads them once per version (HeadObject, ChecksumMode ENABLED) and every deliver
- * payload of the fan-out carries them (`source`). With them a delivery is ONE request:
+ * The facts about the source (size, ETag, CRC64NVME, and the metadata the copy is written with)
+ * belong to the FILE, not to the partner: the dispatch job reads them once per version (HeadObject,
+ * ChecksumMode ENABLED) and every deliver payload of the fan-out carries them (`source`). With them
+ * a delivery is ONE request:
  *
  * 1. Copy (CopyObject), pinned to the version (`?versionId=` in the copy source) and guarded by the
  *    facts' ETag (x-amz-copy-source-if-match), SSE-KMS + Bucket Keys, provenance tags, and
  *    x-amz-checksum-algorithm CRC64NVME: S3 computes the copy's CRC64NVME and returns it in
- *    CopyObjectResult.
+ *    CopyObjectResult. MetadataDirective REPLACE: the source's user metadata is not copied; the
+ *    copy gets the source's content headers and only the user metadata keys of `keepMetadata`
+ *    (src/domain/delivery-metadata.ts says which values pass).
  * 2. Verify without reading anything back: the copy's CRC64NVME (from CopyObjectResult) must equal
  *    the source's (from the facts). A CRC64NVME is a full-object checksum of the content, so equal
  *    checksums of a pinned, ETag-guarded source stand for equal content AND equal size (a copy of a
@@ -19,13 +22,15 @@
  * A stale fact (the ETag no longer matches: S3 answers 412) is not trusted further: the source is
  * read again (HeadObject) and the copy made once more the way it is made without facts (below); a
  * second 412 there is SOURCE_CHANGED. Without facts (old payloads, parked deliveries, re-sends and
- * backfills, or a source over the multipart threshold), or when S3 gives no checksum to compare:
+ * backfills, facts queued before they carried the metadata, or a source over the multipart
+ * threshold), or when S3 gives no checksum to compare:
  *
  * 1. Read the source version (HeadObject, ChecksumMode ENABLED): size, ETag, stored checksums,
  *    content headers. Missing → SOURCE_MISSING. Without a version id from the caller, the copy is
  *    pinned to the version this read found.
  * 2. Copy as above: up to `multipartThreshold` (5 GiB, CopyObject's limit) one CopyObject; above it
- *    a multipart copy (UploadPartCopy ranges, bounded concurrency, aborted on any failure).
+ *    a multipart copy (CreateMultipartUpload with the same metadata, UploadPartCopy ranges, bounded
+ *    concurrency, aborted on any failure).
  * 3. Verify: when the source's CRC64NVME is known and a single copy's result carries one, compare
  *    them (no further request). Otherwise read the version the copy created (HeadObject by version
  *    id, ChecksumMode ENABLED; always for a multipart copy):
@@ -46,6 +51,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../logger.js';
 import { AwsError, ErrorCode, IntegrityError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { SourceFacts } from '../domain/delivery.js';
+import { carriedMetadata, type CarriedMetadata, type KeepMetadata, type SourceMetadata } from '../domain/delivery-metadata.js';
 import { copyObject, type CopyOutcome } from './s3-copy.js';
 import { provenanceTagging, type CopySourceRef, type CopyTarget } from './s3-copy-source.js';
 import { deleteObjectVersion, headObject, sha256OfObject, type ObjectHead } from './s3-objects.js';
@@ -78,24 +84,48 @@ export interface CopyObjectVerifiedInput {
   partConcurrency?: number;
   /** Largest object verified by streaming both sides when the source has no CRC64NVME. 64 MiB. */
   hashVerifyMaxBytes?: number;
+  /**
+   * The source's user metadata keys the copy keeps (DELIVERY_METADATA_ALLOWLIST); every other key
+   * is dropped. 'all': the source's own (the archive, a move inside our own prefixes). Default none.
+   */
+  keepMetadata?: KeepMetadata;
   logger?: Pick<Logger, 'warn'>;
 }
 
 
 /**
  * Reads the facts of a source version once (HeadObject, ChecksumMode ENABLED): what the dispatch
- * job puts in every deliver payload of a fan-out. Null when the key or version is not there.
+ * job puts in every deliver payload of a fan-out, the metadata already filtered by `keepMetadata`
+ * (so the pipeline's other metadata never reaches a payload). Null when the key or version is not there.
  */
 export async function readSourceFacts(
   client: S3Client,
-  input: { bucket: string; key: string; versionId?: string | undefined },
+  input: { bucket: string; key: string; versionId?: string | undefined; keepMetadata?: KeepMetadata; logger?: Pick<Logger, 'warn'> },
 ): Promise<(SourceFacts & { versionId: string | undefined }) | null> {
   const head = await headObject(client, { bucket: input.bucket, key: input.key, ...(input.versionId !== undefined ? { versionId: input.versionId } : {}) });
-  return head ? { ...factsOf(head), versionId: input.versionId ?? head.versionId } : null;
+  if (!head) return null;
+  const metadata = metadataFor(head, input.key, input);
+  return { ...factsOf(head), metadata, versionId: input.versionId ?? head.versionId };
 }
 
 function factsOf(head: ObjectHead): SourceFacts {
   return { etag: head.etag, size: head.size, ...(head.checksums.CRC64NVME !== undefined ? { crc64nvme: head.checksums.CRC64NVME } : {}) };
+}
+
+/** The metadata a copy of `source` is written with; values that cannot be headers are logged (by name) and left out. */
+function metadataFor(
+  source: SourceMetadata,
+  key: string,
+  input: { keepMetadata?: KeepMetadata | undefined; logger?: Pick<Logger, 'warn'> | undefined },
+): CarriedMetadata {
+  const { carried, dropped } = carriedMetadata(source, input.keepMetadata ?? []);
+  if (dropped.length > 0) input.logger?.warn({ key, dropped }, 'copy: source metadata left out of the copy');
+  return carried;
+}
+
+/** Facts carried in a payload, filtered again: the allow-list may have changed since they were read. */
+function refiltered(m: CarriedMetadata, key: string, input: CopyObjectVerifiedInput): CarriedMetadata {
+  return metadataFor({ ...m.headers, metadata: m.user }, key, input);
 }
 
 export type CopyChecksum = { algorithm: 'CRC64NVME' | 'SHA256'; value: string };
@@ -125,27 +155,33 @@ export async function copyObjectVerified(client: S3Client, input: CopyObjectVeri
   if (!(threshold > 0 && threshold <= MAX_SINGLE_COPY_SIZE)) {
     throw new RangeError(`multipartThreshold must be between 1 byte and 5 GiB, got ${threshold}`);
   }
-  if (input.source && input.source.etag !== '' && input.source.size <= threshold) {
+  const facts = input.source;
+  // Facts without the metadata were queued before copies replaced it: read the source as without facts.
+  if (facts && facts.etag !== '' && facts.metadata !== undefined && facts.size <= threshold) {
     try {
-      return await copyWithFacts(client, input, input.source);
+      return await copyWithFacts(client, input, { ...facts, metadata: facts.metadata });
     } catch (err) {
       if (!(err instanceof AwsError && err.code === 'SOURCE_CHANGED')) throw err;
       // A stale fact: read the source again and copy as without facts (a second 412 is final).
-      input.logger?.warn({ key: input.sourceKey, versionId: input.sourceVersionId, etag: input.source.etag }, 'copy: the source no longer has the ETag the delivery carried; reading it again');
+      input.logger?.warn({ key: input.sourceKey, versionId: input.sourceVersionId, etag: facts.etag }, 'copy: the source no longer has the ETag the delivery carried; reading it again');
     }
   }
   return copyAfterRead(client, input, threshold);
 }
 
 /** One CopyObject with the facts the caller carried; checked against them. */
-async function copyWithFacts(client: S3Client, input: CopyObjectVerifiedInput, facts: SourceFacts): Promise<VerifiedCopy> {
+async function copyWithFacts(
+  client: S3Client,
+  input: CopyObjectVerifiedInput,
+  facts: SourceFacts & { metadata: CarriedMetadata },
+): Promise<VerifiedCopy> {
   const source: CopySourceRef = {
     bucket: input.bucket,
     key: input.sourceKey,
     ...(input.sourceVersionId !== undefined ? { versionId: input.sourceVersionId } : {}),
     etag: facts.etag,
   };
-  const target = copyTarget(input, source);
+  const target = copyTarget(input, source, refiltered(facts.metadata, input.sourceKey, input));
   const copy = await copyObject(client, source, target);
   const verdict = await verifyCopy(client, { source, expected: facts, target, copy, multipart: false, hashMax: hashMax(input) });
   return result(input, { source, size: facts.size, copy, verdict, sourceRead: 'given' });
@@ -164,7 +200,7 @@ async function copyAfterRead(client: S3Client, input: CopyObjectVerifiedInput, t
     versionId: input.sourceVersionId ?? head.versionId,
     etag: head.etag || undefined,
   };
-  const target = copyTarget(input, source);
+  const target = copyTarget(input, source, metadataFor(head, input.sourceKey, input));
 
   let copy: CopyOutcome;
   let plan: PartPlan | undefined;
@@ -182,8 +218,8 @@ async function copyAfterRead(client: S3Client, input: CopyObjectVerifiedInput, t
   return result(input, { source, size: head.size, copy, verdict, sourceRead: 'head', ...(plan ? { parts: plan.parts.length } : {}) });
 }
 
-function copyTarget(input: CopyObjectVerifiedInput, source: CopySourceRef): CopyTarget {
-  return { bucket: input.bucket, key: input.targetKey, kmsKeyArn: input.kmsKeyArn, tagging: provenanceTagging(source.key, source.versionId) };
+function copyTarget(input: CopyObjectVerifiedInput, source: CopySourceRef, metadata: CarriedMetadata): CopyTarget {
+  return { bucket: input.bucket, key: input.targetKey, kmsKeyArn: input.kmsKeyArn, tagging: provenanceTagging(source.key, source.versionId), metadata };
 }
 
 const hashMax = (input: CopyObjectVerifiedInput): number => input.hashVerifyMaxBytes ?? DEFAULT_HASH_VERIFY_MAX_BYTES;
@@ -215,7 +251,7 @@ async function copyInParts(
   plan: PartPlan,
   input: CopyObjectVerifiedInput,
 ): Promise<CopyOutcome> {
-  const uploadId = await createMultipartUpload(client, target, head);
+  const uploadId = await createMultipartUpload(client, target);
   try {
     const parts = await mapBounded(plan.parts, input.partConcurrency ?? DEFAULT_PART_CONCURRENCY, (part) =>
       uploadPartCopy(client, { target, uploadId, source, part }),

@@ -6,6 +6,7 @@ import {
   copySourceError,
   copySourceParams,
   kmsEncryption,
+  metadataParams,
   type CopySourceRef,
   type CopyTarget,
 } from './s3-copy-source.js';
@@ -19,8 +20,8 @@ export interface CopyOutcome {
 }
 
 /**
- * Copies `source` (pinned to its version, refused if its ETag changed) to `target`: metadata copied,
- * tags replaced by the provenance tags, SSE-KMS with the platform key and Bucket Keys, and a
+ * Copies `source` (pinned to its version, refused if its ETag changed) to `target`: metadata
+ * replaced by the target's (never the source's as it is), tags by the provenance tags, SSE-KMS with the platform key and Bucket Keys, and a
  * CRC64NVME checksum computed by S3. NoSuchKey/NoSuchVersion become SOURCE_MISSING.
  */
 export async function copyObject(client: S3Client, source: CopySourceRef, target: CopyTarget): Promise<CopyOutcome> {
@@ -31,7 +32,8 @@ export async function copyObject(client: S3Client, source: CopySourceRef, target
           Bucket: target.bucket,
           Key: target.key,
           ...copySourceParams(source),
-          MetadataDirective: 'COPY',
+          MetadataDirective: 'REPLACE',
+          ...metadataParams(target.metadata),
           TaggingDirective: 'REPLACE',
           Tagging: target.tagging,
           ...kmsEncryption(target.kmsKeyArn),

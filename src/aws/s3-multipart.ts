@@ -1,7 +1,7 @@
 /**
  * Multipart copy adapters: CreateMultipartUpload, UploadPartCopy, CompleteMultipartUpload and
  * AbortMultipartUpload, one command each. The upload is written like a single copy (SSE-KMS with the
- * platform key, provenance tags) with a full-object CRC64NVME checksum, so the finished object's
+ * platform key, provenance tags, the target's metadata) with a full-object CRC64NVME checksum, so the finished object's
  * checksum is comparable with the source's.
  */
 import {
@@ -20,19 +20,16 @@ import {
   copySourceError,
   copySourceParams,
   kmsEncryption,
+  metadataParams,
   type CopySourceRef,
   type CopyTarget,
 } from './s3-copy-source.js';
 
 /**
- * Starts a multipart upload at `target`. A multipart copy does not copy metadata, so the source's
- * content headers and user metadata are given again here.
+ * Starts a multipart upload at `target`, written with the target's metadata (a multipart copy takes
+ * nothing from its source but the bytes of its parts).
  */
-export async function createMultipartUpload(
-  client: S3Client,
-  target: CopyTarget,
-  source: Pick<ObjectHead, 'contentType' | 'contentEncoding' | 'contentDisposition' | 'contentLanguage' | 'cacheControl' | 'metadata'>,
-): Promise<string> {
+export async function createMultipartUpload(client: S3Client, target: CopyTarget): Promise<string> {
   const out = await call('s3', 'CreateMultipartUpload', () =>
     client.send(
       new CreateMultipartUploadCommand({
@@ -42,12 +39,7 @@ export async function createMultipartUpload(
         ChecksumAlgorithm: COPY_CHECKSUM_ALGORITHM,
         ChecksumType: 'FULL_OBJECT',
         Tagging: target.tagging,
-        Metadata: source.metadata,
-        ...(source.contentType ? { ContentType: source.contentType } : {}),
-        ...(source.contentEncoding ? { ContentEncoding: source.contentEncoding } : {}),
-        ...(source.contentDisposition ? { ContentDisposition: source.contentDisposition } : {}),
-        ...(source.contentLanguage ? { ContentLanguage: source.contentLanguage } : {}),
-        ...(source.cacheControl ? { CacheControl: source.cacheControl } : {}),
+        ...metadataParams(target.metadata),
       }),
     ),
   );

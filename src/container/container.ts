@@ -21,7 +21,7 @@ import { createS3Client } from '../aws/s3-client.js';
 import { createQueues, type Queues } from '../jobs/platform/queues.js';
 import { createNotifySlackClient, enqueueNotify, type NotifyWorkerOptions } from '../jobs/notify/index.js';
 import { createAudit, createAuditQueue, type AuditQueue } from '../jobs/audit/index.js';
-import { createS3DeliveryStorage, onLive, type DeliveryOptions } from '../jobs/delivery/index.js';
+import { createS3DeliveryStorage, onLive, type DeliveryOptions, type S3DeliveryStorageOptions } from '../jobs/delivery/index.js';
 import type { LifecycleWorkerOptions } from '../jobs/lifecycle/index.js';
 import { createProbeS3Factory, type ProvisionWorkerOptions, type S3ForCredentials } from '../jobs/onboarding/index.js';
 import { ChangeRequestStore } from '../store/change-requests.js';
@@ -40,8 +40,10 @@ export interface ContainerOverrides {
   /** S3 clients for the verifier's probe sessions. */
   s3ForCredentials?: S3ForCredentials;
   approvers?: ApproverDirectory;
-  /** The outbound files and the copies (tests: other multipart thresholds). */
+  /** The outbound files and the copies. */
   storage?: DeliveryStorage;
+  /** The copies' thresholds (tests: multipart copies of small files). */
+  copyThresholds?: Pick<S3DeliveryStorageOptions, 'multipartThreshold' | 'partSize'>;
   /** The audit trail (tests: a recorder). */
   audit?: Audit;
   /** Worker settings (tests shorten backoffs and pacing). */
@@ -123,7 +125,9 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
       s3ForCredentials: overrides.s3ForCredentials ?? createProbeS3Factory(platform, { forcePathStyle: config.s3ForcePathStyle }),
       sqs: config.deliveryQueueUrl ? new SQSClient({ region: platform.region }) : undefined,
     },
-    storage: overrides.storage ?? createS3DeliveryStorage(s3, { bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger }),
+    storage: overrides.storage ?? createS3DeliveryStorage(s3, {
+      bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, metadataAllowlist: config.deliveryMetadataAllowlist, logger, ...overrides.copyThresholds,
+    }),
     notify: (message) => enqueueNotify({ redis, prefix, queue: queues.notify }, message),
     audit: overrides.audit ?? createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) }),
     // Web approves; the worker re-checks at run time that the approver still is one.

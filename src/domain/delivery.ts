@@ -1,5 +1,6 @@
 /** Deliveries: how a version of a file is named, its source's facts, and the record of one delivery. Pure. */
 import { createHash } from 'node:crypto';
+import type { CarriedMetadata } from './delivery-metadata.js';
 
 /** A version of an object as the sources see it. `versionId` is absent on an unversioned bucket. */
 export interface VersionRef {
@@ -36,6 +37,12 @@ export interface SourceFacts {
   size: number;
   /** The full-object CRC64NVME S3 keeps for the version (base64), when it has one. */
   crc64nvme?: string;
+  /**
+   * What the copy is written with (MetadataDirective REPLACE): the content headers and the
+   * allow-listed user metadata, already filtered (src/domain/delivery-metadata.ts). Absent in facts
+   * queued before copies replaced metadata: the copy then reads the source itself.
+   */
+  metadata?: CarriedMetadata;
 }
 
 /** One line of a partner's delivery history (and the body of a receipt). */

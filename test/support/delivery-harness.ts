@@ -21,7 +21,6 @@ import { deliveryWorkers, notifyWorkers } from '../../src/container/workers.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { Notify } from '../../src/actions/ports.js';
 import type { DeliveryWorkers, DeliveryWorkersConfig } from '../../src/jobs/delivery/delivery-workers.js';
-import { createS3DeliveryStorage } from '../../src/jobs/delivery/delivery-storage.js';
 import type { DeliveryOptions } from '../../src/jobs/delivery/delivery-context.js';
 import { ACTIONS, COMMANDS } from '../../src/bot/messages/ids.js';
 import { resendFileCommand } from '../../src/bot/listeners/commands/resend-file.js';
@@ -105,7 +104,7 @@ export interface DeliveryHarness {
 }
 
 export async function startDeliveryHarness(
-  o: { options?: Partial<DeliveryOptions>; threshold?: number; multipartThreshold?: number; audit?: Audit } = {},
+  o: { options?: Partial<DeliveryOptions>; threshold?: number; multipartThreshold?: number; audit?: Audit; env?: Record<string, string> } = {},
 ): Promise<DeliveryHarness> {
   const prefix = testPrefix('dl');
   const redis = createTestRedis();
@@ -119,13 +118,11 @@ export async function startDeliveryHarness(
   const appConfig = loadConfig(testEnv({
     PARTNERGATE_PREFIX: prefix, SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: SIGNING_SECRET, APPROVERS: APPROVER, RESENDERS: RESENDER,
     APPROVALS_CHANNEL: APPROVALS, DELIVERIES_CHANNEL: DELIVERIES, DISTRIBUTION_BUCKET: s3.bucket, KMS_KEY_ARN: TEST_KMS_KEY_ARN,
-    POLL_INTERVAL_SECONDS: '3600', FANOUT_THREAD_THRESHOLD: String(o.threshold ?? 50),
+    POLL_INTERVAL_SECONDS: '3600', FANOUT_THREAD_THRESHOLD: String(o.threshold ?? 50), ...o.env,
   }));
   const c = createContainer(appConfig, logger, {
     metrics, s3: deliveryClient,
-    storage: createS3DeliveryStorage(deliveryClient, {
-      bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, ...(o.multipartThreshold ? { multipartThreshold: o.multipartThreshold, partSize: o.multipartThreshold } : {}),
-    }),
+    ...(o.multipartThreshold ? { copyThresholds: { multipartThreshold: o.multipartThreshold, partSize: o.multipartThreshold } } : {}),
     ...(o.audit ? { audit: o.audit } : {}),
     workerOptions: { notify: { paceMs: 0 }, delivery: { receiptWindowMs: 20, deliverAttempts: 3, retryBaseMs: 10, retryMaxMs: 50, ...o.options } },
   });

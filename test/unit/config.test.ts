@@ -62,6 +62,18 @@ describe('configuration', () => {
     expect(text.split('\n')).toHaveLength(1);
   });
 
+  it('when DELIVERY_METADATA_ALLOWLIST is unset, then no user metadata is carried to partners; set, then its keys', () => {
+    expect(loadConfig(testEnv()).deliveryMetadataAllowlist).toEqual([]);
+    expect(loadConfig(testEnv({ DELIVERY_METADATA_ALLOWLIST: 'partner-ref, batch' })).deliveryMetadataAllowlist).toEqual(['partner-ref', 'batch']);
+  });
+
+  it.each([
+    ['Partner-Ref', /DELIVERY_METADATA_ALLOWLIST must be a comma list of lower-case metadata keys/],
+    ['x-amz-meta-partner-ref', /DELIVERY_METADATA_ALLOWLIST must name keys without x-amz-meta-/],
+  ])('when DELIVERY_METADATA_ALLOWLIST is %s, then loading stops naming it', (value, message) => {
+    expect(problem(testEnv({ DELIVERY_METADATA_ALLOWLIST: value }))).toMatch(message);
+  });
+
   it('when neither APPROVERS nor APPROVER_USERGROUP is set, then loading stops', () => {
     expect(problem(testEnv({ APPROVERS: undefined }))).toMatch(/APPROVERS or APPROVER_USERGROUP must be set/);
   });

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { deliveryHash, versionHash, type VersionRef } from '../../domain/delivery.js';
 import type { SourceFacts } from '../../domain/delivery.js';
-
+import { MAX_CARRIED_VALUE, MAX_USER_METADATA_BYTES, METADATA_KEY } from '../../domain/delivery-metadata.js';
 
 /** One version of a file under the outbound prefix, as a source saw it. */
 export const dispatchPayload = z.object({
@@ -18,6 +18,15 @@ export const dispatchPayload = z.object({
   source: z.enum(['poll', 'sqs', 'manual']),
 });
 export type DispatchPayload = z.infer<typeof dispatchPayload>;
+
+/** The metadata a copy is written with (src/domain/delivery-metadata.ts), as bounded there. */
+const headerValue = z.string().max(MAX_CARRIED_VALUE).optional();
+const carriedMetadata = z.object({
+  headers: z.object({
+    contentType: headerValue, contentEncoding: headerValue, contentDisposition: headerValue, contentLanguage: headerValue, cacheControl: headerValue,
+  }),
+  user: z.record(z.string().regex(METADATA_KEY), z.string().max(MAX_USER_METADATA_BYTES)),
+});
 
 export const dispatchJobId = (v: VersionRef): string => `dsp-${versionHash(v)}`;
 
@@ -39,11 +48,18 @@ export const deliverPayload = z.object({
   forcedBy: z.string().max(64).optional(),
   /**
    * The source version's facts, read once by the dispatch job for every delivery of the file: the
-   * copy is guarded by the ETag and checked against the size and CRC64NVME, with no HeadObject of
-   * its own. Absent (payloads queued before, re-sends, backfills): the deliver job reads them.
+   * copy is guarded by the ETag, written with the metadata (MetadataDirective REPLACE) and checked
+   * against the size and CRC64NVME, with no HeadObject of its own. Absent (payloads queued before,
+   * re-sends, backfills), or without `metadata` (queued before copies replaced it): the deliver job
+   * reads the source.
    */
   source: z
-    .object({ etag: z.string().min(1).max(1024), size: z.number().int().min(0), crc64nvme: z.string().max(64).optional() })
+    .object({
+      etag: z.string().min(1).max(1024),
+      size: z.number().int().min(0),
+      crc64nvme: z.string().max(64).optional(),
+      metadata: carriedMetadata.optional(),
+    })
     .optional(),
 });
 export type DeliverPayload = z.infer<typeof deliverPayload>;

@@ -8,6 +8,8 @@ import type { DeliveryStorage } from '../../actions/delivery/index.js';
 export interface S3DeliveryStorageOptions {
   bucket: string;
   kmsKeyArn: string;
+  /** User metadata keys a partner's copy keeps (DELIVERY_METADATA_ALLOWLIST); the rest is dropped. Default none. */
+  metadataAllowlist?: readonly string[];
   /** Lowered in tests to exercise multipart copies on small files. */
   multipartThreshold?: number;
   partSize?: number;
@@ -20,7 +22,8 @@ export function createS3DeliveryStorage(client: S3Client, o: S3DeliveryStorageOp
       for await (const page of listOutbound(client, o.bucket, prefix)) yield* page;
     },
     latest: (key) => getLatestVersion(client, o.bucket, key),
-    sourceFacts: (key, versionId) => readSourceFacts(client, { bucket: o.bucket, key, versionId }),
+    sourceFacts: (key, versionId) =>
+      readSourceFacts(client, { bucket: o.bucket, key, versionId, keepMetadata: o.metadataAllowlist ?? [], ...(o.logger ? { logger: o.logger } : {}) }),
     copy: (input) =>
       copyObjectVerified(client, {
         bucket: o.bucket,
@@ -29,6 +32,7 @@ export function createS3DeliveryStorage(client: S3Client, o: S3DeliveryStorageOp
         targetKey: input.targetKey,
         ...(input.source !== undefined ? { source: input.source } : {}),
         kmsKeyArn: o.kmsKeyArn,
+        keepMetadata: o.metadataAllowlist ?? [],
         ...(o.multipartThreshold !== undefined ? { multipartThreshold: o.multipartThreshold } : {}),
         ...(o.partSize !== undefined ? { partSize: o.partSize } : {}),
         ...(o.logger ? { logger: o.logger } : {}),

@@ -4,7 +4,8 @@
  * partners that are not LIVE yet, and reports what goes nowhere — once.
  *
  * The source version is read once here (HeadObject, ChecksumMode ENABLED) and its facts — size,
- * ETag, CRC64NVME — travel in every deliver payload, so each delivery is one CopyObject instead of a
+ * ETag, CRC64NVME, and the metadata the copies are written with (content headers and the
+ * allow-listed user metadata, nothing else of the pipeline's) — travel in every deliver payload, so each delivery is one CopyObject instead of a
  * read of the same source per partner (src/aws/s3-copy-verified.ts).
  */
 import type { Queue, JobsOptions } from 'bullmq';
@@ -118,5 +119,9 @@ async function readFacts(ctx: DeliveryContext, p: DispatchPayload, log: Logger):
   }
   if (facts === null) return undefined;
   if (p.versionId === undefined && p.etag !== undefined && normalizeEtag(p.etag) !== normalizeEtag(facts.etag)) return undefined;
-  return { etag: facts.etag, size: facts.size, ...(facts.crc64nvme !== undefined ? { crc64nvme: facts.crc64nvme } : {}) };
+  return {
+    etag: facts.etag, size: facts.size,
+    ...(facts.crc64nvme !== undefined ? { crc64nvme: facts.crc64nvme } : {}),
+    ...(facts.metadata !== undefined ? { metadata: facts.metadata } : {}),
+  };
 }

@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addDeliveries } from '../../../src/jobs/delivery/deliver.js';
 import { deliverJobId, type DeliverPayload } from '../../../src/actions/delivery/contract.js';
 import { crc64nvme } from '../../../tools/local/s3.js';
-import { DELIVERIES, startDeliveryHarness, type DeliveryHarness } from '../../support/delivery-harness.js';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DELIVERIES, startDeliveryHarness, versionOfContent, type DeliveryHarness } from '../../support/delivery-harness.js';
 import type { SlackCall } from '../../../tools/local/fake-slack.js';
 
 let h: DeliveryHarness;
@@ -21,6 +22,9 @@ afterEach(async () => {
 
 const blocksText = (c: SlackCall) => JSON.stringify(c.body['blocks'] ?? '') + String(c.body['text'] ?? '');
 const onPath = (prefix: string) => (r: { path: string }) => r.path.startsWith(`/partnergate-dist-test/${prefix}`);
+
+/** What a dispatch of a file with no content headers and no user metadata carries. */
+const NO_METADATA = { headers: {}, user: {} };
 
 /** Queues one deliver job for acme's own folder, as a dispatch would (or an older one did). */
 async function queueDelivery(key: string, versionId: string, extra: Partial<DeliverPayload> = {}): Promise<string> {
@@ -57,6 +61,49 @@ describe('source facts', () => {
     expect(record).toMatchObject({ outcome: 'delivered', size: 10, checksum: { algorithm: 'CRC64NVME', value: crc } });
   });
 
+  it('when a file the pipeline tagged with its own metadata fans out, then each copy replaces it: only DELIVERY_METADATA_ALLOWLIST\'s keys and the content type, read once by the dispatch', async () => {
+    await h.close();
+    h = await startDeliveryHarness({ env: { DELIVERY_METADATA_ALLOWLIST: 'partner-ref' } });
+    for (const id of ['dealer-a', 'dealer-b']) await h.addPartner(id, { feeds: ['price-lists'] });
+    const key = 'outbound/feeds/price-lists/q1.csv';
+    await h.s3.client.send(new PutObjectCommand({
+      Bucket: h.s3.bucket, Key: key, Body: 'q1 prices\n', ContentType: 'text/csv',
+      Metadata: { 'partner-ref': 'PO-17', 'internal-job': 'pricing-run-8812' },
+    }));
+
+    await h.pollNow();
+    await h.slack.waitFor((c) => c.body['channel'] === DELIVERIES && blocksText(c).includes('delivered to 2 of 2 partners'));
+
+    // The payload in Redis holds only what the copy is written with, none of the pipeline's other keys.
+    const job = await h.finished('deliver', deliverJobId({ key, versionId: versionOfContent('q1 prices\n'), partnerId: 'dealer-a' }));
+    expect(job.data.source.metadata).toEqual({ headers: { contentType: 'text/csv' }, user: { 'partner-ref': 'PO-17' } });
+    const toPartners = h.requests.filter(onPath('partners/'));
+    expect(toPartners.map((r) => r.command)).toEqual(['CopyObjectCommand', 'CopyObjectCommand']);
+    for (const copy of toPartners) {
+      expect(copy.headers).toMatchObject({ 'x-amz-metadata-directive': 'REPLACE', 'x-amz-meta-partner-ref': 'PO-17', 'content-type': 'text/csv' });
+      expect(Object.keys(copy.headers).filter((name) => name.startsWith('x-amz-meta-'))).toEqual(['x-amz-meta-partner-ref']);
+    }
+    const delivered = await h.s3.client.send(new HeadObjectCommand({ Bucket: h.s3.bucket, Key: 'partners/dealer-a/feeds/price-lists/q1.csv' }));
+    expect(delivered.Metadata).toEqual({ 'partner-ref': 'PO-17' });
+    expect(delivered.ContentType).toBe('text/csv');
+  });
+
+  it('when a deliver job was queued with facts but before they carried the metadata, then it reads the source once and still replaces the metadata', async () => {
+    await h.addPartner('acme');
+    await h.s3.client.send(new PutObjectCommand({
+      Bucket: h.s3.bucket, Key: 'outbound/acme/older.csv', Body: 'older payload', ContentType: 'text/csv', Metadata: { 'internal-job': 'run-1' },
+    }));
+    const version = versionOfContent('older payload');
+    const source = { etag: `"${version.slice(1)}"`, size: 13, crc64nvme: await crc64nvme('older payload') };
+
+    const job = await h.finished('deliver', await queueDelivery('outbound/acme/older.csv', version, { source }));
+
+    expect(job.returnvalue).toBe('delivered');
+    expect(h.requests.map((r) => r.command)).toEqual(['HeadObjectCommand', 'CopyObjectCommand']);
+    expect(h.requests[1]!.headers).toMatchObject({ 'x-amz-metadata-directive': 'REPLACE', 'content-type': 'text/csv' });
+    expect(h.requests[1]!.headers['x-amz-meta-internal-job']).toBeUndefined();
+  });
+
   it('when a deliver job was queued without source facts (before they existed), then it reads the source itself and delivers', async () => {
     await h.addPartner('acme');
     const version = await h.put('outbound/acme/old.csv', 'queued long ago');
@@ -71,7 +118,7 @@ describe('source facts', () => {
     await h.addPartner('acme');
     const version = await h.put('outbound/acme/s.csv', 'current content');
 
-    const job = await h.finished('deliver', await queueDelivery('outbound/acme/s.csv', version, { source: { etag: '"0123456789abcdef0123456789abcdef"', size: 15 } }));
+    const job = await h.finished('deliver', await queueDelivery('outbound/acme/s.csv', version, { source: { etag: '"0123456789abcdef0123456789abcdef"', size: 15, metadata: NO_METADATA } }));
 
     expect(job.returnvalue).toBe('delivered');
     expect(h.requests.map((r) => r.command)).toEqual(['CopyObjectCommand', 'HeadObjectCommand', 'CopyObjectCommand']);
@@ -81,7 +128,7 @@ describe('source facts', () => {
   it('when the CRC64NVME S3 returns for the copy differs from the carried one, then VERIFY_MISMATCH, retried, then reported in the thread', async () => {
     const acme = await h.addPartner('acme');
     const version = await h.put('outbound/acme/x.csv', 'what S3 holds');
-    const source = { etag: `"${version.slice(1)}"`, size: 13, crc64nvme: await crc64nvme('what the payload claims') };
+    const source = { etag: `"${version.slice(1)}"`, size: 13, crc64nvme: await crc64nvme('what the payload claims'), metadata: NO_METADATA };
 
     const job = await h.finished('deliver', await queueDelivery('outbound/acme/x.csv', version, { source }));
 

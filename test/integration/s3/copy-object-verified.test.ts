@@ -7,9 +7,9 @@
  * test/unit/aws/s3-copy-verified.test.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyObjectVerified } from '../../../src/aws/s3-copy-verified.js';
+import { copyObjectVerified, readSourceFacts } from '../../../src/aws/s3-copy-verified.js';
 import { MiB } from '../../../src/aws/s3-part-plan.js';
 import { crc64nvme, startLocalS3, TEST_KMS_KEY_ARN, type LocalS3 } from '../../../tools/local/s3.js';
 import { appErrorOf, failNthCall, recordRequests, s3Error, type RecordedRequest } from '../../support/s3-client.js';
@@ -32,7 +32,7 @@ async function stop(): Promise<void> {
 beforeEach(() => start());
 afterEach(() => stop());
 
-const put = (Key: string, Body: string | Uint8Array, extra: { ContentType?: string; Metadata?: Record<string, string> } = {}) =>
+const put = (Key: string, Body: string | Uint8Array, extra: Pick<PutObjectCommandInput, 'ContentType' | 'ContentDisposition' | 'CacheControl' | 'Metadata'> = {}) =>
   s3.client.send(new PutObjectCommand({ Bucket, Key, Body, ...extra }));
 
 async function read(Key: string): Promise<Buffer> {
@@ -81,7 +81,29 @@ describe('copyObjectVerified — single copy', () => {
     expect(await read('partners/acme/prices.csv')).toEqual(body);
     const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key: 'partners/acme/prices.csv' }));
     expect(head.ContentType).toBe('text/csv');
-    expect(head.Metadata).toEqual({ origin: 'pricing' });
+    expect(head.Metadata).toEqual({});
+  });
+
+  it('when the pipeline\'s file carries metadata, then the copy request replaces it (REPLACE, the allow-listed keys, the content headers) and the partner\'s copy holds nothing else', async () => {
+    await put('outbound/acme/q4.csv', 'q4', {
+      ContentType: 'text/csv', ContentDisposition: 'attachment; filename="q4.csv"', CacheControl: 'no-cache',
+      Metadata: { 'partner-ref': 'PO-17', 'internal-job': 'run-8812', 'source-path': '/mnt/pricing/q4.csv' },
+    });
+
+    await copyObjectVerified(client, { ...base, bucket: Bucket, sourceKey: 'outbound/acme/q4.csv', targetKey: 'partners/acme/q4.csv', keepMetadata: ['partner-ref'] });
+
+    const copy = sent.find((r) => r.command === 'CopyObjectCommand')!;
+    expect(copy.headers).toMatchObject({
+      'x-amz-metadata-directive': 'REPLACE',
+      'x-amz-meta-partner-ref': 'PO-17',
+      'content-type': 'text/csv',
+      'content-disposition': 'attachment; filename="q4.csv"',
+      'cache-control': 'no-cache',
+    });
+    expect(Object.keys(copy.headers).filter((h) => h.startsWith('x-amz-meta-'))).toEqual(['x-amz-meta-partner-ref']);
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key: 'partners/acme/q4.csv' }));
+    expect(head.Metadata).toEqual({ 'partner-ref': 'PO-17' });
+    expect(head).toMatchObject({ ContentType: 'text/csv', ContentDisposition: 'attachment; filename="q4.csv"', CacheControl: 'no-cache' });
   });
 
   it('when a file is copied, then the copy request carries SSE-KMS, the checksum algorithm, the ETag guard and provenance tags', async () => {
@@ -98,7 +120,7 @@ describe('copyObjectVerified — single copy', () => {
       'x-amz-server-side-encryption-aws-kms-key-id': TEST_KMS_KEY_ARN,
       'x-amz-server-side-encryption-bucket-key-enabled': 'true',
       'x-amz-checksum-algorithm': 'CRC64NVME',
-      'x-amz-metadata-directive': 'COPY',
+      'x-amz-metadata-directive': 'REPLACE',
       'x-amz-tagging-directive': 'REPLACE',
       'x-amz-tagging': 'partnergate%3Asource-key=outbound%2Facme%2Fa.csv',
     });
@@ -174,10 +196,8 @@ describe('copyObjectVerified — single copy', () => {
 });
 
 describe('copyObjectVerified — with the source facts the delivery carries', () => {
-  const facts = async (Key: string) => {
-    const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key, ChecksumMode: 'ENABLED' }));
-    return { etag: head.ETag!, size: head.ContentLength!, ...(head.ChecksumCRC64NVME ? { crc64nvme: head.ChecksumCRC64NVME } : {}) };
-  };
+  // As the dispatch reads them (on a client that records nothing).
+  const facts = async (Key: string) => (await readSourceFacts(s3.client, { bucket: Bucket, key: Key }))!;
 
   it('when the facts carry a CRC64NVME and S3 returns the copy\'s, then exactly one CopyObject and no other request', async () => {
     const body = randomBytes(5000);
@@ -260,7 +280,8 @@ describe('copyObjectVerified — when S3 reports no checksum (s3rver as it is)',
     const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key: 'outbound/acme/f.csv' }));
 
     const result = await copyObjectVerified(client, {
-      ...base, bucket: Bucket, sourceKey: 'outbound/acme/f.csv', targetKey: 'partners/acme/f.csv', source: { etag: head.ETag!, size: 3000 },
+      ...base, bucket: Bucket, sourceKey: 'outbound/acme/f.csv', targetKey: 'partners/acme/f.csv',
+      source: { etag: head.ETag!, size: 3000, metadata: { headers: {}, user: {} } },
     });
 
     expect(result).toMatchObject({ size: 3000, verifiedBy: 'content-sha256', sourceRead: 'given' });
@@ -315,10 +336,12 @@ describe('copyObjectVerified — multipart copy', () => {
     expect(sha256(await read('partners/acme/feeds/parts-catalogs/catalog.bin'))).toBe(sha256(body));
     const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key: 'partners/acme/feeds/parts-catalogs/catalog.bin' }));
     expect(head.ContentType).toBe('application/zip');
-    expect(head.Metadata).toEqual({ origin: 'pim' });
+    expect(head.Metadata).toEqual({});
 
     const create = sent.find((r) => r.command === 'CreateMultipartUploadCommand')!;
+    expect(create.headers['x-amz-meta-origin']).toBeUndefined();
     expect(create.headers).toMatchObject({
+      'content-type': 'application/zip',
       'x-amz-server-side-encryption': 'aws:kms',
       'x-amz-server-side-encryption-aws-kms-key-id': TEST_KMS_KEY_ARN,
       'x-amz-server-side-encryption-bucket-key-enabled': 'true',

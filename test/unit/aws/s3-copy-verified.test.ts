@@ -18,7 +18,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { copyObjectVerified, type CopyObjectVerifiedInput } from '../../../src/aws/s3-copy-verified.js';
+import { copyObjectVerified, readSourceFacts, type CopyObjectVerifiedInput } from '../../../src/aws/s3-copy-verified.js';
 import { GiB, MiB } from '../../../src/aws/s3-part-plan.js';
 import { TEST_KMS_KEY_ARN } from '../../../tools/local/s3.js';
 import { appErrorOf, s3Error } from '../../support/s3-client.js';
@@ -72,7 +72,8 @@ describe('copyObjectVerified — pinned copy, verified by checksum', () => {
       Key: DST,
       CopySource: `${ENCODED_SRC}?versionId=sv1`,
       CopySourceIfMatch: '"src-etag"',
-      MetadataDirective: 'COPY',
+      MetadataDirective: 'REPLACE',
+      ContentType: 'text/csv',
       TaggingDirective: 'REPLACE',
       Tagging: 'partnergate%3Asource-key=outbound%2Facme%2Fprices%202024%2BEU.csv&partnergate%3Asource-version=sv1',
       ServerSideEncryption: 'aws:kms',
@@ -168,7 +169,7 @@ describe('copyObjectVerified — pinned copy, verified by checksum', () => {
 });
 
 describe('copyObjectVerified — with the source facts the delivery carries', () => {
-  const facts = { etag: '"src-etag"', size: 1000, crc64nvme: CRC };
+  const facts = { etag: '"src-etag"', size: 1000, crc64nvme: CRC, metadata: { headers: { contentType: 'text/csv' }, user: {} } };
 
   it('when the copy result carries the same CRC64NVME, then one CopyObject, pinned and guarded by the carried ETag, and no HeadObject', async () => {
     s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ETag: '"x"', ChecksumCRC64NVME: CRC } });
@@ -232,7 +233,7 @@ describe('copyObjectVerified — with the source facts the delivery carries', ()
     s3.on(GetObjectCommand, { Key: SRC, VersionId: 'sv1' }).callsFake(() => Promise.resolve({ Body: body('hello') }));
     s3.on(GetObjectCommand, { Key: DST, VersionId: 'tv1' }).callsFake(() => Promise.resolve({ Body: body('hello') }));
 
-    const result = await copyObjectVerified(client, { ...input, source: { etag: '"src-etag"', size: 5 } });
+    const result = await copyObjectVerified(client, { ...input, source: { etag: '"src-etag"', size: 5, metadata: facts.metadata } });
 
     expect(result).toMatchObject({ verifiedBy: 'content-sha256', sourceRead: 'given' });
     expect(s3).not.toHaveReceivedCommandWith(HeadObjectCommand, { Key: SRC });
@@ -267,7 +268,7 @@ describe('copyObjectVerified — multipart', () => {
     expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
   });
 
-  it('when copied in parts, then the upload is encrypted, full-object CRC64NVME, with the source metadata, and every part is pinned', async () => {
+  it('when copied in parts, then the upload is encrypted, full-object CRC64NVME, with the source content type, and every part is pinned', async () => {
     givenSource(12 * MiB);
     givenMultipart();
     givenTarget(12 * MiB);
@@ -283,7 +284,7 @@ describe('copyObjectVerified — multipart', () => {
       ChecksumAlgorithm: 'CRC64NVME',
       ChecksumType: 'FULL_OBJECT',
       ContentType: 'text/csv',
-      Metadata: { origin: 'pricing' },
+      Metadata: {},
     });
     const parts = s3.commandCalls(UploadPartCopyCommand).map((c) => c.args[0].input);
     expect(parts.map((p) => [p.PartNumber, p.CopySourceRange])).toEqual([
@@ -371,5 +372,124 @@ describe('copyObjectVerified — S3 errors', () => {
   it('when the source cannot be read for lack of permission (HEAD 403), then the error is not retryable', async () => {
     s3.on(HeadObjectCommand).rejects(s3Error('Forbidden', 403));
     expect(await appErrorOf(copyObjectVerified(client, input))).toMatchObject({ retryable: false });
+  });
+});
+
+describe('copyObjectVerified — the pipeline\'s metadata is replaced, not copied (issue #15)', () => {
+  const PIPELINE_META = { 'partner-ref': 'PO-2024-17', 'internal-job': 'pricing-run-8812', 'source-path': '/mnt/pricing/secret/q4.csv' };
+  const CONTENT = {
+    ContentType: 'text/csv; charset=utf-8',
+    ContentEncoding: 'gzip',
+    ContentDisposition: 'attachment; filename="q4.csv"',
+    ContentLanguage: 'de-DE',
+    CacheControl: 'no-cache',
+  };
+  const carried = {
+    MetadataDirective: 'REPLACE' as const,
+    Metadata: { 'partner-ref': 'PO-2024-17' },
+    ...CONTENT,
+  };
+  const sourceWith = (size: number, extra: Record<string, unknown> = {}) =>
+    givenSource(size, { ChecksumCRC64NVME: CRC, ChecksumType: 'FULL_OBJECT', ...CONTENT, Metadata: PIPELINE_META, ...extra });
+  const copyInput = () => s3.commandCalls(CopyObjectCommand).map((c) => c.args[0].input);
+
+  it('when a file is copied with an allow-list, then MetadataDirective REPLACE, only the allow-listed user metadata, and the content headers from the source', async () => {
+    sourceWith(1000);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ChecksumCRC64NVME: CRC } });
+
+    await copyObjectVerified(client, { ...input, keepMetadata: ['partner-ref'] });
+
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, carried);
+    expect(copyInput()[0]!.Metadata).toEqual({ 'partner-ref': 'PO-2024-17' });
+  });
+
+  it('when no allow-list is given, then no user metadata at all reaches the copy, and the content type still does', async () => {
+    sourceWith(1000);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ChecksumCRC64NVME: CRC } });
+
+    await copyObjectVerified(client, input);
+
+    expect(copyInput()[0]).toMatchObject({ MetadataDirective: 'REPLACE', Metadata: {}, ContentType: 'text/csv; charset=utf-8' });
+  });
+
+  it('when the dispatch read the facts, then they carry only the allow-listed metadata and the copy needs no HeadObject of its own', async () => {
+    sourceWith(1000);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ChecksumCRC64NVME: CRC } });
+
+    const read = await readSourceFacts(client, { bucket: 'dist', key: SRC, versionId: 'sv1', keepMetadata: ['partner-ref'] });
+    expect(read?.metadata).toEqual({
+      headers: { contentType: CONTENT.ContentType, contentEncoding: 'gzip', contentDisposition: CONTENT.ContentDisposition, contentLanguage: 'de-DE', cacheControl: 'no-cache' },
+      user: { 'partner-ref': 'PO-2024-17' },
+    });
+    s3.resetHistory();
+
+    const result = await copyObjectVerified(client, { ...input, source: read!, keepMetadata: ['partner-ref'] });
+
+    expect(result.sourceRead).toBe('given');
+    expect(s3.calls()).toHaveLength(1);
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, carried);
+  });
+
+  it('when the allow-list shrank after the dispatch, then the copy drops the keys the carried facts still hold', async () => {
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ChecksumCRC64NVME: CRC } });
+    const source = { etag: '"src-etag"', size: 1000, crc64nvme: CRC, metadata: { headers: { contentType: 'text/csv' }, user: { 'partner-ref': 'PO-1', batch: '7' } } };
+
+    await copyObjectVerified(client, { ...input, source, keepMetadata: ['batch'] });
+
+    expect(copyInput()[0]!.Metadata).toEqual({ batch: '7' });
+  });
+
+  it('when a payload queued before this change carries facts without metadata, then the source is read once and the copy still replaces its metadata', async () => {
+    sourceWith(1000);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ChecksumCRC64NVME: CRC } });
+
+    const result = await copyObjectVerified(client, { ...input, source: { etag: '"src-etag"', size: 1000, crc64nvme: CRC }, keepMetadata: ['partner-ref'] });
+
+    expect(result).toMatchObject({ verifiedBy: 'checksum', sourceRead: 'head' });
+    expect(s3).toHaveReceivedCommandTimes(HeadObjectCommand, 1);
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, carried);
+  });
+
+  it('when copied in parts, then CreateMultipartUpload gets the same metadata: the content headers and only the allow-listed keys', async () => {
+    sourceWith(12 * MiB);
+    givenMultipart();
+    givenTarget(12 * MiB);
+
+    await copyObjectVerified(client, { ...input, multipartThreshold: 6 * MiB, partSize: 5 * MiB, keepMetadata: ['partner-ref'] });
+
+    const { MetadataDirective: _directive, ...expected } = carried;
+    expect(s3).toHaveReceivedCommandWith(CreateMultipartUploadCommand, expected);
+    expect(s3.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input.Metadata).toEqual({ 'partner-ref': 'PO-2024-17' });
+  });
+
+  it('when allow-listed values are hostile (control characters, over 1 KiB, over S3\'s 2 KB in all), then each is left out by name, never by value, and the copy goes on', async () => {
+    const long = 'x'.repeat(1000);
+    sourceWith(1000, {
+      ContentType: 'text/csv\r\nx-amz-meta-injected: yes',
+      Metadata: { 'partner-ref': 'PO-1\nX-Evil: 1', huge: 'y'.repeat(1025), a: long, b: long, c: long, nul: 'a\u0000b', ok: 'fine' },
+    });
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'tv1', CopyObjectResult: { ChecksumCRC64NVME: CRC } });
+    const warn = vi.fn();
+
+    await copyObjectVerified(client, { ...input, keepMetadata: ['partner-ref', 'huge', 'nul', 'ok', 'a', 'b', 'c'], logger: { warn } as never });
+
+    const sent = copyInput()[0]!;
+    expect(sent.Metadata).toEqual({ ok: 'fine', a: long, b: long });
+    expect(sent.ContentType).toBeUndefined();
+    expect(sent).toMatchObject({ MetadataDirective: 'REPLACE', ContentEncoding: 'gzip' });
+    expect(warn).toHaveBeenCalledWith(
+      {
+        key: SRC,
+        dropped: [
+          { name: 'contentType', reason: 'not a valid header value' },
+          { name: 'x-amz-meta-partner-ref', reason: 'not a valid header value' },
+          { name: 'x-amz-meta-huge', reason: 'too long' },
+          { name: 'x-amz-meta-nul', reason: 'not a valid header value' },
+          { name: 'x-amz-meta-c', reason: 'over the 2 KB of user metadata' },
+        ],
+      },
+      'copy: source metadata left out of the copy',
+    );
+    expect(JSON.stringify(warn.mock.calls)).not.toContain('X-Evil');
   });
 });

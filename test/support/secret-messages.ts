@@ -1,0 +1,158 @@
+/**
+ * Every message builder whose output can hold a secret, built with known secret values: the
+ * welcome text (the ExternalId, on purpose: the requester forwards it) and every builder that
+ * shows text we do not write ourselves (notes, key comments, reasons, error messages, step and
+ * check details, what a user typed). The secrets are real in shape: bot-made and hand-given
+ * ExternalIds, Slack tokens of each kind, SSH public keys and private keys in each armour.
+ * Used by the masker's coverage test and the log-capture test.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import sshpk from 'sshpk';
+import { createPlanRenderer } from '../../src/actions/onboarding/plan.js';
+import { renderPartnerSidePolicy } from '../../src/aws/policies/index.js';
+import { buildApprovalCard, CHANGE_APPROVAL, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
+import { buildDeliveryFailure } from '../../src/bot/messages/delivery.js';
+import { buildDriftReport, reappliedText } from '../../src/bot/messages/drift.js';
+import { buildOffboardEvidence, buildOffboardProgress } from '../../src/bot/messages/offboard.js';
+import { buildAnswer } from '../../src/bot/messages/partner-status.js';
+import { buildPlanMessages } from '../../src/bot/messages/plan.js';
+import { buildProvisionFailure, buildProvisionProgress, buildWelcome, provisionRefusedText } from '../../src/bot/messages/provision.js';
+import { buildVerifyChecklist } from '../../src/bot/messages/verify.js';
+import { buildPartnerKeysModal } from '../../src/bot/views/partner-keys-modal.js';
+import type { ChangeRequest, OnboardingRequest } from '../../src/domain/requests.js';
+import { fingerprintOf } from '../../src/domain/key-ages.js';
+import { testPlatform } from './iam-fixtures.js';
+
+const ed25519 = () => generateKeyPairSync('ed25519');
+const pkcs8 = (key = ed25519().privateKey) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
+const publicLine = (key = ed25519().publicKey) =>
+  sshpk.parseKey(key.export({ type: 'spki', format: 'pem' }).toString(), 'pem').toString('ssh').split(' ').slice(0, 2).join(' ');
+
+/** The secret values, each as the whole string that must never be written. */
+export const SECRETS = {
+  /** As the bot makes them (newExternalId): 32 random bytes, base64url. */
+  externalId: randomBytes(32).toString('base64url'),
+  /** As `partnergate render --external-id` accepts them: every character STS allows. */
+  givenExternalId: `Ext+Id=2024,acme.partner@example:eu/west-1_${randomBytes(6).toString('hex')}`,
+  botToken: `xoxb-1234567890-0987654321-${randomBytes(12).toString('hex')}`,
+  userToken: `xoxp-1234567890-1234567890-1234567890-${randomBytes(16).toString('hex')}`,
+  appToken: `xapp-1-A0123456789-1234567890-${randomBytes(32).toString('hex')}`,
+  refreshToken: `xoxe-1-${randomBytes(40).toString('base64url').replace(/_/g, 'A')}`,
+  sshPublicKey: publicLine(),
+  rsaPublicKey: sshpk.parseKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'pem').toString('ssh').split(' ').slice(0, 2).join(' '),
+  pkcs8PrivateKey: pkcs8(),
+  opensshPrivateKey: sshpk.parsePrivateKey(pkcs8(), 'pem').toString('openssh'),
+  rsaPrivateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+  puttyPrivateKey: [
+    'PuTTY-User-Key-File-3: ssh-ed25519',
+    'Encryption: none',
+    'Comment: partner@laptop',
+    'Public-Lines: 2',
+    'AAAAC3NzaC1lZDI1NTE5AAAAIMq5Gf0bX2o9c0dJbXZ2eF9xN0x3c2ZQbHJ0Vm5lS2hR',
+    'c2tleQ==',
+    'Private-Lines: 1',
+    `AAAAI${randomBytes(30).toString('base64').replace(/=+$/, '')}`,
+    'Private-MAC: 6fa1b5c6e4e0d6f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80910',
+  ].join('\n'),
+};
+
+/**
+ * What must not survive masking: each secret whole, and each piece of it long enough to matter
+ * (a key's body lines, a token's random part), so a secret cut short by a builder is caught too.
+ */
+export function secretPieces(): string[] {
+  const pieces = new Set<string>();
+  for (const secret of Object.values(SECRETS)) {
+    pieces.add(secret);
+    for (const part of secret.split(/[\s-]+/)) if (part.length >= 16 && !/^(?:PRIVATE|Private-Lines|PuTTY)/.test(part)) pieces.add(part);
+  }
+  return [...pieces];
+}
+
+/** Text users or AWS give us, with every form of every secret in it, as a builder would show it. */
+function freeText(): string {
+  const trust = { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': SECRETS.givenExternalId } } }] };
+  return [
+    `MalformedPolicyDocument: ${JSON.stringify(trust)}`,
+    `ExternalId=${SECRETS.externalId}`,
+    `*ExternalId:* \`${SECRETS.givenExternalId}\``,
+    `partnergate render --partner-id acme --external-id ${SECRETS.externalId}`,
+    `tokens ${SECRETS.botToken} ${SECRETS.userToken} ${SECRETS.appToken} ${SECRETS.refreshToken} Bearer ${SECRETS.botToken}`,
+    `keys ${SECRETS.sshPublicKey} partner@laptop and ${SECRETS.rsaPublicKey}`,
+    SECRETS.pkcs8PrivateKey,
+    SECRETS.opensshPrivateKey,
+    SECRETS.puttyPrivateKey,
+  ].join('\n');
+}
+
+const AT = '2030-01-01T00:00:00.000Z';
+
+function onboardingRequest(notes: string): OnboardingRequest {
+  return {
+    id: 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', partnerId: 'acme', displayName: `Acme ${SECRETS.botToken}`, contactEmail: 'a@acme.example',
+    sshKeys: [SECRETS.sshPublicKey], sshKeyComments: { [SECRETS.sshPublicKey]: SECRETS.botToken },
+    accountId: '444455556666', externalId: SECRETS.externalId, feeds: ['price-lists'], notes, requestedBy: 'UREQ',
+    requestedAt: AT, expiresAt: AT, planHash: 'f'.repeat(64), channel: 'C0APPROVALS', status: 'pending', decision: null,
+  };
+}
+
+function changeRequest(spec: ChangeRequest['spec']): ChangeRequest {
+  return {
+    id: 'chg_aaaaaaaaaaaaaaaaaaaaaaaaaa', partnerId: 'acme', spec, requestedBy: 'UREQ', requestedAt: AT, expiresAt: AT,
+    channel: 'C0APPROVALS', threadRef: 'card:acme', status: 'approved', decision: { status: 'approved', by: 'UAPP', at: AT, via: 'button' },
+  };
+}
+
+/** [builder, its output] for every builder that can show a secret. */
+export function secretBearingMessages(): [string, unknown][] {
+  const platform = testPlatform();
+  const text = freeText();
+  const request = onboardingRequest(text);
+  const welcome = (externalId: string) =>
+    buildWelcome({
+      partnerId: 'acme', displayName: 'Acme', region: platform.region, bucket: platform.bucket, homePrefix: 'partners/acme/', feeds: ['price-lists'],
+      dryRun: false, sftp: { host: 'sftp.example.com', userName: 'acme' },
+      role: { arn: 'arn:aws:iam::111122223333:role/partnergate/partners/partnergate-partner-acme', externalId, partnerSidePolicy: renderPartnerSidePolicy(platform, 'acme') },
+    });
+  const failure = { requestId: request.id, partnerId: 'acme', attempt: 2, step: 'role', stepLabel: 'Partner role', code: 'MalformedPolicyDocument', message: text };
+  const steps = [{ label: 'Partner role', state: 'failed' as const, detail: text }];
+  const checks = [{ label: 'Partner role reaches its prefix', outcome: 'fail' as const, detail: text }];
+  const record = { outcome: 'failed' as const, at: AT, partnerId: 'acme', key: 'outbound/acme/a.csv', versionId: null, targetKey: 'partners/acme/a.csv', error: { code: 'AccessDenied', message: text } };
+  return [
+    ['buildWelcome (bot-made ExternalId)', welcome(SECRETS.externalId)],
+    ['buildWelcome (ExternalId given to render)', welcome(SECRETS.givenExternalId)],
+    ['buildApprovalCard of a request (notes, display name)', buildApprovalCard(REQUEST_APPROVAL, request, { approvalReaction: 'white_check_mark' })],
+    ['buildApprovalCard of a request (a private key cut short by the notes limit)', buildApprovalCard(REQUEST_APPROVAL, onboardingRequest(`${'n'.repeat(1900)}\n${SECRETS.rsaPrivateKey}`), { approvalReaction: 'white_check_mark' })],
+    ['buildPlanMessages (key comments)', buildPlanMessages(request, createPlanRenderer(platform)({ ...request }))],
+    ['buildProvisionProgress (step details)', buildProvisionProgress({ partnerId: 'acme', attempt: 1, dryRun: false, steps, outcome: 'failed' })],
+    ['buildProvisionFailure (error message)', buildProvisionFailure(failure)],
+    ['provisionRefusedText (reason)', provisionRefusedText('acme', text)],
+    ['buildVerifyChecklist (check details)', buildVerifyChecklist({ requestId: request.id, partnerId: 'acme', attempt: 1, dryRun: false, checks, result: 'verify_failed' })],
+    ['buildDeliveryFailure (error message)', buildDeliveryFailure(record, 'dh')],
+    ['buildApprovalCard of a change (ExternalId rotation, reason)', buildApprovalCard(CHANGE_APPROVAL, changeRequest({ kind: 'external-id', reason: text }), { approvalReaction: 'white_check_mark' })],
+    ['buildApprovalCard of a change (offboarding, reason)', buildApprovalCard(CHANGE_APPROVAL, changeRequest({ kind: 'offboard', prefix: 'archive', reason: text }), { approvalReaction: 'white_check_mark' })],
+    ['buildOffboardProgress (step details)', buildOffboardProgress({ partnerId: 'acme', dryRun: false, steps, outcome: 'failed' })],
+    ['buildOffboardEvidence (step and check details)', buildOffboardEvidence({
+      change: changeRequest({ kind: 'offboard', prefix: 'keep', reason: '' }),
+      startedAt: AT, revokeBefore: AT,
+      steps, checks, finishedAt: AT, dryRun: false,
+    })],
+    ['buildDriftReport (items from AWS)', buildDriftReport({ partnerId: 'acme', items: [text], unfixable: [text], hash: 'a'.repeat(64) })],
+    ['reappliedText', reappliedText({ partnerId: 'acme', by: 'UAPP', done: [text], remaining: [text] })],
+    ['buildAnswer (what the user typed)', buildAnswer(`No file matches ${text}`, [text])],
+  ];
+}
+
+/** [builder, its output] for the builders that name SSH keys: by type and fingerprint, never by their material. */
+export function keyNamingMessages(): [string, unknown][] {
+  const request = onboardingRequest('');
+  const keysChange = changeRequest({ kind: 'ssh-keys', add: [SECRETS.sshPublicKey, SECRETS.rsaPublicKey], remove: [fingerprintOf(SECRETS.sshPublicKey) ?? ''] });
+  return [
+    ['buildPlanMessages (the keys the approval binds)', buildPlanMessages(request, createPlanRenderer(testPlatform())({ ...request, sshKeyComments: {} }))],
+    ['buildApprovalCard of a change (keys to add and remove)', buildApprovalCard(CHANGE_APPROVAL, keysChange, { approvalReaction: 'white_check_mark' })],
+    ['buildPartnerKeysModal (the partner\'s keys)', buildPartnerKeysModal({
+      partnerId: 'acme', displayName: 'Acme', maxAgeDays: 365, hasRole: true,
+      keys: [{ normalized: SECRETS.sshPublicKey, type: 'ssh-ed25519', fingerprint: fingerprintOf(SECRETS.sshPublicKey) ?? '', addedAt: AT, ageDays: 3, old: false }],
+    })],
+  ];
+}

@@ -1,0 +1,39 @@
+/**
+ * The masker covers every form of every secret we print (issue #15): each message builder that can
+ * show a secret is built with known secrets, and maskSecrets of its JSON — what a log line or the
+ * audit trail would hold — contains none of them, whole or in part.
+ */
+import { describe, expect, it } from 'vitest';
+import { CENSOR, maskSecrets } from '../../../src/domain/secrets.js';
+import { keyNamingMessages, SECRETS, secretBearingMessages, secretPieces } from '../../support/secret-messages.js';
+
+const messages = secretBearingMessages();
+const pieces = secretPieces();
+
+describe('maskSecrets over every message builder that can show a secret', () => {
+  it.each(messages)('when %s is masked, then none of the secrets it shows is left', (_name, message) => {
+    const json = JSON.stringify(message);
+    const shown = pieces.filter((p) => json.includes(p));
+    const masked = maskSecrets(json);
+
+    expect(shown.length).toBeGreaterThan(0); // the builder did show secrets: the test can fail
+    expect(pieces.filter((p) => masked.includes(p))).toEqual([]);
+    expect(masked).toContain(CENSOR);
+  });
+
+  it.each(keyNamingMessages())('when %s is built, then it names keys by fingerprint and shows none of their material, before any masking', (_name, message) => {
+    const json = JSON.stringify(message);
+    expect(pieces.filter((p) => json.includes(p))).toEqual([]);
+    expect(json).toContain('SHA256:');
+  });
+
+  it('when the welcome text is masked, then it still reads as the welcome text: only the ExternalId is gone', () => {
+    const [, welcome] = messages[0]!;
+    const masked = maskSecrets(JSON.stringify(welcome));
+
+    expect(masked).toContain(`• ExternalId: \`${CENSOR}\``);
+    expect(masked).toContain('arn:aws:iam::111122223333:role/partnergate/partners/partnergate-partner-acme');
+    expect(masked).toContain('sts:AssumeRole');
+    expect(masked).not.toContain(SECRETS.externalId);
+  });
+});
