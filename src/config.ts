@@ -99,6 +99,13 @@ const fullShape = {
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
   SLACK_API_URL: url.optional(),
   PORT: int(3000, 0, 65535),
+  METRICS_PORT: z
+    .string()
+    .regex(/^(off|\d{1,5})$/, 'must be a port number or off')
+    .default('9464')
+    .transform((s) => (s === 'off' ? null : Number(s)))
+    .refine((n) => n === null || n <= 65535, 'must be a port number (0–65535) or off'),
+  SLACK_TEAM_ID: z.string().regex(/^T[A-Z0-9]{2,30}$/, 'must be a Slack workspace id (T…)').optional(),
   APPROVALS_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,30}$/, 'must be a Slack channel id (C0123ABCD)'),
   DELIVERIES_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,30}$/, 'must be a Slack channel id (C0123ABCD)').optional(),
   APPROVERS: slackIdList,
@@ -143,8 +150,12 @@ export interface Config {
     approverUsergroup: string | undefined;
     resenders: string[];
     approvalReaction: string;
+    /** SLACK_TEAM_ID: requests from any other workspace are refused; unset: any. */
+    teamId: string | undefined;
   };
   port: number;
+  /** METRICS_PORT: GET /metrics on its own port, apart from Slack's; null: off. */
+  metricsPort: number | null;
   requestTtlHours: number;
   redisUrl: string;
   prefix: string;
@@ -248,8 +259,10 @@ export function loadConfig(env: Env): Config {
       approverUsergroup: v.APPROVER_USERGROUP,
       resenders: v.RESENDERS,
       approvalReaction: v.APPROVAL_REACTION,
+      teamId: v.SLACK_TEAM_ID,
     },
     port: v.PORT,
+    metricsPort: v.METRICS_PORT,
     requestTtlHours: v.REQUEST_TTL_HOURS,
     redisUrl: v.REDIS_URL,
     prefix: v.PARTNERGATE_PREFIX,

@@ -39,20 +39,19 @@ export async function run(config: Config, roles: Roles, logger: Logger, override
     const receiver = config.slack.appToken
       ? new SocketModeReceiver({ appToken: config.slack.appToken, logger: boltLogger(logger) })
       : new SlackHttpReceiver({ signingSecret: config.slack.signingSecret, logger, unhandledRequestTimeoutMillis: 2900 });
-    const app = createBoltApp(bindUseCases(c), { botToken: config.slack.botToken, receiver, slackApiUrl: config.slack.apiUrl });
-    http = await startHttpServer(
-      { metrics: c.metrics.registry, ready, ...(receiver instanceof SlackHttpReceiver ? { slack: receiver.requestListener } : {}) },
-      config.port,
-    );
+    const app = createBoltApp(bindUseCases(c), { botToken: config.slack.botToken, receiver, slackApiUrl: config.slack.apiUrl, teamId: config.slack.teamId });
+    http = await startHttpServer({ ready, ...(receiver instanceof SlackHttpReceiver ? { slack: receiver.requestListener } : {}) }, config.port);
     if (receiver instanceof SocketModeReceiver) {
       socketApp = app;
       await app.start();
     }
     logger.info({ port: http.port, mode: socketApp ? 'socket' : 'http' }, 'web: listening');
   } else {
-    http = await startHttpServer({ metrics: c.metrics.registry, ready }, config.port);
-    logger.info({ port: http.port }, 'worker: health and metrics listening');
+    http = await startHttpServer({ ready }, config.port);
+    logger.info({ port: http.port }, 'worker: health listening');
   }
+  const metrics = config.metricsPort === null ? undefined : await startHttpServer({ metrics: c.metrics.registry, ready }, config.metricsPort);
+  if (metrics) logger.info({ port: metrics.port }, 'metrics: listening');
   const workers: WorkerGroup | undefined = roles.worker ? await startWorkers(c) : undefined;
 
   return {
@@ -60,6 +59,7 @@ export async function run(config: Config, roles: Roles, logger: Logger, override
     async stop() {
       logger.info('draining: no new requests; letting running jobs finish');
       await http.close();
+      await metrics?.close();
       if (socketApp) await socketApp.stop();
       await workers?.close();
       await c.close();

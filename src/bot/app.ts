@@ -17,6 +17,8 @@ export interface BoltAppOptions {
   botToken: string;
   receiver: Receiver;
   slackApiUrl?: string | undefined;
+  /** SLACK_TEAM_ID: requests from any other workspace are refused with no effect. */
+  teamId?: string | undefined;
 }
 
 /** Which kind of Slack request this is, and an id under which a replay of it is recognised. */
@@ -47,6 +49,25 @@ function dedupe(deps: BotDeps) {
   };
 }
 
+/** The workspace a request comes from: `team_id` (commands, events), `team.id` (buttons, modals), `view.team_id`. */
+export function teamOf(body: Record<string, unknown>): string | undefined {
+  const team = body['team'] as { id?: unknown } | undefined;
+  const view = body['view'] as { team_id?: unknown } | undefined;
+  const id = body['team_id'] ?? team?.id ?? view?.team_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Only the configured workspace is served: anything else is acknowledged (so Slack stops retrying), counted and logged, and goes no further. */
+function pinTeam(teamId: string, deps: BotDeps) {
+  return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const team = teamOf(args.body as unknown as Record<string, unknown>);
+    if (team === teamId) return args.next();
+    deps.metrics.slackRequests.inc({ kind: 'foreign_team' });
+    deps.logger.warn({ team: team?.slice(0, 32) ?? null }, 'request from another workspace refused');
+    if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
+  };
+}
+
 export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   const app = new App({
     token: options.botToken,
@@ -57,6 +78,7 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
     ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
   });
 
+  if (options.teamId) app.use(pinTeam(options.teamId, deps));
   app.use(ackUnhandled(deps.logger));
   app.use(dedupe(deps));
 

@@ -27,13 +27,14 @@ function collect(child: ChildProcess): { out: () => string; err: () => string } 
   return { out: () => out, err: () => err };
 }
 
-/** Resolves with the port once the process logs that it listens. */
-async function listeningPort(child: ChildProcess): Promise<number> {
+/** Resolves with the Slack port and the metrics port once the process logs that both listen. */
+async function listeningPorts(child: ChildProcess): Promise<{ web: number; metrics: number }> {
   let buffer = '';
   for await (const chunk of child.stdout!) {
     buffer += (chunk as Buffer).toString();
-    const match = buffer.match(/"port":(\d+)[^\n]*"msg":"web: listening"/);
-    if (match) return Number(match[1]);
+    const web = buffer.match(/"port":(\d+)[^\n]*"msg":"web: listening"/);
+    const metrics = buffer.match(/"port":(\d+)[^\n]*"msg":"metrics: listening"/);
+    if (web && metrics) return { web: Number(web[1]), metrics: Number(metrics[1]) };
   }
   throw new Error(`process ended before listening: ${buffer}`);
 }
@@ -56,15 +57,17 @@ describe('partnergate process', () => {
 
   it('when started, then health, readiness and metrics answer, and SIGTERM drains and exits 0', async () => {
     slack = await startFakeSlack();
-    const env = testEnv({ PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info' });
+    const env = testEnv({ PORT: '0', METRICS_PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info' });
     child = spawnCli(['start'], env);
-    const port = await listeningPort(child);
-    const base = `http://127.0.0.1:${port}`;
+    const ports = await listeningPorts(child);
+    const base = `http://127.0.0.1:${ports.web}`;
 
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    // The port that faces Slack serves no metrics: they are on METRICS_PORT alone.
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    const metrics = await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text();
     for (const name of ['partnergate_slack_requests_total', 'partnergate_approvals_total', 'partnergate_jobs_total',
       'partnergate_delivery_latency_seconds', 'partnergate_slack_errors_total', 'partnergate_aws_errors_total']) {
       expect(metrics).toContain(`# TYPE ${name}`);

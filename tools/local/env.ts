@@ -18,6 +18,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     TRANSFER_SERVER_ID: 's-0123456789abcdef0',
     REDIS_URL: 'redis://127.0.0.1:6379',
     PARTNERGATE_PREFIX: testPrefix(),
+    // Every process of a test run picks its own metrics port.
+    METRICS_PORT: '0',
     LOG_LEVEL: 'silent',
     ...overrides,
   };

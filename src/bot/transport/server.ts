@@ -1,14 +1,16 @@
 /**
- * The process's one HTTP server: GET /healthz, /readyz, /metrics in both modes, and
- * POST /slack/events handed to the Slack receiver (./slack-receiver.ts) in HTTP mode. Owning the server lets SIGTERM
- * stop new requests while in-flight ones finish.
+ * The process's HTTP servers: GET /healthz and /readyz in both modes with POST /slack/events handed
+ * to the Slack receiver (./slack-receiver.ts) in HTTP mode; and GET /metrics on a port of its own
+ * (METRICS_PORT), so the port that faces Slack serves nothing an outsider may read. Owning the
+ * servers lets SIGTERM stop new requests while in-flight ones finish.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 export interface HttpDeps {
-  metrics: Registry;
+  /** Served only where given: the metrics port's server. */
+  metrics?: Registry;
   ready: () => Promise<boolean>;
   /** Bolt's request listener, in HTTP mode. */
   slack?: RequestListener;
@@ -38,9 +40,10 @@ export function routeRequest(deps: HttpDeps): RequestListener {
       );
       return;
     }
-    if (req.method === 'GET' && path === '/metrics') {
-      void deps.metrics.metrics().then(
-        (text) => send(res, 200, text, deps.metrics.contentType),
+    if (deps.metrics && req.method === 'GET' && path === '/metrics') {
+      const metrics = deps.metrics;
+      void metrics.metrics().then(
+        (text) => send(res, 200, text, metrics.contentType),
         () => send(res, 500, 'metrics unavailable\n'),
       );
       return;
