@@ -1,4 +1,4 @@
-/** The narrow ports use cases depend on; src/main.ts wires the real ones, tests pass small fakes. */
+/** The narrow ports use cases depend on; the composition root (src/container) wires the real ones, tests pass small fakes. */
 import type { Logger } from '../logger.js';
 import type { AuditInput } from '../domain/audit-record.js';
 import type { NotifyMessage } from '../domain/notify-message.js';

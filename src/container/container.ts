@@ -1,10 +1,11 @@
 /**
- * The one place where the program is wired. `createContainer(config, overrides)` builds, once, what
+ * The one place where the program is wired. `createContainer(config, logger, overrides)` builds, once, what
  * every role shares: the Redis connections, every queue (from the registry), the stores, the AWS
  * clients, the Slack Web API client and the ports the use cases and jobs take (notify, audit,
  * approvers, clock). The web role binds the use cases from it (./use-cases.ts), the worker role the
- * workers (./workers.ts). Tests, the demo and the benchmarks build the same container and override
- * only the network edges (a fake AWS account, a manual clock).
+ * workers (./workers.ts). Tests build the same container (through run() or createContainer) and
+ * override only the edges (a fake AWS account, a manual clock); the demo and the benchmarks run the
+ * real CLI process instead, pointed at local stand-ins by its environment.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -29,7 +30,7 @@ import { DeliveryStore } from '../store/deliveries.js';
 import { PartnerStore } from '../store/partners.js';
 import { RequestStore } from '../store/requests.js';
 
-/** What tests, the demo and the benchmarks replace: the edges, never the wiring. */
+/** What tests replace: the edges, never the wiring. */
 export interface ContainerOverrides {
   clock?: Clock;
   metrics?: Metrics;

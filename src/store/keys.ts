@@ -1,4 +1,8 @@
-/** Every Redis key the bot uses, under PARTNERGATE_PREFIX. See docs/architecture.md "Redis layout". */
+/**
+ * Key builders under PARTNERGATE_PREFIX shared by the onboarding request store, the partner id
+ * retirers and Slack replay protection. The other key families are built by their own modules
+ * (src/store/*.ts, a few jobs); docs/architecture.md "Redis layout" lists every one.
+ */
 export function keys(prefix: string) {
   return {
     partnerIdReservation: (partnerId: string) => `${prefix}:pid:${partnerId}`,

@@ -1,5 +1,5 @@
 /**
- * Message refs: stable names for Slack messages the notify worker posted (`req_…:card`), so that
+ * Message refs: stable names for Slack messages the notify worker posted (`card:req_…`), so that
  * other modules can thread under, update, or recognise a message without knowing its ts.
  *
  *   P:msgref:<ref>          string (JSON) {channel, ts}, written when Slack accepted the post

@@ -16,7 +16,7 @@ export type CreateResult =
   | { ok: false; reason: typeof ErrorCode.SftpLimit | typeof ErrorCode.RoleLimit; limit: number };
 
 /**
- * What the platform can hold (DESIGN "Limits that follow"): Transfer users per server, and IAM roles
+ * What the platform can hold (docs/security.md "Quotas and limits that cap the platform"): Transfer users per server, and IAM roles
  * for partners (the account's role quota, 1,000 by default, 5,000 at most). A request counts from
  * submission until it is rejected or expires, or its partner is offboarded, so racing submissions
  * cannot overshoot.

@@ -1,6 +1,6 @@
 /**
  * The verify job end to end: after provisioning, the settle gate, DescribeUser, documents read back,
- * live S3 probes through a policy-evaluating S3 gate in front of s3rver (./support/fake-aws.ts), and
+ * live S3 probes through a policy-evaluating S3 gate in front of s3rver (test/support/fake-aws.ts), and
  * the SFTP probe against a local ssh2 server with logical homes.
  */
 import 'aws-sdk-client-mock-vitest/extend';

@@ -1,14 +1,14 @@
 /**
  * A real local S3 for tests, the demo and the benchmarks: s3rver 3.7.1 on 127.0.0.1 (a free port) in a temp directory, with the
  * buckets it should have, and an S3Client set up the way s3rver needs (path style, the S3RVER key
- * pair, checksums only when an operation requires them — STACK.md bites 1 and 2).
+ * pair, checksums only when an operation requires them — docs/architecture.md "Local S3 (s3rver)").
  *
  * What s3rver 3.7.1 does and does not do (checked against its source and pinned by
  * test/integration/s3/s3rver-limits.test.ts; docs/architecture.md "Local S3 (s3rver)"):
  *
  *   does:  PutObject, GetObject (Range), HeadObject, DeleteObject(s), CopyObject (MetadataDirective
  *          COPY/REPLACE), ListObjectsV1/V2 (MaxKeys, continuation — a truncated page needs Node's
- *          --openssl-legacy-provider, bite 3), CreateMultipartUpload, UploadPart,
+ *          --openssl-legacy-provider, as vitest.config.ts gives it), CreateMultipartUpload, UploadPart,
  *          CompleteMultipartUpload, object tagging (PutObjectTagging/GetObjectTagging).
  *   not:   versioning — PutBucketVersioning/GetBucketVersioning answer 501, ListObjectVersions 405,
  *          no x-amz-version-id on any answer, `?versionId=` on GET/HEAD is ignored (the current

@@ -1,4 +1,4 @@
-/** The plan hash: SHA-256 of the canonical JSON of a partner's rendered documents. */
+/** Canonical JSON, and the SHA-256 of the canonical JSON of a partner's rendered documents. */
 import { createHash } from 'node:crypto';
 import type { RenderedPartner } from './types.js';
 
@@ -18,7 +18,11 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** Lower-case hex. Stored with a request at submission, compared again before provisioning. */
+/**
+ * Lower-case hex, of the documents alone. The plan hash stored with a request at submission and
+ * compared again before provisioning also binds the SSH keys and feeds: `planHashOf`
+ * (src/actions/onboarding/plan.ts).
+ */
 export function planHash(rendered: RenderedPartner): string {
   return createHash('sha256').update(canonicalJson(rendered)).digest('hex');
 }

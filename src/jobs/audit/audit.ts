@@ -1,6 +1,6 @@
 /**
  * `audit(deps, input)`: log the record and queue it for the bucket. Records wait in Redis
- * (./audit-buffer.ts, on the `audit` queue's connection) and a `flush` job of the `audit` queue's
+ * (src/store/audit-buffer.ts, on the `audit` queue's connection) and a `flush` job of the `audit` queue's
  * worker writes them in batches — one S3 object per batch of up to AUDIT_BATCH_MAX records of one
  * day, not one per record (a fan-out to 1,000 partners makes 1,000 records) — so a slow S3 never
  * slows a Slack answer or a delivery. A record is in Redis before `audit` resolves; a batch leaves

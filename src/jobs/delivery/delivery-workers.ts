@@ -1,6 +1,7 @@
 /**
  * The delivery half of the worker process: the poll, dispatch and deliver workers, the SQS source
- * (when DELIVERY_QUEUE_URL is set) and the `onLive` hook. src/main.ts builds it once.
+ * (when DELIVERY_QUEUE_URL is set) and the `onLive` hook. The worker role builds it once
+ * (deliveryWorkers in src/container/workers.ts).
  */
 import { Worker, type Job } from 'bullmq';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -56,8 +57,10 @@ export interface DeliveryWorkers {
   /** poll, dispatch, deliver — instrument them and close them on shutdown like the others. */
   workers: Worker[];
   queues: DeliveryQueues & { poll: ReturnType<typeof createQueue> };
-  /** The verify job's hook: the partner is LIVE now (release parked deliveries, backfill). */
-  /** `occasion`: what makes this backfill distinct (a change id); default the partner's verifiedAt. */
+  /**
+   * The verify job's hook: the partner is LIVE now (release parked deliveries, backfill). `occasion`:
+   * what makes this backfill distinct (a change id); default the partner's verifiedAt.
+   */
   onLive(partnerId: string, occasion?: string): Promise<void>;
   /** Schedules the poll and starts the SQS source (when configured). */
   start(): Promise<void>;

@@ -1,6 +1,7 @@
 /**
- * The partner lifecycle's queues and workers, built from the composition root's pieces:
- * `offboard` (./offboard.ts) and, as they come, the other lifecycle jobs. Throttling, 5xx and
+ * The partner lifecycle's queues and workers, built from the composition root's pieces: `offboard`
+ * (./offboard.ts), `partner-change` (./partner-change.ts), `lifecycle-sweep` (./lifecycle-sweep.ts)
+ * and `reconcile` (./reconcile.ts), with the sweep's and reconcile's schedulers. Throttling, 5xx and
  * network errors back off exponentially with jitter; processors throw UnrecoverableError for what
  * retrying cannot fix.
  */
@@ -93,8 +94,11 @@ export interface LifecycleWorkers {
   close(): Promise<void>;
 }
 
-/** SET NX of the partner id's reservation: 'held' when it is (still) reserved, 'reserved' when it had to be restored. */
-/** Keeps the id reserved for good; the partner's Transfer user and role no longer count against capacity. */
+/**
+ * Keeps the id reserved for good (SET NX of its reservation: 'held' when it is still reserved,
+ * 'reserved' when it had to be restored); the partner's Transfer user and role no longer count
+ * against capacity.
+ */
 export function partnerIdRetirer(redis: Redis, prefix: string) {
   return async (partnerId: string, holder: string): Promise<'held' | 'reserved'> => {
     await new RequestStore(redis, prefix).releaseCapacity(holder);

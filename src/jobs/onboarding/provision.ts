@@ -1,5 +1,6 @@
 /**
- * The provision job (queue `provision`): DESIGN.md "Flows" 3. Payload and job id: ./provision-payload.ts
+ * The provision job (queue `provision`; docs/architecture.md "An onboarding, from /onboard-partner
+ * to LIVE"). Payload and job id: src/actions/onboarding/contract.ts
  * (the first attempt's id is the request id; a Retry button adds `<id>-retry-<n>`).
  *
  * Before touching AWS it re-checks the stored request (two-person rule, plan hash); a failed check

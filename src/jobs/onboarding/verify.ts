@@ -1,5 +1,6 @@
 /**
- * The verify job (queue `verify`): DESIGN.md "Flows" 4. Payload `{ requestId, attempt }`, job id
+ * The verify job (queue `verify`; docs/architecture.md "An onboarding, from /onboard-partner to
+ * LIVE"). Payload `{ requestId, attempt }`, job id
  * `<requestId>-verify-<attempt>`.
  *
  * It runs no earlier than TRANSFER_SETTLE_SECONDS after the Transfer user was created (it is queued
