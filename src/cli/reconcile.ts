@@ -55,7 +55,7 @@ export async function runReconcile(
       out.stderr('partnergate reconcile: DRY_RUN is set: AWS is not read, so there is nothing to compare or rebuild from\n');
       return 2;
     }
-    redis = options.redis ?? createRedis(config.redisUrl, 'command');
+    redis = options.redis ?? createRedis({ url: config.redisUrl, tlsCa: config.redisTlsCa }, 'command');
     const cp = createLifecyclePlane(options.aws ?? createControlPlaneClients(config.platform.region), config.platform);
     const partners = new PartnerStore(redis, config.prefix);
     if (rebuild) {

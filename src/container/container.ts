@@ -86,7 +86,7 @@ export interface Container {
 export function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Container {
   const clock = overrides.clock ?? systemClock;
   const { prefix, platform } = config;
-  const redis = createRedis(config.redisUrl, 'command');
+  const redis = createRedis({ url: config.redisUrl, tlsCa: config.redisTlsCa }, 'command');
   let workerRedis: Redis | undefined;
   let jobQueues: Queues | undefined;
   const queuesOn = (connection: Redis): Queues => {
@@ -98,7 +98,7 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
     return made;
   };
   const queues = queuesOn(redis);
-  const worker = () => (workerRedis ??= createRedis(config.redisUrl, 'worker'));
+  const worker = () => (workerRedis ??= createRedis({ url: config.redisUrl, tlsCa: config.redisTlsCa }, 'worker'));
   const auditQueue = createAuditQueue(redis, prefix, queues.audit);
   const slack = createNotifySlackClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
