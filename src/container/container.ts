@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedis, type Redis } from '../redis.js';
 import { systemClock, type ApproverDirectory, type Audit, type Clock, type Notify } from '../actions/ports.js';
 import { createApproverDirectory } from '../actions/approval/index.js';
+import { approvalSeals, type ApprovalSeals } from '../domain/approval-seal.js';
 import type { DeliveryStorage } from '../actions/delivery/index.js';
 import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
 import { createS3Client } from '../aws/s3-client.js';
@@ -78,6 +79,8 @@ export interface Container {
   notify: Notify;
   audit: Audit;
   approvers: ApproverDirectory;
+  /** Seals and checks approvals with APPROVAL_SIGNING_KEY: the stores seal, the jobs check. */
+  seals: ApprovalSeals;
   /** The partner is LIVE (or subscribed to more feeds): release what waited for it. Idempotent per occasion. */
   onLive(partnerId: string, occasion?: string): Promise<void>;
   close(): Promise<void>;
@@ -106,15 +109,18 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
   });
   const s3 = overrides.s3 ?? createS3Client(platform, { forcePathStyle: config.s3ForcePathStyle });
   const partners = new PartnerStore(redis, prefix);
+  // The one place the key is used from: every store and job gets this, never the key or the config.
+  const seals = approvalSeals(config.approvalSigningKey);
   return {
     config, overrides, logger, clock, redis, queues, auditQueue, slack,
     metrics: overrides.metrics ?? createMetrics(),
     workerRedis: worker,
+    seals,
     jobQueues: () => (jobQueues ??= queuesOn(worker())),
     stores: {
-      requests: new RequestStore(redis, prefix, config.limits),
+      requests: new RequestStore(redis, prefix, seals, config.limits),
       partners,
-      changes: new ChangeRequestStore(redis, prefix),
+      changes: new ChangeRequestStore(redis, prefix, seals),
       deliveries: new DeliveryStore(redis, prefix),
     },
     aws: {
