@@ -189,6 +189,8 @@ export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
     if (change && refusal?.integrity) {
       const failure = { noun: 'change', id: change.id, partnerId: change.partnerId, thread: { ref: change.threadRef }, stage: 'change', problem: refusal.integrity } as const;
       await reportIntegrityFailure(deps, failure);
+      // It was never applied: free its kind (only if this change holds it) so a sealed one can be asked for.
+      await deps.changes.release(change);
       throw new UnrecoverableError(integrityFailureLine(failure));
     }
     const problem = refusal?.message;

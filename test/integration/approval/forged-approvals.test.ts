@@ -177,6 +177,7 @@ describe('forged approvals (Redis alone cannot approve)', () => {
     expect(job.failedReason).toContain(`approval integrity check failed for change ${asked.change.id}`);
     expect(writes((await t.h.fake.calls()).slice(provisioned))).toEqual([]);
     expect((await t.h.fake.user('acme'))?.SshPublicKeys).toHaveLength(1);
+    expect(await t.changes.openChange('acme', 'ssh-keys')).toBeNull();
     const partner = (await t.h.partners.get('acme'))!;
     const card = t.h.slack.calls('chat.postMessage').find((c) => c.ok && !c.body.thread_ts && String(c.body.text) === 'card acme')!;
     expect(partner.threadRef).toBe(`card:${partner.requestId}`);
@@ -200,6 +201,7 @@ describe('forged approvals (Redis alone cannot approve)', () => {
     expect(job.failedReason).toContain('decision does not match its seal');
     expect(writes((await t.h.fake.calls()).slice(provisioned))).toEqual([]);
     expect((await t.h.partners.get('acme'))?.status).toBe('live');
+    expect(await t.changes.openChange('acme', 'offboard')).toBeNull(); // a sealed offboarding can be asked for
     const card = t.h.slack.calls('chat.postMessage').find((c) => c.ok && !c.body.thread_ts && String(c.body.text) === 'card acme')!;
     await alerts(asked.change.id, String(card.answer!.ts));
     expect((await integrityRecords('acme')).map((r) => r.details)).toEqual([{ kind: 'change', stage: 'offboard', reason: 'decision' }]);
