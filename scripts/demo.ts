@@ -29,6 +29,8 @@ const APPROVALS = 'C0APPROVALS';
 const DELIVERIES = 'C0DELIVERIES';
 const PEOPLE = { requester: 'UPRIYA', approver: 'UMARCUS', outsider: 'UGUEST' } as const;
 const SECRET = randomBytes(16).toString('hex');
+/** The demo's own APPROVAL_SIGNING_KEY, as `openssl rand -hex 32` would make it (never reuse one across deployments). */
+const SIGNING_KEY = randomBytes(32).toString('hex');
 
 const say = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
 
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
     const started = await startBot({
       SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-demo', SLACK_API_URL: slack.apiUrl, PORT: '0',
       APPROVALS_CHANNEL: APPROVALS, DELIVERIES_CHANNEL: DELIVERIES, APPROVERS: PEOPLE.approver,
-      REDIS_URL, PARTNERGATE_PREFIX: prefix, LOG_LEVEL: 'info',
+      REDIS_URL, PARTNERGATE_PREFIX: prefix, LOG_LEVEL: 'info', APPROVAL_SIGNING_KEY: SIGNING_KEY,
       AWS_REGION: 'eu-west-1', AWS_ACCOUNT_ID: '111122223333', DISTRIBUTION_BUCKET: 'partnergate-demo',
       KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000000',
       TRANSFER_SERVER_ID: 's-0123456789abcdef0', DRY_RUN: 'true', TRANSFER_SETTLE_SECONDS: '1', POLL_INTERVAL_SECONDS: '1',

@@ -2,9 +2,11 @@
  * Configuration: the environment variables of the README's "Configuration" and .env.example, validated once at
  * start-up. This is the only module that reads `process.env`; everything else receives a Config.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { STACK_NAMES, type PlatformConfig } from './aws/policies/platform.js';
 import { parseMetadataAllowlist } from './domain/delivery-metadata.js';
+import { parseApprovalSigningKey, type ApprovalSigningKey } from './domain/approval-seal.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -61,6 +63,24 @@ const metadataAllowlist = z
 
 const FEED_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
+/** How to make the value, added to "is required" for the variables whose value is generated. */
+const REQUIRED_HINT: Record<string, string> = {
+  APPROVAL_SIGNING_KEY: ' (at least 32 random bytes, hex or base64: `openssl rand -hex 32`)',
+};
+
+const signingKey = z.string().transform((text, ctx): ApprovalSigningKey => {
+  const parsed = parseApprovalSigningKey(text);
+  if (parsed.ok) return parsed.key;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
+
+const redisShape = {
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  /** A PEM file of the CA certificates that sign the Redis server's TLS certificate (rediss:// only). */
+  REDIS_TLS_CA_FILE: z.string().optional(),
+};
+
 /** The platform part: everything `partnergate render` needs, and nothing about Slack or Redis. */
 const platformShape = {
   AWS_REGION: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
@@ -116,7 +136,8 @@ const fullShape = {
     .regex(/^[a-z0-9_+'-]{1,100}$/, 'must be a reaction name without colons (white_check_mark)')
     .default('white_check_mark'),
   REQUEST_TTL_HOURS: int(72, 1, 24 * 30),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  ...redisShape,
+  APPROVAL_SIGNING_KEY: signingKey,
   PARTNERGATE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9{}_.-]{1,64}$/, 'must be letters, digits, {}, _, . or - (up to 64)')
@@ -158,6 +179,10 @@ export interface Config {
   metricsPort: number | null;
   requestTtlHours: number;
   redisUrl: string;
+  /** The CA certificates (PEM) a rediss:// server's certificate is checked against; unset: Node's own. */
+  redisTlsCa: string | undefined;
+  /** Seals request contents and decisions (src/domain/approval-seal.ts); never logged. */
+  approvalSigningKey: ApprovalSigningKey;
   prefix: string;
   transferHost: string | undefined;
   deliveryQueueUrl: string | undefined;
@@ -204,7 +229,7 @@ function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
-    const problem = picked[variable] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
+    const problem = picked[variable] === undefined && issue.code === 'invalid_type' ? `is required${REQUIRED_HINT[variable] ?? ''}` : issue.message;
     throw new ConfigError(variable, problem);
   }
   return result.data;
@@ -233,6 +258,21 @@ function platformFrom(v: z.infer<z.ZodObject<typeof platformShape>>): PlatformCo
     feeds: v.FEEDS,
     dryRun: v.DRY_RUN,
   };
+}
+
+/** The CA file's certificates, read once at start-up; only with a rediss:// URL. */
+function redisTlsCa(v: { REDIS_URL: string; REDIS_TLS_CA_FILE?: string | undefined }): string | undefined {
+  const file = v.REDIS_TLS_CA_FILE;
+  if (file === undefined) return undefined;
+  if (!v.REDIS_URL.startsWith('rediss://')) throw new ConfigError('REDIS_TLS_CA_FILE', 'is set but REDIS_URL is not a rediss:// (TLS) URL');
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('REDIS_TLS_CA_FILE', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}: ${file})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('REDIS_TLS_CA_FILE', `must be a PEM file of CA certificates (${file} holds none)`);
+  return pem;
 }
 
 /** Only the platform parameters (for `partnergate render`). Throws ConfigError. */
@@ -265,6 +305,8 @@ export function loadConfig(env: Env): Config {
     metricsPort: v.METRICS_PORT,
     requestTtlHours: v.REQUEST_TTL_HOURS,
     redisUrl: v.REDIS_URL,
+    redisTlsCa: redisTlsCa(v),
+    approvalSigningKey: v.APPROVAL_SIGNING_KEY,
     prefix: v.PARTNERGATE_PREFIX,
     transferHost: v.TRANSFER_HOST,
     deliveryQueueUrl: v.DELIVERY_QUEUE_URL,
@@ -285,13 +327,14 @@ export function loadConfig(env: Env): Config {
 export interface ToolConfig {
   platform: PlatformConfig;
   redisUrl: string;
+  redisTlsCa: string | undefined;
   prefix: string;
   s3ForcePathStyle: boolean;
 }
 
 const toolShape = {
   ...platformShape,
-  REDIS_URL: fullShape.REDIS_URL,
+  ...redisShape,
   PARTNERGATE_PREFIX: fullShape.PARTNERGATE_PREFIX,
   S3_FORCE_PATH_STYLE: fullShape.S3_FORCE_PATH_STYLE,
 };
@@ -299,5 +342,5 @@ const toolShape = {
 /** The platform, Redis and S3 settings only. Throws ConfigError naming the first bad variable. */
 export function loadToolConfig(env: Env): ToolConfig {
   const v = parse(toolShape, env);
-  return { platform: platformFrom(v), redisUrl: v.REDIS_URL, prefix: v.PARTNERGATE_PREFIX, s3ForcePathStyle: v.S3_FORCE_PATH_STYLE };
+  return { platform: platformFrom(v), redisUrl: v.REDIS_URL, redisTlsCa: redisTlsCa(v), prefix: v.PARTNERGATE_PREFIX, s3ForcePathStyle: v.S3_FORCE_PATH_STYLE };
 }

@@ -5,7 +5,7 @@
 import type { App } from '@slack/bolt';
 import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
-import { redisReachable } from './redis.js';
+import { redisExposureWarning, redisReachable } from './redis.js';
 import { startHttpServer, type HttpServer } from './bot/transport/server.js';
 import { createContainer, type ContainerOverrides } from './container/container.js';
 import { bindUseCases } from './container/use-cases.js';
@@ -26,6 +26,8 @@ export interface Running {
 export type RunOptions = ContainerOverrides;
 
 export async function run(config: Config, roles: Roles, logger: Logger, overrides: RunOptions = {}): Promise<Running> {
+  const exposed = redisExposureWarning(config.redisUrl);
+  if (exposed) logger.warn(exposed);
   const c = createContainer(config, logger, overrides);
   const ready = () => redisReachable(c.redis);
   let http: HttpServer;

@@ -102,7 +102,7 @@ export async function runAudit(
     const config = loadToolConfig(env);
     s3 = options.s3 ?? createS3Client(config.platform, { forcePathStyle: config.s3ForcePathStyle });
     if (args.verify) {
-      redis = options.redis ?? createRedis(config.redisUrl, 'command', { maxRetriesPerRequest: 1 });
+      redis = options.redis ?? createRedis({ url: config.redisUrl, tlsCa: config.redisTlsCa }, 'command', { maxRetriesPerRequest: 1 });
       const report = await verifyAuditTrail(s3, config.platform.bucket, await readChainHead(redis, config, out));
       for (const line of formatChainReport(report)) out.stdout(`${line}\n`);
       return report.problems.length > 0 ? VERIFY_BROKEN : 0;

@@ -20,7 +20,7 @@ import { formatRebuildReport, rebuildRegistry } from '../jobs/lifecycle/index.js
 import { PartnerStore } from '../store/partners.js';
 import { createLogger } from '../logger.js';
 import { createAudit, createAuditQueue } from '../jobs/audit/index.js';
-import { RequestStore } from '../store/requests.js';
+import { requestReader } from '../store/requests.js';
 
 export interface ReconcileOutput {
   stdout: (s: string) => void;
@@ -55,13 +55,13 @@ export async function runReconcile(
       out.stderr('partnergate reconcile: DRY_RUN is set: AWS is not read, so there is nothing to compare or rebuild from\n');
       return 2;
     }
-    redis = options.redis ?? createRedis(config.redisUrl, 'command');
+    redis = options.redis ?? createRedis({ url: config.redisUrl, tlsCa: config.redisTlsCa }, 'command');
     const cp = createLifecyclePlane(options.aws ?? createControlPlaneClients(config.platform.region), config.platform);
     const partners = new PartnerStore(redis, config.prefix);
     if (rebuild) {
       const s3 = options.s3 ?? createS3Client(config.platform, { forcePathStyle: config.s3ForcePathStyle });
       const report = await rebuildRegistry({
-        cp, platform: config.platform, partners, requests: new RequestStore(redis, config.prefix), redis, prefix: config.prefix, clock: systemClock, s3,
+        cp, platform: config.platform, partners, requests: requestReader(redis, config.prefix), redis, prefix: config.prefix, clock: systemClock, s3,
       });
       out.stdout(formatRebuildReport(report));
       // Queued like every record, so that the bot's audit worker writes it into the hash chain

@@ -16,6 +16,7 @@ import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedis, type Redis } from '../redis.js';
 import { systemClock, type ApproverDirectory, type Audit, type Clock, type Notify } from '../actions/ports.js';
 import { createApproverDirectory } from '../actions/approval/index.js';
+import { approvalSeals, type ApprovalSeals } from '../domain/approval-seal.js';
 import type { DeliveryStorage } from '../actions/delivery/index.js';
 import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
 import { createS3Client } from '../aws/s3-client.js';
@@ -81,6 +82,8 @@ export interface Container {
   notify: Notify;
   audit: Audit;
   approvers: ApproverDirectory;
+  /** Seals and checks approvals with APPROVAL_SIGNING_KEY: the stores seal, the jobs check. */
+  seals: ApprovalSeals;
   /** The partner is LIVE (or subscribed to more feeds): release what waited for it. Idempotent per occasion. */
   onLive(partnerId: string, occasion?: string): Promise<void>;
   close(): Promise<void>;
@@ -89,7 +92,7 @@ export interface Container {
 export function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Container {
   const clock = overrides.clock ?? systemClock;
   const { prefix, platform } = config;
-  const redis = createRedis(config.redisUrl, 'command');
+  const redis = createRedis({ url: config.redisUrl, tlsCa: config.redisTlsCa }, 'command');
   let workerRedis: Redis | undefined;
   let jobQueues: Queues | undefined;
   const queuesOn = (connection: Redis): Queues => {
@@ -101,7 +104,7 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
     return made;
   };
   const queues = queuesOn(redis);
-  const worker = () => (workerRedis ??= createRedis(config.redisUrl, 'worker'));
+  const worker = () => (workerRedis ??= createRedis({ url: config.redisUrl, tlsCa: config.redisTlsCa }, 'worker'));
   const auditQueue = createAuditQueue(redis, prefix, queues.audit);
   const slack = createNotifySlackClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -109,15 +112,18 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
   });
   const s3 = overrides.s3 ?? createS3Client(platform, { forcePathStyle: config.s3ForcePathStyle });
   const partners = new PartnerStore(redis, prefix);
+  // The one place the key is used from: every store and job gets this, never the key or the config.
+  const seals = approvalSeals(config.approvalSigningKey);
   return {
     config, overrides, logger, clock, redis, queues, auditQueue, slack,
     metrics: overrides.metrics ?? createMetrics(),
     workerRedis: worker,
+    seals,
     jobQueues: () => (jobQueues ??= queuesOn(worker())),
     stores: {
-      requests: new RequestStore(redis, prefix, config.limits),
+      requests: new RequestStore(redis, prefix, seals, config.limits),
       partners,
-      changes: new ChangeRequestStore(redis, prefix),
+      changes: new ChangeRequestStore(redis, prefix, seals),
       deliveries: new DeliveryStore(redis, prefix),
     },
     aws: {

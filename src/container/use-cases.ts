@@ -6,6 +6,7 @@
 import type { Queue } from 'bullmq';
 import type { BotDeps, DeliveryUseCases, LifecycleUseCases } from '../bot/deps.js';
 import type { ApproverDirectory } from '../actions/ports.js';
+import type { ApprovalSeals } from '../domain/approval-seal.js';
 import type { DeliveryStore } from '../store/deliveries.js';
 import type { PartnerStore } from '../store/partners.js';
 import { changeApprovals, decide, requestApprovals } from '../actions/approval/index.js';
@@ -42,6 +43,8 @@ export function applyChange(queues: LifecycleQueues) {
 export type LifecycleWiring = ChangeDeps & {
   approvers: ApproverDirectory; partners: PartnerStore; keyMaxAgeDays: number; feeds: string[];
   queues: LifecycleQueues; currentDrift: (partnerId: string) => Promise<string | null>;
+  /** Checks a change's seal before it is approved, and seals re-apply clicks. */
+  seals: ApprovalSeals; approvalsChannel: string;
 };
 
 export function lifecycleUseCases(w: LifecycleWiring): LifecycleUseCases {
@@ -53,7 +56,7 @@ export function lifecycleUseCases(w: LifecycleWiring): LifecycleUseCases {
     partnerForEdit: (partnerId) => partnerForEdit(w, partnerId),
     editPartner: (input) => editPartner(w, input),
     requestReapply: (input) =>
-      requestReapply({ ...w, enqueueReapply: (partnerId, by, hash) => addReapplyJob(w.queues.reconcile, partnerId, by, hash) }, input),
+      requestReapply({ ...w, enqueueReapply: (partnerId, by, hash) => addReapplyJob(w.queues.reconcile, w.seals, partnerId, by, hash) }, input),
   };
 }
 
@@ -85,7 +88,7 @@ export function bindUseCases(c: Container): BotDeps {
   const slack = { approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours };
   const lifecycle = lifecycleUseCases({
     ...base, logger: c.logger.child({ module: 'lifecycle' }), notify, audit, approvers, changes, partners, feeds: platform.feeds,
-    keyMaxAgeDays: config.keyMaxAgeDays, ...slack, queues: lifecycleQueues(c),
+    keyMaxAgeDays: config.keyMaxAgeDays, ...slack, queues: lifecycleQueues(c), seals: c.seals, approvalsChannel: config.slack.approvalsChannel,
     currentDrift: (partnerId) => redis.get(driftKey(prefix, partnerId)),
   });
   const retry = {
@@ -116,6 +119,7 @@ export function bindUseCases(c: Container): BotDeps {
     decide: ({ requestId, ...input }) =>
       decide({
         ...base, kind: requestApprovals(requests), approvers, notify, audit, approvalReaction: config.slack.approvalReaction,
+        seals: c.seals, approvalsChannel: config.slack.approvalsChannel,
         onApproved: async (request) => addProvisionJob(queues.provision, { requestId: request.id, attempt: 1 }),
       }, { id: requestId, ...input }),
     retryProvisioning: (input) => retryProvisioning(retry, input),

@@ -35,6 +35,7 @@ export const AUDIT_TYPES = [
   'drift.reapplied',
   'registry.rebuilt',
   'approval.nudged',
+  'approval.integrity-failed',
   'keys.reminded',
   'provision.step',
   'verify.result',

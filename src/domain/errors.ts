@@ -13,6 +13,8 @@ export const ErrorCode = {
   UnknownRequest: 'unknown_request', UnknownChange: 'unknown_change', WrongKind: 'wrong_kind', NotApproved: 'not_approved',
   SelfApproved: 'self_approved', ApproverNotApprover: 'approver_not_approver', ApprovedAfterExpiry: 'approved_after_expiry',
   PartnerIdNotHeld: 'partner_id_not_held', PlanChanged: 'plan_changed',
+  // The stored item does not match its seal (src/domain/approval-seal.ts): never acted on.
+  IntegrityFailed: 'integrity_failed',
   // The other use cases' refusals (answered), and what a job refuses to do (RefusedError).
   InvalidPartnerId: 'invalid_partner_id', UnknownPartner: 'unknown_partner', Offboarded: 'offboarded', NotLive: 'not_live',
   NoAccount: 'no_account', AlreadyOpen: 'already_open', NoChange: 'no_change', NotFailed: 'not_failed', AlreadyRetried: 'already_retried',

@@ -18,8 +18,18 @@ export interface ApprovalData {
   channel: string;
 }
 
-/** An approval as stored: its data, and where it stands. */
-export type Decided<D> = D & { status: RequestStatus; decision: Decision | null };
+/**
+ * The MACs that bind an approval (src/domain/approval-seal.ts): `seal` over its content, written
+ * when it was created; `decisionSeal` over its decision and `seal`, written with the decision.
+ * Absent on items stored before approvals were sealed (every job refuses those).
+ */
+export interface Seals {
+  seal?: string | undefined;
+  decisionSeal?: string | undefined;
+}
+
+/** An approval as stored: its data, where it stands, and its seals. */
+export type Decided<D> = D & { status: RequestStatus; decision: Decision | null } & Seals;
 
 export interface OnboardingRequestData extends ApprovalData {
   displayName: string;

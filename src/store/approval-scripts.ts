@@ -1,16 +1,18 @@
 /**
  * The two Lua scripts behind every approval (onboarding requests and lifecycle changes alike), and
  * PendingStore, what the stores of both kinds share.
- * A pending item is a hash — `data` (immutable JSON), `status`, `expiresAt` (ms), `decision`
- * (JSON) — indexed by expiry in a sorted set, and holding a reservation key (a partner id, or "one
- * open change of this kind for this partner") that is set NX when the item is created.
+ * A pending item is a hash — `data` (immutable JSON), `seal`, `status`, `expiresAt` (ms),
+ * `decision` (JSON), `decisionSeal` — indexed by expiry in a sorted set, and holding a reservation
+ * key (a partner id, or "one open change of this kind for this partner") that is set NX when the
+ * item is created. The seals (src/domain/approval-seal.ts) are computed here, in TypeScript, before
+ * each script runs, and stored by it: the key never goes to Redis.
  *
  * CREATE — KEYS: reservation, item hash, pending index, then any capacity sets; ARGV: item id, data
- *   JSON, expiresAt ms, then one limit per capacity set. Answers '' when created (the id joins each
- *   capacity set), '!limit:<n>' when capacity set n (1-based) is full, else the id that holds the
- *   reservation (nothing written in either case).
+ *   JSON, expiresAt ms, content seal, then one limit per capacity set (ARGV[i + 1] for KEYS[i]).
+ *   Answers '' when created (the id joins each capacity set), '!limit:<n>' when capacity set n
+ *   (1-based) is full, else the id that holds the reservation (nothing written in either case).
  * DECIDE — KEYS: item hash, pending index, reservation, then any capacity sets; ARGV: new status,
- *   decision JSON, now ms, id.
+ *   decision JSON, now ms, id, decision seal.
  *   The one transition out of `pending`: answers 'ok', 'not_found', 'already_decided' or 'expired'
  *   (an approval or rejection after expiresAt). Rejected and expired items release the reservation
  *   if it is still theirs, and leave the capacity sets; approved ones keep both (the job that
@@ -18,16 +20,17 @@
  */
 import type { Redis } from 'ioredis';
 import type { DecideOutcome } from '../domain/approval.js';
+import type { ApprovalSeals, SealKind } from '../domain/approval-seal.js';
 import type { Decision } from '../domain/requests.js';
 
 export const CREATE_PENDING = `
 local held = redis.call('GET', KEYS[1])
 if held then return held end
 for i = 4, #KEYS do
-  if redis.call('SCARD', KEYS[i]) >= tonumber(ARGV[i]) then return '!limit:' .. (i - 3) end
+  if redis.call('SCARD', KEYS[i]) >= tonumber(ARGV[i + 1]) then return '!limit:' .. (i - 3) end
 end
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], 'data', ARGV[2], 'status', 'pending', 'expiresAt', ARGV[3])
+redis.call('HSET', KEYS[2], 'data', ARGV[2], 'status', 'pending', 'expiresAt', ARGV[3], 'seal', ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 for i = 4, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
 return ''
@@ -39,7 +42,7 @@ if not status then return 'not_found' end
 if status ~= 'pending' then return 'already_decided' end
 local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
 if ARGV[1] ~= 'expired' and expiresAt <= tonumber(ARGV[3]) then return 'expired' end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decision', ARGV[2])
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decision', ARGV[2], 'decisionSeal', ARGV[5])
 redis.call('ZREM', KEYS[2], ARGV[4])
 if ARGV[1] ~= 'approved' then
   if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
@@ -48,11 +51,18 @@ end
 return 'ok'
 `;
 
-/** The item under `key` (its data, status and decision), or null when there is none. */
-async function readPending<T>(redis: Redis, key: string): Promise<T | null> {
+/**
+ * The item `id` under `key` (its data, status, decision and seals) as stored, or null when there is
+ * none. Unchecked: jobs check the seals (src/actions/approval/check-approval.ts). The id is the
+ * key's, not the data's, so a sealed item copied under another id fails its content check.
+ */
+export async function readPending<T>(redis: Redis, key: string, id: string): Promise<T | null> {
   const h = await redis.hgetall(key);
   if (!h['data']) return null;
-  return { ...JSON.parse(h['data']), status: h['status'], decision: h['decision'] ? JSON.parse(h['decision']) : null } as T;
+  return {
+    ...JSON.parse(h['data']), id, status: h['status'], decision: h['decision'] ? JSON.parse(h['decision']) : null,
+    seal: h['seal'], decisionSeal: h['decisionSeal'],
+  } as T;
 }
 
 /** Items kept as the scripts keep them, with their pending index. `H`: what `decide` needs to know of an item. */
@@ -61,6 +71,9 @@ export abstract class PendingStore<T, H extends { id: string } = T & { id: strin
     protected readonly redis: Redis,
     private readonly itemKey: (id: string) => string,
     private readonly pendingKey: string,
+    /** Seals what is created and decided (src/domain/approval-seal.ts); `sealKind` separates the kinds' seals. */
+    protected readonly seals: ApprovalSeals,
+    private readonly sealKind: SealKind,
   ) {}
 
   /** What DECIDE_PENDING releases: the item's reservation, then any capacity sets. */
@@ -70,14 +83,22 @@ export abstract class PendingStore<T, H extends { id: string } = T & { id: strin
   abstract markNudged(id: string, at: Date): Promise<boolean>;
 
   async get(id: string): Promise<T | null> {
-    return readPending<T>(this.redis, this.itemKey(id));
+    return readPending<T>(this.redis, this.itemKey(id), id);
   }
 
-  /** The one transition out of `pending` (see DECIDE_PENDING), and the item as it stands after. */
+  /**
+   * The one transition out of `pending` (see DECIDE_PENDING), and the item as it stands after. The
+   * decision is sealed with the content seal stored now: content changed in Redis before or after
+   * this still fails the job's check, because the content no longer matches that seal.
+   */
   async decide(item: H, decision: Decision, now: Date): Promise<DecideOutcome<T>> {
     const keys = [this.itemKey(item.id), this.pendingKey, ...this.held(item)];
-    const outcome = (await this.redis.eval(DECIDE_PENDING, keys.length, ...keys, decision.status, JSON.stringify(decision), String(now.getTime()), item.id)) as string;
-    const stored = await readPending<T>(this.redis, keys[0]!);
+    const contentSeal = (await this.redis.hget(keys[0]!, 'seal')) ?? undefined;
+    const decisionSeal = this.seals.decision(this.sealKind, item.id, contentSeal, decision);
+    const outcome = (await this.redis.eval(
+      DECIDE_PENDING, keys.length, ...keys, decision.status, JSON.stringify(decision), String(now.getTime()), item.id, decisionSeal,
+    )) as string;
+    const stored = await readPending<T>(this.redis, keys[0]!, item.id);
     if (outcome === 'not_found' || !stored) return { ok: false, reason: 'not_found' };
     return outcome === 'ok' ? { ok: true, item: stored } : { ok: false, reason: outcome as 'already_decided' | 'expired', item: stored };
   }

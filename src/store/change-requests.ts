@@ -12,9 +12,11 @@
  */
 import type { Redis } from 'ioredis';
 import { CREATE_PENDING, PendingStore } from './approval-scripts.js';
+import type { ApprovalSeals } from '../domain/approval-seal.js';
 import { CHANGE_ID_PATTERN, type ChangeKind, type ChangeRequest, type ChangeRequestData } from '../domain/requests.js';
 
-export type CreateChangeResult = { ok: true } | { ok: false; reason: 'already_open'; heldBy: string };
+/** `seal`: the content seal stored with the change. */
+export type CreateChangeResult = { ok: true; seal: string } | { ok: false; reason: 'already_open'; heldBy: string };
 
 export const changeKeys = (prefix: string) => ({
   change: (id: string) => `${prefix}:chg:${id}`,
@@ -26,19 +28,20 @@ type Held = Pick<ChangeRequestData, 'id' | 'partnerId' | 'spec'>;
 
 export class ChangeRequestStore extends PendingStore<ChangeRequest, Held> {
   private readonly k: ReturnType<typeof changeKeys>;
-  constructor(redis: Redis, prefix: string) {
-    super(redis, changeKeys(prefix).change, changeKeys(prefix).pending());
+  constructor(redis: Redis, prefix: string, seals: ApprovalSeals) {
+    super(redis, changeKeys(prefix).change, changeKeys(prefix).pending(), seals, 'change');
     this.k = changeKeys(prefix);
   }
 
-  /** Stores a pending change, unless one of its kind is already open for the partner. */
+  /** Stores a pending change, sealed, unless one of its kind is already open for the partner. */
   async create(data: ChangeRequestData): Promise<CreateChangeResult> {
+    const seal = this.seals.content('change', data);
     const held = (await this.redis.eval(
       CREATE_PENDING, 3,
       this.k.open(data.partnerId, data.spec.kind), this.k.change(data.id), this.k.pending(),
-      data.id, JSON.stringify(data), String(Date.parse(data.expiresAt)),
+      data.id, JSON.stringify(data), String(Date.parse(data.expiresAt)), seal,
     )) as string;
-    return held === '' ? { ok: true } : { ok: false, reason: 'already_open', heldBy: held };
+    return held === '' ? { ok: true, seal } : { ok: false, reason: 'already_open', heldBy: held };
   }
 
   override async get(id: string): Promise<ChangeRequest | null> {

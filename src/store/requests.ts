@@ -6,12 +6,14 @@
  */
 import type { Redis } from 'ioredis';
 import { keys, type Keys } from './keys.js';
-import { CREATE_PENDING as CREATE, PendingStore } from './approval-scripts.js';
+import { CREATE_PENDING as CREATE, PendingStore, readPending } from './approval-scripts.js';
 import { ErrorCode } from '../domain/errors.js';
+import type { ApprovalSeals } from '../domain/approval-seal.js';
 import type { OnboardingRequest, OnboardingRequestData } from '../domain/requests.js';
 
+/** `seal`: the content seal stored with the request. */
 export type CreateResult =
-  | { ok: true }
+  | { ok: true; seal: string }
   | { ok: false; reason: typeof ErrorCode.PartnerIdTaken; heldBy: string }
   | { ok: false; reason: typeof ErrorCode.SftpLimit | typeof ErrorCode.RoleLimit; limit: number };
 
@@ -33,14 +35,16 @@ export class RequestStore extends PendingStore<OnboardingRequest, Pick<Onboardin
   constructor(
     redis: Redis,
     private readonly prefix: string,
+    seals: ApprovalSeals,
     private readonly limits: CapacityLimits = DEFAULT_LIMITS,
   ) {
-    super(redis, keys(prefix).request, keys(prefix).pendingRequests());
+    super(redis, keys(prefix).request, keys(prefix).pendingRequests(), seals, 'request');
     this.k = keys(prefix);
   }
 
-  /** Stores a pending request, reserves its partner id and its share of capacity, atomically. */
+  /** Stores a pending request, sealed, and reserves its partner id and its share of capacity, atomically. */
   async create(data: OnboardingRequestData): Promise<CreateResult> {
+    const seal = this.seals.content('request', data);
     const capacity: { key: string; limit: number; reason: typeof ErrorCode.SftpLimit | typeof ErrorCode.RoleLimit }[] = [
       ...(data.sshKeys.length > 0 ? [{ key: this.k.sftpUsers(), limit: this.limits.sftpUsers, reason: ErrorCode.SftpLimit }] : []),
       ...(data.accountId ? [{ key: this.k.partnerRoles(), limit: this.limits.partnerRoles, reason: ErrorCode.RoleLimit }] : []),
@@ -55,9 +59,10 @@ export class RequestStore extends PendingStore<OnboardingRequest, Pick<Onboardin
       data.id,
       JSON.stringify(data),
       String(Date.parse(data.expiresAt)),
+      seal,
       ...capacity.map((c) => String(c.limit)),
     )) as string;
-    if (held === '') return { ok: true };
+    if (held === '') return { ok: true, seal };
     if (held.startsWith('!limit:')) {
       const full = capacity[Number(held.slice('!limit:'.length)) - 1]!;
       return { ok: false, reason: full.reason, limit: full.limit };
@@ -84,4 +89,9 @@ export class RequestStore extends PendingStore<OnboardingRequest, Pick<Onboardin
   async markNudged(requestId: string): Promise<boolean> {
     return (await this.redis.set(`${this.prefix}:nudged:${requestId}`, '1', 'EX', 31 * 86_400, 'NX')) === 'OK';
   }
+}
+
+/** Reading requests without the key (`reconcile --rebuild`): as stored, seals not checked. */
+export function requestReader(redis: Redis, prefix: string): Pick<RequestStore, 'get'> {
+  return { get: (id) => readPending<OnboardingRequest>(redis, keys(prefix).request(id), id) };
 }

@@ -47,12 +47,15 @@ afterEach(async () => {
 });
 
 describe('partnergate process', () => {
-  it('when a required variable is missing, then it exits 2 with one line naming it', async () => {
-    child = spawnCli(['start'], testEnv({ DISTRIBUTION_BUCKET: undefined }));
+  it.each([
+    ['DISTRIBUTION_BUCKET', 'partnergate: configuration: DISTRIBUTION_BUCKET is required'],
+    ['APPROVAL_SIGNING_KEY', 'partnergate: configuration: APPROVAL_SIGNING_KEY is required (at least 32 random bytes, hex or base64: `openssl rand -hex 32`)'],
+  ])('when a required variable (%s) is missing, then it exits 2 with one line naming it', async (name, line) => {
+    child = spawnCli(['start'], testEnv({ [name]: undefined }));
     const output = collect(child);
     const [code] = (await once(child, 'exit')) as [number];
     expect(code).toBe(2);
-    expect(output.err().trim()).toBe('partnergate: configuration: DISTRIBUTION_BUCKET is required');
+    expect(output.err().trim()).toBe(line);
   });
 
   it('when started, then health, readiness and metrics answer, and SIGTERM drains and exits 0', async () => {

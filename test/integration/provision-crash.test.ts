@@ -18,6 +18,7 @@ import { homeMarkerKey } from '../../src/aws/s3-objects.js';
 import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
 import { createTestRedis } from '../../tools/local/redis.js';
+import { TEST_APPROVAL_SIGNING_KEY } from '../../tools/local/env.js';
 
 const CHILD = fileURLToPath(new URL('../support/provision-child.ts', import.meta.url));
 
@@ -45,6 +46,7 @@ describe('a provision worker killed mid-provisioning', () => {
           PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL: process.env.REDIS_URL,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           PG_PREFIX: h.prefix, PG_S3_ENDPOINT: h.s3.endpoint, PG_HANG_AFTER: hangAfter, PG_LOCK_MS: '1000',
+          APPROVAL_SIGNING_KEY: TEST_APPROVAL_SIGNING_KEY,
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       });

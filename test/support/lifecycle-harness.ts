@@ -14,7 +14,7 @@ import { ChangeRequestStore } from '../../src/store/change-requests.js';
 import type { OnboardingRequest } from '../../src/domain/requests.js';
 import { startAuditPipeline, type AuditPipeline } from './audit.js';
 import { installLifecycleCommands, type LifecycleFake } from './fake-aws-lifecycle.js';
-import { startProvisionHarness, type ProvisionHarness, type RequestOptions } from './provision-harness.js';
+import { CHANNEL, startProvisionHarness, type ProvisionHarness, type RequestOptions } from './provision-harness.js';
 
 export interface LifecycleHarness {
   h: ProvisionHarness;
@@ -38,11 +38,12 @@ export async function startLifecycleHarness(o: { dryRun?: boolean; keyMaxAgeDays
     redis: h.redis, worker: h.worker, prefix: h.prefix, s3: h.s3.client, bucket: h.s3.bucket, kmsKeyArn: h.platform.kmsKeyArn, clock: h.clock, logger: h.logger,
   });
   const queues = createLifecycleQueues(h.redis, h.prefix);
-  const changes = new ChangeRequestStore(h.redis, h.prefix);
+  const changes = new ChangeRequestStore(h.redis, h.prefix, h.seals);
   const useCases = lifecycleUseCases({
     logger: h.logger, clock: h.clock, notify: h.notify, audit: audit.audit, approvers: h.approvers, queues, changes, partners: h.partners,
     approvalReaction: 'white_check_mark', requestTtlHours: 72, keyMaxAgeDays: o.keyMaxAgeDays ?? 365, feeds: h.platform.feeds,
     currentDrift: (partnerId) => h.redis.get(driftKey(h.prefix, partnerId)),
+    seals: h.seals, approvalsChannel: CHANNEL,
   });
   const started: LifecycleWorkers[] = [];
   let provisioning: { close(): Promise<void> } | null = null;
@@ -60,6 +61,7 @@ export async function startLifecycleHarness(o: { dryRun?: boolean; keyMaxAgeDays
     startLifecycleWorkers(options = {}) {
       const w = createLifecycleWorkers({
         connection: h.worker, redis: h.redis, prefix: h.prefix, platform: h.platform, approvers: h.approvers, notify: h.notify,
+        seals: h.seals, approvalsChannel: CHANNEL,
         audit: audit.audit, aws: h.fake.clients(), s3: h.s3.client, s3ForCredentials: h.fake.policyGatedS3(h.s3.endpoint),
         clock: h.clock, logger: h.logger, options: { backoffBaseMs: 5, backoffMaxMs: 20, ...options },
         keyMaxAgeDays: o.keyMaxAgeDays ?? 365,

@@ -5,7 +5,7 @@
  * ever right after the AWS write named in PG_HANG_AFTER was applied — the test then kills it with
  * SIGKILL. Its lock is short (PG_LOCK_MS) so that the job is handed back quickly.
  *
- * Env: REDIS_URL, PG_PREFIX, PG_S3_ENDPOINT, PG_HANG_AFTER (comma list), PG_LOCK_MS.
+ * Env: REDIS_URL, PG_PREFIX, PG_S3_ENDPOINT, PG_HANG_AFTER (comma list), PG_LOCK_MS, APPROVAL_SIGNING_KEY (the test's).
  */
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
@@ -16,7 +16,8 @@ import { createProvisionWorkers } from '../../src/jobs/onboarding/provision-work
 import type { VerifyPayload } from '../../src/actions/onboarding/contract.js';
 import { FakeAws } from './fake-aws.js';
 import { createLocalS3Client } from '../../tools/local/s3.js';
-import { APPROVER, platformFor } from './provision-fixtures.js';
+import { APPROVER, CHANNEL, platformFor } from './provision-fixtures.js';
+import { sealsFor } from './seals.js';
 import { fixedApprovers } from './ports.js';
 
 const env = (name: string): string => {
@@ -40,6 +41,8 @@ createProvisionWorkers({
   transferHost: undefined,
   settleSeconds: 3600,
   approvers: fixedApprovers(APPROVER),
+  seals: sealsFor(env('APPROVAL_SIGNING_KEY')),
+  approvalsChannel: CHANNEL,
   notify,
   verifyQueue: createQueue<VerifyPayload>(QUEUE_NAMES.verify, redis, prefix),
   aws: fake.clients(),

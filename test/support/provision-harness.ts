@@ -38,6 +38,8 @@ import { testPrefix } from '../../tools/local/env.js';
 import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 import { APPROVER, CHANNEL, PARTNER_ACCOUNT, platformFor, REQUESTER, sshPublicKey } from './provision-fixtures.js';
 import { fixedApprovers, manualClock, type ManualClock } from './ports.js';
+import { testSeals } from './seals.js';
+import type { ApprovalSeals } from '../../src/domain/approval-seal.js';
 
 /** The button with `actionId` in a Slack call's blocks, if any. */
 export function buttonIn(call: SlackCall, actionId: string): { action_id?: string; value?: string } | undefined {
@@ -70,6 +72,8 @@ export interface ProvisionHarness {
   verifyQueue: Queue<VerifyPayload>;
   requests: RequestStore;
   partners: PartnerStore;
+  /** The seals the stores and workers use (testEnv's key). */
+  seals: ApprovalSeals;
   live: string[];
   /** An approved request, stored and with its card posted (the partner's thread exists). */
   approvedRequest(o: RequestOptions): Promise<OnboardingRequest>;
@@ -108,7 +112,7 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
   });
   const provisionQueue = createQueue<ProvisionPayload>(QUEUE_NAMES.provision, redis, prefix);
   const verifyQueue = createQueue<VerifyPayload>(QUEUE_NAMES.verify, redis, prefix);
-  const requests = new RequestStore(redis, prefix);
+  const requests = new RequestStore(redis, prefix, testSeals);
   const partners = new PartnerStore(redis, prefix);
   const live: string[] = [];
   const started: ProvisionWorkers[] = [];
@@ -127,6 +131,7 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
   return {
     prefix, redis, worker, slack, s3, platform, fake, clock, approvers, logger, notify, provisionQueue, verifyQueue, requests,
     partners,
+    seals: testSeals,
     live,
     async approvedRequest(r) {
       const now = clock.now();
@@ -167,7 +172,7 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
         platform: w.platform ?? platform,
         transferHost: w.transferHost,
         settleSeconds: w.settleSeconds ?? 0,
-        approvers, notify, verifyQueue,
+        approvers, notify, verifyQueue, seals: testSeals, approvalsChannel: CHANNEL,
         aws: fake.clients(),
         s3: s3.client,
         s3ForCredentials: fake.policyGatedS3(s3.endpoint),

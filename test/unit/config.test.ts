@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadPlatformConfig } from '../../src/config.js';
 import { testEnv } from '../../tools/local/env.js';
 
@@ -72,6 +76,56 @@ describe('configuration', () => {
     ['x-amz-meta-partner-ref', /DELIVERY_METADATA_ALLOWLIST must name keys without x-amz-meta-/],
   ])('when DELIVERY_METADATA_ALLOWLIST is %s, then loading stops naming it', (value, message) => {
     expect(problem(testEnv({ DELIVERY_METADATA_ALLOWLIST: value }))).toMatch(message);
+
+  });
+
+  it.each([
+    ['missing', undefined, /^configuration: APPROVAL_SIGNING_KEY is required \(at least 32 random bytes, hex or base64: `openssl rand -hex 32`\)$/],
+    ['16 bytes of hex', randomBytes(16).toString('hex'), /APPROVAL_SIGNING_KEY must be at least 32 random bytes \(it is 16/],
+    ['24 bytes of base64', randomBytes(24).toString('base64'), /APPROVAL_SIGNING_KEY must be at least 32 random bytes \(it is 24/],
+    ['a passphrase', 'our approvals are safe with us!', /APPROVAL_SIGNING_KEY must be hex or base64/],
+    ['hex with a digit missing', randomBytes(32).toString('hex').slice(1), /APPROVAL_SIGNING_KEY must be hex with an even number of digits/],
+  ])('when APPROVAL_SIGNING_KEY is %s, then loading stops with one line naming it', (_what, value, message) => {
+    const text = problem(testEnv({ APPROVAL_SIGNING_KEY: value }));
+    expect(text).toMatch(message);
+    expect(text.split('\n')).toHaveLength(1);
+  });
+
+  it('when APPROVAL_SIGNING_KEY is 32 random bytes in hex or base64, then it is taken, and the loaded configuration never shows it', () => {
+    const bytes = randomBytes(32);
+    for (const value of [bytes.toString('hex'), bytes.toString('base64')]) {
+      const c = loadConfig(testEnv({ APPROVAL_SIGNING_KEY: value }));
+      expect(JSON.stringify(c)).not.toContain(value);
+      expect(JSON.stringify(c)).not.toContain(bytes.toString('hex'));
+    }
+  });
+
+  describe('Redis over TLS', () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'pg-config-'));
+      await writeFile(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+      await writeFile(join(dir, 'not-a-ca.txt'), 'hello');
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('when REDIS_TLS_CA_FILE names a PEM file and REDIS_URL is rediss://, then its certificates are loaded for the connections', () => {
+      const c = loadConfig(testEnv({ REDIS_URL: 'rediss://:secret@redis.internal:6380', REDIS_TLS_CA_FILE: join(dir, 'ca.pem') }));
+      expect(c.redisTlsCa).toContain('-----BEGIN CERTIFICATE-----');
+      expect(loadConfig(testEnv()).redisTlsCa).toBeUndefined();
+    });
+
+    it.each([
+      ['with a redis:// URL', 'redis://redis.internal:6379', 'ca.pem', /REDIS_TLS_CA_FILE is set but REDIS_URL is not a rediss:\/\//],
+      ['naming a file that is not there', 'rediss://redis.internal:6380', 'missing.pem', /REDIS_TLS_CA_FILE cannot be read \(ENOENT/],
+      ['naming a file with no certificate', 'rediss://redis.internal:6380', 'not-a-ca.txt', /REDIS_TLS_CA_FILE must be a PEM file of CA certificates/],
+    ])('when REDIS_TLS_CA_FILE is set %s, then loading stops with one line naming it', (_what, url, file, message) => {
+      const text = problem(testEnv({ REDIS_URL: url, REDIS_TLS_CA_FILE: join(dir, file) }));
+      expect(text).toMatch(message);
+      expect(text.split('\n')).toHaveLength(1);
+    });
   });
 
   it('when neither APPROVERS nor APPROVER_USERGROUP is set, then loading stops', () => {

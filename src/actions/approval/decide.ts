@@ -2,12 +2,19 @@
  * Decide a pending approval, of any kind: the two-person rule (src/domain/approval.ts) — an
  * approver who is not the requester approves, the requester may only withdraw — then the move out
  * of `pending` as one atomic step in Redis, so racing clicks, reactions and Slack retries give one
- * decision and one job. Expiry is the same move, made by the sweep (or by a late click).
+ * decision and one job. The store seals the decision (src/store/approval-scripts.ts). An approval
+ * of content that no longer matches its seal is refused, with the alert: nobody's approval is
+ * attached to content that was changed in Redis (the job would refuse it anyway). Rejecting such an
+ * item is allowed: it makes nothing happen. Expiry is the same move, made by the sweep (or by a
+ * late click).
  */
 import { decisionRefusal, type ApprovalItem } from '../../domain/approval.js';
+import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { buildApprovalCard, refusalText } from '../../bot/messages/approval-card.js';
+import { integrityRefusalText } from '../../bot/messages/integrity.js';
 import type { ApproverDirectory, Audit, Notify, UseCaseDeps } from '../ports.js';
+import { reportIntegrityFailure } from './integrity.js';
 import type { ApprovalKind } from './kinds.js';
 
 export interface ApprovalDeps<T extends ApprovalItem> extends UseCaseDeps {
@@ -20,6 +27,9 @@ export interface ApprovalDeps<T extends ApprovalItem> extends UseCaseDeps {
 
 export interface DecideDeps<T extends ApprovalItem> extends ApprovalDeps<T> {
   approvers: ApproverDirectory;
+  seals: ApprovalSeals;
+  /** Where an integrity alert goes (APPROVALS_CHANNEL), besides the item's thread. */
+  approvalsChannel: string;
   /** Queues the job that acts on an approved item; its job id is derived from the item's id, so a second call is a no-op. */
   onApproved: (item: T) => Promise<void>;
 }
@@ -67,6 +77,11 @@ async function attempt<T extends ApprovalItem>(deps: DecideDeps<T>, input: Decid
   const rule = decisionRefusal(item, input.actor, input.decision, await deps.approvers.isApprover(input.actor));
   if (rule) return refuse(rule);
   if (item.status !== 'pending') return refuse(ErrorCode.AlreadyDecided);
+  const broken = input.decision === 'approve' ? deps.kind.integrity(deps.seals, item) : null;
+  if (broken) {
+    await reportIntegrityFailure(deps, { noun: view.noun, id: item.id, partnerId: item.partnerId, thread: view.thread(item), stage: 'decide', problem: broken });
+    return { ok: false, code: ErrorCode.IntegrityFailed, message: integrityRefusalText(view.noun), item };
+  }
   const now = deps.clock.now();
   const status = input.decision === 'approve' ? 'approved' : 'rejected';
   const outcome = await store.decide(item, { status, by: input.actor, at: now.toISOString(), via: input.via }, now);

@@ -4,6 +4,7 @@
  * what the audit trail adds to say which kind it is. Everything else is the same rule and code.
  */
 import type { ApprovalItem } from '../../domain/approval.js';
+import type { ApprovalSeals, IntegrityProblem } from '../../domain/approval-seal.js';
 import type { ChangeRequest, OnboardingRequest } from '../../domain/requests.js';
 import type { PendingStore } from '../../store/approval-scripts.js';
 import { CHANGE_APPROVAL, REQUEST_APPROVAL, type ApprovalView } from '../../bot/messages/approval-card.js';
@@ -17,6 +18,8 @@ export interface ApprovalKind<T extends ApprovalItem> {
   /** The `*.expired` record's details, and the `approval.nudged` record's kind. */
   expiredDetails(item: T): Record<string, unknown>;
   nudgeKind(item: T): string;
+  /** The item's seal check (src/domain/approval-seal.ts), for this kind. */
+  integrity(seals: ApprovalSeals, item: T): IntegrityProblem | null;
 }
 
 export const requestApprovals = (store: PendingStore<OnboardingRequest, OnboardingRequest>): ApprovalKind<OnboardingRequest> => ({
@@ -24,6 +27,7 @@ export const requestApprovals = (store: PendingStore<OnboardingRequest, Onboardi
   details: () => ({}),
   expiredDetails: (r) => ({ expiresAt: r.expiresAt }),
   nudgeKind: () => 'onboarding',
+  integrity: (seals, r) => seals.problem('request', r),
 });
 
 export const changeApprovals = (store: PendingStore<ChangeRequest, ChangeRequest>): ApprovalKind<ChangeRequest> => ({
@@ -31,4 +35,5 @@ export const changeApprovals = (store: PendingStore<ChangeRequest, ChangeRequest
   details: (c) => ({ kind: c.spec.kind }),
   expiredDetails: (c) => ({ kind: c.spec.kind }),
   nudgeKind: (c) => c.spec.kind,
+  integrity: (seals, c) => seals.problem('change', c),
 });

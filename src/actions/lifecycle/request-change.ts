@@ -76,6 +76,7 @@ export async function requestChange(
   };
   const { status: _s, decision: _d, ...data } = change;
   const created = await deps.changes.create(data);
+  if (created.ok) change.seal = created.seal;
   if (!created.ok) {
     const message = `A change of this kind is already open for \`${partner.partnerId}\` (${created.heldBy}): decide that one first.`;
     await deps.audit?.({ type: 'change.refused', partnerId: partner.partnerId, actor: input.requestedBy, details: { kind: input.spec.kind, code: ErrorCode.AlreadyOpen, open: created.heldBy } });

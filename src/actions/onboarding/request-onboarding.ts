@@ -95,7 +95,7 @@ export async function requestOnboarding(
     await deps.audit?.({ type: 'request.refused', partnerId: v.partnerId, actor: input.requestedBy, details: { reason: created.reason } });
     return { ok: false, errors: refusalErrors(v.partnerId, created) };
   }
-  const request: OnboardingRequest = { ...data, status: 'pending', decision: null };
+  const request: OnboardingRequest = { ...data, status: 'pending', decision: null, seal: created.seal };
   deps.logger.info({ requestId: request.id, partnerId: request.partnerId, requestedBy: request.requestedBy }, 'onboarding requested');
   // The card and its plan thread are queued in one step; the audit record goes to its queue alongside.
   const ref = cardRef(request.id);

@@ -1,22 +1,10 @@
 /** Canonical JSON, and the SHA-256 of the canonical JSON of a partner's rendered documents. */
 import { createHash } from 'node:crypto';
 import type { RenderedPartner } from './types.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
 
-/** JSON with object keys sorted at every level (array order is kept: it is meaningful). */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
-  }
-  return value;
-}
+/** Shared with the approval seals (src/domain/approval-seal.ts): one canonical form. */
+export { canonicalJson };
 
 /**
  * Lower-case hex, of the documents alone. The plan hash stored with a request at submission and

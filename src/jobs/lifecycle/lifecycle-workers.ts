@@ -11,6 +11,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
+import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import type { Audit } from '../../actions/ports.js';
 import type { ControlPlaneClients } from '../../aws/control-plane.js';
 import { createLifecyclePlane, dryRunLifecyclePlane, type LifecyclePlane } from '../../aws/lifecycle-plane.js';
@@ -68,6 +69,10 @@ export interface LifecycleWorkersDeps {
   prefix: string;
   platform: PlatformConfig;
   approvers: ApproverDirectory;
+  /** Seals and checks approvals (the container's, from APPROVAL_SIGNING_KEY). */
+  seals: ApprovalSeals;
+  /** APPROVALS_CHANNEL: where integrity alerts go, besides the partner's thread. */
+  approvalsChannel: string;
   notify: Notify;
   audit: Audit;
   /** AWS control-plane clients; in DRY_RUN nothing is sent through them. */
@@ -99,9 +104,9 @@ export interface LifecycleWorkers {
  * 'reserved' when it had to be restored); the partner's Transfer user and role no longer count
  * against capacity.
  */
-export function partnerIdRetirer(redis: Redis, prefix: string) {
+export function partnerIdRetirer(redis: Redis, prefix: string, requests: Pick<RequestStore, 'releaseCapacity'>) {
   return async (partnerId: string, holder: string): Promise<'held' | 'reserved'> => {
-    await new RequestStore(redis, prefix).releaseCapacity(holder);
+    await requests.releaseCapacity(holder);
     return (await redis.set(keys(prefix).partnerIdReservation(partnerId), holder, 'NX')) === 'OK' ? 'reserved' : 'held';
   };
 }
@@ -112,7 +117,8 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     ? dryRunLifecyclePlane(deps.platform, deps.logger)
     : createLifecyclePlane(deps.aws, deps.platform, deps.onAwsError);
   const partners = new PartnerStore(deps.redis, deps.prefix);
-  const changes = new ChangeRequestStore(deps.redis, deps.prefix);
+  const changes = new ChangeRequestStore(deps.redis, deps.prefix, deps.seals);
+  const sealed = { seals: deps.seals, approvalsChannel: deps.approvalsChannel };
   const runs = new RunStore(deps.redis, deps.prefix);
   const workerOptions: WorkerOptions = {
     connection: deps.connection, prefix: deps.prefix, concurrency: o.concurrency,
@@ -128,8 +134,8 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     OFFBOARD_QUEUE,
     createOffboardProcessor({
       cp, s3: deps.s3, platform: deps.platform, partners, runs, clock: deps.clock,
-      retireId: partnerIdRetirer(deps.redis, deps.prefix),
-      changes, approvers: deps.approvers, notify: deps.notify, audit: deps.audit, logger: deps.logger.child({ module: 'offboard' }),
+      retireId: partnerIdRetirer(deps.redis, deps.prefix, new RequestStore(deps.redis, deps.prefix, deps.seals)),
+      changes, approvers: deps.approvers, ...sealed, notify: deps.notify, audit: deps.audit, logger: deps.logger.child({ module: 'offboard' }),
       prove: (partner, change) =>
         proveAccessGone({ cp, platform: deps.platform, s3: deps.s3, s3ForCredentials: deps.s3ForCredentials }, partner, change.spec.kind === 'offboard' ? change.spec.prefix : 'keep'),
     }),
@@ -139,7 +145,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     PARTNER_CHANGE_QUEUE,
     createPartnerChangeProcessor({
       cp, platform: deps.platform, transferHost: deps.transferHost, changes, partners, runs,
-      approvers: deps.approvers, notify: deps.notify, audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'partner-change' }),
+      approvers: deps.approvers, ...sealed, notify: deps.notify, audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'partner-change' }),
       ...(deps.onFeedsAdded ? { onFeedsAdded: deps.onFeedsAdded } : {}),
     }),
   );
@@ -153,7 +159,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     RECONCILE_QUEUE,
     createReconcileProcessor({
       cp, platform: deps.platform, redis: deps.redis, prefix: deps.prefix, partners, notify: deps.notify, audit: deps.audit,
-      logger: deps.logger.child({ module: 'reconcile' }),
+      logger: deps.logger.child({ module: 'reconcile' }), ...sealed,
     }),
   );
 

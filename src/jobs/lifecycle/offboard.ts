@@ -11,7 +11,8 @@ import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
-import { checkChangeApproval } from '../../actions/approval/index.js';
+import { checkChangeApproval, integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
+import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { AppError, ConflictError, ErrorCode } from '../../domain/errors.js';
 import { buildOffboardEvidence, buildOffboardProgress } from '../../bot/messages/offboard.js';
 import type { CheckView } from '../../bot/messages/verify.js';
@@ -42,6 +43,10 @@ export interface OffboardDeps extends Omit<OffboardContext, 'change' | 'partner'
   changes: ChangeRequestStore;
   runs: RunStore;
   approvers: ApproverDirectory;
+  /** Checks the change's seals before anything else (src/domain/approval-seal.ts). */
+  seals: ApprovalSeals;
+  /** APPROVALS_CHANNEL: where an integrity alert goes, besides the thread. */
+  approvalsChannel: string;
   notify: Notify;
   audit: Audit;
   clock: Clock;
@@ -53,7 +58,15 @@ export interface OffboardDeps extends Omit<OffboardContext, 'change' | 'partner'
 export function createOffboardProcessor(deps: OffboardDeps) {
   return async function processOffboard(job: Job<OffboardPayload>): Promise<{ partnerId: string; checks: CheckView[] }> {
     const change = await deps.changes.get(job.data.changeId);
-    const problem = (await checkChangeApproval(deps.approvers, change, ['offboard']))?.message;
+    const refusal = await checkChangeApproval(deps, change, ['offboard']);
+    if (change && refusal?.integrity) {
+      const failure = { noun: 'change', id: change.id, partnerId: change.partnerId, thread: { ref: change.threadRef }, stage: 'offboard', problem: refusal.integrity } as const;
+      await reportIntegrityFailure(deps, failure);
+      // It was never applied: free its kind (only if this change holds it) so a sealed one can be asked for.
+      await deps.changes.release(change);
+      throw new UnrecoverableError(integrityFailureLine(failure));
+    }
+    const problem = refusal?.message;
     if (problem || !change) {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'offboarding refused');
       if (change) {

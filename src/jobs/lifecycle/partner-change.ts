@@ -14,7 +14,8 @@ import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
-import { checkChangeApproval } from '../../actions/approval/index.js';
+import { checkChangeApproval, integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
+import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { newExternalId } from '../../actions/onboarding/index.js';
 import { AppError, ErrorCode, NotFoundError, RefusedError } from '../../domain/errors.js';
 import { hasCode } from '../../aws/aws-error.js';
@@ -55,6 +56,10 @@ export interface PartnerChangeDeps {
   partners: PartnerStore;
   runs: RunStore;
   approvers: ApproverDirectory;
+  /** Checks the change's seals before anything else (src/domain/approval-seal.ts). */
+  seals: ApprovalSeals;
+  /** APPROVALS_CHANNEL: where an integrity alert goes, besides the thread. */
+  approvalsChannel: string;
   notify: Notify;
   audit: Audit;
   clock: Clock;
@@ -180,7 +185,15 @@ const CHANGE_STEPS: Record<Exclude<ChangeKind, 'offboard'>, readonly Step<Change
 export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
   return async function processPartnerChange(job: Job<PartnerChangePayload>): Promise<{ partnerId: string }> {
     const change = await deps.changes.get(job.data.changeId);
-    const problem = (await checkChangeApproval(deps.approvers, change, ['ssh-keys', 'external-id', 'add-feeds']))?.message;
+    const refusal = await checkChangeApproval(deps, change, ['ssh-keys', 'external-id', 'add-feeds']);
+    if (change && refusal?.integrity) {
+      const failure = { noun: 'change', id: change.id, partnerId: change.partnerId, thread: { ref: change.threadRef }, stage: 'change', problem: refusal.integrity } as const;
+      await reportIntegrityFailure(deps, failure);
+      // It was never applied: free its kind (only if this change holds it) so a sealed one can be asked for.
+      await deps.changes.release(change);
+      throw new UnrecoverableError(integrityFailureLine(failure));
+    }
+    const problem = refusal?.message;
     const post = async (text: string) => change && partnerThread(deps.notify, change.channel, change.threadRef).post({ text });
     if (problem || !change || change.spec.kind === 'offboard') {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'change refused');

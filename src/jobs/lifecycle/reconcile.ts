@@ -7,6 +7,11 @@
  * drift the approver was shown: it writes only while that is still the recorded drift and still what
  * AWS differs by (else it refuses, writes nothing, and reports the drift as it is now), then checks
  * again and says what it did. Nothing is checked in DRY_RUN (AWS is not read).
+ *
+ * The drift record carries no approval (it is compared with AWS again, never trusted alone); what
+ * does is the click: only an approver may press Re-apply, so the job carries a seal of the click
+ * (partner, approver, drift hash; src/domain/approval-seal.ts) made when it was queued. A re-apply
+ * job queued straight into Redis has none and is refused with the integrity alert.
  */
 import { Queue, UnrecoverableError, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -19,6 +24,8 @@ import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText 
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { ErrorCode } from '../../domain/errors.js';
+import type { ApprovalSeals } from '../../domain/approval-seal.js';
+import { integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
 import { driftHash, findDrift, repairDrift } from './drift.js';
 import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
@@ -32,6 +39,8 @@ export interface ReconcilePayload {
   /** For `reapply`: who pressed the button, and the drift they saw. */
   by?: string;
   hash?: string;
+  /** For `reapply`: the seal of the click (partner, by, hash), made when the approver's click queued it. */
+  seal?: string;
 }
 
 export const driftKey = (prefix: string, partnerId: string): string => `${prefix}:drift:${partnerId}`;
@@ -48,8 +57,10 @@ export async function scheduleReconcile(connection: ConnectionOptions, prefix: s
   return queue;
 }
 
-export async function addReapplyJob(queue: Pick<Queue<ReconcilePayload>, 'add'>, partnerId: string, by: string, hash: string): Promise<void> {
-  await queue.add(REAPPLY_JOB, { partnerId, by, hash }, { ...JOB_OPTIONS, jobId: reapplyJobId(partnerId, hash) });
+/** Queues the re-apply an approver's click asked for, sealed (the job refuses it unsealed). */
+export async function addReapplyJob(queue: Pick<Queue<ReconcilePayload>, 'add'>, seals: ApprovalSeals, partnerId: string, by: string, hash: string): Promise<void> {
+  const seal = seals.reapply({ partnerId, by, hash });
+  await queue.add(REAPPLY_JOB, { partnerId, by, hash, seal }, { ...JOB_OPTIONS, jobId: reapplyJobId(partnerId, hash) });
 }
 
 export interface ReconcileDeps {
@@ -61,6 +72,13 @@ export interface ReconcileDeps {
   notify: Notify;
   audit: Audit;
   logger: Logger;
+}
+
+/** What the processor needs besides the check's: the re-apply's seal check and where its alert goes. */
+export interface ReconcileJobDeps extends ReconcileDeps {
+  seals: ApprovalSeals;
+  /** APPROVALS_CHANNEL: where an integrity alert goes, besides the partner's thread. */
+  approvalsChannel: string;
 }
 
 export type CheckOutcome = 'clean' | 'reported' | 'unchanged' | 'resolved';
@@ -85,7 +103,7 @@ export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promi
   return 'reported';
 }
 
-export function createReconcileProcessor(deps: ReconcileDeps) {
+export function createReconcileProcessor(deps: ReconcileJobDeps) {
   return async function processReconcile(job: Job<ReconcilePayload>): Promise<Record<string, unknown>> {
     if (deps.cp.dryRun) return { skipped: 'DRY_RUN: AWS is not read' };
     if (job.name === REAPPLY_JOB) return reapply(deps, job.data);
@@ -99,10 +117,16 @@ export function createReconcileProcessor(deps: ReconcileDeps) {
   };
 }
 
-async function reapply(deps: ReconcileDeps, data: ReconcilePayload): Promise<Record<string, unknown>> {
+async function reapply(deps: ReconcileJobDeps, data: ReconcilePayload): Promise<Record<string, unknown>> {
   const p = data.partnerId ? await deps.partners.get(data.partnerId) : null;
   if (!p || p.status !== 'live' || !data.by) throw new UnrecoverableError(`re-apply: ${data.partnerId ?? 'no partner'} is not a live partner`);
   if (!data.hash) throw new UnrecoverableError(`re-apply: no drift hash for ${p.partnerId}: only a drift that was shown is re-applied`);
+  const broken = deps.seals.reapplyProblem({ partnerId: p.partnerId, by: data.by, hash: data.hash }, data.seal);
+  if (broken) {
+    const failure = { noun: 're-apply', id: reapplyJobId(p.partnerId, data.hash), partnerId: p.partnerId, thread: { ref: p.threadRef }, stage: 'reapply', problem: broken } as const;
+    await reportIntegrityFailure(deps, failure);
+    throw new UnrecoverableError(integrityFailureLine(failure));
+  }
   const key = driftKey(deps.prefix, p.partnerId);
   const before = await findDrift(deps.cp, deps.platform, p);
   if ((await deps.redis.get(key)) !== data.hash || driftHash(before.items) !== data.hash) {

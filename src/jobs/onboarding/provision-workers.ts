@@ -11,6 +11,7 @@ import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { Audit } from '../../actions/ports.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
+import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { createPlanRenderer } from '../../actions/onboarding/index.js';
 import { createControlPlane, dryRunControlPlane, type ControlPlane, type ControlPlaneClients } from '../../aws/control-plane.js';
 import { PartnerStore } from '../../store/partners.js';
@@ -57,6 +58,10 @@ export interface ProvisionWorkersDeps {
   transferHost: string | undefined;
   settleSeconds: number;
   approvers: ApproverDirectory;
+  /** Seals and checks approvals (the container's, from APPROVAL_SIGNING_KEY). */
+  seals: ApprovalSeals;
+  /** APPROVALS_CHANNEL: where integrity alerts go, besides the partner's thread. */
+  approvalsChannel: string;
   notify: Notify;
   /** The verify queue (also used by the Retry verification use case). */
   verifyQueue: Queue<VerifyPayload>;
@@ -94,7 +99,7 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
     ? dryRunControlPlane(deps.platform, deps.logger)
     : createControlPlane(deps.aws, deps.platform, (service, code) => deps.metrics?.awsErrors.inc({ service, code }));
   const stores = {
-    requests: new RequestStore(deps.redis, deps.prefix),
+    requests: new RequestStore(deps.redis, deps.prefix, deps.seals),
     partners: new PartnerStore(deps.redis, deps.prefix),
     runs: new RunStore(deps.redis, deps.prefix),
   };
@@ -115,6 +120,8 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
       transferHost: deps.transferHost,
       settleSeconds: deps.settleSeconds,
       approvers: deps.approvers,
+      seals: deps.seals,
+      approvalsChannel: deps.approvalsChannel,
       renderPlan: createPlanRenderer(deps.platform),
       cp,
       s3: deps.s3,
@@ -133,6 +140,8 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
       platform: deps.platform,
       settleSeconds: deps.settleSeconds,
       sftp: deps.transferHost ? { endpoint: deps.transferHost, ...o.sftp } : undefined,
+      seals: deps.seals,
+      approvalsChannel: deps.approvalsChannel,
       cp,
       s3ForCredentials: deps.s3ForCredentials,
       notify: deps.notify,

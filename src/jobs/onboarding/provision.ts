@@ -20,7 +20,8 @@ import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
 import type { Audit } from '../../actions/ports.js';
 import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
-import { checkApproval } from '../../actions/approval/index.js';
+import { checkApproval, integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
+import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { specOf, type PlanRenderer } from '../../actions/onboarding/index.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import { buildProvisionFailure, buildProvisionProgress, buildWelcome, provisionRefusedText } from '../../bot/messages/provision.js';
@@ -56,6 +57,10 @@ export interface ProvisionDeps {
   partners: PartnerStore;
   runs: RunStore;
   approvers: ApproverDirectory;
+  /** Checks the request's seals before anything else (src/domain/approval-seal.ts). */
+  seals: ApprovalSeals;
+  /** APPROVALS_CHANNEL: where an integrity alert goes, besides the thread. */
+  approvalsChannel: string;
   renderPlan: PlanRenderer;
   cp: ControlPlane;
   s3: S3Client;
@@ -142,9 +147,14 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
     const thread = partnerThread(deps.notify, request.channel, cardRef(request.id));
 
     const refusal = await checkApproval(
-      { approvers: deps.approvers, renderPlan: deps.renderPlan, partnerIdHolder: (id) => deps.requests.partnerIdHolder(id) },
+      { approvers: deps.approvers, seals: deps.seals, renderPlan: deps.renderPlan, partnerIdHolder: (id) => deps.requests.partnerIdHolder(id) },
       request,
     );
+    if (refusal?.integrity) {
+      const failure = { noun: 'request', id: request.id, partnerId: request.partnerId, thread: { ref: cardRef(request.id) }, stage: 'provision', problem: refusal.integrity } as const;
+      await reportIntegrityFailure({ ...deps, logger: log }, failure);
+      throw new UnrecoverableError(integrityFailureLine(failure));
+    }
     if (refusal) {
       log.warn({ refusal: refusal.code }, 'provision refused; nothing done on AWS');
       await thread.post({ text: provisionRefusedText(request.partnerId, refusal.message) });

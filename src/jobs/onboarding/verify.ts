@@ -19,6 +19,8 @@ import { ConflictError, ErrorCode } from '../../domain/errors.js';
 import type { Audit } from '../../actions/ports.js';
 import type { Clock, Notify } from '../../actions/ports.js';
 import { specOf } from '../../actions/onboarding/index.js';
+import { checkIntegrity, integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
+import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { buildVerifyChecklist, type CheckView } from '../../bot/messages/verify.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import { analyzerProblems } from '../../aws/access-analyzer.js';
@@ -55,6 +57,10 @@ export interface VerifyDeps {
   requests: RequestStore;
   partners: PartnerStore;
   runs: RunStore;
+  /** Checks the request's seals before anything else: verification sets the partner LIVE from it. */
+  seals: ApprovalSeals;
+  /** APPROVALS_CHANNEL: where an integrity alert goes, besides the thread. */
+  approvalsChannel: string;
   cp: ControlPlane;
   s3ForCredentials: S3ForCredentials;
   notify: Notify;
@@ -145,6 +151,12 @@ export function createVerifyProcessor(deps: VerifyDeps) {
     if (!parsed.success) throw new UnrecoverableError(`verify: bad payload (${parsed.error.issues[0]?.message})`);
     const payload = parsed.data;
     const request = await deps.requests.get(payload.requestId);
+    const broken = request && checkIntegrity(deps.seals, 'request', request);
+    if (request && broken?.integrity) {
+      const failure = { noun: 'request', id: request.id, partnerId: request.partnerId, thread: { ref: cardRef(request.id) }, stage: 'verify', problem: broken.integrity } as const;
+      await reportIntegrityFailure(deps, failure);
+      throw new UnrecoverableError(integrityFailureLine(failure));
+    }
     const record = request ? await deps.partners.get(request.partnerId) : null;
     if (!request || !record || record.requestId !== request.id) {
       deps.logger.warn({ requestId: payload.requestId, jobId: job.id }, 'verify: no provisioned partner for this request; nothing done');

@@ -7,6 +7,7 @@ import { createLogger } from '../../../src/logger.js';
 import { testPrefix } from '../../../tools/local/env.js';
 import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
 import { notifyRecorder } from '../../support/ports.js';
+import { testSeals } from '../../support/seals.js';
 
 let redis: Redis;
 let prefix: string;
@@ -29,7 +30,7 @@ function request(partnerId: string, expiresAt: string): OnboardingRequestData {
 
 describe('request expiry', () => {
   it('when a pending request passes its expiry, then it is marked expired once, its card updated and its id released', async () => {
-    const store = new RequestStore(redis, prefix);
+    const store = new RequestStore(redis, prefix, testSeals);
     const old = request('old-partner', '2026-11-02T00:00:00.000Z');
     const fresh = request('fresh-partner', '2026-12-30T00:00:00.000Z');
     await store.create(old);

@@ -24,6 +24,7 @@ import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js'
 import { testEnv, testPrefix } from '../../../tools/local/env.js';
 import { platformFor, sshPublicKey } from '../../support/provision-fixtures.js';
 import { fixedApprovers, manualClock, type ManualClock } from '../../support/ports.js';
+import { testSeals } from '../../support/seals.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 let prefix: string;
@@ -47,7 +48,7 @@ beforeEach(async () => {
   clock = manualClock(new Date('2026-11-27T10:00:00Z'));
   pipeline = startAuditPipeline({ redis, worker, prefix, s3: writer, bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, clock, logger });
   const platform = platformFor();
-  const store = new RequestStore(redis, prefix);
+  const store = new RequestStore(redis, prefix, testSeals);
   const notify: Notify = async () => undefined;
   onboardDeps = {
     logger, clock, store, notify, renderPlan: createPlanRenderer(platform), approvalsChannel: 'C0APPROVALS', approvalReaction: 'white_check_mark',
@@ -55,7 +56,7 @@ beforeEach(async () => {
   };
   decideDeps = {
     logger, clock, kind: requestApprovals(store), notify, approvers: fixedApprovers('UAPPROVER1', 'UAPPROVER2'), approvalReaction: 'white_check_mark',
-    onApproved: async () => undefined, audit: pipeline.audit,
+    onApproved: async () => undefined, audit: pipeline.audit, seals: testSeals, approvalsChannel: 'C0APPROVALS',
   };
 });
 

@@ -7,6 +7,7 @@ import { PartnerStore } from '../../../../src/store/partners.js';
 import { testPrefix } from '../../../../tools/local/env.js';
 import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { auditRecorder, notifyRecorder, partnerRecord, useCaseDeps } from '../../../support/ports.js';
+import { testSeals } from '../../../support/seals.js';
 
 let redis: Redis;
 let prefix: string;
@@ -22,7 +23,7 @@ afterEach(async () => {
 const acme = partnerRecord({ feeds: ['price-lists', 'parts-catalogs'] });
 
 async function setUp(partner: PartnerRecord = acme) {
-  const [partners, changes, notify, audit] = [new PartnerStore(redis, prefix), new ChangeRequestStore(redis, prefix), notifyRecorder(), auditRecorder()];
+  const [partners, changes, notify, audit] = [new PartnerStore(redis, prefix), new ChangeRequestStore(redis, prefix, testSeals), notifyRecorder(), auditRecorder()];
   await partners.save(partner);
   const deps = {
     ...useCaseDeps(), partners, changes, notify: notify.notify, audit: audit.audit, approvalReaction: 'white_check_mark', requestTtlHours: 72,

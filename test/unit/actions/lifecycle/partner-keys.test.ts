@@ -9,6 +9,7 @@ import { testPrefix } from '../../../../tools/local/env.js';
 import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { sshPublicKey } from '../../../support/provision-fixtures.js';
 import { auditRecorder, notifyRecorder, partnerRecord, useCaseDeps } from '../../../support/ports.js';
+import { testSeals } from '../../../support/seals.js';
 
 let redis: Redis;
 let prefix: string;
@@ -27,7 +28,7 @@ const acme = partnerRecord({ sshKeys: [held] });
 const sftpOnly = partnerRecord({ sshKeys: [held], accountId: null });
 
 async function setUp(partner: PartnerRecord = acme) {
-  const [partners, changes, notify, audit] = [new PartnerStore(redis, prefix), new ChangeRequestStore(redis, prefix), notifyRecorder(), auditRecorder()];
+  const [partners, changes, notify, audit] = [new PartnerStore(redis, prefix), new ChangeRequestStore(redis, prefix, testSeals), notifyRecorder(), auditRecorder()];
   await partners.save(partner);
   const deps = {
     ...useCaseDeps(), partners, changes, notify: notify.notify, audit: audit.audit, approvalReaction: 'white_check_mark', requestTtlHours: 72, keyMaxAgeDays: 100,

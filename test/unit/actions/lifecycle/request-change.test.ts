@@ -8,6 +8,7 @@ import { PartnerStore } from '../../../../src/store/partners.js';
 import { testPrefix } from '../../../../tools/local/env.js';
 import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { auditRecorder, notifyRecorder, partnerRecord, useCaseDeps } from '../../../support/ports.js';
+import { testSeals } from '../../../support/seals.js';
 
 let redis: Redis;
 let prefix: string;
@@ -23,7 +24,7 @@ afterEach(async () => {
 async function setUp(partner: PartnerRecord | null = partnerRecord()) {
   const partners = new PartnerStore(redis, prefix);
   if (partner) await partners.save(partner);
-  const [notify, audit, changes] = [notifyRecorder(), auditRecorder(), new ChangeRequestStore(redis, prefix)];
+  const [notify, audit, changes] = [notifyRecorder(), auditRecorder(), new ChangeRequestStore(redis, prefix, testSeals)];
   const deps = { ...useCaseDeps(), changes, partners, notify: notify.notify, audit: audit.audit, approvalReaction: 'white_check_mark', requestTtlHours: 72 };
   const ask = (spec: ChangeSpec, partnerId = 'acme') => requestChange(deps, { partnerId, requestedBy: 'UREQ', spec });
   return { ask, changes, notified: notify.calls, audits: audit.records };

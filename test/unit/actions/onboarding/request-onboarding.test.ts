@@ -9,6 +9,7 @@ import { testPlatform } from '../../../support/iam-fixtures.js';
 import { sshPublicKey } from '../../../support/provision-fixtures.js';
 import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { auditRecorder, notifyRecorder, useCaseDeps } from '../../../support/ports.js';
+import { testSeals } from '../../../support/seals.js';
 
 let redis: Redis;
 let prefix: string;
@@ -29,7 +30,7 @@ const raw = (over: OnboardingRaw = {}): OnboardingRaw => ({
 });
 
 function setUp(limits?: CapacityLimits) {
-  const [store, notify, audit] = [new RequestStore(redis, prefix, limits), notifyRecorder(), auditRecorder()];
+  const [store, notify, audit] = [new RequestStore(redis, prefix, testSeals, limits), notifyRecorder(), auditRecorder()];
   const deps = {
     ...useCaseDeps(), store, notify: notify.notify, audit: audit.audit, renderPlan, approvalsChannel: 'C0APPROVALS', approvalReaction: 'white_check_mark',
     enterpriseAccountId: platform.accountId, feeds: platform.feeds, requestTtlHours: 72,
