@@ -147,6 +147,38 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     expect(problems).toEqual([]);
   });
 
+  it.each(REGIONS)('when deployed in $region, then the bot role trusts ECS tasks of this account and region only, as narrow as ECS allows (no cluster: AWS does not support one there)', async (r) => {
+    const d = deployPlatform(platformTemplate(), r);
+    const trust = propertiesOf(d, 'BotRole')['AssumeRolePolicyDocument'] as PolicyDocument;
+    expect(trust.Statement).toEqual([
+      {
+        Sid: 'EcsTasksOfThisAccount',
+        Effect: 'Allow',
+        Principal: { Service: 'ecs-tasks.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': ACCOUNT },
+          ArnLike: { 'aws:SourceArn': `arn:${r.partition}:ecs:${r.region}:${ACCOUNT}:*` },
+        },
+      },
+    ]);
+    const engine = new IamEngine();
+    const assume = (principal: string, context: Record<string, string>, identity: Array<{ name: string; document: PolicyDocument }> = []) =>
+      engine.simulate({ identity, resource: trust }, { principal, action: 'sts:AssumeRole', resource: d.physical('BotRole', 'Arn'), resourceAccount: ACCOUNT, context });
+    const task = (cluster: string, account = ACCOUNT, region = r.region) => ({
+      'aws:SourceAccount': account,
+      'aws:SourceArn': `arn:${r.partition}:ecs:${region}:${account}:task/${cluster}/0123456789abcdef0123456789abcdef`,
+    });
+    expect((await assume('ecs-tasks.amazonaws.com', task('partnergate'))).decision).toBe('Allowed');
+    expect((await assume('ecs-tasks.amazonaws.com', task('another-team'))).decision).toBe('Allowed');
+    expect((await assume('ecs-tasks.amazonaws.com', task('partnergate', '444455556666'))).decision).not.toBe('Allowed');
+    expect((await assume('ecs-tasks.amazonaws.com', task('partnergate', ACCOUNT, r.partition === 'aws-cn' ? 'cn-northwest-1' : 'ap-southeast-2'))).decision).not.toBe('Allowed');
+    expect((await assume('ecs-tasks.amazonaws.com', {})).decision).not.toBe('Allowed');
+    const admin = { name: 'admin', document: { Version: '2012-10-17', Statement: [{ Sid: 'Everything', Effect: 'Allow', Action: '*', Resource: '*' }] } satisfies PolicyDocument };
+    const adminRole = `arn:${r.partition}:iam::${ACCOUNT}:role/admin`;
+    expect((await assume(`arn:${r.partition}:sts::${ACCOUNT}:assumed-role/admin/someone`, { 'aws:PrincipalArn': adminRole, 'aws:PrincipalAccount': ACCOUNT }, [admin])).decision).not.toBe('Allowed');
+  });
+
   it.each(REGIONS)('when deployed in $region, then the Outputs are a valid configuration for the bot', (r) => {
     const d = deployPlatform(platformTemplate(), r);
     const env = outputsAsEnv(d);

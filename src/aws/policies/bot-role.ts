@@ -20,7 +20,15 @@ import type { PolicyDocument, PolicyStatement, RenderedRole } from './types.js';
 
 const BOUNDARY = 'iam:PermissionsBoundary';
 
-/** Where the bot runs: an ECS task of this account (manifests/platform.yaml). */
+/**
+ * Who may become the bot: the ECS tasks service, for a task of this account in this region
+ * (manifests/platform.yaml). That is as narrow as ECS allows a task role's trust to be: AWS documents
+ * `aws:SourceArn` = `arn:<partition>:ecs:<region>:<account>:*` and says that naming a cluster there
+ * is not supported (Amazon ECS Developer Guide, "Amazon ECS task IAM role"), so a trust naming the
+ * bot's cluster would risk ECS failing to hand the bot any credentials. What keeps other tasks of the
+ * account from running as the bot is `iam:PassRole` on this role (registering or running a task
+ * definition that names it), which the account's own policies grant, not this document.
+ */
 function botTrustPolicy(p: PlatformConfig): PolicyDocument {
   return policy({
     Sid: 'EcsTasksOfThisAccount',

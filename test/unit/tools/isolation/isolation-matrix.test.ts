@@ -86,7 +86,46 @@ describe('the isolation matrix', () => {
     }
   });
 
+  it('when the bot runs as an ECS task, then ECS tasks of this account and region may become the bot (of any cluster: ECS cannot narrow it), and nothing else', async () => {
+    const report = await runIsolationMatrix(scenario(), { engine });
+    const trust = report.results.filter((r) => r.request.action === 'sts:AssumeRole' && r.request.resource === platform.botRoleArn);
+    const decision = (principal: string, what: RegExp) => {
+      const found = trust.filter((r) => r.principal === principal && what.test(r.what));
+      expect(found, `${principal}: ${what}`).toHaveLength(1);
+      return found[0]!.decision;
+    };
+    expect(decision('ecs-tasks.amazonaws.com', /a task of the bot's cluster/)).toBe('Allowed');
+    expect(decision('ecs-tasks.amazonaws.com', /a task of another cluster of this account/)).toBe('Allowed');
+    expect(decision('ecs-tasks.amazonaws.com', /a task of this account in another region/)).not.toBe('Allowed');
+    expect(decision('ecs-tasks.amazonaws.com', /a task of another account/)).not.toBe('Allowed');
+    expect(decision('ecs-tasks.amazonaws.com', /without a source/)).not.toBe('Allowed');
+    expect(decision('another role of the account', /AssumeRole the bot role/)).not.toBe('Allowed');
+    expect(trust.filter((r) => !r.ok).map(describeDifference)).toEqual([]);
+    // Only the ECS service is allowed: every partner principal, the verifier, the stranger are refused.
+    expect([...new Set(trust.filter((r) => r.expected === 'allow').map((r) => r.principal))]).toEqual(['ecs-tasks.amazonaws.com']);
+  });
+
   describe('when a document is broken on purpose, then the matrix fails naming the cells', () => {
+    it('a bot trust without aws:SourceAccount and aws:SourceArn lets another account\'s ECS tasks become the bot', async () => {
+      const s = scenario();
+      delete sid(s.platformDocs.botRole.trustPolicy, 'EcsTasksOfThisAccount').Condition;
+      expect(await differences(s)).toEqual([
+        expect.stringMatching(/^ecs-tasks\.amazonaws\.com: AssumeRole for a task of this account in another region .*engine says Allowed/),
+        expect.stringMatching(/^ecs-tasks\.amazonaws\.com: AssumeRole for a task of another account .*engine says Allowed/),
+        expect.stringMatching(/^ecs-tasks\.amazonaws\.com: AssumeRole without a source .*engine says Allowed/),
+      ]);
+    });
+
+    it('a bot trust naming one cluster (which AWS says ECS does not support for task roles) does not pass unnoticed', async () => {
+      const s = scenario();
+      const st = sid(s.platformDocs.botRole.trustPolicy, 'EcsTasksOfThisAccount');
+      st.Condition = { ...st.Condition, ArnLike: { 'aws:SourceArn': `arn:aws:ecs:eu-west-1:${platform.accountId}:task/partnergate/*` } };
+      expect(await differences(s)).toEqual([
+        expect.stringMatching(/^ecs-tasks\.amazonaws\.com: AssumeRole for a task of another cluster of this account .*expected allow, engine says ImplicitlyDenied/),
+      ]);
+    });
+
+
     it('a prefix condition and resource without the trailing slash let acme reach acme-corp', async () => {
       const s = scenario();
       const session = partner(s, 'acme').transferUser.Policy;
