@@ -7,6 +7,7 @@
 import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import { CANARY_PREFIX } from '../../src/domain/partner-id.js';
 import {
+  botRunsAsRoleArn,
   renderPartner,
   renderPlatform,
   type NamedPolicy,
@@ -349,33 +350,47 @@ export const BOT_CLUSTER = 'partnergate';
 export const OTHER_CLUSTER = 'another-team';
 
 /**
- * Who may become the bot: the ECS tasks service, for a task of this account in this region. A task
- * of another cluster of the account is allowed too — ECS cannot narrow a task role's trust to one
- * cluster (bot-role.ts) — and the cells say so, so that a trust naming a cluster cannot pass here
- * unnoticed. No other role of the account, however broad its own policy, may assume the bot role.
+ * Who may become the bot. As an ECS task: the ECS tasks service, for a task of this account in this
+ * region; a task of another cluster of the account is allowed too — ECS cannot narrow a task role's
+ * trust to one cluster (bot-role.ts) — and the cells say so, so that a trust naming a cluster cannot
+ * pass here unnoticed. Running as a named role (botRunsAsRole): that role alone, and no ECS task.
+ * Either way no other role of the account, however broad its own policy, may assume the bot role.
  */
 function addBotTrustCells(s: Scenario, add: Add): void {
   const p = s.platform;
   const A = p.accountId;
   const bot = s.platformDocs.botRole.arn;
+  const runsAs = botRunsAsRoleArn(p);
+  const viaEcs: Expectation = runsAs === undefined ? 'allow' : 'deny';
   const ecs: Principal = { label: 'ecs-tasks.amazonaws.com', kind: 'ECS tasks service', arn: 'ecs-tasks.amazonaws.com', identity: [] };
   const task = (cluster: string, account = A, region = p.region) => ({
     'aws:SourceAccount': account,
     'aws:SourceArn': `arn:${p.partition}:ecs:${region}:${account}:task/${cluster}/0123456789abcdef0123456789abcdef`,
   });
   const otherRegion = p.region === 'us-east-1' ? 'us-west-2' : 'us-east-1';
-  add(ecs, 'bot role', 'allow', 'sts:AssumeRole', bot, `AssumeRole for a task of the bot's cluster (${BOT_CLUSTER})`, task(BOT_CLUSTER));
-  add(ecs, 'bot role, any ECS task of the account', 'allow', 'sts:AssumeRole', bot,
-    `AssumeRole for a task of another cluster of this account (${OTHER_CLUSTER}): ECS cannot narrow the trust to one cluster`, task(OTHER_CLUSTER));
+  add(ecs, 'bot role', viaEcs, 'sts:AssumeRole', bot, `AssumeRole for a task of the bot's cluster (${BOT_CLUSTER})`, task(BOT_CLUSTER));
+  add(ecs, runsAs === undefined ? 'bot role, any ECS task of the account' : 'bot role', viaEcs, 'sts:AssumeRole', bot,
+    `AssumeRole for a task of another cluster of this account (${OTHER_CLUSTER})${runsAs === undefined ? ': ECS cannot narrow the trust to one cluster' : ''}`,
+    task(OTHER_CLUSTER));
   add(ecs, 'bot role', 'deny', 'sts:AssumeRole', bot, `AssumeRole for a task of this account in another region (${otherRegion})`, task(BOT_CLUSTER, A, otherRegion));
   add(ecs, 'bot role', 'deny', 'sts:AssumeRole', bot, 'AssumeRole for a task of another account', task(BOT_CLUSTER, UNRELATED_ACCOUNT));
   add(ecs, 'bot role', 'deny', 'sts:AssumeRole', bot, 'AssumeRole without a source', {});
-  const admin: Principal = {
-    label: 'another role of the account', kind: 'another role of the account (Allow *)',
-    arn: `arn:${p.partition}:sts::${A}:assumed-role/admin/someone`, principalArn: `arn:${p.partition}:iam::${A}:role/admin`, account: A,
-    identity: [ADMIN],
-  };
+  const role = (label: string, kind: string, arn: string, account: string, identity: NamedPolicy[]): Principal => ({
+    label, kind, arn: `arn:${p.partition}:sts::${account}:assumed-role/${arn.slice(arn.lastIndexOf('/') + 1)}/bot`, principalArn: arn, account, identity,
+  });
+  const admin = role('another role of the account', 'another role of the account (Allow *)', `arn:${p.partition}:iam::${A}:role/admin`, A, [ADMIN]);
   add(admin, 'bot role', 'deny', 'sts:AssumeRole', bot, 'AssumeRole the bot role');
+  if (runsAs !== undefined) {
+    const assumeBot: NamedPolicy = {
+      name: 'assume-the-bot-role',
+      document: { Version: '2012-10-17', Statement: [{ Sid: 'AssumeTheBotRole', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: bot }] },
+    };
+    const host = role('the role the bot runs as', 'the role the bot runs as', runsAs, A, [assumeBot]);
+    add(host, 'bot role', 'allow', 'sts:AssumeRole', bot, `AssumeRole the bot role from ${p.botRunsAsRole}`);
+    const namesake = runsAs.replace(`:${A}:`, `:${UNRELATED_ACCOUNT}:`);
+    const elsewhere = role('its namesake in another account', 'a role of the same name in another account (Allow *)', namesake, UNRELATED_ACCOUNT, [ADMIN]);
+    add(elsewhere, 'bot role', 'deny', 'sts:AssumeRole', bot, 'AssumeRole the bot role');
+  }
 }
 
 /** The verifier probes as each partner, reads the canary, and nothing else. */
@@ -509,6 +524,13 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     deny('roles', 'iam:CreateRole', `${iam}:role/admin`, 'CreateRole at the root path', boundary);
     deny('roles', 'iam:PutRolePolicy', `${iam}:role/admin`, 'PutRolePolicy on a role outside the partner path', boundary);
     deny('roles', 'iam:UpdateAssumeRolePolicy', `${iam}:role/admin`, 'UpdateAssumeRolePolicy of a role outside the partner path', boundary);
+    // Running as a named role, whoever may become that role may become the bot: the bot cannot widen it.
+    const runsAs = botRunsAsRoleArn(p);
+    if (runsAs !== undefined) {
+      deny('role it runs as', 'iam:UpdateAssumeRolePolicy', runsAs, 'UpdateAssumeRolePolicy of the role the bot runs as', boundary);
+      deny('role it runs as', 'iam:PutRolePolicy', runsAs, 'PutRolePolicy on the role the bot runs as', boundary);
+      deny('role it runs as', 'iam:AttachRolePolicy', runsAs, 'AttachRolePolicy AdministratorAccess to the role the bot runs as', { 'iam:PolicyARN': admin });
+    }
     deny('transfer', 'transfer:CreateUser', `arn:${p.partition}:transfer:${p.region}:${A}:server/${OTHER_SERVER}`, 'CreateUser on another server');
     deny('transfer', 'transfer:UpdateUser', `arn:${p.partition}:transfer:${p.region}:${A}:user/${OTHER_SERVER}/acme`, 'UpdateUser on another server');
     deny('transfer', 'transfer:DeleteServer', p.transferServerArn, 'DeleteServer');
