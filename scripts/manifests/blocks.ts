@@ -3,8 +3,10 @@
  * bot's code fixes, taken from the renderer and the domain rules and converted for CloudFormation.
  * A block is a mapping written between `# BEGIN GENERATED <name>` and `# END GENERATED <name>`.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { STACK_NAMES } from '../../src/aws/policies/platform.js';
 import {
+  BOT_RUNS_AS_ROLE_PATTERN,
   DELIVERY_QUEUE_NAME,
   EXTERNAL_ID_PATTERN,
   renderPartner,
@@ -16,7 +18,7 @@ import {
 import { AWS_ACCOUNT_ID_PATTERN } from '../../src/domain/aws-account-id.js';
 import { PARTNER_ID_PATTERN, RESERVED_PARTNER_IDS } from '../../src/domain/partner-id.js';
 import { toCloudFormation, type CfnValue, type SubstitutionSet } from './cfn-value.js';
-import { PARTNER_SUBSTITUTIONS, PLATFORM_SUBSTITUTIONS, sentinelPartner, sentinelPlatform } from './sentinels.js';
+import { PARTNER_SUBSTITUTIONS, PLATFORM_SUBSTITUTIONS, sentinelPartner, sentinelPlatform, sentinelPlatformRunningAsRole } from './sentinels.js';
 
 export type Blocks = Record<string, Record<string, CfnValue>>;
 
@@ -41,6 +43,37 @@ function roleProperties(role: RenderedRole): Record<string, unknown> {
   };
 }
 
+/** platform.yaml's condition: BotRunsAsRole is set, so the bot role trusts that role instead of ECS tasks. */
+export const BOT_RUNS_AS_ROLE_CONDITION = 'BotRunsAsNamedRole';
+
+/**
+ * The bot role for both ways the bot runs, as one resource: the renderer's role for an ECS task,
+ * whose one trust statement becomes `Fn::If` between the named role's statement and the ECS one.
+ * Refuses a rendering in which anything else differs, so the parameter can change the trust only.
+ */
+function botRoleProperties(
+  asEcsTask: ReturnType<typeof renderPlatform>,
+  asNamedRole: ReturnType<typeof renderPlatform>,
+): Record<string, unknown> {
+  const { botRole: ecs, ...othersEcs } = asEcsTask;
+  const { botRole: named, ...othersNamed } = asNamedRole;
+  const { trustPolicy: ecsTrust, ...ecsRest } = ecs;
+  const { trustPolicy: namedTrust, ...namedRest } = named;
+  if (!isDeepStrictEqual(othersEcs, othersNamed) || !isDeepStrictEqual(ecsRest, namedRest)) {
+    throw new Error('BotRunsAsRole may change the bot role\'s trust only, but the renderer changed more');
+  }
+  if (ecsTrust.Statement.length !== 1 || namedTrust.Statement.length !== 1 || ecsTrust.Version !== namedTrust.Version) {
+    throw new Error('the bot role\'s trust must be one statement either way, to be chosen by a condition');
+  }
+  return {
+    ...roleProperties(ecs),
+    AssumeRolePolicyDocument: {
+      Version: ecsTrust.Version,
+      Statement: [{ 'Fn::If': [BOT_RUNS_AS_ROLE_CONDITION, namedTrust.Statement[0], ecsTrust.Statement[0]] }],
+    },
+  };
+}
+
 /** A patterned string parameter that may also be left empty. */
 function optional(pattern: RegExp): string {
   return `^$|${pattern.source}`;
@@ -55,6 +88,7 @@ function convert(blocks: Record<string, Record<string, unknown>>, set: Substitut
 /** manifests/platform.yaml */
 export function platformBlocks(): Blocks {
   const r = renderPlatform(sentinelPlatform());
+  const runningAsRole = renderPlatform(sentinelPlatformRunningAsRole());
   const boundary = r.permissionsBoundary;
   if (boundary.policies.length !== 1) throw new Error('the permissions boundary must be one managed policy document');
   if (boundary.name !== STACK_NAMES.permissionsBoundary) throw new Error(`the boundary is named ${boundary.name}, not ${STACK_NAMES.permissionsBoundary}`);
@@ -63,7 +97,8 @@ export function platformBlocks(): Blocks {
       'kms-key-policy': { KeyPolicy: r.kmsKeyPolicy },
       'bucket-policy': { PolicyDocument: r.bucketPolicy },
       'delivery-queue-name': { QueueName: DELIVERY_QUEUE_NAME },
-      'bot-role': roleProperties(r.botRole),
+      'bot-runs-as-role-pattern': { AllowedPattern: optional(BOT_RUNS_AS_ROLE_PATTERN) },
+      'bot-role': botRoleProperties(r, runningAsRole),
       'verifier-role': roleProperties(r.verifierRole),
       'transfer-role': roleProperties(r.transferRole),
       'permissions-boundary': {

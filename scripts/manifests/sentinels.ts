@@ -19,6 +19,7 @@ export const SENTINELS = {
   partnerId: 'zz-sentinel-partner-zz',
   partnerAccountId: '999999999999',
   externalId: 'ZZ-SENTINEL-EXTERNAL-ID-ZZZZZZZZZZZZZZZZZZZZ',
+  botRunsAsRole: 'zz-sentinel-bot-runs-as-zz',
 } as const;
 
 /** The platform as `partnergate render` would load it, with sentinel values. */
@@ -31,6 +32,11 @@ export function sentinelPlatform(): PlatformConfig {
     TRANSFER_SERVER_ID: SENTINELS.transferServerId,
     OUTBOUND_PREFIX: SENTINELS.outboundPrefix,
   });
+}
+
+/** The same platform with the bot running as a named role (BotRunsAsRole) instead of an ECS task. */
+export function sentinelPlatformRunningAsRole(): PlatformConfig {
+  return { ...sentinelPlatform(), botRunsAsRole: SENTINELS.botRunsAsRole };
 }
 
 /** A partner with an account, so that every partner document is rendered. */
@@ -68,6 +74,7 @@ export const PLATFORM_SUBSTITUTIONS: SubstitutionSet = {
   substitutions: [
     ...common({ kmsKeyArn: 'PlatformKey.Arn', bucket: 'BucketName', transferServerId: 'TransferServer.ServerId' }),
     { find: SENTINELS.outboundPrefix, sub: '${OutboundPrefix}' },
+    { find: SENTINELS.botRunsAsRole, sub: '${BotRunsAsRole}' },
   ],
   leftovers: LEFTOVERS,
 };

@@ -19,6 +19,7 @@ import {
 } from '../../tools/cloudformation/cloudformation.js';
 import { testEnv } from '../../tools/local/env.js';
 import { IamEngine } from '../../tools/isolation/iam-engine.js';
+import { ValidationError } from '../../src/domain/errors.js';
 
 const PLATFORM = 'manifests/platform.yaml';
 const read = (path: string) => readFileSync(path, 'utf8');
@@ -30,10 +31,10 @@ const REGIONS = [
   { region: 'cn-north-1', partition: 'aws-cn', suffix: 'amazonaws.com.cn' },
 ];
 
-function deployPlatform(t: CfnTemplate, r: (typeof REGIONS)[number] = REGIONS[0]!): Deployment {
+function deployPlatform(t: CfnTemplate, r: (typeof REGIONS)[number] = REGIONS[0]!, parameters: Record<string, string> = {}): Deployment {
   return deploy(
     t,
-    { BucketName: 'acme-partner-files', OutboundPrefix: 'drop/' },
+    { BucketName: 'acme-partner-files', OutboundPrefix: 'drop/', ...parameters },
     { 'AWS::Region': r.region, 'AWS::Partition': r.partition, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': r.suffix },
     {
       PlatformKey: { Ref: '0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c' },
@@ -145,6 +146,81 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     }
     expect(checked).toBeGreaterThanOrEqual(2); // verifier → bot, Transfer → verifier
     expect(problems).toEqual([]);
+  });
+
+  it.each(REGIONS)('when deployed in $region, then the bot role trusts ECS tasks of this account and region only, as narrow as ECS allows (no cluster: AWS does not support one there)', async (r) => {
+    const d = deployPlatform(platformTemplate(), r);
+    const trust = propertiesOf(d, 'BotRole')['AssumeRolePolicyDocument'] as PolicyDocument;
+    expect(trust.Statement).toEqual([
+      {
+        Sid: 'EcsTasksOfThisAccount',
+        Effect: 'Allow',
+        Principal: { Service: 'ecs-tasks.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': ACCOUNT },
+          ArnLike: { 'aws:SourceArn': `arn:${r.partition}:ecs:${r.region}:${ACCOUNT}:*` },
+        },
+      },
+    ]);
+    const engine = new IamEngine();
+    const assume = (principal: string, context: Record<string, string>, identity: Array<{ name: string; document: PolicyDocument }> = []) =>
+      engine.simulate({ identity, resource: trust }, { principal, action: 'sts:AssumeRole', resource: d.physical('BotRole', 'Arn'), resourceAccount: ACCOUNT, context });
+    const task = (cluster: string, account = ACCOUNT, region = r.region) => ({
+      'aws:SourceAccount': account,
+      'aws:SourceArn': `arn:${r.partition}:ecs:${region}:${account}:task/${cluster}/0123456789abcdef0123456789abcdef`,
+    });
+    expect((await assume('ecs-tasks.amazonaws.com', task('partnergate'))).decision).toBe('Allowed');
+    expect((await assume('ecs-tasks.amazonaws.com', task('another-team'))).decision).toBe('Allowed');
+    expect((await assume('ecs-tasks.amazonaws.com', task('partnergate', '444455556666'))).decision).not.toBe('Allowed');
+    expect((await assume('ecs-tasks.amazonaws.com', task('partnergate', ACCOUNT, r.partition === 'aws-cn' ? 'cn-northwest-1' : 'ap-southeast-2'))).decision).not.toBe('Allowed');
+    expect((await assume('ecs-tasks.amazonaws.com', {})).decision).not.toBe('Allowed');
+    const admin = { name: 'admin', document: { Version: '2012-10-17', Statement: [{ Sid: 'Everything', Effect: 'Allow', Action: '*', Resource: '*' }] } satisfies PolicyDocument };
+    const adminRole = `arn:${r.partition}:iam::${ACCOUNT}:role/admin`;
+    expect((await assume(`arn:${r.partition}:sts::${ACCOUNT}:assumed-role/admin/someone`, { 'aws:PrincipalArn': adminRole, 'aws:PrincipalAccount': ACCOUNT }, [admin])).decision).not.toBe('Allowed');
+  });
+
+  it.each(REGIONS)('when BotRunsAsRole names a role and the stack is deployed in $region, then the bot role trusts that role of this account alone and no ECS task, as the renderer says', async (r) => {
+    const t = platformTemplate();
+    const d = deployPlatform(t, r, { BotRunsAsRole: 'eks/partnergate-bot-pod' });
+    const runsAs = `arn:${r.partition}:iam::${ACCOUNT}:role/eks/partnergate-bot-pod`;
+    const trust = propertiesOf(d, 'BotRole')['AssumeRolePolicyDocument'] as PolicyDocument;
+    expect(trust.Statement).toEqual([{ Sid: 'TheRoleTheBotRunsAs', Effect: 'Allow', Principal: { AWS: runsAs }, Action: 'sts:AssumeRole' }]);
+    const platform = { ...loadPlatformConfig(outputsAsEnv(d)), botRunsAsRole: 'eks/partnergate-bot-pod' };
+    expect(roleAsRendered(d, 'BotRole')).toEqual(renderPlatform(platform).botRole);
+    // The parameter changes the trust and nothing else of the role.
+    const { trustPolicy: _ecsTrust, ...asEcsTask } = roleAsRendered(deployPlatform(t, r), 'BotRole');
+    const { trustPolicy: _roleTrust, ...asNamedRole } = roleAsRendered(d, 'BotRole');
+    expect(asNamedRole).toEqual(asEcsTask);
+
+    const engine = new IamEngine();
+    const assume = (principal: string, context: Record<string, string>, identity: Array<{ name: string; document: PolicyDocument }> = []) =>
+      engine.simulate({ identity, resource: trust }, { principal, action: 'sts:AssumeRole', resource: d.physical('BotRole', 'Arn'), resourceAccount: ACCOUNT, context });
+    const session = (role: string, arn: string, account = ACCOUNT) =>
+      [`arn:${r.partition}:sts::${account}:assumed-role/${role}/bot`, { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': account }] as const;
+    expect((await assume(...session('partnergate-bot-pod', runsAs))).decision).toBe('Allowed');
+    const task = { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': `arn:${r.partition}:ecs:${r.region}:${ACCOUNT}:task/partnergate/0123456789abcdef0123456789abcdef` };
+    expect((await assume('ecs-tasks.amazonaws.com', task)).decision).not.toBe('Allowed');
+    const admin = { name: 'admin', document: { Version: '2012-10-17', Statement: [{ Sid: 'Everything', Effect: 'Allow', Action: '*', Resource: '*' }] } satisfies PolicyDocument };
+    expect((await assume(...session('admin', `arn:${r.partition}:iam::${ACCOUNT}:role/admin`), [admin])).decision).not.toBe('Allowed');
+    expect((await assume(...session('partnergate-bot-pod', `arn:${r.partition}:iam::444455556666:role/eks/partnergate-bot-pod`, '444455556666'), [admin])).decision).not.toBe('Allowed');
+  });
+
+  it('when BotRunsAsRole is given, then the template accepts what the renderer accepts: empty, or a role of this account outside partnergate/', () => {
+    const t = platformTemplate();
+    const base = loadPlatformConfig(outputsAsEnv(deployPlatform(t)));
+    for (const role of ['', 'partnergate-bot-host', 'eks/partnergate-bot', 'partnergate-ops/bot', 'a/b/c/bot_1+=,.@-', 'a'.repeat(64)]) {
+      expect(() => deployPlatform(t, REGIONS[0], { BotRunsAsRole: role }), role).not.toThrow();
+      if (role !== '') expect(() => renderPlatform({ ...base, botRunsAsRole: role }), role).not.toThrow();
+    }
+    const refused = [
+      'partnergate/partnergate-verifier', 'partnergate/partners/partnergate-partner-acme', 'partnergate/partnergate-bot',
+      'arn:aws:iam::444455556666:role/admin', '/eks/bot', 'eks/', 'bot role', '*', 'a'.repeat(65),
+    ];
+    for (const role of refused) {
+      expect(() => deployPlatform(t, REGIONS[0], { BotRunsAsRole: role }), role).toThrow(/AllowedPattern/);
+      expect(() => renderPlatform({ ...base, botRunsAsRole: role }), role).toThrow(ValidationError);
+    }
   });
 
   it.each(REGIONS)('when deployed in $region, then the Outputs are a valid configuration for the bot', (r) => {

@@ -1,11 +1,13 @@
 /**
- * npm run check-isolation -- [--partners N] [--json] [--verbose] [--workers N] [--from-env]
+ * npm run check-isolation -- [--partners N] [--json] [--verbose] [--workers N] [--from-env] [--bot-runs-as-role ROLE]
  *
  * Renders the documents of N partners (at least five, ids that are prefixes of one another, with
  * and without AWS accounts) and evaluates the isolation matrix with the offline IAM engine
  * (@cloud-copilot/iam-simulate, a devDependency). Prints a table (or JSON with --json) and exits 1
  * naming every cell that differs from what we expect. --from-env reads the platform parameters
  * from the environment as `partnergate render` does; otherwise an example platform is used.
+ * --bot-runs-as-role is the platform stack's BotRunsAsRole (the bot role then trusts that role
+ * instead of ECS tasks); without it the bot is an ECS task, as with the parameter left empty.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { loadPlatformConfig } from '../../src/config.js';
 import { type PlatformConfig } from '../../src/aws/policies/platform.js';
+import { BOT_RUNS_AS_ROLE_PATTERN } from '../../src/aws/policies/index.js';
 import type { Decision } from './iam-engine.js';
 import {
   buildCells,
@@ -39,6 +42,7 @@ const EXAMPLE_PLATFORM = {
 interface Job {
   partners: number;
   fromEnv: boolean;
+  botRunsAsRole?: string;
 }
 
 /** ExternalIds for the check: fixed per id, so every worker renders the same documents. */
@@ -47,7 +51,10 @@ function checkExternalId(id: string): string {
 }
 
 function scenarioFor(job: Job): Scenario {
-  const platform: PlatformConfig = loadPlatformConfig(job.fromEnv ? process.env : EXAMPLE_PLATFORM);
+  const platform: PlatformConfig = {
+    ...loadPlatformConfig(job.fromEnv ? process.env : EXAMPLE_PLATFORM),
+    ...(job.botRunsAsRole === undefined ? {} : { botRunsAsRole: job.botRunsAsRole }),
+  };
   return buildScenario(platform, scenarioSpecs(job.partners, checkExternalId));
 }
 
@@ -108,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       'from-env': { type: 'boolean', default: false },
+      'bot-runs-as-role': { type: 'string' },
     },
     strict: true,
   });
@@ -121,7 +129,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('check-isolation: --workers must be a whole number of at least 1\n');
     return 2;
   }
-  const report = await run({ partners, fromEnv: values['from-env'] }, workers);
+  const botRunsAsRole = values['bot-runs-as-role'];
+  if (botRunsAsRole !== undefined && !BOT_RUNS_AS_ROLE_PATTERN.test(botRunsAsRole)) {
+    process.stderr.write('check-isolation: --bot-runs-as-role is a role of this account as its ARN says after "role/" (eks/partnergate-bot), not under partnergate/\n');
+    return 2;
+  }
+  const report = await run({ partners, fromEnv: values['from-env'], ...(botRunsAsRole === undefined ? {} : { botRunsAsRole }) }, workers);
   const write = (s: string) => process.stdout.write(s);
   if (values.json) printJson(report, write);
   else printTable(report, write, { verbose: values.verbose, workers });

@@ -7,6 +7,7 @@
 import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import { CANARY_PREFIX } from '../../src/domain/partner-id.js';
 import {
+  botRunsAsRoleArn,
   renderPartner,
   renderPlatform,
   type NamedPolicy,
@@ -25,7 +26,8 @@ const OTHER_SERVER = 's-fedcba9876543210f';
 export const NOT_MODELLED: readonly string[] = [
   'Transfer Family itself (the LOGICAL home mapping, SFTP path handling): the matrix evaluates the Transfer role intersected with each session policy, which alone confines the user; unit tests pin the mapping; the live SFTP probe runs when TRANSFER_HOST is set.',
   'What a ListBucket answer contains: the engine authorizes the request, it does not list keys. The trailing "/" in every prefix condition is what keeps `acme` from `acme-corp/`; unit and property tests pin it, and the live probe lists `partners/<id>` without the slash and expects AccessDenied.',
-  'Role chaining and session issuance: each hop (partner account → partner role, bot → verifier → partner role) is a separate cell; the request context (aws:PrincipalArn, aws:PrincipalAccount) is supplied as AWS would set it, not derived by the engine.',
+  'Role chaining and session issuance: each hop (partner account → partner role, bot → verifier → partner role; with BotRunsAsRole, the role the bot runs as → bot) is a separate cell; the request context (aws:PrincipalArn, aws:PrincipalAccount) is supplied as AWS would set it, not derived by the engine.',
+  'The aws:SourceArn ECS presents when it assumes a task role: AWS documents only arn:<partition>:ecs:<region>:<account>:* for it, and that naming a cluster is not supported; the cells pass a task ARN, which that pattern matches whatever form ECS uses. Who may run a task as the bot (iam:PassRole on the bot role, ecs:RunTask) is the account\'s own policies, not ours, and is not evaluated.',
   'iam:PermissionsBoundary on an existing role: the engine reads the condition key from the request; that a created role really carries the boundary is checked by verification (GetRole) after provisioning.',
   'KMS encryption context and Bucket Keys: kms:EncryptionContext keys are dropped by the engine, and no document relies on them; KMS cannot tell partners apart, so isolation is S3 permissions plus kms:ViaService.',
   'S3 Block Public Access, Object Ownership, default encryption and ACLs: bucket settings, not policies; Access Analyzer CheckNoPublicAccess (production) and the platform template cover them.',
@@ -316,6 +318,7 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
   add(stranger, 'key', 'deny', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt through S3', { 'kms:ViaService': via });
 
   addTransferServiceCells(s, add);
+  addBotTrustCells(s, add);
   addVerifierCells(s, add, withRole);
   addBotCells(s, add, withRole);
   return { cells, documents };
@@ -339,6 +342,54 @@ function addTransferServiceCells(s: Scenario, add: Add): void {
     add(transfer, 'partner roles', 'deny', 'sts:AssumeRole', partnerRole.arn, `AssumeRole ${partnerRole.roleName}`, {
       'aws:SourceAccount': p.accountId, 'aws:SourceArn': user(p.transferServerId),
     });
+  }
+}
+
+/** The ECS cluster of the matrix's bot, and another cluster of the same account. */
+export const BOT_CLUSTER = 'partnergate';
+export const OTHER_CLUSTER = 'another-team';
+
+/**
+ * Who may become the bot. As an ECS task: the ECS tasks service, for a task of this account in this
+ * region; a task of another cluster of the account is allowed too — ECS cannot narrow a task role's
+ * trust to one cluster (bot-role.ts) — and the cells say so, so that a trust naming a cluster cannot
+ * pass here unnoticed. Running as a named role (botRunsAsRole): that role alone, and no ECS task.
+ * Either way no other role of the account, however broad its own policy, may assume the bot role.
+ */
+function addBotTrustCells(s: Scenario, add: Add): void {
+  const p = s.platform;
+  const A = p.accountId;
+  const bot = s.platformDocs.botRole.arn;
+  const runsAs = botRunsAsRoleArn(p);
+  const viaEcs: Expectation = runsAs === undefined ? 'allow' : 'deny';
+  const ecs: Principal = { label: 'ecs-tasks.amazonaws.com', kind: 'ECS tasks service', arn: 'ecs-tasks.amazonaws.com', identity: [] };
+  const task = (cluster: string, account = A, region = p.region) => ({
+    'aws:SourceAccount': account,
+    'aws:SourceArn': `arn:${p.partition}:ecs:${region}:${account}:task/${cluster}/0123456789abcdef0123456789abcdef`,
+  });
+  const otherRegion = p.region === 'us-east-1' ? 'us-west-2' : 'us-east-1';
+  add(ecs, 'bot role', viaEcs, 'sts:AssumeRole', bot, `AssumeRole for a task of the bot's cluster (${BOT_CLUSTER})`, task(BOT_CLUSTER));
+  add(ecs, runsAs === undefined ? 'bot role, any ECS task of the account' : 'bot role', viaEcs, 'sts:AssumeRole', bot,
+    `AssumeRole for a task of another cluster of this account (${OTHER_CLUSTER})${runsAs === undefined ? ': ECS cannot narrow the trust to one cluster' : ''}`,
+    task(OTHER_CLUSTER));
+  add(ecs, 'bot role', 'deny', 'sts:AssumeRole', bot, `AssumeRole for a task of this account in another region (${otherRegion})`, task(BOT_CLUSTER, A, otherRegion));
+  add(ecs, 'bot role', 'deny', 'sts:AssumeRole', bot, 'AssumeRole for a task of another account', task(BOT_CLUSTER, UNRELATED_ACCOUNT));
+  add(ecs, 'bot role', 'deny', 'sts:AssumeRole', bot, 'AssumeRole without a source', {});
+  const role = (label: string, kind: string, arn: string, account: string, identity: NamedPolicy[]): Principal => ({
+    label, kind, arn: `arn:${p.partition}:sts::${account}:assumed-role/${arn.slice(arn.lastIndexOf('/') + 1)}/bot`, principalArn: arn, account, identity,
+  });
+  const admin = role('another role of the account', 'another role of the account (Allow *)', `arn:${p.partition}:iam::${A}:role/admin`, A, [ADMIN]);
+  add(admin, 'bot role', 'deny', 'sts:AssumeRole', bot, 'AssumeRole the bot role');
+  if (runsAs !== undefined) {
+    const assumeBot: NamedPolicy = {
+      name: 'assume-the-bot-role',
+      document: { Version: '2012-10-17', Statement: [{ Sid: 'AssumeTheBotRole', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: bot }] },
+    };
+    const host = role('the role the bot runs as', 'the role the bot runs as', runsAs, A, [assumeBot]);
+    add(host, 'bot role', 'allow', 'sts:AssumeRole', bot, `AssumeRole the bot role from ${p.botRunsAsRole}`);
+    const namesake = runsAs.replace(`:${A}:`, `:${UNRELATED_ACCOUNT}:`);
+    const elsewhere = role('its namesake in another account', 'a role of the same name in another account (Allow *)', namesake, UNRELATED_ACCOUNT, [ADMIN]);
+    add(elsewhere, 'bot role', 'deny', 'sts:AssumeRole', bot, 'AssumeRole the bot role');
   }
 }
 
@@ -473,6 +524,13 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     deny('roles', 'iam:CreateRole', `${iam}:role/admin`, 'CreateRole at the root path', boundary);
     deny('roles', 'iam:PutRolePolicy', `${iam}:role/admin`, 'PutRolePolicy on a role outside the partner path', boundary);
     deny('roles', 'iam:UpdateAssumeRolePolicy', `${iam}:role/admin`, 'UpdateAssumeRolePolicy of a role outside the partner path', boundary);
+    // Running as a named role, whoever may become that role may become the bot: the bot cannot widen it.
+    const runsAs = botRunsAsRoleArn(p);
+    if (runsAs !== undefined) {
+      deny('role it runs as', 'iam:UpdateAssumeRolePolicy', runsAs, 'UpdateAssumeRolePolicy of the role the bot runs as', boundary);
+      deny('role it runs as', 'iam:PutRolePolicy', runsAs, 'PutRolePolicy on the role the bot runs as', boundary);
+      deny('role it runs as', 'iam:AttachRolePolicy', runsAs, 'AttachRolePolicy AdministratorAccess to the role the bot runs as', { 'iam:PolicyARN': admin });
+    }
     deny('transfer', 'transfer:CreateUser', `arn:${p.partition}:transfer:${p.region}:${A}:server/${OTHER_SERVER}`, 'CreateUser on another server');
     deny('transfer', 'transfer:UpdateUser', `arn:${p.partition}:transfer:${p.region}:${A}:user/${OTHER_SERVER}/acme`, 'UpdateUser on another server');
     deny('transfer', 'transfer:DeleteServer', p.transferServerArn, 'DeleteServer');

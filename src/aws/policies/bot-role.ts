@@ -4,6 +4,7 @@
  * everything that could widen its own rights or a partner's is refused explicitly, so that a
  * broader policy attached by mistake later still cannot undo these guards.
  */
+import { ValidationError } from '../../domain/errors.js';
 import type { PlatformConfig } from './platform.js';
 import {
   bucketArn,
@@ -20,8 +21,46 @@ import type { PolicyDocument, PolicyStatement, RenderedRole } from './types.js';
 
 const BOUNDARY = 'iam:PermissionsBoundary';
 
-/** Where the bot runs: an ECS task of this account (manifests/platform.yaml). */
+/**
+ * The role the bot runs as when it is not an ECS task (PlatformConfig.botRunsAsRole): its ARN after
+ * `role/`, an optional path and a name of letters, digits and `_+=,.@-`. Never under `partnergate/`:
+ * the platform's own roles and the partner roles (which partners and the verifier assume) must not
+ * be able to become the bot.
+ */
+export const BOT_RUNS_AS_ROLE_PATTERN = /^(?!partnergate\/)(?:[A-Za-z0-9_+=,.@-]+\/)*[A-Za-z0-9_+=,.@-]{1,64}$/;
+
+/** The ARN of the role the bot runs as, in this account; undefined when the bot is an ECS task. */
+export function botRunsAsRoleArn(p: PlatformConfig): string | undefined {
+  const role = p.botRunsAsRole;
+  if (role === undefined) return undefined;
+  if (!BOT_RUNS_AS_ROLE_PATTERN.test(role)) {
+    throw new ValidationError(
+      'The role the bot runs as is its ARN after "role/" (a path and a name: eks/partnergate-bot), in this account, and not under partnergate/.',
+      'botRunsAsRole',
+    );
+  }
+  return `arn:${p.partition}:iam::${p.accountId}:role/${role}`;
+}
+
+/**
+ * Who may become the bot (manifests/platform.yaml).
+ *
+ * As an ECS task (the default): the ECS tasks service, for a task of this account in this region.
+ * That is as narrow as ECS allows a task role's trust to be: AWS documents `aws:SourceArn` =
+ * `arn:<partition>:ecs:<region>:<account>:*` and says that naming a cluster there is not supported
+ * (Amazon ECS Developer Guide, "Amazon ECS task IAM role"), so a trust naming the bot's cluster
+ * would risk ECS failing to hand the bot any credentials. What keeps other tasks of the account from
+ * running as the bot is `iam:PassRole` on this role (registering or running a task definition that
+ * names it), which the account's own policies grant, not this document.
+ *
+ * Running as a named role (botRunsAsRole): that one role of this account, and no ECS task at all.
+ * Whoever may become that role may then become the bot: its own trust is the bot's trust.
+ */
 function botTrustPolicy(p: PlatformConfig): PolicyDocument {
+  const runsAs = botRunsAsRoleArn(p);
+  if (runsAs !== undefined) {
+    return policy({ Sid: 'TheRoleTheBotRunsAs', Effect: 'Allow', Principal: { AWS: runsAs }, Action: 'sts:AssumeRole' });
+  }
   return policy({
     Sid: 'EcsTasksOfThisAccount',
     Effect: 'Allow',

@@ -3,7 +3,7 @@ export type * from './types.js';
 export { renderPartner, renderPlatform } from './render.js';
 export { planHash, canonicalJson } from './plan-hash.js';
 export { checkPartnerSpec, EXTERNAL_ID_PATTERN } from './partner-spec.js';
-export { renderBotRole } from './bot-role.js';
+export { BOT_RUNS_AS_ROLE_PATTERN, botRunsAsRoleArn, renderBotRole } from './bot-role.js';
 export { renderPermissionsBoundary, renderVerifierRole } from './platform-roles.js';
 export { renderBucketPolicy, renderKmsKeyPolicy } from './resource-policies.js';
 export { renderOwnPrefixPolicy, renderPartnerRole, renderPartnerSidePolicy, renderPartnerTrustPolicy } from './partner-role.js';

@@ -17,6 +17,13 @@ export interface PlatformConfig {
   outboundPrefix: string;
   feeds: string[];
   dryRun: boolean;
+  /**
+   * The IAM role of this account the bot runs as when it is not an ECS task (an EC2 instance role,
+   * an EKS pod's role), as its ARN says after `role/`: `eks/partnergate-bot`. The bot role then
+   * trusts that role alone. Unset: the bot is an ECS task, and its role trusts ECS tasks of this
+   * account and region. manifests/platform.yaml's BotRunsAsRole.
+   */
+  botRunsAsRole?: string;
 }
 
 /** Fixed names of the platform stack (manifests/platform.yaml); ARNs are derived from them. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { policySize, POLICY_SIZE_LIMITS, renderPlatform } from '../../../../src/aws/policies/index.js';
+import { ValidationError } from '../../../../src/domain/errors.js';
 import { list, statement, testPlatform } from '../../../support/iam-fixtures.js';
 
 const platform = testPlatform();
@@ -169,6 +170,32 @@ describe('renderPlatform', () => {
     it('then no other statement allows an object action under audit/', () => {
       const others = botPolicy.Statement.filter((s) => s.Effect === 'Allow' && !['AppendAuditRecords', 'ReadAndLockAuditRecords'].includes(s.Sid!));
       expect(others.filter((s) => list(s.Resource ?? []).some((r) => r === audit || r === `${bucket}/*` || r === '*') && list(s.Action).some((a) => a.startsWith('s3:')))).toEqual([]);
+    });
+  });
+
+  describe('the bot role\'s trust', () => {
+    it('then, as an ECS task (no botRunsAsRole), it trusts the ECS tasks service for tasks of this account and region, naming no cluster', () => {
+      expect(docs.botRole.trustPolicy.Statement).toEqual([
+        {
+          Sid: 'EcsTasksOfThisAccount', Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': acct }, ArnLike: { 'aws:SourceArn': `arn:aws:ecs:eu-west-1:${acct}:*` } },
+        },
+      ]);
+    });
+
+    it('then, running as a named role, it trusts that role of this account alone, and nothing else of the platform changes', () => {
+      const asRole = renderPlatform({ ...platform, botRunsAsRole: 'eks/partnergate-bot-pod' });
+      expect(asRole.botRole.trustPolicy.Statement).toEqual([
+        { Sid: 'TheRoleTheBotRunsAs', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${acct}:role/eks/partnergate-bot-pod` }, Action: 'sts:AssumeRole' },
+      ]);
+      expect({ ...asRole, botRole: { ...asRole.botRole, trustPolicy: docs.botRole.trustPolicy } }).toEqual(docs);
+    });
+
+    it.each([
+      'partnergate/partnergate-verifier', 'partnergate/partners/partnergate-partner-acme', 'partnergate/partnergate-bot',
+      `arn:aws:iam::444455556666:role/admin`, '/eks/bot', 'eks/', '', 'bot role', '*', 'a'.repeat(65),
+    ])('then a role to run as of %j is refused: not one role of this account outside partnergate/', (role) => {
+      expect(() => renderPlatform({ ...platform, botRunsAsRole: role })).toThrow(ValidationError);
     });
   });
 

@@ -86,7 +86,78 @@ describe('the isolation matrix', () => {
     }
   });
 
+  it('when the bot runs as an ECS task, then ECS tasks of this account and region may become the bot (of any cluster: ECS cannot narrow it), and nothing else', async () => {
+    const report = await runIsolationMatrix(scenario(), { engine });
+    const trust = report.results.filter((r) => r.request.action === 'sts:AssumeRole' && r.request.resource === platform.botRoleArn);
+    const decision = (principal: string, what: RegExp) => {
+      const found = trust.filter((r) => r.principal === principal && what.test(r.what));
+      expect(found, `${principal}: ${what}`).toHaveLength(1);
+      return found[0]!.decision;
+    };
+    expect(decision('ecs-tasks.amazonaws.com', /a task of the bot's cluster/)).toBe('Allowed');
+    expect(decision('ecs-tasks.amazonaws.com', /a task of another cluster of this account/)).toBe('Allowed');
+    expect(decision('ecs-tasks.amazonaws.com', /a task of this account in another region/)).not.toBe('Allowed');
+    expect(decision('ecs-tasks.amazonaws.com', /a task of another account/)).not.toBe('Allowed');
+    expect(decision('ecs-tasks.amazonaws.com', /without a source/)).not.toBe('Allowed');
+    expect(decision('another role of the account', /AssumeRole the bot role/)).not.toBe('Allowed');
+    expect(trust.filter((r) => !r.ok).map(describeDifference)).toEqual([]);
+    // Only the ECS service is allowed: every partner principal, the verifier, the stranger are refused.
+    expect([...new Set(trust.filter((r) => r.expected === 'allow').map((r) => r.principal))]).toEqual(['ecs-tasks.amazonaws.com']);
+  });
+
+  it('when the bot runs as a named role, then that role alone may become the bot — no ECS task of any cluster, no other role, not its namesake elsewhere — and the bot cannot widen that role', async () => {
+    const s = buildScenario({ ...platform, botRunsAsRole: 'eks/partnergate-bot-pod' }, scenarioSpecs(8, externalIdFor));
+    const report = await runIsolationMatrix(s, { engine, crossCheck: true });
+    expect(report.differing.map(describeDifference)).toEqual([]);
+    const trust = report.results.filter((r) => r.request.action === 'sts:AssumeRole' && r.request.resource === platform.botRoleArn);
+    const decision = (principal: string, what: RegExp) => {
+      const found = trust.filter((r) => r.principal === principal && what.test(r.what));
+      expect(found, `${principal}: ${what}`).toHaveLength(1);
+      return found[0]!.decision;
+    };
+    expect(decision('the role the bot runs as', /AssumeRole the bot role from eks\/partnergate-bot-pod/)).toBe('Allowed');
+    expect(decision('ecs-tasks.amazonaws.com', /a task of the bot's cluster/)).not.toBe('Allowed');
+    expect(decision('ecs-tasks.amazonaws.com', /a task of another cluster of this account/)).not.toBe('Allowed');
+    expect(decision('another role of the account', /AssumeRole the bot role/)).not.toBe('Allowed');
+    expect(decision('its namesake in another account', /AssumeRole the bot role/)).not.toBe('Allowed');
+    expect([...new Set(trust.filter((r) => r.decision === 'Allowed').map((r) => r.principal))]).toEqual(['the role the bot runs as']);
+    const widen = report.results.filter((r) => r.category === 'role it runs as');
+    expect(widen.map((r) => `${r.principal}: ${r.request.action}`).sort()).toEqual([
+      'bot + AdministratorAccess: iam:AttachRolePolicy', 'bot + AdministratorAccess: iam:PutRolePolicy', 'bot + AdministratorAccess: iam:UpdateAssumeRolePolicy',
+      'bot: iam:AttachRolePolicy', 'bot: iam:PutRolePolicy', 'bot: iam:UpdateAssumeRolePolicy',
+    ]);
+    expect(widen.filter((r) => r.decision !== 'ExplicitlyDenied').map(describeDifference)).toEqual([]);
+  });
+
   describe('when a document is broken on purpose, then the matrix fails naming the cells', () => {
+    it('a bot trust without aws:SourceAccount and aws:SourceArn lets another account\'s ECS tasks become the bot', async () => {
+      const s = scenario();
+      delete sid(s.platformDocs.botRole.trustPolicy, 'EcsTasksOfThisAccount').Condition;
+      expect(await differences(s)).toEqual([
+        expect.stringMatching(/^ecs-tasks\.amazonaws\.com: AssumeRole for a task of this account in another region .*engine says Allowed/),
+        expect.stringMatching(/^ecs-tasks\.amazonaws\.com: AssumeRole for a task of another account .*engine says Allowed/),
+        expect.stringMatching(/^ecs-tasks\.amazonaws\.com: AssumeRole without a source .*engine says Allowed/),
+      ]);
+    });
+
+    it('a named-role bot trust widened to the account root lets any role of the account with an Allow * become the bot', async () => {
+      const s = buildScenario({ ...platform, botRunsAsRole: 'eks/partnergate-bot-pod' }, scenarioSpecs(8, externalIdFor));
+      sid(s.platformDocs.botRole.trustPolicy, 'TheRoleTheBotRunsAs').Principal = { AWS: `arn:aws:iam::${platform.accountId}:root` };
+      expect(await differences(s)).toEqual([
+        expect.stringMatching(/^another role of the account: AssumeRole the bot role .*engine says Allowed/),
+      ]);
+    });
+
+    it('a bot trust naming one cluster (which AWS says ECS does not support for task roles) does not pass unnoticed', async () => {
+      const s = scenario();
+      const st = sid(s.platformDocs.botRole.trustPolicy, 'EcsTasksOfThisAccount');
+      st.Condition = { ...st.Condition, ArnLike: { 'aws:SourceArn': `arn:aws:ecs:eu-west-1:${platform.accountId}:task/partnergate/*` } };
+      expect(await differences(s)).toEqual([
+        expect.stringMatching(/^ecs-tasks\.amazonaws\.com: AssumeRole for a task of another cluster of this account .*expected allow, engine says ImplicitlyDenied/),
+      ]);
+    });
+
+
     it('a prefix condition and resource without the trailing slash let acme reach acme-corp', async () => {
       const s = scenario();
       const session = partner(s, 'acme').transferUser.Policy;
