@@ -11,7 +11,7 @@ import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUndeliver
 import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText } from '../../src/bot/messages/drift.js';
 import { buildOffboardEvidence, buildOffboardProgress } from '../../src/bot/messages/offboard.js';
 import { buildAnswer, buildPartnerStatus } from '../../src/bot/messages/partner-status.js';
-import { code } from '../../src/bot/messages/mrkdwn.js';
+import { code, Mrkdwn } from '../../src/bot/messages/mrkdwn.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
 import {
   buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, buildWelcome, provisionRefusedText,
@@ -129,12 +129,13 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'verify checklist, failed': (x) => buildVerifyChecklist({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 2, dryRun: false, checks: checks(x), result: 'verify_failed' }),
   'verify checklist, live': (x) => buildVerifyChecklist({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 1, dryRun: true, checks: checks(x), result: 'live' }),
   'verify retried': (x) => buildVerifyRetried({ partnerId: x, attempt: 1, failed: x, by: APPROVER, nextAttempt: 2 }),
-  'SSH key line': (x) => sshKeyLine(x, x),
+  'SSH key line': (x) => sshKeyLine(x, x).toString(),
 };
 
 /** What Slack could render of a built message: every string in it but button values, which Slack hands back to us and never shows. */
 export function renderedStrings(message: unknown): string[] {
   if (typeof message === 'string') return [message];
+  if (message instanceof Mrkdwn) return [message.toString()];
   if (Array.isArray(message)) return message.flatMap(renderedStrings);
   if (message && typeof message === 'object') {
     return Object.entries(message).flatMap(([k, v]) => (k === 'value' && typeof v === 'string' ? [] : renderedStrings(v)));
