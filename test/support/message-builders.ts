@@ -9,15 +9,19 @@
 import { buildApprovalCard, CHANGE_APPROVAL, nudgeLine, refusalText, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUndeliverable, buildUnroutable } from '../../src/bot/messages/delivery.js';
 import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText } from '../../src/bot/messages/drift.js';
-import { buildOffboardEvidence, buildOffboardProgress } from '../../src/bot/messages/offboard.js';
+import {
+  changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, contactChangedNote, externalIdRotatedLine, feedsAddedLine, feedsStoppedNote,
+  keysChangedLine, oldKeysText, partnerEditedText,
+} from '../../src/bot/messages/lifecycle.js';
+import { buildOffboardEvidence, buildOffboardProgress, offboardRefusedText, offboardStoppedText } from '../../src/bot/messages/offboard.js';
 import { buildAnswer, buildPartnerStatus } from '../../src/bot/messages/partner-status.js';
 import { code, Mrkdwn } from '../../src/bot/messages/mrkdwn.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
 import {
-  buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, buildWelcome, provisionRefusedText,
+  buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, buildWelcome, provisionRefusedText, provisionRetriedText, provisionStoppedText,
 } from '../../src/bot/messages/provision.js';
 import { sshKeyLine } from '../../src/bot/messages/ssh-key-line.js';
-import { buildVerifyChecklist, buildVerifyRetried } from '../../src/bot/messages/verify.js';
+import { buildVerifyChecklist, buildVerifyRetried, verifyNotRecordedText } from '../../src/bot/messages/verify.js';
 import type { DeliveryRecord } from '../../src/domain/delivery.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import type { PartnerRecord } from '../../src/domain/partner.js';
@@ -130,6 +134,20 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'verify checklist, live': (x) => buildVerifyChecklist({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 1, dryRun: true, checks: checks(x), result: 'live' }),
   'verify retried': (x) => buildVerifyRetried({ partnerId: x, attempt: 1, failed: x, by: APPROVER, nextAttempt: 2 }),
   'SSH key line': (x) => sshKeyLine(x, x).toString(),
+  // Lines the jobs and use cases post in a partner's thread.
+  'provision stopped': (x) => provisionStoppedText(x, x, x),
+  'provision retried': (x) => provisionRetriedText(APPROVER, x, 2),
+  'verify not recorded': (x) => verifyNotRecordedText(x, false, x),
+  'offboard refused': (x) => offboardRefusedText(x, x),
+  'offboard stopped': (x) => offboardStoppedText({ partnerId: x, stepLabel: x, code: x, message: x }),
+  'change applied: SSH keys': (x) => changeAppliedText(keysChangedLine({ partnerId: x, added: [x], removed: [x, x], dryRun: true }), APPROVER, REQUESTER),
+  'change applied: ExternalId': (x) => changeAppliedText(externalIdRotatedLine(x), APPROVER, REQUESTER),
+  'change applied: feeds': (x) => changeAppliedText(feedsAddedLine({ partnerId: x, added: [x], feeds: [x, x], from: x }), APPROVER, REQUESTER),
+  'change refused': (x) => changeRefusedText(x),
+  'change not live': (x) => changeNotLiveText(x, x),
+  'change failed': (x) => changeFailedText({ kind: x, partnerId: x, code: x, message: x }),
+  'partner edited': (x) => partnerEditedText({ by: REQUESTER, partnerId: x, notes: [feedsStoppedNote([x, x]), contactChangedNote(x, x)], awaiting: [x] }),
+  'old keys reminder': (x) => oldKeysText({ partnerId: x, keys: [{ fingerprint: x, ageDays: 400 }, { fingerprint: x, ageDays: null }], maxAgeDays: 365 }),
 };
 
 /** What Slack could render of a built message: every string in it but button values, which Slack hands back to us and never shows. */

@@ -2,7 +2,7 @@
 import type { Block } from '../../domain/notify-message.js';
 import type { ChangeRequest } from '../../domain/requests.js';
 import { section, slackMessage, type SlackMessage } from './blocks.js';
-import { chunkLines, code, mrkdwn, user, when } from './mrkdwn.js';
+import { chunkLines, code, mrkdwn, user, when, type Piece } from './mrkdwn.js';
 import { buildChecklist, stepLine, type StepView } from './provision.js';
 import type { CheckView } from './verify.js';
 
@@ -13,6 +13,14 @@ export function buildOffboardProgress(v: { partnerId: string; dryRun: boolean; s
   const title = mrkdwn`Offboarding ${code(v.partnerId)}: ${state}${v.dryRun ? ' — DRY_RUN: AWS changes are planned, not made' : ''}`;
   return buildChecklist(title, mrkdwn`Offboarding ${v.partnerId}: ${state}`, v.steps);
 }
+
+/** `problem`: a string is escaped; the reasons of our approval checks come as `withMentions(…)`. */
+export const offboardRefusedText = (partnerId: string, problem: Piece): string =>
+  mrkdwn`:no_entry: Offboarding of \`${partnerId}\` refused: ${problem}. Nothing was changed.`.toString();
+
+/** `message`: an AWS error, which may quote keys and names. */
+export const offboardStoppedText = (v: { partnerId: string; stepLabel: string; code: string; message: string }): string =>
+  mrkdwn`:x: Offboarding of \`${v.partnerId}\` stopped at "${v.stepLabel}": ${v.code}: ${v.message}. Fix the cause and approve a new offboarding; finished steps will not be repeated.`.toString();
 
 export interface EvidenceView {
   change: ChangeRequest;

@@ -112,6 +112,14 @@ export function provisionRefusedText(partnerId: string, reason: Piece): string {
   return mrkdwn`:no_entry: Provisioning of \`${partnerId}\` refused: ${reason}. Nothing was done on AWS.`.toString();
 }
 
+/** The job stopped before a step: the partner left provisioning meanwhile (`status`: what it is now). */
+export const provisionStoppedText = (partnerId: string, stepLabel: string, status: string): string =>
+  mrkdwn`:no_entry: Provisioning of \`${partnerId}\` stopped before "${stepLabel}": the partner is now ${status}. Steps before it stay as they are.`.toString();
+
+/** `fromLabel`: the step the new attempt starts from, when the button named it. */
+export const provisionRetriedText = (by: string, fromLabel: string | undefined, attempt: number): string =>
+  mrkdwn`:repeat: ${user(by)} retried provisioning${fromLabel !== undefined ? mrkdwn` from "${fromLabel}"` : ''} (attempt ${attempt}).`.toString();
+
 export interface WelcomeView {
   partnerId: string;
   displayName: string;

@@ -52,6 +52,12 @@ export function buildVerifyChecklist(v: VerifyChecklistView): SlackMessage {
   return slackMessage(v.result === 'live' ? mrkdwn`${v.partnerId} is LIVE` : mrkdwn`Verification of ${v.partnerId} failed`, blocks);
 }
 
+export const verifyRetriedText = (by: string, attempt: number): string => mrkdwn`:repeat: ${user(by)} retried verification (attempt ${attempt}).`.toString();
+
+/** Verification ended after the partner left verifying (`status`: what it is now): nothing recorded. */
+export const verifyNotRecordedText = (partnerId: string, passed: boolean, status: string): string =>
+  mrkdwn`:warning: Verification of \`${partnerId}\` finished (${passed ? 'passed' : 'failed'}), but the partner is now ${status}: the result was not recorded.`.toString();
+
 /** The failed checklist once someone pressed Retry verification: the button goes. */
 export function buildVerifyRetried(v: { partnerId: string; attempt: number; failed: string; by: string; nextAttempt: number }): SlackMessage {
   return slackMessage(mrkdwn`Verification of ${v.partnerId} failed; retried`, [
