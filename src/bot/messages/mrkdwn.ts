@@ -56,6 +56,14 @@ export const capped = (text: Piece, max: number): Mrkdwn => trusted(piece(text).
  */
 export const withMentions = (ours: string): Mrkdwn => trusted(escapeMrkdwn(ours).replace(/&lt;@([A-Za-z0-9]+)&gt;/g, '<@$1>'));
 
+/**
+ * An answer or refusal a use case composed (src/actions: our words, outside text in `code`) that
+ * may still quote what the person typed — the partner id checks do. Every `<` or `>` but those of a
+ * mention of a Slack id or channel is escaped; entities (`code`'s among them) are left as they are.
+ */
+export const composed = (answer: string): Mrkdwn =>
+  trusted(answer.replace(/<[@#][A-Za-z0-9]+>|[<>]/g, (m) => (m === '<' ? '&lt;' : m === '>' ? '&gt;' : m)));
+
 /** Inline code that cannot be broken out of. */
 export function code(text: string): Mrkdwn {
   return trusted('`' + escapeMrkdwn(text).replace(/`/g, "'") + '`');

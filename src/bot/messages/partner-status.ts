@@ -4,7 +4,7 @@ import type { KeyView } from '../../domain/key-ages.js';
 import type { Block } from '../../domain/notify-message.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { mrkdwnText, section, slackMessage, type SlackMessage } from './blocks.js';
-import { capped, chunkLines, code, joinMrkdwn, mrkdwn, raw, when, type Mrkdwn } from './mrkdwn.js';
+import { capped, chunkLines, code, composed, joinMrkdwn, mrkdwn, when, type Mrkdwn } from './mrkdwn.js';
 import { formatBytes } from './delivery.js';
 import { ACTIONS } from './ids.js';
 
@@ -59,12 +59,11 @@ export function buildPartnerStatus(
 }
 
 /**
- * A refusal or answer, with candidates (object keys) listed when there are some. `message` is the
- * mrkdwn a use case composed with ./mrkdwn.ts (`code` around what the user typed); the candidates
- * are outside text, escaped here in the fallback as in the blocks.
+ * A refusal or answer (`message`: mrkdwn a use case composed, see `composed`), with candidates
+ * (object keys) listed when there are some: outside text, escaped in the fallback as in the blocks.
  */
 export function buildAnswer(message: string, candidates?: string[]): SlackMessage {
-  const said = raw(message);
+  const said = composed(message);
   const lines = [said, ...(candidates ?? []).map((c) => mrkdwn`• ${code(c)}`)];
   return slackMessage(joinMrkdwn([said, ...(candidates ?? [])], '\n'), chunkLines(lines).map((text) => section(text)));
 }

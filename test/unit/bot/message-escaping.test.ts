@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildApprovalCard, REQUEST_APPROVAL } from '../../../src/bot/messages/approval-card.js';
 import { buildDeliveryFailure, buildReceipts, buildUnroutable } from '../../../src/bot/messages/delivery.js';
+import { buildAnswer } from '../../../src/bot/messages/partner-status.js';
 import { buildWelcome } from '../../../src/bot/messages/provision.js';
+import { explainPartnerIdProblem } from '../../../src/domain/partner-id.js';
 import type { DeliveryRecord } from '../../../src/domain/delivery.js';
 import type { OnboardingRequest } from '../../../src/domain/requests.js';
 import { MESSAGE_BUILDERS, renderedStrings } from '../../support/message-builders.js';
@@ -54,5 +56,11 @@ describe('escaping outside text in every message', () => {
     const failed = buildDeliveryFailure({ ...receipt(key), outcome: 'failed', error: { code: 'AccessDenied', message: `Access Denied: ${key}` } }, 'f'.repeat(40));
     expect(failed.text).toBe('Delivery failed: outbound/acme/&lt;https://evil.example|Re-approve here&gt;.csv (AccessDenied)');
     expect(buildUnroutable(key, 'no <!here> folder').text).toBe('Not delivered: outbound/acme/&lt;https://evil.example|Re-approve here&gt;.csv (no &lt;!here&gt; folder)');
+  });
+
+  it('when a typed partner id is quoted back in an answer, then its link or mention is not live', () => {
+    const answer = buildAnswer(explainPartnerIdProblem('<https://evil.example|Re-approve here>é')!);
+    for (const text of renderedStrings(answer)) expect(text).not.toContain('<https://evil');
+    expect(answer.text).toContain('&lt;https://evil.example|Re-approve here&gt;é');
   });
 });

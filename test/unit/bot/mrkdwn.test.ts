@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { channel, chunkLines, code, joinMrkdwn, Mrkdwn, mrkdwn, plainText, raw, user, when, withMentions } from '../../../src/bot/messages/mrkdwn.js';
+import { channel, chunkLines, code, composed, joinMrkdwn, Mrkdwn, mrkdwn, plainText, raw, user, when, withMentions } from '../../../src/bot/messages/mrkdwn.js';
 
 describe('the escaping rule (mrkdwn)', () => {
   it('when strings are put into the mrkdwn template, then they are escaped; mrkdwn pieces and numbers are kept', () => {
@@ -46,6 +46,22 @@ describe('the escaping rule (mrkdwn)', () => {
         expect(when(x).toString().replace(/^<!date\^-?\d+\^\{date_short_pretty\} \{time\}\|([^<>]*)>$/, '$1')).not.toMatch(/[<>]/);
         expect(code(x).toString()).not.toMatch(/[<>]/);
         expect(withMentions(x).toString().replace(/<@[A-Za-z0-9]+>/g, '')).not.toMatch(/[<>]/);
+      }),
+      { seed: 15_003, numRuns: 300 },
+    );
+  });
+});
+
+describe('answers composed by use cases', () => {
+  it('when an answer quotes what was typed, then only its mentions of Slack ids and channels stay live; code spans stay as they are', () => {
+    expect(composed('"<!channel>é" is not a partner id; see `a&lt;b` in <#C0APPROVALS>, <@U1>').toString())
+      .toBe('"&lt;!channel&gt;é" is not a partner id; see `a&lt;b` in <#C0APPROVALS>, <@U1>');
+  });
+
+  it('when any text is composed, then nothing but a mention of an id or a channel opens with <', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('<', '>', '&', '!', '@', '#', '|', 'h', 'U', '1', ' '), maxLength: 30 }), (x) => {
+        expect(composed(x).toString().replace(/<[@#][A-Za-z0-9]+>/g, '')).not.toMatch(/[<>]/);
       }),
       { seed: 15_003, numRuns: 300 },
     );
