@@ -4,9 +4,10 @@
  * `<https://…|label>` shows a disguised link — in blocks and in the fallback `text` that
  * notifications and phones show alike. So text we did not write is escaped before it reaches either,
  * and messages are built with the `mrkdwn` tag, which escapes every string put into it. Only
- * `Mrkdwn` values pass unchanged, and only this module makes them: the tag, `code`, `user`,
- * `channel`, `when`, and `raw` for text we wrote ourselves. A builder computes its values once and
- * builds its fallback text and its blocks from them, so the two cannot drift apart. Pure.
+ * `Mrkdwn` values pass unchanged, and only this module makes them: the tag, `joinMrkdwn`, `capped`,
+ * `code`, and for the few `<…>` we mean, `user` and `channel` (Slack ids only), `when`, and
+ * `withMentions` / `composed` for text our checks and use cases wrote. A builder computes its values
+ * once and builds its fallback text and its blocks from them, so the two cannot drift apart. Pure.
  */
 
 /** Slack's three control characters, as its entities. */
@@ -39,9 +40,6 @@ const piece = (value: Piece): string => (value instanceof Mrkdwn ? value.toStrin
 export function mrkdwn(template: TemplateStringsArray, ...values: Piece[]): Mrkdwn {
   return trusted(template.reduce((out, part, i) => out + piece(values[i - 1]!) + part));
 }
-
-/** Text we wrote ourselves and mean as mrkdwn, `<…>` included. Never text from outside. */
-export const raw = (ours: string): Mrkdwn => trusted(ours);
 
 /** Pieces joined by a separator of ours (", ", "\n"). */
 export const joinMrkdwn = (pieces: readonly Piece[], separator: string): Mrkdwn => trusted(pieces.map(piece).join(separator));

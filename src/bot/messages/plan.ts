@@ -3,19 +3,19 @@ import type { Block } from '../../domain/notify-message.js';
 import type { Plan } from '../../domain/plan.js';
 import type { OnboardingRequest } from '../../domain/requests.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
-import { BLOCK_LIMIT, chunkLines, code, mrkdwn, raw } from './mrkdwn.js';
+import { BLOCK_LIMIT, chunkLines, code, composed, mrkdwn } from './mrkdwn.js';
 
 export type PlanMessage = SlackMessage;
 
 /**
  * One header, then one section per chunk of each plan item, split into messages of ≤ 50 blocks.
- * Plan items are mrkdwn the plan renderer (src/actions/onboarding/plan.ts) writes from the rendered
- * documents, with outside text (key comments) already in `code`.
+ * Plan items are mrkdwn the plan renderer (src/actions/onboarding/plan.ts) composes from the
+ * rendered documents, with outside text (key comments) in `code`.
  */
 export function buildPlanMessages(request: OnboardingRequest, plan: Plan): PlanMessage[] {
   const blocks: Block[] = [];
   for (const item of plan.items) {
-    const lines = [raw(`*${item.action === 'create' ? 'Create' : 'Ensure'}* ${item.resource}`), ...item.details.map((d) => raw(`• ${d}`))];
+    const lines = [composed(`*${item.action === 'create' ? 'Create' : 'Ensure'}* ${item.resource}`), ...item.details.map((d) => composed(`• ${d}`))];
     for (const chunk of chunkLines(lines)) blocks.push(section(chunk));
   }
   const perMessage = BLOCK_LIMIT - 1;
