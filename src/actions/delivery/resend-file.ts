@@ -10,7 +10,7 @@ import { isPartnerId } from '../../domain/partner-id.js';
 import { excerpt } from '../../domain/text.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import type { DeliverPayload, DeliveryStorage } from './contract.js';
-import { code } from '../../bot/messages/mrkdwn.js';
+import { channel, code } from '../../bot/messages/mrkdwn.js';
 import type { Audit } from '../ports.js';
 import type { ApproverDirectory, UseCaseDeps } from '../ports.js';
 import { ErrorCode } from '../../domain/errors.js';
@@ -162,7 +162,7 @@ async function queueLatest(deps: ResendDeps, partner: PartnerRecord, key: string
     targetKey: target.targetKey,
     message:
       `Queued a re-send of the latest version of ${code(key)} to ${code(target.targetKey)}. ` +
-      `The receipt (or the failure) will appear in ${code(partner.partnerId)}'s thread in <#${partner.channel}>.`,
+      `The receipt (or the failure) will appear in ${code(partner.partnerId)}'s thread in ${channel(partner.channel)}.`,
   };
 }
 

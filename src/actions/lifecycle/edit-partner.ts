@@ -8,7 +8,8 @@ import { checkEmail } from '../../domain/contact.js';
 import { checkFeeds } from '../../domain/feeds.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { LIFECYCLE_FIELDS as F } from '../../bot/messages/ids.js';
-import { code, escapeMrkdwn, user } from '../../bot/messages/mrkdwn.js';
+import { contactChangedNote, feedsStoppedNote, partnerEditedText } from '../../bot/messages/lifecycle.js';
+import type { Mrkdwn } from '../../bot/messages/mrkdwn.js';
 
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
@@ -55,18 +56,18 @@ export async function editPartner(deps: EditPartnerDeps, input: PartnerEditSubmi
     if (open) return { ok: false, errors: { [F.feeds]: `Adding feeds is already awaiting approval (${open}): decide that one first.` } };
   }
 
-  const applied: string[] = [];
+  const notes: Mrkdwn[] = [];
   if (removed.length > 0 || contactChanged) {
     const at = deps.clock.now().toISOString();
     await deps.partners.update(partner.partnerId, (r) => ({
       ...r, feeds: r.feeds.filter((f) => !removed.includes(f)), contactEmail: email.value, updatedAt: at,
     }));
     if (removed.length > 0) {
-      applied.push(`stopped ${removed.map(code).join(', ')}`);
+      notes.push(feedsStoppedNote(removed));
       await deps.audit?.({ type: 'partner.changed', partnerId: partner.partnerId, actor: input.requestedBy, details: { field: 'feeds', removed } });
     }
     if (contactChanged) {
-      applied.push(`contact ${escapeMrkdwn(partner.contactEmail)} → ${escapeMrkdwn(email.value)}`);
+      notes.push(contactChangedNote(partner.contactEmail, email.value));
       await deps.audit?.({ type: 'partner.changed', partnerId: partner.partnerId, actor: input.requestedBy, details: { field: 'contactEmail', from: partner.contactEmail, to: email.value } });
     }
     deps.logger.info({ partnerId: partner.partnerId, actor: input.requestedBy, removedFeeds: removed, contactChanged }, 'partner changed');
@@ -75,9 +76,9 @@ export async function editPartner(deps: EditPartnerDeps, input: PartnerEditSubmi
     const asked = await requestChange(deps, { partnerId: partner.partnerId, requestedBy: input.requestedBy, spec: { kind: 'add-feeds', feeds: added } });
     if (!asked.ok) return { ok: false, errors: { [F.feeds]: asked.message } };
   }
-  if (applied.length > 0) {
-    const waiting = added.length > 0 ? ` Adding ${added.map(code).join(', ')} awaits approval (card in this thread).` : '';
-    await deps.notify({ op: 'post', channel: partner.channel, thread: { ref: partner.threadRef }, text: `:pencil2: ${user(input.requestedBy)} changed ${code(partner.partnerId)}: ${applied.join('; ')}.${waiting}` });
+  if (notes.length > 0) {
+    const text = partnerEditedText({ by: input.requestedBy, partnerId: partner.partnerId, notes, awaiting: added });
+    await deps.notify({ op: 'post', channel: partner.channel, thread: { ref: partner.threadRef }, text });
   }
-  return { ok: true, applied, pendingApproval: added };
+  return { ok: true, applied: notes.map(String), pendingApproval: added };
 }

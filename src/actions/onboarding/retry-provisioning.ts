@@ -4,9 +4,8 @@
  * approvers pressing at once start one new attempt (a new job id, since BullMQ ignores one it
  * still holds). The failure message loses its button and the thread says who retried.
  */
-import { user } from '../../bot/messages/mrkdwn.js';
-import { buildProvisionFailureRetried } from '../../bot/messages/provision.js';
-import { buildVerifyRetried } from '../../bot/messages/verify.js';
+import { buildProvisionFailureRetried, provisionRetriedText } from '../../bot/messages/provision.js';
+import { buildVerifyRetried, verifyRetriedText } from '../../bot/messages/verify.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import { partnerThread, threadRefs } from '../partner-thread.js';
 import type { ProvisionPayload } from './contract.js';
@@ -83,7 +82,7 @@ export async function retryProvisioning(deps: RetryDeps, input: { requestId: str
       ),
     );
   }
-  await thread.post({ text: `:repeat: ${user(input.actor)} retried provisioning${from ? ` from "${from.label}"` : ''} (attempt ${next}).` });
+  await thread.post({ text: provisionRetriedText(input.actor, from?.label, next) });
   return { ok: true, attempt: next };
 }
 
@@ -105,6 +104,6 @@ export async function retryVerification(deps: RetryDeps, input: { requestId: str
       buildVerifyRetried({ partnerId: request.partnerId, attempt: failure.attempt, failed: failure.step, by: input.actor, nextAttempt: next }),
     );
   }
-  await thread.post({ text: `:repeat: ${user(input.actor)} retried verification (attempt ${next}).` });
+  await thread.post({ text: verifyRetriedText(input.actor, next) });
   return { ok: true, attempt: next };
 }

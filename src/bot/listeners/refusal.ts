@@ -1,4 +1,5 @@
 import type { BotDeps } from '../deps.js';
+import { composed } from '../messages/mrkdwn.js';
 
 /** Refusals are explained ephemerally to the person refused, ahead of other traffic. */
 export async function answerRefusal(
@@ -10,7 +11,7 @@ export async function answerRefusal(
     return;
   }
   await deps.notify({
-    op: 'ephemeral', channel: to.channel, user: to.user, priority: 'interactive', text: to.message,
+    op: 'ephemeral', channel: to.channel, user: to.user, priority: 'interactive', text: composed(to.message).toString(),
     ...(to.threadTs ? { thread: { ts: to.threadTs } } : {}),
   });
 }

@@ -8,20 +8,20 @@ import type { ApprovalItem } from '../../domain/approval.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Block, ThreadRef } from '../../domain/notify-message.js';
 import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../../domain/requests.js';
+import { contextBlock, mrkdwnText, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS, cardRef, changeRef } from './ids.js';
-import { code, escapeMrkdwn, user, when } from './mrkdwn.js';
-import type { SlackMessage } from './provision.js';
+import { capped, code, joinMrkdwn, mrkdwn, plainText, user, when, type Mrkdwn } from './mrkdwn.js';
 import { sshKeyLine } from './ssh-key-line.js';
 
 /** What one card shows besides the buttons or the decision. */
 interface CardParts {
   /** The notification text (before " from <requester>: <state>"); what is asked for, above the buttons or the decision. */
-  text: string;
+  text: Mrkdwn;
   summary: Block[];
-  footer: string;
+  footer: Mrkdwn;
   /** The buttons' block_id and action_ids, and the dialog that asks again before approving; what the pending card's hint adds. */
   buttons: { blockId: string; approve: string; reject: string; confirm?: types.ConfirmationDialog };
-  hint?: string;
+  hint?: Mrkdwn;
   /** What the decision says follows an approval, and a rejection or expiry. */
   approvedNext: string;
   closedNext?: string;
@@ -43,17 +43,17 @@ export interface ApprovalView<T extends ApprovalItem> {
   /** The thread line after a decision. */
   decisionLine(item: T): string;
   /** Whom the nudge names ("Onboarding of `acme`"), and what it adds. */
-  nudge(item: T): { subject: string; tail: string };
+  nudge(item: T): { subject: Mrkdwn; tail: string };
 }
 
-function decisionText(item: ApprovalItem, p: Pick<CardParts, 'approvedNext' | 'closedNext'>): string {
+function decisionText(item: ApprovalItem, p: Pick<CardParts, 'approvedNext' | 'closedNext'>): Mrkdwn {
   const d = item.decision;
   const closedNext = p.closedNext ?? '';
-  if (!d) return '';
+  if (!d) return mrkdwn``;
   const via = d.via === 'reaction' ? ' (by reaction)' : '';
-  if (d.status === 'approved') return `:white_check_mark: Approved by ${user(d.by)} ${when(d.at)}${via}. ${p.approvedNext}`;
-  if (d.status === 'rejected') return `:no_entry_sign: ${d.by === item.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)} ${when(d.at)}.${closedNext}`;
-  return `:hourglass: Expired ${when(d.at)} without a decision.${closedNext}`;
+  if (d.status === 'approved') return mrkdwn`:white_check_mark: Approved by ${user(d.by)} ${when(d.at)}${via}. ${p.approvedNext}`;
+  if (d.status === 'rejected') return mrkdwn`:no_entry_sign: ${d.by === item.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)} ${when(d.at)}.${closedNext}`;
+  return mrkdwn`:hourglass: Expired ${when(d.at)} without a decision.${closedNext}`;
 }
 
 export function buildApprovalCard<T extends ApprovalItem>(view: ApprovalView<T>, item: T, options: { approvalReaction: string }): SlackMessage {
@@ -69,46 +69,47 @@ export function buildApprovalCard<T extends ApprovalItem>(view: ApprovalView<T>,
             button(b.reject, 'danger', 'Reject'),
           ],
         },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: `An approver other than the requester approves with the button or with :${options.approvalReaction}: on this message.${p.hint ?? ''}` }] },
+        contextBlock(mrkdwn`An approver other than the requester approves with the button or with :${options.approvalReaction}: on this message.${p.hint ?? ''}`),
       ]
-    : [{ type: 'section', text: { type: 'mrkdwn', text: decisionText(item, p) } }];
+    : [section(decisionText(item, p))];
   const state = item.status === 'pending' ? 'awaiting approval' : item.status;
-  return {
-    text: `${p.text} from <@${item.requestedBy}>: ${state}`,
-    blocks: [...p.summary, ...middle, { type: 'context', elements: [{ type: 'mrkdwn', text: p.footer }] }],
-  };
+  return slackMessage(mrkdwn`${p.text} from ${user(item.requestedBy)}: ${state}`, [...p.summary, ...middle, contextBlock(p.footer)]);
 }
 
 export function nudgeLine<T extends ApprovalItem>(view: ApprovalView<T>, item: T, waitedHours: number): string {
   const { subject, tail } = view.nudge(item);
-  return `:bell: ${subject} has waited ${waitedHours} hours for a second person to approve (it expires ${when(item.expiresAt)}).${tail}`;
+  return mrkdwn`:bell: ${subject} has waited ${waitedHours} hours for a second person to approve (it expires ${when(item.expiresAt)}).${tail}`.toString();
 }
 
 /** What the person refused is told (`code`: a refusal of src/actions/approval's decide). */
 export function refusalText<T extends ApprovalItem>(view: ApprovalView<T>, code: ErrorCode, decision: 'approve' | 'reject', item: T | null): string {
-  const expired = `This ${view.noun} has expired; ${view.askAgain}.`;
+  return refusal(view, code, decision, item).toString();
+}
+
+function refusal<T extends ApprovalItem>(view: ApprovalView<T>, code: ErrorCode, decision: 'approve' | 'reject', item: T | null): Mrkdwn {
+  const expired = mrkdwn`This ${view.noun} has expired; ${view.askAgain}.`;
   switch (code) {
     case ErrorCode.SelfApproval:
-      return `You asked for this ${view.asked}, so someone else must approve it (two-person rule).`;
+      return mrkdwn`You asked for this ${view.asked}, so someone else must approve it (two-person rule).`;
     case ErrorCode.NotApprover:
-      return decision === 'approve' ? `Only approvers can approve ${view.approves}.` : `Only approvers, or the requester withdrawing it, can reject a ${view.noun}.`;
+      return decision === 'approve' ? mrkdwn`Only approvers can approve ${view.approves}.` : mrkdwn`Only approvers, or the requester withdrawing it, can reject a ${view.noun}.`;
     case ErrorCode.Expired:
       return expired;
     case ErrorCode.AlreadyDecided: {
       const d = item?.decision;
-      if (!d) return `This ${view.noun} is already ${item?.status}.`;
-      return d.status === 'expired' ? expired : `This ${view.noun} was already ${d.status} by ${user(d.by)}; nothing changed.`;
+      if (!d) return mrkdwn`This ${view.noun} is already ${String(item?.status)}.`;
+      return d.status === 'expired' ? expired : mrkdwn`This ${view.noun} was already ${d.status} by ${user(d.by)}; nothing changed.`;
     }
     default:
-      return `This ${view.noun} no longer exists.`;
+      return mrkdwn`This ${view.noun} no longer exists.`;
   }
 }
 
-function accessLine(r: OnboardingRequest): string {
-  const parts: string[] = [];
-  if (r.sshKeys.length > 0) parts.push(`SFTP with ${r.sshKeys.length} SSH key${r.sshKeys.length === 1 ? '' : 's'}`);
-  if (r.accountId) parts.push(`S3 pull through a role from account ${code(r.accountId)}`);
-  return parts.join(' · ');
+function accessLine(r: OnboardingRequest): Mrkdwn {
+  const parts: Mrkdwn[] = [];
+  if (r.sshKeys.length > 0) parts.push(mrkdwn`SFTP with ${r.sshKeys.length} SSH key${r.sshKeys.length === 1 ? '' : 's'}`);
+  if (r.accountId) parts.push(mrkdwn`S3 pull through a role from account ${code(r.accountId)}`);
+  return joinMrkdwn(parts, ' · ');
 }
 
 export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
@@ -116,73 +117,73 @@ export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
   ref: cardRef,
   thread: (r) => ({ ref: cardRef(r.id) }),
   parts: (r) => ({
-    text: `Onboarding request for ${r.displayName} (${r.partnerId})`,
+    text: mrkdwn`Onboarding request for ${r.displayName} (${r.partnerId})`,
     summary: [
-      { type: 'header', text: { type: 'plain_text', text: `Onboarding request: ${r.displayName}`.slice(0, 150) } },
+      { type: 'header', text: { type: 'plain_text', text: plainText(`Onboarding request: ${r.displayName}`.slice(0, 150)) } },
       {
         type: 'section',
         fields: [
-          { type: 'mrkdwn', text: `*Partner id*\n${code(r.partnerId)}` },
-          { type: 'mrkdwn', text: `*Requested by*\n${user(r.requestedBy)}` },
-          { type: 'mrkdwn', text: `*Contact*\n${escapeMrkdwn(r.contactEmail)}` },
-          { type: 'mrkdwn', text: `*Access*\n${accessLine(r)}` },
-          { type: 'mrkdwn', text: `*Feeds*\n${r.feeds.length ? r.feeds.map(code).join(', ') : 'none'}` },
-          { type: 'mrkdwn', text: `*Home*\n${code(`partners/${r.partnerId}/`)} (read-only)` },
+          mrkdwnText(mrkdwn`*Partner id*\n${code(r.partnerId)}`),
+          mrkdwnText(mrkdwn`*Requested by*\n${user(r.requestedBy)}`),
+          mrkdwnText(mrkdwn`*Contact*\n${r.contactEmail}`),
+          mrkdwnText(mrkdwn`*Access*\n${accessLine(r)}`),
+          mrkdwnText(mrkdwn`*Feeds*\n${r.feeds.length ? joinMrkdwn(r.feeds.map(code), ', ') : 'none'}`),
+          mrkdwnText(mrkdwn`*Home*\n${code(`partners/${r.partnerId}/`)} (read-only)`),
         ],
       },
-      ...(r.notes ? [{ type: 'section', text: { type: 'mrkdwn', text: `*Notes*\n${escapeMrkdwn(r.notes).slice(0, 2900)}` } } as Block] : []),
+      ...(r.notes ? [section(mrkdwn`*Notes*\n${capped(r.notes, 2900)}`)] : []),
     ],
     buttons: {
       blockId: 'decision', approve: ACTIONS.approve, reject: ACTIONS.reject,
       confirm: {
-        title: { type: 'plain_text', text: 'Approve onboarding?' }, text: { type: 'mrkdwn', text: `This provisions ${code(r.partnerId)} on AWS as the plan in the thread says.` },
+        title: { type: 'plain_text', text: 'Approve onboarding?' }, text: mrkdwnText(mrkdwn`This provisions ${code(r.partnerId)} on AWS as the plan in the thread says.`),
         confirm: { type: 'plain_text', text: 'Approve' }, deny: { type: 'plain_text', text: 'Cancel' },
       },
     },
-    footer: `Request ${code(r.id)} · plan ${code(r.planHash.slice(0, 12))} · expires ${when(r.expiresAt)} · the full plan is in the thread`,
+    footer: mrkdwn`Request ${code(r.id)} · plan ${code(r.planHash.slice(0, 12))} · expires ${when(r.expiresAt)} · the full plan is in the thread`,
     approvedNext: 'Provisioning is queued.',
   }),
   decisionLine(r) {
     const d = r.decision!;
-    if (d.status === 'approved') return `Approved by ${user(d.by)}${d.via === 'reaction' ? ' (reaction)' : ''}. Provisioning is queued; each step will be reported here.`;
-    const what = d.status === 'rejected' ? `${d.by === r.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)}` : 'Expired without a decision';
-    return `${what}. Nothing will be provisioned; the partner id is free again.`;
+    if (d.status === 'approved') return mrkdwn`Approved by ${user(d.by)}${d.via === 'reaction' ? ' (reaction)' : ''}. Provisioning is queued; each step will be reported here.`.toString();
+    const what = d.status === 'rejected' ? mrkdwn`${d.by === r.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)}` : 'Expired without a decision';
+    return mrkdwn`${what}. Nothing will be provisioned; the partner id is free again.`.toString();
   },
-  nudge: (r) => ({ subject: `Onboarding of ${code(r.partnerId)}`, tail: ' Approvers: use the buttons on the card above.' }),
+  nudge: (r) => ({ subject: mrkdwn`Onboarding of ${code(r.partnerId)}`, tail: ' Approvers: use the buttons on the card above.' }),
 };
 
-export function changeTitle(spec: ChangeSpec): string {
+export function changeTitle(spec: ChangeSpec): Mrkdwn {
   switch (spec.kind) {
     case 'offboard':
-      return `Offboard the partner (${spec.prefix === 'archive' ? 'archive its files' : 'keep its files'})`;
+      return mrkdwn`Offboard the partner (${spec.prefix === 'archive' ? 'archive its files' : 'keep its files'})`;
     case 'ssh-keys':
-      return `Change SSH keys (${spec.add.length} to add, ${spec.remove.length} to remove)`;
+      return mrkdwn`Change SSH keys (${spec.add.length} to add, ${spec.remove.length} to remove)`;
     case 'external-id':
-      return 'Rotate the ExternalId of the partner role';
+      return mrkdwn`Rotate the ExternalId of the partner role`;
     case 'add-feeds':
-      return `Add feed${spec.feeds.length === 1 ? '' : 's'} ${spec.feeds.join(', ')}`;
+      return mrkdwn`Add feed${spec.feeds.length === 1 ? '' : 's'} ${joinMrkdwn(spec.feeds, ', ')}`;
   }
 }
 
-function specLines(c: ChangeRequest): string[] {
+function specLines(c: ChangeRequest): Mrkdwn[] {
   const s = c.spec;
-  const reason = 'reason' in s && s.reason ? [`*Reason:* ${escapeMrkdwn(s.reason).slice(0, 1000)}`] : [];
+  const reason = 'reason' in s && s.reason ? [mrkdwn`*Reason:* ${capped(s.reason, 1000)}`] : [];
   switch (s.kind) {
     case 'offboard':
       return [
-        'Deliveries stop at once; the Transfer user is deleted; live sessions of the partner role are revoked, then the role is deleted.',
+        mrkdwn`Deliveries stop at once; the Transfer user is deleted; live sessions of the partner role are revoked, then the role is deleted.`,
         s.prefix === 'archive'
-          ? `Files under ${code(`partners/${c.partnerId}/`)} move to ${code(`archive/partners/${c.partnerId}/`)}.`
-          : `Files under ${code(`partners/${c.partnerId}/`)} are kept (nobody can read them any more).`,
-        `The id ${code(c.partnerId)} is retired for good. Afterwards, probes prove that access is gone.`,
+          ? mrkdwn`Files under ${code(`partners/${c.partnerId}/`)} move to ${code(`archive/partners/${c.partnerId}/`)}.`
+          : mrkdwn`Files under ${code(`partners/${c.partnerId}/`)} are kept (nobody can read them any more).`,
+        mrkdwn`The id ${code(c.partnerId)} is retired for good. Afterwards, probes prove that access is gone.`,
         ...reason,
       ];
     case 'ssh-keys':
-      return [...s.add.map((k) => `• add ${sshKeyLine(k)}`), ...s.remove.map((f) => `• remove ${code(f)}`)];
+      return [...s.add.map((k) => mrkdwn`• add ${sshKeyLine(k)}`), ...s.remove.map((f) => mrkdwn`• remove ${code(f)}`)];
     case 'external-id':
-      return ['A new random ExternalId replaces the current one in the role\'s trust policy; the partner must use the new one (new welcome text in this thread).', ...reason];
+      return [mrkdwn`A new random ExternalId replaces the current one in the role's trust policy; the partner must use the new one (new welcome text in this thread).`, ...reason];
     case 'add-feeds':
-      return [`The partner will receive ${s.feeds.map(code).join(', ')} from the next publication on.`];
+      return [mrkdwn`The partner will receive ${joinMrkdwn(s.feeds.map(code), ', ')} from the next publication on.`];
   }
 }
 
@@ -193,16 +194,16 @@ export const CHANGE_APPROVAL: ApprovalView<ChangeRequest> = {
   ref: changeRef,
   thread: (c) => ({ ref: c.threadRef }),
   parts: (c) => ({
-    text: `${changeTitle(c.spec)} for ${c.partnerId}`,
+    text: mrkdwn`${changeTitle(c.spec)} for ${c.partnerId}`,
     summary: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(changeTitle(c.spec))}* for ${code(c.partnerId)} — requested by ${user(c.requestedBy)}` } },
-      { type: 'section', text: { type: 'mrkdwn', text: specLines(c).join('\n').slice(0, 2900) } },
+      section(mrkdwn`*${changeTitle(c.spec)}* for ${code(c.partnerId)} — requested by ${user(c.requestedBy)}`),
+      section(capped(joinMrkdwn(specLines(c), '\n'), 2900)),
     ],
     buttons: { blockId: 'change_decision', approve: ACTIONS.changeApprove, reject: ACTIONS.changeReject },
-    hint: ` Expires ${when(c.expiresAt)}.`,
-    footer: `Change ${code(c.id)}`,
+    hint: mrkdwn` Expires ${when(c.expiresAt)}.`,
+    footer: mrkdwn`Change ${code(c.id)}`,
     ...CHANGE_NEXT,
   }),
-  decisionLine: (c) => decisionText(c, CHANGE_NEXT),
-  nudge: (c) => ({ subject: `"${changeTitle(c.spec)}" for ${code(c.partnerId)}`, tail: '' }),
+  decisionLine: (c) => decisionText(c, CHANGE_NEXT).toString(),
+  nudge: (c) => ({ subject: mrkdwn`"${changeTitle(c.spec)}" for ${code(c.partnerId)}`, tail: '' }),
 };

@@ -1,17 +1,26 @@
 /** Offboarding in the partner's thread: the progress checklist and the evidence summary. Pure. */
 import type { Block } from '../../domain/notify-message.js';
 import type { ChangeRequest } from '../../domain/requests.js';
-import { chunkLines, code, escapeMrkdwn, user, when } from './mrkdwn.js';
-import { buildChecklist, stepLine, type SlackMessage, type StepView } from './provision.js';
+import { section, slackMessage, type SlackMessage } from './blocks.js';
+import { chunkLines, code, mrkdwn, user, when, type Piece } from './mrkdwn.js';
+import { buildChecklist, stepLine, type StepView } from './provision.js';
 import type { CheckView } from './verify.js';
 
 const CHECK_ICONS = { pass: ':white_check_mark:', fail: ':x:', skipped: ':heavy_minus_sign:' } as const;
 
 export function buildOffboardProgress(v: { partnerId: string; dryRun: boolean; steps: StepView[]; outcome: 'running' | 'done' | 'failed' }): SlackMessage {
   const state = v.outcome === 'running' ? 'in progress' : v.outcome;
-  const title = `Offboarding ${code(v.partnerId)}: ${state}${v.dryRun ? ' — DRY_RUN: AWS changes are planned, not made' : ''}`;
-  return buildChecklist(title, `Offboarding ${v.partnerId}: ${state}`, v.steps);
+  const title = mrkdwn`Offboarding ${code(v.partnerId)}: ${state}${v.dryRun ? ' — DRY_RUN: AWS changes are planned, not made' : ''}`;
+  return buildChecklist(title, mrkdwn`Offboarding ${v.partnerId}: ${state}`, v.steps);
 }
+
+/** `problem`: a string is escaped; the reasons of our approval checks come as `withMentions(…)`. */
+export const offboardRefusedText = (partnerId: string, problem: Piece): string =>
+  mrkdwn`:no_entry: Offboarding of \`${partnerId}\` refused: ${problem}. Nothing was changed.`.toString();
+
+/** `message`: an AWS error, which may quote keys and names. */
+export const offboardStoppedText = (v: { partnerId: string; stepLabel: string; code: string; message: string }): string =>
+  mrkdwn`:x: Offboarding of \`${v.partnerId}\` stopped at "${v.stepLabel}": ${v.code}: ${v.message}. Fix the cause and approve a new offboarding; finished steps will not be repeated.`.toString();
 
 export interface EvidenceView {
   change: ChangeRequest;
@@ -30,18 +39,16 @@ export function buildOffboardEvidence(v: EvidenceView): SlackMessage {
   const d = c.decision;
   const failed = v.checks.some((x) => x.outcome === 'fail');
   const head = failed
-    ? `:rotating_light: *Offboarding evidence for ${code(c.partnerId)}: access is NOT proven gone* — look at the failed checks below.`
-    : `:lock: *Offboarding evidence for ${code(c.partnerId)}*${v.dryRun ? ' (DRY_RUN: AWS changes were planned, not made; live probes skipped)' : ': access is gone.'}`;
+    ? mrkdwn`:rotating_light: *Offboarding evidence for ${code(c.partnerId)}: access is NOT proven gone* — look at the failed checks below.`
+    : mrkdwn`:lock: *Offboarding evidence for ${code(c.partnerId)}*${v.dryRun ? ' (DRY_RUN: AWS changes were planned, not made; live probes skipped)' : ': access is gone.'}`;
   const who = [
-    `• requested by ${user(c.requestedBy)} ${when(c.requestedAt)} (change ${code(c.id)})`,
-    d ? `• approved by ${user(d.by)} ${when(d.at)}${d.via === 'reaction' ? ' (by reaction)' : ''}` : '• approval: none recorded',
-    `• started ${when(v.startedAt)}, finished ${when(v.finishedAt)}; sessions issued before ${code(v.revokeBefore)} revoked`,
+    mrkdwn`• requested by ${user(c.requestedBy)} ${when(c.requestedAt)} (change ${code(c.id)})`,
+    d ? mrkdwn`• approved by ${user(d.by)} ${when(d.at)}${d.via === 'reaction' ? ' (by reaction)' : ''}` : mrkdwn`• approval: none recorded`,
+    mrkdwn`• started ${when(v.startedAt)}, finished ${when(v.finishedAt)}; sessions issued before ${code(v.revokeBefore)} revoked`,
   ];
-  const removed = v.steps.map((s) => `${stepLine(s)}${s.at ? ` (${when(s.at)})` : ''}`);
-  const probes = v.checks.map((x) => `${CHECK_ICONS[x.outcome]} ${escapeMrkdwn(x.label)}${x.detail ? ` — ${escapeMrkdwn(x.detail)}` : ''}`);
-  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: head } }];
-  for (const chunk of chunkLines([...who, '', '*What was removed*', ...removed, '', '*Probes*', ...probes])) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-  }
-  return { text: `Offboarding evidence for ${c.partnerId}${failed ? ': access NOT proven gone' : ''}`, blocks };
+  const removed = v.steps.map((s) => mrkdwn`${stepLine(s)}${s.at ? mrkdwn` (${when(s.at)})` : ''}`);
+  const probes = v.checks.map((x) => mrkdwn`${CHECK_ICONS[x.outcome]} ${x.label}${x.detail ? mrkdwn` — ${x.detail}` : ''}`);
+  const blocks: Block[] = [section(head)];
+  for (const chunk of chunkLines([...who, mrkdwn``, mrkdwn`*What was removed*`, ...removed, mrkdwn``, mrkdwn`*Probes*`, ...probes])) blocks.push(section(chunk));
+  return slackMessage(mrkdwn`Offboarding evidence for ${c.partnerId}${failed ? ': access NOT proven gone' : ''}`, blocks);
 }

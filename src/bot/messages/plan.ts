@@ -2,30 +2,29 @@
 import type { Block } from '../../domain/notify-message.js';
 import type { Plan } from '../../domain/plan.js';
 import type { OnboardingRequest } from '../../domain/requests.js';
-import { BLOCK_LIMIT, chunkLines, code } from './mrkdwn.js';
+import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
+import { BLOCK_LIMIT, chunkLines, code, composed, mrkdwn } from './mrkdwn.js';
 
-export interface PlanMessage {
-  text: string;
-  blocks: Block[];
-}
+export type PlanMessage = SlackMessage;
 
-/** One header, then one section per chunk of each plan item, split into messages of ≤ 50 blocks. */
+/**
+ * One header, then one section per chunk of each plan item, split into messages of ≤ 50 blocks.
+ * Plan items are mrkdwn the plan renderer (src/actions/onboarding/plan.ts) composes from the
+ * rendered documents, with outside text (key comments) in `code`.
+ */
 export function buildPlanMessages(request: OnboardingRequest, plan: Plan): PlanMessage[] {
   const blocks: Block[] = [];
   for (const item of plan.items) {
-    const lines = [`*${item.action === 'create' ? 'Create' : 'Ensure'}* ${item.resource}`, ...item.details.map((d) => `• ${d}`)];
-    for (const chunk of chunkLines(lines)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+    const lines = [composed(`*${item.action === 'create' ? 'Create' : 'Ensure'}* ${item.resource}`), ...item.details.map((d) => composed(`• ${d}`))];
+    for (const chunk of chunkLines(lines)) blocks.push(section(chunk));
   }
   const perMessage = BLOCK_LIMIT - 1;
   const messages: PlanMessage[] = [];
   for (let i = 0; i < blocks.length || i === 0; i += perMessage) {
     const part = messages.length + 1;
     const total = Math.max(1, Math.ceil(blocks.length / perMessage));
-    const title = `Plan for ${code(request.partnerId)} (${plan.hash.slice(0, 12)})${total > 1 ? `, part ${part} of ${total}` : ''}`;
-    messages.push({
-      text: `Plan for ${request.partnerId}${total > 1 ? ` (${part}/${total})` : ''}`,
-      blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: title }] }, ...blocks.slice(i, i + perMessage)],
-    });
+    const title = mrkdwn`Plan for ${code(request.partnerId)} (${plan.hash.slice(0, 12)})${total > 1 ? `, part ${part} of ${total}` : ''}`;
+    messages.push(slackMessage(mrkdwn`Plan for ${request.partnerId}${total > 1 ? ` (${part}/${total})` : ''}`, [contextBlock(title), ...blocks.slice(i, i + perMessage)]));
   }
   return messages;
 }

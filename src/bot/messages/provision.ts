@@ -4,13 +4,11 @@
  * the requester forwards to the partner. Pure.
  */
 import type { Block } from '../../domain/notify-message.js';
+import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
-import { chunkLines, code, escapeMrkdwn, user } from './mrkdwn.js';
+import { capped, chunkLines, code, joinMrkdwn, mrkdwn, user, type Mrkdwn, type Piece } from './mrkdwn.js';
 
-export interface SlackMessage {
-  text: string;
-  blocks: Block[];
-}
+export type { SlackMessage } from './blocks.js';
 
 export type StepState = 'pending' | 'running' | 'done' | 'unchanged' | 'planned' | 'skipped' | 'retrying' | 'failed';
 
@@ -34,16 +32,16 @@ const ICONS: Record<StepState, string> = {
   failed: ':x:',
 };
 
-export function stepLine(s: StepView): string {
-  const note = s.detail ? ` — ${escapeMrkdwn(s.detail)}` : s.state === 'unchanged' ? ' — already in place' : '';
-  return `${ICONS[s.state]} ${escapeMrkdwn(s.label)}${note}`;
+export function stepLine(s: StepView): Mrkdwn {
+  const note = s.detail ? mrkdwn` — ${s.detail}` : s.state === 'unchanged' ? ' — already in place' : '';
+  return mrkdwn`${ICONS[s.state]} ${s.label}${note}`;
 }
 
 /** A job's checklist (provisioning, offboarding): the title, then one line per step. */
-export function buildChecklist(title: string, text: string, steps: StepView[]): SlackMessage {
-  const blocks: Block[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: title }] }];
-  for (const chunk of chunkLines(steps.map(stepLine))) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-  return { text, blocks };
+export function buildChecklist(title: Mrkdwn, text: Mrkdwn, steps: StepView[]): SlackMessage {
+  const blocks: Block[] = [contextBlock(title)];
+  for (const chunk of chunkLines(steps.map(stepLine))) blocks.push(section(chunk));
+  return slackMessage(text, blocks);
 }
 
 export interface ProvisionProgressView {
@@ -57,8 +55,8 @@ export interface ProvisionProgressView {
 
 export function buildProvisionProgress(v: ProvisionProgressView): SlackMessage {
   const state = v.outcome === 'running' ? 'in progress' : v.outcome === 'provisioned' ? 'done' : 'failed';
-  const title = `Provisioning ${code(v.partnerId)}${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: ${state}${v.dryRun ? ' — DRY_RUN: AWS changes are planned, not made' : ''}`;
-  return buildChecklist(title, `Provisioning ${v.partnerId}: ${state}`, v.steps);
+  const title = mrkdwn`Provisioning ${code(v.partnerId)}${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: ${state}${v.dryRun ? ' — DRY_RUN: AWS changes are planned, not made' : ''}`;
+  return buildChecklist(title, mrkdwn`Provisioning ${v.partnerId}: ${state}`, v.steps);
 }
 
 /** The Retry button's value: the request id and the step to resume from. */
@@ -83,58 +81,44 @@ export interface ProvisionFailureView {
 
 /** The final failure of a provision attempt, with the Retry button (approvers only). */
 export function buildProvisionFailure(f: ProvisionFailureView): SlackMessage {
-  const text = `Provisioning ${f.partnerId} failed at "${f.stepLabel}": ${f.code}`;
-  return {
-    text,
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: `:x: Provisioning ${code(f.partnerId)} failed at *${escapeMrkdwn(f.stepLabel)}* (attempt ${f.attempt}).\n*Error* ${code(f.code)}: ${escapeMrkdwn(f.message).slice(0, 2500)}`,
+  return slackMessage(mrkdwn`Provisioning ${f.partnerId} failed at "${f.stepLabel}": ${f.code}`, [
+    section(mrkdwn`:x: Provisioning ${code(f.partnerId)} failed at *${f.stepLabel}* (attempt ${f.attempt}).\n*Error* ${code(f.code)}: ${capped(f.message, 2500)}`),
+    {
+      type: 'actions',
+      block_id: 'provision_retry',
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTIONS.retryProvision,
+          text: { type: 'plain_text', text: 'Retry' },
+          style: 'primary',
+          value: retryProvisionValue(f.requestId, f.step),
         },
-      },
-      {
-        type: 'actions',
-        block_id: 'provision_retry',
-        elements: [
-          {
-            type: 'button',
-            action_id: ACTIONS.retryProvision,
-            text: { type: 'plain_text', text: 'Retry' },
-            style: 'primary',
-            value: retryProvisionValue(f.requestId, f.step),
-          },
-        ],
-      },
-      {
-        type: 'context',
-        elements: [{ type: 'mrkdwn', text: 'Approvers can retry: a new attempt runs from this step; steps already done are checked again, not redone.' }],
-      },
-    ],
-  };
+      ],
+    },
+    contextBlock(mrkdwn`Approvers can retry: a new attempt runs from this step; steps already done are checked again, not redone.`),
+  ]);
 }
 
 /** The failure message once someone pressed Retry: the button goes. */
 export function buildProvisionFailureRetried(f: ProvisionFailureView, by: string, nextAttempt: number): SlackMessage {
-  return {
-    text: `Provisioning ${f.partnerId} failed at "${f.stepLabel}"; retried`,
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: `:x: Provisioning ${code(f.partnerId)} failed at *${escapeMrkdwn(f.stepLabel)}* (attempt ${f.attempt}): ${code(f.code)}.\n:repeat: Retried by ${user(by)} (attempt ${nextAttempt}).`,
-        },
-      },
-    ],
-  };
+  return slackMessage(mrkdwn`Provisioning ${f.partnerId} failed at "${f.stepLabel}"; retried`, [
+    section(mrkdwn`:x: Provisioning ${code(f.partnerId)} failed at *${f.stepLabel}* (attempt ${f.attempt}): ${code(f.code)}.\n:repeat: Retried by ${user(by)} (attempt ${nextAttempt}).`),
+  ]);
 }
 
-/** A provision job that refused to run: nothing was done on AWS. */
-export function provisionRefusedText(partnerId: string, reason: string): string {
-  return `:no_entry: Provisioning of \`${partnerId}\` refused: ${reason}. Nothing was done on AWS.`;
+/** A provision job that refused to run: nothing was done on AWS. `reason`: a string is escaped; see `withMentions`. */
+export function provisionRefusedText(partnerId: string, reason: Piece): string {
+  return mrkdwn`:no_entry: Provisioning of \`${partnerId}\` refused: ${reason}. Nothing was done on AWS.`.toString();
 }
+
+/** The job stopped before a step: the partner left provisioning meanwhile (`status`: what it is now). */
+export const provisionStoppedText = (partnerId: string, stepLabel: string, status: string): string =>
+  mrkdwn`:no_entry: Provisioning of \`${partnerId}\` stopped before "${stepLabel}": the partner is now ${status}. Steps before it stay as they are.`.toString();
+
+/** `fromLabel`: the step the new attempt starts from, when the button named it. */
+export const provisionRetriedText = (by: string, fromLabel: string | undefined, attempt: number): string =>
+  mrkdwn`:repeat: ${user(by)} retried provisioning${fromLabel !== undefined ? mrkdwn` from "${fromLabel}"` : ''} (attempt ${attempt}).`.toString();
 
 export interface WelcomeView {
   partnerId: string;
@@ -152,31 +136,31 @@ export interface WelcomeView {
 
 /** The text the requester forwards to the partner. Contains the ExternalId: never log it. */
 export function buildWelcome(w: WelcomeView): SlackMessage {
-  const lines: string[] = [
-    `*Welcome text for ${escapeMrkdwn(w.displayName)}* (${code(w.partnerId)}) — forward it to the partner's contact.${w.dryRun ? ' _DRY_RUN: nothing was created on AWS._' : ''}`,
-    `Files are read-only. New files appear under your home; subscribed feeds: ${w.feeds.length ? w.feeds.map(code).join(', ') : 'none'}.`,
+  const lines: Mrkdwn[] = [
+    mrkdwn`*Welcome text for ${w.displayName}* (${code(w.partnerId)}) — forward it to the partner's contact.${w.dryRun ? ' _DRY_RUN: nothing was created on AWS._' : ''}`,
+    mrkdwn`Files are read-only. New files appear under your home; subscribed feeds: ${w.feeds.length ? joinMrkdwn(w.feeds.map(code), ', ') : 'none'}.`,
   ];
   if (w.sftp) {
     lines.push(
-      '',
-      '*SFTP*',
-      `• host: ${w.sftp.host ? code(w.sftp.host) : '_the platform SFTP endpoint (ask the platform team)_'}`,
-      `• user name: ${code(w.sftp.userName)}`,
-      '• authentication: the SSH key(s) you sent us; your home directory is `/`',
+      mrkdwn``,
+      mrkdwn`*SFTP*`,
+      mrkdwn`• host: ${w.sftp.host ? code(w.sftp.host) : '_the platform SFTP endpoint (ask the platform team)_'}`,
+      mrkdwn`• user name: ${code(w.sftp.userName)}`,
+      mrkdwn`• authentication: the SSH key(s) you sent us; your home directory is \`/\``,
     );
   }
-  const blocks: Block[] = chunkLines(lines).map((t) => ({ type: 'section', text: { type: 'mrkdwn', text: t } }) as Block);
+  const blocks: Block[] = chunkLines(lines).map((t) => section(t));
   if (w.role) {
     const roleLines = [
-      '*S3 pull from your AWS account*',
-      `• role ARN: ${code(w.role.arn)}`,
-      `• ExternalId: ${code(w.role.externalId)}`,
-      `• bucket ${code(w.bucket)} in ${code(w.region)}, prefix ${code(w.homePrefix)} (list with this prefix; objects are SSE-KMS, decrypted for you by S3)`,
-      '• attach this policy to the principal in your account that assumes the role:',
+      mrkdwn`*S3 pull from your AWS account*`,
+      mrkdwn`• role ARN: ${code(w.role.arn)}`,
+      mrkdwn`• ExternalId: ${code(w.role.externalId)}`,
+      mrkdwn`• bucket ${code(w.bucket)} in ${code(w.region)}, prefix ${code(w.homePrefix)} (list with this prefix; objects are SSE-KMS, decrypted for you by S3)`,
+      mrkdwn`• attach this policy to the principal in your account that assumes the role:`,
     ];
-    for (const t of chunkLines(roleLines)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: t } });
+    for (const t of chunkLines(roleLines)) blocks.push(section(t));
     const policy = JSON.stringify(w.role.partnerSidePolicy, null, 2);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '```' + escapeMrkdwn(policy).slice(0, 2900) + '```' } });
+    blocks.push(section(mrkdwn`\`\`\`${capped(policy, 2900)}\`\`\``));
   }
-  return { text: `Welcome text for ${w.displayName} (${w.partnerId})`, blocks };
+  return slackMessage(mrkdwn`Welcome text for ${w.displayName} (${w.partnerId})`, blocks);
 }

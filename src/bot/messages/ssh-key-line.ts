@@ -6,14 +6,14 @@
  */
 import { fingerprintOf } from '../../domain/key-ages.js';
 import { excerpt } from '../../domain/text.js';
-import { code } from './mrkdwn.js';
+import { code, mrkdwn, type Mrkdwn } from './mrkdwn.js';
 
 /** Characters of a key comment shown; the rest is cut with `…`. */
 export const KEY_COMMENT_SHOWN = 64;
 
-export function sshKeyLine(normalized: string, comment?: string): string {
+export function sshKeyLine(normalized: string, comment?: string): Mrkdwn {
   const type = normalized.split(' ')[0] || 'key';
-  const key = `${code(type)} ${code(fingerprintOf(normalized) ?? 'unparseable key')}`;
+  const key = mrkdwn`${code(type)} ${code(fingerprintOf(normalized) ?? 'unparseable key')}`;
   if (comment === undefined) return key;
-  return comment.trim() === '' ? `${key} (no comment)` : `${key} ${code(excerpt(comment.trim(), KEY_COMMENT_SHOWN))}`;
+  return comment.trim() === '' ? mrkdwn`${key} (no comment)` : mrkdwn`${key} ${code(excerpt(comment.trim(), KEY_COMMENT_SHOWN))}`;
 }

@@ -1,8 +1,8 @@
 /** The verification checklist in the partner's thread, with a Retry verification button on failure. Pure. */
 import type { Block } from '../../domain/notify-message.js';
+import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
-import { chunkLines, code, escapeMrkdwn, user } from './mrkdwn.js';
-import type { SlackMessage } from './provision.js';
+import { chunkLines, code, mrkdwn, user } from './mrkdwn.js';
 
 export type CheckOutcome = 'pass' | 'fail' | 'skipped';
 
@@ -26,11 +26,11 @@ const ICONS: Record<CheckOutcome, string> = { pass: ':white_check_mark:', fail: 
 export function buildVerifyChecklist(v: VerifyChecklistView): SlackMessage {
   const head =
     v.result === 'live'
-      ? `:large_green_circle: ${code(v.partnerId)} is LIVE${v.dryRun ? ' (DRY_RUN: offline checks only; live probes skipped)' : ''}.`
-      : `:red_circle: Verification of ${code(v.partnerId)} failed${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: the partner is not live.`;
-  const lines = v.checks.map((c) => `${ICONS[c.outcome]} ${escapeMrkdwn(c.label)}${c.detail ? ` — ${escapeMrkdwn(c.detail)}` : ''}`);
-  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: head } }];
-  for (const chunk of chunkLines(lines)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+      ? mrkdwn`:large_green_circle: ${code(v.partnerId)} is LIVE${v.dryRun ? ' (DRY_RUN: offline checks only; live probes skipped)' : ''}.`
+      : mrkdwn`:red_circle: Verification of ${code(v.partnerId)} failed${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: the partner is not live.`;
+  const lines = v.checks.map((c) => mrkdwn`${ICONS[c.outcome]} ${c.label}${c.detail ? mrkdwn` — ${c.detail}` : ''}`);
+  const blocks: Block[] = [section(head)];
+  for (const chunk of chunkLines(lines)) blocks.push(section(chunk));
   if (v.result === 'verify_failed') {
     blocks.push(
       {
@@ -46,24 +46,21 @@ export function buildVerifyChecklist(v: VerifyChecklistView): SlackMessage {
           },
         ],
       },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Approvers can retry verification once the cause is fixed.' }] },
+      contextBlock(mrkdwn`Approvers can retry verification once the cause is fixed.`),
     );
   }
-  return { text: v.result === 'live' ? `${v.partnerId} is LIVE` : `Verification of ${v.partnerId} failed`, blocks };
+  return slackMessage(v.result === 'live' ? mrkdwn`${v.partnerId} is LIVE` : mrkdwn`Verification of ${v.partnerId} failed`, blocks);
 }
+
+export const verifyRetriedText = (by: string, attempt: number): string => mrkdwn`:repeat: ${user(by)} retried verification (attempt ${attempt}).`.toString();
+
+/** Verification ended after the partner left verifying (`status`: what it is now): nothing recorded. */
+export const verifyNotRecordedText = (partnerId: string, passed: boolean, status: string): string =>
+  mrkdwn`:warning: Verification of \`${partnerId}\` finished (${passed ? 'passed' : 'failed'}), but the partner is now ${status}: the result was not recorded.`.toString();
 
 /** The failed checklist once someone pressed Retry verification: the button goes. */
 export function buildVerifyRetried(v: { partnerId: string; attempt: number; failed: string; by: string; nextAttempt: number }): SlackMessage {
-  return {
-    text: `Verification of ${v.partnerId} failed; retried`,
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: `:red_circle: Verification of ${code(v.partnerId)} failed (attempt ${v.attempt}): ${escapeMrkdwn(v.failed)}.\n:repeat: Retried by ${user(v.by)} (attempt ${v.nextAttempt}).`,
-        },
-      },
-    ],
-  };
+  return slackMessage(mrkdwn`Verification of ${v.partnerId} failed; retried`, [
+    section(mrkdwn`:red_circle: Verification of ${code(v.partnerId)} failed (attempt ${v.attempt}): ${v.failed}.\n:repeat: Retried by ${user(v.by)} (attempt ${v.nextAttempt}).`),
+  ]);
 }

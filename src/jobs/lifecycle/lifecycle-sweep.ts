@@ -7,7 +7,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Audit, Clock, Notify } from '../../actions/ports.js';
-import { code } from '../../bot/messages/mrkdwn.js';
+import { oldKeysText } from '../../bot/messages/lifecycle.js';
 import { describeKeys } from '../../domain/key-ages.js';
 import type { PartnerStore } from '../../store/partners.js';
 import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
@@ -44,10 +44,9 @@ export async function remindOldKeys(deps: SweepDeps): Promise<number> {
     if (old.length === 0) continue;
     // SET NX with a TTL: the first run of the week only.
     if ((await deps.redis.set(`${deps.prefix}:key-reminder:${id}:${week}`, '1', 'EX', 8 * 86_400, 'NX')) !== 'OK') continue;
-    const list = old.map((k) => `${code(k.fingerprint)} (${k.ageDays} days)`).join(', ');
     await deps.notify({
       op: 'post', channel: p.channel, thread: { ref: p.threadRef }, priority: 'progress',
-      text: `:warning: ${old.length} SSH key${old.length === 1 ? '' : 's'} of ${code(id)} ${old.length === 1 ? 'is' : 'are'} older than ${deps.keyMaxAgeDays} days: ${list}. Ask the partner for a new key and change it with \`/partner-keys ${id}\`.`,
+      text: oldKeysText({ partnerId: id, keys: old, maxAgeDays: deps.keyMaxAgeDays }),
     });
     await deps.audit?.({ type: 'keys.reminded', partnerId: id, actor: 'partnergate', details: { old: old.map((k) => k.fingerprint), maxAgeDays: deps.keyMaxAgeDays } });
     reminded += 1;

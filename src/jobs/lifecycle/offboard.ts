@@ -14,7 +14,8 @@ import type { Audit } from '../../actions/ports.js';
 import { checkChangeApproval, integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { AppError, ConflictError, ErrorCode } from '../../domain/errors.js';
-import { buildOffboardEvidence, buildOffboardProgress } from '../../bot/messages/offboard.js';
+import { withMentions } from '../../bot/messages/mrkdwn.js';
+import { buildOffboardEvidence, buildOffboardProgress, offboardRefusedText, offboardStoppedText } from '../../bot/messages/offboard.js';
 import type { CheckView } from '../../bot/messages/verify.js';
 import type { ChangeRequestStore } from '../../store/change-requests.js';
 import type { ChangeRequest } from '../../domain/requests.js';
@@ -70,7 +71,7 @@ export function createOffboardProcessor(deps: OffboardDeps) {
     if (problem || !change) {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'offboarding refused');
       if (change) {
-        await deps.notify({ op: 'post', channel: change.channel, thread: { ref: change.threadRef }, text: `:no_entry: Offboarding of \`${change.partnerId}\` refused: ${problem}. Nothing was changed.` });
+        await deps.notify({ op: 'post', channel: change.channel, thread: { ref: change.threadRef }, text: offboardRefusedText(change.partnerId, withMentions(String(problem))) });
         await deps.audit({ type: 'offboard.failed', partnerId: change.partnerId, requestId: change.id, actor: 'partnergate', details: { refused: problem } });
       }
       throw new UnrecoverableError(`offboarding refused: ${problem}`);
@@ -92,7 +93,7 @@ export function createOffboardProcessor(deps: OffboardDeps) {
       checklist: { thread, ref: `offboard:${change.id}`, render: (views, outcome) => buildOffboardProgress({ partnerId, dryRun: deps.cp.dryRun, steps: views, outcome }) },
       done: (step, r) => deps.audit({ type: 'offboard.step', partnerId, requestId: change.id, actor: 'partnergate', details: { step: step.name, state: r.state, detail: r.detail } }),
       failed: async (step, f) => {
-        await thread.post({ text: `:x: Offboarding of \`${partnerId}\` stopped at "${step.label}": ${f.code}: ${f.message}. Fix the cause and approve a new offboarding; finished steps will not be repeated.` });
+        await thread.post({ text: offboardStoppedText({ partnerId, stepLabel: step.label, code: f.code, message: f.message }) });
         await deps.audit({ type: 'offboard.failed', partnerId, requestId: change.id, actor: 'partnergate', details: { step: step.name, code: f.code, message: f.message } });
       },
     });

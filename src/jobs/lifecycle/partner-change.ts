@@ -21,6 +21,10 @@ import { AppError, ErrorCode, NotFoundError, RefusedError } from '../../domain/e
 import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { partnerRoleArn, partnerRoleName, renderPartnerSidePolicy, renderPartnerTrustPolicy } from '../../aws/policies/index.js';
+import {
+  changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, externalIdRotatedLine, feedsAddedLine, keysChangedLine,
+} from '../../bot/messages/lifecycle.js';
+import { withMentions, type Mrkdwn } from '../../bot/messages/mrkdwn.js';
 import { buildWelcome } from '../../bot/messages/provision.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import { homePrefix } from '../../domain/partner-id.js';
@@ -72,7 +76,7 @@ export interface PartnerChangeDeps {
 type ChangeContext = PartnerChangeDeps & { change: ChangeRequest; partner: PartnerRecord; run: Run; inputs: { externalId?: string }; thread: PartnerThread };
 
 interface Applied {
-  line: string;
+  line: Mrkdwn;
   audit: { type: 'keys.changed' | 'external-id.rotated' | 'partner.changed'; details: Record<string, unknown> };
 }
 
@@ -113,9 +117,8 @@ async function applyKeys({ change, partner, ...deps }: ChangeContext): Promise<A
     return { ...r, sshKeys: [...kept, ...added], keyAddedAt, updatedAt: at };
   });
   const fps = add.map((k) => fingerprintOf(k) ?? '?');
-  const parts = [...fps.map((f) => `added \`${f}\``), ...remove.map((f) => `removed \`${f}\``)];
   return {
-    line: `:key: SSH keys of \`${partner.partnerId}\` changed: ${parts.join(', ')}${deps.cp.dryRun ? ' (DRY_RUN: AWS calls planned, not sent)' : ''}.`,
+    line: keysChangedLine({ partnerId: partner.partnerId, added: fps, removed: remove, dryRun: deps.cp.dryRun }),
     audit: { type: 'keys.changed', details: { added: fps, removed: remove, imported, deleted, dryRun: deps.cp.dryRun } },
   };
 }
@@ -145,7 +148,7 @@ async function rotateExternalId({ partner, ...deps }: ChangeContext): Promise<Ap
     ),
   );
   return {
-    line: `:arrows_counterclockwise: ExternalId of \`${partner.partnerId}\` rotated: the old one no longer works; the new welcome text is above.`,
+    line: externalIdRotatedLine(partner.partnerId),
     audit: { type: 'external-id.rotated', details: { role: roleName, dryRun: deps.cp.dryRun } },
   };
 }
@@ -160,7 +163,7 @@ async function addFeeds({ change, partner, ...deps }: ChangeContext): Promise<Ap
   await deps.onFeedsAdded?.(partner.partnerId, change.id);
   const from = deps.onFeedsAdded ? 'their current files are on the way, then every publication' : 'from the next publication on';
   return {
-    line: `:inbox_tray: \`${partner.partnerId}\` now receives ${wanted.map((f) => `\`${f}\``).join(', ')} (feeds: ${(updated?.feeds ?? []).join(', ')}): ${from}.`,
+    line: feedsAddedLine({ partnerId: partner.partnerId, added: wanted, feeds: updated?.feeds ?? [], from }),
     audit: { type: 'partner.changed', details: { field: 'feeds', added: wanted, feeds: updated?.feeds ?? [] } },
   };
 }
@@ -170,10 +173,10 @@ const applied = (apply: (c: ChangeContext) => Promise<Applied>) => async (c: Cha
   const a = await apply(c);
   const by = c.change.decision!.by;
   await c.run.once('reported', async () => {
-    await c.thread.post({ text: `${a.line} Approved by <@${by}>, requested by <@${c.change.requestedBy}>.` });
+    await c.thread.post({ text: changeAppliedText(a.line, by, c.change.requestedBy) });
     await c.audit({ type: a.audit.type, partnerId: c.change.partnerId, requestId: c.change.id, actor: by, details: { requestedBy: c.change.requestedBy, ...a.audit.details } });
   });
-  return { state: 'done', detail: a.line };
+  return { state: 'done', detail: a.line.toString() };
 };
 
 const CHANGE_STEPS: Record<Exclude<ChangeKind, 'offboard'>, readonly Step<ChangeContext>[]> = {
@@ -197,14 +200,14 @@ export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
     const post = async (text: string) => change && partnerThread(deps.notify, change.channel, change.threadRef).post({ text });
     if (problem || !change || change.spec.kind === 'offboard') {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'change refused');
-      await post(`:no_entry: The change was not applied: ${problem}. Nothing was changed.`);
+      await post(changeRefusedText(withMentions(String(problem))));
       throw new UnrecoverableError(`change refused: ${problem}`);
     }
     const { kind } = change.spec;
     const log = deps.logger.child({ changeId: change.id, partnerId: change.partnerId, kind });
     const partner = await deps.partners.get(change.partnerId);
     if (!partner || partner.status !== 'live') {
-      await post(`:no_entry: The change was not applied: \`${change.partnerId}\` is ${partner?.status ?? 'not in the registry'}, not live.`);
+      await post(changeNotLiveText(change.partnerId, partner?.status ?? 'not in the registry'));
       await deps.changes.release(change);
       throw new UnrecoverableError(`partner ${change.partnerId} is not live`);
     }
@@ -214,7 +217,7 @@ export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
     const steps = await runSteps({
       steps: CHANGE_STEPS[kind], ctx: { ...deps, change, partner, run, inputs: record.inputs, thread }, run, record, job, clock: deps.clock, log,
       failed: async (_step, f) => {
-        await post(`:x: The ${kind} change of \`${change.partnerId}\` failed: ${f.code}: ${f.message}. Nothing more will be tried; ask again once the cause is fixed.`);
+        await post(changeFailedText({ kind, partnerId: change.partnerId, code: f.code, message: f.message }));
         await deps.changes.release(change);
       },
     });

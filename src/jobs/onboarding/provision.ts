@@ -24,7 +24,8 @@ import { checkApproval, integrityFailureLine, reportIntegrityFailure } from '../
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { specOf, type PlanRenderer } from '../../actions/onboarding/index.js';
 import { cardRef } from '../../bot/messages/ids.js';
-import { buildProvisionFailure, buildProvisionProgress, buildWelcome, provisionRefusedText } from '../../bot/messages/provision.js';
+import { withMentions } from '../../bot/messages/mrkdwn.js';
+import { buildProvisionFailure, buildProvisionProgress, buildWelcome, provisionRefusedText, provisionStoppedText } from '../../bot/messages/provision.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import { renderPartner, type RenderedPartner } from '../../aws/policies/index.js';
 import type { PartnerStore } from '../../store/partners.js';
@@ -157,7 +158,7 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
     }
     if (refusal) {
       log.warn({ refusal: refusal.code }, 'provision refused; nothing done on AWS');
-      await thread.post({ text: provisionRefusedText(request.partnerId, refusal.message) });
+      await thread.post({ text: provisionRefusedText(request.partnerId, withMentions(refusal.message)) });
       throw new UnrecoverableError(`refused: ${refusal.code}`);
     }
     const rendered = renderPartner(platform, specOf(request));
@@ -202,7 +203,7 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
           const status = (await deps.partners.get(request.partnerId))?.status;
           if (status === 'provisioning') return;
           log.warn({ step: step.name, status }, 'provision: the partner left provisioning meanwhile; stopped before this step');
-          await thread.post({ text: `:no_entry: Provisioning of \`${request.partnerId}\` stopped before "${step.label}": the partner is now ${status ?? 'gone'}. Steps before it stay as they are.` });
+          await thread.post({ text: provisionStoppedText(request.partnerId, step.label, status ?? 'gone') });
           throw new UnrecoverableError(`partner is ${status ?? 'gone'}`);
         },
         done: (step, result) => audit(step.name, { state: result.state, ...(result.detail !== undefined ? { detail: result.detail } : {}) }),

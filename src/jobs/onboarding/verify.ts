@@ -21,7 +21,7 @@ import type { Clock, Notify } from '../../actions/ports.js';
 import { specOf } from '../../actions/onboarding/index.js';
 import { checkIntegrity, integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
-import { buildVerifyChecklist, type CheckView } from '../../bot/messages/verify.js';
+import { buildVerifyChecklist, verifyNotRecordedText, type CheckView } from '../../bot/messages/verify.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import { analyzerProblems } from '../../aws/access-analyzer.js';
 import { renderPartner, type PolicyDocument, type RenderedPartner } from '../../aws/policies/index.js';
@@ -226,9 +226,7 @@ export function createVerifyProcessor(deps: VerifyDeps) {
       // Offboarded (say) while the probes ran: the result must not bring the partner back.
       const now = (await deps.partners.get(request.partnerId))?.status ?? 'gone';
       log.warn({ status: now, result }, 'verify: the partner changed status during verification; result not recorded');
-      await thread.post({
-        text: `:warning: Verification of \`${request.partnerId}\` finished (${result === 'live' ? 'passed' : 'failed'}), but the partner is now ${now.replace('_', ' ')}: the result was not recorded.`,
-      });
+      await thread.post({ text: verifyNotRecordedText(request.partnerId, result === 'live', now.replace('_', ' ')) });
       return now;
     }
     await deps.audit?.({

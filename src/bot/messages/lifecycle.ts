@@ -1,0 +1,46 @@
+/**
+ * The lines the lifecycle jobs and use cases post in a partner's thread: a change applied, refused
+ * or failed, an edit of feeds and contact, the weekly reminder of old keys. Pure.
+ */
+import { code, joinMrkdwn, mrkdwn, user, type Mrkdwn, type Piece } from './mrkdwn.js';
+
+export function keysChangedLine(v: { partnerId: string; added: string[]; removed: string[]; dryRun: boolean }): Mrkdwn {
+  const parts = [...v.added.map((f) => mrkdwn`added ${code(f)}`), ...v.removed.map((f) => mrkdwn`removed ${code(f)}`)];
+  return mrkdwn`:key: SSH keys of ${code(v.partnerId)} changed: ${joinMrkdwn(parts, ', ')}${v.dryRun ? ' (DRY_RUN: AWS calls planned, not sent)' : ''}.`;
+}
+
+export const externalIdRotatedLine = (partnerId: string): Mrkdwn =>
+  mrkdwn`:arrows_counterclockwise: ExternalId of ${code(partnerId)} rotated: the old one no longer works; the new welcome text is above.`;
+
+/** `from`: when the partner gets them (ours: "from the next publication on"). */
+export const feedsAddedLine = (v: { partnerId: string; added: string[]; feeds: string[]; from: string }): Mrkdwn =>
+  mrkdwn`:inbox_tray: ${code(v.partnerId)} now receives ${joinMrkdwn(v.added.map(code), ', ')} (feeds: ${joinMrkdwn(v.feeds, ', ')}): ${v.from}.`;
+
+export const changeAppliedText = (line: Mrkdwn, by: string, requestedBy: string): string =>
+  mrkdwn`${line} Approved by ${user(by)}, requested by ${user(requestedBy)}.`.toString();
+
+/** `problem`: a string is escaped; the reasons of our approval checks come as `withMentions(…)`. */
+export const changeRefusedText = (problem: Piece): string => mrkdwn`:no_entry: The change was not applied: ${problem}. Nothing was changed.`.toString();
+
+export const changeNotLiveText = (partnerId: string, status: string): string =>
+  mrkdwn`:no_entry: The change was not applied: ${code(partnerId)} is ${status}, not live.`.toString();
+
+/** `message`: an AWS error, which may quote keys and names. */
+export const changeFailedText = (v: { kind: string; partnerId: string; code: string; message: string }): string =>
+  mrkdwn`:x: The ${v.kind} change of ${code(v.partnerId)} failed: ${v.code}: ${v.message}. Nothing more will be tried; ask again once the cause is fixed.`.toString();
+
+export const feedsStoppedNote = (removed: string[]): Mrkdwn => mrkdwn`stopped ${joinMrkdwn(removed.map(code), ', ')}`;
+
+export const contactChangedNote = (from: string, to: string): Mrkdwn => mrkdwn`contact ${from} → ${to}`;
+
+/** An edit of a live partner applied at once (`notes`), and the feeds it still awaits approval for. */
+export function partnerEditedText(v: { by: string; partnerId: string; notes: Mrkdwn[]; awaiting: string[] }): string {
+  const waiting = v.awaiting.length > 0 ? mrkdwn` Adding ${joinMrkdwn(v.awaiting.map(code), ', ')} awaits approval (card in this thread).` : '';
+  return mrkdwn`:pencil2: ${user(v.by)} changed ${code(v.partnerId)}: ${joinMrkdwn(v.notes, '; ')}.${waiting}`.toString();
+}
+
+export function oldKeysText(v: { partnerId: string; keys: { fingerprint: string; ageDays: number | null }[]; maxAgeDays: number }): string {
+  const n = v.keys.length;
+  const list = joinMrkdwn(v.keys.map((k) => mrkdwn`${code(k.fingerprint)} (${String(k.ageDays)} days)`), ', ');
+  return mrkdwn`:warning: ${n} SSH key${n === 1 ? '' : 's'} of ${code(v.partnerId)} ${n === 1 ? 'is' : 'are'} older than ${v.maxAgeDays} days: ${list}. Ask the partner for a new key and change it with \`/partner-keys ${v.partnerId}\`.`.toString();
+}

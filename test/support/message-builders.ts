@@ -1,0 +1,162 @@
+/**
+ * Every message builder that takes outside text, as a function of one string put in every outside
+ * field: display names, partner ids, contact e-mails, notes, reasons, SSH keys and their comments,
+ * object keys and file names from the pipeline, feeds, error codes and messages from AWS, check and
+ * step details. Slack user ids and timestamps stay fixed: they come from Slack and our clock, and
+ * mrkdwn.test.ts checks `user` and `when` on their own. The escaping tests feed this table attack
+ * strings and arbitrary ones (test/unit/properties/slack-messages.test.ts).
+ */
+import { buildApprovalCard, CHANGE_APPROVAL, nudgeLine, refusalText, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
+import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUndeliverable, buildUnroutable } from '../../src/bot/messages/delivery.js';
+import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText } from '../../src/bot/messages/drift.js';
+import {
+  changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, contactChangedNote, externalIdRotatedLine, feedsAddedLine, feedsStoppedNote,
+  keysChangedLine, oldKeysText, partnerEditedText,
+} from '../../src/bot/messages/lifecycle.js';
+import { buildOffboardEvidence, buildOffboardProgress, offboardRefusedText, offboardStoppedText } from '../../src/bot/messages/offboard.js';
+import { buildAnswer, buildPartnerStatus } from '../../src/bot/messages/partner-status.js';
+import { code, Mrkdwn } from '../../src/bot/messages/mrkdwn.js';
+import { buildPlanMessages } from '../../src/bot/messages/plan.js';
+import {
+  buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, buildWelcome, provisionRefusedText, provisionRetriedText, provisionStoppedText,
+} from '../../src/bot/messages/provision.js';
+import { sshKeyLine } from '../../src/bot/messages/ssh-key-line.js';
+import { buildVerifyChecklist, buildVerifyRetried, verifyNotRecordedText } from '../../src/bot/messages/verify.js';
+import type { DeliveryRecord } from '../../src/domain/delivery.js';
+import { ErrorCode } from '../../src/domain/errors.js';
+import type { PartnerRecord } from '../../src/domain/partner.js';
+import type { ChangeRequest, ChangeSpec, Decision, OnboardingRequest } from '../../src/domain/requests.js';
+
+const AT = '2024-06-01T10:00:00.000Z';
+const LATER = '2024-06-02T10:00:00.000Z';
+const REQUESTER = 'UREQUESTER1';
+const APPROVER = 'UAPPROVER2';
+/** A real ed25519 public key (normalized), so the builders compute its fingerprint. */
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJUzz4Qk/RP8ihyEutBzt1Pmc403gMdnA1Gxk8eOqJuE';
+
+const approved: Decision = { status: 'approved', by: APPROVER, at: LATER, via: 'reaction' };
+const rejected: Decision = { status: 'rejected', by: APPROVER, at: LATER, via: 'button' };
+
+function request(x: string, decision: Decision | null = null): OnboardingRequest {
+  return {
+    id: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, requestedBy: REQUESTER, requestedAt: AT, expiresAt: LATER, channel: 'CAPPROVALS',
+    displayName: x, contactEmail: x, sshKeys: [KEY, x], sshKeyComments: { [KEY]: x }, accountId: x, externalId: x, feeds: [x, 'price-lists'],
+    notes: x, planHash: 'ab'.repeat(32), status: decision?.status ?? 'pending', decision,
+  };
+}
+
+function change(x: string, spec: ChangeSpec, decision: Decision | null = null): ChangeRequest {
+  return {
+    id: 'chg_abcdefghijklmnopqrstuvwxyz', partnerId: x, requestedBy: REQUESTER, requestedAt: AT, expiresAt: LATER, channel: 'CPARTNERS',
+    spec, threadRef: 'card:req_abcdefghijklmnopqrstuvwxyz', status: decision?.status ?? 'pending', decision,
+  };
+}
+
+const specs = (x: string): Record<string, ChangeSpec> => ({
+  offboard: { kind: 'offboard', prefix: 'archive', reason: x },
+  'ssh-keys': { kind: 'ssh-keys', add: [KEY, x], remove: [x] },
+  'external-id': { kind: 'external-id', reason: x },
+  'add-feeds': { kind: 'add-feeds', feeds: [x, 'price-lists'] },
+});
+
+function record(x: string, outcome: DeliveryRecord['outcome'] = 'delivered'): DeliveryRecord {
+  return {
+    outcome, at: AT, partnerId: x, key: `outbound/${x}/${x}.csv`, versionId: x, targetKey: `partners/${x}/${x}.csv`, size: 2048,
+    checksum: { algorithm: x, value: x }, multipart: false, forcedBy: APPROVER,
+    ...(outcome === 'failed' ? { error: { code: x, message: `Access Denied for ${x}` } } : {}),
+  };
+}
+
+function partner(x: string): PartnerRecord {
+  return {
+    partnerId: x, requestId: 'req_abcdefghijklmnopqrstuvwxyz', displayName: x, contactEmail: x, accountId: x, externalId: x, feeds: [x],
+    sshKeys: [KEY], status: 'live', steps: [], threadRef: 'card:req_abcdefghijklmnopqrstuvwxyz', channel: 'CPARTNERS', approvedBy: APPROVER,
+    provisionedAt: AT, verifiedAt: AT, transferUserCreatedAt: AT, dryRun: false, updatedAt: AT,
+  };
+}
+
+const steps = (x: string) => [
+  { label: x, state: 'done' as const, detail: x, at: AT },
+  { label: x, state: 'failed' as const, detail: `AccessDenied: ${x}` },
+  { label: x, state: 'unchanged' as const },
+];
+const checks = (x: string) => [
+  { label: x, outcome: 'pass' as const },
+  { label: x, outcome: 'fail' as const, detail: x },
+];
+const failure = (x: string) => ({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 2, step: 'partner-role', stepLabel: x, code: x, message: x });
+const welcome = (x: string) => ({
+  partnerId: x, displayName: x, region: x, bucket: x, homePrefix: `partners/${x}/`, feeds: [x], dryRun: true,
+  sftp: { host: x, userName: x }, role: { arn: x, externalId: x, partnerSidePolicy: { Statement: [{ Resource: x }] } },
+});
+const options = { approvalReaction: 'white_check_mark' };
+
+/** Builder name → the message (or line) it builds with `x` in every outside field. */
+export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
+  'approval card: onboarding request, pending': (x) => buildApprovalCard(REQUEST_APPROVAL, request(x), options),
+  'approval card: onboarding request, approved': (x) => buildApprovalCard(REQUEST_APPROVAL, request(x, approved), options),
+  ...Object.fromEntries(
+    Object.keys(specs('')).flatMap((kind) => [
+      [`approval card: ${kind} change, pending`, (x: string) => buildApprovalCard(CHANGE_APPROVAL, change(x, specs(x)[kind]!), options)],
+      [`approval card: ${kind} change, rejected`, (x: string) => buildApprovalCard(CHANGE_APPROVAL, change(x, specs(x)[kind]!, rejected), options)],
+      [`nudge: ${kind} change`, (x: string) => nudgeLine(CHANGE_APPROVAL, change(x, specs(x)[kind]!), 24)],
+      [`decision line: ${kind} change`, (x: string) => CHANGE_APPROVAL.decisionLine(change(x, specs(x)[kind]!, approved))],
+    ]),
+  ),
+  'nudge: onboarding request': (x) => nudgeLine(REQUEST_APPROVAL, request(x), 24),
+  'decision line: onboarding request': (x) => REQUEST_APPROVAL.decisionLine(request(x, rejected)),
+  'refusal: already decided': (x) => refusalText(REQUEST_APPROVAL, ErrorCode.AlreadyDecided, 'approve', request(x, approved)),
+  'delivery receipt': (x) => buildReceipts([record(x)]),
+  'delivery receipts, combined': (x) => buildReceipts([record(x), record(x)]),
+  'delivery failure': (x) => buildDeliveryFailure(record(x, 'failed'), 'f'.repeat(40)),
+  'fan-out summary': (x) => buildFanoutSummary({ feed: x, key: `outbound/feeds/${x}`, delivered: 1, failed: 1, total: 3, parked: 1, failures: [{ partnerId: x, error: x }] }),
+  'not delivered: unroutable': (x) => buildUnroutable(`outbound/${x}`, x),
+  'not delivered: undeliverable': (x) => buildUndeliverable(`outbound/${x}`, x, 'offboarded'),
+  'drift report': (x) => buildDriftReport({ partnerId: x, items: [x, x], unfixable: [x], hash: 'ab'.repeat(32) }),
+  'drift resolved': (x) => driftResolvedText(x),
+  're-applied': (x) => reappliedText({ partnerId: x, by: APPROVER, done: [x], remaining: [x] }),
+  're-apply refused': (x) => reapplyRefusedText({ partnerId: x, by: APPROVER, shown: x }),
+  'offboard progress': (x) => buildOffboardProgress({ partnerId: x, dryRun: true, steps: steps(x), outcome: 'failed' }),
+  'offboard evidence': (x) => buildOffboardEvidence({
+    change: change(x, specs(x)['offboard']!, approved), startedAt: AT, revokeBefore: x, steps: steps(x), checks: checks(x), finishedAt: LATER, dryRun: false,
+  }),
+  'partner status': (x) => buildPartnerStatus(partner(x), [record(x), record(x, 'failed')], {
+    old: [{ normalized: x, type: x, fingerprint: x, addedAt: AT, ageDays: 400, old: true }], maxAgeDays: 365,
+  }),
+  'answer with candidates': (x) => buildAnswer(`There is no file ${code(x)}.`, [x, `outbound/${x}`]),
+  'plan messages': (x) => buildPlanMessages(request(x), { hash: 'ab'.repeat(32), items: [{ action: 'create', resource: 'Transfer user', details: ['home: LOGICAL'] }] }),
+  'provision progress': (x) => buildProvisionProgress({ partnerId: x, attempt: 2, dryRun: false, steps: steps(x), outcome: 'failed' }),
+  'provision failure': (x) => buildProvisionFailure(failure(x)),
+  'provision failure, retried': (x) => buildProvisionFailureRetried(failure(x), APPROVER, 3),
+  'provision refused': (x) => provisionRefusedText(x, x),
+  welcome: (x) => buildWelcome(welcome(x)),
+  'verify checklist, failed': (x) => buildVerifyChecklist({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 2, dryRun: false, checks: checks(x), result: 'verify_failed' }),
+  'verify checklist, live': (x) => buildVerifyChecklist({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 1, dryRun: true, checks: checks(x), result: 'live' }),
+  'verify retried': (x) => buildVerifyRetried({ partnerId: x, attempt: 1, failed: x, by: APPROVER, nextAttempt: 2 }),
+  'SSH key line': (x) => sshKeyLine(x, x).toString(),
+  // Lines the jobs and use cases post in a partner's thread.
+  'provision stopped': (x) => provisionStoppedText(x, x, x),
+  'provision retried': (x) => provisionRetriedText(APPROVER, x, 2),
+  'verify not recorded': (x) => verifyNotRecordedText(x, false, x),
+  'offboard refused': (x) => offboardRefusedText(x, x),
+  'offboard stopped': (x) => offboardStoppedText({ partnerId: x, stepLabel: x, code: x, message: x }),
+  'change applied: SSH keys': (x) => changeAppliedText(keysChangedLine({ partnerId: x, added: [x], removed: [x, x], dryRun: true }), APPROVER, REQUESTER),
+  'change applied: ExternalId': (x) => changeAppliedText(externalIdRotatedLine(x), APPROVER, REQUESTER),
+  'change applied: feeds': (x) => changeAppliedText(feedsAddedLine({ partnerId: x, added: [x], feeds: [x, x], from: x }), APPROVER, REQUESTER),
+  'change refused': (x) => changeRefusedText(x),
+  'change not live': (x) => changeNotLiveText(x, x),
+  'change failed': (x) => changeFailedText({ kind: x, partnerId: x, code: x, message: x }),
+  'partner edited': (x) => partnerEditedText({ by: REQUESTER, partnerId: x, notes: [feedsStoppedNote([x, x]), contactChangedNote(x, x)], awaiting: [x] }),
+  'old keys reminder': (x) => oldKeysText({ partnerId: x, keys: [{ fingerprint: x, ageDays: 400 }, { fingerprint: x, ageDays: null }], maxAgeDays: 365 }),
+};
+
+/** What Slack could render of a built message: every string in it but button values, which Slack hands back to us and never shows. */
+export function renderedStrings(message: unknown): string[] {
+  if (typeof message === 'string') return [message];
+  if (message instanceof Mrkdwn) return [message.toString()];
+  if (Array.isArray(message)) return message.flatMap(renderedStrings);
+  if (message && typeof message === 'object') {
+    return Object.entries(message).flatMap(([k, v]) => (k === 'value' && typeof v === 'string' ? [] : renderedStrings(v)));
+  }
+  return [];
+}
