@@ -69,9 +69,9 @@ export interface Container {
   redis: Redis;
   /** The blocking connection BullMQ workers need (maxRetriesPerRequest: null), made on first use. */
   workerRedis(): Redis;
-  /** Every queue on the command connection: what use cases add to fails fast while Redis is away. */
+  /** Every queue on the command connection (fails fast while Redis is away): use cases add here, and so, today, do most jobs. */
   queues: Queues;
-  /** Every queue on the worker connection: what jobs add to waits for Redis to come back. */
+  /** Every queue on the worker connection (waits for Redis to come back): the delivery workers and onLive add here. */
   jobQueues(): Queues;
   auditQueue: AuditQueue;
   stores: { requests: RequestStore; partners: PartnerStore; changes: ChangeRequestStore; deliveries: DeliveryStore };
