@@ -8,21 +8,15 @@
  * once (UnrecoverableError) with the step and the AWS error in the thread.
  */
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
-import type { Logger } from '../../logger.js';
-import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
-import type { Audit } from '../../actions/ports.js';
-import { checkChangeApproval, integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
-import type { ApprovalSeals } from '../../domain/approval-seal.js';
-import { AppError, ConflictError, ErrorCode } from '../../domain/errors.js';
+import { ConflictError, ErrorCode } from '../../domain/errors.js';
 import { withMentions } from '../../bot/messages/mrkdwn.js';
 import { buildOffboardEvidence, buildOffboardProgress, offboardRefusedText, offboardStoppedText } from '../../bot/messages/offboard.js';
 import type { CheckView } from '../../bot/messages/verify.js';
-import type { ChangeRequestStore } from '../../store/change-requests.js';
 import type { ChangeRequest } from '../../domain/requests.js';
-import type { RunStore } from '../../store/runs.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { partnerThread } from '../../actions/partner-thread.js';
 import { OFFBOARD_STEPS, type OffboardContext } from './offboard-steps.js';
+import { approvedChange, type ChangeJobDeps } from './approved-change.js';
 import { QUEUE_NAMES, retriedJob } from '../platform/queues.js';
 import { runSteps } from '../platform/step-runner.js';
 
@@ -40,34 +34,14 @@ export async function addOffboardJob(queue: Pick<Queue<OffboardPayload>, 'add'>,
   await queue.add(OFFBOARD_JOB, { changeId }, retriedJob(offboardJobId(changeId), tries));
 }
 
-export interface OffboardDeps extends Omit<OffboardContext, 'change' | 'partner' | 'run' | 'inputs'> {
-  changes: ChangeRequestStore;
-  runs: RunStore;
-  approvers: ApproverDirectory;
-  /** Checks the change's seals before anything else (src/domain/approval-seal.ts). */
-  seals: ApprovalSeals;
-  /** APPROVALS_CHANNEL: where an integrity alert goes, besides the thread. */
-  approvalsChannel: string;
-  notify: Notify;
-  audit: Audit;
-  clock: Clock;
-  logger: Logger;
+export interface OffboardDeps extends Omit<OffboardContext, 'change' | 'partner' | 'run' | 'inputs'>, ChangeJobDeps {
   /** Proves access is gone (./offboard-probes.ts). */
   prove: (partner: PartnerRecord, change: ChangeRequest) => Promise<CheckView[]>;
 }
 
 export function createOffboardProcessor(deps: OffboardDeps) {
   return async function processOffboard(job: Job<OffboardPayload>): Promise<{ partnerId: string; checks: CheckView[] }> {
-    const change = await deps.changes.get(job.data.changeId);
-    const refusal = await checkChangeApproval(deps, change, ['offboard']);
-    if (change && refusal?.integrity) {
-      const failure = { noun: 'change', id: change.id, partnerId: change.partnerId, thread: { ref: change.threadRef }, stage: 'offboard', problem: refusal.integrity } as const;
-      await reportIntegrityFailure(deps, failure);
-      // It was never applied: free its kind (only if this change holds it) so a sealed one can be asked for.
-      await deps.changes.release(change);
-      throw new UnrecoverableError(integrityFailureLine(failure));
-    }
-    const problem = refusal?.message;
+    const { change, problem } = await approvedChange(deps, job.data.changeId, ['offboard'], 'offboard');
     if (problem || !change) {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'offboarding refused');
       if (change) {

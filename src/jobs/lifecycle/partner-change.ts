@@ -11,13 +11,9 @@
  */
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
-import type { Logger } from '../../logger.js';
-import type { ApproverDirectory, Clock, Notify } from '../../actions/ports.js';
-import type { Audit } from '../../actions/ports.js';
-import { checkChangeApproval, integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
-import type { ApprovalSeals } from '../../domain/approval-seal.js';
+import { approvedChange, type ChangeJobDeps } from './approved-change.js';
 import { newExternalId } from '../../actions/onboarding/index.js';
-import { AppError, ErrorCode, NotFoundError, RefusedError } from '../../domain/errors.js';
+import { ErrorCode, NotFoundError, RefusedError } from '../../domain/errors.js';
 import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { partnerRoleArn, partnerRoleName, renderPartnerSidePolicy, renderPartnerTrustPolicy } from '../../aws/policies/index.js';
@@ -28,9 +24,8 @@ import { withMentions, type Mrkdwn } from '../../bot/messages/mrkdwn.js';
 import { buildWelcome } from '../../bot/messages/provision.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import { homePrefix } from '../../domain/partner-id.js';
-import type { ChangeRequestStore } from '../../store/change-requests.js';
 import type { ChangeKind, ChangeRequest } from '../../domain/requests.js';
-import type { Run, RunStore } from '../../store/runs.js';
+import type { Run } from '../../store/runs.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { partnerThread, type PartnerThread } from '../../actions/partner-thread.js';
@@ -52,22 +47,11 @@ export async function addPartnerChangeJob(queue: Pick<Queue<PartnerChangePayload
   await queue.add(PARTNER_CHANGE_JOB, { changeId }, retriedJob(partnerChangeJobId(changeId), PARTNER_CHANGE_TRIES));
 }
 
-export interface PartnerChangeDeps {
+export interface PartnerChangeDeps extends ChangeJobDeps {
   cp: LifecyclePlane;
   platform: PlatformConfig;
   transferHost: string | undefined;
-  changes: ChangeRequestStore;
   partners: PartnerStore;
-  runs: RunStore;
-  approvers: ApproverDirectory;
-  /** Checks the change's seals before anything else (src/domain/approval-seal.ts). */
-  seals: ApprovalSeals;
-  /** APPROVALS_CHANNEL: where an integrity alert goes, besides the thread. */
-  approvalsChannel: string;
-  notify: Notify;
-  audit: Audit;
-  clock: Clock;
-  logger: Logger;
   /** Queues the backfill of a live partner's feeds (the worker's delivery half); absent: none. */
   onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
 }
@@ -187,16 +171,7 @@ const CHANGE_STEPS: Record<Exclude<ChangeKind, 'offboard'>, readonly Step<Change
 
 export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
   return async function processPartnerChange(job: Job<PartnerChangePayload>): Promise<{ partnerId: string }> {
-    const change = await deps.changes.get(job.data.changeId);
-    const refusal = await checkChangeApproval(deps, change, ['ssh-keys', 'external-id', 'add-feeds']);
-    if (change && refusal?.integrity) {
-      const failure = { noun: 'change', id: change.id, partnerId: change.partnerId, thread: { ref: change.threadRef }, stage: 'change', problem: refusal.integrity } as const;
-      await reportIntegrityFailure(deps, failure);
-      // It was never applied: free its kind (only if this change holds it) so a sealed one can be asked for.
-      await deps.changes.release(change);
-      throw new UnrecoverableError(integrityFailureLine(failure));
-    }
-    const problem = refusal?.message;
+    const { change, problem } = await approvedChange(deps, job.data.changeId, ['ssh-keys', 'external-id', 'add-feeds'], 'change');
     const post = async (text: string) => change && partnerThread(deps.notify, change.channel, change.threadRef).post({ text });
     if (problem || !change || change.spec.kind === 'offboard') {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'change refused');
