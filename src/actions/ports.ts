@@ -25,6 +25,11 @@ export interface ApproverDirectory {
   isApprover(userId: string): Promise<boolean>;
 }
 
+/** Full members of the workspace: not guests, not deactivated (src/actions/access/directory.ts). */
+export interface MemberDirectory {
+  isMember(userId: string): Promise<boolean>;
+}
+
 export interface UseCaseDeps {
   logger: Logger;
   clock: Clock;

@@ -10,6 +10,8 @@ import type {
 import type { RequestOnboardingResult, RetryResult } from '../actions/onboarding/index.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
 import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../domain/requests.js';
+import type { Capability } from '../domain/authorization.js';
+import type { Refusal } from '../domain/errors.js';
 
 /** Onboarding and its approval (docs/architecture.md). */
 export interface OnboardingUseCases {
@@ -45,6 +47,10 @@ export interface BotDeps extends OnboardingUseCases, DeliveryUseCases, Lifecycle
   notify: Notify;
   /** True the first time a Slack delivery is seen (events by event_id, others by body), false on a replay. */
   firstDelivery: (kind: string, id: string) => Promise<boolean>;
+  /** The gate (src/domain/authorization.ts): may this person use this entry point? A refusal is audited. */
+  authorize: (input: { capability: Capability; actor: string; entry: string }) => Promise<{ ok: true } | ({ ok: false } & Refusal)>;
+  /** Whether a message should show this person the buttons of a capability (not audited). */
+  allows: (capability: Capability, actor: string) => Promise<boolean>;
   /** The notify ref of the message at (channel, ts), e.g. `card:<requestId>`. */
   refAt: (channel: string, ts: string) => Promise<string | null>;
 }

@@ -14,8 +14,8 @@ import type { Config } from '../config.js';
 import { boltLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedis, type Redis } from '../redis.js';
-import { systemClock, type ApproverDirectory, type Audit, type Clock, type Notify } from '../actions/ports.js';
-import { createApproverDirectory } from '../actions/approval/index.js';
+import { systemClock, type ApproverDirectory, type MemberDirectory, type Audit, type Clock, type Notify } from '../actions/ports.js';
+import { createApproverDirectory, createMemberDirectory } from '../actions/access/index.js';
 import { approvalSeals, type ApprovalSeals } from '../domain/approval-seal.js';
 import type { DeliveryStorage } from '../actions/delivery/index.js';
 import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
@@ -42,6 +42,7 @@ export interface ContainerOverrides {
   /** S3 clients for the verifier's probe sessions. */
   s3ForCredentials?: S3ForCredentials;
   approvers?: ApproverDirectory;
+  members?: MemberDirectory;
   /** The outbound files and the copies. */
   storage?: DeliveryStorage;
   /** The copies' thresholds (tests: multipart copies of small files). */
@@ -82,6 +83,8 @@ export interface Container {
   notify: Notify;
   audit: Audit;
   approvers: ApproverDirectory;
+  /** Full members of the workspace (users.info, cached): the authorization table's `member`. */
+  members: MemberDirectory;
   /** Seals and checks approvals with APPROVAL_SIGNING_KEY: the stores seal, the jobs check. */
   seals: ApprovalSeals;
   /** The partner is LIVE (or subscribed to more feeds): release what waited for it. Idempotent per occasion. */
@@ -142,6 +145,12 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
       approvers: config.slack.approvers,
       usergroup: config.slack.approverUsergroup,
       fetchGroup: async (usergroup) => (await slack.usergroups.users.list({ usergroup })).users ?? [],
+      clock,
+      logger,
+    }),
+    members: overrides.members ?? createMemberDirectory({
+      fetchUser: async (user) => (await slack.users.info({ user })).user ?? {},
+      teamId: config.slack.teamId,
       clock,
       logger,
     }),

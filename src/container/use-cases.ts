@@ -9,6 +9,7 @@ import type { ApproverDirectory } from '../actions/ports.js';
 import type { ApprovalSeals } from '../domain/approval-seal.js';
 import type { DeliveryStore } from '../store/deliveries.js';
 import type { PartnerStore } from '../store/partners.js';
+import { allows, authorize, type AccessDeps } from '../actions/access/index.js';
 import { changeApprovals, decide, requestApprovals } from '../actions/approval/index.js';
 import { partnerStatus, resendFailedDelivery, resendFile, type ResendFailedDeps } from '../actions/delivery/index.js';
 import {
@@ -33,7 +34,7 @@ export function applyChange(queues: LifecycleQueues) {
         return addOffboardJob(queues.offboard, change.id);
       case 'ssh-keys':
       case 'external-id':
-      case 'add-feeds':
+      case 'edit':
         return addPartnerChangeJob(queues.partnerChange, change.id);
     }
   };
@@ -102,8 +103,11 @@ export function bindUseCases(c: Container): BotDeps {
     deliver: queues.deliver, deliveries, keyMaxAgeDays: config.keyMaxAgeDays,
     ...(c.overrides.workerOptions?.delivery?.deliverAttempts ? { deliverAttempts: c.overrides.workerOptions.delivery.deliverAttempts } : {}),
   });
+  const access: AccessDeps = { ...base, approvers, members: c.members, resenders: config.slack.resenders, audit };
   return {
     logger: c.logger.child({ module: 'bot' }),
+    authorize: (input) => authorize(access, input),
+    allows: (capability, actor) => allows(access, capability, actor),
     metrics: c.metrics,
     feeds: platform.feeds,
     approvalReaction: config.slack.approvalReaction,

@@ -20,6 +20,7 @@ export const AUDIT_TYPES = [
   'request.rejected',
   'request.expired',
   'decision.refused',
+  'access.refused',
   'change.requested',
   'change.refused',
   'change.approved',

@@ -1,6 +1,6 @@
 /**
  * The two kinds of request that need a second person: onboarding a partner, and a lifecycle change
- * of a live partner (offboarding, SSH keys, ExternalId rotation, added feeds). Their shapes and ids;
+ * of a live partner (offboarding, SSH keys, ExternalId rotation, feeds and contact). Their shapes and ids;
  * src/store keeps them, src/actions/approval decides them.
  */
 import { randomBytes } from 'node:crypto';
@@ -72,7 +72,11 @@ export type ChangeSpec =
   /** Keys to import (normalized `<type> <base64>`) and to delete (by SHA256 fingerprint). */
   | { kind: 'ssh-keys'; add: string[]; remove: string[] }
   | { kind: 'external-id'; reason: string }
-  | { kind: 'add-feeds'; feeds: string[] };
+  /**
+   * Feeds and contact of a live partner (the edit modal): feeds to start and to stop, and the new
+   * contact (null: unchanged). All three wait for an approver, as the other changes do.
+   */
+  | { kind: 'edit'; addFeeds: string[]; removeFeeds: string[]; contactEmail: string | null };
 
 export type ChangeKind = ChangeSpec['kind'];
 

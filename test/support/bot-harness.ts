@@ -9,6 +9,9 @@ import { testEnv } from '../../tools/local/env.js';
 import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 import { startLocalS3, TEST_BUCKET, type LocalS3 } from '../../tools/local/s3.js';
 
+/** A guest of the workspace (users.info: is_restricted), who may not use the bot. */
+export const GUEST = 'UGUEST1';
+
 export interface Harness {
   url: string;
   config: Config;
@@ -29,7 +32,9 @@ export async function startBot(
   roles: Roles = { web: true, worker: true },
   options: { logger?: Logger; notifyWorker?: NonNullable<RunOptions['workerOptions']>['notify'] } = {},
 ): Promise<Harness> {
-  const slack = await startFakeSlack({ usergroups: { S0APPROVERS: ['UGROUPAPPROVER'] } });
+  const slack = await startFakeSlack({
+    usergroups: { S0APPROVERS: ['UGROUPAPPROVER'] }, guests: [GUEST], ...(env['SLACK_TEAM_ID'] ? { teamId: env['SLACK_TEAM_ID'] } : {}),
+  });
   const s3 = await startLocalS3();
   // The SDK reads these itself (the product's clients follow the SDK's own settings).
   Object.assign(process.env, {

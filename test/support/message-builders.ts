@@ -10,8 +10,7 @@ import { buildApprovalCard, CHANGE_APPROVAL, nudgeLine, refusalText, REQUEST_APP
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUndeliverable, buildUnroutable } from '../../src/bot/messages/delivery.js';
 import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText } from '../../src/bot/messages/drift.js';
 import {
-  changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, contactChangedNote, externalIdRotatedLine, feedsAddedLine, feedsStoppedNote,
-  keysChangedLine, oldKeysText, partnerEditedText,
+  changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, externalIdRotatedLine, keysChangedLine, oldKeysText, partnerEditedLine,
 } from '../../src/bot/messages/lifecycle.js';
 import { buildOffboardEvidence, buildOffboardProgress, offboardRefusedText, offboardStoppedText } from '../../src/bot/messages/offboard.js';
 import { buildAnswer, buildPartnerStatus } from '../../src/bot/messages/partner-status.js';
@@ -56,7 +55,7 @@ const specs = (x: string): Record<string, ChangeSpec> => ({
   offboard: { kind: 'offboard', prefix: 'archive', reason: x },
   'ssh-keys': { kind: 'ssh-keys', add: [KEY, x], remove: [x] },
   'external-id': { kind: 'external-id', reason: x },
-  'add-feeds': { kind: 'add-feeds', feeds: [x, 'price-lists'] },
+  edit: { kind: 'edit', addFeeds: [x, 'price-lists'], removeFeeds: [x], contactEmail: x },
 });
 
 function record(x: string, outcome: DeliveryRecord['outcome'] = 'delivered'): DeliveryRecord {
@@ -122,7 +121,7 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   }),
   'partner status': (x) => buildPartnerStatus(partner(x), [record(x), record(x, 'failed')], {
     old: [{ normalized: x, type: x, fingerprint: x, addedAt: AT, ageDays: 400, old: true }], maxAgeDays: 365,
-  }),
+  }, { mayRequest: true }),
   'answer with candidates': (x) => buildAnswer(`There is no file ${code(x)}.`, [x, `outbound/${x}`]),
   'plan messages': (x) => buildPlanMessages(request(x), { hash: 'ab'.repeat(32), items: [{ action: 'create', resource: 'Transfer user', details: ['home: LOGICAL'] }] }),
   'provision progress': (x) => buildProvisionProgress({ partnerId: x, attempt: 2, dryRun: false, steps: steps(x), outcome: 'failed' }),
@@ -142,11 +141,10 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'offboard stopped': (x) => offboardStoppedText({ partnerId: x, stepLabel: x, code: x, message: x }),
   'change applied: SSH keys': (x) => changeAppliedText(keysChangedLine({ partnerId: x, added: [x], removed: [x, x], dryRun: true }), APPROVER, REQUESTER),
   'change applied: ExternalId': (x) => changeAppliedText(externalIdRotatedLine(x), APPROVER, REQUESTER),
-  'change applied: feeds': (x) => changeAppliedText(feedsAddedLine({ partnerId: x, added: [x], feeds: [x, x], from: x }), APPROVER, REQUESTER),
+  'change applied: edit': (x) => changeAppliedText(partnerEditedLine({ partnerId: x, added: [x], removed: [x], contact: { from: x, to: x }, feeds: [x, x], from: x }), APPROVER, REQUESTER),
   'change refused': (x) => changeRefusedText(x),
   'change not live': (x) => changeNotLiveText(x, x),
   'change failed': (x) => changeFailedText({ kind: x, partnerId: x, code: x, message: x }),
-  'partner edited': (x) => partnerEditedText({ by: REQUESTER, partnerId: x, notes: [feedsStoppedNote([x, x]), contactChangedNote(x, x)], awaiting: [x] }),
   'old keys reminder': (x) => oldKeysText({ partnerId: x, keys: [{ fingerprint: x, ageDays: 400 }, { fingerprint: x, ageDays: null }], maxAgeDays: 365 }),
 };
 

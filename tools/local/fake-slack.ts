@@ -65,6 +65,8 @@ export interface FakeSlackOptions {
   teamId?: string;
   /** usergroups.users.list answers: usergroup id → user ids. Unknown groups answer no_such_subteam. */
   usergroups?: Record<string, string[]>;
+  /** Users whom users.info describes as guests (`is_restricted`); everyone else is a full member. */
+  guests?: string[];
 }
 
 export interface FakeSlack {
@@ -140,6 +142,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const botId = options.botId ?? 'BBOT0001';
   const teamId = options.teamId ?? 'T0TEAM001';
   const usergroups = new Map(Object.entries(options.usergroups ?? {}));
+  const guests = new Set(options.guests ?? []);
   const recorded: SlackCall[] = [];
   const events = new EventEmitter();
   events.setMaxListeners(0);
@@ -204,7 +207,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         return users ? { ok: true, users: [...users] } : { ok: false, error: 'no_such_subteam' };
       }
       case 'users.info':
-        return { ok: true, user: { id: body.user, team_id: teamId, name: String(body.user ?? '').toLowerCase(), deleted: false, is_bot: false } };
+        return {
+          ok: true,
+          user: {
+            id: body.user, team_id: teamId, name: String(body.user ?? '').toLowerCase(), deleted: false, is_bot: false,
+            is_restricted: guests.has(String(body.user)), is_ultra_restricted: false,
+          },
+        };
       case 'conversations.info':
         return { ok: true, channel: { id: body.channel, is_channel: true, is_member: true, name: 'channel' } };
       default:

@@ -1,5 +1,4 @@
 /** actions/approval: what the rest of the program may use; everything else in this folder is internal. */
-export { createApproverDirectory } from './approvers.js';
 export { checkApproval, checkChangeApproval, checkIntegrity, type ApprovalRefusal, type CheckChangeDeps } from './check-approval.js';
 export { integrityFailureLine, reportIntegrityFailure, type IntegrityAlertDeps, type IntegrityFailure } from './integrity.js';
 export { decide, expire, type ApprovalDeps, type DecideDeps, type DecideInput, type DecideResult } from './decide.js';

@@ -1,18 +1,16 @@
 /**
- * Changes to a live partner's feeds and contact. Removing feeds and changing the contact narrow
- * nothing the partner can reach, so they apply at once; adding feeds widens what it receives, so it
- * becomes an `add-feeds` change approved in the partner's thread. Every change is logged, audited
- * and said in the thread. Bad input is answered per field and changes nothing.
+ * Changes to a live partner's feeds and contact (the edit modal). Every one of them — a feed added
+ * or stopped, a new contact — is an `edit` change request approved in the partner's thread by an
+ * approver who is not the requester: stopping a feed cuts the partner off, and a new contact is
+ * who gets told about access. Bad input is answered per field and changes nothing.
  */
 import { checkEmail } from '../../domain/contact.js';
 import { checkFeeds } from '../../domain/feeds.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { LIFECYCLE_FIELDS as F } from '../../bot/messages/ids.js';
-import { contactChangedNote, feedsStoppedNote, partnerEditedText } from '../../bot/messages/lifecycle.js';
-import type { Mrkdwn } from '../../bot/messages/mrkdwn.js';
-
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
+import type { ChangeRequest } from '../../domain/requests.js';
 import { changeRefusal, requestChange, type ChangeDeps } from './request-change.js';
 
 export interface PartnerEditSubmission {
@@ -30,11 +28,11 @@ export type EditView = { ok: true; partner: PartnerRecord } | { ok: false; messa
 
 export async function partnerForEdit(deps: EditPartnerDeps, partnerId: string): Promise<EditView> {
   const partner = explainPartnerIdProblem(partnerId) ? null : await deps.partners.get(partnerId);
-  const refusal = changeRefusal(partner, partnerId, { kind: 'add-feeds', feeds: ['-'] });
+  const refusal = changeRefusal(partner, partnerId, { kind: 'edit', addFeeds: ['-'], removeFeeds: [], contactEmail: null });
   return refusal || !partner ? { ok: false, message: refusal?.message ?? 'Unknown partner.' } : { ok: true, partner };
 }
 
-export type EditResult = { ok: true; applied: string[]; pendingApproval: string[] } | { ok: false; errors: Record<string, string> };
+export type EditResult = { ok: true; change: ChangeRequest } | { ok: false; errors: Record<string, string> };
 
 export async function editPartner(deps: EditPartnerDeps, input: PartnerEditSubmission & { requestedBy: string }): Promise<EditResult> {
   const found = await partnerForEdit(deps, input.partnerId);
@@ -47,38 +45,15 @@ export async function editPartner(deps: EditPartnerDeps, input: PartnerEditSubmi
   if (!email.ok) errors[F.contactEmail] = email.error;
   if (!feeds.ok || !email.ok) return { ok: false, errors };
 
-  const removed = partner.feeds.filter((f) => !feeds.value.includes(f));
-  const added = feeds.value.filter((f) => !partner.feeds.includes(f));
-  const contactChanged = email.value !== partner.contactEmail;
-  if (removed.length === 0 && added.length === 0 && !contactChanged) return { ok: false, errors: { [F.feeds]: 'Nothing changed.' } };
-  if (added.length > 0) {
-    const open = await deps.changes.openChange(partner.partnerId, 'add-feeds');
-    if (open) return { ok: false, errors: { [F.feeds]: `Adding feeds is already awaiting approval (${open}): decide that one first.` } };
-  }
+  const removeFeeds = partner.feeds.filter((f) => !feeds.value.includes(f));
+  const addFeeds = feeds.value.filter((f) => !partner.feeds.includes(f));
+  const contactEmail = email.value !== partner.contactEmail ? email.value : null;
+  if (removeFeeds.length === 0 && addFeeds.length === 0 && contactEmail === null) return { ok: false, errors: { [F.feeds]: 'Nothing changed.' } };
+  const open = await deps.changes.openChange(partner.partnerId, 'edit');
+  if (open) return { ok: false, errors: { [F.feeds]: `A change of feeds and contact is already awaiting approval (${open}): decide that one first.` } };
 
-  const notes: Mrkdwn[] = [];
-  if (removed.length > 0 || contactChanged) {
-    const at = deps.clock.now().toISOString();
-    await deps.partners.update(partner.partnerId, (r) => ({
-      ...r, feeds: r.feeds.filter((f) => !removed.includes(f)), contactEmail: email.value, updatedAt: at,
-    }));
-    if (removed.length > 0) {
-      notes.push(feedsStoppedNote(removed));
-      await deps.audit?.({ type: 'partner.changed', partnerId: partner.partnerId, actor: input.requestedBy, details: { field: 'feeds', removed } });
-    }
-    if (contactChanged) {
-      notes.push(contactChangedNote(partner.contactEmail, email.value));
-      await deps.audit?.({ type: 'partner.changed', partnerId: partner.partnerId, actor: input.requestedBy, details: { field: 'contactEmail', from: partner.contactEmail, to: email.value } });
-    }
-    deps.logger.info({ partnerId: partner.partnerId, actor: input.requestedBy, removedFeeds: removed, contactChanged }, 'partner changed');
-  }
-  if (added.length > 0) {
-    const asked = await requestChange(deps, { partnerId: partner.partnerId, requestedBy: input.requestedBy, spec: { kind: 'add-feeds', feeds: added } });
-    if (!asked.ok) return { ok: false, errors: { [F.feeds]: asked.message } };
-  }
-  if (notes.length > 0) {
-    const text = partnerEditedText({ by: input.requestedBy, partnerId: partner.partnerId, notes, awaiting: added });
-    await deps.notify({ op: 'post', channel: partner.channel, thread: { ref: partner.threadRef }, text });
-  }
-  return { ok: true, applied: notes.map(String), pendingApproval: added };
+  const asked = await requestChange(deps, {
+    partnerId: partner.partnerId, requestedBy: input.requestedBy, spec: { kind: 'edit', addFeeds, removeFeeds, contactEmail },
+  });
+  return asked.ok ? { ok: true, change: asked.change } : { ok: false, errors: { [F.feeds]: asked.message } };
 }

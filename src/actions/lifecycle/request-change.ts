@@ -1,6 +1,6 @@
 /**
- * Someone asks for a lifecycle change of a partner (offboarding, SSH keys, ExternalId, added
- * feeds): check that the partner can take it, store it pending (one open change of a kind per
+ * Someone asks for a lifecycle change of a partner (offboarding, SSH keys, ExternalId, feeds
+ * and contact): check that the partner can take it, store it pending (one open change of a kind per
  * partner), and post its approval card in the partner's thread. No AWS calls (Slack's 3 s).
  */
 import { changeRef } from '../../bot/messages/ids.js';
@@ -42,7 +42,9 @@ export function changeRefusal(partner: PartnerRecord | null, partnerId: string, 
   if (spec.kind === 'ssh-keys' && spec.add.length === 0 && spec.remove.length === 0) {
     return { code: ErrorCode.NoChange, message: 'Add or remove at least one key.' };
   }
-  if (spec.kind === 'add-feeds' && spec.feeds.length === 0) return { code: ErrorCode.NoChange, message: 'Choose at least one feed to add.' };
+  if (spec.kind === 'edit' && spec.addFeeds.length === 0 && spec.removeFeeds.length === 0 && spec.contactEmail === null) {
+    return { code: ErrorCode.NoChange, message: 'Nothing changed.' };
+  }
   return null;
 }
 
@@ -100,7 +102,7 @@ export function summarizeSpec(spec: ChangeSpec): Record<string, unknown> {
       return { prefix: spec.prefix, reason: spec.reason };
     case 'external-id':
       return { reason: spec.reason };
-    case 'add-feeds':
-      return { feeds: spec.feeds };
+    case 'edit':
+      return { addFeeds: spec.addFeeds, removeFeeds: spec.removeFeeds, ...(spec.contactEmail !== null ? { contactEmail: spec.contactEmail } : {}) };
   }
 }

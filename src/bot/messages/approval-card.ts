@@ -160,8 +160,8 @@ export function changeTitle(spec: ChangeSpec): Mrkdwn {
       return mrkdwn`Change SSH keys (${spec.add.length} to add, ${spec.remove.length} to remove)`;
     case 'external-id':
       return mrkdwn`Rotate the ExternalId of the partner role`;
-    case 'add-feeds':
-      return mrkdwn`Add feed${spec.feeds.length === 1 ? '' : 's'} ${joinMrkdwn(spec.feeds, ', ')}`;
+    case 'edit':
+      return mrkdwn`Change feeds and contact`;
   }
 }
 
@@ -182,8 +182,12 @@ function specLines(c: ChangeRequest): Mrkdwn[] {
       return [...s.add.map((k) => mrkdwn`• add ${sshKeyLine(k)}`), ...s.remove.map((f) => mrkdwn`• remove ${code(f)}`)];
     case 'external-id':
       return [mrkdwn`A new random ExternalId replaces the current one in the role's trust policy; the partner must use the new one (new welcome text in this thread).`, ...reason];
-    case 'add-feeds':
-      return [mrkdwn`The partner will receive ${joinMrkdwn(s.feeds.map(code), ', ')} from the next publication on.`];
+    case 'edit':
+      return [
+        ...(s.addFeeds.length ? [mrkdwn`• starts receiving ${joinMrkdwn(s.addFeeds.map(code), ', ')}: their current files at once, then every publication`] : []),
+        ...(s.removeFeeds.length ? [mrkdwn`• stops receiving ${joinMrkdwn(s.removeFeeds.map(code), ', ')} (files already delivered stay)`] : []),
+        ...(s.contactEmail !== null ? [mrkdwn`• contact becomes ${s.contactEmail}`] : []),
+      ];
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The lines the lifecycle jobs and use cases post in a partner's thread: a change applied, refused
- * or failed, an edit of feeds and contact, the weekly reminder of old keys. Pure.
+ * or failed, an edit of feeds and contact applied, the weekly reminder of old keys. Pure.
  */
 import { code, joinMrkdwn, mrkdwn, user, type Mrkdwn, type Piece } from './mrkdwn.js';
 
@@ -12,9 +12,17 @@ export function keysChangedLine(v: { partnerId: string; added: string[]; removed
 export const externalIdRotatedLine = (partnerId: string): Mrkdwn =>
   mrkdwn`:arrows_counterclockwise: ExternalId of ${code(partnerId)} rotated: the old one no longer works; the new welcome text is above.`;
 
-/** `from`: when the partner gets them (ours: "from the next publication on"). */
-export const feedsAddedLine = (v: { partnerId: string; added: string[]; feeds: string[]; from: string }): Mrkdwn =>
-  mrkdwn`:inbox_tray: ${code(v.partnerId)} now receives ${joinMrkdwn(v.added.map(code), ', ')} (feeds: ${joinMrkdwn(v.feeds, ', ')}): ${v.from}.`;
+/** An approved edit applied: feeds started (`from`: when the partner gets them) and stopped, the contact, and the feeds now. */
+export function partnerEditedLine(v: {
+  partnerId: string; added: string[]; removed: string[]; contact: { from: string; to: string } | null; feeds: string[]; from: string;
+}): Mrkdwn {
+  const parts = [
+    ...(v.added.length ? [mrkdwn`now receives ${joinMrkdwn(v.added.map(code), ', ')} (${v.from})`] : []),
+    ...(v.removed.length ? [mrkdwn`stopped ${joinMrkdwn(v.removed.map(code), ', ')}`] : []),
+    ...(v.contact ? [mrkdwn`contact ${v.contact.from} → ${v.contact.to}`] : []),
+  ];
+  return mrkdwn`:pencil2: ${code(v.partnerId)} changed: ${joinMrkdwn(parts, '; ')}. Feeds: ${v.feeds.length ? joinMrkdwn(v.feeds.map(code), ', ') : 'none'}.`;
+}
 
 export const changeAppliedText = (line: Mrkdwn, by: string, requestedBy: string): string =>
   mrkdwn`${line} Approved by ${user(by)}, requested by ${user(requestedBy)}.`.toString();
@@ -28,16 +36,6 @@ export const changeNotLiveText = (partnerId: string, status: string): string =>
 /** `message`: an AWS error, which may quote keys and names. */
 export const changeFailedText = (v: { kind: string; partnerId: string; code: string; message: string }): string =>
   mrkdwn`:x: The ${v.kind} change of ${code(v.partnerId)} failed: ${v.code}: ${v.message}. Nothing more will be tried; ask again once the cause is fixed.`.toString();
-
-export const feedsStoppedNote = (removed: string[]): Mrkdwn => mrkdwn`stopped ${joinMrkdwn(removed.map(code), ', ')}`;
-
-export const contactChangedNote = (from: string, to: string): Mrkdwn => mrkdwn`contact ${from} → ${to}`;
-
-/** An edit of a live partner applied at once (`notes`), and the feeds it still awaits approval for. */
-export function partnerEditedText(v: { by: string; partnerId: string; notes: Mrkdwn[]; awaiting: string[] }): string {
-  const waiting = v.awaiting.length > 0 ? mrkdwn` Adding ${joinMrkdwn(v.awaiting.map(code), ', ')} awaits approval (card in this thread).` : '';
-  return mrkdwn`:pencil2: ${user(v.by)} changed ${code(v.partnerId)}: ${joinMrkdwn(v.notes, '; ')}.${waiting}`.toString();
-}
 
 export function oldKeysText(v: { partnerId: string; keys: { fingerprint: string; ageDays: number | null }[]; maxAgeDays: number }): string {
   const n = v.keys.length;

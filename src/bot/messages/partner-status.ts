@@ -30,6 +30,8 @@ export function buildPartnerStatus(
   p: PartnerRecord,
   deliveries: DeliveryRecord[],
   keys: { old: KeyView[]; maxAgeDays: number | null } = { old: [], maxAgeDays: null },
+  /** Whether the reader may ask for changes (src/domain/authorization.ts `request`): the buttons are for them alone. */
+  viewer: { mayRequest: boolean } = { mayRequest: false },
 ): SlackMessage {
   const fields = [
     mrkdwn`*Partner*\n${p.displayName} (${code(p.partnerId)})`,
@@ -50,8 +52,8 @@ export function buildPartnerStatus(
           ...keys.old.map((k) => mrkdwn`• ${code(k.fingerprint)} (${k.type}, ${String(k.ageDays)} days)`),
         ], '\n'), 2900))]
       : []),
-    // Partner lifecycle (docs/lifecycle.md): feeds and contact of a live partner.
-    ...(p.status === 'live'
+    // Partner lifecycle (docs/lifecycle.md): a change to feeds and contact of a live partner, asked for approval.
+    ...(p.status === 'live' && viewer.mayRequest
       ? [{ type: 'actions', block_id: 'partner_edit', elements: [{ type: 'button', action_id: ACTIONS.editPartner, value: p.partnerId, text: { type: 'plain_text', text: 'Edit feeds and contact' } }] } as Block]
       : []),
   ];

@@ -4,8 +4,9 @@
  * (../platform/step-runner.ts) against the change's run record — idempotently: SSH keys imported
  * or deleted only where DescribeUser shows they are missing or still there; the ExternalId rotated
  * by rewriting the role's trust policy only when it differs from the one rendered with the new id
- * (fixed at the first try); feeds added in the registry, then the feeds' current files delivered
- * (`onFeedsAdded`: the go-live backfill, deduplicated per (key, version, partner)). Then the
+ * (fixed at the first try); an edit changes feeds and contact in the registry, then delivers the
+ * added feeds' current files (`onFeedsAdded`: the go-live backfill, deduplicated per (key, version,
+ * partner)). Then the
  * registry, the thread (and, for a new ExternalId, the new welcome text), the audit trail; the
  * kind is open for a new change again. In DRY_RUN AWS calls are planned, the registry is updated.
  */
@@ -18,7 +19,7 @@ import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { partnerRoleArn, partnerRoleName, renderPartnerSidePolicy, renderPartnerTrustPolicy } from '../../aws/policies/index.js';
 import {
-  changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, externalIdRotatedLine, feedsAddedLine, keysChangedLine,
+  changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, externalIdRotatedLine, partnerEditedLine, keysChangedLine,
 } from '../../bot/messages/lifecycle.js';
 import { withMentions, type Mrkdwn } from '../../bot/messages/mrkdwn.js';
 import { buildWelcome } from '../../bot/messages/provision.js';
@@ -137,18 +138,23 @@ async function rotateExternalId({ partner, ...deps }: ChangeContext): Promise<Ap
   };
 }
 
-async function addFeeds({ change, partner, ...deps }: ChangeContext): Promise<Applied> {
-  if (change.spec.kind !== 'add-feeds') throw new Error('not a feeds change');
-  const wanted = change.spec.feeds;
+async function editPartner({ change, partner, ...deps }: ChangeContext): Promise<Applied> {
+  if (change.spec.kind !== 'edit') throw new Error('not an edit');
+  const { addFeeds, removeFeeds, contactEmail } = change.spec;
   const at = deps.clock.now().toISOString();
   const updated = await deps.partners.update(partner.partnerId, (r) => ({
-    ...r, feeds: deps.platform.feeds.filter((f) => r.feeds.includes(f) || wanted.includes(f)), updatedAt: at,
+    ...r,
+    feeds: deps.platform.feeds.filter((f) => (r.feeds.includes(f) || addFeeds.includes(f)) && !removeFeeds.includes(f)),
+    contactEmail: contactEmail ?? r.contactEmail,
+    updatedAt: at,
   }));
-  await deps.onFeedsAdded?.(partner.partnerId, change.id);
+  if (addFeeds.length > 0) await deps.onFeedsAdded?.(partner.partnerId, change.id);
   const from = deps.onFeedsAdded ? 'their current files are on the way, then every publication' : 'from the next publication on';
+  const contact = contactEmail !== null && contactEmail !== partner.contactEmail ? { from: partner.contactEmail, to: contactEmail } : null;
+  const feeds = updated?.feeds ?? [];
   return {
-    line: feedsAddedLine({ partnerId: partner.partnerId, added: wanted, feeds: updated?.feeds ?? [], from }),
-    audit: { type: 'partner.changed', details: { field: 'feeds', added: wanted, feeds: updated?.feeds ?? [] } },
+    line: partnerEditedLine({ partnerId: partner.partnerId, added: addFeeds, removed: removeFeeds, contact, feeds, from }),
+    audit: { type: 'partner.changed', details: { added: addFeeds, removed: removeFeeds, feeds, ...(contact ? { contactEmail: contact } : {}) } },
   };
 }
 
@@ -166,12 +172,12 @@ const applied = (apply: (c: ChangeContext) => Promise<Applied>) => async (c: Cha
 const CHANGE_STEPS: Record<Exclude<ChangeKind, 'offboard'>, readonly Step<ChangeContext>[]> = {
   'ssh-keys': [{ name: 'ssh-keys', label: 'SSH keys imported and deleted, registry updated', run: applied(applyKeys) }],
   'external-id': [{ name: 'external-id', label: 'ExternalId rotated in the trust policy and the registry', run: applied(rotateExternalId) }],
-  'add-feeds': [{ name: 'add-feeds', label: 'Feeds added to the registry and backfilled', run: applied(addFeeds) }],
+  edit: [{ name: 'edit', label: 'Feeds and contact changed in the registry, added feeds backfilled', run: applied(editPartner) }],
 };
 
 export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
   return async function processPartnerChange(job: Job<PartnerChangePayload>): Promise<{ partnerId: string }> {
-    const { change, problem } = await approvedChange(deps, job.data.changeId, ['ssh-keys', 'external-id', 'add-feeds'], 'change');
+    const { change, problem } = await approvedChange(deps, job.data.changeId, ['ssh-keys', 'external-id', 'edit'], 'change');
     const post = async (text: string) => change && partnerThread(deps.notify, change.channel, change.threadRef).post({ text });
     if (problem || !change || change.spec.kind === 'offboard') {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'change refused');

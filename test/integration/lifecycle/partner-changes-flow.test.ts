@@ -1,7 +1,7 @@
 /**
  * Changes to a live partner through the real bot process (DRY_RUN): /partner-status → "Edit feeds
- * and contact" → modal; removing a feed and changing the contact apply at once, adding a feed
- * waits for approval and is then applied by the job; /partner-keys opens the keys modal.
+ * and contact" → modal; the edit (feeds added and removed, the contact) waits for an approver who
+ * is not the requester and is then applied by the job; /partner-keys opens the keys modal.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -31,7 +31,7 @@ const edit = (user: string, feeds: string[], email: string) =>
   viewSubmission(user, 'partner_edit_modal', { feeds: multiValue(feeds), contact_email: { type: 'email_text_input', value: email } }, JSON.stringify({ partnerId: 'acme' }));
 
 describe('changes to a live partner through the bot', () => {
-  it('when feeds and contact are edited, then removals and the contact apply at once and an added feed waits for approval', async () => {
+  it('when feeds and contact are edited, then nothing applies until another approver approves, then all of it does', async () => {
     const key = ed25519PublicKey();
     await postToBot(h.url, onboardSubmission('UREQUESTER1', { displayName: 'Acme', partnerId: 'acme', contactEmail: 'ops@acme.example', sshKeys: key, feeds: ['price-lists'] }), secret);
     const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && !c.body['thread_ts']);
@@ -59,19 +59,26 @@ describe('changes to a live partner through the bot', () => {
     expect(same.json).toEqual({ response_action: 'errors', errors: { feeds: 'Nothing changed.' } });
     expect(await record()).toMatchObject({ feeds: ['price-lists'], contactEmail: 'ops@acme.example' });
 
-    // Remove price-lists, add parts-catalogs, new contact.
-    const ok = await postToBot(h.url, edit('UREQUESTER1', ['parts-catalogs'], 'files@acme.example'), secret);
+    // Remove price-lists, add parts-catalogs, new contact (asked by an approver): nothing applies until another approver approves.
+    const ok = await postToBot(h.url, edit('UAPPROVER2', ['parts-catalogs'], 'files@acme.example'), secret);
     expect(ok.text).toBe('');
-    const line = await h.slack.waitFor(inThread(thread, /:pencil2:/));
-    expect(String(line.body['text'])).toBe(':pencil2: <@UREQUESTER1> changed `acme`: stopped `price-lists`; contact ops@acme.example → files@acme.example. Adding `parts-catalogs` awaits approval (card in this thread).');
-    expect(await record()).toMatchObject({ feeds: [], contactEmail: 'files@acme.example' });
-    const changeCard = await h.slack.waitFor(inThread(thread, /Add feed parts-catalogs for acme/));
+    const changeCard = await h.slack.waitFor(inThread(thread, /Change feeds and contact for acme/));
+    expect(JSON.stringify(changeCard.body['blocks'])).toContain('stops receiving `price-lists`');
+    expect(await record()).toMatchObject({ feeds: ['price-lists'], contactEmail: 'ops@acme.example' });
     const changeId = JSON.stringify(changeCard.body['blocks']).match(/"value":"(chg_[a-z2-7]{26})"/)![1]!;
+    const cardAt = { channel: 'C0APPROVALS', ts: String(changeCard.answer!['ts']) };
+    await postToBot(h.url, buttonClick('UAPPROVER2', 'change_approve', changeId, cardAt, h.slack.responseUrl('self')), secret);
+    await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === 'UAPPROVER2' && /You asked for this change/.test(String(c.body['text'])));
+    expect(await record()).toMatchObject({ feeds: ['price-lists'], contactEmail: 'ops@acme.example' });
     await put('outbound/feeds/parts-catalogs/2024/catalog.pdf', 'catalog');
     await put('outbound/feeds/price-lists/2024-07.csv', 'prices');
-    await postToBot(h.url, buttonClick('UAPPROVER1', 'change_approve', changeId, { channel: 'C0APPROVALS', ts: String(changeCard.answer!['ts']) }, h.slack.responseUrl('c')), secret);
-    await h.slack.waitFor(inThread(thread, /:inbox_tray: `acme` now receives `parts-catalogs` \(feeds: parts-catalogs\): their current files are on the way/), 20_000);
-    expect(await record()).toMatchObject({ feeds: ['parts-catalogs'], status: 'live' });
+    await postToBot(h.url, buttonClick('UAPPROVER1', 'change_approve', changeId, cardAt, h.slack.responseUrl('c')), secret);
+    const applied = await h.slack.waitFor(inThread(thread, /:pencil2:/), 20_000);
+    expect(String(applied.body['text'])).toBe(
+      ':pencil2: `acme` changed: now receives `parts-catalogs` (their current files are on the way, then every publication); stopped `price-lists`; '
+      + 'contact ops@acme.example → files@acme.example. Feeds: `parts-catalogs`. Approved by <@UAPPROVER1>, requested by <@UAPPROVER2>.',
+    );
+    expect(await record()).toMatchObject({ feeds: ['parts-catalogs'], contactEmail: 'files@acme.example', status: 'live' });
     // The feed's current file arrives without a new publication; the feed acme left does not.
     await h.slack.waitFor(inThread(thread, /partners\/acme\/feeds\/parts-catalogs\/2024\/catalog\.pdf/), 20_000);
     expect(await exists('partners/acme/feeds/parts-catalogs/2024/catalog.pdf')).toBe(true);

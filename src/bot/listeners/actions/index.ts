@@ -1,6 +1,7 @@
-/** Buttons, by action_id. */
+/** Buttons, by action_id, with what each needs (src/domain/authorization.ts). */
 import type { BotDeps } from '../../deps.js';
 import { ACTIONS } from '../../messages/ids.js';
+import { gated } from '../gate.js';
 import { approvalButton } from './approval-buttons.js';
 import { editPartnerButton } from './edit-partner-button.js';
 import { reapplyButton } from './reapply-button.js';
@@ -9,13 +10,13 @@ import { retryProvisionButton } from './retry-provision.js';
 import { retryVerifyButton } from './retry-verify.js';
 
 export const actionListeners = (deps: BotDeps) => new Map([
-  [ACTIONS.approve, approvalButton(deps, 'request', 'approve')],
-  [ACTIONS.reject, approvalButton(deps, 'request', 'reject')],
-  [ACTIONS.retryProvision, retryProvisionButton(deps)],
-  [ACTIONS.retryVerify, retryVerifyButton(deps)],
-  [ACTIONS.resend, resendButton(deps)],
-  [ACTIONS.changeApprove, approvalButton(deps, 'change', 'approve')],
-  [ACTIONS.changeReject, approvalButton(deps, 'change', 'reject')],
-  [ACTIONS.editPartner, editPartnerButton(deps)],
-  [ACTIONS.reapplyDrift, reapplyButton(deps)],
+  [ACTIONS.approve, gated('decide', approvalButton(deps, 'request', 'approve'))],
+  [ACTIONS.reject, gated('decide', approvalButton(deps, 'request', 'reject'))],
+  [ACTIONS.retryProvision, gated('retry', retryProvisionButton(deps))],
+  [ACTIONS.retryVerify, gated('retry', retryVerifyButton(deps))],
+  [ACTIONS.resend, gated('resend', resendButton(deps))],
+  [ACTIONS.changeApprove, gated('decide', approvalButton(deps, 'change', 'approve'))],
+  [ACTIONS.changeReject, gated('decide', approvalButton(deps, 'change', 'reject'))],
+  [ACTIONS.editPartner, gated('request', editPartnerButton(deps))],
+  [ACTIONS.reapplyDrift, gated('reapply', reapplyButton(deps))],
 ]);

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { changeIdFromRef, requestIdFromCardRef } from '../../messages/ids.js';
 import type { BotDeps } from '../../deps.js';
 import { decideApproval } from '../decide-approval.js';
+import { answerRefusal } from '../refusal.js';
 
 /** The approval reaction on an approval card (a request's or a change's) approves, under the same rules as the button. */
 export const approvalReaction =
@@ -13,5 +14,10 @@ export const approvalReaction =
     const id = requestId ?? (ref ? changeIdFromRef(ref) : null);
     if (!id) return; // a reaction on some other message: not ours
     const kind = requestId ? 'request' : 'change';
+    const verdict = await deps.authorize({ capability: 'decide', actor: event.user, entry: `reaction:${event.reaction}` });
+    if (!verdict.ok) {
+      await answerRefusal(deps, { channel: event.item.channel, user: event.user, threadTs: event.item.ts, message: verdict.message });
+      return;
+    }
     await decideApproval(deps, { kind, id, actor: event.user, decision: 'approve', via: 'reaction', channel: event.item.channel, threadTs: event.item.ts });
   };

@@ -32,4 +32,11 @@ describe('/partner-status', () => {
     );
     expect(result.ok && result.oldKeys).toEqual([]);
   });
+
+  it('when the reader may ask for changes, then a live partner shows the Edit button; when not, or when not live, it does not', () => {
+    const edit = (p: typeof partner, mayRequest: boolean) => JSON.stringify(buildPartnerStatus(p, [], undefined, { mayRequest }).blocks).includes('"action_id":"partner_edit"');
+    expect(edit(partner, true)).toBe(true);
+    expect(edit(partner, false)).toBe(false);
+    expect(edit({ ...partner, status: 'verifying' }, true)).toBe(false);
+  });
 });

@@ -34,35 +34,29 @@ async function setUp(partner: PartnerRecord = acme) {
 }
 
 describe('editPartner', () => {
-  it('when feeds are removed and the contact changes, then both apply at once, each is audited and the thread is told', async () => {
+  it('when feeds are removed and the contact changes, then nothing applies at once: one edit change awaits an approver in the thread', async () => {
     const { edit, partners, changes, sent, audits } = await setUp();
     const result = await edit({ feeds: ['parts-catalogs'], contactEmail: 'ops@acme.example' });
-    expect(result).toEqual({ ok: true, applied: ['stopped `price-lists`', 'contact files@acme.example → ops@acme.example'], pendingApproval: [] });
-    expect(await partners.get('acme')).toMatchObject({ feeds: ['parts-catalogs'], contactEmail: 'ops@acme.example', updatedAt: '2030-01-01T00:00:00.000Z' });
-    expect(await partners.subscribers('price-lists')).toEqual([]);
-    expect(audits.map((a) => [a.type, a.details])).toEqual([
-      ['partner.changed', { field: 'feeds', removed: ['price-lists'] }],
-      ['partner.changed', { field: 'contactEmail', from: 'files@acme.example', to: 'ops@acme.example' }],
-    ]);
-    expect(sent).toEqual([expect.objectContaining({ op: 'post', thread: { ref: acme.threadRef }, text: expect.stringContaining('<@UREQ> changed `acme`: stopped `price-lists`') })]);
-    expect(await changes.openChange('acme', 'add-feeds')).toBeNull();
-  });
-
-  it('when a feed is added, then the registry is unchanged and an add-feeds change awaits approval in the thread', async () => {
-    const { edit, partners, changes, sent } = await setUp();
-    const result = await edit({ feeds: ['price-lists', 'parts-catalogs', 'compliance'] });
-    expect(result).toEqual({ ok: true, applied: [], pendingApproval: ['compliance'] });
+    const open = await changes.openChange('acme', 'edit');
+    expect(result).toMatchObject({ ok: true, change: { id: open, requestedBy: 'UREQ', status: 'pending' } });
+    expect((await changes.get(open!))?.spec).toEqual({ kind: 'edit', addFeeds: [], removeFeeds: ['price-lists'], contactEmail: 'ops@acme.example' });
     expect(await partners.get('acme')).toEqual(acme);
-    const open = await changes.openChange('acme', 'add-feeds');
-    expect((await changes.get(open!))?.spec).toEqual({ kind: 'add-feeds', feeds: ['compliance'] });
+    expect(await partners.subscribers('price-lists')).toEqual(['acme']);
+    expect(audits.map((a) => [a.type, a.details])).toEqual([
+      ['change.requested', { kind: 'edit', spec: { addFeeds: [], removeFeeds: ['price-lists'], contactEmail: 'ops@acme.example' } }],
+    ]);
     expect(sent).toEqual([expect.objectContaining({ ref: `chg:${open}`, thread: { ref: acme.threadRef } })]);
+    const card = JSON.stringify(sent[0]);
+    expect(card).toContain('stops receiving `price-lists`');
+    expect(card).toContain('contact becomes ops@acme.example');
   });
 
-  it('when a feed is removed and another added, then the removal applies and the thread says the addition awaits approval', async () => {
-    const { edit, partners, sent } = await setUp();
-    expect(await edit({ feeds: ['parts-catalogs', 'compliance'] })).toMatchObject({ ok: true, pendingApproval: ['compliance'] });
-    expect((await partners.get('acme'))?.feeds).toEqual(['parts-catalogs']);
-    expect(sent.map((m) => m.text)).toEqual([expect.stringContaining('Add feed compliance'), expect.stringContaining('Adding `compliance` awaits approval')]);
+  it('when a feed is added and another removed, then one edit change carries both, and the registry is unchanged', async () => {
+    const { edit, partners, changes } = await setUp();
+    expect(await edit({ feeds: ['parts-catalogs', 'compliance'] })).toMatchObject({ ok: true });
+    expect(await partners.get('acme')).toEqual(acme);
+    const open = await changes.openChange('acme', 'edit');
+    expect((await changes.get(open!))?.spec).toEqual({ kind: 'edit', addFeeds: ['compliance'], removeFeeds: ['price-lists'], contactEmail: null });
   });
 
   it.each<[string, Partial<PartnerEditSubmission>, PartnerRecord, string[]]>([
@@ -78,11 +72,11 @@ describe('editPartner', () => {
     expect([sent, audits]).toEqual([[], []]);
   });
 
-  it('when adding feeds is already awaiting approval, then the whole edit is refused, the contact change included', async () => {
+  it('when an edit is already awaiting approval, then a second one is refused and nothing more is asked', async () => {
     const { edit, partners, changes, sent } = await setUp();
     await edit({ feeds: [...acme.feeds, 'compliance'] });
     const result = await edit({ feeds: [...acme.feeds, 'compliance'], contactEmail: 'ops@acme.example' });
-    expect(result).toMatchObject({ ok: false, errors: { feeds: expect.stringContaining(`(${await changes.openChange('acme', 'add-feeds')})`) } });
+    expect(result).toMatchObject({ ok: false, errors: { feeds: expect.stringContaining(`(${await changes.openChange('acme', 'edit')})`) } });
     expect((await partners.get('acme'))?.contactEmail).toBe('files@acme.example');
     expect(sent).toHaveLength(1);
   });

@@ -60,7 +60,7 @@ describe('requestChange', () => {
     ['the partner is not live', 'acme', partnerRecord({ status: 'verifying' }), rotate, 'not_live'],
     ['an ExternalId is rotated for an SFTP-only partner', 'acme', partnerRecord({ accountId: null }), rotate, 'no_account'],
     ['a key change adds and removes nothing', 'acme', partnerRecord(), { kind: 'ssh-keys', add: [], remove: [] }, 'no_change'],
-    ['no feed is added', 'acme', partnerRecord(), { kind: 'add-feeds', feeds: [] }, 'no_change'],
+    ['an edit changes nothing', 'acme', partnerRecord(), { kind: 'edit', addFeeds: [], removeFeeds: [], contactEmail: null }, 'no_change'],
   ])('when %s, then it is refused and audited, and nothing is stored or notified', async (_what, partnerId, partner, spec, code) => {
     const { ask, notified, audits } = await setUp(partner);
     expect(await ask(spec, partnerId)).toMatchObject({ ok: false, code });
@@ -76,6 +76,6 @@ describe('requestChange', () => {
     expect(await ask({ kind: 'external-id', reason: 'again' })).toMatchObject({ ok: false, code: 'already_open', message: expect.stringContaining(first.change.id) });
     expect(audits[1]).toMatchObject({ type: 'change.refused', details: { code: 'already_open', open: first.change.id } });
     expect(notified).toHaveLength(1);
-    expect((await ask({ kind: 'add-feeds', feeds: ['compliance'] })).ok).toBe(true);
+    expect((await ask({ kind: 'edit', addFeeds: ['compliance'], removeFeeds: [], contactEmail: null })).ok).toBe(true);
   });
 });

@@ -1,0 +1,81 @@
+/**
+ * Every command, button and modal is registered with the capability it needs
+ * (src/domain/authorization.ts); the gate asks before the listener runs. A refusal is answered
+ * where the person is — a command's response_url, the button's thread, the modal's first field —
+ * and the listener never runs.
+ */
+import type {
+  AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction,
+} from '@slack/bolt';
+import type { Capability } from '../../domain/authorization.js';
+import type { BotDeps } from '../deps.js';
+import { buildAnswer } from '../messages/partner-status.js';
+import { answerRefusal } from './refusal.js';
+
+export interface Gated<Args> {
+  may: Capability;
+  run: (args: Args) => Promise<void>;
+}
+
+export const gated = <Args>(may: Capability, run: (args: Args) => Promise<void>): Gated<Args> => ({ may, run });
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/** How each kind of request names its id and its actor, and answers a refusal. */
+export interface EntryKind<Args> {
+  name: 'command' | 'button' | 'modal';
+  idOf(args: Args): string;
+  actorOf(args: Args): string;
+  refuse(deps: Pick<BotDeps, 'notify' | 'logger'>, args: Args, message: string): Promise<void>;
+}
+
+export const COMMAND: EntryKind<CommandArgs> = {
+  name: 'command',
+  idOf: ({ command }) => command.command,
+  actorOf: ({ command }) => command.user_id,
+  async refuse(_deps, { ack, respond }, message) {
+    await ack();
+    await respond({ response_type: 'ephemeral', ...buildAnswer(message) });
+  },
+};
+
+export const BUTTON: EntryKind<ButtonArgs> = {
+  name: 'button',
+  idOf: ({ action }) => action.action_id,
+  actorOf: ({ body }) => body.user.id,
+  async refuse(deps, { ack, body }, message) {
+    await ack();
+    const threadTs = (body.message?.['thread_ts'] as string | undefined) ?? body.message?.ts;
+    await answerRefusal(deps, { channel: body.channel?.id, user: body.user.id, threadTs, message });
+  },
+};
+
+/** A modal keeps its place: the refusal is shown on its first input, and nothing is submitted. */
+export const MODAL: EntryKind<ViewArgs> = {
+  name: 'modal',
+  idOf: ({ view }) => view.callback_id,
+  actorOf: ({ body }) => body.user.id,
+  async refuse(_deps, { ack, view }, message) {
+    // Input blocks are the ones with state; their block ids are the keys of the view's state values.
+    const first = Object.keys(view.state.values)[0];
+    await ack(first ? { response_action: 'errors', errors: { [first]: message } } : undefined);
+  },
+};
+
+/**
+ * One Bolt listener per kind of request: finds the listener by its id (a command name, an
+ * action_id, a callback_id), asks the gate, and runs it or answers the refusal. An id with none is
+ * left unacknowledged here: ackUnhandled answers it.
+ */
+export function byId<Args>(deps: Pick<BotDeps, 'authorize' | 'notify' | 'logger'>, kind: EntryKind<Args>, listeners: ReadonlyMap<string, Gated<Args>>) {
+  return async (args: Args): Promise<void> => {
+    const id = kind.idOf(args);
+    const listener = listeners.get(id);
+    if (!listener) return;
+    const verdict = await deps.authorize({ capability: listener.may, actor: kind.actorOf(args), entry: `${kind.name}:${id}` });
+    if (verdict.ok) return listener.run(args);
+    await kind.refuse(deps, args, verdict.message);
+  };
+}
