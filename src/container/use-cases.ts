@@ -93,12 +93,12 @@ export function bindUseCases(c: Container): BotDeps {
     currentDrift: (partnerId) => redis.get(driftKey(prefix, partnerId)),
   });
   const retry = {
-    ...base, requests, partners, runs: new RunStore(redis, prefix), approvers, notify,
+    ...base, requests, partners, runs: new RunStore(redis, prefix), notify,
     enqueueProvision: (p: Parameters<typeof addProvisionJob>[1]) => addProvisionJob(queues.provision, p),
     enqueueVerify: (p: Parameters<typeof addVerifyJob>[1]) => addVerifyJob(queues.verify, p, 0),
   };
   const delivery = deliveryUseCases({
-    ...base, approvers, partners, audit, resenders: config.slack.resenders, files: c.storage,
+    ...base, partners, audit, files: c.storage,
     routing: { outboundPrefix: platform.outboundPrefix, feeds: platform.feeds },
     deliver: queues.deliver, deliveries, keyMaxAgeDays: config.keyMaxAgeDays,
     ...(c.overrides.workerOptions?.delivery?.deliverAttempts ? { deliverAttempts: c.overrides.workerOptions.delivery.deliverAttempts } : {}),

@@ -61,6 +61,19 @@ describe('the gate in front of every use case', () => {
     expect(await h.redis.hget(`${h.config.prefix}:req:${requestId}`, 'status')).toBe('pending');
   });
 
+  it('when a full member who is no approver presses Retry, Re-apply or Resend, or runs /resend-file, then the gate refuses it before any use case looks', async () => {
+    const member = 'UREQUESTER1';
+    const presses = [['provision_retry', 'retry'], ['verify_retry', 'retry'], ['drift_reapply', 'reapply'], ['delivery_resend', 'resend']] as const;
+    for (const [action, capability] of presses) {
+      await postToBot(h.url, buttonClick(member, action, 'acme', { channel: 'C0APPROVALS', ts: '1700000000.000100' }, h.slack.responseUrl(action)), secret);
+      await logs.waitFor((l) => l['msg'] === 'access refused' && l['actor'] === member && l['capability'] === capability && l['entry'] === `button:${action}`);
+    }
+    await postToBot(h.url, slashCommand({ command: '/resend-file', text: 'acme prices.csv', user_id: member, response_url: h.slack.responseUrl('resend-cmd') }), secret);
+    const answer = await h.slack.waitFor((c) => c.method === 'respond' && c.respondId === 'resend-cmd');
+    expect(JSON.stringify(answer.body)).toContain('Only approvers and re-senders (RESENDERS) may');
+    expect(logs.lines.filter((l) => l['msg'] === 'access refused' && l['actor'] === member)).toHaveLength(presses.length + 1);
+  });
+
   it('when a full member who is no approver asks, then the gate lets the request through to the two-person rule', async () => {
     await postToBot(h.url, slashCommand({ command: '/onboard-partner', text: 'Acme', user_id: 'UREQUESTER1', trigger_id: 'trig.member' }), secret);
     await h.slack.waitFor((c) => c.method === 'views.open' && c.body['trigger_id'] === 'trig.member');

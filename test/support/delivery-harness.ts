@@ -8,7 +8,6 @@ import type { Audit } from '../../src/actions/ports.js';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App } from '@slack/bolt';
 import { SlackHttpReceiver } from '../../src/bot/transport/slack-receiver.js';
 import { QueueEvents, type Job, type Queue } from 'bullmq';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -17,19 +16,15 @@ import { createLogger } from '../../src/logger.js';
 import { loadConfig } from '../../src/config.js';
 import { createContainer } from '../../src/container/container.js';
 import { bindUseCases } from '../../src/container/use-cases.js';
+import { createBoltApp } from '../../src/bot/app.js';
 import { deliveryWorkers, notifyWorkers } from '../../src/container/workers.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { Notify } from '../../src/actions/ports.js';
 import type { DeliveryWorkers, DeliveryWorkersConfig } from '../../src/jobs/delivery/delivery-workers.js';
 import type { DeliveryOptions } from '../../src/jobs/delivery/delivery-context.js';
-import { ACTIONS, COMMANDS } from '../../src/bot/messages/ids.js';
-import { resendFileCommand } from '../../src/bot/listeners/commands/resend-file.js';
-import { partnerStatusCommand } from '../../src/bot/listeners/commands/partner-status.js';
-import { resendButton } from '../../src/bot/listeners/actions/resend-button.js';
 import { PartnerStore } from '../../src/store/partners.js';
 import { type PartnerRecord, type PartnerStatus } from '../../src/domain/partner.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
-import { boltLogger } from '../../src/logger.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../tools/local/fake-slack.js';
 import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 import { testEnv, testPrefix } from '../../tools/local/env.js';
@@ -141,13 +136,9 @@ export async function startDeliveryHarness(
   };
   await Promise.all(Object.values(events).map((e) => e.waitUntilReady()));
 
-  // The Slack app half: the delivery listeners behind a real HTTP receiver, on the container's use cases.
+  // The Slack app half: the product's Bolt app (the gate included) behind a real HTTP receiver, on the container's use cases.
   const receiver = new SlackHttpReceiver({ signingSecret: SIGNING_SECRET, logger });
-  const app = new App({ token: 'xoxb-test', receiver, logger: boltLogger(logger), clientOptions: { slackApiUrl: slack.apiUrl } });
-  const botDeps = bindUseCases(c);
-  app.command(COMMANDS.resendFile, resendFileCommand(botDeps));
-  app.command(COMMANDS.partnerStatus, partnerStatusCommand(botDeps));
-  app.action(ACTIONS.resend, resendButton(botDeps));
+  const app = createBoltApp(bindUseCases(c), { botToken: 'xoxb-test', receiver, slackApiUrl: slack.apiUrl });
   const server: Server = createServer(receiver.requestListener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;

@@ -161,7 +161,7 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
     provision: (payload) => addProvisionJob(provisionQueue, payload),
     retryDeps() {
       return {
-        logger, clock, requests, approvers, notify, partners, runs: new RunStore(redis, prefix),
+        logger, clock, requests, notify, partners, runs: new RunStore(redis, prefix),
         enqueueProvision: (p) => addProvisionJob(provisionQueue, p),
         enqueueVerify: (p) => addVerifyJob(verifyQueue, p, 0),
       };

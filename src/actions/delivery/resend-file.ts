@@ -1,6 +1,7 @@
 /**
  * Re-send a file to a partner (`/resend-file <partner-id> <file>`, or the Resend button on a failed
- * delivery): an approver or one of RESENDERS names the file as a key under the outbound prefix or a
+ * delivery): an approver or one of RESENDERS (the gate, src/domain/authorization.ts `resend`, lets
+ * only them this far) names the file as a key under the outbound prefix or a
  * path in the partner's home; the latest version is queued as a forced delivery (it bypasses the
  * once-per-version record), and the answer says where the receipt will appear.
  */
@@ -12,12 +13,10 @@ import type { PartnerRecord } from '../../domain/partner.js';
 import type { DeliverPayload, DeliveryStorage } from './contract.js';
 import { channel, code } from '../../bot/messages/mrkdwn.js';
 import type { Audit } from '../ports.js';
-import type { ApproverDirectory, UseCaseDeps } from '../ports.js';
+import type { UseCaseDeps } from '../ports.js';
 import { ErrorCode } from '../../domain/errors.js';
 
 export interface ResendDeps extends UseCaseDeps {
-  approvers: ApproverDirectory;
-  resenders: readonly string[];
   partners: { get(partnerId: string): Promise<PartnerRecord | null> };
   files: Pick<DeliveryStorage, 'latest' | 'list'>;
   routing: RoutingConfig;
@@ -68,9 +67,6 @@ export async function resendFile(deps: ResendDeps, input: ResendInput): Promise<
 }
 
 async function resolveAndQueue(deps: ResendDeps, input: ResendInput): Promise<ResendResult> {
-  const allowed = deps.resenders.includes(input.actor) || (await deps.approvers.isApprover(input.actor));
-  if (!allowed) return refuse(ErrorCode.NotAllowed, 'Only approvers and re-senders (RESENDERS) can re-send files.');
-
   const partnerId = input.partnerId.trim();
   const file = input.file.trim().replace(/^\/+/, '');
   if (!isPartnerId(partnerId) || file === '') {
@@ -175,8 +171,6 @@ export interface ResendFailedDeps extends ResendDeps {
 export async function resendFailedDelivery(deps: ResendFailedDeps, input: { token: string; actor: string }): Promise<ResendResult> {
   const failed = /^[0-9a-f]{40}$/.test(input.token) ? await deps.failure(input.token) : null;
   if (!failed) {
-    const allowed = deps.resenders.includes(input.actor) || (await deps.approvers.isApprover(input.actor));
-    if (!allowed) return refuse(ErrorCode.NotAllowed, 'Only approvers and re-senders (RESENDERS) can re-send files.');
     return refuse(ErrorCode.Expired, 'This failure is too old to re-send from here; use `/resend-file <partner-id> <file>`.');
   }
   return resendFile(deps, { partnerId: failed.partnerId, file: failed.key, actor: input.actor });

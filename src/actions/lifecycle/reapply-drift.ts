@@ -1,5 +1,6 @@
 /**
- * The Re-apply button on a drift report: approvers only, and only for the drift that report shows.
+ * The Re-apply button on a drift report: approvers only (the gate, src/domain/authorization.ts
+ * `reapply`), and only for the drift that report shows.
  * The button carries the drift's hash; a click is refused unless it is the drift recorded now (an
  * old report's button must not repair a drift nobody was shown). Queues one re-apply per reported
  * drift (the job id carries the hash, so double clicks do nothing more; the job checks the hash
@@ -8,11 +9,10 @@
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { driftLabel, isDriftHash } from '../../bot/messages/drift.js';
 import type { Audit } from '../ports.js';
-import type { ApproverDirectory, UseCaseDeps } from '../ports.js';
+import type { UseCaseDeps } from '../ports.js';
 import { ErrorCode } from '../../domain/errors.js';
 
 export interface ReapplyDeps extends UseCaseDeps {
-  approvers: ApproverDirectory;
   /** The hash of the drift recorded for the partner now, null when none is. */
   currentDrift: (partnerId: string) => Promise<string | null>;
   /** Queues one re-apply of that drift (idempotent per partner and hash). */
@@ -36,7 +36,6 @@ export async function requestReapply(deps: ReapplyDeps, input: ReapplyInput): Pr
     await deps.audit?.({ type: 'decision.refused', partnerId: input.partnerId, actor: input.actor, details: { action: 'reapply', code, hash: input.hash } });
     return { ok: false, message };
   };
-  if (!(await deps.approvers.isApprover(input.actor))) return refuse(ErrorCode.NotApprover, 'Only approvers can re-apply a partner’s documents.');
   const current = await deps.currentDrift(input.partnerId);
   if (!current) return { ok: false, message: `No drift is recorded for \`${input.partnerId}\` any more: nothing to re-apply.` };
   if (current !== input.hash) {

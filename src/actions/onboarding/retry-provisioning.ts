@@ -1,6 +1,7 @@
 /**
- * The Retry buttons: an approver re-runs a failed provisioning from the step that failed, or a
- * failed verification. Each press claims the retry of that one failed attempt atomically, so two
+ * The Retry buttons: an approver (the gate, src/domain/authorization.ts `retry`, lets only
+ * approvers this far) re-runs a failed provisioning from the step that failed, or a failed
+ * verification. Each press claims the retry of that one failed attempt atomically, so two
  * approvers pressing at once start one new attempt (a new job id, since BullMQ ignores one it
  * still holds). The failure message loses its button and the thread says who retried.
  */
@@ -13,14 +14,13 @@ import type { VerifyPayload } from './contract.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { RunStore } from '../../store/runs.js';
 import type { RequestStore } from '../../store/requests.js';
-import type { ApproverDirectory, Notify, UseCaseDeps } from '../ports.js';
+import type { Notify, UseCaseDeps } from '../ports.js';
 import { ErrorCode } from '../../domain/errors.js';
 
 export interface RetryDeps extends UseCaseDeps {
   requests: RequestStore;
   partners: PartnerStore;
   runs: RunStore;
-  approvers: ApproverDirectory;
   notify: Notify;
   enqueueProvision: (payload: ProvisionPayload) => Promise<void>;
   enqueueVerify: (payload: VerifyPayload) => Promise<void>;
@@ -41,7 +41,6 @@ const STAGES = {
 /** The checks both buttons share, then the atomic claim of the retry of the failed attempt. */
 async function claim(deps: RetryDeps, input: { requestId: string; actor: string }, stage: keyof typeof STAGES) {
   const { what, failedStatus } = STAGES[stage];
-  if (!(await deps.approvers.isApprover(input.actor))) return refuse(ErrorCode.NotApprover, `Only approvers can retry ${what}.`);
   const request = await deps.requests.get(input.requestId);
   const record = request ? await deps.partners.get(request.partnerId) : null;
   if (!request || !record || record.requestId !== request.id) return refuse(ErrorCode.UnknownRequest, `There is no ${what} of this request to retry.`);

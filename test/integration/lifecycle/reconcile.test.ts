@@ -76,8 +76,7 @@ describe('reconcile', () => {
     expect(await checkPartner(deps, acme)).toBe('reported');
     const latest = (await t.h.slack.waitForCount((c) => c.ok && String(c.body.text).startsWith('Drift on acme'), 2))[1]!;
 
-    // Re-apply: refused for a non-approver, queued once for an approver (a double click adds nothing).
-    expect(await t.useCases.requestReapply({ ...reapplyInput(latest), actor: REQUESTER })).toEqual({ ok: false, message: 'Only approvers can re-apply a partner’s documents.' });
+    // Re-apply (approvers only: the gate, test/integration/authorization.test.ts): queued once (a double click adds nothing).
     t.startLifecycleWorkers();
     const before = (await t.h.fake.calls()).length;
     expect((await t.useCases.requestReapply({ ...reapplyInput(latest), actor: APPROVER })).ok).toBe(true);

@@ -44,7 +44,6 @@ describe('/resend-file', () => {
   });
 
   it.each<[string, Partial<ResendInput>, PartnerRecord | undefined, string, string[]?]>([
-    ['the asker is neither an approver nor a re-sender', { actor: 'UOTHER' }, undefined, 'not_allowed'],
     ['no file is named', { file: ' ' }, undefined, 'bad_input'],
     ['the partner id is not one', { partnerId: 'ACME' }, undefined, 'bad_input'],
     ['the file name climbs out of the folder', { file: 'reports/../../other/x.csv' }, undefined, 'bad_input'],
@@ -75,9 +74,7 @@ describe('the Resend button of a failed delivery', () => {
   });
 
   it.each([
-    ['the failure is known, but the presser may not re-send', FAILED, 'UOTHER', 'not_allowed'],
     ['the failure is forgotten', 'e'.repeat(40), 'UAPP', 'expired'],
-    ['the failure is forgotten and the presser may not re-send', 'e'.repeat(40), 'UOTHER', 'not_allowed'],
     ['the button carries no token', 'acme', 'UAPP', 'expired'],
   ])('when %s, then it is refused and nothing is queued', async (_what, token, actor, code) => {
     const { deps, queued } = setUp();

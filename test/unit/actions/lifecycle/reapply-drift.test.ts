@@ -23,7 +23,6 @@ describe('requestReapply (the Re-apply button on a drift report)', () => {
   });
 
   it.each([
-    ['the presser is not an approver', 'UOTHER', SHOWN, 'not_approver'],
     ['the report is older than the drift recorded now', 'UAPP', 'b'.repeat(64), 'drift_changed'],
   ])('when %s, then it is refused and audited, and nothing is queued', async (_what, actor, current, code) => {
     const { result, audits, queued } = reapply({ actor }, current);
