@@ -41,9 +41,9 @@ export interface ControlPlane {
   hostKeyFingerprints(): Promise<string[]>;
   getRole(roleName: string): Promise<iam.RoleState | null>;
   createRole(input: iam.CreateRoleInput): Promise<string>;
-  putRolePolicy(input: { roleName: string; policyName: string; document: iam.PolicyDocument }): Promise<void>;
+  putRolePolicy(input: { roleName: string; policyName: string; document: iam.WritableDocument }): Promise<void>;
   getRolePolicy(input: { roleName: string; policyName: string }): Promise<iam.PolicyDocument | null>;
-  updateAssumeRolePolicy(input: { roleName: string; document: iam.PolicyDocument }): Promise<void>;
+  updateAssumeRolePolicy(input: { roleName: string; document: iam.WritableDocument }): Promise<void>;
   /** Assumes a role with the bot's credentials, or with `via` (a role chain). */
   assumeRole(input: sts.AssumeRoleInput, via?: sts.SessionCredentials): Promise<sts.SessionCredentials>;
   /** Access Analyzer over a partner's documents: the findings, or null when not sent (DRY_RUN). */

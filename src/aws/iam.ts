@@ -7,8 +7,12 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { call, hasCode } from './aws-error.js';
+import type { PolicyDocument as RenderedDocument } from './policies/types.js';
 
+/** A document as IAM answers it (parsed JSON). */
 export type PolicyDocument = Record<string, unknown>;
+/** What a write sends: a rendered document, or one read back. */
+export type WritableDocument = PolicyDocument | RenderedDocument;
 
 export interface RoleState {
   roleName: string;
@@ -75,7 +79,7 @@ export async function createRole(client: IAMClient, input: CreateRoleInput): Pro
 }
 
 /** Writes (creates or replaces) an inline policy of a role. */
-export async function putRolePolicy(client: IAMClient, input: { roleName: string; policyName: string; document: PolicyDocument }): Promise<void> {
+export async function putRolePolicy(client: IAMClient, input: { roleName: string; policyName: string; document: WritableDocument }): Promise<void> {
   await call('iam', 'PutRolePolicy', () =>
     client.send(new PutRolePolicyCommand({ RoleName: input.roleName, PolicyName: input.policyName, PolicyDocument: JSON.stringify(input.document) })),
   );
@@ -95,7 +99,7 @@ export async function getRolePolicy(client: IAMClient, input: { roleName: string
 }
 
 /** Replaces a role's trust policy. */
-export async function updateAssumeRolePolicy(client: IAMClient, input: { roleName: string; document: PolicyDocument }): Promise<void> {
+export async function updateAssumeRolePolicy(client: IAMClient, input: { roleName: string; document: WritableDocument }): Promise<void> {
   await call('iam', 'UpdateAssumeRolePolicy', () =>
     client.send(new UpdateAssumeRolePolicyCommand({ RoleName: input.roleName, PolicyDocument: JSON.stringify(input.document) })),
   );

@@ -1,10 +1,10 @@
 /**
  * The lifecycle commands on top of ./fake-aws.ts (which models what provisioning and verification
  * send): DeleteUser, UpdateUser, ListUsers, ListTagsForResource (Transfer); ListRolePolicies, DeleteRolePolicy,
- * DeleteRole, ListRoles, ListRoleTags (IAM). They act on the same state in Redis (`<ns>:user:<name>`,
- * `<ns>:role:<name>`, `<ns>:rolepolicy:<role>:<policy>`) and append every write to the same call log,
- * so "done exactly once" is asserted across resumed runs. DeleteRole refuses while inline policies
- * remain (DeleteConflict), as IAM does. `failNext(command, err)` fails the next call before it acts;
+ * ListAttachedRolePolicies, DetachRolePolicy, DeleteRole, ListRoles, ListRoleTags (IAM). They act on the same state in Redis (`<ns>:user:<name>`,
+ * `<ns>:role:<name>`, `<ns>:rolepolicy:<role>:<policy>`, `<ns>:attached:<role>`) and append every write to the same call log,
+ * so "done exactly once" is asserted across resumed runs. DeleteRole refuses while inline or attached
+ * policies remain (DeleteConflict), as IAM does. `failNext(command, err)` fails the next call before it acts;
  * `failAfter(command, err)` acts, then fails (a worker killed after AWS did the work).
  * Install again after `fake.reset()`.
  */
@@ -13,8 +13,8 @@ import {
   DeleteUserCommand, ListTagsForResourceCommand, ListUsersCommand, ResourceNotFoundException, UpdateUserCommand,
 } from '@aws-sdk/client-transfer';
 import {
-  DeleteConflictException, DeleteRoleCommand, DeleteRolePolicyCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand,
-  NoSuchEntityException,
+  DeleteConflictException, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { FakeAws } from './fake-aws.js';
@@ -88,10 +88,26 @@ export function installLifecycleCommands(fake: FakeAws, o: { redis: Redis; ns: s
     await log(`DeleteRolePolicy ${input.RoleName} ${input.PolicyName}`);
     return {};
   });
+  on(fake.iam, ListAttachedRolePoliciesCommand, async (input: { RoleName: string }) => {
+    if (!(await redis.get(k('role', input.RoleName)))) throw noRole(input.RoleName);
+    const arns = Object.keys(await fake.attachedPolicies(input.RoleName)).sort();
+    return { AttachedPolicies: arns.map((arn) => ({ PolicyArn: arn, PolicyName: arn.slice(arn.lastIndexOf('/') + 1) })), IsTruncated: false };
+  });
+  on(fake.iam, DetachRolePolicyCommand, async (input: { RoleName: string; PolicyArn: string }) => {
+    if (!(await redis.get(k('role', input.RoleName)))) throw noRole(input.RoleName);
+    if (!(await redis.hdel(k('attached', input.RoleName), input.PolicyArn))) {
+      throw new NoSuchEntityException({ message: `Policy ${input.PolicyArn} was not found.`, $metadata: meta(404) });
+    }
+    await log(`DetachRolePolicy ${input.RoleName} ${input.PolicyArn}`);
+    return {};
+  });
   on(fake.iam, DeleteRoleCommand, async (input: { RoleName: string }) => {
     if (!(await redis.get(k('role', input.RoleName)))) throw noRole(input.RoleName);
     if ((await policyNames(input.RoleName)).length > 0) {
       throw new DeleteConflictException({ message: 'Cannot delete entity, must delete policies first.', $metadata: meta(409) });
+    }
+    if (Object.keys(await fake.attachedPolicies(input.RoleName)).length > 0) {
+      throw new DeleteConflictException({ message: 'Cannot delete entity, must detach all policies first.', $metadata: meta(409) });
     }
     await log(`DeleteRole ${input.RoleName}`);
     await redis.del(k('role', input.RoleName));

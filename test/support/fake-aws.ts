@@ -8,14 +8,15 @@
  * What it models, enough to be wrong in the ways AWS is:
  * - Transfer: users (LOGICAL home, role, session policy, tags, SSH keys), ResourceExists /
  *   ResourceNotFound, key ids.
- * - IAM: roles (path, boundary, URL-encoded trust, tags), inline policies, EntityAlreadyExists /
+ * - IAM: roles (path, boundary, URL-encoded trust, tags), inline policies, managed policies an
+ *   administrator attached by hand (`attachManagedPolicy`: the bot never attaches one), EntityAlreadyExists /
  *   NoSuchEntity; CreateRole without the boundary is AccessDenied (as the bot's role makes it).
  * - STS: AssumeRole evaluates the role's trust policy AND the caller's identity policy with the
  *   offline IAM engine (iam-simulate): the caller is the bot (the clients' static key) or an
  *   assumed session (its access key id). Sessions are stored with their role and session policy.
  * - S3, for probes: `policyGatedS3()` gives clients to the local s3rver that first evaluate each
- *   request as the session's principal against the documents DEPLOYED in the fake (inline
- *   policies, boundary, session policy) and the bucket and key policies; a denial is S3's 403
+ *   request as the session's principal against the documents DEPLOYED in the fake (inline and
+ *   attached policies, boundary, session policy) and the bucket and key policies; a denial is S3's 403
  *   AccessDenied. A wrong policy therefore makes a probe fail for real.
  * - Access Analyzer: every check passes.
  * - Faults: `failNext('CreateRole', err)` makes the next call(s) of a command fail before acting.
@@ -161,6 +162,17 @@ export class FakeAws {
   /** Overwrites an inline policy behind the bot's back (a test breaking what was deployed). */
   async setRolePolicy(role: string, policy: string, document: PolicyDocument): Promise<void> {
     await this.o.redis.set(this.k('rolepolicy', role, policy), encodeURIComponent(JSON.stringify(document)));
+  }
+
+  /** What an administrator does by hand, not the bot: attaches a managed policy (its ARN and document) to a role. */
+  async attachManagedPolicy(role: string, policyArn: string, document: PolicyDocument): Promise<void> {
+    await this.o.redis.hset(this.k('attached', role), policyArn, JSON.stringify(document));
+  }
+
+  /** The managed policies attached to a role, by ARN. */
+  async attachedPolicies(role: string): Promise<Record<string, PolicyDocument>> {
+    const raw = await this.o.redis.hgetall(this.k('attached', role));
+    return Object.fromEntries(Object.entries(raw).map(([arn, doc]) => [arn, JSON.parse(doc) as PolicyDocument]));
   }
 
   async session(accessKeyId: string): Promise<Session | null> {
@@ -339,6 +351,7 @@ export class FakeAws {
     const names = (await this.o.redis.keys(`${this.k('rolepolicy', role.RoleName)}:*`)).map((key) => key.slice(key.lastIndexOf(':') + 1));
     const identity = [];
     for (const name of names) identity.push({ name, document: (await this.rolePolicy(role.RoleName, name))! });
+    for (const [arn, document] of Object.entries(await this.attachedPolicies(role.RoleName))) identity.push({ name: arn, document });
     const boundary = role.PermissionsBoundary?.PermissionsBoundaryArn === p.permissionsBoundaryArn ? d.permissionsBoundary.policies[0]!.document : undefined;
     return { identity, ...(boundary ? { boundary } : {}), ...withSession };
   }

@@ -117,7 +117,7 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   're-apply refused': (x) => reapplyRefusedText({ partnerId: x, by: APPROVER, shown: x }),
   'offboard progress': (x) => buildOffboardProgress({ partnerId: x, dryRun: true, steps: steps(x), outcome: 'failed' }),
   'offboard evidence': (x) => buildOffboardEvidence({
-    change: change(x, specs(x)['offboard']!, approved), startedAt: AT, revokeBefore: x, steps: steps(x), checks: checks(x), finishedAt: LATER, dryRun: false,
+    change: change(x, specs(x)['offboard']!, approved), startedAt: AT, steps: steps(x), checks: checks(x), finishedAt: LATER, dryRun: false,
   }),
   'partner status': (x) => buildPartnerStatus(partner(x), [record(x), record(x, 'failed')], {
     old: [{ normalized: x, type: x, fingerprint: x, addedAt: AT, ageDays: 400, old: true }], maxAgeDays: 365,

@@ -134,7 +134,7 @@ export function secretBearingMessages(): [string, unknown][] {
     ['buildOffboardProgress (step details)', buildOffboardProgress({ partnerId: 'acme', dryRun: false, steps, outcome: 'failed' })],
     ['buildOffboardEvidence (step and check details)', buildOffboardEvidence({
       change: changeRequest({ kind: 'offboard', prefix: 'keep', reason: '' }),
-      startedAt: AT, revokeBefore: AT,
+      startedAt: AT,
       steps, checks, finishedAt: AT, dryRun: false,
     })],
     ['buildDriftReport (items from AWS)', buildDriftReport({ partnerId: 'acme', items: [text], unfixable: [text], hash: 'a'.repeat(64) })],

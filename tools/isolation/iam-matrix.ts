@@ -452,6 +452,8 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     allow('provisioning', 'iam:PutRolePolicy', partnerRole, 'PutRolePolicy on a partner role with the boundary', boundary);
     allow('provisioning', 'iam:UpdateAssumeRolePolicy', partnerRole, 'UpdateAssumeRolePolicy on a partner role with the boundary', boundary);
     allow('provisioning', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role to Transfer', toTransfer);
+    allow('offboarding', 'iam:DetachRolePolicy', partnerRole, 'DetachRolePolicy of a managed policy someone attached to a partner role', { 'iam:PolicyARN': admin });
+    allow('offboarding', 'iam:DeleteRole', partnerRole, 'DeleteRole of a partner role');
     allow('provisioning', 'transfer:CreateUser', p.transferServerArn, 'CreateUser on the platform server');
     allow('provisioning', 'transfer:ImportSshPublicKey', `arn:${p.partition}:transfer:${p.region}:${A}:user/${p.transferServerId}/acme`, 'ImportSshPublicKey for a platform user');
     allow('provisioning', 'sts:AssumeRole', pd.verifierRole.arn, 'AssumeRole the verifier');
@@ -524,6 +526,7 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     deny('roles', 'iam:CreateRole', `${iam}:role/admin`, 'CreateRole at the root path', boundary);
     deny('roles', 'iam:PutRolePolicy', `${iam}:role/admin`, 'PutRolePolicy on a role outside the partner path', boundary);
     deny('roles', 'iam:UpdateAssumeRolePolicy', `${iam}:role/admin`, 'UpdateAssumeRolePolicy of a role outside the partner path', boundary);
+    deny('roles', 'iam:DetachRolePolicy', `${iam}:role/admin`, 'DetachRolePolicy of a role outside the partner path', { 'iam:PolicyARN': admin });
     // Running as a named role, whoever may become that role may become the bot: the bot cannot widen it.
     const runsAs = botRunsAsRoleArn(p);
     if (runsAs !== undefined) {

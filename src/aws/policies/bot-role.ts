@@ -84,8 +84,10 @@ function iamStatements(p: PlatformConfig): PolicyStatement[] {
       Condition: { StringEquals: { [BOUNDARY]: p.permissionsBoundaryArn } },
     },
     { Sid: 'TagPartnerRoles', Effect: 'Allow', Action: 'iam:TagRole', Resource: partnerRoles },
-    // Offboarding deletes a partner role once its inline policies are gone; only under the partner path.
-    { Sid: 'DeletePartnerRoles', Effect: 'Allow', Action: 'iam:DeleteRole', Resource: partnerRoles },
+    // Offboarding deletes a partner role once its policies are gone; only under the partner path. It
+    // detaches managed policies someone attached by hand (the bot never attaches one): a detach only
+    // takes access away, so it needs no boundary condition, and works on a role whose boundary was removed.
+    { Sid: 'DeletePartnerRoles', Effect: 'Allow', Action: ['iam:DeleteRole', 'iam:DetachRolePolicy'], Resource: partnerRoles },
     {
       Sid: 'ReadPartnerRoles',
       Effect: 'Allow',

@@ -19,6 +19,8 @@ export const POLICY_NAMES = {
   transferRead: 'partnergate-transfer-read-partners',
   bot: 'partnergate-bot',
   verifier: 'partnergate-verifier-probes',
+  /** Offboarding's lock on a partner role, until the role is deleted. */
+  offboardLock: 'partnergate-offboarded-deny-all',
 } as const;
 
 export const TRANSFER_SERVICE = 'transfer.amazonaws.com';

@@ -51,6 +51,19 @@ export function renderPartnerRole(
   };
 }
 
+/**
+ * What offboarding puts on a partner role first and leaves there until the role is deleted: a trust
+ * that lets no one assume it (the partner's account and the verifier included), and an inline Deny
+ * of everything, which every session of the role, however old, is refused by. Both only take access
+ * away: whatever fails after them, the role can neither be assumed nor used.
+ */
+export function renderLockedPartnerRole(): { trustPolicy: PolicyDocument; lock: { name: string; document: PolicyDocument } } {
+  return {
+    trustPolicy: policy({ Sid: 'OffboardedNoOneMayAssume', Effect: 'Deny', Principal: '*', Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'] }),
+    lock: { name: POLICY_NAMES.offboardLock, document: policy({ Sid: 'OffboardedDenyEverything', Effect: 'Deny', Action: '*', Resource: '*' }) },
+  };
+}
+
 /** For the welcome text: the identity policy the partner attaches in its own account. */
 export function renderPartnerSidePolicy(p: PlatformConfig, partnerId: string): PolicyDocument {
   const doc = policy({

@@ -25,8 +25,6 @@ export const offboardStoppedText = (v: { partnerId: string; stepLabel: string; c
 export interface EvidenceView {
   change: ChangeRequest;
   startedAt: string;
-  /** Sessions of the partner role issued before this are denied. */
-  revokeBefore: string;
   steps: StepView[];
   checks: CheckView[];
   finishedAt: string;
@@ -44,7 +42,7 @@ export function buildOffboardEvidence(v: EvidenceView): SlackMessage {
   const who = [
     mrkdwn`• requested by ${user(c.requestedBy)} ${when(c.requestedAt)} (change ${code(c.id)})`,
     d ? mrkdwn`• approved by ${user(d.by)} ${when(d.at)}${d.via === 'reaction' ? ' (by reaction)' : ''}` : mrkdwn`• approval: none recorded`,
-    mrkdwn`• started ${when(v.startedAt)}, finished ${when(v.finishedAt)}; sessions issued before ${code(v.revokeBefore)} revoked`,
+    mrkdwn`• started ${when(v.startedAt)}, finished ${when(v.finishedAt)}`,
   ];
   const removed = v.steps.map((s) => mrkdwn`${stepLine(s)}${s.at ? mrkdwn` (${when(s.at)})` : ''}`);
   const probes = v.checks.map((x) => mrkdwn`${CHECK_ICONS[x.outcome]} ${x.label}${x.detail ? mrkdwn` — ${x.detail}` : ''}`);

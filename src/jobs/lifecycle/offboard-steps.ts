@@ -1,17 +1,20 @@
 /**
  * The steps of offboarding, in order. Each reads before it writes, so a rerun after a crash at any
  * point finishes the work and does nothing twice: stop deliveries first (status `offboarded`, so
- * the delivery pipeline refuses the partner from then on), then the Transfer user, the role's live
- * sessions (AWS's "revoke active sessions" pattern: an inline deny on sessions issued before the
- * run started), the role's inline policies and the role, the home prefix (kept or archived), and
- * the id stays retired. In DRY_RUN the AWS steps are planned, not sent; S3 object moves are real.
+ * the delivery pipeline refuses the partner from then on), then lock the partner role (a trust that
+ * lets no one assume it, and an inline Deny of everything for every session it ever issued), then
+ * the Transfer user, the role itself (its attached managed policies detached, its inline policies
+ * deleted, the lock last, then DeleteRole), the home prefix (kept or archived), and the id stays
+ * retired. The lock comes before anything is removed, so a step that fails half-way leaves the
+ * partner with less access than before, never more. In DRY_RUN the AWS steps are planned, not sent;
+ * S3 object moves are real.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Clock } from '../../actions/ports.js';
 import { ConflictError, ErrorCode, NotFoundError } from '../../domain/errors.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
-import { PARTNER_TAG_KEY, partnerRoleName, type PolicyDocument } from '../../aws/policies/index.js';
+import { PARTNER_TAG_KEY, partnerRoleName, renderLockedPartnerRole } from '../../aws/policies/index.js';
 import { archiveHome, archivePrefixOf, countObjects } from '../../aws/s3-archive.js';
 import { homePrefix } from '../../domain/partner-id.js';
 import type { PartnerStore } from '../../store/partners.js';
@@ -20,16 +23,6 @@ import type { Run } from '../../store/runs.js';
 import type { ChangeRequest } from '../../domain/requests.js';
 import type { Step, StepResult } from '../platform/step-runner.js';
 import { sameDocument, tagsOf } from '../onboarding/index.js';
-
-/** The inline policy that denies every session of the role issued before the offboarding began. */
-export const REVOKE_POLICY_NAME = 'partnergate-revoke-older-sessions';
-
-export function revokeSessionsPolicy(before: string): PolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [{ Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': before } } }],
-  };
-}
 
 export interface OffboardContext {
   cp: LifecyclePlane;
@@ -44,7 +37,7 @@ export interface OffboardContext {
   /** The partner's offboarding run: what a step is about to delete, and the archived count, go there. */
   run: Run;
   /** Fixed at the first try. */
-  inputs: { revokeBefore: string; previousStatus: string };
+  inputs: { previousStatus: string };
 }
 
 const notOurs = (what: string, partnerId: string, tags: Record<string, string>) =>
@@ -79,34 +72,50 @@ async function transferUser(ctx: OffboardContext): Promise<StepResult> {
   return { state: 'done', detail };
 }
 
-async function revokeSessions(ctx: OffboardContext): Promise<StepResult> {
+async function lockRole(ctx: OffboardContext): Promise<StepResult> {
   const roleName = partnerRoleName(ctx.partner.partnerId);
-  const document = revokeSessionsPolicy(ctx.inputs.revokeBefore);
+  const { trustPolicy, lock } = renderLockedPartnerRole();
+  const putLock = () => ctx.cp.putRolePolicy({ roleName, policyName: lock.name, document: lock.document });
   if (ctx.cp.dryRun) {
-    await ctx.cp.putRolePolicy({ roleName, policyName: REVOKE_POLICY_NAME, document: document as unknown as Record<string, unknown> });
-    return { state: 'planned', detail: `PutRolePolicy ${REVOKE_POLICY_NAME} on ${roleName} (DRY_RUN: not sent)` };
+    await ctx.cp.updateAssumeRolePolicy({ roleName, document: trustPolicy });
+    await putLock();
+    return { state: 'planned', detail: `UpdateAssumeRolePolicy (no one) and PutRolePolicy ${lock.name} on ${roleName} (DRY_RUN: not sent)` };
   }
   const role = await ctx.cp.getRole(roleName);
-  if (!role) return { state: 'skipped', detail: `no role ${roleName}` };
+  if (!role) return goneAlready(ctx, 'role', `no role ${roleName}`);
   if (role.tags[PARTNER_TAG_KEY] !== ctx.partner.partnerId) throw notOurs(`IAM role ${roleName}`, ctx.partner.partnerId, role.tags);
-  const deployed = await ctx.cp.getRolePolicy({ roleName, policyName: REVOKE_POLICY_NAME });
-  if (sameDocument(deployed, document)) return { state: 'unchanged', detail: `sessions issued before ${ctx.inputs.revokeBefore} already denied` };
-  await ctx.cp.putRolePolicy({ roleName, policyName: REVOKE_POLICY_NAME, document: document as unknown as Record<string, unknown> });
-  return { state: 'done', detail: `every session issued before ${ctx.inputs.revokeBefore} denied (aws:TokenIssueTime)` };
+  const done: string[] = [];
+  // The trust first: from then on no new session; then the Deny, which refuses every session already issued.
+  if (!sameDocument(role.trustPolicy, trustPolicy)) {
+    await ctx.cp.updateAssumeRolePolicy({ roleName, document: trustPolicy });
+    done.push('trust replaced by one that lets no one assume the role');
+  }
+  if (!sameDocument(await ctx.cp.getRolePolicy({ roleName, policyName: lock.name }), lock.document)) {
+    await putLock();
+    done.push(`every session of the role denied (${lock.name})`);
+  }
+  return done.length > 0
+    ? { state: 'done', detail: done.join('; ') }
+    : { state: 'unchanged', detail: `${roleName} already trusts no one and denies every session` };
 }
 
 async function role(ctx: OffboardContext): Promise<StepResult> {
   const roleName = partnerRoleName(ctx.partner.partnerId);
+  const lockName = renderLockedPartnerRole().lock.name;
   if (ctx.cp.dryRun) {
     await ctx.cp.deleteRole(roleName);
-    return { state: 'planned', detail: `DeleteRolePolicy (each) and DeleteRole ${roleName} (DRY_RUN: not sent)` };
+    return { state: 'planned', detail: `DetachRolePolicy and DeleteRolePolicy (each) and DeleteRole ${roleName} (DRY_RUN: not sent)` };
   }
   const found = await ctx.cp.getRole(roleName);
   if (!found) return goneAlready(ctx, 'role', `no role ${roleName}`);
   if (found.tags[PARTNER_TAG_KEY] !== ctx.partner.partnerId) throw notOurs(`IAM role ${roleName}`, ctx.partner.partnerId, found.tags);
-  // The revoke deny goes last, so no moment passes with the role's sessions allowed anything.
-  const names = (await ctx.cp.listRolePolicies(roleName)).sort((a, b) => Number(a === REVOKE_POLICY_NAME) - Number(b === REVOKE_POLICY_NAME));
-  const detail = await ctx.run.note('intent:role', `deleted inline policies ${names.join(', ') || '(none)'} and role ${roleName}`);
+  // Nobody added them, but whoever did: each is detached (detaching only takes access away).
+  const attached = await ctx.cp.listAttachedRolePolicies(roleName);
+  // The lock goes last, so no moment passes with the role's sessions allowed anything.
+  const names = (await ctx.cp.listRolePolicies(roleName)).sort((a, b) => Number(a === lockName) - Number(b === lockName));
+  const detachedNote = attached.length > 0 ? `detached managed ${attached.map((a) => a.policyArn).join(', ')}; ` : '';
+  const detail = await ctx.run.note('intent:role', `${detachedNote}deleted inline policies ${names.join(', ') || '(none)'} and role ${roleName}`);
+  for (const a of attached) await ctx.cp.detachRolePolicy({ roleName, policyArn: a.policyArn });
   for (const policyName of names) await ctx.cp.deleteRolePolicy({ roleName, policyName });
   await ctx.cp.deleteRole(roleName);
   return { state: 'done', detail };
@@ -135,9 +144,9 @@ async function retire(ctx: OffboardContext): Promise<StepResult> {
 
 export const OFFBOARD_STEPS: readonly Step<OffboardContext>[] = [
   { name: 'stop-deliveries', label: 'Deliveries stopped (status offboarded)', run: stopDeliveries },
+  { name: 'lock-role', label: 'Partner role locked: trusts no one, every session denied', run: lockRole },
   { name: 'transfer-user', label: 'Transfer user deleted', run: transferUser },
-  { name: 'revoke-sessions', label: 'Live sessions of the partner role revoked', run: revokeSessions },
-  { name: 'role', label: 'Partner role and its inline policies deleted', run: role },
+  { name: 'role', label: 'Partner role deleted, with its attached and inline policies', run: role },
   { name: 'prefix', label: 'Home prefix kept or archived', run: prefix },
   { name: 'retire', label: 'Partner id retired for good', run: retire },
 ];

@@ -54,10 +54,10 @@ export function createOffboardProcessor(deps: OffboardDeps) {
     const log = deps.logger.child({ changeId: change.id, partnerId, attempt: job.attemptsMade + 1 });
     const partner = await deps.partners.get(partnerId);
     if (!partner) throw new UnrecoverableError(`partner ${partnerId} is not in the registry`);
-    // One offboarding per partner, for good: the first change's start is the revoke instant of every resume.
+    // One offboarding per partner, for good: the first change's inputs hold for every resume.
     const run = deps.runs.of('offboard', partnerId);
     const now = deps.clock.now().toISOString();
-    const record = await run.start(1, { changeId: change.id, startedAt: now, revokeBefore: now, previousStatus: partner.status });
+    const record = await run.start(1, { changeId: change.id, startedAt: now, previousStatus: partner.status });
     const { inputs } = record;
     if (inputs.changeId !== change.id) throw new UnrecoverableError(`partner ${partnerId} is already being offboarded by change ${inputs.changeId}`);
 
@@ -82,7 +82,7 @@ export function createOffboardProcessor(deps: OffboardDeps) {
     await run.once('evidence', async () => {
       const finishedAt = deps.clock.now().toISOString();
       await steps.finish(failedChecks.length > 0 ? 'failed' : 'done');
-      await thread.post(buildOffboardEvidence({ change, startedAt: inputs.startedAt, revokeBefore: inputs.revokeBefore, steps: steps.views, checks, finishedAt, dryRun: deps.cp.dryRun }));
+      await thread.post(buildOffboardEvidence({ change, startedAt: inputs.startedAt, steps: steps.views, checks, finishedAt, dryRun: deps.cp.dryRun }));
       await deps.audit({
         type: failedChecks.length > 0 ? 'offboard.failed' : 'offboard.completed', partnerId, requestId: change.id, actor: 'partnergate',
         details: {

@@ -139,14 +139,14 @@ async function partnerRole(ctx: StepContext): Promise<StepResult> {
     const fixed = roleFixedDifferences(role, intended);
     if (fixed.length > 0) throw new ConflictError(ErrorCode.RoleDiffers, `IAM role ${intended.roleName} exists but its ${fixed.join(', ')}`);
     if (!sameDocument(role.trustPolicy, intended.trustPolicy)) {
-      await cp.updateAssumeRolePolicy({ roleName: intended.roleName, document: intended.trustPolicy as unknown as Record<string, unknown> });
+      await cp.updateAssumeRolePolicy({ roleName: intended.roleName, document: intended.trustPolicy });
       changes.push('trust policy updated');
     }
   }
   for (const p of intended.policies) {
     const deployed = role ? await cp.getRolePolicy({ roleName: intended.roleName, policyName: p.name }) : null;
     if (!sameDocument(deployed, p.document)) {
-      await cp.putRolePolicy({ roleName: intended.roleName, policyName: p.name, document: p.document as unknown as Record<string, unknown> });
+      await cp.putRolePolicy({ roleName: intended.roleName, policyName: p.name, document: p.document });
       changes.push(`inline policy ${p.name} written`);
     }
   }

@@ -6,9 +6,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { IAMServiceException, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { offboardJobId } from '../../../src/jobs/lifecycle/offboard.js';
-import { REVOKE_POLICY_NAME } from '../../../src/jobs/lifecycle/offboard-steps.js';
+import { partnerRoleArn, renderLockedPartnerRole } from '../../../src/aws/policies/index.js';
+import { createControlPlane } from '../../../src/aws/control-plane.js';
+import type { OnboardingRequest } from '../../../src/domain/requests.js';
 import { RunStore } from '../../../src/store/runs.js';
 import { APPROVER, REQUESTER } from '../../support/provision-harness.js';
 import { failNthCall } from '../../support/s3-client.js';
@@ -53,20 +55,22 @@ describe('offboarding job', () => {
     expect(state).toBe('completed');
     expect(job.attemptsMade).toBe(3); // two crashes, one run that finished
 
-    // AWS: each removal happened exactly once, in order; the revoke deny named the run's start.
+    // AWS: the role locked first (trust no one, every session denied), then each removal exactly once, in order.
+    const { trustPolicy, lock } = renderLockedPartnerRole();
     expect((await t.h.fake.calls()).slice(provisioned).filter((c) => !c.startsWith('AssumeRole'))).toEqual([
+      'UpdateAssumeRolePolicy partnergate-partner-acme',
+      `PutRolePolicy partnergate-partner-acme ${lock.name}`,
       'DeleteUser acme',
-      `PutRolePolicy partnergate-partner-acme ${REVOKE_POLICY_NAME}`,
       'DeleteRolePolicy partnergate-partner-acme partnergate-read-own-prefix',
-      `DeleteRolePolicy partnergate-partner-acme ${REVOKE_POLICY_NAME}`,
+      `DeleteRolePolicy partnergate-partner-acme ${lock.name}`,
       'DeleteRole partnergate-partner-acme',
     ]);
     const run = (await new RunStore(t.h.redis, t.h.prefix).of('offboard', 'acme').get())!;
-    const revoke = t.h.fake.iam.commandCalls(PutRolePolicyCommand).find((c) => c.args[0].input.PolicyName === REVOKE_POLICY_NAME)!;
-    expect(JSON.parse(revoke.args[0].input.PolicyDocument!)).toEqual({
-      Version: '2012-10-17',
-      Statement: [{ Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': run.inputs['revokeBefore'] } } }],
-    });
+    const locked = t.h.fake.iam.commandCalls(PutRolePolicyCommand).find((c) => c.args[0].input.PolicyName === lock.name)!;
+    expect(JSON.parse(locked.args[0].input.PolicyDocument!)).toEqual(lock.document);
+    expect(lock.document.Statement).toEqual([{ Sid: 'OffboardedDenyEverything', Effect: 'Deny', Action: '*', Resource: '*' }]);
+    const trust = t.h.fake.iam.commandCalls(UpdateAssumeRolePolicyCommand).at(-1)!;
+    expect(JSON.parse(trust.args[0].input.PolicyDocument!)).toEqual(trustPolicy);
     expect(await t.h.fake.user('acme')).toBeNull();
     expect(await t.h.fake.role('partnergate-partner-acme')).toBeNull();
 
@@ -157,8 +161,80 @@ describe('offboarding a resource that is not ours', () => {
     const stopped = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith(':x: Offboarding of `hooli` stopped'));
     expect(String(stopped.body.text)).toContain('RESOURCE_NOT_OURS');
     expect(await t.h.fake.role('partnergate-partner-hooli')).not.toBeNull();
-    expect(await t.h.fake.user('hooli')).toBeNull(); // the step before it was done
+    expect(await t.h.fake.user('hooli')).not.toBeNull(); // the role is locked before anything is deleted: it stopped there
+    expect(await t.h.partners.get('hooli')).toMatchObject({ status: 'offboarded' }); // deliveries stopped all the same
     const failed = (await t.audit.history('hooli')).find((r) => r.type === 'offboard.failed')!;
-    expect(failed.details).toMatchObject({ step: 'revoke-sessions', code: 'RESOURCE_NOT_OURS' });
+    expect(failed.details).toMatchObject({ step: 'lock-role', code: 'RESOURCE_NOT_OURS' });
+  });
+});
+
+describe('offboarding a role an administrator attached a managed policy to', () => {
+  const READ_ONLY_ARN = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+  // The AWS managed policy's statement, as AWS publishes it.
+  const READ_ONLY = {
+    Version: '2012-10-17' as const,
+    Statement: [{ Sid: 'AmazonS3ReadOnlyAccess', Effect: 'Allow' as const, Action: ['s3:Get*', 's3:List*', 's3:Describe*', 's3-object-lambda:Get*', 's3-object-lambda:List*'], Resource: '*' }],
+  };
+
+  /** A session of the partner role, as the partner gets one (here through the verifier, whom the role trusts too). */
+  async function partnerSession(request: OnboardingRequest) {
+    const cp = createControlPlane(t.h.fake.clients(), t.h.platform);
+    const verifier = await cp.assumeRole({ roleArn: t.h.platform.verifierRoleArn, sessionName: 'partner' });
+    const credentials = await cp.assumeRole({ roleArn: partnerRoleArn(t.h.platform, request.partnerId), sessionName: 'partner', externalId: request.externalId }, verifier);
+    return t.h.fake.policyGatedS3(t.h.s3.endpoint)(credentials);
+  }
+  const list = (s3: Awaited<ReturnType<typeof partnerSession>>, prefix: string) => s3.send(new ListObjectsV2Command({ Bucket: t.h.s3.bucket, Prefix: prefix }));
+
+  /** acme LIVE beside globex, with AmazonS3ReadOnlyAccess attached to its role by hand, and a session of it issued before offboarding. */
+  async function widenedPartner() {
+    const acme = await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
+    await t.livePartner({ partnerId: 'globex', sshKeys: 1 });
+    await t.putFile('partners/globex/prices.csv', 'globex only\n');
+    await t.h.fake.attachManagedPolicy('partnergate-partner-acme', READ_ONLY_ARN, READ_ONLY);
+    const old = await partnerSession(acme);
+    expect((await list(old, 'partners/globex/')).Contents?.map((o) => o.Key)).toContain('partners/globex/prices.csv'); // what the attached policy gives
+    return { acme, old };
+  }
+
+  async function offboard(partnerId: string) {
+    const asked = await t.useCases.requestChange({ partnerId, requestedBy: REQUESTER, spec: { kind: 'offboard', prefix: 'keep', reason: 'contract ended' } });
+    if (!asked.ok) throw new Error(asked.message);
+    t.startLifecycleWorkers();
+    await t.useCases.decideChange({ changeId: asked.change.id, actor: APPROVER, decision: 'approve', via: 'button' });
+    return t.h.settled(t.queues.offboard, offboardJobId(asked.change.id));
+  }
+
+  it('when the role carries AmazonS3ReadOnlyAccess, then it is detached, the role is gone, and neither the old session nor a new one works', async () => {
+    const { acme, old } = await widenedPartner();
+
+    const { state } = await offboard('acme');
+    expect(state).toBe('completed');
+    expect(await t.h.fake.calls()).toContain(`DetachRolePolicy partnergate-partner-acme ${READ_ONLY_ARN}`);
+    expect(await t.h.fake.role('partnergate-partner-acme')).toBeNull();
+    await expect(list(old, 'partners/globex/')).rejects.toThrow(/Access Denied/);
+    await expect(list(old, 'partners/acme/')).rejects.toThrow(/Access Denied/);
+    await expect(partnerSession(acme)).rejects.toThrow(/not authorized to perform: sts:AssumeRole/);
+    const evidence = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Offboarding evidence for acme'));
+    expect(JSON.stringify(evidence.body.blocks)).toContain(`detached managed ${READ_ONLY_ARN}`);
+  });
+
+  it('when detaching fails half-way, then the role is left locked: no new session, and the old one is refused its neighbour and its own home', async () => {
+    const { acme, old } = await widenedPartner();
+
+    t.lc.failNext('DetachRolePolicy', new IAMServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized to perform: iam:DetachRolePolicy' }));
+    const { state } = await offboard('acme');
+    expect(state).toBe('failed');
+    expect((await t.audit.history('acme')).find((r) => r.type === 'offboard.failed')?.details).toMatchObject({ step: 'role' });
+
+    // Less access than before, never more: the role is still there, with the attached policy, but usable by no one.
+    expect(Object.keys(await t.h.fake.attachedPolicies('partnergate-partner-acme'))).toEqual([READ_ONLY_ARN]);
+    const { trustPolicy, lock } = renderLockedPartnerRole();
+    const role = (await t.h.fake.role('partnergate-partner-acme'))!;
+    expect(JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument))).toEqual(trustPolicy);
+    expect(await t.h.fake.rolePolicy('partnergate-partner-acme', lock.name)).toEqual(lock.document);
+    await expect(list(old, 'partners/globex/')).rejects.toThrow(/Access Denied/);
+    await expect(list(old, 'partners/acme/')).rejects.toThrow(/Access Denied/);
+    await expect(partnerSession(acme)).rejects.toThrow(/not authorized to perform: sts:AssumeRole/);
+    expect(await t.h.fake.user('acme')).toBeNull();
   });
 });
