@@ -144,6 +144,7 @@ const fullShape = {
     .default('partnergate'),
   TRANSFER_HOST: z.string().regex(/^[A-Za-z0-9.-]+(?::\d+)?$/, 'must be a host name, optionally with :port').optional(),
   DELIVERY_QUEUE_URL: url.optional(),
+  PLATFORM_EVENTS_QUEUE_URL: url.optional(),
   TRANSFER_SETTLE_SECONDS: int(300, 0, 86_400),
   POLL_INTERVAL_SECONDS: int(30, 1, 86_400),
   FANOUT_THREAD_THRESHOLD: int(50, 1, 100_000),
@@ -186,6 +187,8 @@ export interface Config {
   prefix: string;
   transferHost: string | undefined;
   deliveryQueueUrl: string | undefined;
+  /** CloudTrail's management events through EventBridge (docs/security.md "Changes caught as they happen"); unset: the hourly check alone. */
+  platformEventsQueueUrl: string | undefined;
   transferSettleSeconds: number;
   pollIntervalSeconds: number;
   fanoutThreadThreshold: number;
@@ -310,6 +313,7 @@ export function loadConfig(env: Env): Config {
     prefix: v.PARTNERGATE_PREFIX,
     transferHost: v.TRANSFER_HOST,
     deliveryQueueUrl: v.DELIVERY_QUEUE_URL,
+    platformEventsQueueUrl: v.PLATFORM_EVENTS_QUEUE_URL,
     transferSettleSeconds: v.TRANSFER_SETTLE_SECONDS,
     pollIntervalSeconds: v.POLL_INTERVAL_SECONDS,
     fanoutThreadThreshold: v.FANOUT_THREAD_THRESHOLD,

@@ -8,6 +8,7 @@ import { STACK_NAMES } from '../../src/aws/policies/platform.js';
 import {
   BOT_RUNS_AS_ROLE_PATTERN,
   DELIVERY_QUEUE_NAME,
+  PLATFORM_EVENTS_QUEUE_NAME,
   EXTERNAL_ID_PATTERN,
   renderPartner,
   renderPlatform,
@@ -97,6 +98,7 @@ export function platformBlocks(): Blocks {
       'kms-key-policy': { KeyPolicy: r.kmsKeyPolicy },
       'bucket-policy': { PolicyDocument: r.bucketPolicy },
       'delivery-queue-name': { QueueName: DELIVERY_QUEUE_NAME },
+      'platform-events-queue-name': { QueueName: PLATFORM_EVENTS_QUEUE_NAME },
       'bot-runs-as-role-pattern': { AllowedPattern: optional(BOT_RUNS_AS_ROLE_PATTERN) },
       'bot-role': botRoleProperties(r, runningAsRole),
       'verifier-role': roleProperties(r.verifierRole),

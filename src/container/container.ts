@@ -41,6 +41,8 @@ export interface ContainerOverrides {
   s3?: S3Client;
   /** S3 clients for the verifier's probe sessions. */
   s3ForCredentials?: S3ForCredentials;
+  /** The SQS client of the event queues (tests: a mocked one). */
+  sqs?: SQSClient;
   approvers?: ApproverDirectory;
   members?: MemberDirectory;
   /** The outbound files and the copies. */
@@ -133,7 +135,7 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
       clients: overrides.awsClients ?? createControlPlaneClients(platform.region),
       s3,
       s3ForCredentials: overrides.s3ForCredentials ?? createProbeS3Factory(platform, { forcePathStyle: config.s3ForcePathStyle }),
-      sqs: config.deliveryQueueUrl ? new SQSClient({ region: platform.region }) : undefined,
+      sqs: overrides.sqs ?? (config.deliveryQueueUrl || config.platformEventsQueueUrl ? new SQSClient({ region: platform.region }) : undefined),
     },
     storage: overrides.storage ?? createS3DeliveryStorage(s3, {
       bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, metadataAllowlist: config.deliveryMetadataAllowlist, logger, ...overrides.copyThresholds,

@@ -8,10 +8,13 @@ import { changeApprovals, requestApprovals } from '../actions/approval/index.js'
 import { createApprovalSweepWorker, scheduleApprovalSweep } from '../jobs/approval/index.js';
 import { createAuditWorker } from '../jobs/audit/index.js';
 import { createDeliveryWorkers, type DeliveryWorkers } from '../jobs/delivery/index.js';
-import { createLifecycleWorkers, type LifecycleQueues } from '../jobs/lifecycle/index.js';
+import { addEventCheckJob, createLifecycleWorkers, type LifecycleQueues } from '../jobs/lifecycle/index.js';
 import { createNotifyWorker } from '../jobs/notify/index.js';
 import { createProvisionWorkers } from '../jobs/onboarding/index.js';
 import { instrumentWorker } from '../jobs/platform/instrument.js';
+import type { SqsPoller } from '../jobs/platform/sqs-poller.js';
+import { createPlatformEventsSource } from '../jobs/platform-events/index.js';
+import { platformEventScope } from '../aws/policies/index.js';
 import type { Container } from './container.js';
 
 export interface WorkerGroup {
@@ -113,9 +116,26 @@ export function lifecycleWorkers(c: Container): WorkerGroup {
   return { workers: lifecycle.workers, start: () => lifecycle.start(), close: () => lifecycle.close() };
 }
 
+/**
+ * The platform events consumer (PLATFORM_EVENTS_QUEUE_URL): no BullMQ worker of its own, an SQS
+ * loop that queues checks on the reconcile queue (the lifecycle workers run them) and posts alerts.
+ */
+export function platformEventsWorkers(c: Container): WorkerGroup & { source?: SqsPoller } {
+  const { config } = c;
+  const queueUrl = config.platformEventsQueueUrl;
+  const sqs = c.aws.sqs;
+  if (!queueUrl || !sqs) return { workers: [], close: async () => undefined };
+  const source = createPlatformEventsSource({
+    sqs, queueUrl, redis: c.redis, prefix: config.prefix, scope: platformEventScope(config.platform),
+    checkPartner: (partnerId) => addEventCheckJob(c.queues.reconcile, partnerId),
+    notify: c.notify, approvalsChannel: config.slack.approvalsChannel, audit: c.audit, logger: c.logger, metrics: c.metrics,
+  });
+  return { source, workers: [], start: async () => source.start(), close: () => source.stop() };
+}
+
 /** Every capability's workers, instrumented and started; closed in reverse. */
 export async function startWorkers(c: Container, groups: WorkerGroup[] = [
-  notifyWorkers(c), approvalWorkers(c), auditWorkers(c), onboardingWorkers(c), lifecycleWorkers(c), deliveryWorkers(c),
+  notifyWorkers(c), approvalWorkers(c), auditWorkers(c), onboardingWorkers(c), lifecycleWorkers(c), deliveryWorkers(c), platformEventsWorkers(c),
 ]): Promise<WorkerGroup> {
   const workers = groups.flatMap((g) => g.workers);
   for (const w of workers) instrumentWorker(w, c.metrics, c.logger);

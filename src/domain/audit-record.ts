@@ -33,6 +33,7 @@ export const AUDIT_TYPES = [
   'external-id.rotated',
   'partner.changed',
   'drift.detected',
+  'platform.changed',
   'drift.reapplied',
   'registry.rebuilt',
   'approval.nudged',

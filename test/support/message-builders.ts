@@ -16,6 +16,7 @@ import { buildOffboardEvidence, buildOffboardProgress, offboardRefusedText, offb
 import { buildAnswer, buildPartnerStatus } from '../../src/bot/messages/partner-status.js';
 import { code, Mrkdwn } from '../../src/bot/messages/mrkdwn.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
+import { buildPlatformChangeAlert } from '../../src/bot/messages/platform-events.js';
 import {
   buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, buildWelcome, provisionRefusedText, provisionRetriedText, provisionStoppedText,
 } from '../../src/bot/messages/provision.js';
@@ -145,6 +146,9 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'change refused': (x) => changeRefusedText(x),
   'change not live': (x) => changeNotLiveText(x, x),
   'change failed': (x) => changeFailedText({ kind: x, partnerId: x, code: x, message: x }),
+  'platform change alert': (x) => buildPlatformChangeAlert({
+    kind: 'access-change', eventId: x, call: x, at: AT, actor: x, byBot: false, target: { type: 'platform', resource: x }, parameters: { roleName: x, [x]: x },
+  }),
   'old keys reminder': (x) => oldKeysText({ partnerId: x, keys: [{ fingerprint: x, ageDays: 400 }, { fingerprint: x, ageDays: null }], maxAgeDays: 365 }),
 };
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadPlatformConfig } from '../../src/config.js';
 import { type PlatformConfig } from '../../src/aws/policies/platform.js';
-import { DELIVERY_QUEUE_NAME, renderPlatform, type PolicyDocument, type RenderedRole } from '../../src/aws/policies/index.js';
+import { DELIVERY_QUEUE_NAME, PLATFORM_EVENTS_QUEUE_NAME, renderPlatform, type PolicyDocument, type RenderedRole } from '../../src/aws/policies/index.js';
 import { manifestFile, MANIFESTS, renderManifest } from '../../scripts/manifests/manifests.js';
 import {
   dependencyCycle,
@@ -383,6 +383,31 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     expect((await send({ 'aws:SecureTransport': 'true' }, 'arn:aws:iam::444455556666:root')).decision).not.toBe('Allowed');
   });
 
+  it('when the platform events are read, then one rule sends write API calls of IAM, Transfer, S3 and KMS to the queue the bot reads, which only that rule may send to, over TLS', async () => {
+    const d = deployPlatform(platformTemplate());
+    const q = propertiesOf(d, 'PlatformEventsQueue');
+    expect(q['QueueName']).toBe(PLATFORM_EVENTS_QUEUE_NAME);
+    expect(q['RedrivePolicy']['deadLetterTargetArn']).toBe(d.physical('PlatformEventsDeadLetterQueue', 'Arn'));
+    const rule = propertiesOf(d, 'PlatformEventsRule');
+    expect(rule['EventPattern']).toEqual({
+      source: ['aws.iam', 'aws.transfer', 'aws.s3', 'aws.kms'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['iam.amazonaws.com', 'transfer.amazonaws.com', 's3.amazonaws.com', 'kms.amazonaws.com'], readOnly: [false] },
+    });
+    expect(rule['Targets']).toEqual([expect.objectContaining({ Arn: d.physical('PlatformEventsQueue', 'Arn') })]);
+    const p = propertiesOf(d, 'PlatformEventsQueuePolicy');
+    const queueArn = d.physical('PlatformEventsQueue', 'Arn');
+    const engine = new IamEngine();
+    const send = (context: Record<string, string>, principal = 'events.amazonaws.com') =>
+      engine.simulate({ identity: [], resource: p['PolicyDocument'] }, { principal, action: 'sqs:SendMessage', resource: queueArn, resourceAccount: ACCOUNT, context });
+    const ours = { 'aws:SourceArn': d.physical('PlatformEventsRule', 'Arn'), 'aws:SecureTransport': 'true' };
+    expect((await send(ours)).decision).toBe('Allowed');
+    expect((await send({ ...ours, 'aws:SourceArn': `arn:aws:events:eu-west-1:${ACCOUNT}:rule/another-rule` })).decision).not.toBe('Allowed');
+    expect((await send(ours, 's3.amazonaws.com')).decision).not.toBe('Allowed');
+    expect((await send({ ...ours, 'aws:SecureTransport': 'false' })).decision).toBe('ExplicitlyDenied');
+    expect(d.physical('PlatformEventsQueue', null)).toBeTruthy();
+  });
+
   it('when the SFTP server is read, then it has service-managed identities, SFTP only, a security policy and logging to its own log group', () => {
     const d = deployPlatform(platformTemplate());
     const s = propertiesOf(d, 'TransferServer');
@@ -399,7 +424,7 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     expect(logging['PolicyDocument']['Statement'][0]['Action']).not.toContain('logs:CreateLogGroup');
   });
 
-  it('when CloudTrail is read, then a logging trail records data events of the bucket\'s objects into its own bucket, which only that trail may write', async () => {
+  it('when CloudTrail is read, then a logging trail records data events of the bucket\'s objects, and write management events for the platform events rule, into its own bucket, which only that trail may write', async () => {
     const t = platformTemplate();
     const d = deployPlatform(t);
     const trail = propertiesOf(d, 'DataEventsTrail');
@@ -414,6 +439,7 @@ describe('manifests/platform.yaml as CloudFormation', () => {
           { Field: 'resources.ARN', StartsWith: ['arn:aws:s3:::acme-partner-files/'] },
         ],
       },
+      { Name: expect.any(String), FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }, { Field: 'readOnly', Equals: ['false'] }] },
     ]);
     expect(dependsOn(t, 'DataEventsTrail', 'TrailBucketPolicy')).toBe(true);
     const trailArn = `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/${trail['TrailName']}`;

@@ -52,6 +52,7 @@ export const GETATT_ATTRIBUTES: Record<string, string[]> = {
   'AWS::Transfer::User': ['Arn', 'ServerId', 'UserName'],
   'AWS::Logs::LogGroup': ['Arn'],
   'AWS::CloudTrail::Trail': ['Arn', 'SnsTopicArn'],
+  'AWS::Events::Rule': ['Arn'],
 };
 
 /** Short-form tags CloudFormation's YAML accepts, and the node kinds each takes. */
@@ -466,6 +467,8 @@ function physicalValue(d: Deployment, generated: Generated, id: string, attribut
       return prop('UserName');
     case 'AWS::Transfer::User ServerId':
       return prop('ServerId');
+    case 'AWS::Events::Rule Arn':
+      return `arn:${partition}:events:${region}:${account}:rule/${prop('Name')}`;
     case 'AWS::Logs::LogGroup Ref':
       return prop('LogGroupName');
     case 'AWS::Logs::LogGroup Arn':

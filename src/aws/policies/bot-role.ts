@@ -8,7 +8,7 @@ import { ValidationError } from '../../domain/errors.js';
 import type { PlatformConfig } from './platform.js';
 import {
   bucketArn,
-  deliveryQueueArn,
+  deliveryQueueArn, platformEventsQueueArn,
   objectsArn,
   partnerRolesPattern,
   POLICY_NAMES,
@@ -257,10 +257,10 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
     ...auditStatements(p),
     decryptViaS3(p, 'UseKeyViaS3', ['kms:Decrypt', 'kms:GenerateDataKey']),
     {
-      Sid: 'ReadBucketEvents',
+      Sid: 'ReadBucketAndPlatformEvents',
       Effect: 'Allow',
       Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
-      Resource: deliveryQueueArn(p),
+      Resource: [deliveryQueueArn(p), platformEventsQueueArn(p)],
     },
     {
       // Object writes only where the bot writes: partner homes, their archive, the audit trail.

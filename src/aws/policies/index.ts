@@ -12,6 +12,7 @@ export { checkPolicySize, policySize, PolicyTooLargeError, POLICY_SIZE_LIMITS, Q
 export {
   bucketArn,
   DELIVERY_QUEUE_NAME,
+  PLATFORM_EVENTS_QUEUE_NAME,
   PARTNER_ROLE_NAME_PREFIX,
   PARTNER_TAG_KEY,
   partnerRoleArn,
@@ -20,3 +21,4 @@ export {
   POLICY_NAMES,
 } from './names.js';
 export { STACK_NAMES, type PlatformConfig } from './platform.js';
+export { platformEventScope } from './names.js';

@@ -4,6 +4,7 @@
  */
 import { STACK_NAMES, type PlatformConfig } from './platform.js';
 import { homePrefix } from '../../domain/partner-id.js';
+import type { PlatformEventScope } from '../../domain/platform-events.js';
 
 /** Partner roles are named `partnergate-partner-<id>` (at most 52 of IAM's 64 characters). */
 export const PARTNER_ROLE_NAME_PREFIX = 'partnergate-partner-';
@@ -13,6 +14,8 @@ export const PARTNER_TAG_KEY = 'partnergate:partner-id';
 
 /** The SQS queue of bucket events the bot reads (manifests/platform.yaml creates it). */
 export const DELIVERY_QUEUE_NAME = 'partnergate-deliveries';
+/** The queue CloudTrail's management events reach the bot on (PLATFORM_EVENTS_QUEUE_URL). */
+export const PLATFORM_EVENTS_QUEUE_NAME = 'partnergate-platform-events';
 
 export const POLICY_NAMES = {
   partnerRead: 'partnergate-read-own-prefix',
@@ -66,6 +69,28 @@ export function deliveryQueueArn(p: PlatformConfig): string {
   return `arn:${p.partition}:sqs:${p.region}:${p.accountId}:${DELIVERY_QUEUE_NAME}`;
 }
 
+export function platformEventsQueueArn(p: PlatformConfig): string {
+  return `arn:${p.partition}:sqs:${p.region}:${p.accountId}:${PLATFORM_EVENTS_QUEUE_NAME}`;
+}
+
 export function roleNameOf(roleArn: string): string {
   return roleArn.slice(roleArn.lastIndexOf('/') + 1);
+}
+
+/** Where the platform's resources are, for reading CloudTrail's events about them (src/domain/platform-events.ts). */
+export function platformEventScope(p: PlatformConfig): PlatformEventScope {
+  return {
+    accountId: p.accountId,
+    transferServerId: p.transferServerId,
+    bucket: p.bucket,
+    kmsKeyArn: p.kmsKeyArn,
+    permissionsBoundaryArn: p.permissionsBoundaryArn,
+    partnerRolePrefix: PARTNER_ROLE_NAME_PREFIX,
+    platformRoles: {
+      [roleNameOf(p.transferRoleArn)]: 'the Transfer role (every SFTP session runs as it)',
+      [roleNameOf(p.verifierRoleArn)]: 'the verifier role',
+      [roleNameOf(p.botRoleArn)]: 'the bot role',
+    },
+    botRoleArn: p.botRoleArn,
+  };
 }

@@ -57,6 +57,19 @@ export async function scheduleReconcile(connection: ConnectionOptions, prefix: s
   return queue;
 }
 
+/** How long a check asked for by an event waits, gathering the events that follow it. */
+export const EVENT_CHECK_COALESCE_MS = 2000;
+
+/**
+ * Queues a check of one partner because an event said its access resources changed. Every event
+ * about that partner before the check starts joins it (BullMQ deduplication); one that arrives
+ * while it runs queues one more, to run when it ends (`keepLastIfActive`), so no change is missed
+ * by a check that read AWS before it, and a burst of any size makes at most two checks.
+ */
+export async function addEventCheckJob(queue: Pick<Queue<ReconcilePayload>, 'add'>, partnerId: string): Promise<void> {
+  await queue.add(CHECK_JOB, { partnerId }, { ...KEEP, delay: EVENT_CHECK_COALESCE_MS, deduplication: { id: `event-check-${partnerId}`, keepLastIfActive: true } });
+}
+
 /** Queues the re-apply an approver's click asked for, sealed (the job refuses it unsealed). */
 export async function addReapplyJob(queue: Pick<Queue<ReconcilePayload>, 'add'>, seals: ApprovalSeals, partnerId: string, by: string, hash: string): Promise<void> {
   const seal = seals.reapply({ partnerId, by, hash });

@@ -1,0 +1,102 @@
+/**
+ * The platform events consumer (PLATFORM_EVENTS_QUEUE_URL): CloudTrail's management events for
+ * IAM, Transfer, the bucket's configuration and the key, delivered by EventBridge to SQS, read by
+ * the one SQS loop. Each event is classified (src/domain/platform-events.ts), then:
+ *
+ * - a change to a partner's role or Transfer user that the bot did not make: the cause is kept
+ *   (`P:pe:causes:<partnerId>`, the last 20 for a day, for the report) and a check of that partner
+ *   is queued at once, events about one partner coalesced into one check (addEventCheckJob);
+ * - a change to a platform resource that the bot did not make: an alert in the approvals channel
+ *   naming who, what and where, and an audit record;
+ * - the bot's own changes, reads, failed calls, other accounts' or resources' events, duplicates
+ *   (the same EventBridge id, remembered a day): logged, nothing else;
+ * - a message that is not an event we can read: logged with the reason, and deleted (it would
+ *   only come back); it changes nothing.
+ *
+ * A message is deleted once its event is handled; a failure to queue the check or post the alert
+ * leaves it to come back (SQS's visibility timeout, then the dead-letter queue).
+ */
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { Redis } from 'ioredis';
+import type { Audit, Notify } from '../../actions/ports.js';
+import { classifyPlatformEvent, type AccessChange, type PlatformEventScope } from '../../domain/platform-events.js';
+import { buildPlatformChangeAlert } from '../../bot/messages/platform-events.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
+import { createSqsPoller, type SqsPoller } from '../platform/sqs-poller.js';
+
+const SEEN_SECONDS = 86_400;
+const CAUSES_KEPT = 20;
+
+export const causesKey = (prefix: string, partnerId: string): string => `${prefix}:pe:causes:${partnerId}`;
+
+export interface PlatformEventsDeps {
+  redis: Redis;
+  prefix: string;
+  scope: PlatformEventScope;
+  /** Queues a check of the partner, coalesced per partner. */
+  checkPartner: (partnerId: string) => Promise<void>;
+  notify: Notify;
+  approvalsChannel: string;
+  audit: Audit;
+  logger: Logger;
+}
+
+export type EventOutcome = 'checking' | 'alerted' | 'by-bot' | 'duplicate' | 'ignored' | 'invalid';
+
+export async function handlePlatformEvent(deps: PlatformEventsDeps, body: string, messageId?: string): Promise<EventOutcome> {
+  const event = classifyPlatformEvent(body, deps.scope);
+  if (event.kind === 'invalid') {
+    deps.logger.warn({ messageId, reason: event.reason }, 'platform event: unreadable, skipped');
+    return 'invalid';
+  }
+  if (event.kind === 'ignored') {
+    deps.logger.debug({ messageId, eventId: event.eventId, reason: event.reason }, 'platform event: not ours, skipped');
+    return 'ignored';
+  }
+  const seen = `${deps.prefix}:pe:seen:${event.eventId}`;
+  if (await deps.redis.exists(seen)) {
+    deps.logger.info({ eventId: event.eventId, call: event.call }, 'platform event: duplicate, skipped');
+    return 'duplicate';
+  }
+  const outcome = await act(deps, event);
+  await deps.redis.set(seen, '1', 'EX', SEEN_SECONDS);
+  return outcome;
+}
+
+async function act(deps: PlatformEventsDeps, e: AccessChange): Promise<EventOutcome> {
+  const log = { eventId: e.eventId, call: e.call, actor: e.actor, resource: e.target.resource };
+  if (e.byBot) {
+    deps.logger.debug(log, 'platform event: the bot’s own change');
+    return 'by-bot';
+  }
+  const details = { call: e.call, actor: e.actor, at: e.at, resource: e.target.resource, parameters: e.parameters, eventId: e.eventId };
+  if (e.target.type === 'partner') {
+    const key = causesKey(deps.prefix, e.target.partnerId);
+    await deps.redis.multi().lpush(key, JSON.stringify(details)).ltrim(key, 0, CAUSES_KEPT - 1).expire(key, SEEN_SECONDS).exec();
+    await deps.checkPartner(e.target.partnerId);
+    deps.logger.warn(log, 'platform event: a partner’s access changed outside partnergate; checking it');
+    await deps.audit({ type: 'platform.changed', partnerId: e.target.partnerId, actor: e.actor, details });
+    return 'checking';
+  }
+  await deps.notify({ op: 'post', channel: deps.approvalsChannel, ...buildPlatformChangeAlert(e) });
+  deps.logger.warn(log, 'platform event: a platform resource changed outside partnergate');
+  await deps.audit({ type: 'platform.changed', actor: e.actor, details });
+  return 'alerted';
+}
+
+export interface PlatformEventsSourceDeps extends PlatformEventsDeps {
+  sqs: SQSClient;
+  queueUrl: string;
+  metrics?: Pick<Metrics, 'awsErrors'>;
+  waitTimeSeconds?: number;
+}
+
+export function createPlatformEventsSource(deps: PlatformEventsSourceDeps): SqsPoller {
+  const logger = deps.logger.child({ module: 'platform-events' });
+  const handle = async (message: Message): Promise<boolean> => {
+    await handlePlatformEvent({ ...deps, logger }, message.Body ?? '', message.MessageId);
+    return true;
+  };
+  return createSqsPoller({ sqs: deps.sqs, queueUrl: deps.queueUrl, what: 'platform events', handle, logger, metrics: deps.metrics, waitTimeSeconds: deps.waitTimeSeconds });
+}
