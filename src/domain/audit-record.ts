@@ -39,6 +39,7 @@ export const AUDIT_TYPES = [
   'approval.integrity-failed',
   'keys.reminded',
   'provision.step',
+  'provision.refused',
   'verify.result',
   'delivery.delivered',
   'delivery.failed',
