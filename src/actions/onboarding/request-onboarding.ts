@@ -1,7 +1,8 @@
 /**
- * A requester asks for a partner: validate every field, reserve the partner id atomically with
- * the stored request, post the approval card and the full plan in its thread. No AWS calls: this
- * runs inside Slack's 3-second view_submission window.
+ * A requester asks for a partner: validate every field, reserve the partner id and claim the SSH
+ * keys (refused when another partner holds or has requested one) atomically with the stored
+ * request, post the approval card and the full plan in its thread. No AWS calls: this runs inside
+ * Slack's 3-second view_submission window.
  */
 import { randomBytes } from 'node:crypto';
 import { parseOnboardingInput, type OnboardingErrors, type OnboardingRaw } from '../../domain/onboarding-input.js';
