@@ -1,8 +1,9 @@
 /**
  * The partner registry: one JSON record per partner, a set of all partner ids, per feed the set of
  * its subscribers, and the SSH key index (which partner holds each key: src/domain/ssh-key-holder.ts)
- * — written with the record in one script, so a key is registered, changed and freed exactly when
- * the record says so. Status changes that release work (going LIVE) are single Lua scripts so
+ * — written with the record in one script, so a key is registered and changed exactly when the
+ * record says so (an offboarded partner's keys are freed by `freeKeys`, once its Transfer user is
+ * gone). Status changes that release work (going LIVE) are single Lua scripts so
  * that a delivery parked for a partner is released exactly once; a status changes only by a
  * lifecycle event (apply), which refuses what src/domain/partner-lifecycle.ts does not allow.
  */
@@ -44,7 +45,8 @@ export interface KeyConflict {
  * answered). Connections are shared by every store and job of a process, so no WATCH: a WATCH is
  * per connection, and one caller's EXEC would clear another's.
  * SSH keys, by fingerprint: those the record dropped are freed (if registered to it); those it has
- * are registered to it where free or held by its own claim; an offboarded record frees them all.
+ * are registered to it where free or held by its own claim. An offboarded record's keys stay
+ * registered until `freeKeys` (the offboarding, once the Transfer user that carries them is gone).
  * With ARGV[7] = '1' a key the record adds that another partner holds refuses the whole write
  * ('!key:<fingerprint> <holder>' is answered, nothing written).
  * KEYS: record, all, live, SSH key index, the ARGV[6] feed sets the partner leaves, the feed sets it is in.
@@ -75,13 +77,21 @@ end
 for j = first, first + dropped - 1 do
   if redis.call('HGET', index, ARGV[j]) == id then redis.call('HDEL', index, ARGV[j]) end
 end
-for j = first + dropped, #ARGV do
-  local v = redis.call('HGET', index, ARGV[j])
-  if offboarded then
-    if v == id then redis.call('HDEL', index, ARGV[j]) end
-  elseif not v or owner(v) == id then
-    redis.call('HSET', index, ARGV[j], id)
+if not offboarded then
+  for j = first + dropped, #ARGV do
+    local v = redis.call('HGET', index, ARGV[j])
+    if not v or owner(v) == id then redis.call('HSET', index, ARGV[j], id) end
   end
+end
+return 1
+`;
+
+/** Frees an offboarded partner's keys: KEYS record, SSH key index; ARGV id, then fingerprints. 0 when the record is not offboarded. */
+const FREE_KEYS = `
+local raw = redis.call('GET', KEYS[1])
+if not raw or cjson.decode(raw).status ~= 'offboarded' then return 0 end
+for j = 2, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[j]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[j]) end
 end
 return 1
 `;
@@ -174,6 +184,18 @@ export class PartnerStore {
     return written === 1;
   }
 
+  /**
+   * Frees the SSH keys of an offboarded partner (false, nothing freed, when it is not offboarded):
+   * called once its Transfer user, which carries them, is gone — not before, so that a key cannot be
+   * on two Transfer users while an offboarding is stuck.
+   */
+  async freeKeys(partnerId: string): Promise<boolean> {
+    const record = await this.get(partnerId);
+    if (!record) return false;
+    const fps = keyRefs(record.sshKeys).map((k) => k.fingerprint);
+    return (await runScript(this.redis, FREE_KEYS, [this.k.record(partnerId), this.k.sshKeys()], [partnerId, ...fps])) === 1;
+  }
+
   /** Who holds each of `sshKeys` (valid keys only, each fingerprint once) where it is not `partnerId`: its own registrations and claims pass. */
   async keysHeldElsewhere(partnerId: string, sshKeys: readonly string[]): Promise<KeyInUse[]> {
     const refs = keyRefs(sshKeys);
@@ -183,14 +205,15 @@ export class PartnerStore {
   }
 
   /**
-   * Rebuilds the SSH key index from the records (every partner not offboarded): each key registered
-   * to its partner, stale registrations removed, pending claims kept. A key on two partners is
+   * Rebuilds the SSH key index from the records — every partner not offboarded, and an offboarded
+   * one whose Transfer user is still there (`transferUsers`: the partner ids with a user) — each key
+   * registered to its partner, stale registrations removed, pending claims kept. A key on two partners is
    * registered to neither — its holder says conflict, so nobody else can take it — and answered, as
    * is a pending claim that a registration of another partner replaced.
    */
-  async reindexKeys(): Promise<KeyConflict[]> {
+  async reindexKeys(o: { transferUsers?: ReadonlySet<string> } = {}): Promise<KeyConflict[]> {
     const records = (await Promise.all((await this.allIds()).map((id) => this.get(id)))).filter(
-      (r): r is PartnerRecord => r !== null && r.status !== 'offboarded',
+      (r): r is PartnerRecord => r !== null && (r.status !== 'offboarded' || (o.transferUsers?.has(r.partnerId) ?? false)),
     );
     const shared = sharedKeys(records);
     const want = new Map<string, string>();

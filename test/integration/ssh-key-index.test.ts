@@ -41,7 +41,7 @@ const partner = (partnerId: string, sshKeys: string[], o: Partial<PartnerRecord>
 });
 
 describe('the SSH key index', () => {
-  it('when a partner is saved, its keys change and it is offboarded, then the index registers, moves and frees its keys', async () => {
+  it('when a partner is saved, its keys change and it is offboarded, then the index registers, moves and — once its Transfer user is gone — frees its keys', async () => {
     const [k1, k2, k3] = [key(), key(), key()];
     await store.save(partner('acme', [k1, k2]));
     expect(await index()).toEqual({ [fp(k1)]: 'acme', [fp(k2)]: 'acme' });
@@ -49,7 +49,13 @@ describe('the SSH key index', () => {
     await store.update('acme', (r) => ({ ...r, sshKeys: [k2, `${k3} with-a-comment`] }));
     expect(await index()).toEqual({ [fp(k2)]: 'acme', [fp(k3)]: 'acme' });
 
+    expect(await store.freeKeys('acme')).toBe(false); // live: nothing freed
     await store.apply('acme', 'offboarded', { updatedAt: '2026-01-02T00:00:00.000Z' });
+    // Offboarded, but its Transfer user (which carries the keys) is not deleted yet: still held.
+    expect(await index()).toEqual({ [fp(k2)]: 'acme', [fp(k3)]: 'acme' });
+    expect(await store.reindexKeys({ transferUsers: new Set(['acme']) })).toEqual([]);
+    expect(await index()).toEqual({ [fp(k2)]: 'acme', [fp(k3)]: 'acme' });
+    expect(await store.freeKeys('acme')).toBe(true);
     expect(await index()).toEqual({});
     // Free means free: another partner may have them now.
     await store.save(partner('initech', [k2, k3]));

@@ -173,7 +173,8 @@ export async function rebuildRegistry(deps: RebuildDeps): Promise<RebuildReport>
       if (isPartnerId(partnerId) && (await reserve(deps, partnerId, holder))) report.reserved.push(partnerId);
     }
   }
-  report.keyConflicts = await deps.partners.reindexKeys();
+  // An offboarded partner whose Transfer user is still there (its offboarding stopped before deleting it) still holds its keys.
+  report.keyConflicts = await deps.partners.reindexKeys({ transferUsers: new Set([...found].filter(([, f]) => f.user).map(([id]) => id)) });
   for (const c of report.keyConflicts) {
     deps.logger?.warn({ key: c.fingerprint, partnerIds: c.partnerIds, how: c.how }, 'rebuild: one SSH key on more than one partner; registered to none of them');
   }
