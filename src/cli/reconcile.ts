@@ -62,6 +62,7 @@ export async function runReconcile(
       const s3 = options.s3 ?? createS3Client(config.platform, { forcePathStyle: config.s3ForcePathStyle });
       const report = await rebuildRegistry({
         cp, platform: config.platform, partners, requests: requestReader(redis, config.prefix), redis, prefix: config.prefix, clock: systemClock, s3,
+        logger: createLogger('warn', { write: (line: string) => out.stderr(line) }),
       });
       out.stdout(formatRebuildReport(report));
       // Queued like every record, so that the bot's audit worker writes it into the hash chain

@@ -40,6 +40,7 @@ export const AUDIT_TYPES = [
   'approval.integrity-failed',
   'keys.reminded',
   'provision.step',
+  'provision.refused',
   'verify.result',
   'delivery.delivered',
   'delivery.failed',

@@ -21,6 +21,8 @@ export const ErrorCode = {
   NotAllowed: 'not_allowed', BadInput: 'bad_input', NotFound: 'not_found', Ambiguous: 'ambiguous', DriftChanged: 'drift_changed',
   PolicyCheckFailed: 'POLICY_CHECK_FAILED', NoRole: 'NO_ROLE', DryRun: 'DRY_RUN',
   PartnerIdTaken: 'partner_id_taken', SftpLimit: 'sftp_limit', RoleLimit: 'role_limit', Invalid: 'invalid',
+  // An SSH key registered to, or requested for, another partner (src/domain/ssh-key-holder.ts).
+  SshKeyInUse: 'ssh_key_in_use',
   // Something that should be there is not (NotFoundError).
   TransferUserMissing: 'TRANSFER_USER_MISSING', RoleMissing: 'ROLE_MISSING', PartnerMissing: 'PARTNER_MISSING',
   SourceMissing: 'SOURCE_MISSING', RefNotFound: 'ref_not_found',

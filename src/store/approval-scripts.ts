@@ -7,36 +7,91 @@
  * item is created. The seals (src/domain/approval-seal.ts) are computed here, in TypeScript, before
  * each script runs, and stored by it: the key never goes to Redis.
  *
- * CREATE — KEYS: reservation, item hash, pending index, then any capacity sets; ARGV: item id, data
- *   JSON, expiresAt ms, content seal, then one limit per capacity set (ARGV[i + 1] for KEYS[i]).
- *   Answers '' when created (the id joins each capacity set), '!limit:<n>' when capacity set n
- *   (1-based) is full, else the id that holds the reservation (nothing written in either case).
- * DECIDE — KEYS: item hash, pending index, reservation, then any capacity sets; ARGV: new status,
- *   decision JSON, now ms, id, decision seal.
+ * CREATE — KEYS: reservation, item hash, pending index, the capacity sets (n), the SSH key index;
+ *   ARGV: item id, data JSON, expiresAt ms, content seal, n, one limit per capacity set, the key
+ *   claim (`<partnerId>:<itemId>`), then the fingerprints the item claims (src/store/ssh-key-scripts.ts).
+ *   Answers '' when created (the id joins each capacity set; each key unheld is claimed, and the item
+ *   remembers its claims in `keyClaim` and `keyClaims`), '!limit:<i>' when capacity set i (1-based)
+ *   is full, '!key:<fingerprint> <holder>' when another partner holds or claims a key, else the id
+ *   that holds the reservation (nothing written in any refusal).
+ * DECIDE — KEYS: item hash, pending index, SSH key index, reservation, then any capacity sets; ARGV:
+ *   new status, decision JSON, now ms, id, decision seal.
  *   The one transition out of `pending`: answers 'ok', 'not_found', 'already_decided' or 'expired'
  *   (an approval or rejection after expiresAt). Rejected and expired items release the reservation
- *   if it is still theirs, and leave the capacity sets; approved ones keep both (the job that
- *   applies the item releases them, or never does: a partner id is reserved for good).
+ *   if it is still theirs, leave the capacity sets and release their key claims; approved ones keep
+ *   all three (the job that applies the item turns the claims into registrations and releases the
+ *   rest, or never does: a partner id is reserved for good).
  */
 import type { Redis } from 'ioredis';
 import type { DecideOutcome } from '../domain/approval.js';
 import type { ApprovalSeals, SealKind } from '../domain/approval-seal.js';
 import type { Decision } from '../domain/requests.js';
+import { ErrorCode } from '../domain/errors.js';
+import { claimedBy } from '../domain/ssh-key-holder.js';
+import { KEY_HOLDER_LUA } from './ssh-key-scripts.js';
 
-export const CREATE_PENDING = `
+/** What CREATE_PENDING writes, and the SSH keys (fingerprints) the item claims for `partnerId`. */
+export interface PendingItem {
+  reservation: string;
+  item: string;
+  pending: string;
+  keyIndex: string;
+  id: string;
+  partnerId: string;
+  data: unknown;
+  expiresAt: string;
+  seal: string;
+  capacity: { key: string; limit: number }[];
+  claims: string[];
+}
+
+export type CreatePendingOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'held'; heldBy: string }
+  | { ok: false; reason: 'limit'; index: number }
+  | { ok: false; reason: typeof ErrorCode.SshKeyInUse; fingerprint: string; holder: string };
+
+/** Runs CREATE_PENDING for `p` and reads its answer. */
+export async function createPending(redis: Redis, p: PendingItem): Promise<CreatePendingOutcome> {
+  const answer = (await redis.eval(
+    CREATE_PENDING, 4 + p.capacity.length,
+    p.reservation, p.item, p.pending, ...p.capacity.map((c) => c.key), p.keyIndex,
+    p.id, JSON.stringify(p.data), String(Date.parse(p.expiresAt)), p.seal, p.capacity.length, ...p.capacity.map((c) => String(c.limit)),
+    claimedBy(p.partnerId, p.id), ...p.claims,
+  )) as string;
+  if (answer === '') return { ok: true };
+  if (answer.startsWith('!limit:')) return { ok: false, reason: 'limit', index: Number(answer.slice('!limit:'.length)) - 1 };
+  if (answer.startsWith('!key:')) {
+    const [fingerprint = '', holder = ''] = answer.slice('!key:'.length).split(' ');
+    return { ok: false, reason: ErrorCode.SshKeyInUse, fingerprint, holder };
+  }
+  return { ok: false, reason: 'held', heldBy: answer };
+}
+
+export const CREATE_PENDING = `${KEY_HOLDER_LUA}
 local held = redis.call('GET', KEYS[1])
 if held then return held end
-for i = 4, #KEYS do
-  if redis.call('SCARD', KEYS[i]) >= tonumber(ARGV[i + 1]) then return '!limit:' .. (i - 3) end
+local n = tonumber(ARGV[5])
+for i = 1, n do
+  if redis.call('SCARD', KEYS[3 + i]) >= tonumber(ARGV[5 + i]) then return '!limit:' .. i end
+end
+local index, claim = KEYS[4 + n], ARGV[6 + n]
+for j = 7 + n, #ARGV do
+  local v = redis.call('HGET', index, ARGV[j])
+  if v and owner(v) ~= owner(claim) then return '!key:' .. ARGV[j] .. ' ' .. v end
 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'data', ARGV[2], 'status', 'pending', 'expiresAt', ARGV[3], 'seal', ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-for i = 4, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
+for i = 1, n do redis.call('SADD', KEYS[3 + i], ARGV[1]) end
+if #ARGV >= 7 + n then
+  redis.call('HSET', KEYS[2], 'keyClaim', claim, 'keyClaims', table.concat(ARGV, ' ', 7 + n, #ARGV))
+  for j = 7 + n, #ARGV do redis.call('HSETNX', index, ARGV[j], claim) end
+end
 return ''
 `;
 
-export const DECIDE_PENDING = `
+export const DECIDE_PENDING = `${KEY_HOLDER_LUA}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'not_found' end
 if status ~= 'pending' then return 'already_decided' end
@@ -45,8 +100,9 @@ if ARGV[1] ~= 'expired' and expiresAt <= tonumber(ARGV[3]) then return 'expired'
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decision', ARGV[2], 'decisionSeal', ARGV[5])
 redis.call('ZREM', KEYS[2], ARGV[4])
 if ARGV[1] ~= 'approved' then
-  if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
-  for i = 4, #KEYS do redis.call('SREM', KEYS[i], ARGV[4]) end
+  if redis.call('GET', KEYS[4]) == ARGV[4] then redis.call('DEL', KEYS[4]) end
+  for i = 5, #KEYS do redis.call('SREM', KEYS[i], ARGV[4]) end
+  release_claims(KEYS[1], KEYS[3])
 end
 return 'ok'
 `;
@@ -71,12 +127,14 @@ export abstract class PendingStore<T, H extends { id: string } = T & { id: strin
     protected readonly redis: Redis,
     private readonly itemKey: (id: string) => string,
     private readonly pendingKey: string,
+    /** The SSH key index, whose claims DECIDE_PENDING releases. */
+    private readonly keyIndex: string,
     /** Seals what is created and decided (src/domain/approval-seal.ts); `sealKind` separates the kinds' seals. */
     protected readonly seals: ApprovalSeals,
     private readonly sealKind: SealKind,
   ) {}
 
-  /** What DECIDE_PENDING releases: the item's reservation, then any capacity sets. */
+  /** What DECIDE_PENDING releases besides the item's key claims: its reservation, then any capacity sets. */
   protected abstract held(item: H): string[];
 
   /** True the first time only. */
@@ -92,7 +150,7 @@ export abstract class PendingStore<T, H extends { id: string } = T & { id: strin
    * this still fails the job's check, because the content no longer matches that seal.
    */
   async decide(item: H, decision: Decision, now: Date): Promise<DecideOutcome<T>> {
-    const keys = [this.itemKey(item.id), this.pendingKey, ...this.held(item)];
+    const keys = [this.itemKey(item.id), this.pendingKey, this.keyIndex, ...this.held(item)];
     const contentSeal = (await this.redis.hget(keys[0]!, 'seal')) ?? undefined;
     const decisionSeal = this.seals.decision(this.sealKind, item.id, contentSeal, decision);
     const outcome = (await this.redis.eval(

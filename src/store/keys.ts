@@ -11,6 +11,8 @@ export function keys(prefix: string) {
     sftpUsers: () => `${prefix}:capacity:sftp`,
     partnerRoles: () => `${prefix}:capacity:roles`,
     partner: (partnerId: string) => `${prefix}:partner:${partnerId}`,
+    /** SHA256 fingerprint → who holds the SSH key (src/domain/ssh-key-holder.ts); kept by src/store/ssh-key-scripts.ts. */
+    sshKeyHolders: () => `${prefix}:sshkeys`,
     seen: (kind: string, id: string) => `${prefix}:seen:${kind}:${id}`,
   };
 }

@@ -6,8 +6,9 @@
  */
 import type { Redis } from 'ioredis';
 import { keys, type Keys } from './keys.js';
-import { CREATE_PENDING as CREATE, PendingStore, readPending } from './approval-scripts.js';
+import { createPending, PendingStore, readPending } from './approval-scripts.js';
 import { ErrorCode } from '../domain/errors.js';
+import { keyRefs } from '../domain/ssh-key-holder.js';
 import type { ApprovalSeals } from '../domain/approval-seal.js';
 import type { OnboardingRequest, OnboardingRequestData } from '../domain/requests.js';
 
@@ -15,7 +16,9 @@ import type { OnboardingRequest, OnboardingRequestData } from '../domain/request
 export type CreateResult =
   | { ok: true; seal: string }
   | { ok: false; reason: typeof ErrorCode.PartnerIdTaken; heldBy: string }
-  | { ok: false; reason: typeof ErrorCode.SftpLimit | typeof ErrorCode.RoleLimit; limit: number };
+  | { ok: false; reason: typeof ErrorCode.SftpLimit | typeof ErrorCode.RoleLimit; limit: number }
+  /** `holder`: as the SSH key index holds it (src/domain/ssh-key-holder.ts). */
+  | { ok: false; reason: typeof ErrorCode.SshKeyInUse; fingerprint: string; holder: string };
 
 /**
  * What the platform can hold (docs/security.md "Quotas and limits that cap the platform"): Transfer users per server, and IAM roles
@@ -38,36 +41,32 @@ export class RequestStore extends PendingStore<OnboardingRequest, Pick<Onboardin
     seals: ApprovalSeals,
     private readonly limits: CapacityLimits = DEFAULT_LIMITS,
   ) {
-    super(redis, keys(prefix).request, keys(prefix).pendingRequests(), seals, 'request');
+    super(redis, keys(prefix).request, keys(prefix).pendingRequests(), keys(prefix).sshKeyHolders(), seals, 'request');
     this.k = keys(prefix);
   }
 
-  /** Stores a pending request, sealed, and reserves its partner id and its share of capacity, atomically. */
+  /**
+   * Stores a pending request, sealed, and reserves its partner id, its share of capacity and its SSH
+   * keys (refused when another partner holds or claims one), atomically.
+   */
   async create(data: OnboardingRequestData): Promise<CreateResult> {
     const seal = this.seals.content('request', data);
     const capacity: { key: string; limit: number; reason: typeof ErrorCode.SftpLimit | typeof ErrorCode.RoleLimit }[] = [
       ...(data.sshKeys.length > 0 ? [{ key: this.k.sftpUsers(), limit: this.limits.sftpUsers, reason: ErrorCode.SftpLimit }] : []),
       ...(data.accountId ? [{ key: this.k.partnerRoles(), limit: this.limits.partnerRoles, reason: ErrorCode.RoleLimit }] : []),
     ];
-    const held = (await this.redis.eval(
-      CREATE,
-      3 + capacity.length,
-      this.k.partnerIdReservation(data.partnerId),
-      this.k.request(data.id),
-      this.k.pendingRequests(),
-      ...capacity.map((c) => c.key),
-      data.id,
-      JSON.stringify(data),
-      String(Date.parse(data.expiresAt)),
-      seal,
-      ...capacity.map((c) => String(c.limit)),
-    )) as string;
-    if (held === '') return { ok: true, seal };
-    if (held.startsWith('!limit:')) {
-      const full = capacity[Number(held.slice('!limit:'.length)) - 1]!;
+    const created = await createPending(this.redis, {
+      reservation: this.k.partnerIdReservation(data.partnerId), item: this.k.request(data.id), pending: this.k.pendingRequests(),
+      keyIndex: this.k.sshKeyHolders(), id: data.id, partnerId: data.partnerId, data, expiresAt: data.expiresAt, seal,
+      capacity, claims: keyRefs(data.sshKeys).map((k) => k.fingerprint),
+    });
+    if (created.ok) return { ok: true, seal };
+    if (created.reason === 'limit') {
+      const full = capacity[created.index]!;
       return { ok: false, reason: full.reason, limit: full.limit };
     }
-    return { ok: false, reason: ErrorCode.PartnerIdTaken, heldBy: held };
+    if (created.reason === ErrorCode.SshKeyInUse) return created;
+    return { ok: false, reason: ErrorCode.PartnerIdTaken, heldBy: created.heldBy };
   }
 
   /** An offboarded partner no longer holds a Transfer user or a role (its id stays reserved). */

@@ -233,7 +233,8 @@ describe('bad inputs: afterwards', () => {
   it('when the whole corpus has been sent, then the app still answers, nothing was stored, provisioned or posted beyond the answers', async () => {
     // Still alive, and still doing its job.
     expect((await fetch(h.url.replace('/slack/events', '/healthz'))).status).toBe(200);
-    const ok = await post(onboardSubmission('UREQ8', validFields({ partnerId: 'after-the-corpus' })));
+    // A key of its own: the seed's is requested for the seed partner (one SSH key, one partner).
+    const ok = await post(onboardSubmission('UREQ8', validFields({ partnerId: 'after-the-corpus', sshKeys: ed25519PublicKey() })));
     expect(ok.json).toBeNull();
     await h.slack.waitFor((c) => isCard(c) && JSON.stringify(c.body['blocks']).includes('after-the-corpus'));
     await drained();

@@ -2,7 +2,8 @@
  * `/partner-keys <partner-id>`: the partner's keys for the modal (from the registry: no AWS call
  * inside Slack's 3 s), and the modal's submission turned into change requests — one for the SSH
  * keys (added and removed), one for an ExternalId rotation — each approved in the partner's
- * thread. Bad input is answered per block and changes nothing.
+ * thread. Bad input is answered per block and changes nothing; so is a key another partner holds
+ * or has requested (refused by the change store's claim, src/store/change-requests.ts).
  */
 import { describeKeys, fingerprintOf, type KeyView } from '../../domain/key-ages.js';
 import { MAX_SSH_KEYS, parseSshPublicKeys } from '../../domain/ssh-key.js';

@@ -13,6 +13,7 @@ import type { PartnerRecord } from '../../domain/partner.js';
 import type { Audit } from '../ports.js';
 import type { Notify, UseCaseDeps } from '../ports.js';
 import { ErrorCode, type Refusal } from '../../domain/errors.js';
+import { heldKeyMessage, readHolder } from '../../domain/ssh-key-holder.js';
 
 export interface ChangeDeps extends UseCaseDeps {
   changes: ChangeRequestStore;
@@ -79,6 +80,15 @@ export async function requestChange(
   const { status: _s, decision: _d, ...data } = change;
   const created = await deps.changes.create(data);
   if (created.ok) change.seal = created.seal;
+  if (!created.ok && created.reason === ErrorCode.SshKeyInUse) {
+    const message = heldKeyMessage(input.spec.kind === 'ssh-keys' ? input.spec.add : [], created.fingerprint, created.holder);
+    deps.logger.info({ partnerId: partner.partnerId, requestedBy: input.requestedBy, key: created.fingerprint }, 'change refused: SSH key held by another partner');
+    await deps.audit?.({
+      type: 'change.refused', partnerId: partner.partnerId, actor: input.requestedBy,
+      details: { kind: input.spec.kind, code: ErrorCode.SshKeyInUse, key: created.fingerprint, heldBy: readHolder(created.holder).partnerIds },
+    });
+    return { ok: false, code: ErrorCode.SshKeyInUse, message };
+  }
   if (!created.ok) {
     const message = `A change of this kind is already open for \`${partner.partnerId}\` (${created.heldBy}): decide that one first.`;
     await deps.audit?.({ type: 'change.refused', partnerId: partner.partnerId, actor: input.requestedBy, details: { kind: input.spec.kind, code: ErrorCode.AlreadyOpen, open: created.heldBy } });

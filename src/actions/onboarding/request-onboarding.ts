@@ -1,11 +1,13 @@
 /**
- * A requester asks for a partner: validate every field, reserve the partner id atomically with
- * the stored request, post the approval card and the full plan in its thread. No AWS calls: this
- * runs inside Slack's 3-second view_submission window.
+ * A requester asks for a partner: validate every field, reserve the partner id and claim the SSH
+ * keys (refused when another partner holds or has requested one) atomically with the stored
+ * request, post the approval card and the full plan in its thread. No AWS calls: this runs inside
+ * Slack's 3-second view_submission window.
  */
 import { randomBytes } from 'node:crypto';
 import { parseOnboardingInput, type OnboardingErrors, type OnboardingRaw } from '../../domain/onboarding-input.js';
 import { keyComments } from '../../domain/ssh-key.js';
+import { heldKeyMessage, readHolder } from '../../domain/ssh-key-holder.js';
 import { buildApprovalCard, REQUEST_APPROVAL } from '../../bot/messages/approval-card.js';
 import { buildPlanMessages } from '../../bot/messages/plan.js';
 import { cardRef } from '../../bot/messages/ids.js';
@@ -39,8 +41,11 @@ export function newExternalId(): string {
   return randomBytes(32).toString('base64url');
 }
 
-function refusalErrors(partnerId: string, refused: Exclude<CreateResult, { ok: true }>): OnboardingErrors {
+function refusalErrors(data: OnboardingRequestData, refused: Exclude<CreateResult, { ok: true }>): OnboardingErrors {
+  const { partnerId } = data;
   switch (refused.reason) {
+    case ErrorCode.SshKeyInUse:
+      return { sshKeys: heldKeyMessage(data.sshKeys, refused.fingerprint, refused.holder) };
     case ErrorCode.PartnerIdTaken:
       return { partnerId: `"${partnerId}" is already requested or in use (ids are never reused). Choose another id.` };
     case ErrorCode.SftpLimit:
@@ -91,9 +96,10 @@ export async function requestOnboarding(
 
   const created = await deps.store.create(data);
   if (!created.ok) {
-    deps.logger.info({ partnerId: v.partnerId, requestedBy: input.requestedBy, reason: created.reason }, 'onboarding refused');
-    await deps.audit?.({ type: 'request.refused', partnerId: v.partnerId, actor: input.requestedBy, details: { reason: created.reason } });
-    return { ok: false, errors: refusalErrors(v.partnerId, created) };
+    const key = created.reason === ErrorCode.SshKeyInUse ? { key: created.fingerprint, heldBy: readHolder(created.holder).partnerIds } : {};
+    deps.logger.info({ partnerId: v.partnerId, requestedBy: input.requestedBy, reason: created.reason, ...key }, 'onboarding refused');
+    await deps.audit?.({ type: 'request.refused', partnerId: v.partnerId, actor: input.requestedBy, details: { reason: created.reason, ...key } });
+    return { ok: false, errors: refusalErrors(data, created) };
   }
   const request: OnboardingRequest = { ...data, status: 'pending', decision: null, seal: created.seal };
   deps.logger.info({ requestId: request.id, partnerId: request.partnerId, requestedBy: request.requestedBy }, 'onboarding requested');

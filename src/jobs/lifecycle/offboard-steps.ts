@@ -56,7 +56,14 @@ async function stopDeliveries(ctx: OffboardContext): Promise<StepResult> {
   return { state: 'done', detail: `status offboarded (was ${ctx.inputs.previousStatus}); feed subscriptions removed, deliveries refused` };
 }
 
+/** DeleteUser (its SSH keys go with it); then the keys are free for another partner (src/store/partners.ts `freeKeys`). */
 async function transferUser(ctx: OffboardContext): Promise<StepResult> {
+  const result = await deleteTransferUser(ctx);
+  await ctx.partners.freeKeys(ctx.partner.partnerId);
+  return result;
+}
+
+async function deleteTransferUser(ctx: OffboardContext): Promise<StepResult> {
   const name = ctx.partner.partnerId;
   if (ctx.cp.dryRun) {
     await ctx.cp.deleteUser(name);

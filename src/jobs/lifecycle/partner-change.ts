@@ -8,7 +8,9 @@
  * added feeds' current files (`onFeedsAdded`: the go-live backfill, deduplicated per (key, version,
  * partner)). Then the
  * registry, the thread (and, for a new ExternalId, the new welcome text), the audit trail; the
- * kind is open for a new change again. In DRY_RUN AWS calls are planned, the registry is updated.
+ * kind is open for a new change again. Before a keys change touches Transfer it re-checks that no
+ * other partner holds a key to add (refused, in the thread and the audit trail, otherwise); the
+ * registry update registers them (src/store/partners.ts). In DRY_RUN AWS calls are planned, the registry is updated.
  */
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
@@ -25,6 +27,7 @@ import { withMentions, type Mrkdwn } from '../../bot/messages/mrkdwn.js';
 import { buildWelcome } from '../../bot/messages/provision.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import { homePrefix } from '../../domain/partner-id.js';
+import { keyInUseLine } from '../../domain/ssh-key-holder.js';
 import type { ChangeKind, ChangeRequest } from '../../domain/requests.js';
 import type { Run } from '../../store/runs.js';
 import type { PartnerStore } from '../../store/partners.js';
@@ -191,6 +194,16 @@ export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
       await post(changeNotLiveText(change.partnerId, partner?.status ?? 'not in the registry'));
       await deps.changes.release(change);
       throw new UnrecoverableError(`partner ${change.partnerId} is not live`);
+    }
+    // Defence in depth: a key to add that another partner holds is never imported into Transfer.
+    const held = change.spec.kind === 'ssh-keys' ? await deps.partners.keysHeldElsewhere(partner.partnerId, change.spec.add) : [];
+    if (held.length > 0) {
+      const keys = held.map((k) => ({ key: k.fingerprint, heldBy: k.heldBy }));
+      log.warn({ keys }, 'change refused: SSH key held by another partner; nothing done on AWS');
+      await post(changeRefusedText(withMentions(held.map(keyInUseLine).join('; '))));
+      await deps.audit({ type: 'change.refused', partnerId: change.partnerId, requestId: change.id, actor: 'partnergate', details: { kind, code: ErrorCode.SshKeyInUse, keys } });
+      await deps.changes.release(change);
+      throw new UnrecoverableError(`change refused: ${ErrorCode.SshKeyInUse}`);
     }
     const run = deps.runs.of('change', change.id);
     const record = await run.start<{ externalId?: string }>(1, kind === 'external-id' ? { externalId: newExternalId() } : {});

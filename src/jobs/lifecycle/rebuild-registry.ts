@@ -10,7 +10,9 @@
  * it: its last verification in the audit trail failed, or an offboarding was under way, or the
  * role trusts another account than the approved request named — each makes it `verify_failed`,
  * reported, so that deliveries do not resume until someone looks. Partner ids are reserved again, including, from the
- * audit trail, every id ever approved or offboarded, so that no id is ever reused.
+ * audit trail, every id ever approved or offboarded, so that no id is ever reused. Last, the SSH key
+ * index is rebuilt from every record, kept or rebuilt (src/store/partners.ts `reindexKeys`): a key
+ * found on two partners is reported and logged, and registered to neither, rather than one chosen.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
@@ -27,6 +29,8 @@ import { keys } from '../../store/keys.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import type { RequestStore } from '../../store/requests.js';
+import type { KeyConflict } from '../../store/partners.js';
+import type { Logger } from '../../logger.js';
 
 export interface RebuildDeps {
   cp: LifecyclePlane;
@@ -38,6 +42,8 @@ export interface RebuildDeps {
   clock: Clock;
   /** The audit trail, to re-reserve every id ever used (optional). */
   s3?: S3Client;
+  /** Where a key found on two partners is logged (optional: the report carries it too). */
+  logger?: Logger;
 }
 
 export interface RebuildReport {
@@ -50,6 +56,8 @@ export interface RebuildReport {
   foreign: string[];
   /** Partner ids whose reservation had to be restored. */
   reserved: string[];
+  /** SSH keys found on more than one partner: registered to none of them until a person decides. */
+  keyConflicts: KeyConflict[];
 }
 
 interface Found {
@@ -78,7 +86,7 @@ async function reserve(deps: RebuildDeps, partnerId: string, holder: string): Pr
 }
 
 export async function rebuildRegistry(deps: RebuildDeps): Promise<RebuildReport> {
-  const report: RebuildReport = { rebuilt: [], kept: [], unrecovered: {}, foreign: [], reserved: [] };
+  const report: RebuildReport = { rebuilt: [], kept: [], unrecovered: {}, foreign: [], reserved: [], keyConflicts: [] };
   const found = new Map<string, Found>();
   const entry = (id: string) => found.get(id) ?? (found.set(id, { requestIds: new Set() }), found.get(id)!);
 
@@ -153,7 +161,8 @@ export async function rebuildRegistry(deps: RebuildDeps): Promise<RebuildReport>
       dryRun: false,
       updatedAt: now,
     };
-    await deps.partners.save(record);
+    // A key another partner holds is left to the re-index below, which reports it.
+    await deps.partners.save(record, { heldKeys: 'leave' });
     if (await reserve(deps, partnerId, record.requestId)) report.reserved.push(partnerId);
     report.rebuilt.push(partnerId);
     if (missing.length > 0) report.unrecovered[partnerId] = missing;
@@ -163,6 +172,11 @@ export async function rebuildRegistry(deps: RebuildDeps): Promise<RebuildReport>
     for (const [partnerId, holder] of [...trail.used].sort(([a], [b]) => a.localeCompare(b))) {
       if (isPartnerId(partnerId) && (await reserve(deps, partnerId, holder))) report.reserved.push(partnerId);
     }
+  }
+  // An offboarded partner whose Transfer user is still there (its offboarding stopped before deleting it) still holds its keys.
+  report.keyConflicts = await deps.partners.reindexKeys({ transferUsers: new Set([...found].filter(([, f]) => f.user).map(([id]) => id)) });
+  for (const c of report.keyConflicts) {
+    deps.logger?.warn({ key: c.fingerprint, partnerIds: c.partnerIds, how: c.how }, 'rebuild: one SSH key on more than one partner; registered to none of them');
   }
   return report;
 }
@@ -191,6 +205,9 @@ export function formatRebuildReport(r: RebuildReport): string {
   ];
   for (const [id, missing] of Object.entries(r.unrecovered)) for (const m of missing) lines.push(`not recovered for ${id}: ${m}`);
   for (const f of r.foreign) lines.push(`not ours (no matching partnergate:partner-id tag), left alone: ${f}`);
+  for (const c of r.keyConflicts) {
+    lines.push(`SSH key ${c.type} ${c.fingerprint} is ${c.how === 'claimed' ? 'registered to and requested for' : 'on'} more than one partner (${c.partnerIds.join(', ')}): whoever holds its private key can log in as each. It is registered to none of them until it is removed from all but one (/partner-keys), then run --rebuild again`);
+  }
   if (r.rebuilt.length) lines.push('rebuilt partners are marked live unless a line above says otherwise: run `partnergate reconcile` to compare them with AWS, and check their feeds');
   return `${lines.join('\n')}\n`;
 }

@@ -3,8 +3,10 @@
  * to LIVE"). Payload and job id: src/actions/onboarding/contract.ts
  * (the first attempt's id is the request id; a Retry button adds `<id>-retry-<n>`).
  *
- * Before touching AWS it re-checks the stored request (two-person rule, plan hash); a failed check
- * posts why in the thread and fails for good. Then the steps of ./provision-steps.ts, each an
+ * Before touching AWS it re-checks the stored request (two-person rule, plan hash) and that no other
+ * partner holds one of its SSH keys (the key index: src/domain/ssh-key-holder.ts); a failed check
+ * posts why in the thread and fails for good. Saving the record turns the request's key claims into
+ * the partner's registrations (src/store/partners.ts). Then the steps of ./provision-steps.ts, each an
  * idempotent ensure, run by the step runner (../platform/step-runner.ts) with one progress message
  * in the thread updated as each step ends; a rerun checks every step again, a Retry's attempt skips
  * the steps before its step that an earlier attempt did. Throttling, 5xx and network errors are
@@ -39,6 +41,8 @@ import { provisionJobId, provisionPayload, type ProvisionPayload } from '../../a
 import { PROVISION_STEPS } from './provision-steps.js';
 import { partnerThread, threadRefs, type PartnerThread } from '../../actions/partner-thread.js';
 import { wantsTransferUser } from '../../domain/access.js';
+import { ErrorCode } from '../../domain/errors.js';
+import { keyInUseLine } from '../../domain/ssh-key-holder.js';
 import type { VerifyPayload } from '../../actions/onboarding/index.js';
 
 export const PROVISION_JOB = 'provision';
@@ -172,6 +176,17 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
     if (existing && (existing.status === 'live' || existing.status === 'offboarded')) {
       log.info({ status: existing.status }, 'provision: partner already past provisioning; nothing to do');
       return existing.status;
+    }
+    // Defence in depth: a key of this request that another partner holds is never registered with Transfer.
+    const held = await deps.partners.keysHeldElsewhere(request.partnerId, request.sshKeys);
+    if (held.length > 0) {
+      log.warn({ keys: held.map((k) => ({ key: k.fingerprint, heldBy: k.heldBy })) }, 'provision refused: SSH key held by another partner; nothing done on AWS');
+      await thread.post({ text: provisionRefusedText(request.partnerId, withMentions(held.map(keyInUseLine).join('; '))) });
+      await deps.audit?.({
+        type: 'provision.refused', partnerId: request.partnerId, requestId: request.id, actor: 'partnergate',
+        details: { code: ErrorCode.SshKeyInUse, keys: held.map((k) => ({ key: k.fingerprint, heldBy: k.heldBy })), attempt },
+      });
+      throw new UnrecoverableError(`refused: ${ErrorCode.SshKeyInUse}`);
     }
     const run = deps.runs.of('provision', request.id);
     const record = await run.start(attempt);

@@ -5,7 +5,8 @@
  * audit trail too; foreign resources are left alone; a second run changes nothing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CreateUserCommand } from '@aws-sdk/client-transfer';
+import { CreateUserCommand, ImportSshPublicKeyCommand } from '@aws-sdk/client-transfer';
+import { fingerprintOf } from '../../../src/domain/key-ages.js';
 import { runReconcile } from '../../../src/cli/reconcile.js';
 import { cardRef } from '../../../src/bot/messages/ids.js';
 import { testEnv } from '../../../tools/local/env.js';
@@ -97,5 +98,25 @@ describe('reconcile --rebuild', () => {
     expect(await t.h.partners.get('acme')).toMatchObject({ status: 'live' });
     for (const id of ['leaving', 'failing', 'moved']) expect(await t.h.partners.get(id)).toMatchObject({ status: 'verify_failed' });
     expect(await t.h.partners.liveIds()).toEqual(['acme']);
+  });
+
+  it('when the registry is lost and one SSH key is found on two partners, then the key index is rebuilt and the key reported and logged, registered to neither', async () => {
+    const acme = await t.livePartner({ partnerId: 'acme', sshKeys: 2 });
+    const globex = await t.livePartner({ partnerId: 'globex', sshKeys: 1, accountId: null });
+    const [shared, own] = acme.sshKeys as [string, string];
+    // Imported by hand onto globex's user: whoever holds the private key can log in as both.
+    await t.h.fake.clients().transfer.send(new ImportSshPublicKeyCommand({ ServerId: t.h.platform.transferServerId, UserName: 'globex', SshPublicKeyBody: shared }));
+    await loseRegistry();
+    await t.h.redis.del(`${t.h.prefix}:sshkeys`);
+
+    const run = await cli(['--rebuild']);
+    expect(run.code).toBe(0);
+    const fp = fingerprintOf(shared)!;
+    expect(run.out).toContain(`SSH key ssh-ed25519 ${fp} is on more than one partner (acme, globex): whoever holds its private key can log in as each.`);
+    expect(run.err).toContain('one SSH key on more than one partner');
+    expect(run.err).toContain(fp);
+    expect(await t.h.redis.hgetall(`${t.h.prefix}:sshkeys`)).toEqual({
+      [fp]: '!conflict:acme,globex', [fingerprintOf(own)!]: 'acme', [fingerprintOf(globex.sshKeys[0]!)!]: 'globex',
+    });
   });
 });
