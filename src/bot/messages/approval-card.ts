@@ -182,6 +182,8 @@ export function changeTitle(spec: ChangeSpec): Mrkdwn {
       return mrkdwn`Rotate the ExternalId of the partner role`;
     case 'edit':
       return mrkdwn`Change feeds and contact`;
+    case 'reapply':
+      return mrkdwn`Re-apply the rendered documents (drift ${code(spec.hash.slice(0, 12))})`;
   }
 }
 
@@ -208,6 +210,12 @@ function specLines(c: ChangeRequest): Mrkdwn[] {
         ...(s.removeFeeds.length ? [mrkdwn`• stops receiving ${joinMrkdwn(s.removeFeeds.map(code), ', ')} (files already delivered stay)`] : []),
         ...(s.contactEmail !== null ? [mrkdwn`• contact becomes ${s.contactEmail}`] : []),
       ];
+    case 'reapply':
+      return [
+        mrkdwn`Re-apply writes the documents the renderer and the registry say, and this drift's repair creates something or rewrites a trust policy, so it needs an approver who is not the one who pressed Re-apply:`,
+        ...s.items.map((i) => mrkdwn`• ${i}`),
+        mrkdwn`The drift report above shows every difference and the diff of the documents. If the drift changes before the job runs, nothing is written.`,
+      ];
   }
 }
 
@@ -228,6 +236,8 @@ export function changeDialog(c: Pick<ChangeRequest, 'partnerId' | 'spec'>): type
       return approveDialog(`Rotate ${c.partnerId}'s ExternalId?`, mrkdwn`Rotate ${id}'s ExternalId: the role's trust policy takes a new one and the current one stops working at once. The partner must switch to the new welcome text.`);
     case 'edit':
       return approveDialog(`Change ${c.partnerId}'s feeds and contact?`, mrkdwn`Change ${id}'s feeds and contact: ${n(s.addFeeds.length, 'feed')} started, ${n(s.removeFeeds.length, 'feed')} stopped${s.contactEmail !== null ? ', a new contact' : ''}. Stopped feeds get no more files.`);
+    case 'reapply':
+      return approveDialog(`Re-apply ${c.partnerId}'s documents?`, mrkdwn`Re-apply ${id}'s documents: the bot writes what the registry says, creating what is missing and rewriting the trust policy where it differs (${n(s.items.length, 'difference')} listed on the card). Read the diff in the report first.`);
   }
 }
 

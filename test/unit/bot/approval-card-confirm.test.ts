@@ -11,6 +11,7 @@ const KINDS: Record<ChangeKind, { spec: ChangeSpec; says: RegExp }> = {
   'ssh-keys': { spec: { kind: 'ssh-keys', add: [KEY], remove: ['SHA256:abc'] }, says: /^Replace `[a-z0-9-]+`'s SSH keys: 1 key added, 1 key removed/ },
   'external-id': { spec: { kind: 'external-id', reason: '' }, says: /^Rotate `[a-z0-9-]+`'s ExternalId: .*stops working at once/ },
   edit: { spec: { kind: 'edit', addFeeds: ['price-lists'], removeFeeds: [], contactEmail: 'a@b.example' }, says: /^Change `[a-z0-9-]+`'s feeds and contact: 1 feed started, 0 feeds stopped, a new contact/ },
+  reapply: { spec: { kind: 'reapply', hash: 'ab'.repeat(32), items: ['IAM role: trust policy differs'] }, says: /^Re-apply `[a-z0-9-]+`'s documents: .*creating what is missing and rewriting the trust policy/ },
 };
 
 const change = (partnerId: string, spec: ChangeSpec): ChangeRequest => ({

@@ -3,7 +3,7 @@ import { mayApproveVia, viaRefusal, type ApprovalSubject } from '../../../src/do
 import type { ChangeKind } from '../../../src/domain/requests.js';
 
 /** Every kind of change: a kind added to ChangeSpec does not compile here until it is listed. */
-const CHANGE_KINDS: Record<ChangeKind, true> = { offboard: true, 'ssh-keys': true, 'external-id': true, edit: true };
+const CHANGE_KINDS: Record<ChangeKind, true> = { offboard: true, 'ssh-keys': true, 'external-id': true, edit: true, reapply: true };
 
 describe('how an approval may be given (mayApproveVia)', () => {
   it('when an onboarding request is approved by button or by the approval reaction, then both may approve it', () => {
