@@ -59,12 +59,13 @@ function decisionText(item: ApprovalItem, p: Pick<CardParts, 'approvedNext' | 'c
 }
 
 /**
- * The dialog Slack shows before an Approve click is sent: what will happen to which partner. Slack
- * refuses a title over 100 characters and a text over 300; partner ids are at most 32.
+ * The dialog Slack shows before an Approve click is sent: what will happen to which partner. All of
+ * it is plain_text (Slack's reference allows no other there; no mentions or links are parsed, and
+ * `plainText` keeps any `<…>` out), cut to Slack's limits: title 100 characters, text 300.
  */
-export function approveDialog(title: string, text: Mrkdwn): types.ConfirmationDialog {
+export function approveDialog(title: string, text: string): types.ConfirmationDialog {
   return {
-    title: { type: 'plain_text', text: plainText(title).slice(0, 100) }, text: mrkdwnText(capped(text, 300)),
+    title: { type: 'plain_text', text: plainText(title).slice(0, 100) }, text: { type: 'plain_text', text: plainText(text).slice(0, 300) },
     confirm: { type: 'plain_text', text: 'Approve' }, deny: { type: 'plain_text', text: 'Cancel' },
   };
 }
@@ -158,7 +159,7 @@ export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
     ],
     buttons: {
       blockId: 'decision', approve: ACTIONS.approve, reject: ACTIONS.reject,
-      confirm: approveDialog('Approve onboarding?', mrkdwn`This provisions ${code(r.partnerId)} on AWS as the plan in the thread says.`),
+      confirm: approveDialog('Approve onboarding?', `This provisions ${r.partnerId} on AWS as the plan in the thread says.`),
     },
     footer: mrkdwn`Request ${code(r.id)} · plan ${code(r.planHash.slice(0, 12))} · expires ${when(r.expiresAt)} · the full plan is in the thread`,
     approvedNext: 'Provisioning is queued.',
@@ -225,19 +226,18 @@ function specLines(c: ChangeRequest): Mrkdwn[] {
  */
 export function changeDialog(c: Pick<ChangeRequest, 'partnerId' | 'spec'>): types.ConfirmationDialog {
   const s = c.spec;
-  const id = code(c.partnerId);
   const n = (count: number, one: string) => `${count} ${one}${count === 1 ? '' : 's'}`;
   switch (s.kind) {
     case 'offboard':
-      return approveDialog(`Offboard ${c.partnerId}?`, mrkdwn`Offboard ${id}: deliveries stop, its SFTP user and role are deleted and live sessions revoked; its files are ${s.prefix === 'archive' ? 'moved to the archive' : 'kept'}. The id is retired for good. This cannot be undone.`);
+      return approveDialog(`Offboard ${c.partnerId}?`, `Offboard ${c.partnerId}: deliveries stop, its SFTP user and role are deleted and live sessions revoked; its files are ${s.prefix === 'archive' ? 'moved to the archive' : 'kept'}. The id is retired for good. This cannot be undone.`);
     case 'ssh-keys':
-      return approveDialog(`Replace ${c.partnerId}'s SSH keys?`, mrkdwn`Replace ${id}'s SSH keys: ${n(s.add.length, 'key')} added, ${n(s.remove.length, 'key')} removed. The partner logs in over SFTP with the new set at once; removed keys stop working.`);
+      return approveDialog(`Replace ${c.partnerId}'s SSH keys?`, `Replace ${c.partnerId}'s SSH keys: ${n(s.add.length, 'key')} added, ${n(s.remove.length, 'key')} removed. The partner logs in over SFTP with the new set at once; removed keys stop working.`);
     case 'external-id':
-      return approveDialog(`Rotate ${c.partnerId}'s ExternalId?`, mrkdwn`Rotate ${id}'s ExternalId: the role's trust policy takes a new one and the current one stops working at once. The partner must switch to the new welcome text.`);
+      return approveDialog(`Rotate ${c.partnerId}'s ExternalId?`, `Rotate ${c.partnerId}'s ExternalId: the role's trust policy takes a new one and the current one stops working at once. The partner must switch to the new welcome text.`);
     case 'edit':
-      return approveDialog(`Change ${c.partnerId}'s feeds and contact?`, mrkdwn`Change ${id}'s feeds and contact: ${n(s.addFeeds.length, 'feed')} started, ${n(s.removeFeeds.length, 'feed')} stopped${s.contactEmail !== null ? ', a new contact' : ''}. Stopped feeds get no more files.`);
+      return approveDialog(`Change ${c.partnerId}'s feeds and contact?`, `Change ${c.partnerId}'s feeds and contact: ${n(s.addFeeds.length, 'feed')} started, ${n(s.removeFeeds.length, 'feed')} stopped${s.contactEmail !== null ? ', a new contact' : ''}. Stopped feeds get no more files.`);
     case 'reapply':
-      return approveDialog(`Re-apply ${c.partnerId}'s documents?`, mrkdwn`Re-apply ${id}'s documents: the bot writes what the registry says, creating what is missing and rewriting the trust policy where it differs (${n(s.items.length, 'difference')} listed on the card). Read the diff in the report first.`);
+      return approveDialog(`Re-apply ${c.partnerId}'s documents?`, `Re-apply ${c.partnerId}'s documents: the bot writes what the registry says, creating what is missing and rewriting the trust policy where it differs (${n(s.items.length, 'difference')} listed on the card). Read the diff in the report first.`);
   }
 }
 

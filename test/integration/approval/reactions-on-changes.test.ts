@@ -86,7 +86,7 @@ describe('the approval reaction approves onboarding only', () => {
       // The card says the button approves, and its Approve asks to confirm, naming the partner.
       expect(JSON.stringify(change.body['blocks'])).toContain('a reaction does not approve a change');
       const dialog = approveButton(change, 'change_approve').confirm!;
-      expect(dialog.text.text).toContain('`acme`');
+      expect(dialog.text.text).toMatch(/^[A-Z][a-z-]+ acme('s)?[ :]/);
       expect([dialog.confirm.text, dialog.deny.text]).toEqual(['Approve', 'Cancel']);
 
       await postToBot(h.url, reaction(OTHER_APPROVER, at), secret);
