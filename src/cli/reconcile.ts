@@ -86,7 +86,7 @@ export async function runReconcile(
       if (drift.items.length === 0) out.stdout(`${id}: no drift\n`);
       else {
         drifted += 1;
-        for (const item of drift.items) out.stdout(`${id}: ${item}\n`);
+        for (const item of drift.items) out.stdout(`${id}: ${item.line}\n`);
       }
     }
     return drifted > 0 ? 3 : 0;

@@ -17,8 +17,9 @@ import {
 } from '../actions/lifecycle/index.js';
 import { createPlanRenderer, requestOnboarding, retryProvisioning, retryVerification } from '../actions/onboarding/index.js';
 import type { ChangeRequest } from '../domain/requests.js';
+import type { DriftRecord } from '../domain/drift.js';
 import { addResend, DEFAULT_DELIVERY_OPTIONS } from '../jobs/delivery/index.js';
-import { addOffboardJob, addPartnerChangeJob, addReapplyJob, driftKey, type LifecycleQueues } from '../jobs/lifecycle/index.js';
+import { addOffboardJob, addPartnerChangeJob, addReapplyJob, readDrift, type LifecycleQueues } from '../jobs/lifecycle/index.js';
 import { addProvisionJob, addVerifyJob } from '../jobs/onboarding/index.js';
 import { firstDelivery } from '../store/deliveries-seen.js';
 import { refAt } from '../store/message-refs.js';
@@ -35,6 +36,7 @@ export function applyChange(queues: LifecycleQueues) {
       case 'ssh-keys':
       case 'external-id':
       case 'edit':
+      case 'reapply':
         return addPartnerChangeJob(queues.partnerChange, change.id);
     }
   };
@@ -43,7 +45,7 @@ export function applyChange(queues: LifecycleQueues) {
 /** What the lifecycle use cases share: the change store, the registry, and where approved changes go. */
 export type LifecycleWiring = ChangeDeps & {
   approvers: ApproverDirectory; partners: PartnerStore; keyMaxAgeDays: number; feeds: string[];
-  queues: LifecycleQueues; currentDrift: (partnerId: string) => Promise<string | null>;
+  queues: LifecycleQueues; currentDrift: (partnerId: string) => Promise<DriftRecord | null>;
   /** Checks a change's seal before it is approved, and seals re-apply clicks. */
   seals: ApprovalSeals; approvalsChannel: string;
 };
@@ -57,7 +59,10 @@ export function lifecycleUseCases(w: LifecycleWiring): LifecycleUseCases {
     partnerForEdit: (partnerId) => partnerForEdit(w, partnerId),
     editPartner: (input) => editPartner(w, input),
     requestReapply: (input) =>
-      requestReapply({ ...w, enqueueReapply: (partnerId, by, hash) => addReapplyJob(w.queues.reconcile, w.seals, partnerId, by, hash) }, input),
+      requestReapply({
+        ...w, requestChange: (change) => requestChange(w, change),
+        enqueueReapply: (partnerId, by, hash) => addReapplyJob(w.queues.reconcile, w.seals, partnerId, by, hash),
+      }, input),
   };
 }
 
@@ -90,7 +95,7 @@ export function bindUseCases(c: Container): BotDeps {
   const lifecycle = lifecycleUseCases({
     ...base, logger: c.logger.child({ module: 'lifecycle' }), notify, audit, approvers, changes, partners, feeds: platform.feeds,
     keyMaxAgeDays: config.keyMaxAgeDays, ...slack, queues: lifecycleQueues(c), seals: c.seals, approvalsChannel: config.slack.approvalsChannel,
-    currentDrift: (partnerId) => redis.get(driftKey(prefix, partnerId)),
+    currentDrift: (partnerId) => readDrift(redis, prefix, partnerId),
   });
   const retry = {
     ...base, requests, partners, runs: new RunStore(redis, prefix), notify,

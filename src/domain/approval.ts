@@ -4,7 +4,7 @@
  * ApproverDirectory, at the time of asking) and passed in.
  */
 import { ErrorCode, type Refusal } from './errors.js';
-import type { ApprovalData, Decided } from './requests.js';
+import type { ApprovalData, ChangeKind, Decided } from './requests.js';
 
 /** Any approval as stored: an onboarding request or a lifecycle change. */
 export type ApprovalItem = Decided<ApprovalData>;
@@ -14,6 +14,30 @@ export type DecideOutcome<T> =
   | { ok: true; item: T }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'already_decided' | 'expired'; item: T };
+
+/** What an approval approves: onboarding a partner, or a change of a live partner, by kind. */
+export type ApprovalSubject = 'onboarding' | ChangeKind;
+
+/** How a decision reaches us: the card's buttons (Approve asks again in a dialog), or the approval reaction. */
+export type DecisionVia = 'button' | 'reaction';
+
+/**
+ * Whether a decision given `via` a button or the reaction may approve an item of this subject. The
+ * approval reaction (an everyday ✅) approves onboarding requests only — its users asked for it, and
+ * an onboarding is approved on a plan that is in the thread. Every change of a live partner
+ * (offboarding, SSH keys, ExternalId, feeds and contact, a re-apply, and any kind added later)
+ * destroys or replaces access, so it is approved only with the Approve button, whose confirmation
+ * dialog says what will happen to which partner. The one owner of this rule: the decide use case
+ * asks it (src/actions/approval/decide.ts), the card's hint says it.
+ */
+export function mayApproveVia(subject: ApprovalSubject, via: DecisionVia): boolean {
+  return via === 'button' || subject === 'onboarding';
+}
+
+/** The refusal of an approval given the wrong way (`button_required`); null when the way is allowed. Rejections are not limited. */
+export function viaRefusal(subject: ApprovalSubject, decision: 'approve' | 'reject', via: DecisionVia): ErrorCode | null {
+  return decision === 'approve' && !mayApproveVia(subject, via) ? ErrorCode.ButtonRequired : null;
+}
 
 /**
  * Who may decide a pending item: an approver who is not the requester approves; approvers reject,

@@ -13,6 +13,9 @@ export const ErrorCode = {
   UnknownRequest: 'unknown_request', UnknownChange: 'unknown_change', WrongKind: 'wrong_kind', NotApproved: 'not_approved',
   SelfApproved: 'self_approved', ApproverNotApprover: 'approver_not_approver', ApprovedAfterExpiry: 'approved_after_expiry',
   PartnerIdNotHeld: 'partner_id_not_held', PlanChanged: 'plan_changed',
+  // An approval given the wrong way: a reaction on a change (src/domain/approval.ts `mayApproveVia`); a
+  // re-apply that creates something or rewrites a trust policy, without a second approver (src/domain/drift.ts).
+  ButtonRequired: 'button_required', SecondApproverNeeded: 'second_approver_needed',
   // The stored item does not match its seal (src/domain/approval-seal.ts): never acted on.
   IntegrityFailed: 'integrity_failed',
   // The other use cases' refusals (answered), and what a job refuses to do (RefusedError).

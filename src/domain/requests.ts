@@ -1,6 +1,7 @@
 /**
  * The two kinds of request that need a second person: onboarding a partner, and a lifecycle change
- * of a live partner (offboarding, SSH keys, ExternalId rotation, feeds and contact). Their shapes and ids;
+ * of a live partner (offboarding, SSH keys, ExternalId rotation, feeds and contact, a re-apply that
+ * creates something or rewrites a trust policy). Their shapes and ids;
  * src/store keeps them, src/actions/approval decides them.
  */
 import { randomBytes } from 'node:crypto';
@@ -76,7 +77,13 @@ export type ChangeSpec =
    * Feeds and contact of a live partner (the edit modal): feeds to start and to stop, and the new
    * contact (null: unchanged). All three wait for an approver, as the other changes do.
    */
-  | { kind: 'edit'; addFeeds: string[]; removeFeeds: string[]; contactEmail: string | null };
+  | { kind: 'edit'; addFeeds: string[]; removeFeeds: string[]; contactEmail: string | null }
+  /**
+   * Re-apply of a reported drift whose repair creates something or rewrites a trust policy
+   * (src/domain/drift.ts `secondApproverItems`): the drift's hash, and the lines of those items.
+   * Asked by whoever pressed Re-apply, approved by another approver.
+   */
+  | { kind: 'reapply'; hash: string; items: string[] };
 
 export type ChangeKind = ChangeSpec['kind'];
 

@@ -7,7 +7,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { LifecycleUseCases } from '../../src/bot/deps.js';
 import { lifecycleUseCases } from '../../src/container/use-cases.js';
-import { driftKey } from '../../src/jobs/lifecycle/index.js';
+import { readDrift } from '../../src/jobs/lifecycle/index.js';
 import { createLifecycleQueues, createLifecycleWorkers, type LifecycleQueues, type LifecycleWorkerOptions, type LifecycleWorkers } from '../../src/jobs/lifecycle/lifecycle-workers.js';
 import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { ChangeRequestStore } from '../../src/store/change-requests.js';
@@ -42,7 +42,7 @@ export async function startLifecycleHarness(o: { dryRun?: boolean; keyMaxAgeDays
   const useCases = lifecycleUseCases({
     logger: h.logger, clock: h.clock, notify: h.notify, audit: audit.audit, approvers: h.approvers, queues, changes, partners: h.partners,
     approvalReaction: 'white_check_mark', requestTtlHours: 72, keyMaxAgeDays: o.keyMaxAgeDays ?? 365, feeds: h.platform.feeds,
-    currentDrift: (partnerId) => h.redis.get(driftKey(h.prefix, partnerId)),
+    currentDrift: (partnerId) => readDrift(h.redis, h.prefix, partnerId),
     seals: h.seals, approvalsChannel: CHANNEL,
   });
   const started: LifecycleWorkers[] = [];

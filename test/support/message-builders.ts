@@ -8,7 +8,10 @@
  */
 import { buildApprovalCard, CHANGE_APPROVAL, nudgeLine, refusalText, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUndeliverable, buildUnroutable } from '../../src/bot/messages/delivery.js';
-import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText } from '../../src/bot/messages/drift.js';
+import {
+  buildDriftReport, driftDiff, driftResolvedText, reappliedText, reapplyAskedText, reapplyRefusedText, secondApproverNeededText,
+} from '../../src/bot/messages/drift.js';
+import type { DriftDocument, DriftItem } from '../../src/domain/drift.js';
 import {
   changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, externalIdRotatedLine, keysChangedLine, oldKeysText, partnerEditedLine,
 } from '../../src/bot/messages/lifecycle.js';
@@ -57,7 +60,21 @@ const specs = (x: string): Record<string, ChangeSpec> => ({
   'ssh-keys': { kind: 'ssh-keys', add: [KEY, x], remove: [x] },
   'external-id': { kind: 'external-id', reason: x },
   edit: { kind: 'edit', addFeeds: [x, 'price-lists'], removeFeeds: [x], contactEmail: x },
+  reapply: { kind: 'reapply', hash: 'ab'.repeat(32), items: [x, `IAM role ${x} is missing`] },
 });
+
+const driftItems = (x: string): DriftItem[] => [
+  { subject: 'trust-policy', state: 'differs', line: x }, { subject: 'inline-policy', state: 'extra', line: `IAM role: inline policy ${x} is not rendered` },
+];
+/** Documents as AWS could hold them: outside text in names, keys, values and ExternalIds. */
+const driftDocuments = (x: string): DriftDocument[] => [
+  {
+    name: `IAM role ${x}: trust policy`,
+    actual: { Statement: [{ Sid: x, Principal: { AWS: x }, Condition: { StringEquals: { 'sts:ExternalId': x } } }] },
+    intended: { Statement: [{ Sid: 'Partner', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Condition: { StringEquals: { 'sts:ExternalId': 'e'.repeat(43) } } }] },
+  },
+  { name: `IAM role: inline policy ${x}`, actual: { [x]: [x, x], Resource: `arn:aws:s3:::${x}/*` }, intended: null },
+];
 
 function record(x: string, outcome: DeliveryRecord['outcome'] = 'delivered'): DeliveryRecord {
   return {
@@ -112,10 +129,14 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'fan-out summary': (x) => buildFanoutSummary({ feed: x, key: `outbound/feeds/${x}`, delivered: 1, failed: 1, total: 3, parked: 1, failures: [{ partnerId: x, error: x }] }),
   'not delivered: unroutable': (x) => buildUnroutable(`outbound/${x}`, x),
   'not delivered: undeliverable': (x) => buildUndeliverable(`outbound/${x}`, x, 'offboarded'),
-  'drift report': (x) => buildDriftReport({ partnerId: x, items: [x, x], unfixable: [x], hash: 'ab'.repeat(32) }),
+  'drift report': (x) => buildDriftReport({ partnerId: x, items: driftItems(x), documents: driftDocuments(x), unfixable: [x], hash: 'ab'.repeat(32) }),
+  'drift diff': (x) => driftDiff(driftDocuments(x)),
   'drift resolved': (x) => driftResolvedText(x),
   're-applied': (x) => reappliedText({ partnerId: x, by: APPROVER, done: [x], remaining: [x] }),
+  're-applied with a second approver': (x) => reappliedText({ partnerId: x, by: APPROVER, requestedBy: REQUESTER, done: [x], remaining: [x] }),
   're-apply refused': (x) => reapplyRefusedText({ partnerId: x, by: APPROVER, shown: x }),
+  're-apply refused: second approver needed': (x) => secondApproverNeededText({ partnerId: x, by: APPROVER, shown: x, items: [x] }),
+  're-apply asked of a second approver': (x) => reapplyAskedText({ partnerId: x, hash: x, items: [x, x] }),
   'offboard progress': (x) => buildOffboardProgress({ partnerId: x, dryRun: true, steps: steps(x), outcome: 'failed' }),
   'offboard evidence': (x) => buildOffboardEvidence({
     change: change(x, specs(x)['offboard']!, approved), startedAt: AT, steps: steps(x), checks: checks(x), finishedAt: LATER, dryRun: false,

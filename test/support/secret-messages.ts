@@ -12,7 +12,8 @@ import { createPlanRenderer } from '../../src/actions/onboarding/plan.js';
 import { renderPartnerSidePolicy } from '../../src/aws/policies/index.js';
 import { buildApprovalCard, CHANGE_APPROVAL, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
 import { buildDeliveryFailure } from '../../src/bot/messages/delivery.js';
-import { buildDriftReport, reappliedText } from '../../src/bot/messages/drift.js';
+import { buildDriftReport, driftDiff, reappliedText } from '../../src/bot/messages/drift.js';
+import type { DriftDocument } from '../../src/domain/drift.js';
 import { buildOffboardEvidence, buildOffboardProgress } from '../../src/bot/messages/offboard.js';
 import { buildAnswer } from '../../src/bot/messages/partner-status.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
@@ -87,6 +88,29 @@ function freeText(): string {
 
 const AT = '2030-01-01T00:00:00.000Z';
 
+/**
+ * A trust policy as the registry would render it (the bot-made ExternalId) against one found in AWS
+ * (the hand-given one, also copied into a Sid, a list and a role name), and an inline policy holding
+ * the free text: what a drift report diffs.
+ */
+function driftDocuments(text: string): DriftDocument[] {
+  const trust = (externalId: unknown, sid: string) => ({
+    Version: '2012-10-17',
+    Statement: [{ Sid: sid, Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': externalId } } }],
+  });
+  return [
+    {
+      name: 'IAM role partnergate-partner-acme: trust policy',
+      actual: trust([SECRETS.givenExternalId, SECRETS.externalId], `Copy${SECRETS.givenExternalId}`),
+      intended: trust(SECRETS.externalId, 'Partner'),
+    },
+    {
+      name: `IAM role partnergate-partner-acme: inline policy ${SECRETS.externalId}`, intended: null,
+      actual: { Statement: [{ Sid: 'X', Resource: text, Condition: { StringEquals: { 'aws:userid': [SECRETS.botToken, SECRETS.sshPublicKey] } } }] },
+    },
+  ];
+}
+
 function onboardingRequest(notes: string): OnboardingRequest {
   return {
     id: 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', partnerId: 'acme', displayName: `Acme ${SECRETS.botToken}`, contactEmail: 'a@acme.example',
@@ -137,7 +161,11 @@ export function secretBearingMessages(): [string, unknown][] {
       startedAt: AT,
       steps, checks, finishedAt: AT, dryRun: false,
     })],
-    ['buildDriftReport (items from AWS)', buildDriftReport({ partnerId: 'acme', items: [text], unfixable: [text], hash: 'a'.repeat(64) })],
+    ['buildDriftReport (items from AWS)', buildDriftReport({ partnerId: 'acme', items: [{ subject: 'trust-policy', state: 'differs', line: text }], documents: [], unfixable: [text], hash: 'a'.repeat(64) })],
+    ['buildDriftReport (the diff of a trust policy whose ExternalId differs, and free text in a policy)', buildDriftReport({
+      partnerId: 'acme', items: [{ subject: 'trust-policy', state: 'differs', line: 'IAM role: trust policy differs' }], documents: driftDocuments(text), unfixable: [], hash: 'a'.repeat(64),
+    })],
+    ['driftDiff (ExternalIds in conditions, lists, other fields and names)', driftDiff(driftDocuments(text)).toString()],
     ['reappliedText', reappliedText({ partnerId: 'acme', by: 'UAPP', done: [text], remaining: [text] })],
     ['buildAnswer (what the user typed)', buildAnswer(`No file matches ${text}`, [text])],
   ];

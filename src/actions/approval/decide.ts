@@ -6,9 +6,11 @@
  * of content that no longer matches its seal is refused, with the alert: nobody's approval is
  * attached to content that was changed in Redis (the job would refuse it anyway). Rejecting such an
  * item is allowed: it makes nothing happen. Expiry is the same move, made by the sweep (or by a
- * late click).
+ * late click). How the decision came matters too: the approval reaction approves onboarding only, a
+ * change needs the Approve button and its confirmation (`viaRefusal`, src/domain/approval.ts) — a
+ * reaction on a change card is refused (`button_required`), audited, and changes nothing.
  */
-import { decisionRefusal, type ApprovalItem } from '../../domain/approval.js';
+import { decisionRefusal, viaRefusal, type ApprovalItem } from '../../domain/approval.js';
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { buildApprovalCard, refusalText } from '../../bot/messages/approval-card.js';
@@ -77,6 +79,8 @@ async function attempt<T extends ApprovalItem>(deps: DecideDeps<T>, input: Decid
   const rule = decisionRefusal(item, input.actor, input.decision, await deps.approvers.isApprover(input.actor));
   if (rule) return refuse(rule);
   if (item.status !== 'pending') return refuse(ErrorCode.AlreadyDecided);
+  const way = viaRefusal(view.subject(item), input.decision, input.via);
+  if (way) return refuse(way);
   const broken = input.decision === 'approve' ? deps.kind.integrity(deps.seals, item) : null;
   if (broken) {
     await reportIntegrityFailure(deps, { noun: view.noun, id: item.id, partnerId: item.partnerId, thread: view.thread(item), stage: 'decide', problem: broken });

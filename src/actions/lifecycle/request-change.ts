@@ -1,6 +1,6 @@
 /**
  * Someone asks for a lifecycle change of a partner (offboarding, SSH keys, ExternalId, feeds
- * and contact): check that the partner can take it, store it pending (one open change of a kind per
+ * and contact, a re-apply for a second approver): check that the partner can take it, store it pending (one open change of a kind per
  * partner), and post its approval card in the partner's thread. No AWS calls (Slack's 3 s).
  */
 import { changeRef } from '../../bot/messages/ids.js';
@@ -42,6 +42,9 @@ export function changeRefusal(partner: PartnerRecord | null, partnerId: string, 
   }
   if (spec.kind === 'ssh-keys' && spec.add.length === 0 && spec.remove.length === 0) {
     return { code: ErrorCode.NoChange, message: 'Add or remove at least one key.' };
+  }
+  if (spec.kind === 'reapply' && (!/^[0-9a-f]{64}$/.test(spec.hash) || spec.items.length === 0)) {
+    return { code: ErrorCode.BadInput, message: 'A re-apply for a second approver names a drift (its hash) and what it would create or rewrite.' };
   }
   if (spec.kind === 'edit' && spec.addFeeds.length === 0 && spec.removeFeeds.length === 0 && spec.contactEmail === null) {
     return { code: ErrorCode.NoChange, message: 'Nothing changed.' };
@@ -114,5 +117,7 @@ export function summarizeSpec(spec: ChangeSpec): Record<string, unknown> {
       return { reason: spec.reason };
     case 'edit':
       return { addFeeds: spec.addFeeds, removeFeeds: spec.removeFeeds, ...(spec.contactEmail !== null ? { contactEmail: spec.contactEmail } : {}) };
+    case 'reapply':
+      return { hash: spec.hash, items: spec.items };
   }
 }

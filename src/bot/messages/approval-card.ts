@@ -4,7 +4,7 @@
  * onboarding request and a lifecycle change is data: an ApprovalView per kind. Pure.
  */
 import type { types } from '@slack/bolt';
-import type { ApprovalItem } from '../../domain/approval.js';
+import { mayApproveVia, type ApprovalItem, type ApprovalSubject } from '../../domain/approval.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Block, ThreadRef } from '../../domain/notify-message.js';
 import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../../domain/requests.js';
@@ -20,7 +20,7 @@ interface CardParts {
   summary: Block[];
   footer: Mrkdwn;
   /** The buttons' block_id and action_ids, and the dialog that asks again before approving; what the pending card's hint adds. */
-  buttons: { blockId: string; approve: string; reject: string; confirm?: types.ConfirmationDialog };
+  buttons: { blockId: string; approve: string; reject: string; confirm: types.ConfirmationDialog };
   hint?: Mrkdwn;
   /** What the decision says follows an approval, and a rejection or expiry. */
   approvedNext: string;
@@ -36,6 +36,8 @@ export interface ApprovalView<T extends ApprovalItem> {
   asked: string;
   approves: string;
   askAgain: string;
+  /** What the item approves (onboarding, or a change's kind): whether the approval reaction may approve it (src/domain/approval.ts). */
+  subject(item: T): ApprovalSubject;
   /** The notify ref of the item's card, and the thread its lines go to. */
   ref(id: string): string;
   thread(item: T): ThreadRef;
@@ -56,6 +58,25 @@ function decisionText(item: ApprovalItem, p: Pick<CardParts, 'approvedNext' | 'c
   return mrkdwn`:hourglass: Expired ${when(d.at)} without a decision.${closedNext}`;
 }
 
+/**
+ * The dialog Slack shows before an Approve click is sent: what will happen to which partner. All of
+ * it is plain_text (Slack's reference allows no other there; no mentions or links are parsed, and
+ * `plainText` keeps any `<…>` out), cut to Slack's limits: title 100 characters, text 300.
+ */
+export function approveDialog(title: string, text: string): types.ConfirmationDialog {
+  return {
+    title: { type: 'plain_text', text: plainText(title).slice(0, 100) }, text: { type: 'plain_text', text: plainText(text).slice(0, 300) },
+    confirm: { type: 'plain_text', text: 'Approve' }, deny: { type: 'plain_text', text: 'Cancel' },
+  };
+}
+
+/** How the pending card says it is approved: the reaction is named only where it approves (`mayApproveVia`). */
+function howToApprove(subject: ApprovalSubject, reaction: string): Mrkdwn {
+  return mayApproveVia(subject, 'reaction')
+    ? mrkdwn`An approver other than the requester approves with the button or with :${reaction}: on this message.`
+    : mrkdwn`An approver other than the requester approves with the Approve button, which asks to confirm (a reaction does not approve a change).`;
+}
+
 export function buildApprovalCard<T extends ApprovalItem>(view: ApprovalView<T>, item: T, options: { approvalReaction: string }): SlackMessage {
   const p = view.parts(item);
   const b = p.buttons;
@@ -65,11 +86,11 @@ export function buildApprovalCard<T extends ApprovalItem>(view: ApprovalView<T>,
         {
           type: 'actions', block_id: b.blockId,
           elements: [
-            { ...button(b.approve, 'primary', 'Approve'), ...(b.confirm ? { confirm: b.confirm } : {}) },
+            { ...button(b.approve, 'primary', 'Approve'), confirm: b.confirm },
             button(b.reject, 'danger', 'Reject'),
           ],
         },
-        contextBlock(mrkdwn`An approver other than the requester approves with the button or with :${options.approvalReaction}: on this message.${p.hint ?? ''}`),
+        contextBlock(mrkdwn`${howToApprove(view.subject(item), options.approvalReaction)}${p.hint ?? ''}`),
       ]
     : [section(decisionText(item, p))];
   const state = item.status === 'pending' ? 'awaiting approval' : item.status;
@@ -95,6 +116,8 @@ function refusal<T extends ApprovalItem>(view: ApprovalView<T>, code: ErrorCode,
       return decision === 'approve' ? mrkdwn`Only approvers can approve ${view.approves}.` : mrkdwn`Only approvers, or the requester withdrawing it, can reject a ${view.noun}.`;
     case ErrorCode.Expired:
       return expired;
+    case ErrorCode.ButtonRequired:
+      return mrkdwn`A reaction does not approve a ${view.noun}: use the Approve button on the card, which asks you to confirm what will happen. Nothing was approved; the ${view.noun} is still pending.`;
     case ErrorCode.AlreadyDecided: {
       const d = item?.decision;
       if (!d) return mrkdwn`This ${view.noun} is already ${String(item?.status)}.`;
@@ -114,6 +137,7 @@ function accessLine(r: OnboardingRequest): Mrkdwn {
 
 export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
   noun: 'request', unknown: ErrorCode.UnknownRequest, asked: 'partner', approves: 'onboarding requests', askAgain: 'ask the requester to submit it again',
+  subject: () => 'onboarding',
   ref: cardRef,
   thread: (r) => ({ ref: cardRef(r.id) }),
   parts: (r) => ({
@@ -135,10 +159,7 @@ export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
     ],
     buttons: {
       blockId: 'decision', approve: ACTIONS.approve, reject: ACTIONS.reject,
-      confirm: {
-        title: { type: 'plain_text', text: 'Approve onboarding?' }, text: mrkdwnText(mrkdwn`This provisions ${code(r.partnerId)} on AWS as the plan in the thread says.`),
-        confirm: { type: 'plain_text', text: 'Approve' }, deny: { type: 'plain_text', text: 'Cancel' },
-      },
+      confirm: approveDialog('Approve onboarding?', `This provisions ${r.partnerId} on AWS as the plan in the thread says.`),
     },
     footer: mrkdwn`Request ${code(r.id)} · plan ${code(r.planHash.slice(0, 12))} · expires ${when(r.expiresAt)} · the full plan is in the thread`,
     approvedNext: 'Provisioning is queued.',
@@ -162,6 +183,8 @@ export function changeTitle(spec: ChangeSpec): Mrkdwn {
       return mrkdwn`Rotate the ExternalId of the partner role`;
     case 'edit':
       return mrkdwn`Change feeds and contact`;
+    case 'reapply':
+      return mrkdwn`Re-apply the rendered documents (drift ${code(spec.hash.slice(0, 12))})`;
   }
 }
 
@@ -188,6 +211,33 @@ function specLines(c: ChangeRequest): Mrkdwn[] {
         ...(s.removeFeeds.length ? [mrkdwn`• stops receiving ${joinMrkdwn(s.removeFeeds.map(code), ', ')} (files already delivered stay)`] : []),
         ...(s.contactEmail !== null ? [mrkdwn`• contact becomes ${s.contactEmail}`] : []),
       ];
+    case 'reapply':
+      return [
+        mrkdwn`Re-apply writes the documents the renderer and the registry say, and this drift's repair creates something or rewrites a trust policy, so it needs an approver who is not the one who pressed Re-apply:`,
+        ...s.items.map((i) => mrkdwn`• ${i}`),
+        mrkdwn`The drift report above shows every difference and the diff of the documents. If the drift changes before the job runs, nothing is written.`,
+      ];
+  }
+}
+
+/**
+ * The Approve button's dialog of each kind of change: the one place that says, before the click is
+ * sent, what will happen to which partner.
+ */
+export function changeDialog(c: Pick<ChangeRequest, 'partnerId' | 'spec'>): types.ConfirmationDialog {
+  const s = c.spec;
+  const n = (count: number, one: string) => `${count} ${one}${count === 1 ? '' : 's'}`;
+  switch (s.kind) {
+    case 'offboard':
+      return approveDialog(`Offboard ${c.partnerId}?`, `Offboard ${c.partnerId}: deliveries stop, its SFTP user and role are deleted and live sessions revoked; its files are ${s.prefix === 'archive' ? 'moved to the archive' : 'kept'}. The id is retired for good. This cannot be undone.`);
+    case 'ssh-keys':
+      return approveDialog(`Replace ${c.partnerId}'s SSH keys?`, `Replace ${c.partnerId}'s SSH keys: ${n(s.add.length, 'key')} added, ${n(s.remove.length, 'key')} removed. The partner logs in over SFTP with the new set at once; removed keys stop working.`);
+    case 'external-id':
+      return approveDialog(`Rotate ${c.partnerId}'s ExternalId?`, `Rotate ${c.partnerId}'s ExternalId: the role's trust policy takes a new one and the current one stops working at once. The partner must switch to the new welcome text.`);
+    case 'edit':
+      return approveDialog(`Change ${c.partnerId}'s feeds and contact?`, `Change ${c.partnerId}'s feeds and contact: ${n(s.addFeeds.length, 'feed')} started, ${n(s.removeFeeds.length, 'feed')} stopped${s.contactEmail !== null ? ', a new contact' : ''}. Stopped feeds get no more files.`);
+    case 'reapply':
+      return approveDialog(`Re-apply ${c.partnerId}'s documents?`, `Re-apply ${c.partnerId}'s documents: the bot writes what the registry says, creating what is missing and rewriting the trust policy where it differs (${n(s.items.length, 'difference')} listed on the card). Read the diff in the report first.`);
   }
 }
 
@@ -195,6 +245,7 @@ const CHANGE_NEXT = { approvedNext: 'Being applied; progress follows in this thr
 
 export const CHANGE_APPROVAL: ApprovalView<ChangeRequest> = {
   noun: 'change', unknown: ErrorCode.UnknownChange, asked: 'change', approves: 'partner changes', askAgain: 'ask for it again',
+  subject: (c) => c.spec.kind,
   ref: changeRef,
   thread: (c) => ({ ref: c.threadRef }),
   parts: (c) => ({
@@ -203,7 +254,7 @@ export const CHANGE_APPROVAL: ApprovalView<ChangeRequest> = {
       section(mrkdwn`*${changeTitle(c.spec)}* for ${code(c.partnerId)} — requested by ${user(c.requestedBy)}`),
       section(capped(joinMrkdwn(specLines(c), '\n'), 2900)),
     ],
-    buttons: { blockId: 'change_decision', approve: ACTIONS.changeApprove, reject: ACTIONS.changeReject },
+    buttons: { blockId: 'change_decision', approve: ACTIONS.changeApprove, reject: ACTIONS.changeReject, confirm: changeDialog(c) },
     hint: mrkdwn` Expires ${when(c.expiresAt)}.`,
     footer: mrkdwn`Change ${code(c.id)}`,
     ...CHANGE_NEXT,

@@ -1,9 +1,15 @@
-/** Drift reports in the partner's thread, with the Re-apply button (approvers). Pure. */
+/**
+ * Drift reports in the partner's thread — what differs, item by item and as a readable diff of the
+ * documents — with the Re-apply button (approvers), and the lines a re-apply posts. Pure.
+ */
+import { structuredPatch } from 'diff';
+import { canonicalJson } from '../../domain/canonical-json.js';
+import { redactExternalIds, secondApproverItems, type DriftDocument, type DriftItem } from '../../domain/drift.js';
 import type { Block } from '../../domain/notify-message.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
-import { chunkLines, code, joinMrkdwn, mrkdwn, user, type Mrkdwn } from './mrkdwn.js';
+import { chunkLines, code, codeBlock, joinMrkdwn, mrkdwn, SECTION_LIMIT, user, type Mrkdwn } from './mrkdwn.js';
 
 const DRIFT_HASH = /^[0-9a-f]{64}$/;
 
@@ -25,16 +31,45 @@ export const isDriftHash = (hash: string): boolean => DRIFT_HASH.test(hash);
 /** How a report names its drift: enough of the hash to tell two reports apart. */
 export const driftLabel = (hash: string): Mrkdwn => code(hash.slice(0, 12));
 
-export function buildDriftReport(v: { partnerId: string; items: string[]; unfixable: string[]; hash: string }): SlackMessage {
+/** What one side of a diff shows: canonical JSON (keys sorted), pretty-printed; nothing for an absent document. */
+function pretty(doc: unknown): string {
+  return doc === null || doc === undefined ? '' : `${JSON.stringify(JSON.parse(canonicalJson(doc)), null, 2)}\n`;
+}
+
+/**
+ * The documents that differ as unified diffs (jsdiff), AWS now (`-`) against what re-apply writes
+ * (`+`), ExternalIds redacted first (src/domain/drift.ts). Lines of outside text: `codeBlock` escapes them.
+ */
+export function driftDiffLines(documents: readonly DriftDocument[]): string[] {
+  const out: string[] = [];
+  for (const d of redactExternalIds(documents)) {
+    const patch = structuredPatch(d.name, d.name, pretty(d.actual), pretty(d.intended), '', '', { context: 2 });
+    out.push(`--- ${d.name}: ${d.actual === null ? 'absent' : 'AWS now'}`, `+++ ${d.name}: ${d.intended === null ? 'deleted by re-apply' : 'as rendered (re-apply writes this)'}`);
+    for (const h of patch.hunks) out.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines.filter((l) => !l.startsWith('\\')));
+  }
+  return out;
+}
+
+/** The diff section of a report: a code block within Slack's section limit, the rest counted. */
+export function driftDiff(documents: readonly DriftDocument[]): Mrkdwn {
+  const heading = mrkdwn`*What differs* (\`-\` AWS now, \`+\` what re-apply writes; ExternalIds redacted):\n`;
+  return mrkdwn`${heading}${codeBlock(driftDiffLines(documents), SECTION_LIMIT - heading.toString().length)}`;
+}
+
+export function buildDriftReport(v: { partnerId: string; items: DriftItem[]; documents: DriftDocument[]; unfixable: string[]; hash: string }): SlackMessage {
+  const twoPerson = secondApproverItems(v.items);
   const blocks: Block[] = [
     section(mrkdwn`:warning: *Drift on ${code(v.partnerId)}*: AWS differs from what the registry and the renderer say.`),
-    ...chunkLines(v.items.map((i) => mrkdwn`• ${i}`)).map((text) => section(text)),
+    ...chunkLines(v.items.map((i) => mrkdwn`• ${i.line}`)).map((text) => section(text)),
+    ...(v.documents.length ? [section(driftDiff(v.documents))] : []),
     {
       type: 'actions', block_id: 'drift_reapply',
       elements: [{ type: 'button', action_id: ACTIONS.reapplyDrift, style: 'primary', value: reapplyValue(v.partnerId, v.hash), text: { type: 'plain_text', text: 'Re-apply' } }],
     },
     contextBlock(
-      mrkdwn`Drift ${driftLabel(v.hash)}. Approvers can re-apply the rendered documents to repair this drift (only while it is the latest).${v.unfixable.length ? mrkdwn` Not fixable by the bot (fix by hand): ${v.unfixable.join('; ')}.` : ''} This is reported once per change.`,
+      mrkdwn`Drift ${driftLabel(v.hash)}. ${twoPerson.length
+        ? mrkdwn`Re-apply would create something or rewrite a trust policy (${joinMrkdwn(twoPerson.map((i) => i.line), '; ')}): pressing it asks a second approver, who is not the one pressing, to approve.`
+        : 'Approvers can re-apply the rendered documents to repair this drift (only while it is the latest).'}${v.unfixable.length ? mrkdwn` Not fixable by the bot (fix by hand): ${v.unfixable.join('; ')}.` : ''} This is reported once per change.`,
     ),
   ];
   return slackMessage(mrkdwn`Drift on ${v.partnerId}: ${v.items.length} difference${v.items.length === 1 ? '' : 's'}`, blocks);
@@ -44,13 +79,25 @@ export function driftResolvedText(partnerId: string): string {
   return mrkdwn`:white_check_mark: No drift on ${code(partnerId)} any more: AWS matches the registry and the renderer.`.toString();
 }
 
-export function reappliedText(v: { partnerId: string; by: string; done: string[]; remaining: string[] }): string {
+/** `requestedBy`: who pressed Re-apply when a second approver (`by`) approved it; absent for one approver's click. */
+export function reappliedText(v: { partnerId: string; by: string; requestedBy?: string | undefined; done: string[]; remaining: string[] }): string {
   const did = v.done.length ? joinMrkdwn(v.done, '; ') : 'nothing needed writing';
   const left = v.remaining.length ? mrkdwn` Still different: ${joinMrkdwn(v.remaining, '; ')}.` : ' No drift left.';
-  return mrkdwn`:wrench: Re-applied on ${code(v.partnerId)} by ${user(v.by)}: ${did}.${left}`.toString();
+  const who = v.requestedBy ? mrkdwn`asked by ${user(v.requestedBy)}, approved by ${user(v.by)}` : mrkdwn`by ${user(v.by)}`;
+  return mrkdwn`:wrench: Re-applied on ${code(v.partnerId)} ${who}: ${did}.${left}`.toString();
 }
 
 /** The re-apply job found AWS differing from the drift the approver saw: it wrote nothing. */
 export function reapplyRefusedText(v: { partnerId: string; by: string; shown: string }): string {
   return mrkdwn`:no_entry: Not re-applied on ${code(v.partnerId)} (pressed by ${user(v.by)}): AWS no longer differs as drift ${driftLabel(v.shown)} showed, so nothing was written. The latest report in this thread says what differs now; re-apply from it if that should be repaired.`.toString();
+}
+
+/** A re-apply that would create something or rewrite a trust policy reached the job with one approver only: it wrote nothing. */
+export function secondApproverNeededText(v: { partnerId: string; by: string; shown: string; items: string[] }): string {
+  return mrkdwn`:no_entry: Not re-applied on ${code(v.partnerId)} (pressed by ${user(v.by)}): re-applying drift ${driftLabel(v.shown)} creates something or rewrites a trust policy (${joinMrkdwn(v.items, '; ')}), which needs a second approver, and this re-apply came with none. Nothing was written. Press Re-apply on the report to ask another approver.`.toString();
+}
+
+/** The presser's answer when Re-apply became a change request for a second approver. */
+export function reapplyAskedText(v: { partnerId: string; hash: string; items: string[] }): string {
+  return mrkdwn`Drift ${driftLabel(v.hash)} of ${code(v.partnerId)} would create something or rewrite a trust policy (${joinMrkdwn(v.items, '; ')}), so another approver must approve re-applying it: the card is in ${code(v.partnerId)}’s thread. Nothing was written yet.`.toString();
 }

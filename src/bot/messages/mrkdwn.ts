@@ -74,6 +74,26 @@ export const user = (id: string): Mrkdwn => (SLACK_ID.test(id) ? trusted(`<@${id
 
 export const channel = (id: string): Mrkdwn => (SLACK_ID.test(id) ? trusted(`<#${id}>`) : code(id));
 
+/**
+ * Lines of outside text as a code block (```…```) of at most `max` characters: each line escaped
+ * like any outside text (Slack still reads `<…>` and entities inside a code block) with its
+ * backticks made `'` so nothing closes the block early, a line longer than `lineMax` cut with `…`,
+ * and the lines that do not fit left out with a note saying how many.
+ */
+export function codeBlock(lines: readonly string[], max: number, lineMax = 240): Mrkdwn {
+  const safe = lines.map((l) => escapeMrkdwn(l.length > lineMax ? `${l.slice(0, lineMax - 1)}…` : l).replace(/`/g, "'"));
+  const note = (n: number) => (n === 0 ? '' : `\n… ${n} more line${n === 1 ? '' : 's'} not shown`);
+  let kept = 0;
+  let used = '```\n```'.length;
+  for (const l of safe) {
+    const room = kept + 1 === safe.length ? 0 : note(safe.length - kept - 1).length;
+    if (used + l.length + 1 + room > max) break;
+    used += l.length + 1;
+    kept += 1;
+  }
+  return trusted(`\`\`\`\n${safe.slice(0, kept).map((l) => `${l}\n`).join('')}\`\`\`${note(safe.length - kept)}`);
+}
+
 /** Slack's date formatting, with a plain fallback for clients that cannot render it. */
 export function when(iso: string): Mrkdwn {
   const seconds = Math.floor(Date.parse(iso) / 1000);

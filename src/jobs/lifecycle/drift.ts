@@ -1,74 +1,96 @@
 /**
  * Drift: what AWS holds for a partner (Transfer user, its keys, the partner role, its trust and
  * inline policies) against what the renderer and the registry say should be there. `findDrift`
- * only reads; `repairDrift` writes what is missing or different, with the same calls provisioning
- * uses, and reports what it cannot fix (a role's path or boundary: the bot may not change those).
+ * only reads, and answers each difference as an item (src/domain/drift.ts) with the documents that
+ * differ, as AWS has them and as re-apply would write them; `repairDrift` writes what is missing or
+ * different, with the same calls provisioning uses, and reports what it cannot fix (a role's path or
+ * boundary: the bot may not change those).
  */
-import { createHash } from 'node:crypto';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
-import { renderPartner, toCreateUserRequest, type RenderedPartner } from '../../aws/policies/index.js';
+import type { DescribedUser } from '../../aws/transfer.js';
+import { renderPartner, toCreateUserRequest, type RenderedPartner, type TransferUserInput } from '../../aws/policies/index.js';
 import { specOf } from '../../actions/onboarding/index.js';
+import type { Drift, DriftDocument, DriftItem, DriftState, DriftSubject } from '../../domain/drift.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import type { PartnerRecord } from '../../domain/partner.js';
-import { keyDifferences, keyIdentity, roleFixedDifferences, sameDocument, transferUserDifferences } from '../onboarding/index.js';
+import { keyDifferences, keyIdentity, parsePolicy, roleFixedDifferences, sameDocument, transferUserDifferences } from '../onboarding/index.js';
 import { wantsTransferUser } from '../../domain/access.js';
 
-export interface Drift {
-  partnerId: string;
-  /** One line per difference, sorted: the report and the hash. */
-  items: string[];
-  /** Differences the bot may not repair (role path, permissions boundary). */
-  unfixable: string[];
-}
-
-export function driftHash(items: string[]): string {
-  return createHash('sha256').update(items.join('\n')).digest('hex');
-}
+export type { Drift } from '../../domain/drift.js';
 
 export function intendedFor(platform: PlatformConfig, p: PartnerRecord): RenderedPartner {
   return renderPartner(platform, specOf(p));
 }
 
+/** The parts of a Transfer user the drift check compares: its role, home and session policy. */
+const intendedUser = (u: TransferUserInput) => ({ Role: u.Role, HomeDirectoryType: u.HomeDirectoryType, HomeDirectoryMappings: u.HomeDirectoryMappings, Policy: u.Policy });
+const actualUser = (u: DescribedUser) => ({
+  Role: u.Role ?? null, HomeDirectoryType: u.HomeDirectoryType ?? null,
+  HomeDirectoryMappings: (u.HomeDirectoryMappings ?? []).map((m) => ({ Entry: m.Entry, Target: m.Target, ...(m.Type && m.Type !== 'DIRECTORY' ? { Type: m.Type } : {}) })),
+  ...(u.HomeDirectory ? { HomeDirectory: u.HomeDirectory } : {}),
+  Policy: parsePolicy(u.Policy) ?? null,
+});
+
 export async function findDrift(cp: LifecyclePlane, platform: PlatformConfig, p: PartnerRecord): Promise<Drift> {
   const rendered = intendedFor(platform, p);
-  const items: string[] = [];
+  const items: DriftItem[] = [];
+  const documents: DriftDocument[] = [];
   const unfixable: string[] = [];
+  const item = (subject: DriftSubject, state: DriftState, line: string) => items.push({ subject, state, line });
   const user = await cp.describeUser(p.partnerId);
   if (wantsTransferUser(p)) {
-    if (!user) items.push(`Transfer user ${p.partnerId} is missing`);
-    else {
-      for (const d of transferUserDifferences(user, rendered.transferUser)) items.push(`Transfer user: ${d}`);
+    const name = `Transfer user ${p.partnerId}`;
+    if (!user) {
+      item('transfer-user', 'missing', `Transfer user ${p.partnerId} is missing`);
+      documents.push({ name, actual: null, intended: intendedUser(rendered.transferUser) });
+    } else {
+      const differences = transferUserDifferences(user, rendered.transferUser);
+      for (const d of differences) item('transfer-user', 'differs', `Transfer user: ${d}`);
+      if (differences.length > 0) documents.push({ name, actual: actualUser(user), intended: intendedUser(rendered.transferUser) });
       const keys = keyDifferences(user, p.sshKeys);
-      for (const k of keys.missing) items.push(`Transfer user: SSH key ${fingerprintOf(keyIdentity(k)) ?? 'unparseable'} is missing`);
-      for (const k of keys.extra) items.push(`Transfer user: SSH key ${fingerprintOf(k) ?? 'unparseable'} is not in the registry`);
+      for (const k of keys.missing) item('ssh-key', 'missing', `Transfer user: SSH key ${fingerprintOf(keyIdentity(k)) ?? 'unparseable'} is missing`);
+      for (const k of keys.extra) item('ssh-key', 'extra', `Transfer user: SSH key ${fingerprintOf(k) ?? 'unparseable'} is not in the registry`);
     }
   } else if (user) {
-    items.push(`Transfer user ${p.partnerId} exists but the partner has no SSH keys`);
+    item('transfer-user', 'extra', `Transfer user ${p.partnerId} exists but the partner has no SSH keys`);
   }
   const intended = rendered.partnerRole;
   const role = await cp.getRole(intended?.roleName ?? `partnergate-partner-${p.partnerId}`);
   if (intended) {
-    if (!role) items.push(`IAM role ${intended.roleName} is missing`);
-    else {
+    const trustName = `IAM role ${intended.roleName}: trust policy`;
+    const policyName = (name: string) => `IAM role ${intended.roleName}: inline policy ${name}`;
+    if (!role) {
+      item('role', 'missing', `IAM role ${intended.roleName} is missing`);
+      documents.push({ name: trustName, actual: null, intended: intended.trustPolicy });
+      for (const policy of intended.policies) documents.push({ name: policyName(policy.name), actual: null, intended: policy.document });
+    } else {
       for (const d of roleFixedDifferences(role, intended)) {
-        items.push(`IAM role: ${d}`);
+        item('role', 'differs', `IAM role: ${d}`);
         unfixable.push(`IAM role: ${d}`);
       }
-      if (!sameDocument(role.trustPolicy, intended.trustPolicy)) items.push('IAM role: trust policy differs');
+      if (!sameDocument(role.trustPolicy, intended.trustPolicy)) {
+        item('trust-policy', 'differs', 'IAM role: trust policy differs');
+        documents.push({ name: trustName, actual: role.trustPolicy ?? null, intended: intended.trustPolicy });
+      }
       const names = await cp.listRolePolicies(intended.roleName);
       for (const policy of intended.policies) {
         const deployed = names.includes(policy.name) ? await cp.getRolePolicy({ roleName: intended.roleName, policyName: policy.name }) : null;
-        if (!deployed) items.push(`IAM role: inline policy ${policy.name} is missing`);
-        else if (!sameDocument(deployed, policy.document)) items.push(`IAM role: inline policy ${policy.name} differs`);
+        if (!deployed) item('inline-policy', 'missing', `IAM role: inline policy ${policy.name} is missing`);
+        else if (!sameDocument(deployed, policy.document)) item('inline-policy', 'differs', `IAM role: inline policy ${policy.name} differs`);
+        else continue;
+        documents.push({ name: policyName(policy.name), actual: deployed ?? null, intended: policy.document });
       }
-      for (const extra of names.filter((n) => !intended.policies.some((x) => x.name === n))) items.push(`IAM role: inline policy ${extra} is not rendered`);
+      for (const extra of names.filter((n) => !intended.policies.some((x) => x.name === n))) {
+        item('inline-policy', 'extra', `IAM role: inline policy ${extra} is not rendered`);
+        documents.push({ name: policyName(extra), actual: (await cp.getRolePolicy({ roleName: intended.roleName, policyName: extra })) ?? null, intended: null });
+      }
     }
   } else if (role) {
-    items.push(`IAM role ${role.roleName} exists but the partner has no AWS account`);
+    item('role', 'extra', `IAM role ${role.roleName} exists but the partner has no AWS account`);
   }
-  return { partnerId: p.partnerId, items: items.sort(), unfixable };
+  return { partnerId: p.partnerId, items: items.sort((a, b) => (a.line < b.line ? -1 : a.line > b.line ? 1 : 0)), documents, unfixable };
 }
 
 /** Writes what `findDrift` found missing or different; answers what was done. */

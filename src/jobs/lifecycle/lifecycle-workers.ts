@@ -24,7 +24,7 @@ import { createOffboardProcessor, OFFBOARD_QUEUE, type OffboardPayload } from '.
 import { proveAccessGone } from './offboard-probes.js';
 import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
 import { RequestStore } from '../../store/requests.js';
-import { createReconcileProcessor, RECONCILE_QUEUE, scheduleReconcile, type ReconcilePayload } from './reconcile.js';
+import { createReconcileProcessor, reapplyShownDrift, RECONCILE_QUEUE, scheduleReconcile, type ReconcileDeps, type ReconcilePayload } from './reconcile.js';
 import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
 import type { S3ForCredentials } from '../onboarding/index.js';
 
@@ -141,12 +141,18 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     }),
   );
 
+  const reconcileDeps: ReconcileDeps = {
+    cp, platform: deps.platform, redis: deps.redis, prefix: deps.prefix, partners, notify: deps.notify, audit: deps.audit,
+    logger: deps.logger.child({ module: 'reconcile' }),
+  };
+
   const partnerChange = worker<PartnerChangePayload>(
     PARTNER_CHANGE_QUEUE,
     createPartnerChangeProcessor({
       cp, platform: deps.platform, transferHost: deps.transferHost, changes, partners, runs,
       approvers: deps.approvers, ...sealed, notify: deps.notify, audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'partner-change' }),
       ...(deps.onFeedsAdded ? { onFeedsAdded: deps.onFeedsAdded } : {}),
+      reapply: (v) => reapplyShownDrift(reconcileDeps, v),
     }),
   );
 
@@ -157,10 +163,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
 
   const reconcile = worker<ReconcilePayload>(
     RECONCILE_QUEUE,
-    createReconcileProcessor({
-      cp, platform: deps.platform, redis: deps.redis, prefix: deps.prefix, partners, notify: deps.notify, audit: deps.audit,
-      logger: deps.logger.child({ module: 'reconcile' }), ...sealed,
-    }),
+    createReconcileProcessor({ ...reconcileDeps, ...sealed }),
   );
 
   const workers: Worker[] = [offboard, partnerChange, sweep, reconcile];

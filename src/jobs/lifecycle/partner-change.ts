@@ -6,7 +6,8 @@
  * by rewriting the role's trust policy only when it differs from the one rendered with the new id
  * (fixed at the first try); an edit changes feeds and contact in the registry, then delivers the
  * added feeds' current files (`onFeedsAdded`: the go-live backfill, deduplicated per (key, version,
- * partner)). Then the
+ * partner)); a `reapply` writes the drift its presser was shown, approved by a second approver
+ * (./reconcile.ts `reapplyShownDrift`, which re-checks the drift first). Then the
  * registry, the thread (and, for a new ExternalId, the new welcome text), the audit trail; the
  * kind is open for a new change again. Before a keys change touches Transfer it re-checks that no
  * other partner holds a key to add (refused, in the thread and the audit trail, otherwise); the
@@ -16,7 +17,7 @@ import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import { approvedChange, type ChangeJobDeps } from './approved-change.js';
 import { newExternalId } from '../../actions/onboarding/index.js';
-import { ErrorCode, NotFoundError, RefusedError } from '../../domain/errors.js';
+import { ErrorCode, InternalError, NotFoundError, RefusedError } from '../../domain/errors.js';
 import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { partnerRoleArn, partnerRoleName, renderPartnerSidePolicy, renderPartnerTrustPolicy } from '../../aws/policies/index.js';
@@ -36,6 +37,7 @@ import { partnerThread, type PartnerThread } from '../../actions/partner-thread.
 import { keyIdentity, sameDocument } from '../onboarding/index.js';
 import { QUEUE_NAMES, retriedJob } from '../platform/queues.js';
 import { runSteps, type Step, type StepResult } from '../platform/step-runner.js';
+import type { ReapplyOutcome, ShownDrift } from './reconcile.js';
 
 export const PARTNER_CHANGE_QUEUE = QUEUE_NAMES.partnerChange;
 export const PARTNER_CHANGE_JOB = 'apply';
@@ -58,6 +60,8 @@ export interface PartnerChangeDeps extends ChangeJobDeps {
   partners: PartnerStore;
   /** Queues the backfill of a live partner's feeds (the worker's delivery half); absent: none. */
   onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
+  /** Re-applies a shown drift (./reconcile.ts `reapplyShownDrift`), for an approved `reapply` change; absent: not wired. */
+  reapply?: (v: ShownDrift) => Promise<ReapplyOutcome>;
 }
 
 /** `inputs`: fixed at the first try — the new ExternalId of a rotation (a secret, like the one the registry holds). */
@@ -161,6 +165,23 @@ async function editPartner({ change, partner, ...deps }: ChangeContext): Promise
   };
 }
 
+/** Refusals of a re-apply that `reapplyShownDrift` has already said in the thread and audited. */
+const TOLD = new Set<string>([ErrorCode.DriftChanged, ErrorCode.SecondApproverNeeded]);
+
+/**
+ * An approved `reapply` change: the drift the presser was shown, written back with the second
+ * approver's approval — only while it is still the drift recorded and found in AWS. The thread
+ * says who asked and who approved (`reappliedText`); a refusal writes nothing.
+ */
+async function reapplyDrift({ change, partner, ...deps }: ChangeContext): Promise<StepResult> {
+  if (change.spec.kind !== 'reapply') throw new Error('not a re-apply');
+  if (!deps.reapply) throw new InternalError(ErrorCode.LifecycleNotWired, 're-apply is not wired to the partner-change job');
+  if (deps.cp.dryRun) return { state: 'skipped', detail: 'DRY_RUN: AWS is not read, so no drift is re-applied' };
+  const outcome = await deps.reapply({ partner, by: change.decision!.by, requestedBy: change.requestedBy, hash: change.spec.hash, secondApprover: true });
+  if (!outcome.ok) throw new RefusedError(outcome.code, `the drift ${change.spec.hash.slice(0, 12)} was not re-applied (${outcome.code})`);
+  return { state: 'done', detail: outcome.done.length ? outcome.done.join('; ') : 'nothing needed writing' };
+}
+
 /** A change's one step: apply it, then say so in the thread and the audit trail (once). */
 const applied = (apply: (c: ChangeContext) => Promise<Applied>) => async (c: ChangeContext): Promise<StepResult> => {
   const a = await apply(c);
@@ -176,11 +197,12 @@ const CHANGE_STEPS: Record<Exclude<ChangeKind, 'offboard'>, readonly Step<Change
   'ssh-keys': [{ name: 'ssh-keys', label: 'SSH keys imported and deleted, registry updated', run: applied(applyKeys) }],
   'external-id': [{ name: 'external-id', label: 'ExternalId rotated in the trust policy and the registry', run: applied(rotateExternalId) }],
   edit: [{ name: 'edit', label: 'Feeds and contact changed in the registry, added feeds backfilled', run: applied(editPartner) }],
+  reapply: [{ name: 'reapply', label: 'The shown drift re-applied (second approver)', run: reapplyDrift }],
 };
 
 export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
   return async function processPartnerChange(job: Job<PartnerChangePayload>): Promise<{ partnerId: string }> {
-    const { change, problem } = await approvedChange(deps, job.data.changeId, ['ssh-keys', 'external-id', 'edit'], 'change');
+    const { change, problem } = await approvedChange(deps, job.data.changeId, ['ssh-keys', 'external-id', 'edit', 'reapply'], 'change');
     const post = async (text: string) => change && partnerThread(deps.notify, change.channel, change.threadRef).post({ text });
     if (problem || !change || change.spec.kind === 'offboard') {
       deps.logger.warn({ changeId: job.data.changeId, problem }, 'change refused');
@@ -211,7 +233,7 @@ export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
     const steps = await runSteps({
       steps: CHANGE_STEPS[kind], ctx: { ...deps, change, partner, run, inputs: record.inputs, thread }, run, record, job, clock: deps.clock, log,
       failed: async (_step, f) => {
-        await post(changeFailedText({ kind, partnerId: change.partnerId, code: f.code, message: f.message }));
+        if (!(kind === 'reapply' && TOLD.has(f.code))) await post(changeFailedText({ kind, partnerId: change.partnerId, code: f.code, message: f.message }));
         await deps.changes.release(change);
       },
     });

@@ -12,6 +12,11 @@
  * does is the click: only an approver may press Re-apply, so the job carries a seal of the click
  * (partner, approver, drift hash; src/domain/approval-seal.ts) made when it was queued. A re-apply
  * job queued straight into Redis has none and is refused with the integrity alert.
+ *
+ * A drift whose repair creates something or rewrites a trust policy (`secondApproverItems`,
+ * src/domain/drift.ts) is re-applied only through an approved `reapply` change (the partner-change
+ * job calls `reapplyShownDrift` with `secondApprover`): a one-click job finding such a drift in AWS
+ * refuses it (`second_approver_needed`), whatever the button or the record said.
  */
 import { Queue, UnrecoverableError, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -20,13 +25,14 @@ import type { Logger } from '../../logger.js';
 import type { Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
-import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText } from '../../bot/messages/drift.js';
+import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText, secondApproverNeededText } from '../../bot/messages/drift.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
-import { driftHash, findDrift, repairDrift } from './drift.js';
+import { driftHash, driftRecordText, parseDriftRecord, secondApproverItems, type DriftRecord } from '../../domain/drift.js';
+import { findDrift, repairDrift } from './drift.js';
 import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
 export const RECONCILE_QUEUE = QUEUE_NAMES.reconcile;
@@ -44,6 +50,11 @@ export interface ReconcilePayload {
 }
 
 export const driftKey = (prefix: string, partnerId: string): string => `${prefix}:drift:${partnerId}`;
+
+/** The drift recorded (last reported) for a partner, or null. */
+export async function readDrift(redis: Pick<Redis, 'get'>, prefix: string, partnerId: string): Promise<DriftRecord | null> {
+  return parseDriftRecord(await redis.get(driftKey(prefix, partnerId)));
+}
 
 export function reapplyJobId(partnerId: string, hash: string): string {
   return `reapply-${partnerId}-${hash.slice(0, 16)}`;
@@ -107,12 +118,12 @@ export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promi
     await deps.notify({ ...inThread(p), text: driftResolvedText(p.partnerId) });
     return 'resolved';
   }
-  const hash = driftHash(drift.items);
-  const previous = await deps.redis.set(key, hash, 'GET');
-  if (previous === hash) return 'unchanged';
+  const hash = driftHash(drift);
+  const previous = parseDriftRecord(await deps.redis.set(key, driftRecordText(drift), 'GET'));
+  if (previous?.hash === hash) return 'unchanged';
   deps.logger.warn({ partnerId: p.partnerId, differences: drift.items.length }, 'drift detected');
   await deps.notify({ ...inThread(p), ...buildDriftReport({ ...drift, hash }) });
-  await deps.audit({ type: 'drift.detected', partnerId: p.partnerId, actor: 'partnergate', details: { items: drift.items, unfixable: drift.unfixable, hash } });
+  await deps.audit({ type: 'drift.detected', partnerId: p.partnerId, actor: 'partnergate', details: { items: drift.items.map((i) => i.line), unfixable: drift.unfixable, hash } });
   return 'reported';
 }
 
@@ -140,21 +151,59 @@ async function reapply(deps: ReconcileJobDeps, data: ReconcilePayload): Promise<
     await reportIntegrityFailure(deps, failure);
     throw new UnrecoverableError(integrityFailureLine(failure));
   }
+  const outcome = await reapplyShownDrift(deps, { partner: p, by: data.by, hash: data.hash, secondApprover: false });
+  if (!outcome.ok) throw new UnrecoverableError(`re-apply of ${p.partnerId} refused: ${outcome.code}`);
+  return { done: outcome.done, remaining: outcome.remaining };
+}
+
+/** A re-apply of the drift someone was shown: by one approver's click, or approved by a second approver (`requestedBy` pressed it). */
+export interface ShownDrift {
+  partner: PartnerRecord;
+  /** Who pressed Re-apply, or (with a second approver) who approved it. */
+  by: string;
+  requestedBy?: string;
+  hash: string;
+  /** True only for an approved `reapply` change (two people); a click's job is false. */
+  secondApprover: boolean;
+}
+
+export type ReapplyOutcome = { ok: true; done: string[]; remaining: string[] } | { ok: false; code: ErrorCode };
+
+/**
+ * Writes the shown drift back to the rendered documents, unless it is no longer the drift recorded
+ * and found in AWS (`drift_changed`: the new drift is reported) or it creates something or rewrites
+ * a trust policy and came without a second approver (`second_approver_needed`). A refusal writes
+ * nothing, is said in the thread and audited as `decision.refused`.
+ */
+export async function reapplyShownDrift(deps: ReconcileDeps, v: ShownDrift): Promise<ReapplyOutcome> {
+  const p = v.partner;
   const key = driftKey(deps.prefix, p.partnerId);
+  const refuse = async (code: ErrorCode, text: string) => {
+    deps.logger.warn({ partnerId: p.partnerId, by: v.by, shown: v.hash, code }, 're-apply refused');
+    await deps.notify({ ...inThread(p), text });
+    await deps.audit({ type: 'decision.refused', partnerId: p.partnerId, actor: v.by, details: { action: 'reapply', code, hash: v.hash, ...(v.requestedBy ? { requestedBy: v.requestedBy } : {}) } });
+    return { ok: false as const, code };
+  };
   const before = await findDrift(deps.cp, deps.platform, p);
-  if ((await deps.redis.get(key)) !== data.hash || driftHash(before.items) !== data.hash) {
-    deps.logger.warn({ partnerId: p.partnerId, by: data.by, shown: data.hash }, 're-apply refused: the drift changed since it was shown');
-    await deps.notify({ ...inThread(p), text: reapplyRefusedText({ partnerId: p.partnerId, by: data.by, shown: data.hash }) });
-    await deps.audit({ type: 'decision.refused', partnerId: p.partnerId, actor: data.by, details: { action: 'reapply', code: ErrorCode.DriftChanged, hash: data.hash } });
+  if ((await readDrift(deps.redis, deps.prefix, p.partnerId))?.hash !== v.hash || driftHash(before) !== v.hash) {
+    const refused = await refuse(ErrorCode.DriftChanged, reapplyRefusedText({ partnerId: p.partnerId, by: v.requestedBy ?? v.by, shown: v.hash }));
     await checkPartner(deps, p);
-    throw new UnrecoverableError(`re-apply: the drift of ${p.partnerId} is no longer the one shown (${data.hash.slice(0, 12)})`);
+    return refused;
+  }
+  const twoPerson = secondApproverItems(before.items);
+  if (twoPerson.length > 0 && !v.secondApprover) {
+    return refuse(ErrorCode.SecondApproverNeeded, secondApproverNeededText({ partnerId: p.partnerId, by: v.by, shown: v.hash, items: twoPerson.map((i) => i.line) }));
   }
   const done = await repairDrift(deps.cp, deps.platform, p);
   const after = await findDrift(deps.cp, deps.platform, p);
   if (after.items.length === 0) await deps.redis.del(key);
-  else await deps.redis.set(key, driftHash(after.items));
-  deps.logger.info({ partnerId: p.partnerId, by: data.by, fixes: done.length, remaining: after.items.length }, 'drift re-applied');
-  await deps.notify({ ...inThread(p), text: reappliedText({ partnerId: p.partnerId, by: data.by, done, remaining: after.items }) });
-  await deps.audit({ type: 'drift.reapplied', partnerId: p.partnerId, actor: data.by, details: { done, remaining: after.items, hash: data.hash } });
-  return { done, remaining: after.items };
+  else await deps.redis.set(key, driftRecordText(after));
+  const remaining = after.items.map((i) => i.line);
+  deps.logger.info({ partnerId: p.partnerId, by: v.by, requestedBy: v.requestedBy, fixes: done.length, remaining: remaining.length }, 'drift re-applied');
+  await deps.notify({ ...inThread(p), text: reappliedText({ partnerId: p.partnerId, by: v.by, requestedBy: v.requestedBy, done, remaining }) });
+  await deps.audit({
+    type: 'drift.reapplied', partnerId: p.partnerId, actor: v.by,
+    details: { done, remaining, hash: v.hash, ...(v.requestedBy ? { requestedBy: v.requestedBy, secondApprover: v.by } : {}) },
+  });
+  return { ok: true, done, remaining };
 }

@@ -25,7 +25,8 @@ export function tagsOf(list: { Key?: string | undefined; Value?: string | undefi
   return Object.fromEntries((list ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 }
 
-function parsePolicy(raw: string | undefined): unknown {
+/** A policy as DescribeUser answers it (a JSON string), parsed; the text itself when it is not JSON. */
+export function parsePolicy(raw: string | undefined): unknown {
   if (raw === undefined) return undefined;
   try {
     return JSON.parse(raw);

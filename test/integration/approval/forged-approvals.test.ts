@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decide, requestApprovals } from '../../../src/actions/approval/index.js';
 import { createPlanRenderer, requestOnboarding } from '../../../src/actions/onboarding/index.js';
 import { verifyJobId } from '../../../src/actions/onboarding/contract.js';
-import { addOffboardJob, addPartnerChangeJob, driftKey } from '../../../src/jobs/lifecycle/index.js';
+import { addOffboardJob, addPartnerChangeJob, readDrift } from '../../../src/jobs/lifecycle/index.js';
 import { checkPartner, reapplyJobId, REAPPLY_JOB } from '../../../src/jobs/lifecycle/reconcile.js';
 import { offboardJobId } from '../../../src/jobs/lifecycle/offboard.js';
 import { partnerChangeJobId } from '../../../src/jobs/lifecycle/partner-change.js';
@@ -215,7 +215,7 @@ describe('forged approvals (Redis alone cannot approve)', () => {
     };
     await t.h.fake.setRolePolicy('partnergate-partner-acme', 'partnergate-extra', { Version: '2012-10-17', Statement: [{ Sid: 'X', Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] });
     expect(await checkPartner(deps, (await t.h.partners.get('acme'))!)).toBe('reported');
-    const hash = (await t.h.redis.get(driftKey(t.h.prefix, 'acme')))!;
+    const hash = (await readDrift(t.h.redis, t.h.prefix, 'acme'))!.hash;
     const before = (await t.h.fake.calls()).length;
 
     t.startLifecycleWorkers();

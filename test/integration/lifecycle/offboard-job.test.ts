@@ -134,7 +134,7 @@ describe('offboarding job', () => {
 
     t.startLifecycleWorkers();
     if (!first.ok) throw new Error('expected a change');
-    await t.useCases.decideChange({ changeId: first.change.id, actor: APPROVER, decision: 'approve', via: 'reaction' });
+    await t.useCases.decideChange({ changeId: first.change.id, actor: APPROVER, decision: 'approve', via: 'button' });
     expect((await t.h.settled(t.queues.offboard, offboardJobId(first.change.id))).state).toBe('completed');
     const evidence = await t.h.slack.waitFor((c) => String(c.body.text).startsWith('Offboarding evidence for globex'));
     expect(JSON.stringify(evidence.body.blocks)).toContain('kept 1 object under partners/globex/');

@@ -101,7 +101,7 @@ describe('partner keys', () => {
     if (!asked.ok) throw new Error(JSON.stringify(asked.errors));
     t.startLifecycleWorkers();
     const id = asked.changes[0]!.id;
-    await t.useCases.decideChange({ changeId: id, actor: 'UAPPROVER2', decision: 'approve', via: 'reaction' });
+    await t.useCases.decideChange({ changeId: id, actor: 'UAPPROVER2', decision: 'approve', via: 'button' });
     expect((await t.h.settled(t.queues.partnerChange, partnerChangeJobId(id))).state).toBe('completed');
 
     const record = (await t.h.partners.get('initech'))!;

@@ -4,7 +4,11 @@ import type { BotDeps } from '../../deps.js';
 import { decideApproval } from '../decide-approval.js';
 import { answerRefusal } from '../refusal.js';
 
-/** The approval reaction on an approval card (a request's or a change's) approves, under the same rules as the button. */
+/**
+ * The approval reaction on an approval card, handed to the same decide use case as the button (`via:
+ * 'reaction'`): it approves an onboarding request; on a change's card the use case refuses it
+ * (`button_required`, src/domain/approval.ts) and the reactor is told, in the thread, to use the button.
+ */
 export const approvalReaction =
   (deps: BotDeps) =>
   async ({ event }: SlackEventMiddlewareArgs<'reaction_added'> & AllMiddlewareArgs): Promise<void> => {

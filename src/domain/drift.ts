@@ -1,0 +1,129 @@
+/**
+ * A partner's drift as data (src/jobs/lifecycle/drift.ts finds it): what differs between AWS and
+ * what the renderer and the registry say, item by item, and the documents that differ. Pure rules
+ * over it: which items a re-apply may not repair on one approver's click, the drift's hash (what a
+ * report, its Re-apply button and the job agree on), the record kept in Redis, and the ExternalIds
+ * taken out of documents before anyone is shown them.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
+
+/** What an item is about. */
+export type DriftSubject = 'transfer-user' | 'ssh-key' | 'role' | 'trust-policy' | 'inline-policy';
+
+/**
+ * `missing`: re-apply would create it; `differs`: re-apply would rewrite it (or, for a role's path
+ * or boundary, cannot); `extra`: AWS has it and the registry does not (re-apply deletes an extra
+ * key or inline policy, and leaves a user or role of a partner who should have none for a person).
+ */
+export type DriftState = 'missing' | 'differs' | 'extra';
+
+export interface DriftItem {
+  subject: DriftSubject;
+  state: DriftState;
+  /** The report's line: "IAM role: trust policy differs". */
+  line: string;
+}
+
+/** A document that differs, as AWS has it and as re-apply would write it (null: absent on that side). */
+export interface DriftDocument {
+  name: string;
+  actual: unknown;
+  intended: unknown;
+}
+
+export interface Drift {
+  partnerId: string;
+  /** Sorted by line. */
+  items: DriftItem[];
+  documents: DriftDocument[];
+  /** Lines the bot may not repair (role path, permissions boundary). */
+  unfixable: string[];
+}
+
+/**
+ * The items a re-apply may repair only with a second approver: those that would *create* something
+ * — a Transfer user, a role, an inline policy, an SSH key (a login) — or *rewrite a trust policy*
+ * (who may assume the role). Re-apply writes what the registry says, and the registry is not sealed
+ * (docs/security.md "Redis"): one click must not hand out access. What is left — permission-policy
+ * content of resources that exist, extra keys and policies deleted — narrows access back to the
+ * rendered documents, and stays one approver's click.
+ */
+export function secondApproverItems(items: readonly DriftItem[]): DriftItem[] {
+  return items.filter((i) => i.state === 'missing' || i.subject === 'trust-policy');
+}
+
+/** The drift's hash: its lines and the documents that differ, so a changed document is a new drift. */
+export function driftHash(drift: Pick<Drift, 'items' | 'documents'>): string {
+  return createHash('sha256').update(canonicalJson({ items: drift.items.map((i) => i.line), documents: drift.documents })).digest('hex');
+}
+
+/** What `P:drift:<partnerId>` holds: the hash of the last reported drift and its items (no documents). */
+export interface DriftRecord {
+  hash: string;
+  items: DriftItem[];
+}
+
+export const driftRecordText = (drift: Pick<Drift, 'items' | 'documents'>): string => JSON.stringify({ hash: driftHash(drift), items: drift.items });
+
+const HASH = /^[0-9a-f]{64}$/;
+
+/** The stored record, or null. A bare hash (written before records carried items) has no items: nothing is known to be one-click. */
+export function parseDriftRecord(text: string | null): DriftRecord | null {
+  if (text === null) return null;
+  if (HASH.test(text)) return { hash: text, items: [] };
+  try {
+    const v = JSON.parse(text) as Partial<DriftRecord>;
+    return typeof v.hash === 'string' && Array.isArray(v.items) ? { hash: v.hash, items: v.items } : null;
+  } catch {
+    return null;
+  }
+}
+
+const EXTERNAL_ID_KEY = /externalid/i;
+
+/** Every string under a key naming an ExternalId (`sts:ExternalId` in a trust condition), at any depth. */
+function externalIdsIn(value: unknown, under = false, out = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    if (under && value !== '') out.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) externalIdsIn(v, under, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) externalIdsIn(v, under || EXTERNAL_ID_KEY.test(k), out);
+  }
+  return out;
+}
+
+function replaceStrings(value: unknown, replace: (s: string) => string): unknown {
+  if (typeof value === 'string') return replace(value);
+  if (Array.isArray(value)) return value.map((v) => replaceStrings(v, replace));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [replace(k), replaceStrings(v, replace)]));
+  }
+  return value;
+}
+
+export const REGISTRY_EXTERNAL_ID = '[ExternalId of the registry, redacted]';
+export const OTHER_EXTERNAL_ID = '[another ExternalId, redacted]';
+
+/**
+ * The documents with every ExternalId replaced wherever it appears (a condition value, or copied
+ * into any other string): the one re-apply would write (the intended document's) by
+ * REGISTRY_EXTERNAL_ID, any other by OTHER_EXTERNAL_ID (numbered when there are several), so a diff
+ * still shows *that* the ExternalId differs, never the value.
+ */
+export function redactExternalIds(documents: readonly DriftDocument[]): DriftDocument[] {
+  const ours = new Set<string>();
+  const others = new Set<string>();
+  for (const d of documents) externalIdsIn(d.intended, false, ours);
+  for (const d of documents) for (const v of externalIdsIn(d.actual)) if (!ours.has(v)) others.add(v);
+  const names = new Map<string, string>([
+    ...[...ours].map((v) => [v, REGISTRY_EXTERNAL_ID] as [string, string]),
+    ...[...others].map((v, i) => [v, others.size === 1 ? OTHER_EXTERNAL_ID : OTHER_EXTERNAL_ID.replace(']', ` ${i + 1}]`)] as [string, string]),
+  ]);
+  // A whole string that is one is replaced; inside other strings, values long enough to be one and
+  // not a common word (STS allows 2 characters), longest first so one containing another goes whole.
+  const inside = [...names.keys()].filter((v) => v.length >= 8).sort((a, b) => b.length - a.length);
+  const replace = (s: string) => names.get(s) ?? inside.reduce((out, v) => out.split(v).join(names.get(v)!), s);
+  return documents.map((d) => ({ name: replace(d.name), actual: replaceStrings(d.actual, replace), intended: replaceStrings(d.intended, replace) }));
+}
