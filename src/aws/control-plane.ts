@@ -15,6 +15,7 @@ import type { RenderedPartner } from './policies/index.js';
 import { AwsError, ErrorCode, RefusedError } from '../domain/errors.js';
 import * as transfer from './transfer.js';
 import * as iam from './iam.js';
+import * as roles from './iam-roles.js';
 import * as sts from './sts.js';
 import { checkPartnerDocuments } from './access-analyzer.js';
 
@@ -44,6 +45,10 @@ export interface ControlPlane {
   putRolePolicy(input: { roleName: string; policyName: string; document: iam.WritableDocument }): Promise<void>;
   getRolePolicy(input: { roleName: string; policyName: string }): Promise<iam.PolicyDocument | null>;
   updateAssumeRolePolicy(input: { roleName: string; document: iam.WritableDocument }): Promise<void>;
+  /** Names of a role's inline policies; [] when the role is not there. */
+  listRolePolicies(roleName: string): Promise<string[]>;
+  /** The managed policies attached to a role (partner roles may have none); [] when the role is not there. */
+  listAttachedRolePolicies(roleName: string): Promise<roles.AttachedPolicy[]>;
   /** Assumes a role with the bot's credentials, or with `via` (a role chain). */
   assumeRole(input: sts.AssumeRoleInput, via?: sts.SessionCredentials): Promise<sts.SessionCredentials>;
   /** Access Analyzer over a partner's documents: the findings, or null when not sent (DRY_RUN). */
@@ -90,6 +95,8 @@ export function createControlPlane(
     putRolePolicy: counted((input) => iam.putRolePolicy(clients.iam, input)),
     getRolePolicy: counted((input) => iam.getRolePolicy(clients.iam, input)),
     updateAssumeRolePolicy: counted((input) => iam.updateAssumeRolePolicy(clients.iam, input)),
+    listRolePolicies: counted((name) => roles.listRolePolicies(clients.iam, name)),
+    listAttachedRolePolicies: counted((name) => roles.listAttachedRolePolicies(clients.iam, name)),
     assumeRole: counted((input, via) => sts.assumeRole(via ? clients.stsWith(via) : clients.sts, input)),
     checkDocuments: counted((rendered) => checkPartnerDocuments(clients.analyzer, platform, rendered)),
   };
@@ -124,6 +131,8 @@ export function dryRunControlPlane(platform: PlatformConfig, logger: Logger): Co
     putRolePolicy: async (input) => plan('iam:PutRolePolicy', { roleName: input.roleName, policyName: input.policyName }),
     getRolePolicy: async () => null,
     updateAssumeRolePolicy: async (input) => plan('iam:UpdateAssumeRolePolicy', { roleName: input.roleName }),
+    listRolePolicies: async () => [],
+    listAttachedRolePolicies: async () => [],
     assumeRole: async (input) => {
       plan('sts:AssumeRole', { roleArn: input.roleArn });
       throw new RefusedError(ErrorCode.DryRun, 'STS is not called in DRY_RUN; live probes are skipped');

@@ -1,7 +1,7 @@
 /**
  * The control plane of the partner lifecycle: everything the provision jobs' ControlPlane does,
  * plus what removing, reconciling and rebuilding need (delete a Transfer user, list and delete a
- * role's inline policies, list and detach its managed policies, delete a role, list users, roles and their tags). `createLifecyclePlane`
+ * role's inline policies, detach its managed policies, delete a role, list users, roles and their tags). `createLifecyclePlane`
  * sends every call; `dryRunLifecyclePlane` sends none (DRY_RUN): reads find nothing, deletions
  * are logged as planned and answer "was not there".
  */
@@ -21,9 +21,7 @@ export interface LifecyclePlane extends ControlPlane {
   updateUser(input: users.UpdateUserInput): Promise<void>;
   listUsers(): Promise<users.ListedUser[]>;
   listUserTags(userArn: string): Promise<Record<string, string>>;
-  listRolePolicies(roleName: string): Promise<string[]>;
   deleteRolePolicy(input: { roleName: string; policyName: string }): Promise<boolean>;
-  listAttachedRolePolicies(roleName: string): Promise<roles.AttachedPolicy[]>;
   detachRolePolicy(input: { roleName: string; policyArn: string }): Promise<boolean>;
   deleteRole(roleName: string): Promise<boolean>;
   /** Roles under the partner path (`/partnergate/partners/`). */
@@ -54,9 +52,7 @@ export function createLifecyclePlane(
     updateUser: (input) => users.updateUser(clients.transfer, serverId, input),
     listUsers: () => users.listUsers(clients.transfer, serverId),
     listUserTags: (arn) => users.listTagsForResource(clients.transfer, arn),
-    listRolePolicies: (name) => roles.listRolePolicies(clients.iam, name),
     deleteRolePolicy: (input) => roles.deleteRolePolicy(clients.iam, input),
-    listAttachedRolePolicies: (name) => roles.listAttachedRolePolicies(clients.iam, name),
     detachRolePolicy: (input) => roles.detachRolePolicy(clients.iam, input),
     deleteRole: (name) => roles.deleteRole(clients.iam, name),
     listPartnerRoles: () => roles.listRolesUnder(clients.iam, STACK_NAMES.partnerRolePath),
@@ -74,9 +70,7 @@ export function dryRunLifecyclePlane(platform: PlatformConfig, logger: Logger): 
     updateUser: async (input) => plan('transfer:UpdateUser', { userName: input.UserName }),
     listUsers: async () => [],
     listUserTags: async () => ({}),
-    listRolePolicies: async () => [],
     deleteRolePolicy: async (input) => (plan('iam:DeleteRolePolicy', input), false),
-    listAttachedRolePolicies: async () => [],
     detachRolePolicy: async (input) => (plan('iam:DetachRolePolicy', input), false),
     deleteRole: async (roleName) => (plan('iam:DeleteRole', { roleName }), false),
     listPartnerRoles: async () => [],

@@ -9,12 +9,13 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 
 /** What an item is about. */
-export type DriftSubject = 'transfer-user' | 'ssh-key' | 'role' | 'trust-policy' | 'inline-policy';
+export type DriftSubject = 'transfer-user' | 'ssh-key' | 'role' | 'trust-policy' | 'inline-policy' | 'managed-policy';
 
 /**
  * `missing`: re-apply would create it; `differs`: re-apply would rewrite it (or, for a role's path
  * or boundary, cannot); `extra`: AWS has it and the registry does not (re-apply deletes an extra
- * key or inline policy, and leaves a user or role of a partner who should have none for a person).
+ * key or inline policy and detaches a managed policy — partner roles may have none — and leaves a
+ * user or role of a partner who should have none for a person).
  */
 export type DriftState = 'missing' | 'differs' | 'extra';
 

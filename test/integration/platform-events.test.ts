@@ -14,7 +14,7 @@ import { createContainer, type Container } from '../../src/container/container.j
 import { platformEventsWorkers } from '../../src/container/workers.js';
 import type { SqsPoller } from '../../src/jobs/platform/sqs-poller.js';
 import type { AuditInput } from '../../src/actions/ports.js';
-import { causesKey } from '../../src/jobs/platform-events/index.js';
+import { changeCausesKey as causesKey } from '../../src/jobs/lifecycle/index.js';
 import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 import { testEnv, testPrefix } from '../../tools/local/env.js';
 import { captureLogs, type LogCapture } from '../support/log-capture.js';

@@ -134,6 +134,28 @@ describe('verify job', () => {
     expect(await h.partners.get('acme')).toMatchObject({ status: 'live' });
   });
 
+  it('when a managed policy is attached to the partner role, or an inline policy added, before verification, then the read-back fails naming each and the partner is not LIVE', async () => {
+    const request = await h.approvedRequest({ partnerId: 'acme', sshKeys: 0 });
+    const role = renderPartner(h.platform, specOf(request)).partnerRole!;
+    h.startWorkers({ settleSeconds: 3600 });
+    await addProvisionJob(h.provisionQueue, { requestId: request.id, attempt: 1 });
+    expect((await h.settled(h.provisionQueue, request.id)).state).toBe('completed');
+
+    await h.fake.attachManagedPolicy(role.roleName, 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', {
+      Version: '2012-10-17', Statement: [{ Sid: 'ReadOnly', Effect: 'Allow', Action: ['s3:Get*', 's3:List*'], Resource: '*' }],
+    });
+    await h.fake.setRolePolicy(role.roleName, 'added-by-hand', { Version: '2012-10-17', Statement: [{ Sid: 'X', Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] });
+    h.clock.advance(3600_000);
+    await (await h.verifyQueue.getJob(verifyJobId({ requestId: request.id, attempt: 1 })))!.promote();
+
+    expect((await h.settled(h.verifyQueue, verifyJobId({ requestId: request.id, attempt: 1 }))).state).toBe('failed');
+    expect(await h.partners.get('acme')).toMatchObject({ status: 'verify_failed' });
+    const failed = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && verifyButton(c) !== undefined);
+    expect(blocksText(failed)).toContain(
+      ':x: partner role as intended (trust, boundary, inline policy read back, nothing else attached) — inline policy added-by-hand is not rendered, managed policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess is attached',
+    );
+  });
+
   it('when a deployed policy lets the partner reach the canary, then the probe fails, the partner is VERIFY_FAILED with a Retry button, and a retry after the fix makes it LIVE', async () => {
     const request = await h.approvedRequest({ partnerId: 'acme', sshKeys: 0 });
     const rendered = renderPartner(h.platform, specOf(request));
@@ -157,7 +179,7 @@ describe('verify job', () => {
     const text = blocksText(failed);
     expect(text).toContain(':x: as the partner role: read partners/-canary/canary.txt — ALLOWED, expected denied');
     expect(text).toContain(':x: as the partner role: list partners/-canary/ — ALLOWED, expected denied');
-    expect(text).toContain(':x: partner role as intended (trust, boundary, inline policy read back) — inline policy partnergate-read-own-prefix differs');
+    expect(text).toContain(':x: partner role as intended (trust, boundary, inline policy read back, nothing else attached) — inline policy partnergate-read-own-prefix differs');
     expect(text).toContain(':white_check_mark: as the partner role: list outbound/ — denied');
 
     await h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, role.policies[0]!.document);

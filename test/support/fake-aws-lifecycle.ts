@@ -1,7 +1,7 @@
 /**
  * The lifecycle commands on top of ./fake-aws.ts (which models what provisioning and verification
- * send): DeleteUser, UpdateUser, ListUsers, ListTagsForResource (Transfer); ListRolePolicies, DeleteRolePolicy,
- * ListAttachedRolePolicies, DetachRolePolicy, DeleteRole, ListRoles, ListRoleTags (IAM). They act on the same state in Redis (`<ns>:user:<name>`,
+ * send): DeleteUser, UpdateUser, ListUsers, ListTagsForResource (Transfer); DeleteRolePolicy,
+ * DetachRolePolicy, DeleteRole, ListRoles, ListRoleTags (IAM). They act on the same state in Redis (`<ns>:user:<name>`,
  * `<ns>:role:<name>`, `<ns>:rolepolicy:<role>:<policy>`, `<ns>:attached:<role>`) and append every write to the same call log,
  * so "done exactly once" is asserted across resumed runs. DeleteRole refuses while inline or attached
  * policies remain (DeleteConflict), as IAM does. `failNext(command, err)` fails the next call before it acts;
@@ -13,8 +13,8 @@ import {
   DeleteUserCommand, ListTagsForResourceCommand, ListUsersCommand, ResourceNotFoundException, UpdateUserCommand,
 } from '@aws-sdk/client-transfer';
 import {
-  DeleteConflictException, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, NoSuchEntityException,
+  DeleteConflictException, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListRolesCommand, ListRoleTagsCommand,
+  NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { FakeAws } from './fake-aws.js';
@@ -77,21 +77,12 @@ export function installLifecycleCommands(fake: FakeAws, o: { redis: Redis; ns: s
     return { Arn: input.Arn, Tags: (JSON.parse(raw) as { Tags?: unknown[] }).Tags ?? [] };
   });
 
-  on(fake.iam, ListRolePoliciesCommand, async (input: { RoleName: string }) => {
-    if (!(await redis.get(k('role', input.RoleName)))) throw noRole(input.RoleName);
-    return { PolicyNames: await policyNames(input.RoleName), IsTruncated: false };
-  });
   on(fake.iam, DeleteRolePolicyCommand, async (input: { RoleName: string; PolicyName: string }) => {
     if (!(await redis.del(k('rolepolicy', input.RoleName, input.PolicyName)))) {
       throw new NoSuchEntityException({ message: `The role policy with name ${input.PolicyName} cannot be found.`, $metadata: meta(404) });
     }
     await log(`DeleteRolePolicy ${input.RoleName} ${input.PolicyName}`);
     return {};
-  });
-  on(fake.iam, ListAttachedRolePoliciesCommand, async (input: { RoleName: string }) => {
-    if (!(await redis.get(k('role', input.RoleName)))) throw noRole(input.RoleName);
-    const arns = Object.keys(await fake.attachedPolicies(input.RoleName)).sort();
-    return { AttachedPolicies: arns.map((arn) => ({ PolicyArn: arn, PolicyName: arn.slice(arn.lastIndexOf('/') + 1) })), IsTruncated: false };
   });
   on(fake.iam, DetachRolePolicyCommand, async (input: { RoleName: string; PolicyArn: string }) => {
     if (!(await redis.get(k('role', input.RoleName)))) throw noRole(input.RoleName);

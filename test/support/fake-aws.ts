@@ -33,7 +33,7 @@ import {
 } from '@aws-sdk/client-transfer';
 import {
   CreateRoleCommand, EntityAlreadyExistsException, GetRoleCommand, GetRolePolicyCommand, IAMClient, IAMServiceException,
-  NoSuchEntityException, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand,
+  ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, NoSuchEntityException, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import {
@@ -304,6 +304,17 @@ export class FakeAws {
       await this.log(`UpdateAssumeRolePolicy ${input.RoleName}`);
       await redis.set(this.k('role', input.RoleName), JSON.stringify({ ...role, AssumeRolePolicyDocument: encodeURIComponent(input.PolicyDocument) }));
       return this.done('UpdateAssumeRolePolicy', {});
+    });
+
+    on(this.iam, ListRolePoliciesCommand, async (input: { RoleName: string }) => {
+      if (!(await this.role(input.RoleName))) throw noRole(input.RoleName);
+      const keys = await redis.keys(`${this.k('rolepolicy', input.RoleName)}:*`);
+      return { PolicyNames: keys.map((key) => key.slice(key.lastIndexOf(':') + 1)).sort(), IsTruncated: false };
+    });
+    on(this.iam, ListAttachedRolePoliciesCommand, async (input: { RoleName: string }) => {
+      if (!(await this.role(input.RoleName))) throw noRole(input.RoleName);
+      const arns = Object.keys(await this.attachedPolicies(input.RoleName)).sort();
+      return { AttachedPolicies: arns.map((arn) => ({ PolicyArn: arn, PolicyName: arn.slice(arn.lastIndexOf('/') + 1) })), IsTruncated: false };
     });
 
     on(this.sts, AssumeRoleCommand, async (input: { RoleArn: string; RoleSessionName: string; ExternalId?: string; Policy?: string }, getClient) => {

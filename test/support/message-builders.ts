@@ -130,6 +130,7 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'not delivered: unroutable': (x) => buildUnroutable(`outbound/${x}`, x),
   'not delivered: undeliverable': (x) => buildUndeliverable(`outbound/${x}`, x, 'offboarded'),
   'drift report': (x) => buildDriftReport({ partnerId: x, items: driftItems(x), documents: driftDocuments(x), unfixable: [x], hash: 'ab'.repeat(32) }),
+  'drift report with its causes': (x) => buildDriftReport({ partnerId: x, items: driftItems(x), documents: [], unfixable: [], hash: 'ab'.repeat(32), causes: [{ call: x, actor: x, at: AT }, { call: x, actor: x, at: x }] }),
   'drift diff': (x) => driftDiff(driftDocuments(x)),
   'drift resolved': (x) => driftResolvedText(x),
   're-applied': (x) => reappliedText({ partnerId: x, by: APPROVER, done: [x], remaining: [x] }),

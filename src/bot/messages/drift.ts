@@ -9,7 +9,7 @@ import type { Block } from '../../domain/notify-message.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
-import { chunkLines, code, codeBlock, joinMrkdwn, mrkdwn, SECTION_LIMIT, user, type Mrkdwn } from './mrkdwn.js';
+import { chunkLines, code, codeBlock, joinMrkdwn, mrkdwn, SECTION_LIMIT, user, when, type Mrkdwn } from './mrkdwn.js';
 
 const DRIFT_HASH = /^[0-9a-f]{64}$/;
 
@@ -56,11 +56,24 @@ export function driftDiff(documents: readonly DriftDocument[]): Mrkdwn {
   return mrkdwn`${heading}${codeBlock(driftDiffLines(documents), SECTION_LIMIT - heading.toString().length)}`;
 }
 
-export function buildDriftReport(v: { partnerId: string; items: DriftItem[]; documents: DriftDocument[]; unfixable: string[]; hash: string }): SlackMessage {
+export interface DriftCause {
+  call: string;
+  actor: string;
+  at: string;
+}
+
+/**
+ * The report: what differs, the diff of the documents, and — when CloudTrail said so — who changed
+ * it (the call, the principal, when: from the event, so escaped) — with the Re-apply button.
+ */
+export function buildDriftReport(v: { partnerId: string; items: DriftItem[]; documents: DriftDocument[]; unfixable: string[]; hash: string; causes?: readonly DriftCause[] }): SlackMessage {
   const twoPerson = secondApproverItems(v.items);
   const blocks: Block[] = [
     section(mrkdwn`:warning: *Drift on ${code(v.partnerId)}*: AWS differs from what the registry and the renderer say.`),
     ...chunkLines(v.items.map((i) => mrkdwn`• ${i.line}`)).map((text) => section(text)),
+    ...(v.causes?.length
+      ? chunkLines([mrkdwn`*Changed outside partnergate* (CloudTrail):`, ...v.causes.map((c) => mrkdwn`• ${code(c.call)} by ${code(c.actor)} ${when(c.at)}`)]).map((text) => section(text))
+      : []),
     ...(v.documents.length ? [section(driftDiff(v.documents))] : []),
     {
       type: 'actions', block_id: 'drift_reapply',

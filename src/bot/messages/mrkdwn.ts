@@ -94,10 +94,16 @@ export function codeBlock(lines: readonly string[], max: number, lineMax = 240):
   return trusted(`\`\`\`\n${safe.slice(0, kept).map((l) => `${l}\n`).join('')}\`\`\`${note(safe.length - kept)}`);
 }
 
-/** Slack's date formatting, with a plain fallback for clients that cannot render it. */
+/** A UTC timestamp as our clock and AWS write it (to the second or the millisecond). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
+
+/**
+ * Slack's date formatting, with a plain fallback for clients that cannot render it. A time can come
+ * from outside (an AWS event's): anything that is not an ISO timestamp is shown as escaped text.
+ */
 export function when(iso: string): Mrkdwn {
   const seconds = Math.floor(Date.parse(iso) / 1000);
-  if (!Number.isFinite(seconds)) return mrkdwn`${iso}`;
+  if (!ISO_TIME.test(iso) || !Number.isFinite(seconds)) return mrkdwn`${iso}`;
   return trusted(`<!date^${seconds}^{date_short_pretty} {time}|${escapeMrkdwn(iso)}>`);
 }
 

@@ -86,6 +86,12 @@ export async function findDrift(cp: LifecyclePlane, platform: PlatformConfig, p:
         item('inline-policy', 'extra', `IAM role: inline policy ${extra} is not rendered`);
         documents.push({ name: policyName(extra), actual: (await cp.getRolePolicy({ roleName: intended.roleName, policyName: extra })) ?? null, intended: null });
       }
+      // No managed policy may be attached: the boundary covers all of partners/, so one attached by
+      // hand (AmazonS3ReadOnlyAccess, say) would let the partner read every other partner's files.
+      for (const a of await cp.listAttachedRolePolicies(intended.roleName)) {
+        item('managed-policy', 'extra', `IAM role: managed policy ${a.policyArn} is attached (partner roles may have none)`);
+        documents.push({ name: `IAM role ${intended.roleName}: managed policy ${a.policyArn}`, actual: { PolicyArn: a.policyArn }, intended: null });
+      }
     }
   } else if (role) {
     item('role', 'extra', `IAM role ${role.roleName} exists but the partner has no AWS account`);
@@ -147,6 +153,9 @@ export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, 
     }
     for (const extra of names.filter((n) => !intended.policies.some((x) => x.name === n))) {
       if (await cp.deleteRolePolicy({ roleName: intended.roleName, policyName: extra })) done.push(`deleted inline policy ${extra}`);
+    }
+    for (const a of role ? await cp.listAttachedRolePolicies(intended.roleName) : []) {
+      if (await cp.detachRolePolicy({ roleName: intended.roleName, policyArn: a.policyArn })) done.push(`detached managed policy ${a.policyArn}`);
     }
   }
   return done;

@@ -68,6 +68,32 @@ export async function scheduleReconcile(connection: ConnectionOptions, prefix: s
   return queue;
 }
 
+/**
+ * The changes CloudTrail reported on a partner's role or SFTP user that the bot did not make, kept
+ * by the platform events consumer (newest first, the last 20, a day) until a check reports them.
+ */
+export const changeCausesKey = (prefix: string, partnerId: string): string => `${prefix}:pe:causes:${partnerId}`;
+
+export interface ChangeCause {
+  call: string;
+  actor: string;
+  at: string;
+}
+
+/** Takes the kept causes (they are reported once); unreadable entries are dropped. */
+async function takeCauses(deps: Pick<ReconcileDeps, 'redis' | 'prefix'>, partnerId: string): Promise<ChangeCause[]> {
+  const key = changeCausesKey(deps.prefix, partnerId);
+  const [[, raw]] = (await deps.redis.multi().lrange(key, 0, -1).del(key).exec()) as [[Error | null, string[]], unknown];
+  return raw.flatMap((text) => {
+    try {
+      const c = JSON.parse(text) as Partial<ChangeCause>;
+      return typeof c.call === 'string' && typeof c.actor === 'string' && typeof c.at === 'string' ? [{ call: c.call, actor: c.actor, at: c.at }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** How long a check asked for by an event waits, gathering the events that follow it. */
 export const EVENT_CHECK_COALESCE_MS = 2000;
 
@@ -122,8 +148,9 @@ export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promi
   const previous = parseDriftRecord(await deps.redis.set(key, driftRecordText(drift), 'GET'));
   if (previous?.hash === hash) return 'unchanged';
   deps.logger.warn({ partnerId: p.partnerId, differences: drift.items.length }, 'drift detected');
-  await deps.notify({ ...inThread(p), ...buildDriftReport({ ...drift, hash }) });
-  await deps.audit({ type: 'drift.detected', partnerId: p.partnerId, actor: 'partnergate', details: { items: drift.items.map((i) => i.line), unfixable: drift.unfixable, hash } });
+  const causes = await takeCauses(deps, p.partnerId);
+  await deps.notify({ ...inThread(p), ...buildDriftReport({ ...drift, hash, causes }) });
+  await deps.audit({ type: 'drift.detected', partnerId: p.partnerId, actor: 'partnergate', details: { items: drift.items.map((i) => i.line), unfixable: drift.unfixable, hash, causes } });
   return 'reported';
 }
 

@@ -114,6 +114,10 @@ async function checkDeployedDocuments(c: Ctx, sessionPolicy: unknown): Promise<C
   const intended = c.rendered.partnerRole;
   if (intended) {
     const role = await cp.getRole(intended.roleName);
+    // Everything that grants: the rendered inline policies and nothing else — no extra inline
+    // policy, no managed policy (the boundary covers all of partners/, so one attached by hand
+    // would let the partner read its neighbours).
+    const [names, attached] = role ? await Promise.all([cp.listRolePolicies(intended.roleName), cp.listAttachedRolePolicies(intended.roleName)]) : [[], []];
     const policies = await Promise.all(
       intended.policies.map(async (p) => ({ name: p.name, document: (await cp.getRolePolicy({ roleName: intended.roleName, policyName: p.name })) as unknown as PolicyDocument })),
     );
@@ -122,8 +126,10 @@ async function checkDeployedDocuments(c: Ctx, sessionPolicy: unknown): Promise<C
       ...(role && !sameDocument(role.trustPolicy, intended.trustPolicy) ? ['trust policy differs'] : []),
       ...(role && role.permissionsBoundaryArn !== intended.permissionsBoundary ? ['permissions boundary differs'] : []),
       ...policies.filter((p, i) => !sameDocument(p.document, intended.policies[i]!.document)).map((p) => `inline policy ${p.name} differs`),
+      ...names.filter((n) => !intended.policies.some((p) => p.name === n)).map((n) => `inline policy ${n} is not rendered`),
+      ...attached.map((a) => `managed policy ${a.policyArn} is attached`),
     ];
-    checks.push({ label: 'partner role as intended (trust, boundary, inline policy read back)', outcome: problems.length ? 'fail' : 'pass', ...(problems.length ? { detail: problems.join(', ') } : {}) });
+    checks.push({ label: 'partner role as intended (trust, boundary, inline policy read back, nothing else attached)', outcome: problems.length ? 'fail' : 'pass', ...(problems.length ? { detail: problems.join(', ') } : {}) });
     if (role?.trustPolicy) {
       deployed = { ...deployed, partnerRole: { ...intended, trustPolicy: role.trustPolicy as unknown as PolicyDocument, policies } };
     }

@@ -24,11 +24,10 @@ import { buildPlatformChangeAlert } from '../../bot/messages/platform-events.js'
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import { createSqsPoller, type SqsPoller } from '../platform/sqs-poller.js';
+import { changeCausesKey } from '../lifecycle/index.js';
 
 const SEEN_SECONDS = 86_400;
 const CAUSES_KEPT = 20;
-
-export const causesKey = (prefix: string, partnerId: string): string => `${prefix}:pe:causes:${partnerId}`;
 
 export interface PlatformEventsDeps {
   redis: Redis;
@@ -72,7 +71,7 @@ async function act(deps: PlatformEventsDeps, e: AccessChange): Promise<EventOutc
   }
   const details = { call: e.call, actor: e.actor, at: e.at, resource: e.target.resource, parameters: e.parameters, eventId: e.eventId };
   if (e.target.type === 'partner') {
-    const key = causesKey(deps.prefix, e.target.partnerId);
+    const key = changeCausesKey(deps.prefix, e.target.partnerId);
     await deps.redis.multi().lpush(key, JSON.stringify(details)).ltrim(key, 0, CAUSES_KEPT - 1).expire(key, SEEN_SECONDS).exec();
     await deps.checkPartner(e.target.partnerId);
     deps.logger.warn(log, 'platform event: a partner’s access changed outside partnergate; checking it');

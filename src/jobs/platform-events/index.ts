@@ -1,1 +1,1 @@
-export { causesKey, createPlatformEventsSource, handlePlatformEvent, type EventOutcome, type PlatformEventsDeps } from './consumer.js';
+export { createPlatformEventsSource, handlePlatformEvent, type EventOutcome, type PlatformEventsDeps } from './consumer.js';

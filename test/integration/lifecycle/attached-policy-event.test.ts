@@ -1,0 +1,75 @@
+/**
+ * The hole issue 16 found, end to end on a partner provisioned for real in the fake account: an
+ * administrator attaches AmazonS3ReadOnlyAccess to a LIVE partner's role (the boundary covers all of
+ * partners/, so the partner can now read its neighbour). CloudTrail's event reaches the platform
+ * events consumer; the check it queues finds the attached policy, and the partner's thread gets the
+ * report naming it and who attached it; one approver's Re-apply detaches it (it only takes access
+ * away) and the neighbour is out of reach again.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createControlPlane } from '../../../src/aws/control-plane.js';
+import { partnerRoleArn, platformEventScope } from '../../../src/aws/policies/index.js';
+import { addEventCheckJob } from '../../../src/jobs/lifecycle/index.js';
+import { handlePlatformEvent } from '../../../src/jobs/platform-events/index.js';
+import { parseReapplyValue } from '../../../src/bot/messages/drift.js';
+import type { OnboardingRequest } from '../../../src/domain/requests.js';
+import { APPROVER } from '../../support/provision-harness.js';
+import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
+import { ADMIN_ARN, attachReadOnly } from '../../support/platform-events.js';
+
+const READ_ONLY_ARN = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+const READ_ONLY = {
+  Version: '2012-10-17' as const,
+  Statement: [{ Sid: 'AmazonS3ReadOnlyAccess', Effect: 'Allow' as const, Action: ['s3:Get*', 's3:List*', 's3:Describe*'], Resource: '*' }],
+};
+
+let t: LifecycleHarness;
+beforeEach(async () => {
+  t = await startLifecycleHarness();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+async function partnerSession(request: OnboardingRequest) {
+  const cp = createControlPlane(t.h.fake.clients(), t.h.platform);
+  const verifier = await cp.assumeRole({ roleArn: t.h.platform.verifierRoleArn, sessionName: 'partner' });
+  const credentials = await cp.assumeRole({ roleArn: partnerRoleArn(t.h.platform, request.partnerId), sessionName: 'partner', externalId: request.externalId }, verifier);
+  return t.h.fake.policyGatedS3(t.h.s3.endpoint)(credentials);
+}
+
+describe('a managed policy attached to a partner role behind the bot', () => {
+  it('when CloudTrail reports it, then the partner is checked at once, the report names the policy and who attached it, and one approver’s Re-apply detaches it', async () => {
+    const acme = await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
+    await t.livePartner({ partnerId: 'globex', sshKeys: 1 });
+    await t.putFile('partners/globex/prices.csv', 'globex only\n');
+    await t.h.fake.attachManagedPolicy('partnergate-partner-acme', READ_ONLY_ARN, READ_ONLY);
+    const session = await partnerSession(acme);
+    const neighbour = () => session.send(new ListObjectsV2Command({ Bucket: t.h.s3.bucket, Prefix: 'partners/globex/' }));
+    expect((await neighbour()).Contents?.map((o) => o.Key)).toContain('partners/globex/prices.csv');
+
+    t.startLifecycleWorkers();
+    const outcome = await handlePlatformEvent({
+      redis: t.h.redis, prefix: t.h.prefix, scope: platformEventScope(t.h.platform), notify: t.h.notify, approvalsChannel: 'C0APPROVALS',
+      audit: t.audit.audit, logger: t.h.logger, checkPartner: (partnerId) => addEventCheckJob(t.queues.reconcile, partnerId),
+    }, JSON.stringify(attachReadOnly('acme')));
+    expect(outcome).toBe('checking');
+
+    const report = await t.h.slack.waitFor((c) => c.ok && String(c.body.text).startsWith('Drift on acme'), 20_000);
+    const text = JSON.stringify(report.body.blocks);
+    expect(text).toContain(`IAM role: managed policy ${READ_ONLY_ARN} is attached (partner roles may have none)`);
+    expect(text).toContain('*Changed outside partnergate* (CloudTrail):');
+    expect(text).toContain(`\`iam:AttachRolePolicy\` by \`${ADMIN_ARN}\``);
+    expect(text).not.toContain('pressing it asks a second approver'); // detaching only takes access away
+    const detected = (await t.audit.history('acme')).find((r) => r.type === 'drift.detected')!;
+    expect(detected.details).toMatchObject({ causes: [{ call: 'iam:AttachRolePolicy', actor: ADMIN_ARN }] });
+
+    const actions = (report.body.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!;
+    const shown = parseReapplyValue(actions.elements!.find((e) => e.action_id === 'drift_reapply')!.value)!;
+    expect((await t.useCases.requestReapply({ ...shown, actor: APPROVER })).ok).toBe(true);
+    await t.h.slack.waitFor((c) => c.ok && String(c.body.text).includes(`detached managed policy ${READ_ONLY_ARN}`), 20_000);
+    expect(await t.h.fake.attachedPolicies('partnergate-partner-acme')).toEqual({});
+    await expect(neighbour()).rejects.toThrow(/Access Denied/);
+  });
+});
