@@ -11,32 +11,55 @@
  * script counts. It also reports the CPU each process used per request (web, this script with the
  * fake Slack, Redis) and the load average before the timed phase: all of them share the machine's cores.
  *
- *   npm run bench:ack  [-- --requests 1000 --concurrency 50 --warmup 1000]
+ * Then the yardstick (versusBareBolt): /onboard-partner commands only, at the same concurrency,
+ * against partnergate web and against a bare Bolt app that acks and opens the same modal through
+ * the same fake Slack (bench/bare-bolt.ts, a child process too), in alternating rounds after a
+ * warm-up of each; each round's commands come from `--users` people not seen before. Per round:
+ * p50/p99/max of both and the ratio of the p99s (goal: at most 1.2 in every round).
+ *
+ *   npm run bench:ack  [-- --requests 1000 --concurrency 50 --warmup 1000 --rounds 4 --users 50 --compare-only]
+ *
+ * BENCH_NODE_FLAGS="--trace-gc" adds Node flags to both apps' processes.
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Agent, request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../src/node-flags.js';
 import sshpk from 'sshpk';
 import { startFakeSlack } from '../tools/local/fake-slack.js';
 import { testEnv } from '../tools/local/env.js';
-import { createTestRedis, deleteKeysUnder } from '../tools/local/redis.js';
+import { createTestRedis, deleteKeysUnder, TEST_REDIS_URL } from '../tools/local/redis.js';
 import { buttonClick, onboardSubmission, postToBot, sign, slashCommand } from '../tools/local/slack-requests.js';
 import { cliArgs, ownCpuMs, percentile, pool, processCpuMs, redisCpuMs, report, round } from './lib.js';
 
-const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, warmup: { type: 'string', default: '1000' } } });
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, warmup: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '4' }, users: { type: 'string', default: '50' }, 'compare-only': { type: 'boolean', default: false },
+  },
+});
 const REQUESTS = Number(args.requests);
 const CONCURRENCY = Number(args.concurrency);
 const WARMUP = Number(args.warmup);
+const ROUNDS = Number(args.rounds);
+/** People sending the commands of one round, none seen before (each sends REQUESTS / USERS commands in a row). */
+const USERS = Math.max(1, Math.min(Number(args.users), REQUESTS));
+const COMPARE_ONLY = args['compare-only'];
+/** Commands sent to an app just before each of its timed rounds (the other app ran in between). */
+const ROUND_WARMUP = 200;
 
 const slack = await startFakeSlack();
-const env = testEnv({ PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info', APPROVERS: 'UAPPROVER1,UAPPROVER2' });
+const env = testEnv({ PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info', APPROVERS: 'UAPPROVER1,UAPPROVER2', REDIS_URL: TEST_REDIS_URL });
 const secret = env.SLACK_SIGNING_SECRET!;
 const prefix = env.PARTNERGATE_PREFIX!;
 // BENCH_CPU_PROFILE=<dir>: the web process writes a V8 CPU profile there (open it in Chrome DevTools).
 const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-const cli = cliArgs('web', profile);
+// BENCH_NODE_FLAGS="--trace-gc ...": more Node flags for the web process (and the bare app), to look inside a run.
+const extraFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+const cli = cliArgs('web', [...profile, ...extraFlags]);
 const child = spawn(process.execPath, cli.argv, {
   env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env } as NodeJS.ProcessEnv,
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -101,8 +124,7 @@ function prepare(count: number, tag: string): Prepared[] {
   });
 }
 
-const target = new URL(url);
-function post(agent: Agent, p: Prepared): Promise<{ status: number; text: string }> {
+function post(agent: Agent, p: Prepared, target: URL): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: p.headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -116,13 +138,13 @@ function post(agent: Agent, p: Prepared): Promise<{ status: number; text: string
 }
 
 /** Sends the prepared requests with `concurrency` in flight over the agent's keep-alive connections (as many). */
-async function run(prepared: Prepared[], concurrency: number, agent: Agent): Promise<{ samples: { kind: Kind; ms: number }[]; wallMs: number }> {
+async function run(prepared: Prepared[], concurrency: number, agent: Agent, target = new URL(url)): Promise<{ samples: { kind: Kind; ms: number }[]; wallMs: number }> {
   const samples: { kind: Kind; ms: number }[] = [];
   const wall = performance.now();
   await pool(prepared.length, concurrency, async (i) => {
     const p = prepared[i]!;
     const started = performance.now();
-    const res = await post(agent, p);
+    const res = await post(agent, p, target);
     samples.push({ kind: p.kind, ms: performance.now() - started });
     if (res.status !== 200) throw new Error(`${p.kind} ${p.i} answered ${res.status}: ${res.text}`);
   });
@@ -131,12 +153,12 @@ async function run(prepared: Prepared[], concurrency: number, agent: Agent): Pro
 }
 
 /**
- * Resolves once `partnergate web` has used at most one clock tick of CPU (10 ms, /proc's unit) in
- * 200 ms — the work after its answers is done — or after 3 s, well inside the server's keep-alive
+ * Resolves once the process has used at most one clock tick of CPU (10 ms, /proc's unit) in
+ * 200 ms — the work after its answers is done — or after 3 s, well inside the servers' keep-alive
  * so the timed requests still find the warm-up's connections open. At once where /proc is missing.
  */
-async function webIdle(): Promise<void> {
-  const cpu = () => { const c = processCpuMs(child.pid!); return c.user + c.system; };
+async function idle(pid: number): Promise<void> {
+  const cpu = () => { const c = processCpuMs(pid); return c.user + c.system; };
   const deadline = performance.now() + 3000;
   for (let before = cpu(); Number.isFinite(before) && performance.now() < deadline; ) {
     await new Promise((resolve) => setTimeout(resolve, 200)); // sampling the process, not waiting for an effect
@@ -145,62 +167,151 @@ async function webIdle(): Promise<void> {
     before = now;
   }
 }
-
-// The timed requests go over the warm-up's connections (open, as Slack's are), once the web process
-// has finished what the warm-up left it (the modals it opens after answering, say).
-const timed = prepare(REQUESTS, 'm');
-const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-await run(prepare(WARMUP, 'w'), CONCURRENCY, agent);
-await webIdle();
-const loadBefore = round(loadavg()[0]!, 2);
-// CPU used during the timed phase by each process on the machine's cores: where the time goes.
-const webBefore = processCpuMs(child.pid!);
-const cpuBefore = { generator: ownCpuMs(), redis: await redisCpuMs(redis) };
-const { samples, wallMs } = await run(timed, CONCURRENCY, agent);
-agent.destroy();
-const webAfter = processCpuMs(child.pid!);
-const cpuAfter = { generator: ownCpuMs(), redis: await redisCpuMs(redis) };
-const perRequest = (ms: number) => round(ms / REQUESTS, 2);
-const cpuPerRequest = {
-  web: perRequest(webAfter.user + webAfter.system - webBefore.user - webBefore.system),
-  webKernel: perRequest(webAfter.system - webBefore.system),
-  generator: perRequest(cpuAfter.generator - cpuBefore.generator),
-  redis: perRequest(cpuAfter.redis - cpuBefore.redis),
-};
+const webIdle = () => idle(child.pid!);
 
 const stats = (ms: number[]) => ({ n: ms.length, p50: round(percentile(ms, 50)), p99: round(percentile(ms, 99)), max: round(Math.max(...ms)) });
-const all = samples.map((s) => s.ms);
-const byKind = Object.fromEntries(KINDS.map((k) => [k, stats(samples.filter((s) => s.kind === k).map((s) => s.ms))]));
 
-// The same mix at lower concurrency: where latency is service time rather than queueing.
-const byConcurrency: Record<string, ReturnType<typeof stats> & { perSecond: number }> = {};
-for (const level of [1, 10]) {
-  const lower = new Agent({ keepAlive: true, maxSockets: level });
-  const next = prepare(200, `c${level}-`);
-  await run(prepare(20, `w${level}-`), level, lower);
+/** The mix of four kinds at concurrency 50, then 1 and 10: the figures of docs/benchmarks.md section 1. */
+async function mixedFigures(): Promise<Record<string, unknown>> {
+  // The timed requests go over the warm-up's connections (open, as Slack's are), once the web process
+  // has finished what the warm-up left it (the modals it opens after answering, say).
+  const timed = prepare(REQUESTS, 'm');
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  await run(prepare(WARMUP, 'w'), CONCURRENCY, agent);
   await webIdle();
-  const at = await run(next, level, lower);
-  lower.destroy();
-  byConcurrency[String(level)] = { ...stats(at.samples.map((s) => s.ms)), perSecond: round(200 / (at.wallMs / 1000)) };
+  const loadBefore = round(loadavg()[0]!, 2);
+  // CPU used during the timed phase by each process on the machine's cores: where the time goes.
+  const webBefore = processCpuMs(child.pid!);
+  const cpuBefore = { generator: ownCpuMs(), redis: await redisCpuMs(redis) };
+  const { samples, wallMs } = await run(timed, CONCURRENCY, agent);
+  agent.destroy();
+  const webAfter = processCpuMs(child.pid!);
+  const cpuAfter = { generator: ownCpuMs(), redis: await redisCpuMs(redis) };
+  const perRequest = (ms: number) => round(ms / REQUESTS, 2);
+  const cpuPerRequest = {
+    web: perRequest(webAfter.user + webAfter.system - webBefore.user - webBefore.system),
+    webKernel: perRequest(webAfter.system - webBefore.system),
+    generator: perRequest(cpuAfter.generator - cpuBefore.generator),
+    redis: perRequest(cpuAfter.redis - cpuBefore.redis),
+  };
+
+  const all = samples.map((s) => s.ms);
+  const byKind = Object.fromEntries(KINDS.map((k) => [k, stats(samples.filter((s) => s.kind === k).map((s) => s.ms))]));
+
+  // The same mix at lower concurrency: where latency is service time rather than queueing.
+  const byConcurrency: Record<string, ReturnType<typeof stats> & { perSecond: number }> = {};
+  for (const level of [1, 10]) {
+    const lower = new Agent({ keepAlive: true, maxSockets: level });
+    const next = prepare(200, `c${level}-`);
+    await run(prepare(20, `w${level}-`), level, lower);
+    await webIdle();
+    const at = await run(next, level, lower);
+    lower.destroy();
+    byConcurrency[String(level)] = { ...stats(at.samples.map((s) => s.ms)), perSecond: round(200 / (at.wallMs / 1000)) };
+  }
+  byConcurrency[String(CONCURRENCY)] = { ...stats(all), perSecond: round(REQUESTS / (wallMs / 1000)) };
+
+  const queued = (await redis.keys(`${prefix}:outbox:*`)).length;
+  const queuedMessages = (await Promise.all((await redis.keys(`${prefix}:outbox:*`)).map((k) => redis.llen(k)))).reduce((a, b) => a + b, 0);
+  const stored = (await redis.keys(`${prefix}:req:req_*`)).length;
+  return {
+    what: `${REQUESTS} signed requests at concurrency ${CONCURRENCY} against partnergate web (child process, ${cli.runtime}, LOG_LEVEL=info), loopback, fake Slack, after ${WARMUP} warm-up requests`,
+    ms: stats(all),
+    byKind,
+    throughputPerSecond: round(REQUESTS / (wallMs / 1000)),
+    byConcurrency,
+    cpuMsPerRequest: { ...cpuPerRequest, note: 'CPU time (user + system) each process used during the timed phase, per request: web = partnergate web (webKernel: the part spent in the kernel), generator = this script with the fake Slack, redis = redis-server (all its clients)' },
+    loadAverageBefore: loadBefore,
+    goal: 'p99 < 50 ms',
+    met: percentile(all, 99) < 50,
+    queuedNotSent: { lanes: queued, messages: queuedMessages, storedRequests: stored, viewsOpened: slack.calls('views.open').length },
+  };
 }
-byConcurrency[String(CONCURRENCY)] = { ...stats(all), perSecond: round(REQUESTS / (wallMs / 1000)) };
 
-const queued = (await redis.keys(`${prefix}:outbox:*`)).length;
-const queuedMessages = (await Promise.all((await redis.keys(`${prefix}:outbox:*`)).map((k) => redis.llen(k)))).reduce((a, b) => a + b, 0);
-const stored = (await redis.keys(`${prefix}:req:req_*`)).length;
+/** Starts bench/bare-bolt.ts (a bare Bolt app: ack, open the same modal) against the same fake Slack. */
+async function startBareBolt(): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
+  const bare = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, '--import', 'tsx', fileURLToPath(new URL('./bare-bolt.ts', import.meta.url))], {
+    env: { PATH: process.env.PATH, SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: env.SLACK_BOT_TOKEN, SLACK_API_URL: slack.apiUrl } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const barePort = await new Promise<number>((resolve, reject) => {
+    let buffer = '';
+    const onData = (d: Buffer) => {
+      buffer += d.toString();
+      const match = buffer.match(/"port":(\d+),"msg":"bare: listening"/);
+      if (!match) return;
+      bare.stdout!.off('data', onData).resume();
+      resolve(Number(match[1]));
+    };
+    bare.stdout!.on('data', onData);
+    bare.once('exit', (code) => reject(new Error(`bare Bolt app exited (${code}) before listening`)));
+  });
+  return {
+    pid: bare.pid!,
+    url: `http://127.0.0.1:${barePort}/slack/events`,
+    stop: async () => {
+      bare.kill('SIGTERM');
+      await new Promise((resolve) => bare.once('exit', resolve));
+    },
+  };
+}
 
-report('ack-latency', {
-  what: `${REQUESTS} signed requests at concurrency ${CONCURRENCY} against partnergate web (child process, ${cli.runtime}, LOG_LEVEL=info), loopback, fake Slack, after ${WARMUP} warm-up requests`,
-  ms: stats(all),
-  byKind,
-  throughputPerSecond: round(REQUESTS / (wallMs / 1000)),
-  byConcurrency,
-  cpuMsPerRequest: { ...cpuPerRequest, note: 'CPU time (user + system) each process used during the timed phase, per request: web = partnergate web (webKernel: the part spent in the kernel), generator = this script with the fake Slack, redis = redis-server (all its clients)' },
-  loadAverageBefore: loadBefore,
-  goal: 'p99 < 50 ms',
-  met: percentile(all, 99) < 50,
-  queuedNotSent: { lanes: queued, messages: queuedMessages, storedRequests: stored, viewsOpened: slack.calls('views.open').length },
-});
+/**
+ * The issue's yardstick: `/onboard-partner` commands only, at concurrency 50, against partnergate
+ * web and against a bare Bolt app, in alternating rounds (which goes first alternates too) after a
+ * warm-up of each; per round p50/p99/max of both and the ratio of the p99s.
+ */
+async function versusBareBolt(): Promise<Record<string, unknown>> {
+  const bare = await startBareBolt();
+  // Each batch of commands comes from USERS people the app has not seen: as on a workspace, most
+  // commands come from someone seen minutes ago, some from someone not seen in the last ten minutes.
+  let batch = 0;
+  const commands = (count: number, tag: string): Prepared[] => {
+    batch += 1;
+    const perUser = Math.ceil(count / USERS);
+    return Array.from({ length: count }, (_, i) => {
+      const body = slashCommand({ command: '/onboard-partner', text: `Bench Partner ${tag}${i}`, user_id: `UBENCH${batch}X${Math.floor(i / perUser)}`, trigger_id: `trig-${tag}${i}` });
+      const bytes = Buffer.from(body.body);
+      return { kind: 'command', i, body: bytes, headers: { 'content-type': body.type, 'content-length': bytes.length, ...sign(body.body, secret) } };
+    });
+  };
+  const apps = [
+    { name: 'partnergate', url: new URL(url), pid: child.pid!, agent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }) },
+    { name: 'bare', url: new URL(bare.url), pid: bare.pid, agent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }) },
+  ];
+  for (const app of apps) {
+    await run(commands(WARMUP, `vw-${app.name}-`), CONCURRENCY, app.agent, app.url);
+    await idle(app.pid);
+  }
+  const rounds: Record<string, unknown>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const figures: Record<string, ReturnType<typeof stats>> = {};
+    for (const app of r % 2 === 0 ? apps : [...apps].reverse()) {
+      const timed = commands(REQUESTS, `v${r}-${app.name}-`);
+      // A short warm-up right before the round: both apps meet the round as warm as each other.
+      await run(commands(ROUND_WARMUP, `vr${r}-${app.name}-`), CONCURRENCY, app.agent, app.url);
+      await idle(app.pid);
+      const { samples } = await run(timed, CONCURRENCY, app.agent, app.url);
+      figures[app.name] = stats(samples.map((s) => s.ms));
+    }
+    const ratio = round(figures['partnergate']!.p99 / figures['bare']!.p99, 2);
+    rounds.push({ round: r + 1, first: r % 2 === 0 ? 'partnergate' : 'bare', loadAverage: round(loadavg()[0]!, 2), ...figures, p99Ratio: ratio });
+    process.stdout.write(`round ${r + 1}: partnergate p50 ${figures['partnergate']!.p50} p99 ${figures['partnergate']!.p99} max ${figures['partnergate']!.max} | bare p50 ${figures['bare']!.p50} p99 ${figures['bare']!.p99} max ${figures['bare']!.max} | p99 ratio ${ratio}\n`);
+  }
+  for (const app of apps) app.agent.destroy();
+  await bare.stop();
+  const ratios = rounds.map((r) => r['p99Ratio'] as number);
+  return {
+    what: `${REQUESTS} /onboard-partner commands at concurrency ${CONCURRENCY} from ${USERS} people not seen before (each round), partnergate web against a bare Bolt app (bench/bare-bolt.ts) that acks and opens the same modal through the same fake Slack; ${ROUNDS} alternating rounds after ${WARMUP} warm-up commands each, and ${ROUND_WARMUP} more just before each round`,
+    rounds,
+    goal: 'p99 ≤ 1.2 × the bare app, in every round',
+    met: ratios.every((r) => r <= 1.2),
+  };
+}
+
+const figures: Record<string, unknown> = COMPARE_ONLY ? {} : await mixedFigures();
+figures['versusBareBolt'] = await versusBareBolt();
+report(COMPARE_ONLY ? 'ack-latency-versus-bare-bolt' : 'ack-latency', figures);
 
 child.kill('SIGTERM');
 await new Promise((resolve) => child.once('exit', resolve));

@@ -29,6 +29,24 @@ export interface EntryKind<Args> {
   idOf(args: Args): string;
   actorOf(args: Args): string;
   refuse(deps: Pick<BotDeps, 'notify' | 'logger'>, args: Args, message: string): Promise<void>;
+  /**
+   * For a kind whose answer to Slack is an empty ack whatever the gate says: acknowledges at once
+   * and gives back the arguments with an ack that is already given. Absent where the answer
+   * depends on the verdict (a modal's refusal is shown in the ack).
+   */
+  answerFirst?(args: Args): Promise<Args>;
+}
+
+/**
+ * Commands and buttons answer Slack with an empty ack, allowed or refused: every one of their
+ * listeners acks first, and so does their refusal. So they are acknowledged before the gate asks:
+ * the gate may wait on Slack (users.info for a person not seen in the last ten minutes, the
+ * approvers' user group once a minute), and that round trip must not hold the answer Slack waits
+ * for. The listener then gets an ack that has already been given.
+ */
+async function answeredFirst<A extends { ack: () => Promise<void> }>(args: A): Promise<A> {
+  await args.ack();
+  return { ...args, ack: async () => undefined };
 }
 
 export const COMMAND: EntryKind<CommandArgs> = {
@@ -39,6 +57,7 @@ export const COMMAND: EntryKind<CommandArgs> = {
     await ack();
     await respond({ response_type: 'ephemeral', ...buildAnswer(message) });
   },
+  answerFirst: answeredFirst,
 };
 
 export const BUTTON: EntryKind<ButtonArgs> = {
@@ -50,6 +69,7 @@ export const BUTTON: EntryKind<ButtonArgs> = {
     const threadTs = (body.message?.['thread_ts'] as string | undefined) ?? body.message?.ts;
     await answerRefusal(deps, { channel: body.channel?.id, user: body.user.id, threadTs, message });
   },
+  answerFirst: answeredFirst,
 };
 
 /** A modal keeps its place: the refusal is shown on its first input, and nothing is submitted. */
@@ -66,14 +86,16 @@ export const MODAL: EntryKind<ViewArgs> = {
 
 /**
  * One Bolt listener per kind of request: finds the listener by its id (a command name, an
- * action_id, a callback_id), asks the gate, and runs it or answers the refusal. An id with none is
- * left unacknowledged here: ackUnhandled answers it.
+ * action_id, a callback_id), acknowledges it first where the kind allows (answerFirst), asks the
+ * gate, and runs it or answers the refusal. An id with none is left unacknowledged here:
+ * ackUnhandled answers it.
  */
 export function byId<Args>(deps: Pick<BotDeps, 'authorize' | 'notify' | 'logger'>, kind: EntryKind<Args>, listeners: ReadonlyMap<string, Gated<Args>>) {
-  return async (args: Args): Promise<void> => {
-    const id = kind.idOf(args);
+  return async (received: Args): Promise<void> => {
+    const id = kind.idOf(received);
     const listener = listeners.get(id);
     if (!listener) return;
+    const args = kind.answerFirst ? await kind.answerFirst(received) : received;
     const verdict = await deps.authorize({ capability: listener.may, actor: kind.actorOf(args), entry: `${kind.name}:${id}` });
     if (verdict.ok) return listener.run(args);
     await kind.refuse(deps, args, verdict.message);
