@@ -111,6 +111,7 @@ export function lifecycleWorkers(c: Container): WorkerGroup {
     onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
     keyMaxAgeDays: config.keyMaxAgeDays,
     onFeedsAdded: (partnerId, changeId) => c.onLive(partnerId, `feeds-${changeId}`),
+    onReleased: (partnerId) => c.onLive(partnerId, `released-${c.clock.now().toISOString()}`),
     ...(c.overrides.workerOptions?.lifecycle ? { options: c.overrides.workerOptions.lifecycle } : {}),
   });
   return { workers: lifecycle.workers, start: () => lifecycle.start(), close: () => lifecycle.close() };

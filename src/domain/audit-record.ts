@@ -34,6 +34,8 @@ export const AUDIT_TYPES = [
   'partner.changed',
   'drift.detected',
   'platform.changed',
+  'partner.quarantined',
+  'partner.released',
   'drift.reapplied',
   'registry.rebuilt',
   'approval.nudged',

@@ -1,7 +1,8 @@
 /**
  * A partner's drift as data (src/jobs/lifecycle/drift.ts finds it): what differs between AWS and
  * what the renderer and the registry say, item by item, and the documents that differ. Pure rules
- * over it: which items a re-apply may not repair on one approver's click, the drift's hash (what a
+ * over it: which items a re-apply may not repair on one approver's click, which may widen access (a
+ * live partner with any is quarantined), the drift's hash (what a
  * report, its Re-apply button and the job agree on), the record kept in Redis, and the ExternalIds
  * taken out of documents before anyone is shown them.
  */
@@ -52,6 +53,16 @@ export interface Drift {
  */
 export function secondApproverItems(items: readonly DriftItem[]): DriftItem[] {
   return items.filter((i) => i.state === 'missing' || i.subject === 'trust-policy');
+}
+
+/**
+ * The items that may leave a partner with more access than approved: everything AWS has that is not
+ * as rendered — an extra key, policy or managed policy, a document that differs (wider or not: the
+ * check does not evaluate it), a role's boundary or path. Only what is missing is less access. A
+ * live partner with any of these is quarantined.
+ */
+export function wideningItems(items: readonly DriftItem[]): DriftItem[] {
+  return items.filter((i) => i.state !== 'missing');
 }
 
 /** The drift's hash: its lines and the documents that differ, so a changed document is a new drift. */

@@ -19,11 +19,26 @@ export const PARTNER_EVENTS = {
   verified: { from: ['verifying'], to: 'live' },
   'verify-failed': { from: ['verifying'], to: 'verify_failed' },
   'retry-verify': { from: ['verify_failed'], to: 'verifying' },
+  /** Its deployed access was found wider than approved: deliveries are parked until it is released. */
+  quarantined: { from: ['live'], to: 'quarantined' },
+  /** Its deployed access is exactly the approved state again (a check after a re-apply, or a fix by hand). */
+  released: { from: ['quarantined'], to: 'live' },
   /** The first offboarding step: deliveries stop at once, whatever the partner was doing. */
-  offboarded: { from: [...UNTIL_LIVE, 'live'], to: 'offboarded' },
+  offboarded: { from: [...UNTIL_LIVE, 'live', 'quarantined'], to: 'offboarded' },
 } as const satisfies Record<string, { from: readonly PartnerStatus[]; to: PartnerStatus }>;
 
 export type PartnerEvent = keyof typeof PARTNER_EVENTS;
+
+/**
+ * Whether a partner in this status may take a change of this kind: a live partner any; a
+ * quarantined one only the re-apply that restores its approved state, and offboarding; one not
+ * live yet only offboarding; an offboarded one none.
+ */
+export function mayTakeChange(status: PartnerStatus, kind: string): boolean {
+  if (status === 'offboarded') return false;
+  if (kind === 'offboard') return true;
+  return status === 'live' || (status === 'quarantined' && kind === 'reapply');
+}
 
 /** The status `event` moves a partner in status `from` to, or null when the table does not allow it. */
 export function nextStatus(from: PartnerStatus, event: PartnerEvent): PartnerStatus | null {

@@ -1,5 +1,5 @@
 /** A partner as the registry holds it, and the statuses it moves through. */
-export type PartnerStatus = 'provisioning' | 'provision_failed' | 'verifying' | 'verify_failed' | 'live' | 'offboarded';
+export type PartnerStatus = 'provisioning' | 'provision_failed' | 'verifying' | 'verify_failed' | 'live' | 'quarantined' | 'offboarded';
 
 export interface PartnerRecord {
   partnerId: string;

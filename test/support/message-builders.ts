@@ -10,6 +10,7 @@ import { buildApprovalCard, CHANGE_APPROVAL, nudgeLine, refusalText, REQUEST_APP
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUndeliverable, buildUnroutable } from '../../src/bot/messages/delivery.js';
 import {
   buildDriftReport, driftDiff, driftResolvedText, reappliedText, reapplyAskedText, reapplyRefusedText, secondApproverNeededText,
+  quarantinedText, releasedText,
 } from '../../src/bot/messages/drift.js';
 import type { DriftDocument, DriftItem } from '../../src/domain/drift.js';
 import {
@@ -133,6 +134,8 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'drift report with its causes': (x) => buildDriftReport({ partnerId: x, items: driftItems(x), documents: [], unfixable: [], hash: 'ab'.repeat(32), causes: [{ call: x, actor: x, at: AT }, { call: x, actor: x, at: x }] }),
   'drift diff': (x) => driftDiff(driftDocuments(x)),
   'drift resolved': (x) => driftResolvedText(x),
+  'quarantined': (x) => quarantinedText({ partnerId: x, items: [x, x] }),
+  'released from quarantine': (x) => releasedText(x),
   're-applied': (x) => reappliedText({ partnerId: x, by: APPROVER, done: [x], remaining: [x] }),
   're-applied with a second approver': (x) => reappliedText({ partnerId: x, by: APPROVER, requestedBy: REQUESTER, done: [x], remaining: [x] }),
   're-apply refused': (x) => reapplyRefusedText({ partnerId: x, by: APPROVER, shown: x }),

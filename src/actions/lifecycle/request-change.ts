@@ -6,6 +6,7 @@
 import { changeRef } from '../../bot/messages/ids.js';
 import { buildApprovalCard, CHANGE_APPROVAL } from '../../bot/messages/approval-card.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
+import { mayTakeChange } from '../../domain/partner-lifecycle.js';
 import { type ChangeRequestStore } from '../../store/change-requests.js';
 import { newChangeId, type ChangeRequest, type ChangeSpec } from '../../domain/requests.js';
 import type { PartnerStore } from '../../store/partners.js';
@@ -34,8 +35,13 @@ export function changeRefusal(partner: PartnerRecord | null, partnerId: string, 
   if (problem) return { code: ErrorCode.InvalidPartnerId, message: problem };
   if (!partner) return { code: ErrorCode.UnknownPartner, message: `There is no partner \`${partnerId}\` in the registry.` };
   if (partner.status === 'offboarded') return { code: ErrorCode.Offboarded, message: `\`${partnerId}\` is already offboarded; its id is retired.` };
-  if (spec.kind !== 'offboard' && partner.status !== 'live') {
-    return { code: ErrorCode.NotLive, message: `\`${partnerId}\` is ${partner.status}, not live: changes apply to live partners only.` };
+  if (!mayTakeChange(partner.status, spec.kind)) {
+    return {
+      code: ErrorCode.NotLive,
+      message: partner.status === 'quarantined'
+        ? `\`${partnerId}\` is quarantined: only a re-apply of its approved state (the drift report's Re-apply) or offboarding applies now.`
+        : `\`${partnerId}\` is ${partner.status}, not live: changes apply to live partners only.`,
+    };
   }
   if (spec.kind === 'external-id' && !partner.accountId) {
     return { code: ErrorCode.NoAccount, message: `\`${partnerId}\` has no AWS account (SFTP only), so it has no role and no ExternalId.` };

@@ -88,6 +88,15 @@ export function buildDriftReport(v: { partnerId: string; items: DriftItem[]; doc
   return slackMessage(mrkdwn`Drift on ${v.partnerId}: ${v.items.length} difference${v.items.length === 1 ? '' : 's'}`, blocks);
 }
 
+/** The alert, in the partner's thread and the approvals channel, when a partner is quarantined. */
+export function quarantinedText(v: { partnerId: string; items: readonly string[] }): string {
+  return mrkdwn`:rotating_light: ${code(v.partnerId)} is QUARANTINED: what AWS holds for it may give it more access than was approved (${joinMrkdwn(v.items.map((i) => mrkdwn`${i}`), '; ')}). Its deliveries are parked, not lost. The way out: the drift report's Re-apply (a second approver's too when it creates something or rewrites a trust policy) restores the approved state, and a check that finds it so releases the partner; or offboard it.`.toString();
+}
+
+export function releasedText(partnerId: string): string {
+  return mrkdwn`:white_check_mark: ${code(partnerId)} is released from quarantine: its access is exactly the approved state again. Its parked deliveries are going out.`.toString();
+}
+
 export function driftResolvedText(partnerId: string): string {
   return mrkdwn`:white_check_mark: No drift on ${code(partnerId)} any more: AWS matches the registry and the renderer.`.toString();
 }

@@ -14,6 +14,7 @@ const STATUS_LABEL: Record<PartnerRecord['status'], string> = {
   verifying: ':mag: verifying',
   verify_failed: ':x: verification failed',
   live: ':large_green_circle: LIVE',
+  quarantined: ':rotating_light: QUARANTINED (access wider than approved; deliveries parked)',
   offboarded: ':no_entry: offboarded',
 };
 

@@ -88,6 +88,8 @@ export interface LifecycleWorkersDeps {
   onAwsError?: (service: string, code: string) => void;
   /** Queues the backfill of feeds a live partner was just subscribed to. */
   onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
+  /** A quarantined partner was released: its parked deliveries go out (the delivery pipeline's onLive). */
+  onReleased?: (partnerId: string) => Promise<void>;
   options?: Partial<LifecycleWorkerOptions>;
 }
 
@@ -143,7 +145,8 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
 
   const reconcileDeps: ReconcileDeps = {
     cp, platform: deps.platform, redis: deps.redis, prefix: deps.prefix, partners, notify: deps.notify, audit: deps.audit,
-    logger: deps.logger.child({ module: 'reconcile' }),
+    logger: deps.logger.child({ module: 'reconcile' }), approvalsChannel: deps.approvalsChannel,
+    ...(deps.onReleased ? { onReleased: deps.onReleased } : {}),
   };
 
   const partnerChange = worker<PartnerChangePayload>(

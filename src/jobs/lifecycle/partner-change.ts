@@ -28,6 +28,7 @@ import { withMentions, type Mrkdwn } from '../../bot/messages/mrkdwn.js';
 import { buildWelcome } from '../../bot/messages/provision.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import { homePrefix } from '../../domain/partner-id.js';
+import { mayTakeChange } from '../../domain/partner-lifecycle.js';
 import { keyInUseLine } from '../../domain/ssh-key-holder.js';
 import type { ChangeKind, ChangeRequest } from '../../domain/requests.js';
 import type { Run } from '../../store/runs.js';
@@ -212,7 +213,7 @@ export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
     const { kind } = change.spec;
     const log = deps.logger.child({ changeId: change.id, partnerId: change.partnerId, kind });
     const partner = await deps.partners.get(change.partnerId);
-    if (!partner || partner.status !== 'live') {
+    if (!partner || !mayTakeChange(partner.status, kind)) {
       await post(changeNotLiveText(change.partnerId, partner?.status ?? 'not in the registry'));
       await deps.changes.release(change);
       throw new UnrecoverableError(`partner ${change.partnerId} is not live`);

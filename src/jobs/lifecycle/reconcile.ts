@@ -25,13 +25,14 @@ import type { Logger } from '../../logger.js';
 import type { Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
-import { buildDriftReport, driftResolvedText, reappliedText, reapplyRefusedText, secondApproverNeededText } from '../../bot/messages/drift.js';
+import { buildDriftReport, driftResolvedText, quarantinedText, reappliedText, reapplyRefusedText, releasedText, secondApproverNeededText } from '../../bot/messages/drift.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
+import { mayTakeChange } from '../../domain/partner-lifecycle.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
-import { driftHash, driftRecordText, parseDriftRecord, secondApproverItems, type DriftRecord } from '../../domain/drift.js';
+import { driftHash, driftRecordText, parseDriftRecord, secondApproverItems, wideningItems, type Drift, type DriftRecord } from '../../domain/drift.js';
 import { findDrift, repairDrift } from './drift.js';
 import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
@@ -122,22 +123,62 @@ export interface ReconcileDeps {
   notify: Notify;
   audit: Audit;
   logger: Logger;
+  /** APPROVALS_CHANNEL: where quarantine and integrity alerts go, besides the partner's thread. */
+  approvalsChannel: string;
+  /** A quarantined partner was released: its parked deliveries go out (the delivery pipeline's onLive). */
+  onReleased?: (partnerId: string) => Promise<void>;
 }
 
-/** What the processor needs besides the check's: the re-apply's seal check and where its alert goes. */
+/** What the processor needs besides the check's: the re-apply's seal check. */
 export interface ReconcileJobDeps extends ReconcileDeps {
   seals: ApprovalSeals;
-  /** APPROVALS_CHANNEL: where an integrity alert goes, besides the partner's thread. */
-  approvalsChannel: string;
 }
 
 export type CheckOutcome = 'clean' | 'reported' | 'unchanged' | 'resolved';
 
 const inThread = (p: PartnerRecord) => ({ op: 'post' as const, channel: p.channel, thread: { ref: p.threadRef } });
 
-/** Checks one partner and reports a drift that was not reported before. */
+/**
+ * Checks one partner: reports a drift that was not reported before, then quarantines a live partner
+ * whose drift may widen its access, or releases a quarantined one whose access is as approved again.
+ */
 export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promise<CheckOutcome> {
   const drift = await findDrift(deps.cp, deps.platform, p);
+  const outcome = await reportDrift(deps, p, drift);
+  await followQuarantine(deps, p, drift);
+  return outcome;
+}
+
+/**
+ * Quarantine follows what AWS holds. A live partner with any item that may widen its access
+ * (`wideningItems`) is quarantined at once: its deliveries are parked (the delivery jobs deliver to
+ * live partners only), and its thread and the approvals channel are told. A quarantined partner
+ * whose access is exactly the approved state again — after the two-person Re-apply, or a fix by
+ * hand that a check finds — is released: said in both places, and its parked deliveries go out.
+ */
+async function followQuarantine(deps: ReconcileDeps, p: PartnerRecord, drift: Drift): Promise<void> {
+  const updatedAt = new Date().toISOString();
+  const both = async (text: string) => {
+    await deps.notify({ ...inThread(p), text });
+    await deps.notify({ op: 'post', channel: deps.approvalsChannel, text });
+  };
+  if (p.status === 'live') {
+    const widening = wideningItems(drift.items).map((i) => i.line);
+    if (widening.length === 0 || !(await deps.partners.apply(p.partnerId, 'quarantined', { updatedAt }))) return;
+    deps.logger.warn({ partnerId: p.partnerId, items: widening }, 'partner quarantined: its access is wider than approved');
+    await both(quarantinedText({ partnerId: p.partnerId, items: widening }));
+    await deps.audit({ type: 'partner.quarantined', partnerId: p.partnerId, actor: 'partnergate', details: { items: widening } });
+  } else if (p.status === 'quarantined' && drift.items.length === 0) {
+    if (!(await deps.partners.apply(p.partnerId, 'released', { updatedAt }))) return;
+    deps.logger.info({ partnerId: p.partnerId }, 'partner released from quarantine: its access is as approved');
+    await both(releasedText(p.partnerId));
+    await deps.audit({ type: 'partner.released', partnerId: p.partnerId, actor: 'partnergate', details: {} });
+    await deps.onReleased?.(p.partnerId);
+  }
+}
+
+/** Posts the drift once per change (its hash), and says once when it is gone. */
+async function reportDrift(deps: ReconcileDeps, p: PartnerRecord, drift: Drift): Promise<CheckOutcome> {
   const key = driftKey(deps.prefix, p.partnerId);
   if (drift.items.length === 0) {
     if ((await deps.redis.del(key)) === 0) return 'clean';
@@ -158,11 +199,12 @@ export function createReconcileProcessor(deps: ReconcileJobDeps) {
   return async function processReconcile(job: Job<ReconcilePayload>): Promise<Record<string, unknown>> {
     if (deps.cp.dryRun) return { skipped: 'DRY_RUN: AWS is not read' };
     if (job.name === REAPPLY_JOB) return reapply(deps, job.data);
-    const ids = job.data.partnerId ? [job.data.partnerId] : (await deps.partners.liveIds()).sort();
+    // Live partners, and quarantined ones (a check is what releases them).
+    const ids = job.data.partnerId ? [job.data.partnerId] : (await deps.partners.allIds()).sort();
     const outcomes: Record<string, CheckOutcome> = {};
     for (const id of ids) {
       const p = await deps.partners.get(id);
-      if (p?.status === 'live') outcomes[id] = await checkPartner(deps, p);
+      if (p?.status === 'live' || p?.status === 'quarantined') outcomes[id] = await checkPartner(deps, p);
     }
     return outcomes;
   };
@@ -170,7 +212,7 @@ export function createReconcileProcessor(deps: ReconcileJobDeps) {
 
 async function reapply(deps: ReconcileJobDeps, data: ReconcilePayload): Promise<Record<string, unknown>> {
   const p = data.partnerId ? await deps.partners.get(data.partnerId) : null;
-  if (!p || p.status !== 'live' || !data.by) throw new UnrecoverableError(`re-apply: ${data.partnerId ?? 'no partner'} is not a live partner`);
+  if (!p || !mayTakeChange(p.status, 'reapply') || !data.by) throw new UnrecoverableError(`re-apply: ${data.partnerId ?? 'no partner'} is not a live or quarantined partner`);
   if (!data.hash) throw new UnrecoverableError(`re-apply: no drift hash for ${p.partnerId}: only a drift that was shown is re-applied`);
   const broken = deps.seals.reapplyProblem({ partnerId: p.partnerId, by: data.by, hash: data.hash }, data.seal);
   if (broken) {
@@ -225,6 +267,7 @@ export async function reapplyShownDrift(deps: ReconcileDeps, v: ShownDrift): Pro
   const after = await findDrift(deps.cp, deps.platform, p);
   if (after.items.length === 0) await deps.redis.del(key);
   else await deps.redis.set(key, driftRecordText(after));
+  await followQuarantine(deps, p, after);
   const remaining = after.items.map((i) => i.line);
   deps.logger.info({ partnerId: p.partnerId, by: v.by, requestedBy: v.requestedBy, fixes: done.length, remaining: remaining.length }, 'drift re-applied');
   await deps.notify({ ...inThread(p), text: reappliedText({ partnerId: p.partnerId, by: v.by, requestedBy: v.requestedBy, done, remaining }) });

@@ -211,7 +211,7 @@ describe('forged approvals (Redis alone cannot approve)', () => {
     await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
     const deps = {
       cp: createLifecyclePlane(t.h.fake.clients(), t.h.platform), platform: t.h.platform, redis: t.h.redis, prefix: t.h.prefix,
-      partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit, logger: t.h.logger,
+      partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit, logger: t.h.logger, approvalsChannel: 'C0APPROVALS',
     };
     await t.h.fake.setRolePolicy('partnergate-partner-acme', 'partnergate-extra', { Version: '2012-10-17', Statement: [{ Sid: 'X', Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] });
     expect(await checkPartner(deps, (await t.h.partners.get('acme'))!)).toBe('reported');

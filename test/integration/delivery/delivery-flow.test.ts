@@ -134,6 +134,24 @@ describe('delivery', () => {
     expect((await h.store.history('pending-co', 10)).length).toBe(1);
   });
 
+  it('when a live partner is quarantined, then its files are parked, not delivered, and go out once it is released', async () => {
+    const acme = await h.addPartner('acme', { feeds: ['price-lists'] });
+    await h.partners.apply('acme', 'quarantined', { updatedAt: new Date().toISOString() });
+    await h.put('outbound/acme/prices.csv', 'sku,price');
+    await h.put('outbound/feeds/price-lists/all.csv', 'everything');
+    await h.pollNow();
+    await h.slack.waitFor(inDeliveries('delivered to 0 of 0 partners; 1 more when they go LIVE'));
+    expect((await h.store.parked('acme')).size).toBe(2);
+    expect(await h.exists('partners/acme/prices.csv')).toBe(false);
+    expect(await h.exists('partners/acme/feeds/price-lists/all.csv')).toBe(false);
+
+    await h.partners.apply('acme', 'released', { updatedAt: new Date().toISOString() });
+    await h.delivery.onLive('acme', 'released-test');
+    await h.slack.waitFor(inThread(acme, 'partners/acme/prices.csv'));
+    await h.slack.waitFor(inThread(acme, 'partners/acme/feeds/price-lists/all.csv'));
+    expect((await h.store.parked('acme')).size).toBe(0);
+  });
+
   it('when a queued job names another partner\'s home, or a feed the partner left, then the deliver job refuses it and copies nothing', async () => {
     await h.addPartner('acme');
     await h.addPartner('rival');

@@ -2,9 +2,10 @@
  * The hole issue 16 found, end to end on a partner provisioned for real in the fake account: an
  * administrator attaches AmazonS3ReadOnlyAccess to a LIVE partner's role (the boundary covers all of
  * partners/, so the partner can now read its neighbour). CloudTrail's event reaches the platform
- * events consumer; the check it queues finds the attached policy, and the partner's thread gets the
- * report naming it and who attached it; one approver's Re-apply detaches it (it only takes access
- * away) and the neighbour is out of reach again.
+ * events consumer; the check it queues finds the attached policy: the partner's thread gets the
+ * report naming it and who attached it, and the partner is QUARANTINED (deliveries parked; its
+ * thread and the approvals channel told). One approver's Re-apply detaches it (it only takes access
+ * away), the neighbour is out of reach again, and the partner is released.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -40,7 +41,7 @@ async function partnerSession(request: OnboardingRequest) {
 }
 
 describe('a managed policy attached to a partner role behind the bot', () => {
-  it('when CloudTrail reports it, then the partner is checked at once, the report names the policy and who attached it, and one approver’s Re-apply detaches it', async () => {
+  it('when CloudTrail reports it, then the partner is checked at once and quarantined, the report names the policy and who attached it, and one approver’s Re-apply detaches it and releases the partner', async () => {
     const acme = await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
     await t.livePartner({ partnerId: 'globex', sshKeys: 1 });
     await t.putFile('partners/globex/prices.csv', 'globex only\n');
@@ -62,6 +63,14 @@ describe('a managed policy attached to a partner role behind the bot', () => {
     expect(text).toContain('*Changed outside partnergate* (CloudTrail):');
     expect(text).toContain(`\`iam:AttachRolePolicy\` by \`${ADMIN_ARN}\``);
     expect(text).not.toContain('pressing it asks a second approver'); // detaching only takes access away
+    const alert = (c: { ok: boolean; method: string; body: Record<string, unknown> }) => c.ok && c.method === 'chat.postMessage' && String(c.body['text']).includes('`acme` is QUARANTINED');
+    await t.h.slack.waitForCount(alert, 2); // the partner's thread and the approvals channel
+    expect(t.h.slack.calls('chat.postMessage').filter(alert).map((c) => c.body['channel']).sort()).toEqual(['C0APPROVALS', 'C0APPROVALS']);
+    expect(t.h.slack.calls('chat.postMessage').filter(alert).filter((c) => c.body['thread_ts']).length).toBe(1);
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'quarantined' });
+    expect(await t.h.partners.get('globex')).toMatchObject({ status: 'live' });
+    const edit = await t.useCases.requestChange({ partnerId: 'acme', requestedBy: APPROVER, spec: { kind: 'edit', addFeeds: [], removeFeeds: [], contactEmail: 'x@acme.example' } });
+    expect(edit).toMatchObject({ ok: false, code: 'not_live', message: expect.stringContaining('is quarantined') });
     const detected = (await t.audit.history('acme')).find((r) => r.type === 'drift.detected')!;
     expect(detected.details).toMatchObject({ causes: [{ call: 'iam:AttachRolePolicy', actor: ADMIN_ARN }] });
 
@@ -71,5 +80,9 @@ describe('a managed policy attached to a partner role behind the bot', () => {
     await t.h.slack.waitFor((c) => c.ok && String(c.body.text).includes(`detached managed policy ${READ_ONLY_ARN}`), 20_000);
     expect(await t.h.fake.attachedPolicies('partnergate-partner-acme')).toEqual({});
     await expect(neighbour()).rejects.toThrow(/Access Denied/);
+    await t.h.slack.waitFor((c) => c.ok && String(c.body['text']).includes('`acme` is released from quarantine'));
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'live' });
+    const types = (await t.audit.history('acme')).map((r) => r.type);
+    expect(types).toEqual(expect.arrayContaining(['platform.changed', 'drift.detected', 'partner.quarantined', 'drift.reapplied', 'partner.released']));
   });
 });

@@ -23,7 +23,7 @@ beforeEach(async () => {
   t = await startLifecycleHarness();
   deps = {
     cp: createLifecyclePlane(t.h.fake.clients(), t.h.platform), platform: t.h.platform, redis: t.h.redis, prefix: t.h.prefix,
-    partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit, logger: t.h.logger,
+    partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit, logger: t.h.logger, approvalsChannel: 'C0APPROVALS',
   };
 });
 afterEach(async () => {

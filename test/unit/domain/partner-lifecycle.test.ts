@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextStatus, PARTNER_EVENTS, type PartnerEvent } from '../../../src/domain/partner-lifecycle.js';
+import { mayTakeChange, nextStatus, PARTNER_EVENTS, type PartnerEvent } from '../../../src/domain/partner-lifecycle.js';
 import type { PartnerStatus } from '../../../src/domain/partner.js';
 
 const UNTIL_LIVE: PartnerStatus[] = ['provisioning', 'provision_failed', 'verifying', 'verify_failed'];
@@ -11,7 +11,9 @@ const ALLOWED: [PartnerStatus, PartnerEvent, PartnerStatus][] = [
   ['verifying', 'verified', 'live'],
   ['verifying', 'verify-failed', 'verify_failed'],
   ['verify_failed', 'retry-verify', 'verifying'],
-  ...[...UNTIL_LIVE, 'live' as const].map((s): [PartnerStatus, PartnerEvent, PartnerStatus] => [s, 'offboarded', 'offboarded']),
+  ['live', 'quarantined', 'quarantined'],
+  ['quarantined', 'released', 'live'],
+  ...[...UNTIL_LIVE, 'live' as const, 'quarantined' as const].map((s): [PartnerStatus, PartnerEvent, PartnerStatus] => [s, 'offboarded', 'offboarded']),
 ];
 
 describe('partner lifecycle', () => {
@@ -27,7 +29,16 @@ describe('partner lifecycle', () => {
   it.each([
     ['offboarded', 'verified'], ['offboarded', 'provision-started'], ['offboarded', 'offboarded'], ['live', 'provision-started'],
     ['live', 'verify-failed'], ['provisioning', 'verified'], ['verifying', 'retry-provision'], ['provision_failed', 'retry-verify'],
+    ['verifying', 'quarantined'], ['quarantined', 'verified'], ['offboarded', 'released'], ['live', 'released'],
   ] as [PartnerStatus, PartnerEvent][])('when a %s partner gets %s, then the move is refused', (from, event) => {
     expect(nextStatus(from, event)).toBeNull();
+  });
+
+  it.each([
+    ['live', 'edit', true], ['live', 'reapply', true], ['live', 'offboard', true],
+    ['quarantined', 'reapply', true], ['quarantined', 'offboard', true], ['quarantined', 'edit', false], ['quarantined', 'ssh-keys', false], ['quarantined', 'external-id', false],
+    ['verify_failed', 'offboard', true], ['verify_failed', 'edit', false], ['offboarded', 'offboard', false], ['offboarded', 'reapply', false],
+  ] as [PartnerStatus, string, boolean][])('when a %s partner is asked a %s change, then it may take it: %s', (status, kind, may) => {
+    expect(mayTakeChange(status, kind)).toBe(may);
   });
 });
