@@ -87,7 +87,7 @@ const apiCall = z.object({
 type ApiCall = z.infer<typeof apiCall>;
 
 /** The request parameters that identify what a call touched (never a document). */
-const NAMING_PARAMETERS = ['roleName', 'policyArn', 'policyName', 'permissionsBoundary', 'userName', 'serverId', 'arn', 'bucketName', 'keyId', 'grantId', 'sshPublicKeyId'] as const;
+const NAMING_PARAMETERS = ['roleName', 'policyArn', 'policyName', 'permissionsBoundary', 'userName', 'serverId', 'arn', 'bucketName', 'keyId', 'targetKeyId', 'aliasName', 'grantId', 'sshPublicKeyId'] as const;
 
 const S3_BUCKET_CHANGES = new Set([
   'PutBucketPolicy', 'DeleteBucketPolicy', 'PutBucketAcl', 'PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock',
@@ -156,7 +156,7 @@ function targetOf(d: ApiCall, params: Record<string, unknown>, scope: PlatformEv
       if (text('bucketName') !== scope.bucket) return { ignored: 'another bucket' };
       return S3_BUCKET_CHANGES.has(d.eventName) ? { type: 'platform', resource: `the bucket ${scope.bucket}` } : { ignored: 'not a change of the bucket’s access configuration' };
     case 'kms.amazonaws.com': {
-      const keyId = text('keyId') ?? '';
+      const keyId = text('keyId') ?? text('targetKeyId') ?? '';
       const ours = keyId !== '' && (keyId === scope.kmsKeyArn || scope.kmsKeyArn.endsWith(`/${keyId}`));
       if (!ours) return { ignored: 'another KMS key' };
       return KMS_KEY_CHANGES.has(d.eventName) ? { type: 'platform', resource: 'the platform KMS key' } : { ignored: 'not a change of the key’s access' };

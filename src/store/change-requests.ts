@@ -29,10 +29,10 @@ export type CreateChangeResult =
   /** A key to add is held or claimed by another partner; `holder` as the SSH key index holds it. */
   | { ok: false; reason: typeof ErrorCode.SshKeyInUse; fingerprint: string; holder: string };
 
-/** Releases the change's kind (if still held by it) and its SSH key claims. KEYS open, change hash, key index; ARGV id. */
+/** Releases the change's kind (if still held by it) and, unless ARGV[2] is 'keep', its SSH key claims. KEYS open, change hash, key index; ARGV id. */
 const RELEASE = `${KEY_HOLDER_LUA}
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-release_claims(KEYS[2], KEYS[3])
+if ARGV[2] ~= 'keep' then release_claims(KEYS[2], KEYS[3]) end
 return 1
 `;
 
@@ -80,15 +80,30 @@ export class ChangeRequestStore extends PendingStore<ChangeRequest, Held> {
 
   /**
    * After an approved change was applied, failed or was refused: its kind is open for a new change
-   * again, and the keys it claimed and did not register are free.
+   * again, and the keys it claimed and did not register are free — unless `keepKeyClaims` (a key
+   * change that failed after it may have imported them).
    */
-  async release(change: Held): Promise<void> {
-    await this.redis.eval(RELEASE, 3, this.k.open(change.partnerId, change.spec.kind), this.k.change(change.id), this.k.keyIndex(), change.id);
+  async release(change: Held, o: { keepKeyClaims?: boolean } = {}): Promise<void> {
+    await this.redis.eval(RELEASE, 3, this.k.open(change.partnerId, change.spec.kind), this.k.change(change.id), this.k.keyIndex(), change.id, o.keepKeyClaims ? 'keep' : 'free');
   }
 
   /** The change holding `kind` open for the partner, if any. */
   async openChange(partnerId: string, kind: ChangeKind): Promise<string | null> {
     return this.redis.get(this.k.open(partnerId, kind));
+  }
+
+  /**
+   * The kinds of approved changes that write AWS (keys, the ExternalId) held open for the partner:
+   * their jobs are between writing AWS and the registry, or about to, so a check may see the two
+   * apart for a moment.
+   */
+  async applying(partnerId: string): Promise<ChangeKind[]> {
+    const kinds: ChangeKind[] = [];
+    for (const kind of ['ssh-keys', 'external-id'] as const) {
+      const id = await this.openChange(partnerId, kind);
+      if (id && (await this.get(id))?.status === 'approved') kinds.push(kind);
+    }
+    return kinds;
   }
 
   /** Marks the change nudged; true the first time only. */

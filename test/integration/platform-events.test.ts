@@ -1,9 +1,10 @@
 /**
  * The platform events consumer in the worker role's wiring (the container, real Redis and BullMQ,
  * SQS through aws-sdk-client-mock): a change to a partner's role that the bot did not make queues
- * one check of that partner however many events say so; a platform resource changed outside the
- * bot is an alert in the approvals channel; the bot's own changes, duplicates, other accounts'
- * events and malformed messages change nothing and are logged with their reason. Issue 16 item 3.
+ * one check of that partner however many events say so (the bot's own changes are checked too); a
+ * platform resource changed outside the bot is an alert in the approvals channel; duplicates, other
+ * accounts' events and malformed messages change nothing and are logged with their reason. Issue 16
+ * item 3.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -89,13 +90,14 @@ describe('platform events', () => {
     expect(await checks()).toEqual([]);
   });
 
-  it('when the bot made the change, the call failed, it is another account’s, or the message is unreadable, then nothing is queued or posted, each logged with its reason, and the messages are deleted', async () => {
+  it('when the bot made the change, then the partner is still checked (no cause kept, nothing audited); when the call failed, it is another account’s, or the message is unreadable, then nothing is queued or posted; each is logged with its reason and deleted', async () => {
     const botRole = c.config.platform.botRoleArn;
     const byBot = attachReadOnly('acme', { role: botRole.slice(botRole.lastIndexOf('/') + 1) });
     (byBot['detail'] as { userIdentity: { sessionContext: { sessionIssuer: { arn: string } } } }).userIdentity.sessionContext.sessionIssuer.arn = botRole;
     const deleted = await deliver(byBot, attachReadOnly('acme', { errorCode: 'AccessDenied' }), attachReadOnly('acme', { account: '444455556666' }), '{not json', JSON.stringify({ id: 1 }));
     expect(deleted).toBe(5);
-    expect(await checks()).toEqual([]);
+    expect(await checks()).toEqual([{ name: 'check', data: { partnerId: 'acme' } }]); // the bot's own change, checked
+    expect(await redis.llen(causesKey(prefix, 'acme'))).toBe(0);
     expect(await queuedMessages(redis, prefix)).toEqual([]);
     expect(audits).toEqual([]);
     const reasons = logs.lines.filter((l) => String(l['msg']).startsWith('platform event:')).map((l) => `${String(l['msg'])} ${String(l['reason'] ?? '')}`.trim());

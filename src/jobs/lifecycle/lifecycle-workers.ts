@@ -24,7 +24,7 @@ import { createOffboardProcessor, OFFBOARD_QUEUE, type OffboardPayload } from '.
 import { proveAccessGone } from './offboard-probes.js';
 import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
 import { RequestStore } from '../../store/requests.js';
-import { createReconcileProcessor, reapplyShownDrift, RECONCILE_QUEUE, scheduleReconcile, type ReconcileDeps, type ReconcilePayload } from './reconcile.js';
+import { checkPartner, createReconcileProcessor, reapplyShownDrift, RECONCILE_QUEUE, scheduleReconcile, type ReconcileDeps, type ReconcilePayload } from './reconcile.js';
 import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
 import type { S3ForCredentials } from '../onboarding/index.js';
 
@@ -147,6 +147,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     cp, platform: deps.platform, redis: deps.redis, prefix: deps.prefix, partners, notify: deps.notify, audit: deps.audit,
     logger: deps.logger.child({ module: 'reconcile' }), approvalsChannel: deps.approvalsChannel,
     ...(deps.onReleased ? { onReleased: deps.onReleased } : {}),
+    changeApplying: (partnerId) => changes.applying(partnerId),
   };
 
   const partnerChange = worker<PartnerChangePayload>(
@@ -156,6 +157,11 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
       approvers: deps.approvers, ...sealed, notify: deps.notify, audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'partner-change' }),
       ...(deps.onFeedsAdded ? { onFeedsAdded: deps.onFeedsAdded } : {}),
       reapply: (v) => reapplyShownDrift(reconcileDeps, v),
+      checkAfter: async (partnerId) => {
+        if (cp.dryRun) return; // nothing was written, nothing to read back
+        const p = await partners.get(partnerId);
+        if (p?.status === 'live' || p?.status === 'quarantined') await checkPartner(reconcileDeps, p);
+      },
     }),
   );
 

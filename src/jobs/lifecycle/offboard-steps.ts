@@ -1,11 +1,12 @@
 /**
  * The steps of offboarding, in order. Each reads before it writes, so a rerun after a crash at any
  * point finishes the work and does nothing twice: stop deliveries first (status `offboarded`, so
- * the delivery pipeline refuses the partner from then on), then lock the partner role (a trust that
- * lets no one assume it, and an inline Deny of everything for every session it ever issued), then
- * the Transfer user, the role itself (its attached managed policies detached, its inline policies
+ * the delivery pipeline refuses the partner from then on), then the Transfer user (it does not depend
+ * on IAM: a role the bot can no longer change must not keep the SFTP login alive), then lock the
+ * partner role (a trust that lets no one assume it, and an inline Deny of everything for every
+ * session it ever issued), then the role itself (its attached managed policies detached, its inline policies
  * deleted, the lock last, then DeleteRole), the home prefix (kept or archived), and the id stays
- * retired. The lock comes before anything is removed, so a step that fails half-way leaves the
+ * retired. The lock comes before any policy is removed, so a step that fails half-way leaves the
  * partner with less access than before, never more. In DRY_RUN the AWS steps are planned, not sent;
  * S3 object moves are real.
  */
@@ -151,8 +152,8 @@ async function retire(ctx: OffboardContext): Promise<StepResult> {
 
 export const OFFBOARD_STEPS: readonly Step<OffboardContext>[] = [
   { name: 'stop-deliveries', label: 'Deliveries stopped (status offboarded)', run: stopDeliveries },
-  { name: 'lock-role', label: 'Partner role locked: trusts no one, every session denied', run: lockRole },
   { name: 'transfer-user', label: 'Transfer user deleted', run: transferUser },
+  { name: 'lock-role', label: 'Partner role locked: trusts no one, every session denied', run: lockRole },
   { name: 'role', label: 'Partner role deleted, with its attached and inline policies', run: role },
   { name: 'prefix', label: 'Home prefix kept or archived', run: prefix },
   { name: 'retire', label: 'Partner id retired for good', run: retire },

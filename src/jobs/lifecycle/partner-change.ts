@@ -61,6 +61,8 @@ export interface PartnerChangeDeps extends ChangeJobDeps {
   partners: PartnerStore;
   /** Queues the backfill of a live partner's feeds (the worker's delivery half); absent: none. */
   onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
+  /** Checks the partner's drift (./reconcile.ts `checkPartner`) once a change that wrote AWS is done; absent: the hourly check does. */
+  checkAfter?: (partnerId: string) => Promise<void>;
   /** Re-applies a shown drift (./reconcile.ts `reapplyShownDrift`), for an approved `reapply` change; absent: not wired. */
   reapply?: (v: ShownDrift) => Promise<ReapplyOutcome>;
 }
@@ -235,12 +237,17 @@ export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
       steps: CHANGE_STEPS[kind], ctx: { ...deps, change, partner, run, inputs: record.inputs, thread }, run, record, job, clock: deps.clock, log,
       failed: async (_step, f) => {
         if (!(kind === 'reapply' && TOLD.has(f.code))) await post(changeFailedText({ kind, partnerId: change.partnerId, code: f.code, message: f.message }));
-        await deps.changes.release(change);
+        // A key change that failed may have imported its keys already: they stay claimed for this
+        // partner, so no other partner can take one a Transfer user may carry (a person clears them).
+        await deps.changes.release(change, { keepKeyClaims: kind === 'ssh-keys' });
+        if (kind === 'ssh-keys' || kind === 'external-id') await deps.checkAfter?.(change.partnerId);
       },
     });
     await deps.changes.release(change);
     await steps.finish('done');
     log.info('change applied');
+    // A check skipped quarantine while this change was applied (AWS and the registry apart): look now.
+    if (kind === 'ssh-keys' || kind === 'external-id') await deps.checkAfter?.(change.partnerId);
     return { partnerId: change.partnerId };
   };
 }

@@ -32,7 +32,8 @@ import { mayTakeChange } from '../../domain/partner-lifecycle.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
-import { driftHash, driftRecordText, parseDriftRecord, secondApproverItems, wideningItems, type Drift, type DriftRecord } from '../../domain/drift.js';
+import { driftHash, driftRecordText, parseDriftRecord, secondApproverItems, wideningItems, type Drift, type DriftRecord, type DriftSubject } from '../../domain/drift.js';
+import type { ChangeKind } from '../../domain/requests.js';
 import { findDrift, repairDrift } from './drift.js';
 import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
@@ -127,6 +128,8 @@ export interface ReconcileDeps {
   approvalsChannel: string;
   /** A quarantined partner was released: its parked deliveries go out (the delivery pipeline's onLive). */
   onReleased?: (partnerId: string) => Promise<void>;
+  /** The kinds of approved changes that write AWS being applied to the partner (ChangeRequestStore.applying). */
+  changeApplying?: (partnerId: string) => Promise<ChangeKind[]>;
 }
 
 /** What the processor needs besides the check's: the re-apply's seal check. */
@@ -143,8 +146,10 @@ const inThread = (p: PartnerRecord) => ({ op: 'post' as const, channel: p.channe
  * whose drift may widen its access, or releases a quarantined one whose access is as approved again.
  */
 export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promise<CheckOutcome> {
+  // The causes events kept are taken by every check, so a later report never names an older change.
+  const causes = await takeCauses(deps, p.partnerId);
   const drift = await findDrift(deps.cp, deps.platform, p);
-  const outcome = await reportDrift(deps, p, drift);
+  const outcome = await reportDrift(deps, p, drift, causes);
   await followQuarantine(deps, p, drift);
   return outcome;
 }
@@ -156,6 +161,9 @@ export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promi
  * whose access is exactly the approved state again — after the two-person Re-apply, or a fix by
  * hand that a check finds — is released: said in both places, and its parked deliveries go out.
  */
+/** What an approved change being applied may leave apart for a moment. */
+const EXPLAINED_BY: Partial<Record<ChangeKind, DriftSubject>> = { 'ssh-keys': 'ssh-key', 'external-id': 'trust-policy' };
+
 async function followQuarantine(deps: ReconcileDeps, p: PartnerRecord, drift: Drift): Promise<void> {
   const updatedAt = new Date().toISOString();
   const both = async (text: string) => {
@@ -163,8 +171,13 @@ async function followQuarantine(deps: ReconcileDeps, p: PartnerRecord, drift: Dr
     await deps.notify({ op: 'post', channel: deps.approvalsChannel, text });
   };
   if (p.status === 'live') {
-    const widening = wideningItems(drift.items).map((i) => i.line);
-    if (widening.length === 0 || !(await deps.partners.apply(p.partnerId, 'quarantined', { updatedAt }))) return;
+    // An approved key change or ExternalId rotation writes AWS, then the registry: a check between the
+    // two sees its keys or trust apart. Those items alone do not quarantine (two people approved
+    // them; the partner-change job checks the partner when it ends); anything else does.
+    const explained = new Set((await deps.changeApplying?.(p.partnerId) ?? []).map((kind) => EXPLAINED_BY[kind]));
+    const widening = wideningItems(drift.items).filter((i) => !explained.has(i.subject)).map((i) => i.line);
+    if (widening.length === 0) return;
+    if (!(await deps.partners.apply(p.partnerId, 'quarantined', { updatedAt }))) return;
     deps.logger.warn({ partnerId: p.partnerId, items: widening }, 'partner quarantined: its access is wider than approved');
     await both(quarantinedText({ partnerId: p.partnerId, items: widening }));
     await deps.audit({ type: 'partner.quarantined', partnerId: p.partnerId, actor: 'partnergate', details: { items: widening } });
@@ -178,7 +191,7 @@ async function followQuarantine(deps: ReconcileDeps, p: PartnerRecord, drift: Dr
 }
 
 /** Posts the drift once per change (its hash), and says once when it is gone. */
-async function reportDrift(deps: ReconcileDeps, p: PartnerRecord, drift: Drift): Promise<CheckOutcome> {
+async function reportDrift(deps: ReconcileDeps, p: PartnerRecord, drift: Drift, causes: ChangeCause[]): Promise<CheckOutcome> {
   const key = driftKey(deps.prefix, p.partnerId);
   if (drift.items.length === 0) {
     if ((await deps.redis.del(key)) === 0) return 'clean';
@@ -189,7 +202,6 @@ async function reportDrift(deps: ReconcileDeps, p: PartnerRecord, drift: Drift):
   const previous = parseDriftRecord(await deps.redis.set(key, driftRecordText(drift), 'GET'));
   if (previous?.hash === hash) return 'unchanged';
   deps.logger.warn({ partnerId: p.partnerId, differences: drift.items.length }, 'drift detected');
-  const causes = await takeCauses(deps, p.partnerId);
   await deps.notify({ ...inThread(p), ...buildDriftReport({ ...drift, hash, causes }) });
   await deps.audit({ type: 'drift.detected', partnerId: p.partnerId, actor: 'partnergate', details: { items: drift.items.map((i) => i.line), unfixable: drift.unfixable, hash, causes } });
   return 'reported';

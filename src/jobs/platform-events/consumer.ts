@@ -8,8 +8,10 @@
  *   is queued at once, events about one partner coalesced into one check (addEventCheckJob);
  * - a change to a platform resource that the bot did not make: an alert in the approvals channel
  *   naming who, what and where, and an audit record;
- * - the bot's own changes, reads, failed calls, other accounts' or resources' events, duplicates
- *   (the same EventBridge id, remembered a day): logged, nothing else;
+ * - the bot's own change to a partner: a check of it as well (whoever holds the bot's credentials is
+ *   on the threat list), but no cause kept and no audit record;
+ * - the bot's own platform changes, reads, failed calls, other accounts' or resources' events,
+ *   duplicates (the same EventBridge id, remembered a day): logged, nothing else;
  * - a message that is not an event we can read: logged with the reason, and deleted (it would
  *   only come back); it changes nothing.
  *
@@ -66,6 +68,9 @@ export async function handlePlatformEvent(deps: PlatformEventsDeps, body: string
 async function act(deps: PlatformEventsDeps, e: AccessChange): Promise<EventOutcome> {
   const log = { eventId: e.eventId, call: e.call, actor: e.actor, resource: e.target.resource };
   if (e.byBot) {
+    // Still checked: whoever holds the bot's credentials is on our threat list. The check does not
+    // quarantine for what an approved change being applied explains.
+    if (e.target.type === 'partner') await deps.checkPartner(e.target.partnerId);
     deps.logger.debug(log, 'platform event: the bot’s own change');
     return 'by-bot';
   }

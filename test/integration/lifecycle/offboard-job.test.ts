@@ -55,12 +55,12 @@ describe('offboarding job', () => {
     expect(state).toBe('completed');
     expect(job.attemptsMade).toBe(3); // two crashes, one run that finished
 
-    // AWS: the role locked first (trust no one, every session denied), then each removal exactly once, in order.
+    // AWS: the SFTP user, then the role locked (trust no one, every session denied), then each removal exactly once, in order.
     const { trustPolicy, lock } = renderLockedPartnerRole();
     expect((await t.h.fake.calls()).slice(provisioned).filter((c) => !c.startsWith('AssumeRole'))).toEqual([
+      'DeleteUser acme',
       'UpdateAssumeRolePolicy partnergate-partner-acme',
       `PutRolePolicy partnergate-partner-acme ${lock.name}`,
-      'DeleteUser acme',
       'DeleteRolePolicy partnergate-partner-acme partnergate-read-own-prefix',
       `DeleteRolePolicy partnergate-partner-acme ${lock.name}`,
       'DeleteRole partnergate-partner-acme',
@@ -161,7 +161,7 @@ describe('offboarding a resource that is not ours', () => {
     const stopped = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith(':x: Offboarding of `hooli` stopped'));
     expect(String(stopped.body.text)).toContain('RESOURCE_NOT_OURS');
     expect(await t.h.fake.role('partnergate-partner-hooli')).not.toBeNull();
-    expect(await t.h.fake.user('hooli')).not.toBeNull(); // the role is locked before anything is deleted: it stopped there
+    expect(await t.h.fake.user('hooli')).toBeNull(); // the SFTP login goes first, whatever the role's state
     expect(await t.h.partners.get('hooli')).toMatchObject({ status: 'offboarded' }); // deliveries stopped all the same
     const failed = (await t.audit.history('hooli')).find((r) => r.type === 'offboard.failed')!;
     expect(failed.details).toMatchObject({ step: 'lock-role', code: 'RESOURCE_NOT_OURS' });

@@ -14,6 +14,7 @@ import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { findDrift } from '../../../src/jobs/lifecycle/drift.js';
 import { fingerprintOf } from '../../../src/domain/key-ages.js';
 import { createLifecyclePlane } from '../../../src/aws/lifecycle-plane.js';
+import { ed25519PublicKey } from '../../../tools/local/ssh-keys.js';
 import { APPROVER, PARTNER_ACCOUNT, REQUESTER } from '../../support/provision-harness.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
 
@@ -293,5 +294,48 @@ describe('re-apply that creates something or rewrites a trust policy needs two p
     const [, current] = await t.h.slack.waitForCount((c) => c.ok && String(c.body.text).startsWith('Drift on acme'), 2);
     expect(JSON.stringify(current!.body.blocks)).toContain('inline policy partnergate-read-own-prefix differs');
     expect(await t.changes.pendingIds()).toEqual([]);
+  });
+});
+
+describe('quarantine and approved changes', () => {
+  /** acme LIVE, with an approved change adding a key whose job has not run yet. */
+  async function keyChangeApproved() {
+    await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
+    const asked = await t.useCases.requestChange({ partnerId: 'acme', requestedBy: REQUESTER, spec: { kind: 'ssh-keys', add: [ed25519PublicKey()], remove: [] } });
+    if (!asked.ok) throw new Error(asked.message);
+    expect((await t.useCases.decideChange({ changeId: asked.change.id, actor: APPROVER, decision: 'approve', via: 'button' })).ok).toBe(true);
+    return asked.change;
+  }
+
+  it('when an approved key change is being applied (AWS ahead of the registry), then a check reports the drift but does not quarantine, and the change job checks again when done', async () => {
+    const asked = await keyChangeApproved();
+    const key = asked.spec.kind === 'ssh-keys' ? asked.spec.add[0]! : '';
+    // The job's first write, as AWS has it before the registry follows: the new key on the Transfer user.
+    await createLifecyclePlane(t.h.fake.clients(), t.h.platform).importSshPublicKey('acme', key);
+
+    const applying = { ...deps, changeApplying: (id: string) => t.changes.applying(id) };
+    expect(await checkPartner(applying, (await t.h.partners.get('acme'))!)).toBe('reported');
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'live' });
+    expect(await t.changes.applying('acme')).toEqual(['ssh-keys']);
+
+    t.startLifecycleWorkers();
+    expect((await t.h.settled(t.queues.partnerChange, partnerChangeJobId(asked.id))).state).toBe('completed');
+    await t.h.slack.waitFor((c) => c.ok && String(c.body.text).startsWith(':white_check_mark: No drift on `acme` any more'));
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'live' });
+    expect(await t.changes.applying('acme')).toEqual([]);
+  });
+
+  it('when an approved key change is being applied but the drift has more than its keys (a managed policy attached), then the partner is quarantined all the same', async () => {
+    const asked = await keyChangeApproved();
+    const key = asked.spec.kind === 'ssh-keys' ? asked.spec.add[0]! : '';
+    await createLifecyclePlane(t.h.fake.clients(), t.h.platform).importSshPublicKey('acme', key);
+    await t.h.fake.attachManagedPolicy('partnergate-partner-acme', 'arn:aws:iam::aws:policy/AdministratorAccess', {
+      Version: '2012-10-17', Statement: [{ Sid: 'All', Effect: 'Allow', Action: '*', Resource: '*' }],
+    });
+    expect(await checkPartner({ ...deps, changeApplying: (id: string) => t.changes.applying(id) }, (await t.h.partners.get('acme'))!)).toBe('reported');
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'quarantined' });
+    const alert = await t.h.slack.waitFor((c) => c.ok && String(c.body.text).includes('`acme` is QUARANTINED'));
+    expect(String(alert.body.text)).toContain('managed policy arn:aws:iam::aws:policy/AdministratorAccess is attached');
+    expect(String(alert.body.text)).not.toContain('SSH key'); // what the change explains is not held against the partner
   });
 });
