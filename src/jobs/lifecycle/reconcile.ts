@@ -154,16 +154,16 @@ export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promi
   return outcome;
 }
 
+/** What an approved change being applied may leave apart for a moment. */
+const EXPLAINED_BY: Partial<Record<ChangeKind, DriftSubject>> = { 'ssh-keys': 'ssh-key', 'external-id': 'trust-policy' };
+
 /**
  * Quarantine follows what AWS holds. A live partner with any item that may widen its access
  * (`wideningItems`) is quarantined at once: its deliveries are parked (the delivery jobs deliver to
  * live partners only), and its thread and the approvals channel are told. A quarantined partner
- * whose access is exactly the approved state again — after the two-person Re-apply, or a fix by
+ * whose access is exactly the approved state again — after the Re-apply, or a fix by
  * hand that a check finds — is released: said in both places, and its parked deliveries go out.
  */
-/** What an approved change being applied may leave apart for a moment. */
-const EXPLAINED_BY: Partial<Record<ChangeKind, DriftSubject>> = { 'ssh-keys': 'ssh-key', 'external-id': 'trust-policy' };
-
 async function followQuarantine(deps: ReconcileDeps, p: PartnerRecord, drift: Drift): Promise<void> {
   const updatedAt = new Date().toISOString();
   const both = async (text: string) => {
