@@ -150,6 +150,7 @@ const fullShape = {
   FANOUT_THREAD_THRESHOLD: int(50, 1, 100_000),
   DELIVERY_METADATA_ALLOWLIST: metadataAllowlist,
   KEY_MAX_AGE_DAYS: int(365, 1, 10 * 365),
+  ASSURANCE_INTERVAL_HOURS: int(24, 1, 720),
   TRANSFER_USER_LIMIT: int(10_000, 1, 10_000),
   PARTNER_ROLE_LIMIT: int(1_000, 1, 5_000),
   NUDGE_AFTER_HOURS: int(24, 1, 24 * 30),
@@ -198,6 +199,8 @@ export interface Config {
   limits: { sftpUsers: number; partnerRoles: number };
   /** SSH keys older than this are flagged (and reminded of weekly). */
   keyMaxAgeDays: number;
+  /** Every live partner's isolation is re-proven by the live probes at least this often. */
+  assuranceIntervalHours: number;
   /** Pending approvals are nudged in their thread after this long. */
   nudgeAfterHours: number;
   /**
@@ -320,6 +323,7 @@ export function loadConfig(env: Env): Config {
     deliveryMetadataAllowlist: v.DELIVERY_METADATA_ALLOWLIST,
     limits: { sftpUsers: v.TRANSFER_USER_LIMIT, partnerRoles: v.PARTNER_ROLE_LIMIT },
     keyMaxAgeDays: v.KEY_MAX_AGE_DAYS,
+    assuranceIntervalHours: v.ASSURANCE_INTERVAL_HOURS,
     nudgeAfterHours: v.NUDGE_AFTER_HOURS,
     auditLock: v.AUDIT_RETENTION_DAYS > 0 ? { mode: v.AUDIT_LOCK_MODE, days: v.AUDIT_RETENTION_DAYS } : null,
     logLevel: v.LOG_LEVEL,

@@ -23,6 +23,8 @@ export interface PartnerRecord {
   approvedBy: string;
   provisionedAt: string | null;
   verifiedAt: string | null;
+  /** When the live probes last proved its isolation again after verification (the assurance job). */
+  provenAt?: string;
   transferUserCreatedAt: string | null;
   dryRun: boolean;
   updatedAt: string;

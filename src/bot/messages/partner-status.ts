@@ -41,6 +41,7 @@ export function buildPartnerStatus(
     mrkdwn`*Home*\n${code(`partners/${p.partnerId}/`)}`,
     mrkdwn`*Provisioned*\n${p.provisionedAt ? when(p.provisionedAt) : 'not yet'}`,
     mrkdwn`*Verified*\n${p.verifiedAt ? when(p.verifiedAt) : 'not yet'}`,
+    mrkdwn`*Isolation last proven*\n${p.provenAt ?? p.verifiedAt ? when((p.provenAt ?? p.verifiedAt)!) : 'not yet'}`,
   ];
   const lines = deliveries.length ? deliveries.map(deliveryLine) : [mrkdwn`No deliveries yet.`];
   const blocks: Block[] = [

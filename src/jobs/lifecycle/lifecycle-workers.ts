@@ -26,7 +26,8 @@ import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangeP
 import { RequestStore } from '../../store/requests.js';
 import { checkPartner, createReconcileProcessor, reapplyShownDrift, RECONCILE_QUEUE, scheduleReconcile, type ReconcileDeps, type ReconcilePayload } from './reconcile.js';
 import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
-import type { S3ForCredentials } from '../onboarding/index.js';
+import { runS3Probes, type S3ForCredentials } from '../onboarding/index.js';
+import { intendedFor } from './drift.js';
 
 export interface LifecycleQueues {
   offboard: Queue<OffboardPayload>;
@@ -55,10 +56,12 @@ export interface LifecycleWorkerOptions {
   concurrency: number;
   /** How often every live partner is checked for drift. */
   reconcileEveryMs: number;
+  /** How often the assurance tick runs (each re-proves its share of the live partners). */
+  assuranceTickMs: number;
 }
 
 export const DEFAULT_LIFECYCLE_WORKER_OPTIONS: LifecycleWorkerOptions = {
-  backoffBaseMs: 2000, backoffMaxMs: 5 * 60_000, concurrency: 2, reconcileEveryMs: 3_600_000,
+  backoffBaseMs: 2000, backoffMaxMs: 5 * 60_000, concurrency: 2, reconcileEveryMs: 3_600_000, assuranceTickMs: 15 * 60_000,
 };
 
 export interface LifecycleWorkersDeps {
@@ -83,6 +86,8 @@ export interface LifecycleWorkersDeps {
   /** SFTP endpoint for welcome texts (TRANSFER_HOST). */
   transferHost?: string | undefined;
   keyMaxAgeDays: number;
+  /** ASSURANCE_INTERVAL_HOURS: every live partner's isolation re-proven at least this often (default 24). */
+  assuranceIntervalHours?: number;
   clock: Clock;
   logger: Logger;
   onAwsError?: (service: string, code: string) => void;
@@ -148,6 +153,8 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     logger: deps.logger.child({ module: 'reconcile' }), approvalsChannel: deps.approvalsChannel,
     ...(deps.onReleased ? { onReleased: deps.onReleased } : {}),
     changeApplying: (partnerId) => changes.applying(partnerId),
+    prove: (p) => runS3Probes({ cp, platform: deps.platform, s3ForCredentials: deps.s3ForCredentials }, p, intendedFor(deps.platform, p)),
+    assurance: { intervalMs: (deps.assuranceIntervalHours ?? 24) * 3_600_000, tickMs: o.assuranceTickMs },
   };
 
   const partnerChange = worker<PartnerChangePayload>(
@@ -183,7 +190,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     cp,
     async start() {
       scheduler ??= await scheduleLifecycleSweep(deps.redis, deps.prefix);
-      reconcileScheduler ??= await scheduleReconcile(deps.redis, deps.prefix, o.reconcileEveryMs);
+      reconcileScheduler ??= await scheduleReconcile(deps.redis, deps.prefix, o.reconcileEveryMs, o.assuranceTickMs);
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));

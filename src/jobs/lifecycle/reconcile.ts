@@ -28,6 +28,8 @@ import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { buildDriftReport, driftResolvedText, quarantinedText, reappliedText, reapplyRefusedText, releasedText, secondApproverNeededText } from '../../bot/messages/drift.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
+import { dueForProof } from '../../domain/assurance.js';
+import type { CheckView } from '../../bot/messages/verify.js';
 import { mayTakeChange } from '../../domain/partner-lifecycle.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
@@ -40,6 +42,8 @@ import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 export const RECONCILE_QUEUE = QUEUE_NAMES.reconcile;
 export const CHECK_JOB = 'check';
 export const REAPPLY_JOB = 'reapply';
+/** The assurance tick: re-proves the isolation of the live partners whose turn it is (src/domain/assurance.ts). */
+export const PROVE_JOB = 'prove';
 
 export interface ReconcilePayload {
   /** One partner; absent: every live partner. */
@@ -64,9 +68,10 @@ export function reapplyJobId(partnerId: string, hash: string): string {
 
 const JOB_OPTIONS: JobsOptions = { ...KEEP, attempts: 5, backoff: { type: 'custom' } };
 
-export async function scheduleReconcile(connection: ConnectionOptions, prefix: string, everyMs = 3_600_000): Promise<Queue<ReconcilePayload>> {
+export async function scheduleReconcile(connection: ConnectionOptions, prefix: string, everyMs = 3_600_000, proveEveryMs = 15 * 60_000): Promise<Queue<ReconcilePayload>> {
   const queue = new Queue<ReconcilePayload>(RECONCILE_QUEUE, { connection, prefix, defaultJobOptions: KEEP });
   await queue.upsertJobScheduler('reconcile-hourly', { every: everyMs }, { name: CHECK_JOB, data: {} });
+  await queue.upsertJobScheduler('isolation-probes', { every: proveEveryMs }, { name: PROVE_JOB, data: {} });
   return queue;
 }
 
@@ -130,6 +135,10 @@ export interface ReconcileDeps {
   onReleased?: (partnerId: string) => Promise<void>;
   /** The kinds of approved changes that write AWS being applied to the partner (ChangeRequestStore.applying). */
   changeApplying?: (partnerId: string) => Promise<ChangeKind[]>;
+  /** The live probes as the partner (verification's): its isolation proven again, or not. Absent: not run. */
+  prove?: (p: PartnerRecord) => Promise<CheckView[]>;
+  /** ASSURANCE_INTERVAL_HOURS and the tick: every live partner re-proven within the interval. */
+  assurance?: { intervalMs: number; tickMs: number };
 }
 
 /** What the processor needs besides the check's: the re-apply's seal check. */
@@ -164,27 +173,40 @@ const EXPLAINED_BY: Partial<Record<ChangeKind, DriftSubject>> = { 'ssh-keys': 's
  * whose access is exactly the approved state again — after the Re-apply, or a fix by
  * hand that a check finds — is released: said in both places, and its parked deliveries go out.
  */
+const both = async (deps: ReconcileDeps, p: PartnerRecord, text: string) => {
+  await deps.notify({ ...inThread(p), text });
+  await deps.notify({ op: 'post', channel: deps.approvalsChannel, text });
+};
+
+const failedProbes = (checks: readonly CheckView[]) => checks.filter((c) => c.outcome === 'fail').map((c) => `${c.label}${c.detail ? ` — ${c.detail}` : ''}`);
+
+/** A live partner quarantined, for what a check or the probes found (`why`: each line). */
+async function quarantine(deps: ReconcileDeps, p: PartnerRecord, why: string[]): Promise<void> {
+  if (!(await deps.partners.apply(p.partnerId, 'quarantined', { updatedAt: new Date().toISOString() }))) return;
+  deps.logger.warn({ partnerId: p.partnerId, items: why }, 'partner quarantined: its access is wider than approved');
+  await both(deps, p, quarantinedText({ partnerId: p.partnerId, items: why }));
+  await deps.audit({ type: 'partner.quarantined', partnerId: p.partnerId, actor: 'partnergate', details: { items: why } });
+}
+
 async function followQuarantine(deps: ReconcileDeps, p: PartnerRecord, drift: Drift): Promise<void> {
   const updatedAt = new Date().toISOString();
-  const both = async (text: string) => {
-    await deps.notify({ ...inThread(p), text });
-    await deps.notify({ op: 'post', channel: deps.approvalsChannel, text });
-  };
   if (p.status === 'live') {
     // An approved key change or ExternalId rotation writes AWS, then the registry: a check between the
     // two sees its keys or trust apart. Those items alone do not quarantine (two people approved
     // them; the partner-change job checks the partner when it ends); anything else does.
     const explained = new Set((await deps.changeApplying?.(p.partnerId) ?? []).map((kind) => EXPLAINED_BY[kind]));
     const widening = wideningItems(drift.items).filter((i) => !explained.has(i.subject)).map((i) => i.line);
-    if (widening.length === 0) return;
-    if (!(await deps.partners.apply(p.partnerId, 'quarantined', { updatedAt }))) return;
-    deps.logger.warn({ partnerId: p.partnerId, items: widening }, 'partner quarantined: its access is wider than approved');
-    await both(quarantinedText({ partnerId: p.partnerId, items: widening }));
-    await deps.audit({ type: 'partner.quarantined', partnerId: p.partnerId, actor: 'partnergate', details: { items: widening } });
+    if (widening.length > 0) await quarantine(deps, p, widening);
   } else if (p.status === 'quarantined' && drift.items.length === 0) {
-    if (!(await deps.partners.apply(p.partnerId, 'released', { updatedAt }))) return;
+    // Released only once the probes prove it too (a platform-wide change is no drift of the partner's).
+    const failing = deps.prove ? failedProbes(await deps.prove(p)) : [];
+    if (failing.length > 0) {
+      deps.logger.info({ partnerId: p.partnerId, failing }, 'quarantined partner without drift, but its probes still fail: not released');
+      return;
+    }
+    if (!(await deps.partners.apply(p.partnerId, 'released', { updatedAt, ...(deps.prove ? { provenAt: updatedAt } : {}) }))) return;
     deps.logger.info({ partnerId: p.partnerId }, 'partner released from quarantine: its access is as approved');
-    await both(releasedText(p.partnerId));
+    await both(deps, p, releasedText(p.partnerId));
     await deps.audit({ type: 'partner.released', partnerId: p.partnerId, actor: 'partnergate', details: {} });
     await deps.onReleased?.(p.partnerId);
   }
@@ -211,6 +233,7 @@ export function createReconcileProcessor(deps: ReconcileJobDeps) {
   return async function processReconcile(job: Job<ReconcilePayload>): Promise<Record<string, unknown>> {
     if (deps.cp.dryRun) return { skipped: 'DRY_RUN: AWS is not read' };
     if (job.name === REAPPLY_JOB) return reapply(deps, job.data);
+    if (job.name === PROVE_JOB) return proveIsolation(deps);
     // Live partners, and quarantined ones (a check is what releases them).
     const ids = job.data.partnerId ? [job.data.partnerId] : (await deps.partners.allIds()).sort();
     const outcomes: Record<string, CheckOutcome> = {};
@@ -235,6 +258,33 @@ async function reapply(deps: ReconcileJobDeps, data: ReconcilePayload): Promise<
   const outcome = await reapplyShownDrift(deps, { partner: p, by: data.by, hash: data.hash, secondApprover: false });
   if (!outcome.ok) throw new UnrecoverableError(`re-apply of ${p.partnerId} refused: ${outcome.code}`);
   return { done: outcome.done, remaining: outcome.remaining };
+}
+
+/**
+ * The assurance tick: the live probes (verification's) run again as each partner whose turn it is
+ * (`dueForProof`); passing, its `provenAt` moves on; failing, it is quarantined at once.
+ */
+export async function proveIsolation(deps: ReconcileDeps, now = new Date()): Promise<Record<string, 'proven' | 'quarantined'>> {
+  if (!deps.prove || !deps.assurance) return {};
+  const live: PartnerRecord[] = [];
+  for (const id of (await deps.partners.liveIds()).sort()) {
+    const p = await deps.partners.get(id);
+    if (p?.status === 'live') live.push(p);
+  }
+  const due = dueForProof(live.map((p) => ({ partnerId: p.partnerId, provenAt: p.provenAt ?? p.verifiedAt ?? '' })), { now, ...deps.assurance });
+  const outcomes: Record<string, 'proven' | 'quarantined'> = {};
+  for (const p of live.filter((x) => due.includes(x.partnerId))) {
+    const failing = failedProbes(await deps.prove(p));
+    if (failing.length === 0) {
+      await deps.partners.update(p.partnerId, (r) => ({ ...r, provenAt: now.toISOString() }));
+      outcomes[p.partnerId] = 'proven';
+    } else {
+      await quarantine(deps, p, failing);
+      outcomes[p.partnerId] = 'quarantined';
+    }
+  }
+  if (due.length > 0) deps.logger.info({ outcomes }, 'isolation re-proven');
+  return outcomes;
 }
 
 /** A re-apply of the drift someone was shown: by one approver's click, or approved by a second approver (`requestedBy` pressed it). */

@@ -89,7 +89,8 @@ function judge(probe: Probe, answer: Answer): Pick<CheckView, 'outcome' | 'detai
   return { outcome: 'fail', detail: answer.kind === 'allowed' ? 'ALLOWED, expected denied' : 'reachable (not found rather than denied)' };
 }
 
-export async function runS3Probes(deps: ProbeDeps, request: OnboardingRequest, rendered: RenderedPartner): Promise<CheckView[]> {
+/** `request`: the onboarding request at verification, or the partner record when its isolation is re-proven. */
+export async function runS3Probes(deps: ProbeDeps, request: Pick<OnboardingRequest, 'partnerId' | 'externalId' | 'sshKeys' | 'accountId'>, rendered: RenderedPartner): Promise<CheckView[]> {
   const { cp, platform } = deps;
   const id = request.partnerId;
   const sessionName = `partnergate-verify-${id}`;

@@ -1,0 +1,62 @@
+/**
+ * Isolation re-proven after go-live (issue 16 item 6): the assurance tick runs verification's live
+ * probes again as the partners whose turn it is, spread over ASSURANCE_INTERVAL_HOURS; passing, the
+ * partner's `provenAt` moves on and /partner-status shows it; failing (a policy widened to the
+ * canary), the partner is quarantined at once. Partners provisioned for real in the fake account,
+ * probes through its policy-gated S3.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLifecyclePlane } from '../../../src/aws/lifecycle-plane.js';
+import { runS3Probes } from '../../../src/jobs/onboarding/index.js';
+import { intendedFor } from '../../../src/jobs/lifecycle/drift.js';
+import { proveIsolation, type ReconcileDeps } from '../../../src/jobs/lifecycle/reconcile.js';
+import { buildPartnerStatus } from '../../../src/bot/messages/partner-status.js';
+import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
+
+const HOUR = 3_600_000;
+let t: LifecycleHarness;
+let deps: ReconcileDeps;
+beforeEach(async () => {
+  t = await startLifecycleHarness();
+  const cp = createLifecyclePlane(t.h.fake.clients(), t.h.platform);
+  deps = {
+    cp, platform: t.h.platform, redis: t.h.redis, prefix: t.h.prefix, partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit,
+    logger: t.h.logger, approvalsChannel: 'C0APPROVALS',
+    prove: (p) => runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint) }, p, intendedFor(t.h.platform, p)),
+    assurance: { intervalMs: 24 * HOUR, tickMs: 15 * 60_000 },
+  };
+});
+afterEach(async () => {
+  await t.close();
+});
+
+describe('isolation re-proven after go-live', () => {
+  it('when the ticks come, then each live partner is probed again in its turn, spread over the interval, and /partner-status shows when', async () => {
+    await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
+    await t.livePartner({ partnerId: 'globex', sshKeys: 0 });
+    const verifiedAt = Date.parse((await t.h.partners.get('acme'))!.verifiedAt!);
+
+    // Two partners over 24 hours in 15-minute ticks: one a tick, the one proven longest ago first.
+    const first = new Date(verifiedAt + 25 * HOUR);
+    expect(await proveIsolation(deps, first)).toEqual({ acme: 'proven' });
+    expect(await proveIsolation(deps, new Date(first.getTime() + 15 * 60_000))).toEqual({ globex: 'proven' });
+    expect(await proveIsolation(deps, new Date(first.getTime() + 30 * 60_000))).toEqual({ acme: 'proven' });
+    const acme = (await t.h.partners.get('acme'))!;
+    expect(acme).toMatchObject({ status: 'live', provenAt: new Date(first.getTime() + 30 * 60_000).toISOString() });
+    expect(JSON.stringify(buildPartnerStatus(acme, []).blocks)).toContain('*Isolation last proven*');
+  });
+
+  it('when a deployed policy now lets the partner reach the canary, then its turn fails the probes and it is quarantined at once, saying which', async () => {
+    await t.livePartner({ partnerId: 'acme', sshKeys: 0 });
+    const verifiedAt = Date.parse((await t.h.partners.get('acme'))!.verifiedAt!);
+    const role = intendedFor(t.h.platform, (await t.h.partners.get('acme'))!).partnerRole!;
+    const wide = JSON.parse(JSON.stringify(role.policies[0]!.document).replaceAll('partners/acme/', 'partners/'));
+    await t.h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, wide);
+
+    expect(await proveIsolation(deps, new Date(verifiedAt + 25 * HOUR))).toEqual({ acme: 'quarantined' });
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'quarantined' });
+    const alert = await t.h.slack.waitFor((c) => c.ok && String(c.body.text).includes('`acme` is QUARANTINED'));
+    expect(String(alert.body.text)).toContain('as the partner role: read partners/-canary/canary.txt — ALLOWED, expected denied');
+    expect((await t.audit.history('acme')).map((r) => r.type)).toContain('partner.quarantined');
+  });
+});
