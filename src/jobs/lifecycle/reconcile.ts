@@ -29,6 +29,7 @@ import { buildDriftReport, driftResolvedText, quarantinedText, reappliedText, re
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { dueForProof } from '../../domain/assurance.js';
+import { CANARY_CHECK_LABEL } from '../onboarding/index.js';
 import type { CheckView } from '../../bot/messages/verify.js';
 import { mayTakeChange } from '../../domain/partner-lifecycle.js';
 import { ErrorCode } from '../../domain/errors.js';
@@ -274,7 +275,13 @@ export async function proveIsolation(deps: ReconcileDeps, now = new Date()): Pro
   const due = dueForProof(live.map((p) => ({ partnerId: p.partnerId, provenAt: p.provenAt ?? p.verifiedAt ?? '' })), { now, ...deps.assurance });
   const outcomes: Record<string, 'proven' | 'quarantined'> = {};
   for (const p of live.filter((x) => due.includes(x.partnerId))) {
-    const failing = failedProbes(await deps.prove(p));
+    const checks = await deps.prove(p);
+    // A missing canary is the platform's fault, not the partner's: nothing is proven, nobody quarantined.
+    if (checks.some((c) => c.label === CANARY_CHECK_LABEL && c.outcome === 'fail')) {
+      deps.logger.error({ partnerId: p.partnerId }, 'isolation not re-proven: the canary object is missing (docs/runbook.md creates it)');
+      continue;
+    }
+    const failing = failedProbes(checks);
     if (failing.length === 0) {
       await deps.partners.update(p.partnerId, (r) => ({ ...r, provenAt: now.toISOString() }));
       outcomes[p.partnerId] = 'proven';

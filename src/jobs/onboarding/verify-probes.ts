@@ -22,6 +22,9 @@ import { wantsTransferUser } from '../../domain/access.js';
 /** The object the platform keeps under the canary prefix (manifests and the runbook create it). */
 export const CANARY_OBJECT_KEY = `${CANARY_PREFIX}canary.txt`;
 
+/** The check that the canary is there (read as the verifier): the platform's, not the partner's. */
+export const CANARY_CHECK_LABEL = `canary object ${CANARY_OBJECT_KEY} exists (read as the verifier)`;
+
 /** An S3 client acting with assumed credentials (region and endpoint settings of the platform). */
 export type S3ForCredentials = (credentials: SessionCredentials) => S3Client;
 
@@ -101,8 +104,8 @@ export async function runS3Probes(deps: ProbeDeps, request: Pick<OnboardingReque
   const canary = await ask(() => readOnce(asVerifier, platform.bucket, CANARY_OBJECT_KEY)).finally(() => asVerifier.destroy());
   checks.push(
     canary.kind === 'allowed'
-      ? { label: `canary object ${CANARY_OBJECT_KEY} exists (read as the verifier)`, outcome: 'pass' }
-      : { label: `canary object ${CANARY_OBJECT_KEY} exists (read as the verifier)`, outcome: 'fail', detail: canary.kind === 'error' ? `${canary.code}: ${canary.message}` : canary.kind },
+      ? { label: CANARY_CHECK_LABEL, outcome: 'pass' }
+      : { label: CANARY_CHECK_LABEL, outcome: 'fail', detail: canary.kind === 'error' ? `${canary.code}: ${canary.message}` : canary.kind },
   );
 
   const sessions: { as: string; assume: () => Promise<SessionCredentials> }[] = [];

@@ -6,6 +6,7 @@
  * probes through its policy-gated S3.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { createLifecyclePlane } from '../../../src/aws/lifecycle-plane.js';
 import { runS3Probes } from '../../../src/jobs/onboarding/index.js';
 import { intendedFor } from '../../../src/jobs/lifecycle/drift.js';
@@ -58,5 +59,14 @@ describe('isolation re-proven after go-live', () => {
     const alert = await t.h.slack.waitFor((c) => c.ok && String(c.body.text).includes('`acme` is QUARANTINED'));
     expect(String(alert.body.text)).toContain('as the partner role: read partners/-canary/canary.txt — ALLOWED, expected denied');
     expect((await t.audit.history('acme')).map((r) => r.type)).toContain('partner.quarantined');
+  });
+
+  it('when the canary object is missing (the platform\'s fault), then nothing is proven and nobody is quarantined', async () => {
+    await t.livePartner({ partnerId: 'acme', sshKeys: 0 });
+    const verifiedAt = Date.parse((await t.h.partners.get('acme'))!.verifiedAt!);
+    await t.h.s3.client.send(new DeleteObjectCommand({ Bucket: t.h.s3.bucket, Key: 'partners/-canary/canary.txt' }));
+    expect(await proveIsolation(deps, new Date(verifiedAt + 25 * HOUR))).toEqual({});
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'live' });
+    expect((await t.h.partners.get('acme'))!.provenAt).toBeUndefined();
   });
 });
