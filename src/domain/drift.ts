@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
+import { isSecretKey } from './secrets.js';
 
 /** What an item is about. */
 export type DriftSubject = 'transfer-user' | 'ssh-key' | 'role' | 'trust-policy' | 'inline-policy' | 'managed-policy';
@@ -92,16 +93,14 @@ export function parseDriftRecord(text: string | null): DriftRecord | null {
   }
 }
 
-const EXTERNAL_ID_KEY = /externalid/i;
-
-/** Every string under a key naming an ExternalId (`sts:ExternalId` in a trust condition), at any depth. */
+/** Every string under a secret-named key (`sts:ExternalId` in a trust condition: src/domain/secrets.ts), at any depth. */
 function externalIdsIn(value: unknown, under = false, out = new Set<string>()): Set<string> {
   if (typeof value === 'string') {
     if (under && value !== '') out.add(value);
   } else if (Array.isArray(value)) {
     for (const v of value) externalIdsIn(v, under, out);
   } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) externalIdsIn(v, under || EXTERNAL_ID_KEY.test(k), out);
+    for (const [k, v] of Object.entries(value)) externalIdsIn(v, under || isSecretKey(k), out);
   }
   return out;
 }

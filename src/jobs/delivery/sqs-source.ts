@@ -6,11 +6,9 @@
  * message to come back after its visibility timeout (at least once; the dispatch step dedupes).
  * A message that cannot be read is left alone: the queue's redrive policy moves it to the DLQ.
  */
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import type { Logger } from '../../logger.js';
-import type { Metrics } from '../../metrics.js';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { DispatchPayload } from '../../actions/delivery/index.js';
-import { createSqsPoller, type SqsPoller } from '../platform/sqs-poller.js';
+import { createSqsPoller, type SqsPoller, type SqsPollerDeps } from '../platform/sqs-poller.js';
 
 export type ParsedEvent =
   | { kind: 'test' }
@@ -69,19 +67,10 @@ export function parseS3Event(body: string, bucket: string): ParsedEvent {
   return { kind: 'objects', objects, skipped };
 }
 
-export interface SqsSourceDeps {
-  sqs: SQSClient;
-  queueUrl: string;
+/** The SQS loop's settings (src/jobs/platform/sqs-poller.ts), and where the bucket's objects go. */
+export interface SqsSourceDeps extends Omit<SqsPollerDeps, 'what' | 'handle'> {
   bucket: string;
   enqueueDispatch: (payload: DispatchPayload) => Promise<void>;
-  logger: Logger;
-  metrics?: Pick<Metrics, 'awsErrors'>;
-  /** Long-poll wait (max 20) and batch size (max 10). */
-  waitTimeSeconds?: number;
-  maxMessages?: number;
-  /** Backoff after a failed receive: base and cap. */
-  errorBaseMs?: number;
-  errorMaxMs?: number;
 }
 
 export type SqsSource = SqsPoller;

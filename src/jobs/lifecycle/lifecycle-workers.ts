@@ -24,7 +24,7 @@ import { createOffboardProcessor, OFFBOARD_QUEUE, type OffboardPayload } from '.
 import { proveAccessGone } from './offboard-probes.js';
 import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
 import { RequestStore } from '../../store/requests.js';
-import { checkPartner, createReconcileProcessor, reapplyShownDrift, RECONCILE_QUEUE, scheduleReconcile, type ReconcileDeps, type ReconcilePayload } from './reconcile.js';
+import { checkPartnerById, createReconcileProcessor, reapplyShownDrift, RECONCILE_QUEUE, scheduleReconcile, type ReconcileDeps, type ReconcilePayload } from './reconcile.js';
 import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
 import { runS3Probes, type S3ForCredentials } from '../onboarding/index.js';
 import { intendedFor } from './drift.js';
@@ -165,9 +165,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
       ...(deps.onFeedsAdded ? { onFeedsAdded: deps.onFeedsAdded } : {}),
       reapply: (v) => reapplyShownDrift(reconcileDeps, v),
       checkAfter: async (partnerId) => {
-        if (cp.dryRun) return; // nothing was written, nothing to read back
-        const p = await partners.get(partnerId);
-        if (p?.status === 'live' || p?.status === 'quarantined') await checkPartner(reconcileDeps, p);
+        if (!cp.dryRun) await checkPartnerById(reconcileDeps, partnerId); // in DRY_RUN nothing was written to read back
       },
     }),
   );

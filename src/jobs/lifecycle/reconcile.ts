@@ -167,6 +167,12 @@ export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promi
 /** What an approved change being applied may leave apart for a moment. */
 const EXPLAINED_BY: Partial<Record<ChangeKind, DriftSubject>> = { 'ssh-keys': 'ssh-key', 'external-id': 'trust-policy' };
 
+/** Checks the partner if a check watches it — live, or quarantined (a check is what releases it); null otherwise. */
+export async function checkPartnerById(deps: ReconcileDeps, partnerId: string): Promise<CheckOutcome | null> {
+  const p = await deps.partners.get(partnerId);
+  return p?.status === 'live' || p?.status === 'quarantined' ? checkPartner(deps, p) : null;
+}
+
 /**
  * Quarantine follows what AWS holds. A live partner with any item that may widen its access
  * (`wideningItems`) is quarantined at once: its deliveries are parked (the delivery jobs deliver to
@@ -235,12 +241,11 @@ export function createReconcileProcessor(deps: ReconcileJobDeps) {
     if (deps.cp.dryRun) return { skipped: 'DRY_RUN: AWS is not read' };
     if (job.name === REAPPLY_JOB) return reapply(deps, job.data);
     if (job.name === PROVE_JOB) return proveIsolation(deps);
-    // Live partners, and quarantined ones (a check is what releases them).
     const ids = job.data.partnerId ? [job.data.partnerId] : (await deps.partners.allIds()).sort();
     const outcomes: Record<string, CheckOutcome> = {};
     for (const id of ids) {
-      const p = await deps.partners.get(id);
-      if (p?.status === 'live' || p?.status === 'quarantined') outcomes[id] = await checkPartner(deps, p);
+      const outcome = await checkPartnerById(deps, id);
+      if (outcome) outcomes[id] = outcome;
     }
     return outcomes;
   };

@@ -18,14 +18,13 @@
  * A message is deleted once its event is handled; a failure to queue the check or post the alert
  * leaves it to come back (SQS's visibility timeout, then the dead-letter queue).
  */
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { Redis } from 'ioredis';
 import type { Audit, Notify } from '../../actions/ports.js';
 import { classifyPlatformEvent, type AccessChange, type PlatformEventScope } from '../../domain/platform-events.js';
 import { buildPlatformChangeAlert } from '../../bot/messages/platform-events.js';
 import type { Logger } from '../../logger.js';
-import type { Metrics } from '../../metrics.js';
-import { createSqsPoller, type SqsPoller } from '../platform/sqs-poller.js';
+import { createSqsPoller, type SqsPoller, type SqsPollerDeps } from '../platform/sqs-poller.js';
 import { changeCausesKey } from '../lifecycle/index.js';
 
 const SEEN_SECONDS = 86_400;
@@ -89,12 +88,7 @@ async function act(deps: PlatformEventsDeps, e: AccessChange): Promise<EventOutc
   return 'alerted';
 }
 
-export interface PlatformEventsSourceDeps extends PlatformEventsDeps {
-  sqs: SQSClient;
-  queueUrl: string;
-  metrics?: Pick<Metrics, 'awsErrors'>;
-  waitTimeSeconds?: number;
-}
+export interface PlatformEventsSourceDeps extends PlatformEventsDeps, Omit<SqsPollerDeps, 'what' | 'handle' | 'logger'> {}
 
 export function createPlatformEventsSource(deps: PlatformEventsSourceDeps): SqsPoller {
   const logger = deps.logger.child({ module: 'platform-events' });
@@ -102,5 +96,5 @@ export function createPlatformEventsSource(deps: PlatformEventsSourceDeps): SqsP
     await handlePlatformEvent({ ...deps, logger }, message.Body ?? '', message.MessageId);
     return true;
   };
-  return createSqsPoller({ sqs: deps.sqs, queueUrl: deps.queueUrl, what: 'platform events', handle, logger, metrics: deps.metrics, waitTimeSeconds: deps.waitTimeSeconds });
+  return createSqsPoller({ ...deps, what: 'platform events', handle, logger });
 }
