@@ -54,3 +54,42 @@ export const attachReadOnly = (partnerId: string, o: Partial<CallOptions> = {}) 
     eventSource: 'iam.amazonaws.com', eventName: 'AttachRolePolicy',
     requestParameters: { roleName: `partnergate-partner-${partnerId}`, policyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' }, ...o,
   });
+
+export interface FindingOptions {
+  resourceType?: string;
+  resource: string;
+  status?: 'ACTIVE' | 'ARCHIVED' | 'RESOLVED';
+  principal?: Record<string, string>;
+  action?: string[];
+  condition?: Record<string, string>;
+  isPublic?: boolean;
+  isDeleted?: boolean;
+  error?: string;
+  account?: string;
+  id?: string;
+}
+
+/**
+ * An IAM Access Analyzer finding as EventBridge delivers it ("Access Analyzer Finding", the example
+ * event of the IAM User Guide's "Monitoring AWS IAM Access Analyzer with Amazon EventBridge": the
+ * event's `resources` names the analyzer, `detail` is the finding with `accountId`, `region` and
+ * `isDeleted`). An error finding has `error` and no principal, action or condition.
+ */
+export function accessAnalyzerFinding(o: FindingOptions): Record<string, unknown> {
+  const account = o.account ?? ACCOUNT;
+  const finding = o.error
+    ? { error: o.error }
+    : { action: o.action ?? ['sts:AssumeRole'], condition: o.condition ?? {}, isPublic: o.isPublic ?? false, principal: o.principal ?? { AWS: '999988887777' } };
+  return {
+    version: '0', id: o.id ?? randomUUID(), 'detail-type': 'Access Analyzer Finding', source: 'aws.access-analyzer', account, time: '2026-12-06T14:09:00Z',
+    region: 'eu-west-1', resources: [`arn:aws:access-analyzer:eu-west-1:${account}:analyzer/partnergate-account`],
+    detail: {
+      version: '1.0', id: randomUUID(), status: o.status ?? 'ACTIVE', resourceType: o.resourceType ?? 'AWS::IAM::Role', resource: o.resource,
+      createdAt: '2026-12-06T14:05:12Z', analyzedAt: '2026-12-06T14:05:12Z', updatedAt: '2026-12-06T14:05:12Z',
+      accountId: account, region: 'eu-west-1', isDeleted: o.isDeleted ?? false, ...finding,
+    },
+  };
+}
+
+/** A partner role's ARN as the platform stack's account and path make it. */
+export const partnerRoleArnOf = (partnerId: string, account = ACCOUNT) => `arn:aws:iam::${account}:role/partnergate/partners/partnergate-partner-${partnerId}`;

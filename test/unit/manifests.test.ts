@@ -406,6 +406,22 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     expect((await send(ours, 's3.amazonaws.com')).decision).not.toBe('Allowed');
     expect((await send({ ...ours, 'aws:SecureTransport': 'false' })).decision).toBe('ExplicitlyDenied');
     expect(d.physical('PlatformEventsQueue', null)).toBeTruthy();
+    const findings = { 'aws:SourceArn': d.physical('AccessAnalyzerFindingsRule', 'Arn'), 'aws:SecureTransport': 'true' };
+    expect((await send(findings)).decision).toBe('Allowed');
+    expect((await send(findings, 's3.amazonaws.com')).decision).not.toBe('Allowed');
+  });
+
+  it('when Access Analyzer is read, then the stack creates one account analyzer (unless told the account has one) and a rule sends its findings on roles, buckets and keys to the platform events queue', () => {
+    const t = platformTemplate();
+    const d = deployPlatform(t);
+    expect(t.Resources['AccountAccessAnalyzer']).toMatchObject({ Type: 'AWS::AccessAnalyzer::Analyzer', Condition: 'CreateAnalyzer', Properties: { Type: 'ACCOUNT' } });
+    expect(isCreated(d, t.Resources['AccountAccessAnalyzer']!)).toBe(true);
+    expect(isCreated(deployPlatform(t, REGIONS[0], { CreateAccessAnalyzer: 'false' }), t.Resources['AccountAccessAnalyzer']!)).toBe(false);
+    const rule = propertiesOf(d, 'AccessAnalyzerFindingsRule');
+    expect(rule['EventPattern']).toEqual({
+      source: ['aws.access-analyzer'], 'detail-type': ['Access Analyzer Finding'], detail: { resourceType: ['AWS::IAM::Role', 'AWS::S3::Bucket', 'AWS::KMS::Key'] },
+    });
+    expect(rule['Targets']).toEqual([expect.objectContaining({ Arn: d.physical('PlatformEventsQueue', 'Arn') })]);
   });
 
   it('when the SFTP server is read, then it has service-managed identities, SFTP only, a security policy and logging to its own log group', () => {

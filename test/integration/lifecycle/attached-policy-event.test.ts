@@ -53,7 +53,7 @@ describe('a managed policy attached to a partner role behind the bot', () => {
     t.startLifecycleWorkers();
     const outcome = await handlePlatformEvent({
       redis: t.h.redis, prefix: t.h.prefix, scope: platformEventScope(t.h.platform), notify: t.h.notify, approvalsChannel: 'C0APPROVALS',
-      audit: t.audit.audit, logger: t.h.logger, checkPartner: (partnerId) => addEventCheckJob(t.queues.reconcile, partnerId),
+      audit: t.audit.audit, logger: t.h.logger, partners: t.h.partners, checkPartner: (partnerId) => addEventCheckJob(t.queues.reconcile, partnerId),
     }, JSON.stringify(attachReadOnly('acme')));
     expect(outcome).toBe('checking');
 
