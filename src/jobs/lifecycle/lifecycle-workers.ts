@@ -153,7 +153,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     logger: deps.logger.child({ module: 'reconcile' }), approvalsChannel: deps.approvalsChannel,
     ...(deps.onReleased ? { onReleased: deps.onReleased } : {}),
     changeApplying: (partnerId) => changes.applying(partnerId),
-    prove: (p) => runS3Probes({ cp, platform: deps.platform, s3ForCredentials: deps.s3ForCredentials }, p, intendedFor(deps.platform, p)),
+    prove: (p) => runS3Probes({ cp, platform: deps.platform, s3ForCredentials: deps.s3ForCredentials, partners }, p, intendedFor(deps.platform, p)),
     assurance: { intervalMs: (deps.assuranceIntervalHours ?? 24) * 3_600_000, tickMs: o.assuranceTickMs },
   };
 

@@ -12,6 +12,7 @@ import { runS3Probes } from '../../../src/jobs/onboarding/index.js';
 import { intendedFor } from '../../../src/jobs/lifecycle/drift.js';
 import { proveIsolation, type ReconcileDeps } from '../../../src/jobs/lifecycle/reconcile.js';
 import { buildPartnerStatus } from '../../../src/bot/messages/partner-status.js';
+import { readPrefixStatements } from '../../../src/aws/policies/statements.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
 
 const HOUR = 3_600_000;
@@ -23,7 +24,7 @@ beforeEach(async () => {
   deps = {
     cp, platform: t.h.platform, redis: t.h.redis, prefix: t.h.prefix, partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit,
     logger: t.h.logger, approvalsChannel: 'C0APPROVALS',
-    prove: (p) => runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint) }, p, intendedFor(t.h.platform, p)),
+    prove: (p) => runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint), partners: t.h.partners }, p, intendedFor(t.h.platform, p)),
     assurance: { intervalMs: 24 * HOUR, tickMs: 15 * 60_000 },
   };
 });
@@ -59,6 +60,35 @@ describe('isolation re-proven after go-live', () => {
     const alert = await t.h.slack.waitFor((c) => c.ok && String(c.body.text).includes('`acme` is QUARANTINED'));
     expect(String(alert.body.text)).toContain('as the partner role: read partners/-canary/canary.txt — ALLOWED, expected denied');
     expect((await t.audit.history('acme')).map((r) => r.type)).toContain('partner.quarantined');
+  });
+
+  it('when a partner is verified while another is live, then its probes find that partner’s home closed; the first partner, alone, is probed with the stand-ins alone', async () => {
+    const isLive = (id: string) => (c: { method: string; body: Record<string, unknown> }) => c.method === 'chat.postMessage' && c.body['text'] === `${id} is LIVE`;
+    await t.livePartner({ partnerId: 'globex', sshKeys: 0 });
+    expect(JSON.stringify((await t.h.slack.waitFor(isLive('globex'))).body['blocks'])).not.toContain('another partner');
+    await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
+    const checklist = JSON.stringify((await t.h.slack.waitFor(isLive('acme'))).body['blocks']);
+    for (const as of ['partner role', 'SFTP session']) {
+      expect(checklist).toContain(`:white_check_mark: as the ${as}: list partners/globex/ (another partner's home) — denied`);
+      expect(checklist).toContain(`:white_check_mark: as the ${as}: read partners/globex/.partnergate (another partner's) — denied`);
+      expect(checklist).toContain(`:white_check_mark: as the ${as}: list partners/acme (no slash) — denied`); // the stand-ins stay
+    }
+  });
+
+  it('when a deployed policy opens exactly one neighbour’s home (every stand-in still closed), then the partner’s turn fails the neighbour probes and it is quarantined', async () => {
+    await t.livePartner({ partnerId: 'acme', sshKeys: 0 });
+    await t.livePartner({ partnerId: 'globex', sshKeys: 0 });
+    const acme = (await t.h.partners.get('acme'))!;
+    const role = intendedFor(t.h.platform, acme).partnerRole!;
+    const document = role.policies[0]!.document;
+    const opened = { ...document, Statement: [...document.Statement, ...readPrefixStatements(t.h.platform, 'partners/globex/', 'Neighbour')] };
+    await t.h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, opened);
+
+    expect(await proveIsolation(deps, new Date(Date.parse(acme.verifiedAt!) + 25 * HOUR))).toEqual({ acme: 'quarantined' });
+    const alert = String((await t.h.slack.waitFor((c) => c.ok && String(c.body.text).includes('`acme` is QUARANTINED'))).body.text);
+    expect(alert).toContain("as the partner role: list partners/globex/ (another partner's home) — ALLOWED, expected denied");
+    expect(alert).toContain("as the partner role: read partners/globex/.partnergate (another partner's) — ALLOWED, expected denied");
+    expect(alert).not.toContain('canary');
   });
 
   it('when the canary object is missing (the platform\'s fault), then nothing is proven and nobody is quarantined', async () => {
