@@ -4,4 +4,4 @@ export { createLifecycleQueues, createLifecycleWorkers, type LifecycleQueues, ty
 export { addOffboardJob } from './offboard.js';
 export { addPartnerChangeJob } from './partner-change.js';
 export { formatRebuildReport, rebuildRegistry } from './rebuild-registry.js';
-export { addEventCheckJob, addReapplyJob, changeCausesKey, driftKey, readDrift } from './reconcile.js';
+export { addEventCheckJob, addReapplyJob, changeCausesKey, driftKey, EVENT_CHECK_COALESCE_MS, readDrift } from './reconcile.js';

@@ -17,7 +17,7 @@ import type { Redis } from 'ioredis';
 import { startBot, type Harness } from '../../support/bot-harness.js';
 import { FakeAws } from '../../support/fake-aws.js';
 import { installLifecycleCommands } from '../../support/fake-aws-lifecycle.js';
-import { fakeSqsQueue, type FakeSqsQueue } from '../../support/fake-sqs.js';
+import { fakeSqsQueue, type FakeSqsQueue } from '../../../tools/local/fake-sqs.js';
 import { attachReadOnly, cloudTrailEvent } from '../../support/platform-events.js';
 import { until } from '../../support/notify-outbox.js';
 import { buttonClick, onboardSubmission, postToBot } from '../../../tools/local/slack-requests.js';
