@@ -8,13 +8,14 @@
  * gives each message once, long-polling when it has none (tools/local/fake-sqs.ts). Slack is not
  * involved: "queued" is the alert's entry in the notify outbox, whose timestamp is read back.
  *
- * Two runs, each on its own LIVE partners (role only, no Transfer user), one event per partner:
- * - paced: `--events` events (1,000) at `--rate` a second (50), as a CloudTrail stream brings them;
+ * Runs, each on its own LIVE partners (role only, no Transfer user), one event per partner:
+ * - paced: `--events` events (1,000) at each of `--rates` a second (10 and 50), as a CloudTrail
+ *   stream brings them;
  * - burst: `--events` events queued at once (the worst case: every check waits its turn).
  * Per event: the time from the message being available to its partner's alert queued (p50, p99,
  * max), and the same without the check's deliberate wait for more events (EVENT_CHECK_COALESCE_MS).
  *
- *   npm run bench:events  [-- --events 1000 --rate 50]
+ *   npm run bench:events  [-- --events 1000 --rates 10,50]
  */
 import { loadavg } from 'node:os';
 import { Writable } from 'node:stream';
@@ -38,11 +39,11 @@ import { attachReadOnly } from '../tools/local/aws-events.js';
 import { fakeSqsQueue } from '../tools/local/fake-sqs.js';
 import { testEnv } from '../tools/local/env.js';
 import { createTestRedis, deleteKeysUnder } from '../tools/local/redis.js';
-import { percentile, report, round } from './lib.js';
+import { ownCpuMs, percentile, report, round } from './lib.js';
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '1000' }, rate: { type: 'string', default: '50' } } });
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '1000' }, rates: { type: 'string', default: '10,50' } } });
 const EVENTS = Number(args.events);
-const RATE = Number(args.rate);
+const RATES = args.rates.split(',').map(Number);
 const PARTNER_ACCOUNT = '444455556666';
 const READ_ONLY_ARN = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/partnergate-platform-events';
@@ -134,11 +135,14 @@ interface Run {
   ms: { p50: number; p99: number; max: number };
   withoutCoalesceWaitMs: { p50: number; p99: number; max: number };
   firstToLastAlertMs: number;
+  /** This process's CPU time (every part of the pipeline runs here) per event, seeding excluded. */
+  cpuMsPerEvent: number;
 }
 
 async function run(stem: string, o: { ratePerSecond: number | null }): Promise<Run> {
   const ids = await seed(stem, EVENTS);
   const sentAt = new Map<string, number>();
+  const cpuBefore = ownCpuMs();
   const started = Date.now();
   for (const [i, id] of ids.entries()) {
     // The change happens, then CloudTrail's event about it reaches the queue.
@@ -156,6 +160,7 @@ async function run(stem: string, o: { ratePerSecond: number | null }): Promise<R
     if (!ids.some((id) => live.has(id))) break;
     await sleep(200);
   }
+  const cpuMs = ownCpuMs() - cpuBefore;
   const queued = await alertsQueued(wanted);
   if (queued.size !== ids.length) throw new Error(`${ids.length - queued.size} partners were quarantined without an alert queued`);
   const latencies = ids.map((id) => queued.get(id)! - sentAt.get(id)!);
@@ -166,18 +171,20 @@ async function run(stem: string, o: { ratePerSecond: number | null }): Promise<R
     ms: stats(latencies),
     withoutCoalesceWaitMs: stats(latencies.map((l) => l - EVENT_CHECK_COALESCE_MS)),
     firstToLastAlertMs: Math.max(...times) - Math.min(...times),
+    cpuMsPerEvent: round(cpuMs / ids.length, 2),
   };
 }
 
 try {
   const loadBefore = loadavg()[0]!;
-  const paced = await run('paced', { ratePerSecond: RATE });
+  const paced: Record<string, Run> = {};
+  for (const rate of RATES) paced[`${rate} a second`] = await run(`paced${rate}`, { ratePerSecond: rate });
   const burst = await run('burst', { ratePerSecond: null });
   report('event-alert', {
     loadAverage: { before: round(loadBefore, 2), after: round(loadavg()[0]!, 2) },
     what: `${EVENTS} AttachRolePolicy events on LIVE partners' roles through the platform events SQS loop (aws-sdk-client-mock SQS) to the quarantine alert queued in the notify outbox; IAM simulated (aws-sdk-client-mock), local Redis, in-process worker wiring, LOG_LEVEL=info`,
     coalesceWaitMs: EVENT_CHECK_COALESCE_MS,
-    paced: { ratePerSecond: RATE, ...paced },
+    paced,
     burst,
     goal: 'p99 < 2000 ms',
   });

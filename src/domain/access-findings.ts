@@ -99,6 +99,9 @@ const ACCOUNT_IN_ARN = /^arn:[a-z-]+:(?:iam|sts)::(\d{12}):/;
  * is not one (another detail-type, or not even JSON): the API call classifier reads it then.
  */
 export function classifyAccessFinding(body: string, scope: PlatformEventScope): AccessFindingEvent | null {
+  // Most messages are CloudTrail's: not parsed twice. A finding whose detail-type were written with
+  // escapes would be read as no API call, and ignored.
+  if (!body.includes(ACCESS_FINDING_DETAIL_TYPE)) return null;
   let value: unknown;
   try {
     value = JSON.parse(body);
