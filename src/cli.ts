@@ -1,7 +1,8 @@
 /**
- * `partnergate start | web | worker | render | audit | reconcile`. Configuration errors print one line naming the
+ * `partnergate start | web | worker | render | audit | reconcile | --version`. Configuration errors print one line naming the
  * variable and exit 2; SIGTERM and SIGINT drain and exit 0; an unhandled rejection exits 1.
  */
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { run, type Roles, type Running } from './main.js';
@@ -18,6 +19,7 @@ const USAGE = `usage: partnergate <command>
   audit      print a partner's history from the audit trail (--partner ID [--since DATE] [--json]),
              or check the trail's hash chain (--verify)
   reconcile  compare AWS with the registry and report drift; --rebuild rebuilds a lost registry from tags
+  --version  print the version (package.json's, which the image is tagged with)
 
 Configuration comes from environment variables: see .env.example.`;
 
@@ -26,6 +28,16 @@ const ROLES: Record<string, Roles> = {
   web: { web: true, worker: false },
   worker: { web: false, worker: true },
 };
+
+/**
+ * The version in package.json. Both src/cli.ts (tsx) and dist/cli.js (the image) sit one directory
+ * below it, and the image copies package.json beside dist/, so the same URL finds it in both.
+ */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  if (typeof pkg.version !== 'string' || pkg.version === '') throw new Error('package.json has no version');
+  return pkg.version;
+}
 
 function installProcessHandlers(logger: Logger, running: () => Running | undefined): void {
   let stopping = false;
@@ -57,6 +69,10 @@ function installProcessHandlers(logger: Logger, running: () => Running | undefin
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   if (command === 'render') {
     process.exitCode = runRender(rest, process.env, {
       stdout: (s) => process.stdout.write(s),

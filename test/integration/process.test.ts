@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testEnv } from '../../tools/local/env.js';
 import { startFakeSlack, type FakeSlack } from '../../tools/local/fake-slack.js';
@@ -47,6 +48,16 @@ afterEach(async () => {
 });
 
 describe('partnergate process', () => {
+  it.each([['--version'], ['version']])('when run with %s and no configuration at all, then it prints package.json\'s version and exits 0', async (flag) => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    child = spawnCli([flag], {});
+    const output = collect(child);
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(output.out()).toBe(`${version}\n`);
+    expect(output.err()).toBe('');
+  });
+
   it.each([
     ['DISTRIBUTION_BUCKET', 'partnergate: configuration: DISTRIBUTION_BUCKET is required'],
     ['APPROVAL_SIGNING_KEY', 'partnergate: configuration: APPROVAL_SIGNING_KEY is required (at least 32 random bytes, hex or base64: `openssl rand -hex 32`)'],
