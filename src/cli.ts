@@ -1,6 +1,7 @@
 /**
  * `partnergate start | web | worker | render | audit | reconcile | --version`. Configuration errors print one line naming the
- * variable and exit 2; SIGTERM and SIGINT drain and exit 0; an unhandled rejection exits 1.
+ * variable and exit 2; SIGTERM and SIGINT drain and exit 0 (1 when the drain ran past its deadline); an
+ * unhandled rejection exits 1.
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
