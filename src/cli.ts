@@ -1,15 +1,17 @@
 /**
- * `partnergate start | web | worker | render | audit | reconcile | --version`. Configuration errors print one line naming the
+ * `partnergate start | web | worker | render | audit | reconcile | cloudwatch-metrics | --version`. Configuration errors print one line naming the
  * variable and exit 2; SIGTERM and SIGINT drain and exit 0 (1 when the drain ran past its deadline); an
  * unhandled rejection exits 1.
  */
 import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { run, type Roles, type Running } from './main.js';
 import { runRender } from './cli/render.js';
 import { runAudit } from './cli/audit.js';
 import { runReconcile } from './cli/reconcile.js';
+import { runCloudWatchMetrics } from './cli/cloudwatch-metrics.js';
 
 const USAGE = `usage: partnergate <command>
 
@@ -20,6 +22,8 @@ const USAGE = `usage: partnergate <command>
   audit      print a partner's history from the audit trail (--partner ID [--since DATE] [--json]),
              or check the trail's hash chain (--verify)
   reconcile  compare AWS with the registry and report drift; --rebuild rebuilds a lost registry from tags
+  cloudwatch-metrics  the runtime stack's metrics sidecar: the bot's /metrics as CloudWatch EMF lines
+             on stdout every minute (--url, --interval, --namespace)
   --version  print the version (package.json's, which the image is tagged with)
 
 Configuration comes from environment variables: see .env.example.`;
@@ -87,6 +91,18 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === 'reconcile') {
     process.exitCode = await runReconcile(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+    return;
+  }
+  if (command === 'cloudwatch-metrics') {
+    const stop = new AbortController();
+    process.once('SIGTERM', () => stop.abort());
+    process.once('SIGINT', () => stop.abort());
+    process.exitCode = await runCloudWatchMetrics(rest, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }, {
+      fetch: (url, init) => fetch(url, init),
+      now: () => Date.now(),
+      sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
+      signal: stop.signal,
+    });
     return;
   }
   const roles = command ? ROLES[command] : undefined;
