@@ -414,6 +414,23 @@ describe('Redis', () => {
     expect(propertiesOf(x.d, 'RedisFromTasks')).toMatchObject({ FromPort: 6379, ToPort: 6379, SourceSecurityGroupId: x.d.physical('TaskSecurityGroup', 'GroupId') });
     expect(new URL(containerEnv(x)['REDIS_URL']!).port).toBe(String(redis['Port']));
   });
+
+  it('when Redis fills up or fails over, then an alarm watches the memory of every node of the group, and its events go to the alarms topic', () => {
+    const x = deployRuntime();
+    const redis = propertiesOf(x.d, 'Redis');
+    expect(redis['NotificationTopicArn']).toBe(x.d.physical('AlarmTopic', null));
+    const nodes = Array.from({ length: redis['NumCacheClusters'] }, (_, i) => `${redis['ReplicationGroupId']}-${String(i + 1).padStart(3, '0')}`);
+    const alarm = propertiesOf(x.d, 'RedisMemoryAlarm');
+    const watched = (alarm['Metrics'] as Array<Record<string, any>>).filter((m) => m['MetricStat']).map((m) => {
+      expect(m['MetricStat']['Metric']).toMatchObject({ Namespace: 'AWS/ElastiCache', MetricName: 'DatabaseMemoryUsagePercentage' });
+      return m['MetricStat']['Metric']['Dimensions'][0].Value as string;
+    });
+    expect(watched.sort()).toEqual(nodes);
+    const expression = (alarm['Metrics'] as Array<Record<string, any>>).filter((m) => m['Expression']);
+    expect(expression).toHaveLength(1);
+    expect(expression[0]!['Expression']).toBe(`MAX([${(alarm['Metrics'] as Array<Record<string, any>>).filter((m) => m['MetricStat']).map((m) => m['Id']).join(', ')}])`);
+    expect(alarm['Threshold']).toBeLessThan(100);
+  });
 });
 
 describe('logs, metrics and alarms', () => {
@@ -436,7 +453,7 @@ describe('logs, metrics and alarms', () => {
     expect(command).toBe('cloudwatch-metrics');
     const options = parseExporterArgs(argv);
     expect(options.url).toBe(`http://127.0.0.1:${containerEnv(x)['METRICS_PORT']}/metrics`);
-    const namespaces = new Set(Object.values(x.d.template.Resources).filter((res) => res.Type === 'AWS::CloudWatch::Alarm').map((res) => res.Properties!['Namespace']).filter((ns) => ns !== 'AWS/SQS'));
+    const namespaces = new Set(Object.values(x.d.template.Resources).filter((res) => res.Type === 'AWS::CloudWatch::Alarm').map((res) => res.Properties!['Namespace']).filter((ns) => ns !== undefined && !String(ns).startsWith('AWS/')));
     expect([...namespaces]).toEqual([options.namespace]);
   });
 
