@@ -260,6 +260,10 @@ describe('no secret in plain text', () => {
   it('when a task starts, then only the execution role reads the secrets, and only these three', async () => {
     const x = deployRuntime();
     const execution = propertiesOf(x.d, 'ExecutionRole');
+    expect(execution['AssumeRolePolicyDocument']['Statement']).toEqual([
+      { Sid: 'EcsTasksOfThisAccount', Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } },
+    ]);
+    expect(execution['ManagedPolicyArns']).toEqual(['arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy']);
     const statements = execution['Policies'].flatMap((p: { PolicyDocument: PolicyDocument }) => p.PolicyDocument.Statement);
     expect(statements).toEqual([
       { Sid: 'TaskSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: [secretArn(x.r, 'partnergate/slack'), x.d.physical('ApprovalSigningKeySecret', null), x.d.physical('RedisUrlSecret', null)] },
