@@ -22,8 +22,9 @@ const USAGE = `usage: partnergate <command>
   audit      print a partner's history from the audit trail (--partner ID [--since DATE] [--json]),
              or check the trail's hash chain (--verify)
   reconcile  compare AWS with the registry and report drift; --rebuild rebuilds a lost registry from tags
-  cloudwatch-metrics  the runtime stack's metrics sidecar: the bot's /metrics as CloudWatch EMF lines
-             on stdout every minute (--url, --interval, --namespace)
+  cloudwatch-metrics
+             the runtime stack's metrics sidecar: the bot's /metrics as CloudWatch EMF lines on
+             stdout every minute (--url, --interval, --namespace)
   --version  print the version (package.json's, which the image is tagged with)
 
 Configuration comes from environment variables: see .env.example.`;
