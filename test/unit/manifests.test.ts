@@ -4,7 +4,7 @@ import { loadConfig, loadPlatformConfig } from '../../src/config.js';
 import { type PlatformConfig } from '../../src/aws/policies/platform.js';
 import { DELIVERY_QUEUE_NAME, PLATFORM_EVENTS_QUEUE_NAME, renderPlatform, type PolicyDocument, type RenderedRole } from '../../src/aws/policies/index.js';
 import { manifestFile, MANIFESTS, renderManifest } from '../../scripts/manifests/manifests.js';
-import { dependencyCycle, dependsOn, deploy, evaluateCondition, propertiesOf, referenceProblems, type Deployment } from '../../tools/cloudformation/cloudformation.js';
+import { dependencyCycle, dependsOn, deploy, isCreated, evaluateCondition, propertiesOf, referenceProblems, type Deployment } from '../../tools/cloudformation/cloudformation.js';
 import { ACCOUNT, deployPlatform, envName, outputsAsEnv, platformTemplate, REGIONS } from '../support/platform-stack.js';
 import { testEnv } from '../../tools/local/env.js';
 import { IamEngine } from '../../tools/isolation/iam-engine.js';
