@@ -16,6 +16,7 @@ import {
   type RenderedPartner,
   type RenderedPlatform,
 } from '../../src/aws/policies/index.js';
+import { addMutationCells, ADMINISTRATOR_ACCESS, type MutationCase, type MutationPlan, type PathCheck } from './mutations.js';
 import { IamEngine, type ContextValues, type Decision, type LoadedDocuments, type SimDocuments, type SimRequest } from './iam-engine.js';
 
 export const UNRELATED_ACCOUNT = '999988887777';
@@ -52,6 +53,8 @@ export interface Cell {
   request: SimRequest;
   /** Which documents apply: the principal's, and the resource policy (bucket, key or a trust). */
   docsKey: string;
+  /** The mutation case the cell belongs to (mutations.ts), if any. */
+  mutation?: string;
 }
 
 export interface CellResult extends Cell {
@@ -95,7 +98,7 @@ export function scenarioSpecs(count: number, externalId: (id: string) => string)
   }));
 }
 
-interface Principal {
+export interface Principal {
   label: string;
   kind: string;
   arn: string;
@@ -105,9 +108,15 @@ interface Principal {
   identity: NamedPolicy[];
   session?: PolicyDocument;
   boundary?: PolicyDocument;
+  /** The role's tags, as AWS puts them in the request context of its sessions (aws:PrincipalTag/<key>). */
+  tags?: Record<string, string>;
+  /** Resource policies as a mutation case changed them, instead of the rendered ones (by role ARN for trusts). */
+  resources?: { bucket?: PolicyDocument; trust?: Record<string, PolicyDocument> };
+  /** The mutation case (mutations.ts) whose cells this principal's are. */
+  mutation?: string;
 }
 
-type Add = (
+export type Add = (
   who: Principal,
   category: string,
   expected: Expectation,
@@ -118,13 +127,14 @@ type Add = (
   resourceAccount?: string,
 ) => void;
 
-const ADMIN: NamedPolicy = {
-  name: 'AdministratorAccess',
-  document: { Version: '2012-10-17', Statement: [{ Sid: 'Everything', Effect: 'Allow', Action: '*', Resource: '*' }] },
-};
+const ADMIN: NamedPolicy = ADMINISTRATOR_ACCESS;
 
 /** Builds every cell of the matrix for a scenario. Deterministic: the same scenario, the same order. */
-export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string, { docs: SimDocuments; trust: boolean }> } {
+export function buildCells(s: Scenario): {
+  cells: Cell[];
+  documents: Map<string, { docs: SimDocuments; trust: boolean }>;
+  mutations: MutationPlan | null;
+} {
   const p = s.platform;
   const A = p.accountId;
   const bucket = `arn:${p.partition}:s3:::${p.bucket}`;
@@ -151,10 +161,10 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
     const key = `${who.label}|${typeof target === 'string' ? target : `trust:${target.trust}`}`;
     if (!documents.has(key)) {
       const resource =
-        target === 'bucket' ? pd.bucketPolicy
+        target === 'bucket' ? (who.resources?.bucket ?? pd.bucketPolicy)
           : target === 'key' ? pd.kmsKeyPolicy
             : target === 'none' ? undefined
-              : trustOf.get(target.trust);
+              : (who.resources?.trust?.[target.trust] ?? trustOf.get(target.trust));
       documents.set(key, {
         trust: typeof target !== 'string',
         docs: {
@@ -171,11 +181,12 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
     'aws:SecureTransport': 'true',
     ...(who.principalArn ? { 'aws:PrincipalArn': who.principalArn } : {}),
     ...(who.account ? { 'aws:PrincipalAccount': who.account } : {}),
+    ...Object.fromEntries(Object.entries(who.tags ?? {}).map(([k, v]) => [`aws:PrincipalTag/${k}`, v])),
   });
   const add: Add = (who, category, expected, action, resource, what, context = {}, resourceAccount = A) => {
     const target: Target = action.startsWith('s3:') && resource.startsWith(bucket) ? 'bucket'
       : action.startsWith('kms:') && resource === p.kmsKeyArn ? 'key'
-        : action === 'sts:AssumeRole' && trustOf.has(resource) ? { trust: resource }
+        : action.startsWith('sts:') && trustOf.has(resource) ? { trust: resource }
           : 'none';
     cells.push({
       principal: who.label,
@@ -185,6 +196,7 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
       expected,
       request: { principal: who.arn, action, resource, resourceAccount, context: { ...baseContext(who), ...context } },
       docsKey: docsFor(who, target),
+      ...(who.mutation ? { mutation: who.mutation } : {}),
     });
   };
 
@@ -261,7 +273,7 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
     const roleSession: Principal = {
       label: `${id} role session`, kind: 'partner role session',
       arn: session(role.roleName, `${id}-pull`), principalArn: role.arn, account: A,
-      identity: role.policies, boundary,
+      identity: role.policies, boundary, tags: role.tags,
     };
     partnerReads(roleSession, id);
     partnerCannotEscalate(roleSession, id);
@@ -321,7 +333,8 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
   addBotTrustCells(s, add);
   addVerifierCells(s, add, withRole);
   addBotCells(s, add, withRole);
-  return { cells, documents };
+  const mutations = addMutationCells(s, add, session);
+  return { cells, documents, mutations };
 }
 
 /** The Transfer service may assume the Transfer role for this account's platform server only. */
@@ -570,12 +583,26 @@ function addAuditTrailCells(add: Add, who: Principal, p: PlatformConfig): void {
   add(who, 'audit trail', 'deny', 's3:PutBucketObjectLockConfiguration', bucket, 'PutBucketObjectLockConfiguration');
 }
 
+/** A mutation case with how its cells and path checks came out. */
+export interface MutationSummary extends MutationCase {
+  cells: number;
+  differing: number;
+  pathChecks: number;
+  /** Path checks whose answer is not what the case says. */
+  pathFailures: PathCheck[];
+  ok: boolean;
+}
+
 export interface MatrixReport {
   partners: number;
   results: CellResult[];
   differing: CellResult[];
   /** action → context keys the engine dropped as not applying (a gap if we rely on one). */
   ignoredContextKeys: Record<string, string[]>;
+  /** The single-change cases (mutations.ts): one partner against its named neighbours. */
+  mutations: { attacker: string; victims: string[]; cases: MutationSummary[] } | null;
+  /** Cells that differ plus path checks that fail: the run passes only at 0. */
+  failures: number;
   elapsedMs: number;
 }
 
@@ -626,14 +653,35 @@ export function judged<C extends Cell>(cell: C, decision: Decision): C & CellRes
 /** Builds and evaluates the whole matrix of a scenario in this thread. */
 export async function runIsolationMatrix(s: Scenario, options: EvaluateOptions = {}): Promise<MatrixReport> {
   const started = performance.now();
-  const { cells, documents } = buildCells(s);
+  const { cells, documents, mutations } = buildCells(s);
   const { results, ignoredContextKeys } = await evaluateCells(cells, documents, options);
-  return matrixReport(s, results, ignoredContextKeys, started);
+  return matrixReport(s, results, ignoredContextKeys, started, mutations);
 }
 
 /** The report of a scenario's evaluated cells, timed from `started` (performance.now()). */
-export function matrixReport(s: Scenario, results: CellResult[], ignoredContextKeys: Record<string, string[]>, started: number): MatrixReport {
-  return { partners: s.partners.length, results, differing: results.filter((r) => !r.ok), ignoredContextKeys, elapsedMs: performance.now() - started };
+export function matrixReport(
+  s: Scenario, results: CellResult[], ignoredContextKeys: Record<string, string[]>, started: number, plan: MutationPlan | null,
+): MatrixReport {
+  const differing = results.filter((r) => !r.ok);
+  const mutations = plan && {
+    attacker: plan.attacker,
+    victims: plan.victims,
+    cases: plan.cases.map((c): MutationSummary => {
+      const cells = results.filter((r) => r.mutation === c.id);
+      const checks = plan.pathChecks.filter((x) => x.mutation === c.id);
+      const pathFailures = checks.filter((x) => !x.ok);
+      const wrong = cells.filter((r) => !r.ok).length;
+      return { ...c, cells: cells.length, differing: wrong, pathChecks: checks.length, pathFailures, ok: wrong === 0 && pathFailures.length === 0 };
+    }),
+  };
+  const failures = differing.length + (mutations?.cases.reduce((n, c) => n + c.pathFailures.length, 0) ?? 0);
+  return { partners: s.partners.length, results, differing, ignoredContextKeys, mutations, failures, elapsedMs: performance.now() - started };
+}
+
+/** One line naming a path check whose answer is not what its case says. */
+export function describePathFailure(x: PathCheck): string {
+  const where = 'key' in x.reached ? `key ${x.reached.key}` : 'prefix' in x.reached ? `prefix "${x.reached.prefix}"` : `refused (${x.reached.refused})`;
+  return `[${x.mutation}] SFTP ${x.kind} ${x.path} → ${where}: expected ${x.expectConfined ? `to stay out of partners/${x.victim}/` : `some path to reach partners/${x.victim}/ (the mapping is gone)`}`;
 }
 
 /** One line naming a cell that differs from what we expect. */
