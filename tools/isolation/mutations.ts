@@ -43,12 +43,12 @@ export type Layer =
 
 /** Tests that show a change caught at once and the partner contained (quarantined). */
 export const CAUGHT = {
-  attach: 'test/integration/lifecycle/attached-policy-event.test.ts (AttachRolePolicy event → check → quarantined → Re-apply detaches)',
-  inline: 'test/integration/lifecycle/reconcile.test.ts "when a policy is widened and another added behind the bot…"; test/unit/domain/platform-events.test.ts (PutRolePolicy on a partner role)',
-  boundary: 'test/unit/domain/platform-events.test.ts "when a partner role\'s boundary is removed…"; test/unit/jobs/drift-tag.test.ts (a changed boundary is widening drift)',
-  tag: 'test/unit/domain/platform-events.test.ts "when a partner role\'s partner tag is changed…", "…removed…"; test/unit/jobs/drift-tag.test.ts (quarantining drift, Re-apply restores the tag)',
-  trust: 'test/unit/domain/platform-events.test.ts "when a trust policy is rewritten…"; test/integration/lifecycle/reconcile.test.ts "when the trust policy was rewritten behind the bot…" (reported, quarantined, two approvers to restore)',
-  user: 'test/unit/domain/platform-events.test.ts "when a Transfer user of the platform server is updated…"; test/unit/jobs/drift-tag.test.ts (a changed session policy or home is widening drift)',
+  attach: 'test/integration/lifecycle/attached-policy-event.test.ts (the AttachRolePolicy event checks the partner at once: quarantined, Re-apply detaches the policy)',
+  inline: 'test/unit/domain/platform-events.test.ts "when an inline policy is put on a partner role…"; test/integration/lifecycle/reconcile.test.ts "when a policy is widened and another added behind the bot…" (reported, Re-apply repairs it)',
+  boundary: 'test/unit/domain/platform-events.test.ts "when a partner role\'s boundary is removed…", "…replaced…"; test/integration/lifecycle/second-layer.test.ts "when the boundary is removed and AmazonS3ReadOnlyAccess attached besides…" (quarantined)',
+  tag: 'test/unit/domain/platform-events.test.ts "when a partner role\'s partner tag is changed…", "…removed…"; test/integration/lifecycle/second-layer.test.ts "when a partner role\'s partner tag is changed to a neighbour\'s id…", "when the tag is removed…" (quarantined; Re-apply puts the tag back)',
+  trust: 'test/unit/domain/platform-events.test.ts "when a trust policy is rewritten…"; test/integration/lifecycle/reconcile.test.ts "when the trust policy was rewritten behind the bot…" (reported; a second approver restores it); a live partner with a differing trust is quarantined (test/unit/domain/drift.test.ts "when the drift holds a trust policy that differs…, then it may widen access")',
+  user: 'test/unit/domain/platform-events.test.ts "when a Transfer user of the platform server is updated…"; test/integration/lifecycle/second-layer.test.ts "when a Transfer user\'s session policy is replaced by a wide one…" (quarantined; Re-apply writes it back)',
   transferRole: 'test/unit/domain/platform-events.test.ts "when the Transfer role gets a policy…" (an alert in the approvals channel)',
 } as const;
 
