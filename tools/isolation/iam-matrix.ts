@@ -466,6 +466,9 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     allow('provisioning', 'iam:PutRolePolicy', partnerRole, 'PutRolePolicy on a partner role with the boundary', boundary);
     allow('provisioning', 'iam:UpdateAssumeRolePolicy', partnerRole, 'UpdateAssumeRolePolicy on a partner role with the boundary', boundary);
     allow('provisioning', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role to Transfer', toTransfer);
+    allow('provisioning', 'iam:TagRole', partnerRole, 'TagRole a partner role (its partner tag, at creation and when re-apply puts it back)', {
+      'aws:TagKeys': ['partnergate:partner-id'], 'aws:RequestTag/partnergate:partner-id': 'acme',
+    });
     allow('offboarding', 'iam:DetachRolePolicy', partnerRole, 'DetachRolePolicy of a managed policy someone attached to a partner role', { 'iam:PolicyARN': admin });
     allow('offboarding', 'iam:DeleteRole', partnerRole, 'DeleteRole of a partner role');
     allow('provisioning', 'transfer:CreateUser', p.transferServerArn, 'CreateUser on the platform server');
