@@ -46,6 +46,8 @@ function partnerRoleStatements(p: PlatformConfig): PolicyStatement[] {
       Condition: onPartnerPath,
     },
     {
+      // NotResource: S3 has no condition key for an object's key. AWS documents variables in
+      // Resource; if it refused one here, S3 (at deploy) and ValidatePolicy (at provisioning) would say so.
       Sid: 'PartnerRolesReadOnlyTheirHome',
       Effect: 'Deny',
       Principal: '*',
