@@ -47,7 +47,7 @@ function partnerRoleStatements(p: PlatformConfig): PolicyStatement[] {
     },
     {
       // NotResource: S3 has no condition key for an object's key. AWS documents variables in
-      // Resource; if it refused one here, S3 (at deploy) and ValidatePolicy (at provisioning) would say so.
+      // Resource; were one refused here, ValidatePolicy (before every provisioning) would report it.
       Sid: 'PartnerRolesReadOnlyTheirHome',
       Effect: 'Deny',
       Principal: '*',
