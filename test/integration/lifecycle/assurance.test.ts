@@ -8,6 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { createLifecyclePlane } from '../../../src/aws/lifecycle-plane.js';
+import { PARTNER_TAG_KEY } from '../../../src/aws/policies/index.js';
 import { runS3Probes } from '../../../src/jobs/onboarding/index.js';
 import { intendedFor } from '../../../src/jobs/lifecycle/drift.js';
 import { proveIsolation, type ReconcileDeps } from '../../../src/jobs/lifecycle/reconcile.js';
@@ -48,12 +49,14 @@ describe('isolation re-proven after go-live', () => {
     expect(JSON.stringify(buildPartnerStatus(acme, []).blocks)).toContain('*Isolation last proven*');
   });
 
-  it('when a deployed policy now lets the partner reach the canary, then its turn fails the probes and it is quarantined at once, saying which', async () => {
+  it('when a deployed policy and the role\'s tag now let the partner reach the canary, then its turn fails the probes and it is quarantined at once, saying which', async () => {
     await t.livePartner({ partnerId: 'acme', sshKeys: 0 });
     const verifiedAt = Date.parse((await t.h.partners.get('acme'))!.verifiedAt!);
     const role = intendedFor(t.h.platform, (await t.h.partners.get('acme'))!).partnerRole!;
     const wide = JSON.parse(JSON.stringify(role.policies[0]!.document).replaceAll('partners/acme/', 'partners/'));
     await t.h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, wide);
+    // The widened policy alone is held by the second layer; with the role retagged for the canary's prefix it is not.
+    await t.h.fake.setRoleTag(role.roleName, PARTNER_TAG_KEY, '-canary');
 
     expect(await proveIsolation(deps, new Date(verifiedAt + 25 * HOUR))).toEqual({ acme: 'quarantined' });
     expect(await t.h.partners.get('acme')).toMatchObject({ status: 'quarantined' });
