@@ -11,7 +11,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DelayedError, Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, Queue, type Job, type JobsOptions, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
 import { AppError, ErrorCode, SlackError } from '../../domain/errors.js';
@@ -24,6 +24,7 @@ import { takePaceSlot } from '../../store/slack-pace.js';
 import { laneOf, parseNotifyMessage, priorityOf, type NotifyMessage } from '../../domain/notify-message.js';
 import { sendNotify, type SentMessage, type SlackApi } from './notify-send.js';
 import { createQueue, QUEUE_NAMES } from '../platform/queues.js';
+import { createWorker, type StallOverrides } from '../platform/stalls.js';
 
 export type { NotifyMessage, NotifyPriority, ThreadRef, SlackBlock } from '../../domain/notify-message.js';
 export { NOTIFY_PRIORITIES } from '../../domain/notify-message.js';
@@ -183,6 +184,8 @@ export interface NotifyWorkerDeps {
   /** Called with the code of every Slack error (`ratelimited`, `http_503`, `channel_not_found`, ...). */
   onSlackError?: (code: string) => void;
   options?: Partial<NotifyWorkerOptions>;
+  /** Lock and stall settings other than the table's (tests). */
+  stall?: StallOverrides;
 }
 
 interface StoredEntry {
@@ -329,12 +332,12 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker<NotifyJobData
     }
   };
 
-  const worker = new Worker<NotifyJobData>(NOTIFY_QUEUE, processor, {
+  const worker = createWorker<NotifyJobData>(NOTIFY_QUEUE, processor, {
     connection: redis,
     prefix,
     concurrency: o.concurrency,
     settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, o.retryBaseMs, o.retryMaxMs) },
-  });
+  }, { logger: log, overrides: deps.stall });
   worker.on('error', (err) => log.error({ err }, 'notify worker error'));
   worker.on('failed', (job, err) => log.error({ err, stream: job?.data.stream, attempts: job?.attemptsMade }, 'notify: drain job failed; BullMQ retries it'));
 
