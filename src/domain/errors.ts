@@ -42,6 +42,8 @@ export const ErrorCode = {
   LifecycleNotWired: 'LIFECYCLE_NOT_WIRED', StatusByEvent: 'STATUS_BY_EVENT',
   // What a step runner records for a failure that is not one of ours (a bug, or BullMQ's own).
   Unrecoverable: 'UNRECOVERABLE', Internal: 'INTERNAL',
+  // A job whose worker died with it too often: reported instead of run again (src/jobs/platform/stalls.ts).
+  WorkerStalled: 'WORKER_STALLED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
