@@ -18,6 +18,7 @@ const USAGE = `usage: partnergate <command>
   audit      print a partner's history from the audit trail (--partner ID [--since DATE] [--json]),
              or check the trail's hash chain (--verify)
   reconcile  compare AWS with the registry and report drift; --rebuild rebuilds a lost registry from tags
+             and the delivery marks from the partners' copies
 
 Configuration comes from environment variables: see .env.example.`;
 

@@ -129,6 +129,22 @@ export class DeliveryStore {
     return (await this.redis.exists(this.k.dispatched(vh))) === 1;
   }
 
+  /**
+   * Restores the marks of a delivery found in the bucket after Redis was lost (`reconcile
+   * --rebuild`): its done record and its version's dispatched mark, each only where missing, so a
+   * poll that finds the version again neither dispatches nor copies it. True when the done record was missing.
+   */
+  async restoreDelivered(vh: string, dh: string, record: DeliveryRecord): Promise<boolean> {
+    const results = await this.redis
+      .multi()
+      .set(this.k.done(dh), JSON.stringify(record), 'EX', DELIVERY_RECORD_TTL_SECONDS, 'NX')
+      .set(this.k.dispatched(vh), '1', 'EX', DELIVERY_RECORD_TTL_SECONDS, 'NX')
+      .exec();
+    if (!results) throw new Error('delivery restore transaction aborted');
+    for (const [err] of results) if (err) throw err;
+    return results[0]![1] === 'OK';
+  }
+
   async delivered(dh: string): Promise<DeliveryRecord | null> {
     const raw = await this.redis.get(this.k.done(dh));
     return raw ? (JSON.parse(raw) as DeliveryRecord) : null;

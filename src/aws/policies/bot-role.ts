@@ -242,11 +242,12 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
     {
       // Delivery copies: written with provenance tags (TaggingDirective REPLACE needs PutObjectTagging),
       // read back by version to verify, multipart copies aborted on failure, and a copy that fails
-      // verification removed by its version id.
+      // verification removed by its version id. `reconcile --rebuild` reads the provenance tags back
+      // (GetObjectTagging) to restore which versions each partner already has.
       Sid: 'DeliverToPartnerPrefixes',
       Effect: 'Allow',
       Action: [
-        's3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion',
+        's3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging',
         's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:DeleteObjectVersion',
       ],
       Resource: objectsArn(p, 'partners/'),
