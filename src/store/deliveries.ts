@@ -112,12 +112,14 @@ function settledOf(r: number[]): FanoutSettled {
 export class DeliveryStore {
   readonly k: ReturnType<typeof deliveryKeys>;
   private readonly liveKey: string;
+  private readonly allKey: string;
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.k = deliveryKeys(prefix);
     this.liveKey = partnerKeys(prefix).live();
+    this.allKey = partnerKeys(prefix).all();
   }
 
   /** True the first time a (key, version) is marked dispatched. */
@@ -180,6 +182,20 @@ export class DeliveryStore {
    */
   async park(partnerId: string, dh: string, payload: unknown): Promise<boolean> {
     return (await runScript(this.redis, PARK, [this.liveKey, this.k.parked(partnerId)], [partnerId, dh, JSON.stringify(payload)])) === 1;
+  }
+
+  /** Deliveries parked for every partner that is not LIVE (the operators' gauge): one SDIFF and one pipelined HLEN each. */
+  async parkedCount(): Promise<number> {
+    const ids = await this.redis.sdiff(this.allKey, this.liveKey);
+    if (ids.length === 0) return 0;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hlen(this.k.parked(id));
+    let total = 0;
+    for (const [err, n] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      total += Number(n);
+    }
+    return total;
   }
 
   async parked(partnerId: string): Promise<Map<string, string>> {
