@@ -1,5 +1,5 @@
 /**
- * `partnergate start | web | worker | render | audit | reconcile`. Configuration errors print one line naming the
+ * `partnergate start | web | worker | render | audit | reconcile | doctor`. Configuration errors print one line naming the
  * variable and exit 2; SIGTERM and SIGINT drain and exit 0; an unhandled rejection exits 1.
  */
 import { ConfigError, loadConfig } from './config.js';
@@ -8,6 +8,7 @@ import { run, type Roles, type Running } from './main.js';
 import { runRender } from './cli/render.js';
 import { runAudit } from './cli/audit.js';
 import { runReconcile } from './cli/reconcile.js';
+import { runDoctor } from './cli/doctor.js';
 
 const USAGE = `usage: partnergate <command>
 
@@ -19,6 +20,8 @@ const USAGE = `usage: partnergate <command>
              or check the trail's hash chain (--verify)
   reconcile  compare AWS with the registry and report drift; --rebuild rebuilds a lost registry from tags
              and the delivery marks from the partners' copies
+  doctor     check the configuration against Redis, Slack and AWS, one line per check with the fix
+             (run it where the bot runs; exit 1 when a check fails)
 
 Configuration comes from environment variables: see .env.example.`;
 
@@ -67,6 +70,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === 'audit') {
     process.exitCode = await runAudit(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+    return;
+  }
+  if (command === 'doctor') {
+    process.exitCode = await runDoctor(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
     return;
   }
   if (command === 'reconcile') {

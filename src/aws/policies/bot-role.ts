@@ -318,7 +318,7 @@ function auditStatements(p: PlatformConfig): PolicyStatement[] {
   ];
 }
 
-function checkStatements(): PolicyStatement[] {
+function checkStatements(p: PlatformConfig): PolicyStatement[] {
   return [
     {
       Sid: 'CheckPoliciesWithAccessAnalyzer',
@@ -326,6 +326,11 @@ function checkStatements(): PolicyStatement[] {
       Action: ['access-analyzer:ValidatePolicy', 'access-analyzer:CheckAccessNotGranted', 'access-analyzer:CheckNoPublicAccess'],
       Resource: '*',
     },
+    // `partnergate doctor`, run as the bot: that the Transfer and verifier roles and the boundary
+    // exist, and what the bot's own policies allow it (SimulatePrincipalPolicy on itself). Reads only.
+    { Sid: 'DoctorReadsPlatformRoles', Effect: 'Allow', Action: 'iam:GetRole', Resource: [p.transferRoleArn, p.verifierRoleArn] },
+    { Sid: 'DoctorReadsBoundary', Effect: 'Allow', Action: 'iam:GetPolicy', Resource: p.permissionsBoundaryArn },
+    { Sid: 'DoctorSimulatesOwnPolicies', Effect: 'Allow', Action: 'iam:SimulatePrincipalPolicy', Resource: p.botRoleArn },
   ];
 }
 
@@ -336,7 +341,7 @@ export function renderBotRole(p: PlatformConfig): RenderedRole {
     ...stsStatements(p),
     ...transferStatements(p),
     ...deliveryStatements(p),
-    ...checkStatements(),
+    ...checkStatements(p),
   );
   return platformRole('bot role', p.botRoleArn, trustPolicy, POLICY_NAMES.bot, permissions);
 }
