@@ -317,6 +317,11 @@ export async function streamsWithJobs(redis: Redis, prefix: string): Promise<Str
   return found;
 }
 
+/** How many dead letters are kept (the operators' gauge). */
+export async function deadLetterCount(redis: Redis, prefix: string): Promise<number> {
+  return redis.llen(outboxKeys(prefix).dead());
+}
+
 /** The newest dead letters, newest last. */
 export async function deadLetters(redis: Redis, prefix: string, count = 100): Promise<unknown[]> {
   const raw = await redis.lrange(outboxKeys(prefix).dead(), -count, -1);
