@@ -21,4 +21,4 @@ export {
   POLICY_NAMES,
 } from './names.js';
 export { STACK_NAMES, type PlatformConfig } from './platform.js';
-export { platformEventScope } from './names.js';
+export { pickupEventScope, platformEventScope } from './names.js';

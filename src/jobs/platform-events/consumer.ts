@@ -15,6 +15,9 @@
  * - a message that is not an event we can read: logged with the reason, and deleted (it would
  *   only come back); it changes nothing.
  *
+ * Pickup events (Transfer's downloads, CloudTrail's GetObject data events) share the queue: they go
+ * to ./pickups.ts first (docs/pickups.md).
+ *
  * A message is deleted once its event is handled; a failure to queue the check or post the alert
  * leaves it to come back (SQS's visibility timeout, then the dead-letter queue).
  */
@@ -26,6 +29,7 @@ import { buildPlatformChangeAlert } from '../../bot/messages/platform-events.js'
 import type { Logger } from '../../logger.js';
 import { createSqsPoller, type SqsPoller, type SqsPollerDeps } from '../platform/sqs-poller.js';
 import { changeCausesKey } from '../lifecycle/index.js';
+import { handlePickupMessage, type PickupDeps } from './pickups.js';
 
 const SEEN_SECONDS = 86_400;
 const CAUSES_KEPT = 20;
@@ -88,11 +92,16 @@ async function act(deps: PlatformEventsDeps, e: AccessChange): Promise<EventOutc
   return 'alerted';
 }
 
-export interface PlatformEventsSourceDeps extends PlatformEventsDeps, Omit<SqsPollerDeps, 'what' | 'handle' | 'logger'> {}
+export interface PlatformEventsSourceDeps extends PlatformEventsDeps, Omit<SqsPollerDeps, 'what' | 'handle' | 'logger'> {
+  /** Pickup events (docs/pickups.md) share the queue: read first, when given. */
+  pickups?: PickupDeps | undefined;
+}
 
 export function createPlatformEventsSource(deps: PlatformEventsSourceDeps): SqsPoller {
   const logger = deps.logger.child({ module: 'platform-events' });
+  const pickups = deps.pickups && { ...deps.pickups, logger: deps.pickups.logger.child({ module: 'pickups' }) };
   const handle = async (message: Message): Promise<boolean> => {
+    if (pickups && (await handlePickupMessage(pickups, message.Body ?? '', message.MessageId)) !== 'not-pickup') return true;
     await handlePlatformEvent({ ...deps, logger }, message.Body ?? '', message.MessageId);
     return true;
   };
