@@ -150,7 +150,7 @@ type Ignore = (reason: string) => PickupClassification;
 
 function transferPickup(e: Envelope, scope: PickupEventScope, ignored: Ignore): PickupClassification {
   const parsed = transferDetail.safeParse(e.detail);
-  if (!parsed.success) return { kind: 'invalid', eventId: e.id, reason: `not a Transfer download event (${issueOf(parsed.error)})` };
+  if (!parsed.success) return { kind: 'invalid', eventId: e.id, reason: `not a Transfer download event (${issueOf(parsed.error, 'detail.')})` };
   const d = parsed.data;
   if (d['server-id'] !== scope.transferServerId) return ignored('another Transfer server');
   if (!isPartnerId(d.username)) return ignored(`the user name ${JSON.stringify(excerpt(d.username))} is not a partner id`);
@@ -186,7 +186,7 @@ function transferPickup(e: Envelope, scope: PickupEventScope, ignored: Ignore): 
 
 function s3Pickup(e: Envelope, scope: PickupEventScope, ignored: Ignore): PickupClassification {
   const parsed = s3Detail.safeParse(e.detail);
-  if (!parsed.success) return { kind: 'invalid', eventId: e.id, reason: `not a CloudTrail GetObject (${issueOf(parsed.error)})` };
+  if (!parsed.success) return { kind: 'invalid', eventId: e.id, reason: `not a CloudTrail GetObject (${issueOf(parsed.error, 'detail.')})` };
   const d = parsed.data;
   if (d.errorCode) return ignored(`the call failed (${excerpt(d.errorCode, 80)})`);
   if (d.requestParameters.bucketName !== scope.bucket) return ignored('another bucket');
@@ -270,9 +270,9 @@ export function pickupReason(e: Pick<PickupEvent, 'failure' | 'bytes'>, outcome:
   return capped([e.failure, counted].filter(Boolean).join('; ') || 'fewer bytes than were delivered');
 }
 
-function issueOf(error: z.ZodError): string {
+function issueOf(error: z.ZodError, under = ''): string {
   const issue = error.issues[0];
-  return `${issue?.path.join('.') || 'shape'}: ${issue?.message ?? 'invalid'}`.slice(0, 120);
+  return `${issue?.path.length ? under + issue.path.join('.') : 'shape'}: ${issue?.message ?? 'invalid'}`.slice(0, 120);
 }
 
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;

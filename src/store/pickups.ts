@@ -2,14 +2,15 @@
  * What proof of pickup remembers in Redis (docs/pickups.md "The store"):
  *
  *   P:pk:file:<dh>               string  JSON DeliveredFile: a delivery as pickups see it (400 d)
- *   P:pk:dl:<partnerId>:<kh>     hash    ETag → dh of each delivered version of the key; `latest` → dh,
- *                                        `latest-ms` its delivery time (400 d)
+ *   P:pk:dl:<partnerId>:<kh>     hash    `e:<ETag>` → dh of each delivered version of the key, `f:<dh>`
+ *                                        → its DeliveredFile JSON; `latest` → dh, `latest-ms` its
+ *                                        delivery time (400 d): one key answers an event's lookup
  *   P:pk:open:<partnerId>        zset    dh → delivered ms: deliveries not yet picked up
  *   P:pk:open-all                zset    "<partnerId>\t<dh>" → delivered ms: the same, every partner
  *   P:pk:first:<dh>              string  JSON of the delivery's first complete pickup (400 d)
  *   P:pk:ranges:<dh>             hash    `b:<session>` → bytes of ranged GETs; `line:<session>` once a
  *                                        failure line was queued (7 d)
- *   P:pk:seen:<id>               string  the pickup was recorded (30 d); a matched pickup's id carries its dh
+ *   P:pk:seen:<id>               string  the pickup was recorded (30 d): the dh it was matched to, or `-`
  *   P:pk:key:<partnerId>:<kh>    list    the key's pickups, newest first, the last 100 (400 d)
  *   P:pk:history:<partnerId>     list    the partner's pickups, newest first, the last 1,000
  *   P:pk:last:<partnerId>        string  JSON of the partner's newest complete pickup
@@ -108,14 +109,21 @@ export const pickupKeys = (prefix: string) => {
   };
 };
 
-/** The seen id of a pickup: a matched one carries its delivery, so an early pickup can be matched once later. */
-export const seenId = (p: Pick<PickupRecord, 'id' | 'delivery'>): string => (p.delivery ? `${p.id}@${p.delivery.dh}` : p.id);
+/**
+ * Whether a pickup was recorded already, from what its seen mark holds (`seenState`): any record of
+ * it matched to a delivery; or, for one still unmatched, a record of it at all. An early pickup
+ * recorded unmatched is recorded once more, when its delivery is.
+ */
+export function alreadyRecorded(seen: string | null, matched: boolean): boolean {
+  return seen !== null && (seen !== '-' || !matched);
+}
 
 // KEYS: file, delivered hash, open, open-all, early, first
 // ARGV: file JSON, etag or '', dh, ttl, delivered ms, partnerId, early-no-etag window ms
 // Returns the early entries (JSON) matched, taken off the early list.
 const INDEX = `
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+redis.call('HSET', KEYS[2], 'f:' .. ARGV[3], ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], 'e:' .. ARGV[2], ARGV[3]) end
 local latest = tonumber(redis.call('HGET', KEYS[2], 'latest-ms') or '-1')
 local ms = tonumber(ARGV[5])
@@ -143,10 +151,12 @@ end
 return matched
 `;
 
-// KEYS: delivered hash; ARGV: etag or ''. The dh an event names: by ETag, else the latest.
+// KEYS: delivered hash; ARGV: etag or ''. The DeliveredFile an event names: by ETag, else the latest.
 const DELIVERY_OF = `
-if ARGV[1] ~= '' then return redis.call('HGET', KEYS[1], 'e:' .. ARGV[1]) end
-return redis.call('HGET', KEYS[1], 'latest')
+local dh
+if ARGV[1] ~= '' then dh = redis.call('HGET', KEYS[1], 'e:' .. ARGV[1]) else dh = redis.call('HGET', KEYS[1], 'latest') end
+if not dh then return false end
+return redis.call('HGET', KEYS[1], 'f:' .. dh)
 `;
 
 // KEYS: 1 seen, 2 key list, 3 history, 4 last, 5 first, 6 open, 7 open-all, 8 ranges, 9 fan-out set,
@@ -156,7 +166,9 @@ return redis.call('HGET', KEYS[1], 'latest')
 //       12 session, 13 ranged (1/0), 14 bytes, 15 size (-1 unknown), 16 early entry prefix or ''
 // Returns {0} for a duplicate, else {1, record, first complete, line, due ms or -1, fan-out count or -1}.
 const RECORD = `
-if not redis.call('SET', KEYS[1], '1', 'EX', ${PICKUP_SEEN_TTL_SECONDS}, 'NX') then return {0} end
+local seen = redis.call('GET', KEYS[1])
+if seen and (seen ~= '-' or ARGV[3] ~= '1') then return {0} end
+if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[4], 'EX', ${PICKUP_SEEN_TTL_SECONDS}) else redis.call('SET', KEYS[1], '-', 'EX', ${PICKUP_SEEN_TTL_SECONDS}) end
 local record, complete = ARGV[1], ARGV[2]
 if ARGV[13] == '1' and ARGV[3] == '1' then
   local total = redis.call('HINCRBY', KEYS[8], 'b:' .. ARGV[12], tonumber(ARGV[14]))
@@ -274,19 +286,18 @@ export class PickupStore {
     return matched.map((m) => JSON.parse(m) as PickupRecord);
   }
 
-  /** The delivered copy an event names: the delivery with that ETag, else the key's latest. */
+  /** The delivered copy an event names: the delivery with that ETag, else the key's latest. One round trip. */
   async deliveryOf(partnerId: string, targetKey: string, etag: string | null): Promise<DeliveredFile | null> {
-    const dh = (await runScript(this.redis, DELIVERY_OF, [this.k.delivered(partnerId, targetKey)], [etag ?? ''])) as string | null;
-    return dh ? this.file(dh) : null;
+    return parse<DeliveredFile>((await runScript(this.redis, DELIVERY_OF, [this.k.delivered(partnerId, targetKey)], [etag ?? ''])) as string | null);
   }
 
   async file(dh: string): Promise<DeliveredFile | null> {
     return parse<DeliveredFile>(await this.redis.get(this.k.file(dh)));
   }
 
-  /** True when a pickup with this seen id (`seenId`) was recorded. */
-  async seen(id: string): Promise<boolean> {
-    return (await this.redis.exists(this.k.seen(id))) === 1;
+  /** What the pickup's seen mark holds: null (never recorded), the dh it was matched to, or `-` (unmatched). See `alreadyRecorded`. */
+  async seenState(id: string): Promise<string | null> {
+    return this.redis.get(this.k.seen(id));
   }
 
   /** The bytes a session's ranged GETs of the delivery have read so far. */
@@ -295,7 +306,7 @@ export class PickupStore {
   }
 
   /**
-   * Records a pickup once (by `seenId`), in one step: the key's and the partner's lists, the
+   * Records a pickup once (see `alreadyRecorded`), in one step: the key's and the partner's lists, the
    * partner's last pickup, the delivery's first complete pickup (closing it), a ranged GET's bytes,
    * the fan-out's set, the thread's line with its due time, and an unmatched pickup's early entry
    * (for a delivery recorded after it: `indexDelivery`). A duplicate changes nothing.
@@ -309,7 +320,7 @@ export class PickupStore {
     const reply = (await runScript(
       this.redis, RECORD,
       [
-        k.seen(seenId(p)), k.key(p.partnerId, p.targetKey), k.history(p.partnerId), k.last(p.partnerId), k.first(dh),
+        k.seen(p.id), k.key(p.partnerId, p.targetKey), k.history(p.partnerId), k.last(p.partnerId), k.first(dh),
         k.open(p.partnerId), k.openAll(), k.ranges(dh), k.fanout(fanout), k.lines(thread), k.sent(thread), k.due(), this.fanoutHash(fanout),
         k.early(p.partnerId, p.targetKey),
       ],

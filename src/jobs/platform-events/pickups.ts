@@ -21,7 +21,7 @@ import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import { DeliveryStore } from '../../store/deliveries.js';
 import { laneOfRef } from '../../store/outbox.js';
-import { PickupStore, seenId, type DeliveredFile, type PickupLine } from '../../store/pickups.js';
+import { alreadyRecorded, PickupStore, type DeliveredFile, type PickupLine } from '../../store/pickups.js';
 
 /** One Slack call per thread per this window. */
 export const PICKUP_WINDOW_MS = 60_000;
@@ -87,42 +87,45 @@ export async function handlePickupMessage(deps: PickupDeps, body: string, messag
 
 async function recordEvent(deps: PickupDeps, e: PickupEvent, messageId: string | undefined): Promise<PickupHandled> {
   const log = { messageId, eventId: e.eventId, pickupId: e.id, partnerId: e.partnerId, channel: e.channel };
-  const partner = await deps.partners.get(e.partnerId);
+  const { pickups } = storesOf(deps);
+  // One round trip: the three reads go out together on the connection.
+  const [partner, file, seen] = await Promise.all([
+    deps.partners.get(e.partnerId), pickups.deliveryOf(e.partnerId, e.targetKey, e.etag), pickups.seenState(e.id),
+  ]);
   if (!partner || partner.status === 'offboarded') {
     // A user name or role we do not know (forged, or a partner gone): nothing of it is kept.
     deps.logger.warn({ ...log, reason: partner ? 'the partner is offboarded' : 'no such partner' }, 'pickup event: unknown partner, skipped');
     skipped(deps, 'unknown-partner');
     return 'ignored';
   }
-  const { pickups } = storesOf(deps);
-  const file = await pickups.deliveryOf(e.partnerId, e.targetKey, e.etag);
-  const delivery = file ? deliveryOf(file) : null;
+  if (alreadyRecorded(seen, file !== null)) return duplicate(deps, log, 'already recorded');
   const sessionBytes = e.ranged && file ? (await pickups.rangeBytes(file.dh, e.session)) + (e.bytes ?? 0) : undefined;
-  const record = pickupRecord(e, delivery, file?.size ?? null, sessionBytes);
+  const record = pickupRecord(e, file ? deliveryOf(file) : null, file?.size ?? null, sessionBytes);
   return store(deps, record, file, { ranged: e.ranged, log });
 }
 
+function duplicate(deps: PickupDeps, log: Record<string, unknown>, reason: string): 'duplicate' {
+  deps.logger.info({ ...log, reason }, 'pickup event: duplicate, skipped');
+  skipped(deps, 'duplicate');
+  return 'duplicate';
+}
+
 /**
- * Records a pickup (audited first: a crash before the record audits it again on redelivery, and
- * the export keeps one row per pickup id), counts it, and flushes its thread when the line is due now.
+ * Records a pickup, audited and counted, and flushes its thread when the line is due now. The audit
+ * record is sent before the pickup's script on the same connection (at least once: a pickup is
+ * never recorded without its audit record; one recorded meanwhile by another worker may be audited
+ * twice, and the export keeps one row per pickup id).
  */
 async function store(
   deps: PickupDeps, record: PickupRecord, file: DeliveredFile | null, o: { ranged: boolean; log: Record<string, unknown> },
 ): Promise<PickupHandled> {
   const { pickups } = storesOf(deps);
-  if (await pickups.seen(seenId(record))) {
-    deps.logger.info({ ...o.log, reason: 'already recorded' }, 'pickup event: duplicate, skipped');
-    skipped(deps, 'duplicate');
-    return 'duplicate';
-  }
-  await deps.audit({ type: file ? 'pickup.recorded' : 'pickup.unmatched', partnerId: record.partnerId, actor: 'partnergate', details: { ...record } });
   const nowMs = deps.clock.now().getTime();
-  const out = await pickups.recordPickup(record, { line: lineFor(record, file, o.ranged), nowMs, windowMs: windowOf(deps), ranged: o.ranged });
-  if (out.kind === 'duplicate') {
-    deps.logger.info({ ...o.log, reason: 'recorded meanwhile' }, 'pickup event: duplicate, skipped');
-    skipped(deps, 'duplicate');
-    return 'duplicate';
-  }
+  const [, out] = await Promise.all([
+    deps.audit({ type: file ? 'pickup.recorded' : 'pickup.unmatched', partnerId: record.partnerId, actor: 'partnergate', details: { ...record } }),
+    pickups.recordPickup(record, { line: lineFor(record, file, o.ranged), nowMs, windowMs: windowOf(deps), ranged: o.ranged }),
+  ]);
+  if (out.kind === 'duplicate') return duplicate(deps, o.log, 'recorded meanwhile');
   const outcome = file ? out.record.outcome : 'unmatched';
   deps.metrics?.pickups.inc({ channel: record.channel, outcome });
   deps.logger.info({ ...o.log, targetKey: record.targetKey, outcome, dh: file?.dh, firstComplete: out.firstComplete }, file ? 'pickup: recorded' : 'pickup: no delivery of this file; recorded unmatched');
