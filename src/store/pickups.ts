@@ -120,7 +120,8 @@ export function alreadyRecorded(seen: string | null, matched: boolean): boolean 
 
 // KEYS: file, delivered hash, open, open-all, early, first
 // ARGV: file JSON, etag or '', dh, ttl, delivered ms, partnerId, early-no-etag window ms
-// Returns the early entries (JSON) matched, taken off the early list.
+// Returns the early entries (JSON) it matches. They stay on the list (a day): a retry after a crash
+// finds them again, and the seen mark makes recording them again a duplicate.
 const INDEX = `
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 redis.call('HSET', KEYS[2], 'f:' .. ARGV[3], ARGV[1])
@@ -133,7 +134,7 @@ if redis.call('EXISTS', KEYS[6]) == 0 then
   redis.call('ZADD', KEYS[3], ms, ARGV[3])
   redis.call('ZADD', KEYS[4], ms, ARGV[6] .. '\\t' .. ARGV[3])
 end
-local matched, kept = {}, {}
+local matched = {}
 for _, entry in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do
   local t1 = string.find(entry, '\\t', 1, true)
   local t2 = string.find(entry, '\\t', t1 + 1, true)
@@ -141,12 +142,7 @@ for _, entry in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do
   local at = tonumber(string.sub(entry, t1 + 1, t2 - 1))
   local hit
   if etag ~= '' then hit = etag == ARGV[2] else hit = at >= ms - tonumber(ARGV[7]) end
-  if hit then matched[#matched + 1] = string.sub(entry, t2 + 1) else kept[#kept + 1] = entry end
-end
-if #matched > 0 then
-  redis.call('DEL', KEYS[5])
-  for _, entry in ipairs(kept) do redis.call('RPUSH', KEYS[5], entry) end
-  if #kept > 0 then redis.call('EXPIRE', KEYS[5], ${EARLY_TTL_SECONDS}) end
+  if hit then matched[#matched + 1] = string.sub(entry, t2 + 1) end
 end
 return matched
 `;
@@ -274,7 +270,7 @@ export class PickupStore {
   /**
    * Records a delivery for pickups (idempotent; the deliver job calls it after its delivery record,
    * and again when it finds the delivery already recorded). Opens it unless it was picked up, and
-   * answers the early pickups it matches, taken off the early list.
+   * answers the early pickups it matches (recorded before it, unmatched; see `alreadyRecorded`).
    */
   async indexDelivery(file: DeliveredFile): Promise<PickupRecord[]> {
     const k = this.k;

@@ -169,10 +169,17 @@ function lineFor(record: PickupRecord, file: DeliveredFile | null, ranged: boole
  * arrived before it) and records them as its pickups. Called by the deliver job.
  */
 export async function recordEarlyPickups(deps: PickupDeps, file: DeliveredFile, early: PickupRecord[]): Promise<void> {
+  const { pickups } = storesOf(deps);
   for (const p of early) {
-    const matched: PickupRecord = { ...p, size: file.size, delivery: deliveryOf(file) };
-    const outcome = p.outcome === 'failed' || file.size === null || p.bytes === null || p.bytes >= file.size ? p.outcome : 'partial';
-    await store(deps, { ...matched, outcome }, file, { ranged: false, log: { pickupId: p.id, partnerId: p.partnerId, early: true } });
+    const log = { pickupId: p.id, partnerId: p.partnerId, early: true };
+    // Matched already (a retry of the deliver job finds the same early pickups): nothing to do.
+    if (alreadyRecorded(await pickups.seenState(p.id), true)) continue;
+    const short = p.outcome === 'complete' && file.size !== null && p.bytes !== null && p.bytes < file.size;
+    const record: PickupRecord = {
+      ...p, size: file.size, delivery: deliveryOf(file),
+      ...(short ? { outcome: 'partial', reason: `${p.bytes} of ${file.size} bytes` } : {}),
+    };
+    await store(deps, record, file, { ranged: false, log });
   }
 }
 
