@@ -13,8 +13,8 @@ import { createNotifyWorker } from '../jobs/notify/index.js';
 import { createProvisionWorkers } from '../jobs/onboarding/index.js';
 import { instrumentWorker } from '../jobs/platform/instrument.js';
 import type { SqsPoller } from '../jobs/platform/sqs-poller.js';
-import { createPlatformEventsSource } from '../jobs/platform-events/index.js';
-import { platformEventScope } from '../aws/policies/index.js';
+import { createPlatformEventsSource, recordEarlyPickups, startPickupFlusher, type PickupDeps } from '../jobs/platform-events/index.js';
+import { pickupEventScope, platformEventScope } from '../aws/policies/index.js';
 import type { Container } from './container.js';
 
 export interface WorkerGroup {
@@ -90,6 +90,7 @@ export function deliveryWorkers(c: Container): WorkerGroup & { delivery: Deliver
     },
     ...(c.overrides.workerOptions?.delivery ? { options: c.overrides.workerOptions.delivery } : {}),
     ...stall(c),
+    onEarlyPickups: (file, early) => recordEarlyPickups(pickupDeps(c), file, early),
   });
   return { delivery, workers: delivery.workers, start: () => delivery.start(), close: () => delivery.close() };
 }
@@ -125,9 +126,18 @@ export function lifecycleWorkers(c: Container): WorkerGroup {
   return { workers: lifecycle.workers, start: () => lifecycle.start(), close: () => lifecycle.close() };
 }
 
+/** What the pickup handler needs (docs/pickups.md): the platform events consumer and the deliver job share it. */
+export function pickupDeps(c: Container): PickupDeps {
+  return {
+    redis: c.redis, prefix: c.config.prefix, scope: pickupEventScope(c.config.platform), partners: c.stores.partners,
+    notify: c.notify, audit: c.audit, clock: c.clock, logger: c.logger.child({ module: 'pickups' }), metrics: c.metrics,
+  };
+}
+
 /**
  * The platform events consumer (PLATFORM_EVENTS_QUEUE_URL): no BullMQ worker of its own, an SQS
- * loop that queues checks on the reconcile queue (the lifecycle workers run them) and posts alerts.
+ * loop that queues checks on the reconcile queue (the lifecycle workers run them), posts alerts and
+ * records pickups; a ticker flushes the threads' coalesced pickup lines.
  */
 export function platformEventsWorkers(c: Container): WorkerGroup & { source?: SqsPoller } {
   const { config } = c;
@@ -139,8 +149,20 @@ export function platformEventsWorkers(c: Container): WorkerGroup & { source?: Sq
     checkPartner: (partnerId) => addEventCheckJob(c.queues.reconcile, partnerId),
     notify: c.notify, approvalsChannel: config.slack.approvalsChannel, audit: c.audit, logger: c.logger, metrics: c.metrics,
     partners: c.stores.partners,
+    pickups: pickupDeps(c),
   });
-  return { source, workers: [], start: async () => source.start(), close: () => source.stop() };
+  let flusher: ReturnType<typeof startPickupFlusher> | undefined;
+  return {
+    source, workers: [],
+    start: async () => {
+      source.start();
+      flusher ??= startPickupFlusher(pickupDeps(c));
+    },
+    close: async () => {
+      await source.stop();
+      await flusher?.stop();
+    },
+  };
 }
 
 /** Every capability's workers, instrumented and started; closed in reverse. */

@@ -378,6 +378,36 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     expect(rule['Targets']).toEqual([expect.objectContaining({ Arn: d.physical('PlatformEventsQueue', 'Arn') })]);
   });
 
+  it('when pickups are read, then one rule sends this server\'s SFTP downloads and one the partners\' successful GetObjects under partners/ (not the Transfer role\'s) to the platform events queue, which takes them from those rules only', async () => {
+    const d = deployPlatform(platformTemplate());
+    const queueArn = d.physical('PlatformEventsQueue', 'Arn');
+    const downloads = propertiesOf(d, 'PickupDownloadsRule');
+    expect(downloads['EventPattern']).toEqual({
+      source: ['aws.transfer'],
+      'detail-type': ['SFTP Server File Download Completed', 'SFTP Server File Download Failed'],
+      detail: { 'server-id': [d.physical('TransferServer', 'ServerId')] },
+    });
+    const pulls = propertiesOf(d, 'PickupPullsRule');
+    expect(pulls['EventPattern']).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['s3.amazonaws.com'], eventName: ['GetObject'], errorCode: [{ exists: false }],
+        requestParameters: { bucketName: ['acme-partner-files'], key: [{ prefix: 'partners/' }] },
+        userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [d.physical('TransferRole', 'Arn')] }] } } },
+      },
+    });
+    for (const rule of [downloads, pulls]) expect(rule['Targets']).toEqual([expect.objectContaining({ Arn: queueArn })]);
+    const p = propertiesOf(d, 'PlatformEventsQueuePolicy');
+    const engine = new IamEngine();
+    const send = (sourceArn: string) =>
+      engine.simulate({ identity: [], resource: p['PolicyDocument'] }, {
+        principal: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: queueArn, resourceAccount: ACCOUNT, context: { 'aws:SourceArn': sourceArn, 'aws:SecureTransport': 'true' },
+      });
+    for (const id of ['PlatformEventsRule', 'PickupDownloadsRule', 'PickupPullsRule']) expect((await send(d.physical(id, 'Arn'))).decision).toBe('Allowed');
+    expect((await send(`arn:aws:events:eu-west-1:${ACCOUNT}:rule/another-rule`)).decision).not.toBe('Allowed');
+  });
+
   it('when the SFTP server is read, then it has service-managed identities, SFTP only, a security policy and logging to its own log group', () => {
     const d = deployPlatform(platformTemplate());
     const s = propertiesOf(d, 'TransferServer');
@@ -407,6 +437,15 @@ describe('manifests/platform.yaml as CloudFormation', () => {
           { Field: 'eventCategory', Equals: ['Data'] },
           { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
           { Field: 'resources.ARN', StartsWith: ['arn:aws:s3:::acme-partner-files/'] },
+        ],
+      },
+      {
+        Name: 'partner pulls (pickups)',
+        FieldSelectors: [
+          { Field: 'eventCategory', Equals: ['Data'] },
+          { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+          { Field: 'eventName', Equals: ['GetObject'] },
+          { Field: 'resources.ARN', StartsWith: ['arn:aws:s3:::acme-partner-files/partners/'] },
         ],
       },
       { Name: expect.any(String), FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }, { Field: 'readOnly', Equals: ['false'] }] },

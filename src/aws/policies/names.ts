@@ -5,6 +5,7 @@
 import { STACK_NAMES, type PlatformConfig } from './platform.js';
 import { homePrefix } from '../../domain/partner-id.js';
 import type { PlatformEventScope } from '../../domain/platform-events.js';
+import type { PickupEventScope } from '../../domain/pickup-events.js';
 
 /** Partner roles are named `partnergate-partner-<id>` (at most 52 of IAM's 64 characters). */
 export const PARTNER_ROLE_NAME_PREFIX = 'partnergate-partner-';
@@ -107,5 +108,16 @@ export function platformEventScope(p: PlatformConfig): PlatformEventScope {
       [roleNameOf(p.botRoleArn)]: 'the bot role',
     },
     botRoleArn: p.botRoleArn,
+  };
+}
+
+/** Where partners' downloads happen, for reading Transfer's and CloudTrail's pickup events (src/domain/pickup-events.ts). */
+export function pickupEventScope(p: PlatformConfig): PickupEventScope {
+  return {
+    accountId: p.accountId,
+    transferServerId: p.transferServerId,
+    bucket: p.bucket,
+    partnerRolePrefix: PARTNER_ROLE_NAME_PREFIX,
+    transferRoleArn: p.transferRoleArn,
   };
 }

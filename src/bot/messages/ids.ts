@@ -58,3 +58,6 @@ export const requestIdFromCardRef = (ref: string): string | null => (ref.startsW
 /** The ref of a lifecycle change's card (posted in the partner's thread). */
 export const changeRef = (changeId: string): string => `chg:${changeId}`;
 export const changeIdFromRef = (ref: string): string | null => (ref.startsWith('chg:') ? ref.slice(4) : null);
+
+/** The ref of a feed fan-out's summary in DELIVERIES_CHANNEL: pickups update it ("picked up by N of M"). */
+export const fanoutSummaryRef = (vh: string): string => `fanout:${vh}`;
