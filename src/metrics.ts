@@ -1,5 +1,5 @@
 /** Prometheus figures (README "Running"): requests, approvals, jobs by queue and outcome, delivery latency, Slack and AWS errors, pickups. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -14,6 +14,8 @@ export interface Metrics {
   pickups: Counter<'channel' | 'outcome'>;
   /** Pickup events not recorded, by why (invalid, ignored, unknown-partner, duplicate). */
   pickupEventsSkipped: Counter<'reason'>;
+  /** Delivered files past their pickup deadline and not picked up (set by the deadline sweep). */
+  pickupsOverdue: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -75,6 +77,11 @@ export function createMetrics(): Metrics {
       name: 'partnergate_pickup_events_skipped_total',
       help: 'Pickup events not recorded, by reason (invalid, ignored, unknown-partner, duplicate)',
       labelNames: ['reason'],
+      registers,
+    }),
+    pickupsOverdue: new Gauge({
+      name: 'partnergate_pickups_overdue',
+      help: 'Delivered files past their pickup deadline (PICKUP_SLA_HOURS) and not picked up, as of the last deadline sweep',
       registers,
     }),
   };
