@@ -25,7 +25,7 @@ import { startFakeSlack, type FakeSlack } from '../../tools/local/fake-slack.js'
 import { captureLogs, type LogCapture } from '../support/log-capture.js';
 import { until } from '../support/notify-outbox.js';
 import { partnerRecord } from '../support/ports.js';
-import { s3GetObject, sftpDownload } from '../support/pickup-events.js';
+import { s3GetObject, sftpDownload } from '../../tools/local/pickup-events.js';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/partnergate-platform-events';
 const DELIVERIES = 'C0DELIVERIES';
@@ -190,6 +190,17 @@ describe('counted once', () => {
     expect(replies(ts)).toHaveLength(1);
   }, 180_000);
 
+  it('when ten copies of an event come in one receive (handled at once), then one pickup is recorded and one reply queued', async () => {
+    const ts = await livePartner('acme');
+    await store.indexDelivery(delivered('acme', 'price-list.csv'));
+    const event = sftpDownload({ user: 'acme', key: 'partners/acme/price-list.csv', etag: 'etag-price-list.csv' });
+    expect(await receive(...Array.from({ length: 10 }, () => event))).toBe(10);
+    expect(await store.history('acme', 20)).toHaveLength(1);
+    expect(await c.metrics.pickups.get()).toMatchObject({ values: [{ labels: { channel: 'sftp', outcome: 'complete' }, value: 1 }] });
+    await until('the outbox drained', outboxEmpty);
+    expect(replies(ts)).toHaveLength(1);
+  });
+
   it('when the event arrives before its delivery is recorded, then it is recorded unmatched, and matched once the delivery is (never twice)', async () => {
     const ts = await livePartner('acme');
     const event = sftpDownload({ user: 'acme', key: 'partners/acme/new.csv', etag: 'etag-new.csv' });
@@ -248,8 +259,9 @@ describe('bad input', () => {
     expect(deleted).toBe(10);
     expect(audits).toEqual([]);
     expect(await store.history('acme', 10)).toEqual([]);
+    // Pickups of one receive are handled at once: their lines come in any order.
     const reasons = logs.lines.filter((l) => /^(pickup event|platform event):/.test(String(l.msg))).map((l) => String(l['reason']));
-    expect(reasons).toEqual([
+    expect(reasons.sort()).toEqual([
       'not JSON',
       'not a Transfer download event (detail.bytes: Invalid input: expected number, received string)',
       'another Transfer server',
@@ -260,7 +272,7 @@ describe('bad input', () => {
       'a path outside the partner’s home',
       'another bucket',
       'the Transfer role’s own read (its Transfer event counts the file)',
-    ]);
+    ].sort());
     await until('the outbox drained', outboxEmpty);
     expect(slack.accepted('chat.postMessage').filter((call) => call.body['thread_ts'] !== undefined)).toEqual([]);
   });

@@ -100,10 +100,15 @@ export interface PlatformEventsSourceDeps extends PlatformEventsDeps, Omit<SqsPo
 export function createPlatformEventsSource(deps: PlatformEventsSourceDeps): SqsPoller {
   const logger = deps.logger.child({ module: 'platform-events' });
   const pickups = deps.pickups && { ...deps.pickups, logger: deps.pickups.logger.child({ module: 'pickups' }) };
+  // Pickups are safe to handle a batch at once (one Lua step records each); the platform changes
+  // (their dedupe is check-then-set) still go one at a time, in order.
+  let inOrder: Promise<unknown> = Promise.resolve();
   const handle = async (message: Message): Promise<boolean> => {
     if (pickups && (await handlePickupMessage(pickups, message.Body ?? '', message.MessageId)) !== 'not-pickup') return true;
-    await handlePlatformEvent({ ...deps, logger }, message.Body ?? '', message.MessageId);
+    const turn = inOrder.then(() => handlePlatformEvent({ ...deps, logger }, message.Body ?? '', message.MessageId));
+    inOrder = turn.catch(() => undefined);
+    await turn;
     return true;
   };
-  return createSqsPoller({ ...deps, what: 'platform events', handle, logger });
+  return createSqsPoller({ ...deps, what: 'platform events', handle, logger, concurrency: pickups ? 10 : 1 });
 }

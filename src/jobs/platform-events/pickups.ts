@@ -128,7 +128,10 @@ async function store(
   if (out.kind === 'duplicate') return duplicate(deps, o.log, 'recorded meanwhile');
   const outcome = file ? out.record.outcome : 'unmatched';
   deps.metrics?.pickups.inc({ channel: record.channel, outcome });
-  deps.logger.info({ ...o.log, targetKey: record.targetKey, outcome, dh: file?.dh, firstComplete: out.firstComplete }, file ? 'pickup: recorded' : 'pickup: no delivery of this file; recorded unmatched');
+  // The audit record is logged at info already; an unmatched pickup is worth a line of its own.
+  const line = { ...o.log, targetKey: record.targetKey, outcome, dh: file?.dh, firstComplete: out.firstComplete };
+  if (file) deps.logger.debug(line, 'pickup: recorded');
+  else deps.logger.info(line, 'pickup: no delivery of this file; recorded unmatched');
   if (out.line && out.dueMs !== null && out.dueMs <= nowMs) {
     await flushPickupThread(deps, lineThread(record, file)!);
   }
@@ -211,6 +214,7 @@ export async function flushPickupThread(deps: PickupDeps, thread: string): Promi
     else await replyInThread(deps, thread.slice(2), lines);
   }
   await pickups.ackLines(thread, lines.length, nowMs, windowOf(deps));
+  if (lines.length > 0) deps.logger.info({ thread, lines: lines.length }, 'pickup: lines queued for Slack');
   return lines.length > 0;
 }
 

@@ -13,7 +13,7 @@ import { createLogger } from '../../../src/logger.js';
 import { handlePickupMessage, type PickupDeps } from '../../../src/jobs/platform-events/index.js';
 import { PickupStore } from '../../../src/store/pickups.js';
 import { startDeliveryHarness, type DeliveryHarness } from '../../support/delivery-harness.js';
-import { ACCOUNT, SERVER, TRANSFER_ROLE_ARN, sftpDownload } from '../../support/pickup-events.js';
+import { ACCOUNT, SERVER, TRANSFER_ROLE_ARN, sftpDownload } from '../../../tools/local/pickup-events.js';
 import type { SlackCall } from '../../../tools/local/fake-slack.js';
 
 let h: DeliveryHarness;

@@ -16,7 +16,7 @@ import { startLocalS3, type LocalS3, TEST_KMS_KEY_ARN } from '../../../tools/loc
 import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
 import { testEnv, testPrefix } from '../../../tools/local/env.js';
 import { manualClock, partnerRecord } from '../../support/ports.js';
-import { ACCOUNT, SERVER, TRANSFER_ROLE_ARN, s3GetObject, sftpDownload } from '../../support/pickup-events.js';
+import { ACCOUNT, SERVER, TRANSFER_ROLE_ARN, s3GetObject, sftpDownload } from '../../../tools/local/pickup-events.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 let prefix: string;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { classifyPickupEvent, pickupOutcome, pickupRecord, type PickupEvent, type PickupEventScope } from '../../../src/domain/pickup-events.js';
-import { ACCOUNT, BUCKET, SERVER, TRANSFER_ROLE_ARN, s3GetObject, sftpDownload } from '../../support/pickup-events.js';
+import { ACCOUNT, BUCKET, SERVER, TRANSFER_ROLE_ARN, s3GetObject, sftpDownload } from '../../../tools/local/pickup-events.js';
 import { cloudTrailEvent } from '../../support/platform-events.js';
 
 const scope: PickupEventScope = { accountId: ACCOUNT, transferServerId: SERVER, bucket: BUCKET, partnerRolePrefix: 'partnergate-partner-', transferRoleArn: TRANSFER_ROLE_ARN };
