@@ -54,6 +54,8 @@ export interface DeadlineDeps {
   deliveriesChannel: string;
   /** Transfer's log of the partner's downloads (src/aws/transfer-log.ts); absent: not configured. */
   findDownloads?: ((q: Omit<DownloadQuery, 'logGroupName'>) => Promise<LoggedDownload[]>) | undefined;
+  /** Why there is no `findDownloads` (DRY_RUN), said in the reminder. */
+  noLogReason?: string | undefined;
   /** Deliveries taken in, and deadlines handled, per run at most. */
   intakePerRun?: number;
   lookupsPerRun?: number;
@@ -162,7 +164,7 @@ async function sourceOfRecord(deps: DeadlineDeps, partner: PartnerRecord, file: 
     ? '; S3 pulls are known only from their CloudTrail data events (minutes late; CloudTrail LookupEvents does not return data events, so the bot cannot search them)'
     : '';
   if (partner.sshKeys.length === 0) return { kind: 'not-found', where: `the partner has no SFTP user${s3Note}` };
-  if (!deps.findDownloads) return { kind: 'unavailable', why: 'Transfer\'s log is not configured for the bot' };
+  if (!deps.findDownloads) return { kind: 'unavailable', why: deps.noLogReason ?? 'Transfer\'s log is not configured for the bot' };
   let found: LoggedDownload[];
   try {
     found = await deps.findDownloads({ userName: partner.partnerId, path: `/${deps.bucket}/${file.targetKey}`, fromMs: Date.parse(file.at), toMs: nowMs });
