@@ -93,8 +93,8 @@ const flushes: { thread: string; at: number; lines: number }[] = [];
 let skipped = 0;
 for (const w of workers) createInterface({ input: w.child.stdout! }).on('line', (text) => {
   if (!text.includes('"msg":"pickup')) return;
-  const parsed = JSON.parse(text) as { msg: string; time: string; messageId?: string; thread?: string; lines?: number };
-  const line = { ...parsed, time: Date.parse(parsed.time) };
+  const parsed = JSON.parse(text) as { msg: string; time: string; queuedMs?: number; thread?: string; lines?: number };
+  const line = { ...parsed, time: parsed.queuedMs ?? Date.parse(parsed.time) };
   if (line.msg === 'pickup: lines queued for Slack' && line.thread) flushes.push({ thread: line.thread, at: line.time, lines: line.lines ?? 0 });
   else if (line.msg.startsWith('pickup event:')) skipped += 1;
 });

@@ -213,8 +213,10 @@ export async function flushPickupThread(deps: PickupDeps, thread: string): Promi
     if (vh !== null) await updateFanoutSummary(deps, deliveries, pickups, vh);
     else await replyInThread(deps, thread.slice(2), lines);
   }
-  await pickups.ackLines(thread, lines.length, nowMs, windowOf(deps));
-  if (lines.length > 0) deps.logger.info({ thread, lines: lines.length }, 'pickup: lines queued for Slack');
+  // The thread's minute runs from when its message was queued, not from when the flush began.
+  const queuedMs = lines.length > 0 ? deps.clock.now().getTime() : nowMs;
+  await pickups.ackLines(thread, lines.length, queuedMs, windowOf(deps));
+  if (lines.length > 0) deps.logger.info({ thread, lines: lines.length, queuedMs }, 'pickup: lines queued for Slack');
   return lines.length > 0;
 }
 
