@@ -1,6 +1,6 @@
 /**
  * Prometheus figures (README "Running"): requests, approvals, jobs by queue and outcome, delivery
- * latency, Slack and AWS errors, pickups — counted as they happen — and the operators' gauges (each
+ * latency, Slack and AWS errors, pickups, overdue files — counted as they happen — and the operators' gauges (each
  * queue's depth and oldest job, the notify dead letters, parked deliveries, quarantined partners),
  * read from Redis when /metrics is scraped (watchOperatorState).
  */
@@ -19,6 +19,8 @@ export interface Metrics {
   pickups: Counter<'channel' | 'outcome'>;
   /** Pickup events not recorded, by why (invalid, ignored, unknown-partner, duplicate). */
   pickupEventsSkipped: Counter<'reason'>;
+  /** Delivered files past their pickup deadline and not picked up (set by the deadline sweep). */
+  pickupsOverdue: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -80,6 +82,11 @@ export function createMetrics(): Metrics {
       name: 'partnergate_pickup_events_skipped_total',
       help: 'Pickup events not recorded, by reason (invalid, ignored, unknown-partner, duplicate)',
       labelNames: ['reason'],
+      registers,
+    }),
+    pickupsOverdue: new Gauge({
+      name: 'partnergate_pickups_overdue',
+      help: 'Delivered files past their pickup deadline (PICKUP_SLA_HOURS) and not picked up, as of the last deadline sweep',
       registers,
     }),
   };

@@ -13,8 +13,13 @@ import { createNotifyWorker } from '../jobs/notify/index.js';
 import { createProvisionWorkers } from '../jobs/onboarding/index.js';
 import { instrumentWorker } from '../jobs/platform/instrument.js';
 import type { SqsPoller } from '../jobs/platform/sqs-poller.js';
-import { createPlatformEventsSource, recordEarlyPickups, startPickupFlusher, type PickupDeps } from '../jobs/platform-events/index.js';
-import { pickupEventScope, platformEventScope } from '../aws/policies/index.js';
+import {
+  createPickupDeadlinesWorker, createPlatformEventsSource, recordEarlyPickups, schedulePickupDeadlines, startPickupFlusher,
+  type DeadlineDeps, type PickupDeps,
+} from '../jobs/platform-events/index.js';
+import { pickupEventScope, platformEventScope, STACK_NAMES } from '../aws/policies/index.js';
+import { findLoggedDownloads } from '../aws/transfer-log.js';
+import type { PartnerRecord } from '../domain/partner.js';
 import type { Container } from './container.js';
 
 export interface WorkerGroup {
@@ -134,6 +139,40 @@ export function pickupDeps(c: Container): PickupDeps {
   };
 }
 
+/** The partner's owner: set by an approved edit, else who requested the partner. */
+export function ownerOf(c: Container): (partner: PartnerRecord) => Promise<string | null> {
+  return async (partner) => partner.owner ?? (await c.stores.requests.get(partner.requestId))?.requestedBy ?? null;
+}
+
+/** What the pickup deadlines need (docs/pickups.md "Deadlines"): the sweep, the digest, /partner-status. */
+export function deadlineDeps(c: Container): DeadlineDeps {
+  const { config } = c;
+  return {
+    pickups: pickupDeps(c), partners: c.stores.partners, ownerOf: ownerOf(c), notify: c.notify, audit: c.audit, clock: c.clock,
+    logger: c.logger.child({ module: 'pickup-deadlines' }), metrics: c.metrics, sla: config.pickupSla, bucket: config.platform.bucket,
+    deliveriesChannel: config.slack.deliveriesChannel,
+    findDownloads: config.platform.dryRun ? undefined : (q) => findLoggedDownloads(c.aws.logs, { ...q, logGroupName: STACK_NAMES.transferLogGroup }),
+    noLogReason: config.platform.dryRun ? 'DRY_RUN: AWS is not read' : undefined,
+    // FilterLogEvents is limited per account and region (5 a second by default): keep well under it.
+    pace: () => new Promise((resolve) => setTimeout(resolve, 250)),
+  };
+}
+
+/** The deadline sweep (every minute) and the daily digest. */
+export function pickupDeadlineWorkers(c: Container): WorkerGroup {
+  const { config, logger } = c;
+  const worker = createPickupDeadlinesWorker(c.workerRedis(), config.prefix, deadlineDeps(c), c.overrides.workerOptions?.stall);
+  let scheduler: Awaited<ReturnType<typeof schedulePickupDeadlines>> | undefined;
+  return {
+    workers: [worker],
+    async start() {
+      scheduler ??= await schedulePickupDeadlines(c.redis, config.prefix);
+      scheduler.on('error', (err: Error) => logger.warn({ err, queue: scheduler?.name }, 'queue: Redis error'));
+    },
+    close: closing([worker], async () => scheduler?.close()),
+  };
+}
+
 /**
  * The platform events consumer (PLATFORM_EVENTS_QUEUE_URL): no BullMQ worker of its own, an SQS
  * loop that queues checks on the reconcile queue (the lifecycle workers run them), posts alerts and
@@ -168,6 +207,7 @@ export function platformEventsWorkers(c: Container): WorkerGroup & { source?: Sq
 /** Every capability's workers, instrumented and started; closed in reverse. */
 export async function startWorkers(c: Container, groups: WorkerGroup[] = [
   notifyWorkers(c), approvalWorkers(c), auditWorkers(c), onboardingWorkers(c), lifecycleWorkers(c), deliveryWorkers(c), platformEventsWorkers(c),
+  pickupDeadlineWorkers(c),
 ]): Promise<WorkerGroup> {
   const workers = groups.flatMap((g) => g.workers);
   for (const w of workers) instrumentWorker(w, c.metrics, c.logger);

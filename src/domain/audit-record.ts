@@ -52,6 +52,7 @@ export const AUDIT_TYPES = [
   'delivery.resend-refused',
   'pickup.recorded',
   'pickup.unmatched',
+  'pickup.overdue',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

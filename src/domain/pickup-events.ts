@@ -312,6 +312,8 @@ export interface PickupRecord extends PickupFacts {
   outcome: PickupOutcome;
   reason: string | null;
   delivery: PickupDelivery | null;
+  /** Absent: an event. `log`: found in Transfer's log by the deadline check after the event was lost. */
+  source?: 'log';
 }
 
 /** The record of a classified event, once matched (or not) to a delivery. */

@@ -20,6 +20,7 @@ import { buildOffboardEvidence, buildOffboardProgress, offboardRefusedText, offb
 import { buildAnswer, buildPartnerStatus } from '../../src/bot/messages/partner-status.js';
 import { code, Mrkdwn } from '../../src/bot/messages/mrkdwn.js';
 import { buildPickups, pickupLine } from '../../src/bot/messages/pickups.js';
+import { buildOverdueDigest, buildPickupReminder } from '../../src/bot/messages/pickup-deadlines.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
 import type { PickupRecord } from '../../src/domain/pickup-events.js';
 import { buildPlatformChangeAlert } from '../../src/bot/messages/platform-events.js';
@@ -162,7 +163,12 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   }),
   'partner status': (x) => buildPartnerStatus(partner(x), [record(x), record(x, 'failed')], {
     old: [{ normalized: x, type: x, fingerprint: x, addedAt: AT, ageDays: 400, old: true }], maxAgeDays: 365,
-  }, { mayRequest: true }),
+  }, { mayRequest: true }, { open: [{ targetKey: x, deliveredAt: AT, deadlineMs: 0, overdue: true }, { targetKey: x, deliveredAt: x, deadlineMs: 1, overdue: false }], openTotal: 3, last: pickup(x) }),
+  'pickup reminder, not found': (x) => buildPickupReminder({ partnerId: x, targetKey: x, deliveredAt: AT, deadlineMs: 0, slaHours: 24, feed: x, owner: x, source: { kind: 'not-found', where: x } }),
+  'pickup reminder, partial': (x) => buildPickupReminder({ partnerId: x, targetKey: x, deliveredAt: x, deadlineMs: 0, slaHours: 0.5, feed: null, owner: null, source: { kind: 'partial', at: x, bytes: 1, session: x } }),
+  'pickup reminder, unavailable': (x) => buildPickupReminder({ partnerId: x, targetKey: x, deliveredAt: AT, deadlineMs: 0, slaHours: 1, feed: null, owner: 'U0OWNER', source: { kind: 'unavailable', why: x } }),
+  'pickup found in the log': (x) => pickupLine({ ...pickup(x), clientIp: null, source: 'log' }),
+  'overdue digest': (x) => buildOverdueDigest({ files: [{ partnerId: x, dh: x, targetKey: x, deliveredAt: AT, deadlineMs: 0 }, { partnerId: 'acme', dh: x, targetKey: x, deliveredAt: x, deadlineMs: 1 }], total: 70, nowMs: 0 }),
   'answer with candidates': (x) => buildAnswer(`There is no file ${code(x)}.`, [x, `outbound/${x}`]),
   'plan messages': (x) => buildPlanMessages(request(x), { hash: 'ab'.repeat(32), items: [{ action: 'create', resource: 'Transfer user', details: ['home: LOGICAL'] }] }),
   'provision progress': (x) => buildProvisionProgress({ partnerId: x, attempt: 2, dryRun: false, steps: steps(x), outcome: 'failed' }),

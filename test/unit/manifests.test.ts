@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadPlatformConfig } from '../../src/config.js';
-import { type PlatformConfig } from '../../src/aws/policies/platform.js';
+import { STACK_NAMES, type PlatformConfig } from '../../src/aws/policies/platform.js';
 import { DELIVERY_QUEUE_NAME, PLATFORM_EVENTS_QUEUE_NAME, renderPlatform, type PolicyDocument, type RenderedRole } from '../../src/aws/policies/index.js';
 import { manifestFile, MANIFESTS, renderManifest } from '../../scripts/manifests/manifests.js';
 import { dependencyCycle, dependsOn, deploy, isCreated, evaluateCondition, propertiesOf, referenceProblems, type Deployment } from '../../tools/cloudformation/cloudformation.js';
@@ -422,6 +422,9 @@ describe('manifests/platform.yaml as CloudFormation', () => {
       expect.objectContaining({ Effect: 'Allow', Resource: d.physical('TransferLogGroup', 'Arn') }),
     ]);
     expect(logging['PolicyDocument']['Statement'][0]['Action']).not.toContain('logs:CreateLogGroup');
+    // Structured (JSON) session logs to the fixed group the bot role may search (pickup deadlines).
+    expect(s['StructuredLogDestinations']).toEqual([d.physical('TransferSessionLogGroup', 'Arn')]);
+    expect(propertiesOf(d, 'TransferSessionLogGroup')['LogGroupName']).toBe(STACK_NAMES.transferLogGroup);
   });
 
   it('when CloudTrail is read, then a logging trail records data events of the bucket\'s objects, and write management events for the platform events rule, into its own bucket, which only that trail may write', async () => {

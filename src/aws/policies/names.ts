@@ -89,6 +89,11 @@ export function platformEventsQueueArn(p: PlatformConfig): string {
   return `arn:${p.partition}:sqs:${p.region}:${p.accountId}:${PLATFORM_EVENTS_QUEUE_NAME}`;
 }
 
+/** The Transfer server's structured log group (FilterLogEvents is authorized on the group's ARN). */
+export function transferLogGroupArn(p: PlatformConfig): string {
+  return `arn:${p.partition}:logs:${p.region}:${p.accountId}:log-group:${STACK_NAMES.transferLogGroup}:*`;
+}
+
 export function roleNameOf(roleArn: string): string {
   return roleArn.slice(roleArn.lastIndexOf('/') + 1);
 }

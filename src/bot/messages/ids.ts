@@ -24,6 +24,7 @@ export const LIFECYCLE_FIELDS = {
   rotateExternalId: 'rotate_external_id',
   feeds: 'feeds',
   contactEmail: 'contact_email',
+  owner: 'owner',
 } as const;
 
 /** Modal blocks, one per field; `action` is the element's action_id inside the block. */

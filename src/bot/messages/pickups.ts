@@ -14,7 +14,7 @@ function amount(p: PickupRecord): string {
 /** "partners/acme/a.csv picked up 14:03 by SFTP, complete (1.2 MiB of 1.2 MiB) from 203.0.113.7". */
 export function pickupLine(p: PickupRecord): Mrkdwn {
   const via = CHANNEL_NAMES[p.channel];
-  const from = p.clientIp ? mrkdwn` from ${p.clientIp}` : '';
+  const from = p.clientIp ? mrkdwn` from ${p.clientIp}` : p.source === 'log' ? mrkdwn` (found in Transfer's log; its event was lost)` : '';
   if (p.outcome === 'complete') {
     return mrkdwn`:inbox_tray: ${code(p.targetKey)} picked up ${when(p.at)} by ${via}, complete (${amount(p)})${from}`;
   }

@@ -104,6 +104,10 @@ export function describeDetails(r: AuditRecord): string | null {
       const what = r.type === 'pickup.unmatched' ? ', no delivery of it' : '';
       return `${text(d.targetKey)} picked up by ${text(d.channel).toUpperCase()} at ${text(d.at)}, ${text(d.outcome)}${why} (${bytes}${what})`;
     }
+    case 'pickup.overdue': {
+      const s = (d.sourceOfRecord ?? {}) as Record<string, unknown>;
+      return `${text(d.targetKey)} not picked up by its deadline ${text(d.deadline)}; reminded${d.owner ? ` (owner ${text(d.owner)})` : ''}; source of record: ${text(s.kind)}`;
+    }
     default:
       return null;
   }

@@ -183,6 +183,14 @@ export async function recordEarlyPickups(deps: PickupDeps, file: DeliveredFile, 
   }
 }
 
+/**
+ * Records a download the source of record showed (Transfer's log, looked up before a file is
+ * called overdue: its event was lost) as the delivery's pickup, through the same step as an event's.
+ */
+export async function recordFoundPickup(deps: PickupDeps, file: DeliveredFile, record: PickupRecord): Promise<PickupHandled> {
+  return store(deps, { ...record, size: file.size, delivery: deliveryOf(file) }, file, { ranged: false, log: { pickupId: record.id, partnerId: record.partnerId, source: record.source } });
+}
+
 /** Flushes every thread whose lines are due (the ticker calls it every second). */
 export async function flushDuePickups(deps: PickupDeps, limit = 100): Promise<number> {
   const { pickups } = storesOf(deps);
