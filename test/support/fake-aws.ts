@@ -43,7 +43,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Clie
 import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { ControlPlaneClients } from '../../src/aws/control-plane.js';
 import type { SessionCredentials } from '../../src/aws/sts.js';
-import { renderPlatform, type PolicyDocument, type RenderedPlatform } from '../../src/aws/policies/index.js';
+import { identityPolicies, renderPlatform, type PolicyDocument, type RenderedPlatform } from '../../src/aws/policies/index.js';
 import { IamEngine, type SimDocuments } from '../../tools/isolation/iam-engine.js';
 import { createLocalS3Client } from '../../tools/local/s3.js';
 
@@ -354,9 +354,9 @@ export class FakeAws {
     const p = this.o.platform;
     const d = this.docs;
     const withSession = session.policy ? { session: session.policy } : {};
-    if (session.roleArn === d.verifierRole.arn) return { identity: d.verifierRole.policies, ...withSession };
-    if (session.roleArn === d.transferRole.arn) return { identity: d.transferRole.policies, ...withSession };
-    if (session.roleArn === d.botRole.arn) return { identity: d.botRole.policies, ...withSession };
+    if (session.roleArn === d.verifierRole.arn) return { identity: identityPolicies(d.verifierRole), ...withSession };
+    if (session.roleArn === d.transferRole.arn) return { identity: identityPolicies(d.transferRole), ...withSession };
+    if (session.roleArn === d.botRole.arn) return { identity: identityPolicies(d.botRole), ...withSession };
     const role = await this.role(session.roleName);
     if (!role) return { identity: [], ...withSession };
     const names = (await this.o.redis.keys(`${this.k('rolepolicy', role.RoleName)}:*`)).map((key) => key.slice(key.lastIndexOf(':') + 1));

@@ -8,6 +8,7 @@ import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import { CANARY_PREFIX } from '../../src/domain/partner-id.js';
 import {
   botRunsAsRoleArn,
+  identityPolicies,
   renderPartner,
   renderPlatform,
   type NamedPolicy,
@@ -252,7 +253,7 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
     const sftp: Principal = {
       label: `${id} SFTP session`, kind: 'partner SFTP session',
       arn: session(roleName(pd.transferRole.arn), id), principalArn: pd.transferRole.arn, account: A,
-      identity: pd.transferRole.policies, session: r.transferUser.Policy,
+      identity: identityPolicies(pd.transferRole), session: r.transferUser.Policy,
     };
     partnerReads(sftp, id);
     partnerCannotEscalate(sftp, id);
@@ -401,7 +402,7 @@ function addVerifierCells(s: Scenario, add: Add, withRole: RenderedPartner[]): v
   const verifier: Principal = {
     label: 'verifier', kind: 'verifier',
     arn: `arn:${p.partition}:sts::${p.accountId}:assumed-role/${pd.verifierRole.roleName}/probe`,
-    principalArn: pd.verifierRole.arn, account: p.accountId, identity: pd.verifierRole.policies,
+    principalArn: pd.verifierRole.arn, account: p.accountId, identity: identityPolicies(pd.verifierRole),
   };
   for (const r of withRole) add(verifier, 'partner roles', 'allow', 'sts:AssumeRole', r.partnerRole!.arn, `AssumeRole ${r.partnerRole!.roleName}`);
   add(verifier, 'Transfer role', 'allow', 'sts:AssumeRole', pd.transferRole.arn, 'AssumeRole the Transfer role (with a session policy)');
@@ -432,9 +433,9 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
   const bot: Principal = {
     label: 'bot', kind: 'bot',
     arn: `arn:${p.partition}:sts::${A}:assumed-role/${pd.botRole.roleName}/worker`,
-    principalArn: pd.botRole.arn, account: A, identity: pd.botRole.policies,
+    principalArn: pd.botRole.arn, account: A, identity: identityPolicies(pd.botRole),
   };
-  const botWithAdmin: Principal = { ...bot, label: 'bot + AdministratorAccess', kind: 'bot with an Allow * beside its policy', identity: [...pd.botRole.policies, ADMIN] };
+  const botWithAdmin: Principal = { ...bot, label: 'bot + AdministratorAccess', kind: 'bot with an Allow * beside its policy', identity: [...identityPolicies(pd.botRole), ADMIN] };
   const boundary = { 'iam:PermissionsBoundary': p.permissionsBoundaryArn };
   const newRole = `${iam}:role/partnergate/partners/partnergate-partner-newco`;
   const partnerRole = withRole[0]?.partnerRole?.arn ?? newRole;

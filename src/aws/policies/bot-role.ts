@@ -3,21 +3,28 @@
  * create and change roles only under the partner path and only with the permissions boundary, and
  * everything that could widen its own rights or a partner's is refused explicitly, so that a
  * broader policy attached by mistake later still cannot undo these guards.
+ *
+ * Its permissions are three customer managed policies attached to it, no inline policy: together
+ * they are more than a role's inline policies may hold with room to grow (10,240 characters), and
+ * one managed policy holds 6,144. IAM evaluates them as one: a Deny in any refuses whatever another
+ * allows. The stack creates them (manifests/platform.yaml), and the bot may change none of them.
  */
 import { ValidationError } from '../../domain/errors.js';
 import type { PlatformConfig } from './platform.js';
+import { checkPolicySize, POLICY_SIZE_LIMITS } from './limits.js';
+import { STACK_NAMES } from './platform.js';
 import {
+  botPolicyArns,
   bucketArn,
-  deliveryQueueArn, platformEventsQueueArn,
+  deliveryQueueArn, platformEventsQueueArn, platformPolicyArn, roleNameOf,
   objectsArn,
   partnerRolesPattern,
   POLICY_NAMES,
   TRANSFER_SERVICE,
   transferUsersPattern,
 } from './names.js';
-import { platformRole } from './role.js';
 import { decryptViaS3, policy } from './statements.js';
-import type { PolicyDocument, PolicyStatement, RenderedRole } from './types.js';
+import type { PolicyDocument, PolicyStatement, RenderedManagedPolicy, RenderedRole } from './types.js';
 
 const BOUNDARY = 'iam:PermissionsBoundary';
 
@@ -156,7 +163,7 @@ function iamStatements(p: PlatformConfig): PolicyStatement[] {
       Sid: 'DenyChangesToPlatformIdentities',
       Effect: 'Deny',
       Action: ['iam:Attach*', 'iam:Create*', 'iam:Delete*', 'iam:Detach*', 'iam:Put*', 'iam:Tag*', 'iam:Untag*', 'iam:Update*'],
-      Resource: [p.botRoleArn, p.verifierRoleArn, p.transferRoleArn, p.permissionsBoundaryArn],
+      Resource: [p.botRoleArn, p.verifierRoleArn, p.transferRoleArn, p.permissionsBoundaryArn, ...botPolicyArns(p)],
     },
     {
       // Roles outside the partner path are none of the bot's business, boundary or not.
@@ -328,14 +335,23 @@ function checkStatements(): PolicyStatement[] {
   ];
 }
 
+function botPolicy(p: PlatformConfig, name: string, document: PolicyDocument): RenderedManagedPolicy {
+  checkPolicySize(`the bot role's managed policy ${name}`, document, POLICY_SIZE_LIMITS.managedPolicy);
+  return { name, arn: platformPolicyArn(p, name), path: STACK_NAMES.iamPath, policies: [{ name, document }] };
+}
+
 export function renderBotRole(p: PlatformConfig): RenderedRole {
   const trustPolicy = botTrustPolicy(p);
-  const permissions = policy(
-    ...iamStatements(p),
-    ...stsStatements(p),
-    ...transferStatements(p),
-    ...deliveryStatements(p),
-    ...checkStatements(),
-  );
-  return platformRole('bot role', p.botRoleArn, trustPolicy, POLICY_NAMES.bot, permissions);
+  checkPolicySize('the trust policy of the bot role', trustPolicy, POLICY_SIZE_LIMITS.trustPolicy);
+  return {
+    roleName: roleNameOf(p.botRoleArn),
+    arn: p.botRoleArn,
+    trustPolicy,
+    policies: [],
+    managedPolicies: [
+      botPolicy(p, POLICY_NAMES.botIdentities, policy(...iamStatements(p), ...stsStatements(p))),
+      botPolicy(p, POLICY_NAMES.botTransfer, policy(...transferStatements(p), ...checkStatements())),
+      botPolicy(p, POLICY_NAMES.botData, policy(...deliveryStatements(p))),
+    ],
+  };
 }

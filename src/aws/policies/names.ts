@@ -20,7 +20,14 @@ export const PLATFORM_EVENTS_QUEUE_NAME = 'partnergate-platform-events';
 export const POLICY_NAMES = {
   partnerRead: 'partnergate-read-own-prefix',
   transferRead: 'partnergate-transfer-read-partners',
-  bot: 'partnergate-bot',
+  /**
+   * The bot role's customer managed policies (its permissions do not fit the 10,240 characters of a
+   * role's inline policies with room to grow): who and what it may create, change and become; the
+   * Transfer users and the checks; the bucket, key and queues.
+   */
+  botIdentities: 'partnergate-bot-identities',
+  botTransfer: 'partnergate-bot-transfer',
+  botData: 'partnergate-bot-data',
   verifier: 'partnergate-verifier-probes',
   /** Offboarding's lock on a partner role, until the role is deleted. */
   offboardLock: 'partnergate-offboarded-deny-all',
@@ -71,6 +78,16 @@ export function deliveryQueueArn(p: PlatformConfig): string {
 
 export function platformEventsQueueArn(p: PlatformConfig): string {
   return `arn:${p.partition}:sqs:${p.region}:${p.accountId}:${PLATFORM_EVENTS_QUEUE_NAME}`;
+}
+
+/** A customer managed policy of the platform stack, under the platform's IAM path. */
+export function platformPolicyArn(p: PlatformConfig, name: string): string {
+  return `arn:${p.partition}:iam::${p.accountId}:policy${STACK_NAMES.iamPath}${name}`;
+}
+
+/** The bot role's managed policies, by ARN. */
+export function botPolicyArns(p: PlatformConfig): string[] {
+  return [POLICY_NAMES.botIdentities, POLICY_NAMES.botTransfer, POLICY_NAMES.botData].map((n) => platformPolicyArn(p, n));
 }
 
 export function roleNameOf(roleArn: string): string {
