@@ -1,7 +1,8 @@
 /**
  * The control plane of the partner lifecycle: everything the provision jobs' ControlPlane does,
  * plus what removing, reconciling and rebuilding need (delete a Transfer user, list and delete a
- * role's inline policies, detach its managed policies, delete a role, list users, roles and their tags). `createLifecyclePlane`
+ * role's inline policies, detach its managed policies, delete a role, list users, roles and their tags)
+ * and the platform check (read the bucket and key policies and a managed policy's default version). `createLifecyclePlane`
  * sends every call; `dryRunLifecyclePlane` sends none (DRY_RUN): reads find nothing, deletions
  * are logged as planned and answer "was not there".
  */
@@ -12,6 +13,7 @@ import { AwsError } from '../domain/errors.js';
 import { createControlPlane, dryRunControlPlane, type ControlPlane, type ControlPlaneClients } from './control-plane.js';
 import * as roles from './iam-roles.js';
 import * as users from './transfer-users.js';
+import * as docs from './platform-documents.js';
 
 export type { AttachedPolicy, RoleSummary } from './iam-roles.js';
 export type { ListedUser } from './transfer-users.js';
@@ -27,6 +29,10 @@ export interface LifecyclePlane extends ControlPlane {
   /** Roles under the partner path (`/partnergate/partners/`). */
   listPartnerRoles(): Promise<roles.RoleSummary[]>;
   listRoleTags(roleName: string): Promise<Record<string, string>>;
+  /** The platform check's reads: the bucket policy and the key policy (null: none), a managed policy's default version (null: no such policy). */
+  getBucketPolicy(): Promise<docs.ReadDocument | null>;
+  getKeyPolicy(): Promise<docs.ReadDocument | null>;
+  getDefaultPolicyVersion(policyArn: string): Promise<{ versionId: string; document: docs.ReadDocument | null } | null>;
 }
 
 type Extras = Omit<LifecyclePlane, keyof ControlPlane>;
@@ -57,6 +63,9 @@ export function createLifecyclePlane(
     deleteRole: (name) => roles.deleteRole(clients.iam, name),
     listPartnerRoles: () => roles.listRolesUnder(clients.iam, STACK_NAMES.partnerRolePath),
     listRoleTags: (name) => roles.listRoleTags(clients.iam, name),
+    getBucketPolicy: () => docs.getBucketPolicy(clients.s3Config, platform.bucket),
+    getKeyPolicy: () => docs.getKeyPolicy(clients.kms, platform.kmsKeyArn),
+    getDefaultPolicyVersion: (arn) => docs.getDefaultPolicyVersion(clients.iam, arn),
   };
   return { ...createControlPlane(clients, platform, onAwsError), ...reportingErrors(extras, onAwsError) };
 }
@@ -75,5 +84,8 @@ export function dryRunLifecyclePlane(platform: PlatformConfig, logger: Logger): 
     deleteRole: async (roleName) => (plan('iam:DeleteRole', { roleName }), false),
     listPartnerRoles: async () => [],
     listRoleTags: async () => ({}),
+    getBucketPolicy: async () => null,
+    getKeyPolicy: async () => null,
+    getDefaultPolicyVersion: async () => null,
   };
 }

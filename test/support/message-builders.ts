@@ -12,7 +12,7 @@ import {
   buildDriftReport, driftDiff, driftResolvedText, reappliedText, reapplyAskedText, reapplyRefusedText, secondApproverNeededText,
   quarantinedText, releasedText,
 } from '../../src/bot/messages/drift.js';
-import type { DriftDocument, DriftItem } from '../../src/domain/drift.js';
+import type { DriftDocument, DriftItem, PlatformDrift } from '../../src/domain/drift.js';
 import {
   changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, externalIdRotatedLine, keysChangedLine, oldKeysText, partnerEditedLine,
 } from '../../src/bot/messages/lifecycle.js';
@@ -20,7 +20,7 @@ import { buildOffboardEvidence, buildOffboardProgress, offboardRefusedText, offb
 import { buildAnswer, buildPartnerStatus } from '../../src/bot/messages/partner-status.js';
 import { code, Mrkdwn } from '../../src/bot/messages/mrkdwn.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
-import { buildPlatformChangeAlert } from '../../src/bot/messages/platform-events.js';
+import { buildPlatformChangeAlert, buildPlatformDriftReport } from '../../src/bot/messages/platform-events.js';
 import {
   buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, buildWelcome, provisionRefusedText, provisionRetriedText, provisionStoppedText,
 } from '../../src/bot/messages/provision.js';
@@ -76,6 +76,16 @@ const driftDocuments = (x: string): DriftDocument[] => [
   },
   { name: `IAM role: inline policy ${x}`, actual: { [x]: [x, x], Resource: `arn:aws:s3:::${x}/*` }, intended: null },
 ];
+
+/** A platform difference as AWS could hold it: outside text in the lines, names and documents. */
+const platformDrift = (x: string): PlatformDrift => ({
+  parts: ['bucket-policy', 'transfer-role'],
+  items: [{ part: 'bucket-policy', line: x }, { part: 'transfer-role', line: `the Transfer role partnergate-transfer: inline policy ${x} is not rendered` }],
+  documents: [
+    { part: 'bucket-policy', name: `bucket policy ${x}`, actual: { Statement: [{ Sid: x, Principal: { AWS: x } }] }, intended: { Statement: [] } },
+    { part: 'transfer-role', name: `IAM role partnergate-transfer: inline policy ${x}`, actual: { [x]: x }, intended: null },
+  ],
+});
 
 function record(x: string, outcome: DeliveryRecord['outcome'] = 'delivered'): DeliveryRecord {
   return {
@@ -174,6 +184,13 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'platform change alert': (x) => buildPlatformChangeAlert({
     kind: 'access-change', eventId: x, call: x, at: AT, actor: x, byBot: false, target: { type: 'platform', resource: x }, parameters: { roleName: x, [x]: x },
   }),
+  'platform change alert, with the difference it leaves': (x) => buildPlatformChangeAlert({
+    kind: 'access-change', eventId: x, call: x, at: AT, actor: x, byBot: false, target: { type: 'platform', resource: x, compared: 'bucket-policy' }, parameters: { bucketName: x },
+  }, { kind: 'compared', drift: platformDrift(x) }),
+  'platform change alert, the difference unreadable': (x) => buildPlatformChangeAlert({
+    kind: 'access-change', eventId: x, call: x, at: AT, actor: x, byBot: false, target: { type: 'platform', resource: x }, parameters: {},
+  }, { kind: 'unreadable', code: x }),
+  'platform drift report': (x) => buildPlatformDriftReport(platformDrift(x)),
   'old keys reminder': (x) => oldKeysText({ partnerId: x, keys: [{ fingerprint: x, ageDays: 400 }, { fingerprint: x, ageDays: null }], maxAgeDays: 365 }),
 };
 

@@ -410,6 +410,7 @@ function addVerifierCells(s: Scenario, add: Add, withRole: RenderedPartner[]): v
   add(verifier, 'canary', 'allow', 's3:GetObject', `${bucket}/${CANARY_PREFIX}canary.txt`, `GetObject ${CANARY_PREFIX}canary.txt`);
   add(verifier, 'key', 'allow', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt through S3', { 'kms:ViaService': `s3.${p.region}.amazonaws.com` });
   add(verifier, 'key', 'deny', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
+  add(verifier, 'key', 'deny', 'kms:GetKeyPolicy', p.kmsKeyArn, 'GetKeyPolicy (only the bot may read it)');
   add(verifier, 'canary', 'deny', 's3:PutObject', `${bucket}/${CANARY_PREFIX}canary.txt`, `PutObject ${CANARY_PREFIX}canary.txt`);
   const first = s.partners[0];
   if (first) add(verifier, 'partner prefixes', 'deny', 's3:GetObject', `${bucket}/partners/${first.partnerId}/prices.csv`, `GetObject partners/${first.partnerId}/prices.csv as itself`);
@@ -462,6 +463,11 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     allow('delivery', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject partners/acme/prices.csv naming no encryption');
     allow('delivery', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming the platform key', { [sse]: 'aws:kms', [kmsKey]: p.kmsKeyArn });
     allow('delivery', 'kms:GenerateDataKey', p.kmsKeyArn, 'kms:GenerateDataKey through S3', via);
+    // The platform check: the documents every partner depends on, read.
+    allow('platform check', 's3:GetBucketPolicy', bucket, 'GetBucketPolicy');
+    allow('platform check', 'kms:GetKeyPolicy', p.kmsKeyArn, 'GetKeyPolicy called directly');
+    allow('platform check', 'iam:GetPolicyVersion', p.permissionsBoundaryArn, 'GetPolicyVersion of the boundary');
+    allow('platform check', 'iam:GetRolePolicy', pd.transferRole.arn, 'GetRolePolicy of the Transfer role');
 
     // Escalation attempts the explicit Denies (and the bucket and key policies) refuse: denied.
     const deny = (category: string, action: string, resource: string, what: string, context: ContextValues = {}) =>
@@ -514,6 +520,7 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     deny('bucket and key', 'kms:PutKeyPolicy', p.kmsKeyArn, 'PutKeyPolicy');
     deny('bucket and key', 'kms:CreateGrant', p.kmsKeyArn, 'CreateGrant through S3', via);
     deny('bucket and key', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
+    deny('bucket and key', 'kms:DisableKey', p.kmsKeyArn, 'DisableKey');
     deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming another KMS key', {
       [sse]: 'aws:kms', [kmsKey]: `arn:${p.partition}:kms:${p.region}:${A}:key/11111111-2222-3333-4444-555555555555`,
     });

@@ -101,6 +101,14 @@ function iamStatements(p: PlatformConfig): PolicyStatement[] {
       Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:ListRoleTags'],
       Resource: partnerRoles,
     },
+    // The platform check compares the documents every partner depends on with the renderer's: it
+    // reads the Transfer and verifier roles and the boundary's default version, and may change none.
+    {
+      Sid: 'ReadPlatformRolesAndBoundary',
+      Effect: 'Allow',
+      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
+      Resource: [p.transferRoleArn, p.verifierRoleArn, p.permissionsBoundaryArn],
+    },
     // `partnergate reconcile --rebuild` finds partner roles by path (ListRoles has no resource type).
     { Sid: 'ListRolesToRebuildRegistry', Effect: 'Allow', Action: 'iam:ListRoles', Resource: '*' },
     {
@@ -263,6 +271,8 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
     { Sid: 'ArchiveOffboardedPartners', Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject'], Resource: objectsArn(p, 'archive/partners/') },
     ...auditStatements(p),
     decryptViaS3(p, 'UseKeyViaS3', ['kms:Decrypt', 'kms:GenerateDataKey']),
+    // The platform check reads the bucket and key policies (the key policy lets the bot read it, and nothing more, outside S3).
+    { Sid: 'ReadBucketAndKeyPolicies', Effect: 'Allow', Action: ['s3:GetBucketPolicy', 'kms:GetKeyPolicy'], Resource: [bucketArn(p), p.kmsKeyArn] },
     {
       Sid: 'ReadBucketAndPlatformEvents',
       Effect: 'Allow',

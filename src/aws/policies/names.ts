@@ -108,6 +108,7 @@ export function platformEventScope(p: PlatformConfig): PlatformEventScope {
       [roleNameOf(p.verifierRoleArn)]: 'the verifier role',
       [roleNameOf(p.botRoleArn)]: 'the bot role',
     },
+    comparedRoles: { [roleNameOf(p.transferRoleArn)]: 'transfer-role', [roleNameOf(p.verifierRoleArn)]: 'verifier-role' },
     botRoleArn: p.botRoleArn,
   };
 }

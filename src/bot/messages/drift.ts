@@ -7,6 +7,7 @@ import { canonicalJson } from '../../domain/canonical-json.js';
 import { redactExternalIds, secondApproverItems, type DriftDocument, type DriftItem } from '../../domain/drift.js';
 import type { Block } from '../../domain/notify-message.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
+import { maskSecrets } from '../../domain/secrets.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
 import { chunkLines, code, codeBlock, joinMrkdwn, mrkdwn, SECTION_LIMIT, user, when, type Mrkdwn } from './mrkdwn.js';
@@ -36,24 +37,34 @@ function pretty(doc: unknown): string {
   return doc === null || doc === undefined ? '' : `${JSON.stringify(JSON.parse(canonicalJson(doc)), null, 2)}\n`;
 }
 
+/** What the `+` side of a diff is: what re-apply writes (a partner's drift), or what the platform stack deploys. */
+export type DiffTarget = 'reapply' | 'stack';
+
+const PLUS_SIDE: Record<DiffTarget, { rendered: string; absent: string; heading: string }> = {
+  reapply: { rendered: 'as rendered (re-apply writes this)', absent: 'deleted by re-apply', heading: 'what re-apply writes' },
+  stack: { rendered: 'as rendered (the platform stack deploys this)', absent: 'not rendered', heading: 'what the platform stack deploys' },
+};
+
 /**
- * The documents that differ as unified diffs (jsdiff), AWS now (`-`) against what re-apply writes
- * (`+`), ExternalIds redacted first (src/domain/drift.ts). Lines of outside text: `codeBlock` escapes them.
+ * The documents that differ as unified diffs (jsdiff), AWS now (`-`) against the rendered documents
+ * (`+`), ExternalIds redacted first (src/domain/drift.ts) and any other secret a line may hold
+ * masked (src/domain/secrets.ts). Lines of outside text: `codeBlock` escapes them.
  */
-export function driftDiffLines(documents: readonly DriftDocument[]): string[] {
+export function driftDiffLines(documents: readonly DriftDocument[], target: DiffTarget = 'reapply'): string[] {
+  const side = PLUS_SIDE[target];
   const out: string[] = [];
   for (const d of redactExternalIds(documents)) {
     const patch = structuredPatch(d.name, d.name, pretty(d.actual), pretty(d.intended), '', '', { context: 2 });
-    out.push(`--- ${d.name}: ${d.actual === null ? 'absent' : 'AWS now'}`, `+++ ${d.name}: ${d.intended === null ? 'deleted by re-apply' : 'as rendered (re-apply writes this)'}`);
+    out.push(`--- ${d.name}: ${d.actual === null ? 'absent' : 'AWS now'}`, `+++ ${d.name}: ${d.intended === null ? side.absent : side.rendered}`);
     for (const h of patch.hunks) out.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines.filter((l) => !l.startsWith('\\')));
   }
-  return out;
+  return out.map(maskSecrets);
 }
 
 /** The diff section of a report: a code block within Slack's section limit, the rest counted. */
-export function driftDiff(documents: readonly DriftDocument[]): Mrkdwn {
-  const heading = mrkdwn`*What differs* (\`-\` AWS now, \`+\` what re-apply writes; ExternalIds redacted):\n`;
-  return mrkdwn`${heading}${codeBlock(driftDiffLines(documents), SECTION_LIMIT - heading.toString().length)}`;
+export function driftDiff(documents: readonly DriftDocument[], target: DiffTarget = 'reapply'): Mrkdwn {
+  const heading = mrkdwn`*What differs* (\`-\` AWS now, \`+\` ${PLUS_SIDE[target].heading}; ExternalIds redacted):\n`;
+  return mrkdwn`${heading}${codeBlock(driftDiffLines(documents, target), SECTION_LIMIT - heading.toString().length)}`;
 }
 
 export interface DriftCause {

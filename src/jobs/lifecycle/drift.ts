@@ -1,10 +1,11 @@
 /**
- * Drift: what AWS holds for a partner (Transfer user, its keys, the partner role, its trust and
- * inline policies) against what the renderer and the registry say should be there. `findDrift`
- * only reads, and answers each difference as an item (src/domain/drift.ts) with the documents that
- * differ, as AWS has them and as re-apply would write them; `repairDrift` writes what is missing or
- * different, with the same calls provisioning uses, and reports what it cannot fix (a role's path or
- * boundary: the bot may not change those).
+ * Drift: what AWS holds for a partner (Transfer user, its keys, the partner role — its path,
+ * boundary, tags, trust, inline and attached policies) against what the renderer and the registry
+ * say should be there. `findDrift` only reads, and answers each difference as an item
+ * (src/domain/drift.ts) with the documents that differ, as AWS has them and as re-apply would write
+ * them; `repairDrift` writes what is missing or different, with the same calls provisioning uses,
+ * and reports what it cannot fix (a role's path, boundary or tags: the bot may not change the first
+ * two, and does not re-tag).
  */
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import { hasCode } from '../../aws/aws-error.js';
@@ -15,7 +16,7 @@ import { specOf } from '../../actions/onboarding/index.js';
 import type { Drift, DriftDocument, DriftItem, DriftState, DriftSubject } from '../../domain/drift.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import type { PartnerRecord } from '../../domain/partner.js';
-import { keyDifferences, keyIdentity, parsePolicy, roleFixedDifferences, sameDocument, transferUserDifferences } from '../onboarding/index.js';
+import { keyDifferences, keyIdentity, parsePolicy, REQUEST_TAG_KEY, roleFixedDifferences, roleTagDifferences, sameDocument, transferUserDifferences } from '../onboarding/index.js';
 import { wantsTransferUser } from '../../domain/access.js';
 
 export type { Drift } from '../../domain/drift.js';
@@ -66,9 +67,16 @@ export async function findDrift(cp: LifecyclePlane, platform: PlatformConfig, p:
       documents.push({ name: trustName, actual: null, intended: intended.trustPolicy });
       for (const policy of intended.policies) documents.push({ name: policyName(policy.name), actual: null, intended: policy.document });
     } else {
-      for (const d of roleFixedDifferences(role, intended)) {
+      // Path, boundary and tags: the bot may not change the first two and does not re-tag (a tag may
+      // be what a policy reads: who changed it should be found out, not overwritten).
+      const tagDifferences = roleTagDifferences(role.tags, intended);
+      for (const d of [...roleFixedDifferences(role, intended), ...tagDifferences]) {
         item('role', 'differs', `IAM role: ${d}`);
         unfixable.push(`IAM role: ${d}`);
+      }
+      if (tagDifferences.length > 0) {
+        const request = REQUEST_TAG_KEY in role.tags ? { [REQUEST_TAG_KEY]: role.tags[REQUEST_TAG_KEY]! } : {};
+        documents.push({ name: `IAM role ${intended.roleName}: tags`, actual: role.tags, intended: { ...intended.tags, ...request } });
       }
       if (!sameDocument(role.trustPolicy, intended.trustPolicy)) {
         item('trust-policy', 'differs', 'IAM role: trust policy differs');

@@ -1,7 +1,8 @@
 /**
  * Reconcile (queue `reconcile`): `check`, repeatable (hourly by default) or for one partner,
  * compares every live partner's AWS resources with the renderer and the registry and reports drift
- * in the partner's thread once per change — the hash of the drift is kept in `P:drift:<partnerId>`
+ * in the partner's thread once per change (the repeatable sweep first compares the platform-wide
+ * documents every partner depends on, ./platform-drift.ts, and reports theirs in the approvals channel) — the hash of the drift is kept in `P:drift:<partnerId>`
  * and swapped atomically (SET … GET), so a drift already reported is not reported again and a
  * different one is. `reapply` (from the Re-apply button, approvers only) carries the hash of the
  * drift the approver was shown: it writes only while that is still the recorded drift and still what
@@ -38,6 +39,7 @@ import { integrityFailureLine, reportIntegrityFailure } from '../../actions/appr
 import { driftHash, driftRecordText, parseDriftRecord, secondApproverItems, wideningItems, type Drift, type DriftRecord, type DriftSubject } from '../../domain/drift.js';
 import type { ChangeKind } from '../../domain/requests.js';
 import { findDrift, repairDrift } from './drift.js';
+import { sweepPlatform } from './platform-drift.js';
 import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
 export const RECONCILE_QUEUE = QUEUE_NAMES.reconcile;
@@ -241,13 +243,15 @@ export function createReconcileProcessor(deps: ReconcileJobDeps) {
     if (deps.cp.dryRun) return { skipped: 'DRY_RUN: AWS is not read' };
     if (job.name === REAPPLY_JOB) return reapply(deps, job.data);
     if (job.name === PROVE_JOB) return proveIsolation(deps);
+    // The sweep checks the platform-wide documents once, then every partner; a check of one partner does not.
+    const platform = job.data.partnerId ? null : await sweepPlatform(deps);
     const ids = job.data.partnerId ? [job.data.partnerId] : (await deps.partners.allIds()).sort();
     const outcomes: Record<string, CheckOutcome> = {};
     for (const id of ids) {
       const outcome = await checkPartnerById(deps, id);
       if (outcome) outcomes[id] = outcome;
     }
-    return outcomes;
+    return platform ? { platform, partners: outcomes } : outcomes;
   };
 }
 

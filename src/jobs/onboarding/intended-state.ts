@@ -66,6 +66,24 @@ export function roleFixedDifferences(role: RoleState, intended: NonNullable<Rend
 }
 
 /**
+ * How a role's tags differ from the rendered ones: each rendered tag must be there with its value,
+ * and no tag may be there but those and the request-id tag (provisioning's bookkeeping, whatever its
+ * value: a role recovered by `reconcile --rebuild` may lack it). A policy may read a principal's
+ * tags, so a tag added or changed by hand is reported, not judged. [] when they do not differ.
+ */
+export function roleTagDifferences(tags: Record<string, string>, intended: NonNullable<RenderedPartner['partnerRole']>): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(intended.tags)) {
+    if (!(key in tags)) out.push(`tag ${key} is missing`);
+    else if (tags[key] !== value) out.push(`tag ${key} is ${JSON.stringify(tags[key])}, not ${JSON.stringify(value)}`);
+  }
+  for (const key of Object.keys(tags).sort()) {
+    if (!(key in intended.tags) && key !== REQUEST_TAG_KEY) out.push(`tag ${key} is not rendered`);
+  }
+  return out;
+}
+
+/**
  * Whether a resource found in AWS belongs to this request: it carries our request-id tag. Anything
  * else (made by hand, or by another request) is not touched.
  */

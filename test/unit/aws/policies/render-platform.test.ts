@@ -49,9 +49,16 @@ describe('renderPlatform', () => {
       const deny = statement(kp, 'PlatformPrincipalsOnlyThroughS3');
       expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 'kms:*' });
       expect(deny.Condition!.StringNotEquals).toEqual({ 'kms:ViaService': 's3.eu-west-1.amazonaws.com' });
-      expect(deny.Condition!.ArnLike!['aws:PrincipalArn']).toEqual([
-        partnerRoles, platform.transferRoleArn, platform.verifierRoleArn, platform.botRoleArn,
-      ]);
+      expect(deny.Condition!.ArnLike!['aws:PrincipalArn']).toEqual([partnerRoles, platform.transferRoleArn, platform.verifierRoleArn]);
+    });
+    it('then the bot uses it only through S3 too, and may read the key policy besides (the platform check compares it)', () => {
+      expect(statement(kp, 'BotOnlyThroughS3OrReadingThisPolicy')).toEqual({
+        Sid: 'BotOnlyThroughS3OrReadingThisPolicy', Effect: 'Deny', Principal: '*', NotAction: 'kms:GetKeyPolicy', Resource: '*',
+        Condition: { ArnLike: { 'aws:PrincipalArn': platform.botRoleArn }, StringNotEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+      });
+      expect(statement(botPolicy, 'ReadBucketAndKeyPolicies')).toEqual({
+        Sid: 'ReadBucketAndKeyPolicies', Effect: 'Allow', Action: ['s3:GetBucketPolicy', 'kms:GetKeyPolicy'], Resource: [bucket, platform.kmsKeyArn],
+      });
     });
   });
 
@@ -98,6 +105,12 @@ describe('renderPlatform', () => {
       expect(list(deny.Action)).toEqual(expect.arrayContaining([
         'iam:DeleteRolePermissionsBoundary', 'iam:PutRolePermissionsBoundary', 'iam:AttachRolePolicy', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion',
       ]));
+    });
+    it('then it reads the Transfer and verifier roles and the boundary (the platform check), and may change none of them', () => {
+      expect(statement(botPolicy, 'ReadPlatformRolesAndBoundary')).toMatchObject({
+        Effect: 'Allow', Resource: [platform.transferRoleArn, platform.verifierRoleArn, platform.permissionsBoundaryArn],
+      });
+      expect(list(statement(botPolicy, 'ReadPlatformRolesAndBoundary').Action).every((a) => /^iam:(Get|List)/.test(a))).toBe(true);
     });
     it('then it cannot change itself, the verifier, the Transfer role or the boundary', () => {
       const deny = statement(botPolicy, 'DenyChangesToPlatformIdentities');
