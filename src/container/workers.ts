@@ -110,7 +110,7 @@ export function lifecycleWorkers(c: Container): WorkerGroup {
     audit: c.audit, clock: c.clock, transferHost: config.transferHost, logger: c.logger.child({ module: 'lifecycle' }),
     aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials,
     onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
-    keyMaxAgeDays: config.keyMaxAgeDays, assuranceIntervalHours: config.assuranceIntervalHours,
+    keyMaxAgeDays: config.keyMaxAgeDays, assuranceIntervalHours: config.assuranceIntervalHours, autoRevert: config.autoRevert,
     onFeedsAdded: (partnerId, changeId) => c.onLive(partnerId, `feeds-${changeId}`),
     onReleased: (partnerId) => c.onLive(partnerId, `released-${c.clock.now().toISOString()}`),
     ...(c.overrides.workerOptions?.lifecycle ? { options: c.overrides.workerOptions.lifecycle } : {}),

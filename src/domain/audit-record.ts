@@ -38,6 +38,7 @@ export const AUDIT_TYPES = [
   'partner.quarantined',
   'partner.released',
   'drift.reapplied',
+  'drift.reverted',
   'registry.rebuilt',
   'approval.nudged',
   'approval.integrity-failed',

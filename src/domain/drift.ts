@@ -57,6 +57,20 @@ export function secondApproverItems(items: readonly DriftItem[]): DriftItem[] {
 }
 
 /**
+ * The items a narrowing re-apply repairs (AUTO_REVERT, src/jobs/lifecycle/reconcile.ts): what one
+ * approver's click may repair and the bot can — permission content of resources that exist rewritten
+ * as rendered (an inline policy, the Transfer user's session policy, home or role), extra keys and
+ * inline policies deleted, managed policies detached. Everything it does takes access away or puts
+ * back the rendered documents of what exists; nothing it does creates a login or a grant, rewrites
+ * who may assume the role, or changes what the bot may not (a role's path, boundary, tags).
+ */
+export function revertibleItems(items: readonly DriftItem[]): DriftItem[] {
+  return items.filter((i) =>
+    (i.state === 'differs' && (i.subject === 'transfer-user' || i.subject === 'inline-policy')) ||
+    (i.state === 'extra' && (i.subject === 'ssh-key' || i.subject === 'inline-policy' || i.subject === 'managed-policy')));
+}
+
+/**
  * The items that may leave a partner with more access than approved: everything AWS has that is not
  * as rendered — an extra key, policy or managed policy, a document that differs (wider or not: the
  * check does not evaluate it), a role's boundary or path. Only what is missing is less access. A

@@ -9,7 +9,7 @@
 import { buildApprovalCard, CHANGE_APPROVAL, nudgeLine, refusalText, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUndeliverable, buildUnroutable } from '../../src/bot/messages/delivery.js';
 import {
-  buildDriftReport, driftDiff, driftResolvedText, reappliedText, reapplyAskedText, reapplyRefusedText, secondApproverNeededText,
+  buildAutoRevertReport, buildDriftReport, driftDiff, driftResolvedText, reappliedText, reapplyAskedText, reapplyRefusedText, secondApproverNeededText,
   quarantinedText, releasedText,
 } from '../../src/bot/messages/drift.js';
 import type { DriftDocument, DriftItem, PlatformDrift } from '../../src/domain/drift.js';
@@ -191,6 +191,7 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
     kind: 'access-change', eventId: x, call: x, at: AT, actor: x, byBot: false, target: { type: 'platform', resource: x }, parameters: {},
   }, { kind: 'unreadable', code: x }),
   'platform drift report': (x) => buildPlatformDriftReport(platformDrift(x)),
+  'AUTO_REVERT report': (x) => buildAutoRevertReport({ partnerId: x, undone: [x], done: [x, x], documents: driftDocuments(x), remaining: [x] }),
   'old keys reminder': (x) => oldKeysText({ partnerId: x, keys: [{ fingerprint: x, ageDays: 400 }, { fingerprint: x, ageDays: null }], maxAgeDays: 365 }),
 };
 

@@ -12,7 +12,7 @@ import { createPlanRenderer } from '../../src/actions/onboarding/plan.js';
 import { renderPartnerSidePolicy } from '../../src/aws/policies/index.js';
 import { buildApprovalCard, CHANGE_APPROVAL, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
 import { buildDeliveryFailure } from '../../src/bot/messages/delivery.js';
-import { buildDriftReport, driftDiff, reappliedText } from '../../src/bot/messages/drift.js';
+import { buildAutoRevertReport, buildDriftReport, driftDiff, reappliedText } from '../../src/bot/messages/drift.js';
 import { buildPlatformDriftReport } from '../../src/bot/messages/platform-events.js';
 import type { DriftDocument } from '../../src/domain/drift.js';
 import { buildOffboardEvidence, buildOffboardProgress } from '../../src/bot/messages/offboard.js';
@@ -179,6 +179,7 @@ export function diffMessages(): [string, unknown][] {
       partnerId: 'acme', items: [{ subject: 'trust-policy', state: 'differs', line: 'IAM role: trust policy differs' }], documents: driftDocuments(text), unfixable: [], hash: 'a'.repeat(64),
     })],
     ['driftDiff (ExternalIds in conditions, lists, other fields and names)', driftDiff(driftDocuments(text)).toString()],
+    ['buildAutoRevertReport (the trust and the policy it undid)', buildAutoRevertReport({ partnerId: 'acme', undone: ['IAM role: trust policy differs'], done: ['detached'], documents: driftDocuments(text), remaining: [] })],
     ['buildPlatformDriftReport (a platform role\'s trust holding an ExternalId, and free text in a policy)', buildPlatformDriftReport({
       parts: ['transfer-role'], items: [{ part: 'transfer-role', line: 'the Transfer role partnergate-transfer: trust policy differs' }],
       documents: driftDocuments(text).map((d) => ({ ...d, part: 'transfer-role' as const })),

@@ -37,12 +37,16 @@ function pretty(doc: unknown): string {
   return doc === null || doc === undefined ? '' : `${JSON.stringify(JSON.parse(canonicalJson(doc)), null, 2)}\n`;
 }
 
-/** What the `+` side of a diff is: what re-apply writes (a partner's drift), or what the platform stack deploys. */
-export type DiffTarget = 'reapply' | 'stack';
+/**
+ * What the two sides of a diff are: AWS now against what re-apply writes (a partner's drift) or what
+ * the platform stack deploys; or, once AUTO_REVERT restored it, what AWS held against what it wrote.
+ */
+export type DiffTarget = 'reapply' | 'stack' | 'reverted';
 
-const PLUS_SIDE: Record<DiffTarget, { rendered: string; absent: string; heading: string }> = {
-  reapply: { rendered: 'as rendered (re-apply writes this)', absent: 'deleted by re-apply', heading: 'what re-apply writes' },
-  stack: { rendered: 'as rendered (the platform stack deploys this)', absent: 'not rendered', heading: 'what the platform stack deploys' },
+const SIDES: Record<DiffTarget, { before: string; rendered: string; absent: string; heading: Mrkdwn }> = {
+  reapply: { before: 'AWS now', rendered: 'as rendered (re-apply writes this)', absent: 'deleted by re-apply', heading: mrkdwn`*What differs* (\`-\` AWS now, \`+\` what re-apply writes` },
+  stack: { before: 'AWS now', rendered: 'as rendered (the platform stack deploys this)', absent: 'not rendered', heading: mrkdwn`*What differs* (\`-\` AWS now, \`+\` what the platform stack deploys` },
+  reverted: { before: 'what AWS held', rendered: 'as approved (restored)', absent: 'removed', heading: mrkdwn`*What it undid* (\`-\` what AWS held, \`+\` what AUTO_REVERT restored` },
 };
 
 /**
@@ -51,11 +55,11 @@ const PLUS_SIDE: Record<DiffTarget, { rendered: string; absent: string; heading:
  * masked (src/domain/secrets.ts). Lines of outside text: `codeBlock` escapes them.
  */
 export function driftDiffLines(documents: readonly DriftDocument[], target: DiffTarget = 'reapply'): string[] {
-  const side = PLUS_SIDE[target];
+  const side = SIDES[target];
   const out: string[] = [];
   for (const d of redactExternalIds(documents)) {
     const patch = structuredPatch(d.name, d.name, pretty(d.actual), pretty(d.intended), '', '', { context: 2 });
-    out.push(`--- ${d.name}: ${d.actual === null ? 'absent' : 'AWS now'}`, `+++ ${d.name}: ${d.intended === null ? side.absent : side.rendered}`);
+    out.push(`--- ${d.name}: ${d.actual === null ? 'absent' : side.before}`, `+++ ${d.name}: ${d.intended === null ? side.absent : side.rendered}`);
     for (const h of patch.hunks) out.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines.filter((l) => !l.startsWith('\\')));
   }
   return out.map(maskSecrets);
@@ -63,7 +67,7 @@ export function driftDiffLines(documents: readonly DriftDocument[], target: Diff
 
 /** The diff section of a report: a code block within Slack's section limit, the rest counted. */
 export function driftDiff(documents: readonly DriftDocument[], target: DiffTarget = 'reapply'): Mrkdwn {
-  const heading = mrkdwn`*What differs* (\`-\` AWS now, \`+\` ${PLUS_SIDE[target].heading}; ExternalIds redacted):\n`;
+  const heading = mrkdwn`${SIDES[target].heading}; ExternalIds redacted):\n`;
   return mrkdwn`${heading}${codeBlock(driftDiffLines(documents, target), SECTION_LIMIT - heading.toString().length)}`;
 }
 
@@ -133,4 +137,22 @@ export function secondApproverNeededText(v: { partnerId: string; by: string; sho
 /** The presser's answer when Re-apply became a change request for a second approver. */
 export function reapplyAskedText(v: { partnerId: string; hash: string; items: string[] }): string {
   return mrkdwn`Drift ${driftLabel(v.hash)} of ${code(v.partnerId)} would create something or rewrite a trust policy (${joinMrkdwn(v.items, '; ')}), so another approver must approve re-applying it: the card is in ${code(v.partnerId)}’s thread. Nothing was written yet.`.toString();
+}
+
+/**
+ * AUTO_REVERT's report, in the partner's thread and the approvals channel: what the bot undid on its
+ * own (the lines and the diff: what AWS held against what it restored), and what is still different
+ * — what it never does alone (create something, rewrite a trust policy, a role's path, boundary or
+ * tags) is left to the drift report's Re-apply.
+ */
+export function buildAutoRevertReport(v: { partnerId: string; undone: string[]; done: string[]; documents: DriftDocument[]; remaining: string[] }): SlackMessage {
+  const blocks: Block[] = [
+    section(mrkdwn`:leftwards_arrow_with_hook: *AUTO_REVERT restored ${code(v.partnerId)}'s approved state* on its own: ${v.done.length ? joinMrkdwn(v.done, '; ') : 'nothing needed writing'}.`),
+    ...chunkLines([mrkdwn`*Undone:*`, ...v.undone.map((l) => mrkdwn`• ${l}`)]).map((text) => section(text)),
+    ...(v.documents.length ? [section(driftDiff(v.documents, 'reverted'))] : []),
+    contextBlock(v.remaining.length
+      ? mrkdwn`Still different (AUTO_REVERT creates nothing and rewrites no trust policy; two people re-apply those, and a role's path, boundary or tags are fixed by hand): ${joinMrkdwn(v.remaining, '; ')}. The partner stays quarantined: the latest drift report's Re-apply is the way out.`
+      : mrkdwn`No drift left. It only restored the approved documents of what exists and removed what was added: nothing was widened. The partner is released when a check finds it as approved and its probes pass.`),
+  ];
+  return slackMessage(mrkdwn`AUTO_REVERT restored ${v.partnerId}'s approved state: ${v.undone.length} difference${v.undone.length === 1 ? '' : 's'} undone`, blocks);
 }

@@ -107,16 +107,23 @@ export async function findDrift(cp: LifecyclePlane, platform: PlatformConfig, p:
   return { partnerId: p.partnerId, items: items.sort((a, b) => (a.line < b.line ? -1 : a.line > b.line ? 1 : 0)), documents, unfixable };
 }
 
-/** Writes what `findDrift` found missing or different; answers what was done. */
-export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, p: PartnerRecord): Promise<string[]> {
+/**
+ * Writes what `findDrift` found missing or different; answers what was done. `narrowOnly` (AUTO_REVERT)
+ * repairs only what `revertibleItems` (src/domain/drift.ts) names: it creates nothing — no Transfer
+ * user, role, key or inline policy — and rewrites no trust policy.
+ */
+export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, p: PartnerRecord, o: { narrowOnly?: boolean } = {}): Promise<string[]> {
   const rendered = intendedFor(platform, p);
+  const creates = o.narrowOnly !== true;
   const done: string[] = [];
   if (wantsTransferUser(p)) {
     let user = await cp.describeUser(p.partnerId);
     if (!user) {
-      await cp.createUser({ ...toCreateUserRequest(rendered.transferUser), ...(p.sshKeys[0] ? { SshPublicKeyBody: p.sshKeys[0] } : {}) });
-      done.push(`created Transfer user ${p.partnerId}`);
-      user = await cp.describeUser(p.partnerId);
+      if (creates) {
+        await cp.createUser({ ...toCreateUserRequest(rendered.transferUser), ...(p.sshKeys[0] ? { SshPublicKeyBody: p.sshKeys[0] } : {}) });
+        done.push(`created Transfer user ${p.partnerId}`);
+        user = await cp.describeUser(p.partnerId);
+      }
     } else if (transferUserDifferences(user, rendered.transferUser).length > 0) {
       const u = rendered.transferUser;
       await cp.updateUser({ UserName: u.UserName, Role: u.Role, HomeDirectoryType: u.HomeDirectoryType, HomeDirectoryMappings: u.HomeDirectoryMappings, Policy: JSON.stringify(u.Policy) });
@@ -124,7 +131,7 @@ export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, 
     }
     if (user) {
       const keys = keyDifferences(user, p.sshKeys);
-      for (const k of keys.missing) {
+      for (const k of creates ? keys.missing : []) {
         try {
           await cp.importSshPublicKey(p.partnerId, k);
           done.push(`imported SSH key ${fingerprintOf(keyIdentity(k))}`);
@@ -140,21 +147,22 @@ export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, 
   const intended = rendered.partnerRole;
   if (intended) {
     const role = await cp.getRole(intended.roleName);
-    if (!role) {
+    if (!role && creates) {
       await cp.createRole({
         roleName: intended.roleName, path: intended.path, trustPolicy: intended.trustPolicy as unknown as Record<string, unknown>,
         permissionsBoundary: intended.permissionsBoundary, tags: { ...intended.tags, 'partnergate:request-id': p.requestId },
         description: `partnergate: read-only access of partner ${p.partnerId} to its own prefix`,
       });
       done.push(`created IAM role ${intended.roleName}`);
-    } else if (!sameDocument(role.trustPolicy, intended.trustPolicy)) {
+    } else if (role && creates && !sameDocument(role.trustPolicy, intended.trustPolicy)) {
       await cp.updateAssumeRolePolicy({ roleName: intended.roleName, document: intended.trustPolicy as unknown as Record<string, unknown> });
       done.push('rewrote the trust policy');
     }
     const names = role ? await cp.listRolePolicies(intended.roleName) : [];
     for (const policy of intended.policies) {
       const deployed = names.includes(policy.name) ? await cp.getRolePolicy({ roleName: intended.roleName, policyName: policy.name }) : null;
-      if (!sameDocument(deployed, policy.document)) {
+      // A missing inline policy is a grant created: not when only narrowing.
+      if (!sameDocument(deployed, policy.document) && (deployed !== null || creates)) {
         await cp.putRolePolicy({ roleName: intended.roleName, policyName: policy.name, document: policy.document as unknown as Record<string, unknown> });
         done.push(`wrote inline policy ${policy.name}`);
       }
