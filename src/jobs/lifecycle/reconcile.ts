@@ -1,10 +1,11 @@
 /**
  * Reconcile (queue `reconcile`): `check`, repeatable (hourly by default) or for one partner,
  * compares every live partner's AWS resources with the renderer and the registry and reports drift
- * in the partner's thread once per change (the repeatable sweep first compares the platform-wide
- * documents every partner depends on, ./platform-drift.ts, and reports theirs in the approvals channel) — the hash of the drift is kept in `P:drift:<partnerId>`
+ * in the partner's thread once per change — the hash of the drift is kept in `P:drift:<partnerId>`
  * and swapped atomically (SET … GET), so a drift already reported is not reported again and a
- * different one is. `reapply` (from the Re-apply button, approvers only) carries the hash of the
+ * different one is. The repeatable sweep first compares the platform-wide documents every partner
+ * depends on (./platform-drift.ts) and reports theirs in the approvals channel. With AUTO_REVERT a
+ * partner quarantined for drift is restored by the bot itself (`autoRevert`). `reapply` (from the Re-apply button, approvers only) carries the hash of the
  * drift the approver was shown: it writes only while that is still the recorded drift and still what
  * AWS differs by (else it refuses, writes nothing, and reports the drift as it is now), then checks
  * again and says what it did. Nothing is checked in DRY_RUN (AWS is not read).
