@@ -162,6 +162,7 @@ const fullShape = {
   DELIVERY_METADATA_ALLOWLIST: metadataAllowlist,
   KEY_MAX_AGE_DAYS: int(365, 1, 10 * 365),
   ASSURANCE_INTERVAL_HOURS: int(24, 1, 720),
+  AUTO_REVERT: bool(false),
   TRANSFER_USER_LIMIT: int(10_000, 1, 10_000),
   PARTNER_ROLE_LIMIT: int(1_000, 1, 5_000),
   NUDGE_AFTER_HOURS: int(24, 1, 24 * 30),
@@ -215,6 +216,11 @@ export interface Config {
   keyMaxAgeDays: number;
   /** Every live partner's isolation is re-proven by the live probes at least this often. */
   assuranceIntervalHours: number;
+  /**
+   * AUTO_REVERT: a partner quarantined for drift is restored to its approved state by the bot itself,
+   * narrowing only (docs/security.md "Changes caught as they happen"); false: by the Re-apply button.
+   */
+  autoRevert: boolean;
   /** Pending approvals are nudged in their thread after this long. */
   nudgeAfterHours: number;
   /** How long partners have to pick a delivered file up (PICKUP_SLA_HOURS, PICKUP_SLA_BY_FEED). */
@@ -347,6 +353,7 @@ export function loadConfig(env: Env): Config {
     limits: { sftpUsers: v.TRANSFER_USER_LIMIT, partnerRoles: v.PARTNER_ROLE_LIMIT },
     keyMaxAgeDays: v.KEY_MAX_AGE_DAYS,
     assuranceIntervalHours: v.ASSURANCE_INTERVAL_HOURS,
+    autoRevert: v.AUTO_REVERT,
     nudgeAfterHours: v.NUDGE_AFTER_HOURS,
     pickupSla: { defaultHours: v.PICKUP_SLA_HOURS, byFeed: slaByFeed(v.PICKUP_SLA_BY_FEED, v.FEEDS) },
     auditLock: v.AUDIT_RETENTION_DAYS > 0 ? { mode: v.AUDIT_LOCK_MODE, days: v.AUDIT_RETENTION_DAYS } : null,

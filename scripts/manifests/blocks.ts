@@ -14,6 +14,7 @@ import {
   renderPlatform,
   toCreateUserRequest,
   type NamedPolicy,
+  type RenderedManagedPolicy,
   type RenderedRole,
 } from '../../src/aws/policies/index.js';
 import { AWS_ACCOUNT_ID_PATTERN } from '../../src/domain/aws-account-id.js';
@@ -42,15 +43,29 @@ function inlinePolicies(policies: NamedPolicy[]): Array<{ PolicyName: string; Po
   return policies.map((p) => ({ PolicyName: p.name, PolicyDocument: p.document }));
 }
 
-/** AWS::IAM::Role properties for a platform role: name and path from its ARN, so the ARNs agree. */
+/**
+ * AWS::IAM::Role properties for a platform role: name and path from its ARN, so the ARNs agree; its
+ * managed policies by ARN (each is a resource of its own, `managedPolicyProperties`, which the role
+ * must depend on: an ARN in `!Sub` tells CloudFormation nothing).
+ */
 function roleProperties(role: RenderedRole): Record<string, unknown> {
   return {
     RoleName: role.roleName,
     Path: rolePathOf(role.arn),
     AssumeRolePolicyDocument: role.trustPolicy,
-    Policies: inlinePolicies(role.policies),
+    ...(role.policies.length > 0 ? { Policies: inlinePolicies(role.policies) } : {}),
+    ...(role.managedPolicies?.length ? { ManagedPolicyArns: role.managedPolicies.map((m) => m.arn) } : {}),
   };
 }
+
+/** AWS::IAM::ManagedPolicy properties: name, path and its one document. */
+function managedPolicyProperties(m: RenderedManagedPolicy): Record<string, unknown> {
+  if (m.policies.length !== 1) throw new Error(`the managed policy ${m.name} must be one document`);
+  return { ManagedPolicyName: m.name, Path: m.path, PolicyDocument: m.policies[0]!.document };
+}
+
+/** The block name of each of the bot role's managed policies: `bot-policy-<name without partnergate-bot->`. */
+export const botPolicyBlock = (name: string): string => `bot-policy-${name.replace(/^partnergate-bot-/, '')}`;
 
 /** platform.yaml's condition: BotRunsAsRole is set, so the bot role trusts that role instead of ECS tasks. */
 export const BOT_RUNS_AS_ROLE_CONDITION = 'BotRunsAsNamedRole';
@@ -99,8 +114,8 @@ export function platformBlocks(): Blocks {
   const r = renderPlatform(sentinelPlatform());
   const runningAsRole = renderPlatform(sentinelPlatformRunningAsRole());
   const boundary = r.permissionsBoundary;
-  if (boundary.policies.length !== 1) throw new Error('the permissions boundary must be one managed policy document');
   if (boundary.name !== STACK_NAMES.permissionsBoundary) throw new Error(`the boundary is named ${boundary.name}, not ${STACK_NAMES.permissionsBoundary}`);
+  const botPolicies = Object.fromEntries((r.botRole.managedPolicies ?? []).map((m) => [botPolicyBlock(m.name), managedPolicyProperties(m)]));
   return convert(
     {
       'kms-key-policy': { KeyPolicy: r.kmsKeyPolicy },
@@ -109,13 +124,10 @@ export function platformBlocks(): Blocks {
       'platform-events-queue-name': { QueueName: PLATFORM_EVENTS_QUEUE_NAME },
       'bot-runs-as-role-pattern': { AllowedPattern: optional(BOT_RUNS_AS_ROLE_PATTERN) },
       'bot-role': botRoleProperties(r, runningAsRole),
+      ...botPolicies,
       'verifier-role': roleProperties(r.verifierRole),
       'transfer-role': roleProperties(r.transferRole),
-      'permissions-boundary': {
-        ManagedPolicyName: boundary.name,
-        Path: boundary.path,
-        PolicyDocument: boundary.policies[0]!.document,
-      },
+      'permissions-boundary': managedPolicyProperties(boundary),
     },
     PLATFORM_SUBSTITUTIONS,
   );

@@ -1,6 +1,7 @@
 /**
  * The AWS control plane the provision and verify jobs use: Transfer, IAM, STS and Access Analyzer,
- * bound to their clients and the platform. `createControlPlane` sends every call; the DRY_RUN
+ * bound to their clients and the platform (the clients also carry KMS and S3's bucket configuration,
+ * which the lifecycle plane reads). `createControlPlane` sends every call; the DRY_RUN
  * wrapper `dryRunControlPlane` sends none: reads answer "not there", writes are logged as planned
  * (names and counts only — never a trust policy, an ExternalId or a key) and answer what AWS would.
  * S3 object operations are not part of it: they stay real in DRY_RUN (README "Configuration").
@@ -9,6 +10,8 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { TransferClient } from '@aws-sdk/client-transfer';
 import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from './policies/platform.js';
 import type { Logger } from '../logger.js';
 import type { RenderedPartner } from './policies/index.js';
@@ -27,6 +30,10 @@ export interface ControlPlaneClients {
   /** STS with the bot's own credentials. */
   sts: STSClient;
   analyzer: AccessAnalyzerClient;
+  /** KMS, to read the key policy (the platform check). */
+  kms: KMSClient;
+  /** S3 for the bucket's configuration (its policy: the platform check); objects have the bot's own S3 client. */
+  s3Config: S3Client;
   /** STS with assumed credentials (the verifier's), for a role chain. */
   stsWith(credentials: sts.SessionCredentials): STSClient;
 }
@@ -62,6 +69,8 @@ export function createControlPlaneClients(region: string): ControlPlaneClients {
     iam: new IAMClient({ region }),
     sts: new STSClient({ region }),
     analyzer: new AccessAnalyzerClient({ region }),
+    kms: new KMSClient({ region }),
+    s3Config: new S3Client({ region }),
     stsWith: (c) => new STSClient({ region, credentials: c }),
   };
 }

@@ -2,7 +2,7 @@
  * The control plane of the partner lifecycle: everything the provision jobs' ControlPlane does,
  * plus what removing, reconciling and rebuilding need (delete a Transfer user, list and delete a
  * role's inline policies, detach its managed policies, delete a role, list users, roles and their tags, put a role's
- * partner tag back). `createLifecyclePlane`
+ * partner tag back) and the platform check (read the bucket and key policies and a managed policy's default version). `createLifecyclePlane`
  * sends every call; `dryRunLifecyclePlane` sends none (DRY_RUN): reads find nothing, deletions
  * are logged as planned and answer "was not there".
  */
@@ -13,6 +13,7 @@ import { AwsError } from '../domain/errors.js';
 import { createControlPlane, dryRunControlPlane, type ControlPlane, type ControlPlaneClients } from './control-plane.js';
 import * as roles from './iam-roles.js';
 import * as users from './transfer-users.js';
+import * as docs from './platform-documents.js';
 
 export type { AttachedPolicy, RoleSummary } from './iam-roles.js';
 export type { ListedUser } from './transfer-users.js';
@@ -30,6 +31,10 @@ export interface LifecyclePlane extends ControlPlane {
   listRoleTags(roleName: string): Promise<Record<string, string>>;
   /** Sets tags of a partner role: drift's re-apply puts its partner tag back (the second layer reads it). */
   tagRole(roleName: string, tags: Record<string, string>): Promise<void>;
+  /** The platform check's reads: the bucket policy and the key policy (null: none), a managed policy's default version (null: no such policy). */
+  getBucketPolicy(): Promise<docs.ReadDocument | null>;
+  getKeyPolicy(): Promise<docs.ReadDocument | null>;
+  getDefaultPolicyVersion(policyArn: string): Promise<{ versionId: string; document: docs.ReadDocument | null } | null>;
 }
 
 type Extras = Omit<LifecyclePlane, keyof ControlPlane>;
@@ -61,6 +66,9 @@ export function createLifecyclePlane(
     listPartnerRoles: () => roles.listRolesUnder(clients.iam, STACK_NAMES.partnerRolePath),
     listRoleTags: (name) => roles.listRoleTags(clients.iam, name),
     tagRole: (name, tags) => roles.tagRole(clients.iam, name, tags),
+    getBucketPolicy: () => docs.getBucketPolicy(clients.s3Config, platform.bucket),
+    getKeyPolicy: () => docs.getKeyPolicy(clients.kms, platform.kmsKeyArn),
+    getDefaultPolicyVersion: (arn) => docs.getDefaultPolicyVersion(clients.iam, arn),
   };
   return { ...createControlPlane(clients, platform, onAwsError), ...reportingErrors(extras, onAwsError) };
 }
@@ -80,5 +88,8 @@ export function dryRunLifecyclePlane(platform: PlatformConfig, logger: Logger): 
     listPartnerRoles: async () => [],
     listRoleTags: async () => ({}),
     tagRole: async (roleName, tags) => plan('iam:TagRole', { roleName, tagKeys: Object.keys(tags) }),
+    getBucketPolicy: async () => null,
+    getKeyPolicy: async () => null,
+    getDefaultPolicyVersion: async () => null,
   };
 }

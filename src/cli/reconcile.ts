@@ -1,6 +1,8 @@
 /**
  * `partnergate reconcile` prints, for every live partner in the registry, how AWS differs from the
- * renderer and the registry (nothing is posted or changed). `partnergate reconcile --rebuild`
+ * renderer and the registry, then how the platform-wide documents every partner depends on (bucket
+ * and key policies, Transfer and verifier roles, the boundary) differ from the renderer's, with the
+ * diff (secrets masked); nothing is posted, recorded or changed. `partnergate reconcile --rebuild`
  * rebuilds lost registry records from the resource tags, restores which (key, version) each partner
  * already has from the provenance tags of its copies, and prints what it could not recover.
  * Needs the platform variables, Redis and AWS read access (no Slack). Bad arguments or
@@ -16,9 +18,10 @@ import { AwsError } from '../domain/errors.js';
 import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
 import { createLifecyclePlane } from '../aws/lifecycle-plane.js';
 import { createS3Client } from '../aws/s3-client.js';
-import { findDrift } from '../jobs/lifecycle/index.js';
+import { findDrift, findPlatformDrift } from '../jobs/lifecycle/index.js';
 import { createS3DeliveryStorage, formatRestoreReport, restoreDeliveryMarks } from '../jobs/delivery/index.js';
 import { DeliveryStore } from '../store/deliveries.js';
+import { driftDiffLines } from '../bot/messages/drift.js';
 import { formatRebuildReport, rebuildRegistry } from '../jobs/lifecycle/index.js';
 import { PartnerStore } from '../store/partners.js';
 import { createLogger } from '../logger.js';
@@ -99,6 +102,13 @@ export async function runReconcile(
         drifted += 1;
         for (const item of drift.items) out.stdout(`${id}: ${item.line}\n`);
       }
+    }
+    const platform = await findPlatformDrift(cp, config.platform);
+    if (platform.items.length === 0) out.stdout('platform: no drift\n');
+    else {
+      drifted += 1;
+      for (const item of platform.items) out.stdout(`platform: ${item.line}\n`);
+      for (const line of driftDiffLines(platform.documents, 'stack')) out.stdout(`platform:   ${line}\n`);
     }
     return drifted > 0 ? 3 : 0;
   } catch (err) {

@@ -8,7 +8,8 @@ import { changeApprovals, requestApprovals } from '../actions/approval/index.js'
 import { createApprovalSweepWorker, scheduleApprovalSweep } from '../jobs/approval/index.js';
 import { createAuditWorker } from '../jobs/audit/index.js';
 import { createDeliveryWorkers, type DeliveryWorkers } from '../jobs/delivery/index.js';
-import { addEventCheckJob, createLifecycleWorkers, type LifecycleQueues } from '../jobs/lifecycle/index.js';
+import { addEventCheckJob, createLifecycleWorkers, platformDifference, type LifecycleQueues } from '../jobs/lifecycle/index.js';
+import { createLifecyclePlane } from '../aws/lifecycle-plane.js';
 import { createNotifyWorker } from '../jobs/notify/index.js';
 import { createProvisionWorkers } from '../jobs/onboarding/index.js';
 import { instrumentWorker } from '../jobs/platform/instrument.js';
@@ -122,7 +123,7 @@ export function lifecycleWorkers(c: Container): WorkerGroup {
     audit: c.audit, clock: c.clock, transferHost: config.transferHost, logger: c.logger.child({ module: 'lifecycle' }),
     aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials,
     onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
-    keyMaxAgeDays: config.keyMaxAgeDays, assuranceIntervalHours: config.assuranceIntervalHours,
+    keyMaxAgeDays: config.keyMaxAgeDays, assuranceIntervalHours: config.assuranceIntervalHours, autoRevert: config.autoRevert,
     onFeedsAdded: (partnerId, changeId) => c.onLive(partnerId, `feeds-${changeId}`),
     onReleased: (partnerId) => c.onLive(partnerId, `released-${c.clock.now().toISOString()}`),
     ...(c.overrides.workerOptions?.lifecycle ? { options: c.overrides.workerOptions.lifecycle } : {}),
@@ -183,8 +184,13 @@ export function platformEventsWorkers(c: Container): WorkerGroup & { source?: Sq
   const queueUrl = config.platformEventsQueueUrl;
   const sqs = c.aws.sqs;
   if (!queueUrl || !sqs) return { workers: [], close: async () => undefined };
+  // The alert's difference is read at once, through the bot's own control plane (nothing is read in DRY_RUN).
+  const cp = createLifecyclePlane(c.aws.clients, config.platform, (service, code) => c.metrics.awsErrors.inc({ service, code }));
+  const difference = config.platform.dryRun
+    ? {}
+    : { platformDifference: platformDifference({ cp, platform: config.platform, redis: c.redis, prefix: config.prefix, logger: c.logger.child({ module: 'platform-events' }) }) };
   const source = createPlatformEventsSource({
-    sqs, queueUrl, redis: c.redis, prefix: config.prefix, scope: platformEventScope(config.platform),
+    sqs, queueUrl, redis: c.redis, prefix: config.prefix, scope: platformEventScope(config.platform), ...difference,
     checkPartner: (partnerId) => addEventCheckJob(c.queues.reconcile, partnerId),
     notify: c.notify, approvalsChannel: config.slack.approvalsChannel, audit: c.audit, logger: c.logger, metrics: c.metrics,
     partners: c.stores.partners,

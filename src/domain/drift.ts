@@ -57,6 +57,20 @@ export function secondApproverItems(items: readonly DriftItem[]): DriftItem[] {
 }
 
 /**
+ * The items a narrowing re-apply repairs (AUTO_REVERT, src/jobs/lifecycle/reconcile.ts): what one
+ * approver's click may repair and the bot can — permission content of resources that exist rewritten
+ * as rendered (an inline policy, the Transfer user's session policy, home or role), extra keys and
+ * inline policies deleted, managed policies detached. Everything it does takes access away or puts
+ * back the rendered documents of what exists; nothing it does creates a login or a grant, rewrites
+ * who may assume the role, or changes what the bot may not (a role's path, boundary, tags).
+ */
+export function revertibleItems(items: readonly DriftItem[]): DriftItem[] {
+  return items.filter((i) =>
+    (i.state === 'differs' && (i.subject === 'transfer-user' || i.subject === 'inline-policy')) ||
+    (i.state === 'extra' && (i.subject === 'ssh-key' || i.subject === 'inline-policy' || i.subject === 'managed-policy')));
+}
+
+/**
  * The items that may leave a partner with more access than approved: everything AWS has that is not
  * as rendered — an extra key, policy or managed policy, a document that differs (wider or not: the
  * check does not evaluate it), a role's boundary or path. Only what is missing is less access. A
@@ -67,7 +81,7 @@ export function wideningItems(items: readonly DriftItem[]): DriftItem[] {
 }
 
 /** The drift's hash: its lines and the documents that differ, so a changed document is a new drift. */
-export function driftHash(drift: Pick<Drift, 'items' | 'documents'>): string {
+export function driftHash(drift: { items: readonly Pick<DriftItem, 'line'>[]; documents: readonly DriftDocument[] }): string {
   return createHash('sha256').update(canonicalJson({ items: drift.items.map((i) => i.line), documents: drift.documents })).digest('hex');
 }
 
@@ -137,4 +151,52 @@ export function redactExternalIds(documents: readonly DriftDocument[]): DriftDoc
   const inside = [...names.keys()].filter((v) => v.length >= 8).sort((a, b) => b.length - a.length);
   const replace = (s: string) => names.get(s) ?? inside.reduce((out, v) => out.split(v).join(names.get(v)!), s);
   return documents.map((d) => ({ name: replace(d.name), actual: replaceStrings(d.actual, replace), intended: replaceStrings(d.intended, replace) }));
+}
+
+/**
+ * The platform-wide documents every partner depends on, as the platform check compares them with
+ * the renderer (src/jobs/lifecycle/platform-drift.ts): the bucket policy, the key policy, the
+ * Transfer role (every SFTP session runs as it) and the verifier role — their trust, inline and
+ * attached policies — and the permissions boundary's default version. The bot changes none of them
+ * (docs/security.md "The bot's role"): the platform stack deploys them.
+ */
+export const PLATFORM_PARTS = ['bucket-policy', 'key-policy', 'transfer-role', 'verifier-role', 'permissions-boundary'] as const;
+export type PlatformPart = (typeof PLATFORM_PARTS)[number];
+
+/** How a report names each part. */
+export const PLATFORM_PART_NAMES: Record<PlatformPart, string> = {
+  'bucket-policy': 'the bucket policy',
+  'key-policy': 'the KMS key policy',
+  'transfer-role': 'the Transfer role',
+  'verifier-role': 'the verifier role',
+  'permissions-boundary': 'the permissions boundary policy',
+};
+
+export interface PlatformDriftItem {
+  part: PlatformPart;
+  /** The report's line: "the bucket policy differs". */
+  line: string;
+}
+
+/** What the platform check found: the parts it compared, what differs, and the documents that differ. */
+export interface PlatformDrift {
+  parts: PlatformPart[];
+  items: PlatformDriftItem[];
+  documents: Array<DriftDocument & { part: PlatformPart }>;
+}
+
+/** One part's share of a platform drift. */
+export function platformDriftOf(drift: PlatformDrift, parts: readonly PlatformPart[]): PlatformDrift {
+  const keep = new Set(parts);
+  return {
+    parts: drift.parts.filter((p) => keep.has(p)),
+    items: drift.items.filter((i) => keep.has(i.part)),
+    documents: drift.documents.filter((d) => keep.has(d.part)),
+  };
+}
+
+/** The hash of one part's drift (its lines and documents), what a report is made once for; null when the part is as rendered. */
+export function platformPartHash(drift: PlatformDrift, part: PlatformPart): string | null {
+  const own = platformDriftOf(drift, [part]);
+  return own.items.length === 0 ? null : driftHash(own);
 }

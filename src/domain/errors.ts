@@ -95,7 +95,7 @@ export class IntegrityError extends OwnError {}
 /** A bug or a wiring mistake: nobody's input, and retrying does not help. */
 export class InternalError extends OwnError {}
 
-export type AwsService = 'transfer' | 'iam' | 'sts' | 's3' | 'access-analyzer' | 'sqs';
+export type AwsService = 'transfer' | 'iam' | 'sts' | 's3' | 'kms' | 'access-analyzer' | 'sqs';
 
 /** An AWS call failed (src/aws/aws-error.ts makes these from SDK exceptions): AWS's code, or ours when AWS gave none. */
 export class AwsError extends AppError {

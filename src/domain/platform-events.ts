@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { isPartnerId } from './partner-id.js';
 import { maskSecrets } from './secrets.js';
+import type { PlatformPart } from './drift.js';
 
 /** Where our resources are: built from the platform configuration by the composition root. */
 export interface PlatformEventScope {
@@ -31,13 +32,21 @@ export interface PlatformEventScope {
   partnerRolePrefix: string;
   /** The platform's own roles, by role name: what each is, for the alert. */
   platformRoles: Record<string, string>;
+  /** The platform roles the platform check compares, by role name (the Transfer and verifier roles). */
+  comparedRoles: Record<string, PlatformPart>;
   /** The bot's role ARN: calls made in its sessions are the bot's own. */
   botRoleArn: string;
 }
 
+/**
+ * What an event touched. A platform resource's `compared` is the part of the platform check that
+ * holds what the call changed (src/domain/drift.ts PLATFORM_PARTS): the alert shows its difference
+ * from the rendered documents. Absent: the check compares nothing the call changes (the bot role,
+ * the server, a bucket's ACL, the key's grants).
+ */
 export type EventTarget =
   | { type: 'partner'; partnerId: string; resource: string }
-  | { type: 'platform'; resource: string };
+  | { type: 'platform'; resource: string; compared?: PlatformPart };
 
 export interface AccessChange {
   kind: 'access-change';
@@ -98,6 +107,9 @@ const KMS_KEY_CHANGES = new Set([
   'PutKeyPolicy', 'CreateGrant', 'RevokeGrant', 'RetireGrant', 'ScheduleKeyDeletion', 'CancelKeyDeletion', 'DisableKey', 'EnableKey', 'CreateAlias', 'UpdateAlias',
 ]);
 const BOUNDARY_CHANGES = new Set(['CreatePolicyVersion', 'SetDefaultPolicyVersion', 'DeletePolicyVersion', 'DeletePolicy', 'TagPolicy', 'UntagPolicy']);
+/** The calls that change a document the platform check compares. */
+const BUCKET_POLICY_CHANGES = new Set(['PutBucketPolicy', 'DeleteBucketPolicy']);
+const KEY_POLICY_CHANGES = new Set(['PutKeyPolicy']);
 
 /** Reads one message body of the platform events queue. */
 export function classifyPlatformEvent(body: string, scope: PlatformEventScope): PlatformEvent {
@@ -139,7 +151,7 @@ function targetOf(d: ApiCall, params: Record<string, unknown>, scope: PlatformEv
     case 'iam.amazonaws.com': {
       const roleName = text('roleName');
       if (roleName) return roleTarget(roleName, scope);
-      if (text('policyArn') === scope.permissionsBoundaryArn && BOUNDARY_CHANGES.has(d.eventName)) return { type: 'platform', resource: 'the permissions boundary policy' };
+      if (text('policyArn') === scope.permissionsBoundaryArn && BOUNDARY_CHANGES.has(d.eventName)) return { type: 'platform', resource: 'the permissions boundary policy', compared: 'permissions-boundary' };
       return { ignored: 'an IAM call on none of our roles or policies' };
     }
     case 'transfer.amazonaws.com': {
@@ -154,12 +166,14 @@ function targetOf(d: ApiCall, params: Record<string, unknown>, scope: PlatformEv
     }
     case 's3.amazonaws.com':
       if (text('bucketName') !== scope.bucket) return { ignored: 'another bucket' };
-      return S3_BUCKET_CHANGES.has(d.eventName) ? { type: 'platform', resource: `the bucket ${scope.bucket}` } : { ignored: 'not a change of the bucket’s access configuration' };
+      if (!S3_BUCKET_CHANGES.has(d.eventName)) return { ignored: 'not a change of the bucket’s access configuration' };
+      return { type: 'platform', resource: `the bucket ${scope.bucket}`, ...(BUCKET_POLICY_CHANGES.has(d.eventName) ? { compared: 'bucket-policy' as const } : {}) };
     case 'kms.amazonaws.com': {
       const keyId = text('keyId') ?? text('targetKeyId') ?? '';
       const ours = keyId !== '' && (keyId === scope.kmsKeyArn || scope.kmsKeyArn.endsWith(`/${keyId}`));
       if (!ours) return { ignored: 'another KMS key' };
-      return KMS_KEY_CHANGES.has(d.eventName) ? { type: 'platform', resource: 'the platform KMS key' } : { ignored: 'not a change of the key’s access' };
+      if (!KMS_KEY_CHANGES.has(d.eventName)) return { ignored: 'not a change of the key’s access' };
+      return { type: 'platform', resource: 'the platform KMS key', ...(KEY_POLICY_CHANGES.has(d.eventName) ? { compared: 'key-policy' as const } : {}) };
     }
     default:
       return { ignored: `event source ${d.eventSource.slice(0, 60)} is not watched` };
@@ -169,7 +183,8 @@ function targetOf(d: ApiCall, params: Record<string, unknown>, scope: PlatformEv
 /** A role of our account by its name: a platform role, a partner's role, or none of ours (why). */
 export function roleTarget(roleName: string, scope: PlatformEventScope): EventTarget | { ignored: string } {
   const platform = scope.platformRoles[roleName];
-  if (platform) return { type: 'platform', resource: platform };
+  const compared = scope.comparedRoles[roleName];
+  if (platform) return { type: 'platform', resource: platform, ...(compared ? { compared } : {}) };
   if (!roleName.startsWith(scope.partnerRolePrefix)) return { ignored: 'not one of our roles' };
   const partnerId = roleName.slice(scope.partnerRolePrefix.length);
   if (!isPartnerId(partnerId)) return { ignored: 'a role named like a partner role, for no valid partner id' };

@@ -2,15 +2,17 @@
  * The platform events consumer in the worker role's wiring (the container, real Redis and BullMQ,
  * SQS through aws-sdk-client-mock): a change to a partner's role that the bot did not make queues
  * one check of that partner however many events say so (the bot's own changes are checked too); a
- * platform resource changed outside the bot is an alert in the approvals channel; duplicates, other
- * accounts' events and malformed messages change nothing and are logged with their reason. Issue 16
- * item 3.
+ * platform resource changed outside the bot is an alert in the approvals channel, with the
+ * difference it leaves from the rendered documents (the platform check of what it touched, on the
+ * fake account: ../support/fake-aws.ts); duplicates, other accounts' events and malformed messages
+ * change nothing and are logged with their reason. Issue 16 item 3.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { changeCausesKey as causesKey } from '../../src/jobs/lifecycle/index.js';
 import { queuedMessages } from '../support/notify-outbox.js';
 import { attachReadOnly, cloudTrailEvent } from '../support/platform-events.js';
+import { renderPlatform, type PolicyDocument } from '../../src/aws/policies/index.js';
 import { startPlatformEventsRig, type PlatformEventsRig } from '../support/platform-events-rig.js';
 
 let t: PlatformEventsRig;
@@ -51,6 +53,39 @@ describe('platform events', () => {
     expect(queued!.identity).not.toContain('<!channel>');
     expect(queued!.identity).toContain('&lt;!channel&gt;');
     expect(await t.checks()).toEqual([]);
+  });
+
+  it('when the bucket policy was widened, then the alert shows the difference it leaves from the rendered policy as a diff, and the sweep will not report it again', async () => {
+    const widened: PolicyDocument = structuredClone(renderPlatform(t.c.config.platform).bucketPolicy);
+    widened.Statement.push({ Sid: 'PartnerAuditor', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${t.c.config.platform.bucket}/*` });
+    await t.fake.setBucketPolicy(widened);
+    await t.deliver(cloudTrailEvent({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy', requestParameters: { bucketName: t.c.config.platform.bucket } }));
+    const [queued] = await queuedMessages(t.redis, t.prefix);
+    expect(queued!.identity).toContain('*The difference from the approved state* now:');
+    expect(queued!.identity).toContain('• the bucket policy differs');
+    expect(queued!.identity).toContain('--- bucket policy: AWS now');
+    expect(queued!.identity).toContain('+++ bucket policy: as rendered (the platform stack deploys this)');
+    expect(queued!.identity).toContain('-      \\"Sid\\": \\"PartnerAuditor\\"');
+    // Recorded as the sweep records it: the sweep reports a difference once, and the alert showed this one.
+    expect(await t.redis.get(`${t.prefix}:platform-drift:bucket-policy`)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('when the change was reverted before the alert, then the alert says there is no difference; when the call changed nothing the check compares, it says so', async () => {
+    await t.deliver(cloudTrailEvent({ eventSource: 'kms.amazonaws.com', eventName: 'PutKeyPolicy', requestParameters: { keyId: t.c.config.platform.kmsKeyArn, policyName: 'default' } }));
+    await t.deliver(cloudTrailEvent({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketAcl', requestParameters: { bucketName: t.c.config.platform.bucket } }));
+    const [keyAlert, aclAlert] = await queuedMessages(t.redis, t.prefix);
+    expect(keyAlert!.identity).toContain('the platform KMS key was changed outside partnergate');
+    expect(keyAlert!.identity).toContain(':white_check_mark: the KMS key policy: no difference from the approved state (the rendered documents) now');
+    expect(aclAlert!.identity).toContain('s3:PutBucketAcl');
+    expect(aclAlert!.identity).toContain('partnergate compares no rendered document this call changes: look at it by hand.');
+  });
+
+  it('when AWS refuses to show the difference, then the alert still goes out, saying so', async () => {
+    t.fake.failNext('GetRole', Object.assign(new Error('not authorized to perform: iam:GetRole'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    await t.deliver(cloudTrailEvent({ eventSource: 'iam.amazonaws.com', eventName: 'PutRolePolicy', requestParameters: { roleName: 'partnergate-transfer', policyName: 'x' } }));
+    const [alert] = await queuedMessages(t.redis, t.prefix);
+    expect(alert!.identity).toContain('the Transfer role (every SFTP session runs as it) was changed outside partnergate');
+    expect(alert!.identity).toContain('could not be read (AWS answered `AccessDenied`)');
   });
 
   it('when the bot made the change, then the partner is still checked (no cause kept, nothing audited); when the call failed, it is another account’s, or the message is unreadable, then nothing is queued or posted; each is logged with its reason and deleted', async () => {

@@ -152,7 +152,7 @@ describe('verify job', () => {
     expect(await h.partners.get('acme')).toMatchObject({ status: 'verify_failed' });
     const failed = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && verifyButton(c) !== undefined);
     expect(blocksText(failed)).toContain(
-      ':x: partner role as intended (trust, boundary, partner tag, inline policy read back, nothing else attached) — inline policy added-by-hand is not rendered, managed policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess is attached',
+      ':x: partner role as intended (trust, boundary, path, tags, inline policy read back, nothing else attached) — inline policy added-by-hand is not rendered, managed policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess is attached',
     );
   });
 
@@ -182,7 +182,7 @@ describe('verify job', () => {
     const text = blocksText(failed);
     expect(text).toContain(':x: as the partner role: read partners/-canary/canary.txt — ALLOWED, expected denied');
     expect(text).toContain(':x: as the partner role: list partners/-canary/ — ALLOWED, expected denied');
-    expect(text).toContain(`:x: partner role as intended (trust, boundary, partner tag, inline policy read back, nothing else attached) — partner tag ${PARTNER_TAG_KEY} is \\"-canary\\", inline policy partnergate-read-own-prefix differs`);
+    expect(text).toContain(`:x: partner role as intended (trust, boundary, path, tags, inline policy read back, nothing else attached) — tag ${PARTNER_TAG_KEY} is \\"-canary\\", not \\"acme\\", inline policy partnergate-read-own-prefix differs`);
     expect(text).toContain(':white_check_mark: as the partner role: list outbound/ — denied');
 
     await h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, role.policies[0]!.document);

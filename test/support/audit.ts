@@ -11,15 +11,15 @@ import type { Clock } from '../../src/actions/ports.js';
 import { createAudit, createAuditQueue, createAuditWorker, type AuditQueue } from '../../src/jobs/audit/audit.js';
 import { type Audit } from '../../src/actions/ports.js';
 import type { AuditRecord } from '../../src/domain/audit-record.js';
-import { readPartnerHistory } from '../../src/jobs/audit/history.js';
+import { readPartnerHistory, scanAuditRecords } from '../../src/jobs/audit/history.js';
 
 export interface AuditPipeline {
   audit: Audit;
   queue: AuditQueue;
   worker: Worker<AuditRecord>;
   drained(): Promise<void>;
-  /** Drains, then reads the partner's history back from the bucket. */
-  history(partnerId: string): Promise<AuditRecord[]>;
+  /** Drains, then reads the partner's history back from the bucket; without a partner, the records that name none (the platform's). */
+  history(partnerId?: string): Promise<AuditRecord[]>;
   close(): Promise<void>;
 }
 
@@ -43,7 +43,10 @@ export function startAuditPipeline(o: {
     audit, queue, worker, drained,
     async history(partnerId) {
       await drained();
-      return (await readPartnerHistory(o.s3, o.bucket, { partnerId })).records;
+      if (partnerId !== undefined) return (await readPartnerHistory(o.s3, o.bucket, { partnerId })).records;
+      const records: AuditRecord[] = [];
+      await scanAuditRecords(o.s3, o.bucket, {}, (r) => void (r.partnerId === undefined && records.push(r)));
+      return records;
     },
     async close() {
       await worker.close();

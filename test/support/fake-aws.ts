@@ -19,6 +19,11 @@
  *   attached policies, boundary, session policy) and the bucket and key policies; a denial is S3's 403
  *   AccessDenied. A wrong policy therefore makes a probe fail for real.
  * - Access Analyzer: every check passes.
+ * - The platform as the stack deploys it, for the platform check: the bucket policy (S3
+ *   GetBucketPolicy, on a client of its own: objects stay on s3rver), the key policy (KMS), the
+ *   boundary's default version (GetPolicy, GetPolicyVersion) and the Transfer and verifier roles
+ *   (GetRole, their inline and attached policies) are the renderer's until a test changes them
+ *   (`setBucketPolicy`, `setKeyPolicy`, `setBoundaryDocument`, `setRolePolicy`, `attachManagedPolicy`).
  * - Faults: `failNext('CreateRole', err)` makes the next call(s) of a command fail before acting.
  *
  * `hangAfter`: write commands that, once applied, never answer (and push to `<ns>:hung`): a worker
@@ -32,18 +37,19 @@ import {
   ResourceNotFoundException, TagResourceCommand, TransferClient, type DescribedUser,
 } from '@aws-sdk/client-transfer';
 import {
-  CreateRoleCommand, EntityAlreadyExistsException, GetRoleCommand, GetRolePolicyCommand, IAMClient, IAMServiceException,
+  CreateRoleCommand, EntityAlreadyExistsException, GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, IAMServiceException,
   ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, NoSuchEntityException, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import {
   AccessAnalyzerClient, CheckAccessNotGrantedCommand, CheckNoPublicAccessCommand, ValidatePolicyCommand,
 } from '@aws-sdk/client-accessanalyzer';
-import { GetObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetKeyPolicyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
 import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { ControlPlaneClients } from '../../src/aws/control-plane.js';
 import type { SessionCredentials } from '../../src/aws/sts.js';
-import { renderPlatform, type PolicyDocument, type RenderedPlatform } from '../../src/aws/policies/index.js';
+import { identityPolicies, renderPlatform, type PolicyDocument, type RenderedPlatform, type RenderedRole } from '../../src/aws/policies/index.js';
 import { IamEngine, type SimDocuments } from '../../tools/isolation/iam-engine.js';
 import { createLocalS3Client } from '../../tools/local/s3.js';
 
@@ -94,6 +100,10 @@ export class FakeAws {
   readonly iam: Stub;
   readonly sts: Stub;
   readonly analyzer: Stub;
+  readonly kms: Stub;
+  /** S3 for the bucket's configuration: one client, mocked alone (every other S3 client reaches s3rver). */
+  readonly s3Config: Stub;
+  private readonly s3ConfigClient: S3Client;
   /** The Transfer server's host keys (ListHostKeys), as SHA-256 fingerprints. */
   hostKeyFingerprints: string[] = [];
   private readonly engine = new IamEngine();
@@ -108,6 +118,9 @@ export class FakeAws {
     this.iam = mockClient(IAMClient) as unknown as Stub;
     this.sts = mockClient(STSClient) as unknown as Stub;
     this.analyzer = mockClient(AccessAnalyzerClient) as unknown as Stub;
+    this.kms = mockClient(KMSClient) as unknown as Stub;
+    this.s3ConfigClient = new S3Client({ region: o.platform.region, credentials: BOT_CREDENTIALS });
+    this.s3Config = mockClient(this.s3ConfigClient) as unknown as Stub;
     this.install();
   }
 
@@ -119,18 +132,24 @@ export class FakeAws {
       iam: new IAMClient({ region, credentials: BOT_CREDENTIALS }),
       sts: new STSClient({ region, credentials: BOT_CREDENTIALS }),
       analyzer: new AccessAnalyzerClient({ region, credentials: BOT_CREDENTIALS }),
+      kms: new KMSClient({ region, credentials: BOT_CREDENTIALS }),
+      s3Config: this.s3ConfigClient,
       stsWith: (c) => new STSClient({ region, credentials: c }),
     };
   }
 
   /** Clears the mocks' history and behaviours, and installs the behaviours again. */
   reset(): void {
-    for (const stub of [this.transfer, this.iam, this.sts, this.analyzer]) stub.reset();
+    for (const stub of this.stubs()) stub.reset();
     this.install();
   }
 
   restore(): void {
-    for (const stub of [this.transfer, this.iam, this.sts, this.analyzer]) stub.restore();
+    for (const stub of this.stubs()) stub.restore();
+  }
+
+  private stubs(): Stub[] {
+    return [this.transfer, this.iam, this.sts, this.analyzer, this.kms, this.s3Config];
   }
 
   // --- state -----------------------------------------------------------------------------------
@@ -189,6 +208,37 @@ export class FakeAws {
   async attachedPolicies(role: string): Promise<Record<string, PolicyDocument>> {
     const raw = await this.o.redis.hgetall(this.k('attached', role));
     return Object.fromEntries(Object.entries(raw).map(([arn, doc]) => [arn, JSON.parse(doc) as PolicyDocument]));
+  }
+
+  /** What an administrator does by hand: replaces the bucket policy (null: deletes it). */
+  async setBucketPolicy(document: PolicyDocument | null): Promise<void> {
+    await this.o.redis.set(this.k('platform', 'bucket-policy'), JSON.stringify(document));
+  }
+
+  /** Replaces the key policy. */
+  async setKeyPolicy(document: PolicyDocument): Promise<void> {
+    await this.o.redis.set(this.k('platform', 'key-policy'), JSON.stringify(document));
+  }
+
+  /** Makes a new default version of the boundary policy (v2, v3, …). */
+  async setBoundaryDocument(document: PolicyDocument): Promise<void> {
+    const version = await this.o.redis.incr(this.k('platform', 'boundary-version'));
+    await this.o.redis.set(this.k('platform', 'boundary'), JSON.stringify({ versionId: `v${version + 1}`, document }));
+  }
+
+  /** A platform role as the stack deploys it (the Transfer and verifier roles), or null. */
+  private platformRole(name: string): RenderedRole | null {
+    return [this.docs.transferRole, this.docs.verifierRole].find((r) => r.roleName === name) ?? null;
+  }
+
+  /** A role the account holds: one the bot (or a test) made, or a platform role of the stack. */
+  private async anyRole(name: string): Promise<StoredRole | null> {
+    const stored = await this.role(name);
+    if (stored) return stored;
+    const r = this.platformRole(name);
+    if (!r) return null;
+    const path = r.arn.slice(r.arn.indexOf(':role/') + ':role'.length, r.arn.lastIndexOf('/') + 1);
+    return { RoleName: r.roleName, Arn: r.arn, Path: path, AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(r.trustPolicy)), Tags: [], CreateDate: new Date(0).toISOString() };
   }
 
   async session(accessKeyId: string): Promise<Session | null> {
@@ -281,7 +331,7 @@ export class FakeAws {
 
     const noRole = (name: string) => new NoSuchEntityException({ message: `The role with name ${name} cannot be found.`, $metadata: meta(404) });
     on(this.iam, GetRoleCommand, async (input: { RoleName: string }) => {
-      const role = await this.role(input.RoleName);
+      const role = await this.anyRole(input.RoleName);
       if (!role) throw noRole(input.RoleName);
       return { Role: { ...role, CreateDate: new Date(role.CreateDate) } };
     });
@@ -310,7 +360,8 @@ export class FakeAws {
       return this.done('PutRolePolicy', {});
     });
     on(this.iam, GetRolePolicyCommand, async (input: { RoleName: string; PolicyName: string }) => {
-      const raw = await redis.get(this.k('rolepolicy', input.RoleName, input.PolicyName));
+      const rendered = this.platformRole(input.RoleName)?.policies.find((x) => x.name === input.PolicyName);
+      const raw = (await redis.get(this.k('rolepolicy', input.RoleName, input.PolicyName))) ?? (rendered ? encodeURIComponent(JSON.stringify(rendered.document)) : null);
       if (raw === null) throw new NoSuchEntityException({ message: `The role policy with name ${input.PolicyName} cannot be found.`, $metadata: meta(404) });
       return { RoleName: input.RoleName, PolicyName: input.PolicyName, PolicyDocument: raw };
     });
@@ -323,12 +374,13 @@ export class FakeAws {
     });
 
     on(this.iam, ListRolePoliciesCommand, async (input: { RoleName: string }) => {
-      if (!(await this.role(input.RoleName))) throw noRole(input.RoleName);
+      if (!(await this.anyRole(input.RoleName))) throw noRole(input.RoleName);
       const keys = await redis.keys(`${this.k('rolepolicy', input.RoleName)}:*`);
-      return { PolicyNames: keys.map((key) => key.slice(key.lastIndexOf(':') + 1)).sort(), IsTruncated: false };
+      const names = new Set([...keys.map((key) => key.slice(key.lastIndexOf(':') + 1)), ...(this.platformRole(input.RoleName)?.policies.map((x) => x.name) ?? [])]);
+      return { PolicyNames: [...names].sort(), IsTruncated: false };
     });
     on(this.iam, ListAttachedRolePoliciesCommand, async (input: { RoleName: string }) => {
-      if (!(await this.role(input.RoleName))) throw noRole(input.RoleName);
+      if (!(await this.anyRole(input.RoleName))) throw noRole(input.RoleName);
       const arns = Object.keys(await this.attachedPolicies(input.RoleName)).sort();
       return { AttachedPolicies: arns.map((arn) => ({ PolicyArn: arn, PolicyName: arn.slice(arn.lastIndexOf('/') + 1) })), IsTruncated: false };
     });
@@ -353,6 +405,33 @@ export class FakeAws {
       return { Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: 'fake-session-secret', SessionToken: `token-${accessKeyId}`, Expiration: new Date(Date.now() + 900_000) } };
     });
 
+    // The platform-wide documents, as the stack deploys them until a test changes them.
+    const stored = async (name: string) => {
+      const raw = await redis.get(this.k('platform', name));
+      return raw === null ? undefined : (JSON.parse(raw) as unknown);
+    };
+    on(this.s3Config, GetBucketPolicyCommand, async (input: { Bucket: string }) => {
+      const doc = input.Bucket === p.bucket ? await stored('bucket-policy') : null;
+      if (doc === null) throw new S3ServiceException({ name: 'NoSuchBucketPolicy', $fault: 'client', $metadata: meta(404), message: 'The bucket policy does not exist' });
+      return { Policy: JSON.stringify(doc ?? this.docs.bucketPolicy) };
+    });
+    on(this.kms, GetKeyPolicyCommand, async (input: { KeyId: string }) => {
+      if (input.KeyId !== p.kmsKeyArn) throw new NotFoundException({ message: `Key '${input.KeyId}' does not exist`, $metadata: meta(400) });
+      return { Policy: JSON.stringify((await stored('key-policy')) ?? this.docs.kmsKeyPolicy), PolicyName: 'default' };
+    });
+    const noPolicy = (arn: string) => new NoSuchEntityException({ message: `Policy ${arn} does not exist or is not attachable.`, $metadata: meta(404) });
+    const boundary = async () => ((await stored('boundary')) as { versionId: string; document: PolicyDocument } | undefined) ?? { versionId: 'v1', document: this.docs.permissionsBoundary.policies[0]!.document };
+    on(this.iam, GetPolicyCommand, async (input: { PolicyArn: string }) => {
+      if (input.PolicyArn !== p.permissionsBoundaryArn) throw noPolicy(input.PolicyArn);
+      const b = this.docs.permissionsBoundary;
+      return { Policy: { PolicyName: b.name, Arn: b.arn, Path: b.path, DefaultVersionId: (await boundary()).versionId, AttachmentCount: 0, PermissionsBoundaryUsageCount: 1, IsAttachable: true } };
+    });
+    on(this.iam, GetPolicyVersionCommand, async (input: { PolicyArn: string; VersionId: string }) => {
+      const b = await boundary();
+      if (input.PolicyArn !== p.permissionsBoundaryArn || input.VersionId !== b.versionId) throw noPolicy(input.PolicyArn);
+      return { PolicyVersion: { Document: encodeURIComponent(JSON.stringify(b.document)), VersionId: b.versionId, IsDefaultVersion: true } };
+    });
+
     on(this.analyzer, ValidatePolicyCommand, async () => ({ findings: [] }));
     on(this.analyzer, CheckAccessNotGrantedCommand, async () => ({ result: 'PASS', reasons: [] }));
     on(this.analyzer, CheckNoPublicAccessCommand, async () => ({ result: 'PASS', reasons: [] }));
@@ -370,9 +449,9 @@ export class FakeAws {
     const p = this.o.platform;
     const d = this.docs;
     const withSession = session.policy ? { session: session.policy } : {};
-    if (session.roleArn === d.verifierRole.arn) return { identity: d.verifierRole.policies, ...withSession };
-    if (session.roleArn === d.transferRole.arn) return { identity: d.transferRole.policies, ...withSession };
-    if (session.roleArn === d.botRole.arn) return { identity: d.botRole.policies, ...withSession };
+    if (session.roleArn === d.verifierRole.arn) return { identity: identityPolicies(d.verifierRole), ...withSession };
+    if (session.roleArn === d.transferRole.arn) return { identity: identityPolicies(d.transferRole), ...withSession };
+    if (session.roleArn === d.botRole.arn) return { identity: identityPolicies(d.botRole), ...withSession };
     const role = await this.role(session.roleName);
     if (!role) return { identity: [], ...withSession };
     const names = (await this.o.redis.keys(`${this.k('rolepolicy', role.RoleName)}:*`)).map((key) => key.slice(key.lastIndexOf(':') + 1));

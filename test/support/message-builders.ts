@@ -9,10 +9,10 @@
 import { buildApprovalCard, CHANGE_APPROVAL, nudgeLine, refusalText, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUndeliverable, buildUnroutable } from '../../src/bot/messages/delivery.js';
 import {
-  buildDriftReport, driftDiff, driftResolvedText, reappliedText, reapplyAskedText, reapplyRefusedText, secondApproverNeededText,
+  buildAutoRevertReport, buildDriftReport, driftDiff, driftResolvedText, reappliedText, reapplyAskedText, reapplyRefusedText, secondApproverNeededText,
   quarantinedText, releasedText,
 } from '../../src/bot/messages/drift.js';
-import type { DriftDocument, DriftItem } from '../../src/domain/drift.js';
+import type { DriftDocument, DriftItem, PlatformDrift } from '../../src/domain/drift.js';
 import {
   changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, externalIdRotatedLine, keysChangedLine, oldKeysText, partnerEditedLine,
 } from '../../src/bot/messages/lifecycle.js';
@@ -23,7 +23,7 @@ import { buildPickups, pickupLine } from '../../src/bot/messages/pickups.js';
 import { buildOverdueDigest, buildPickupReminder } from '../../src/bot/messages/pickup-deadlines.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
 import type { PickupRecord } from '../../src/domain/pickup-events.js';
-import { buildPlatformChangeAlert } from '../../src/bot/messages/platform-events.js';
+import { buildPlatformChangeAlert, buildPlatformDriftReport } from '../../src/bot/messages/platform-events.js';
 import { buildAccessFindingAlert } from '../../src/bot/messages/access-findings.js';
 import {
   buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, buildWelcome, provisionRefusedText, provisionRetriedText, provisionStoppedText,
@@ -80,6 +80,16 @@ const driftDocuments = (x: string): DriftDocument[] => [
   },
   { name: `IAM role: inline policy ${x}`, actual: { [x]: [x, x], Resource: `arn:aws:s3:::${x}/*` }, intended: null },
 ];
+
+/** A platform difference as AWS could hold it: outside text in the lines, names and documents. */
+const platformDrift = (x: string): PlatformDrift => ({
+  parts: ['bucket-policy', 'transfer-role'],
+  items: [{ part: 'bucket-policy', line: x }, { part: 'transfer-role', line: `the Transfer role partnergate-transfer: inline policy ${x} is not rendered` }],
+  documents: [
+    { part: 'bucket-policy', name: `bucket policy ${x}`, actual: { Statement: [{ Sid: x, Principal: { AWS: x } }] }, intended: { Statement: [] } },
+    { part: 'transfer-role', name: `IAM role partnergate-transfer: inline policy ${x}`, actual: { [x]: x }, intended: null },
+  ],
+});
 
 function record(x: string, outcome: DeliveryRecord['outcome'] = 'delivered'): DeliveryRecord {
   return {
@@ -204,6 +214,14 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
     kind: 'access-finding', eventId: x, findingId: x, status: 'ACTIVE', deleted: false, error: null, resource: x, resourceType: x,
     target: { type: 'platform', resource: x }, principals: [], isPublic: true, actions: Array.from({ length: 12 }, () => x), conditionKeys: [], at: x,
   }, x),
+  'platform change alert, with the difference it leaves': (x) => buildPlatformChangeAlert({
+    kind: 'access-change', eventId: x, call: x, at: AT, actor: x, byBot: false, target: { type: 'platform', resource: x, compared: 'bucket-policy' }, parameters: { bucketName: x },
+  }, { kind: 'compared', drift: platformDrift(x) }),
+  'platform change alert, the difference unreadable': (x) => buildPlatformChangeAlert({
+    kind: 'access-change', eventId: x, call: x, at: AT, actor: x, byBot: false, target: { type: 'platform', resource: x }, parameters: {},
+  }, { kind: 'unreadable', code: x }),
+  'platform drift report': (x) => buildPlatformDriftReport(platformDrift(x)),
+  'AUTO_REVERT report': (x) => buildAutoRevertReport({ partnerId: x, undone: [x], done: [x, x], documents: driftDocuments(x), remaining: [x] }),
   'old keys reminder': (x) => oldKeysText({ partnerId: x, keys: [{ fingerprint: x, ageDays: 400 }, { fingerprint: x, ageDays: null }], maxAgeDays: 365 }),
 };
 

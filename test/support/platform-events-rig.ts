@@ -15,6 +15,7 @@ import type { AuditInput } from '../../src/actions/ports.js';
 import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 import { testEnv, testPrefix } from '../../tools/local/env.js';
 import { captureLogs, type LogCapture } from './log-capture.js';
+import { FakeAws } from './fake-aws.js';
 
 export const PLATFORM_EVENTS_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/partnergate-platform-events';
 
@@ -26,6 +27,8 @@ export interface PlatformEventsRig {
   logs: LogCapture;
   audits: AuditInput[];
   sqsMock: ReturnType<typeof mockClient>;
+  /** The AWS account the platform check reads (../support/fake-aws.ts). */
+  fake: FakeAws;
   /** One receive of these bodies; resolves to how many messages were deleted. */
   deliver(...bodies: (string | Record<string, unknown>)[]): Promise<number>;
   /** The checks waiting on the reconcile queue. */
@@ -40,11 +43,12 @@ export function startPlatformEventsRig(tag: string): PlatformEventsRig {
   const logs = captureLogs('debug');
   const audits: AuditInput[] = [];
   const config = loadConfig(testEnv({ PARTNERGATE_PREFIX: prefix, PLATFORM_EVENTS_QUEUE_URL }));
-  const c = createContainer(config, logs.logger, { sqs: new SQSClient({ region: 'eu-west-1' }), audit: async (a) => void audits.push(a) });
+  const fake = new FakeAws({ redis, ns: `${prefix}:fakeaws`, platform: config.platform });
+  const c = createContainer(config, logs.logger, { sqs: new SQSClient({ region: 'eu-west-1' }), awsClients: fake.clients(), audit: async (a) => void audits.push(a) });
   const source = platformEventsWorkers(c).source!;
   sqsMock.on(DeleteMessageBatchCommand).callsFake(async (input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] }));
   return {
-    c, source, redis, prefix, logs, audits, sqsMock,
+    c, source, redis, prefix, logs, audits, sqsMock, fake,
     async deliver(...bodies) {
       sqsMock.on(ReceiveMessageCommand).resolves({
         Messages: bodies.map((b, i) => ({ MessageId: `m${i}`, ReceiptHandle: `rh${i}`, Body: typeof b === 'string' ? b : JSON.stringify(b) })),
@@ -54,6 +58,7 @@ export function startPlatformEventsRig(tag: string): PlatformEventsRig {
     checks: async () => (await c.queues.reconcile.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data as unknown })),
     async close() {
       sqsMock.restore();
+      fake.restore();
       await c.close();
       await deleteKeysUnder(redis, prefix);
       await redis.quit();

@@ -12,7 +12,8 @@ import { createPlanRenderer } from '../../src/actions/onboarding/plan.js';
 import { renderPartnerSidePolicy } from '../../src/aws/policies/index.js';
 import { buildApprovalCard, CHANGE_APPROVAL, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
 import { buildDeliveryFailure } from '../../src/bot/messages/delivery.js';
-import { buildDriftReport, driftDiff, reappliedText } from '../../src/bot/messages/drift.js';
+import { buildAutoRevertReport, buildDriftReport, driftDiff, reappliedText } from '../../src/bot/messages/drift.js';
+import { buildPlatformDriftReport } from '../../src/bot/messages/platform-events.js';
 import type { DriftDocument } from '../../src/domain/drift.js';
 import { buildOffboardEvidence, buildOffboardProgress } from '../../src/bot/messages/offboard.js';
 import { buildAnswer } from '../../src/bot/messages/partner-status.js';
@@ -162,12 +163,27 @@ export function secretBearingMessages(): [string, unknown][] {
       steps, checks, finishedAt: AT, dryRun: false,
     })],
     ['buildDriftReport (items from AWS)', buildDriftReport({ partnerId: 'acme', items: [{ subject: 'trust-policy', state: 'differs', line: text }], documents: [], unfixable: [text], hash: 'a'.repeat(64) })],
+    ['reappliedText', reappliedText({ partnerId: 'acme', by: 'UAPP', done: [text], remaining: [text] })],
+    ['buildAnswer (what the user typed)', buildAnswer(`No file matches ${text}`, [text])],
+  ];
+}
+
+/**
+ * [builder, its output] for the builders that diff documents read from AWS: they redact ExternalIds
+ * and mask every other secret themselves, so what they build shows none, before any masking.
+ */
+export function diffMessages(): [string, unknown][] {
+  const text = freeText();
+  return [
     ['buildDriftReport (the diff of a trust policy whose ExternalId differs, and free text in a policy)', buildDriftReport({
       partnerId: 'acme', items: [{ subject: 'trust-policy', state: 'differs', line: 'IAM role: trust policy differs' }], documents: driftDocuments(text), unfixable: [], hash: 'a'.repeat(64),
     })],
     ['driftDiff (ExternalIds in conditions, lists, other fields and names)', driftDiff(driftDocuments(text)).toString()],
-    ['reappliedText', reappliedText({ partnerId: 'acme', by: 'UAPP', done: [text], remaining: [text] })],
-    ['buildAnswer (what the user typed)', buildAnswer(`No file matches ${text}`, [text])],
+    ['buildAutoRevertReport (the trust and the policy it undid)', buildAutoRevertReport({ partnerId: 'acme', undone: ['IAM role: trust policy differs'], done: ['detached'], documents: driftDocuments(text), remaining: [] })],
+    ['buildPlatformDriftReport (a platform role\'s trust holding an ExternalId, and free text in a policy)', buildPlatformDriftReport({
+      parts: ['transfer-role'], items: [{ part: 'transfer-role', line: 'the Transfer role partnergate-transfer: trust policy differs' }],
+      documents: driftDocuments(text).map((d) => ({ ...d, part: 'transfer-role' as const })),
+    })],
   ];
 }
 

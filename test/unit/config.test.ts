@@ -34,6 +34,12 @@ describe('configuration', () => {
     expect(c.platform.permissionsBoundaryArn).toBe('arn:aws:iam::111122223333:policy/partnergate/partnergate-partner-boundary');
     expect(c.logLevel).toBe('info');
     expect(c.auditLock).toBeNull();
+    expect(c.autoRevert).toBe(false);
+  });
+
+  it('when AUTO_REVERT is true, then a quarantined partner is restored by the bot; anything but true or false stops loading', () => {
+    expect(loadConfig(testEnv({ AUTO_REVERT: 'true' })).autoRevert).toBe(true);
+    expect(problem(testEnv({ AUTO_REVERT: 'yes please' }))).toMatch(/AUTO_REVERT must be true or false/);
   });
 
   it('when AUDIT_RETENTION_DAYS is set, then audit objects are locked for that long, in GOVERNANCE mode unless AUDIT_LOCK_MODE says COMPLIANCE', () => {

@@ -12,13 +12,22 @@ import { ValidationError } from '../../src/domain/errors.js';
 
 const read = (path: string) => readFileSync(path, 'utf8');
 
+/** A role as deployed, with the managed policies it names found among the stack's own (by their deployed ARN). */
 function roleAsRendered(d: Deployment, id: string): RenderedRole {
   const p = propertiesOf(d, id);
+  const managed = (p['ManagedPolicyArns'] as string[] | undefined ?? []).map((arn) => {
+    const policyId = Object.keys(d.template.Resources).find((r) => d.template.Resources[r]!.Type === 'AWS::IAM::ManagedPolicy' && d.physical(r, null) === arn);
+    if (!policyId) throw new Error(`${id} names ${arn}, which the stack does not create`);
+    expect(dependsOn(d.template, id, policyId), `${id} depends on ${policyId}`).toBe(true);
+    const m = propertiesOf(d, policyId);
+    return { name: m['ManagedPolicyName'], arn, path: m['Path'], policies: [{ name: m['ManagedPolicyName'], document: m['PolicyDocument'] }] };
+  });
   return {
     roleName: p['RoleName'],
     arn: d.physical(id, 'Arn'),
     trustPolicy: p['AssumeRolePolicyDocument'],
-    policies: (p['Policies'] as Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>).map((x) => ({ name: x.PolicyName, document: x.PolicyDocument })),
+    policies: (p['Policies'] as Array<{ PolicyName: string; PolicyDocument: PolicyDocument }> | undefined ?? []).map((x) => ({ name: x.PolicyName, document: x.PolicyDocument })),
+    ...(managed.length > 0 ? { managedPolicies: managed } : {}),
   };
 }
 
@@ -225,7 +234,7 @@ describe('manifests/platform.yaml as CloudFormation', () => {
       ['BotRole', 'botRole'],
       ['VerifierRole', 'verifierRole'],
       ['TransferRole', 'transferRole'],
-    ] as const)('then %s is the renderer\'s %s: name, path, trust and inline policies', (id, key) => {
+    ] as const)('then %s is the renderer\'s %s: name, path, trust, inline and managed policies', (id, key) => {
       expect(roleAsRendered(d, id)).toEqual(rendered[key]);
     });
 

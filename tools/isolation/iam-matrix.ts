@@ -8,6 +8,7 @@ import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import { CANARY_PREFIX } from '../../src/domain/partner-id.js';
 import {
   botRunsAsRoleArn,
+  identityPolicies,
   renderPartner,
   renderPlatform,
   type NamedPolicy,
@@ -265,7 +266,7 @@ export function buildCells(s: Scenario): {
     const sftp: Principal = {
       label: `${id} SFTP session`, kind: 'partner SFTP session',
       arn: session(roleName(pd.transferRole.arn), id), principalArn: pd.transferRole.arn, account: A,
-      identity: pd.transferRole.policies, session: r.transferUser.Policy,
+      identity: identityPolicies(pd.transferRole), session: r.transferUser.Policy,
     };
     partnerReads(sftp, id);
     partnerCannotEscalate(sftp, id);
@@ -415,7 +416,7 @@ function addVerifierCells(s: Scenario, add: Add, withRole: RenderedPartner[]): v
   const verifier: Principal = {
     label: 'verifier', kind: 'verifier',
     arn: `arn:${p.partition}:sts::${p.accountId}:assumed-role/${pd.verifierRole.roleName}/probe`,
-    principalArn: pd.verifierRole.arn, account: p.accountId, identity: pd.verifierRole.policies,
+    principalArn: pd.verifierRole.arn, account: p.accountId, identity: identityPolicies(pd.verifierRole),
   };
   for (const r of withRole) add(verifier, 'partner roles', 'allow', 'sts:AssumeRole', r.partnerRole!.arn, `AssumeRole ${r.partnerRole!.roleName}`);
   add(verifier, 'Transfer role', 'allow', 'sts:AssumeRole', pd.transferRole.arn, 'AssumeRole the Transfer role (with a session policy)');
@@ -423,6 +424,7 @@ function addVerifierCells(s: Scenario, add: Add, withRole: RenderedPartner[]): v
   add(verifier, 'canary', 'allow', 's3:GetObject', `${bucket}/${CANARY_PREFIX}canary.txt`, `GetObject ${CANARY_PREFIX}canary.txt`);
   add(verifier, 'key', 'allow', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt through S3', { 'kms:ViaService': `s3.${p.region}.amazonaws.com` });
   add(verifier, 'key', 'deny', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
+  add(verifier, 'key', 'deny', 'kms:GetKeyPolicy', p.kmsKeyArn, 'GetKeyPolicy (only the bot may read it)');
   add(verifier, 'canary', 'deny', 's3:PutObject', `${bucket}/${CANARY_PREFIX}canary.txt`, `PutObject ${CANARY_PREFIX}canary.txt`);
   const first = s.partners[0];
   if (first) add(verifier, 'partner prefixes', 'deny', 's3:GetObject', `${bucket}/partners/${first.partnerId}/prices.csv`, `GetObject partners/${first.partnerId}/prices.csv as itself`);
@@ -446,9 +448,9 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
   const bot: Principal = {
     label: 'bot', kind: 'bot',
     arn: `arn:${p.partition}:sts::${A}:assumed-role/${pd.botRole.roleName}/worker`,
-    principalArn: pd.botRole.arn, account: A, identity: pd.botRole.policies,
+    principalArn: pd.botRole.arn, account: A, identity: identityPolicies(pd.botRole),
   };
-  const botWithAdmin: Principal = { ...bot, label: 'bot + AdministratorAccess', kind: 'bot with an Allow * beside its policy', identity: [...pd.botRole.policies, ADMIN] };
+  const botWithAdmin: Principal = { ...bot, label: 'bot + AdministratorAccess', kind: 'bot with an Allow * beside its policy', identity: [...identityPolicies(pd.botRole), ADMIN] };
   const boundary = { 'iam:PermissionsBoundary': p.permissionsBoundaryArn };
   const newRole = `${iam}:role/partnergate/partners/partnergate-partner-newco`;
   const partnerRole = withRole[0]?.partnerRole?.arn ?? newRole;
@@ -478,6 +480,11 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     allow('delivery', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject partners/acme/prices.csv naming no encryption');
     allow('delivery', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming the platform key', { [sse]: 'aws:kms', [kmsKey]: p.kmsKeyArn });
     allow('delivery', 'kms:GenerateDataKey', p.kmsKeyArn, 'kms:GenerateDataKey through S3', via);
+    // The platform check: the documents every partner depends on, read.
+    allow('platform check', 's3:GetBucketPolicy', bucket, 'GetBucketPolicy');
+    allow('platform check', 'kms:GetKeyPolicy', p.kmsKeyArn, 'GetKeyPolicy called directly');
+    allow('platform check', 'iam:GetPolicyVersion', p.permissionsBoundaryArn, 'GetPolicyVersion of the boundary');
+    allow('platform check', 'iam:GetRolePolicy', pd.transferRole.arn, 'GetRolePolicy of the Transfer role');
 
     // Escalation attempts the explicit Denies (and the bucket and key policies) refuse: denied.
     const deny = (category: string, action: string, resource: string, what: string, context: ContextValues = {}) =>
@@ -530,6 +537,7 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     deny('bucket and key', 'kms:PutKeyPolicy', p.kmsKeyArn, 'PutKeyPolicy');
     deny('bucket and key', 'kms:CreateGrant', p.kmsKeyArn, 'CreateGrant through S3', via);
     deny('bucket and key', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
+    deny('bucket and key', 'kms:DisableKey', p.kmsKeyArn, 'DisableKey');
     deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming another KMS key', {
       [sse]: 'aws:kms', [kmsKey]: `arn:${p.partition}:kms:${p.region}:${A}:key/11111111-2222-3333-4444-555555555555`,
     });

@@ -48,6 +48,13 @@ export function cloudTrailEvent(o: CallOptions): Record<string, unknown> {
   };
 }
 
+/** AWS's managed AmazonS3ReadOnlyAccess: its ARN, and its document as it grants (reads of every bucket). */
+export const READ_ONLY_ARN = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+export const READ_ONLY = {
+  Version: '2012-10-17' as const,
+  Statement: [{ Sid: 'AmazonS3ReadOnlyAccess', Effect: 'Allow' as const, Action: ['s3:Get*', 's3:List*', 's3:Describe*'], Resource: '*' }],
+};
+
 /** AmazonS3ReadOnlyAccess attached to a partner's role by someone else. */
 export const attachReadOnly = (partnerId: string, o: Partial<CallOptions> = {}) =>
   cloudTrailEvent({

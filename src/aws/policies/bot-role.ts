@@ -3,12 +3,20 @@
  * create and change roles only under the partner path and only with the permissions boundary, and
  * everything that could widen its own rights or a partner's is refused explicitly, so that a
  * broader policy attached by mistake later still cannot undo these guards.
+ *
+ * Its permissions are three customer managed policies attached to it, no inline policy: together
+ * they are more than a role's inline policies may hold with room to grow (10,240 characters), and
+ * one managed policy holds 6,144. IAM evaluates them as one: a Deny in any refuses whatever another
+ * allows. The stack creates them (manifests/platform.yaml), and the bot may change none of them.
  */
 import { ValidationError } from '../../domain/errors.js';
 import type { PlatformConfig } from './platform.js';
+import { checkPolicySize, POLICY_SIZE_LIMITS } from './limits.js';
+import { STACK_NAMES } from './platform.js';
 import {
+  botPolicyArns,
   bucketArn,
-  deliveryQueueArn, platformEventsQueueArn,
+  deliveryQueueArn, platformEventsQueueArn, platformPolicyArn, roleNameOf,
   objectsArn,
   partnerRolesPattern,
   POLICY_NAMES,
@@ -16,9 +24,8 @@ import {
   transferLogGroupArn,
   transferUsersPattern,
 } from './names.js';
-import { platformRole } from './role.js';
 import { decryptViaS3, policy } from './statements.js';
-import type { PolicyDocument, PolicyStatement, RenderedRole } from './types.js';
+import type { PolicyDocument, PolicyStatement, RenderedManagedPolicy, RenderedRole } from './types.js';
 
 const BOUNDARY = 'iam:PermissionsBoundary';
 
@@ -95,6 +102,14 @@ function iamStatements(p: PlatformConfig): PolicyStatement[] {
       Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:ListRoleTags'],
       Resource: partnerRoles,
     },
+    // The platform check compares the documents every partner depends on with the renderer's: it
+    // reads the Transfer and verifier roles and the boundary's default version, and may change none.
+    {
+      Sid: 'ReadPlatformRolesAndBoundary',
+      Effect: 'Allow',
+      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
+      Resource: [p.transferRoleArn, p.verifierRoleArn, p.permissionsBoundaryArn],
+    },
     // `partnergate reconcile --rebuild` finds partner roles by path (ListRoles has no resource type).
     { Sid: 'ListRolesToRebuildRegistry', Effect: 'Allow', Action: 'iam:ListRoles', Resource: '*' },
     {
@@ -157,7 +172,7 @@ function iamStatements(p: PlatformConfig): PolicyStatement[] {
       Sid: 'DenyChangesToPlatformIdentities',
       Effect: 'Deny',
       Action: ['iam:Attach*', 'iam:Create*', 'iam:Delete*', 'iam:Detach*', 'iam:Put*', 'iam:Tag*', 'iam:Untag*', 'iam:Update*'],
-      Resource: [p.botRoleArn, p.verifierRoleArn, p.transferRoleArn, p.permissionsBoundaryArn],
+      Resource: [p.botRoleArn, p.verifierRoleArn, p.transferRoleArn, p.permissionsBoundaryArn, ...botPolicyArns(p)],
     },
     {
       // Roles outside the partner path are none of the bot's business, boundary or not.
@@ -258,6 +273,8 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
     { Sid: 'ArchiveOffboardedPartners', Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject'], Resource: objectsArn(p, 'archive/partners/') },
     ...auditStatements(p),
     decryptViaS3(p, 'UseKeyViaS3', ['kms:Decrypt', 'kms:GenerateDataKey']),
+    // The platform check reads the bucket and key policies (the key policy lets the bot read it, and nothing more, outside S3).
+    { Sid: 'ReadBucketAndKeyPolicies', Effect: 'Allow', Action: ['s3:GetBucketPolicy', 'kms:GetKeyPolicy'], Resource: [bucketArn(p), p.kmsKeyArn] },
     {
       Sid: 'ReadBucketAndPlatformEvents',
       Effect: 'Allow',
@@ -329,22 +346,29 @@ function checkStatements(p: PlatformConfig): PolicyStatement[] {
       Action: ['access-analyzer:ValidatePolicy', 'access-analyzer:CheckAccessNotGranted', 'access-analyzer:CheckNoPublicAccess'],
       Resource: '*',
     },
-    // `partnergate doctor`, run as the bot: that the Transfer and verifier roles and the boundary
-    // exist, and what the bot's own policies allow it (SimulatePrincipalPolicy on itself). Reads only.
-    { Sid: 'DoctorReadsPlatformRoles', Effect: 'Allow', Action: 'iam:GetRole', Resource: [p.transferRoleArn, p.verifierRoleArn] },
-    { Sid: 'DoctorReadsBoundary', Effect: 'Allow', Action: 'iam:GetPolicy', Resource: p.permissionsBoundaryArn },
+    // `partnergate doctor`, run as the bot: what the bot's own policies allow it (SimulatePrincipalPolicy
+    // on itself); it reads the platform roles and the boundary through ReadPlatformRolesAndBoundary.
     { Sid: 'DoctorSimulatesOwnPolicies', Effect: 'Allow', Action: 'iam:SimulatePrincipalPolicy', Resource: p.botRoleArn },
   ];
 }
 
+function botPolicy(p: PlatformConfig, name: string, document: PolicyDocument): RenderedManagedPolicy {
+  checkPolicySize(`the bot role's managed policy ${name}`, document, POLICY_SIZE_LIMITS.managedPolicy);
+  return { name, arn: platformPolicyArn(p, name), path: STACK_NAMES.iamPath, policies: [{ name, document }] };
+}
+
 export function renderBotRole(p: PlatformConfig): RenderedRole {
   const trustPolicy = botTrustPolicy(p);
-  const permissions = policy(
-    ...iamStatements(p),
-    ...stsStatements(p),
-    ...transferStatements(p),
-    ...deliveryStatements(p),
-    ...checkStatements(p),
-  );
-  return platformRole('bot role', p.botRoleArn, trustPolicy, POLICY_NAMES.bot, permissions);
+  checkPolicySize('the trust policy of the bot role', trustPolicy, POLICY_SIZE_LIMITS.trustPolicy);
+  return {
+    roleName: roleNameOf(p.botRoleArn),
+    arn: p.botRoleArn,
+    trustPolicy,
+    policies: [],
+    managedPolicies: [
+      botPolicy(p, POLICY_NAMES.botIdentities, policy(...iamStatements(p), ...stsStatements(p))),
+      botPolicy(p, POLICY_NAMES.botTransfer, policy(...transferStatements(p), ...checkStatements(p))),
+      botPolicy(p, POLICY_NAMES.botData, policy(...deliveryStatements(p))),
+    ],
+  };
 }

@@ -10,7 +10,9 @@ export { renderBucketPolicy, renderKmsKeyPolicy } from './resource-policies.js';
 export { renderLockedPartnerRole, renderOwnPrefixPolicy, renderPartnerRole, renderPartnerSidePolicy, renderPartnerTrustPolicy } from './partner-role.js';
 export { renderTransferRole, renderTransferUser, toCreateUserRequest } from './transfer.js';
 export { checkPolicySize, policySize, PolicyTooLargeError, POLICY_SIZE_LIMITS, QUOTAS } from './limits.js';
+export { identityPolicies } from './role.js';
 export {
+  botPolicyArns,
   bucketArn,
   DELIVERY_QUEUE_NAME,
   PLATFORM_EVENTS_QUEUE_NAME,

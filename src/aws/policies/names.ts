@@ -36,7 +36,14 @@ export const PLATFORM_EVENTS_QUEUE_NAME = 'partnergate-platform-events';
 export const POLICY_NAMES = {
   partnerRead: 'partnergate-read-own-prefix',
   transferRead: 'partnergate-transfer-read-partners',
-  bot: 'partnergate-bot',
+  /**
+   * The bot role's customer managed policies (its permissions do not fit the 10,240 characters of a
+   * role's inline policies with room to grow): who and what it may create, change and become; the
+   * Transfer users and the checks; the bucket, key and queues.
+   */
+  botIdentities: 'partnergate-bot-identities',
+  botTransfer: 'partnergate-bot-transfer',
+  botData: 'partnergate-bot-data',
   verifier: 'partnergate-verifier-probes',
   /** Offboarding's lock on a partner role, until the role is deleted. */
   offboardLock: 'partnergate-offboarded-deny-all',
@@ -94,6 +101,16 @@ export function transferLogGroupArn(p: PlatformConfig): string {
   return `arn:${p.partition}:logs:${p.region}:${p.accountId}:log-group:${STACK_NAMES.transferLogGroup}:*`;
 }
 
+/** A customer managed policy of the platform stack, under the platform's IAM path. */
+export function platformPolicyArn(p: PlatformConfig, name: string): string {
+  return `arn:${p.partition}:iam::${p.accountId}:policy${STACK_NAMES.iamPath}${name}`;
+}
+
+/** The bot role's managed policies, by ARN. */
+export function botPolicyArns(p: PlatformConfig): string[] {
+  return [POLICY_NAMES.botIdentities, POLICY_NAMES.botTransfer, POLICY_NAMES.botData].map((n) => platformPolicyArn(p, n));
+}
+
 export function roleNameOf(roleArn: string): string {
   return roleArn.slice(roleArn.lastIndexOf('/') + 1);
 }
@@ -112,6 +129,7 @@ export function platformEventScope(p: PlatformConfig): PlatformEventScope {
       [roleNameOf(p.verifierRoleArn)]: 'the verifier role',
       [roleNameOf(p.botRoleArn)]: 'the bot role',
     },
+    comparedRoles: { [roleNameOf(p.transferRoleArn)]: 'transfer-role', [roleNameOf(p.verifierRoleArn)]: 'verifier-role' },
     botRoleArn: p.botRoleArn,
   };
 }

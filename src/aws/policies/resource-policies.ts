@@ -120,7 +120,9 @@ export function renderBucketPolicy(p: PlatformConfig): PolicyDocument {
  * principals — every role under the partner path, the Transfer, verifier and bot roles — may use it
  * only when S3 calls KMS for them. With Bucket Keys the encryption context is the bucket, so KMS
  * cannot tell partners apart: isolation is S3's job, and no partner principal reaches KMS directly.
- * The same refusal keeps the bot from changing the key policy, creating grants or disabling the key.
+ * The same refusal keeps the bot from changing the key policy, creating grants or disabling the key;
+ * the one call it may make outside S3 is reading this policy (kms:GetKeyPolicy), which the platform
+ * check compares with this rendering.
  */
 export function renderKmsKeyPolicy(p: PlatformConfig): PolicyDocument {
   const doc = policy(
@@ -138,15 +140,22 @@ export function renderKmsKeyPolicy(p: PlatformConfig): PolicyDocument {
       Action: 'kms:*',
       Resource: '*',
       Condition: {
-        ArnLike: { 'aws:PrincipalArn': platformPrincipalPatterns(p) },
+        ArnLike: { 'aws:PrincipalArn': [partnerRolesPattern(p), p.transferRoleArn, p.verifierRoleArn] },
+        StringNotEquals: { 'kms:ViaService': s3ViaService(p) },
+      },
+    },
+    {
+      Sid: 'BotOnlyThroughS3OrReadingThisPolicy',
+      Effect: 'Deny',
+      Principal: '*',
+      NotAction: 'kms:GetKeyPolicy',
+      Resource: '*',
+      Condition: {
+        ArnLike: { 'aws:PrincipalArn': p.botRoleArn },
         StringNotEquals: { 'kms:ViaService': s3ViaService(p) },
       },
     },
   );
   checkPolicySize('the KMS key policy', doc, POLICY_SIZE_LIMITS.kmsKeyPolicy);
   return doc;
-}
-
-function platformPrincipalPatterns(p: PlatformConfig): string[] {
-  return [partnerRolesPattern(p), p.transferRoleArn, p.verifierRoleArn, p.botRoleArn];
 }

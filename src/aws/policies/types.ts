@@ -57,7 +57,10 @@ export interface RenderedRole {
   roleName: string;
   arn: string;
   trustPolicy: PolicyDocument;
+  /** Its inline policies. */
   policies: NamedPolicy[];
+  /** The customer managed policies attached to it (the bot role's); absent: none. */
+  managedPolicies?: RenderedManagedPolicy[];
 }
 
 /** A partner's own role: under the partner path, with the permissions boundary, tagged. */
@@ -67,7 +70,7 @@ export interface RenderedPartnerRole extends RenderedRole {
   tags: Record<string, string>;
 }
 
-/** A managed policy (the permissions boundary), in the same `policies` shape as a role. */
+/** A managed policy (the permissions boundary, the bot role's), in the same `policies` shape as a role: one document. */
 export interface RenderedManagedPolicy {
   name: string;
   arn: string;

@@ -7,6 +7,7 @@ import { canonicalJson } from '../../domain/canonical-json.js';
 import { redactExternalIds, secondApproverItems, type DriftDocument, type DriftItem } from '../../domain/drift.js';
 import type { Block } from '../../domain/notify-message.js';
 import { explainPartnerIdProblem } from '../../domain/partner-id.js';
+import { maskSecrets } from '../../domain/secrets.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
 import { chunkLines, code, codeBlock, joinMrkdwn, mrkdwn, SECTION_LIMIT, user, when, type Mrkdwn } from './mrkdwn.js';
@@ -37,23 +38,37 @@ function pretty(doc: unknown): string {
 }
 
 /**
- * The documents that differ as unified diffs (jsdiff), AWS now (`-`) against what re-apply writes
- * (`+`), ExternalIds redacted first (src/domain/drift.ts). Lines of outside text: `codeBlock` escapes them.
+ * What the two sides of a diff are: AWS now against what re-apply writes (a partner's drift) or what
+ * the platform stack deploys; or, once AUTO_REVERT restored it, what AWS held against what it wrote.
  */
-export function driftDiffLines(documents: readonly DriftDocument[]): string[] {
+export type DiffTarget = 'reapply' | 'stack' | 'reverted';
+
+const SIDES: Record<DiffTarget, { before: string; rendered: string; absent: string; heading: Mrkdwn }> = {
+  reapply: { before: 'AWS now', rendered: 'as rendered (re-apply writes this)', absent: 'deleted by re-apply', heading: mrkdwn`*What differs* (\`-\` AWS now, \`+\` what re-apply writes` },
+  stack: { before: 'AWS now', rendered: 'as rendered (the platform stack deploys this)', absent: 'not rendered', heading: mrkdwn`*What differs* (\`-\` AWS now, \`+\` what the platform stack deploys` },
+  reverted: { before: 'what AWS held', rendered: 'as approved (restored)', absent: 'removed', heading: mrkdwn`*What it undid* (\`-\` what AWS held, \`+\` what AUTO_REVERT restored` },
+};
+
+/**
+ * The documents that differ as unified diffs (jsdiff), AWS now (`-`) against the rendered documents
+ * (`+`), ExternalIds redacted first (src/domain/drift.ts) and any other secret a line may hold
+ * masked (src/domain/secrets.ts). Lines of outside text: `codeBlock` escapes them.
+ */
+export function driftDiffLines(documents: readonly DriftDocument[], target: DiffTarget = 'reapply'): string[] {
+  const side = SIDES[target];
   const out: string[] = [];
   for (const d of redactExternalIds(documents)) {
     const patch = structuredPatch(d.name, d.name, pretty(d.actual), pretty(d.intended), '', '', { context: 2 });
-    out.push(`--- ${d.name}: ${d.actual === null ? 'absent' : 'AWS now'}`, `+++ ${d.name}: ${d.intended === null ? 'deleted by re-apply' : 'as rendered (re-apply writes this)'}`);
+    out.push(`--- ${d.name}: ${d.actual === null ? 'absent' : side.before}`, `+++ ${d.name}: ${d.intended === null ? side.absent : side.rendered}`);
     for (const h of patch.hunks) out.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines.filter((l) => !l.startsWith('\\')));
   }
-  return out;
+  return out.map(maskSecrets);
 }
 
 /** The diff section of a report: a code block within Slack's section limit, the rest counted. */
-export function driftDiff(documents: readonly DriftDocument[]): Mrkdwn {
-  const heading = mrkdwn`*What differs* (\`-\` AWS now, \`+\` what re-apply writes; ExternalIds redacted):\n`;
-  return mrkdwn`${heading}${codeBlock(driftDiffLines(documents), SECTION_LIMIT - heading.toString().length)}`;
+export function driftDiff(documents: readonly DriftDocument[], target: DiffTarget = 'reapply'): Mrkdwn {
+  const heading = mrkdwn`${SIDES[target].heading}; ExternalIds redacted):\n`;
+  return mrkdwn`${heading}${codeBlock(driftDiffLines(documents, target), SECTION_LIMIT - heading.toString().length)}`;
 }
 
 export interface DriftCause {
@@ -122,4 +137,22 @@ export function secondApproverNeededText(v: { partnerId: string; by: string; sho
 /** The presser's answer when Re-apply became a change request for a second approver. */
 export function reapplyAskedText(v: { partnerId: string; hash: string; items: string[] }): string {
   return mrkdwn`Drift ${driftLabel(v.hash)} of ${code(v.partnerId)} would create something or rewrite a trust policy (${joinMrkdwn(v.items, '; ')}), so another approver must approve re-applying it: the card is in ${code(v.partnerId)}’s thread. Nothing was written yet.`.toString();
+}
+
+/**
+ * AUTO_REVERT's report, in the partner's thread and the approvals channel: what the bot undid on its
+ * own (the lines and the diff: what AWS held against what it restored), and what is still different
+ * — what it never does alone (create something, rewrite a trust policy, a role's path, boundary or
+ * tags) is left to the drift report's Re-apply.
+ */
+export function buildAutoRevertReport(v: { partnerId: string; undone: string[]; done: string[]; documents: DriftDocument[]; remaining: string[] }): SlackMessage {
+  const blocks: Block[] = [
+    section(mrkdwn`:leftwards_arrow_with_hook: *AUTO_REVERT restored ${code(v.partnerId)}'s approved state* on its own: ${v.done.length ? joinMrkdwn(v.done, '; ') : 'nothing needed writing'}.`),
+    ...chunkLines([mrkdwn`*Undone:*`, ...v.undone.map((l) => mrkdwn`• ${l}`)]).map((text) => section(text)),
+    ...(v.documents.length ? [section(driftDiff(v.documents, 'reverted'))] : []),
+    contextBlock(v.remaining.length
+      ? mrkdwn`Still different (AUTO_REVERT creates nothing and rewrites no trust policy; two people re-apply those, and a role's path, boundary or tags are fixed by hand): ${joinMrkdwn(v.remaining, '; ')}. The partner stays quarantined: the latest drift report's Re-apply is the way out.`
+      : mrkdwn`No drift left. It only restored the approved documents of what exists and removed what was added: nothing was widened. The partner is released when a check finds it as approved and its probes pass.`),
+  ];
+  return slackMessage(mrkdwn`AUTO_REVERT restored ${v.partnerId}'s approved state: ${v.undone.length} difference${v.undone.length === 1 ? '' : 's'} undone`, blocks);
 }

@@ -1,10 +1,11 @@
 /**
- * Drift: what AWS holds for a partner (Transfer user, its keys, the partner role, its trust and
- * inline policies) against what the renderer and the registry say should be there. `findDrift`
- * only reads, and answers each difference as an item (src/domain/drift.ts) with the documents that
- * differ, as AWS has them and as re-apply would write them; `repairDrift` writes what is missing or
- * different, with the same calls provisioning uses (and TagRole for a role's partner tag), and
- * reports what it cannot fix (a role's path or boundary: the bot may not change those).
+ * Drift: what AWS holds for a partner (Transfer user, its keys, the partner role — its path,
+ * boundary, tags, trust, inline and attached policies) against what the renderer and the registry
+ * say should be there. `findDrift` only reads, and answers each difference as an item
+ * (src/domain/drift.ts) with the documents that differ, as AWS has them and as re-apply would write
+ * them; `repairDrift` writes what is missing or different, with the same calls provisioning uses
+ * (and TagRole for the role's partner tag), and reports what it cannot fix (a role's path or
+ * boundary: the bot may not change those; its other tags: it does not re-tag them).
  */
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import { hasCode } from '../../aws/aws-error.js';
@@ -15,9 +16,7 @@ import { specOf } from '../../actions/onboarding/index.js';
 import type { Drift, DriftDocument, DriftItem, DriftState, DriftSubject } from '../../domain/drift.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import type { PartnerRecord } from '../../domain/partner.js';
-import {
-  keyDifferences, keyIdentity, parsePolicy, partnerTagDifference, roleFixedDifferences, sameDocument, transferUserDifferences,
-} from '../onboarding/index.js';
+import { keyDifferences, keyIdentity, parsePolicy, REQUEST_TAG_KEY, roleFixedDifferences, roleTagDifferences, sameDocument, transferUserDifferences } from '../onboarding/index.js';
 import { wantsTransferUser } from '../../domain/access.js';
 
 export type { Drift } from '../../domain/drift.js';
@@ -68,19 +67,21 @@ export async function findDrift(cp: LifecyclePlane, platform: PlatformConfig, p:
       documents.push({ name: trustName, actual: null, intended: intended.trustPolicy });
       for (const policy of intended.policies) documents.push({ name: policyName(policy.name), actual: null, intended: policy.document });
     } else {
+      // Path and boundary: the bot may not change them. Tags: the partner tag is the second layer's
+      // input (another partner's id there, or none), put back by re-apply; any other tag is reported,
+      // not rewritten (a tag may be what a policy reads: who changed it should be found out).
       for (const d of roleFixedDifferences(role, intended)) {
         item('role', 'differs', `IAM role: ${d}`);
         unfixable.push(`IAM role: ${d}`);
       }
-      // The second layer reads the partner tag: another partner's id there, or none, is drift too.
-      const tag = partnerTagDifference(role, intended);
-      if (tag) {
-        item('role', 'differs', `IAM role: ${tag}`);
-        documents.push({
-          name: `IAM role ${intended.roleName}: tag ${PARTNER_TAG_KEY}`,
-          actual: { [PARTNER_TAG_KEY]: role.tags[PARTNER_TAG_KEY] ?? null },
-          intended: { [PARTNER_TAG_KEY]: intended.tags[PARTNER_TAG_KEY] },
-        });
+      const tagDifferences = roleTagDifferences(role.tags, intended);
+      for (const d of tagDifferences) {
+        item('role', 'differs', `IAM role: ${d.text}`);
+        if (d.key !== PARTNER_TAG_KEY) unfixable.push(`IAM role: ${d.text}`);
+      }
+      if (tagDifferences.length > 0) {
+        const request = REQUEST_TAG_KEY in role.tags ? { [REQUEST_TAG_KEY]: role.tags[REQUEST_TAG_KEY]! } : {};
+        documents.push({ name: `IAM role ${intended.roleName}: tags`, actual: role.tags, intended: { ...intended.tags, ...request } });
       }
       if (!sameDocument(role.trustPolicy, intended.trustPolicy)) {
         item('trust-policy', 'differs', 'IAM role: trust policy differs');
@@ -112,16 +113,23 @@ export async function findDrift(cp: LifecyclePlane, platform: PlatformConfig, p:
   return { partnerId: p.partnerId, items: items.sort((a, b) => (a.line < b.line ? -1 : a.line > b.line ? 1 : 0)), documents, unfixable };
 }
 
-/** Writes what `findDrift` found missing or different; answers what was done. */
-export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, p: PartnerRecord): Promise<string[]> {
+/**
+ * Writes what `findDrift` found missing or different; answers what was done. `narrowOnly` (AUTO_REVERT)
+ * repairs only what `revertibleItems` (src/domain/drift.ts) names: it creates nothing — no Transfer
+ * user, role, key or inline policy — and rewrites no trust policy.
+ */
+export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, p: PartnerRecord, o: { narrowOnly?: boolean } = {}): Promise<string[]> {
   const rendered = intendedFor(platform, p);
+  const creates = o.narrowOnly !== true;
   const done: string[] = [];
   if (wantsTransferUser(p)) {
     let user = await cp.describeUser(p.partnerId);
     if (!user) {
-      await cp.createUser({ ...toCreateUserRequest(rendered.transferUser), ...(p.sshKeys[0] ? { SshPublicKeyBody: p.sshKeys[0] } : {}) });
-      done.push(`created Transfer user ${p.partnerId}`);
-      user = await cp.describeUser(p.partnerId);
+      if (creates) {
+        await cp.createUser({ ...toCreateUserRequest(rendered.transferUser), ...(p.sshKeys[0] ? { SshPublicKeyBody: p.sshKeys[0] } : {}) });
+        done.push(`created Transfer user ${p.partnerId}`);
+        user = await cp.describeUser(p.partnerId);
+      }
     } else if (transferUserDifferences(user, rendered.transferUser).length > 0) {
       const u = rendered.transferUser;
       await cp.updateUser({ UserName: u.UserName, Role: u.Role, HomeDirectoryType: u.HomeDirectoryType, HomeDirectoryMappings: u.HomeDirectoryMappings, Policy: JSON.stringify(u.Policy) });
@@ -129,7 +137,7 @@ export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, 
     }
     if (user) {
       const keys = keyDifferences(user, p.sshKeys);
-      for (const k of keys.missing) {
+      for (const k of creates ? keys.missing : []) {
         try {
           await cp.importSshPublicKey(p.partnerId, k);
           done.push(`imported SSH key ${fingerprintOf(keyIdentity(k))}`);
@@ -145,25 +153,26 @@ export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, 
   const intended = rendered.partnerRole;
   if (intended) {
     const role = await cp.getRole(intended.roleName);
-    if (!role) {
+    if (!role && creates) {
       await cp.createRole({
         roleName: intended.roleName, path: intended.path, trustPolicy: intended.trustPolicy as unknown as Record<string, unknown>,
         permissionsBoundary: intended.permissionsBoundary, tags: { ...intended.tags, 'partnergate:request-id': p.requestId },
         description: `partnergate: read-only access of partner ${p.partnerId} to its own prefix`,
       });
       done.push(`created IAM role ${intended.roleName}`);
-    } else if (!sameDocument(role.trustPolicy, intended.trustPolicy)) {
+    } else if (role && creates && !sameDocument(role.trustPolicy, intended.trustPolicy)) {
       await cp.updateAssumeRolePolicy({ roleName: intended.roleName, document: intended.trustPolicy as unknown as Record<string, unknown> });
       done.push('rewrote the trust policy');
     }
-    if (role && partnerTagDifference(role, intended)) {
+    if (role && role.tags[PARTNER_TAG_KEY] !== intended.tags[PARTNER_TAG_KEY]) {
       await cp.tagRole(intended.roleName, { [PARTNER_TAG_KEY]: intended.tags[PARTNER_TAG_KEY]! });
       done.push(`put back the tag ${PARTNER_TAG_KEY}=${p.partnerId}`);
     }
     const names = role ? await cp.listRolePolicies(intended.roleName) : [];
     for (const policy of intended.policies) {
       const deployed = names.includes(policy.name) ? await cp.getRolePolicy({ roleName: intended.roleName, policyName: policy.name }) : null;
-      if (!sameDocument(deployed, policy.document)) {
+      // A missing inline policy is a grant created: not when only narrowing.
+      if (!sameDocument(deployed, policy.document) && (deployed !== null || creates)) {
         await cp.putRolePolicy({ roleName: intended.roleName, policyName: policy.name, document: policy.document as unknown as Record<string, unknown> });
         done.push(`wrote inline policy ${policy.name}`);
       }

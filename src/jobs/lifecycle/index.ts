@@ -1,5 +1,6 @@
 /** jobs/lifecycle: what the rest of the program may use; everything else in this folder is internal. */
 export { findDrift } from './drift.js';
+export { findPlatformDrift, platformDifference } from './platform-drift.js';
 export { createLifecycleQueues, createLifecycleWorkers, type LifecycleQueues, type LifecycleWorkerOptions } from './lifecycle-workers.js';
 export { addOffboardJob } from './offboard.js';
 export { addPartnerChangeJob } from './partner-change.js';

@@ -90,6 +90,8 @@ export interface LifecycleWorkersDeps {
   keyMaxAgeDays: number;
   /** ASSURANCE_INTERVAL_HOURS: every live partner's isolation re-proven at least this often (default 24). */
   assuranceIntervalHours?: number;
+  /** AUTO_REVERT: a partner quarantined for drift is restored by the bot itself (./reconcile.ts `autoRevert`). */
+  autoRevert?: boolean;
   clock: Clock;
   logger: Logger;
   onAwsError?: (service: string, code: string) => void;
@@ -159,6 +161,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     changeApplying: (partnerId) => changes.applying(partnerId),
     prove: (p) => runS3Probes({ cp, platform: deps.platform, s3ForCredentials: deps.s3ForCredentials, partners }, p, intendedFor(deps.platform, p)),
     assurance: { intervalMs: (deps.assuranceIntervalHours ?? 24) * 3_600_000, tickMs: o.assuranceTickMs },
+    ...(deps.autoRevert ? { autoRevert: true } : {}),
   };
 
   const partnerChange = worker<PartnerChangePayload>(

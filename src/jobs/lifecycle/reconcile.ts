@@ -3,7 +3,9 @@
  * compares every live partner's AWS resources with the renderer and the registry and reports drift
  * in the partner's thread once per change — the hash of the drift is kept in `P:drift:<partnerId>`
  * and swapped atomically (SET … GET), so a drift already reported is not reported again and a
- * different one is. `reapply` (from the Re-apply button, approvers only) carries the hash of the
+ * different one is. The repeatable sweep first compares the platform-wide documents every partner
+ * depends on (./platform-drift.ts) and reports theirs in the approvals channel. With AUTO_REVERT a
+ * partner quarantined for drift is restored by the bot itself (`autoRevert`). `reapply` (from the Re-apply button, approvers only) carries the hash of the
  * drift the approver was shown: it writes only while that is still the recorded drift and still what
  * AWS differs by (else it refuses, writes nothing, and reports the drift as it is now), then checks
  * again and says what it did. Nothing is checked in DRY_RUN (AWS is not read).
@@ -25,7 +27,10 @@ import type { Logger } from '../../logger.js';
 import type { Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
-import { buildDriftReport, driftResolvedText, quarantinedText, reappliedText, reapplyRefusedText, releasedText, secondApproverNeededText } from '../../bot/messages/drift.js';
+import {
+  buildAutoRevertReport, buildDriftReport, driftResolvedText, quarantinedText, reappliedText, reapplyRefusedText, releasedText, secondApproverNeededText,
+} from '../../bot/messages/drift.js';
+import type { SlackMessage } from '../../bot/messages/blocks.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { dueForProof } from '../../domain/assurance.js';
@@ -35,9 +40,12 @@ import { mayTakeChange } from '../../domain/partner-lifecycle.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
-import { driftHash, driftRecordText, parseDriftRecord, secondApproverItems, wideningItems, type Drift, type DriftRecord, type DriftSubject } from '../../domain/drift.js';
+import {
+  driftHash, driftRecordText, parseDriftRecord, revertibleItems, secondApproverItems, wideningItems, type Drift, type DriftRecord, type DriftSubject,
+} from '../../domain/drift.js';
 import type { ChangeKind } from '../../domain/requests.js';
 import { findDrift, repairDrift } from './drift.js';
+import { sweepPlatform } from './platform-drift.js';
 import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
 
 export const RECONCILE_QUEUE = QUEUE_NAMES.reconcile;
@@ -146,6 +154,8 @@ export interface ReconcileDeps {
   prove?: (p: PartnerRecord) => Promise<CheckView[]>;
   /** ASSURANCE_INTERVAL_HOURS and the tick: every live partner re-proven within the interval. */
   assurance?: { intervalMs: number; tickMs: number };
+  /** AUTO_REVERT: a partner quarantined for drift is restored to the approved state by the bot itself (`autoRevert`). */
+  autoRevert?: boolean;
 }
 
 /** What the processor needs besides the check's: the re-apply's seal check. */
@@ -167,7 +177,33 @@ export async function checkPartner(deps: ReconcileDeps, p: PartnerRecord): Promi
   const drift = await findDrift(deps.cp, deps.platform, p);
   const outcome = await reportDrift(deps, p, drift, causes);
   await followQuarantine(deps, p, drift);
+  if (deps.autoRevert) await autoRevert(deps, p.partnerId, drift);
   return outcome;
+}
+
+/** Who AUTO_REVERT's writes and records name. */
+export const AUTO_REVERT_ACTOR = 'partnergate';
+
+const autoRevertKey = (prefix: string, partnerId: string) => `${prefix}:autorevert:${partnerId}`;
+
+/**
+ * AUTO_REVERT: a quarantined partner whose drift holds anything a narrowing re-apply repairs
+ * (`revertibleItems`: what one approver's click may, and nothing that creates or rewrites a trust
+ * policy) is restored by the bot itself, through the one-click Re-apply's use case
+ * (`reapplyShownDrift`, `auto`). It only restores the approved state of what exists and removes
+ * what was added: it never widens. What it leaves is reported as a new drift, for two people's
+ * Re-apply. `P:autorevert:<partnerId>` holds the drift a revert left, so a revert that changed
+ * nothing is not tried again on every check.
+ */
+async function autoRevert(deps: ReconcileDeps, partnerId: string, drift: Drift): Promise<void> {
+  if (revertibleItems(drift.items).length === 0) return;
+  const p = await deps.partners.get(partnerId);
+  if (p?.status !== 'quarantined') return;
+  const hash = driftHash(drift);
+  const key = autoRevertKey(deps.prefix, partnerId);
+  if ((await deps.redis.get(key)) === hash) return;
+  const outcome = await reapplyShownDrift(deps, { partner: p, by: AUTO_REVERT_ACTOR, hash, secondApprover: false, auto: true });
+  if (outcome.ok) await deps.redis.set(key, (await readDrift(deps.redis, deps.prefix, partnerId))?.hash ?? 'none', 'EX', 7 * 86_400);
 }
 
 /** What an approved change being applied may leave apart for a moment. */
@@ -186,9 +222,10 @@ export async function checkPartnerById(deps: ReconcileDeps, partnerId: string): 
  * whose access is exactly the approved state again — after the Re-apply, or a fix by
  * hand that a check finds — is released: said in both places, and its parked deliveries go out.
  */
-const both = async (deps: ReconcileDeps, p: PartnerRecord, text: string) => {
-  await deps.notify({ ...inThread(p), text });
-  await deps.notify({ op: 'post', channel: deps.approvalsChannel, text });
+const both = async (deps: ReconcileDeps, p: PartnerRecord, message: string | SlackMessage) => {
+  const body = typeof message === 'string' ? { text: message } : message;
+  await deps.notify({ ...inThread(p), ...body });
+  await deps.notify({ op: 'post', channel: deps.approvalsChannel, ...body });
 };
 
 const failedProbes = (checks: readonly CheckView[]) => checks.filter((c) => c.outcome === 'fail').map((c) => `${c.label}${c.detail ? ` — ${c.detail}` : ''}`);
@@ -247,13 +284,15 @@ export function createReconcileProcessor(deps: ReconcileJobDeps) {
     if (deps.cp.dryRun) return { skipped: 'DRY_RUN: AWS is not read' };
     if (job.name === REAPPLY_JOB) return reapply(deps, job.data);
     if (job.name === PROVE_JOB) return proveIsolation(deps);
+    // The sweep checks the platform-wide documents once, then every partner; a check of one partner does not.
+    const platform = job.data.partnerId ? null : await sweepPlatform(deps);
     const ids = job.data.partnerId ? [job.data.partnerId] : (await deps.partners.allIds()).sort();
     const outcomes: Record<string, CheckOutcome> = {};
     for (const id of ids) {
       const outcome = await checkPartnerById(deps, id);
       if (outcome) outcomes[id] = outcome;
     }
-    return outcomes;
+    return platform ? { platform, partners: outcomes } : outcomes;
   };
 }
 
@@ -314,6 +353,13 @@ export interface ShownDrift {
   hash: string;
   /** True only for an approved `reapply` change (two people); a click's job is false. */
   secondApprover: boolean;
+  /**
+   * AUTO_REVERT (`autoRevert`): the bot itself, narrowing only (`revertibleItems`: nothing created,
+   * no trust policy rewritten, so no second approver is asked for), reported in the thread and the
+   * approvals channel with the diff of what it undid and audited `drift.reverted`; what is left is
+   * reported as a new drift.
+   */
+  auto?: boolean;
 }
 
 export type ReapplyOutcome = { ok: true; done: string[]; remaining: string[] } | { ok: false; code: ErrorCode };
@@ -335,16 +381,23 @@ export async function reapplyShownDrift(deps: ReconcileDeps, v: ShownDrift): Pro
   };
   const before = await findDrift(deps.cp, deps.platform, p);
   if ((await readDrift(deps.redis, deps.prefix, p.partnerId))?.hash !== v.hash || driftHash(before) !== v.hash) {
+    if (v.auto) {
+      // Nobody pressed anything: the check reports the drift as it is now (and may revert that).
+      deps.logger.info({ partnerId: p.partnerId, shown: v.hash }, 'AUTO_REVERT: the drift changed before it was restored; checking again');
+      await checkPartner(deps, p);
+      return { ok: false, code: ErrorCode.DriftChanged };
+    }
     const refused = await refuse(ErrorCode.DriftChanged, reapplyRefusedText({ partnerId: p.partnerId, by: v.requestedBy ?? v.by, shown: v.hash }));
     await checkPartner(deps, p);
     return refused;
   }
   const twoPerson = secondApproverItems(before.items);
-  if (twoPerson.length > 0 && !v.secondApprover) {
+  if (twoPerson.length > 0 && !v.secondApprover && !v.auto) {
     return refuse(ErrorCode.SecondApproverNeeded, secondApproverNeededText({ partnerId: p.partnerId, by: v.by, shown: v.hash, items: twoPerson.map((i) => i.line) }));
   }
-  const done = await repairDrift(deps.cp, deps.platform, p);
+  const done = await repairDrift(deps.cp, deps.platform, p, { narrowOnly: v.auto === true });
   const after = await findDrift(deps.cp, deps.platform, p);
+  if (v.auto) return reportRevert(deps, p, v.hash, before, after, done);
   if (after.items.length === 0) await deps.redis.del(key);
   else await deps.redis.set(key, driftRecordText(after));
   await followQuarantine(deps, p, after);
@@ -355,5 +408,24 @@ export async function reapplyShownDrift(deps: ReconcileDeps, v: ShownDrift): Pro
     type: 'drift.reapplied', partnerId: p.partnerId, actor: v.by,
     details: { done, remaining, hash: v.hash, ...(v.requestedBy ? { requestedBy: v.requestedBy, secondApprover: v.by } : {}) },
   });
+  return { ok: true, done, remaining };
+}
+
+/**
+ * AUTO_REVERT's report: what it undid (the lines, and the diff of the documents it restored), in the
+ * thread and the approvals channel, audited; what is left is a new drift, reported with its own
+ * Re-apply; then the partner follows its drift (released once none is left and its probes pass).
+ */
+async function reportRevert(deps: ReconcileDeps, p: PartnerRecord, hash: string, before: Drift, after: Drift, done: string[]): Promise<ReapplyOutcome> {
+  const left = new Set(after.items.map((i) => i.line));
+  const undone = before.items.filter((i) => !left.has(i.line)).map((i) => i.line);
+  const stillDiffer = new Set(after.documents.map((d) => d.name));
+  const remaining = after.items.map((i) => i.line);
+  deps.logger.warn({ partnerId: p.partnerId, done, remaining: remaining.length }, 'AUTO_REVERT: approved state restored');
+  await both(deps, p, buildAutoRevertReport({ partnerId: p.partnerId, undone, done, documents: before.documents.filter((d) => !stillDiffer.has(d.name)), remaining }));
+  await deps.audit({ type: 'drift.reverted', partnerId: p.partnerId, actor: AUTO_REVERT_ACTOR, details: { done, undone, remaining, hash } });
+  if (after.items.length === 0) await deps.redis.del(driftKey(deps.prefix, p.partnerId));
+  else await reportDrift(deps, p, after, []);
+  await followQuarantine(deps, p, after);
   return { ok: true, done, remaining };
 }

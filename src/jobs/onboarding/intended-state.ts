@@ -57,21 +57,29 @@ export function keyDifferences(user: DescribedUser, wanted: string[]): { missing
   };
 }
 
-/**
- * The role's partner tag, when it is not the partner's id: what the permissions boundary and the
- * bucket policy read (`aws:PrincipalTag`), so a changed or missing one is part of the role's access.
- */
-export function partnerTagDifference(role: RoleState, intended: NonNullable<RenderedPartner['partnerRole']>): string | null {
-  const want = intended.tags[PARTNER_TAG_KEY];
-  const have = role.tags[PARTNER_TAG_KEY];
-  return have === want ? null : `partner tag ${PARTNER_TAG_KEY} is ${have === undefined ? 'missing' : JSON.stringify(have)}`;
-}
-
 /** How an existing role differs in what the bot cannot change (path, boundary); [] when it does not. */
 export function roleFixedDifferences(role: RoleState, intended: NonNullable<RenderedPartner['partnerRole']>): string[] {
   const out: string[] = [];
   if (role.path !== intended.path) out.push(`path is ${role.path}`);
   if (role.permissionsBoundaryArn !== intended.permissionsBoundary) out.push(`permissions boundary is ${role.permissionsBoundaryArn ?? 'missing'}`);
+  return out;
+}
+
+/**
+ * How a role's tags differ from the rendered ones: each rendered tag must be there with its value,
+ * and no tag may be there but those and the request-id tag (provisioning's bookkeeping, whatever its
+ * value: a role recovered by `reconcile --rebuild` may lack it). A policy may read a principal's
+ * tags, so a tag added or changed by hand is reported, not judged. [] when they do not differ.
+ */
+export function roleTagDifferences(tags: Record<string, string>, intended: NonNullable<RenderedPartner['partnerRole']>): { key: string; text: string }[] {
+  const out: { key: string; text: string }[] = [];
+  for (const [key, value] of Object.entries(intended.tags)) {
+    if (!(key in tags)) out.push({ key, text: `tag ${key} is missing` });
+    else if (tags[key] !== value) out.push({ key, text: `tag ${key} is ${JSON.stringify(tags[key])}, not ${JSON.stringify(value)}` });
+  }
+  for (const key of Object.keys(tags).sort()) {
+    if (!(key in intended.tags) && key !== REQUEST_TAG_KEY) out.push({ key, text: `tag ${key} is not rendered` });
+  }
   return out;
 }
 

@@ -34,7 +34,7 @@ import type { RunStore } from '../../store/runs.js';
 import { retriedJob } from '../platform/queues.js';
 import { failureOf, isFinal } from '../platform/step-runner.js';
 import { settleGate } from './provision.js';
-import { keyDifferences, partnerTagDifference, sameDocument, transferUserDifferences } from './intended-state.js';
+import { keyDifferences, roleFixedDifferences, roleTagDifferences, sameDocument, transferUserDifferences } from './intended-state.js';
 import { wantsTransferUser } from '../../domain/access.js';
 import { partnerThread, threadRefs } from '../../actions/partner-thread.js';
 import { cardRef } from '../../bot/messages/ids.js';
@@ -124,13 +124,12 @@ async function checkDeployedDocuments(c: Ctx, sessionPolicy: unknown): Promise<C
     const problems = [
       ...(role ? [] : ['role not found']),
       ...(role && !sameDocument(role.trustPolicy, intended.trustPolicy) ? ['trust policy differs'] : []),
-      ...(role && role.permissionsBoundaryArn !== intended.permissionsBoundary ? ['permissions boundary differs'] : []),
-      ...(role ? [partnerTagDifference(role, intended)].filter((d): d is string => d !== null) : []),
+      ...(role ? [...roleFixedDifferences(role, intended), ...roleTagDifferences(role.tags, intended).map((d) => d.text)] : []),
       ...policies.filter((p, i) => !sameDocument(p.document, intended.policies[i]!.document)).map((p) => `inline policy ${p.name} differs`),
       ...names.filter((n) => !intended.policies.some((p) => p.name === n)).map((n) => `inline policy ${n} is not rendered`),
       ...attached.map((a) => `managed policy ${a.policyArn} is attached`),
     ];
-    checks.push({ label: 'partner role as intended (trust, boundary, partner tag, inline policy read back, nothing else attached)', outcome: problems.length ? 'fail' : 'pass', ...(problems.length ? { detail: problems.join(', ') } : {}) });
+    checks.push({ label: 'partner role as intended (trust, boundary, path, tags, inline policy read back, nothing else attached)', outcome: problems.length ? 'fail' : 'pass', ...(problems.length ? { detail: problems.join(', ') } : {}) });
     if (role?.trustPolicy) {
       deployed = { ...deployed, partnerRole: { ...intended, trustPolicy: role.trustPolicy as unknown as PolicyDocument, policies } };
     }

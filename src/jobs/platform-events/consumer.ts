@@ -7,7 +7,8 @@
  *   (`P:pe:causes:<partnerId>`, the last 20 for a day, for the report) and a check of that partner
  *   is queued at once, events about one partner coalesced into one check (addEventCheckJob);
  * - a change to a platform resource that the bot did not make: an alert in the approvals channel
- *   naming who, what and where, and an audit record;
+ *   naming who, what and where, with the difference it leaves from the rendered documents (the
+ *   platform check of the part it touched, `platformDifference`), and an audit record;
  * - the bot's own change to a partner: a check of it as well (whoever holds the bot's credentials is
  *   on the threat list), but no cause kept and no audit record;
  * - the bot's own platform changes, reads, failed calls, other accounts' or resources' events,
@@ -27,7 +28,8 @@ import type { Redis } from 'ioredis';
 import type { Audit, Notify } from '../../actions/ports.js';
 import { classifyPlatformEvent, type AccessChange, type PlatformEventScope } from '../../domain/platform-events.js';
 import { classifyAccessFinding } from '../../domain/access-findings.js';
-import { buildPlatformChangeAlert } from '../../bot/messages/platform-events.js';
+import { buildPlatformChangeAlert, type PlatformDifference } from '../../bot/messages/platform-events.js';
+import type { PlatformPart } from '../../domain/drift.js';
 import type { Logger } from '../../logger.js';
 import { createSqsPoller, type SqsPoller, type SqsPollerDeps } from '../platform/sqs-poller.js';
 import { changeCausesKey } from '../lifecycle/index.js';
@@ -47,6 +49,8 @@ export interface PlatformEventsDeps extends AccessFindingDeps {
   approvalsChannel: string;
   audit: Audit;
   logger: Logger;
+  /** The platform check of the part a platform change touched (src/jobs/lifecycle platformDifference); absent: the alert shows none. */
+  platformDifference?: (part: PlatformPart | undefined) => Promise<PlatformDifference>;
 }
 
 export type EventOutcome = 'checking' | 'alerted' | 'by-bot' | 'duplicate' | 'ignored' | 'invalid' | FindingOutcome;
@@ -89,7 +93,8 @@ async function act(deps: PlatformEventsDeps, e: AccessChange): Promise<EventOutc
     await deps.audit({ type: 'platform.changed', partnerId: e.target.partnerId, actor: e.actor, details });
     return 'checking';
   }
-  await deps.notify({ op: 'post', channel: deps.approvalsChannel, ...buildPlatformChangeAlert(e) });
+  const difference = e.target.type === 'platform' ? await deps.platformDifference?.(e.target.compared) : undefined;
+  await deps.notify({ op: 'post', channel: deps.approvalsChannel, ...buildPlatformChangeAlert(e, difference) });
   deps.logger.warn(log, 'platform event: a platform resource changed outside partnergate');
   await deps.audit({ type: 'platform.changed', actor: e.actor, details });
   return 'alerted';

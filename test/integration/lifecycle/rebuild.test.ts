@@ -73,7 +73,7 @@ describe('reconcile --rebuild', () => {
     expect(second.out).toContain('rebuilt 0 partner record(s)');
     expect(second.out).toContain('left alone (already in the registry): acme, globex');
     const check = await cli([]);
-    expect(check).toMatchObject({ code: 0, out: 'acme: no drift\nglobex: no drift\n' });
+    expect(check).toMatchObject({ code: 0, out: 'acme: no drift\nglobex: no drift\nplatform: no drift\n' });
     expect(await cli(['--bogus'])).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--bogus'") });
   });
   it('when the trail or the request speaks against a rebuilt partner, then it is not LIVE and the report says why', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  driftHash, driftRecordText, OTHER_EXTERNAL_ID, parseDriftRecord, redactExternalIds, REGISTRY_EXTERNAL_ID, secondApproverItems, wideningItems,
+  driftHash, driftRecordText, OTHER_EXTERNAL_ID, parseDriftRecord, redactExternalIds, REGISTRY_EXTERNAL_ID, revertibleItems, secondApproverItems, wideningItems,
   type DriftDocument, type DriftItem, type DriftState, type DriftSubject,
 } from '../../../src/domain/drift.js';
 
@@ -42,6 +42,23 @@ describe('wideningItems: what quarantines a live partner', () => {
 
   it('when only something is missing, then nothing widens', () => {
     expect(wideningItems([item('inline-policy', 'missing'), item('ssh-key', 'missing'), item('role', 'missing')])).toEqual([]);
+  });
+});
+
+describe('revertibleItems: what AUTO_REVERT repairs on its own', () => {
+  const all: DriftItem[] = (['transfer-user', 'ssh-key', 'role', 'trust-policy', 'inline-policy', 'managed-policy'] as const)
+    .flatMap((subject) => (['missing', 'differs', 'extra'] as const).map((state) => item(subject, state)));
+
+  it('when every kind of item is there, then it repairs the policies that differ and removes what was added, nothing else', () => {
+    expect(revertibleItems(all).map((i) => i.line)).toEqual([
+      'transfer-user differs', 'ssh-key extra', 'inline-policy differs', 'inline-policy extra', 'managed-policy extra',
+    ]);
+  });
+
+  it('when compared with the two-person rule, then it holds no item that needs a second approver, and each item widens access', () => {
+    const revertible = revertibleItems(all);
+    expect(secondApproverItems(revertible)).toEqual([]);
+    expect(wideningItems(revertible)).toEqual(revertible);
   });
 });
 

@@ -57,6 +57,22 @@ describe('classifying a platform event', () => {
   });
 
   it.each([
+    ['the bucket policy is replaced', { eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy', requestParameters: { bucketName: platform.bucket } }, 'bucket-policy'],
+    ['the bucket policy is deleted', { eventSource: 's3.amazonaws.com', eventName: 'DeleteBucketPolicy', requestParameters: { bucketName: platform.bucket } }, 'bucket-policy'],
+    ['the key policy is replaced', { eventSource: 'kms.amazonaws.com', eventName: 'PutKeyPolicy', requestParameters: { keyId: platform.kmsKeyArn } }, 'key-policy'],
+    ['the Transfer role gets a policy', { eventSource: 'iam.amazonaws.com', eventName: 'PutRolePolicy', requestParameters: { roleName: platform.transferRoleArn.split('/').pop() } }, 'transfer-role'],
+    ['the verifier role’s trust is rewritten', { eventSource: 'iam.amazonaws.com', eventName: 'UpdateAssumeRolePolicy', requestParameters: { roleName: platform.verifierRoleArn.split('/').pop() } }, 'verifier-role'],
+    ['the boundary gets a new default version', { eventSource: 'iam.amazonaws.com', eventName: 'SetDefaultPolicyVersion', requestParameters: { policyArn: platform.permissionsBoundaryArn } }, 'permissions-boundary'],
+    ['the bucket’s ACL changes (not a compared document)', { eventSource: 's3.amazonaws.com', eventName: 'PutBucketAcl', requestParameters: { bucketName: platform.bucket } }, undefined],
+    ['a grant is made on the key (not a compared document)', { eventSource: 'kms.amazonaws.com', eventName: 'CreateGrant', requestParameters: { keyId: platform.kmsKeyArn } }, undefined],
+    ['the bot role gets a policy (not compared)', { eventSource: 'iam.amazonaws.com', eventName: 'AttachRolePolicy', requestParameters: { roleName: platform.botRoleArn.split('/').pop() } }, undefined],
+    ['the server changes (not compared)', { eventSource: 'transfer.amazonaws.com', eventName: 'UpdateServer', requestParameters: { serverId: SERVER } }, undefined],
+  ])('when %s, then the part of the platform check it changed is named (or none)', (_what, call, compared) => {
+    const e = classify(cloudTrailEvent(call));
+    expect(e.kind === 'access-change' && e.target.type === 'platform' ? e.target.compared : 'not a platform change').toBe(compared);
+  });
+
+  it.each([
     ['the call failed', attachReadOnly('acme', { errorCode: 'AccessDenied' }), /failed \(AccessDenied\)/],
     ['it is a read', cloudTrailEvent({ eventSource: 'iam.amazonaws.com', eventName: 'GetRole', requestParameters: { roleName: 'partnergate-partner-acme' }, readOnly: true }), /a read/],
     ['it is another account’s', attachReadOnly('acme', { account: '444455556666' }), /another account/],

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CENSOR, maskSecrets } from '../../../src/domain/secrets.js';
-import { keyNamingMessages, SECRETS, secretBearingMessages, secretPieces } from '../../support/secret-messages.js';
+import { diffMessages, keyNamingMessages, SECRETS, secretBearingMessages, secretPieces } from '../../support/secret-messages.js';
 
 const messages = secretBearingMessages();
 const pieces = secretPieces();
@@ -19,6 +19,13 @@ describe('maskSecrets over every message builder that can show a secret', () => 
     expect(shown.length).toBeGreaterThan(0); // the builder did show secrets: the test can fail
     expect(pieces.filter((p) => masked.includes(p))).toEqual([]);
     expect(masked).toContain(CENSOR);
+  });
+
+  it.each(diffMessages())('when %s is built, then the documents it diffs show none of the secrets they hold, before any masking', (_name, message) => {
+    const json = JSON.stringify(message);
+    expect(pieces.filter((p) => json.includes(p))).toEqual([]);
+    expect(json).toContain('[ExternalId of the registry, redacted]');
+    expect(json).toContain(CENSOR);
   });
 
   it.each(keyNamingMessages())('when %s is built, then it names keys by fingerprint and shows none of their material, before any masking', (_name, message) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { policySize, POLICY_SIZE_LIMITS, renderPlatform } from '../../../../src/aws/policies/index.js';
+import { identityPolicies, policySize, POLICY_SIZE_LIMITS, renderPlatform } from '../../../../src/aws/policies/index.js';
 import { ValidationError } from '../../../../src/domain/errors.js';
 import { list, statement, testPlatform } from '../../../support/iam-fixtures.js';
 
@@ -8,7 +8,8 @@ const docs = renderPlatform(platform);
 const bucket = 'arn:aws:s3:::partnergate-dist-test';
 const acct = '111122223333';
 const partnerRoles = `arn:aws:iam::${acct}:role/partnergate/partners/*`;
-const botPolicy = docs.botRole.policies[0]!.document;
+/** Every statement of the bot role, whichever of its managed policies holds it (IAM evaluates them as one). */
+const botPolicy = { Version: '2012-10-17' as const, Statement: identityPolicies(docs.botRole).flatMap((p) => p.document.Statement) };
 
 describe('renderPlatform', () => {
   it('when rendered, then it has the bucket and key policies and the four platform identities', () => {
@@ -79,9 +80,16 @@ describe('renderPlatform', () => {
       const deny = statement(kp, 'PlatformPrincipalsOnlyThroughS3');
       expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 'kms:*' });
       expect(deny.Condition!.StringNotEquals).toEqual({ 'kms:ViaService': 's3.eu-west-1.amazonaws.com' });
-      expect(deny.Condition!.ArnLike!['aws:PrincipalArn']).toEqual([
-        partnerRoles, platform.transferRoleArn, platform.verifierRoleArn, platform.botRoleArn,
-      ]);
+      expect(deny.Condition!.ArnLike!['aws:PrincipalArn']).toEqual([partnerRoles, platform.transferRoleArn, platform.verifierRoleArn]);
+    });
+    it('then the bot uses it only through S3 too, and may read the key policy besides (the platform check compares it)', () => {
+      expect(statement(kp, 'BotOnlyThroughS3OrReadingThisPolicy')).toEqual({
+        Sid: 'BotOnlyThroughS3OrReadingThisPolicy', Effect: 'Deny', Principal: '*', NotAction: 'kms:GetKeyPolicy', Resource: '*',
+        Condition: { ArnLike: { 'aws:PrincipalArn': platform.botRoleArn }, StringNotEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+      });
+      expect(statement(botPolicy, 'ReadBucketAndKeyPolicies')).toEqual({
+        Sid: 'ReadBucketAndKeyPolicies', Effect: 'Allow', Action: ['s3:GetBucketPolicy', 'kms:GetKeyPolicy'], Resource: [bucket, platform.kmsKeyArn],
+      });
     });
   });
 
@@ -134,9 +142,18 @@ describe('renderPlatform', () => {
         'iam:DeleteRolePermissionsBoundary', 'iam:PutRolePermissionsBoundary', 'iam:AttachRolePolicy', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion',
       ]));
     });
+    it('then it reads the Transfer and verifier roles and the boundary (the platform check), and may change none of them', () => {
+      expect(statement(botPolicy, 'ReadPlatformRolesAndBoundary')).toMatchObject({
+        Effect: 'Allow', Resource: [platform.transferRoleArn, platform.verifierRoleArn, platform.permissionsBoundaryArn],
+      });
+      expect(list(statement(botPolicy, 'ReadPlatformRolesAndBoundary').Action).every((a) => /^iam:(Get|List)/.test(a))).toBe(true);
+    });
     it('then it cannot change itself, the verifier, the Transfer role or the boundary', () => {
       const deny = statement(botPolicy, 'DenyChangesToPlatformIdentities');
-      expect(list(deny.Resource)).toEqual([platform.botRoleArn, platform.verifierRoleArn, platform.transferRoleArn, platform.permissionsBoundaryArn]);
+      expect(list(deny.Resource)).toEqual([
+        platform.botRoleArn, platform.verifierRoleArn, platform.transferRoleArn, platform.permissionsBoundaryArn,
+        ...['identities', 'transfer', 'data'].map((n) => `arn:aws:iam::${acct}:policy/partnergate/partnergate-bot-${n}`),
+      ]);
       expect(list(deny.Action)).toEqual(expect.arrayContaining(['iam:Put*', 'iam:Update*', 'iam:Attach*', 'iam:Delete*']));
     });
     it('then it passes only the Transfer role and only to Transfer, and refuses every other pass explicitly', () => {
@@ -251,10 +268,21 @@ describe('renderPlatform', () => {
     expect(policySize(docs.kmsKeyPolicy)).toBeLessThan(POLICY_SIZE_LIMITS.kmsKeyPolicy / 4);
     for (const role of [docs.transferRole, docs.botRole, docs.verifierRole]) {
       expect(policySize(role.trustPolicy)).toBeLessThan(POLICY_SIZE_LIMITS.trustPolicy);
-      // At least 15% of the quota left for growth. The bot role is the largest: 8,449 of 10,240 with a
-      // 63-character bucket, most of it explicit Denies; past this, split it into a managed policy.
+      // At least 15% of each quota left for growth.
       expect(policySize(role.policies.map((p) => p.document))).toBeLessThan(POLICY_SIZE_LIMITS.roleInlinePolicies * 0.85);
     }
     expect(policySize(docs.permissionsBoundary.policies[0]!.document)).toBeLessThan(POLICY_SIZE_LIMITS.managedPolicy);
+  });
+
+  it('when the bot role is measured, then its permissions are three managed policies, each with 15% of its quota left, and no inline policy', () => {
+    expect(docs.botRole.policies).toEqual([]);
+    const managed = docs.botRole.managedPolicies ?? [];
+    expect(managed.map((m) => m.arn)).toEqual(['identities', 'transfer', 'data'].map((n) => `arn:aws:iam::${acct}:policy/partnergate/partnergate-bot-${n}`));
+    // With the longest bucket name (63 characters) the documents are longest.
+    const longest = renderPlatform({ ...platform, bucket: 'b'.repeat(63) }).botRole.managedPolicies ?? [];
+    for (const m of longest) {
+      expect(m.policies).toHaveLength(1);
+      expect(policySize(m.policies[0]!.document), m.name).toBeLessThan(POLICY_SIZE_LIMITS.managedPolicy * 0.85);
+    }
   });
 });

@@ -23,6 +23,18 @@ function sid(doc: PolicyDocument, name: string): PolicyStatement {
   return found;
 }
 
+/** The bot role's statement of that Sid, in whichever of its managed policies holds it. */
+function botSid(s: Scenario, name: string): PolicyStatement {
+  const doc = (s.platformDocs.botRole.managedPolicies ?? []).map((m) => m.policies[0]!.document).find((d) => d.Statement.some((st) => st.Sid === name));
+  if (!doc) throw new Error(`no bot statement ${name}`);
+  return sid(doc, name);
+}
+
+/** Keeps only the bot role's statements that `keep` accepts, in each of its managed policies. */
+function keepBotStatements(s: Scenario, keep: (st: PolicyStatement) => boolean): void {
+  for (const m of s.platformDocs.botRole.managedPolicies ?? []) m.policies[0]!.document.Statement = m.policies[0]!.document.Statement.filter(keep);
+}
+
 async function differences(s: Scenario): Promise<string[]> {
   return (await runIsolationMatrix(s, { engine })).differing.map(describeDifference);
 }
@@ -278,9 +290,8 @@ describe('the isolation matrix', () => {
 
     it('a bot role without the path condition (and without the Deny behind it) lets the bot create roles anywhere', async () => {
       const s = scenario();
-      const doc = s.platformDocs.botRole.policies[0]!.document;
-      sid(doc, 'ManagePartnerRolesWithBoundary').Resource = 'arn:aws:iam::111122223333:role/*';
-      doc.Statement = doc.Statement.filter((st) => st.Sid !== 'DenyRoleChangesOutsidePartnerPath');
+      botSid(s, 'ManagePartnerRolesWithBoundary').Resource = 'arn:aws:iam::111122223333:role/*';
+      keepBotStatements(s, (st) => st.Sid !== 'DenyRoleChangesOutsidePartnerPath');
       expect(await differences(s)).toEqual(expect.arrayContaining([
         expect.stringMatching(/^bot: CreateRole outside the partner path .*engine says Allowed/),
         expect.stringMatching(/^bot: CreateRole at the root path .*engine says Allowed/),
@@ -290,9 +301,8 @@ describe('the isolation matrix', () => {
 
     it('a bot role without the boundary condition lets the bot create a role without the boundary', async () => {
       const s = scenario();
-      const doc = s.platformDocs.botRole.policies[0]!.document;
-      delete sid(doc, 'ManagePartnerRolesWithBoundary').Condition;
-      doc.Statement = doc.Statement.filter((st) => st.Sid !== 'DenyRolesWithoutBoundary');
+      delete botSid(s, 'ManagePartnerRolesWithBoundary').Condition;
+      keepBotStatements(s, (st) => st.Sid !== 'DenyRolesWithoutBoundary');
       expect(await differences(s)).toEqual(expect.arrayContaining([
         expect.stringMatching(/^bot: CreateRole under the partner path without a boundary .*engine says Allowed/),
         expect.stringMatching(/^bot: CreateRole with another boundary .*engine says Allowed/),
@@ -301,8 +311,7 @@ describe('the isolation matrix', () => {
 
     it('a bot role without its explicit Denies is guarded by nothing once a broader policy is attached beside it', async () => {
       const s = scenario();
-      const doc = s.platformDocs.botRole.policies[0]!.document;
-      doc.Statement = doc.Statement.filter((st) => st.Effect === 'Allow');
+      keepBotStatements(s, (st) => st.Effect === 'Allow');
       const diff = await differences(s);
       expect(diff).toEqual(expect.arrayContaining([
         expect.stringMatching(/^bot \+ AdministratorAccess: CreateUser .*engine says Allowed/),
@@ -318,8 +327,7 @@ describe('the isolation matrix', () => {
 
     it('a bot role without its audit Denies lets an Allow * beside it rewrite and delete the trail', async () => {
       const s = scenario();
-      const doc = s.platformDocs.botRole.policies[0]!.document;
-      doc.Statement = doc.Statement.filter((st) => st.Sid !== 'DenyAuditOverwrites' && st.Sid !== 'DenyAuditRemoval');
+      keepBotStatements(s, (st) => st.Sid !== 'DenyAuditOverwrites' && st.Sid !== 'DenyAuditRemoval');
       const diff = await differences(s);
       expect(diff).toEqual(expect.arrayContaining([
         expect.stringMatching(/^bot \+ AdministratorAccess: PutObject audit\/\S+ without If-None-Match .*engine says Allowed/),
@@ -332,9 +340,8 @@ describe('the isolation matrix', () => {
 
     it('an audit Allow without its If-None-Match condition (and no Deny behind it) lets the bot overwrite a record', async () => {
       const s = scenario();
-      const doc = s.platformDocs.botRole.policies[0]!.document;
-      delete sid(doc, 'AppendAuditRecords').Condition;
-      doc.Statement = doc.Statement.filter((st) => st.Sid !== 'DenyAuditOverwrites');
+      delete botSid(s, 'AppendAuditRecords').Condition;
+      keepBotStatements(s, (st) => st.Sid !== 'DenyAuditOverwrites');
       expect(await differences(s)).toEqual(expect.arrayContaining([
         expect.stringMatching(/^bot: PutObject audit\/\S+ without If-None-Match .*engine says Allowed/),
         expect.stringMatching(/^bot: CopyObject onto audit\/\S+ .*engine says Allowed/),
