@@ -174,7 +174,7 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'partner status': (x) => buildPartnerStatus(partner(x), [record(x), record(x, 'failed')], {
     old: [{ normalized: x, type: x, fingerprint: x, addedAt: AT, ageDays: 400, old: true }], maxAgeDays: 365,
   }, { mayRequest: true }, { open: [{ targetKey: x, deliveredAt: AT, deadlineMs: 0, overdue: true }, { targetKey: x, deliveredAt: x, deadlineMs: 1, overdue: false }], openTotal: 3, last: pickup(x) }),
-  'pickup reminder, not found': (x) => buildPickupReminder({ partnerId: x, targetKey: x, deliveredAt: AT, deadlineMs: 0, slaHours: 24, feed: x, owner: x, source: { kind: 'not-found', where: x } }),
+  'pickup reminder, not found': (x) => buildPickupReminder({ partnerId: x, targetKey: x, deliveredAt: AT, deadlineMs: 0, slaHours: 24, feed: x, owner: 'U0OWNER', source: { kind: 'not-found', where: x } }),
   'pickup reminder, partial': (x) => buildPickupReminder({ partnerId: x, targetKey: x, deliveredAt: x, deadlineMs: 0, slaHours: 0.5, feed: null, owner: null, source: { kind: 'partial', at: x, bytes: 1, session: x } }),
   'pickup reminder, unavailable': (x) => buildPickupReminder({ partnerId: x, targetKey: x, deliveredAt: AT, deadlineMs: 0, slaHours: 1, feed: null, owner: 'U0OWNER', source: { kind: 'unavailable', why: x } }),
   'pickup found in the log': (x) => pickupLine({ ...pickup(x), clientIp: null, source: 'log' }),

@@ -32,9 +32,9 @@ describe('classifying an Access Analyzer finding', () => {
   });
 
   it('when the finding is on the bucket, the key or a platform role, then it is a platform resource', () => {
-    expect(finding({ resourceType: 'AWS::S3::Bucket', resource: BUCKET_ARN }).target).toEqual({ type: 'platform', resource: `the bucket ${platform.bucket}` });
-    expect(finding({ resourceType: 'AWS::KMS::Key', resource: platform.kmsKeyArn }).target).toEqual({ type: 'platform', resource: 'the platform KMS key' });
-    expect(finding({ resource: platform.verifierRoleArn }).target).toEqual({ type: 'platform', resource: 'the verifier role' });
+    expect(finding({ resourceType: 'AWS::S3::Bucket', resource: BUCKET_ARN }).target).toMatchObject({ type: 'platform', resource: `the bucket ${platform.bucket}` });
+    expect(finding({ resourceType: 'AWS::KMS::Key', resource: platform.kmsKeyArn }).target).toMatchObject({ type: 'platform', resource: 'the platform KMS key' });
+    expect(finding({ resource: platform.verifierRoleArn }).target).toMatchObject({ type: 'platform', resource: 'the verifier role' });
   });
 
   it('when the partner role’s condition holds the ExternalId, then only the condition’s keys are kept', () => {
