@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { STACK_NAMES, type PlatformConfig } from './aws/policies/platform.js';
 import { parseMetadataAllowlist } from './domain/delivery-metadata.js';
 import { parseApprovalSigningKey, type ApprovalSigningKey } from './domain/approval-seal.js';
+import { AWS_PUBLISHED_RATES, DEFAULT_PACE_RATES, defaultDriftSweepHours, type PacedService, type PaceRates } from './domain/aws-pace.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -34,6 +35,21 @@ const int = (fallback: number, min: number, max: number) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : Number(v)))
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/**
+ * A paced service's rate (requests a second, decimals allowed): at most half of what AWS publishes
+ * for it, or 50 where AWS publishes no number (src/domain/aws-pace.ts).
+ */
+const paceRate = (service: PacedService) => {
+  const published = AWS_PUBLISHED_RATES[service].perSecond;
+  const max = published === null ? 50 : published / 2;
+  return z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of requests per second')
+    .optional()
+    .transform((v) => (v === undefined ? DEFAULT_PACE_RATES[service].perSecond : Number(v)))
+    .pipe(z.number().min(0.1, 'must be at least 0.1').max(max, `must be at most ${max}${published === null ? '' : ` (half of AWS's ${published} a second)`}`));
+};
 
 const slackIdList = z
   .string()
@@ -151,6 +167,11 @@ const fullShape = {
   DELIVERY_METADATA_ALLOWLIST: metadataAllowlist,
   KEY_MAX_AGE_DAYS: int(365, 1, 10 * 365),
   ASSURANCE_INTERVAL_HOURS: int(24, 1, 720),
+  DRIFT_SWEEP_INTERVAL_HOURS: int(0, 1, 168).optional(),
+  PACE_IAM_PER_SECOND: paceRate('iam'),
+  PACE_STS_PER_SECOND: paceRate('sts'),
+  PACE_TRANSFER_PER_SECOND: paceRate('transfer'),
+  PACE_S3_CONTROL_PER_SECOND: paceRate('s3-control'),
   TRANSFER_USER_LIMIT: int(10_000, 1, 10_000),
   PARTNER_ROLE_LIMIT: int(1_000, 1, 5_000),
   NUDGE_AFTER_HOURS: int(24, 1, 24 * 30),
@@ -201,6 +222,10 @@ export interface Config {
   keyMaxAgeDays: number;
   /** Every live partner's isolation is re-proven by the live probes at least this often. */
   assuranceIntervalHours: number;
+  /** Every partner's drift is checked this often: hourly alone, 6-hourly behind platform events (DRIFT_SWEEP_INTERVAL_HOURS). */
+  driftSweepIntervalHours: number;
+  /** The shared AWS buckets of the sweep, the probes and event checks (PACE_*_PER_SECOND); burst: one second's worth. */
+  pace: PaceRates;
   /** Pending approvals are nudged in their thread after this long. */
   nudgeAfterHours: number;
   /**
@@ -324,11 +349,19 @@ export function loadConfig(env: Env): Config {
     limits: { sftpUsers: v.TRANSFER_USER_LIMIT, partnerRoles: v.PARTNER_ROLE_LIMIT },
     keyMaxAgeDays: v.KEY_MAX_AGE_DAYS,
     assuranceIntervalHours: v.ASSURANCE_INTERVAL_HOURS,
+    driftSweepIntervalHours: v.DRIFT_SWEEP_INTERVAL_HOURS ?? defaultDriftSweepHours(v.PLATFORM_EVENTS_QUEUE_URL !== undefined),
+    pace: paceRates({ iam: v.PACE_IAM_PER_SECOND, sts: v.PACE_STS_PER_SECOND, transfer: v.PACE_TRANSFER_PER_SECOND, 's3-control': v.PACE_S3_CONTROL_PER_SECOND }),
     nudgeAfterHours: v.NUDGE_AFTER_HOURS,
     auditLock: v.AUDIT_RETENTION_DAYS > 0 ? { mode: v.AUDIT_LOCK_MODE, days: v.AUDIT_RETENTION_DAYS } : null,
     logLevel: v.LOG_LEVEL,
     s3ForcePathStyle: v.S3_FORCE_PATH_STYLE,
   };
+}
+
+/** Each rate with a burst of one second's worth (at least 1). */
+function paceRates(perSecond: Record<PacedService, number>): PaceRates {
+  const rate = (n: number) => ({ perSecond: n, burst: Math.max(1, Math.ceil(n)) });
+  return { iam: rate(perSecond.iam), sts: rate(perSecond.sts), transfer: rate(perSecond.transfer), 's3-control': rate(perSecond['s3-control']) };
 }
 
 /** What the operator commands (`audit`, `reconcile --rebuild`) need: no Slack credentials. */
