@@ -28,7 +28,6 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { loadPlatformConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createLifecyclePlane, type LifecyclePlane } from '../src/aws/lifecycle-plane.js';
 import type { ControlPlaneClients } from '../src/aws/control-plane.js';
@@ -43,18 +42,12 @@ import { homeMarkerKey } from '../src/aws/s3-objects.js';
 import { ed25519PublicKey } from '../tools/local/ssh-keys.js';
 import { createTestRedis, deleteKeysUnder } from '../tools/local/redis.js';
 import { testPrefix } from '../tools/local/env.js';
-import { report, round } from './lib.js';
+import { benchPlatform, report, round } from './lib.js';
 
 const SIZES = (process.env.BENCH_SWEEP_PARTNERS ?? '1000,10000').split(',').map(Number);
 const ROLE_QUOTA = 5_000;
 const DAY_S = 86_400;
-const platform = loadPlatformConfig({
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCOUNT_ID: '111122223333',
-  DISTRIBUTION_BUCKET: 'partnergate-distribution-eu-west-1-prod',
-  KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:111122223333:key/0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c',
-  TRANSFER_SERVER_ID: 's-0123456789abcdef0',
-});
+const platform = benchPlatform();
 const logger = createLogger('warn');
 const signingKey = parseApprovalSigningKey(randomBytes(32).toString('hex'));
 if (!signingKey.ok) throw new Error(signingKey.problem);
