@@ -209,7 +209,7 @@ export interface Config {
   prefix: string;
   transferHost: string | undefined;
   deliveryQueueUrl: string | undefined;
-  /** CloudTrail's management events through EventBridge (docs/security.md "Changes caught as they happen"); unset: the hourly check alone. */
+  /** CloudTrail's management events through EventBridge (docs/security.md "Changes caught as they happen"); unset: the hourly drift sweep alone. */
   platformEventsQueueUrl: string | undefined;
   transferSettleSeconds: number;
   pollIntervalSeconds: number;

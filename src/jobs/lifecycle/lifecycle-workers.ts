@@ -3,7 +3,8 @@
  * (./offboard.ts), `partner-change` (./partner-change.ts), `lifecycle-sweep` (./lifecycle-sweep.ts)
  * and `reconcile` (./reconcile.ts), with the sweep's and reconcile's schedulers. Throttling, 5xx and
  * network errors back off exponentially with jitter; processors throw UnrecoverableError for what
- * retrying cannot fix.
+ * retrying cannot fix. Reconcile's checks and probes go through the paced plane (the shared AWS
+ * buckets, src/jobs/platform/aws-pace.ts); offboarding, changes and re-applies through the plain one.
  */
 import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';

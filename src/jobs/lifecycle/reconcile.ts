@@ -1,5 +1,6 @@
 /**
- * Reconcile (queue `reconcile`): `check`, repeatable (hourly by default) or for one partner,
+ * Reconcile (queue `reconcile`): `check`, of every partner (the drift sweep: hourly, 6-hourly behind
+ * platform events; paced by the shared AWS buckets, one at a time, resumable) or for one partner,
  * compares every live partner's AWS resources with the renderer and the registry and reports drift
  * in the partner's thread once per change — the hash of the drift is kept in `P:drift:<partnerId>`
  * and swapped atomically (SET … GET), so a drift already reported is not reported again and a
