@@ -178,6 +178,14 @@ function jobOf(name: string): Job<ReconcilePayload> {
   return job as unknown as Job<ReconcilePayload>;
 }
 
+const MiB = 2 ** 20;
+/** After a full collection (node --expose-gc, as `npm run bench:sweep` runs it): what is really held. */
+function settled(): { rssMiB: number; heapUsedMiB: number } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rssMiB: round(m.rss / MiB, 0), heapUsedMiB: round(m.heapUsed / MiB, 0) };
+}
+
 /** Peak RSS while `work` runs, sampled every 50 ms. */
 async function measured<T>(work: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number; peakRssMiB: number }> {
   let peak = process.memoryUsage().rss;
@@ -219,12 +227,14 @@ async function run(n: number) {
     const cp = createLifecyclePlane(aws.clients, platform);
     // 1. Unpaced: the code's own time, the calls, the memory.
     const unpaced = processorFor(redis, prefix, store, cp, aws.s3ForCredentials);
-    const baselineRssMiB = process.memoryUsage().rss / 2 ** 20;
+    const before = settled();
     for (const k of Object.keys(counts)) delete counts[k];
     const sweep = await measured(() => unpaced(jobOf(CHECK_JOB)));
+    const afterSweep = settled();
     const sweepCalls = { ...counts };
     for (const k of Object.keys(counts)) delete counts[k];
     const probes = await measured(() => unpaced(jobOf(PROVE_JOB)));
+    const afterProbes = settled();
     const probeCalls = { ...counts };
     if ((sweep.value as { clean?: number }).clean !== n) throw new Error(`the sweep found drift where there is none: ${JSON.stringify(sweep.value)}`);
     if (Object.values(probes.value).filter((o) => o === 'proven').length !== n) throw new Error('not every partner was proven');
@@ -244,8 +254,10 @@ async function run(n: number) {
         sweepWallS: round(sweep.wallMs / 1000, 2), sweepCpuS: round(sweep.cpuMs / 1000, 2),
         probesWallS: round(probes.wallMs / 1000, 2), probesCpuS: round(probes.cpuMs / 1000, 2),
         cpuMsPerPartner: round((sweep.cpuMs + probes.cpuMs) / n, 3),
-        rssBeforeMiB: round(baselineRssMiB, 0),
-        peakRssMiB: round(Math.max(sweep.peakRssMiB, probes.peakRssMiB), 0),
+        memory: {
+          before: before, sweepPeakRssMiB: round(sweep.peakRssMiB, 0), afterSweep,
+          probesPeakRssMiB: round(probes.peakRssMiB, 0), afterProbes,
+        },
       },
       computedAtDefaults: {
         sweepHours: round(sweepS / 3600, 2), probesHours: round(probesS / 3600, 2), sweepPlusProbesHours: round((sweepS + probesS) / 3600, 2),

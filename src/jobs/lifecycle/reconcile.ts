@@ -29,7 +29,7 @@ import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import { buildDriftReport, driftResolvedText, quarantinedText, reappliedText, reapplyRefusedText, releasedText, secondApproverNeededText } from '../../bot/messages/drift.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
-import { dueForProof } from '../../domain/assurance.js';
+import { dueForProof, type ProofState } from '../../domain/assurance.js';
 import { CANARY_CHECK_LABEL } from '../onboarding/index.js';
 import type { CheckView } from '../../bot/messages/verify.js';
 import { mayTakeChange } from '../../domain/partner-lifecycle.js';
@@ -339,25 +339,26 @@ export async function proveIsolation(
   deps: ReconcileDeps, now = new Date(), job?: Job<ReconcilePayload>, token?: string,
 ): Promise<Record<string, 'proven' | 'quarantined'>> {
   if (!deps.prove || !deps.assurance) return {};
-  const live: PartnerRecord[] = [];
+  // Only what the turn needs of every live partner; the due ones are read again as they are proven.
+  const states: ProofState[] = [];
   for (const id of (await deps.partners.liveIds()).sort()) {
     const p = await deps.partners.get(id);
-    if (p?.status === 'live') live.push(p);
+    if (p?.status === 'live') states.push({ partnerId: p.partnerId, provenAt: p.provenAt ?? p.verifiedAt ?? '' });
   }
-  const due = job?.data.remaining ?? dueForProof(live.map((p) => ({ partnerId: p.partnerId, provenAt: p.provenAt ?? p.verifiedAt ?? '' })), { now, ...deps.assurance });
+  const due = job?.data.remaining ?? dueForProof(states, { now, ...deps.assurance });
   const outcomes: Record<string, 'proven' | 'quarantined'> = {};
-  const left = live.filter((x) => due.includes(x.partnerId));
+  let next = 0;
   const prove = async () => {
-    while (left.length > 0) {
-      const p = left[0]!;
+    for (; next < due.length; next += 1) {
+      const p = await deps.partners.get(due[next]!);
+      if (p?.status !== 'live') continue;
       const outcome = await proveOne(deps, p, now);
       if (outcome) outcomes[p.partnerId] = outcome;
-      left.shift();
     }
   };
-  if (job) await delayWhenOutOfBudget(job, token, prove, () => job.updateData({ ...job.data, remaining: left.map((p) => p.partnerId) }));
+  if (job) await delayWhenOutOfBudget(job, token, prove, () => job.updateData({ ...job.data, remaining: due.slice(next) }));
   else await prove();
-  if (due.length > 0) deps.logger.info({ outcomes }, 'isolation re-proven');
+  if (due.length > 0) deps.logger.info({ due: due.length, proven: Object.values(outcomes).filter((o) => o === 'proven').length }, 'isolation re-proven');
   return outcomes;
 }
 
