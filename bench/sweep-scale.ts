@@ -206,7 +206,7 @@ function processorFor(redis: Redis, prefix: string, partners: PartnerStore, cp: 
   return createReconcileProcessor({
     cp, platform, redis, prefix, partners, notify: async () => undefined, audit: async () => undefined, logger, approvalsChannel: 'C0APPROVALS',
     seals: SEALS,
-    prove: (p) => runS3Probes({ cp, platform, s3ForCredentials: s3ForCredentials as never }, p, intendedFor(platform, p)),
+    prove: (p) => runS3Probes({ cp, platform, s3ForCredentials: s3ForCredentials as never, partners }, p, intendedFor(platform, p)),
     // Every live partner due: one full round of the probes.
     assurance: { intervalMs: 1, tickMs: 1 },
   });

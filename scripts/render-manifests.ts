@@ -1,8 +1,9 @@
 /**
  * npm run manifests [-- --check]
  *
- * Rewrites the generated blocks of manifests/platform.yaml and manifests/partner/partner.yaml from
- * the policy renderer (src/aws/policies) and the domain rules. With --check nothing is written: it
+ * Rewrites the generated blocks of manifests/platform.yaml, manifests/partner/partner.yaml and
+ * manifests/runtime.yaml from the policy renderer (src/aws/policies), the domain rules and the
+ * process's drain deadline. With --check nothing is written: it
  * exits 1 naming every manifest that is stale (test/unit/manifests.test.ts makes the same check).
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,13 +1,17 @@
 /**
- * `partnergate start | web | worker | render | audit | reconcile`. Configuration errors print one line naming the
- * variable and exit 2; SIGTERM and SIGINT drain and exit 0; an unhandled rejection exits 1.
+ * `partnergate start | web | worker | render | audit | reconcile | cloudwatch-metrics | --version`. Configuration errors print one line naming the
+ * variable and exit 2; SIGTERM and SIGINT drain and exit 0 (1 when the drain ran past its deadline); an
+ * unhandled rejection exits 1.
  */
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { run, type Roles, type Running } from './main.js';
 import { runRender } from './cli/render.js';
 import { runAudit } from './cli/audit.js';
 import { runReconcile } from './cli/reconcile.js';
+import { runCloudWatchMetrics } from './cli/cloudwatch-metrics.js';
 
 const USAGE = `usage: partnergate <command>
 
@@ -18,6 +22,10 @@ const USAGE = `usage: partnergate <command>
   audit      print a partner's history from the audit trail (--partner ID [--since DATE] [--json]),
              or check the trail's hash chain (--verify)
   reconcile  compare AWS with the registry and report drift; --rebuild rebuilds a lost registry from tags
+  cloudwatch-metrics
+             the runtime stack's metrics sidecar: the bot's /metrics as CloudWatch EMF lines on
+             stdout every minute (--url, --interval, --namespace)
+  --version  print the version (package.json's, which the image is tagged with)
 
 Configuration comes from environment variables: see .env.example.`;
 
@@ -26,6 +34,16 @@ const ROLES: Record<string, Roles> = {
   web: { web: true, worker: false },
   worker: { web: false, worker: true },
 };
+
+/**
+ * The version in package.json. Both src/cli.ts (tsx) and dist/cli.js (the image) sit one directory
+ * below it, and the image copies package.json beside dist/, so the same URL finds it in both.
+ */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  if (typeof pkg.version !== 'string' || pkg.version === '') throw new Error('package.json has no version');
+  return pkg.version;
+}
 
 function installProcessHandlers(logger: Logger, running: () => Running | undefined): void {
   let stopping = false;
@@ -57,6 +75,10 @@ function installProcessHandlers(logger: Logger, running: () => Running | undefin
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   if (command === 'render') {
     process.exitCode = runRender(rest, process.env, {
       stdout: (s) => process.stdout.write(s),
@@ -70,6 +92,18 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === 'reconcile') {
     process.exitCode = await runReconcile(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+    return;
+  }
+  if (command === 'cloudwatch-metrics') {
+    const stop = new AbortController();
+    process.once('SIGTERM', () => stop.abort());
+    process.once('SIGINT', () => stop.abort());
+    process.exitCode = await runCloudWatchMetrics(rest, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }, {
+      fetch: (url, init) => fetch(url, init),
+      now: () => Date.now(),
+      sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
+      signal: stop.signal,
+    });
     return;
   }
   const roles = command ? ROLES[command] : undefined;

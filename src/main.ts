@@ -19,8 +19,38 @@ export interface Roles {
 export interface Running {
   /** The HTTP port actually bound (PORT, or the OS's pick for PORT=0). */
   port: number;
-  /** Drains: stops taking requests, lets running jobs finish, closes Redis. */
-  stop(): Promise<void>;
+  /**
+   * Drains: stops taking requests, lets running jobs finish, closes Redis. Rejects with a
+   * DrainTimeout when that takes longer than `deadlineMs` (default DRAIN_TIMEOUT_MS).
+   */
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+/**
+ * How long a drain waits for running jobs. ECS sends SIGTERM and kills the container once its
+ * stopTimeout has passed (120 s at most on Fargate), and docker compose after stop_grace_period:
+ * the drain gives up first, so the process says what it left and exits by itself instead of being
+ * killed mid-line. Jobs still running stay active in Redis; when their lock runs out, BullMQ's
+ * stalled-job check hands them to another worker, and every job step is idempotent
+ * (docs/operations.md "A worker killed"). manifests/runtime.yaml's stopTimeout is tested against it.
+ */
+export const DRAIN_TIMEOUT_MS = 90_000;
+
+export class DrainTimeout extends Error {
+  override readonly name = 'DrainTimeout';
+}
+
+/** `work`, or a DrainTimeout once `ms` have passed without it settling. */
+export async function drainWithin(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DrainTimeout(`the drain did not finish within ${ms / 1000} s; running jobs are left to BullMQ's stalled-job recovery`)), ms);
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export type RunOptions = ContainerOverrides;
@@ -58,13 +88,15 @@ export async function run(config: Config, roles: Roles, logger: Logger, override
 
   return {
     port: http.port,
-    async stop() {
-      logger.info('draining: no new requests; letting running jobs finish');
-      await http.close();
-      await metrics?.close();
-      if (socketApp) await socketApp.stop();
-      await workers?.close();
-      await c.close();
+    async stop(deadlineMs = DRAIN_TIMEOUT_MS) {
+      logger.info({ deadlineSeconds: deadlineMs / 1000 }, 'draining: no new requests; letting running jobs finish');
+      await drainWithin((async () => {
+        await http.close();
+        await metrics?.close();
+        if (socketApp) await socketApp.stop();
+        await workers?.close();
+        await c.close();
+      })(), deadlineMs);
       logger.info('drained');
     },
   };

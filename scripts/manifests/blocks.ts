@@ -17,9 +17,17 @@ import {
   type RenderedRole,
 } from '../../src/aws/policies/index.js';
 import { AWS_ACCOUNT_ID_PATTERN } from '../../src/domain/aws-account-id.js';
+import { DRAIN_TIMEOUT_MS } from '../../src/main.js';
 import { PARTNER_ID_PATTERN, RESERVED_PARTNER_IDS } from '../../src/domain/partner-id.js';
 import { toCloudFormation, type CfnValue, type SubstitutionSet } from './cfn-value.js';
-import { PARTNER_SUBSTITUTIONS, PLATFORM_SUBSTITUTIONS, sentinelPartner, sentinelPlatform, sentinelPlatformRunningAsRole } from './sentinels.js';
+import {
+  PARTNER_SUBSTITUTIONS,
+  PLATFORM_SUBSTITUTIONS,
+  RUNTIME_SUBSTITUTIONS,
+  sentinelPartner,
+  sentinelPlatform,
+  sentinelPlatformRunningAsRole,
+} from './sentinels.js';
 
 export type Blocks = Record<string, Record<string, CfnValue>>;
 
@@ -110,6 +118,32 @@ export function platformBlocks(): Blocks {
       },
     },
     PLATFORM_SUBSTITUTIONS,
+  );
+}
+
+/** The largest stopTimeout ECS allows a Fargate container (ContainerDefinition.stopTimeout). */
+export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
+/** What the bot does after the drain's deadline, before it exits: log what it left, close, flush the logs. */
+export const AFTER_DRAIN_SECONDS = 30;
+
+/** The bot container's stopTimeout: the drain's deadline and the time after it, within Fargate's limit. */
+export function botStopTimeoutSeconds(drainMs: number = DRAIN_TIMEOUT_MS): number {
+  const seconds = Math.ceil(drainMs / 1000) + AFTER_DRAIN_SECONDS;
+  if (seconds > FARGATE_MAX_STOP_TIMEOUT_SECONDS) {
+    throw new Error(`a ${drainMs / 1000} s drain needs a ${seconds} s stopTimeout, above Fargate's ${FARGATE_MAX_STOP_TIMEOUT_SECONDS} s: shorten DRAIN_TIMEOUT_MS`);
+  }
+  return seconds;
+}
+
+/** manifests/runtime.yaml */
+export function runtimeBlocks(): Blocks {
+  const r = renderPlatform(sentinelPlatform());
+  return convert(
+    {
+      'bot-task-role': { TaskRoleArn: r.botRole.arn },
+      'bot-stop-timeout': { StopTimeout: botStopTimeoutSeconds() },
+    },
+    RUNTIME_SUBSTITUTIONS,
   );
 }
 

@@ -6,8 +6,10 @@
  * string is replaced with what CloudFormation substitutes at deploy time: a string holding one
  * becomes `!Sub` with `${AWS::AccountId}`, `${BucketName}`, `${PlatformKey.Arn}`; a string that *is*
  * one becomes `!Ref` / `!GetAtt`. So a deployed document says exactly what the renderer says for the
- * deployed values. A string that needs `!Sub` and also holds a literal `${` is refused: the renderer
- * writes no policy variables, and `${!…}` next to a substitution is not worth guessing about.
+ * deployed values. A policy variable the renderer writes (`${aws:PrincipalTag/…}`, the second layer's)
+ * in a string that needs `!Sub` is escaped as CloudFormation documents, `${!aws:PrincipalTag/…}`, which
+ * it writes back as `${aws:PrincipalTag/…}`; a literal `${` that is not closed before the next
+ * sentinel cannot be escaped safely and is refused.
  */
 
 /** A CloudFormation intrinsic in a generated block, written as its short-form tag. */
@@ -54,9 +56,13 @@ export function convertString(text: string, set: SubstitutionSet): string | Intr
     const whole = WHOLE_REFERENCE.exec(byFind.get(pieces[1]!)!);
     if (whole) return whole[2] === undefined ? new Intrinsic('Ref', whole[1]!) : new Intrinsic('GetAtt', `${whole[1]}.${whole[2]}`);
   }
-  if (text.includes('${')) throw new Error(`${JSON.stringify(text)} needs !Sub but holds a literal "\${"`);
-  // split() with one capture group: odd indexes are the sentinels found.
-  return new Intrinsic('Sub', pieces.map((piece, i) => (i % 2 === 1 ? byFind.get(piece)! : piece)).join(''));
+  // split() with one capture group: odd indexes are the sentinels found, even ones literal text.
+  const literal = (piece: string) => {
+    const escaped = piece.replace(/\$\{([^}]*)\}/g, (_, inner: string) => `\${!${inner}}`);
+    if (escaped.replace(/\$\{![^}]*\}/g, '').includes('${')) throw new Error(`${JSON.stringify(text)} needs !Sub but holds a literal "\${" it cannot escape`);
+    return escaped;
+  };
+  return new Intrinsic('Sub', pieces.map((piece, i) => (i % 2 === 1 ? byFind.get(piece)! : literal(piece))).join(''));
 }
 
 /** A whole rendered value (documents, names, lists). Throws when a sentinel cannot be placed. */

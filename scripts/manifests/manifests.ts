@@ -1,7 +1,7 @@
 /** The manifests `npm run manifests` keeps in step with the renderer, and how to render one. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { partnerBlocks, platformBlocks, type Blocks } from './blocks.js';
+import { partnerBlocks, platformBlocks, runtimeBlocks, type Blocks } from './blocks.js';
 import { spliceGenerated } from './splice.js';
 
 export interface Manifest {
@@ -13,6 +13,7 @@ export interface Manifest {
 export const MANIFESTS: Manifest[] = [
   { path: 'manifests/platform.yaml', blocks: platformBlocks },
   { path: 'manifests/partner/partner.yaml', blocks: partnerBlocks },
+  { path: 'manifests/runtime.yaml', blocks: runtimeBlocks },
 ];
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

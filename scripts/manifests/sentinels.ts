@@ -79,6 +79,15 @@ export const PLATFORM_SUBSTITUTIONS: SubstitutionSet = {
   leftovers: LEFTOVERS,
 };
 
+/** manifests/runtime.yaml: the platform's values as the platform stack's outputs, passed as parameters. */
+export const RUNTIME_SUBSTITUTIONS: SubstitutionSet = {
+  substitutions: [
+    ...common({ kmsKeyArn: 'KmsKeyArn', bucket: 'DistributionBucket', transferServerId: 'TransferServerId' }),
+    { find: SENTINELS.outboundPrefix, sub: '${OutboundPrefix}' },
+  ],
+  leftovers: LEFTOVERS,
+};
+
 /** manifests/partner/partner.yaml: the platform's values and the partner's, all parameters. */
 export const PARTNER_SUBSTITUTIONS: SubstitutionSet = {
   substitutions: [

@@ -4,7 +4,7 @@
  */
 import {
   DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand,
-  ListRolesCommand, ListRoleTagsCommand, type IAMClient,
+  ListRolesCommand, ListRoleTagsCommand, TagRoleCommand, type IAMClient,
 } from '@aws-sdk/client-iam';
 import { call, hasCode } from './aws-error.js';
 
@@ -103,4 +103,9 @@ export async function listRoleTags(client: IAMClient, roleName: string): Promise
     return { ...out, items: out.Tags ?? [] };
   }, []);
   return Object.fromEntries(tags.flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
+}
+
+/** Adds or overwrites tags of a role (TagRole replaces the value of a key it names). */
+export async function tagRole(client: IAMClient, roleName: string, tags: Record<string, string>): Promise<void> {
+  await call('iam', 'TagRole', () => client.send(new TagRoleCommand({ RoleName: roleName, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })));
 }

@@ -1,7 +1,8 @@
 /**
  * The control plane of the partner lifecycle: everything the provision jobs' ControlPlane does,
  * plus what removing, reconciling and rebuilding need (delete a Transfer user, list and delete a
- * role's inline policies, detach its managed policies, delete a role, list users, roles and their tags). `createLifecyclePlane`
+ * role's inline policies, detach its managed policies, delete a role, list users, roles and their tags, put a role's
+ * partner tag back). `createLifecyclePlane`
  * sends every call; `dryRunLifecyclePlane` sends none (DRY_RUN): reads find nothing, deletions
  * are logged as planned and answer "was not there".
  */
@@ -27,6 +28,8 @@ export interface LifecyclePlane extends ControlPlane {
   /** Roles under the partner path (`/partnergate/partners/`). */
   listPartnerRoles(): Promise<roles.RoleSummary[]>;
   listRoleTags(roleName: string): Promise<Record<string, string>>;
+  /** Sets tags of a partner role: drift's re-apply puts its partner tag back (the second layer reads it). */
+  tagRole(roleName: string, tags: Record<string, string>): Promise<void>;
 }
 
 type Extras = Omit<LifecyclePlane, keyof ControlPlane>;
@@ -57,6 +60,7 @@ export function createLifecyclePlane(
     deleteRole: (name) => roles.deleteRole(clients.iam, name),
     listPartnerRoles: () => roles.listRolesUnder(clients.iam, STACK_NAMES.partnerRolePath),
     listRoleTags: (name) => roles.listRoleTags(clients.iam, name),
+    tagRole: (name, tags) => roles.tagRole(clients.iam, name, tags),
   };
   return { ...createControlPlane(clients, platform, onAwsError), ...reportingErrors(extras, onAwsError) };
 }
@@ -75,5 +79,6 @@ export function dryRunLifecyclePlane(platform: PlatformConfig, logger: Logger): 
     deleteRole: async (roleName) => (plan('iam:DeleteRole', { roleName }), false),
     listPartnerRoles: async () => [],
     listRoleTags: async () => ({}),
+    tagRole: async (roleName, tags) => plan('iam:TagRole', { roleName, tagKeys: Object.keys(tags) }),
   };
 }

@@ -130,6 +130,7 @@ export function platformEventsWorkers(c: Container): WorkerGroup & { source?: Sq
     sqs, queueUrl, redis: c.redis, prefix: config.prefix, scope: platformEventScope(config.platform),
     checkPartner: (partnerId) => addEventCheckJob(c.queues.reconcile, partnerId),
     notify: c.notify, approvalsChannel: config.slack.approvalsChannel, audit: c.audit, logger: c.logger, metrics: c.metrics,
+    partners: c.stores.partners,
   });
   return { source, workers: [], start: async () => source.start(), close: () => source.stop() };
 }

@@ -11,6 +11,22 @@ export interface ProofState {
   provenAt: string;
 }
 
+/**
+ * Whose home a partner's probes must find closed besides the stand-ins: another live partner's, the
+ * next id after its own in the registry's order (wrapping round), so that the same pair is probed
+ * every time and every live home is some partner's neighbour. Null when no other partner is live.
+ */
+export function neighbourOf(partnerId: string, liveIds: readonly string[]): string | null {
+  let next: string | null = null;
+  let first: string | null = null;
+  for (const id of liveIds) {
+    if (id === partnerId) continue;
+    if (first === null || id < first) first = id;
+    if (id > partnerId && (next === null || id < next)) next = id;
+  }
+  return next ?? first;
+}
+
 export function dueForProof(partners: readonly ProofState[], o: { now: Date; intervalMs: number; tickMs: number }): string[] {
   const quota = Math.ceil((partners.length * o.tickMs) / o.intervalMs);
   const at = (p: ProofState) => (p.provenAt === '' ? 0 : Date.parse(p.provenAt) || 0);

@@ -34,6 +34,7 @@ export const AUDIT_TYPES = [
   'partner.changed',
   'drift.detected',
   'platform.changed',
+  'access.finding',
   'partner.quarantined',
   'partner.released',
   'drift.reapplied',

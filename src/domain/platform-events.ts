@@ -166,7 +166,8 @@ function targetOf(d: ApiCall, params: Record<string, unknown>, scope: PlatformEv
   }
 }
 
-function roleTarget(roleName: string, scope: PlatformEventScope): EventTarget | { ignored: string } {
+/** A role of our account by its name: a platform role, a partner's role, or none of ours (why). */
+export function roleTarget(roleName: string, scope: PlatformEventScope): EventTarget | { ignored: string } {
   const platform = scope.platformRoles[roleName];
   if (platform) return { type: 'platform', resource: platform };
   if (!roleName.startsWith(scope.partnerRolePrefix)) return { ignored: 'not one of our roles' };

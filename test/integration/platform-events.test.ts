@@ -7,100 +7,63 @@
  * item 3.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mockClient } from 'aws-sdk-client-mock';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Redis } from 'ioredis';
-import { loadConfig } from '../../src/config.js';
-import { createContainer, type Container } from '../../src/container/container.js';
-import { platformEventsWorkers } from '../../src/container/workers.js';
-import type { SqsPoller } from '../../src/jobs/platform/sqs-poller.js';
-import type { AuditInput } from '../../src/actions/ports.js';
+import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { changeCausesKey as causesKey } from '../../src/jobs/lifecycle/index.js';
-import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
-import { testEnv, testPrefix } from '../../tools/local/env.js';
-import { captureLogs, type LogCapture } from '../support/log-capture.js';
 import { queuedMessages } from '../support/notify-outbox.js';
 import { attachReadOnly, cloudTrailEvent } from '../support/platform-events.js';
+import { startPlatformEventsRig, type PlatformEventsRig } from '../support/platform-events-rig.js';
 
-const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/partnergate-platform-events';
-const sqsMock = mockClient(SQSClient);
-
-let c: Container;
-let source: SqsPoller;
-let redis: Redis;
-let prefix: string;
-let logs: LogCapture;
-let audits: AuditInput[];
-
+let t: PlatformEventsRig;
 beforeEach(() => {
-  prefix = testPrefix('pe');
-  redis = createTestRedis();
-  logs = captureLogs('debug');
-  audits = [];
-  const config = loadConfig(testEnv({ PARTNERGATE_PREFIX: prefix, PLATFORM_EVENTS_QUEUE_URL: QUEUE_URL }));
-  c = createContainer(config, logs.logger, { sqs: new SQSClient({ region: 'eu-west-1' }), audit: async (a) => void audits.push(a) });
-  source = platformEventsWorkers(c).source!;
-  sqsMock.on(DeleteMessageBatchCommand).callsFake(async (input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] }));
+  t = startPlatformEventsRig('pe');
 });
 afterEach(async () => {
-  sqsMock.reset();
-  await c.close();
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
+  await t.close();
 });
-
-/** One receive that returns these bodies, as SQS would. */
-async function deliver(...bodies: (string | Record<string, unknown>)[]): Promise<number> {
-  sqsMock.on(ReceiveMessageCommand).resolves({
-    Messages: bodies.map((b, i) => ({ MessageId: `m${i}`, ReceiptHandle: `rh${i}`, Body: typeof b === 'string' ? b : JSON.stringify(b) })),
-  });
-  return source.receiveOnce();
-}
-const checks = async () => (await c.queues.reconcile.getJobs(['delayed', 'waiting'])).map((j) => ({ name: j.name, data: j.data }));
 
 describe('platform events', () => {
   it('when a managed policy is attached to a partner role, then one check of that partner is queued, with who did it kept for the report and audited', async () => {
-    expect(await deliver(attachReadOnly('acme'))).toBe(1);
-    expect(await checks()).toEqual([{ name: 'check', data: { partnerId: 'acme' } }]);
-    const [cause] = (await redis.lrange(causesKey(prefix, 'acme'), 0, -1)).map((x) => JSON.parse(x) as Record<string, unknown>);
+    expect(await t.deliver(attachReadOnly('acme'))).toBe(1);
+    expect(await t.checks()).toEqual([{ name: 'check', data: { partnerId: 'acme' } }]);
+    const [cause] = (await t.redis.lrange(causesKey(t.prefix, 'acme'), 0, -1)).map((x) => JSON.parse(x) as Record<string, unknown>);
     expect(cause).toMatchObject({ call: 'iam:AttachRolePolicy', actor: 'arn:aws:sts::111122223333:assumed-role/Admin/alice', resource: 'IAM role partnergate-partner-acme' });
-    expect(audits).toEqual([expect.objectContaining({ type: 'platform.changed', partnerId: 'acme', actor: 'arn:aws:sts::111122223333:assumed-role/Admin/alice' })]);
+    expect(t.audits).toEqual([expect.objectContaining({ type: 'platform.changed', partnerId: 'acme', actor: 'arn:aws:sts::111122223333:assumed-role/Admin/alice' })]);
   });
 
   it('when 1,000 events about one partner arrive in a burst, duplicates among them, then one check is queued and each message is deleted', async () => {
     const first = attachReadOnly('acme');
     const bodies = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? first : attachReadOnly('acme')));
     let deleted = 0;
-    for (let i = 0; i < bodies.length; i += 10) deleted += await deliver(...bodies.slice(i, i + 10));
+    for (let i = 0; i < bodies.length; i += 10) deleted += await t.deliver(...bodies.slice(i, i + 10));
     expect(deleted).toBe(1000);
-    expect(await checks()).toEqual([{ name: 'check', data: { partnerId: 'acme' } }]);
-    expect(logs.lines.filter((l) => l['msg'] === 'platform event: duplicate, skipped')).toHaveLength(499);
-    expect(await redis.llen(causesKey(prefix, 'acme'))).toBe(20); // the last 20 causes, for the report
+    expect(await t.checks()).toEqual([{ name: 'check', data: { partnerId: 'acme' } }]);
+    expect(t.logs.lines.filter((l) => l['msg'] === 'platform event: duplicate, skipped')).toHaveLength(499);
+    expect(await t.redis.llen(causesKey(t.prefix, 'acme'))).toBe(20); // the last 20 causes, for the report
   });
 
   it('when the bucket policy is replaced by someone else, then the approvals channel gets an alert naming who, what and where, escaped', async () => {
-    const event = cloudTrailEvent({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy', requestParameters: { bucketName: c.config.platform.bucket }, session: '<!channel>' });
-    await deliver(event);
-    const [queued] = await queuedMessages(redis, prefix);
+    const event = cloudTrailEvent({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketPolicy', requestParameters: { bucketName: t.c.config.platform.bucket }, session: '<!channel>' });
+    await t.deliver(event);
+    const [queued] = await queuedMessages(t.redis, t.prefix);
     expect(queued!.lane).toContain('C0APPROVALS');
-    expect(queued!.identity).toContain(`the bucket ${c.config.platform.bucket} was changed outside partnergate`);
+    expect(queued!.identity).toContain(`the bucket ${t.c.config.platform.bucket} was changed outside partnergate`);
     expect(queued!.identity).toContain('s3:PutBucketPolicy');
     expect(queued!.identity).not.toContain('<!channel>');
     expect(queued!.identity).toContain('&lt;!channel&gt;');
-    expect(await checks()).toEqual([]);
+    expect(await t.checks()).toEqual([]);
   });
 
   it('when the bot made the change, then the partner is still checked (no cause kept, nothing audited); when the call failed, it is another account’s, or the message is unreadable, then nothing is queued or posted; each is logged with its reason and deleted', async () => {
-    const botRole = c.config.platform.botRoleArn;
+    const botRole = t.c.config.platform.botRoleArn;
     const byBot = attachReadOnly('acme', { role: botRole.slice(botRole.lastIndexOf('/') + 1) });
     (byBot['detail'] as { userIdentity: { sessionContext: { sessionIssuer: { arn: string } } } }).userIdentity.sessionContext.sessionIssuer.arn = botRole;
-    const deleted = await deliver(byBot, attachReadOnly('acme', { errorCode: 'AccessDenied' }), attachReadOnly('acme', { account: '444455556666' }), '{not json', JSON.stringify({ id: 1 }));
+    const deleted = await t.deliver(byBot, attachReadOnly('acme', { errorCode: 'AccessDenied' }), attachReadOnly('acme', { account: '444455556666' }), '{not json', JSON.stringify({ id: 1 }));
     expect(deleted).toBe(5);
-    expect(await checks()).toEqual([{ name: 'check', data: { partnerId: 'acme' } }]); // the bot's own change, checked
-    expect(await redis.llen(causesKey(prefix, 'acme'))).toBe(0);
-    expect(await queuedMessages(redis, prefix)).toEqual([]);
-    expect(audits).toEqual([]);
-    const reasons = logs.lines.filter((l) => String(l['msg']).startsWith('platform event:')).map((l) => `${String(l['msg'])} ${String(l['reason'] ?? '')}`.trim());
+    expect(await t.checks()).toEqual([{ name: 'check', data: { partnerId: 'acme' } }]); // the bot's own change, checked
+    expect(await t.redis.llen(causesKey(t.prefix, 'acme'))).toBe(0);
+    expect(await queuedMessages(t.redis, t.prefix)).toEqual([]);
+    expect(t.audits).toEqual([]);
+    const reasons = t.logs.lines.filter((l) => String(l['msg']).startsWith('platform event:')).map((l) => `${String(l['msg'])} ${String(l['reason'] ?? '')}`.trim());
     expect(reasons).toEqual([
       'platform event: the bot’s own change',
       'platform event: not ours, skipped the call failed (AccessDenied): nothing changed',
@@ -111,14 +74,14 @@ describe('platform events', () => {
   });
 
   it('when the check cannot be queued (Redis refuses), then the message is not deleted: it comes back', async () => {
-    const add = c.queues.reconcile.add.bind(c.queues.reconcile);
-    c.queues.reconcile.add = (async () => { throw new Error('READONLY You can\'t write against a read only replica.'); }) as never;
+    const add = t.c.queues.reconcile.add.bind(t.c.queues.reconcile);
+    t.c.queues.reconcile.add = (async () => { throw new Error('READONLY You can\'t write against a read only replica.'); }) as never;
     try {
-      expect(await deliver(attachReadOnly('acme'))).toBe(0);
+      expect(await t.deliver(attachReadOnly('acme'))).toBe(0);
     } finally {
-      c.queues.reconcile.add = add;
+      t.c.queues.reconcile.add = add;
     }
-    expect(sqsMock.commandCalls(DeleteMessageBatchCommand)).toEqual([]);
-    expect(await deliver(attachReadOnly('acme'))).toBe(1); // another event, handled once Redis takes it
+    expect(t.sqsMock.commandCalls(DeleteMessageBatchCommand)).toEqual([]);
+    expect(await t.deliver(attachReadOnly('acme'))).toBe(1); // another event, handled once Redis takes it
   });
 });

@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testEnv } from '../../tools/local/env.js';
 import { startFakeSlack, type FakeSlack } from '../../tools/local/fake-slack.js';
@@ -47,6 +49,35 @@ afterEach(async () => {
 });
 
 describe('partnergate process', () => {
+  it.each([['--version'], ['version']])('when run with %s and no configuration at all, then it prints package.json\'s version and exits 0', async (flag) => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    child = spawnCli([flag], {});
+    const output = collect(child);
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(output.out()).toBe(`${version}\n`);
+    expect(output.err()).toBe('');
+  });
+
+  it('when the metrics sidecar runs with no bot to read, then it prints partnergate_up 0 as an EMF line, and SIGTERM ends it with 0', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    child = spawnCli(['cloudwatch-metrics', '--url', `http://127.0.0.1:${closed}/metrics`], {});
+    const output = collect(child);
+    const [first] = (await once(child.stdout!, 'data')) as [Buffer];
+    const event = JSON.parse(first.toString().split('\n')[0]!) as Record<string, any>;
+    expect(event['partnergate_up']).toBe(0);
+    expect(event['_aws'].CloudWatchMetrics[0].Namespace).toBe('partnergate');
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(output.err()).toMatch(/did not answer/);
+  });
+
   it.each([
     ['DISTRIBUTION_BUCKET', 'partnergate: configuration: DISTRIBUTION_BUCKET is required'],
     ['APPROVAL_SIGNING_KEY', 'partnergate: configuration: APPROVAL_SIGNING_KEY is required (at least 32 random bytes, hex or base64: `openssl rand -hex 32`)'],

@@ -9,7 +9,7 @@ import { DeleteSshPublicKeyCommand, DescribeUserCommand, ImportSshPublicKeyComma
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { ACTIONS } from '../../src/bot/messages/ids.js';
-import { renderPartner, type PolicyDocument } from '../../src/aws/policies/index.js';
+import { PARTNER_TAG_KEY, renderPartner, type PolicyDocument } from '../../src/aws/policies/index.js';
 import { specOf } from '../../src/actions/onboarding/plan.js';
 import { retryVerification } from '../../src/actions/onboarding/retry-provisioning.js';
 import { addProvisionJob } from '../../src/jobs/onboarding/provision.js';
@@ -152,11 +152,11 @@ describe('verify job', () => {
     expect(await h.partners.get('acme')).toMatchObject({ status: 'verify_failed' });
     const failed = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && verifyButton(c) !== undefined);
     expect(blocksText(failed)).toContain(
-      ':x: partner role as intended (trust, boundary, inline policy read back, nothing else attached) — inline policy added-by-hand is not rendered, managed policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess is attached',
+      ':x: partner role as intended (trust, boundary, partner tag, inline policy read back, nothing else attached) — inline policy added-by-hand is not rendered, managed policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess is attached',
     );
   });
 
-  it('when a deployed policy lets the partner reach the canary, then the probe fails, the partner is VERIFY_FAILED with a Retry button, and a retry after the fix makes it LIVE', async () => {
+  it('when a deployed policy and the role\'s partner tag together let the partner reach the canary, then the probe fails, the partner is VERIFY_FAILED with a Retry button, and a retry after the fix makes it LIVE', async () => {
     const request = await h.approvedRequest({ partnerId: 'acme', sshKeys: 0 });
     const rendered = renderPartner(h.platform, specOf(request));
     const role = rendered.partnerRole!;
@@ -164,9 +164,12 @@ describe('verify job', () => {
     await addProvisionJob(h.provisionQueue, { requestId: request.id, attempt: 1 });
     expect((await h.settled(h.provisionQueue, request.id)).state).toBe('completed');
 
-    // Someone widened the deployed inline policy to every partner prefix.
+    // Someone widened the deployed inline policy to every partner prefix — which alone the second
+    // layer holds (the boundary and the bucket policy read the role's tag) — and retagged the role
+    // for the canary's prefix: two changes.
     const wide = JSON.parse(JSON.stringify(role.policies[0]!.document).replaceAll('partners/acme/', 'partners/')) as PolicyDocument;
     await h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, wide);
+    await h.fake.setRoleTag(role.roleName, PARTNER_TAG_KEY, '-canary');
     h.clock.advance(3600_000);
     await (await h.verifyQueue.getJob(verifyJobId({ requestId: request.id, attempt: 1 })))!.promote();
 
@@ -179,10 +182,11 @@ describe('verify job', () => {
     const text = blocksText(failed);
     expect(text).toContain(':x: as the partner role: read partners/-canary/canary.txt — ALLOWED, expected denied');
     expect(text).toContain(':x: as the partner role: list partners/-canary/ — ALLOWED, expected denied');
-    expect(text).toContain(':x: partner role as intended (trust, boundary, inline policy read back, nothing else attached) — inline policy partnergate-read-own-prefix differs');
+    expect(text).toContain(`:x: partner role as intended (trust, boundary, partner tag, inline policy read back, nothing else attached) — partner tag ${PARTNER_TAG_KEY} is \\"-canary\\", inline policy partnergate-read-own-prefix differs`);
     expect(text).toContain(':white_check_mark: as the partner role: list outbound/ — denied');
 
     await h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, role.policies[0]!.document);
+    await h.fake.setRoleTag(role.roleName, PARTNER_TAG_KEY, 'acme');
     const deps = h.retryDeps();
     await expect(retryVerification(deps, { requestId: request.id, actor: APPROVER })).resolves.toEqual({ ok: true, attempt: 2 });
     await expect(retryVerification(deps, { requestId: request.id, actor: APPROVER })).resolves.toMatchObject({ ok: false });

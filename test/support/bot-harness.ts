@@ -25,12 +25,18 @@ export interface Harness {
 
 /**
  * `options.logger`: the process's logger (default: TEST_LOG_LEVEL, silent), e.g. to assert log lines;
- * `options.notifyWorker`: notify worker settings over the harness's `{ paceMs: 0 }`.
+ * `options.notifyWorker`: notify worker settings over the harness's `{ paceMs: 0 }`;
+ * `options.overrides`: the edges the process gets instead of its own (the fake AWS account, a mocked
+ * SQS), from its configuration and the local S3.
  */
 export async function startBot(
   env: Record<string, string | undefined> = {},
   roles: Roles = { web: true, worker: true },
-  options: { logger?: Logger; notifyWorker?: NonNullable<RunOptions['workerOptions']>['notify'] } = {},
+  options: {
+    logger?: Logger;
+    notifyWorker?: NonNullable<RunOptions['workerOptions']>['notify'];
+    overrides?: (config: Config, s3: LocalS3) => RunOptions | Promise<RunOptions>;
+  } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({
     usergroups: { S0APPROVERS: ['UGROUPAPPROVER'] }, guests: [GUEST], ...(env['SLACK_TEAM_ID'] ? { teamId: env['SLACK_TEAM_ID'] } : {}),
@@ -44,8 +50,10 @@ export async function startBot(
   const config = loadConfig(testEnv({
     SLACK_API_URL: slack.apiUrl, PORT: '0', DRY_RUN: 'true', S3_FORCE_PATH_STYLE: 'true', DISTRIBUTION_BUCKET: TEST_BUCKET, ...env,
   }));
+  const overrides = (await options.overrides?.(config, s3)) ?? {};
   const running = await run(config, roles, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), {
-    workerOptions: { notify: { paceMs: 0, ...options.notifyWorker } },
+    ...overrides,
+    workerOptions: { ...overrides.workerOptions, notify: { paceMs: 0, ...options.notifyWorker } },
   });
   const redis = createTestRedis();
   const queues: Queue[] = [];

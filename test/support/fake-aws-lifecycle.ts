@@ -1,7 +1,7 @@
 /**
  * The lifecycle commands on top of ./fake-aws.ts (which models what provisioning and verification
  * send): DeleteUser, UpdateUser, ListUsers, ListTagsForResource (Transfer); DeleteRolePolicy,
- * DetachRolePolicy, DeleteRole, ListRoles, ListRoleTags (IAM). They act on the same state in Redis (`<ns>:user:<name>`,
+ * DetachRolePolicy, DeleteRole, ListRoles, ListRoleTags, TagRole (IAM). They act on the same state in Redis (`<ns>:user:<name>`,
  * `<ns>:role:<name>`, `<ns>:rolepolicy:<role>:<policy>`, `<ns>:attached:<role>`) and append every write to the same call log,
  * so "done exactly once" is asserted across resumed runs. DeleteRole refuses while inline or attached
  * policies remain (DeleteConflict), as IAM does. `failNext(command, err)` fails the next call before it acts;
@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-transfer';
 import {
   DeleteConflictException, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListRolesCommand, ListRoleTagsCommand,
-  NoSuchEntityException,
+  NoSuchEntityException, TagRoleCommand,
 } from '@aws-sdk/client-iam';
 import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { FakeAws } from './fake-aws.js';
@@ -116,6 +116,17 @@ export function installLifecycleCommands(fake: FakeAws, o: { redis: Redis; ns: s
     const raw = await redis.get(k('role', input.RoleName));
     if (!raw) throw noRole(input.RoleName);
     return { Tags: (JSON.parse(raw) as { Tags: unknown[] }).Tags, IsTruncated: false };
+  });
+
+  on(fake.iam, TagRoleCommand, async (input: { RoleName: string; Tags: { Key: string; Value: string }[] }) => {
+    const raw = await redis.get(k('role', input.RoleName));
+    if (!raw) throw noRole(input.RoleName);
+    await log(`TagRole ${input.RoleName} ${input.Tags.map((t) => `${t.Key}=${t.Value}`).join(' ')}`);
+    const role = JSON.parse(raw) as { Tags: { Key: string; Value: string }[] };
+    const tags = new Map(role.Tags.map((t) => [t.Key, t.Value]));
+    for (const t of input.Tags) tags.set(t.Key, t.Value);
+    await redis.set(k('role', input.RoleName), JSON.stringify({ ...role, Tags: [...tags].map(([Key, Value]) => ({ Key, Value })) }));
+    return {};
   });
 
   return {

@@ -169,6 +169,22 @@ export class FakeAws {
     await this.o.redis.hset(this.k('attached', role), policyArn, JSON.stringify(document));
   }
 
+  /** What an administrator does by hand: sets (a value) or removes (null) one tag of a role. */
+  async setRoleTag(roleName: string, key: string, value: string | null): Promise<void> {
+    const role = await this.role(roleName);
+    if (!role) throw new Error(`no role ${roleName}`);
+    const tags = [...role.Tags.filter((t) => t.Key !== key), ...(value === null ? [] : [{ Key: key, Value: value }])];
+    await this.o.redis.set(this.k('role', roleName), JSON.stringify({ ...role, Tags: tags }));
+  }
+
+  /** What an administrator does by hand: removes a role's permissions boundary. */
+  async deleteRoleBoundary(roleName: string): Promise<void> {
+    const role = await this.role(roleName);
+    if (!role) throw new Error(`no role ${roleName}`);
+    const { PermissionsBoundary: _removed, ...rest } = role;
+    await this.o.redis.set(this.k('role', roleName), JSON.stringify(rest));
+  }
+
   /** The managed policies attached to a role, by ARN. */
   async attachedPolicies(role: string): Promise<Record<string, PolicyDocument>> {
     const raw = await this.o.redis.hgetall(this.k('attached', role));
@@ -367,6 +383,19 @@ export class FakeAws {
     return { identity, ...(boundary ? { boundary } : {}), ...withSession };
   }
 
+  /**
+   * The request context AWS gives a session's calls: who it is, and the tags of a stored role
+   * (aws:PrincipalTag/<key>), read when the call is made — what the boundary and the bucket policy read.
+   */
+  async sessionContext(session: Session): Promise<Record<string, string>> {
+    const role = await this.role(session.roleName);
+    const tags = role && role.Arn === session.roleArn ? role.Tags : [];
+    return {
+      'aws:SecureTransport': 'true', 'aws:PrincipalArn': session.roleArn, 'aws:PrincipalAccount': this.o.platform.accountId,
+      ...Object.fromEntries(tags.map((t) => [`aws:PrincipalTag/${t.Key}`, t.Value])),
+    };
+  }
+
   private async caller(accessKeyId: string) {
     const d = this.docs;
     const session: Session | null = accessKeyId === BOT_ACCESS_KEY
@@ -376,7 +405,7 @@ export class FakeAws {
     return {
       arn: this.sessionArn(session.roleName, session.sessionName),
       docs: await this.sessionDocuments(session),
-      context: { 'aws:SecureTransport': 'true', 'aws:PrincipalArn': session.roleArn, 'aws:PrincipalAccount': this.o.platform.accountId },
+      context: await this.sessionContext(session),
     };
   }
 
@@ -407,7 +436,7 @@ export class FakeAws {
           if (!session) throw accessDenied('s3', 'The AWS Access Key Id you provided does not exist in our records.');
           const docs = await this.sessionDocuments(session);
           const base = { principal: this.sessionArn(session.roleName, session.sessionName), resourceAccount: p.accountId };
-          const context0 = { 'aws:SecureTransport': 'true', 'aws:PrincipalArn': session.roleArn, 'aws:PrincipalAccount': p.accountId };
+          const context0 = await this.sessionContext(session);
           const input = args.input as { Bucket?: string; Key?: string; Prefix?: string; Delimiter?: string };
           const checks: { action: string; resource: string; context: Record<string, string>; resourcePolicy: PolicyDocument }[] = [];
           if (context.commandName === ListObjectsV2Command.name) {

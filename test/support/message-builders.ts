@@ -21,6 +21,7 @@ import { buildAnswer, buildPartnerStatus } from '../../src/bot/messages/partner-
 import { code, Mrkdwn } from '../../src/bot/messages/mrkdwn.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
 import { buildPlatformChangeAlert } from '../../src/bot/messages/platform-events.js';
+import { buildAccessFindingAlert } from '../../src/bot/messages/access-findings.js';
 import {
   buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, buildWelcome, provisionRefusedText, provisionRetriedText, provisionStoppedText,
 } from '../../src/bot/messages/provision.js';
@@ -174,6 +175,15 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'platform change alert': (x) => buildPlatformChangeAlert({
     kind: 'access-change', eventId: x, call: x, at: AT, actor: x, byBot: false, target: { type: 'platform', resource: x }, parameters: { roleName: x, [x]: x },
   }),
+  'access finding alert (partner role)': (x) => buildAccessFindingAlert({
+    kind: 'access-finding', eventId: x, findingId: x, status: 'ACTIVE', deleted: false, error: null, resource: x, resourceType: x,
+    target: { type: 'partner', partnerId: x, resource: x }, principals: [{ kind: x, value: x, account: null }], isPublic: false,
+    actions: [x, x], conditionKeys: [x], at: x,
+  }, x),
+  'access finding alert (platform, public)': (x) => buildAccessFindingAlert({
+    kind: 'access-finding', eventId: x, findingId: x, status: 'ACTIVE', deleted: false, error: null, resource: x, resourceType: x,
+    target: { type: 'platform', resource: x }, principals: [], isPublic: true, actions: Array.from({ length: 12 }, () => x), conditionKeys: [], at: x,
+  }, x),
   'old keys reminder': (x) => oldKeysText({ partnerId: x, keys: [{ fingerprint: x, ageDays: 400 }, { fingerprint: x, ageDays: null }], maxAgeDays: 365 }),
 };
 

@@ -20,6 +20,14 @@ describe('the container image', () => {
     expect(read('Dockerfile')).not.toMatch(/AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED/);
   });
 
+  it('when the image runs `partnergate --version`, then package.json sits beside dist/ as src/cli.ts expects (../package.json)', () => {
+    const runtime = read('Dockerfile').split(/^FROM\s/m).at(-1)!;
+    expect(runtime).toMatch(/^WORKDIR \/app$/m);
+    expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(runtime).toMatch(/^COPY package\.json \.\/$/m);
+    expect(read('src/cli.ts')).toContain("new URL('../package.json', import.meta.url)");
+  });
+
   it('when the package is installed elsewhere, then it still accepts Node 20.11 and later, which CI here runs', () => {
     const { engines } = JSON.parse(read('package.json')) as { engines: { node: string } };
     expect(engines.node).toBe('>=20.11');

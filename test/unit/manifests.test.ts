@@ -4,59 +4,13 @@ import { loadConfig, loadPlatformConfig } from '../../src/config.js';
 import { type PlatformConfig } from '../../src/aws/policies/platform.js';
 import { DELIVERY_QUEUE_NAME, PLATFORM_EVENTS_QUEUE_NAME, renderPlatform, type PolicyDocument, type RenderedRole } from '../../src/aws/policies/index.js';
 import { manifestFile, MANIFESTS, renderManifest } from '../../scripts/manifests/manifests.js';
-import {
-  dependencyCycle,
-  dependsOn,
-  deploy,
-  evaluateCondition,
-  isCreated,
-  parseTemplate,
-  propertiesOf,
-  referenceProblems,
-  resolve,
-  type CfnTemplate,
-  type Deployment,
-} from '../../tools/cloudformation/cloudformation.js';
+import { dependencyCycle, dependsOn, deploy, isCreated, evaluateCondition, propertiesOf, referenceProblems, type Deployment } from '../../tools/cloudformation/cloudformation.js';
+import { ACCOUNT, deployPlatform, envName, outputsAsEnv, platformTemplate, REGIONS } from '../support/platform-stack.js';
 import { testEnv } from '../../tools/local/env.js';
 import { IamEngine } from '../../tools/isolation/iam-engine.js';
 import { ValidationError } from '../../src/domain/errors.js';
 
-const PLATFORM = 'manifests/platform.yaml';
 const read = (path: string) => readFileSync(path, 'utf8');
-const platformTemplate = () => parseTemplate(read(PLATFORM));
-
-const ACCOUNT = '111122223333';
-const REGIONS = [
-  { region: 'eu-west-1', partition: 'aws', suffix: 'amazonaws.com' },
-  { region: 'cn-north-1', partition: 'aws-cn', suffix: 'amazonaws.com.cn' },
-];
-
-function deployPlatform(t: CfnTemplate, r: (typeof REGIONS)[number] = REGIONS[0]!, parameters: Record<string, string> = {}): Deployment {
-  return deploy(
-    t,
-    { BucketName: 'acme-partner-files', OutboundPrefix: 'drop/', ...parameters },
-    { 'AWS::Region': r.region, 'AWS::Partition': r.partition, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': r.suffix },
-    {
-      PlatformKey: { Ref: '0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c' },
-      TransferServer: { ServerId: 's-0123456789abcdef0' },
-      TrailBucket: { Ref: 'partnergate-platform-trailbucket-1a2b3c4d' },
-    },
-  );
-}
-
-/** Output keys are the environment variables in PascalCase: DeliveryQueueUrl → DELIVERY_QUEUE_URL. */
-function envName(outputKey: string): string {
-  return outputKey.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-}
-
-function outputsAsEnv(d: Deployment): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, o] of Object.entries(d.template.Outputs ?? {})) {
-    if (isCreated(d, o)) env[envName(key)] = String(resolve(d, o.Value));
-  }
-  return env;
-}
-
 
 function roleAsRendered(d: Deployment, id: string): RenderedRole {
   const p = propertiesOf(d, id);
@@ -406,6 +360,22 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     expect((await send(ours, 's3.amazonaws.com')).decision).not.toBe('Allowed');
     expect((await send({ ...ours, 'aws:SecureTransport': 'false' })).decision).toBe('ExplicitlyDenied');
     expect(d.physical('PlatformEventsQueue', null)).toBeTruthy();
+    const findings = { 'aws:SourceArn': d.physical('AccessAnalyzerFindingsRule', 'Arn'), 'aws:SecureTransport': 'true' };
+    expect((await send(findings)).decision).toBe('Allowed');
+    expect((await send(findings, 's3.amazonaws.com')).decision).not.toBe('Allowed');
+  });
+
+  it('when Access Analyzer is read, then the stack creates one account analyzer (unless told the account has one) and a rule sends its findings on roles, buckets and keys to the platform events queue', () => {
+    const t = platformTemplate();
+    const d = deployPlatform(t);
+    expect(t.Resources['AccountAccessAnalyzer']).toMatchObject({ Type: 'AWS::AccessAnalyzer::Analyzer', Condition: 'CreateAnalyzer', Properties: { Type: 'ACCOUNT' } });
+    expect(isCreated(d, t.Resources['AccountAccessAnalyzer']!)).toBe(true);
+    expect(isCreated(deployPlatform(t, REGIONS[0], { CreateAccessAnalyzer: 'false' }), t.Resources['AccountAccessAnalyzer']!)).toBe(false);
+    const rule = propertiesOf(d, 'AccessAnalyzerFindingsRule');
+    expect(rule['EventPattern']).toEqual({
+      source: ['aws.access-analyzer'], 'detail-type': ['Access Analyzer Finding'], detail: { resourceType: ['AWS::IAM::Role', 'AWS::S3::Bucket', 'AWS::KMS::Key'] },
+    });
+    expect(rule['Targets']).toEqual([expect.objectContaining({ Arn: d.physical('PlatformEventsQueue', 'Arn') })]);
   });
 
   it('when the SFTP server is read, then it has service-managed identities, SFTP only, a security policy and logging to its own log group', () => {

@@ -18,6 +18,7 @@ export interface CfnResource {
   Condition?: string;
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
+  Metadata?: Record<string, unknown>;
 }
 
 export interface CfnTemplate {
@@ -53,6 +54,23 @@ export const GETATT_ATTRIBUTES: Record<string, string[]> = {
   'AWS::Logs::LogGroup': ['Arn'],
   'AWS::CloudTrail::Trail': ['Arn', 'SnsTopicArn'],
   'AWS::Events::Rule': ['Arn'],
+  'AWS::SecretsManager::Secret': ['Id'],
+  'AWS::ElastiCache::ReplicationGroup': [
+    'ConfigurationEndPoint.Address', 'ConfigurationEndPoint.Port', 'PrimaryEndPoint.Address', 'PrimaryEndPoint.Port',
+    'ReaderEndPoint.Address', 'ReaderEndPoint.Port', 'ReadEndPoint.Addresses', 'ReadEndPoint.Ports',
+  ],
+  'AWS::ElastiCache::ParameterGroup': ['CacheParameterGroupName'],
+  'AWS::ElastiCache::SubnetGroup': [],
+  'AWS::EC2::SecurityGroup': ['GroupId', 'VpcId'],
+  'AWS::ECS::Cluster': ['Arn'],
+  'AWS::ECS::Service': ['Name', 'ServiceArn'],
+  'AWS::ECS::TaskDefinition': ['TaskDefinitionArn'],
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': ['CanonicalHostedZoneID', 'DNSName', 'LoadBalancerArn', 'LoadBalancerFullName', 'LoadBalancerName', 'SecurityGroups'],
+  'AWS::ElasticLoadBalancingV2::TargetGroup': ['LoadBalancerArns', 'TargetGroupArn', 'TargetGroupFullName', 'TargetGroupName'],
+  'AWS::ElasticLoadBalancingV2::Listener': ['ListenerArn'],
+  'AWS::ElasticLoadBalancingV2::ListenerRule': ['IsDefault', 'RuleArn'],
+  'AWS::SNS::Topic': ['TopicArn', 'TopicName'],
+  'AWS::CloudWatch::Alarm': ['Arn'],
 };
 
 /** Short-form tags CloudFormation's YAML accepts, and the node kinds each takes. */
@@ -204,6 +222,7 @@ export function referenceProblems(t: CfnTemplate): string[] {
       if (!resources.has(d)) where(`Resources.${id}.DependsOn`, `${d} is not a resource`);
     }
     walk(r.Properties ?? {}, `Resources.${id}.Properties`, 'resources');
+    walk(r.Metadata ?? {}, `Resources.${id}.Metadata`, 'resources');
   }
   for (const [id, o] of Object.entries(t.Outputs ?? {})) {
     if (!/^[A-Za-z0-9]+$/.test(id)) where(`Outputs.${id}`, 'output keys are letters and digits only');
@@ -235,6 +254,8 @@ export function resourceDependencies(t: CfnTemplate): Map<string, Set<string>> {
   for (const [id, r] of Object.entries(t.Resources)) {
     const deps = new Set<string>([r.DependsOn ?? []].flat());
     collect(r.Properties ?? {}, deps);
+    // A reference in Metadata orders creation too (a WaitConditionHandle standing in for a conditional DependsOn).
+    collect(r.Metadata ?? {}, deps);
     graph.set(id, deps);
   }
   return graph;
@@ -310,8 +331,14 @@ export function parameterValues(t: CfnTemplate, given: Record<string, string>): 
   return out;
 }
 
-function lookup(d: Deployment, name: string): string {
-  if (name in d.parameters) return d.parameters[name]!;
+/** A list parameter (CommaDelimitedList, List<…>) is its value split at commas, as CloudFormation does ("" is [""]). */
+function isListParameter(t: CfnTemplate, name: string): boolean {
+  const type = String(t.Parameters?.[name]?.['Type'] ?? '');
+  return type === 'CommaDelimitedList' || type.startsWith('List<');
+}
+
+function lookup(d: Deployment, name: string): string | string[] {
+  if (name in d.parameters) return isListParameter(d.template, name) ? d.parameters[name]!.split(',') : d.parameters[name]!;
   if (name in d.pseudo) return d.pseudo[name]!;
   if (name in d.template.Resources) return d.physical(name, null);
   throw new Error(`nothing named ${name}`);
@@ -341,7 +368,7 @@ function resolveValue(d: Deployment, value: unknown): unknown {
           if (ref.startsWith('!')) return `\${${ref.slice(1)}}`;
           if (ref in own) return own[ref]!;
           const dot = ref.indexOf('.');
-          return dot > 0 && !ref.startsWith('AWS::') ? d.physical(ref.slice(0, dot), ref.slice(dot + 1)) : lookup(d, ref);
+          return dot > 0 && !ref.startsWith('AWS::') ? d.physical(ref.slice(0, dot), ref.slice(dot + 1)) : String(lookup(d, ref));
         });
       }
       case 'Fn::Join': {
@@ -469,6 +496,18 @@ function physicalValue(d: Deployment, generated: Generated, id: string, attribut
       return prop('ServerId');
     case 'AWS::Events::Rule Arn':
       return `arn:${partition}:events:${region}:${account}:rule/${prop('Name')}`;
+    case 'AWS::ECS::Cluster Ref':
+      return prop('ClusterName');
+    case 'AWS::ECS::Cluster Arn':
+      return `arn:${partition}:ecs:${region}:${account}:cluster/${prop('ClusterName')}`;
+    case 'AWS::ECS::Service Name':
+      return prop('ServiceName');
+    case 'AWS::ECS::TaskDefinition Ref':
+    case 'AWS::ECS::TaskDefinition TaskDefinitionArn':
+      return `arn:${partition}:ecs:${region}:${account}:task-definition/${prop('Family')}:1`;
+    case 'AWS::SNS::Topic Ref':
+    case 'AWS::SNS::Topic TopicArn':
+      return `arn:${partition}:sns:${region}:${account}:${prop('TopicName')}`;
     case 'AWS::Logs::LogGroup Ref':
       return prop('LogGroupName');
     case 'AWS::Logs::LogGroup Arn':

@@ -1,5 +1,5 @@
 /** How `npm run check-isolation` shows the matrix: a summary table, or JSON. */
-import { describeDifference, NOT_MODELLED, type CellResult, type MatrixReport } from './iam-matrix.js';
+import { describeDifference, describePathFailure, NOT_MODELLED, type CellResult, type MatrixReport, type MutationSummary } from './iam-matrix.js';
 
 type Write = (s: string) => void;
 
@@ -38,6 +38,32 @@ function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
 
+function joinWords(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** How one mutation case came out, in a few lines. */
+function mutationLines(c: MutationSummary): string[] {
+  const result = c.ok ? 'as expected' : `${c.differing} cell${c.differing === 1 ? '' : 's'} and ${c.pathFailures.length} path${c.pathFailures.length === 1 ? '' : 's'} DIFFER`;
+  const paths = c.pathChecks > 0 ? `, ${c.pathChecks} SFTP paths through the home mapping` : '';
+  const verdict = c.holds.length > 0
+    ? `held by ${joinWords(c.holds)} (${c.cells} cells${paths}: ${result})`
+    : `NOT held — AWS gives no second layer: ${c.why ?? ''} (${c.cells} cells pin the gap: ${result})`;
+  return [
+    `${c.ok ? 'ok    ' : 'DIFFER'}  [${c.target}] ${c.change}`,
+    `        ${verdict}`,
+    ...c.caughtBy.map((t) => `        caught and contained: ${t}`),
+  ];
+}
+
+function printMutations(report: MatrixReport, write: Write): void {
+  const m = report.mutations;
+  if (!m) return;
+  const held = m.cases.filter((c) => c.holds.length > 0).length;
+  write(`\nsingle changes to one partner's access (${m.cases.length} cases: ${held} still held by a remaining layer, ${m.cases.length - held} caught by events instead): can ${m.attacker} then list or read its neighbours' files (${m.victims.join(', ')})?\n`);
+  for (const c of m.cases) for (const line of mutationLines(c)) write(`  ${line}\n`);
+}
+
 export function printTable(report: MatrixReport, write: Write, options: { verbose: boolean; workers: number }): void {
   const table = rows(report.results);
   const who = (r: Row) => `${r.kind} (${r.principals.size})`;
@@ -54,6 +80,7 @@ export function printTable(report: MatrixReport, write: Write, options: { verbos
     write('\n');
     for (const r of report.results) write(`${r.ok ? 'ok     ' : 'DIFFERS'}  ${r.principal}: ${r.what} — expected ${r.expected}, ${r.decision}\n`);
   }
+  printMutations(report, write);
   write(`\n${ENGINE_NOTE}\nnot modelled by the engine, and how it is covered instead:\n`);
   for (const note of NOT_MODELLED) write(`  - ${note}\n`);
   const ignored = Object.entries(report.ignoredContextKeys);
@@ -61,21 +88,31 @@ export function printTable(report: MatrixReport, write: Write, options: { verbos
     write('context keys the engine ignored as not applying to the action:\n');
     for (const [action, keys] of ignored) write(`  - ${action}: ${keys.join(', ')}\n`);
   }
-  if (report.differing.length === 0) {
+  const pathFailures = report.mutations?.cases.flatMap((c) => c.pathFailures) ?? [];
+  if (report.failures === 0) {
     write(`\nOK: every cell is as expected.\n`);
   } else {
-    write(`\nFAILED: ${report.differing.length} cell${report.differing.length === 1 ? ' differs' : 's differ'}:\n`);
+    write(`\nFAILED: ${report.differing.length} cell${report.differing.length === 1 ? ' differs' : 's differ'}${pathFailures.length ? `, ${pathFailures.length} SFTP path${pathFailures.length === 1 ? '' : 's'} land${pathFailures.length === 1 ? 's' : ''} where the case says it must not` : ''}:\n`);
     for (const d of report.differing) write(`  ${describeDifference(d)}\n`);
+    for (const x of pathFailures) write(`  ${describePathFailure(x)}\n`);
   }
 }
 
 export function printJson(report: MatrixReport, write: Write): void {
   write(`${JSON.stringify({
-    ok: report.differing.length === 0,
+    ok: report.failures === 0,
     partners: report.partners,
     cells: report.results.length,
     elapsedMs: Math.round(report.elapsedMs),
-    differing: report.differing.map(describeDifference),
+    differing: [...report.differing.map(describeDifference), ...(report.mutations?.cases.flatMap((c) => c.pathFailures.map(describePathFailure)) ?? [])],
+    mutations: report.mutations && {
+      attacker: report.mutations.attacker,
+      victims: report.mutations.victims,
+      cases: report.mutations.cases.map((c) => ({
+        id: c.id, target: c.target, change: c.change, holds: c.holds, ...(c.why ? { why: c.why } : {}), caughtBy: c.caughtBy,
+        cells: c.cells, pathChecks: c.pathChecks, ok: c.ok,
+      })),
+    },
     engine: ENGINE_NOTE,
     notModelled: NOT_MODELLED,
     ignoredContextKeys: report.ignoredContextKeys,

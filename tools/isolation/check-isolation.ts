@@ -91,7 +91,7 @@ async function run(job: Job, workers: number): Promise<MatrixReport> {
   const started = performance.now();
   const running = Array.from({ length: workers }, (_, part) => startWorker(job, part, workers));
   const scenario = scenarioFor(job);
-  const { cells } = buildCells(scenario);
+  const { cells, mutations } = buildCells(scenario);
   const answers = await Promise.all(running);
   const decisions = new Map(answers.flatMap((a) => a.decisions));
   const results = cells.map((cell, i) => {
@@ -103,7 +103,7 @@ async function run(job: Job, workers: number): Promise<MatrixReport> {
   for (const a of answers) {
     for (const [action, keys] of Object.entries(a.ignoredContextKeys)) ignored[action] = [...new Set([...(ignored[action] ?? []), ...keys])].sort();
   }
-  return matrixReport(scenario, results, ignored, started);
+  return matrixReport(scenario, results, ignored, started, mutations);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -138,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
   const write = (s: string) => process.stdout.write(s);
   if (values.json) printJson(report, write);
   else printTable(report, write, { verbose: values.verbose, workers });
-  return report.differing.length === 0 ? 0 : 1;
+  return report.failures === 0 ? 0 : 1;
 }
 
 if (isMainThread) {

@@ -98,6 +98,17 @@ function loadCore(): Core {
   };
 }
 
+/**
+ * Context keys with a variable part the matrix passes: a principal's tags, and the tags a request
+ * passes. The library lists each family once (`aws:principaltag/tag-key`) among the keys an action carries.
+ */
+const TAG_KEY_FAMILIES = ['aws:principaltag/', 'aws:requesttag/'] as const;
+
+function familyOf(lowerKey: string): string {
+  const family = TAG_KEY_FAMILIES.find((f) => lowerKey.startsWith(f));
+  return family === undefined ? lowerKey : `${family}tag-key`;
+}
+
 let collatorCached = false;
 
 /** See the module comment: one cached collator for the library's one localeCompare call shape. */
@@ -181,7 +192,9 @@ export class IamEngine {
       }
       for (const key of Object.keys(request.context)) {
         const lower = key.toLowerCase();
-        if (lower.includes('/')) throw new Error(`context keys with a variable part (${key}) are not supported here`);
+        if (lower.includes('/') && !TAG_KEY_FAMILIES.some((f) => lower.startsWith(f))) {
+          throw new Error(`context keys with a variable part (${key}) are supported here only for ${TAG_KEY_FAMILIES.join(', ')}`);
+        }
         if (!this.arrayKeys.has(lower)) this.arrayKeys.set(lower, isConditionKeyArray(await typeForContextKey(lower)));
       }
     }
@@ -195,7 +208,7 @@ export class IamEngine {
     const ignored: string[] = [];
     for (const [key, value] of Object.entries(request.context)) {
       const lower = key.toLowerCase();
-      if (!keys.has(lower)) {
+      if (!keys.has(lower) && !keys.has(familyOf(lower))) {
         ignored.push(key);
         continue;
       }

@@ -16,6 +16,7 @@ import {
   type RenderedPartner,
   type RenderedPlatform,
 } from '../../src/aws/policies/index.js';
+import { addMutationCells, ADMINISTRATOR_ACCESS, type MutationCase, type MutationPlan, type PathCheck } from './mutations.js';
 import { IamEngine, type ContextValues, type Decision, type LoadedDocuments, type SimDocuments, type SimRequest } from './iam-engine.js';
 
 export const UNRELATED_ACCOUNT = '999988887777';
@@ -24,9 +25,10 @@ const OTHER_SERVER = 's-fedcba9876543210f';
 
 /** What the engine does not model, and how each gap is covered instead. */
 export const NOT_MODELLED: readonly string[] = [
-  'Transfer Family itself (the LOGICAL home mapping, SFTP path handling): the matrix evaluates the Transfer role intersected with each session policy, which alone confines the user; unit tests pin the mapping; the live SFTP probe runs when TRANSFER_HOST is set.',
+  'Transfer Family itself (the LOGICAL home mapping, SFTP path handling): the engine evaluates the Transfer role intersected with each session policy, which alone confines the user in IAM; the mapping is Transfer\'s own layer, which the single-change cases model as AWS documents it (a path that traverses the logical root is refused, every other maps under its target: transfer-paths.ts) and check path by path; the live SFTP probe runs when TRANSFER_HOST is set.',
   'What a ListBucket answer contains: the engine authorizes the request, it does not list keys. The trailing "/" in every prefix condition is what keeps `acme` from `acme-corp/`; unit and property tests pin it, and the live probe lists `partners/<id>` without the slash and expects AccessDenied.',
-  'Role chaining and session issuance: each hop (partner account → partner role, bot → verifier → partner role; with BotRunsAsRole, the role the bot runs as → bot) is a separate cell; the request context (aws:PrincipalArn, aws:PrincipalAccount) is supplied as AWS would set it, not derived by the engine.',
+  'Role chaining and session issuance: each hop (partner account → partner role, bot → verifier → partner role; with BotRunsAsRole, the role the bot runs as → bot) is a separate cell; the request context (aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalTag from the role\'s tags) is supplied as AWS would set it, not derived by the engine. A session tag would override the role\'s partner tag: no trust of ours allows sts:TagSession (the TagSession cells), which a session tag, and a transitive one from a chain, needs.',
+  'Policy variables: the engine substitutes ${aws:PrincipalTag/partnergate:partner-id} from the request context as AWS does; with no value the statement does not apply (the bucket policy refuses an untagged role with a Null condition instead). Whether AWS expands a `*` that a variable brings in is not documented: the "partner tag set to *" case evaluates the worse reading.',
   'The aws:SourceArn ECS presents when it assumes a task role: AWS documents only arn:<partition>:ecs:<region>:<account>:* for it, and that naming a cluster is not supported; the cells pass a task ARN, which that pattern matches whatever form ECS uses. Who may run a task as the bot (iam:PassRole on the bot role, ecs:RunTask) is the account\'s own policies, not ours, and is not evaluated.',
   'iam:PermissionsBoundary on an existing role: the engine reads the condition key from the request; that a created role really carries the boundary is checked by verification (GetRole) after provisioning.',
   'KMS encryption context and Bucket Keys: kms:EncryptionContext keys are dropped by the engine, and no document relies on them; KMS cannot tell partners apart, so isolation is S3 permissions plus kms:ViaService.',
@@ -52,6 +54,8 @@ export interface Cell {
   request: SimRequest;
   /** Which documents apply: the principal's, and the resource policy (bucket, key or a trust). */
   docsKey: string;
+  /** The mutation case the cell belongs to (mutations.ts), if any. */
+  mutation?: string;
 }
 
 export interface CellResult extends Cell {
@@ -95,7 +99,7 @@ export function scenarioSpecs(count: number, externalId: (id: string) => string)
   }));
 }
 
-interface Principal {
+export interface Principal {
   label: string;
   kind: string;
   arn: string;
@@ -105,9 +109,15 @@ interface Principal {
   identity: NamedPolicy[];
   session?: PolicyDocument;
   boundary?: PolicyDocument;
+  /** The role's tags, as AWS puts them in the request context of its sessions (aws:PrincipalTag/<key>). */
+  tags?: Record<string, string>;
+  /** Resource policies as a mutation case changed them, instead of the rendered ones (by role ARN for trusts). */
+  resources?: { bucket?: PolicyDocument; trust?: Record<string, PolicyDocument> };
+  /** The mutation case (mutations.ts) whose cells this principal's are. */
+  mutation?: string;
 }
 
-type Add = (
+export type Add = (
   who: Principal,
   category: string,
   expected: Expectation,
@@ -118,13 +128,14 @@ type Add = (
   resourceAccount?: string,
 ) => void;
 
-const ADMIN: NamedPolicy = {
-  name: 'AdministratorAccess',
-  document: { Version: '2012-10-17', Statement: [{ Sid: 'Everything', Effect: 'Allow', Action: '*', Resource: '*' }] },
-};
+const ADMIN: NamedPolicy = ADMINISTRATOR_ACCESS;
 
 /** Builds every cell of the matrix for a scenario. Deterministic: the same scenario, the same order. */
-export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string, { docs: SimDocuments; trust: boolean }> } {
+export function buildCells(s: Scenario): {
+  cells: Cell[];
+  documents: Map<string, { docs: SimDocuments; trust: boolean }>;
+  mutations: MutationPlan | null;
+} {
   const p = s.platform;
   const A = p.accountId;
   const bucket = `arn:${p.partition}:s3:::${p.bucket}`;
@@ -151,10 +162,10 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
     const key = `${who.label}|${typeof target === 'string' ? target : `trust:${target.trust}`}`;
     if (!documents.has(key)) {
       const resource =
-        target === 'bucket' ? pd.bucketPolicy
+        target === 'bucket' ? (who.resources?.bucket ?? pd.bucketPolicy)
           : target === 'key' ? pd.kmsKeyPolicy
             : target === 'none' ? undefined
-              : trustOf.get(target.trust);
+              : (who.resources?.trust?.[target.trust] ?? trustOf.get(target.trust));
       documents.set(key, {
         trust: typeof target !== 'string',
         docs: {
@@ -171,11 +182,12 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
     'aws:SecureTransport': 'true',
     ...(who.principalArn ? { 'aws:PrincipalArn': who.principalArn } : {}),
     ...(who.account ? { 'aws:PrincipalAccount': who.account } : {}),
+    ...Object.fromEntries(Object.entries(who.tags ?? {}).map(([k, v]) => [`aws:PrincipalTag/${k}`, v])),
   });
   const add: Add = (who, category, expected, action, resource, what, context = {}, resourceAccount = A) => {
     const target: Target = action.startsWith('s3:') && resource.startsWith(bucket) ? 'bucket'
       : action.startsWith('kms:') && resource === p.kmsKeyArn ? 'key'
-        : action === 'sts:AssumeRole' && trustOf.has(resource) ? { trust: resource }
+        : action.startsWith('sts:') && trustOf.has(resource) ? { trust: resource }
           : 'none';
     cells.push({
       principal: who.label,
@@ -185,6 +197,7 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
       expected,
       request: { principal: who.arn, action, resource, resourceAccount, context: { ...baseContext(who), ...context } },
       docsKey: docsFor(who, target),
+      ...(who.mutation ? { mutation: who.mutation } : {}),
     });
   };
 
@@ -261,7 +274,7 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
     const roleSession: Principal = {
       label: `${id} role session`, kind: 'partner role session',
       arn: session(role.roleName, `${id}-pull`), principalArn: role.arn, account: A,
-      identity: role.policies, boundary,
+      identity: role.policies, boundary, tags: role.tags,
     };
     partnerReads(roleSession, id);
     partnerCannotEscalate(roleSession, id);
@@ -321,7 +334,8 @@ export function buildCells(s: Scenario): { cells: Cell[]; documents: Map<string,
   addBotTrustCells(s, add);
   addVerifierCells(s, add, withRole);
   addBotCells(s, add, withRole);
-  return { cells, documents };
+  const mutations = addMutationCells(s, add, session);
+  return { cells, documents, mutations };
 }
 
 /** The Transfer service may assume the Transfer role for this account's platform server only. */
@@ -452,6 +466,9 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     allow('provisioning', 'iam:PutRolePolicy', partnerRole, 'PutRolePolicy on a partner role with the boundary', boundary);
     allow('provisioning', 'iam:UpdateAssumeRolePolicy', partnerRole, 'UpdateAssumeRolePolicy on a partner role with the boundary', boundary);
     allow('provisioning', 'iam:PassRole', pd.transferRole.arn, 'PassRole the Transfer role to Transfer', toTransfer);
+    allow('provisioning', 'iam:TagRole', partnerRole, 'TagRole a partner role (its partner tag, at creation and when re-apply puts it back)', {
+      'aws:TagKeys': ['partnergate:partner-id'], 'aws:RequestTag/partnergate:partner-id': 'acme',
+    });
     allow('offboarding', 'iam:DetachRolePolicy', partnerRole, 'DetachRolePolicy of a managed policy someone attached to a partner role', { 'iam:PolicyARN': admin });
     allow('offboarding', 'iam:DeleteRole', partnerRole, 'DeleteRole of a partner role');
     allow('provisioning', 'transfer:CreateUser', p.transferServerArn, 'CreateUser on the platform server');
@@ -570,12 +587,26 @@ function addAuditTrailCells(add: Add, who: Principal, p: PlatformConfig): void {
   add(who, 'audit trail', 'deny', 's3:PutBucketObjectLockConfiguration', bucket, 'PutBucketObjectLockConfiguration');
 }
 
+/** A mutation case with how its cells and path checks came out. */
+export interface MutationSummary extends MutationCase {
+  cells: number;
+  differing: number;
+  pathChecks: number;
+  /** Path checks whose answer is not what the case says. */
+  pathFailures: PathCheck[];
+  ok: boolean;
+}
+
 export interface MatrixReport {
   partners: number;
   results: CellResult[];
   differing: CellResult[];
   /** action → context keys the engine dropped as not applying (a gap if we rely on one). */
   ignoredContextKeys: Record<string, string[]>;
+  /** The single-change cases (mutations.ts): one partner against its named neighbours. */
+  mutations: { attacker: string; victims: string[]; cases: MutationSummary[] } | null;
+  /** Cells that differ plus path checks that fail: the run passes only at 0. */
+  failures: number;
   elapsedMs: number;
 }
 
@@ -626,14 +657,35 @@ export function judged<C extends Cell>(cell: C, decision: Decision): C & CellRes
 /** Builds and evaluates the whole matrix of a scenario in this thread. */
 export async function runIsolationMatrix(s: Scenario, options: EvaluateOptions = {}): Promise<MatrixReport> {
   const started = performance.now();
-  const { cells, documents } = buildCells(s);
+  const { cells, documents, mutations } = buildCells(s);
   const { results, ignoredContextKeys } = await evaluateCells(cells, documents, options);
-  return matrixReport(s, results, ignoredContextKeys, started);
+  return matrixReport(s, results, ignoredContextKeys, started, mutations);
 }
 
 /** The report of a scenario's evaluated cells, timed from `started` (performance.now()). */
-export function matrixReport(s: Scenario, results: CellResult[], ignoredContextKeys: Record<string, string[]>, started: number): MatrixReport {
-  return { partners: s.partners.length, results, differing: results.filter((r) => !r.ok), ignoredContextKeys, elapsedMs: performance.now() - started };
+export function matrixReport(
+  s: Scenario, results: CellResult[], ignoredContextKeys: Record<string, string[]>, started: number, plan: MutationPlan | null,
+): MatrixReport {
+  const differing = results.filter((r) => !r.ok);
+  const mutations = plan && {
+    attacker: plan.attacker,
+    victims: plan.victims,
+    cases: plan.cases.map((c): MutationSummary => {
+      const cells = results.filter((r) => r.mutation === c.id);
+      const checks = plan.pathChecks.filter((x) => x.mutation === c.id);
+      const pathFailures = checks.filter((x) => !x.ok);
+      const wrong = cells.filter((r) => !r.ok).length;
+      return { ...c, cells: cells.length, differing: wrong, pathChecks: checks.length, pathFailures, ok: wrong === 0 && pathFailures.length === 0 };
+    }),
+  };
+  const failures = differing.length + (mutations?.cases.reduce((n, c) => n + c.pathFailures.length, 0) ?? 0);
+  return { partners: s.partners.length, results, differing, ignoredContextKeys, mutations, failures, elapsedMs: performance.now() - started };
+}
+
+/** One line naming a path check whose answer is not what its case says. */
+export function describePathFailure(x: PathCheck): string {
+  const where = 'key' in x.reached ? `key ${x.reached.key}` : 'prefix' in x.reached ? `prefix "${x.reached.prefix}"` : `refused (${x.reached.refused})`;
+  return `[${x.mutation}] SFTP ${x.kind} ${x.path} → ${where}: expected ${x.expectConfined ? `to stay out of partners/${x.victim}/` : `some path to reach partners/${x.victim}/ (the mapping is gone)`}`;
 }
 
 /** One line naming a cell that differs from what we expect. */

@@ -14,11 +14,13 @@ export {
   DELIVERY_QUEUE_NAME,
   PLATFORM_EVENTS_QUEUE_NAME,
   PARTNER_ROLE_NAME_PREFIX,
+  PARTNER_TAG_CONTEXT_KEY,
   PARTNER_TAG_KEY,
   partnerRoleArn,
   partnerRoleName,
   partnerRolesPattern,
   POLICY_NAMES,
+  TAGGED_HOME_PREFIX,
 } from './names.js';
 export { STACK_NAMES, type PlatformConfig } from './platform.js';
 export { platformEventScope } from './names.js';

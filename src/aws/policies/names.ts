@@ -9,8 +9,23 @@ import type { PlatformEventScope } from '../../domain/platform-events.js';
 /** Partner roles are named `partnergate-partner-<id>` (at most 52 of IAM's 64 characters). */
 export const PARTNER_ROLE_NAME_PREFIX = 'partnergate-partner-';
 
-/** The tag naming the partner on its Transfer user and role. Informational: no policy reads it. */
+/**
+ * The tag naming the partner on its Transfer user and role. On a role it is what the second layer
+ * reads (the permissions boundary and the bucket policy, as `aws:PrincipalTag`): the bot writes it
+ * when it creates the role, the role's trust lets no one pass session tags over it (no
+ * `sts:TagSession`), and the drift check compares it. Only ever narrows: the role's inline policy,
+ * which names the partner's home literally, is what grants.
+ */
 export const PARTNER_TAG_KEY = 'partnergate:partner-id';
+
+/** The request context key of a partner role session's partner tag. */
+export const PARTNER_TAG_CONTEXT_KEY = `aws:PrincipalTag/${PARTNER_TAG_KEY}`;
+
+/**
+ * The home of whichever partner the calling role is tagged for, as a policy variable: one constant
+ * document for every partner. Ends in `/`, as every prefix must.
+ */
+export const TAGGED_HOME_PREFIX = `partners/\${${PARTNER_TAG_CONTEXT_KEY}}/`;
 
 /** The SQS queue of bucket events the bot reads (manifests/platform.yaml creates it). */
 export const DELIVERY_QUEUE_NAME = 'partnergate-deliveries';

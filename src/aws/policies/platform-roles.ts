@@ -2,18 +2,22 @@
 import { STACK_NAMES, type PlatformConfig } from './platform.js';
 import { CANARY_PREFIX } from '../../domain/partner-id.js';
 import { checkPolicySize, POLICY_SIZE_LIMITS } from './limits.js';
-import { objectsArn, partnerRolesPattern, POLICY_NAMES } from './names.js';
+import { objectsArn, partnerRolesPattern, POLICY_NAMES, TAGGED_HOME_PREFIX } from './names.js';
 import { platformRole } from './role.js';
 import { decryptViaS3, policy, readPrefixStatements, trustRole } from './statements.js';
 import type { RenderedManagedPolicy, RenderedRole } from './types.js';
 
 /**
- * The cap on every role the bot creates: at most read of `partners/` and decrypt through S3.
- * Whatever inline policy a partner role gets, it can never write, never leave the bucket's
- * partner prefixes, never reach IAM or STS, never use KMS directly.
+ * The cap on every role the bot creates: at most read of the home its partner tag names
+ * (`partners/${aws:PrincipalTag/partnergate:partner-id}/`) and decrypt through S3. Whatever policy a
+ * partner role is given beside its own — an inline `s3:*`, AmazonS3ReadOnlyAccess, AdministratorAccess
+ * attached by hand — it can never write, never leave its own home, never reach IAM or STS, never use
+ * KMS directly. A role without the tag gets nothing through it. The boundary only intersects: the
+ * role's inline policy names the home literally and is what grants, so a wrong or missing tag can
+ * take access away, never add it (docs/security.md "A second layer").
  */
 export function renderPermissionsBoundary(p: PlatformConfig): RenderedManagedPolicy {
-  const document = policy(...readPrefixStatements(p, 'partners/', 'PartnerPrefixes'));
+  const document = policy(...readPrefixStatements(p, TAGGED_HOME_PREFIX, 'TaggedPartnerHome'));
   checkPolicySize('the permissions boundary', document, POLICY_SIZE_LIMITS.managedPolicy);
   const name = STACK_NAMES.permissionsBoundary;
   return { name, arn: p.permissionsBoundaryArn, path: STACK_NAMES.iamPath, policies: [{ name, document }] };

@@ -3,19 +3,21 @@
  * inline policies) against what the renderer and the registry say should be there. `findDrift`
  * only reads, and answers each difference as an item (src/domain/drift.ts) with the documents that
  * differ, as AWS has them and as re-apply would write them; `repairDrift` writes what is missing or
- * different, with the same calls provisioning uses, and reports what it cannot fix (a role's path or
- * boundary: the bot may not change those).
+ * different, with the same calls provisioning uses (and TagRole for a role's partner tag), and
+ * reports what it cannot fix (a role's path or boundary: the bot may not change those).
  */
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import { hasCode } from '../../aws/aws-error.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import type { DescribedUser } from '../../aws/transfer.js';
-import { renderPartner, toCreateUserRequest, type RenderedPartner, type TransferUserInput } from '../../aws/policies/index.js';
+import { PARTNER_TAG_KEY, renderPartner, toCreateUserRequest, type RenderedPartner, type TransferUserInput } from '../../aws/policies/index.js';
 import { specOf } from '../../actions/onboarding/index.js';
 import type { Drift, DriftDocument, DriftItem, DriftState, DriftSubject } from '../../domain/drift.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import type { PartnerRecord } from '../../domain/partner.js';
-import { keyDifferences, keyIdentity, parsePolicy, roleFixedDifferences, sameDocument, transferUserDifferences } from '../onboarding/index.js';
+import {
+  keyDifferences, keyIdentity, parsePolicy, partnerTagDifference, roleFixedDifferences, sameDocument, transferUserDifferences,
+} from '../onboarding/index.js';
 import { wantsTransferUser } from '../../domain/access.js';
 
 export type { Drift } from '../../domain/drift.js';
@@ -70,6 +72,16 @@ export async function findDrift(cp: LifecyclePlane, platform: PlatformConfig, p:
         item('role', 'differs', `IAM role: ${d}`);
         unfixable.push(`IAM role: ${d}`);
       }
+      // The second layer reads the partner tag: another partner's id there, or none, is drift too.
+      const tag = partnerTagDifference(role, intended);
+      if (tag) {
+        item('role', 'differs', `IAM role: ${tag}`);
+        documents.push({
+          name: `IAM role ${intended.roleName}: tag ${PARTNER_TAG_KEY}`,
+          actual: { [PARTNER_TAG_KEY]: role.tags[PARTNER_TAG_KEY] ?? null },
+          intended: { [PARTNER_TAG_KEY]: intended.tags[PARTNER_TAG_KEY] },
+        });
+      }
       if (!sameDocument(role.trustPolicy, intended.trustPolicy)) {
         item('trust-policy', 'differs', 'IAM role: trust policy differs');
         documents.push({ name: trustName, actual: role.trustPolicy ?? null, intended: intended.trustPolicy });
@@ -86,8 +98,9 @@ export async function findDrift(cp: LifecyclePlane, platform: PlatformConfig, p:
         item('inline-policy', 'extra', `IAM role: inline policy ${extra} is not rendered`);
         documents.push({ name: policyName(extra), actual: (await cp.getRolePolicy({ roleName: intended.roleName, policyName: extra })) ?? null, intended: null });
       }
-      // No managed policy may be attached: the boundary covers all of partners/, so one attached by
-      // hand (AmazonS3ReadOnlyAccess, say) would let the partner read every other partner's files.
+      // No managed policy may be attached: the boundary and the bucket policy would still keep one
+      // attached by hand (AmazonS3ReadOnlyAccess, say) from other partners' files, but the role would
+      // then stand on one layer where it had two, and nothing but the rendered policy was approved.
       for (const a of await cp.listAttachedRolePolicies(intended.roleName)) {
         item('managed-policy', 'extra', `IAM role: managed policy ${a.policyArn} is attached (partner roles may have none)`);
         documents.push({ name: `IAM role ${intended.roleName}: managed policy ${a.policyArn}`, actual: { PolicyArn: a.policyArn }, intended: null });
@@ -142,6 +155,10 @@ export async function repairDrift(cp: LifecyclePlane, platform: PlatformConfig, 
     } else if (!sameDocument(role.trustPolicy, intended.trustPolicy)) {
       await cp.updateAssumeRolePolicy({ roleName: intended.roleName, document: intended.trustPolicy as unknown as Record<string, unknown> });
       done.push('rewrote the trust policy');
+    }
+    if (role && partnerTagDifference(role, intended)) {
+      await cp.tagRole(intended.roleName, { [PARTNER_TAG_KEY]: intended.tags[PARTNER_TAG_KEY]! });
+      done.push(`put back the tag ${PARTNER_TAG_KEY}=${p.partnerId}`);
     }
     const names = role ? await cp.listRolePolicies(intended.roleName) : [];
     for (const policy of intended.policies) {

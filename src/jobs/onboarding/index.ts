@@ -1,5 +1,5 @@
 /** jobs/onboarding: what the rest of the program may use; everything else in this folder is internal. */
-export { REQUEST_TAG_KEY, keyDifferences, keyIdentity, parsePolicy, roleFixedDifferences, sameDocument, tagsOf, transferUserDifferences } from './intended-state.js';
+export { REQUEST_TAG_KEY, keyDifferences, keyIdentity, parsePolicy, partnerTagDifference, roleFixedDifferences, sameDocument, tagsOf, transferUserDifferences } from './intended-state.js';
 export { wantsTransferUser } from '../../domain/access.js';
 export { createProvisionWorkers, type ProvisionWorkerOptions } from './provision-workers.js';
 export { addProvisionJob } from './provision.js';

@@ -4,7 +4,7 @@
  * Documents compare by canonical JSON (key order does not matter, array order does).
  */
 import type { DescribedUser } from '@aws-sdk/client-transfer';
-import { canonicalJson, type RenderedPartner, type TransferUserInput } from '../../aws/policies/index.js';
+import { canonicalJson, PARTNER_TAG_KEY, type RenderedPartner, type TransferUserInput } from '../../aws/policies/index.js';
 import type { RoleState } from '../../aws/iam.js';
 import type { OnboardingRequest } from '../../domain/requests.js';
 
@@ -55,6 +55,16 @@ export function keyDifferences(user: DescribedUser, wanted: string[]): { missing
     missing: wanted.filter((k) => !present.has(keyIdentity(k))),
     extra: [...present].filter((k) => !want.has(k)),
   };
+}
+
+/**
+ * The role's partner tag, when it is not the partner's id: what the permissions boundary and the
+ * bucket policy read (`aws:PrincipalTag`), so a changed or missing one is part of the role's access.
+ */
+export function partnerTagDifference(role: RoleState, intended: NonNullable<RenderedPartner['partnerRole']>): string | null {
+  const want = intended.tags[PARTNER_TAG_KEY];
+  const have = role.tags[PARTNER_TAG_KEY];
+  return have === want ? null : `partner tag ${PARTNER_TAG_KEY} is ${have === undefined ? 'missing' : JSON.stringify(have)}`;
 }
 
 /** How an existing role differs in what the bot cannot change (path, boundary); [] when it does not. */

@@ -2,14 +2,17 @@
  * Live S3 probes as the partner. The bot assumes the verifier role; the verifier assumes the
  * partner's role (with its ExternalId) and, for a partner with a Transfer user, the Transfer role
  * with the partner's session policy — exactly what Transfer does for an SFTP session. With each
- * session: listing and reading its own prefix must work; the canary prefix (which no partner id can
- * take), `partners/<id>` without the slash, the outbound prefix and the bucket root must be denied.
+ * session: listing and reading its own prefix must work; another live partner's home (listing it and
+ * reading its marker: the next id in the registry, src/domain/assurance.ts), the canary prefix
+ * (which no partner id can take), `partners/<id>` without the slash, the outbound prefix and the
+ * bucket root must be denied. With no other partner live, the stand-ins alone.
  * The verifier first reads the canary object, so that a denial there is the policy's answer and not
  * a missing object.
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
-import { CANARY_PREFIX } from '../../domain/partner-id.js';
+import { CANARY_PREFIX, homePrefix } from '../../domain/partner-id.js';
+import { neighbourOf } from '../../domain/assurance.js';
 import { call, toAwsError } from '../../aws/aws-error.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import type { SessionCredentials } from '../../aws/sts.js';
@@ -37,6 +40,8 @@ export interface ProbeDeps {
   cp: ControlPlane;
   platform: PlatformConfig;
   s3ForCredentials: S3ForCredentials;
+  /** The registry's live partners: one of them is the neighbour whose home must be closed. */
+  partners: { liveIds(): Promise<string[]> };
 }
 
 type Answer = { kind: 'allowed' } | { kind: 'absent' } | { kind: 'denied' } | { kind: 'error'; code: string; message: string };
@@ -69,11 +74,17 @@ async function ask(run: () => Promise<'allowed' | 'absent'>): Promise<Answer> {
   }
 }
 
-function probesFor(platform: PlatformConfig, partnerId: string, home: string): Probe[] {
+function probesFor(platform: PlatformConfig, partnerId: string, home: string, neighbour: string | null): Probe[] {
   const b = platform.bucket;
+  // A real neighbour's home, its marker there to read: a denial is the policy's answer, not a missing object.
+  const theirs: Probe[] = neighbour === null ? [] : [
+    { what: `list ${homePrefix(neighbour)} (another partner's home)`, expect: 'denied', run: (s3) => listOnce(s3, b, homePrefix(neighbour)) },
+    { what: `read ${homeMarkerKey(neighbour)} (another partner's)`, expect: 'denied', run: (s3) => readOnce(s3, b, homeMarkerKey(neighbour)) },
+  ];
   return [
     { what: `list ${home}`, expect: 'allowed', run: (s3) => listOnce(s3, b, home) },
     { what: `read ${homeMarkerKey(partnerId)}`, expect: 'allowed', run: (s3) => readOnce(s3, b, homeMarkerKey(partnerId)) },
+    ...theirs,
     { what: `list ${CANARY_PREFIX}`, expect: 'denied', run: (s3) => listOnce(s3, b, CANARY_PREFIX) },
     { what: `read ${CANARY_OBJECT_KEY}`, expect: 'denied', run: (s3) => readOnce(s3, b, CANARY_OBJECT_KEY) },
     { what: `list partners/${partnerId} (no slash)`, expect: 'denied', run: (s3) => listOnce(s3, b, `partners/${partnerId}`) },
@@ -98,6 +109,7 @@ export async function runS3Probes(deps: ProbeDeps, request: Pick<OnboardingReque
   const id = request.partnerId;
   const sessionName = `partnergate-verify-${id}`;
   const checks: CheckView[] = [];
+  const neighbour = neighbourOf(id, await deps.partners.liveIds());
 
   const verifier = await cp.assumeRole({ roleArn: platform.verifierRoleArn, sessionName });
   const asVerifier = deps.s3ForCredentials(verifier);
@@ -130,7 +142,7 @@ export async function runS3Probes(deps: ProbeDeps, request: Pick<OnboardingReque
     }
     const s3 = deps.s3ForCredentials(credentials);
     try {
-      for (const probe of probesFor(platform, id, rendered.homePrefix)) {
+      for (const probe of probesFor(platform, id, rendered.homePrefix, neighbour)) {
         checks.push({ label: `as the ${session.as}: ${probe.what}`, ...judge(probe, await ask(() => probe.run(s3))) });
       }
     } finally {

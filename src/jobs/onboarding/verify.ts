@@ -35,7 +35,7 @@ import type { RunStore } from '../../store/runs.js';
 import { retriedJob } from '../platform/queues.js';
 import { failureOf, isFinal } from '../platform/step-runner.js';
 import { settleGate } from './provision.js';
-import { keyDifferences, sameDocument, transferUserDifferences } from './intended-state.js';
+import { keyDifferences, partnerTagDifference, sameDocument, transferUserDifferences } from './intended-state.js';
 import { wantsTransferUser } from '../../domain/access.js';
 import { partnerThread, threadRefs } from '../../actions/partner-thread.js';
 import { cardRef } from '../../bot/messages/ids.js';
@@ -116,8 +116,8 @@ async function checkDeployedDocuments(c: Ctx, sessionPolicy: unknown): Promise<C
   if (intended) {
     const role = await cp.getRole(intended.roleName);
     // Everything that grants: the rendered inline policies and nothing else — no extra inline
-    // policy, no managed policy (the boundary covers all of partners/, so one attached by hand
-    // would let the partner read its neighbours).
+    // policy, no managed policy (the second layer would keep one attached by hand from the
+    // neighbours, but only the rendered policy was approved) — and the partner tag the second layer reads.
     const [names, attached] = role ? await Promise.all([cp.listRolePolicies(intended.roleName), cp.listAttachedRolePolicies(intended.roleName)]) : [[], []];
     const policies = await Promise.all(
       intended.policies.map(async (p) => ({ name: p.name, document: (await cp.getRolePolicy({ roleName: intended.roleName, policyName: p.name })) as unknown as PolicyDocument })),
@@ -126,11 +126,12 @@ async function checkDeployedDocuments(c: Ctx, sessionPolicy: unknown): Promise<C
       ...(role ? [] : ['role not found']),
       ...(role && !sameDocument(role.trustPolicy, intended.trustPolicy) ? ['trust policy differs'] : []),
       ...(role && role.permissionsBoundaryArn !== intended.permissionsBoundary ? ['permissions boundary differs'] : []),
+      ...(role ? [partnerTagDifference(role, intended)].filter((d): d is string => d !== null) : []),
       ...policies.filter((p, i) => !sameDocument(p.document, intended.policies[i]!.document)).map((p) => `inline policy ${p.name} differs`),
       ...names.filter((n) => !intended.policies.some((p) => p.name === n)).map((n) => `inline policy ${n} is not rendered`),
       ...attached.map((a) => `managed policy ${a.policyArn} is attached`),
     ];
-    checks.push({ label: 'partner role as intended (trust, boundary, inline policy read back, nothing else attached)', outcome: problems.length ? 'fail' : 'pass', ...(problems.length ? { detail: problems.join(', ') } : {}) });
+    checks.push({ label: 'partner role as intended (trust, boundary, partner tag, inline policy read back, nothing else attached)', outcome: problems.length ? 'fail' : 'pass', ...(problems.length ? { detail: problems.join(', ') } : {}) });
     if (role?.trustPolicy) {
       deployed = { ...deployed, partnerRole: { ...intended, trustPolicy: role.trustPolicy as unknown as PolicyDocument, policies } };
     }

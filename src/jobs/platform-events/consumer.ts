@@ -13,7 +13,8 @@
  * - the bot's own platform changes, reads, failed calls, other accounts' or resources' events,
  *   duplicates (the same EventBridge id, remembered a day): logged, nothing else;
  * - a message that is not an event we can read: logged with the reason, and deleted (it would
- *   only come back); it changes nothing.
+ *   only come back); it changes nothing;
+ * - an IAM Access Analyzer finding on one of our resources: ./access-findings.ts.
  *
  * A message is deleted once its event is handled; a failure to queue the check or post the alert
  * leaves it to come back (SQS's visibility timeout, then the dead-letter queue).
@@ -22,15 +23,17 @@ import type { Message } from '@aws-sdk/client-sqs';
 import type { Redis } from 'ioredis';
 import type { Audit, Notify } from '../../actions/ports.js';
 import { classifyPlatformEvent, type AccessChange, type PlatformEventScope } from '../../domain/platform-events.js';
+import { classifyAccessFinding } from '../../domain/access-findings.js';
 import { buildPlatformChangeAlert } from '../../bot/messages/platform-events.js';
 import type { Logger } from '../../logger.js';
 import { createSqsPoller, type SqsPoller, type SqsPollerDeps } from '../platform/sqs-poller.js';
 import { changeCausesKey } from '../lifecycle/index.js';
+import { handleAccessFinding, type AccessFindingDeps, type FindingOutcome } from './access-findings.js';
 
 const SEEN_SECONDS = 86_400;
 const CAUSES_KEPT = 20;
 
-export interface PlatformEventsDeps {
+export interface PlatformEventsDeps extends AccessFindingDeps {
   redis: Redis;
   prefix: string;
   scope: PlatformEventScope;
@@ -42,10 +45,10 @@ export interface PlatformEventsDeps {
   logger: Logger;
 }
 
-export type EventOutcome = 'checking' | 'alerted' | 'by-bot' | 'duplicate' | 'ignored' | 'invalid';
+export type EventOutcome = 'checking' | 'alerted' | 'by-bot' | 'duplicate' | 'ignored' | 'invalid' | FindingOutcome;
 
 export async function handlePlatformEvent(deps: PlatformEventsDeps, body: string, messageId?: string): Promise<EventOutcome> {
-  const event = classifyPlatformEvent(body, deps.scope);
+  const event = classifyAccessFinding(body, deps.scope) ?? classifyPlatformEvent(body, deps.scope);
   if (event.kind === 'invalid') {
     deps.logger.warn({ messageId, reason: event.reason }, 'platform event: unreadable, skipped');
     return 'invalid';
@@ -56,10 +59,10 @@ export async function handlePlatformEvent(deps: PlatformEventsDeps, body: string
   }
   const seen = `${deps.prefix}:pe:seen:${event.eventId}`;
   if (await deps.redis.exists(seen)) {
-    deps.logger.info({ eventId: event.eventId, call: event.call }, 'platform event: duplicate, skipped');
+    deps.logger.info({ eventId: event.eventId, call: event.kind === 'access-finding' ? 'access-analyzer:Finding' : event.call }, 'platform event: duplicate, skipped');
     return 'duplicate';
   }
-  const outcome = await act(deps, event);
+  const outcome = event.kind === 'access-finding' ? await handleAccessFinding(deps, event) : await act(deps, event);
   await deps.redis.set(seen, '1', 'EX', SEEN_SECONDS);
   return outcome;
 }

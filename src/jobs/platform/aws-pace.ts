@@ -87,7 +87,7 @@ const SERVICE_OF: Record<Exclude<keyof LifecyclePlane, 'dryRun'>, PacedService |
   describeUser: 'transfer', createUser: 'transfer', importSshPublicKey: 'transfer', deleteSshPublicKey: 'transfer', tagUser: 'transfer',
   hostKeyFingerprints: 'transfer', deleteUser: 'transfer', updateUser: 'transfer', listUsers: 'transfer', listUserTags: 'transfer',
   getRole: 'iam', createRole: 'iam', putRolePolicy: 'iam', getRolePolicy: 'iam', updateAssumeRolePolicy: 'iam', listRolePolicies: 'iam',
-  listAttachedRolePolicies: 'iam', deleteRolePolicy: 'iam', detachRolePolicy: 'iam', deleteRole: 'iam', listPartnerRoles: 'iam', listRoleTags: 'iam',
+  listAttachedRolePolicies: 'iam', tagRole: 'iam', deleteRolePolicy: 'iam', detachRolePolicy: 'iam', deleteRole: 'iam', listPartnerRoles: 'iam', listRoleTags: 'iam',
   assumeRole: 'sts',
   checkDocuments: null,
 };

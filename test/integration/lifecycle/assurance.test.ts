@@ -8,10 +8,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { createLifecyclePlane } from '../../../src/aws/lifecycle-plane.js';
+import { PARTNER_TAG_KEY } from '../../../src/aws/policies/index.js';
 import { runS3Probes } from '../../../src/jobs/onboarding/index.js';
 import { intendedFor } from '../../../src/jobs/lifecycle/drift.js';
 import { proveIsolation, type ReconcileDeps } from '../../../src/jobs/lifecycle/reconcile.js';
 import { buildPartnerStatus } from '../../../src/bot/messages/partner-status.js';
+import { readPrefixStatements } from '../../../src/aws/policies/statements.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
 
 const HOUR = 3_600_000;
@@ -23,7 +25,7 @@ beforeEach(async () => {
   deps = {
     cp, platform: t.h.platform, redis: t.h.redis, prefix: t.h.prefix, partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit,
     logger: t.h.logger, approvalsChannel: 'C0APPROVALS',
-    prove: (p) => runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint) }, p, intendedFor(t.h.platform, p)),
+    prove: (p) => runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint), partners: t.h.partners }, p, intendedFor(t.h.platform, p)),
     assurance: { intervalMs: 24 * HOUR, tickMs: 15 * 60_000 },
   };
 });
@@ -47,18 +49,49 @@ describe('isolation re-proven after go-live', () => {
     expect(JSON.stringify(buildPartnerStatus(acme, []).blocks)).toContain('*Isolation last proven*');
   });
 
-  it('when a deployed policy now lets the partner reach the canary, then its turn fails the probes and it is quarantined at once, saying which', async () => {
+  it('when a deployed policy and the role\'s tag now let the partner reach the canary, then its turn fails the probes and it is quarantined at once, saying which', async () => {
     await t.livePartner({ partnerId: 'acme', sshKeys: 0 });
     const verifiedAt = Date.parse((await t.h.partners.get('acme'))!.verifiedAt!);
     const role = intendedFor(t.h.platform, (await t.h.partners.get('acme'))!).partnerRole!;
     const wide = JSON.parse(JSON.stringify(role.policies[0]!.document).replaceAll('partners/acme/', 'partners/'));
     await t.h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, wide);
+    // The widened policy alone is held by the second layer; with the role retagged for the canary's prefix it is not.
+    await t.h.fake.setRoleTag(role.roleName, PARTNER_TAG_KEY, '-canary');
 
     expect(await proveIsolation(deps, new Date(verifiedAt + 25 * HOUR))).toEqual({ acme: 'quarantined' });
     expect(await t.h.partners.get('acme')).toMatchObject({ status: 'quarantined' });
     const alert = await t.h.slack.waitFor((c) => c.ok && String(c.body.text).includes('`acme` is QUARANTINED'));
     expect(String(alert.body.text)).toContain('as the partner role: read partners/-canary/canary.txt — ALLOWED, expected denied');
     expect((await t.audit.history('acme')).map((r) => r.type)).toContain('partner.quarantined');
+  });
+
+  it('when a partner is verified while another is live, then its probes find that partner’s home closed; the first partner, alone, is probed with the stand-ins alone', async () => {
+    const isLive = (id: string) => (c: { method: string; body: Record<string, unknown> }) => c.method === 'chat.postMessage' && c.body['text'] === `${id} is LIVE`;
+    await t.livePartner({ partnerId: 'globex', sshKeys: 0 });
+    expect(JSON.stringify((await t.h.slack.waitFor(isLive('globex'))).body['blocks'])).not.toContain('another partner');
+    await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
+    const checklist = JSON.stringify((await t.h.slack.waitFor(isLive('acme'))).body['blocks']);
+    for (const as of ['partner role', 'SFTP session']) {
+      expect(checklist).toContain(`:white_check_mark: as the ${as}: list partners/globex/ (another partner's home) — denied`);
+      expect(checklist).toContain(`:white_check_mark: as the ${as}: read partners/globex/.partnergate (another partner's) — denied`);
+      expect(checklist).toContain(`:white_check_mark: as the ${as}: list partners/acme (no slash) — denied`); // the stand-ins stay
+    }
+  });
+
+  it('when a deployed policy opens exactly one neighbour’s home (every stand-in still closed), then the partner’s turn fails the neighbour probes and it is quarantined', async () => {
+    await t.livePartner({ partnerId: 'acme', sshKeys: 0 });
+    await t.livePartner({ partnerId: 'globex', sshKeys: 0 });
+    const acme = (await t.h.partners.get('acme'))!;
+    const role = intendedFor(t.h.platform, acme).partnerRole!;
+    const document = role.policies[0]!.document;
+    const opened = { ...document, Statement: [...document.Statement, ...readPrefixStatements(t.h.platform, 'partners/globex/', 'Neighbour')] };
+    await t.h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, opened);
+
+    expect(await proveIsolation(deps, new Date(Date.parse(acme.verifiedAt!) + 25 * HOUR))).toEqual({ acme: 'quarantined' });
+    const alert = String((await t.h.slack.waitFor((c) => c.ok && String(c.body.text).includes('`acme` is QUARANTINED'))).body.text);
+    expect(alert).toContain("as the partner role: list partners/globex/ (another partner's home) — ALLOWED, expected denied");
+    expect(alert).toContain("as the partner role: read partners/globex/.partnergate (another partner's) — ALLOWED, expected denied");
+    expect(alert).not.toContain('canary');
   });
 
   it('when the canary object is missing (the platform\'s fault), then nothing is proven and nobody is quarantined', async () => {

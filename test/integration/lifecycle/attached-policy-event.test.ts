@@ -1,11 +1,12 @@
 /**
  * The hole issue 16 found, end to end on a partner provisioned for real in the fake account: an
- * administrator attaches AmazonS3ReadOnlyAccess to a LIVE partner's role (the boundary covers all of
- * partners/, so the partner can now read its neighbour). CloudTrail's event reaches the platform
- * events consumer; the check it queues finds the attached policy: the partner's thread gets the
- * report naming it and who attached it, and the partner is QUARANTINED (deliveries parked; its
- * thread and the approvals channel told). One approver's Re-apply detaches it (it only takes access
- * away), the neighbour is out of reach again, and the partner is released.
+ * administrator attaches AmazonS3ReadOnlyAccess to a LIVE partner's role. Before the second layer
+ * that let the partner read its neighbour (the boundary covered all of partners/); now the boundary
+ * and the bucket policy cap the role at its tagged home, so the neighbour stays out of reach — and
+ * the change is still caught: CloudTrail's event reaches the platform events consumer; the check it
+ * queues finds the attached policy: the partner's thread gets the report naming it and who attached
+ * it, and the partner is QUARANTINED (deliveries parked; its thread and the approvals channel told).
+ * One approver's Re-apply detaches it (it only takes access away), and the partner is released.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -48,12 +49,16 @@ describe('a managed policy attached to a partner role behind the bot', () => {
     await t.h.fake.attachManagedPolicy('partnergate-partner-acme', READ_ONLY_ARN, READ_ONLY);
     const session = await partnerSession(acme);
     const neighbour = () => session.send(new ListObjectsV2Command({ Bucket: t.h.s3.bucket, Prefix: 'partners/globex/' }));
-    expect((await neighbour()).Contents?.map((o) => o.Key)).toContain('partners/globex/prices.csv');
+    const everything = () => session.send(new ListObjectsV2Command({ Bucket: t.h.s3.bucket }));
+    // The second layer: the attached policy allows it, the boundary and the bucket policy do not.
+    await expect(neighbour()).rejects.toThrow(/Access Denied/);
+    await expect(everything()).rejects.toThrow(/Access Denied/);
+    expect((await session.send(new ListObjectsV2Command({ Bucket: t.h.s3.bucket, Prefix: 'partners/acme/' }))).$metadata.httpStatusCode).toBe(200);
 
     t.startLifecycleWorkers();
     const outcome = await handlePlatformEvent({
       redis: t.h.redis, prefix: t.h.prefix, scope: platformEventScope(t.h.platform), notify: t.h.notify, approvalsChannel: 'C0APPROVALS',
-      audit: t.audit.audit, logger: t.h.logger, checkPartner: (partnerId) => addEventCheckJob(t.queues.reconcile, partnerId),
+      audit: t.audit.audit, logger: t.h.logger, partners: t.h.partners, checkPartner: (partnerId) => addEventCheckJob(t.queues.reconcile, partnerId),
     }, JSON.stringify(attachReadOnly('acme')));
     expect(outcome).toBe('checking');
 

@@ -27,7 +27,7 @@ function processorWith(rates: Partial<PaceRates>, extra: Partial<ReconcileJobDep
   return createReconcileProcessor({
     cp, platform: t.h.platform, redis: t.h.redis, prefix: t.h.prefix, partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit,
     logger: t.h.logger, approvalsChannel: 'C0APPROVALS', seals: t.h.seals,
-    prove: (p) => runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint) }, p, intendedFor(t.h.platform, p)),
+    prove: (p) => runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint), partners: t.h.partners }, p, intendedFor(t.h.platform, p)),
     // Every live partner due on every tick (one proven a millisecond ago included).
     assurance: { intervalMs: 1, tickMs: 1 },
     ...extra,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueForProof, type ProofState } from '../../../src/domain/assurance.js';
+import { dueForProof, neighbourOf, type ProofState } from '../../../src/domain/assurance.js';
 
 const HOUR = 3_600_000;
 const now = new Date('2026-12-06T12:00:00.000Z');
@@ -32,5 +32,26 @@ describe('which partners are re-proven on a tick', () => {
   it('when a partner was proven within the last tick, then it is not taken again, whatever the quota', () => {
     expect(dueForProof([{ partnerId: 'a', provenAt: ago(60_000) }], { now, intervalMs: HOUR, tickMs: 15 * 60_000 })).toEqual([]);
     expect(dueForProof([], { now, intervalMs: HOUR, tickMs: 15 * 60_000 })).toEqual([]);
+  });
+});
+
+describe('whose home a partner’s probes find closed', () => {
+  it('when other partners are live, then it is the next id after its own, wrapping round to the first; whether the partner itself is live or not', () => {
+    const live = ['globex', 'acme', 'initech'];
+    expect(neighbourOf('acme', live)).toBe('globex');
+    expect(neighbourOf('globex', live)).toBe('initech');
+    expect(neighbourOf('initech', live)).toBe('acme');
+    expect(neighbourOf('hooli', live)).toBe('initech'); // being verified: not live yet
+    expect(neighbourOf('zeta', live)).toBe('acme');
+  });
+
+  it('when no other partner is live, then there is none (the stand-ins alone)', () => {
+    expect(neighbourOf('acme', [])).toBeNull();
+    expect(neighbourOf('acme', ['acme'])).toBeNull();
+  });
+
+  it('when every live partner takes its neighbour, then every live home is some partner’s neighbour', () => {
+    const live = Array.from({ length: 50 }, (_, i) => `p${(i * 37) % 101}`);
+    expect(new Set(live.map((id) => neighbourOf(id, live)))).toEqual(new Set(live));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  driftHash, driftRecordText, OTHER_EXTERNAL_ID, parseDriftRecord, redactExternalIds, REGISTRY_EXTERNAL_ID, secondApproverItems,
+  driftHash, driftRecordText, OTHER_EXTERNAL_ID, parseDriftRecord, redactExternalIds, REGISTRY_EXTERNAL_ID, secondApproverItems, wideningItems,
   type DriftDocument, type DriftItem, type DriftState, type DriftSubject,
 } from '../../../src/domain/drift.js';
 
@@ -26,6 +26,22 @@ describe('secondApproverItems: what a re-apply may repair only with a second app
     ['a user or role the partner should not have (left for a person)', item('role', 'extra')],
   ])('when the drift holds only %s, then one approver may re-apply it', (_what, i) => {
     expect(secondApproverItems([i])).toEqual([]);
+  });
+});
+
+describe('wideningItems: what quarantines a live partner', () => {
+  it.each([
+    ['a trust policy that differs (widened to another account, say)', item('trust-policy', 'differs')],
+    ['a role whose partner tag or boundary differs (what the second layer reads, or is)', item('role', 'differs')],
+    ['a managed policy attached', item('managed-policy', 'extra')],
+    ['an inline policy not rendered', item('inline-policy', 'extra')],
+    ['a Transfer user whose session policy or home differs', item('transfer-user', 'differs')],
+  ])('when the drift holds %s, then it may widen access', (_what, i) => {
+    expect(wideningItems([item('ssh-key', 'missing'), i])).toEqual([i]);
+  });
+
+  it('when only something is missing, then nothing widens', () => {
+    expect(wideningItems([item('inline-policy', 'missing'), item('ssh-key', 'missing'), item('role', 'missing')])).toEqual([]);
   });
 });
 

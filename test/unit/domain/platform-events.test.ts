@@ -37,6 +37,12 @@ describe('classifying a platform event', () => {
   });
 
   it.each([
+    // What the second layer reads (the partner tag) and what it is (the boundary): each an access change of the partner.
+    ["a partner role's partner tag is changed", { eventSource: 'iam.amazonaws.com', eventName: 'TagRole', requestParameters: { roleName: 'partnergate-partner-acme', tags: [{ key: 'partnergate:partner-id', value: 'globex' }] } }, { type: 'partner', partnerId: 'acme', resource: 'IAM role partnergate-partner-acme' }],
+    ["a partner role's partner tag is removed", { eventSource: 'iam.amazonaws.com', eventName: 'UntagRole', requestParameters: { roleName: 'partnergate-partner-acme', tagKeys: ['partnergate:partner-id'] } }, { type: 'partner', partnerId: 'acme' }],
+    ["a partner role's boundary is removed", { eventSource: 'iam.amazonaws.com', eventName: 'DeleteRolePermissionsBoundary', requestParameters: { roleName: 'partnergate-partner-acme' } }, { type: 'partner', partnerId: 'acme' }],
+    ["a partner role's boundary is replaced", { eventSource: 'iam.amazonaws.com', eventName: 'PutRolePermissionsBoundary', requestParameters: { roleName: 'partnergate-partner-acme', permissionsBoundary: 'arn:aws:iam::aws:policy/AdministratorAccess' } }, { type: 'partner', partnerId: 'acme' }],
+    ["an inline policy is put on a partner role", { eventSource: 'iam.amazonaws.com', eventName: 'PutRolePolicy', requestParameters: { roleName: 'partnergate-partner-acme', policyName: 'added-by-hand', policyDocument: '{}' } }, { type: 'partner', partnerId: 'acme' }],
     ['a Transfer user of the platform server is updated', { eventSource: 'transfer.amazonaws.com', eventName: 'UpdateUser', requestParameters: { serverId: SERVER, userName: 'acme', homeDirectoryType: 'PATH' } }, { type: 'partner', partnerId: 'acme', resource: 'Transfer user acme' }],
     ['a key is imported for a partner user', { eventSource: 'transfer.amazonaws.com', eventName: 'ImportSshPublicKey', requestParameters: { serverId: SERVER, userName: 'globex', sshPublicKeyBody: 'ssh-ed25519 AAAA' } }, { type: 'partner', partnerId: 'globex' }],
     ['a partner user is tagged (by its ARN)', { eventSource: 'transfer.amazonaws.com', eventName: 'TagResource', requestParameters: { arn: `arn:aws:transfer:eu-west-1:${ACCOUNT}:user/${SERVER}/acme`, tags: [] } }, { type: 'partner', partnerId: 'acme' }],

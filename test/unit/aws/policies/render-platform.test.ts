@@ -39,6 +39,37 @@ describe('renderPlatform', () => {
         Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
       });
     });
+    describe('then a principal under the partner role path, whatever its own policies', () => {
+      const onPath = { 'aws:PrincipalArn': partnerRoles };
+      const home = 'partners/${aws:PrincipalTag/partnergate:partner-id}/';
+      it('is refused everything in the bucket without its partner tag', () => {
+        expect(statement(bp, 'PartnerRolesWithoutTheirTag')).toEqual({
+          Sid: 'PartnerRolesWithoutTheirTag', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [bucket, `${bucket}/*`],
+          Condition: { ArnLike: onPath, Null: { 'aws:PrincipalTag/partnergate:partner-id': 'true' } },
+        });
+      });
+      it('is refused anything but reading objects and listing', () => {
+        expect(statement(bp, 'PartnerRolesOnlyRead')).toEqual({
+          Sid: 'PartnerRolesOnlyRead', Effect: 'Deny', Principal: '*', NotAction: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+          Resource: [bucket, `${bucket}/*`], Condition: { ArnLike: onPath },
+        });
+      });
+      it('reads only under the home its tag names, and lists only that home (a listing without a prefix included)', () => {
+        expect(statement(bp, 'PartnerRolesReadOnlyTheirHome')).toEqual({
+          Sid: 'PartnerRolesReadOnlyTheirHome', Effect: 'Deny', Principal: '*', Action: ['s3:GetObject', 's3:GetObjectVersion'],
+          NotResource: `${bucket}/${home}*`, Condition: { ArnLike: onPath },
+        });
+        expect(statement(bp, 'PartnerRolesListOnlyTheirHome')).toEqual({
+          Sid: 'PartnerRolesListOnlyTheirHome', Effect: 'Deny', Principal: '*', Action: 's3:ListBucket', Resource: bucket,
+          Condition: { ArnLike: onPath, StringNotLike: { 's3:prefix': [home, `${home}*`] } },
+        });
+      });
+      it('and no other principal: every partner-role refusal is conditioned on the partner path', () => {
+        const partnerStatements = bp.Statement.filter((s) => s.Sid.startsWith('PartnerRoles'));
+        expect(partnerStatements).toHaveLength(4);
+        expect(partnerStatements.every((s) => s.Condition?.ArnLike?.['aws:PrincipalArn'] === partnerRoles)).toBe(true);
+      });
+    });
   });
 
   describe('the KMS key policy', () => {
@@ -75,10 +106,15 @@ describe('renderPlatform', () => {
   });
 
   describe('the permissions boundary', () => {
-    it('then it caps a role at reading partners/ and decrypting through S3', () => {
+    it('then it caps a role at reading the home its partner tag names and decrypting through S3', () => {
       const doc = docs.permissionsBoundary.policies[0]!.document;
       expect(doc.Statement.flatMap((s) => list(s.Action)).sort()).toEqual(['kms:Decrypt', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
-      expect(statement(doc, 'DecryptPartnerPrefixesViaS3').Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
+      expect(statement(doc, 'ReadTaggedPartnerHome').Resource).toBe(`${bucket}/partners/\${aws:PrincipalTag/partnergate:partner-id}/*`);
+      expect(statement(doc, 'ListTaggedPartnerHome').Condition).toEqual({
+        StringLike: { 's3:prefix': ['partners/${aws:PrincipalTag/partnergate:partner-id}/', 'partners/${aws:PrincipalTag/partnergate:partner-id}/*'] },
+      });
+      expect(statement(doc, 'DecryptTaggedPartnerHomeViaS3').Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
+      expect(doc.Statement.every((s) => s.Effect === 'Allow' && s.NotAction === undefined && s.NotResource === undefined)).toBe(true);
     });
   });
 

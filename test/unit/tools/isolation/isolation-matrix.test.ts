@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IamEngine } from '../../../../tools/isolation/iam-engine.js';
-import { buildCells, buildScenario, describeDifference, runIsolationMatrix, scenarioSpecs, type Scenario } from '../../../../tools/isolation/iam-matrix.js';
+import { buildCells, buildScenario, describeDifference, runIsolationMatrix, scenarioSpecs, type MatrixReport, type Scenario } from '../../../../tools/isolation/iam-matrix.js';
 import { externalIdFor, testPlatform } from '../../../support/iam-fixtures.js';
 import type { PolicyDocument, PolicyStatement } from '../../../../src/aws/policies/index.js';
 
@@ -127,6 +127,93 @@ describe('the isolation matrix', () => {
       'bot: iam:AttachRolePolicy', 'bot: iam:PutRolePolicy', 'bot: iam:UpdateAssumeRolePolicy',
     ]);
     expect(widen.filter((r) => r.decision !== 'ExplicitlyDenied').map(describeDifference)).toEqual([]);
+  });
+
+  describe('single changes to one partner\'s access (the second layer)', () => {
+    const held = (report: MatrixReport, id: string) => report.mutations!.cases.find((c) => c.id === id)!;
+    const cellsOf = (report: MatrixReport, id: string) => report.results.filter((r) => r.mutation === id);
+
+    it('when each change is made alone, then acme still cannot list or read any neighbour\'s files, or the case says AWS gives no second layer and names the tests that catch it', async () => {
+      const report = await runIsolationMatrix(scenario(), { engine });
+      expect(report.failures).toBe(0);
+      const m = report.mutations!;
+      expect(m.attacker).toBe('acme');
+      expect(m.victims).toEqual(['acme-corp', 'acme-corp-eu', 'globex', 'initech', 'umbrella-ltd', 'a1b', 'a1b2']);
+      expect(m.cases.map((c) => `${c.target}: ${c.id}`)).toEqual([
+        'partner role: attach AmazonS3ReadOnlyAccess', 'partner role: attach AdministratorAccess', 'partner role: inline s3:* on *',
+        'partner role: inline policy widened to partners/', 'partner role: boundary replaced by a wide one', 'partner role: boundary removed',
+        'partner role: partner tag removed', 'partner role: partner tag set to *', 'partner role: partner tag changed to a neighbour',
+        'partner role: trust allows TagSession', "a neighbour's partner role: neighbour's trust widened",
+        'Transfer user: session policy replaced by a wide one', 'Transfer user: session policy removed', 'Transfer user: home mapped to a neighbour',
+        'Transfer user: PATH home at the bucket root', 'Transfer user: user runs as an admin role', 'the Transfer role: Transfer role gets S3 read',
+      ]);
+      for (const c of m.cases) {
+        expect(c.ok, c.id).toBe(true);
+        expect(c.caughtBy.length, c.id).toBeGreaterThan(0);
+        expect(c.cells, c.id).toBeGreaterThan(0);
+        if (c.holds.length === 0) expect(c.why, c.id).toMatch(/trust policy alone decides/);
+      }
+      // Only the trust of a neighbour's role has no second layer.
+      expect(m.cases.filter((c) => c.holds.length === 0).map((c) => c.id)).toEqual(["neighbour's trust widened"]);
+      // Where IAM still holds, no cell about a neighbour is allowed; where it was the trust, every AssumeRole is.
+      for (const c of m.cases.filter((x) => x.holds.some((l) => l !== "the user's LOGICAL home mapping"))) {
+        const neighbour = cellsOf(report, c.id).filter((r) => !r.what.startsWith('its own') && r.request.action !== 'sts:TagSession');
+        expect(neighbour.filter((r) => r.decision === 'Allowed').map(describeDifference), c.id).toEqual([]);
+      }
+      expect(cellsOf(report, "neighbour's trust widened").map((r) => r.decision)).toEqual(['Allowed', 'Allowed', 'Allowed', 'Allowed']);
+    });
+
+    it('when AmazonS3ReadOnlyAccess or AdministratorAccess is attached, then the bucket policy refuses explicitly, and acme still reads its own home', async () => {
+      const report = await runIsolationMatrix(scenario(), { engine });
+      for (const id of ['attach AmazonS3ReadOnlyAccess', 'attach AdministratorAccess', 'inline s3:* on *']) {
+        const cells = cellsOf(report, id);
+        expect(cells.filter((r) => r.expected === 'deny').every((r) => r.decision === 'ExplicitlyDenied'), id).toBe(true);
+        expect(cells.filter((r) => r.what.startsWith('its own')).map((r) => r.decision), id).toEqual(['Allowed']);
+      }
+    });
+
+    it('when the tag names a neighbour, then the boundary and the bucket policy cap acme at that home and its literal inline policy grants only its own: neither is readable', async () => {
+      const report = await runIsolationMatrix(scenario(), { engine });
+      const cells = cellsOf(report, 'partner tag changed to a neighbour').filter((r) => r.principal.endsWith(': globex]'));
+      expect(cells.find((r) => r.what === 'GetObject partners/globex/prices.csv')!.decision).toBe('ImplicitlyDenied');
+      expect(cells.find((r) => r.what.startsWith('its own'))!.decision).toBe('ExplicitlyDenied');
+      expect(held(report, 'partner tag changed to a neighbour').holds).toEqual(["the role's inline policy"]);
+    });
+
+    it('when only one of the two new documents is in place, then each alone still holds every change the other holds too; with neither, one attached policy reaches every neighbour', async () => {
+      const withoutBucketLayer = scenario();
+      withoutBucketLayer.platformDocs.bucketPolicy.Statement = withoutBucketLayer.platformDocs.bucketPolicy.Statement.filter((st) => !st.Sid.startsWith('PartnerRoles'));
+      const a = await runIsolationMatrix(withoutBucketLayer, { engine });
+      for (const id of ['attach AmazonS3ReadOnlyAccess', 'attach AdministratorAccess', 'inline s3:* on *', 'inline policy widened to partners/']) {
+        expect(held(a, id).ok, `${id} on the boundary alone`).toBe(true);
+      }
+
+      const wideBoundary = scenario();
+      wideBoundary.platformDocs.permissionsBoundary.policies[0]!.document = wideBoundary.platformDocs.transferRole.policies[0]!.document;
+      const b = await runIsolationMatrix(wideBoundary, { engine });
+      for (const id of ['attach AmazonS3ReadOnlyAccess', 'attach AdministratorAccess', 'inline s3:* on *', 'inline policy widened to partners/', 'boundary removed']) {
+        expect(held(b, id).ok, `${id} on the bucket policy alone`).toBe(true);
+      }
+
+      const neither = scenario();
+      neither.platformDocs.bucketPolicy.Statement = neither.platformDocs.bucketPolicy.Statement.filter((st) => !st.Sid.startsWith('PartnerRoles'));
+      neither.platformDocs.permissionsBoundary.policies[0]!.document = neither.platformDocs.transferRole.policies[0]!.document;
+      const c = await runIsolationMatrix(neither, { engine });
+      expect(held(c, 'attach AmazonS3ReadOnlyAccess').ok).toBe(false);
+      const reached = c.differing.filter((r) => r.mutation === 'attach AmazonS3ReadOnlyAccess' && r.request.action === 's3:GetObject');
+      expect(reached.map((r) => r.what).sort()).toEqual(['acme-corp', 'acme-corp-eu', 'globex', 'initech', 'umbrella-ltd', 'a1b', 'a1b2'].map((id) => `GetObject partners/${id}/prices.csv`).sort());
+    });
+
+    it('when the bucket policy\'s refusal of untagged partner roles is dropped, then an untagged role is refused by IAM alone: its other Denies name the tag in a variable, which then resolves to nothing and does not apply', async () => {
+      const neighbourReads = (report: MatrixReport) =>
+        cellsOf(report, 'partner tag removed').filter((r) => r.request.action === 's3:GetObject' && !r.what.startsWith('its own')).map((r) => r.decision);
+      expect(new Set(neighbourReads(await runIsolationMatrix(scenario(), { engine })))).toEqual(new Set(['ExplicitlyDenied']));
+      const s = scenario();
+      s.platformDocs.bucketPolicy.Statement = s.platformDocs.bucketPolicy.Statement.filter((st) => st.Sid !== 'PartnerRolesWithoutTheirTag');
+      const report = await runIsolationMatrix(s, { engine });
+      expect(held(report, 'partner tag removed').ok).toBe(true); // the boundary and the inline policy still hold
+      expect(new Set(neighbourReads(report))).toEqual(new Set(['ImplicitlyDenied']));
+    });
   });
 
   describe('when a document is broken on purpose, then the matrix fails naming the cells', () => {
