@@ -1,5 +1,5 @@
 /**
- * `partnergate start | web | worker | render | audit | reconcile | cloudwatch-metrics | --version`. Configuration errors print one line naming the
+ * `partnergate start | web | worker | render | audit | reconcile | doctor | cloudwatch-metrics | --version`. Configuration errors print one line naming the
  * variable and exit 2; SIGTERM and SIGINT drain and exit 0 (1 when the drain ran past its deadline); an
  * unhandled rejection exits 1.
  */
@@ -12,6 +12,7 @@ import { runRender } from './cli/render.js';
 import { runAudit } from './cli/audit.js';
 import { runReconcile } from './cli/reconcile.js';
 import { runCloudWatchMetrics } from './cli/cloudwatch-metrics.js';
+import { runDoctor } from './cli/doctor.js';
 
 const USAGE = `usage: partnergate <command>
 
@@ -22,6 +23,9 @@ const USAGE = `usage: partnergate <command>
   audit      print a partner's history from the audit trail (--partner ID [--since DATE] [--json]),
              or check the trail's hash chain (--verify)
   reconcile  compare AWS with the registry and report drift; --rebuild rebuilds a lost registry from tags
+             and the delivery marks from the partners' copies
+  doctor     check the configuration against Redis, Slack and AWS, one line per check with the fix
+             (run it where the bot runs; exit 1 when a check fails)
   cloudwatch-metrics
              the runtime stack's metrics sidecar: the bot's /metrics as CloudWatch EMF lines on
              stdout every minute (--url, --interval, --namespace)
@@ -88,6 +92,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === 'audit') {
     process.exitCode = await runAudit(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+    return;
+  }
+  if (command === 'doctor') {
+    process.exitCode = await runDoctor(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
     return;
   }
   if (command === 'reconcile') {

@@ -10,6 +10,8 @@ import { startHttpServer, type HttpServer } from './bot/transport/server.js';
 import { createContainer, type ContainerOverrides } from './container/container.js';
 import { bindUseCases } from './container/use-cases.js';
 import { startWorkers, type WorkerGroup } from './container/workers.js';
+import { operatorReadings } from './container/operator-readings.js';
+import { watchOperatorState } from './metrics.js';
 
 export interface Roles {
   web: boolean;
@@ -81,6 +83,9 @@ export async function run(config: Config, roles: Roles, logger: Logger, override
   } else {
     http = await startHttpServer({ ready }, config.port);
     logger.info({ port: http.port }, 'worker: health listening');
+  }
+  if (config.metricsPort !== null) {
+    watchOperatorState(c.metrics, operatorReadings(c), (err, gauge) => logger.warn({ err, gauge }, 'metrics: a gauge could not be read'));
   }
   const metrics = config.metricsPort === null ? undefined : await startHttpServer({ metrics: c.metrics.registry, ready }, config.metricsPort);
   if (metrics) logger.info({ port: metrics.port }, 'metrics: listening');

@@ -1,5 +1,10 @@
-/** Prometheus figures (README "Running"): requests, approvals, jobs by queue and outcome, delivery latency, Slack and AWS errors. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+/**
+ * Prometheus figures (README "Running"): requests, approvals, jobs by queue and outcome, delivery
+ * latency, Slack and AWS errors — counted as they happen — and the operators' gauges (each queue's
+ * depth and oldest job, the notify dead letters, parked deliveries, quarantined partners), read
+ * from Redis when /metrics is scraped (watchOperatorState).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -62,4 +67,67 @@ export function createMetrics(): Metrics {
       registers,
     }),
   };
+}
+
+/** What the operators' gauges read at scrape time; the composition root binds them to Redis. */
+export interface OperatorReadings {
+  queues(): Promise<{ queue: string; depth: number; oldestJobAgeSeconds: number }[]>;
+  notifyDeadLetters(): Promise<number>;
+  parkedDeliveries(): Promise<number>;
+  quarantinedPartners(): Promise<number>;
+}
+
+export const OPERATOR_GAUGES = {
+  queueDepth: 'partnergate_queue_depth',
+  oldestJobAge: 'partnergate_queue_oldest_job_age_seconds',
+  deadLetters: 'partnergate_notify_dead_letters',
+  parked: 'partnergate_parked_deliveries',
+  quarantined: 'partnergate_quarantined_partners',
+} as const;
+
+/**
+ * Registers the operators' gauges on the registry (again, replacing earlier ones, when called
+ * twice). Each reads when scraped, never in between. A reading that fails (Redis away) gives its
+ * gauge no figure for that scrape — no series per queue, NaN for the others — so that an alarm sees
+ * missing data rather than a stale or zero figure; the error goes to `onError`, and the other
+ * figures are still served.
+ */
+export function watchOperatorState(metrics: Pick<Metrics, 'registry'>, read: OperatorReadings, onError: (err: unknown, gauge: string) => void = () => {}): void {
+  const registers = [metrics.registry];
+  for (const name of Object.values(OPERATOR_GAUGES)) metrics.registry.removeSingleMetric(name);
+  /** `unknown`: what the gauge shows when the reading failed (after a reset: no series). */
+  const guarded = async (gauge: Gauge<string>, name: string, fill: () => Promise<void>, unknown = () => {}) => {
+    gauge.reset();
+    try {
+      await fill();
+    } catch (err) {
+      gauge.reset();
+      unknown();
+      onError(err, name);
+    }
+  };
+  // A scrape collects every metric at once: the two queue gauges share the reading in flight.
+  let inFlight: ReturnType<OperatorReadings['queues']> | undefined;
+  const queues = () => (inFlight ??= read.queues().finally(() => (inFlight = undefined)));
+  const perQueue = (name: string, help: string, value: (q: Awaited<ReturnType<OperatorReadings['queues']>>[number]) => number) =>
+    new Gauge({
+      name, help, labelNames: ['queue'], registers,
+      async collect() {
+        await guarded(this, name, async () => {
+          for (const q of await queues()) this.set({ queue: q.queue }, value(q));
+        });
+      },
+    });
+  perQueue(OPERATOR_GAUGES.queueDepth, 'Jobs of each queue not started yet: waiting, prioritized, delayed', (q) => q.depth);
+  perQueue(OPERATOR_GAUGES.oldestJobAge, 'Seconds the job first in line of each queue has been ready to run (0: none waiting)', (q) => q.oldestJobAgeSeconds);
+  const single = (name: string, help: string, value: () => Promise<number>) =>
+    new Gauge({
+      name, help, registers,
+      async collect() {
+        await guarded(this, name, async () => this.set(await value()), () => this.set(Number.NaN));
+      },
+    });
+  single(OPERATOR_GAUGES.deadLetters, 'Messages Slack refused for good, kept in the notify dead letters (the last 10,000)', () => read.notifyDeadLetters());
+  single(OPERATOR_GAUGES.parked, 'Deliveries parked until their partner is LIVE (pending, verifying or quarantined partners)', () => read.parkedDeliveries());
+  single(OPERATOR_GAUGES.quarantined, 'Partners QUARANTINED: access found wider than approved, deliveries parked', () => read.quarantinedPartners());
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { AwsError, ErrorCode } from '../domain/errors.js';
 import type { CarriedMetadata } from '../domain/delivery-metadata.js';
+import { normalizeEtag } from '../domain/delivery.js';
 
 /**
  * The checksum S3 computes for every copy. CRC64NVME because it is the one algorithm that is a
@@ -39,6 +40,11 @@ export function copySourceParams(ref: CopySourceRef): { CopySource: string; Copy
 
 export const SOURCE_KEY_TAG = 'partnergate:source-key';
 export const SOURCE_VERSION_TAG = 'partnergate:source-version';
+/** Only where the source has no version id (an unversioned bucket, the `null` version): its ETag names the version instead. */
+export const SOURCE_ETAG_TAG = 'partnergate:source-etag';
+
+/** As src/domain/delivery.ts `versionTag` reads it: absent, empty and `null` name no version. */
+const namesVersion = (v: string | undefined): v is string => v !== undefined && v !== '' && v !== 'null';
 
 /** Characters S3 object tag values may hold, up to 256 of them. */
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
@@ -50,12 +56,48 @@ export function tagValue(text: string): string {
 
 /**
  * The x-amz-tagging value recording where a copy came from. In tags, not metadata: the metadata a
- * partner's copy carries is only what src/domain/delivery-metadata.ts lets through.
+ * partner's copy carries is only what src/domain/delivery-metadata.ts lets through. The tags are
+ * also what `partnergate reconcile --rebuild` reads to learn which version each partner already has
+ * (src/jobs/delivery/restore-marks.ts), so they name the version the way the delivery marks do:
+ * its version id, or (without one) its ETag.
  */
-export function provenanceTagging(sourceKey: string, sourceVersionId: string | undefined): string {
+export function provenanceTagging(sourceKey: string, sourceVersionId: string | undefined, sourceEtag?: string): string {
   const tags: [string, string][] = [[SOURCE_KEY_TAG, tagValue(sourceKey)]];
   if (sourceVersionId !== undefined) tags.push([SOURCE_VERSION_TAG, tagValue(sourceVersionId)]);
+  if (!namesVersion(sourceVersionId) && sourceEtag) tags.push([SOURCE_ETAG_TAG, tagValue(normalizeEtag(sourceEtag))]);
   return tags.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+/** What a copy's provenance tags say, as tagged (a value S3 could not hold is `sha256:<hex>` of it). */
+export interface CopyProvenance {
+  sourceKey: string;
+  sourceVersionId?: string;
+  sourceEtag?: string;
+}
+
+/** The provenance in an object's tags; null when it carries no source key tag (not a delivery). */
+export function parseProvenance(tags: Record<string, string>): CopyProvenance | null {
+  const sourceKey = tags[SOURCE_KEY_TAG];
+  if (sourceKey === undefined) return null;
+  const version = tags[SOURCE_VERSION_TAG];
+  const etag = tags[SOURCE_ETAG_TAG];
+  return { sourceKey, ...(version !== undefined ? { sourceVersionId: version } : {}), ...(etag !== undefined ? { sourceEtag: etag } : {}) };
+}
+
+/**
+ * The source version a copy's provenance names, when it names `sourceKey`: its version id, or its
+ * ETag. Null when it names another key, or no version that can be read back (a value that had to
+ * be hashed: the hash cannot be turned back into the id).
+ */
+export function provenanceVersion(p: CopyProvenance, sourceKey: string): { versionId: string } | { etag: string } | null {
+  if (p.sourceKey !== tagValue(sourceKey)) return null;
+  const readable = (v: string | undefined) => (v !== undefined && !v.startsWith('sha256:') ? v : undefined);
+  if (namesVersion(p.sourceVersionId)) {
+    const versionId = readable(p.sourceVersionId);
+    return versionId !== undefined ? { versionId } : null;
+  }
+  const etag = readable(p.sourceEtag);
+  return etag !== undefined ? { etag } : null;
 }
 
 /** Where a copy lands and how it is written. */

@@ -219,7 +219,7 @@ async function copyAfterRead(client: S3Client, input: CopyObjectVerifiedInput, t
 }
 
 function copyTarget(input: CopyObjectVerifiedInput, source: CopySourceRef, metadata: CarriedMetadata): CopyTarget {
-  return { bucket: input.bucket, key: input.targetKey, kmsKeyArn: input.kmsKeyArn, tagging: provenanceTagging(source.key, source.versionId), metadata };
+  return { bucket: input.bucket, key: input.targetKey, kmsKeyArn: input.kmsKeyArn, tagging: provenanceTagging(source.key, source.versionId, source.etag), metadata };
 }
 
 const hashMax = (input: CopyObjectVerifiedInput): number => input.hashVerifyMaxBytes ?? DEFAULT_HASH_VERIFY_MAX_BYTES;

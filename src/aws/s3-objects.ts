@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -171,6 +172,17 @@ export async function* listOutbound(
     if (objects.length > 0) yield objects;
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
+}
+
+/** The current version's tags (GetObjectTagging), as a record; null when the key is not there. */
+export async function getObjectTags(client: S3Client, bucket: string, key: string): Promise<Record<string, string> | null> {
+  try {
+    const out = await call('s3', 'GetObjectTagging', () => client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key })));
+    return Object.fromEntries((out.TagSet ?? []).flatMap((t) => (t.Key !== undefined ? [[t.Key, t.Value ?? '']] : [])));
+  } catch (err) {
+    if (err instanceof AwsError && isAbsent(err)) return null;
+    throw err;
+  }
 }
 
 /** The marker object that makes a partner's home exist in listings (`partners/<id>/.partnergate`). */

@@ -1,7 +1,8 @@
 /**
  * `partnergate reconcile` prints, for every live partner in the registry, how AWS differs from the
  * renderer and the registry (nothing is posted or changed). `partnergate reconcile --rebuild`
- * rebuilds lost registry records from the resource tags and prints what it could not recover.
+ * rebuilds lost registry records from the resource tags, restores which (key, version) each partner
+ * already has from the provenance tags of its copies, and prints what it could not recover.
  * Needs the platform variables, Redis and AWS read access (no Slack). Bad arguments or
  * configuration: one line, exit 2; an AWS error: one line, exit 1; drift found: exit 3.
  */
@@ -16,6 +17,8 @@ import { createControlPlaneClients, type ControlPlaneClients } from '../aws/cont
 import { createLifecyclePlane } from '../aws/lifecycle-plane.js';
 import { createS3Client } from '../aws/s3-client.js';
 import { findDrift } from '../jobs/lifecycle/index.js';
+import { createS3DeliveryStorage, formatRestoreReport, restoreDeliveryMarks } from '../jobs/delivery/index.js';
+import { DeliveryStore } from '../store/deliveries.js';
 import { formatRebuildReport, rebuildRegistry } from '../jobs/lifecycle/index.js';
 import { PartnerStore } from '../store/partners.js';
 import { createLogger } from '../logger.js';
@@ -65,6 +68,14 @@ export async function runReconcile(
         logger: createLogger('warn', { write: (line: string) => out.stderr(line) }),
       });
       out.stdout(formatRebuildReport(report));
+      // Which (key, version) each partner already has, from the copies' provenance tags: without
+      // these marks the next poll would deliver every file under the outbound prefix again.
+      const marks = await restoreDeliveryMarks({
+        storage: createS3DeliveryStorage(s3, { bucket: config.platform.bucket, kmsKeyArn: config.platform.kmsKeyArn }),
+        store: new DeliveryStore(redis, config.prefix),
+        routing: { outboundPrefix: config.platform.outboundPrefix, feeds: config.platform.feeds },
+      });
+      out.stdout(formatRestoreReport(marks));
       // Queued like every record, so that the bot's audit worker writes it into the hash chain
       // (an object written here would stand outside it); a record that cannot be queued is on stderr.
       const queue = createAuditQueue(redis, config.prefix);

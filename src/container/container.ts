@@ -21,6 +21,7 @@ import type { DeliveryStorage } from '../actions/delivery/index.js';
 import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
 import { createS3Client } from '../aws/s3-client.js';
 import { createQueues, type Queues } from '../jobs/platform/queues.js';
+import type { StallOverrides } from '../jobs/platform/stalls.js';
 import { createNotifySlackClient, enqueueNotify, type NotifyWorkerOptions } from '../jobs/notify/index.js';
 import { createAudit, createAuditQueue, type AuditQueue } from '../jobs/audit/index.js';
 import { createS3DeliveryStorage, onLive, type DeliveryOptions, type S3DeliveryStorageOptions } from '../jobs/delivery/index.js';
@@ -60,6 +61,8 @@ export interface WorkerOptionOverrides {
   provision?: Partial<ProvisionWorkerOptions>;
   lifecycle?: Partial<LifecycleWorkerOptions>;
   delivery?: Partial<DeliveryOptions>;
+  /** Lock and stall settings per queue other than src/jobs/platform/stalls.ts's (tests kill workers). */
+  stall?: StallOverrides;
 }
 
 export interface Container {

@@ -29,6 +29,9 @@ const closing = (workers: Worker[], after?: () => Promise<unknown>): (() => Prom
   await after?.();
 };
 
+/** Tests' lock and stall settings, when they set any (src/jobs/platform/stalls.ts owns the rest). */
+const stall = (c: Container) => (c.overrides.workerOptions?.stall ? { stall: c.overrides.workerOptions.stall } : {});
+
 /** The lifecycle queues as the lifecycle jobs and use cases take them, from the registry. */
 export function lifecycleQueues(c: Container): LifecycleQueues {
   const { offboard, partnerChange, reconcile } = c.queues;
@@ -41,6 +44,7 @@ export function notifyWorkers(c: Container): WorkerGroup {
     slack: { apiCall: async (method, args) => ({ ...(await c.slack.apiCall(method, args)) }) },
     onSlackError: (code) => c.metrics.slackErrors.inc({ code }),
     ...(c.overrides.workerOptions?.notify ? { options: c.overrides.workerOptions.notify } : {}),
+    ...stall(c),
   });
   return { workers: [worker], close: closing([worker]) };
 }
@@ -49,6 +53,7 @@ export function auditWorkers(c: Container): WorkerGroup {
   const { platform } = c.config;
   const worker = createAuditWorker(c.workerRedis(), c.config.prefix, {
     s3: c.aws.s3, bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, logger: c.logger.child({ module: 'audit' }), lock: c.config.auditLock,
+    ...stall(c),
   });
   return { workers: [worker], close: closing([worker]) };
 }
@@ -59,7 +64,7 @@ export function approvalWorkers(c: Container): WorkerGroup {
     kinds: [requestApprovals(c.stores.requests), changeApprovals(c.stores.changes)],
     notify: c.notify, clock: c.clock, logger: logger.child({ module: 'approval-sweep' }), audit: c.audit,
     approvalReaction: config.slack.approvalReaction, nudgeAfterHours: config.nudgeAfterHours,
-  });
+  }, c.overrides.workerOptions?.stall);
   let scheduler: Awaited<ReturnType<typeof scheduleApprovalSweep>> | undefined;
   return {
     workers: [worker],
@@ -84,6 +89,7 @@ export function deliveryWorkers(c: Container): WorkerGroup & { delivery: Deliver
       deliveriesChannel: config.slack.deliveriesChannel, fanoutThreadThreshold: config.fanoutThreadThreshold,
     },
     ...(c.overrides.workerOptions?.delivery ? { options: c.overrides.workerOptions.delivery } : {}),
+    ...stall(c),
   });
   return { delivery, workers: delivery.workers, start: () => delivery.start(), close: () => delivery.close() };
 }
@@ -97,6 +103,7 @@ export function onboardingWorkers(c: Container): WorkerGroup {
     aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials, clock: c.clock, logger: c.logger, metrics: c.metrics,
     audit: c.audit, onLive: (partnerId) => c.onLive(partnerId),
     ...(c.overrides.workerOptions?.provision ? { options: c.overrides.workerOptions.provision } : {}),
+    ...stall(c),
   });
   return { workers: [provisioning.provision, provisioning.verify], close: () => provisioning.close() };
 }
@@ -113,6 +120,7 @@ export function lifecycleWorkers(c: Container): WorkerGroup {
     onFeedsAdded: (partnerId, changeId) => c.onLive(partnerId, `feeds-${changeId}`),
     onReleased: (partnerId) => c.onLive(partnerId, `released-${c.clock.now().toISOString()}`),
     options: { reconcileEveryMs: config.driftSweepIntervalHours * 3_600_000, ...c.overrides.workerOptions?.lifecycle },
+    ...stall(c),
   });
   return { workers: lifecycle.workers, start: () => lifecycle.start(), close: () => lifecycle.close() };
 }

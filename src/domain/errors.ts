@@ -44,6 +44,8 @@ export const ErrorCode = {
   LifecycleNotWired: 'LIFECYCLE_NOT_WIRED', StatusByEvent: 'STATUS_BY_EVENT',
   // What a step runner records for a failure that is not one of ours (a bug, or BullMQ's own).
   Unrecoverable: 'UNRECOVERABLE', Internal: 'INTERNAL',
+  // A job whose worker died with it too often: reported instead of run again (src/jobs/platform/stalls.ts).
+  WorkerStalled: 'WORKER_STALLED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -105,7 +107,7 @@ export class BudgetError extends OwnError {
 /** A bug or a wiring mistake: nobody's input, and retrying does not help. */
 export class InternalError extends OwnError {}
 
-export type AwsService = 'transfer' | 'iam' | 'sts' | 's3' | 'access-analyzer';
+export type AwsService = 'transfer' | 'iam' | 'sts' | 's3' | 'access-analyzer' | 'sqs';
 
 /** An AWS call failed (src/aws/aws-error.ts makes these from SDK exceptions): AWS's code, or ours when AWS gave none. */
 export class AwsError extends AppError {

@@ -35,10 +35,13 @@ export function isPartnerId(id: string): boolean {
   return checkPartnerId(id) === null;
 }
 
+/** Where every partner's home is: `partners/`. */
+export const HOMES_PREFIX = 'partners/';
+
 /** `partners/<id>/` — always with the trailing slash, so `acme` never covers `acme-corp`. */
 export function homePrefix(id: string): string {
   if (!isPartnerId(id)) throw new Error(`refusing to build a home prefix for invalid partner id ${JSON.stringify(id)}`);
-  return `partners/${id}/`;
+  return `${HOMES_PREFIX}${id}/`;
 }
 
 /** Suggest an id from free text such as a display name ("ACME Corp." → "acme-corp"). */

@@ -1,5 +1,5 @@
 import { checkObjectKey, describeObjectKeyProblem, type ObjectKeyProblem } from './outbound-key.js';
-import { checkPartnerId, homePrefix, MAX_PARTNER_ID_LENGTH } from './partner-id.js';
+import { checkPartnerId, homePrefix, HOMES_PREFIX, MAX_PARTNER_ID_LENGTH } from './partner-id.js';
 import { excerpt } from './text.js';
 
 /**
@@ -91,6 +91,24 @@ export function deliveryTarget(partner: { partnerId: string; feeds: readonly str
     return { targetKey: feedTargetKey(partner.partnerId, route.feed, route.path), route: 'feed', feed: route.feed };
   }
   return null;
+}
+
+/**
+ * The routing rule read backwards: the outbound key a partner's copy at `copyKey` is delivered
+ * from, and the partner, or null when no rule leads there (the home marker leads to a key the
+ * pipeline never writes, so callers also check the source exists). Checked forwards: the source
+ * found must route to exactly this copy for that partner (with every configured feed counted).
+ */
+export function sourceOfCopy(copyKey: string, config: RoutingConfig): { partnerId: string; sourceKey: string } | null {
+  if (!copyKey.startsWith(HOMES_PREFIX)) return null;
+  const rest = copyKey.slice(HOMES_PREFIX.length);
+  const slash = rest.indexOf('/');
+  const partnerId = rest.slice(0, Math.max(slash, 0));
+  const path = rest.slice(slash + 1);
+  if (slash < 0 || path === '' || checkPartnerId(partnerId) !== null) return null;
+  const prefix = normalizePrefix(config.outboundPrefix);
+  const sourceKey = path.startsWith(`${FEEDS_SEGMENT}/`) ? `${prefix}${path}` : `${prefix}${partnerId}/${path}`;
+  return deliveryTarget({ partnerId, feeds: config.feeds }, sourceKey, config)?.targetKey === copyKey ? { partnerId, sourceKey } : null;
 }
 
 /** `partners/<id>/feeds/<feed>/<path>`; throws on anything that is not a valid, contained key. */

@@ -112,12 +112,14 @@ function settledOf(r: number[]): FanoutSettled {
 export class DeliveryStore {
   readonly k: ReturnType<typeof deliveryKeys>;
   private readonly liveKey: string;
+  private readonly allKey: string;
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.k = deliveryKeys(prefix);
     this.liveKey = partnerKeys(prefix).live();
+    this.allKey = partnerKeys(prefix).all();
   }
 
   /** True the first time a (key, version) is marked dispatched. */
@@ -127,6 +129,22 @@ export class DeliveryStore {
 
   async wasDispatched(vh: string): Promise<boolean> {
     return (await this.redis.exists(this.k.dispatched(vh))) === 1;
+  }
+
+  /**
+   * Restores the marks of a delivery found in the bucket after Redis was lost (`reconcile
+   * --rebuild`): its done record and its version's dispatched mark, each only where missing, so a
+   * poll that finds the version again neither dispatches nor copies it. True when the done record was missing.
+   */
+  async restoreDelivered(vh: string, dh: string, record: DeliveryRecord): Promise<boolean> {
+    const results = await this.redis
+      .multi()
+      .set(this.k.done(dh), JSON.stringify(record), 'EX', DELIVERY_RECORD_TTL_SECONDS, 'NX')
+      .set(this.k.dispatched(vh), '1', 'EX', DELIVERY_RECORD_TTL_SECONDS, 'NX')
+      .exec();
+    if (!results) throw new Error('delivery restore transaction aborted');
+    for (const [err] of results) if (err) throw err;
+    return results[0]![1] === 'OK';
   }
 
   async delivered(dh: string): Promise<DeliveryRecord | null> {
@@ -164,6 +182,20 @@ export class DeliveryStore {
    */
   async park(partnerId: string, dh: string, payload: unknown): Promise<boolean> {
     return (await runScript(this.redis, PARK, [this.liveKey, this.k.parked(partnerId)], [partnerId, dh, JSON.stringify(payload)])) === 1;
+  }
+
+  /** Deliveries parked for every partner that is not LIVE (the operators' gauge): one SDIFF and one pipelined HLEN each. */
+  async parkedCount(): Promise<number> {
+    const ids = await this.redis.sdiff(this.allKey, this.liveKey);
+    if (ids.length === 0) return 0;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hlen(this.k.parked(id));
+    let total = 0;
+    for (const [err, n] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      total += Number(n);
+    }
+    return total;
   }
 
   async parked(partnerId: string): Promise<Map<string, string>> {

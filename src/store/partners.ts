@@ -23,6 +23,7 @@ export const partnerKeys = (prefix: string) => ({
   record: (id: string) => `${prefix}:partner:${id}`,
   all: () => `${prefix}:partners`,
   live: () => `${prefix}:partners:live`,
+  quarantined: () => `${prefix}:partners:quarantined`,
   feed: (feed: string) => `${prefix}:feed:${feed}`,
   sshKeys: () => keys(prefix).sshKeyHolders(),
 });
@@ -49,7 +50,7 @@ export interface KeyConflict {
  * registered until `freeKeys` (the offboarding, once the Transfer user that carries them is gone).
  * With ARGV[7] = '1' a key the record adds that another partner holds refuses the whole write
  * ('!key:<fingerprint> <holder>' is answered, nothing written).
- * KEYS: record, all, live, SSH key index, the ARGV[6] feed sets the partner leaves, the feed sets it is in.
+ * KEYS: record, all, live, SSH key index, quarantined, the ARGV[6] feed sets the partner leaves, the feed sets it is in.
  * ARGV: expected JSON, new JSON, status, id, check ('1' | '0'), number of feed sets left, refuse held
  * keys ('1' | '0'), number of fingerprints dropped (d), number kept (k), then the d dropped, the k
  * kept and the added fingerprints.
@@ -67,11 +68,12 @@ if ARGV[7] == '1' and not offboarded then
   end
 end
 local left = tonumber(ARGV[6])
-for i = 5, 4 + left do redis.call('SREM', KEYS[i], id) end
+for i = 6, 5 + left do redis.call('SREM', KEYS[i], id) end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], id)
 if ARGV[3] == 'live' then redis.call('SADD', KEYS[3], id) else redis.call('SREM', KEYS[3], id) end
-for i = 5 + left, #KEYS do
+if ARGV[3] == 'quarantined' then redis.call('SADD', KEYS[5], id) else redis.call('SREM', KEYS[5], id) end
+for i = 6 + left, #KEYS do
   if offboarded then redis.call('SREM', KEYS[i], id) else redis.call('SADD', KEYS[i], id) end
 end
 for j = first, first + dropped - 1 do
@@ -169,7 +171,7 @@ export class PartnerStore {
     const kept = now.filter((k) => before.has(k.fingerprint));
     const added = now.filter((k) => !before.has(k.fingerprint));
     const written = await runScript(
-      this.redis, WRITE, [this.k.record(record.partnerId), this.k.all(), this.k.live(), this.k.sshKeys(), ...sets],
+      this.redis, WRITE, [this.k.record(record.partnerId), this.k.all(), this.k.live(), this.k.sshKeys(), this.k.quarantined(), ...sets],
       [
         o.expected ?? '', JSON.stringify(record), record.status, record.partnerId, o.expected === null ? '0' : '1', o.left.length,
         o.heldKeys === 'refuse' ? '1' : '0', dropped.length, kept.length, ...dropped, ...kept.map((k) => k.fingerprint), ...added.map((k) => k.fingerprint),
@@ -237,6 +239,11 @@ export class PartnerStore {
 
   async allIds(): Promise<string[]> {
     return this.redis.smembers(this.k.all());
+  }
+
+  /** How many partners are QUARANTINED (the operators' gauge), from the index the record's write keeps. */
+  async quarantinedCount(): Promise<number> {
+    return this.redis.scard(this.k.quarantined());
   }
 
   async liveIds(): Promise<string[]> {

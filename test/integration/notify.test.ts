@@ -9,11 +9,12 @@ import {
   type NotifyDeps, type NotifyJobData, type NotifyMessage, type NotifyWorkerOptions,
 } from '../../src/jobs/notify/notify.js';
 import { refAt, resolveRef } from '../../src/store/message-refs.js';
-import { appendToLanes, deadLetters, lanesWithJobs } from '../../src/store/outbox.js';
+import { appendToLanes, deadLetters, streamsWithJobs } from '../../src/store/outbox.js';
 import { createLogger } from '../../src/logger.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../tools/local/fake-slack.js';
 import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
 import { testPrefix } from '../../tools/local/env.js';
+import { until } from '../support/notify-outbox.js';
 
 const FAST: Partial<NotifyWorkerOptions> = { paceMs: 0, retryBaseMs: 10, retryMaxMs: 40, concurrency: 4 };
 
@@ -198,30 +199,30 @@ describe('notify queue', () => {
     expect(sent.findIndex((c) => c.body.text === 'approval card')).toBeLessThanOrEqual(40);
   });
 
-  it('when an approval joins a lane of receipts, then the lane job takes the approval priority', async () => {
+  it('when an approval joins a channel of receipts, then the channel drain job takes the approval priority', async () => {
     await post('C1', 'receipt', { priority: 'receipt' });
     await post('C1', 'card', { priority: 'approval' });
 
-    const [lane] = await lanesWithJobs(redis, prefix);
-    expect(lane).toMatchObject({ lane: 'ch:C1', prio: 2 });
-    expect((await queue.getJob(notifyJobId(lane!.lane, lane!.gen)))?.priority).toBe(2);
+    const [stream] = await streamsWithJobs(redis, prefix);
+    expect(stream).toMatchObject({ stream: 'C1', prio: 2 });
+    expect((await queue.getJob(notifyJobId(stream!.stream, stream!.gen)))?.priority).toBe(2);
   });
 
   it('when a message was stored but its job never added (a crash in between), then the worker recovers the lane', async () => {
     const raw = JSON.stringify({ id: 'x1', at: new Date().toISOString(), message: { op: 'post', channel: 'C1', text: 'orphan' } });
-    await appendToLanes(redis, prefix, [{ lane: 'ch:C1', raw, prio: 5 }]);
+    await appendToLanes(redis, prefix, [{ lane: 'ch:C1', stream: 'C1', raw, prio: 5 }]);
     const drained = once(startWorker({ recoverGraceMs: 0 }), 'completed');
 
     expect((await slack.waitFor(postsTo('C1'))).body.text).toBe('orphan');
     await drained;
-    expect(await lanesWithJobs(redis, prefix)).toEqual([]);
+    expect(await streamsWithJobs(redis, prefix)).toEqual([]);
   });
 
   it('when a job of an old generation runs, then it sends nothing', async () => {
     await post('C1', 'only once');
-    const [lane] = await lanesWithJobs(redis, prefix);
-    const staleGen = String(Number(lane!.gen) - 1);
-    await queue.add('drain-lane', { lane: 'ch:C1', gen: staleGen }, { jobId: notifyJobId('ch:C1', staleGen), priority: 1 });
+    const [stream] = await streamsWithJobs(redis, prefix);
+    const staleGen = String(Number(stream!.gen) - 1);
+    await queue.add('drain-stream', { stream: 'C1', gen: staleGen }, { jobId: notifyJobId('C1', staleGen), priority: 1 });
     startWorker();
 
     await slack.waitFor(postsTo('C1'));
@@ -237,14 +238,70 @@ describe('notify queue', () => {
     expect(calls[3]!.at - calls[0]!.at).toBeGreaterThanOrEqual(500);
   });
 
+  it('when one channel has a paced backlog, then a message to another channel goes at once, ahead of it', async () => {
+    // Timing-free: the order in which Slack saw the calls. The backlog drains one post per 500 ms.
+    startWorker({ paceMs: 500, paceBurst: 1, concurrency: 2 });
+    await enqueueNotify(deps, range(20, 'card').map((text) => ({ op: 'post' as const, channel: 'CAPPROVALS', ref: `card:${text}`, text, priority: 'approval' as const })));
+    await slack.waitForCount(postsTo('CAPPROVALS'), 2);
+    const before = slack.accepted('chat.postMessage').length;
+    await post('CDELIV', 'fan-out summary', { priority: 'receipt' });
+
+    const summary = await slack.waitFor((c) => postsTo('CDELIV')(c) && c.body.text === 'fan-out summary');
+    const cardsBetween = slack.accepted('chat.postMessage').filter((c) => c.seq < summary.seq && c.body.channel === 'CAPPROVALS').length - before;
+    // One card may have been due at that instant; the other 17 wait for their own channel's pace.
+    expect(cardsBetween).toBeLessThanOrEqual(1);
+    expect(slack.accepted('chat.postMessage').filter((c) => c.body.channel === 'CAPPROVALS').length).toBeLessThan(20);
+  });
+
+  it('when a paced channel has a backlog of receipts, then an approval queued behind them goes at the next slot', async () => {
+    startWorker({ paceMs: 300, paceBurst: 1 });
+    for (let i = 1; i <= 15; i++) await post('C1', `receipt-${i}`, { thread: { ts: `400.${String(i).padStart(6, '0')}` }, priority: 'receipt' });
+    await slack.waitForCount(postsTo('C1'), 2);
+    await post('C1', 'approval card', { ref: 'card:behind', priority: 'approval' });
+
+    const sent = await slack.waitForCount(postsTo('C1'), 16, 20_000);
+    const position = sent.findIndex((c) => c.body.text === 'approval card');
+    // Queued after the 2nd receipt went: at most the one receipt already due goes before it.
+    expect(position).toBeGreaterThanOrEqual(2);
+    expect(position).toBeLessThanOrEqual(3);
+    expect(texts(sent.filter((c) => c.body.text !== 'approval card'))).toEqual(range(15, 'receipt'));
+  });
+
+  it('when one thread of a channel keeps failing with 5xx, then it steps aside and the channel\'s other threads go on', async () => {
+    const outage = slack.fail('chat.postMessage', { kind: 'http', status: 503 }, { times: Infinity, match: (c) => c.body.thread_ts === '500.000001' });
+    startWorker();
+    for (let i = 1; i <= 5; i++) await post('C1', `a-${i}`, { thread: { ts: '500.000001' } });
+    for (let i = 1; i <= 5; i++) await post('C1', `b-${i}`, { thread: { ts: '500.000002' } });
+
+    expect(texts(await slack.waitForCount((c) => postsTo('C1')(c) && c.body.thread_ts === '500.000002', 5))).toEqual(range(5, 'b'));
+    expect(slack.accepted('chat.postMessage').filter((c) => c.body.thread_ts === '500.000001')).toHaveLength(0);
+    outage.cancel();
+    expect(texts(await slack.waitForCount((c) => postsTo('C1')(c) && c.body.thread_ts === '500.000001', 5))).toEqual(range(5, 'a'));
+    expect(slack.accepted('chat.postMessage')).toHaveLength(10);
+  });
+
+  it('when lanes were queued by the version before streams (a job per lane), then the worker adopts them and sends each message once', async () => {
+    // What the earlier version left in Redis: a lane list, its job hash, and its drain-lane job.
+    const raw = (text: string) => JSON.stringify({ id: text, at: new Date().toISOString(), message: { op: 'post', channel: 'C1', text } });
+    await redis.rpush(`${prefix}:outbox:ch:C1`, raw('old 1'), raw('old 2'));
+    await redis.hset(`${prefix}:outbox-job:ch:C1`, 'gen', '7', 'prio', '5', 'since', String(Date.now() - 60_000));
+    await queue.add('drain-lane', { lane: 'ch:C1', gen: '7' } as never, { jobId: 'lane-legacy-7', priority: 5 });
+    startWorker({ recoverGraceMs: 0 });
+
+    expect(texts(await slack.waitForCount(postsTo('C1'), 2))).toEqual(['old 1', 'old 2']);
+    await until('the outbox is empty', async () => (await redis.keys(`${prefix}:outbox*`)).filter((k) => !k.endsWith('outbox-gen') && !k.endsWith('outbox-turn')).length === 0);
+    expect(slack.calls('chat.postMessage')).toHaveLength(2);
+    expect(await (await queue.getJob('lane-legacy-7'))?.returnvalue ?? 'obsolete').toBe('obsolete');
+  });
+
   it('when a card and its thread are queued in one call, then they share one lane and one job, and arrive in order threaded under the card', async () => {
     await enqueueNotify(deps, [
       { op: 'post', channel: 'C1', ref: 'req_batch:card', text: 'card', priority: 'approval' },
       { op: 'post', channel: 'C1', thread: { ref: 'req_batch:card' }, text: 'plan 1', priority: 'approval' },
       { op: 'post', channel: 'C1', thread: { ref: 'req_batch:card' }, text: 'plan 2', priority: 'approval' },
     ]);
-    const lanes = await lanesWithJobs(redis, prefix);
-    expect(lanes).toEqual([expect.objectContaining({ lane: 'ref:req_batch:card', prio: 2 })]);
+    const streams = await streamsWithJobs(redis, prefix);
+    expect(streams).toEqual([expect.objectContaining({ stream: 'C1', prio: 2 })]);
     expect(await queue.getJobCounts('prioritized', 'waiting')).toEqual({ prioritized: 1, waiting: 0 });
     startWorker();
 
@@ -253,22 +310,22 @@ describe('notify queue', () => {
     expect(calls.slice(1).map((c) => c.body.thread_ts)).toEqual([calls[0]!.answer!['ts'], calls[0]!.answer!['ts']]);
   });
 
-  it('when a batch joins a lane of receipts with an approval, then the lane job takes the approval priority', async () => {
+  it('when a batch joins a channel of receipts with an approval, then the channel drain job takes the approval priority', async () => {
     await post('C1', 'receipt', { priority: 'receipt' });
     await enqueueNotify(deps, [{ op: 'post', channel: 'C1', text: 'r2', priority: 'receipt' }, { op: 'post', channel: 'C1', text: 'card', priority: 'approval' }]);
 
-    const [lane] = await lanesWithJobs(redis, prefix);
-    expect(lane).toMatchObject({ lane: 'ch:C1', prio: 2 });
-    expect((await queue.getJob(notifyJobId(lane!.lane, lane!.gen)))?.priority).toBe(2);
+    const [stream] = await streamsWithJobs(redis, prefix);
+    expect(stream).toMatchObject({ stream: 'C1', prio: 2 });
+    expect((await queue.getJob(notifyJobId(stream!.stream, stream!.gen)))?.priority).toBe(2);
   });
 
   it('when one message of a batch is malformed, then nothing of the batch is queued', async () => {
     await expect(enqueueNotify(deps, [{ op: 'post', channel: 'C1', text: 'fine' }, { op: 'post', channel: '', text: 'x' }])).rejects.toThrow(/channel/);
-    expect(await lanesWithJobs(redis, prefix)).toEqual([]);
+    expect(await streamsWithJobs(redis, prefix)).toEqual([]);
   });
 
   it('when a message is malformed, then enqueueNotify refuses it and nothing is queued', async () => {
     await expect(enqueue({ op: 'post', channel: '', text: 'x' })).rejects.toThrow(/channel/);
-    expect(await lanesWithJobs(redis, prefix)).toEqual([]);
+    expect(await streamsWithJobs(redis, prefix)).toEqual([]);
   });
 });

@@ -103,9 +103,14 @@ describe('partnergate process', () => {
     expect((await fetch(`${base}/metrics`)).status).toBe(404);
     const metrics = await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text();
     for (const name of ['partnergate_slack_requests_total', 'partnergate_approvals_total', 'partnergate_jobs_total',
-      'partnergate_delivery_latency_seconds', 'partnergate_slack_errors_total', 'partnergate_aws_errors_total']) {
+      'partnergate_delivery_latency_seconds', 'partnergate_slack_errors_total', 'partnergate_aws_errors_total',
+      'partnergate_queue_depth', 'partnergate_queue_oldest_job_age_seconds', 'partnergate_notify_dead_letters',
+      'partnergate_parked_deliveries', 'partnergate_quarantined_partners']) {
       expect(metrics).toContain(`# TYPE ${name}`);
     }
+    // The operators' gauges read this process's Redis when scraped.
+    expect(metrics).toMatch(/^partnergate_queue_depth\{queue="notify"\} \d+$/m);
+    expect(metrics).toMatch(/^partnergate_quarantined_partners 0$/m);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
 
     child.kill('SIGTERM');

@@ -62,7 +62,7 @@ describe('a provision worker killed mid-provisioning', () => {
       expect(await (await h.provisionQueue.getJob(request.id))!.getState()).toBe('active');
       expect(await h.partners.get('acme')).toMatchObject({ status: 'provisioning' });
 
-      h.startWorkers({ settleSeconds: 3600, options: { stalledIntervalMs: 200 } });
+      h.startWorkers({ settleSeconds: 3600, stall: { provision: { stalledIntervalMs: 200 } } });
       const { state } = await h.settled(h.provisionQueue, request.id);
 
       expect(state).toBe('completed');

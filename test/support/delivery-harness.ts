@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SlackHttpReceiver } from '../../src/bot/transport/slack-receiver.js';
 import { QueueEvents, type Job, type Queue } from 'bullmq';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
 import { loadConfig } from '../../src/config.js';
@@ -66,6 +66,27 @@ export function emulateVersions(client: S3Client): void {
   );
 }
 
+/**
+ * s3rver ignores x-amz-tagging on writes (GetObjectTagging then answers no tags), while S3 stores
+ * the tags a CopyObject names with TaggingDirective REPLACE. This middleware puts them after each
+ * such copy, through `via` (so recordRequests on `client` sees only what the code sent). Multipart
+ * copies are not covered: their tags stay unstored.
+ */
+export function keepCopyTags(client: S3Client, via: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const input = args.input as { Bucket?: string; Key?: string; Tagging?: string; TaggingDirective?: string };
+      if (context.commandName === 'CopyObjectCommand' && input.TaggingDirective === 'REPLACE' && input.Tagging) {
+        const TagSet = [...new URLSearchParams(input.Tagging)].map(([Key, Value]) => ({ Key, Value }));
+        await via.send(new PutObjectTaggingCommand({ Bucket: input.Bucket, Key: input.Key, Tagging: { TagSet } }));
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'testKeepCopyTags' },
+  );
+}
+
 export interface DeliveryHarness {
   prefix: string;
   redis: Redis;
@@ -107,6 +128,7 @@ export async function startDeliveryHarness(
   const deliveryClient = s3.newClient();
   const requests = recordRequests(deliveryClient);
   emulateVersions(deliveryClient);
+  keepCopyTags(deliveryClient, s3.client);
   const slack = await startFakeSlack();
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const metrics = createMetrics();

@@ -51,6 +51,6 @@ createProvisionWorkers({
   clock: systemClock,
   logger,
   onLive: async () => undefined,
-  options: { lockDurationMs: Number(env('PG_LOCK_MS')), stalledIntervalMs: Number(env('PG_LOCK_MS')) },
+  stall: { provision: { lockDurationMs: Number(env('PG_LOCK_MS')), stalledIntervalMs: Number(env('PG_LOCK_MS')) } },
 });
 process.stdout.write('ready\n');

@@ -17,6 +17,7 @@ import { newExternalId } from '../../src/actions/onboarding/request-onboarding.j
 import { cardRef } from '../../src/bot/messages/ids.js';
 import { createNotifyQueue, createNotifySlackClient, createNotifyWorker, enqueueNotify, type NotifyJobData } from '../../src/jobs/notify/notify.js';
 import { createQueue, QUEUE_NAMES } from '../../src/jobs/platform/queues.js';
+import type { StallOverrides } from '../../src/jobs/platform/stalls.js';
 import { addProvisionJob } from '../../src/jobs/onboarding/provision.js';
 import type { ProvisionPayload } from '../../src/actions/onboarding/contract.js';
 import { addVerifyJob } from '../../src/jobs/onboarding/verify.js';
@@ -80,7 +81,7 @@ export interface ProvisionHarness {
   provision(payload: ProvisionPayload): Promise<void>;
   /** What the Retry buttons' use cases get from the composition root. */
   retryDeps(): RetryDeps;
-  startWorkers(o?: { settleSeconds?: number; transferHost?: string; platform?: PlatformConfig; options?: Partial<ProvisionWorkerOptions>; audit?: Audit }): ProvisionWorkers;
+  startWorkers(o?: { settleSeconds?: number; transferHost?: string; platform?: PlatformConfig; options?: Partial<ProvisionWorkerOptions>; audit?: Audit; stall?: StallOverrides }): ProvisionWorkers;
   /** Waits until the job is completed or failed (for good), and answers which, with the job. */
   settled(queue: Queue, jobId: string): Promise<{ state: 'completed' | 'failed'; job: Job }>;
   /** Posts and updates Slack accepted whose text names the partner, in order. */
@@ -180,6 +181,7 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
         onLive: async (partnerId) => void live.push(partnerId),
         audit: w.audit,
         options: { backoffBaseMs: 10, backoffMaxMs: 40, sftp: { loginTries: 1, readyTimeoutMs: 5000 }, ...w.options },
+        ...(w.stall ? { stall: w.stall } : {}),
       });
       started.push(workers);
       return workers;

@@ -8,7 +8,7 @@ const load = (mode: string) => parse(readFileSync(`manifests/slack/app-manifest.
 describe('Slack app manifests', () => {
   it.each(['http', 'socket'])('when the %s manifest is read, then it asks for exactly the scopes, commands and event the bot uses', (mode) => {
     const m = load(mode);
-    expect([...m.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'reactions:read', 'usergroups:read', 'users:read']);
+    expect([...m.oauth_config.scopes.bot].sort()).toEqual(['channels:read', 'chat:write', 'commands', 'groups:read', 'reactions:read', 'usergroups:read', 'users:read']);
     expect(m.features.slash_commands.map((c: { command: string }) => c.command).sort()).toEqual(Object.values(COMMANDS).sort());
     expect(m.settings.event_subscriptions.bot_events).toEqual(['reaction_added']);
     expect(m.settings.interactivity.is_enabled).toBe(true);

@@ -13,6 +13,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** `dist` or `tsx`: what runs. */
   runtime: 'dist' | 'tsx';
+  /** Where it serves GET /metrics (METRICS_PORT; 0 picks one), if it does. */
+  metricsPort: number | undefined;
   /** Ends the process with SIGTERM (drain) or SIGKILL; resolves with the exit signal or code. */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<string | number | null>;
 }
@@ -38,6 +40,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
+  let metricsPort: number | undefined;
   child.stderr!.on('data', (d: Buffer) => void (tail = (tail + d.toString()).slice(-4000)));
   await new Promise<void>((resolve, reject) => {
     let seen = '';
@@ -45,6 +48,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
     child.stdout!.on('data', (d: Buffer) => {
       if (seen === 'done') return;
       seen = (seen + d.toString()).slice(-100_000);
+      metricsPort ??= Number(seen.match(/"port":(\d+)[^\n]*"msg":"metrics: listening"/)?.[1] ?? Number.NaN) || undefined;
       if (seen.includes('"msg":"worker: running"')) {
         seen = 'done';
         resolve();
@@ -55,6 +59,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
   return {
     child,
     runtime: compiled ? 'dist' : 'tsx',
+    metricsPort,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.signalCode ?? child.exitCode;
       const exited = new Promise<string | number | null>((resolve) => child.once('exit', (code, sig) => resolve(sig ?? code)));

@@ -120,4 +120,10 @@ export interface DeliveryStorage {
    * the source's facts (`source`) in one request.
    */
   copy(input: { sourceKey: string; sourceVersionId: string | undefined; targetKey: string; source?: SourceFacts | undefined }): Promise<CopiedObject>;
+  /**
+   * The version of `sourceKey` a partner's copy was delivered from, read from the copy's provenance
+   * tags (GetObjectTagging): its version id, or its ETag on an unversioned bucket. Null when the copy
+   * is gone, carries no provenance, or names another key or no readable version.
+   */
+  deliveredFrom(copyKey: string, sourceKey: string): Promise<{ versionId: string } | { etag: string } | null>;
 }

@@ -242,11 +242,12 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
     {
       // Delivery copies: written with provenance tags (TaggingDirective REPLACE needs PutObjectTagging),
       // read back by version to verify, multipart copies aborted on failure, and a copy that fails
-      // verification removed by its version id.
+      // verification removed by its version id. `reconcile --rebuild` reads the provenance tags back
+      // (GetObjectTagging) to restore which versions each partner already has.
       Sid: 'DeliverToPartnerPrefixes',
       Effect: 'Allow',
       Action: [
-        's3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion',
+        's3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging',
         's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:DeleteObjectVersion',
       ],
       Resource: objectsArn(p, 'partners/'),
@@ -317,7 +318,7 @@ function auditStatements(p: PlatformConfig): PolicyStatement[] {
   ];
 }
 
-function checkStatements(): PolicyStatement[] {
+function checkStatements(p: PlatformConfig): PolicyStatement[] {
   return [
     {
       Sid: 'CheckPoliciesWithAccessAnalyzer',
@@ -325,6 +326,11 @@ function checkStatements(): PolicyStatement[] {
       Action: ['access-analyzer:ValidatePolicy', 'access-analyzer:CheckAccessNotGranted', 'access-analyzer:CheckNoPublicAccess'],
       Resource: '*',
     },
+    // `partnergate doctor`, run as the bot: that the Transfer and verifier roles and the boundary
+    // exist, and what the bot's own policies allow it (SimulatePrincipalPolicy on itself). Reads only.
+    { Sid: 'DoctorReadsPlatformRoles', Effect: 'Allow', Action: 'iam:GetRole', Resource: [p.transferRoleArn, p.verifierRoleArn] },
+    { Sid: 'DoctorReadsBoundary', Effect: 'Allow', Action: 'iam:GetPolicy', Resource: p.permissionsBoundaryArn },
+    { Sid: 'DoctorSimulatesOwnPolicies', Effect: 'Allow', Action: 'iam:SimulatePrincipalPolicy', Resource: p.botRoleArn },
   ];
 }
 
@@ -335,7 +341,7 @@ export function renderBotRole(p: PlatformConfig): RenderedRole {
     ...stsStatements(p),
     ...transferStatements(p),
     ...deliveryStatements(p),
-    ...checkStatements(),
+    ...checkStatements(p),
   );
   return platformRole('bot role', p.botRoleArn, trustPolicy, POLICY_NAMES.bot, permissions);
 }

@@ -4,6 +4,7 @@ export { renderPartner, renderPlatform } from './render.js';
 export { planHash, canonicalJson } from './plan-hash.js';
 export { checkPartnerSpec, EXTERNAL_ID_PATTERN } from './partner-spec.js';
 export { BOT_RUNS_AS_ROLE_PATTERN, botRunsAsRoleArn, renderBotRole } from './bot-role.js';
+export { botRightSamples, type RightSample, type RightsGroup } from './bot-rights.js';
 export { renderPermissionsBoundary, renderVerifierRole } from './platform-roles.js';
 export { renderBucketPolicy, renderKmsKeyPolicy } from './resource-policies.js';
 export { renderLockedPartnerRole, renderOwnPrefixPolicy, renderPartnerRole, renderPartnerSidePolicy, renderPartnerTrustPolicy } from './partner-role.js';

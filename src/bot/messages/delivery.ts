@@ -91,6 +91,14 @@ export function buildUnroutable(key: string, reason: string): SlackMessage {
   ]);
 }
 
+/** A file whose dispatch was cut short by the worker's death too often: not tried again (src/jobs/platform/stalls.ts). */
+export function buildDispatchStalledOut(key: string, deaths: number): SlackMessage {
+  return slackMessage(mrkdwn`Not dispatched: ${key} (the worker died ${deaths} times while dispatching it)`, [
+    section(mrkdwn`:warning: *Not dispatched*: ${code(key)}
+The worker died ${deaths} times while dispatching this file, so it is not tried again. Deliveries it queued before go on; partners without one get nothing. Upload the file again (its new version is dispatched anew), or use /resend-file for each partner.`),
+  ]);
+}
+
 /** A file for a partner that does not exist or was offboarded. */
 export function buildUndeliverable(key: string, partnerId: string, reason: 'unknown' | 'offboarded'): SlackMessage {
   const why = reason === 'unknown' ? 'there is no such partner' : 'the partner was offboarded';

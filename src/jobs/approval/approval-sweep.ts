@@ -5,10 +5,11 @@
  * is free again). Deciding refuses an expired item on its own; this makes the cards tell the truth
  * without anyone clicking.
  */
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type Worker } from 'bullmq';
 import { expireDue, nudgeDue, type ApprovalDeps, type ApprovalKind } from '../../actions/approval/index.js';
 import type { ApprovalItem } from '../../domain/approval.js';
 import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
+import { createWorker, type StallOverrides } from '../platform/stalls.js';
 
 export const APPROVAL_SWEEP_QUEUE = QUEUE_NAMES.approvalSweep;
 
@@ -41,6 +42,6 @@ export async function scheduleApprovalSweep(connection: ConnectionOptions, prefi
   return queue;
 }
 
-export function createApprovalSweepWorker(connection: ConnectionOptions, prefix: string, deps: ApprovalSweepDeps): Worker {
-  return new Worker(APPROVAL_SWEEP_QUEUE, () => sweepApprovals(deps), { connection, prefix, concurrency: 1 });
+export function createApprovalSweepWorker(connection: ConnectionOptions, prefix: string, deps: ApprovalSweepDeps, stall?: StallOverrides): Worker {
+  return createWorker(APPROVAL_SWEEP_QUEUE, () => sweepApprovals(deps), { connection, prefix, concurrency: 1 }, { logger: deps.logger, overrides: stall });
 }

@@ -19,7 +19,7 @@
  * Callers get an `Audit` (bound by the composition root) that never throws: the trail must not
  * turn a decision that happened into an error for the person who made it.
  */
-import { Queue, Worker, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions, type Worker } from 'bullmq';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import type { Audit, Clock } from '../../actions/ports.js';
@@ -32,6 +32,7 @@ import { retryDelayMs } from '../notify/index.js';
 import { AuditBuffer } from '../../store/audit-buffer.js';
 import { auditBatchKey, auditDayPrefix, auditKey, auditRecordSchema, makeAuditRecord, type AuditInput, type AuditRecord } from '../../domain/audit-record.js';
 import { createQueue, QUEUE_NAMES } from '../platform/queues.js';
+import { createWorker, type StallOverrides } from '../platform/stalls.js';
 
 
 export const AUDIT_QUEUE = QUEUE_NAMES.audit;
@@ -114,6 +115,8 @@ export interface AuditWorkerDeps {
   lock?: AuditLock | null;
   /** The time a lock is counted from (tests fix it). */
   now?: () => Date;
+  /** Lock and stall settings other than the table's (tests). */
+  stall?: StallOverrides;
 }
 
 /** Writes one record; an object already at its key (412) means an earlier try wrote it. */
@@ -209,7 +212,7 @@ function byDay(lines: string[], logger: Logger): string[][] {
 export function createAuditWorker(connection: Redis, prefix: string, deps: AuditWorkerDeps): Worker<AuditRecord> {
   const base = deps.backoffBaseMs ?? 1000;
   const max = deps.backoffMaxMs ?? 5 * 60_000;
-  const worker: Worker<AuditRecord> = new Worker<AuditRecord>(
+  const worker: Worker<AuditRecord> = createWorker<AuditRecord>(
     AUDIT_QUEUE,
     async (job) => {
       if (job.name === AUDIT_FLUSH_JOB) {
@@ -228,6 +231,7 @@ export function createAuditWorker(connection: Redis, prefix: string, deps: Audit
       connection, prefix, concurrency: 8,
       settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, base, max) },
     },
+    { logger: deps.logger, overrides: deps.stall },
   );
   const queue = createAuditQueue(connection, prefix);
   worker.on('closed', () => void queue.close());

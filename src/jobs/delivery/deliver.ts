@@ -7,7 +7,7 @@
  * window, and counts towards its fan-out's summary.
  */
 import { UnrecoverableError, type Job, type JobsOptions } from 'bullmq';
-import { AppError, errorMessage } from '../../domain/errors.js';
+import { AppError, ErrorCode, errorMessage } from '../../domain/errors.js';
 import { awsErrorCode, isRetryableAwsError } from '../../aws/aws-error.js';
 import { deliveryTarget } from '../../domain/routing.js';
 import { type FanoutSettled } from '../../store/deliveries.js';
@@ -62,7 +62,28 @@ export async function parkOrDeliver(ctx: DeliveryContext, isLive: boolean, paylo
   return 'queued';
 }
 
-export type DeliverOutcome = 'delivered' | 'already-delivered' | 'parked' | 'not-deliverable';
+export type DeliverOutcome = 'delivered' | 'already-delivered' | 'parked' | 'not-deliverable' | 'stalled-out';
+
+/**
+ * A delivery whose worker died with it more often than its queue allows (src/jobs/platform/stalls.ts):
+ * reported like a copy that failed for good — in the partner's thread with Resend, a failed record,
+ * counted in its fan-out — and not tried again, since the copy itself may be what kills the worker.
+ * A delivery recorded before the last death is finished as usual instead (its receipt, its count).
+ */
+export async function stalledOutDelivery(ctx: DeliveryContext, job: Job<DeliverPayload>, deaths: number): Promise<DeliverOutcome> {
+  const p = job.data;
+  const dh = deliveryHash(p, p.partnerId);
+  if (p.forcedBy === undefined && (await ctx.store.delivered(dh))) return processDeliver(ctx, job);
+  const partner = await ctx.partners.get(p.partnerId);
+  if (!partner || partner.status === 'offboarded') {
+    await settleFanout(ctx, p, 'failed', partner ? 'offboarded' : 'unknown partner');
+    return 'not-deliverable';
+  }
+  await reportFailure(ctx, partner, p, dh, {
+    code: ErrorCode.WorkerStalled, message: `the worker died ${deaths} times while delivering this file; not tried again`,
+  });
+  return 'stalled-out';
+}
 
 export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPayload>): Promise<DeliverOutcome> {
   const p = job.data;

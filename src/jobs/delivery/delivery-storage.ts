@@ -1,7 +1,8 @@
 /** The delivery jobs' storage port, bound to the S3 adapters of the distribution bucket. */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../logger.js';
-import { getLatestVersion, listOutbound } from '../../aws/s3-objects.js';
+import { getLatestVersion, getObjectTags, listOutbound } from '../../aws/s3-objects.js';
+import { parseProvenance, provenanceVersion } from '../../aws/s3-copy-source.js';
 import { copyObjectVerified, readSourceFacts } from '../../aws/s3-copy-verified.js';
 import type { DeliveryStorage } from '../../actions/delivery/index.js';
 
@@ -37,5 +38,10 @@ export function createS3DeliveryStorage(client: S3Client, o: S3DeliveryStorageOp
         ...(o.partSize !== undefined ? { partSize: o.partSize } : {}),
         ...(o.logger ? { logger: o.logger } : {}),
       }),
+    async deliveredFrom(copyKey, sourceKey) {
+      const tags = await getObjectTags(client, o.bucket, copyKey);
+      const provenance = tags ? parseProvenance(tags) : null;
+      return provenance ? provenanceVersion(provenance, sourceKey) : null;
+    },
   };
 }

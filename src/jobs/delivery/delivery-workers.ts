@@ -3,7 +3,7 @@
  * (when DELIVERY_QUEUE_URL is set) and the `onLive` hook. The worker role builds it once
  * (deliveryWorkers in src/container/workers.ts).
  */
-import { Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
@@ -13,13 +13,14 @@ import { systemClock, type Clock, type Notify } from '../../actions/ports.js';
 import { DeliveryStore } from '../../store/deliveries.js';
 import { PartnerStore } from '../../store/partners.js';
 import { createQueue, QUEUE_NAMES } from '../platform/queues.js';
+import { createWorker, type StallOverrides } from '../platform/stalls.js';
 import { DEFAULT_DELIVERY_OPTIONS, type DeliveryContext, type DeliveryOptions, type DeliveryQueues } from './delivery-context.js';
 import {
   DELIVER_JOB, GO_LIVE_JOB, RECEIPT_FLUSH_JOB, deliverPayload, dispatchPayload, goLivePayload, receiptFlushPayload,
   type DeliverPayload, type DeliveryStorage, type DispatchPayload,
 } from '../../actions/delivery/index.js';
-import { enqueueDispatch, processDispatch } from './dispatch.js';
-import { deliverBackoff, processDeliver, processReceiptFlush } from './deliver.js';
+import { enqueueDispatch, processDispatch, stalledOutDispatch } from './dispatch.js';
+import { deliverBackoff, processDeliver, processReceiptFlush, stalledOutDelivery } from './deliver.js';
 import { onLive, processGoLive } from './go-live.js';
 import { processPoll, schedulePoll } from './poll.js';
 import { createSqsSource, type SqsSource } from './sqs-source.js';
@@ -51,6 +52,8 @@ export interface DeliveryWorkersDeps {
   queues?: DeliveryWorkers['queues'];
   /** The audit trail: deliveries and their final failures (optional). */
   audit?: Audit;
+  /** Lock and stall settings other than the table's (tests). */
+  stall?: StallOverrides;
 }
 
 export interface DeliveryWorkers {
@@ -92,25 +95,34 @@ export function createDeliveryWorkers(deps: DeliveryWorkersDeps): DeliveryWorker
   };
   const dispatch = (payload: DispatchPayload) => enqueueDispatch(queues.dispatch, payload);
 
-  const dispatchWorker = new Worker(
-    QUEUE_NAMES.dispatch,
-    async (job: Job) => {
-      if (job.name === GO_LIVE_JOB) return processGoLive(ctx, goLivePayload.parse(job.data).partnerId);
-      return processDispatch(ctx, dispatchPayload.parse(job.data));
-    },
-    { connection: redis, prefix, concurrency: 4 },
-  );
-  const deliverWorker = new Worker(
-    QUEUE_NAMES.deliver,
-    async (job: Job) => {
-      if (job.name === RECEIPT_FLUSH_JOB) return processReceiptFlush(ctx, receiptFlushPayload.parse(job.data).partnerId);
-      if (job.name !== DELIVER_JOB) throw new Error(`unknown job ${job.name}`);
-      job.data = deliverPayload.parse(job.data);
-      return processDeliver(ctx, job as Job<DeliverPayload>);
-    },
+  // Go-live and receipt flushes are run again after a stall-out like any job; a dispatch or a
+  // delivery is reported instead (src/jobs/platform/stalls.ts).
+  const guard = { logger: log, overrides: deps.stall };
+  const runDispatch = async (job: Job) => {
+    if (job.name === GO_LIVE_JOB) return processGoLive(ctx, goLivePayload.parse(job.data).partnerId);
+    return processDispatch(ctx, dispatchPayload.parse(job.data));
+  };
+  const dispatchWorker = createWorker(QUEUE_NAMES.dispatch, runDispatch, { connection: redis, prefix, concurrency: 4 }, {
+    ...guard,
+    onStalledOut: async (job, deaths) => (job.name === GO_LIVE_JOB ? runDispatch(job) : stalledOutDispatch(ctx, dispatchPayload.parse(job.data), deaths)),
+  });
+  const deliverJob = (job: Job): Job<DeliverPayload> | undefined => {
+    if (job.name !== DELIVER_JOB) return undefined;
+    job.data = deliverPayload.parse(job.data);
+    return job as Job<DeliverPayload>;
+  };
+  const runDeliver = async (job: Job) => {
+    if (job.name === RECEIPT_FLUSH_JOB) return processReceiptFlush(ctx, receiptFlushPayload.parse(job.data).partnerId);
+    const delivery = deliverJob(job);
+    if (!delivery) throw new Error(`unknown job ${job.name}`);
+    return processDeliver(ctx, delivery);
+  };
+  const deliverWorker = createWorker(
+    QUEUE_NAMES.deliver, runDeliver,
     { connection: redis, prefix, concurrency: options.deliverConcurrency, settings: { backoffStrategy: deliverBackoff(ctx) } },
+    { ...guard, onStalledOut: async (job, deaths) => { const d = deliverJob(job); return d ? stalledOutDelivery(ctx, d, deaths) : runDeliver(job); } },
   );
-  const pollWorker = new Worker(
+  const pollWorker = createWorker(
     QUEUE_NAMES.poll,
     async () =>
       processPoll({
@@ -118,6 +130,7 @@ export function createDeliveryWorkers(deps: DeliveryWorkersDeps): DeliveryWorker
         headConcurrency: options.pollHeadConcurrency, logger: log,
       }),
     { connection: redis, prefix, concurrency: 1 },
+    guard,
   );
 
   const sqsSource =

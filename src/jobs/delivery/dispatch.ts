@@ -11,7 +11,7 @@
 import type { Queue, JobsOptions } from 'bullmq';
 import { feedTargetKey, routeOutboundKey } from '../../domain/routing.js';
 import { deliveryHash, normalizeEtag, versionHash } from '../../domain/delivery.js';
-import { buildFanoutSummary, buildUndeliverable, buildUnroutable } from '../../bot/messages/delivery.js';
+import { buildDispatchStalledOut, buildFanoutSummary, buildUndeliverable, buildUnroutable } from '../../bot/messages/delivery.js';
 import { KEEP } from '../platform/queues.js';
 import { addDeliveries, parkOrDeliver } from './deliver.js';
 import type { DeliveryContext } from './delivery-context.js';
@@ -33,7 +33,18 @@ export async function enqueueDispatch(queue: Queue, payload: DispatchPayload): P
   await queue.add(DISPATCH_JOB, payload, { ...DISPATCH_JOB_OPTIONS, jobId: dispatchJobId(payload) });
 }
 
-export type DispatchOutcome = 'duplicate' | 'ignored' | 'unroutable' | 'unknown-partner' | 'offboarded' | 'queued' | 'parked' | 'fanned-out';
+export type DispatchOutcome = 'duplicate' | 'ignored' | 'unroutable' | 'unknown-partner' | 'offboarded' | 'queued' | 'parked' | 'fanned-out' | 'stalled-out';
+
+/**
+ * A dispatch whose worker died with it more often than its queue allows (src/jobs/platform/stalls.ts):
+ * reported in DELIVERIES_CHANNEL and not tried again (a fan-out too large for the worker would kill
+ * it every time). One that finished before the last death is left alone.
+ */
+export async function stalledOutDispatch(ctx: DeliveryContext, p: DispatchPayload, deaths: number): Promise<DispatchOutcome> {
+  if (await ctx.store.wasDispatched(versionHash(p))) return 'duplicate';
+  await ctx.notify({ op: 'post', channel: ctx.deliveriesChannel, ...buildDispatchStalledOut(p.key, deaths) });
+  return 'stalled-out';
+}
 
 export async function processDispatch(ctx: DeliveryContext, p: DispatchPayload): Promise<DispatchOutcome> {
   const vh = versionHash(p);

@@ -5,3 +5,4 @@ export { createS3DeliveryStorage, type S3DeliveryStorageOptions } from './delive
 export { createDeliveryWorkers, type DeliveryWorkers } from './delivery-workers.js';
 export { type DeliveryOptions } from './delivery-context.js';
 export { onLive } from './go-live.js';
+export { formatRestoreReport, restoreDeliveryMarks, type RestoreMarksReport } from './restore-marks.js';

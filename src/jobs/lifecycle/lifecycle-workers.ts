@@ -6,7 +6,7 @@
  * retrying cannot fix. Reconcile's checks and probes go through the paced plane (the shared AWS
  * buckets, src/jobs/platform/aws-pace.ts); offboarding, changes and re-applies through the plain one.
  */
-import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq';
+import { Queue, type Processor, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
@@ -21,6 +21,8 @@ import { ChangeRequestStore } from '../../store/change-requests.js';
 import { RunStore } from '../../store/runs.js';
 import { PartnerStore } from '../../store/partners.js';
 import { retryDelayMs } from '../notify/index.js';
+import type { QueueName } from '../platform/queues.js';
+import { createWorker, type BaseWorkerOptions, type StallOverrides } from '../platform/stalls.js';
 import { createOffboardProcessor, OFFBOARD_QUEUE, type OffboardPayload } from './offboard.js';
 import { proveAccessGone } from './offboard-probes.js';
 import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
@@ -104,6 +106,8 @@ export interface LifecycleWorkersDeps {
   /** A quarantined partner was released: its parked deliveries go out (the delivery pipeline's onLive). */
   onReleased?: (partnerId: string) => Promise<void>;
   options?: Partial<LifecycleWorkerOptions>;
+  /** Lock and stall settings other than the table's (tests). */
+  stall?: StallOverrides;
 }
 
 export interface LifecycleWorkers {
@@ -135,12 +139,12 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
   const changes = new ChangeRequestStore(deps.redis, deps.prefix, deps.seals);
   const sealed = { seals: deps.seals, approvalsChannel: deps.approvalsChannel };
   const runs = new RunStore(deps.redis, deps.prefix);
-  const workerOptions: WorkerOptions = {
+  const workerOptions: BaseWorkerOptions = {
     connection: deps.connection, prefix: deps.prefix, concurrency: o.concurrency,
     settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, o.backoffBaseMs, o.backoffMaxMs) },
   };
-  const worker = <T>(name: string, processor: Processor<T>) => {
-    const w = new Worker<T>(name, processor, workerOptions);
+  const worker = <T>(name: QueueName, processor: Processor<T>) => {
+    const w = createWorker<T>(name, processor, workerOptions, { logger: deps.logger, overrides: deps.stall });
     w.on('error', (err) => deps.logger.error({ err, queue: name }, 'lifecycle worker error'));
     return w;
   };

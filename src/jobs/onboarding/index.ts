@@ -3,5 +3,5 @@ export { REQUEST_TAG_KEY, keyDifferences, keyIdentity, parsePolicy, partnerTagDi
 export { wantsTransferUser } from '../../domain/access.js';
 export { createProvisionWorkers, type ProvisionWorkerOptions } from './provision-workers.js';
 export { addProvisionJob } from './provision.js';
-export { CANARY_CHECK_LABEL, createProbeS3Factory, runS3Probes, type S3ForCredentials } from './verify-probes.js';
+export { CANARY_CHECK_LABEL, CANARY_OBJECT_KEY, createProbeS3Factory, runS3Probes, type S3ForCredentials } from './verify-probes.js';
 export { addVerifyJob } from './verify.js';

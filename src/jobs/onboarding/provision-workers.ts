@@ -3,7 +3,7 @@
  * Throttling, 5xx and network errors back off exponentially with jitter (the custom strategy);
  * the processors throw UnrecoverableError for everything retrying cannot fix.
  */
-import { Worker, type Queue, type WorkerOptions } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
@@ -18,6 +18,7 @@ import { PartnerStore } from '../../store/partners.js';
 import { RequestStore } from '../../store/requests.js';
 import { RunStore } from '../../store/runs.js';
 import { QUEUE_NAMES } from '../platform/queues.js';
+import { createWorker, type BaseWorkerOptions, type StallOverrides } from '../platform/stalls.js';
 import { retryDelayMs } from '../notify/index.js';
 import { createProvisionProcessor } from './provision.js';
 import type { ProvisionPayload } from '../../actions/onboarding/index.js';
@@ -32,9 +33,6 @@ export interface ProvisionWorkerOptions {
   /** Backoff between tries: half to all of min(max, base·2^(n-1)). */
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** BullMQ lock and stalled-job check: a worker that died gives its job back after about this long. */
-  lockDurationMs: number;
-  stalledIntervalMs: number;
   /** SFTP probe settings besides the endpoint (TRANSFER_HOST). */
   sftp: Omit<SftpProbeOptions, 'endpoint'>;
 }
@@ -43,8 +41,6 @@ export const DEFAULT_PROVISION_WORKER_OPTIONS: ProvisionWorkerOptions = {
   concurrency: 4,
   backoffBaseMs: 2000,
   backoffMaxMs: 5 * 60_000,
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 30_000,
   sftp: {},
 };
 
@@ -79,6 +75,8 @@ export interface ProvisionWorkersDeps {
   /** The audit trail: provisioning steps and verification results (optional). */
   audit?: Audit;
   options?: Partial<ProvisionWorkerOptions>;
+  /** Lock and stall settings other than the table's (tests). */
+  stall?: StallOverrides;
 }
 
 export interface ProvisionWorkers {
@@ -103,16 +101,15 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
     partners: new PartnerStore(deps.redis, deps.prefix),
     runs: new RunStore(deps.redis, deps.prefix),
   };
-  const workerOptions: WorkerOptions = {
+  const workerOptions: BaseWorkerOptions = {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: o.concurrency,
-    lockDuration: o.lockDurationMs,
-    stalledInterval: o.stalledIntervalMs,
     settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, o.backoffBaseMs, o.backoffMaxMs) },
   };
 
-  const provision = new Worker<ProvisionPayload>(
+  const guard = { logger: log, overrides: deps.stall };
+  const provision = createWorker<ProvisionPayload>(
     QUEUE_NAMES.provision,
     createProvisionProcessor({
       ...stores,
@@ -132,8 +129,9 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
       audit: deps.audit,
     }),
     workerOptions,
+    guard,
   );
-  const verify = new Worker<VerifyPayload>(
+  const verify = createWorker<VerifyPayload>(
     QUEUE_NAMES.verify,
     createVerifyProcessor({
       ...stores,
@@ -151,6 +149,7 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
       audit: deps.audit,
     }),
     workerOptions,
+    guard,
   );
   for (const w of [provision, verify]) {
     w.on('error', (err) => log.error({ err, queue: w.name }, 'worker error'));

@@ -38,6 +38,33 @@ export function createQueue<T = unknown>(name: QueueName, connection: Connection
   return new Queue<T>(name, { connection, prefix, ...(OWN_RETENTION.has(name) ? {} : { defaultJobOptions: KEEP }) });
 }
 
+/** A queue's backlog, for the operators' gauges. */
+export interface QueueBacklog {
+  /** Jobs not started: waiting (a paused queue's too), prioritized, delayed (retries in backoff, settle waits). */
+  depth: number;
+  /** How long the job first in line has been ready to run (0 when none is): wait list and priority order. */
+  oldestJobAgeSeconds: number;
+}
+
+/**
+ * Read at scrape time: one count script and two one-job range reads, however long the queue. A
+ * job is ready from when it was added plus the delay it was added with; a retried job keeps that
+ * time, so a job failing over and over shows its whole wait.
+ */
+export async function queueBacklog(queue: Queue, nowMs: number): Promise<QueueBacklog> {
+  const [counts, oldest, next] = await Promise.all([
+    queue.getJobCounts('waiting', 'prioritized', 'delayed'),
+    queue.getJobs(['wait'], 0, 0, true),
+    queue.getJobs(['prioritized'], 0, 0, true),
+  ]);
+  const readySince = [...oldest, ...next].map((j) => j.timestamp + (j.opts.delay ?? 0));
+  const first = readySince.length > 0 ? Math.min(...readySince) : nowMs;
+  return {
+    depth: Object.values(counts).reduce((a, b) => a + b, 0),
+    oldestJobAgeSeconds: Math.max(0, (nowMs - first) / 1000),
+  };
+}
+
 export type Queues = { [K in QueueKey]: Queue } & { close(): Promise<void> };
 
 /** One Queue object per queue, on the command connection. */

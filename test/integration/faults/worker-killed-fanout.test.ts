@@ -4,7 +4,7 @@
  * test waits until part of the fan-out is delivered, kills it, starts a new worker process, and
  * checks that every partner got the file and that each delivery is recorded once: one receipt
  * record, one settled outcome per partner, one summary, nothing failed. BullMQ hands the killed
- * worker's active jobs to the new one once their locks lapse (30 s), so this test takes a while.
+ * worker's active jobs to the new one once their locks lapse (10 s: src/jobs/platform/stalls.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';

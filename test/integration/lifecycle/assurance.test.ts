@@ -78,7 +78,7 @@ describe('isolation re-proven after go-live', () => {
     }
   });
 
-  it('when a deployed policy opens exactly one neighbour’s home (every stand-in still closed), then the partner’s turn fails the neighbour probes and it is quarantined', async () => {
+  it('when a deployed policy and the role\'s partner tag together open exactly one neighbour’s home (every stand-in still closed; the second layer needs both), then the partner’s turn fails the neighbour probes and it is quarantined', async () => {
     await t.livePartner({ partnerId: 'acme', sshKeys: 0 });
     await t.livePartner({ partnerId: 'globex', sshKeys: 0 });
     const acme = (await t.h.partners.get('acme'))!;
@@ -86,6 +86,7 @@ describe('isolation re-proven after go-live', () => {
     const document = role.policies[0]!.document;
     const opened = { ...document, Statement: [...document.Statement, ...readPrefixStatements(t.h.platform, 'partners/globex/', 'Neighbour')] };
     await t.h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, opened);
+    await t.h.fake.setRoleTag(role.roleName, PARTNER_TAG_KEY, 'globex');
 
     expect(await proveIsolation(deps, new Date(Date.parse(acme.verifiedAt!) + 25 * HOUR))).toEqual({ acme: 'quarantined' });
     const alert = String((await t.h.slack.waitFor((c) => c.ok && String(c.body.text).includes('`acme` is QUARANTINED'))).body.text);

@@ -39,7 +39,7 @@ async function partnerSession(request: OnboardingRequest) {
 async function deliverEvent(event: Record<string, unknown>): Promise<string> {
   return handlePlatformEvent({
     redis: t.h.redis, prefix: t.h.prefix, scope: platformEventScope(t.h.platform), notify: t.h.notify, approvalsChannel: 'C0APPROVALS',
-    audit: t.audit.audit, logger: t.h.logger, checkPartner: (partnerId) => addEventCheckJob(t.queues.reconcile, partnerId),
+    audit: t.audit.audit, logger: t.h.logger, partners: t.h.partners, checkPartner: (partnerId) => addEventCheckJob(t.queues.reconcile, partnerId),
   }, JSON.stringify(event));
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AwsError } from '../../../src/domain/errors.js';
-import { copySourceError, encodeCopySource, provenanceTagging, tagValue } from '../../../src/aws/s3-copy-source.js';
+import { copySourceError, encodeCopySource, parseProvenance, provenanceTagging, provenanceVersion, tagValue } from '../../../src/aws/s3-copy-source.js';
 
 describe('encodeCopySource', () => {
   it('when the key has spaces, "+", unicode, "%", "?" and "#", then each segment is URL-encoded and the slashes stay', () => {
@@ -31,8 +31,31 @@ describe('provenance tags', () => {
     );
   });
 
-  it('when there is no version, then only the key tag', () => {
+  it('when there is no version, then only the key tag, or the key and the ETag that names the version instead', () => {
     expect(provenanceTagging('k', undefined)).toBe('partnergate%3Asource-key=k');
+    expect(provenanceTagging('k', undefined, '"0cc175b9c0f1b6a831c399e269772661"')).toBe('partnergate%3Asource-key=k&partnergate%3Asource-etag=0cc175b9c0f1b6a831c399e269772661');
+    expect(provenanceTagging('k', 'null', '"e1-2"')).toBe('partnergate%3Asource-key=k&partnergate%3Asource-version=null&partnergate%3Asource-etag=e1-2');
+    expect(provenanceTagging('k', 'v1', '"e1"')).toBe('partnergate%3Asource-key=k&partnergate%3Asource-version=v1');
+  });
+
+  const tagsOf = (tagging: string) => Object.fromEntries(new URLSearchParams(tagging));
+
+  it('property: the version the tags were written with is read back for the key they name, and for no other key', () => {
+    const version = fc.oneof(fc.constant(undefined), fc.constant('null'), fc.stringMatching(/^[A-Za-z0-9._+/=-]{1,64}$/));
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 300, unit: 'grapheme' }), version, fc.stringMatching(/^[0-9a-f]{32}(-[0-9]{1,4})?$/), (key, versionId, etag) => {
+        const p = parseProvenance(tagsOf(provenanceTagging(key, versionId, `"${etag}"`)))!;
+        const expected = versionId !== undefined && versionId !== 'null' ? { versionId } : { etag };
+        expect(provenanceVersion(p, key)).toEqual(expected);
+        expect(provenanceVersion(p, `${key}x`)).toBeNull();
+      }),
+    );
+  });
+
+  it('when the tags carry no source key, or a version that had to be hashed, then nothing is read back', () => {
+    expect(parseProvenance({ other: 'x' })).toBeNull();
+    expect(provenanceVersion(parseProvenance(tagsOf(provenanceTagging('k', 'v(1)')))!, 'k')).toBeNull();
+    expect(provenanceVersion(parseProvenance(tagsOf(provenanceTagging('k', undefined)))!, 'k')).toBeNull();
   });
 
   it('when a value has characters tags cannot hold or is too long, then it is replaced by its SHA-256', () => {

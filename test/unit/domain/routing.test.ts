@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkObjectKey } from '../../../src/domain/outbound-key.js';
 import { isPartnerId, PARTNER_ID_PATTERN } from '../../../src/domain/partner-id.js';
-import { feedTargetKey, routeOutboundKey, type RoutingConfig } from '../../../src/domain/routing.js';
+import { feedTargetKey, routeOutboundKey, sourceOfCopy, type RoutingConfig } from '../../../src/domain/routing.js';
 
 const CONFIG: RoutingConfig = { outboundPrefix: 'outbound/', feeds: ['price-lists', 'parts-catalogs', 'compliance'] };
 
@@ -86,6 +86,20 @@ describe('feedTargetKey', () => {
   });
 });
 
+describe('sourceOfCopy', () => {
+  it('when a copy is a partner file or a feed file, then the rule read backwards names its source and the partner', () => {
+    expect(sourceOfCopy('partners/acme/2024/prices.csv', CONFIG)).toEqual({ partnerId: 'acme', sourceKey: 'outbound/acme/2024/prices.csv' });
+    expect(sourceOfCopy('partners/acme/feeds/price-lists/q3.csv', CONFIG)).toEqual({ partnerId: 'acme', sourceKey: 'outbound/feeds/price-lists/q3.csv' });
+    expect(sourceOfCopy('partners/acme/a.csv', { ...CONFIG, outboundPrefix: 'drop' })).toEqual({ partnerId: 'acme', sourceKey: 'drop/acme/a.csv' });
+  });
+
+  it('when no rule leads to a key (an unknown feed, the canary, a bad id, outside the homes, a bare home), then null', () => {
+    for (const key of ['partners/acme/feeds/secrets/x.csv', 'partners/-canary/canary.txt', 'partners/ACME/a.csv', 'archive/partners/acme/a.csv', 'partners/acme/', 'partners/acme', 'outbound/acme/a.csv']) {
+      expect(sourceOfCopy(key, CONFIG)).toBeNull();
+    }
+  });
+});
+
 describe('routing properties', () => {
   const partnerId = fc.stringMatching(PARTNER_ID_PATTERN);
   const segment = fc.oneof(
@@ -129,6 +143,17 @@ describe('routing properties', () => {
         expect(target).toBe(`partners/${subscriber}/feeds/${route.feed}/${route.path}`);
         expect(posix.normalize(target)).toBe(target);
         expect(checkObjectKey(target)).toBeNull();
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a copy routing made leads back to the key it came from (partner files and feed files alike)', () => {
+    fc.assert(
+      fc.property(outboundKey, partnerId, (key, subscriber) => {
+        const route = routeOutboundKey(key, CONFIG);
+        if (route.kind === 'partner') expect(sourceOfCopy(route.target, CONFIG)).toEqual({ partnerId: route.partnerId, sourceKey: key });
+        if (route.kind === 'feed') expect(sourceOfCopy(feedTargetKey(subscriber, route.feed, route.path), CONFIG)).toEqual({ partnerId: subscriber, sourceKey: key });
       }),
       { numRuns: 2000 },
     );
