@@ -16,7 +16,8 @@
  *    the hourly sweep (no platform events) and at the 6-hourly one (events on).
  *
  *   npm run bench:sweep     (BENCH_SWEEP_PARTNERS=1000,10000 by default; BENCH_SWEEP_PACED_MAX: the
- *                            largest size also simulated paced, 10000 by default)
+ *                            largest size also simulated paced, 10000 by default; BENCH_SWEEP_LABEL: a suffix
+ *                            for the results' name, for a run with other Node flags)
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -294,7 +295,8 @@ async function run(n: number) {
 // Each size is reported (merged into bench/results.json) as soon as it is measured.
 for (const n of SIZES) {
   process.stdout.write(`sweep-scale: ${n} partners…\n`);
-  report(`sweep-scale-${n}`, {
+  report(`sweep-scale-${n}${process.env.BENCH_SWEEP_LABEL ?? ''}`, {
+    nodeFlags: process.execArgv.filter((a) => a.startsWith('--max') || a === '--expose-gc'),
     rates: DEFAULT_PACE_RATES,
     shareOfPublishedRate: shareOfPublished(DEFAULT_PACE_RATES),
     goal: '10,000 partners swept and probed within 24 hours at no more than half of each default rate; RSS < 200 MB',
