@@ -3,8 +3,10 @@
  * an embedded local S3 (s3rver) as the distribution bucket, the real bot process (`partnergate
  * start`) in DRY_RUN with a short settle time, and a scripted Slack peer that sends the signed
  * requests a workspace would send and answers the bot's Web API calls. It onboards two partners,
- * publishes a partner file and a feed file, shows a failure and a /resend-file, and prints each
- * thread as Slack would show it.
+ * publishes a partner file and a feed file, shows a failure and a /resend-file, a pickup (Transfer's
+ * download event, fed as EventBridge would put it on the platform events queue: a loopback SQS) and,
+ * with a 3.6-second pickup deadline (PICKUP_SLA_HOURS=0.001), the reminders and the daily digest for
+ * the files nobody picked up, and prints each thread as Slack would show it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,6 +20,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../tools/local/fake-slack.js';
 import { startLocalS3, type LocalS3 } from '../tools/local/s3.js';
+import { startFakeSqs, type FakeSqs } from '../tools/local/fake-sqs-server.js';
+import { sftpDownload } from '../tools/local/pickup-events.js';
 import { deleteKeysUnder } from '../tools/local/redis.js';
 import { ed25519PublicKey } from '../tools/local/ssh-keys.js';
 import { buttonClick, onboardSubmission, postToBot, slashCommand } from '../tools/local/slack-requests.js';
@@ -110,7 +114,9 @@ async function main(): Promise<void> {
   let s3: LocalS3 | undefined;
   let slack: FakeSlack | undefined;
   let bot: ChildProcess | undefined;
+  let sqs: FakeSqs | undefined;
   try {
+    sqs = await startFakeSqs();
     s3 = await startLocalS3({ buckets: ['partnergate-demo'] });
     slack = await startFakeSlack();
     say(`local S3 at ${s3.endpoint} (bucket partnergate-demo), Slack peer at ${slack.apiUrl}, Redis prefix ${prefix}`);
@@ -123,6 +129,8 @@ async function main(): Promise<void> {
       TRANSFER_SERVER_ID: 's-0123456789abcdef0', DRY_RUN: 'true', TRANSFER_SETTLE_SECONDS: '1', POLL_INTERVAL_SECONDS: '1',
       AWS_ENDPOINT_URL_S3: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Proof of pickup: the platform events queue on loopback, and a 3.6-second pickup deadline.
+      PLATFORM_EVENTS_QUEUE_URL: sqs.queueUrl, AWS_ENDPOINT_URL_SQS: sqs.endpoint, PICKUP_SLA_HOURS: '0.001',
     }, logFile);
     bot = started.child;
     const url = started.url;
@@ -135,6 +143,13 @@ async function main(): Promise<void> {
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'outbound/acme/welcome/contract.pdf', Body: '%PDF-1.7 demo contract' }));
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'outbound/feeds/price-lists/2026-12.csv', Body: 'sku,price\nA-100,12.50\n' }));
     await slack.waitFor(threadSays(acme, /contract\.pdf/), 30_000);
+    say('acme downloads the contract over SFTP at once: Transfer sends "SFTP Server File Download Completed" to EventBridge, whose rule puts it on the platform events queue');
+    const contract = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'partners/acme/welcome/contract.pdf' }));
+    sqs.send([JSON.stringify(sftpDownload({
+      user: 'acme', path: `/${s3.bucket}/partners/acme/welcome/contract.pdf`, bytes: contract.ContentLength, etag: contract.ETag,
+      end: new Date().toISOString(), start: new Date(Date.now() - 1500).toISOString(),
+    }))]);
+    await slack.waitFor(threadSays(acme, /picked up/), 30_000);
     await slack.waitFor(threadSays(acme, /2026-12\.csv/), 30_000);
     await slack.waitFor(threadSays(globex, /2026-12\.csv/), 30_000);
     const copy = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'partners/globex/feeds/price-lists/2026-12.csv' }));
@@ -164,6 +179,16 @@ async function main(): Promise<void> {
     const accepted = await slack.waitFor((c) => c.method === 'respond' && c.respondId === 'approver');
     await slack.waitForCount(threadSays(globex, /parts-2026\.pdf/), before + 1, 30_000);
 
+    say('nobody picks up the other files: 3.6 s after each delivery its deadline has passed. The minute\'s deadline sweep runs now (instead of at the minute), then the day\'s digest');
+    await new Promise((r) => setTimeout(r, 4000));
+    const deadlines = new Queue('pickup-deadlines', { connection: redis, prefix });
+    await deadlines.add('sweep', {});
+    await slack.waitFor(threadSays(globex, /not picked up by its deadline/), 30_000);
+    await slack.waitFor(threadSays(acme, /not picked up by its deadline/), 30_000);
+    await deadlines.add('digest', {});
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === DELIVERIES && /not picked up/.test(String(c.body['text'])), 30_000);
+    await deadlines.close();
+
     process.stdout.write('\n════════ What Slack shows ════════\n\n');
     process.stdout.write(renderThreads(slack.calls()) + '\n');
     process.stdout.write(`(only visible to @${PEOPLE.outsider}) ${JSON.stringify(refused.body['text'] ?? refused.body)}\n`);
@@ -177,6 +202,7 @@ async function main(): Promise<void> {
     }
     await slack?.close();
     await s3?.close();
+    await sqs?.close();
     await deleteKeysUnder(redis, prefix);
     redis.disconnect();
   }

@@ -8,6 +8,7 @@ import { STACK_NAMES, type PlatformConfig } from './aws/policies/platform.js';
 import { parseMetadataAllowlist } from './domain/delivery-metadata.js';
 import { parseApprovalSigningKey, type ApprovalSigningKey } from './domain/approval-seal.js';
 import { AWS_PUBLISHED_RATES, DEFAULT_PACE_RATES, defaultDriftSweepHours, type PacedService, type PaceRates } from './domain/aws-pace.js';
+import { parseSlaByFeed, parseSlaHours, type PickupSla } from './domain/pickup-deadlines.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -75,6 +76,16 @@ const metadataAllowlist = z
       ctx.addIssue({ code: 'custom', message: (err as Error).message });
       return z.NEVER;
     }
+  });
+
+const slaHours = z
+  .string()
+  .default('48')
+  .transform((v, ctx) => {
+    const parsed = parseSlaHours(v);
+    if (parsed.ok) return parsed.value;
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
   });
 
 const FEED_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -175,6 +186,9 @@ const fullShape = {
   TRANSFER_USER_LIMIT: int(10_000, 1, 10_000),
   PARTNER_ROLE_LIMIT: int(1_000, 1, 5_000),
   NUDGE_AFTER_HOURS: int(24, 1, 24 * 30),
+  PICKUP_SLA_HOURS: slaHours,
+  /** Checked against FEEDS once both are read (loadConfig). */
+  PICKUP_SLA_BY_FEED: z.string().optional(),
   AUDIT_RETENTION_DAYS: int(0, 0, 36_500),
   AUDIT_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE'], { message: 'must be GOVERNANCE or COMPLIANCE' }).default('GOVERNANCE'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -228,6 +242,8 @@ export interface Config {
   pace: PaceRates;
   /** Pending approvals are nudged in their thread after this long. */
   nudgeAfterHours: number;
+  /** How long partners have to pick a delivered file up (PICKUP_SLA_HOURS, PICKUP_SLA_BY_FEED). */
+  pickupSla: PickupSla;
   /**
    * Object Lock on each audit object the bot writes (AUDIT_RETENTION_DAYS, AUDIT_LOCK_MODE); null
    * when the retention is 0. The bucket must have Object Lock on (manifests/platform.yaml).
@@ -306,6 +322,13 @@ function redisTlsCa(v: { REDIS_URL: string; REDIS_TLS_CA_FILE?: string | undefin
   return pem;
 }
 
+/** PICKUP_SLA_BY_FEED against the configured feeds. */
+function slaByFeed(text: string | undefined, feeds: string[]): Record<string, number> {
+  const parsed = parseSlaByFeed(text ?? '', feeds);
+  if (!parsed.ok) throw new ConfigError('PICKUP_SLA_BY_FEED', parsed.error);
+  return parsed.value;
+}
+
 /** Only the platform parameters (for `partnergate render`). Throws ConfigError. */
 export function loadPlatformConfig(env: Env): PlatformConfig {
   return platformFrom(parse(platformShape, env));
@@ -352,6 +375,7 @@ export function loadConfig(env: Env): Config {
     driftSweepIntervalHours: v.DRIFT_SWEEP_INTERVAL_HOURS ?? defaultDriftSweepHours(v.PLATFORM_EVENTS_QUEUE_URL !== undefined),
     pace: paceRates({ iam: v.PACE_IAM_PER_SECOND, sts: v.PACE_STS_PER_SECOND, transfer: v.PACE_TRANSFER_PER_SECOND, 's3-control': v.PACE_S3_CONTROL_PER_SECOND }),
     nudgeAfterHours: v.NUDGE_AFTER_HOURS,
+    pickupSla: { defaultHours: v.PICKUP_SLA_HOURS, byFeed: slaByFeed(v.PICKUP_SLA_BY_FEED, v.FEEDS) },
     auditLock: v.AUDIT_RETENTION_DAYS > 0 ? { mode: v.AUDIT_LOCK_MODE, days: v.AUDIT_RETENTION_DAYS } : null,
     logLevel: v.LOG_LEVEL,
     s3ForcePathStyle: v.S3_FORCE_PATH_STYLE,

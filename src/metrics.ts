@@ -1,8 +1,8 @@
 /**
  * Prometheus figures (README "Running"): requests, approvals, jobs by queue and outcome, delivery
- * latency, Slack and AWS errors — counted as they happen — and the operators' gauges (each queue's
- * depth and oldest job, the notify dead letters, parked deliveries, quarantined partners), read
- * from Redis when /metrics is scraped (watchOperatorState).
+ * latency, Slack and AWS errors, pickups, overdue files — counted as they happen — and the operators' gauges (each
+ * queue's depth and oldest job, the notify dead letters, parked deliveries, quarantined partners),
+ * read from Redis when /metrics is scraped (watchOperatorState).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -15,6 +15,12 @@ export interface Metrics {
   deliveryLatency: Histogram<'route'>;
   slackErrors: Counter<'code'>;
   awsErrors: Counter<'service' | 'code'>;
+  /** Pickups recorded (docs/pickups.md), by channel (sftp, s3) and outcome (complete, partial, failed, unmatched). */
+  pickups: Counter<'channel' | 'outcome'>;
+  /** Pickup events not recorded, by why (invalid, ignored, unknown-partner, duplicate). */
+  pickupEventsSkipped: Counter<'reason'>;
+  /** Delivered files past their pickup deadline and not picked up (set by the deadline sweep). */
+  pickupsOverdue: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -64,6 +70,23 @@ export function createMetrics(): Metrics {
       name: 'partnergate_aws_errors_total',
       help: 'AWS API errors, by service and error code',
       labelNames: ['service', 'code'],
+      registers,
+    }),
+    pickups: new Counter({
+      name: 'partnergate_pickups_total',
+      help: 'Downloads of delivered files by partners, by channel (sftp, s3) and outcome (complete, partial, failed, unmatched)',
+      labelNames: ['channel', 'outcome'],
+      registers,
+    }),
+    pickupEventsSkipped: new Counter({
+      name: 'partnergate_pickup_events_skipped_total',
+      help: 'Pickup events not recorded, by reason (invalid, ignored, unknown-partner, duplicate)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    pickupsOverdue: new Gauge({
+      name: 'partnergate_pickups_overdue',
+      help: 'Delivered files past their pickup deadline (PICKUP_SLA_HOURS) and not picked up, as of the last deadline sweep',
       registers,
     }),
   };

@@ -137,6 +137,8 @@ export interface VerifiedCopy {
   checksum: CopyChecksum;
   /** The version the copy created (absent in an unversioned bucket). */
   versionId?: string;
+  /** The copy's ETag, as S3 answered the copy (what a download event names). */
+  etag?: string;
   /** The source version that was copied (absent in an unversioned bucket). */
   sourceVersionId?: string;
   multipart: boolean;
@@ -233,6 +235,7 @@ function result(
     size: o.size,
     checksum: o.verdict.checksum,
     ...(o.copy.versionId !== undefined ? { versionId: o.copy.versionId } : {}),
+    ...(o.copy.etag !== undefined ? { etag: o.copy.etag } : {}),
     ...(o.source.versionId !== undefined ? { sourceVersionId: o.source.versionId } : {}),
     multipart: o.parts !== undefined,
     ...(o.parts !== undefined ? { parts: o.parts } : {}),

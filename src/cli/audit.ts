@@ -42,7 +42,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 /** `2026-11-01` (UTC midnight) or a full ISO 8601 time; anything else is refused. */
 export function parseSince(text: string): Date {
@@ -84,6 +84,23 @@ async function readChainHead(redis: Redis, config: ToolConfig, out: AuditOutput)
   return head;
 }
 
+/** The exit code of a tool reading the trail that failed with `err` (one line on stderr); rethrows what is not ours. */
+export function exitCodeOf(err: unknown, command: string, usage: string, out: AuditOutput): number {
+  if (err instanceof UsageError) {
+    out.stderr(`partnergate ${command}: ${err.message} (${usage})\n`);
+    return 2;
+  }
+  if (err instanceof ConfigError) {
+    out.stderr(`partnergate ${command}: ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof AwsError) {
+    out.stderr(`partnergate ${command}: reading the audit trail failed: ${err.code}: ${err.message}\n`);
+    return 1;
+  }
+  throw err;
+}
+
 /** Returns the exit code. `options` replace the clients built from the environment (tests). */
 export async function runAudit(
   argv: string[],
@@ -113,19 +130,7 @@ export async function runAudit(
     if (history.unreadable.length > 0) out.stderr(`partnergate audit: ${history.unreadable.length} object(s) under audit/ are not audit records (first: ${history.unreadable[0]})\n`);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      out.stderr(`partnergate audit: ${err.message} (${USAGE})\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      out.stderr(`partnergate audit: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof AwsError) {
-      out.stderr(`partnergate audit: reading the audit trail failed: ${err.code}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return exitCodeOf(err, 'audit', USAGE, out);
   } finally {
     if (s3 && !options.s3) s3.destroy();
     if (redis && !options.redis) redis.disconnect();

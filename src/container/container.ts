@@ -8,6 +8,7 @@
  * real CLI process instead, pointed at local stand-ins by its environment.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Queue } from 'bullmq';
 import type { Config } from '../config.js';
@@ -44,6 +45,8 @@ export interface ContainerOverrides {
   s3ForCredentials?: S3ForCredentials;
   /** The SQS client of the event queues (tests: a mocked one). */
   sqs?: SQSClient;
+  /** CloudWatch Logs, for Transfer's log of downloads (tests: a mocked one). */
+  logs?: CloudWatchLogsClient;
   approvers?: ApproverDirectory;
   members?: MemberDirectory;
   /** The outbound files and the copies. */
@@ -81,7 +84,7 @@ export interface Container {
   jobQueues(): Queues;
   auditQueue: AuditQueue;
   stores: { requests: RequestStore; partners: PartnerStore; changes: ChangeRequestStore; deliveries: DeliveryStore };
-  aws: { clients: ControlPlaneClients; s3: S3Client; s3ForCredentials: S3ForCredentials; sqs: SQSClient | undefined };
+  aws: { clients: ControlPlaneClients; s3: S3Client; s3ForCredentials: S3ForCredentials; sqs: SQSClient | undefined; logs: CloudWatchLogsClient };
   /** The outbound files and the copies into partners' homes. */
   storage: DeliveryStorage;
   slack: ReturnType<typeof createNotifySlackClient>;
@@ -139,6 +142,7 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
       s3,
       s3ForCredentials: overrides.s3ForCredentials ?? createProbeS3Factory(platform, { forcePathStyle: config.s3ForcePathStyle }),
       sqs: overrides.sqs ?? (config.deliveryQueueUrl || config.platformEventsQueueUrl ? new SQSClient({ region: platform.region }) : undefined),
+      logs: overrides.logs ?? new CloudWatchLogsClient({ region: platform.region }),
     },
     storage: overrides.storage ?? createS3DeliveryStorage(s3, {
       bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, metadataAllowlist: config.deliveryMetadataAllowlist, logger, ...overrides.copyThresholds,

@@ -11,7 +11,9 @@ import type { DeliveryStore } from '../store/deliveries.js';
 import type { PartnerStore } from '../store/partners.js';
 import { allows, authorize, type AccessDeps } from '../actions/access/index.js';
 import { changeApprovals, decide, requestApprovals } from '../actions/approval/index.js';
-import { partnerStatus, resendFailedDelivery, resendFile, type ResendFailedDeps } from '../actions/delivery/index.js';
+import { partnerStatus, resendFailedDelivery, resendFile, type PartnerStatusDeps, type ResendFailedDeps } from '../actions/delivery/index.js';
+import { partnerPickupStatus } from '../jobs/platform-events/index.js';
+import { STATUS_OPEN_FILES } from '../bot/messages/pickup-deadlines.js';
 import {
   editPartner, partnerForEdit, partnerKeysView, requestChange, requestKeyChanges, requestReapply, type ChangeDeps,
 } from '../actions/lifecycle/index.js';
@@ -25,7 +27,7 @@ import { firstDelivery } from '../store/deliveries-seen.js';
 import { refAt } from '../store/message-refs.js';
 import { RunStore } from '../store/runs.js';
 import type { Container } from './container.js';
-import { lifecycleQueues } from './workers.js';
+import { deadlineDeps, lifecycleQueues } from './workers.js';
 
 /** An approved lifecycle change goes to the job of its kind. */
 export function applyChange(queues: LifecycleQueues) {
@@ -69,6 +71,7 @@ export function lifecycleUseCases(w: LifecycleWiring): LifecycleUseCases {
 /** What the delivery use cases share; `deliver` is the deliver queue re-sends go to. */
 export type DeliveryWiring = Omit<ResendFailedDeps, 'queueResend' | 'failure'> & {
   deliver: Queue; deliveries: DeliveryStore; keyMaxAgeDays: number; deliverAttempts?: number;
+  pickups?: PartnerStatusDeps['pickups'];
 };
 
 export function deliveryUseCases(w: DeliveryWiring): DeliveryUseCases {
@@ -82,7 +85,10 @@ export function deliveryUseCases(w: DeliveryWiring): DeliveryUseCases {
     resendFile: (input) => resendFile(resend, input),
     resendFailed: (input) => resendFailedDelivery(resend, input),
     partnerStatus: (input) =>
-      partnerStatus({ partners: w.partners, history: (id, n) => w.deliveries.history(id, n), keyAges: { clock: w.clock, maxAgeDays: w.keyMaxAgeDays } }, input),
+      partnerStatus({
+        partners: w.partners, history: (id, n) => w.deliveries.history(id, n), keyAges: { clock: w.clock, maxAgeDays: w.keyMaxAgeDays },
+        ...(w.pickups ? { pickups: w.pickups } : {}),
+      }, input),
   };
 }
 
@@ -106,6 +112,7 @@ export function bindUseCases(c: Container): BotDeps {
     ...base, partners, audit, files: c.storage,
     routing: { outboundPrefix: platform.outboundPrefix, feeds: platform.feeds },
     deliver: queues.deliver, deliveries, keyMaxAgeDays: config.keyMaxAgeDays,
+    pickups: (partnerId) => partnerPickupStatus(deadlineDeps(c), partnerId, clock.now().getTime(), STATUS_OPEN_FILES),
     ...(c.overrides.workerOptions?.delivery?.deliverAttempts ? { deliverAttempts: c.overrides.workerOptions.delivery.deliverAttempts } : {}),
   });
   const access: AccessDeps = { ...base, approvers, members: c.members, resenders: config.slack.resenders, audit };

@@ -13,8 +13,13 @@ import { createNotifyWorker } from '../jobs/notify/index.js';
 import { createProvisionWorkers } from '../jobs/onboarding/index.js';
 import { instrumentWorker } from '../jobs/platform/instrument.js';
 import type { SqsPoller } from '../jobs/platform/sqs-poller.js';
-import { createPlatformEventsSource } from '../jobs/platform-events/index.js';
-import { platformEventScope } from '../aws/policies/index.js';
+import {
+  createPickupDeadlinesWorker, createPlatformEventsSource, recordEarlyPickups, schedulePickupDeadlines, startPickupFlusher,
+  type DeadlineDeps, type PickupDeps,
+} from '../jobs/platform-events/index.js';
+import { pickupEventScope, platformEventScope, STACK_NAMES } from '../aws/policies/index.js';
+import { findLoggedDownloads } from '../aws/transfer-log.js';
+import type { PartnerRecord } from '../domain/partner.js';
 import type { Container } from './container.js';
 
 export interface WorkerGroup {
@@ -90,6 +95,7 @@ export function deliveryWorkers(c: Container): WorkerGroup & { delivery: Deliver
     },
     ...(c.overrides.workerOptions?.delivery ? { options: c.overrides.workerOptions.delivery } : {}),
     ...stall(c),
+    onEarlyPickups: (file, early) => recordEarlyPickups(pickupDeps(c), file, early),
   });
   return { delivery, workers: delivery.workers, start: () => delivery.start(), close: () => delivery.close() };
 }
@@ -125,9 +131,52 @@ export function lifecycleWorkers(c: Container): WorkerGroup {
   return { workers: lifecycle.workers, start: () => lifecycle.start(), close: () => lifecycle.close() };
 }
 
+/** What the pickup handler needs (docs/pickups.md): the platform events consumer and the deliver job share it. */
+export function pickupDeps(c: Container): PickupDeps {
+  return {
+    redis: c.redis, prefix: c.config.prefix, scope: pickupEventScope(c.config.platform), partners: c.stores.partners,
+    notify: c.notify, audit: c.audit, clock: c.clock, logger: c.logger.child({ module: 'pickups' }), metrics: c.metrics,
+  };
+}
+
+/** The partner's owner: set by an approved edit, else who requested the partner. */
+export function ownerOf(c: Container): (partner: PartnerRecord) => Promise<string | null> {
+  return async (partner) => partner.owner ?? (await c.stores.requests.get(partner.requestId))?.requestedBy ?? null;
+}
+
+/** What the pickup deadlines need (docs/pickups.md "Deadlines"): the sweep, the digest, /partner-status. */
+export function deadlineDeps(c: Container): DeadlineDeps {
+  const { config } = c;
+  return {
+    pickups: pickupDeps(c), partners: c.stores.partners, ownerOf: ownerOf(c), notify: c.notify, audit: c.audit, clock: c.clock,
+    logger: c.logger.child({ module: 'pickup-deadlines' }), metrics: c.metrics, sla: config.pickupSla, bucket: config.platform.bucket,
+    deliveriesChannel: config.slack.deliveriesChannel,
+    findDownloads: config.platform.dryRun ? undefined : (q) => findLoggedDownloads(c.aws.logs, { ...q, logGroupName: STACK_NAMES.transferLogGroup }),
+    noLogReason: config.platform.dryRun ? 'DRY_RUN: AWS is not read' : undefined,
+    // FilterLogEvents is limited per account and region (5 a second by default): keep well under it.
+    pace: () => new Promise((resolve) => setTimeout(resolve, 250)),
+  };
+}
+
+/** The deadline sweep (every minute) and the daily digest. */
+export function pickupDeadlineWorkers(c: Container): WorkerGroup {
+  const { config, logger } = c;
+  const worker = createPickupDeadlinesWorker(c.workerRedis(), config.prefix, deadlineDeps(c), c.overrides.workerOptions?.stall);
+  let scheduler: Awaited<ReturnType<typeof schedulePickupDeadlines>> | undefined;
+  return {
+    workers: [worker],
+    async start() {
+      scheduler ??= await schedulePickupDeadlines(c.redis, config.prefix);
+      scheduler.on('error', (err: Error) => logger.warn({ err, queue: scheduler?.name }, 'queue: Redis error'));
+    },
+    close: closing([worker], async () => scheduler?.close()),
+  };
+}
+
 /**
  * The platform events consumer (PLATFORM_EVENTS_QUEUE_URL): no BullMQ worker of its own, an SQS
- * loop that queues checks on the reconcile queue (the lifecycle workers run them) and posts alerts.
+ * loop that queues checks on the reconcile queue (the lifecycle workers run them), posts alerts and
+ * records pickups; a ticker flushes the threads' coalesced pickup lines.
  */
 export function platformEventsWorkers(c: Container): WorkerGroup & { source?: SqsPoller } {
   const { config } = c;
@@ -139,13 +188,26 @@ export function platformEventsWorkers(c: Container): WorkerGroup & { source?: Sq
     checkPartner: (partnerId) => addEventCheckJob(c.queues.reconcile, partnerId),
     notify: c.notify, approvalsChannel: config.slack.approvalsChannel, audit: c.audit, logger: c.logger, metrics: c.metrics,
     partners: c.stores.partners,
+    pickups: pickupDeps(c),
   });
-  return { source, workers: [], start: async () => source.start(), close: () => source.stop() };
+  let flusher: ReturnType<typeof startPickupFlusher> | undefined;
+  return {
+    source, workers: [],
+    start: async () => {
+      source.start();
+      flusher ??= startPickupFlusher(pickupDeps(c));
+    },
+    close: async () => {
+      await source.stop();
+      await flusher?.stop();
+    },
+  };
 }
 
 /** Every capability's workers, instrumented and started; closed in reverse. */
 export async function startWorkers(c: Container, groups: WorkerGroup[] = [
   notifyWorkers(c), approvalWorkers(c), auditWorkers(c), onboardingWorkers(c), lifecycleWorkers(c), deliveryWorkers(c), platformEventsWorkers(c),
+  pickupDeadlineWorkers(c),
 ]): Promise<WorkerGroup> {
   const workers = groups.flatMap((g) => g.workers);
   for (const w of workers) instrumentWorker(w, c.metrics, c.logger);

@@ -50,6 +50,9 @@ export const AUDIT_TYPES = [
   'delivery.refused',
   'delivery.resent',
   'delivery.resend-refused',
+  'pickup.recorded',
+  'pickup.unmatched',
+  'pickup.overdue',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

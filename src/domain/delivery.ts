@@ -56,6 +56,8 @@ export interface DeliveryRecord {
   size?: number;
   checksum?: { algorithm: string; value: string };
   multipart?: boolean;
+  /** The copy's ETag (quotes removed), when S3 answered one: what download events name. */
+  etag?: string;
   /** Seconds from the source's LastModified to the delivery, when known. */
   latencySeconds?: number;
   error?: { code: string; message: string };

@@ -21,6 +21,12 @@ export interface PartnerRecord {
   threadRef: string;
   channel: string;
   approvedBy: string;
+  /**
+   * Who answers for the partner (a Slack user id): reminded when its files are not picked up. Set to
+   * the requester when provisioned; changed by an approved edit. Absent on older records: the
+   * onboarding request's requester.
+   */
+  owner?: string;
   provisionedAt: string | null;
   verifiedAt: string | null;
   /** When the live probes last proved its isolation again after verification (the assurance job). */

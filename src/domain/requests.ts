@@ -77,7 +77,11 @@ export type ChangeSpec =
    * Feeds and contact of a live partner (the edit modal): feeds to start and to stop, and the new
    * contact (null: unchanged). All three wait for an approver, as the other changes do.
    */
-  | { kind: 'edit'; addFeeds: string[]; removeFeeds: string[]; contactEmail: string | null }
+  | {
+    kind: 'edit'; addFeeds: string[]; removeFeeds: string[]; contactEmail: string | null;
+    /** The new owner (a Slack user id; null or absent: unchanged; absent on changes stored before owners). */
+    owner?: string | null;
+  }
   /**
    * Re-apply of a reported drift whose repair creates something or rewrites a trust policy
    * (src/domain/drift.ts `secondApproverItems`): the drift's hash, and the lines of those items.

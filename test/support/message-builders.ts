@@ -19,7 +19,10 @@ import {
 import { buildOffboardEvidence, buildOffboardProgress, offboardRefusedText, offboardStoppedText } from '../../src/bot/messages/offboard.js';
 import { buildAnswer, buildPartnerStatus } from '../../src/bot/messages/partner-status.js';
 import { code, Mrkdwn } from '../../src/bot/messages/mrkdwn.js';
+import { buildPickups, pickupLine } from '../../src/bot/messages/pickups.js';
+import { buildOverdueDigest, buildPickupReminder } from '../../src/bot/messages/pickup-deadlines.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
+import type { PickupRecord } from '../../src/domain/pickup-events.js';
 import { buildPlatformChangeAlert } from '../../src/bot/messages/platform-events.js';
 import { buildAccessFindingAlert } from '../../src/bot/messages/access-findings.js';
 import {
@@ -94,6 +97,14 @@ function partner(x: string): PartnerRecord {
   };
 }
 
+/** A pickup with outside text wherever an event can put it: the key, the reason, the client IP, the session. */
+function pickup(x: string, outcome: PickupRecord['outcome'] = 'complete'): PickupRecord {
+  return {
+    id: x, eventId: x, channel: 'sftp', partnerId: x, targetKey: `partners/${x}/${x}.csv`, etag: x, at: AT, startedAt: AT, bytes: 10, size: 20,
+    outcome, reason: outcome === 'complete' ? null : x, clientIp: x, session: x, delivery: { dh: x, key: x, versionId: x, deliveredAt: AT, fanout: x },
+  };
+}
+
 const steps = (x: string) => [
   { label: x, state: 'done' as const, detail: x, at: AT },
   { label: x, state: 'failed' as const, detail: `AccessDenied: ${x}` },
@@ -129,6 +140,10 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'delivery receipts, combined': (x) => buildReceipts([record(x), record(x)]),
   'delivery failure': (x) => buildDeliveryFailure(record(x, 'failed'), 'f'.repeat(40)),
   'fan-out summary': (x) => buildFanoutSummary({ feed: x, key: `outbound/feeds/${x}`, delivered: 1, failed: 1, total: 3, parked: 1, failures: [{ partnerId: x, error: x }] }),
+  'fan-out summary, picked up': (x) => buildFanoutSummary({ feed: x, key: `outbound/feeds/${x}`, delivered: 2, failed: 0, total: 2, parked: 0, failures: [], pickedUp: 1 }),
+  'pickup line': (x) => pickupLine(pickup(x)),
+  'pickup line, failed': (x) => pickupLine(pickup(x, 'failed')),
+  'pickups in a thread': (x) => buildPickups([pickup(x), pickup(x, 'partial'), { ...pickup(x, 'failed'), channel: 's3', at: x }]),
   'not delivered: unroutable': (x) => buildUnroutable(`outbound/${x}`, x),
   'not delivered: undeliverable': (x) => buildUndeliverable(`outbound/${x}`, x, 'offboarded'),
   'drift report': (x) => buildDriftReport({ partnerId: x, items: driftItems(x), documents: driftDocuments(x), unfixable: [x], hash: 'ab'.repeat(32) }),
@@ -148,7 +163,12 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   }),
   'partner status': (x) => buildPartnerStatus(partner(x), [record(x), record(x, 'failed')], {
     old: [{ normalized: x, type: x, fingerprint: x, addedAt: AT, ageDays: 400, old: true }], maxAgeDays: 365,
-  }, { mayRequest: true }),
+  }, { mayRequest: true }, { open: [{ targetKey: x, deliveredAt: AT, deadlineMs: 0, overdue: true }, { targetKey: x, deliveredAt: x, deadlineMs: 1, overdue: false }], openTotal: 3, last: pickup(x) }),
+  'pickup reminder, not found': (x) => buildPickupReminder({ partnerId: x, targetKey: x, deliveredAt: AT, deadlineMs: 0, slaHours: 24, feed: x, owner: x, source: { kind: 'not-found', where: x } }),
+  'pickup reminder, partial': (x) => buildPickupReminder({ partnerId: x, targetKey: x, deliveredAt: x, deadlineMs: 0, slaHours: 0.5, feed: null, owner: null, source: { kind: 'partial', at: x, bytes: 1, session: x } }),
+  'pickup reminder, unavailable': (x) => buildPickupReminder({ partnerId: x, targetKey: x, deliveredAt: AT, deadlineMs: 0, slaHours: 1, feed: null, owner: 'U0OWNER', source: { kind: 'unavailable', why: x } }),
+  'pickup found in the log': (x) => pickupLine({ ...pickup(x), clientIp: null, source: 'log' }),
+  'overdue digest': (x) => buildOverdueDigest({ files: [{ partnerId: x, dh: x, targetKey: x, deliveredAt: AT, deadlineMs: 0 }, { partnerId: 'acme', dh: x, targetKey: x, deliveredAt: x, deadlineMs: 1 }], total: 70, nowMs: 0 }),
   'answer with candidates': (x) => buildAnswer(`There is no file ${code(x)}.`, [x, `outbound/${x}`]),
   'plan messages': (x) => buildPlanMessages(request(x), { hash: 'ab'.repeat(32), items: [{ action: 'create', resource: 'Transfer user', details: ['home: LOGICAL'] }] }),
   'provision progress': (x) => buildProvisionProgress({ partnerId: x, attempt: 2, dryRun: false, steps: steps(x), outcome: 'failed' }),

@@ -161,4 +161,16 @@ describe('configuration', () => {
     const c = loadPlatformConfig(testEnv({ AWS_REGION: 'cn-north-1', KMS_KEY_ARN: 'arn:aws-cn:kms:cn-north-1:111122223333:key/0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c' }));
     expect(c.transferRoleArn.startsWith('arn:aws-cn:iam::')).toBe(true);
   });
+
+  it('when PICKUP_SLA_HOURS and PICKUP_SLA_BY_FEED are set, then they are the deadlines (default 48 h, decimals allowed); a bad value names the variable', () => {
+    expect(loadConfig(testEnv({})).pickupSla).toEqual({ defaultHours: 48, byFeed: {} });
+    expect(loadConfig(testEnv({ PICKUP_SLA_HOURS: '0.001', PICKUP_SLA_BY_FEED: 'price-lists=24,compliance=72' })).pickupSla)
+      .toEqual({ defaultHours: 0.001, byFeed: { 'price-lists': 24, compliance: 72 } });
+    expect(problem(testEnv({ PICKUP_SLA_HOURS: '0' }))).toBe('configuration: PICKUP_SLA_HOURS must be more than 0 hours');
+    expect(problem(testEnv({ PICKUP_SLA_HOURS: '2 days' }))).toBe('configuration: PICKUP_SLA_HOURS must be a number of hours such as 48 or 0.5');
+    expect(problem(testEnv({ PICKUP_SLA_BY_FEED: 'pricelists=24' }))).toBe(
+      'configuration: PICKUP_SLA_BY_FEED names the feed "pricelists", which is not in FEEDS (price-lists, parts-catalogs, compliance)',
+    );
+    expect(problem(testEnv({ PICKUP_SLA_BY_FEED: 'compliance:72' }))).toMatch(/^configuration: PICKUP_SLA_BY_FEED must be a comma list of feed=hours/);
+  });
 });

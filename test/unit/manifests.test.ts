@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadPlatformConfig } from '../../src/config.js';
-import { type PlatformConfig } from '../../src/aws/policies/platform.js';
+import { STACK_NAMES, type PlatformConfig } from '../../src/aws/policies/platform.js';
 import { DELIVERY_QUEUE_NAME, PLATFORM_EVENTS_QUEUE_NAME, renderPlatform, type PolicyDocument, type RenderedRole } from '../../src/aws/policies/index.js';
 import { manifestFile, MANIFESTS, renderManifest } from '../../scripts/manifests/manifests.js';
 import { dependencyCycle, dependsOn, deploy, isCreated, evaluateCondition, propertiesOf, referenceProblems, type Deployment } from '../../tools/cloudformation/cloudformation.js';
@@ -378,6 +378,36 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     expect(rule['Targets']).toEqual([expect.objectContaining({ Arn: d.physical('PlatformEventsQueue', 'Arn') })]);
   });
 
+  it('when pickups are read, then one rule sends this server\'s SFTP downloads and one the partners\' successful GetObjects under partners/ (not the Transfer role\'s) to the platform events queue, which takes them from those rules only', async () => {
+    const d = deployPlatform(platformTemplate());
+    const queueArn = d.physical('PlatformEventsQueue', 'Arn');
+    const downloads = propertiesOf(d, 'PickupDownloadsRule');
+    expect(downloads['EventPattern']).toEqual({
+      source: ['aws.transfer'],
+      'detail-type': ['SFTP Server File Download Completed', 'SFTP Server File Download Failed'],
+      detail: { 'server-id': [d.physical('TransferServer', 'ServerId')] },
+    });
+    const pulls = propertiesOf(d, 'PickupPullsRule');
+    expect(pulls['EventPattern']).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['s3.amazonaws.com'], eventName: ['GetObject'], errorCode: [{ exists: false }],
+        requestParameters: { bucketName: ['acme-partner-files'], key: [{ prefix: 'partners/' }] },
+        userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [d.physical('TransferRole', 'Arn')] }] } } },
+      },
+    });
+    for (const rule of [downloads, pulls]) expect(rule['Targets']).toEqual([expect.objectContaining({ Arn: queueArn })]);
+    const p = propertiesOf(d, 'PlatformEventsQueuePolicy');
+    const engine = new IamEngine();
+    const send = (sourceArn: string) =>
+      engine.simulate({ identity: [], resource: p['PolicyDocument'] }, {
+        principal: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: queueArn, resourceAccount: ACCOUNT, context: { 'aws:SourceArn': sourceArn, 'aws:SecureTransport': 'true' },
+      });
+    for (const id of ['PlatformEventsRule', 'PickupDownloadsRule', 'PickupPullsRule']) expect((await send(d.physical(id, 'Arn'))).decision).toBe('Allowed');
+    expect((await send(`arn:aws:events:eu-west-1:${ACCOUNT}:rule/another-rule`)).decision).not.toBe('Allowed');
+  });
+
   it('when the SFTP server is read, then it has service-managed identities, SFTP only, a security policy and logging to its own log group', () => {
     const d = deployPlatform(platformTemplate());
     const s = propertiesOf(d, 'TransferServer');
@@ -392,6 +422,9 @@ describe('manifests/platform.yaml as CloudFormation', () => {
       expect.objectContaining({ Effect: 'Allow', Resource: d.physical('TransferLogGroup', 'Arn') }),
     ]);
     expect(logging['PolicyDocument']['Statement'][0]['Action']).not.toContain('logs:CreateLogGroup');
+    // Structured (JSON) session logs to the fixed group the bot role may search (pickup deadlines).
+    expect(s['StructuredLogDestinations']).toEqual([d.physical('TransferSessionLogGroup', 'Arn')]);
+    expect(propertiesOf(d, 'TransferSessionLogGroup')['LogGroupName']).toBe(STACK_NAMES.transferLogGroup);
   });
 
   it('when CloudTrail is read, then a logging trail records data events of the bucket\'s objects, and write management events for the platform events rule, into its own bucket, which only that trail may write', async () => {
@@ -407,6 +440,15 @@ describe('manifests/platform.yaml as CloudFormation', () => {
           { Field: 'eventCategory', Equals: ['Data'] },
           { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
           { Field: 'resources.ARN', StartsWith: ['arn:aws:s3:::acme-partner-files/'] },
+        ],
+      },
+      {
+        Name: 'partner pulls (pickups)',
+        FieldSelectors: [
+          { Field: 'eventCategory', Equals: ['Data'] },
+          { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+          { Field: 'eventName', Equals: ['GetObject'] },
+          { Field: 'resources.ARN', StartsWith: ['arn:aws:s3:::acme-partner-files/partners/'] },
         ],
       },
       { Name: expect.any(String), FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }, { Field: 'readOnly', Equals: ['false'] }] },

@@ -86,7 +86,7 @@ const from = (user: string) => ({
   trigger_id: `trigger.${Math.random().toString(36).slice(2)}`,
 });
 
-type StateValue = { type: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[] };
+type StateValue = { type: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[]; selected_user?: string | null };
 
 /** A view_submission of any modal, with its state values block → { value: element state }. */
 export function viewSubmission(user: string, callbackId: string, values: Record<string, StateValue>, privateMetadata = '{}'): SlackRequest {

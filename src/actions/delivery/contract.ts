@@ -104,6 +104,8 @@ export interface CopiedObject {
   size: number;
   checksum: { algorithm: string; value: string };
   versionId?: string | undefined;
+  /** The copy's ETag as S3 answered it: what Transfer's download events name (docs/pickups.md). */
+  etag?: string | undefined;
   multipart: boolean;
   parts?: number | undefined;
 }

@@ -52,7 +52,7 @@ export function changeRefusal(partner: PartnerRecord | null, partnerId: string, 
   if (spec.kind === 'reapply' && (!/^[0-9a-f]{64}$/.test(spec.hash) || spec.items.length === 0)) {
     return { code: ErrorCode.BadInput, message: 'A re-apply for a second approver names a drift (its hash) and what it would create or rewrite.' };
   }
-  if (spec.kind === 'edit' && spec.addFeeds.length === 0 && spec.removeFeeds.length === 0 && spec.contactEmail === null) {
+  if (spec.kind === 'edit' && spec.addFeeds.length === 0 && spec.removeFeeds.length === 0 && spec.contactEmail === null && !spec.owner) {
     return { code: ErrorCode.NoChange, message: 'Nothing changed.' };
   }
   return null;
@@ -122,7 +122,9 @@ export function summarizeSpec(spec: ChangeSpec): Record<string, unknown> {
     case 'external-id':
       return { reason: spec.reason };
     case 'edit':
-      return { addFeeds: spec.addFeeds, removeFeeds: spec.removeFeeds, ...(spec.contactEmail !== null ? { contactEmail: spec.contactEmail } : {}) };
+      return {
+        addFeeds: spec.addFeeds, removeFeeds: spec.removeFeeds, ...(spec.contactEmail !== null ? { contactEmail: spec.contactEmail } : {}), ...(spec.owner ? { owner: spec.owner } : {}),
+      };
     case 'reapply':
       return { hash: spec.hash, items: spec.items };
   }

@@ -13,6 +13,7 @@ import {
   partnerRolesPattern,
   POLICY_NAMES,
   TRANSFER_SERVICE,
+  transferLogGroupArn,
   transferUsersPattern,
 } from './names.js';
 import { platformRole } from './role.js';
@@ -263,6 +264,8 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
       Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
       Resource: [deliveryQueueArn(p), platformEventsQueueArn(p)],
     },
+    // Before a file is called overdue, the SFTP server's own log is searched for its download.
+    { Sid: 'ReadSftpLog', Effect: 'Allow', Action: 'logs:FilterLogEvents', Resource: transferLogGroupArn(p) },
     {
       // Object writes only where the bot writes: partner homes, their archive, the audit trail.
       Sid: 'DenyObjectWritesElsewhere',

@@ -24,4 +24,4 @@ export {
   TAGGED_HOME_PREFIX,
 } from './names.js';
 export { STACK_NAMES, type PlatformConfig } from './platform.js';
-export { platformEventScope } from './names.js';
+export { pickupEventScope, platformEventScope } from './names.js';

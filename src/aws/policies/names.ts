@@ -5,6 +5,7 @@
 import { STACK_NAMES, type PlatformConfig } from './platform.js';
 import { homePrefix } from '../../domain/partner-id.js';
 import type { PlatformEventScope } from '../../domain/platform-events.js';
+import type { PickupEventScope } from '../../domain/pickup-events.js';
 
 /** Partner roles are named `partnergate-partner-<id>` (at most 52 of IAM's 64 characters). */
 export const PARTNER_ROLE_NAME_PREFIX = 'partnergate-partner-';
@@ -88,6 +89,11 @@ export function platformEventsQueueArn(p: PlatformConfig): string {
   return `arn:${p.partition}:sqs:${p.region}:${p.accountId}:${PLATFORM_EVENTS_QUEUE_NAME}`;
 }
 
+/** The Transfer server's structured log group (FilterLogEvents is authorized on the group's ARN). */
+export function transferLogGroupArn(p: PlatformConfig): string {
+  return `arn:${p.partition}:logs:${p.region}:${p.accountId}:log-group:${STACK_NAMES.transferLogGroup}:*`;
+}
+
 export function roleNameOf(roleArn: string): string {
   return roleArn.slice(roleArn.lastIndexOf('/') + 1);
 }
@@ -107,5 +113,16 @@ export function platformEventScope(p: PlatformConfig): PlatformEventScope {
       [roleNameOf(p.botRoleArn)]: 'the bot role',
     },
     botRoleArn: p.botRoleArn,
+  };
+}
+
+/** Where partners' downloads happen, for reading Transfer's and CloudTrail's pickup events (src/domain/pickup-events.ts). */
+export function pickupEventScope(p: PlatformConfig): PickupEventScope {
+  return {
+    accountId: p.accountId,
+    transferServerId: p.transferServerId,
+    bucket: p.bucket,
+    partnerRolePrefix: PARTNER_ROLE_NAME_PREFIX,
+    transferRoleArn: p.transferRoleArn,
   };
 }

@@ -34,4 +34,10 @@ export const STACK_NAMES = {
   verifierRole: 'partnergate-verifier',
   botRole: 'partnergate-bot',
   permissionsBoundary: 'partnergate-partner-boundary',
+  /**
+   * The Transfer server's structured (JSON) log group: a fixed name, because the server names it
+   * (StructuredLogDestinations) and a name with the server's id would make the stack a cycle.
+   * The pickup deadlines read it (docs/pickups.md "The source of record").
+   */
+  transferLogGroup: '/partnergate/sftp',
 } as const;

@@ -210,6 +210,7 @@ function specLines(c: ChangeRequest): Mrkdwn[] {
         ...(s.addFeeds.length ? [mrkdwn`• starts receiving ${joinMrkdwn(s.addFeeds.map(code), ', ')}: their current files at once, then every publication`] : []),
         ...(s.removeFeeds.length ? [mrkdwn`• stops receiving ${joinMrkdwn(s.removeFeeds.map(code), ', ')} (files already delivered stay)`] : []),
         ...(s.contactEmail !== null ? [mrkdwn`• contact becomes ${s.contactEmail}`] : []),
+        ...(s.owner ? [mrkdwn`• owner becomes ${user(s.owner)} (reminded of files not picked up)`] : []),
       ];
     case 'reapply':
       return [
@@ -235,7 +236,7 @@ export function changeDialog(c: Pick<ChangeRequest, 'partnerId' | 'spec'>): type
     case 'external-id':
       return approveDialog(`Rotate ${c.partnerId}'s ExternalId?`, `Rotate ${c.partnerId}'s ExternalId: the role's trust policy takes a new one and the current one stops working at once. The partner must switch to the new welcome text.`);
     case 'edit':
-      return approveDialog(`Change ${c.partnerId}'s feeds and contact?`, `Change ${c.partnerId}'s feeds and contact: ${n(s.addFeeds.length, 'feed')} started, ${n(s.removeFeeds.length, 'feed')} stopped${s.contactEmail !== null ? ', a new contact' : ''}. Stopped feeds get no more files.`);
+      return approveDialog(`Change ${c.partnerId}'s feeds and contact?`, `Change ${c.partnerId}'s feeds and contact: ${n(s.addFeeds.length, 'feed')} started, ${n(s.removeFeeds.length, 'feed')} stopped${s.contactEmail !== null ? ', a new contact' : ''}${s.owner ? ', a new owner' : ''}. Stopped feeds get no more files.`);
     case 'reapply':
       return approveDialog(`Re-apply ${c.partnerId}'s documents?`, `Re-apply ${c.partnerId}'s documents: the bot writes what the registry says, creating what is missing and rewriting the trust policy where it differs (${n(s.items.length, 'difference')} listed on the card). Read the diff in the report first.`);
   }

@@ -68,18 +68,21 @@ export interface FanoutSummary {
   total: number;
   parked: number;
   failures: { partnerId: string; error: string }[];
+  /** Partners that picked the file up (a quiet fan-out's summary is updated as they do). */
+  pickedUp?: number;
 }
 
 /** One summary of a feed publication in DELIVERIES_CHANNEL. */
 export function buildFanoutSummary(s: FanoutSummary): SlackMessage {
   const icon = s.failed > 0 ? ':warning:' : ':package:';
   const parked = s.parked > 0 ? `; ${s.parked} more when they go LIVE` : '';
-  const head = mrkdwn`${icon} Feed ${code(s.feed)}: ${code(s.key)} delivered to ${s.delivered} of ${s.total} partners${parked}`;
+  const pickedUp = s.pickedUp === undefined ? '' : `; picked up by ${s.pickedUp} of ${s.delivered}`;
+  const head = mrkdwn`${icon} Feed ${code(s.feed)}: ${code(s.key)} delivered to ${s.delivered} of ${s.total} partners${parked}${pickedUp}`;
   const failures = s.failures.slice(0, 50).map((f) => mrkdwn`• ${code(f.partnerId)}: ${capped(f.error, 300)}`);
   const more = s.failures.length > 50 ? [mrkdwn`…and ${s.failures.length - 50} more`] : [];
   const lines = [head, ...(failures.length ? [mrkdwn`*Failed:*`, ...failures, ...more] : [])];
   return slackMessage(
-    mrkdwn`Feed ${s.feed}: ${s.key} delivered to ${s.delivered} of ${s.total} partners${s.failed ? `, ${s.failed} failed` : ''}`,
+    mrkdwn`Feed ${s.feed}: ${s.key} delivered to ${s.delivered} of ${s.total} partners${s.failed ? `, ${s.failed} failed` : ''}${pickedUp}`,
     chunkLines(lines).slice(0, BLOCK_LIMIT).map(section),
   );
 }

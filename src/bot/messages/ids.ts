@@ -24,6 +24,7 @@ export const LIFECYCLE_FIELDS = {
   rotateExternalId: 'rotate_external_id',
   feeds: 'feeds',
   contactEmail: 'contact_email',
+  owner: 'owner',
 } as const;
 
 /** Modal blocks, one per field; `action` is the element's action_id inside the block. */
@@ -58,3 +59,6 @@ export const requestIdFromCardRef = (ref: string): string | null => (ref.startsW
 /** The ref of a lifecycle change's card (posted in the partner's thread). */
 export const changeRef = (changeId: string): string => `chg:${changeId}`;
 export const changeIdFromRef = (ref: string): string | null => (ref.startsWith('chg:') ? ref.slice(4) : null);
+
+/** The ref of a feed fan-out's summary in DELIVERIES_CHANNEL: pickups update it ("picked up by N of M"). */
+export const fanoutSummaryRef = (vh: string): string => `fanout:${vh}`;

@@ -15,11 +15,13 @@ export const externalIdRotatedLine = (partnerId: string): Mrkdwn =>
 /** An approved edit applied: feeds started (`from`: when the partner gets them) and stopped, the contact, and the feeds now. */
 export function partnerEditedLine(v: {
   partnerId: string; added: string[]; removed: string[]; contact: { from: string; to: string } | null; feeds: string[]; from: string;
+  owner?: { from: string | null; to: string } | null;
 }): Mrkdwn {
   const parts = [
     ...(v.added.length ? [mrkdwn`now receives ${joinMrkdwn(v.added.map(code), ', ')} (${v.from})`] : []),
     ...(v.removed.length ? [mrkdwn`stopped ${joinMrkdwn(v.removed.map(code), ', ')}`] : []),
     ...(v.contact ? [mrkdwn`contact ${v.contact.from} → ${v.contact.to}`] : []),
+    ...(v.owner ? [mrkdwn`owner ${v.owner.from ? user(v.owner.from) : 'the requester'} → ${user(v.owner.to)}`] : []),
   ];
   return mrkdwn`:pencil2: ${code(v.partnerId)} changed: ${joinMrkdwn(parts, '; ')}. Feeds: ${v.feeds.length ? joinMrkdwn(v.feeds.map(code), ', ') : 'none'}.`;
 }

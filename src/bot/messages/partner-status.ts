@@ -7,6 +7,8 @@ import { mrkdwnText, section, slackMessage, type SlackMessage } from './blocks.j
 import { capped, chunkLines, code, composed, joinMrkdwn, mrkdwn, when, type Mrkdwn } from './mrkdwn.js';
 import { formatBytes } from './delivery.js';
 import { ACTIONS } from './ids.js';
+import { pickupStatusBlocks, type OpenFileView } from './pickup-deadlines.js';
+import type { PickupRecord } from '../../domain/pickup-events.js';
 
 const STATUS_LABEL: Record<PartnerRecord['status'], string> = {
   provisioning: ':hourglass_flowing_sand: provisioning',
@@ -33,6 +35,8 @@ export function buildPartnerStatus(
   keys: { old: KeyView[]; maxAgeDays: number | null } = { old: [], maxAgeDays: null },
   /** Whether the reader may ask for changes (src/domain/authorization.ts `request`): the buttons are for them alone. */
   viewer: { mayRequest: boolean } = { mayRequest: false },
+  /** Files not picked up yet and the last pickup (docs/pickups.md); null: not tracked. */
+  pickups: { open: OpenFileView[]; openTotal: number; last: PickupRecord | null } | null = null,
 ): SlackMessage {
   const fields = [
     mrkdwn`*Partner*\n${p.displayName} (${code(p.partnerId)})`,
@@ -48,6 +52,7 @@ export function buildPartnerStatus(
     { type: 'section', fields: fields.map(mrkdwnText) },
     section(deliveries.length ? mrkdwn`*Last ${deliveries.length} deliveries*` : mrkdwn`*Deliveries*`),
     ...chunkLines(lines).map((text) => section(text)),
+    ...(pickups ? pickupStatusBlocks(pickups.open, pickups.openTotal, pickups.last) : []),
     ...(keys.old.length > 0
       ? [section(capped(joinMrkdwn([
           mrkdwn`:warning: *${keys.old.length} SSH key${keys.old.length === 1 ? '' : 's'} older than ${String(keys.maxAgeDays)} days* — rotate with ${code('/partner-keys ' + p.partnerId)}`,

@@ -6,6 +6,7 @@ interface StateValue {
   type?: string;
   value?: string | null;
   selected_options?: { value?: string }[] | null;
+  selected_user?: string | null;
 }
 export type ViewState = Record<string, Record<string, StateValue> | undefined>;
 

@@ -7,7 +7,9 @@ import type { PartnerEditSubmission } from '../../actions/lifecycle/index.js';
 
 const text = (t: string) => ({ type: 'plain_text' as const, text: t });
 
-export function buildPartnerEditModal(input: { partnerId: string; displayName: string; feeds: string[]; configuredFeeds: string[]; contactEmail: string }): types.View {
+export function buildPartnerEditModal(input: {
+  partnerId: string; displayName: string; feeds: string[]; configuredFeeds: string[]; contactEmail: string; owner?: string | null | undefined;
+}): types.View {
   const option = (f: string) => ({ text: text(f), value: f });
   return {
     type: 'modal',
@@ -30,6 +32,11 @@ export function buildPartnerEditModal(input: { partnerId: string; displayName: s
         type: 'input', block_id: F.contactEmail, label: text('Partner contact e-mail'),
         element: { type: 'email_text_input', action_id: 'value', initial_value: input.contactEmail },
       },
+      {
+        type: 'input', block_id: F.owner, optional: true, label: text('Owner'),
+        hint: text('Who answers for this partner: mentioned when its files are not picked up in time.'),
+        element: { type: 'users_select', action_id: 'value', ...(input.owner ? { initial_user: input.owner } : {}) },
+      },
     ],
   };
 }
@@ -42,5 +49,6 @@ export function readPartnerEditSubmission(state: ViewState, privateMetadata: str
     partnerId,
     feeds: selected.map((o) => o.value ?? ''),
     contactEmail: state[F.contactEmail]?.['value']?.value ?? '',
+    owner: state[F.owner]?.['value']?.selected_user ?? '',
   };
 }

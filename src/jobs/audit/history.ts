@@ -97,6 +97,17 @@ export function describeDetails(r: AuditRecord): string | null {
       return `re-send of ${versioned(d)} → ${text(d.targetKey)} queued`;
     case 'delivery.resend-refused':
       return `re-send of ${text(d.asked)} REFUSED: ${text(d.refusal)}`;
+    case 'pickup.recorded':
+    case 'pickup.unmatched': {
+      const bytes = d.size !== null && d.size !== undefined ? `${text(d.bytes ?? '?')} of ${text(d.size)} bytes` : `${text(d.bytes ?? '?')} bytes`;
+      const why = d.reason ? `: ${text(d.reason)}` : '';
+      const what = r.type === 'pickup.unmatched' ? ', no delivery of it' : '';
+      return `${text(d.targetKey)} picked up by ${text(d.channel).toUpperCase()} at ${text(d.at)}, ${text(d.outcome)}${why} (${bytes}${what})`;
+    }
+    case 'pickup.overdue': {
+      const s = (d.sourceOfRecord ?? {}) as Record<string, unknown>;
+      return `${text(d.targetKey)} not picked up by its deadline ${text(d.deadline)}; reminded${d.owner ? ` (owner ${text(d.owner)})` : ''}; source of record: ${text(s.kind)}`;
+    }
     default:
       return null;
   }

@@ -11,10 +11,10 @@ import { AppError, ErrorCode, errorMessage } from '../../domain/errors.js';
 import { awsErrorCode, isRetryableAwsError } from '../../aws/aws-error.js';
 import { deliveryTarget } from '../../domain/routing.js';
 import { type FanoutSettled } from '../../store/deliveries.js';
-import { deliveryHash } from '../../domain/delivery.js';
-import { type DeliveryRecord } from '../../domain/delivery.js';
+import { deliveryHash, normalizeEtag, type DeliveryRecord } from '../../domain/delivery.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts } from '../../bot/messages/delivery.js';
+import { fanoutSummaryRef } from '../../bot/messages/ids.js';
 import { KEEP } from '../platform/queues.js';
 import { retryDelayMs } from '../notify/index.js';
 import type { DeliveryContext } from './delivery-context.js';
@@ -97,6 +97,7 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
     // again (the job id follows the flagged generation, so a flush already queued is not doubled).
     const gen = await ctx.store.pendingReceiptFlush(p.partnerId);
     if (gen !== null) await scheduleFlush(ctx, p.partnerId, gen);
+    if (done.outcome === 'delivered') await indexForPickups(ctx, p, dh, done);
     await settleFanout(ctx, p, 'delivered');
     return 'already-delivered';
   }
@@ -151,6 +152,7 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
     size: copied.size,
     checksum: copied.checksum,
     multipart: copied.multipart,
+    ...(copied.etag ? { etag: normalizeEtag(copied.etag) } : {}),
     ...(p.forcedBy !== undefined ? { forcedBy: p.forcedBy } : {}),
   };
   if (p.lastModified !== undefined && (p.origin === 'dispatch' || p.origin === 'release')) {
@@ -173,6 +175,7 @@ export async function processDeliver(ctx: DeliveryContext, job: Job<DeliverPaylo
   // The done mark, history, receipt and the fan-out's count in one transaction.
   const recorded = await ctx.store.recordDelivery(dh, record, wantsReceipt ? { flagTtlSeconds: receiptFlagTtl(ctx) } : null, fanoutOf(p));
   if (recorded.flushGen !== null) await scheduleFlush(ctx, record.partnerId, recorded.flushGen);
+  await indexForPickups(ctx, p, dh, record);
   log.info({ targetKey: record.targetKey, size: record.size, checksum: record.checksum, multipart: record.multipart }, 'deliver: delivered');
   if (recorded.fanout) await summarizeIfLast(ctx, p, recorded.fanout);
   return 'delivered';
@@ -202,6 +205,21 @@ async function reportFailure(
   await settleFanout(ctx, p, 'failed', `${error.code}: ${error.message}`);
 }
 
+/**
+ * Records the delivery for proof of pickup (idempotent: a retry after a crash records it again) and
+ * hands the pickups that arrived before it to the pickup handler.
+ */
+async function indexForPickups(ctx: DeliveryContext, p: DeliverPayload, dh: string, record: DeliveryRecord): Promise<void> {
+  const file = {
+    dh, partnerId: p.partnerId, key: p.key, versionId: record.versionId, targetKey: record.targetKey, etag: record.etag ?? null,
+    size: record.size ?? null, at: record.at, feed: p.feed ?? null, fanout: fanoutOf(p), quiet: p.quiet === true && p.forcedBy === undefined,
+  };
+  const early = await ctx.pickups.indexDelivery(file);
+  if (early.length === 0) return;
+  if (ctx.onEarlyPickups) await ctx.onEarlyPickups(file, early);
+  else ctx.logger.warn({ dh, partnerId: p.partnerId, early: early.length }, 'deliver: pickups arrived before this delivery, and no pickup handler is wired to record them');
+}
+
 /** The fan-out a delivery counts towards: a dispatched one's, not a re-send's. */
 function fanoutOf(p: DeliverPayload): string | null {
   return p.fanout === undefined || p.origin !== 'dispatch' || p.forcedBy !== undefined ? null : p.fanout;
@@ -217,11 +235,15 @@ async function summarizeIfLast(ctx: DeliveryContext, p: DeliverPayload, settled:
   if (!settled.summarize || p.fanout === undefined) return;
   const state = await ctx.store.fanout(p.fanout);
   const failures = await ctx.store.fanoutFailures(p.fanout);
+  // A quiet fan-out's partners get no receipt: its summary (posted under a ref) says who picked it
+  // up, updated as they do (docs/pickups.md).
+  const quiet = state?.quiet === true;
   await ctx.notify({
-    op: 'post', channel: ctx.deliveriesChannel, priority: 'progress',
+    op: 'post', channel: ctx.deliveriesChannel, priority: 'progress', ref: fanoutSummaryRef(p.fanout),
     ...buildFanoutSummary({
       feed: state?.feed ?? p.feed ?? '', key: p.key, delivered: settled.delivered, failed: settled.failed,
       total: settled.total, parked: state?.parked ?? 0, failures,
+      ...(quiet ? { pickedUp: await ctx.pickups.fanoutPickedUp(p.fanout) } : {}),
     }),
   });
 }

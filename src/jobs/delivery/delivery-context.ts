@@ -6,6 +6,8 @@ import type { Audit } from '../../actions/ports.js';
 import type { Clock, Notify } from '../../actions/ports.js';
 import type { RoutingConfig } from '../../domain/routing.js';
 import type { DeliveryStore } from '../../store/deliveries.js';
+import type { DeliveredFile, PickupStore } from '../../store/pickups.js';
+import type { PickupRecord } from '../../domain/pickup-events.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { DeliverPayload, DeliveryStorage, DispatchPayload, GoLivePayload, ReceiptFlushPayload } from '../../actions/delivery/index.js';
 
@@ -54,4 +56,8 @@ export interface DeliveryContext {
   options: DeliveryOptions;
   /** The audit trail: each file delivered, each final failure (optional). */
   audit?: Audit;
+  /** Every delivery is recorded for proof of pickup (docs/pickups.md). */
+  pickups: PickupStore;
+  /** Records the pickups that arrived before their delivery was recorded (the platform events' handler). */
+  onEarlyPickups?: ((file: DeliveredFile, early: PickupRecord[]) => Promise<void>) | undefined;
 }

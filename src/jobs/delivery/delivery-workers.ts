@@ -12,6 +12,8 @@ import type { Audit } from '../../actions/ports.js';
 import { systemClock, type Clock, type Notify } from '../../actions/ports.js';
 import { DeliveryStore } from '../../store/deliveries.js';
 import { PartnerStore } from '../../store/partners.js';
+import { PickupStore, type DeliveredFile } from '../../store/pickups.js';
+import type { PickupRecord } from '../../domain/pickup-events.js';
 import { createQueue, QUEUE_NAMES } from '../platform/queues.js';
 import { createWorker, type StallOverrides } from '../platform/stalls.js';
 import { DEFAULT_DELIVERY_OPTIONS, type DeliveryContext, type DeliveryOptions, type DeliveryQueues } from './delivery-context.js';
@@ -54,6 +56,8 @@ export interface DeliveryWorkersDeps {
   audit?: Audit;
   /** Lock and stall settings other than the table's (tests). */
   stall?: StallOverrides;
+  /** Records pickups that arrived before their delivery (src/jobs/platform-events, when its queue is configured). */
+  onEarlyPickups?: ((file: DeliveredFile, early: PickupRecord[]) => Promise<void>) | undefined;
 }
 
 export interface DeliveryWorkers {
@@ -92,6 +96,7 @@ export function createDeliveryWorkers(deps: DeliveryWorkersDeps): DeliveryWorker
     deliveriesChannel: config.deliveriesChannel,
     fanoutThreadThreshold: config.fanoutThreadThreshold,
     metrics: deps.metrics, logger: log, clock: deps.clock ?? systemClock, options, audit: deps.audit,
+    pickups: new PickupStore(redis, prefix), onEarlyPickups: deps.onEarlyPickups,
   };
   const dispatch = (payload: DispatchPayload) => enqueueDispatch(queues.dispatch, payload);
 

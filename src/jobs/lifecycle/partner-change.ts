@@ -151,20 +151,23 @@ async function rotateExternalId({ partner, ...deps }: ChangeContext): Promise<Ap
 async function editPartner({ change, partner, ...deps }: ChangeContext): Promise<Applied> {
   if (change.spec.kind !== 'edit') throw new Error('not an edit');
   const { addFeeds, removeFeeds, contactEmail } = change.spec;
+  const newOwner = change.spec.owner ?? null;
   const at = deps.clock.now().toISOString();
   const updated = await deps.partners.update(partner.partnerId, (r) => ({
     ...r,
     feeds: deps.platform.feeds.filter((f) => (r.feeds.includes(f) || addFeeds.includes(f)) && !removeFeeds.includes(f)),
     contactEmail: contactEmail ?? r.contactEmail,
+    ...(newOwner !== null ? { owner: newOwner } : {}),
     updatedAt: at,
   }));
   if (addFeeds.length > 0) await deps.onFeedsAdded?.(partner.partnerId, change.id);
   const from = deps.onFeedsAdded ? 'their current files are on the way, then every publication' : 'from the next publication on';
   const contact = contactEmail !== null && contactEmail !== partner.contactEmail ? { from: partner.contactEmail, to: contactEmail } : null;
+  const owner = newOwner !== null && newOwner !== partner.owner ? { from: partner.owner ?? null, to: newOwner } : null;
   const feeds = updated?.feeds ?? [];
   return {
-    line: partnerEditedLine({ partnerId: partner.partnerId, added: addFeeds, removed: removeFeeds, contact, feeds, from }),
-    audit: { type: 'partner.changed', details: { added: addFeeds, removed: removeFeeds, feeds, ...(contact ? { contactEmail: contact } : {}) } },
+    line: partnerEditedLine({ partnerId: partner.partnerId, added: addFeeds, removed: removeFeeds, contact, owner, feeds, from }),
+    audit: { type: 'partner.changed', details: { added: addFeeds, removed: removeFeeds, feeds, ...(contact ? { contactEmail: contact } : {}), ...(owner ? { owner } : {}) } },
   };
 }
 

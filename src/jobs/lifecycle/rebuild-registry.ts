@@ -155,6 +155,7 @@ export async function rebuildRegistry(deps: RebuildDeps): Promise<RebuildReport>
       threadRef: cardRef(requestId ?? `rebuilt-${partnerId}`),
       channel: request?.channel ?? '',
       approvedBy: request?.decision?.by ?? 'unknown',
+      ...(request ? { owner: request.requestedBy } : {}),
       provisionedAt: null,
       verifiedAt: null,
       transferUserCreatedAt: null,

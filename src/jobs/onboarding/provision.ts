@@ -92,6 +92,7 @@ function newRecord(request: OnboardingRequest, dryRun: boolean, at: string): Par
     threadRef: cardRef(request.id),
     channel: request.channel,
     approvedBy: request.decision?.by ?? '',
+    owner: request.requestedBy,
     provisionedAt: null,
     verifiedAt: null,
     transferUserCreatedAt: null,

@@ -16,6 +16,9 @@
  *   only come back); it changes nothing;
  * - an IAM Access Analyzer finding on one of our resources: ./access-findings.ts.
  *
+ * Pickup events (Transfer's downloads, CloudTrail's GetObject data events) share the queue: they go
+ * to ./pickups.ts first (docs/pickups.md).
+ *
  * A message is deleted once its event is handled; a failure to queue the check or post the alert
  * leaves it to come back (SQS's visibility timeout, then the dead-letter queue).
  */
@@ -29,6 +32,7 @@ import type { Logger } from '../../logger.js';
 import { createSqsPoller, type SqsPoller, type SqsPollerDeps } from '../platform/sqs-poller.js';
 import { changeCausesKey } from '../lifecycle/index.js';
 import { handleAccessFinding, type AccessFindingDeps, type FindingOutcome } from './access-findings.js';
+import { handlePickupMessage, type PickupDeps } from './pickups.js';
 
 const SEEN_SECONDS = 86_400;
 const CAUSES_KEPT = 20;
@@ -91,13 +95,23 @@ async function act(deps: PlatformEventsDeps, e: AccessChange): Promise<EventOutc
   return 'alerted';
 }
 
-export interface PlatformEventsSourceDeps extends PlatformEventsDeps, Omit<SqsPollerDeps, 'what' | 'handle' | 'logger'> {}
+export interface PlatformEventsSourceDeps extends PlatformEventsDeps, Omit<SqsPollerDeps, 'what' | 'handle' | 'logger'> {
+  /** Pickup events (docs/pickups.md) share the queue: read first, when given. */
+  pickups?: PickupDeps | undefined;
+}
 
 export function createPlatformEventsSource(deps: PlatformEventsSourceDeps): SqsPoller {
   const logger = deps.logger.child({ module: 'platform-events' });
+  const pickups = deps.pickups && { ...deps.pickups, logger: deps.pickups.logger.child({ module: 'pickups' }) };
+  // Pickups are safe to handle a batch at once (one Lua step records each); the platform changes
+  // (their dedupe is check-then-set) still go one at a time, in order.
+  let inOrder: Promise<unknown> = Promise.resolve();
   const handle = async (message: Message): Promise<boolean> => {
-    await handlePlatformEvent({ ...deps, logger }, message.Body ?? '', message.MessageId);
+    if (pickups && (await handlePickupMessage(pickups, message.Body ?? '', message.MessageId)) !== 'not-pickup') return true;
+    const turn = inOrder.then(() => handlePlatformEvent({ ...deps, logger }, message.Body ?? '', message.MessageId));
+    inOrder = turn.catch(() => undefined);
+    await turn;
     return true;
   };
-  return createSqsPoller({ ...deps, what: 'platform events', handle, logger });
+  return createSqsPoller({ ...deps, what: 'platform events', handle, logger, concurrency: pickups ? 10 : 1 });
 }

@@ -18,6 +18,7 @@ export const QUEUE_NAMES = {
   reconcile: 'reconcile',
   lifecycleSweep: 'lifecycle-sweep',
   approvalSweep: 'approval-sweep',
+  pickupDeadlines: 'pickup-deadlines',
 } as const;
 export type QueueKey = keyof typeof QUEUE_NAMES;
 export type QueueName = (typeof QUEUE_NAMES)[QueueKey];

@@ -39,6 +39,12 @@ export interface SqsPollerDeps {
   /** Long-poll wait (max 20) and batch size (max 10). */
   waitTimeSeconds?: number | undefined;
   maxMessages?: number | undefined;
+  /**
+   * Messages of one receive handled at once (default 1: one after the other). More lets a
+   * consumer's Redis commands for the whole batch share round trips; its `handle` must then be safe
+   * to run concurrently.
+   */
+  concurrency?: number | undefined;
   /** Backoff after a failed receive: base and cap. */
   errorBaseMs?: number | undefined;
   errorMaxMs?: number | undefined;
@@ -66,15 +72,23 @@ export function createSqsPoller(deps: SqsPollerDeps): SqsPoller {
       ),
       signal,
     );
-    const done: Message[] = [];
-    for (const message of received.Messages ?? []) {
+    const messages = received.Messages ?? [];
+    const handled = new Array<boolean>(messages.length).fill(false);
+    const handleOne = async (i: number): Promise<void> => {
+      const message = messages[i]!;
       try {
-        if (await deps.handle(message)) done.push(message);
+        handled[i] = await deps.handle(message);
       } catch (err) {
         // Not deleted: it comes back after its visibility timeout.
         log.error({ err, messageId: message.MessageId }, `sqs: could not handle a message of ${deps.what}; it will come back`);
       }
-    }
+    };
+    let next = 0;
+    const lane = async () => {
+      while (next < messages.length) await handleOne(next++);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency ?? 1, messages.length)) }, lane));
+    const done = messages.filter((_, i) => handled[i]);
     if (done.length === 0) return 0;
     const deleted = await deps.sqs.send(
       new DeleteMessageBatchCommand({ QueueUrl: deps.queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),

@@ -26,9 +26,12 @@ const inThread = (ts: string, pattern: RegExp) => (c: SlackCall) =>
   c.method === 'chat.postMessage' && c.body['thread_ts'] === ts && pattern.test(String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? ''));
 const put = (key: string, body: string) => h.s3.client.send(new PutObjectCommand({ Bucket: h.s3.bucket, Key: key, Body: body }));
 const exists = (key: string) => h.s3.client.send(new HeadObjectCommand({ Bucket: h.s3.bucket, Key: key })).then(() => true, () => false);
-const record = async () => JSON.parse((await h.redis.get(`${h.config.prefix}:partner:acme`))!) as { feeds: string[]; contactEmail: string; status: string };
-const edit = (user: string, feeds: string[], email: string) =>
-  viewSubmission(user, 'partner_edit_modal', { feeds: multiValue(feeds), contact_email: { type: 'email_text_input', value: email } }, JSON.stringify({ partnerId: 'acme' }));
+const record = async () => JSON.parse((await h.redis.get(`${h.config.prefix}:partner:acme`))!) as { feeds: string[]; contactEmail: string; status: string; owner?: string };
+const edit = (user: string, feeds: string[], email: string, owner?: string) =>
+  viewSubmission(user, 'partner_edit_modal', {
+    feeds: multiValue(feeds), contact_email: { type: 'email_text_input', value: email },
+    ...(owner !== undefined ? { owner: { type: 'users_select', selected_user: owner } } : {}),
+  }, JSON.stringify({ partnerId: 'acme' }));
 
 describe('changes to a live partner through the bot', () => {
   it('when feeds and contact are edited, then nothing applies until another approver approves, then all of it does', async () => {
@@ -51,19 +54,27 @@ describe('changes to a live partner through the bot', () => {
     }), secret);
     const open = await h.slack.waitFor((c) => c.method === 'views.open' && c.body['trigger_id'] === 'trig.edit');
     expect(JSON.stringify(open.body['view'])).toContain('"initial_value":"ops@acme.example"');
+    // The owner (reminded of files not picked up) is the requester until an edit changes it.
+    expect(JSON.stringify(open.body['view'])).toContain('"initial_user":"UREQUESTER1"');
+    expect(await record()).toMatchObject({ owner: 'UREQUESTER1' });
 
     // Bad input: per field, nothing changes.
     const bad = await postToBot(h.url, edit('UREQUESTER1', ['price-lists', 'no-such-feed'], 'not-an-email'), secret);
     expect(Object.keys((bad.json as { errors: Record<string, string> }).errors).sort()).toEqual(['contact_email', 'feeds']);
+    const badOwner = await postToBot(h.url, edit('UREQUESTER1', ['price-lists'], 'ops@acme.example', '<!channel>'), secret);
+    expect(badOwner.json).toEqual({ response_action: 'errors', errors: { owner: 'The owner must be a person in this workspace.' } });
+    const sameOwner = await postToBot(h.url, edit('UREQUESTER1', ['price-lists'], 'ops@acme.example', 'UREQUESTER1'), secret);
+    expect(sameOwner.json).toEqual({ response_action: 'errors', errors: { feeds: 'Nothing changed.' } });
     const same = await postToBot(h.url, edit('UREQUESTER1', ['price-lists'], 'ops@acme.example'), secret);
     expect(same.json).toEqual({ response_action: 'errors', errors: { feeds: 'Nothing changed.' } });
     expect(await record()).toMatchObject({ feeds: ['price-lists'], contactEmail: 'ops@acme.example' });
 
     // Remove price-lists, add parts-catalogs, new contact (asked by an approver): nothing applies until another approver approves.
-    const ok = await postToBot(h.url, edit('UAPPROVER2', ['parts-catalogs'], 'files@acme.example'), secret);
+    const ok = await postToBot(h.url, edit('UAPPROVER2', ['parts-catalogs'], 'files@acme.example', 'UOWNER9'), secret);
     expect(ok.text).toBe('');
     const changeCard = await h.slack.waitFor(inThread(thread, /Change feeds and contact for acme/));
     expect(JSON.stringify(changeCard.body['blocks'])).toContain('stops receiving `price-lists`');
+    expect(JSON.stringify(changeCard.body['blocks'])).toContain('owner becomes <@UOWNER9>');
     expect(await record()).toMatchObject({ feeds: ['price-lists'], contactEmail: 'ops@acme.example' });
     const changeId = JSON.stringify(changeCard.body['blocks']).match(/"value":"(chg_[a-z2-7]{26})"/)![1]!;
     const cardAt = { channel: 'C0APPROVALS', ts: String(changeCard.answer!['ts']) };
@@ -76,9 +87,9 @@ describe('changes to a live partner through the bot', () => {
     const applied = await h.slack.waitFor(inThread(thread, /:pencil2:/), 20_000);
     expect(String(applied.body['text'])).toBe(
       ':pencil2: `acme` changed: now receives `parts-catalogs` (their current files are on the way, then every publication); stopped `price-lists`; '
-      + 'contact ops@acme.example → files@acme.example. Feeds: `parts-catalogs`. Approved by <@UAPPROVER1>, requested by <@UAPPROVER2>.',
+      + 'contact ops@acme.example → files@acme.example; owner <@UREQUESTER1> → <@UOWNER9>. Feeds: `parts-catalogs`. Approved by <@UAPPROVER1>, requested by <@UAPPROVER2>.',
     );
-    expect(await record()).toMatchObject({ feeds: ['parts-catalogs'], contactEmail: 'files@acme.example', status: 'live' });
+    expect(await record()).toMatchObject({ feeds: ['parts-catalogs'], contactEmail: 'files@acme.example', status: 'live', owner: 'UOWNER9' });
     // The feed's current file arrives without a new publication; the feed acme left does not.
     await h.slack.waitFor(inThread(thread, /partners\/acme\/feeds\/parts-catalogs\/2024\/catalog\.pdf/), 20_000);
     expect(await exists('partners/acme/feeds/parts-catalogs/2024/catalog.pdf')).toBe(true);

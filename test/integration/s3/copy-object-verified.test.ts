@@ -73,6 +73,7 @@ describe('copyObjectVerified — single copy', () => {
       targetKey: 'partners/acme/prices.csv',
       size: body.length,
       checksum: { algorithm: 'CRC64NVME', value: await crc64nvme(body) },
+      etag: expect.any(String),
       multipart: false,
       verifiedBy: 'checksum',
       sourceRead: 'head',
@@ -80,6 +81,7 @@ describe('copyObjectVerified — single copy', () => {
     expect(sent.map((r) => r.command)).toEqual(['HeadObjectCommand', 'CopyObjectCommand']);
     expect(await read('partners/acme/prices.csv')).toEqual(body);
     const head = await s3.client.send(new HeadObjectCommand({ Bucket, Key: 'partners/acme/prices.csv' }));
+    expect(result.etag).toBe(head.ETag); // the copy's ETag: what a download of it names (docs/pickups.md)
     expect(head.ContentType).toBe('text/csv');
     expect(head.Metadata).toEqual({});
   });
@@ -217,7 +219,7 @@ describe('copyObjectVerified — with the source facts the delivery carries', ()
     });
     expect(result).toEqual({
       targetKey: 'partners/acme/feeds/price-lists/p.csv', size: 5000, checksum: { algorithm: 'CRC64NVME', value: await crc64nvme(body) },
-      multipart: false, verifiedBy: 'checksum', sourceRead: 'given',
+      etag: expect.stringMatching(/^"[0-9a-f]{32}"$/), multipart: false, verifiedBy: 'checksum', sourceRead: 'given',
     });
     expect(await read('partners/acme/feeds/price-lists/p.csv')).toEqual(body);
   });

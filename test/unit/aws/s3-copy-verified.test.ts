@@ -61,6 +61,7 @@ describe('copyObjectVerified — pinned copy, verified by checksum', () => {
       size: 1000,
       checksum: { algorithm: 'CRC64NVME', value: CRC },
       versionId: 'tv1',
+      etag: '"x"', // the copy's, as S3 answered it: what a download event names
       sourceVersionId: 'sv1',
       multipart: false,
       verifiedBy: 'checksum',
@@ -177,7 +178,7 @@ describe('copyObjectVerified — with the source facts the delivery carries', ()
     const result = await copyObjectVerified(client, { ...input, source: facts });
 
     expect(result).toEqual({
-      targetKey: DST, size: 1000, checksum: { algorithm: 'CRC64NVME', value: CRC }, versionId: 'tv1', sourceVersionId: 'sv1',
+      targetKey: DST, size: 1000, checksum: { algorithm: 'CRC64NVME', value: CRC }, versionId: 'tv1', etag: '"x"', sourceVersionId: 'sv1',
       multipart: false, verifiedBy: 'checksum', sourceRead: 'given',
     });
     expect(s3.calls()).toHaveLength(1);

@@ -16,6 +16,6 @@ export const editPartnerButton =
     const p = found.partner;
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: buildPartnerEditModal({ partnerId: p.partnerId, displayName: p.displayName, feeds: p.feeds, configuredFeeds: deps.feeds, contactEmail: p.contactEmail }),
+      view: buildPartnerEditModal({ partnerId: p.partnerId, displayName: p.displayName, feeds: p.feeds, configuredFeeds: deps.feeds, contactEmail: p.contactEmail, owner: p.owner }),
     });
   };

@@ -11,7 +11,7 @@ export const partnerStatusCommand =
     const message = result.ok
       ? buildPartnerStatus(result.partner, result.deliveries, { old: result.oldKeys, maxAgeDays: result.maxKeyAgeDays }, {
           mayRequest: await deps.allows('request', command.user_id),
-        })
+        }, result.pickups)
       : buildAnswer(result.message);
     await respond({ response_type: 'ephemeral', ...message });
   };
