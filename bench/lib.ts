@@ -2,6 +2,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { cliArgv, compiledCliExists } from '../tools/local/cli-argv.js';
+import { loadPlatformConfig } from '../src/config.js';
+import type { PlatformConfig } from '../src/aws/policies/platform.js';
 
 export interface Machine {
   cores: number;
@@ -20,6 +22,17 @@ export function machine(): Machine {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     platform: `${process.platform}-${process.arch}`,
   };
+}
+
+/** A production-shaped platform (eu-west-1, a long bucket name) for the benchmarks that render or compare documents. */
+export function benchPlatform(): PlatformConfig {
+  return loadPlatformConfig({
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCOUNT_ID: '111122223333',
+  DISTRIBUTION_BUCKET: 'partnergate-distribution-eu-west-1-prod',
+  KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:111122223333:key/0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c',
+  TRANSFER_SERVER_ID: 's-0123456789abcdef0',
+});
 }
 
 /** The p-th percentile (0–100) of the values, nearest-rank. */

@@ -9,18 +9,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { loadPlatformConfig } from '../src/config.js';
 import { policySize, POLICY_SIZE_LIMITS, renderPartner, renderPlatform } from '../src/aws/policies/index.js';
 import { MAX_PARTNER_ID_LENGTH } from '../src/domain/partner-id.js';
-import { report, round } from './lib.js';
+import { benchPlatform, report, round } from './lib.js';
 
-const platform = loadPlatformConfig({
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCOUNT_ID: '111122223333',
-  DISTRIBUTION_BUCKET: 'partnergate-distribution-eu-west-1-prod',
-  KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:111122223333:key/0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c',
-  TRANSFER_SERVER_ID: 's-0123456789abcdef0',
-});
+const platform = benchPlatform();
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const pick = (alphabet: string) => alphabet[randomInt(alphabet.length)]!;
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { STACK_NAMES, type PlatformConfig } from './aws/policies/platform.js';
 import { parseMetadataAllowlist } from './domain/delivery-metadata.js';
 import { parseApprovalSigningKey, type ApprovalSigningKey } from './domain/approval-seal.js';
+import { AWS_PUBLISHED_RATES, DEFAULT_PACE_RATES, defaultDriftSweepHours, type PacedService, type PaceRates } from './domain/aws-pace.js';
 import { parseSlaByFeed, parseSlaHours, type PickupSla } from './domain/pickup-deadlines.js';
 
 export class ConfigError extends Error {
@@ -35,6 +36,21 @@ const int = (fallback: number, min: number, max: number) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : Number(v)))
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/**
+ * A paced service's rate (requests a second, decimals allowed): at most half of what AWS publishes
+ * for it, or 50 where AWS publishes no number (src/domain/aws-pace.ts).
+ */
+const paceRate = (service: PacedService) => {
+  const published = AWS_PUBLISHED_RATES[service].perSecond;
+  const max = published === null ? 50 : published / 2;
+  return z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of requests per second')
+    .optional()
+    .transform((v) => (v === undefined ? DEFAULT_PACE_RATES[service].perSecond : Number(v)))
+    .pipe(z.number().min(0.1, 'must be at least 0.1').max(max, `must be at most ${max}${published === null ? '' : ` (half of AWS's ${published} a second)`}`));
+};
 
 const slackIdList = z
   .string()
@@ -163,6 +179,11 @@ const fullShape = {
   KEY_MAX_AGE_DAYS: int(365, 1, 10 * 365),
   ASSURANCE_INTERVAL_HOURS: int(24, 1, 720),
   AUTO_REVERT: bool(false),
+  DRIFT_SWEEP_INTERVAL_HOURS: int(0, 1, 168).optional(),
+  PACE_IAM_PER_SECOND: paceRate('iam'),
+  PACE_STS_PER_SECOND: paceRate('sts'),
+  PACE_TRANSFER_PER_SECOND: paceRate('transfer'),
+  PACE_S3_CONTROL_PER_SECOND: paceRate('s3-control'),
   TRANSFER_USER_LIMIT: int(10_000, 1, 10_000),
   PARTNER_ROLE_LIMIT: int(1_000, 1, 5_000),
   NUDGE_AFTER_HOURS: int(24, 1, 24 * 30),
@@ -203,7 +224,7 @@ export interface Config {
   prefix: string;
   transferHost: string | undefined;
   deliveryQueueUrl: string | undefined;
-  /** CloudTrail's management events through EventBridge (docs/security.md "Changes caught as they happen"); unset: the hourly check alone. */
+  /** CloudTrail's management events through EventBridge (docs/security.md "Changes caught as they happen"); unset: the hourly drift sweep alone. */
   platformEventsQueueUrl: string | undefined;
   transferSettleSeconds: number;
   pollIntervalSeconds: number;
@@ -221,6 +242,10 @@ export interface Config {
    * narrowing only (docs/security.md "Changes caught as they happen"); false: by the Re-apply button.
    */
   autoRevert: boolean;
+  /** Every partner's drift is checked this often: hourly alone, 6-hourly behind platform events (DRIFT_SWEEP_INTERVAL_HOURS). */
+  driftSweepIntervalHours: number;
+  /** The shared AWS buckets of the sweep, the probes and event checks (PACE_*_PER_SECOND); burst: one second's worth. */
+  pace: PaceRates;
   /** Pending approvals are nudged in their thread after this long. */
   nudgeAfterHours: number;
   /** How long partners have to pick a delivered file up (PICKUP_SLA_HOURS, PICKUP_SLA_BY_FEED). */
@@ -354,12 +379,20 @@ export function loadConfig(env: Env): Config {
     keyMaxAgeDays: v.KEY_MAX_AGE_DAYS,
     assuranceIntervalHours: v.ASSURANCE_INTERVAL_HOURS,
     autoRevert: v.AUTO_REVERT,
+    driftSweepIntervalHours: v.DRIFT_SWEEP_INTERVAL_HOURS ?? defaultDriftSweepHours(v.PLATFORM_EVENTS_QUEUE_URL !== undefined),
+    pace: paceRates({ iam: v.PACE_IAM_PER_SECOND, sts: v.PACE_STS_PER_SECOND, transfer: v.PACE_TRANSFER_PER_SECOND, 's3-control': v.PACE_S3_CONTROL_PER_SECOND }),
     nudgeAfterHours: v.NUDGE_AFTER_HOURS,
     pickupSla: { defaultHours: v.PICKUP_SLA_HOURS, byFeed: slaByFeed(v.PICKUP_SLA_BY_FEED, v.FEEDS) },
     auditLock: v.AUDIT_RETENTION_DAYS > 0 ? { mode: v.AUDIT_LOCK_MODE, days: v.AUDIT_RETENTION_DAYS } : null,
     logLevel: v.LOG_LEVEL,
     s3ForcePathStyle: v.S3_FORCE_PATH_STYLE,
   };
+}
+
+/** Each rate with a burst of one second's worth (at least 1). */
+function paceRates(perSecond: Record<PacedService, number>): PaceRates {
+  const rate = (n: number) => ({ perSecond: n, burst: Math.max(1, Math.ceil(n)) });
+  return { iam: rate(perSecond.iam), sts: rate(perSecond.sts), transfer: rate(perSecond.transfer), 's3-control': rate(perSecond['s3-control']) };
 }
 
 /** What the operator commands (`audit`, `reconcile --rebuild`) need: no Slack credentials. */

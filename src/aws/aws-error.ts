@@ -77,6 +77,11 @@ export async function call<T>(service: AwsService, operation: string, send: () =
   }
 }
 
+/** True when AWS said "too many requests" (a throttling code or HTTP 429): the caller should slow down, not only retry. */
+export function isThrottling(err: unknown): err is AwsError {
+  return err instanceof AwsError && (THROTTLING.has(err.code) || err.httpStatus === 429);
+}
+
 /** True when `err` is an AwsError with one of `codes`. */
 export function hasCode(err: unknown, ...codes: string[]): err is AwsError {
   return err instanceof AwsError && codes.includes(err.code);

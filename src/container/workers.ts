@@ -123,10 +123,10 @@ export function lifecycleWorkers(c: Container): WorkerGroup {
     audit: c.audit, clock: c.clock, transferHost: config.transferHost, logger: c.logger.child({ module: 'lifecycle' }),
     aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials,
     onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
-    keyMaxAgeDays: config.keyMaxAgeDays, assuranceIntervalHours: config.assuranceIntervalHours, autoRevert: config.autoRevert,
+    keyMaxAgeDays: config.keyMaxAgeDays, assuranceIntervalHours: config.assuranceIntervalHours, autoRevert: config.autoRevert, pace: { rates: config.pace },
     onFeedsAdded: (partnerId, changeId) => c.onLive(partnerId, `feeds-${changeId}`),
     onReleased: (partnerId) => c.onLive(partnerId, `released-${c.clock.now().toISOString()}`),
-    ...(c.overrides.workerOptions?.lifecycle ? { options: c.overrides.workerOptions.lifecycle } : {}),
+    options: { reconcileEveryMs: config.driftSweepIntervalHours * 3_600_000, ...c.overrides.workerOptions?.lifecycle },
     ...stall(c),
   });
   return { workers: lifecycle.workers, start: () => lifecycle.start(), close: () => lifecycle.close() };

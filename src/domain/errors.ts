@@ -23,6 +23,8 @@ export const ErrorCode = {
   NoAccount: 'no_account', AlreadyOpen: 'already_open', NoChange: 'no_change', NotFailed: 'not_failed', AlreadyRetried: 'already_retried',
   NotAllowed: 'not_allowed', BadInput: 'bad_input', NotFound: 'not_found', Ambiguous: 'ambiguous', DriftChanged: 'drift_changed',
   PolicyCheckFailed: 'POLICY_CHECK_FAILED', NoRole: 'NO_ROLE', DryRun: 'DRY_RUN',
+  // A paced AWS call whose service's shared budget (src/domain/aws-pace.ts) is spent for longer than a job waits (BudgetError).
+  OutOfBudget: 'OUT_OF_BUDGET',
   PartnerIdTaken: 'partner_id_taken', SftpLimit: 'sftp_limit', RoleLimit: 'role_limit', Invalid: 'invalid',
   // An SSH key registered to, or requested for, another partner (src/domain/ssh-key-holder.ts).
   SshKeyInUse: 'ssh_key_in_use',
@@ -91,6 +93,16 @@ export class ConflictError extends OwnError {}
 
 /** A result does not hold up against what it should be (a copy that does not match its source). */
 export class IntegrityError extends OwnError {}
+
+/**
+ * A paced AWS call could not take a token from its service's shared bucket within the wait a job
+ * allows: nothing was sent. Retryable: the job is delayed `retryInMs` and carries on from where it was.
+ */
+export class BudgetError extends OwnError {
+  constructor(readonly service: string, readonly retryInMs: number) {
+    super(ErrorCode.OutOfBudget, `the ${service} budget is spent for ${Math.ceil(retryInMs)} ms`, { retryable: true });
+  }
+}
 
 /** A bug or a wiring mistake: nobody's input, and retrying does not help. */
 export class InternalError extends OwnError {}

@@ -48,6 +48,26 @@ describe('configuration', () => {
     expect(loadConfig(testEnv({ AUDIT_RETENTION_DAYS: '2557', AUDIT_LOCK_MODE: 'COMPLIANCE' })).auditLock).toEqual({ mode: 'COMPLIANCE', days: 2557 });
   });
 
+  it('when the pacing variables are unset, then the shared AWS buckets take the defaults; set, their rates, a second\'s worth of burst', () => {
+    expect(loadConfig(testEnv()).pace).toEqual({
+      iam: { perSecond: 5, burst: 5 }, sts: { perSecond: 10, burst: 10 }, transfer: { perSecond: 5, burst: 5 }, 's3-control': { perSecond: 5, burst: 5 },
+    });
+    const c = loadConfig(testEnv({ PACE_IAM_PER_SECOND: '2.5', PACE_STS_PER_SECOND: '300' }));
+    expect(c.pace.iam).toEqual({ perSecond: 2.5, burst: 3 });
+    expect(c.pace.sts).toEqual({ perSecond: 300, burst: 300 });
+    expect(problem(testEnv({ PACE_STS_PER_SECOND: '301' }))).toMatch(/PACE_STS_PER_SECOND must be at most 300 \(half of AWS's 600 a second\)/);
+    expect(problem(testEnv({ PACE_IAM_PER_SECOND: 'fast' }))).toMatch(/PACE_IAM_PER_SECOND must be a number of requests per second/);
+    expect(problem(testEnv({ PACE_TRANSFER_PER_SECOND: '0' }))).toMatch(/PACE_TRANSFER_PER_SECOND must be at least 0.1/);
+  });
+
+  it('when platform events are on, then the drift sweep becomes the 6-hourly safety net unless DRIFT_SWEEP_INTERVAL_HOURS says otherwise', () => {
+    expect(loadConfig(testEnv()).driftSweepIntervalHours).toBe(1);
+    const events = { PLATFORM_EVENTS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111122223333/platform-events' };
+    expect(loadConfig(testEnv(events)).driftSweepIntervalHours).toBe(6);
+    expect(loadConfig(testEnv({ ...events, DRIFT_SWEEP_INTERVAL_HOURS: '12' })).driftSweepIntervalHours).toBe(12);
+    expect(problem(testEnv({ DRIFT_SWEEP_INTERVAL_HOURS: '0' }))).toMatch(/DRIFT_SWEEP_INTERVAL_HOURS must be at least 1/);
+  });
+
   it.each([
     ['SLACK_SIGNING_SECRET', undefined, /SLACK_SIGNING_SECRET is required/],
     ['SLACK_BOT_TOKEN', 'xoxp-user-token', /SLACK_BOT_TOKEN must be a bot token/],

@@ -1,8 +1,11 @@
 /** jobs/lifecycle: what the rest of the program may use; everything else in this folder is internal. */
-export { findDrift } from './drift.js';
+export { findDrift, intendedFor } from './drift.js';
 export { findPlatformDrift, platformDifference } from './platform-drift.js';
 export { createLifecycleQueues, createLifecycleWorkers, type LifecycleQueues, type LifecycleWorkerOptions } from './lifecycle-workers.js';
 export { addOffboardJob } from './offboard.js';
 export { addPartnerChangeJob } from './partner-change.js';
 export { formatRebuildReport, rebuildRegistry } from './rebuild-registry.js';
-export { addEventCheckJob, addReapplyJob, changeCausesKey, driftKey, EVENT_CHECK_COALESCE_MS, readDrift } from './reconcile.js';
+export {
+  addEventCheckJob, addReapplyJob, changeCausesKey, CHECK_JOB, createReconcileProcessor, driftKey, EVENT_CHECK_COALESCE_MS, PROVE_JOB, readDrift,
+  type ReconcilePayload,
+} from './reconcile.js';

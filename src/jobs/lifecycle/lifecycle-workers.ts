@@ -3,7 +3,8 @@
  * (./offboard.ts), `partner-change` (./partner-change.ts), `lifecycle-sweep` (./lifecycle-sweep.ts)
  * and `reconcile` (./reconcile.ts), with the sweep's and reconcile's schedulers. Throttling, 5xx and
  * network errors back off exponentially with jitter; processors throw UnrecoverableError for what
- * retrying cannot fix.
+ * retrying cannot fix. Reconcile's checks and probes go through the paced plane (the shared AWS
+ * buckets, src/jobs/platform/aws-pace.ts); offboarding, changes and re-applies through the plain one.
  */
 import { Queue, type Processor, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -27,6 +28,8 @@ import { proveAccessGone } from './offboard-probes.js';
 import { createPartnerChangeProcessor, PARTNER_CHANGE_QUEUE, type PartnerChangePayload } from './partner-change.js';
 import { RequestStore } from '../../store/requests.js';
 import { checkPartnerById, createReconcileProcessor, reapplyShownDrift, RECONCILE_QUEUE, scheduleReconcile, type ReconcileDeps, type ReconcilePayload } from './reconcile.js';
+import { createAwsPacer, pacedLifecyclePlane, type AwsPacerOptions } from '../platform/aws-pace.js';
+import { DEFAULT_PACE_RATES } from '../../domain/aws-pace.js';
 import { createSweepProcessor, LIFECYCLE_SWEEP_QUEUE, scheduleLifecycleSweep } from './lifecycle-sweep.js';
 import { runS3Probes, type S3ForCredentials } from '../onboarding/index.js';
 import { intendedFor } from './drift.js';
@@ -56,7 +59,7 @@ export interface LifecycleWorkerOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   concurrency: number;
-  /** How often every live partner is checked for drift. */
+  /** How often every partner is checked for drift (DRIFT_SWEEP_INTERVAL_HOURS). */
   reconcileEveryMs: number;
   /** How often the assurance tick runs (each re-proves its share of the live partners). */
   assuranceTickMs: number;
@@ -95,6 +98,11 @@ export interface LifecycleWorkersDeps {
   clock: Clock;
   logger: Logger;
   onAwsError?: (service: string, code: string) => void;
+  /**
+   * The shared AWS buckets of the sweep, the probes and event checks (PACE_*_PER_SECOND; default:
+   * DEFAULT_PACE_RATES). Provisioning, offboarding, changes and re-applies are not paced.
+   */
+  pace?: Omit<AwsPacerOptions, 'redis' | 'prefix'>;
   /** Queues the backfill of feeds a live partner was just subscribed to. */
   onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
   /** A quarantined partner was released: its parked deliveries go out (the delivery pipeline's onLive). */
@@ -163,6 +171,16 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     assurance: { intervalMs: (deps.assuranceIntervalHours ?? 24) * 3_600_000, tickMs: o.assuranceTickMs },
     ...(deps.autoRevert ? { autoRevert: true } : {}),
   };
+  // The sweep, the probes and event checks take from the shared buckets; the re-apply, a click, does not.
+  const pacedCp = cp.dryRun ? cp : pacedLifecyclePlane(cp, createAwsPacer({
+    rates: DEFAULT_PACE_RATES, ...deps.pace, redis: deps.redis, prefix: deps.prefix,
+  }));
+  const sweepDeps: ReconcileDeps = {
+    ...reconcileDeps, cp: pacedCp,
+    prove: (p) => runS3Probes({ cp: pacedCp, platform: deps.platform, s3ForCredentials: deps.s3ForCredentials, partners }, p, intendedFor(deps.platform, p)),
+  };
+  const reconcileQueue = new Queue<ReconcilePayload>(RECONCILE_QUEUE, { connection: deps.redis, prefix: deps.prefix });
+  reconcileQueue.on('error', (err) => deps.logger.warn({ err, queue: RECONCILE_QUEUE }, 'queue: Redis error'));
 
   const partnerChange = worker<PartnerChangePayload>(
     PARTNER_CHANGE_QUEUE,
@@ -184,23 +202,24 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
 
   const reconcile = worker<ReconcilePayload>(
     RECONCILE_QUEUE,
-    createReconcileProcessor({ ...reconcileDeps, ...sealed }),
+    createReconcileProcessor({ ...sweepDeps, ...sealed, queue: reconcileQueue, unpaced: reconcileDeps }),
   );
 
   const workers: Worker[] = [offboard, partnerChange, sweep, reconcile];
   let scheduler: Queue | null = null;
-  let reconcileScheduler: Queue | null = null;
+  let scheduled = false;
   return {
     workers,
     cp,
     async start() {
       scheduler ??= await scheduleLifecycleSweep(deps.redis, deps.prefix);
-      reconcileScheduler ??= await scheduleReconcile(deps.redis, deps.prefix, o.reconcileEveryMs, o.assuranceTickMs);
+      if (!scheduled) await scheduleReconcile(reconcileQueue, o.reconcileEveryMs, o.assuranceTickMs);
+      scheduled = true;
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       await scheduler?.close();
-      await reconcileScheduler?.close();
+      await reconcileQueue.close();
     },
   };
 }

@@ -61,7 +61,7 @@ export interface PartnerChangeDeps extends ChangeJobDeps {
   partners: PartnerStore;
   /** Queues the backfill of a live partner's feeds (the worker's delivery half); absent: none. */
   onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
-  /** Checks the partner's drift (./reconcile.ts `checkPartner`) once a change that wrote AWS is done; absent: the hourly check does. */
+  /** Checks the partner's drift (./reconcile.ts `checkPartner`) once a change that wrote AWS is done; absent: the drift sweep does. */
   checkAfter?: (partnerId: string) => Promise<void>;
   /** Re-applies a shown drift (./reconcile.ts `reapplyShownDrift`), for an approved `reapply` change; absent: not wired. */
   reapply?: (v: ShownDrift) => Promise<ReapplyOutcome>;

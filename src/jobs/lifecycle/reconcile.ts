@@ -1,5 +1,6 @@
 /**
- * Reconcile (queue `reconcile`): `check`, repeatable (hourly by default) or for one partner,
+ * Reconcile (queue `reconcile`): `check`, of every partner (the drift sweep: hourly, 6-hourly behind
+ * platform events; paced by the shared AWS buckets, one at a time, resumable) or for one partner,
  * compares every live partner's AWS resources with the renderer and the registry and reports drift
  * in the partner's thread once per change — the hash of the drift is kept in `P:drift:<partnerId>`
  * and swapped atomically (SET … GET), so a drift already reported is not reported again and a
@@ -20,7 +21,7 @@
  * job calls `reapplyShownDrift` with `secondApprover`): a one-click job finding such a drift in AWS
  * refuses it (`second_approver_needed`), whatever the button or the record said.
  */
-import { Queue, UnrecoverableError, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
@@ -33,7 +34,7 @@ import {
 import type { SlackMessage } from '../../bot/messages/blocks.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
-import { dueForProof } from '../../domain/assurance.js';
+import { dueForProof, type ProofState } from '../../domain/assurance.js';
 import { CANARY_CHECK_LABEL } from '../onboarding/index.js';
 import type { CheckView } from '../../bot/messages/verify.js';
 import { mayTakeChange } from '../../domain/partner-lifecycle.js';
@@ -47,9 +48,12 @@ import type { ChangeKind } from '../../domain/requests.js';
 import { findDrift, repairDrift } from './drift.js';
 import { sweepPlatform } from './platform-drift.js';
 import { KEEP, QUEUE_NAMES } from '../platform/queues.js';
+import { delayWhenOutOfBudget } from '../platform/aws-pace.js';
 
 export const RECONCILE_QUEUE = QUEUE_NAMES.reconcile;
 export const CHECK_JOB = 'check';
+/** The drift sweep's tick: queues the sweep (a `check` of every partner) unless one is still under way. */
+export const SWEEP_JOB = 'sweep';
 export const REAPPLY_JOB = 'reapply';
 /** The assurance tick: re-proves the isolation of the live partners whose turn it is (src/domain/assurance.ts). */
 export const PROVE_JOB = 'prove';
@@ -62,6 +66,11 @@ export interface ReconcilePayload {
   hash?: string;
   /** For `reapply`: the seal of the click (partner, by, hash), made when the approver's click queued it. */
   seal?: string;
+  /** For the sweep: the last partner id checked before it was delayed or failed (it carries on after it), and its tally so far. */
+  after?: string;
+  tally?: Partial<Record<CheckOutcome, number>>;
+  /** For `prove`: the partners of this tick not yet proven when it was delayed. */
+  remaining?: string[];
 }
 
 export const driftKey = (prefix: string, partnerId: string): string => `${prefix}:drift:${partnerId}`;
@@ -75,13 +84,26 @@ export function reapplyJobId(partnerId: string, hash: string): string {
   return `reapply-${partnerId}-${hash.slice(0, 16)}`;
 }
 
+/** Retried with the worker's backoff: a throttle that outlasts the pacer's own retries fails an attempt, not the work. */
 const JOB_OPTIONS: JobsOptions = { ...KEEP, attempts: 5, backoff: { type: 'custom' } };
 
-export async function scheduleReconcile(connection: ConnectionOptions, prefix: string, everyMs = 3_600_000, proveEveryMs = 15 * 60_000): Promise<Queue<ReconcilePayload>> {
-  const queue = new Queue<ReconcilePayload>(RECONCILE_QUEUE, { connection, prefix, defaultJobOptions: KEEP });
-  await queue.upsertJobScheduler('reconcile-hourly', { every: everyMs }, { name: CHECK_JOB, data: {} });
-  await queue.upsertJobScheduler('isolation-probes', { every: proveEveryMs }, { name: PROVE_JOB, data: {} });
-  return queue;
+/** The one drift sweep at a time: a tick while it runs (or waits for budget) adds nothing. */
+export const SWEEP_DEDUPLICATION_ID = 'drift-sweep';
+
+/**
+ * The drift sweep every `everyMs` (DRIFT_SWEEP_INTERVAL_HOURS: hourly alone, 6-hourly behind platform
+ * events) and the assurance tick every `proveEveryMs`. The scheduler's old name, from when the sweep
+ * was hourly and was the sweep itself, is removed.
+ */
+export async function scheduleReconcile(queue: Queue<ReconcilePayload>, everyMs = 3_600_000, proveEveryMs = 15 * 60_000): Promise<void> {
+  await queue.removeJobScheduler('reconcile-hourly');
+  await queue.upsertJobScheduler('drift-sweep', { every: everyMs }, { name: SWEEP_JOB, data: {}, opts: KEEP });
+  await queue.upsertJobScheduler('isolation-probes', { every: proveEveryMs }, { name: PROVE_JOB, data: {}, opts: JOB_OPTIONS });
+}
+
+/** Queues the sweep of every partner; while one is waiting, delayed for budget or running, this adds nothing. */
+export async function addSweepJob(queue: Pick<Queue<ReconcilePayload>, 'add'>): Promise<void> {
+  await queue.add(CHECK_JOB, {}, { ...JOB_OPTIONS, deduplication: { id: SWEEP_DEDUPLICATION_ID } });
 }
 
 /**
@@ -126,7 +148,7 @@ export const EVENT_CHECK_COALESCE_MS = 250;
  * by a check that read AWS before it, and a burst of any size makes at most two checks.
  */
 export async function addEventCheckJob(queue: Pick<Queue<ReconcilePayload>, 'add'>, partnerId: string): Promise<void> {
-  await queue.add(CHECK_JOB, { partnerId }, { ...KEEP, delay: EVENT_CHECK_COALESCE_MS, deduplication: { id: `event-check-${partnerId}`, keepLastIfActive: true } });
+  await queue.add(CHECK_JOB, { partnerId }, { ...JOB_OPTIONS, delay: EVENT_CHECK_COALESCE_MS, deduplication: { id: `event-check-${partnerId}`, keepLastIfActive: true } });
 }
 
 /** Queues the re-apply an approver's click asked for, sealed (the job refuses it unsealed). */
@@ -158,9 +180,16 @@ export interface ReconcileDeps {
   autoRevert?: boolean;
 }
 
-/** What the processor needs besides the check's: the re-apply's seal check. */
+/**
+ * What the processor needs besides the check's: the re-apply's seal check, the queue the sweep's
+ * tick adds the sweep to, and the deps a re-apply runs with. Checks and probes run with the paced
+ * plane (src/jobs/platform/aws-pace.ts); a re-apply is an approver's click and runs unpaced
+ * (`unpaced`), as provisioning does (docs/security.md "AWS request rates").
+ */
 export interface ReconcileJobDeps extends ReconcileDeps {
   seals: ApprovalSeals;
+  queue?: Pick<Queue<ReconcilePayload>, 'add'>;
+  unpaced?: ReconcileDeps;
 }
 
 export type CheckOutcome = 'clean' | 'reported' | 'unchanged' | 'resolved';
@@ -280,20 +309,55 @@ async function reportDrift(deps: ReconcileDeps, p: PartnerRecord, drift: Drift, 
 }
 
 export function createReconcileProcessor(deps: ReconcileJobDeps) {
-  return async function processReconcile(job: Job<ReconcilePayload>): Promise<Record<string, unknown>> {
+  return async function processReconcile(job: Job<ReconcilePayload>, token?: string): Promise<Record<string, unknown>> {
     if (deps.cp.dryRun) return { skipped: 'DRY_RUN: AWS is not read' };
-    if (job.name === REAPPLY_JOB) return reapply(deps, job.data);
-    if (job.name === PROVE_JOB) return proveIsolation(deps);
-    // The sweep checks the platform-wide documents once, then every partner; a check of one partner does not.
-    const platform = job.data.partnerId ? null : await sweepPlatform(deps);
-    const ids = job.data.partnerId ? [job.data.partnerId] : (await deps.partners.allIds()).sort();
-    const outcomes: Record<string, CheckOutcome> = {};
-    for (const id of ids) {
-      const outcome = await checkPartnerById(deps, id);
-      if (outcome) outcomes[id] = outcome;
+    if (job.name === REAPPLY_JOB) return reapply({ ...deps, ...deps.unpaced }, job.data);
+    if (job.name === SWEEP_JOB) {
+      if (deps.queue) await addSweepJob(deps.queue);
+      return { sweep: 'queued' };
     }
-    return platform ? { platform, partners: outcomes } : outcomes;
+    if (job.name === PROVE_JOB) return proveIsolation(deps, new Date(), job, token);
+    const { partnerId } = job.data;
+    if (partnerId) {
+      const outcome = await delayWhenOutOfBudget(job, token, () => checkPartnerById(deps, partnerId));
+      return outcome ? { [partnerId]: outcome } : {};
+    }
+    return sweepAll(deps, job, token);
   };
+}
+
+/** How many partners the sweep checks side by side (each check's calls still wait for their tokens). */
+export const SWEEP_PARALLEL = 4;
+
+/**
+ * The drift sweep: every partner a check watches, in id order, a few side by side. Where it stopped
+ * — budget spent, or a failure its attempts will retry — is saved in the job, and it carries on after
+ * the last partner it finished (a partner in flight is checked again: checks are idempotent). Answers
+ * the tally of outcomes, not one entry per partner (10,000 of them would sit in Redis).
+ */
+async function sweepAll(deps: ReconcileDeps, job: Job<ReconcilePayload>, token: string | undefined): Promise<Record<string, unknown>> {
+  const after = job.data.after;
+  // The platform-wide documents once, at the sweep's start (not again when it resumes), then every partner.
+  const platform = after === undefined ? await sweepPlatform(deps) : null;
+  const ids = (await deps.partners.allIds()).sort().filter((id) => after === undefined || id > after);
+  const tally: Partial<Record<CheckOutcome, number>> = { ...job.data.tally };
+  let done = after;
+  const save = () => job.updateData({ ...job.data, ...(done !== undefined ? { after: done } : {}), tally });
+  try {
+    await delayWhenOutOfBudget(job, token, async () => {
+      for (let i = 0; i < ids.length; i += SWEEP_PARALLEL) {
+        const chunk = ids.slice(i, i + SWEEP_PARALLEL);
+        for (const outcome of await Promise.all(chunk.map((id) => checkPartnerById(deps, id)))) {
+          if (outcome) tally[outcome] = (tally[outcome] ?? 0) + 1;
+        }
+        done = chunk[chunk.length - 1];
+      }
+    }, save);
+  } catch (err) {
+    if (err instanceof Error && err.name !== 'DelayedError') await save();
+    throw err;
+  }
+  return { ...(platform ? { platform } : {}), checked: Object.values(tally).reduce((a, b) => a + b, 0), ...tally };
 }
 
 async function reapply(deps: ReconcileJobDeps, data: ReconcilePayload): Promise<Record<string, unknown>> {
@@ -313,35 +377,50 @@ async function reapply(deps: ReconcileJobDeps, data: ReconcilePayload): Promise<
 
 /**
  * The assurance tick: the live probes (verification's) run again as each partner whose turn it is
- * (`dueForProof`); passing, its `provenAt` moves on; failing, it is quarantined at once.
+ * (`dueForProof`); passing, its `provenAt` moves on; failing, it is quarantined at once. With the
+ * job (the worker's run), a tick whose budget is spent is delayed with the partners it has left.
  */
-export async function proveIsolation(deps: ReconcileDeps, now = new Date()): Promise<Record<string, 'proven' | 'quarantined'>> {
+export async function proveIsolation(
+  deps: ReconcileDeps, now = new Date(), job?: Job<ReconcilePayload>, token?: string,
+): Promise<Record<string, 'proven' | 'quarantined'>> {
   if (!deps.prove || !deps.assurance) return {};
-  const live: PartnerRecord[] = [];
+  // Only what the turn needs of every live partner; the due ones are read again as they are proven.
+  const states: ProofState[] = [];
   for (const id of (await deps.partners.liveIds()).sort()) {
     const p = await deps.partners.get(id);
-    if (p?.status === 'live') live.push(p);
+    if (p?.status === 'live') states.push({ partnerId: p.partnerId, provenAt: p.provenAt ?? p.verifiedAt ?? '' });
   }
-  const due = dueForProof(live.map((p) => ({ partnerId: p.partnerId, provenAt: p.provenAt ?? p.verifiedAt ?? '' })), { now, ...deps.assurance });
+  const due = job?.data.remaining ?? dueForProof(states, { now, ...deps.assurance });
   const outcomes: Record<string, 'proven' | 'quarantined'> = {};
-  for (const p of live.filter((x) => due.includes(x.partnerId))) {
-    const checks = await deps.prove(p);
-    // A missing canary is the platform's fault, not the partner's: nothing is proven, nobody quarantined.
-    if (checks.some((c) => c.label === CANARY_CHECK_LABEL && c.outcome === 'fail')) {
-      deps.logger.error({ partnerId: p.partnerId }, 'isolation not re-proven: the canary object is missing (docs/runbook.md creates it)');
-      continue;
+  let next = 0;
+  const prove = async () => {
+    for (; next < due.length; next += 1) {
+      const p = await deps.partners.get(due[next]!);
+      if (p?.status !== 'live') continue;
+      const outcome = await proveOne(deps, p, now);
+      if (outcome) outcomes[p.partnerId] = outcome;
     }
-    const failing = failedProbes(checks);
-    if (failing.length === 0) {
-      await deps.partners.update(p.partnerId, (r) => ({ ...r, provenAt: now.toISOString() }));
-      outcomes[p.partnerId] = 'proven';
-    } else {
-      await quarantine(deps, p, failing);
-      outcomes[p.partnerId] = 'quarantined';
-    }
-  }
-  if (due.length > 0) deps.logger.info({ outcomes }, 'isolation re-proven');
+  };
+  if (job) await delayWhenOutOfBudget(job, token, prove, () => job.updateData({ ...job.data, remaining: due.slice(next) }));
+  else await prove();
+  if (due.length > 0) deps.logger.info({ due: due.length, proven: Object.values(outcomes).filter((o) => o === 'proven').length }, 'isolation re-proven');
   return outcomes;
+}
+
+async function proveOne(deps: ReconcileDeps, p: PartnerRecord, now: Date): Promise<'proven' | 'quarantined' | null> {
+  const checks = await deps.prove!(p);
+  // A missing canary is the platform's fault, not the partner's: nothing is proven, nobody quarantined.
+  if (checks.some((c) => c.label === CANARY_CHECK_LABEL && c.outcome === 'fail')) {
+    deps.logger.error({ partnerId: p.partnerId }, 'isolation not re-proven: the canary object is missing (docs/runbook.md creates it)');
+    return null;
+  }
+  const failing = failedProbes(checks);
+  if (failing.length === 0) {
+    await deps.partners.update(p.partnerId, (r) => ({ ...r, provenAt: now.toISOString() }));
+    return 'proven';
+  }
+  await quarantine(deps, p, failing);
+  return 'quarantined';
 }
 
 /** A re-apply of the drift someone was shown: by one approver's click, or approved by a second approver (`requestedBy` pressed it). */

@@ -11,7 +11,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DelayedError, Queue, type Job, type JobsOptions, type Worker } from 'bullmq';
+import { Queue, type Job, type JobsOptions, type Worker } from 'bullmq';
+import { delayJob } from '../platform/delay-job.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
 import { AppError, ErrorCode, SlackError } from '../../domain/errors.js';
@@ -205,10 +206,7 @@ function parseEntry(raw: string): StoredEntry | undefined {
 }
 
 /** Moves the job back to the queue for `ms` (0: it takes its turn again by priority) and ends this run. */
-async function requeue(job: Job<NotifyJobData>, token: string | undefined, ms: number): Promise<never> {
-  await job.moveToDelayed(Date.now() + ms, token);
-  throw new DelayedError();
-}
+const requeue = (job: Job<NotifyJobData>, token: string | undefined, ms: number): Promise<never> => delayJob(job, token, ms);
 
 type RecoveryDeps = { redis: Redis; prefix: string; queue: Queue<NotifyJobData>; logger: Logger };
 

@@ -11,7 +11,8 @@
  * becomes LIVE (and `onLive` releases what waited for it) or VERIFY_FAILED with a Retry button.
  * DRY_RUN: offline checks only, probes skipped, LIVE with dryRun true.
  */
-import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { delayJob } from '../platform/delay-job.js';
 import { z } from 'zod';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import type { Logger } from '../../logger.js';
@@ -182,8 +183,7 @@ export function createVerifyProcessor(deps: VerifyDeps) {
     const early = gate - deps.clock.now().getTime();
     if (early > 0) {
       log.info({ waitMs: early }, 'verify: Transfer has not settled yet; waiting');
-      await job.moveToDelayed(Date.now() + early, token);
-      throw new DelayedError();
+      return delayJob(job, token, early);
     }
     const run = deps.runs.of('verify', request.id);
     await run.start(payload.attempt);
