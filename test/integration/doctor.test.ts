@@ -15,7 +15,10 @@ import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/c
 import { Redis } from 'ioredis';
 import { runDoctor } from '../../src/cli/doctor.js';
 import { loadPlatformConfig } from '../../src/config.js';
-import { renderPlatform, type PolicyDocument } from '../../src/aws/policies/index.js';
+import { identityPolicies, renderPlatform, type PolicyDocument, type RenderedRole } from '../../src/aws/policies/index.js';
+
+/** The bot role's managed policies as one document (the same allows and denies). */
+const botDocument = (role: RenderedRole): PolicyDocument => ({ Version: '2012-10-17', Statement: identityPolicies(role).flatMap((p) => p.document.Statement) });
 import { CANARY_OBJECT_KEY } from '../../src/jobs/onboarding/index.js';
 import { IamEngine } from '../../tools/isolation/iam-engine.js';
 import { startFakeSlack, type FakeSlack } from '../../tools/local/fake-slack.js';
@@ -119,7 +122,7 @@ beforeEach(async () => {
   iam.on(GetRoleCommand, { RoleName: 'partnergate-transfer' }).resolves(role('partnergate-transfer', rendered.transferRole.trustPolicy));
   iam.on(GetRoleCommand, { RoleName: 'partnergate-verifier' }).resolves(role('partnergate-verifier', rendered.verifierRole.trustPolicy));
   iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'partnergate-partner-boundary', Arn: p.permissionsBoundaryArn } });
-  iam.on(SimulatePrincipalPolicyCommand).callsFake(simulateWith(rendered.botRole.policies[0]!.document));
+  iam.on(SimulatePrincipalPolicyCommand).callsFake(simulateWith(botDocument(rendered.botRole)));
   sqs.on(GetQueueAttributesCommand).callsFake(async (input: { QueueUrl: string }) => ({ Attributes: queueAttributesAsDeployed(input.QueueUrl) }));
 });
 afterEach(async () => {
@@ -280,7 +283,7 @@ describe('partnergate doctor', () => {
     {
       item: 'the bot role lacks a right (passing the Transfer role)',
       arrange: async () => {
-        const document = renderPlatform(platform()).botRole.policies[0]!.document;
+        const document = botDocument(renderPlatform(platform()).botRole);
         iam.on(SimulatePrincipalPolicyCommand).callsFake(simulateWith({ ...document, Statement: document.Statement.filter((s) => s.Sid !== 'PassTransferRoleToTransfer') }));
       },
       lines: [/^FAIL bot rights: partner roles: refused: iam:PassRole on arn:aws:iam::111122223333:role\/partnergate\/partnergate-transfer \(implicitDeny\)\. Fix: the bot role's policy is not the one manifests\/platform\.yaml renders/],

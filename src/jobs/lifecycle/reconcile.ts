@@ -335,10 +335,11 @@ export const SWEEP_PARALLEL = 4;
  * the last partner it finished (a partner in flight is checked again: checks are idempotent). Answers
  * the tally of outcomes, not one entry per partner (10,000 of them would sit in Redis).
  */
-async function sweepAll(deps: ReconcileDeps, job: Job<ReconcilePayload>, token: string | undefined): Promise<Record<string, unknown>> {
+async function sweepAll(deps: ReconcileJobDeps, job: Job<ReconcilePayload>, token: string | undefined): Promise<Record<string, unknown>> {
   const after = job.data.after;
-  // The platform-wide documents once, at the sweep's start (not again when it resumes), then every partner.
-  const platform = after === undefined ? await sweepPlatform(deps) : null;
+  // The platform-wide documents once, at the sweep's start (not again when it resumes), then every
+  // partner. A dozen reads every few hours: unpaced, as a re-apply, so they never hold the sweep back.
+  const platform = after === undefined ? await sweepPlatform({ ...deps, ...deps.unpaced }) : null;
   const ids = (await deps.partners.allIds()).sort().filter((id) => after === undefined || id > after);
   const tally: Partial<Record<CheckOutcome, number>> = { ...job.data.tally };
   let done = after;

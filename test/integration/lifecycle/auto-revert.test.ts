@@ -97,7 +97,8 @@ describe('AUTO_REVERT', () => {
     expect(text).toContain('Still different (AUTO_REVERT creates nothing and rewrites no trust policy');
     expect(text).toContain('IAM role: trust policy differs');
     // The drift left is a new report whose Re-apply asks a second approver.
-    const reports = t.h.slack.calls('chat.postMessage').filter((c) => c.ok && String(c.body['text']).startsWith('Drift on acme'));
+    // Each channel's messages go most urgent thread first (src/jobs/notify): wait for both reports.
+    const reports = await t.h.slack.waitForCount((c) => c.ok && c.method === 'chat.postMessage' && String(c.body['text']).startsWith('Drift on acme'), 2);
     expect(reports).toHaveLength(2);
     expect(String(reports[1]!.body['text'])).toBe('Drift on acme: 1 difference');
     expect(JSON.stringify(reports[1]!.body['blocks'])).toContain('pressing it asks a second approver');

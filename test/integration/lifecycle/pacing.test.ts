@@ -5,6 +5,7 @@
  * keeps the partners it has left; an event check is delayed, not dropped; the sweep's tick queues at
  * most one sweep at a time.
  */
+import type { PartnerRecord } from '../../../src/domain/partner.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DelayedError, Queue, type Job } from 'bullmq';
 import { createLifecyclePlane } from '../../../src/aws/lifecycle-plane.js';
@@ -23,15 +24,17 @@ let clock: { t: number; now: () => number; sleep: (ms: number) => Promise<void> 
 /** The processor with the paced plane; the fake clock stands still unless a test moves it, and no call waits. */
 function processorWith(rates: Partial<PaceRates>, extra: Partial<ReconcileJobDeps> = {}) {
   const pacer = createAwsPacer({ redis: t.h.redis, prefix: t.h.prefix, rates: { ...DEFAULT_PACE_RATES, ...rates }, now: clock.now, sleep: clock.sleep, maxWaitMs: 0 });
-  const cp = pacedLifecyclePlane(createLifecyclePlane(t.h.fake.clients(), t.h.platform), pacer);
-  return createReconcileProcessor({
+  const unpacedCp = createLifecyclePlane(t.h.fake.clients(), t.h.platform);
+  const cp = pacedLifecyclePlane(unpacedCp, pacer);
+  const deps = {
     cp, platform: t.h.platform, redis: t.h.redis, prefix: t.h.prefix, partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit,
     logger: t.h.logger, approvalsChannel: 'C0APPROVALS', seals: t.h.seals,
-    prove: (p) => runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint), partners: t.h.partners }, p, intendedFor(t.h.platform, p)),
+    prove: (p: PartnerRecord) => runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint), partners: t.h.partners }, p, intendedFor(t.h.platform, p)),
     // Every live partner due on every tick (one proven a millisecond ago included).
     assurance: { intervalMs: 1, tickMs: 1 },
-    ...extra,
-  });
+  };
+  // As the worker wires it: a re-apply and the sweep's platform check run unpaced.
+  return createReconcileProcessor({ ...deps, unpaced: { ...deps, cp: unpacedCp }, ...extra });
 }
 
 /** A job as the worker hands it over: its data kept across runs, its delays recorded. */

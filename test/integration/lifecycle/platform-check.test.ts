@@ -50,7 +50,7 @@ describe('the platform check', () => {
   it('when a statement is added to the bucket policy behind the bot, then the sweep reports it once in the approvals channel with the diff, secrets masked, audited; restored, it says so once; reconcile prints it', async () => {
     await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
     t.startLifecycleWorkers();
-    expect(await sweep()).toEqual({ platform: 'clean', partners: { acme: 'clean' } });
+    expect(await sweep()).toEqual({ platform: 'clean', checked: 1, clean: 1 });
     expect(platformReports()).toEqual([]);
 
     const rendered = renderPlatform(t.h.platform).bucketPolicy;
@@ -61,7 +61,7 @@ describe('the platform check', () => {
     });
     await t.h.fake.setBucketPolicy(widened);
 
-    expect(await sweep()).toEqual({ platform: 'reported', partners: { acme: 'clean' } });
+    expect(await sweep()).toEqual({ platform: 'reported', checked: 1, clean: 1 });
     const [report] = platformReports();
     expect(report!.body.channel).toBe(CHANNEL);
     expect(report!.body.thread_ts).toBeUndefined();
@@ -102,7 +102,7 @@ describe('the platform check', () => {
     t.startLifecycleWorkers();
     await t.h.fake.setBoundaryDocument({ Version: '2012-10-17', Statement: [{ Sid: 'Everything', Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
     await t.h.fake.attachManagedPolicy('partnergate-transfer', 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', { Version: '2012-10-17', Statement: [] });
-    expect(await sweep()).toEqual({ platform: 'reported', partners: {} });
+    expect(await sweep()).toEqual({ platform: 'reported', checked: 0 });
     const [report] = platformReports();
     const text = JSON.stringify(report!.body.blocks);
     expect(String(report!.body.text)).toBe('The platform differs from what partnergate renders: the Transfer role, the permissions boundary policy');
@@ -118,7 +118,7 @@ describe('the platform check, when AWS refuses a read', () => {
     t.startLifecycleWorkers();
     t.h.fake.failNext('GetKeyPolicy', Object.assign(new Error('User is not authorized to perform: kms:GetKeyPolicy'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
     await t.h.fake.setBucketPolicy(null);
-    expect(await sweep()).toEqual({ platform: 'reported', partners: {} });
+    expect(await sweep()).toEqual({ platform: 'reported', checked: 0 });
     const [report] = platformReports();
     expect(JSON.stringify(report!.body.blocks)).toContain('• the bucket policy is missing');
     expect(JSON.stringify(report!.body.blocks)).not.toContain('KMS key policy');

@@ -4,14 +4,15 @@
  * is told apart — so the doctor's simulation and the renderer cannot drift apart unnoticed.
  */
 import { describe, expect, it } from 'vitest';
-import { botRightSamples, renderPlatform, type PolicyDocument } from '../../../../src/aws/policies/index.js';
+import { botRightSamples, identityPolicies, renderPlatform, type PolicyDocument } from '../../../../src/aws/policies/index.js';
 import { IamEngine } from '../../../../tools/isolation/iam-engine.js';
 import { platformFor } from '../../../support/provision-fixtures.js';
 
 const engine = new IamEngine();
 const platform = platformFor();
 const rendered = renderPlatform(platform);
-const botPolicy = rendered.botRole.policies[0]!.document;
+/** The bot role's managed policies as one document (the same allows and denies). */
+const botPolicy: PolicyDocument = { Version: '2012-10-17', Statement: identityPolicies(rendered.botRole).flatMap((p) => p.document.Statement) };
 
 async function decisions(policy: PolicyDocument, samples = botRightSamples(platform, { deliveryQueue: true, platformEventsQueue: true })) {
   return Promise.all(samples.map(async (s) => {
