@@ -36,7 +36,10 @@ async function sweep(): Promise<Record<string, unknown>> {
   return job.returnvalue as Record<string, unknown>;
 }
 
-const platformReports = () => t.h.slack.calls('chat.postMessage').filter((c: SlackCall) => c.ok && String(c.body.text).startsWith('The platform differs'));
+const isPlatformReport = (c: SlackCall) => c.ok && c.method === 'chat.postMessage' && String(c.body.text).startsWith('The platform differs');
+const platformReports = () => t.h.slack.calls('chat.postMessage').filter(isPlatformReport);
+/** The report is sent by the notify worker after the sweep's job ends: wait for it. */
+const reported = () => t.h.slack.waitForCount(isPlatformReport, 1);
 
 async function cli(): Promise<{ code: number; out: string }> {
   let out = '';
@@ -62,7 +65,7 @@ describe('the platform check', () => {
     await t.h.fake.setBucketPolicy(widened);
 
     expect(await sweep()).toEqual({ platform: 'reported', checked: 1, clean: 1 });
-    const [report] = platformReports();
+    const [report] = await reported();
     expect(report!.body.channel).toBe(CHANNEL);
     expect(report!.body.thread_ts).toBeUndefined();
     const text = JSON.stringify(report!.body.blocks);
@@ -103,7 +106,7 @@ describe('the platform check', () => {
     await t.h.fake.setBoundaryDocument({ Version: '2012-10-17', Statement: [{ Sid: 'Everything', Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
     await t.h.fake.attachManagedPolicy('partnergate-transfer', 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', { Version: '2012-10-17', Statement: [] });
     expect(await sweep()).toEqual({ platform: 'reported', checked: 0 });
-    const [report] = platformReports();
+    const [report] = await reported();
     const text = JSON.stringify(report!.body.blocks);
     expect(String(report!.body.text)).toBe('The platform differs from what partnergate renders: the Transfer role, the permissions boundary policy');
     expect(text).toContain('• the Transfer role partnergate-transfer: managed policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess is attached (not rendered)');
@@ -119,7 +122,7 @@ describe('the platform check, when AWS refuses a read', () => {
     t.h.fake.failNext('GetKeyPolicy', Object.assign(new Error('User is not authorized to perform: kms:GetKeyPolicy'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
     await t.h.fake.setBucketPolicy(null);
     expect(await sweep()).toEqual({ platform: 'reported', checked: 0 });
-    const [report] = platformReports();
+    const [report] = await reported();
     expect(JSON.stringify(report!.body.blocks)).toContain('• the bucket policy is missing');
     expect(JSON.stringify(report!.body.blocks)).not.toContain('KMS key policy');
     // The next sweep reads the key policy: as rendered, so nothing new is said.
