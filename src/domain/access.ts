@@ -22,3 +22,9 @@ export function sftpEndpointRefusal(partner: { sshKeys: readonly string[]; accou
   return 'SFTP is not set up on this bot: TRANSFER_HOST is not set, so the partner could not be told where to connect. '
     + 'Ask the platform team to set TRANSFER_HOST (the platform stack\'s TransferHost output), or give only an AWS account id (S3 pull).';
 }
+
+/** TRANSFER_HOST, `host` or `host:port`, as its host and port (22 unless given). */
+export function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const at = endpoint.lastIndexOf(':');
+  return at < 0 ? { host: endpoint, port: 22 } : { host: endpoint.slice(0, at), port: Number(endpoint.slice(at + 1)) };
+}
