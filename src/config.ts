@@ -58,6 +58,16 @@ const slackIdList = z
   .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(SLACK_ID, 'must be a comma list of Slack ids (U0123ABCD)')));
 
+/** Dotted-quad IPv4 (each part 0–255, no leading zeros): what an Elastic IP looks like. */
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** TRANSFER_STATIC_IPS: the SFTP endpoint's Elastic IPs (platform output TransferStaticIps), for welcome texts. */
+const staticIps = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(IPV4, 'must be a comma list of IPv4 addresses (203.0.113.10,203.0.113.11)')));
+
 const optionalSlackId = (what: string) =>
   z.string().regex(SLACK_ID, `must be a Slack ${what} id`).optional();
 
@@ -170,6 +180,7 @@ const fullShape = {
     .regex(/^[A-Za-z0-9{}_.-]{1,64}$/, 'must be letters, digits, {}, _, . or - (up to 64)')
     .default('partnergate'),
   TRANSFER_HOST: z.string().regex(/^[A-Za-z0-9.-]+(?::\d+)?$/, 'must be a host name, optionally with :port').optional(),
+  TRANSFER_STATIC_IPS: staticIps,
   DELIVERY_QUEUE_URL: url.optional(),
   PLATFORM_EVENTS_QUEUE_URL: url.optional(),
   TRANSFER_SETTLE_SECONDS: int(300, 0, 86_400),
@@ -222,7 +233,10 @@ export interface Config {
   /** Seals request contents and decisions (src/domain/approval-seal.ts); never logged. */
   approvalSigningKey: ApprovalSigningKey;
   prefix: string;
+  /** TRANSFER_HOST: required (onboarding refuses SSH keys without it) once SFTP partners exist, DRY_RUN aside. */
   transferHost: string | undefined;
+  /** TRANSFER_STATIC_IPS: the VPC endpoint's Elastic IPs partners allow-list; [] with the public endpoint. */
+  transferStaticIps: string[];
   deliveryQueueUrl: string | undefined;
   /** CloudTrail's management events through EventBridge (docs/security.md "Changes caught as they happen"); unset: the hourly drift sweep alone. */
   platformEventsQueueUrl: string | undefined;
@@ -369,6 +383,7 @@ export function loadConfig(env: Env): Config {
     approvalSigningKey: v.APPROVAL_SIGNING_KEY,
     prefix: v.PARTNERGATE_PREFIX,
     transferHost: v.TRANSFER_HOST,
+    transferStaticIps: v.TRANSFER_STATIC_IPS,
     deliveryQueueUrl: v.DELIVERY_QUEUE_URL,
     platformEventsQueueUrl: v.PLATFORM_EVENTS_QUEUE_URL,
     transferSettleSeconds: v.TRANSFER_SETTLE_SECONDS,

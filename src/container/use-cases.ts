@@ -130,7 +130,7 @@ export function bindUseCases(c: Container): BotDeps {
       requestOnboarding({
         ...base, store: requests, notify, audit, renderPlan: createPlanRenderer(platform), approvalsChannel: config.slack.approvalsChannel,
         approvalReaction: config.slack.approvalReaction, enterpriseAccountId: platform.accountId, feeds: platform.feeds,
-        requestTtlHours: config.requestTtlHours,
+        requestTtlHours: config.requestTtlHours, sftpEndpoint: { transferHost: config.transferHost, dryRun: platform.dryRun },
       }, input),
     decide: ({ requestId, ...input }) =>
       decide({

@@ -105,7 +105,7 @@ export function onboardingWorkers(c: Container): WorkerGroup {
   const { config } = c;
   const provisioning = createProvisionWorkers({
     connection: c.workerRedis(), redis: c.redis, prefix: config.prefix, platform: config.platform, transferHost: config.transferHost,
-    settleSeconds: config.transferSettleSeconds, approvers: c.approvers, notify: c.notify, verifyQueue: c.queues.verify,
+    transferStaticIps: config.transferStaticIps, settleSeconds: config.transferSettleSeconds, approvers: c.approvers, notify: c.notify, verifyQueue: c.queues.verify,
     seals: c.seals, approvalsChannel: config.slack.approvalsChannel,
     aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials, clock: c.clock, logger: c.logger, metrics: c.metrics,
     audit: c.audit, onLive: (partnerId) => c.onLive(partnerId),
@@ -120,7 +120,7 @@ export function lifecycleWorkers(c: Container): WorkerGroup {
   const lifecycle = createLifecycleWorkers({
     connection: c.workerRedis(), redis: c.redis, prefix: config.prefix, platform: config.platform, approvers: c.approvers, notify: c.notify,
     seals: c.seals, approvalsChannel: config.slack.approvalsChannel,
-    audit: c.audit, clock: c.clock, transferHost: config.transferHost, logger: c.logger.child({ module: 'lifecycle' }),
+    audit: c.audit, clock: c.clock, transferHost: config.transferHost, transferStaticIps: config.transferStaticIps, logger: c.logger.child({ module: 'lifecycle' }),
     aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials,
     onAwsError: (service, code) => metrics.awsErrors.inc({ service, code }),
     keyMaxAgeDays: config.keyMaxAgeDays, assuranceIntervalHours: config.assuranceIntervalHours, autoRevert: config.autoRevert, pace: { rates: config.pace },

@@ -26,6 +26,8 @@ export const ErrorCode = {
   // A paced AWS call whose service's shared budget (src/domain/aws-pace.ts) is spent for longer than a job waits (BudgetError).
   OutOfBudget: 'OUT_OF_BUDGET',
   PartnerIdTaken: 'partner_id_taken', SftpLimit: 'sftp_limit', RoleLimit: 'role_limit', Invalid: 'invalid',
+  // SSH keys while TRANSFER_HOST is unset (src/domain/access.ts `sftpEndpointRefusal`).
+  SftpHostUnset: 'sftp_host_unset',
   // An SSH key registered to, or requested for, another partner (src/domain/ssh-key-holder.ts).
   SshKeyInUse: 'ssh_key_in_use',
   // Something that should be there is not (NotFoundError).

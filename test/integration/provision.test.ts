@@ -5,7 +5,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreateRoleCommand, IAMServiceException } from '@aws-sdk/client-iam';
-import { CreateUserCommand, DescribeUserCommand, ThrottlingException } from '@aws-sdk/client-transfer';
+import { CreateUserCommand, DescribeUserCommand, ThrottlingException, TransferServiceException } from '@aws-sdk/client-transfer';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ACTIONS } from '../../src/bot/messages/ids.js';
 import { homeMarkerKey } from '../../src/aws/s3-objects.js';
@@ -65,6 +65,30 @@ describe('provision job', () => {
     expect(welcomeText).toContain(request.externalId);
     expect(welcomeText).toContain('arn:aws:iam::111122223333:role/partnergate/partners/partnergate-partner-acme');
     expect(welcomeText).toContain('user name: `acme`');
+  });
+
+  it('when TRANSFER_HOST and TRANSFER_STATIC_IPS are set, then the welcome gives the host, port 22, the server\'s host-key fingerprints (read from Transfer) and the static IPs', async () => {
+    h.fake.hostKeyFingerprints = ['SHA256:b4mW3/PvHdJ2y0TgkjTz3t5eSxNY1fS2pDbxGKr8yq0'];
+    const request = await h.approvedRequest({ partnerId: 'acme', sshKeys: 1 });
+    h.startWorkers({ settleSeconds: 3600, transferHost: 'sftp.acme-prices.example', transferStaticIps: ['203.0.113.10', '203.0.113.11'] });
+    await h.provision({ requestId: request.id, attempt: 1 });
+    const welcome = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Welcome text'));
+    const text = JSON.stringify(welcome.body.blocks);
+    expect(text).toContain('host: `sftp.acme-prices.example`, port `22`');
+    expect(text).toContain('`SHA256:b4mW3/PvHdJ2y0TgkjTz3t5eSxNY1fS2pDbxGKr8yq0`');
+    expect(text).toContain('`203.0.113.10`, `203.0.113.11`');
+  });
+
+  it('when the host keys cannot be read, then the welcome still goes and says so, and provisioning is not held up', async () => {
+    h.fake.failNext('ListHostKeys', new TransferServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'not allowed', $metadata: { httpStatusCode: 400 } }));
+    const request = await h.approvedRequest({ partnerId: 'acme', sshKeys: 1, accountId: null });
+    h.startWorkers({ settleSeconds: 3600, transferHost: 'sftp.acme-prices.example' });
+    await h.provision({ requestId: request.id, attempt: 1 });
+    expect((await h.settled(h.provisionQueue, request.id)).state).toBe('completed');
+    const welcome = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Welcome text'));
+    const text = JSON.stringify(welcome.body.blocks);
+    expect(text).toContain('could not be read just now');
+    expect(text).not.toContain('allow-list');
   });
 
   it('when the job runs again after it finished, then nothing more is created or posted', async () => {

@@ -127,7 +127,7 @@ const checks = (x: string) => [
 const failure = (x: string) => ({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 2, step: 'partner-role', stepLabel: x, code: x, message: x });
 const welcome = (x: string) => ({
   partnerId: x, displayName: x, region: x, bucket: x, homePrefix: `partners/${x}/`, feeds: [x], dryRun: true,
-  sftp: { host: x, userName: x }, role: { arn: x, externalId: x, partnerSidePolicy: { Statement: [{ Resource: x }] } },
+  sftp: { host: x, port: 22, userName: x, hostKeys: [x, 'SHA256:abc'], staticIps: [x, '203.0.113.10'] }, role: { arn: x, externalId: x, partnerSidePolicy: { Statement: [{ Resource: x }] } },
 });
 const options = { approvalReaction: 'white_check_mark' };
 

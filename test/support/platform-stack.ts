@@ -11,6 +11,8 @@ export const REGIONS = [
   { region: 'eu-west-1', partition: 'aws', suffix: 'amazonaws.com' },
   { region: 'cn-north-1', partition: 'aws-cn', suffix: 'amazonaws.com.cn' },
 ];
+/** The Elastic IPs a VPC endpoint deployment gets, in the order of its subnets (documentation addresses). */
+export const STATIC_IPS = ['203.0.113.10', '203.0.113.11', '203.0.113.12'];
 export type Region = (typeof REGIONS)[number];
 
 export const platformTemplate = (): CfnTemplate => parseTemplate(readFileSync('manifests/platform.yaml', 'utf8'));
@@ -26,6 +28,9 @@ export function deployPlatform(t: CfnTemplate, r: Region = REGIONS[0]!, paramete
       PlatformKey: { Ref: '0b7c7e3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c' },
       TransferServer: { ServerId: 's-0123456789abcdef0' },
       TrailBucket: { Ref: 'partnergate-platform-trailbucket-1a2b3c4d' },
+      // Used with TransferEndpointType VPC: an EIP's Ref is its public address.
+      ...Object.fromEntries(STATIC_IPS.map((ip, i) => [`TransferAddress${i + 1}`, { Ref: ip, AllocationId: `eipalloc-0000000000000000${i + 1}` }])),
+      TransferSecurityGroup: { GroupId: 'sg-0123456789abcdef0' },
     },
   );
 }

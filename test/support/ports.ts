@@ -57,3 +57,6 @@ export function partnerRecord(over: Partial<PartnerRecord> = {}): PartnerRecord 
     transferUserCreatedAt: null, dryRun: false, updatedAt: '2029-06-01T00:10:00.000Z', ...over,
   };
 }
+
+/** TRANSFER_HOST set, AWS touched: where SSH-key onboardings are accepted (src/domain/access.ts `sftpEndpointRefusal`). */
+export const SFTP_ENDPOINT = { transferHost: 'sftp.partnergate.example', dryRun: false } as const;

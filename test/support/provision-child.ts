@@ -39,6 +39,7 @@ const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 createProvisionWorkers({
   connection, redis, prefix, platform,
   transferHost: undefined,
+  transferStaticIps: [],
   settleSeconds: 3600,
   approvers: fixedApprovers(APPROVER),
   seals: sealsFor(env('APPROVAL_SIGNING_KEY')),

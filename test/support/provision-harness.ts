@@ -81,7 +81,7 @@ export interface ProvisionHarness {
   provision(payload: ProvisionPayload): Promise<void>;
   /** What the Retry buttons' use cases get from the composition root. */
   retryDeps(): RetryDeps;
-  startWorkers(o?: { settleSeconds?: number; transferHost?: string; platform?: PlatformConfig; options?: Partial<ProvisionWorkerOptions>; audit?: Audit; stall?: StallOverrides }): ProvisionWorkers;
+  startWorkers(o?: { settleSeconds?: number; transferHost?: string; transferStaticIps?: string[]; platform?: PlatformConfig; options?: Partial<ProvisionWorkerOptions>; audit?: Audit; stall?: StallOverrides }): ProvisionWorkers;
   /** Waits until the job is completed or failed (for good), and answers which, with the job. */
   settled(queue: Queue, jobId: string): Promise<{ state: 'completed' | 'failed'; job: Job }>;
   /** Posts and updates Slack accepted whose text names the partner, in order. */
@@ -172,6 +172,7 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
         connection: worker, redis, prefix,
         platform: w.platform ?? platform,
         transferHost: w.transferHost,
+        transferStaticIps: w.transferStaticIps ?? [],
         settleSeconds: w.settleSeconds ?? 0,
         approvers, notify, verifyQueue, seals: testSeals, approvalsChannel: CHANNEL,
         aws: fake.clients(),

@@ -136,7 +136,7 @@ export function secretBearingMessages(): [string, unknown][] {
   const welcome = (externalId: string) =>
     buildWelcome({
       partnerId: 'acme', displayName: 'Acme', region: platform.region, bucket: platform.bucket, homePrefix: 'partners/acme/', feeds: ['price-lists'],
-      dryRun: false, sftp: { host: 'sftp.example.com', userName: 'acme' },
+      dryRun: false, sftp: { host: 'sftp.example.com', port: 22, userName: 'acme', hostKeys: ['SHA256:b4mW3/PvHdJ2y0TgkjTz3t5eSxNY1fS2pDbxGKr8yq0'], staticIps: ['203.0.113.10'] },
       role: { arn: 'arn:aws:iam::111122223333:role/partnergate/partners/partnergate-partner-acme', externalId, partnerSidePolicy: renderPartnerSidePolicy(platform, 'acme') },
     });
   const failure = { requestId: request.id, partnerId: 'acme', attempt: 2, step: 'role', stepLabel: 'Partner role', code: 'MalformedPolicyDocument', message: text };

@@ -105,6 +105,17 @@ describe('configuration', () => {
 
   });
 
+  it('when TRANSFER_STATIC_IPS is unset, then there are none (the public endpoint); set, then its IPv4 addresses in order', () => {
+    expect(loadConfig(testEnv()).transferStaticIps).toEqual([]);
+    expect(loadConfig(testEnv({ TRANSFER_STATIC_IPS: ' 203.0.113.10, 198.51.100.7 ,' })).transferStaticIps).toEqual(['203.0.113.10', '198.51.100.7']);
+  });
+
+  it.each(['203.0.113.256', '203.0.113', '203.0.113.010', '2001:db8::1', '203.0.113.10;rm', 'sftp.example.com'])('when TRANSFER_STATIC_IPS holds %s, then loading stops with one line naming it', (value) => {
+    const text = problem(testEnv({ TRANSFER_STATIC_IPS: `203.0.113.10,${value}` }));
+    expect(text).toMatch(/TRANSFER_STATIC_IPS must be a comma list of IPv4 addresses/);
+    expect(text.split('\n')).toHaveLength(1);
+  });
+
   it.each([
     ['missing', undefined, /^configuration: APPROVAL_SIGNING_KEY is required \(at least 32 random bytes, hex or base64: `openssl rand -hex 32`\)$/],
     ['16 bytes of hex', randomBytes(16).toString('hex'), /APPROVAL_SIGNING_KEY must be at least 32 random bytes \(it is 16/],

@@ -5,7 +5,7 @@ import { STACK_NAMES, type PlatformConfig } from '../../src/aws/policies/platfor
 import { DELIVERY_QUEUE_NAME, PLATFORM_EVENTS_QUEUE_NAME, renderPlatform, type PolicyDocument, type RenderedRole } from '../../src/aws/policies/index.js';
 import { manifestFile, MANIFESTS, renderManifest } from '../../scripts/manifests/manifests.js';
 import { dependencyCycle, dependsOn, deploy, isCreated, evaluateCondition, propertiesOf, referenceProblems, type Deployment } from '../../tools/cloudformation/cloudformation.js';
-import { ACCOUNT, deployPlatform, envName, outputsAsEnv, platformTemplate, REGIONS } from '../support/platform-stack.js';
+import { ACCOUNT, deployPlatform, envName, outputsAsEnv, outputsOf, platformTemplate, REGIONS, STATIC_IPS } from '../support/platform-stack.js';
 import { testEnv } from '../../tools/local/env.js';
 import { IamEngine } from '../../tools/isolation/iam-engine.js';
 import { ValidationError } from '../../src/domain/errors.js';
@@ -434,6 +434,104 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     // Structured (JSON) session logs to the fixed group the bot role may search (pickup deadlines).
     expect(s['StructuredLogDestinations']).toEqual([d.physical('TransferSessionLogGroup', 'Arn')]);
     expect(propertiesOf(d, 'TransferSessionLogGroup')['LogGroupName']).toBe(STACK_NAMES.transferLogGroup);
+  });
+
+  describe('the SFTP endpoint partners\' firewalls can allow-list', () => {
+    const t = platformTemplate();
+    const VPC = { TransferEndpointType: 'VPC', TransferVpcId: 'vpc-0123456789abcdef0' };
+    const created = (d: Deployment) => Object.entries(t.Resources).filter(([, r]) => isCreated(d, r)).map(([id]) => id);
+    const rule = (name: string, parameters: Record<string, string>) =>
+      t.Rules![name]!.Assertions.every((a) => {
+        const d = deployPlatform(t, REGIONS[0], parameters);
+        const applies = t.Rules![name]!.RuleCondition === undefined || evaluateCondition(d, t.Rules![name]!.RuleCondition);
+        return !applies || evaluateCondition(d, a.Assert);
+      });
+
+    it('when deployed with the defaults, then the endpoint is PUBLIC: no addresses, no security group, no record, no static IPs output, and TRANSFER_HOST is the server\'s own name', () => {
+      const d = deployPlatform(t);
+      const s = propertiesOf(d, 'TransferServer');
+      expect(s['EndpointType']).toBe('PUBLIC');
+      expect(s).not.toHaveProperty('EndpointDetails');
+      expect(s['Tags']).toEqual([{ Key: 'partnergate:component', Value: 'sftp' }]);
+      expect(created(d).filter((id) => /^Transfer(Address|SecurityGroup|HostRecord)/.test(id))).toEqual([]);
+      const outputs = outputsOf(d);
+      expect(outputs).not.toHaveProperty('TransferStaticIps');
+      expect(outputs['TransferHost']).toBe('s-0123456789abcdef0.server.transfer.eu-west-1.amazonaws.com');
+      expect(loadConfig(testEnv(outputsAsEnv(d))).transferStaticIps).toEqual([]);
+    });
+
+    it.each([1, 2, 3])('when deployed as VPC in %i subnet(s), then each subnet gets one Elastic IP, the server names them in order, and TRANSFER_STATIC_IPS lists them for the bot', (n) => {
+      const subnets = ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2', 'subnet-0ccccccccccccccc3'].slice(0, n);
+      const d = deployPlatform(t, REGIONS[0], { ...VPC, TransferSubnetIds: subnets.join(',') });
+      const s = propertiesOf(d, 'TransferServer');
+      expect(s['EndpointType']).toBe('VPC');
+      expect(s['EndpointDetails']).toEqual({
+        VpcId: 'vpc-0123456789abcdef0',
+        SubnetIds: subnets,
+        AddressAllocationIds: subnets.map((_, i) => `eipalloc-0000000000000000${i + 1}`),
+        SecurityGroupIds: ['sg-0123456789abcdef0'],
+      });
+      expect(created(d).filter((id) => id.startsWith('TransferAddress'))).toEqual(subnets.map((_, i) => `TransferAddress${i + 1}`));
+      for (let i = 1; i <= n; i++) expect(propertiesOf(d, `TransferAddress${i}`)['Domain']).toBe('vpc');
+      const env = outputsAsEnv(d);
+      expect(env['TRANSFER_STATIC_IPS']).toBe(STATIC_IPS.slice(0, n).join(','));
+      expect(t.Outputs!['TransferStaticIps']!.Description?.startsWith('TRANSFER_STATIC_IPS')).toBe(true);
+      expect(loadConfig(testEnv(env)).transferStaticIps).toEqual(STATIC_IPS.slice(0, n));
+    });
+
+    it('when deployed as VPC, then the security group admits TCP 22 from each CIDR given (up to five) and nothing else', () => {
+      const ingress = (cidrs: string) =>
+        propertiesOf(deployPlatform(t, REGIONS[0], { ...VPC, TransferSubnetIds: 'subnet-0aaaaaaaaaaaaaaa1', TransferAllowedCidrs: cidrs }), 'TransferSecurityGroup')['SecurityGroupIngress'] as Array<Record<string, unknown>>;
+      const rule = (cidr: string) => ({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: cidr, Description: 'SFTP' });
+      expect(ingress('0.0.0.0/0')).toEqual([rule('0.0.0.0/0')]);
+      const five = ['198.51.100.0/24', '203.0.113.7/32', '192.0.2.0/28', '198.51.100.200/32', '192.0.2.128/25'];
+      for (let n = 1; n <= 5; n++) expect(ingress(five.slice(0, n).join(','))).toEqual(five.slice(0, n).map(rule));
+      expect(propertiesOf(deployPlatform(t, REGIONS[0], { ...VPC, TransferSubnetIds: 'subnet-0aaaaaaaaaaaaaaa1' }), 'TransferSecurityGroup')['VpcId']).toBe('vpc-0123456789abcdef0');
+    });
+
+    it('when VPC is chosen without a VPC id or subnets, then the stack\'s rule refuses it; PUBLIC needs neither', () => {
+      expect(rule('TransferVpcEndpointIsPlaced', {})).toBe(true);
+      expect(rule('TransferVpcEndpointIsPlaced', { ...VPC, TransferSubnetIds: 'subnet-0aaaaaaaaaaaaaaa1' })).toBe(true);
+      expect(rule('TransferVpcEndpointIsPlaced', { ...VPC })).toBe(false);
+      expect(rule('TransferVpcEndpointIsPlaced', { TransferEndpointType: 'VPC', TransferSubnetIds: 'subnet-0aaaaaaaaaaaaaaa1' })).toBe(false);
+      expect(() => deployPlatform(t, REGIONS[0], { TransferVpcId: 'my-vpc' })).toThrow(/AllowedPattern/);
+    });
+
+    it.each(REGIONS)('when a host name and its zone are given in $region, then a CNAME points it at the server\'s endpoint, the server carries Transfer\'s custom-hostname tags, and TRANSFER_HOST is that name', (r) => {
+      const d = deployPlatform(t, r, { TransferHostName: 'sftp.acme-prices.example', TransferHostedZoneId: 'Z0123456789ABCDEFGHIJ' });
+      expect(created(d)).toContain('TransferHostRecord');
+      expect(propertiesOf(d, 'TransferHostRecord')).toEqual({
+        HostedZoneId: 'Z0123456789ABCDEFGHIJ', Name: 'sftp.acme-prices.example', Type: 'CNAME', TTL: '300',
+        ResourceRecords: [`s-0123456789abcdef0.server.transfer.${r.region}.${r.suffix}`],
+      });
+      expect(propertiesOf(d, 'TransferServer')['Tags']).toEqual([
+        { Key: 'partnergate:component', Value: 'sftp' },
+        { Key: 'transfer:customHostname', Value: 'sftp.acme-prices.example' },
+        { Key: 'transfer:route53HostedZoneId', Value: '/hostedzone/Z0123456789ABCDEFGHIJ' },
+      ]);
+      const env = outputsAsEnv(d);
+      expect(env['TRANSFER_HOST']).toBe('sftp.acme-prices.example');
+      expect(loadConfig(testEnv(env)).transferHost).toBe('sftp.acme-prices.example');
+      // Without a host name: no record, no custom-hostname tags (the defaults' test above).
+      expect(created(deployPlatform(t, r))).not.toContain('TransferHostRecord');
+    });
+
+    it('when only one of the host name and its zone is given, or the name is not a DNS name, then the stack refuses it', () => {
+      expect(rule('TransferHostNameHasItsZone', {})).toBe(true);
+      expect(rule('TransferHostNameHasItsZone', { TransferHostName: 'sftp.acme-prices.example', TransferHostedZoneId: 'Z0123456789ABCDEFGHIJ' })).toBe(true);
+      expect(rule('TransferHostNameHasItsZone', { TransferHostName: 'sftp.acme-prices.example' })).toBe(false);
+      expect(rule('TransferHostNameHasItsZone', { TransferHostedZoneId: 'Z0123456789ABCDEFGHIJ' })).toBe(false);
+      for (const bad of ['SFTP.Example.com', 'sftp', 'sftp..example.com', '-sftp.example.com', 'sftp.example.com.']) {
+        expect(() => deployPlatform(t, REGIONS[0], { TransferHostName: bad, TransferHostedZoneId: 'Z0123456789ABCDEFGHIJ' }), bad).toThrow(/AllowedPattern/);
+      }
+    });
+
+    it('when a VPC endpoint and a host name are both chosen, then the record, the tags and the static IPs are all there', () => {
+      const d = deployPlatform(t, REGIONS[0], { ...VPC, TransferSubnetIds: 'subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2', TransferHostName: 'sftp.acme-prices.example', TransferHostedZoneId: 'Z0123456789ABCDEFGHIJ' });
+      expect(outputsOf(d)).toMatchObject({ TransferHost: 'sftp.acme-prices.example', TransferStaticIps: STATIC_IPS.slice(0, 2).join(',') });
+      expect(created(d)).toEqual(expect.arrayContaining(['TransferAddress1', 'TransferAddress2', 'TransferSecurityGroup', 'TransferHostRecord']));
+      expect(referenceProblems(t)).toEqual([]);
+    });
   });
 
   it('when CloudTrail is read, then a logging trail records data events of the bucket\'s objects, and write management events for the platform events rule, into its own bucket, which only that trail may write', async () => {

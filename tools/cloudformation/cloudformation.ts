@@ -62,6 +62,8 @@ export const GETATT_ATTRIBUTES: Record<string, string[]> = {
   'AWS::ElastiCache::ParameterGroup': ['CacheParameterGroupName'],
   'AWS::ElastiCache::SubnetGroup': [],
   'AWS::EC2::SecurityGroup': ['GroupId', 'VpcId'],
+  'AWS::EC2::EIP': ['AllocationId', 'PublicIp'],
+  'AWS::Route53::RecordSet': [],
   'AWS::ECS::Cluster': ['Arn'],
   'AWS::ECS::Service': ['Name', 'ServiceArn'],
   'AWS::ECS::TaskDefinition': ['TaskDefinitionArn'],
@@ -372,8 +374,14 @@ function resolveValue(d: Deployment, value: unknown): unknown {
         });
       }
       case 'Fn::Join': {
-        const [delimiter, items] = arg as [string, unknown[]];
-        return items.map((v) => resolveValue(d, v)).join(delimiter);
+        const [delimiter, items] = arg as [string, unknown];
+        // A list written out, or one intrinsic that gives a list (a Ref to a CommaDelimitedList).
+        const list = Array.isArray(items) ? items.map((v) => resolveValue(d, v)) : (resolveValue(d, items) as unknown[]);
+        return list.filter((v) => v !== NO_VALUE).join(delimiter);
+      }
+      case 'Fn::Split': {
+        const [delimiter, text] = arg as [string, unknown];
+        return String(resolveValue(d, text)).split(delimiter);
       }
       case 'Fn::Select': {
         const [index, items] = arg as [unknown, unknown];

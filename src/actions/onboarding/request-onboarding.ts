@@ -18,6 +18,7 @@ import type { PlanRenderer } from './plan.js';
 import type { Audit } from '../ports.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { isPartnerId } from '../../domain/partner-id.js';
+import { sftpEndpointRefusal, type SftpEndpoint } from '../../domain/access.js';
 
 export interface RequestOnboardingDeps extends UseCaseDeps {
   store: RequestStore;
@@ -28,6 +29,8 @@ export interface RequestOnboardingDeps extends UseCaseDeps {
   enterpriseAccountId: string;
   feeds: string[];
   requestTtlHours: number;
+  /** TRANSFER_HOST and DRY_RUN: SSH keys are refused while the host is unset (sftpEndpointRefusal). */
+  sftpEndpoint: SftpEndpoint;
   /** The audit trail (optional: absent in tests that do not look at it). */
   audit?: Audit;
 }
@@ -73,6 +76,12 @@ export async function requestOnboarding(
     return { ok: false, errors: parsed.errors };
   }
   const v = parsed.value;
+  const noHost = sftpEndpointRefusal({ sshKeys: v.sshKeys.map((k) => k.normalized), accountId: v.accountId }, deps.sftpEndpoint);
+  if (noHost) {
+    deps.logger.warn({ partnerId: v.partnerId, requestedBy: input.requestedBy }, 'onboarding refused: SSH keys while TRANSFER_HOST is unset');
+    await deps.audit?.({ type: 'request.refused', partnerId: v.partnerId, actor: input.requestedBy, details: { reason: ErrorCode.SftpHostUnset } });
+    return { ok: false, errors: { sshKeys: noHost } };
+  }
 
   const now = deps.clock.now();
   const draft = {

@@ -120,6 +120,18 @@ export const provisionStoppedText = (partnerId: string, stepLabel: string, statu
 export const provisionRetriedText = (by: string, fromLabel: string | undefined, attempt: number): string =>
   mrkdwn`:repeat: ${user(by)} retried provisioning${fromLabel !== undefined ? mrkdwn` from "${fromLabel}"` : ''} (attempt ${attempt}).`.toString();
 
+/** Where and how a partner connects over SFTP. */
+export interface WelcomeSftp {
+  /** TRANSFER_HOST's host; undefined when it is not set (DRY_RUN). */
+  host: string | undefined;
+  port: number;
+  userName: string;
+  /** The server's host-key fingerprints (SHA256:…); null when they could not be read. */
+  hostKeys: string[] | null;
+  /** TRANSFER_STATIC_IPS: the addresses to allow-list; [] with the public endpoint. */
+  staticIps: string[];
+}
+
 export interface WelcomeView {
   partnerId: string;
   displayName: string;
@@ -128,10 +140,17 @@ export interface WelcomeView {
   homePrefix: string;
   feeds: string[];
   dryRun: boolean;
-  /** SFTP access: the user name, and the host when TRANSFER_HOST is set. */
-  sftp: { host: string | undefined; userName: string } | null;
+  /** SFTP access (src/jobs/onboarding/welcome-sftp.ts). */
+  sftp: WelcomeSftp | null;
   /** S3 pull: the role, its ExternalId (secret: shown here for the requester to forward) and the partner-side policy. */
   role: { arn: string; externalId: string; partnerSidePolicy: unknown } | null;
+}
+
+/** The host keys the partner checks on first connecting (what its SSH client shows as the fingerprint). */
+function hostKeyLine(hostKeys: string[] | null, dryRun: boolean): Mrkdwn {
+  if (hostKeys === null) return mrkdwn`• server host key: _could not be read just now; ask the platform team before the first connection_`;
+  if (hostKeys.length === 0) return mrkdwn`• server host key: ${dryRun ? '_none in DRY_RUN_' : '_none reported by the server; ask the platform team before the first connection_'}`;
+  return mrkdwn`• server host key fingerprint${hostKeys.length > 1 ? 's' : ''} (check on first connection): ${joinMrkdwn(hostKeys.map(code), ', ')}`;
 }
 
 /** The text the requester forwards to the partner. Contains the ExternalId: never log it. */
@@ -144,10 +163,14 @@ export function buildWelcome(w: WelcomeView): SlackMessage {
     lines.push(
       mrkdwn``,
       mrkdwn`*SFTP*`,
-      mrkdwn`• host: ${w.sftp.host ? code(w.sftp.host) : '_the platform SFTP endpoint (ask the platform team)_'}`,
+      mrkdwn`• host: ${w.sftp.host ? code(w.sftp.host) : '_the platform SFTP endpoint (ask the platform team)_'}, port ${code(String(w.sftp.port))}`,
       mrkdwn`• user name: ${code(w.sftp.userName)}`,
       mrkdwn`• authentication: the SSH key(s) you sent us; your home directory is \`/\``,
+      hostKeyLine(w.sftp.hostKeys, w.dryRun),
     );
+    if (w.sftp.staticIps.length > 0) {
+      lines.push(mrkdwn`• the server's addresses, for your firewall's allow-list (outbound TCP ${code(String(w.sftp.port))}): ${joinMrkdwn(w.sftp.staticIps.map(code), ', ')}`);
+    }
   }
   const blocks: Block[] = chunkLines(lines).map((t) => section(t));
   if (w.role) {

@@ -90,6 +90,8 @@ export interface LifecycleWorkersDeps {
   s3ForCredentials: S3ForCredentials;
   /** SFTP endpoint for welcome texts (TRANSFER_HOST). */
   transferHost?: string | undefined;
+  /** TRANSFER_STATIC_IPS, for welcome texts. */
+  transferStaticIps?: readonly string[];
   keyMaxAgeDays: number;
   /** ASSURANCE_INTERVAL_HOURS: every live partner's isolation re-proven at least this often (default 24). */
   assuranceIntervalHours?: number;
@@ -185,7 +187,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
   const partnerChange = worker<PartnerChangePayload>(
     PARTNER_CHANGE_QUEUE,
     createPartnerChangeProcessor({
-      cp, platform: deps.platform, transferHost: deps.transferHost, changes, partners, runs,
+      cp, platform: deps.platform, transferHost: deps.transferHost, transferStaticIps: deps.transferStaticIps ?? [], changes, partners, runs,
       approvers: deps.approvers, ...sealed, notify: deps.notify, audit: deps.audit, clock: deps.clock, logger: deps.logger.child({ module: 'partner-change' }),
       ...(deps.onFeedsAdded ? { onFeedsAdded: deps.onFeedsAdded } : {}),
       reapply: (v) => reapplyShownDrift(reconcileDeps, v),

@@ -26,6 +26,7 @@ import {
 } from '../../bot/messages/lifecycle.js';
 import { withMentions, type Mrkdwn } from '../../bot/messages/mrkdwn.js';
 import { buildWelcome } from '../../bot/messages/provision.js';
+import { welcomeSftp } from '../onboarding/index.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import { homePrefix } from '../../domain/partner-id.js';
 import { mayTakeChange } from '../../domain/partner-lifecycle.js';
@@ -58,6 +59,8 @@ export interface PartnerChangeDeps extends ChangeJobDeps {
   cp: LifecyclePlane;
   platform: PlatformConfig;
   transferHost: string | undefined;
+  /** TRANSFER_STATIC_IPS, for the welcome text. */
+  transferStaticIps: readonly string[];
   partners: PartnerStore;
   /** Queues the backfill of a live partner's feeds (the worker's delivery half); absent: none. */
   onFeedsAdded?: (partnerId: string, changeId: string) => Promise<void>;
@@ -132,12 +135,14 @@ async function rotateExternalId({ partner, ...deps }: ChangeContext): Promise<Ap
   }
   const at = deps.clock.now().toISOString();
   const updated = (await deps.partners.update(partner.partnerId, (r) => ({ ...r, externalId, updatedAt: at }))) ?? partner;
-  await deps.run.once('welcome', () =>
+  await deps.run.once('welcome', async () =>
     deps.thread.post(
       buildWelcome({
         partnerId: updated.partnerId, displayName: updated.displayName, region: deps.platform.region, bucket: deps.platform.bucket,
         homePrefix: homePrefix(updated.partnerId), feeds: updated.feeds, dryRun: deps.cp.dryRun,
-        sftp: updated.sshKeys.length > 0 ? { host: deps.transferHost, userName: updated.partnerId } : null,
+        sftp: updated.sshKeys.length > 0
+          ? await welcomeSftp({ ...deps, hostKeyFingerprints: () => deps.cp.hostKeyFingerprints() }, updated.partnerId)
+          : null,
         role: { arn: partnerRoleArn(deps.platform, updated.partnerId), externalId, partnerSidePolicy: renderPartnerSidePolicy(deps.platform, updated.partnerId) },
       }),
     ),

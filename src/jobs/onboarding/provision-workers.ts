@@ -52,6 +52,8 @@ export interface ProvisionWorkersDeps {
   prefix: string;
   platform: PlatformConfig;
   transferHost: string | undefined;
+  /** TRANSFER_STATIC_IPS, for the welcome text. */
+  transferStaticIps: readonly string[];
   settleSeconds: number;
   approvers: ApproverDirectory;
   /** Seals and checks approvals (the container's, from APPROVAL_SIGNING_KEY). */
@@ -115,6 +117,7 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
       ...stores,
       platform: deps.platform,
       transferHost: deps.transferHost,
+      transferStaticIps: deps.transferStaticIps,
       settleSeconds: deps.settleSeconds,
       approvers: deps.approvers,
       seals: deps.seals,

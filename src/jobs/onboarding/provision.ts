@@ -41,6 +41,7 @@ import { provisionJobId, provisionPayload, type ProvisionPayload } from '../../a
 import { PROVISION_STEPS } from './provision-steps.js';
 import { partnerThread, threadRefs, type PartnerThread } from '../../actions/partner-thread.js';
 import { wantsTransferUser } from '../../domain/access.js';
+import { welcomeSftp } from './welcome-sftp.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { keyInUseLine } from '../../domain/ssh-key-holder.js';
 import type { VerifyPayload } from '../../actions/onboarding/index.js';
@@ -57,6 +58,8 @@ export async function addProvisionJob(queue: Queue<ProvisionPayload>, payload: P
 export interface ProvisionDeps {
   platform: PlatformConfig;
   transferHost: string | undefined;
+  /** TRANSFER_STATIC_IPS, for the welcome text. */
+  transferStaticIps: readonly string[];
   settleSeconds: number;
   requests: RequestStore;
   partners: PartnerStore;
@@ -111,8 +114,8 @@ export function settleGate(record: Pick<PartnerRecord, 'transferUserCreatedAt' |
 export function createProvisionProcessor(deps: ProvisionDeps) {
   const { platform, cp } = deps;
 
-  const welcome = (thread: PartnerThread, run: Run, request: OnboardingRequest, rendered: RenderedPartner) =>
-    run.once('welcome', () =>
+  const welcome = (thread: PartnerThread, run: Run, request: OnboardingRequest, rendered: RenderedPartner, log: Logger) =>
+    run.once('welcome', async () =>
       thread.post(
         buildWelcome({
           partnerId: request.partnerId,
@@ -122,7 +125,9 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
           homePrefix: rendered.homePrefix,
           feeds: request.feeds,
           dryRun: cp.dryRun,
-          sftp: wantsTransferUser(request) ? { host: deps.transferHost, userName: rendered.transferUser.UserName } : null,
+          sftp: wantsTransferUser(request)
+            ? await welcomeSftp({ ...deps, hostKeyFingerprints: () => cp.hostKeyFingerprints(), logger: log }, rendered.transferUser.UserName)
+            : null,
           role: rendered.partnerRole
             ? { arn: rendered.partnerRole.arn, externalId: request.externalId, partnerSidePolicy: rendered.partnerSidePolicy }
             : null,
@@ -235,7 +240,7 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
       await steps.finish('done');
     }
 
-    await welcome(thread, run, request, rendered);
+    await welcome(thread, run, request, rendered, log);
     const delay = await queueVerification(request);
     log.info({ verifyInMs: delay, dryRun: cp.dryRun }, 'provisioned; verification queued');
     return 'provisioned';

@@ -13,6 +13,7 @@ import type SftpClient from 'ssh2-sftp-client';
 import sshpk from 'sshpk';
 import type { Logger } from '../../logger.js';
 import { errorMessage } from '../../domain/errors.js';
+import { parseEndpoint } from '../../domain/access.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import type { CheckView } from '../../bot/messages/verify.js';
 
@@ -23,11 +24,6 @@ export interface SftpProbeOptions {
   loginTries?: number;
   loginRetryDelayMs?: number;
   readyTimeoutMs?: number;
-}
-
-export function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const at = endpoint.lastIndexOf(':');
-  return at < 0 ? { host: endpoint, port: 22 } : { host: endpoint.slice(0, at), port: Number(endpoint.slice(at + 1)) };
 }
 
 /** A fresh ed25519 pair: the public key as one OpenSSH line, the private key in OpenSSH format. */

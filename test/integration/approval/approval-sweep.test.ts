@@ -3,6 +3,7 @@
  * after NUDGE_AFTER_HOURS in their own thread, lifecycle changes expired (kind open again).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SFTP_ENDPOINT } from '../../support/ports.js';
 import { requestOnboarding } from '../../../src/actions/onboarding/request-onboarding.js';
 import { createPlanRenderer } from '../../../src/actions/onboarding/plan.js';
 import { changeApprovals, expireDue, nudgeDue, requestApprovals, type ApprovalDeps } from '../../../src/actions/approval/index.js';
@@ -32,7 +33,7 @@ describe('approval sweep', () => {
     await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
     const onboarding = await requestOnboarding({
       logger: t.h.logger, clock: t.h.clock, store: t.h.requests, notify: t.h.notify, renderPlan: createPlanRenderer(t.h.platform),
-      approvalsChannel: 'C0APPROVALS', approvalReaction: 'white_check_mark', enterpriseAccountId: t.h.platform.accountId, feeds: t.h.platform.feeds, requestTtlHours: 72,
+      approvalsChannel: 'C0APPROVALS', approvalReaction: 'white_check_mark', enterpriseAccountId: t.h.platform.accountId, feeds: t.h.platform.feeds, requestTtlHours: 72, sftpEndpoint: SFTP_ENDPOINT,
     }, { raw: { displayName: 'Globex', partnerId: 'globex', contactEmail: 'a@globex.example', sshKeys: sshPublicKey(), accountId: null, feeds: [], notes: null }, requestedBy: REQUESTER });
     if (!onboarding.ok) throw new Error('expected a request');
     const change = await t.useCases.requestChange({ partnerId: 'acme', requestedBy: REQUESTER, spec: { kind: 'offboard', prefix: 'keep', reason: '' } });

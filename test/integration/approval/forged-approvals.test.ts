@@ -7,6 +7,7 @@
  * `approval.integrity-failed`. Each of these tests fails on the code before approvals were sealed.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SFTP_ENDPOINT } from '../../support/ports.js';
 import { decide, requestApprovals } from '../../../src/actions/approval/index.js';
 import { createPlanRenderer, requestOnboarding } from '../../../src/actions/onboarding/index.js';
 import { verifyJobId } from '../../../src/actions/onboarding/contract.js';
@@ -40,7 +41,7 @@ async function submitted(partnerId: string): Promise<{ request: OnboardingReques
   const { h } = t;
   const result = await requestOnboarding({
     logger: h.logger, clock: h.clock, store: h.requests, notify: h.notify, audit: t.audit.audit, renderPlan: createPlanRenderer(h.platform),
-    approvalsChannel: CHANNEL, approvalReaction: 'white_check_mark', enterpriseAccountId: h.platform.accountId, feeds: h.platform.feeds, requestTtlHours: 72,
+    approvalsChannel: CHANNEL, approvalReaction: 'white_check_mark', enterpriseAccountId: h.platform.accountId, feeds: h.platform.feeds, requestTtlHours: 72, sftpEndpoint: SFTP_ENDPOINT,
   }, {
     raw: { displayName: `${partnerId} Ltd`, partnerId, contactEmail: `files@${partnerId}.example`, sshKeys: sshPublicKey(), accountId: '444455556666', feeds: ['price-lists'], notes: null },
     requestedBy: REQUESTER,

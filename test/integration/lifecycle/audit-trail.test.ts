@@ -23,7 +23,7 @@ import { recordRequests, failNthCall, s3Error, type RecordedRequest } from '../.
 import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
 import { testEnv, testPrefix } from '../../../tools/local/env.js';
 import { platformFor, sshPublicKey } from '../../support/provision-fixtures.js';
-import { fixedApprovers, manualClock, type ManualClock } from '../../support/ports.js';
+import { fixedApprovers, manualClock, SFTP_ENDPOINT, type ManualClock } from '../../support/ports.js';
 import { testSeals } from '../../support/seals.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -52,7 +52,7 @@ beforeEach(async () => {
   const notify: Notify = async () => undefined;
   onboardDeps = {
     logger, clock, store, notify, renderPlan: createPlanRenderer(platform), approvalsChannel: 'C0APPROVALS', approvalReaction: 'white_check_mark',
-    enterpriseAccountId: platform.accountId, feeds: platform.feeds, requestTtlHours: 72, audit: pipeline.audit,
+    enterpriseAccountId: platform.accountId, feeds: platform.feeds, requestTtlHours: 72, audit: pipeline.audit, sftpEndpoint: SFTP_ENDPOINT,
   };
   decideDeps = {
     logger, clock, kind: requestApprovals(store), notify, approvers: fixedApprovers('UAPPROVER1', 'UAPPROVER2'), approvalReaction: 'white_check_mark',

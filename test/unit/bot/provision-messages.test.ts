@@ -52,21 +52,40 @@ describe('provision messages', () => {
     expect(parseRetryProvisionValue('req_x')).toEqual({ requestId: 'req_x', step: undefined });
   });
 
-  it('the welcome text gives SFTP host and user, role ARN, ExternalId and the partner-side policy', () => {
+  it('the welcome text gives SFTP host, port, user, host-key fingerprints and static IPs, role ARN, ExternalId and the partner-side policy', () => {
     const m = buildWelcome({
       partnerId: 'acme', displayName: 'Acme <Corp>', region: 'eu-west-1', bucket: 'b', homePrefix: 'partners/acme/', feeds: ['price-lists'], dryRun: false,
-      sftp: { host: 'sftp.example.com', userName: 'acme' },
+      sftp: { host: 'sftp.example.com', port: 22, userName: 'acme', hostKeys: ['SHA256:b4mW3/PvHdJ2y0TgkjTz3t5eSxNY1fS2pDbxGKr8yq0'], staticIps: ['203.0.113.10', '203.0.113.11'] },
       role: { arn: 'arn:aws:iam::1:role/partnergate/partners/partnergate-partner-acme', externalId: 'EXT-123', partnerSidePolicy: { Version: '2012-10-17', Statement: [] } },
     });
     const text = allText(m);
-    for (const part of ['sftp.example.com', 'user name: `acme`', 'partnergate-partner-acme', 'EXT-123', '2012-10-17', 'partners/acme/', 'Acme &lt;Corp&gt;']) {
+    for (const part of [
+      'host: `sftp.example.com`, port `22`', 'user name: `acme`', 'fingerprint (check on first connection): `SHA256:b4mW3/PvHdJ2y0TgkjTz3t5eSxNY1fS2pDbxGKr8yq0`',
+      'allow-list (outbound TCP `22`): `203.0.113.10`, `203.0.113.11`', 'partnergate-partner-acme', 'EXT-123', '2012-10-17', 'partners/acme/', 'Acme &lt;Corp&gt;',
+    ]) {
       expect(text).toContain(part);
     }
   });
 
-  it('the welcome text of an SFTP-only partner has no role part', () => {
-    const m = buildWelcome({ partnerId: 'acme', displayName: 'Acme', region: 'r', bucket: 'b', homePrefix: 'partners/acme/', feeds: [], dryRun: false, sftp: { host: undefined, userName: 'acme' }, role: null });
-    expect(allText(m)).not.toContain('ExternalId');
+  it('the welcome text of an SFTP-only partner has no role part; with the public endpoint no addresses; a port other than 22 is given', () => {
+    const m = buildWelcome({
+      partnerId: 'acme', displayName: 'Acme', region: 'r', bucket: 'b', homePrefix: 'partners/acme/', feeds: [], dryRun: false,
+      sftp: { host: 'sftp.example.com', port: 2222, userName: 'acme', hostKeys: ['SHA256:one', 'SHA256:two'], staticIps: [] }, role: null,
+    });
+    const text = allText(m);
+    expect(text).not.toContain('ExternalId');
+    expect(text).not.toContain('allow-list');
+    expect(text).toContain('port `2222`');
+    expect(text).toContain('fingerprints (check on first connection): `SHA256:one`, `SHA256:two`');
+  });
+
+  it('when the host keys could not be read, or there are none, then the welcome says so instead of a fingerprint', () => {
+    const sftp = { host: undefined, port: 22, userName: 'acme', staticIps: [] };
+    const text = (hostKeys: string[] | null, dryRun: boolean) =>
+      allText(buildWelcome({ partnerId: 'acme', displayName: 'Acme', region: 'r', bucket: 'b', homePrefix: 'partners/acme/', feeds: [], dryRun, sftp: { ...sftp, hostKeys }, role: null }));
+    expect(text(null, false)).toContain('could not be read just now; ask the platform team');
+    expect(text([], false)).toContain('none reported by the server');
+    expect(text([], true)).toContain('none in DRY_RUN');
   });
 });
 

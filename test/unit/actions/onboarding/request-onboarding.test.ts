@@ -8,7 +8,8 @@ import { testPrefix } from '../../../../tools/local/env.js';
 import { testPlatform } from '../../../support/iam-fixtures.js';
 import { sshPublicKey } from '../../../support/provision-fixtures.js';
 import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
-import { auditRecorder, notifyRecorder, useCaseDeps } from '../../../support/ports.js';
+import { auditRecorder, notifyRecorder, SFTP_ENDPOINT, useCaseDeps } from '../../../support/ports.js';
+import type { SftpEndpoint } from '../../../../src/domain/access.js';
 import { testSeals } from '../../../support/seals.js';
 
 let redis: Redis;
@@ -29,11 +30,11 @@ const raw = (over: OnboardingRaw = {}): OnboardingRaw => ({
   displayName: 'Acme Ltd', partnerId: 'acme', contactEmail: 'files@acme.example', sshKeys: key, accountId: '444455556666', feeds: ['price-lists'], notes: null, ...over,
 });
 
-function setUp(limits?: CapacityLimits) {
+function setUp(limits?: CapacityLimits, sftpEndpoint: SftpEndpoint = SFTP_ENDPOINT) {
   const [store, notify, audit] = [new RequestStore(redis, prefix, testSeals, limits), notifyRecorder(), auditRecorder()];
   const deps = {
     ...useCaseDeps(), store, notify: notify.notify, audit: audit.audit, renderPlan, approvalsChannel: 'C0APPROVALS', approvalReaction: 'white_check_mark',
-    enterpriseAccountId: platform.accountId, feeds: platform.feeds, requestTtlHours: 72,
+    enterpriseAccountId: platform.accountId, feeds: platform.feeds, requestTtlHours: 72, sftpEndpoint,
   };
   const submit = (over?: OnboardingRaw) => requestOnboarding(deps, { raw: raw(over), requestedBy: 'UREQ' });
   return { submit, store, notified: notify.calls, audits: audit.records };
@@ -74,6 +75,30 @@ describe('requestOnboarding', () => {
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
     expect(notified).toEqual([]);
     expect(audits).toEqual([{ type: 'request.refused', actor: 'UREQ', ...partner, details: { reason: 'invalid', fields } }]);
+  });
+
+  it('when SSH keys are given while TRANSFER_HOST is unset, then the keys field is refused naming TRANSFER_HOST, nothing is stored or notified, and the refusal is audited', async () => {
+    const { submit, notified, audits } = setUp(undefined, { transferHost: undefined, dryRun: false });
+    for (const over of [{}, { accountId: null }] satisfies OnboardingRaw[]) {
+      const result = await submit(over);
+      if (result.ok) throw new Error('expected a refusal');
+      expect(Object.keys(result.errors)).toEqual(['sshKeys']);
+      expect(result.errors.sshKeys).toMatch(/TRANSFER_HOST is not set/);
+      expect(result.errors.sshKeys).toMatch(/only an AWS account id/);
+    }
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    expect(notified).toEqual([]);
+    expect(audits).toEqual([
+      { type: 'request.refused', partnerId: 'acme', actor: 'UREQ', details: { reason: 'sftp_host_unset' } },
+      { type: 'request.refused', partnerId: 'acme', actor: 'UREQ', details: { reason: 'sftp_host_unset' } },
+    ]);
+  });
+
+  it('when TRANSFER_HOST is unset, then an S3-pull-only partner is still accepted, and in DRY_RUN SSH keys are too (nothing is created)', async () => {
+    const noHost = setUp(undefined, { transferHost: undefined, dryRun: false });
+    expect((await noHost.submit({ sshKeys: '' })).ok).toBe(true);
+    const dryRun = setUp(undefined, { transferHost: undefined, dryRun: true });
+    expect((await dryRun.submit({ partnerId: 'globex' })).ok).toBe(true);
   });
 
   it('when the partner id is already requested, then the second request is refused on that field and only the first is kept', async () => {

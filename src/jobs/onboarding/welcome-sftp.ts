@@ -1,0 +1,30 @@
+/**
+ * The SFTP part of a welcome text (provisioning's, and a rotated ExternalId's): where to connect
+ * (TRANSFER_HOST's host and port), the server's host-key fingerprints read from Transfer, so the
+ * partner can check the first connection, and the static IPs to allow-list (TRANSFER_STATIC_IPS).
+ */
+import type { Logger } from '../../logger.js';
+import { parseEndpoint } from '../../domain/access.js';
+import { errorMessage } from '../../domain/errors.js';
+import type { WelcomeSftp } from '../../bot/messages/provision.js';
+
+export interface WelcomeSftpDeps {
+  transferHost: string | undefined;
+  transferStaticIps: readonly string[];
+  /** Transfer's ListHostKeys (DescribeServer's fingerprints); [] in DRY_RUN. */
+  hostKeyFingerprints: () => Promise<string[]>;
+  logger: Logger;
+}
+
+export async function welcomeSftp(deps: WelcomeSftpDeps, userName: string): Promise<WelcomeSftp> {
+  const endpoint = deps.transferHost === undefined ? undefined : parseEndpoint(deps.transferHost);
+  let hostKeys: string[] | null;
+  try {
+    hostKeys = await deps.hostKeyFingerprints();
+  } catch (err) {
+    // The welcome still goes: it says the fingerprints could not be read rather than holding the partner up.
+    deps.logger.warn({ err: errorMessage(err) }, 'welcome: the SFTP server\'s host keys could not be read');
+    hostKeys = null;
+  }
+  return { host: endpoint?.host, port: endpoint?.port ?? 22, userName, hostKeys, staticIps: [...deps.transferStaticIps] };
+}
