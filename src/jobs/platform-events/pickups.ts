@@ -129,9 +129,10 @@ async function store(
   const outcome = file ? out.record.outcome : 'unmatched';
   deps.metrics?.pickups.inc({ channel: record.channel, outcome });
   // The audit record is logged at info already; an unmatched pickup is worth a line of its own.
-  const line = { ...o.log, targetKey: record.targetKey, outcome, dh: file?.dh, firstComplete: out.firstComplete };
-  if (file) deps.logger.debug(line, 'pickup: recorded');
-  else deps.logger.info(line, 'pickup: no delivery of this file; recorded unmatched');
+  // The line is built only when it is written (at info, a matched pickup's is not: per event, it adds up).
+  const line = () => ({ ...o.log, targetKey: record.targetKey, outcome, dh: file?.dh, firstComplete: out.firstComplete });
+  if (!file) deps.logger.info(line(), 'pickup: no delivery of this file; recorded unmatched');
+  else if (deps.logger.isLevelEnabled('debug')) deps.logger.debug(line(), 'pickup: recorded');
   if (out.line && out.dueMs !== null && out.dueMs <= nowMs) {
     await flushPickupThread(deps, lineThread(record, file)!);
   }
