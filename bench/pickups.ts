@@ -20,6 +20,7 @@
  *   npm run bench:pickups  [-- --partners 1000 --files 10 --no-minute]
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startFakeSlack } from '../tools/local/fake-slack.js';
@@ -115,11 +116,14 @@ const cpuOf = async () => {
   return { worker: w, redis: await redisCpuMs(redis), bench: ownCpuMs() };
 };
 const cpuBefore = await cpuOf();
+// The machine's 1-minute load average around the burst: other work on the same cores slows it.
+const loadBefore = round(loadavg()[0]!, 2);
 const messageIds = sqs.send(bodies);
 const partnerOf = new Map(messageIds.map((m, n) => [m, ids[order[n]!]!]));
 while (sqs.pending > 0) await sleep(50); // sampling the queue, not waiting for an effect
 const afterBurst = rssMiB();
 const cpuAfter = await cpuOf();
+const loadAfter = round(loadavg()[0]!, 2);
 const cpuMsPerEvent = (k: 'worker' | 'redis' | 'bench') => round((cpuAfter[k] - cpuBefore[k]) / bodies.length, 3);
 const firstReceive = Math.min(...sqs.received.values());
 const lastDelete = Math.max(...sqs.deleted.values());
@@ -153,6 +157,7 @@ report('pickups', {
   what: `${messageIds.length} pickup events (${PARTNERS} partners x ${FILES} files: ${FILES - 1} over SFTP, 1 over S3 each) queued at once on a loopback SQS, read by ${WORKERS} partnergate worker process${WORKERS > 1 ? 'es' : ''} (${worker.runtime}, LOG_LEVEL=info)`,
   eventsPerSecond: round(perSecond),
   burstSeconds: round((lastDelete - firstReceive) / 1000, 2),
+  loadAverage1m: { beforeBurst: loadBefore, afterBurst: loadAfter },
   msFromReceiveToDeleted: stats(toDeleted),
   msFromReceiveToReplyQueued: stats(toQueued),
   slack: {

@@ -78,9 +78,9 @@ export class AuditBuffer {
     this.k = auditBufferKeys(prefix);
   }
 
-  /** Appends a record; returns the generation of the flush job to queue, or null when one is. */
-  async push(record: string): Promise<number | null> {
-    const gen = (await runScript(this.redis, PUSH_AND_FLAG, [this.k.pending, this.k.flush, this.k.gen], [record, AUDIT_FLUSH_FLAG_TTL_SECONDS])) as number;
+  /** Appends records, in order, in one step; returns the generation of the flush job to queue, or null when one is. */
+  async push(...records: string[]): Promise<number | null> {
+    const gen = (await runScript(this.redis, PUSH_AND_FLAG, [this.k.pending, this.k.flush, this.k.gen], [...records, AUDIT_FLUSH_FLAG_TTL_SECONDS])) as number;
     return gen === 0 ? null : gen;
   }
 

@@ -20,15 +20,17 @@ export async function runScript(redis: Redis, script: string, keys: string[], ar
 
 /**
  * Appends to a list and says whether the caller must schedule the job that drains it: KEYS list,
- * flag, generation counter; ARGV entry, flag TTL seconds. Returns the new generation (for a
+ * flag, generation counter; ARGV the entries (one or more, in order), then the flag TTL seconds. Returns the new generation (for a
  * deterministic job id) when the flag was not set, else 0 (a drain is already scheduled). The flag
  * holds that generation, so a caller that crashed before scheduling can be covered by another.
  */
 export const PUSH_AND_FLAG = `
-redis.call('RPUSH', KEYS[1], ARGV[1])
+for i = 1, #ARGV - 1, 100 do
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 99, #ARGV - 1)))
+end
 if redis.call('EXISTS', KEYS[2]) == 0 then
   local gen = redis.call('INCR', KEYS[3])
-  redis.call('SET', KEYS[2], gen, 'EX', ARGV[2])
+  redis.call('SET', KEYS[2], gen, 'EX', ARGV[#ARGV])
   return gen
 end
 return 0

@@ -118,5 +118,5 @@ export function createPlatformEventsSource(deps: PlatformEventsSourceDeps): SqsP
     await turn;
     return true;
   };
-  return createSqsPoller({ ...deps, what: 'platform events', handle, logger, concurrency: pickups ? 10 : 1 });
+  return createSqsPoller({ ...deps, what: 'platform events', handle, logger, concurrency: pickups ? 10 : 1, receivers: pickups ? Number(process.env.BENCH_RECEIVERS ?? 1) : 1 });
 }

@@ -112,26 +112,26 @@ function duplicate(deps: PickupDeps, log: Record<string, unknown>, reason: strin
 
 /**
  * Records a pickup, audited and counted, and flushes its thread when the line is due now. The audit
- * record is sent before the pickup's script on the same connection (at least once: a pickup is
- * never recorded without its audit record; one recorded meanwhile by another worker may be audited
- * twice, and the export keeps one row per pickup id).
+ * record is stored before the pickup's script runs (at least once: a pickup is never recorded
+ * without its audit record; one recorded meanwhile by another worker may be audited twice, and the
+ * export keeps one row per pickup id). The audit records of a receive's ten pickups go to Redis in
+ * one step (src/jobs/audit), and their scripts then together.
  */
 async function store(
   deps: PickupDeps, record: PickupRecord, file: DeliveredFile | null, o: { ranged: boolean; log: Record<string, unknown> },
 ): Promise<PickupHandled> {
   const { pickups } = storesOf(deps);
   const nowMs = deps.clock.now().getTime();
-  const [, out] = await Promise.all([
-    deps.audit({ type: file ? 'pickup.recorded' : 'pickup.unmatched', partnerId: record.partnerId, actor: 'partnergate', details: { ...record } }),
-    pickups.recordPickup(record, { line: lineFor(record, file, o.ranged), nowMs, windowMs: windowOf(deps), ranged: o.ranged }),
-  ]);
+  await deps.audit({ type: file ? 'pickup.recorded' : 'pickup.unmatched', partnerId: record.partnerId, actor: 'partnergate', details: { ...record } });
+  const out = await pickups.recordPickup(record, { line: lineFor(record, file, o.ranged), nowMs, windowMs: windowOf(deps), ranged: o.ranged });
   if (out.kind === 'duplicate') return duplicate(deps, o.log, 'recorded meanwhile');
   const outcome = file ? out.record.outcome : 'unmatched';
   deps.metrics?.pickups.inc({ channel: record.channel, outcome });
   // The audit record is logged at info already; an unmatched pickup is worth a line of its own.
-  const line = { ...o.log, targetKey: record.targetKey, outcome, dh: file?.dh, firstComplete: out.firstComplete };
-  if (file) deps.logger.debug(line, 'pickup: recorded');
-  else deps.logger.info(line, 'pickup: no delivery of this file; recorded unmatched');
+  // The line is built only when it is written (at info, a matched pickup's is not: per event, it adds up).
+  const line = () => ({ ...o.log, targetKey: record.targetKey, outcome, dh: file?.dh, firstComplete: out.firstComplete });
+  if (!file) deps.logger.info(line(), 'pickup: no delivery of this file; recorded unmatched');
+  else if (deps.logger.isLevelEnabled('debug')) deps.logger.debug(line(), 'pickup: recorded');
   if (out.line && out.dueMs !== null && out.dueMs <= nowMs) {
     await flushPickupThread(deps, lineThread(record, file)!);
   }

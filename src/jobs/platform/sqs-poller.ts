@@ -45,15 +45,21 @@ export interface SqsPollerDeps {
    * to run concurrently.
    */
   concurrency?: number | undefined;
+  /**
+   * Receives in flight at once (default 1). SQS serves concurrent receivers (each gets other
+   * messages); more keep the worker busy while a receive or a delete is on the wire. Each receiver
+   * runs its own loop with its own backoff; its `handle` must then be safe to run concurrently.
+   */
+  receivers?: number | undefined;
   /** Backoff after a failed receive: base and cap. */
   errorBaseMs?: number | undefined;
   errorMaxMs?: number | undefined;
 }
 
 export interface SqsPoller {
-  /** Starts the long-poll loop (idempotent). */
+  /** Starts the long-poll loop(s) (idempotent). */
   start(): void;
-  /** Stops the loop: the receive in flight is aborted; messages being handled finish. */
+  /** Stops the loop(s): the receives in flight are aborted; messages being handled finish. */
   stop(): Promise<void>;
   /** One receive and the handling of what it returned; resolves with the number of messages deleted. */
   receiveOnce(signal?: AbortSignal): Promise<number>;
@@ -119,7 +125,8 @@ export function createSqsPoller(deps: SqsPollerDeps): SqsPoller {
     start() {
       if (loop) return;
       abort = new AbortController();
-      loop = run(abort.signal);
+      const signal = abort.signal;
+      loop = Promise.all(Array.from({ length: Math.max(1, deps.receivers ?? 1) }, () => run(signal))).then(() => undefined);
       log.info({ queueUrl: deps.queueUrl }, `sqs: listening for ${deps.what}`);
     },
     async stop() {

@@ -55,6 +55,28 @@ async function stored(): Promise<{ key: string; records: AuditRecord[] }[]> {
 const delivered = (n: number) => ({ type: 'delivery.delivered' as const, partnerId: `p-${String(n).padStart(4, '0')}`, actor: 'partnergate', details: { n } });
 
 describe('audit batches', () => {
+  it('when 250 records are made in one turn of the event loop, then they reach Redis in one step, in order, each once, before any caller resumes', async () => {
+    clock.advance(-3_600_000);
+    let steps = 0;
+    const push = queue.buffer.push.bind(queue.buffer);
+    const counted = Object.assign(Object.create(queue.buffer) as typeof queue.buffer, { push: (...lines: string[]) => ((steps += 1), push(...lines)) });
+    const inTurn: AuditDeps = { ...deps, queue: { ...deps.queue, buffer: counted } };
+    const waitingWhenResumed: number[] = [];
+    await Promise.all(Array.from({ length: 250 }, async (_, n) => {
+      await audit(inTurn, delivered(n));
+      waitingWhenResumed.push(await queue.buffer.waiting());
+    }));
+
+    expect(steps).toBe(1);
+    expect(Math.min(...waitingWhenResumed)).toBe(250);
+    expect(added).toEqual([`${AUDIT_FLUSH_JOB} ${auditFlushJobId(1)}`]);
+    await audit(inTurn, delivered(250)); // a later turn: a step of its own, after the first
+    expect(steps).toBe(2);
+    const out = await flush();
+    expect(out).toMatchObject({ written: 251 });
+    expect((await stored()).flatMap((o) => o.records.map((r) => r.details['n']))).toEqual(Array.from({ length: 251 }, (_, n) => n));
+  });
+
   it('when 300 records are made before a flush, then one flush job is queued and one object holds all 300, each once', async () => {
     clock.advance(-3_600_000);
     for (let n = 0; n < 300; n += 1) await audit(deps, delivered(n));
