@@ -21,7 +21,6 @@ import { fakeSqsQueue, type FakeSqsQueue } from '../../../tools/local/fake-sqs.j
 import { attachReadOnly, cloudTrailEvent } from '../../support/platform-events.js';
 import { until } from '../../support/notify-outbox.js';
 import { buttonClick, onboardSubmission, postToBot } from '../../../tools/local/slack-requests.js';
-import { ed25519PublicKey } from '../../../tools/local/ssh-keys.js';
 import { createTestRedis } from '../../../tools/local/redis.js';
 import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { CANARY_OBJECT_KEY } from '../../../src/jobs/onboarding/verify-probes.js';
@@ -78,8 +77,9 @@ const buttonValue = (c: SlackCall, actionId: string) =>
 
 describe('a partner role widened behind the bot, caught by its CloudTrail event', () => {
   it('when AttachRolePolicy arrives through SQS, then the partner is quarantined and its delivery parked; after the two-person Re-apply it is released and the parked file delivered', async () => {
+    // A partner that pulls through its role (no SFTP user: without TRANSFER_HOST an SFTP onboarding is refused).
     await postToBot(h.url, onboardSubmission('UREQUESTER1', {
-      displayName: 'Acme', partnerId: 'acme', contactEmail: 'ops@acme.example', sshKeys: ed25519PublicKey(), accountId: PARTNER_ACCOUNT, feeds: ['price-lists'],
+      displayName: 'Acme', partnerId: 'acme', contactEmail: 'ops@acme.example', accountId: PARTNER_ACCOUNT, feeds: ['price-lists'],
     }), secret);
     const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && !c.body['thread_ts']);
     const thread = String(card.answer!['ts']);
