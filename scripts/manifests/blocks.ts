@@ -154,6 +154,9 @@ export function runtimeBlocks(): Blocks {
     {
       'bot-task-role': { TaskRoleArn: r.botRole.arn },
       'bot-stop-timeout': { StopTimeout: botStopTimeoutSeconds() },
+      // HTTP mode's worker tasks: the same role and the same drain as the web tasks.
+      'worker-task-role': { TaskRoleArn: r.botRole.arn },
+      'worker-stop-timeout': { StopTimeout: botStopTimeoutSeconds() },
     },
     RUNTIME_SUBSTITUTIONS,
   );

@@ -36,12 +36,17 @@ describe('docs/deploy.md and docs/operations.md against manifests/runtime.yaml',
   it('when the guides name the cluster, the service, the log group, the task definition, the secrets and the Redis group, then those are the stack\'s', () => {
     const both = deployDoc() + operationsDoc();
     expect(props('Cluster')['ClusterName']).toBe('partnergate');
-    expect(props('Service')['ServiceName']).toBe('partnergate-bot');
+    // Socket Mode's one service; HTTP mode's web and worker services.
+    expect(props('Service')['ServiceName']).toEqual({ 'Fn::If': ['HttpMode', 'partnergate-web', 'partnergate-bot'] });
+    expect(props('WorkerService')['ServiceName']).toBe('partnergate-worker');
     expect(props('LogGroup')['LogGroupName']).toBe('/ecs/partnergate');
     expect(props('TaskDefinition')['Family']).toBe('partnergate-bot');
     expect(props('Redis')['ReplicationGroupId']).toBe('partnergate');
     expect(both).toContain('--cluster partnergate --service partnergate-bot');
-    expect(both).toContain('--task-definition partnergate-bot');
+    for (const name of ['partnergate-web', 'partnergate-worker']) {
+      expect(deployDoc(), name).toContain(name);
+      expect(operationsDoc(), name).toContain(name);
+    }
     expect(both).toContain('aws logs tail /ecs/partnergate');
     expect(deployDoc()).toContain('--replication-group-id partnergate');
     for (const id of ['ApprovalSigningKeySecret', 'RedisAuthSecret', 'RedisUrlSecret']) {
@@ -49,8 +54,13 @@ describe('docs/deploy.md and docs/operations.md against manifests/runtime.yaml',
       expect(deployDoc(), id).toContain(`"${name}"`);
     }
     // The bot container's log stream, as awslogs names it: prefix/container/task-id.
+    // Socket Mode `bot/bot/`, HTTP mode `web/bot/` and `worker/worker/`.
     const bot = (props('TaskDefinition')['ContainerDefinitions'] as Array<Record<string, any>>).find((c) => c['Name'] === 'bot')!;
-    expect(operationsDoc()).toContain(`${bot['LogConfiguration']['Options']['awslogs-stream-prefix']}/bot/`);
+    const [, http, socket] = bot['LogConfiguration']['Options']['awslogs-stream-prefix']['Fn::If'] as [string, string, string];
+    expect(operationsDoc()).toContain(`${socket}/bot/`);
+    expect(operationsDoc()).toContain(`${http}/bot/`);
+    const worker = (props('WorkerTaskDefinition')['ContainerDefinitions'] as Array<Record<string, any>>)[0]!;
+    expect(operationsDoc()).toContain(`${worker['LogConfiguration']['Options']['awslogs-stream-prefix']}/${worker['Name']}/`);
   });
 
   it('when docs/operations.md lists the alerts, then its table is every alarm of the stack, by name', () => {

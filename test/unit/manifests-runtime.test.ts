@@ -100,8 +100,8 @@ function deployRuntime(mode: Mode = 'socket', r: Region = REGIONS[0]!, parameter
 }
 
 type Container = Record<string, any>;
-const containers = (d: Deployment): Container[] => propertiesOf(d, 'TaskDefinition')['ContainerDefinitions'];
-const container = (d: Deployment, name: string): Container => containers(d).find((c) => c['Name'] === name)!;
+const containers = (d: Deployment, task = 'TaskDefinition'): Container[] => propertiesOf(d, task)['ContainerDefinitions'];
+const container = (d: Deployment, name: string, task = 'TaskDefinition'): Container => containers(d, task).find((c) => c['Name'] === name)!;
 
 /** Secrets Manager as the task would find it: each secret's value by ARN, the generated ones as CloudFormation would make them. */
 function secretStore(x: Deployed): Map<string, string> {
@@ -271,12 +271,16 @@ describe('no secret in plain text', () => {
     // Nothing in this stack gives the bot role anything: its rights are the platform's renderer's alone.
     const botRole = x.platform.physical('BotRole', 'Arn');
     for (const [id, res] of Object.entries(x.d.template.Resources)) {
-      if (id === 'TaskDefinition') continue;
+      if (res.Type === 'AWS::ECS::TaskDefinition') continue;
       expect(JSON.stringify(resolve(x.d, res.Properties ?? {})), id).not.toContain(':role/partnergate/');
     }
-    expect(propertiesOf(x.d, 'TaskDefinition')['ExecutionRoleArn']).not.toBe(botRole);
-    expect(container(x.d, 'metrics')['Secrets']).toBeUndefined();
-    expect(container(x.d, 'metrics')['Environment']).toBeUndefined();
+    // HTTP mode adds the worker's task definition: the same execution role, a sidecar without secrets too.
+    const http = deployRuntime('http');
+    for (const [d, task] of [[x.d, 'TaskDefinition'], [http.d, 'TaskDefinition'], [http.d, 'WorkerTaskDefinition']] as const) {
+      expect(propertiesOf(d, task)['ExecutionRoleArn'], task).not.toBe(botRole);
+      expect(container(d, 'metrics', task)['Secrets'], task).toBeUndefined();
+      expect(container(d, 'metrics', task)['Environment'], task).toBeUndefined();
+    }
   });
 });
 
@@ -310,8 +314,8 @@ describe('the task role is the bot role', () => {
     expect(holds({ 'AWS::AccountId': '444455556666' })).toBe(false);
   });
 
-  it('when the bot role\'s name or path changes in the renderer, then the task role follows (the generated block)', () => {
-    const block = read('manifests/runtime.yaml').match(/# BEGIN GENERATED bot-task-role[^\n]*\n( *TaskRoleArn: .*)\n/);
+  it.each(['bot-task-role', 'worker-task-role'])('when the bot role\'s name or path changes in the renderer, then the task role follows (the generated block %s)', (name) => {
+    const block = read('manifests/runtime.yaml').match(new RegExp(`# BEGIN GENERATED ${name}[^\\n]*\\n( *TaskRoleArn: .*)\\n`));
     expect(block?.[1]?.trim()).toBe('TaskRoleArn: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/partnergate/partnergate-bot');
   });
 });
@@ -398,6 +402,74 @@ describe('Socket Mode (the default) and HTTP mode', () => {
   });
 });
 
+describe('the services: `start` in Socket Mode, `web` and `worker` in HTTP mode', () => {
+  const services = (x: Deployed) => Object.entries(x.d.template.Resources)
+    .filter(([, res]) => res.Type === 'AWS::ECS::Service' && isCreated(x.d, res))
+    .map(([id]) => id);
+  const commandOf = (x: Deployed, service: string) => {
+    const task = resolve(x.d, x.d.template.Resources[service]!.Properties!['TaskDefinition']);
+    const id = Object.keys(x.d.template.Resources).find((k) => x.d.template.Resources[k]!.Type === 'AWS::ECS::TaskDefinition' && x.d.physical(k, null) === task)!;
+    return containers(x.d, id)[0]!['Command'];
+  };
+
+  it('when Socket Mode is chosen, then one service runs `start` and is what ServiceName names; there is no worker service nor web outputs', () => {
+    const x = deployRuntime();
+    expect(services(x)).toEqual(['Service']);
+    expect(commandOf(x, 'Service')).toEqual(['start']);
+    expect(propertiesOf(x.d, 'Service')['ServiceName']).toBe('partnergate-bot');
+    const out = outputsOf(x.d);
+    expect(out['ServiceName']).toBe(x.d.physical('Service', 'Name'));
+    expect(out['WebServiceName']).toBeUndefined();
+    expect(out['WorkerServiceName']).toBeUndefined();
+    expect(container(x.d, 'bot')['LogConfiguration']['Options']['awslogs-stream-prefix']).toBe('bot');
+  });
+
+  it('when HTTP mode is chosen, then `web` (behind the target group) and `worker` (behind nothing) run from the same image, task role, environment, secrets and stopTimeout, each at its own count', () => {
+    const x = deployRuntime('http', REGIONS[0], { DesiredCount: '2', WorkerDesiredCount: '3' });
+    expect(services(x).sort()).toEqual(['Service', 'WorkerService']);
+    expect(commandOf(x, 'Service')).toEqual(['web']);
+    expect(commandOf(x, 'WorkerService')).toEqual(['worker']);
+    const web = propertiesOf(x.d, 'Service');
+    const worker = propertiesOf(x.d, 'WorkerService');
+    expect(web).toMatchObject({ ServiceName: 'partnergate-web', DesiredCount: '2', HealthCheckGracePeriodSeconds: 60 });
+    expect(worker).toMatchObject({ ServiceName: 'partnergate-worker', DesiredCount: '3' });
+    // Only the web service is a target of the load balancer.
+    expect(web['LoadBalancers'][0]['TargetGroupArn']).toBe(x.d.physical('SlackTargetGroup', null));
+    expect(worker['LoadBalancers']).toBeUndefined();
+    expect(worker['HealthCheckGracePeriodSeconds']).toBeUndefined();
+    expect(worker['NetworkConfiguration']).toEqual(web['NetworkConfiguration']);
+    const webTask = propertiesOf(x.d, 'TaskDefinition');
+    const workerTask = propertiesOf(x.d, 'WorkerTaskDefinition');
+    for (const key of ['TaskRoleArn', 'ExecutionRoleArn', 'Cpu', 'Memory', 'RuntimePlatform']) expect(workerTask[key], key).toEqual(webTask[key]);
+    const [webBot, workerBot] = [container(x.d, 'bot'), container(x.d, 'worker', 'WorkerTaskDefinition')];
+    for (const key of ['Image', 'Environment', 'Secrets', 'StopTimeout', 'HealthCheck']) expect(workerBot[key], key).toEqual(webBot[key]);
+    expect(workerBot['Essential']).toBe(true);
+    expect(workerBot['PortMappings']).toBeUndefined();
+    const prefixes = [...containers(x.d), ...containers(x.d, 'WorkerTaskDefinition')].map((c) => c['LogConfiguration']['Options']);
+    for (const o of prefixes) expect(o['awslogs-group']).toBe(x.d.physical('LogGroup', null));
+    expect(new Set(prefixes.map((o) => o['awslogs-stream-prefix'])).size).toBe(4);
+    const out = outputsOf(x.d);
+    expect(out['WebServiceName']).toBe(x.d.physical('Service', 'Name'));
+    expect(out['WorkerServiceName']).toBe(x.d.physical('WorkerService', 'Name'));
+    // The runbook's bot_task runs one-off tasks from ServiceName's task definition: the worker's, which serves no Slack.
+    expect(out['ServiceName']).toBe(out['WorkerServiceName']);
+  });
+
+  it('when HTTP mode is chosen, then the worker\'s sidecar feeds every `partnergate` alarm and the web\'s sidecar its own partnergate_up alarm', () => {
+    const x = deployRuntime('http');
+    const namespaceOf = (c: Container) => parseExporterArgs((c['Command'] as string[]).slice(1)).namespace;
+    const workerSidecar = container(x.d, 'metrics', 'WorkerTaskDefinition');
+    expect(workerSidecar['DependsOn']).toEqual([{ ContainerName: 'worker', Condition: 'START' }]);
+    expect(namespaceOf(workerSidecar)).toBe('partnergate');
+    expect(namespaceOf(container(x.d, 'metrics'))).toBe('partnergate/web');
+    const alarms = Object.entries(x.d.template.Resources).filter(([, res]) => res.Type === 'AWS::CloudWatch::Alarm' && isCreated(x.d, res)).map(([id]) => [id, propertiesOf(x.d, id)] as const);
+    const byNamespace = (ns: string) => alarms.filter(([, a]) => a['Namespace'] === ns).map(([id]) => id).sort();
+    expect(byNamespace('partnergate/web')).toEqual(['WebDownAlarm']);
+    expect(byNamespace('partnergate')).toEqual(['AwsErrorsAlarm', 'BotDownAlarm', 'FailedJobsAlarm', 'NotifySlackBacklogAlarm', 'QuarantinedPartnerAlarm', 'SlackErrorsAlarm']);
+    expect(propertiesOf(x.d, 'WebDownAlarm')).toMatchObject({ MetricName: UP_METRIC, TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold', Threshold: 1 });
+  });
+});
+
 describe('Redis', () => {
   it('when the replication group is read, then it is TLS-only with AUTH, never evicts, has a replica in another zone with failover, and keeps snapshots (and a final one)', () => {
     const x = deployRuntime();
@@ -457,13 +529,13 @@ describe('logs, metrics and alarms', () => {
     expect(command).toBe('cloudwatch-metrics');
     const options = parseExporterArgs(argv);
     expect(options.url).toBe(`http://127.0.0.1:${containerEnv(x)['METRICS_PORT']}/metrics`);
-    const namespaces = new Set(Object.values(x.d.template.Resources).filter((res) => res.Type === 'AWS::CloudWatch::Alarm').map((res) => res.Properties!['Namespace']).filter((ns) => ns !== undefined && !String(ns).startsWith('AWS/')));
+    const namespaces = new Set(Object.values(x.d.template.Resources).filter((res) => res.Type === 'AWS::CloudWatch::Alarm' && isCreated(x.d, res)).map((res) => res.Properties!['Namespace']).filter((ns) => ns !== undefined && !String(ns).startsWith('AWS/')));
     expect([...namespaces]).toEqual([options.namespace]);
   });
 
   it('when an alarm watches a partnergate metric, then the sidecar publishes that metric under exactly that dimension set', () => {
     const x = deployRuntime();
-    const alarms = Object.entries(x.d.template.Resources).filter(([, res]) => res.Type === 'AWS::CloudWatch::Alarm').map(([id]) => [id, propertiesOf(x.d, id)] as const);
+    const alarms = Object.entries(x.d.template.Resources).filter(([, res]) => res.Type === 'AWS::CloudWatch::Alarm' && isCreated(x.d, res)).map(([id]) => [id, propertiesOf(x.d, id)] as const);
     const ours = alarms.filter(([, a]) => a['Namespace'] === 'partnergate');
     expect(ours.map(([, a]) => a['MetricName']).sort()).toEqual([
       'partnergate_aws_errors_total', 'partnergate_jobs_total', 'partnergate_queue_depth', 'partnergate_quarantined_partners', 'partnergate_slack_errors_total', UP_METRIC,
