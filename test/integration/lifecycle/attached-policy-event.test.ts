@@ -10,21 +10,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createControlPlane } from '../../../src/aws/control-plane.js';
-import { partnerRoleArn, platformEventScope } from '../../../src/aws/policies/index.js';
+import { platformEventScope } from '../../../src/aws/policies/index.js';
 import { addEventCheckJob } from '../../../src/jobs/lifecycle/index.js';
 import { handlePlatformEvent } from '../../../src/jobs/platform-events/index.js';
 import { parseReapplyValue } from '../../../src/bot/messages/drift.js';
-import type { OnboardingRequest } from '../../../src/domain/requests.js';
 import { APPROVER } from '../../support/provision-harness.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
-import { ADMIN_ARN, attachReadOnly } from '../../support/platform-events.js';
+import { ADMIN_ARN, attachReadOnly, READ_ONLY, READ_ONLY_ARN } from '../../support/platform-events.js';
 
-const READ_ONLY_ARN = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
-const READ_ONLY = {
-  Version: '2012-10-17' as const,
-  Statement: [{ Sid: 'AmazonS3ReadOnlyAccess', Effect: 'Allow' as const, Action: ['s3:Get*', 's3:List*', 's3:Describe*'], Resource: '*' }],
-};
 
 let t: LifecycleHarness;
 beforeEach(async () => {
@@ -34,12 +27,6 @@ afterEach(async () => {
   await t.close();
 });
 
-async function partnerSession(request: OnboardingRequest) {
-  const cp = createControlPlane(t.h.fake.clients(), t.h.platform);
-  const verifier = await cp.assumeRole({ roleArn: t.h.platform.verifierRoleArn, sessionName: 'partner' });
-  const credentials = await cp.assumeRole({ roleArn: partnerRoleArn(t.h.platform, request.partnerId), sessionName: 'partner', externalId: request.externalId }, verifier);
-  return t.h.fake.policyGatedS3(t.h.s3.endpoint)(credentials);
-}
 
 describe('a managed policy attached to a partner role behind the bot', () => {
   it('when CloudTrail reports it, then the partner is checked at once and quarantined, the report names the policy and who attached it, and one approver’s Re-apply detaches it and releases the partner', async () => {
@@ -47,7 +34,7 @@ describe('a managed policy attached to a partner role behind the bot', () => {
     await t.livePartner({ partnerId: 'globex', sshKeys: 1 });
     await t.putFile('partners/globex/prices.csv', 'globex only\n');
     await t.h.fake.attachManagedPolicy('partnergate-partner-acme', READ_ONLY_ARN, READ_ONLY);
-    const session = await partnerSession(acme);
+    const session = await t.partnerS3(acme);
     const neighbour = () => session.send(new ListObjectsV2Command({ Bucket: t.h.s3.bucket, Prefix: 'partners/globex/' }));
     const everything = () => session.send(new ListObjectsV2Command({ Bucket: t.h.s3.bucket }));
     // The second layer: the attached policy allows it, the boundary and the bucket policy do not.

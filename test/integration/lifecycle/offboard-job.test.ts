@@ -5,12 +5,10 @@
  * evidence once; the audit trail has every step.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { IAMServiceException, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { offboardJobId } from '../../../src/jobs/lifecycle/offboard.js';
-import { partnerRoleArn, renderLockedPartnerRole } from '../../../src/aws/policies/index.js';
-import { createControlPlane } from '../../../src/aws/control-plane.js';
-import type { OnboardingRequest } from '../../../src/domain/requests.js';
+import { renderLockedPartnerRole } from '../../../src/aws/policies/index.js';
 import { RunStore } from '../../../src/store/runs.js';
 import { APPROVER, REQUESTER } from '../../support/provision-harness.js';
 import { failNthCall } from '../../support/s3-client.js';
@@ -176,14 +174,8 @@ describe('offboarding a role an administrator attached a managed policy to', () 
     Statement: [{ Sid: 'AmazonS3ReadOnlyAccess', Effect: 'Allow' as const, Action: ['s3:Get*', 's3:List*', 's3:Describe*', 's3-object-lambda:Get*', 's3-object-lambda:List*'], Resource: '*' }],
   };
 
-  /** A session of the partner role, as the partner gets one (here through the verifier, whom the role trusts too). */
-  async function partnerSession(request: OnboardingRequest) {
-    const cp = createControlPlane(t.h.fake.clients(), t.h.platform);
-    const verifier = await cp.assumeRole({ roleArn: t.h.platform.verifierRoleArn, sessionName: 'partner' });
-    const credentials = await cp.assumeRole({ roleArn: partnerRoleArn(t.h.platform, request.partnerId), sessionName: 'partner', externalId: request.externalId }, verifier);
-    return t.h.fake.policyGatedS3(t.h.s3.endpoint)(credentials);
-  }
-  const list = (s3: Awaited<ReturnType<typeof partnerSession>>, prefix: string) => s3.send(new ListObjectsV2Command({ Bucket: t.h.s3.bucket, Prefix: prefix }));
+  /** A partner-role session's listing (sessions from t.partnerS3: through the verifier, whom the role trusts too). */
+  const list = (s3: S3Client, prefix: string) => s3.send(new ListObjectsV2Command({ Bucket: t.h.s3.bucket, Prefix: prefix }));
 
   /** acme LIVE beside globex, with AmazonS3ReadOnlyAccess attached to its role by hand, and a session of it issued before offboarding. */
   async function widenedPartner() {
@@ -191,7 +183,7 @@ describe('offboarding a role an administrator attached a managed policy to', () 
     await t.livePartner({ partnerId: 'globex', sshKeys: 1 });
     await t.putFile('partners/globex/prices.csv', 'globex only\n');
     await t.h.fake.attachManagedPolicy('partnergate-partner-acme', READ_ONLY_ARN, READ_ONLY);
-    const old = await partnerSession(acme);
+    const old = await t.partnerS3(acme);
     expect((await list(old, 'partners/acme/')).$metadata.httpStatusCode).toBe(200); // the session works before offboarding
     await expect(list(old, 'partners/globex/')).rejects.toThrow(/Access Denied/); // the second layer holds the attached policy
     return { acme, old };
@@ -214,7 +206,7 @@ describe('offboarding a role an administrator attached a managed policy to', () 
     expect(await t.h.fake.role('partnergate-partner-acme')).toBeNull();
     await expect(list(old, 'partners/globex/')).rejects.toThrow(/Access Denied/);
     await expect(list(old, 'partners/acme/')).rejects.toThrow(/Access Denied/);
-    await expect(partnerSession(acme)).rejects.toThrow(/not authorized to perform: sts:AssumeRole/);
+    await expect(t.partnerS3(acme)).rejects.toThrow(/not authorized to perform: sts:AssumeRole/);
     const evidence = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Offboarding evidence for acme'));
     expect(JSON.stringify(evidence.body.blocks)).toContain(`detached managed ${READ_ONLY_ARN}`);
   });
@@ -235,7 +227,7 @@ describe('offboarding a role an administrator attached a managed policy to', () 
     expect(await t.h.fake.rolePolicy('partnergate-partner-acme', lock.name)).toEqual(lock.document);
     await expect(list(old, 'partners/globex/')).rejects.toThrow(/Access Denied/);
     await expect(list(old, 'partners/acme/')).rejects.toThrow(/Access Denied/);
-    await expect(partnerSession(acme)).rejects.toThrow(/not authorized to perform: sts:AssumeRole/);
+    await expect(t.partnerS3(acme)).rejects.toThrow(/not authorized to perform: sts:AssumeRole/);
     expect(await t.h.fake.user('acme')).toBeNull();
   });
 });

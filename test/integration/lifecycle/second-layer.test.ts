@@ -10,12 +10,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { UpdateUserCommand } from '@aws-sdk/client-transfer';
-import { createControlPlane } from '../../../src/aws/control-plane.js';
-import { PARTNER_TAG_KEY, partnerRoleArn, platformEventScope, renderPartner } from '../../../src/aws/policies/index.js';
+import { PARTNER_TAG_KEY, platformEventScope, renderPartner } from '../../../src/aws/policies/index.js';
 import { addEventCheckJob } from '../../../src/jobs/lifecycle/index.js';
 import { handlePlatformEvent } from '../../../src/jobs/platform-events/index.js';
 import { parseReapplyValue } from '../../../src/bot/messages/drift.js';
-import type { OnboardingRequest } from '../../../src/domain/requests.js';
 import { APPROVER } from '../../support/provision-harness.js';
 import { partnerSpec } from '../../support/iam-fixtures.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
@@ -29,12 +27,6 @@ afterEach(async () => {
   await t.close();
 });
 
-async function partnerSession(request: OnboardingRequest) {
-  const cp = createControlPlane(t.h.fake.clients(), t.h.platform);
-  const verifier = await cp.assumeRole({ roleArn: t.h.platform.verifierRoleArn, sessionName: 'partner' });
-  const credentials = await cp.assumeRole({ roleArn: partnerRoleArn(t.h.platform, request.partnerId), sessionName: 'partner', externalId: request.externalId }, verifier);
-  return t.h.fake.policyGatedS3(t.h.s3.endpoint)(credentials);
-}
 
 async function deliverEvent(event: Record<string, unknown>): Promise<string> {
   return handlePlatformEvent({
@@ -57,7 +49,7 @@ async function twoLivePartners() {
 describe('the second layer\'s inputs changed behind the bot', () => {
   it('when a partner role\'s partner tag is changed to a neighbour\'s id, then neither home is readable, the TagRole event quarantines the partner, and one approver\'s Re-apply puts the tag back and releases it', async () => {
     const acme = await twoLivePartners();
-    const session = await partnerSession(acme);
+    const session = await t.partnerS3(acme);
     const read = (key: string) => session.send(new GetObjectCommand({ Bucket: t.h.s3.bucket, Key: key }));
     await expect(read('partners/acme/prices.csv')).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
 
@@ -94,7 +86,7 @@ describe('the second layer\'s inputs changed behind the bot', () => {
 
   it('when the tag is removed, then the role reads nothing, and the UntagRole event quarantines the partner', async () => {
     const acme = await twoLivePartners();
-    const session = await partnerSession(acme);
+    const session = await t.partnerS3(acme);
     await t.h.fake.setRoleTag('partnergate-partner-acme', PARTNER_TAG_KEY, null);
     await expect(session.send(new GetObjectCommand({ Bucket: t.h.s3.bucket, Key: 'partners/acme/prices.csv' }))).rejects.toThrow(/Access Denied/);
     await expect(session.send(new GetObjectCommand({ Bucket: t.h.s3.bucket, Key: 'partners/globex/prices.csv' }))).rejects.toThrow(/Access Denied/);
@@ -110,7 +102,7 @@ describe('the second layer\'s inputs changed behind the bot', () => {
 
   it('when the boundary is removed and AmazonS3ReadOnlyAccess attached besides (two changes), then the bucket policy alone still keeps the neighbour out, and the partner is quarantined', async () => {
     const acme = await twoLivePartners();
-    const session = await partnerSession(acme);
+    const session = await t.partnerS3(acme);
     await t.h.fake.deleteRoleBoundary('partnergate-partner-acme');
     await t.h.fake.attachManagedPolicy('partnergate-partner-acme', 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', {
       Version: '2012-10-17', Statement: [{ Sid: 'ReadOnly', Effect: 'Allow', Action: ['s3:Get*', 's3:List*'], Resource: '*' }],
