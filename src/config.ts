@@ -10,13 +10,36 @@ import { parseApprovalSigningKey, type ApprovalSigningKey } from './domain/appro
 import { AWS_PUBLISHED_RATES, DEFAULT_PACE_RATES, defaultDriftSweepHours, type PacedService, type PaceRates } from './domain/aws-pace.js';
 import { parseSlaByFeed, parseSlaHours, type PickupSla } from './domain/pickup-deadlines.js';
 
+/** One variable to fix: its name, what is wrong, and what a valid value looks like. Never its value. */
+export interface ConfigProblem {
+  variable: string;
+  problem: string;
+}
+
+/**
+ * Every problem of a configuration at once, one per variable: a single one reads as one line
+ * (`configuration: AWS_REGION is required (…)`), several as a heading and one indented line each.
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    readonly problem: string,
-  ) {
-    super(`configuration: ${variable} ${problem}`);
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    const lines = problems.map((p) => `${p.variable} ${p.problem}`);
+    super(lines.length === 1 ? `configuration: ${lines[0]}` : `configuration: ${lines.length} variables to fix:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+  }
+}
+
+/** The problems found so far, the first per variable, in the order they were found. */
+class Problems {
+  readonly list: ConfigProblem[] = [];
+  add(variable: string, problem: string): void {
+    if (!this.list.some((p) => p.variable === variable)) this.list.push({ variable, problem });
+  }
+  /** None of `variables` has a problem yet: a check across them can read their values. */
+  valid(...variables: string[]): boolean {
+    return !this.list.some((p) => variables.includes(p.variable));
+  }
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ConfigError(this.list);
   }
 }
 
@@ -32,7 +55,7 @@ const bool = (fallback: boolean) =>
 const int = (fallback: number, min: number, max: number) =>
   z
     .string()
-    .regex(/^\d+$/, 'must be a whole number')
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
     .optional()
     .transform((v) => (v === undefined ? fallback : Number(v)))
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
@@ -68,13 +91,13 @@ const staticIps = z
   .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(IPV4, 'must be a comma list of IPv4 addresses (203.0.113.10,203.0.113.11)')));
 
-const optionalSlackId = (what: string) =>
-  z.string().regex(SLACK_ID, `must be a Slack ${what} id`).optional();
+const optionalSlackId = (what: string, example: string) =>
+  z.string().regex(SLACK_ID, `must be a Slack ${what} id (${example})`).optional();
 
-const arn = (kind: string, pattern: RegExp) =>
-  z.string().regex(pattern, `must be ${kind} ARN`).optional();
+const arn = (kind: string, pattern: RegExp, example: string) =>
+  z.string().regex(pattern, `must be ${kind} ARN (${example})`).optional();
 
-const url = z.string().url('must be a URL');
+const url = z.string().url('must be a URL (https://…)');
 
 const metadataAllowlist = z
   .string()
@@ -100,9 +123,17 @@ const slaHours = z
 
 const FEED_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
-/** How to make the value, added to "is required" for the variables whose value is generated. */
+/** What a valid value looks like (and where to find or how to make it), after "is required"; every required variable has one. */
 const REQUIRED_HINT: Record<string, string> = {
-  APPROVAL_SIGNING_KEY: ' (at least 32 random bytes, hex or base64: `openssl rand -hex 32`)',
+  AWS_REGION: "the platform's AWS region, such as eu-west-1: platform output AwsRegion",
+  AWS_ACCOUNT_ID: "the platform's 12-digit AWS account id: platform output AwsAccountId",
+  DISTRIBUTION_BUCKET: "the distribution bucket's name: platform output DistributionBucket",
+  KMS_KEY_ARN: 'arn:aws:kms:<region>:<account>:key/<uuid>: platform output KmsKeyArn',
+  TRANSFER_SERVER_ID: 's-0123456789abcdef0: platform output TransferServerId',
+  SLACK_SIGNING_SECRET: "the Slack app's signing secret: Basic Information → App Credentials",
+  SLACK_BOT_TOKEN: "the Slack app's bot token, xoxb-…: OAuth & Permissions",
+  APPROVALS_CHANNEL: 'the id of the channel for request cards, such as C0123ABCD',
+  APPROVAL_SIGNING_KEY: 'at least 32 random bytes, hex or base64: `openssl rand -hex 32`',
 };
 
 const signingKey = z.string().transform((text, ctx): ApprovalSigningKey => {
@@ -118,19 +149,21 @@ const redisShape = {
   REDIS_TLS_CA_FILE: z.string().optional(),
 };
 
+const BUCKET_NAME = 'must be an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)';
+
 /** The platform part: everything `partnergate render` needs, and nothing about Slack or Redis. */
 const platformShape = {
   AWS_REGION: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
   AWS_ACCOUNT_ID: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'),
   DISTRIBUTION_BUCKET: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
-    .refine((b) => !b.includes('..'), 'must be an S3 bucket name'),
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, BUCKET_NAME)
+    .refine((b) => !b.includes('..'), BUCKET_NAME),
   KMS_KEY_ARN: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>)'),
   TRANSFER_SERVER_ID: z.string().regex(/^s-[0-9a-f]{17}$/, 'must be a Transfer Family server id (s-0123456789abcdef0)'),
-  TRANSFER_ROLE_ARN: arn('an IAM role', /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/),
-  VERIFIER_ROLE_ARN: arn('an IAM role', /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/),
-  PERMISSIONS_BOUNDARY_ARN: arn('an IAM policy', /^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@/-]+$/),
+  TRANSFER_ROLE_ARN: arn('an IAM role', /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'arn:aws:iam::<account>:role/<path/name>'),
+  VERIFIER_ROLE_ARN: arn('an IAM role', /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'arn:aws:iam::<account>:role/<path/name>'),
+  PERMISSIONS_BOUNDARY_ARN: arn('an IAM policy', /^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@/-]+$/, 'arn:aws:iam::<account>:policy/<path/name>'),
   OUTBOUND_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*\/$/, 'must be one lower-case path segment ending in / (outbound/)')
@@ -151,7 +184,7 @@ const platformShape = {
 
 const fullShape = {
   ...platformShape,
-  SLACK_SIGNING_SECRET: z.string().min(8, 'must be the Slack signing secret'),
+  SLACK_SIGNING_SECRET: z.string().min(8, "must be the Slack app's signing secret (Basic Information → App Credentials)"),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
   SLACK_API_URL: url.optional(),
@@ -166,7 +199,7 @@ const fullShape = {
   APPROVALS_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,30}$/, 'must be a Slack channel id (C0123ABCD)'),
   DELIVERIES_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,30}$/, 'must be a Slack channel id (C0123ABCD)').optional(),
   APPROVERS: slackIdList,
-  APPROVER_USERGROUP: optionalSlackId('user group'),
+  APPROVER_USERGROUP: optionalSlackId('user group', 'S0123ABCD'),
   RESENDERS: slackIdList,
   APPROVAL_REACTION: z
     .string()
@@ -203,7 +236,7 @@ const fullShape = {
   PICKUP_SLA_BY_FEED: z.string().optional(),
   AUDIT_RETENTION_DAYS: int(0, 0, 36_500),
   AUDIT_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE'], { message: 'must be GOVERNANCE or COMPLIANCE' }).default('GOVERNANCE'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be fatal, error, warn, info, debug, trace or silent' }).default('info'),
   S3_FORCE_PATH_STYLE: bool(false),
 };
 
@@ -286,29 +319,42 @@ export function partitionOf(region: string): string {
 
 type Env = Record<string, string | undefined>;
 
-function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject<S>> {
-  const picked: Record<string, string | undefined> = {};
-  for (const key of Object.keys(shape)) {
-    const raw = env[key];
-    picked[key] = raw === undefined || raw.trim() === '' ? undefined : raw.trim();
-  }
-  const result = z.object(shape).safeParse(picked);
-  if (!result.success) {
+/**
+ * Every variable of `shape`, each parsed on its own so that all their problems are found in one pass.
+ * A variable with a problem has no value: read it only where `problems.valid(...)` says so.
+ */
+function parse<S extends z.ZodRawShape>(shape: S, env: Env, problems: Problems): z.infer<z.ZodObject<S>> {
+  const values: Record<string, unknown> = {};
+  for (const [variable, schema] of Object.entries(shape)) {
+    const raw = env[variable]?.trim() || undefined;
+    const result = z.safeParse(schema, raw);
+    if (result.success) {
+      values[variable] = result.data;
+      continue;
+    }
     const issue = result.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    const problem = picked[variable] === undefined && issue.code === 'invalid_type' ? `is required${REQUIRED_HINT[variable] ?? ''}` : issue.message;
-    throw new ConfigError(variable, problem);
+    const hint = REQUIRED_HINT[variable];
+    problems.add(variable, raw === undefined && issue.code === 'invalid_type' ? `is required${hint ? ` (${hint})` : ''}` : issue.message);
   }
-  return result.data;
+  return values as z.infer<z.ZodObject<S>>;
 }
 
-function platformFrom(v: z.infer<z.ZodObject<typeof platformShape>>): PlatformConfig {
+type PlatformValues = z.infer<z.ZodObject<typeof platformShape>>;
+
+/** The key must be in the region's partition. */
+function checkPlatform(v: PlatformValues, problems: Problems): void {
+  if (!problems.valid('AWS_REGION', 'KMS_KEY_ARN')) return;
+  const partition = partitionOf(v.AWS_REGION);
+  if (!v.KMS_KEY_ARN.startsWith(`arn:${partition}:kms:`)) {
+    problems.add('KMS_KEY_ARN', `must be in partition ${partition}, as AWS_REGION says (arn:${partition}:kms:${v.AWS_REGION}:<account>:key/<uuid>)`);
+  }
+}
+
+/** Once every problem has been thrown: the platform's parameters. */
+function platformFrom(v: PlatformValues): PlatformConfig {
   const partition = partitionOf(v.AWS_REGION);
   const iam = `arn:${partition}:iam::${v.AWS_ACCOUNT_ID}`;
   const n = STACK_NAMES;
-  if (!v.KMS_KEY_ARN.startsWith(`arn:${partition}:kms:`)) {
-    throw new ConfigError('KMS_KEY_ARN', `must be in partition ${partition}, as AWS_REGION says`);
-  }
   return {
     partition,
     region: v.AWS_REGION,
@@ -327,39 +373,55 @@ function platformFrom(v: z.infer<z.ZodObject<typeof platformShape>>): PlatformCo
   };
 }
 
-/** The CA file's certificates, read once at start-up; only with a rediss:// URL. */
-function redisTlsCa(v: { REDIS_URL: string; REDIS_TLS_CA_FILE?: string | undefined }): string | undefined {
+/** The CA file's certificates, read once at start-up; only with a rediss:// URL. The URL holds a password: never shown. */
+function redisTlsCa(v: { REDIS_URL: string; REDIS_TLS_CA_FILE?: string | undefined }, problems: Problems): string | undefined {
   const file = v.REDIS_TLS_CA_FILE;
-  if (file === undefined) return undefined;
-  if (!v.REDIS_URL.startsWith('rediss://')) throw new ConfigError('REDIS_TLS_CA_FILE', 'is set but REDIS_URL is not a rediss:// (TLS) URL');
+  if (file === undefined || !problems.valid('REDIS_URL', 'REDIS_TLS_CA_FILE')) return undefined;
+  if (!v.REDIS_URL.startsWith('rediss://')) {
+    problems.add('REDIS_TLS_CA_FILE', 'is set but REDIS_URL is not a rediss:// (TLS) URL: unset it, or use rediss://host:6380');
+    return undefined;
+  }
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError('REDIS_TLS_CA_FILE', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}: ${file})`);
+    problems.add('REDIS_TLS_CA_FILE', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}: ${file}); it must be a readable PEM file of CA certificates`);
+    return undefined;
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('REDIS_TLS_CA_FILE', `must be a PEM file of CA certificates (${file} holds none)`);
-  return pem;
+  if (pem.includes('-----BEGIN CERTIFICATE-----')) return pem;
+  problems.add('REDIS_TLS_CA_FILE', `must be a PEM file of CA certificates (${file} holds none)`);
+  return undefined;
 }
 
 /** PICKUP_SLA_BY_FEED against the configured feeds. */
-function slaByFeed(text: string | undefined, feeds: string[]): Record<string, number> {
+function slaByFeed(text: string | undefined, feeds: string[], problems: Problems): Record<string, number> {
+  if (!problems.valid('FEEDS', 'PICKUP_SLA_BY_FEED')) return {};
   const parsed = parseSlaByFeed(text ?? '', feeds);
-  if (!parsed.ok) throw new ConfigError('PICKUP_SLA_BY_FEED', parsed.error);
-  return parsed.value;
+  if (parsed.ok) return parsed.value;
+  problems.add('PICKUP_SLA_BY_FEED', parsed.error);
+  return {};
 }
 
-/** Only the platform parameters (for `partnergate render`). Throws ConfigError. */
+/** Only the platform parameters (for `partnergate render`). Throws ConfigError listing every bad variable. */
 export function loadPlatformConfig(env: Env): PlatformConfig {
-  return platformFrom(parse(platformShape, env));
+  const problems = new Problems();
+  const v = parse(platformShape, env, problems);
+  checkPlatform(v, problems);
+  problems.throwIfAny();
+  return platformFrom(v);
 }
 
-/** The whole configuration for the bot. Throws ConfigError naming the first bad variable. */
+/** The whole configuration for the bot. Throws ConfigError listing every bad variable, one line each. */
 export function loadConfig(env: Env): Config {
-  const v = parse(fullShape, env);
-  if (v.APPROVERS.length === 0 && v.APPROVER_USERGROUP === undefined) {
-    throw new ConfigError('APPROVERS', 'or APPROVER_USERGROUP must be set (at least one approver)');
+  const problems = new Problems();
+  const v = parse(fullShape, env, problems);
+  checkPlatform(v, problems);
+  if (problems.valid('APPROVERS', 'APPROVER_USERGROUP') && v.APPROVERS.length === 0 && v.APPROVER_USERGROUP === undefined) {
+    problems.add('APPROVERS', 'or APPROVER_USERGROUP must be set (at least one approver: Slack user ids such as U0123ABCD,U0456EFGH, or a user group id such as S0123ABCD)');
   }
+  const tlsCa = redisTlsCa(v, problems);
+  const byFeed = slaByFeed(v.PICKUP_SLA_BY_FEED, v.FEEDS, problems);
+  problems.throwIfAny();
   return {
     platform: platformFrom(v),
     slack: {
@@ -379,7 +441,7 @@ export function loadConfig(env: Env): Config {
     metricsPort: v.METRICS_PORT,
     requestTtlHours: v.REQUEST_TTL_HOURS,
     redisUrl: v.REDIS_URL,
-    redisTlsCa: redisTlsCa(v),
+    redisTlsCa: tlsCa,
     approvalSigningKey: v.APPROVAL_SIGNING_KEY,
     prefix: v.PARTNERGATE_PREFIX,
     transferHost: v.TRANSFER_HOST,
@@ -397,7 +459,7 @@ export function loadConfig(env: Env): Config {
     driftSweepIntervalHours: v.DRIFT_SWEEP_INTERVAL_HOURS ?? defaultDriftSweepHours(v.PLATFORM_EVENTS_QUEUE_URL !== undefined),
     pace: paceRates({ iam: v.PACE_IAM_PER_SECOND, sts: v.PACE_STS_PER_SECOND, transfer: v.PACE_TRANSFER_PER_SECOND, 's3-control': v.PACE_S3_CONTROL_PER_SECOND }),
     nudgeAfterHours: v.NUDGE_AFTER_HOURS,
-    pickupSla: { defaultHours: v.PICKUP_SLA_HOURS, byFeed: slaByFeed(v.PICKUP_SLA_BY_FEED, v.FEEDS) },
+    pickupSla: { defaultHours: v.PICKUP_SLA_HOURS, byFeed },
     auditLock: v.AUDIT_RETENTION_DAYS > 0 ? { mode: v.AUDIT_LOCK_MODE, days: v.AUDIT_RETENTION_DAYS } : null,
     logLevel: v.LOG_LEVEL,
     s3ForcePathStyle: v.S3_FORCE_PATH_STYLE,
@@ -426,8 +488,12 @@ const toolShape = {
   S3_FORCE_PATH_STYLE: fullShape.S3_FORCE_PATH_STYLE,
 };
 
-/** The platform, Redis and S3 settings only. Throws ConfigError naming the first bad variable. */
+/** The platform, Redis and S3 settings only. Throws ConfigError listing every bad variable. */
 export function loadToolConfig(env: Env): ToolConfig {
-  const v = parse(toolShape, env);
-  return { platform: platformFrom(v), redisUrl: v.REDIS_URL, redisTlsCa: redisTlsCa(v), prefix: v.PARTNERGATE_PREFIX, s3ForcePathStyle: v.S3_FORCE_PATH_STYLE };
+  const problems = new Problems();
+  const v = parse(toolShape, env, problems);
+  checkPlatform(v, problems);
+  const tlsCa = redisTlsCa(v, problems);
+  problems.throwIfAny();
+  return { platform: platformFrom(v), redisUrl: v.REDIS_URL, redisTlsCa: tlsCa, prefix: v.PARTNERGATE_PREFIX, s3ForcePathStyle: v.S3_FORCE_PATH_STYLE };
 }

@@ -8,8 +8,8 @@
  * 3 when something is, naming the key of the first break. It also needs Redis (REDIS_URL,
  * PARTNERGATE_PREFIX); without it the newest batch is checked against nothing, and it says so.
  *
- * Bad arguments or configuration: one line on stderr naming the problem, exit 2; an S3 error: one
- * line, exit 1.
+ * Bad arguments: one line on stderr naming the problem, bad configuration one line per variable to
+ * fix, exit 2; an S3 error: one line, exit 1.
  */
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';

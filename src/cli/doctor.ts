@@ -46,7 +46,7 @@ export async function runDoctor(
     config = loadConfig(env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    report(fail('config', err.message, 'set it as .env.example says'));
+    for (const p of err.problems) report(fail('config', `${p.variable} ${p.problem}`, 'set it as .env.example says'));
     return 2;
   }
   report(pass('config', `complete (${config.slack.appToken ? 'Socket Mode' : 'HTTP mode'}${config.platform.dryRun ? ', DRY_RUN: AWS control-plane checks are skipped' : ''})`));

@@ -3,8 +3,8 @@
  * download, oldest first; docs/pickups.md), from the audit trail in the bucket — the durable record,
  * for the compliance team. It needs the platform variables only (and S3 access).
  *
- * Bad arguments or configuration: one line on stderr naming the problem, exit 2; an S3 error: one
- * line, exit 1.
+ * Bad arguments: one line on stderr naming the problem, bad configuration one line per variable to
+ * fix, exit 2; an S3 error: one line, exit 1.
  */
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';

@@ -1,8 +1,8 @@
 /**
  * `partnergate render --partner-id ID [--partner-account ACCT] [--external-id X] [--feeds a,b]`
  * prints one partner's documents as one JSON object; `partnergate render --platform` prints the
- * platform-wide documents. It needs only the platform variables (no Slack, no Redis). Bad input
- * or configuration: one line on stderr naming the problem, exit 2.
+ * platform-wide documents. It needs only the platform variables (no Slack, no Redis). Bad input:
+ * one line on stderr naming the problem; bad configuration: one line per variable to fix; exit 2.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -95,7 +95,11 @@ export function runRender(argv: string[], env: Record<string, string | undefined
       out.stderr(`partnergate render: ${option ? `${option}: ` : ''}${oneLine(err.message)}\n`);
       return 2;
     }
-    if (err instanceof ConfigError || (err instanceof AppError && !err.retryable)) {
+    if (err instanceof ConfigError) {
+      out.stderr(`partnergate render: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof AppError && !err.retryable) {
       out.stderr(`partnergate render: ${oneLine(err.message)}\n`);
       return 2;
     }

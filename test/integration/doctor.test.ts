@@ -315,9 +315,12 @@ describe('partnergate doctor', () => {
     expect(run.lines.some((l) => l.startsWith('PASS platform events queue') || l.startsWith('FAIL platform events queue'))).toBe(true);
   });
 
-  it('when a variable is missing, then it says which, checks nothing else and exits 2', async () => {
-    const run = await doctor({ SLACK_BOT_TOKEN: undefined });
-    expect(run.lines).toEqual([expect.stringMatching(/^FAIL config: .*SLACK_BOT_TOKEN is required\. Fix: set it as \.env\.example says$/)]);
+  it('when variables are missing or malformed, then it says which, one FAIL line each, checks nothing else and exits 2', async () => {
+    const run = await doctor({ SLACK_BOT_TOKEN: undefined, PORT: 'eighty' });
+    expect(run.lines).toEqual([
+      expect.stringMatching(/^FAIL config: SLACK_BOT_TOKEN is required \(.*xoxb-.*\)\. Fix: set it as \.env\.example says$/),
+      'FAIL config: PORT must be a whole number from 0 to 65535. Fix: set it as .env.example says',
+    ]);
     expect(run.code).toBe(2);
     expect(slack.calls()).toEqual([]);
     expect(await runDoctor(['--bogus'], env(), { stdout: () => undefined, stderr: () => undefined })).toBe(2);

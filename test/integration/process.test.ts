@@ -79,7 +79,7 @@ describe('partnergate process', () => {
   });
 
   it.each([
-    ['DISTRIBUTION_BUCKET', 'partnergate: configuration: DISTRIBUTION_BUCKET is required'],
+    ['DISTRIBUTION_BUCKET', "partnergate: configuration: DISTRIBUTION_BUCKET is required (the distribution bucket's name: platform output DistributionBucket)"],
     ['APPROVAL_SIGNING_KEY', 'partnergate: configuration: APPROVAL_SIGNING_KEY is required (at least 32 random bytes, hex or base64: `openssl rand -hex 32`)'],
   ])('when a required variable (%s) is missing, then it exits 2 with one line naming it', async (name, line) => {
     child = spawnCli(['start'], testEnv({ [name]: undefined }));
@@ -87,6 +87,17 @@ describe('partnergate process', () => {
     const [code] = (await once(child, 'exit')) as [number];
     expect(code).toBe(2);
     expect(output.err().trim()).toBe(line);
+  });
+
+  it('when the environment is empty, then it exits 2 with one block: a heading and one line per variable to fix', async () => {
+    child = spawnCli(['start'], {});
+    const output = collect(child);
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(2);
+    const lines = output.err().trimEnd().split('\n');
+    expect(lines[0]).toBe('partnergate: configuration: 10 variables to fix:');
+    expect(lines.slice(1)).toHaveLength(10);
+    for (const line of lines.slice(1)) expect(line).toMatch(/^ {2}[A-Z_]+ (is required|or APPROVER_USERGROUP must be set) \(.+\)$/);
   });
 
   it('when started, then health, readiness and metrics answer, and SIGTERM drains and exits 0', async () => {

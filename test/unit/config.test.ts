@@ -165,6 +165,91 @@ describe('configuration', () => {
     });
   });
 
+  describe('every problem at once', () => {
+    const REQUIRED = ['AWS_REGION', 'AWS_ACCOUNT_ID', 'DISTRIBUTION_BUCKET', 'KMS_KEY_ARN', 'TRANSFER_SERVER_ID',
+      'SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'APPROVALS_CHANNEL', 'APPROVAL_SIGNING_KEY'];
+
+    function configError(load: () => unknown): ConfigError {
+      try {
+        load();
+      } catch (err) {
+        if (err instanceof ConfigError) return err;
+        throw err;
+      }
+      throw new Error('expected a ConfigError');
+    }
+
+    it('when the environment is empty, then one error lists every required variable, one line each with what a valid value looks like', () => {
+      const err = configError(() => loadConfig({}));
+      const lines = err.message.split('\n');
+      expect(lines[0]).toBe(`configuration: ${REQUIRED.length + 1} variables to fix:`);
+      expect(err.problems.map((p) => p.variable)).toEqual([...REQUIRED, 'APPROVERS']);
+      for (const name of REQUIRED) {
+        expect(lines.filter((l) => l.includes(name))).toEqual([expect.stringMatching(new RegExp(`^  ${name} is required \\(.+\\)$`))]);
+      }
+      expect(lines.at(-1)).toMatch(/^ {2}APPROVERS or APPROVER_USERGROUP must be set \(at least one approver: .*U0123ABCD.*S0123ABCD\)$/);
+    });
+
+    it('when only the platform is asked for and the environment is empty, then the platform variables alone are listed', () => {
+      expect(configError(() => loadPlatformConfig({})).problems.map((p) => p.variable)).toEqual(REQUIRED.slice(0, 5));
+    });
+
+    it('when two values are malformed, then both are reported in one error and the valid ones are not', () => {
+      const err = configError(() => loadConfig(testEnv({ PORT: 'eighty', AWS_ACCOUNT_ID: '12345' })));
+      expect(err.message).toBe([
+        'configuration: 2 variables to fix:',
+        '  AWS_ACCOUNT_ID must be a 12-digit AWS account id',
+        '  PORT must be a whole number from 0 to 65535',
+      ].join('\n'));
+    });
+
+    it('when combinations conflict beside a malformed value, then each conflict is reported with it', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'pg-config-'));
+      try {
+        const err = configError(() => loadConfig(testEnv({
+          LOG_LEVEL: 'loud',
+          AWS_REGION: 'cn-north-1',
+          APPROVERS: undefined,
+          PICKUP_SLA_BY_FEED: 'pricelists=24',
+          REDIS_TLS_CA_FILE: join(dir, 'ca.pem'),
+        })));
+        expect(err.problems).toEqual([
+          { variable: 'LOG_LEVEL', problem: 'must be fatal, error, warn, info, debug, trace or silent' },
+          { variable: 'KMS_KEY_ARN', problem: 'must be in partition aws-cn, as AWS_REGION says (arn:aws-cn:kms:cn-north-1:<account>:key/<uuid>)' },
+          { variable: 'APPROVERS', problem: expect.stringMatching(/^or APPROVER_USERGROUP must be set/) },
+          { variable: 'REDIS_TLS_CA_FILE', problem: expect.stringMatching(/^is set but REDIS_URL is not a rediss:\/\//) },
+          { variable: 'PICKUP_SLA_BY_FEED', problem: expect.stringMatching(/names the feed "pricelists", which is not in FEEDS/) },
+        ]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('when a combination\'s own variable is malformed, then only that is reported, not a conflict built on it', () => {
+      const err = configError(() => loadConfig(testEnv({ FEEDS: 'Bad Feed', PICKUP_SLA_BY_FEED: 'price-lists=24', APPROVERS: 'not-an-id' })));
+      expect(err.problems.map((p) => p.variable)).toEqual(['FEEDS', 'APPROVERS']);
+      expect(err.problems[1]!.problem).toMatch(/must be a comma list of Slack ids/);
+    });
+
+    it('when secrets are malformed, then the error names them and what they should look like, never their values', () => {
+      const secrets = {
+        SLACK_SIGNING_SECRET: 'sh0rt!',
+        SLACK_BOT_TOKEN: 'xoxp-1111-2222-user-token-value',
+        SLACK_APP_TOKEN: 'xoxb-3333-4444-not-an-app-token',
+        REDIS_URL: 'https://:hunter2-redis-password@redis.internal:6380',
+        APPROVAL_SIGNING_KEY: randomBytes(16).toString('hex'),
+      };
+      const err = configError(() => loadConfig(testEnv(secrets)));
+      expect(err.problems.map((p) => p.variable)).toEqual(Object.keys(secrets));
+      expect(err.message).toMatch(/SLACK_BOT_TOKEN must be a bot token \(xoxb-…\)/);
+      for (const value of Object.values(secrets)) {
+        expect(err.message).not.toContain(value);
+        expect(JSON.stringify(err.problems)).not.toContain(value);
+      }
+      expect(err.message).not.toContain('hunter2');
+    });
+  });
+
   it('when neither APPROVERS nor APPROVER_USERGROUP is set, then loading stops', () => {
     expect(problem(testEnv({ APPROVERS: undefined }))).toMatch(/APPROVERS or APPROVER_USERGROUP must be set/);
   });

@@ -77,6 +77,17 @@ describe('partnergate render', () => {
   it('when a platform variable is missing, then it names the variable and exits 2', () => {
     const r = run(['--platform'], { ...platformOnly, DISTRIBUTION_BUCKET: undefined });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('partnergate render: configuration: DISTRIBUTION_BUCKET is required\n');
+    expect(r.stderr).toBe("partnergate render: configuration: DISTRIBUTION_BUCKET is required (the distribution bucket's name: platform output DistributionBucket)\n");
+  });
+
+  it('when several platform variables are wrong, then it lists each on its own line and exits 2', () => {
+    const r = run(['--platform'], { ...platformOnly, DISTRIBUTION_BUCKET: undefined, AWS_ACCOUNT_ID: '12345' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe([
+      'partnergate render: configuration: 2 variables to fix:',
+      '  AWS_ACCOUNT_ID must be a 12-digit AWS account id',
+      "  DISTRIBUTION_BUCKET is required (the distribution bucket's name: platform output DistributionBucket)",
+      '',
+    ].join('\n'));
   });
 });
