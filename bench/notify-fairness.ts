@@ -1,5 +1,5 @@
 /**
- * Benchmark 5: notify fairness between channels. The notify worker (src/jobs/notify, production
+ * Benchmark 6: notify fairness between channels. The notify worker (src/jobs/notify, production
  * defaults: one post a second per channel after a burst of three, 8 drains at once) against a fake
  * Slack and the real Redis, in this process. A burst of `--burst` approval-channel posts (each an
  * approval card with its own thread, as a wave of requests makes them) is queued at once; while it

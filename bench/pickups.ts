@@ -1,5 +1,5 @@
 /**
- * Benchmark 5: proof of pickup (docs/pickups.md) — 10,000 pickup events in one burst through the
+ * Benchmark 8: proof of pickup (docs/pickups.md) — 10,000 pickup events in one burst through the
  * SQS adapter of the real `partnergate worker` (the CLI in a child process, LOG_LEVEL=info, the
  * product's Node flags), the AWS side simulated: a loopback SQS queue speaking the SDK's protocol
  * (tools/local/fake-sqs-server.ts), the real Redis, the fake Slack, s3rver for the worker's poll.

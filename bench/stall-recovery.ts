@@ -1,5 +1,5 @@
 /**
- * Benchmark 6: what the lock and stall settings (src/jobs/platform/stalls.ts) rest on, and what
+ * Benchmark 7: what the lock and stall settings (src/jobs/platform/stalls.ts) rest on, and what
  * they give. The real `partnergate worker` (a child process, as in benchmark 2) against s3rver, the
  * fake Slack and the real Redis, `--partners` LIVE partners on one feed.
  *

@@ -10,12 +10,12 @@
  * lockDuration + stalledInterval on a live worker (the lock lapses 1/2 to 1 lockDuration after the
  * death, the next check follows within an interval), or one interval after the restarted worker
  * is up if that is later: 15 s here, measured 14.6–15.1 s; 68 s with BullMQ's defaults, 30 s and
- * 30 s (docs/benchmarks.md, benchmark 6).
+ * 30 s (docs/benchmarks.md, benchmark 7).
  *
  * Why the lock is not sized to the job: a 5 GB CopyObject may take minutes, but the lock is
  * renewed meanwhile. What the lock must outlast is a live worker failing to renew it — its event
  * loop blocked, or Redis unreachable — or the job is handed to another worker while it still
- * runs, and runs twice. Measured (benchmark 6): the worker's event loop stalled at most 215 ms
+ * runs, and runs twice. Measured (benchmark 7): the worker's event loop stalled at most 215 ms
  * during a 1,000-partner fan-out on a loaded machine, while deliver jobs took 0.3 s (p50) to 1.3 s
  * and the dispatch of 1,000 deliveries 4.5 s; a Redis restart from its AOF takes seconds. A 10 s
  * lock, renewed every 5 s, covers those many times over.
