@@ -5,8 +5,9 @@
  * diff (secrets masked); nothing is posted, recorded or changed. `partnergate reconcile --rebuild`
  * rebuilds lost registry records from the resource tags, restores which (key, version) each partner
  * already has from the provenance tags of its copies, and prints what it could not recover.
- * Needs the platform variables, Redis and AWS read access (no Slack). Bad arguments: one
- * line, bad configuration one line per variable to fix, exit 2; an AWS error: one line, exit 1; drift found: exit 3.
+ * Needs the platform variables, Redis and AWS read access (no Slack). Bad arguments: one line,
+ * bad configuration one line per variable to fix, exit 2; an AWS error: one line, exit 1; drift
+ * found: exit 3.
  */
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
