@@ -2,7 +2,7 @@
  * The control plane of the partner lifecycle: everything the provision jobs' ControlPlane does,
  * plus what removing, reconciling and rebuilding need (delete a Transfer user, list and delete a
  * role's inline policies, detach its managed policies, delete a role, list users, roles and their tags, put a role's
- * partner tag back) and the platform check (read the bucket and key policies and a managed policy's default version). `createLifecyclePlane`
+ * partner tag back) and the platform check (read the bucket's policy and settings, the key's policy and grants, and a managed policy's default version). `createLifecyclePlane`
  * sends every call; `dryRunLifecyclePlane` sends none (DRY_RUN): reads find nothing, deletions
  * are logged as planned and answer "was not there".
  */
@@ -34,6 +34,10 @@ export interface LifecyclePlane extends ControlPlane {
   /** The platform check's reads: the bucket policy and the key policy (null: none), a managed policy's default version (null: no such policy). */
   getBucketPolicy(): Promise<docs.ReadDocument | null>;
   getKeyPolicy(): Promise<docs.ReadDocument | null>;
+  /** The bucket's public access block, object ownership and default encryption. */
+  getBucketSettings(): Promise<docs.DeployedBucketSettings>;
+  /** The key's grants (the platform renders none). */
+  listKeyGrants(): Promise<docs.KeyGrant[]>;
   getDefaultPolicyVersion(policyArn: string): Promise<{ versionId: string; document: docs.ReadDocument | null } | null>;
 }
 
@@ -68,6 +72,8 @@ export function createLifecyclePlane(
     tagRole: (name, tags) => roles.tagRole(clients.iam, name, tags),
     getBucketPolicy: () => docs.getBucketPolicy(clients.s3Config, platform.bucket),
     getKeyPolicy: () => docs.getKeyPolicy(clients.kms, platform.kmsKeyArn),
+    getBucketSettings: () => docs.getBucketSettings(clients.s3Config, platform.bucket),
+    listKeyGrants: () => docs.listKeyGrants(clients.kms, platform.kmsKeyArn),
     getDefaultPolicyVersion: (arn) => docs.getDefaultPolicyVersion(clients.iam, arn),
   };
   return { ...createControlPlane(clients, platform, onAwsError), ...reportingErrors(extras, onAwsError) };
@@ -90,6 +96,8 @@ export function dryRunLifecyclePlane(platform: PlatformConfig, logger: Logger): 
     tagRole: async (roleName, tags) => plan('iam:TagRole', { roleName, tagKeys: Object.keys(tags) }),
     getBucketPolicy: async () => null,
     getKeyPolicy: async () => null,
+    getBucketSettings: async () => ({ publicAccessBlock: null, objectOwnership: null, encryption: null }),
+    listKeyGrants: async () => [],
     getDefaultPolicyVersion: async () => null,
   };
 }

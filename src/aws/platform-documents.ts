@@ -1,11 +1,14 @@
 /**
- * The platform-wide documents as AWS holds them, read for the platform check: the bucket policy,
- * the key policy and a managed policy's default version. One command per function (two for a
+ * The platform-wide documents as AWS holds them, read for the platform check: the bucket policy and
+ * settings (public access block, object ownership, default encryption), the key policy and grants,
+ * and a managed policy's default version. One command per function (two for a
  * managed policy: its default version id, then that version), client first, SDK exceptions as
  * AwsError; "not there" answers null. Documents come back parsed.
  */
-import { GetBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
-import { GetKeyPolicyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import {
+  GetBucketEncryptionCommand, GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand, type S3Client,
+} from '@aws-sdk/client-s3';
+import { GetKeyPolicyCommand, ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { GetPolicyCommand, GetPolicyVersionCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { call, hasCode } from './aws-error.js';
 import { decodePolicyDocument, type PolicyDocument } from './iam.js';
@@ -57,4 +60,68 @@ export async function getDefaultPolicyVersion(client: IAMClient, policyArn: stri
     if (hasCode(err, 'NoSuchEntityException', 'NoSuchEntity')) return null;
     throw err;
   }
+}
+
+/** The bucket's settings as S3 answers them; each null when the bucket has none of that kind. */
+export interface DeployedBucketSettings {
+  publicAccessBlock: Record<string, boolean> | null;
+  /** The ownership rule (`BucketOwnerEnforced` disables ACLs). */
+  objectOwnership: string | null;
+  /** The default encryption rule: its algorithm, key and whether Bucket Keys are on. */
+  encryption: { algorithm: string; kmsKeyArn: string | null; bucketKeyEnabled: boolean } | null;
+}
+
+async function orNull<T>(read: () => Promise<T>, ...missing: string[]): Promise<T | null> {
+  try {
+    return await read();
+  } catch (err) {
+    if (hasCode(err, ...missing)) return null;
+    throw err;
+  }
+}
+
+/** Three reads: GetPublicAccessBlock, GetBucketOwnershipControls, GetBucketEncryption. */
+export async function getBucketSettings(client: S3Client, bucket: string): Promise<DeployedBucketSettings> {
+  const publicAccessBlock = await orNull(async () => {
+    const out = await call('s3', 'GetPublicAccessBlock', () => client.send(new GetPublicAccessBlockCommand({ Bucket: bucket })));
+    const c = out.PublicAccessBlockConfiguration ?? {};
+    return {
+      BlockPublicAcls: c.BlockPublicAcls === true, IgnorePublicAcls: c.IgnorePublicAcls === true,
+      BlockPublicPolicy: c.BlockPublicPolicy === true, RestrictPublicBuckets: c.RestrictPublicBuckets === true,
+    };
+  }, 'NoSuchPublicAccessBlockConfiguration');
+  const objectOwnership = await orNull(async () => {
+    const out = await call('s3', 'GetBucketOwnershipControls', () => client.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket })));
+    return out.OwnershipControls?.Rules?.[0]?.ObjectOwnership ?? null;
+  }, 'OwnershipControlsNotFoundError');
+  const encryption = await orNull(async () => {
+    const out = await call('s3', 'GetBucketEncryption', () => client.send(new GetBucketEncryptionCommand({ Bucket: bucket })));
+    const rule = out.ServerSideEncryptionConfiguration?.Rules?.[0];
+    if (!rule?.ApplyServerSideEncryptionByDefault) return null;
+    const d = rule.ApplyServerSideEncryptionByDefault;
+    return { algorithm: d.SSEAlgorithm ?? '', kmsKeyArn: d.KMSMasterKeyID ?? null, bucketKeyEnabled: rule.BucketKeyEnabled === true };
+  }, 'ServerSideEncryptionConfigurationNotFoundError');
+  return { publicAccessBlock, objectOwnership, encryption };
+}
+
+/** A grant on the key: who may use it for what (ListGrants). */
+export interface KeyGrant {
+  grantId: string;
+  grantee: string;
+  operations: string[];
+  name: string | null;
+}
+
+/** Every grant on the key (ListGrants, pages followed); empty when there are none. */
+export async function listKeyGrants(client: KMSClient, keyId: string): Promise<KeyGrant[]> {
+  const grants: KeyGrant[] = [];
+  let marker: string | undefined;
+  do {
+    const out = await call('kms', 'ListGrants', () => client.send(new ListGrantsCommand({ KeyId: keyId, ...(marker ? { Marker: marker } : {}) })));
+    for (const g of out.Grants ?? []) {
+      grants.push({ grantId: g.GrantId ?? '', grantee: g.GranteePrincipal ?? '', operations: [...(g.Operations ?? [])].sort(), name: g.Name ?? null });
+    }
+    marker = out.Truncated ? out.NextMarker : undefined;
+  } while (marker);
+  return grants;
 }

@@ -155,18 +155,23 @@ export function redactExternalIds(documents: readonly DriftDocument[]): DriftDoc
 
 /**
  * The platform-wide documents every partner depends on, as the platform check compares them with
- * the renderer (src/jobs/lifecycle/platform-drift.ts): the bucket policy, the key policy, the
- * Transfer role (every SFTP session runs as it) and the verifier role — their trust, inline and
- * attached policies — and the permissions boundary's default version. The bot changes none of them
- * (docs/security.md "The bot's role"): the platform stack deploys them.
+ * the renderer (src/jobs/lifecycle/platform-drift.ts): the bucket policy and the bucket's settings
+ * (public access block, object ownership, default encryption), the key policy and the key's grants
+ * (none), the Transfer role (every SFTP session runs as it) and the verifier role — their trust,
+ * inline and attached policies — and the permissions boundary's default version. The bot changes
+ * none of them (docs/security.md "The bot's role"): the platform stack deploys them.
  */
-export const PLATFORM_PARTS = ['bucket-policy', 'key-policy', 'transfer-role', 'verifier-role', 'permissions-boundary'] as const;
+export const PLATFORM_PARTS = [
+  'bucket-policy', 'bucket-settings', 'key-policy', 'key-grants', 'transfer-role', 'verifier-role', 'permissions-boundary',
+] as const;
 export type PlatformPart = (typeof PLATFORM_PARTS)[number];
 
 /** How a report names each part. */
 export const PLATFORM_PART_NAMES: Record<PlatformPart, string> = {
   'bucket-policy': 'the bucket policy',
+  'bucket-settings': 'the bucket’s access settings',
   'key-policy': 'the KMS key policy',
+  'key-grants': 'the KMS key’s grants',
   'transfer-role': 'the Transfer role',
   'verifier-role': 'the verifier role',
   'permissions-boundary': 'the permissions boundary policy',

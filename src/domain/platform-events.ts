@@ -109,7 +109,21 @@ const KMS_KEY_CHANGES = new Set([
 const BOUNDARY_CHANGES = new Set(['CreatePolicyVersion', 'SetDefaultPolicyVersion', 'DeletePolicyVersion', 'DeletePolicy', 'TagPolicy', 'UntagPolicy']);
 /** The calls that change a document the platform check compares. */
 const BUCKET_POLICY_CHANGES = new Set(['PutBucketPolicy', 'DeleteBucketPolicy']);
+const BUCKET_SETTINGS_CHANGES = new Set([
+  'PutBucketAcl', 'PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock', 'PutBucketOwnershipControls', 'DeleteBucketOwnershipControls',
+  'PutBucketEncryption', 'DeleteBucketEncryption',
+]);
 const KEY_POLICY_CHANGES = new Set(['PutKeyPolicy']);
+const KEY_GRANT_CHANGES = new Set(['CreateGrant', 'RevokeGrant', 'RetireGrant']);
+
+/** The part of the platform check an S3 or KMS change touches, if it compares one. */
+function comparedPart(eventName: string): PlatformPart | undefined {
+  if (BUCKET_POLICY_CHANGES.has(eventName)) return 'bucket-policy';
+  if (BUCKET_SETTINGS_CHANGES.has(eventName)) return 'bucket-settings';
+  if (KEY_POLICY_CHANGES.has(eventName)) return 'key-policy';
+  if (KEY_GRANT_CHANGES.has(eventName)) return 'key-grants';
+  return undefined;
+}
 
 /** Reads one message body of the platform events queue. */
 export function classifyPlatformEvent(body: string, scope: PlatformEventScope): PlatformEvent {
@@ -167,24 +181,26 @@ function targetOf(d: ApiCall, params: Record<string, unknown>, scope: PlatformEv
     case 's3.amazonaws.com':
       if (text('bucketName') !== scope.bucket) return { ignored: 'another bucket' };
       if (!S3_BUCKET_CHANGES.has(d.eventName)) return { ignored: 'not a change of the bucket’s access configuration' };
-      return { type: 'platform', resource: `the bucket ${scope.bucket}`, ...(BUCKET_POLICY_CHANGES.has(d.eventName) ? { compared: 'bucket-policy' as const } : {}) };
+      return platformTarget(`the bucket ${scope.bucket}`, comparedPart(d.eventName));
     case 'kms.amazonaws.com': {
       const keyId = text('keyId') ?? text('targetKeyId') ?? '';
       const ours = keyId !== '' && (keyId === scope.kmsKeyArn || scope.kmsKeyArn.endsWith(`/${keyId}`));
       if (!ours) return { ignored: 'another KMS key' };
       if (!KMS_KEY_CHANGES.has(d.eventName)) return { ignored: 'not a change of the key’s access' };
-      return { type: 'platform', resource: 'the platform KMS key', ...(KEY_POLICY_CHANGES.has(d.eventName) ? { compared: 'key-policy' as const } : {}) };
+      return platformTarget('the platform KMS key', comparedPart(d.eventName));
     }
     default:
       return { ignored: `event source ${d.eventSource.slice(0, 60)} is not watched` };
   }
 }
 
+const platformTarget = (resource: string, compared: PlatformPart | undefined): EventTarget => ({ type: 'platform', resource, ...(compared ? { compared } : {}) });
+
 /** A role of our account by its name: a platform role, a partner's role, or none of ours (why). */
 export function roleTarget(roleName: string, scope: PlatformEventScope): EventTarget | { ignored: string } {
   const platform = scope.platformRoles[roleName];
   const compared = scope.comparedRoles[roleName];
-  if (platform) return { type: 'platform', resource: platform, ...(compared ? { compared } : {}) };
+  if (platform) return platformTarget(platform, compared);
   if (!roleName.startsWith(scope.partnerRolePrefix)) return { ignored: 'not one of our roles' };
   const partnerId = roleName.slice(scope.partnerRolePrefix.length);
   if (!isPartnerId(partnerId)) return { ignored: 'a role named like a partner role, for no valid partner id' };

@@ -72,12 +72,25 @@ describe('platform events', () => {
 
   it('when the change was reverted before the alert, then the alert says there is no difference; when the call changed nothing the check compares, it says so', async () => {
     await t.deliver(cloudTrailEvent({ eventSource: 'kms.amazonaws.com', eventName: 'PutKeyPolicy', requestParameters: { keyId: t.c.config.platform.kmsKeyArn, policyName: 'default' } }));
-    await t.deliver(cloudTrailEvent({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketAcl', requestParameters: { bucketName: t.c.config.platform.bucket } }));
-    const [keyAlert, aclAlert] = await queuedMessages(t.redis, t.prefix);
+    await t.deliver(cloudTrailEvent({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketVersioning', requestParameters: { bucketName: t.c.config.platform.bucket } }));
+    const [keyAlert, versioningAlert] = await queuedMessages(t.redis, t.prefix);
     expect(keyAlert!.identity).toContain('the platform KMS key was changed outside partnergate');
     expect(keyAlert!.identity).toContain(':white_check_mark: the KMS key policy: no difference from the approved state (the rendered documents) now');
+    expect(versioningAlert!.identity).toContain('s3:PutBucketVersioning');
+    expect(versioningAlert!.identity).toContain('partnergate compares no rendered document this call changes: look at it by hand.');
+  });
+
+  it('when someone turns a public access block off or enables ACLs, or creates a grant on the key, then the alert shows what now lets more in', async () => {
+    await t.fake.setBucketSettings({ publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: true }, objectOwnership: 'BucketOwnerPreferred' });
+    await t.deliver(cloudTrailEvent({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketAcl', requestParameters: { bucketName: t.c.config.platform.bucket } }));
+    await t.fake.addKeyGrant({ GrantId: 'grant-1', GranteePrincipal: 'arn:aws:iam::999999999999:root', Operations: ['Decrypt'] });
+    await t.deliver(cloudTrailEvent({ eventSource: 'kms.amazonaws.com', eventName: 'CreateGrant', requestParameters: { keyId: t.c.config.platform.kmsKeyArn } }));
+    const [aclAlert, grantAlert] = await queuedMessages(t.redis, t.prefix);
     expect(aclAlert!.identity).toContain('s3:PutBucketAcl');
-    expect(aclAlert!.identity).toContain('partnergate compares no rendered document this call changes: look at it by hand.');
+    expect(aclAlert!.identity).toContain('the bucket’s public access block has IgnorePublicAcls off');
+    expect(aclAlert!.identity).toContain('the bucket’s object ownership is BucketOwnerPreferred, so ACLs can grant access');
+    expect(grantAlert!.identity).toContain('kms:CreateGrant');
+    expect(grantAlert!.identity).toContain('letting arn:aws:iam::999999999999:root Decrypt');
   });
 
   it('when AWS refuses to show the difference, then the alert still goes out, saying so', async () => {

@@ -44,8 +44,11 @@ import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/clie
 import {
   AccessAnalyzerClient, CheckAccessNotGrantedCommand, CheckNoPublicAccessCommand, ValidatePolicyCommand,
 } from '@aws-sdk/client-accessanalyzer';
-import { GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { GetKeyPolicyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
+import {
+  GetBucketEncryptionCommand, GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetObjectCommand, GetPublicAccessBlockCommand,
+  ListObjectsV2Command, S3Client, S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand, NotFoundException } from '@aws-sdk/client-kms';
 import type { PlatformConfig } from '../../src/aws/policies/platform.js';
 import type { ControlPlaneClients } from '../../src/aws/control-plane.js';
 import type { SessionCredentials } from '../../src/aws/sts.js';
@@ -218,6 +221,16 @@ export class FakeAws {
   /** Replaces the key policy. */
   async setKeyPolicy(document: PolicyDocument): Promise<void> {
     await this.o.redis.set(this.k('platform', 'key-policy'), JSON.stringify(document));
+  }
+
+  /** What an administrator does by hand to the bucket's settings (null: deletes that setting). */
+  async setBucketSettings(change: { publicAccessBlock?: Record<string, boolean> | null; objectOwnership?: string | null }): Promise<void> {
+    for (const [name, value] of Object.entries(change)) await this.o.redis.set(this.k('platform', name), JSON.stringify(value));
+  }
+
+  /** CreateGrant by hand: a grant on the platform key. */
+  async addKeyGrant(grant: { GrantId: string; GranteePrincipal: string; Operations: string[] }): Promise<void> {
+    await this.o.redis.rpush(this.k('platform', 'grants'), JSON.stringify(grant));
   }
 
   /** Makes a new default version of the boundary policy (v2, v3, …). */
@@ -418,6 +431,28 @@ export class FakeAws {
     on(this.kms, GetKeyPolicyCommand, async (input: { KeyId: string }) => {
       if (input.KeyId !== p.kmsKeyArn) throw new NotFoundException({ message: `Key '${input.KeyId}' does not exist`, $metadata: meta(400) });
       return { Policy: JSON.stringify((await stored('key-policy')) ?? this.docs.kmsKeyPolicy), PolicyName: 'default' };
+    });
+    const settings = this.docs.bucketSettings;
+    const s3NotFound = (name: string, message: string) => new S3ServiceException({ name, $fault: 'client', $metadata: meta(404), message });
+    on(this.s3Config, GetPublicAccessBlockCommand, async () => {
+      const pab = await stored('publicAccessBlock');
+      if (pab === null) throw s3NotFound('NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found');
+      return { PublicAccessBlockConfiguration: pab ?? settings.publicAccessBlock };
+    });
+    on(this.s3Config, GetBucketOwnershipControlsCommand, async () => {
+      const ownership = await stored('objectOwnership');
+      if (ownership === null) throw s3NotFound('OwnershipControlsNotFoundError', 'The bucket ownership controls were not found');
+      return { OwnershipControls: { Rules: [{ ObjectOwnership: (ownership as string | undefined) ?? settings.objectOwnership }] } };
+    });
+    on(this.s3Config, GetBucketEncryptionCommand, async () => ({
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: p.kmsKeyArn }, BucketKeyEnabled: true }],
+      },
+    }));
+    on(this.kms, ListGrantsCommand, async (input: { KeyId: string }) => {
+      if (input.KeyId !== p.kmsKeyArn) throw new NotFoundException({ message: `Key '${input.KeyId}' does not exist`, $metadata: meta(400) });
+      const grants = (await redis.lrange(this.k('platform', 'grants'), 0, -1)).map((g) => JSON.parse(g) as Record<string, unknown>);
+      return { Grants: grants.map((g) => ({ KeyId: p.kmsKeyArn, ...g })), Truncated: false };
     });
     const noPolicy = (arn: string) => new NoSuchEntityException({ message: `Policy ${arn} does not exist or is not attachable.`, $metadata: meta(404) });
     const boundary = async () => ((await stored('boundary')) as { versionId: string; document: PolicyDocument } | undefined) ?? { versionId: 'v1', document: this.docs.permissionsBoundary.policies[0]!.document };

@@ -263,6 +263,17 @@ describe('manifests/platform.yaml as CloudFormation', () => {
     expect(propertiesOf(d, 'PlatformKeyAlias')['TargetKeyId']).toBe(d.physical('PlatformKey', null));
   });
 
+  it('when the bucket is read, then its settings are what the platform check compares with (the renderer\'s bucket settings)', () => {
+    const d = deployPlatform(platformTemplate());
+    const b = propertiesOf(d, 'DistributionBucket');
+    const { bucketSettings } = renderPlatform(loadPlatformConfig(outputsAsEnv(d)));
+    expect(b['PublicAccessBlockConfiguration']).toEqual(bucketSettings.publicAccessBlock);
+    expect(b['OwnershipControls']).toEqual({ Rules: [{ ObjectOwnership: bucketSettings.objectOwnership }] });
+    const [rule] = (b['BucketEncryption'] as { ServerSideEncryptionConfiguration: Array<{ ServerSideEncryptionByDefault: Record<string, unknown>; BucketKeyEnabled: boolean }> }).ServerSideEncryptionConfiguration;
+    expect(rule!.ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: bucketSettings.encryption.algorithm, KMSMasterKeyID: bucketSettings.encryption.kmsKeyArn });
+    expect(rule!.BucketKeyEnabled).toBe(bucketSettings.encryption.bucketKeyEnabled);
+  });
+
   it('when the lifecycle rules are read, then outbound files expire, old versions expire where files come and go, and incomplete uploads are aborted', () => {
     const d = deployPlatform(platformTemplate());
     const rules = propertiesOf(d, 'DistributionBucket')['LifecycleConfiguration']['Rules'] as Array<Record<string, any>>;

@@ -33,7 +33,7 @@ export const NOT_MODELLED: readonly string[] = [
   'The aws:SourceArn ECS presents when it assumes a task role: AWS documents only arn:<partition>:ecs:<region>:<account>:* for it, and that naming a cluster is not supported; the cells pass a task ARN, which that pattern matches whatever form ECS uses. Who may run a task as the bot (iam:PassRole on the bot role, ecs:RunTask) is the account\'s own policies, not ours, and is not evaluated.',
   'iam:PermissionsBoundary on an existing role: the engine reads the condition key from the request; that a created role really carries the boundary is checked by verification (GetRole) after provisioning.',
   'KMS encryption context and Bucket Keys: kms:EncryptionContext keys are dropped by the engine, and no document relies on them; KMS cannot tell partners apart, so isolation is S3 permissions plus kms:ViaService.',
-  'S3 Block Public Access, Object Ownership, default encryption and ACLs: bucket settings, not policies; Access Analyzer CheckNoPublicAccess (production) and the platform template cover them.',
+  'S3 Block Public Access, Object Ownership, default encryption and ACLs: bucket settings, not policies; the platform template sets them, the platform check compares them with the rendering, and Access Analyzer CheckNoPublicAccess (production) covers them.',
   'Conditional writes: the engine evaluates s3:if-none-match, it does not derive it from a request; each audit cell passes it in its request context as S3 sets it from the If-None-Match header (or leaves it out, for a write without one).',
   'S3 Object Lock and lifecycle rules: bucket settings the engine does not evaluate (a lock refuses a delete whatever IAM allows; a lifecycle rule removes versions without an IAM request); the platform template tests pin them (no expiry rule reaches audit/, Object Lock without a default retention) and `partnergate audit --verify` shows what is missing or changed.',
   'SCPs and RCPs of any AWS Organization (ours or a partner\'s): they can only take rights away; none are assumed.',
@@ -483,6 +483,10 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     // The platform check: the documents every partner depends on, read.
     allow('platform check', 's3:GetBucketPolicy', bucket, 'GetBucketPolicy');
     allow('platform check', 'kms:GetKeyPolicy', p.kmsKeyArn, 'GetKeyPolicy called directly');
+    allow('platform check', 's3:GetBucketPublicAccessBlock', bucket, 'GetBucketPublicAccessBlock');
+    allow('platform check', 's3:GetBucketOwnershipControls', bucket, 'GetBucketOwnershipControls');
+    allow('platform check', 's3:GetEncryptionConfiguration', bucket, 'GetEncryptionConfiguration');
+    allow('platform check', 'kms:ListGrants', p.kmsKeyArn, 'ListGrants called directly');
     allow('platform check', 'iam:GetPolicyVersion', p.permissionsBoundaryArn, 'GetPolicyVersion of the boundary');
     allow('platform check', 'iam:GetRolePolicy', pd.transferRole.arn, 'GetRolePolicy of the Transfer role');
 
@@ -536,6 +540,8 @@ function addBotCells(s: Scenario, add: Add, withRole: RenderedPartner[]): void {
     deny('bucket and key', 's3:PutBucketAcl', bucket, 'PutBucketAcl');
     deny('bucket and key', 'kms:PutKeyPolicy', p.kmsKeyArn, 'PutKeyPolicy');
     deny('bucket and key', 'kms:CreateGrant', p.kmsKeyArn, 'CreateGrant through S3', via);
+    deny('bucket and key', 'kms:CreateGrant', p.kmsKeyArn, 'CreateGrant called directly');
+    deny('bucket and key', 's3:PutBucketOwnershipControls', bucket, 'PutBucketOwnershipControls');
     deny('bucket and key', 'kms:Decrypt', p.kmsKeyArn, 'kms:Decrypt called directly');
     deny('bucket and key', 'kms:DisableKey', p.kmsKeyArn, 'DisableKey');
     deny('uploads', 's3:PutObject', `${bucket}/partners/acme/prices.csv`, 'PutObject naming another KMS key', {

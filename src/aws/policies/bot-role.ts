@@ -273,8 +273,16 @@ function deliveryStatements(p: PlatformConfig): PolicyStatement[] {
     { Sid: 'ArchiveOffboardedPartners', Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject'], Resource: objectsArn(p, 'archive/partners/') },
     ...auditStatements(p),
     decryptViaS3(p, 'UseKeyViaS3', ['kms:Decrypt', 'kms:GenerateDataKey']),
-    // The platform check reads the bucket and key policies (the key policy lets the bot read it, and nothing more, outside S3).
-    { Sid: 'ReadBucketAndKeyPolicies', Effect: 'Allow', Action: ['s3:GetBucketPolicy', 'kms:GetKeyPolicy'], Resource: [bucketArn(p), p.kmsKeyArn] },
+    // The platform check reads the bucket's policy and settings, the key's policy and grants (the key policy lets the bot read them, and nothing more, outside S3).
+    {
+      Sid: 'ReadBucketAndKeyPolicies',
+      Effect: 'Allow',
+      Action: [
+        's3:GetBucketPolicy', 's3:GetBucketPublicAccessBlock', 's3:GetBucketOwnershipControls', 's3:GetEncryptionConfiguration',
+        'kms:GetKeyPolicy', 'kms:ListGrants',
+      ],
+      Resource: [bucketArn(p), p.kmsKeyArn],
+    },
     {
       Sid: 'ReadBucketAndPlatformEvents',
       Effect: 'Allow',

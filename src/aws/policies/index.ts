@@ -6,7 +6,7 @@ export { checkPartnerSpec, EXTERNAL_ID_PATTERN } from './partner-spec.js';
 export { BOT_RUNS_AS_ROLE_PATTERN, botRunsAsRoleArn, renderBotRole } from './bot-role.js';
 export { botRightSamples, type RightSample, type RightsGroup } from './bot-rights.js';
 export { renderPermissionsBoundary, renderVerifierRole } from './platform-roles.js';
-export { renderBucketPolicy, renderKmsKeyPolicy } from './resource-policies.js';
+export { renderBucketPolicy, renderBucketSettings, renderKmsKeyPolicy } from './resource-policies.js';
 export { renderLockedPartnerRole, renderOwnPrefixPolicy, renderPartnerRole, renderPartnerSidePolicy, renderPartnerTrustPolicy } from './partner-role.js';
 export { renderTransferRole, renderTransferUser, toCreateUserRequest } from './transfer.js';
 export { checkPolicySize, policySize, PolicyTooLargeError, POLICY_SIZE_LIMITS, QUOTAS } from './limits.js';

@@ -5,7 +5,7 @@ import { renderBotRole } from './bot-role.js';
 import { checkPartnerSpec } from './partner-spec.js';
 import { renderPartnerRole, renderPartnerSidePolicy } from './partner-role.js';
 import { renderPermissionsBoundary, renderVerifierRole } from './platform-roles.js';
-import { renderBucketPolicy, renderKmsKeyPolicy } from './resource-policies.js';
+import { renderBucketPolicy, renderBucketSettings, renderKmsKeyPolicy } from './resource-policies.js';
 import { renderTransferRole, renderTransferUser } from './transfer.js';
 import type { PartnerSpec, RenderedPartner, RenderedPlatform } from './types.js';
 
@@ -28,6 +28,7 @@ export function renderPartner(platform: PlatformConfig, spec: PartnerSpec): Rend
 export function renderPlatform(platform: PlatformConfig): RenderedPlatform {
   return {
     bucketPolicy: renderBucketPolicy(platform),
+    bucketSettings: renderBucketSettings(platform),
     kmsKeyPolicy: renderKmsKeyPolicy(platform),
     transferRole: renderTransferRole(platform),
     botRole: renderBotRole(platform),

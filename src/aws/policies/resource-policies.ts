@@ -8,7 +8,7 @@ import {
   accountRootArn, bucketArn, objectsArn, PARTNER_TAG_CONTEXT_KEY, partnerRolesPattern, s3ViaService, TAGGED_HOME_PREFIX,
 } from './names.js';
 import { policy } from './statements.js';
-import type { PolicyDocument, PolicyStatement } from './types.js';
+import type { BucketSettings, PolicyDocument, PolicyStatement } from './types.js';
 
 const KMS_KEY_ID = 's3:x-amz-server-side-encryption-aws-kms-key-id';
 const SSE = 's3:x-amz-server-side-encryption';
@@ -116,13 +116,25 @@ export function renderBucketPolicy(p: PlatformConfig): PolicyDocument {
 }
 
 /**
+ * The bucket's settings as platform.yaml deploys them (test/unit/manifests.test.ts holds the two
+ * equal) and the platform check compares: no public access, ACLs disabled, SSE-KMS with the key.
+ */
+export function renderBucketSettings(p: PlatformConfig): BucketSettings {
+  return {
+    publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+    objectOwnership: 'BucketOwnerEnforced',
+    encryption: { algorithm: 'aws:kms', kmsKeyArn: p.kmsKeyArn, bucketKeyEnabled: true },
+  };
+}
+
+/**
  * The account administers the key through IAM (the usual root statement), and the platform's own
  * principals — every role under the partner path, the Transfer, verifier and bot roles — may use it
  * only when S3 calls KMS for them. With Bucket Keys the encryption context is the bucket, so KMS
  * cannot tell partners apart: isolation is S3's job, and no partner principal reaches KMS directly.
  * The same refusal keeps the bot from changing the key policy, creating grants or disabling the key;
- * the one call it may make outside S3 is reading this policy (kms:GetKeyPolicy), which the platform
- * check compares with this rendering.
+ * the calls it may make outside S3 are reads: this policy (kms:GetKeyPolicy) and the key's grants
+ * (kms:ListGrants), which the platform check compares with this rendering and with none.
  */
 export function renderKmsKeyPolicy(p: PlatformConfig): PolicyDocument {
   const doc = policy(
@@ -148,7 +160,7 @@ export function renderKmsKeyPolicy(p: PlatformConfig): PolicyDocument {
       Sid: 'BotOnlyThroughS3OrReadingThisPolicy',
       Effect: 'Deny',
       Principal: '*',
-      NotAction: 'kms:GetKeyPolicy',
+      NotAction: ['kms:GetKeyPolicy', 'kms:ListGrants'],
       Resource: '*',
       Condition: {
         ArnLike: { 'aws:PrincipalArn': p.botRoleArn },

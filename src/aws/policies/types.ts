@@ -92,8 +92,20 @@ export interface RenderedPartner {
 }
 
 /** `partnergate render --platform`: the documents that are the same for every partner. */
+/**
+ * The bucket's settings that decide who can reach its objects besides its policy: all four public
+ * access blocks on, ACLs disabled (the bucket owner owns every object, so no ACL can grant
+ * anything), and default encryption with the platform key (Bucket Keys on).
+ */
+export interface BucketSettings {
+  publicAccessBlock: { BlockPublicAcls: boolean; IgnorePublicAcls: boolean; BlockPublicPolicy: boolean; RestrictPublicBuckets: boolean };
+  objectOwnership: string;
+  encryption: { algorithm: string; kmsKeyArn: string; bucketKeyEnabled: boolean };
+}
+
 export interface RenderedPlatform {
   bucketPolicy: PolicyDocument;
+  bucketSettings: BucketSettings;
   kmsKeyPolicy: PolicyDocument;
   transferRole: RenderedRole;
   botRole: RenderedRole;

@@ -14,6 +14,7 @@
 import type { Redis } from 'ioredis';
 import type { Audit, Notify } from '../../actions/ports.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
+import type { DeployedBucketSettings, KeyGrant } from '../../aws/platform-documents.js';
 import { renderPlatform, type RenderedPlatform, type RenderedRole } from '../../aws/policies/index.js';
 import type { PlatformConfig } from '../../aws/policies/platform.js';
 import { PLATFORM_PARTS, platformDriftOf, platformPartHash, type PlatformDrift, type PlatformPart } from '../../domain/drift.js';
@@ -34,7 +35,9 @@ export interface DeployedRole {
 /** What the check read, part by part (absent: not read; null: not there). Documents as read: parsed JSON, or text that is not JSON. */
 export interface PlatformSnapshot {
   'bucket-policy'?: unknown;
+  'bucket-settings'?: DeployedBucketSettings;
   'key-policy'?: unknown;
+  'key-grants'?: KeyGrant[];
   'transfer-role'?: DeployedRole | null;
   'verifier-role'?: DeployedRole | null;
   'permissions-boundary'?: { versionId: string; document: unknown } | null;
@@ -60,6 +63,8 @@ export async function readPlatform(cp: LifecyclePlane, platform: PlatformConfig,
   for (const part of parts) {
     if (part === 'bucket-policy') out[part] = await cp.getBucketPolicy();
     else if (part === 'key-policy') out[part] = await cp.getKeyPolicy();
+    else if (part === 'bucket-settings') out[part] = await cp.getBucketSettings();
+    else if (part === 'key-grants') out[part] = await cp.listKeyGrants();
     else if (part === 'permissions-boundary') out[part] = await cp.getDefaultPolicyVersion(rendered.permissionsBoundary.arn);
     else out[part] = await readRole(cp, roleOf(rendered, part).roleName);
   }
@@ -84,12 +89,56 @@ export function comparePlatform(rendered: RenderedPlatform, deployed: PlatformSn
     if (part === 'bucket-policy') document(part, 'the bucket policy', 'bucket policy', rendered.bucketPolicy);
     else if (part === 'key-policy') document(part, 'the KMS key policy', 'KMS key policy', rendered.kmsKeyPolicy);
     else if (part === 'permissions-boundary') compareBoundary(rendered, deployed[part] ?? null, differs);
+    else if (part === 'bucket-settings') compareBucketSettings(rendered, deployed[part]!, drift);
+    else if (part === 'key-grants') compareKeyGrants(deployed[part]!, drift);
     else compareRole(part, roleOf(rendered, part), deployed[part] ?? null, differs);
   }
   return drift;
 }
 
 type Differs = (part: PlatformPart, line: string, name: string, actual: unknown, intended: unknown) => void;
+
+/** A key named by its ARN or by its id alone (S3 answers what was set). */
+const sameKey = (named: string | null, arn: string): boolean => named === arn || (named !== null && named !== '' && arn.endsWith(`/${named}`));
+
+/** One line per setting that lets more in than rendered; the settings as read beside the rendering, once. */
+export function bucketSettingsDifferences(rendered: RenderedPlatform, deployed: DeployedBucketSettings): string[] {
+  const intended = rendered.bucketSettings;
+  const lines: string[] = [];
+  if (deployed.publicAccessBlock === null) lines.push('the bucket has no public access block');
+  else {
+    for (const [flag, on] of Object.entries(intended.publicAccessBlock)) {
+      if (on && deployed.publicAccessBlock[flag] !== true) lines.push(`the bucket’s public access block has ${flag} off`);
+    }
+  }
+  if (deployed.objectOwnership !== intended.objectOwnership) {
+    lines.push(`the bucket’s object ownership is ${deployed.objectOwnership ?? 'not set'}, so ACLs can grant access (rendered: ${intended.objectOwnership})`);
+  }
+  const e = deployed.encryption;
+  if (e === null) lines.push('the bucket has no default encryption');
+  else {
+    if (e.algorithm !== intended.encryption.algorithm) lines.push(`the bucket’s default encryption is ${e.algorithm || 'unnamed'}, not ${intended.encryption.algorithm}`);
+    else if (!sameKey(e.kmsKeyArn, intended.encryption.kmsKeyArn)) lines.push(`the bucket’s default encryption uses ${e.kmsKeyArn ?? 'the AWS managed key'}, not the platform key`);
+    if (e.bucketKeyEnabled !== intended.encryption.bucketKeyEnabled) lines.push('the bucket’s default encryption has Bucket Keys off');
+  }
+  return lines;
+}
+
+function compareBucketSettings(rendered: RenderedPlatform, deployed: DeployedBucketSettings, drift: PlatformDrift): void {
+  const lines = bucketSettingsDifferences(rendered, deployed);
+  if (lines.length === 0) return;
+  for (const line of lines) drift.items.push({ part: 'bucket-settings', line });
+  drift.documents.push({ part: 'bucket-settings', name: 'bucket settings', actual: deployed, intended: rendered.bucketSettings });
+}
+
+/** The platform renders no grant on its key: every grant is one more way to use it, reported. */
+function compareKeyGrants(grants: readonly KeyGrant[], drift: PlatformDrift): void {
+  if (grants.length === 0) return;
+  for (const g of grants) {
+    drift.items.push({ part: 'key-grants', line: `the KMS key has a grant (${g.grantId}) letting ${g.grantee || 'an unnamed principal'} ${g.operations.join(', ') || 'do nothing listed'}` });
+  }
+  drift.documents.push({ part: 'key-grants', name: 'KMS key grants', actual: grants, intended: [] });
+}
 
 function compareBoundary(rendered: RenderedPlatform, deployed: PlatformSnapshot['permissions-boundary'] | null, differs: Differs): void {
   const b = rendered.permissionsBoundary;

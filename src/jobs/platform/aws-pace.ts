@@ -89,8 +89,8 @@ const SERVICE_OF: Record<Exclude<keyof LifecyclePlane, 'dryRun'>, PacedService |
   getRole: 'iam', createRole: 'iam', putRolePolicy: 'iam', getRolePolicy: 'iam', updateAssumeRolePolicy: 'iam', listRolePolicies: 'iam',
   listAttachedRolePolicies: 'iam', tagRole: 'iam', deleteRolePolicy: 'iam', detachRolePolicy: 'iam', deleteRole: 'iam', listPartnerRoles: 'iam', listRoleTags: 'iam',
   assumeRole: 'sts',
-  // The platform check's reads, once a sweep (and on a platform event): a bucket and a key policy, a policy version.
-  getBucketPolicy: 's3-control', getKeyPolicy: null, getDefaultPolicyVersion: 'iam',
+  // The platform check's reads, once a sweep (and on a platform event): the bucket's policy and settings, the key's policy and grants, a policy version.
+  getBucketPolicy: 's3-control', getBucketSettings: 's3-control', getKeyPolicy: null, listKeyGrants: null, getDefaultPolicyVersion: 'iam',
   checkDocuments: null,
 };
 

@@ -51,7 +51,7 @@ describe('partnergate render', () => {
     const r = run(['--platform'], platformOnly);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json).sort()).toEqual(['botRole', 'bucketPolicy', 'kmsKeyPolicy', 'permissionsBoundary', 'transferRole', 'verifierRole']);
+    expect(Object.keys(json).sort()).toEqual(['botRole', 'bucketPolicy', 'bucketSettings', 'kmsKeyPolicy', 'permissionsBoundary', 'transferRole', 'verifierRole']);
     expect(Object.keys(json.botRole).sort()).toEqual(['arn', 'managedPolicies', 'policies', 'roleName', 'trustPolicy']);
     expect(json.permissionsBoundary.policies[0].document.Statement.length).toBeGreaterThan(0);
   });

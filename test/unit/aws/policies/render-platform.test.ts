@@ -13,7 +13,7 @@ const botPolicy = { Version: '2012-10-17' as const, Statement: identityPolicies(
 
 describe('renderPlatform', () => {
   it('when rendered, then it has the bucket and key policies and the four platform identities', () => {
-    expect(Object.keys(docs).sort()).toEqual(['botRole', 'bucketPolicy', 'kmsKeyPolicy', 'permissionsBoundary', 'transferRole', 'verifierRole']);
+    expect(Object.keys(docs).sort()).toEqual(['botRole', 'bucketPolicy', 'bucketSettings', 'kmsKeyPolicy', 'permissionsBoundary', 'transferRole', 'verifierRole']);
     expect(docs.botRole.arn).toBe(`arn:aws:iam::${acct}:role/partnergate/partnergate-bot`);
     expect(docs.verifierRole.roleName).toBe('partnergate-verifier');
     expect(docs.permissionsBoundary).toMatchObject({ name: 'partnergate-partner-boundary', arn: platform.permissionsBoundaryArn });
@@ -82,13 +82,15 @@ describe('renderPlatform', () => {
       expect(deny.Condition!.StringNotEquals).toEqual({ 'kms:ViaService': 's3.eu-west-1.amazonaws.com' });
       expect(deny.Condition!.ArnLike!['aws:PrincipalArn']).toEqual([partnerRoles, platform.transferRoleArn, platform.verifierRoleArn]);
     });
-    it('then the bot uses it only through S3 too, and may read the key policy besides (the platform check compares it)', () => {
+    it('then the bot uses it only through S3 too, and may read the key policy and grants besides (the platform check compares them)', () => {
       expect(statement(kp, 'BotOnlyThroughS3OrReadingThisPolicy')).toEqual({
-        Sid: 'BotOnlyThroughS3OrReadingThisPolicy', Effect: 'Deny', Principal: '*', NotAction: 'kms:GetKeyPolicy', Resource: '*',
+        Sid: 'BotOnlyThroughS3OrReadingThisPolicy', Effect: 'Deny', Principal: '*', NotAction: ['kms:GetKeyPolicy', 'kms:ListGrants'], Resource: '*',
         Condition: { ArnLike: { 'aws:PrincipalArn': platform.botRoleArn }, StringNotEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
       });
       expect(statement(botPolicy, 'ReadBucketAndKeyPolicies')).toEqual({
-        Sid: 'ReadBucketAndKeyPolicies', Effect: 'Allow', Action: ['s3:GetBucketPolicy', 'kms:GetKeyPolicy'], Resource: [bucket, platform.kmsKeyArn],
+        Sid: 'ReadBucketAndKeyPolicies', Effect: 'Allow',
+        Action: ['s3:GetBucketPolicy', 's3:GetBucketPublicAccessBlock', 's3:GetBucketOwnershipControls', 's3:GetEncryptionConfiguration', 'kms:GetKeyPolicy', 'kms:ListGrants'],
+        Resource: [bucket, platform.kmsKeyArn],
       });
     });
   });

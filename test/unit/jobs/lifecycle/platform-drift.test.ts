@@ -24,7 +24,9 @@ function deployed(): Required<PlatformSnapshot> {
   const reversed = (doc: PolicyDocument) => Object.fromEntries(Object.entries(structuredClone(doc)).reverse()) as unknown as PolicyDocument;
   return {
     'bucket-policy': reversed(rendered.bucketPolicy),
+    'bucket-settings': structuredClone(rendered.bucketSettings),
     'key-policy': reversed(rendered.kmsKeyPolicy),
+    'key-grants': [],
     'transfer-role': asDeployed(rendered.transferRole),
     'verifier-role': asDeployed(rendered.verifierRole),
     'permissions-boundary': { versionId: 'v1', document: structuredClone(rendered.permissionsBoundary.policies[0]!.document) },
@@ -52,6 +54,47 @@ describe('comparePlatform', () => {
     expect(diff[0]).toBe('--- bucket policy: AWS now');
     expect(diff[1]).toBe('+++ bucket policy: as rendered (the platform stack deploys this)');
     expect(diff).toContain('-      "Sid": "Everyone"');
+  });
+
+  it('when an administrator turns off public access blocks, enables ACLs and swaps the default key, then each setting is its own line, with the settings for the diff', () => {
+    const d = deployed();
+    d['bucket-settings'] = {
+      publicAccessBlock: { ...rendered.bucketSettings.publicAccessBlock, BlockPublicPolicy: false, RestrictPublicBuckets: false },
+      objectOwnership: 'ObjectWriter',
+      encryption: { algorithm: 'aws:kms', kmsKeyArn: 'arn:aws:kms:eu-west-1:999999999999:key/other', bucketKeyEnabled: true },
+    };
+    const drift = comparePlatform(rendered, d);
+    expect(drift.items.map((i) => i.line)).toEqual([
+      'the bucket’s public access block has BlockPublicPolicy off',
+      'the bucket’s public access block has RestrictPublicBuckets off',
+      'the bucket’s object ownership is ObjectWriter, so ACLs can grant access (rendered: BucketOwnerEnforced)',
+      'the bucket’s default encryption uses arn:aws:kms:eu-west-1:999999999999:key/other, not the platform key',
+    ]);
+    expect(drift.documents).toEqual([{ part: 'bucket-settings', name: 'bucket settings', actual: d['bucket-settings'], intended: rendered.bucketSettings }]);
+    expect(platformPartHash(drift, 'bucket-settings')).not.toBeNull();
+    expect(platformPartHash(drift, 'bucket-policy')).toBeNull();
+  });
+
+  it('when the bucket has no public access block, no ownership rule and no default encryption, then all three are missing; a key named by its id alone is the platform key', () => {
+    const d = deployed();
+    d['bucket-settings'] = { publicAccessBlock: null, objectOwnership: null, encryption: null };
+    expect(comparePlatform(rendered, d).items.map((i) => i.line)).toEqual([
+      'the bucket has no public access block',
+      'the bucket’s object ownership is not set, so ACLs can grant access (rendered: BucketOwnerEnforced)',
+      'the bucket has no default encryption',
+    ]);
+    const keyId = platform.kmsKeyArn.split('/').pop()!;
+    d['bucket-settings'] = { ...structuredClone(rendered.bucketSettings), encryption: { algorithm: 'aws:kms', kmsKeyArn: keyId, bucketKeyEnabled: false } };
+    expect(comparePlatform(rendered, d).items.map((i) => i.line)).toEqual(['the bucket’s default encryption has Bucket Keys off']);
+  });
+
+  it('when someone creates a grant on the key, then the grant is reported with its grantee and operations (the platform renders none)', () => {
+    const d = deployed();
+    const grant = { grantId: 'g-1', grantee: 'arn:aws:iam::999999999999:root', operations: ['Decrypt', 'GenerateDataKey'], name: null };
+    d['key-grants'] = [grant];
+    const drift = comparePlatform(rendered, d);
+    expect(drift.items).toEqual([{ part: 'key-grants', line: 'the KMS key has a grant (g-1) letting arn:aws:iam::999999999999:root Decrypt, GenerateDataKey' }]);
+    expect(drift.documents).toEqual([{ part: 'key-grants', name: 'KMS key grants', actual: [grant], intended: [] }]);
   });
 
   it('when the bucket policy or the key policy is gone, or the key policy is not JSON, then each is reported as such', () => {
