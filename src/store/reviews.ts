@@ -116,6 +116,14 @@ export class ReviewStore {
     return this.redis.zrangebyscore(this.k.next, '-inf', nowMs, 'LIMIT', 0, limit);
   }
 
+  /** Reviews due at or before `untilMs`, the earliest due date first. */
+  async dueBy(untilMs: number, limit: number): Promise<ReviewRecord[]> {
+    const ids = await this.redis.zrangebyscore(this.k.due, '-inf', untilMs, 'LIMIT', 0, limit);
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget(...ids.map((id) => this.k.record(id)));
+    return raws.flatMap((raw) => (raw === null ? [] : [JSON.parse(raw) as ReviewRecord]));
+  }
+
   /** The stages of the cycle already acted on. */
   async doneStages(partnerId: string, cycle: number): Promise<Set<ReviewStage>> {
     return new Set((await this.redis.smembers(this.k.done(partnerId, cycle))) as ReviewStage[]);
@@ -130,15 +138,12 @@ export class ReviewStore {
 }
 
 /**
- * For the App Home: reviews due by `nowMs + withinMs` (overdue first, then by due date), at most
- * `limit`, each with its partner, owner, due date and state.
+ * For the App Home: reviews due by `nowMs + withinMs` (the most overdue first), at most `limit`,
+ * each with its partner, owner, due date and state.
  */
 export async function listDueReviews(redis: Redis, prefix: string, o: { nowMs: number; withinMs?: number; limit?: number }): Promise<ReviewSummary[]> {
-  const k = reviewKeys(prefix);
-  const ids = await redis.zrangebyscore(k.due, '-inf', o.nowMs + (o.withinMs ?? 0), 'LIMIT', 0, o.limit ?? 1_000);
-  if (ids.length === 0) return [];
-  const raws = await redis.mget(...ids.map((id) => k.record(id)));
-  return raws.flatMap((raw) => (raw === null ? [] : [summaryOf(JSON.parse(raw) as ReviewRecord, o.nowMs)]));
+  const records = await new ReviewStore(redis, prefix).dueBy(o.nowMs + (o.withinMs ?? 0), o.limit ?? 1_000);
+  return records.map((r) => summaryOf(r, o.nowMs));
 }
 
 /** For the App Home: one partner's review, or null when it has none (not live yet, or offboarded). */
