@@ -33,7 +33,7 @@ function parse(argv: string[]): Args {
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  if (values.due === (values.since !== undefined)) throw new UsageError('give --due or --since, one of them');
+  if ((values.due ?? false) === (values.since !== undefined)) throw new UsageError('give --due or --since, one of them');
   if (values.since !== undefined) {
     if (values.within !== undefined) throw new UsageError('--within goes with --due');
     return { due: false, since: parseSince(values.since) };
