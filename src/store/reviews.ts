@@ -12,6 +12,7 @@
  * `listDueReviews` and `reviewOf` are what the App Home reads.
  */
 import type { Redis } from 'ioredis';
+import type { PartnerRecord } from '../domain/partner.js';
 import type { ReviewRecord, ReviewStage, ReviewState } from '../domain/reviews.js';
 import { partnerKeys } from './partners.js';
 import { runScript } from './run-script.js';
@@ -70,13 +71,16 @@ const summaryOf = (r: ReviewRecord, nowMs: number): ReviewSummary => ({
 export class ReviewStore {
   private readonly k: ReturnType<typeof reviewKeys>;
   private readonly live: string;
+  private readonly partner: (partnerId: string) => string;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.k = reviewKeys(prefix);
-    this.live = partnerKeys(prefix).live();
+    const registry = partnerKeys(prefix);
+    this.live = registry.live();
+    this.partner = registry.record;
   }
 
   /** The record and its raw JSON (for a compare-and-set). */
@@ -116,12 +120,18 @@ export class ReviewStore {
     return this.redis.zrangebyscore(this.k.next, '-inf', nowMs, 'LIMIT', 0, limit);
   }
 
-  /** Reviews due at or before `untilMs`, the earliest due date first. */
+  /**
+   * Reviews due at or before `untilMs`, the earliest due date first; a partner offboarded since (its
+   * review not dropped by the sweep yet) is left out.
+   */
   async dueBy(untilMs: number, limit: number): Promise<ReviewRecord[]> {
     const ids = await this.redis.zrangebyscore(this.k.due, '-inf', untilMs, 'LIMIT', 0, limit);
     if (ids.length === 0) return [];
-    const raws = await this.redis.mget(...ids.map((id) => this.k.record(id)));
-    return raws.flatMap((raw) => (raw === null ? [] : [JSON.parse(raw) as ReviewRecord]));
+    const [raws, partners] = await Promise.all([this.redis.mget(...ids.map((id) => this.k.record(id))), this.redis.mget(...ids.map((id) => this.partner(id)))]);
+    return raws.flatMap((raw, n) => {
+      const partner = partners[n] ? (JSON.parse(partners[n]) as Pick<PartnerRecord, 'status'>) : null;
+      return raw === null || partner === null || partner.status === 'offboarded' ? [] : [JSON.parse(raw) as ReviewRecord];
+    });
   }
 
   /** The stages of the cycle already acted on. */

@@ -151,9 +151,15 @@ describe('access reviews on a schedule', () => {
     expect(count(/is due in/, inThread(ts))).toBe(0);
 
     await c.stores.partners.apply('globex', 'offboarded', { updatedAt: new Date(now).toISOString() });
+    expect((await listDueReviews(redis, prefix, { nowMs: now })).map((r) => r.partnerId)).toEqual(['acme']);
     now = DUE + 14 * DAY_MS;
     expect(await sweepReviews(deps)).toMatchObject({ dropped: 1, acted: { lapse: 1 } });
     expect(await reviewOf(redis, prefix, 'globex', now)).toBeNull();
     expect(await reviewOf(redis, prefix, 'acme', now)).toMatchObject({ state: 'lapsed' });
+    // A lapsed review is looked at daily: once the partner is offboarded, it is dropped.
+    await c.stores.partners.apply('acme', 'offboarded', { updatedAt: new Date(now).toISOString() });
+    now += DAY_MS;
+    expect(await sweepReviews(deps)).toMatchObject({ dropped: 1, acted: {} });
+    expect(await reviewOf(redis, prefix, 'acme', now)).toBeNull();
   });
 });

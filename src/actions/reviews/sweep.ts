@@ -68,8 +68,10 @@ async function advance(deps: ReviewDeps, partnerId: string, nowMs: number): Prom
     current = await act(deps, stage, current, p, nowMs);
     acted.push(stage);
   }
+  // A lapsed review waits for its answer or the partner's offboarding: looked at daily, dropped once offboarded.
+  const next = current.state === 'lapsed' ? nowMs + DAY_MS : plan.next;
   // Answered meanwhile: the answer wrote the next cycle, which stands.
-  const written = await deps.reviews.write(current, current.state === 'lapsed' ? null : plan.next, read.raw);
+  const written = await deps.reviews.write(current, next, read.raw);
   if (!written) deps.logger.info({ partnerId, cycle: record.cycle }, 'reviews: answered while the sweep acted; the answer stands');
   return acted;
 }
