@@ -43,7 +43,7 @@ async function find(deps: ReviewDeps, reviewId: string, actor: string): Promise<
   return { ok: true, partner, record: read.record, raw: read.raw, owner };
 }
 
-async function refused(deps: ReviewDeps, input: { reviewId: string; actor: string }, r: Refusal): Promise<AnswerResult> {
+async function refused(deps: ReviewDeps, input: { reviewId: string; actor: string }, r: Refusal): Promise<{ ok: false } & Refusal> {
   const partnerId = parseReviewId(input.reviewId)?.partnerId;
   deps.logger.info({ reviewId: input.reviewId.slice(0, 64), actor: input.actor, refusal: r.code }, 'review answer refused');
   await deps.audit({ type: 'review.refused', actor: input.actor, ...(partnerId ? { partnerId } : {}), details: { reviewId: input.reviewId.slice(0, 64), code: r.code } });
@@ -55,7 +55,7 @@ export async function reviewForAnswer(
   deps: ReviewDeps, input: { reviewId: string; actor: string },
 ): Promise<{ ok: true; reviewId: string; partnerId: string; displayName: string } | ({ ok: false } & Refusal)> {
   const found = await find(deps, input.reviewId, input.actor);
-  if (!found.ok) return refused(deps, input, found) as Promise<{ ok: false } & Refusal>;
+  if (!found.ok) return refused(deps, input, found);
   return { ok: true, reviewId: reviewIdOf(found.record), partnerId: found.partner.partnerId, displayName: found.partner.displayName };
 }
 
