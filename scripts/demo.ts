@@ -6,7 +6,8 @@
  * publishes a partner file and a feed file, shows a failure and a /resend-file, a pickup (Transfer's
  * download event, fed as EventBridge would put it on the platform events queue: a loopback SQS) and,
  * with a 3.6-second pickup deadline (PICKUP_SLA_HOURS=0.001), the reminders and the daily digest for
- * the files nobody picked up, and prints each thread as Slack would show it.
+ * the files nobody picked up, an access review (REVIEW_INTERVAL_DAYS=0.0002, about 17 seconds) kept
+ * by its owner with a reason, and prints each thread as Slack would show it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,7 +25,7 @@ import { startFakeSqs, type FakeSqs } from '../tools/local/fake-sqs-server.js';
 import { sftpDownload } from '../tools/local/pickup-events.js';
 import { deleteKeysUnder } from '../tools/local/redis.js';
 import { ed25519PublicKey } from '../tools/local/ssh-keys.js';
-import { buttonClick, onboardSubmission, postToBot, slashCommand } from '../tools/local/slack-requests.js';
+import { buttonClick, onboardSubmission, postToBot, slashCommand, textValue, viewSubmission } from '../tools/local/slack-requests.js';
 import { renderThreads } from './demo/render-threads.js';
 import { NODE_FLAGS } from '../src/node-flags.js';
 
@@ -131,6 +132,8 @@ async function main(): Promise<void> {
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // Proof of pickup: the platform events queue on loopback, and a 3.6-second pickup deadline.
       PLATFORM_EVENTS_QUEUE_URL: sqs.queueUrl, AWS_ENDPOINT_URL_SQS: sqs.endpoint, PICKUP_SLA_HOURS: '0.001',
+      // Access reviews every ~17 s, so that one comes due during the demo (docs/reviews.md).
+      REVIEW_INTERVAL_DAYS: '0.0002',
     }, logFile);
     bot = started.child;
     const url = started.url;
@@ -188,6 +191,24 @@ async function main(): Promise<void> {
     await deadlines.add('digest', {});
     await slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === DELIVERIES && /not picked up/.test(String(c.body['text'])), 30_000);
     await deadlines.close();
+
+    say(`access reviews: the review sweep runs now (instead of at the minute), takes the partners in, then opens their reviews; ${PEOPLE.requester}, acme's owner, keeps acme with a reason`);
+    const reviews = new Queue('access-reviews', { connection: redis, prefix });
+    for (const jobId of ['demo-intake', 'demo-open']) {
+      await reviews.add('sweep', {}, { jobId });
+      for (let i = 0; i < 300 && !(await reviews.getJob(jobId))?.finishedOn; i++) await new Promise((r) => setTimeout(r, 100));
+    }
+    await reviews.close();
+    const reviewCard = await slack.waitFor(threadSays(acme, /Access review of `acme`/), 30_000);
+    const reviewAt = { channel: APPROVALS, ts: String(reviewCard.answer!['ts']) };
+    await postToBot(url, buttonClick(PEOPLE.requester, 'review_keep', 'acme.1', reviewAt, slack.responseUrl('keep')), SECRET);
+    const keepModal = await slack.waitFor((c) => c.method === 'views.open' && JSON.stringify(c.body['view']).includes('review_keep_modal'));
+    const reviewMeta = (keepModal.body['view'] as { private_metadata: string }).private_metadata;
+    await postToBot(url, viewSubmission(PEOPLE.requester, 'review_keep_modal', { reason: textValue('Acme still orders from every price list.') }, reviewMeta), SECRET);
+    await slack.waitFor((c) => c.method === 'chat.update' && c.body['ts'] === reviewAt.ts, 30_000);
+    // Posts to one channel are paced (about one a second): wait for the kept line and globex's card, still open.
+    await slack.waitFor(threadSays(acme, /Access review of acme: kept/), 30_000);
+    await slack.waitFor(threadSays(globex, /Access review of `globex`/), 30_000);
 
     process.stdout.write('\n════════ What Slack shows ════════\n\n');
     process.stdout.write(renderThreads(slack.calls()) + '\n');

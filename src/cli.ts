@@ -1,5 +1,5 @@
 /**
- * `partnergate start | web | worker | render | audit | pickups | reconcile | doctor | cloudwatch-metrics | --version`. Configuration errors print one line naming the
+ * `partnergate start | web | worker | render | audit | pickups | reviews | reconcile | doctor | cloudwatch-metrics | --version`. Configuration errors print one line naming the
  * variable and exit 2; SIGTERM and SIGINT drain and exit 0 (1 when the drain ran past its deadline); an
  * unhandled rejection exits 1.
  */
@@ -11,6 +11,7 @@ import { run, type Roles, type Running } from './main.js';
 import { runRender } from './cli/render.js';
 import { runAudit } from './cli/audit.js';
 import { runPickups } from './cli/pickups.js';
+import { runReviews } from './cli/reviews.js';
 import { runReconcile } from './cli/reconcile.js';
 import { runCloudWatchMetrics } from './cli/cloudwatch-metrics.js';
 import { runDoctor } from './cli/doctor.js';
@@ -24,6 +25,8 @@ const USAGE = `usage: partnergate <command>
   audit      print a partner's history from the audit trail (--partner ID [--since DATE] [--json]),
              or check the trail's hash chain (--verify)
   pickups    print a partner's pickups (downloads of its files) as CSV (--partner ID [--since DATE])
+  reviews    access reviews as CSV: those due from Redis (--due [--within DAYS]), or the decisions
+             since a date from the audit trail (--since DATE)
   reconcile  compare AWS with the registry and report drift; --rebuild rebuilds a lost registry from tags
              and the delivery marks from the partners' copies
   doctor     check the configuration against Redis, Slack and AWS, one line per check with the fix
@@ -102,6 +105,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === 'pickups') {
     process.exitCode = await runPickups(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+    return;
+  }
+  if (command === 'reviews') {
+    process.exitCode = await runReviews(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
     return;
   }
   if (command === 'reconcile') {

@@ -9,6 +9,7 @@ import { parseMetadataAllowlist } from './domain/delivery-metadata.js';
 import { parseApprovalSigningKey, type ApprovalSigningKey } from './domain/approval-seal.js';
 import { AWS_PUBLISHED_RATES, DEFAULT_PACE_RATES, defaultDriftSweepHours, type PacedService, type PaceRates } from './domain/aws-pace.js';
 import { parseSlaByFeed, parseSlaHours, type PickupSla } from './domain/pickup-deadlines.js';
+import { parseDays, type ReviewRules } from './domain/reviews.js';
 
 /** One variable to fix: its name, what is wrong, and what a valid value looks like. Never its value. */
 export interface ConfigProblem {
@@ -110,6 +111,18 @@ const metadataAllowlist = z
       return z.NEVER;
     }
   });
+
+/** A number of days (docs/reviews.md "Configuration"): decimals allowed, so the demo can run in seconds. */
+const days = (fallback: string, o: { allowZero: boolean; max: number }) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const parsed = parseDays(v, o);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    });
 
 const slaHours = z
   .string()
@@ -235,6 +248,9 @@ const fullShape = {
   /** Checked against FEEDS once both are read (loadConfig). */
   PICKUP_SLA_BY_FEED: z.string().optional(),
   AUDIT_RETENTION_DAYS: int(0, 0, 36_500),
+  REVIEW_INTERVAL_DAYS: days('90', { allowZero: false, max: 3_650 }),
+  REVIEW_GRACE_DAYS: days('14', { allowZero: true, max: 365 }),
+  IDLE_DAYS: days('60', { allowZero: false, max: 3_650 }),
   AUDIT_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE'], { message: 'must be GOVERNANCE or COMPLIANCE' }).default('GOVERNANCE'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be fatal, error, warn, info, debug, trace or silent' }).default('info'),
   S3_FORCE_PATH_STYLE: bool(false),
@@ -297,6 +313,8 @@ export interface Config {
   nudgeAfterHours: number;
   /** How long partners have to pick a delivered file up (PICKUP_SLA_HOURS, PICKUP_SLA_BY_FEED). */
   pickupSla: PickupSla;
+  /** Access reviews (docs/reviews.md): REVIEW_INTERVAL_DAYS, REVIEW_GRACE_DAYS, IDLE_DAYS. */
+  reviews: ReviewRules;
   /**
    * Object Lock on each audit object the bot writes (AUDIT_RETENTION_DAYS, AUDIT_LOCK_MODE); null
    * when the retention is 0. The bucket must have Object Lock on (manifests/platform.yaml).
@@ -460,6 +478,7 @@ export function loadConfig(env: Env): Config {
     pace: paceRates({ iam: v.PACE_IAM_PER_SECOND, sts: v.PACE_STS_PER_SECOND, transfer: v.PACE_TRANSFER_PER_SECOND, 's3-control': v.PACE_S3_CONTROL_PER_SECOND }),
     nudgeAfterHours: v.NUDGE_AFTER_HOURS,
     pickupSla: { defaultHours: v.PICKUP_SLA_HOURS, byFeed },
+    reviews: { intervalDays: v.REVIEW_INTERVAL_DAYS, graceDays: v.REVIEW_GRACE_DAYS, idleDays: v.IDLE_DAYS },
     auditLock: v.AUDIT_RETENTION_DAYS > 0 ? { mode: v.AUDIT_LOCK_MODE, days: v.AUDIT_RETENTION_DAYS } : null,
     logLevel: v.LOG_LEVEL,
     s3ForcePathStyle: v.S3_FORCE_PATH_STYLE,

@@ -8,6 +8,7 @@ import type {
   EditResult, EditView, KeyChangesResult, KeysModalInput, KeysSubmission, PartnerEditSubmission, ReapplyInput, RequestChangeResult,
 } from '../actions/lifecycle/index.js';
 import type { RequestOnboardingResult, RetryResult } from '../actions/onboarding/index.js';
+import type { AnswerInput, AnswerResult } from '../actions/reviews/index.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
 import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../domain/requests.js';
 import type { Capability } from '../domain/authorization.js';
@@ -39,7 +40,13 @@ export interface LifecycleUseCases {
   requestReapply: (input: ReapplyInput) => Promise<{ ok: boolean; message: string }>;
 }
 
-export interface BotDeps extends OnboardingUseCases, DeliveryUseCases, LifecycleUseCases {
+/** Access reviews (docs/reviews.md): who may answer (before the Keep modal opens), and the answer. */
+export interface ReviewUseCases {
+  reviewForAnswer: (input: { reviewId: string; actor: string }) => Promise<{ ok: true; reviewId: string; partnerId: string; displayName: string } | ({ ok: false } & Refusal)>;
+  answerReview: (input: AnswerInput) => Promise<AnswerResult>;
+}
+
+export interface BotDeps extends OnboardingUseCases, DeliveryUseCases, LifecycleUseCases, ReviewUseCases {
   logger: Logger;
   metrics: Metrics;
   feeds: string[];

@@ -17,32 +17,17 @@ import { STATUS_OPEN_FILES } from '../bot/messages/pickup-deadlines.js';
 import {
   editPartner, partnerForEdit, partnerKeysView, requestChange, requestKeyChanges, requestReapply, type ChangeDeps,
 } from '../actions/lifecycle/index.js';
+import { answerReview, reviewForAnswer } from '../actions/reviews/index.js';
 import { createPlanRenderer, requestOnboarding, retryProvisioning, retryVerification } from '../actions/onboarding/index.js';
-import type { ChangeRequest } from '../domain/requests.js';
 import type { DriftRecord } from '../domain/drift.js';
 import { addResend, DEFAULT_DELIVERY_OPTIONS } from '../jobs/delivery/index.js';
-import { addOffboardJob, addPartnerChangeJob, addReapplyJob, readDrift, type LifecycleQueues } from '../jobs/lifecycle/index.js';
+import { addReapplyJob, readDrift, type LifecycleQueues } from '../jobs/lifecycle/index.js';
 import { addProvisionJob, addVerifyJob } from '../jobs/onboarding/index.js';
 import { firstDelivery } from '../store/deliveries-seen.js';
 import { refAt } from '../store/message-refs.js';
 import { RunStore } from '../store/runs.js';
 import type { Container } from './container.js';
-import { deadlineDeps, lifecycleQueues } from './workers.js';
-
-/** An approved lifecycle change goes to the job of its kind. */
-export function applyChange(queues: LifecycleQueues) {
-  return async (change: ChangeRequest): Promise<void> => {
-    switch (change.spec.kind) {
-      case 'offboard':
-        return addOffboardJob(queues.offboard, change.id);
-      case 'ssh-keys':
-      case 'external-id':
-      case 'edit':
-      case 'reapply':
-        return addPartnerChangeJob(queues.partnerChange, change.id);
-    }
-  };
-}
+import { applyChange, deadlineDeps, lifecycleQueues, reviewDeps } from './workers.js';
 
 /** What the lifecycle use cases share: the change store, the registry, and where approved changes go. */
 export type LifecycleWiring = ChangeDeps & {
@@ -115,6 +100,7 @@ export function bindUseCases(c: Container): BotDeps {
     pickups: (partnerId) => partnerPickupStatus(deadlineDeps(c), partnerId, clock.now().getTime(), STATUS_OPEN_FILES),
     ...(c.overrides.workerOptions?.delivery?.deliverAttempts ? { deliverAttempts: c.overrides.workerOptions.delivery.deliverAttempts } : {}),
   });
+  const reviews = reviewDeps(c);
   const access: AccessDeps = { ...base, approvers, members: c.members, resenders: config.slack.resenders, audit };
   return {
     logger: c.logger.child({ module: 'bot' }),
@@ -142,5 +128,7 @@ export function bindUseCases(c: Container): BotDeps {
     retryVerification: (input) => retryVerification(retry, input),
     ...delivery,
     ...lifecycle,
+    reviewForAnswer: (input) => reviewForAnswer(reviews, input),
+    answerReview: (input) => answerReview(reviews, input),
   };
 }

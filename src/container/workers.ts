@@ -4,11 +4,16 @@
  * tests start only the capabilities they exercise. `close()` lets running jobs finish.
  */
 import type { Worker } from 'bullmq';
-import { changeApprovals, requestApprovals } from '../actions/approval/index.js';
+import { changeApprovals, decide, requestApprovals } from '../actions/approval/index.js';
+import { requestChange } from '../actions/lifecycle/index.js';
+import type { ReviewDeps } from '../actions/reviews/index.js';
+import { createReviewsWorker, scheduleReviews } from '../jobs/reviews/index.js';
 import { createApprovalSweepWorker, scheduleApprovalSweep } from '../jobs/approval/index.js';
 import { createAuditWorker } from '../jobs/audit/index.js';
 import { createDeliveryWorkers, type DeliveryWorkers } from '../jobs/delivery/index.js';
-import { addEventCheckJob, createLifecycleWorkers, platformDifference, type LifecycleQueues } from '../jobs/lifecycle/index.js';
+import {
+  addEventCheckJob, addOffboardJob, addPartnerChangeJob, createLifecycleWorkers, platformDifference, type LifecycleQueues,
+} from '../jobs/lifecycle/index.js';
 import { createLifecyclePlane } from '../aws/lifecycle-plane.js';
 import { createNotifyWorker } from '../jobs/notify/index.js';
 import { createProvisionWorkers } from '../jobs/onboarding/index.js';
@@ -21,6 +26,9 @@ import {
 import { pickupEventScope, platformEventScope, STACK_NAMES } from '../aws/policies/index.js';
 import { findLoggedDownloads } from '../aws/transfer-log.js';
 import type { PartnerRecord } from '../domain/partner.js';
+import type { ChangeRequest } from '../domain/requests.js';
+import { PickupStore } from '../store/pickups.js';
+import { ReviewStore } from '../store/reviews.js';
 import type { Container } from './container.js';
 
 export interface WorkerGroup {
@@ -42,6 +50,21 @@ const stall = (c: Container) => (c.overrides.workerOptions?.stall ? { stall: c.o
 export function lifecycleQueues(c: Container): LifecycleQueues {
   const { offboard, partnerChange, reconcile } = c.queues;
   return { offboard, partnerChange, reconcile, close: async () => undefined };
+}
+
+/** An approved lifecycle change goes to the job of its kind. */
+export function applyChange(queues: LifecycleQueues) {
+  return async (change: ChangeRequest): Promise<void> => {
+    switch (change.spec.kind) {
+      case 'offboard':
+        return addOffboardJob(queues.offboard, change.id);
+      case 'ssh-keys':
+      case 'external-id':
+      case 'edit':
+      case 'reapply':
+        return addPartnerChangeJob(queues.partnerChange, change.id);
+    }
+  };
 }
 
 export function notifyWorkers(c: Container): WorkerGroup {
@@ -175,6 +198,60 @@ export function pickupDeadlineWorkers(c: Container): WorkerGroup {
 }
 
 /**
+ * What the access reviews need (docs/reviews.md): the sweep and the answers. The lapse's offboarding
+ * request is the lifecycle's `requestChange` (asked by `partnergate`); a Keep after the lapse
+ * withdraws it through the approval module, as its requester, and queues the drift check that
+ * releases the partner.
+ */
+export function reviewDeps(c: Container): ReviewDeps {
+  const { config } = c;
+  const logger = c.logger.child({ module: 'reviews' });
+  const base = { logger, clock: c.clock, notify: c.notify, audit: c.audit };
+  const changes = {
+    ...base, changes: c.stores.changes, partners: c.stores.partners, approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours,
+  };
+  return {
+    ...base,
+    reviews: new ReviewStore(c.redis, config.prefix),
+    partners: c.stores.partners,
+    pickups: new PickupStore(c.redis, config.prefix),
+    ownerOf: ownerOf(c),
+    approvers: c.approvers,
+    approverNames: { users: config.slack.approvers, usergroup: config.slack.approverUsergroup },
+    rules: config.reviews,
+    keyMaxAgeDays: config.keyMaxAgeDays,
+    approvalsChannel: config.slack.approvalsChannel,
+    async requestOffboarding({ partnerId, requestedBy, reason }) {
+      const asked = await requestChange(changes, { partnerId, requestedBy, spec: { kind: 'offboard', prefix: 'keep', reason } });
+      return asked.ok ? { ok: true, changeId: asked.change.id } : asked;
+    },
+    async withdrawChange(changeId) {
+      const withdrawn = await decide({
+        ...changes, kind: changeApprovals(c.stores.changes), approvers: c.approvers, seals: c.seals, approvalsChannel: config.slack.approvalsChannel,
+        onApproved: applyChange(lifecycleQueues(c)),
+      }, { id: changeId, actor: 'partnergate', decision: 'reject', via: 'button' });
+      if (!withdrawn.ok) logger.info({ changeId, refusal: withdrawn.code }, 'reviews: the lapse\'s offboarding request was not withdrawn (decided already)');
+    },
+    recheck: (partnerId) => addEventCheckJob(c.queues.reconcile, partnerId),
+  };
+}
+
+/** The review sweep, every minute. */
+export function reviewWorkers(c: Container): WorkerGroup {
+  const { config, logger } = c;
+  const worker = createReviewsWorker(c.workerRedis(), config.prefix, reviewDeps(c), c.overrides.workerOptions?.stall);
+  let scheduler: Awaited<ReturnType<typeof scheduleReviews>> | undefined;
+  return {
+    workers: [worker],
+    async start() {
+      scheduler ??= await scheduleReviews(c.redis, config.prefix);
+      scheduler.on('error', (err: Error) => logger.warn({ err, queue: scheduler?.name }, 'queue: Redis error'));
+    },
+    close: closing([worker], async () => scheduler?.close()),
+  };
+}
+
+/**
  * The platform events consumer (PLATFORM_EVENTS_QUEUE_URL): no BullMQ worker of its own, an SQS
  * loop that queues checks on the reconcile queue (the lifecycle workers run them), posts alerts and
  * records pickups; a ticker flushes the threads' coalesced pickup lines.
@@ -213,7 +290,7 @@ export function platformEventsWorkers(c: Container): WorkerGroup & { source?: Sq
 /** Every capability's workers, instrumented and started; closed in reverse. */
 export async function startWorkers(c: Container, groups: WorkerGroup[] = [
   notifyWorkers(c), approvalWorkers(c), auditWorkers(c), onboardingWorkers(c), lifecycleWorkers(c), deliveryWorkers(c), platformEventsWorkers(c),
-  pickupDeadlineWorkers(c),
+  pickupDeadlineWorkers(c), reviewWorkers(c),
 ]): Promise<WorkerGroup> {
   const workers = groups.flatMap((g) => g.workers);
   for (const w of workers) instrumentWorker(w, c.metrics, c.logger);

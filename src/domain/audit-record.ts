@@ -55,6 +55,13 @@ export const AUDIT_TYPES = [
   'pickup.recorded',
   'pickup.unmatched',
   'pickup.overdue',
+  'review.opened',
+  'review.reminded',
+  'review.escalated',
+  'review.lapsed',
+  'review.kept',
+  'review.offboard',
+  'review.refused',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

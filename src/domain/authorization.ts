@@ -12,7 +12,7 @@ import { ErrorCode, type Refusal } from './errors.js';
 
 export type Role = 'member' | 'resender' | 'approver';
 
-export const CAPABILITIES = ['view', 'request', 'decide', 'retry', 'resend', 'reapply'] as const;
+export const CAPABILITIES = ['view', 'request', 'decide', 'retry', 'resend', 'reapply', 'review'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export interface Grant {
@@ -44,6 +44,10 @@ export const AUTHORIZATION: Readonly<Record<Capability, Grant>> = {
   reapply: {
     roles: ['approver'], who: APPROVERS, what: 're-apply a partner’s documents',
     alsoChecked: 'one that creates a resource or changes trust waits for a second approver',
+  },
+  review: {
+    roles: ['member'], who: MEMBERS, what: 'answer a partner’s access review',
+    alsoChecked: 'only the partner’s owner or an approver answers its review (docs/reviews.md)',
   },
 };
 

@@ -21,7 +21,7 @@ export const ErrorCode = {
   // The other use cases' refusals (answered), and what a job refuses to do (RefusedError).
   InvalidPartnerId: 'invalid_partner_id', UnknownPartner: 'unknown_partner', Offboarded: 'offboarded', NotLive: 'not_live',
   NoAccount: 'no_account', AlreadyOpen: 'already_open', NoChange: 'no_change', NotFailed: 'not_failed', AlreadyRetried: 'already_retried',
-  NotAllowed: 'not_allowed', BadInput: 'bad_input', NotFound: 'not_found', Ambiguous: 'ambiguous', DriftChanged: 'drift_changed',
+  NotAllowed: 'not_allowed', NotOwner: 'not_owner', BadInput: 'bad_input', NotFound: 'not_found', Ambiguous: 'ambiguous', DriftChanged: 'drift_changed',
   PolicyCheckFailed: 'POLICY_CHECK_FAILED', NoRole: 'NO_ROLE', DryRun: 'DRY_RUN',
   // A paced AWS call whose service's shared budget (src/domain/aws-pace.ts) is spent for longer than a job waits (BudgetError).
   OutOfBudget: 'OUT_OF_BUDGET',

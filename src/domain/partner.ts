@@ -31,6 +31,11 @@ export interface PartnerRecord {
   verifiedAt: string | null;
   /** When the live probes last proved its isolation again after verification (the assurance job). */
   provenAt?: string;
+  /**
+   * When its access review lapsed unanswered and paused its deliveries (docs/reviews.md): a
+   * quarantine no drift check releases while this is set; Keep on the review clears it.
+   */
+  reviewHold?: string;
   transferUserCreatedAt: string | null;
   dryRun: boolean;
   updatedAt: string;

@@ -21,6 +21,10 @@ import { buildAnswer, buildPartnerStatus } from '../../src/bot/messages/partner-
 import { code, Mrkdwn } from '../../src/bot/messages/mrkdwn.js';
 import { buildPickups, pickupLine } from '../../src/bot/messages/pickups.js';
 import { buildOverdueDigest, buildPickupReminder } from '../../src/bot/messages/pickup-deadlines.js';
+import {
+  buildAnsweredReviewCard, buildReviewCard, buildReviewDm, buildReviewEscalation, buildReviewLapsed, buildReviewReminder,
+} from '../../src/bot/messages/reviews.js';
+import type { ReviewEvidence } from '../../src/domain/reviews.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
 import type { PickupRecord } from '../../src/domain/pickup-events.js';
 import { buildPlatformChangeAlert, buildPlatformDriftReport } from '../../src/bot/messages/platform-events.js';
@@ -222,8 +226,26 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   }, { kind: 'unreadable', code: x }),
   'platform drift report': (x) => buildPlatformDriftReport(platformDrift(x)),
   'AUTO_REVERT report': (x) => buildAutoRevertReport({ partnerId: x, undone: [x], done: [x, x], documents: driftDocuments(x), remaining: [x] }),
+  'review card': (x) => buildReviewCard({ reviewId: 'acme.1', partnerId: x, displayName: x, dueAt: x, owner: 'U0OWNER', evidence: reviewEvidence(x) }),
+  'review card, no owner': (x) => buildReviewCard({ reviewId: 'acme.1', partnerId: x, displayName: x, dueAt: AT, owner: null, evidence: reviewEvidence(x) }),
+  'review kept': (x) => buildAnsweredReviewCard({ partnerId: x }, { outcome: 'keep', by: 'U0OWNER', at: x, reason: x, nextDueAt: x }),
+  'review offboard': (x) => buildAnsweredReviewCard({ partnerId: x }, { outcome: 'offboard', by: 'U0OWNER', at: AT, reason: '', nextDueAt: AT, offboard: { refused: x } }),
+  'review DM': (x) => buildReviewDm({ partnerId: x, displayName: x, dueAt: x, idleDays: 70, channel: 'C0APPROVALS' }),
+  'review reminder': (x) => buildReviewReminder({ partnerId: x, dueAt: x, owner: 'U0OWNER', daysLeft: 7 }),
+  'review escalation': (x) => buildReviewEscalation({ partnerId: x, displayName: x, dueAt: x, owner: null, approvers: ['U0APPROVER'], usergroup: x, graceDays: 14, lapseAt: x }),
+  'review lapsed': (x) => buildReviewLapsed({ partnerId: x, dueAt: x, graceDays: 14, paused: true, offboard: { refused: x } }),
   'old keys reminder': (x) => oldKeysText({ partnerId: x, keys: [{ fingerprint: x, ageDays: 400 }, { fingerprint: x, ageDays: null }], maxAgeDays: 365 }),
 };
+
+/** A review's evidence with outside text wherever a file name, a channel or a time can come from. */
+export function reviewEvidence(x: string): ReviewEvidence {
+  return {
+    lastPickups: [{ at: x, targetKey: x, channel: x, outcome: x }, { at: AT, targetKey: x, channel: 'sftp', outcome: 'complete' }],
+    neverPickedUp: { total: 7, oldest: [{ targetKey: x, deliveredAt: x }, { targetKey: x, deliveredAt: AT }] },
+    isolationProvenAt: x, keys: [{ type: x, fingerprint: x, ageDays: 400, old: true }, { type: 'ssh-ed25519', fingerprint: x, ageDays: null, old: false }],
+    keyMaxAgeDays: 365, idleDays: 61,
+  };
+}
 
 /** What Slack could render of a built message: every string in it but button values, which Slack hands back to us and never shows. */
 export function renderedStrings(message: unknown): string[] {

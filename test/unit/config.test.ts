@@ -37,6 +37,14 @@ describe('configuration', () => {
     expect(c.autoRevert).toBe(false);
   });
 
+  it('when the review variables are unset, then reviews are every 90 days with 14 days of grace and 60 idle days; set, theirs; bad, loading stops naming them', () => {
+    expect(loadConfig(testEnv()).reviews).toEqual({ intervalDays: 90, graceDays: 14, idleDays: 60 });
+    expect(loadConfig(testEnv({ REVIEW_INTERVAL_DAYS: '30', REVIEW_GRACE_DAYS: '0', IDLE_DAYS: '0.5' })).reviews).toEqual({ intervalDays: 30, graceDays: 0, idleDays: 0.5 });
+    expect(problem(testEnv({ REVIEW_INTERVAL_DAYS: '0' }))).toMatch(/REVIEW_INTERVAL_DAYS must be more than 0 days/);
+    expect(problem(testEnv({ REVIEW_GRACE_DAYS: '-1' }))).toMatch(/REVIEW_GRACE_DAYS must be a number of days/);
+    expect(problem(testEnv({ IDLE_DAYS: '5000' }))).toMatch(/IDLE_DAYS must be at most 3650 days/);
+  });
+
   it('when AUTO_REVERT is true, then a quarantined partner is restored by the bot; anything but true or false stops loading', () => {
     expect(loadConfig(testEnv({ AUTO_REVERT: 'true' })).autoRevert).toBe(true);
     expect(problem(testEnv({ AUTO_REVERT: 'yes please' }))).toMatch(/AUTO_REVERT must be true or false/);

@@ -12,7 +12,11 @@ export const VIEWS = {
   offboard: 'offboard_partner_modal',
   partnerKeys: 'partner_keys_modal',
   partnerEdit: 'partner_edit_modal',
+  reviewKeep: 'review_keep_modal',
 } as const;
+
+/** The access review's Keep modal: its one input (element action_id `value`). */
+export const REVIEW_FIELDS = { reason: 'reason' } as const;
 
 /** Blocks of the lifecycle modals (offboard, keys, edit); every element's action_id is `value`. */
 export const LIFECYCLE_FIELDS = {
@@ -50,6 +54,8 @@ export const ACTIONS = {
   changeReject: 'change_reject',
   reapplyDrift: 'drift_reapply',
   editPartner: 'partner_edit',
+  reviewKeep: 'review_keep',
+  reviewOffboard: 'review_offboard',
 } as const;
 
 /** The ref under which the notify worker records a request card's channel and ts. */
@@ -59,6 +65,9 @@ export const requestIdFromCardRef = (ref: string): string | null => (ref.startsW
 /** The ref of a lifecycle change's card (posted in the partner's thread). */
 export const changeRef = (changeId: string): string => `chg:${changeId}`;
 export const changeIdFromRef = (ref: string): string | null => (ref.startsWith('chg:') ? ref.slice(4) : null);
+
+/** The ref of an access review's card (in the partner's thread), by review id (`acme.3`). */
+export const reviewRef = (reviewId: string): string => `review:${reviewId}`;
 
 /** The ref of a feed fan-out's summary in DELIVERIES_CHANNEL: pickups update it ("picked up by N of M"). */
 export const fanoutSummaryRef = (vh: string): string => `fanout:${vh}`;

@@ -277,6 +277,11 @@ async function followQuarantine(deps: ReconcileDeps, p: PartnerRecord, drift: Dr
     const widening = wideningItems(drift.items).filter((i) => !explained.has(i.subject)).map((i) => i.line);
     if (widening.length > 0) await quarantine(deps, p, widening);
   } else if (p.status === 'quarantined' && drift.items.length === 0) {
+    // Paused by a lapsed access review (docs/reviews.md): Keep on the review lifts the hold first.
+    if (p.reviewHold) {
+      deps.logger.info({ partnerId: p.partnerId, reviewHold: p.reviewHold }, 'quarantined partner without drift, held by a lapsed access review: not released');
+      return;
+    }
     // Released only once the probes prove it too (a platform-wide change is no drift of the partner's).
     const failing = deps.prove ? failedProbes(await deps.prove(p)) : [];
     if (failing.length > 0) {

@@ -19,6 +19,7 @@ export const QUEUE_NAMES = {
   lifecycleSweep: 'lifecycle-sweep',
   approvalSweep: 'approval-sweep',
   pickupDeadlines: 'pickup-deadlines',
+  reviews: 'access-reviews',
 } as const;
 export type QueueKey = keyof typeof QUEUE_NAMES;
 export type QueueName = (typeof QUEUE_NAMES)[QueueKey];

@@ -69,6 +69,7 @@ export const STALL_SETTINGS: Readonly<Record<QueueName, StallSettings>> = {
   'lifecycle-sweep': { ...RECOVER_FAST, maxStalls: 3 },
   'approval-sweep': { ...RECOVER_FAST, maxStalls: 3 },
   'pickup-deadlines': { ...RECOVER_FAST, maxStalls: 3 },
+  'access-reviews': { ...RECOVER_FAST, maxStalls: 3 },
 };
 
 /** BullMQ's own stall limit, never reached: the guard decides first (see above). */

@@ -339,3 +339,17 @@ describe('quarantine and approved changes', () => {
     expect(String(alert.body.text)).not.toContain('SSH key'); // what the change explains is not held against the partner
   });
 });
+
+describe('quarantine held by a lapsed access review', () => {
+  it('when a partner paused by its lapsed review has no drift, then a check does not release it; once Keep lifts the hold, the next check does', async () => {
+    await t.livePartner({ partnerId: 'acme', sshKeys: 1 });
+    const at = new Date().toISOString();
+    expect(await t.h.partners.apply('acme', 'quarantined', { updatedAt: at, reviewHold: at })).toMatchObject({ status: 'quarantined' });
+    expect(await checkPartner(deps, (await t.h.partners.get('acme'))!)).toBe('clean');
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'quarantined', reviewHold: at });
+
+    await t.h.partners.update('acme', ({ reviewHold: _held, ...r }) => r);
+    expect(await checkPartner(deps, (await t.h.partners.get('acme'))!)).toBe('clean');
+    expect(await t.h.partners.get('acme')).toMatchObject({ status: 'live' });
+  });
+});

@@ -34,7 +34,7 @@ describe('properties: outside text in Slack messages', () => {
           const text = rendered(build, x);
           expect(sequences(text), name).toEqual(sequences(benign));
           expect([count(text, '<'), count(text, '>')], name).toEqual([count(benign, '<'), count(benign, '>')]);
-          expect(text.replace(/<@U[A-Z0-9]+>|<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^<>]*>/g, ''), name).not.toMatch(/<[!@#]|<http/);
+          expect(text.replace(/<@U[A-Z0-9]+>|<#C[A-Z0-9]+>|<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^<>]*>/g, ''), name).not.toMatch(/<[!@#]|<http/);
         }
       }),
       { seed: 15_003, numRuns: 200 },

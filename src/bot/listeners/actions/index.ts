@@ -8,6 +8,7 @@ import { reapplyButton } from './reapply-button.js';
 import { resendButton } from './resend-button.js';
 import { retryProvisionButton } from './retry-provision.js';
 import { retryVerifyButton } from './retry-verify.js';
+import { reviewKeepButton, reviewOffboardButton } from './review-buttons.js';
 
 export const actionListeners = (deps: BotDeps) => new Map([
   [ACTIONS.approve, gated('decide', approvalButton(deps, 'request', 'approve'))],
@@ -19,4 +20,6 @@ export const actionListeners = (deps: BotDeps) => new Map([
   [ACTIONS.changeReject, gated('decide', approvalButton(deps, 'change', 'reject'))],
   [ACTIONS.editPartner, gated('request', editPartnerButton(deps))],
   [ACTIONS.reapplyDrift, gated('reapply', reapplyButton(deps))],
+  [ACTIONS.reviewKeep, gated('review', reviewKeepButton(deps))],
+  [ACTIONS.reviewOffboard, gated('review', reviewOffboardButton(deps))],
 ]);

@@ -6,10 +6,12 @@ import { offboardSubmission } from './offboard-submission.js';
 import { onboardSubmission } from './onboard-submission.js';
 import { partnerEditSubmission } from './partner-edit-submission.js';
 import { partnerKeysSubmission } from './partner-keys-submission.js';
+import { reviewKeepSubmission } from './review-keep-submission.js';
 
 export const viewListeners = (deps: BotDeps) => new Map([
   [VIEWS.onboard, gated('request', onboardSubmission(deps))],
   [VIEWS.offboard, gated('request', offboardSubmission(deps))],
   [VIEWS.partnerKeys, gated('request', partnerKeysSubmission(deps))],
   [VIEWS.partnerEdit, gated('request', partnerEditSubmission(deps))],
+  [VIEWS.reviewKeep, gated('review', reviewKeepSubmission(deps))],
 ]);

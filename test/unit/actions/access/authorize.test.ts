@@ -36,10 +36,10 @@ describe('authorize', () => {
     })));
   });
 
-  it('when a full member asks, then view, request and decide are allowed and retry, resend and reapply are not', async () => {
+  it('when a full member asks, then view, request, decide and review are allowed and retry, resend and reapply are not', async () => {
     const { deps } = setUp({ UMEMBER: MEMBER });
     const verdicts = Object.fromEntries(await Promise.all(CAPABILITIES.map(async (c) => [c, await allows(deps, c, 'UMEMBER')] as const)));
-    expect(verdicts).toEqual({ view: true, request: true, decide: true, retry: false, resend: false, reapply: false });
+    expect(verdicts).toEqual({ view: true, request: true, decide: true, retry: false, resend: false, reapply: false, review: true });
   });
 
   it('when approvers and resenders ask, then the table decides without asking Slack who they are', async () => {
