@@ -5,6 +5,7 @@
  */
 import type { Worker } from 'bullmq';
 import { changeApprovals, requestApprovals } from '../actions/approval/index.js';
+import { createPlanRenderer } from '../actions/onboarding/index.js';
 import { createApprovalSweepWorker, scheduleApprovalSweep } from '../jobs/approval/index.js';
 import { createAuditWorker } from '../jobs/audit/index.js';
 import { createDeliveryWorkers, type DeliveryWorkers } from '../jobs/delivery/index.js';
@@ -67,7 +68,7 @@ export function auditWorkers(c: Container): WorkerGroup {
 export function approvalWorkers(c: Container): WorkerGroup {
   const { config, logger } = c;
   const worker = createApprovalSweepWorker(c.workerRedis(), config.prefix, {
-    kinds: [requestApprovals(c.stores.requests), changeApprovals(c.stores.changes)],
+    kinds: [requestApprovals(c.stores.requests, createPlanRenderer(config.platform)), changeApprovals(c.stores.changes)],
     notify: c.notify, clock: c.clock, logger: logger.child({ module: 'approval-sweep' }), audit: c.audit,
     approvalReaction: config.slack.approvalReaction, nudgeAfterHours: config.nudgeAfterHours,
   }, c.overrides.workerOptions?.stall);

@@ -12,6 +12,7 @@ export const VIEWS = {
   offboard: 'offboard_partner_modal',
   partnerKeys: 'partner_keys_modal',
   partnerEdit: 'partner_edit_modal',
+  planDocuments: 'plan_documents_modal',
 } as const;
 
 /** Blocks of the lifecycle modals (offboard, keys, edit); every element's action_id is `value`. */
@@ -50,6 +51,7 @@ export const ACTIONS = {
   changeReject: 'change_reject',
   reapplyDrift: 'drift_reapply',
   editPartner: 'partner_edit',
+  planDocuments: 'plan_documents',
 } as const;
 
 /** The ref under which the notify worker records a request card's channel and ts. */

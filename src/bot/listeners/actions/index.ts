@@ -4,6 +4,7 @@ import { ACTIONS } from '../../messages/ids.js';
 import { gated } from '../gate.js';
 import { approvalButton } from './approval-buttons.js';
 import { editPartnerButton } from './edit-partner-button.js';
+import { planDocumentsButton } from './plan-documents-button.js';
 import { reapplyButton } from './reapply-button.js';
 import { resendButton } from './resend-button.js';
 import { retryProvisionButton } from './retry-provision.js';
@@ -19,4 +20,5 @@ export const actionListeners = (deps: BotDeps) => new Map([
   [ACTIONS.changeReject, gated('decide', approvalButton(deps, 'change', 'reject'))],
   [ACTIONS.editPartner, gated('request', editPartnerButton(deps))],
   [ACTIONS.reapplyDrift, gated('reapply', reapplyButton(deps))],
+  [ACTIONS.planDocuments, gated('view', planDocumentsButton(deps))],
 ]);
