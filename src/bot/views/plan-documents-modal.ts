@@ -17,7 +17,7 @@ export const MODAL_BLOCK_LIMIT = 100;
 
 const text = (t: string) => ({ type: 'plain_text' as const, text: t });
 
-export function buildPlanDocumentsModal(input: { partnerId: string; submittedHash: string; plan: Plan; current: boolean }): types.View {
+export function buildPlanDocumentsModal(input: { partnerId: string; submittedHash: string; plan: Plan; current: boolean }): types.ModalView {
   const { partnerId, plan } = input;
   const head: Block[] = [
     ...accessSections(plan.access.sentence),
@@ -36,5 +36,5 @@ export function buildPlanDocumentsModal(input: { partnerId: string; submittedHas
     }
     blocks.push(...own);
   }
-  return { type: 'modal', callback_id: VIEWS.planDocuments, title: text('Plan documents'), close: text('Close'), blocks: blocks as types.View['blocks'] };
+  return { type: 'modal', callback_id: VIEWS.planDocuments, title: text('Plan documents'), close: text('Close'), blocks: blocks as types.ModalView['blocks'] };
 }
