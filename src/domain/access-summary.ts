@@ -168,7 +168,10 @@ function literal(s: IamStatement): Phrase {
   if (s.Resource !== undefined) out.push(' on ', ...quote(s.Resource));
   if (s.NotResource !== undefined) out.push(' on everything but ', ...quote(s.NotResource));
   for (const [op, keys] of Object.entries(s.Condition ?? {})) {
-    for (const [key, values] of Object.entries(keys)) out.push(' when ', { code: key }, ` ${op} `, ...quote(values));
+    for (const [key, values] of Object.entries(keys)) {
+      // The ExternalId is a secret kept out of channels (docs/runbook.md): a statement read as written names it, never quotes it.
+      out.push(' when ', { code: key }, ` ${op} `, ...(key.toLowerCase() === 'sts:externalid' ? ['the ExternalId'] : quote(values)));
+    }
   }
   return out;
 }

@@ -39,7 +39,7 @@ function sshKeyLines(input: PlanInput): string[] {
   if (input.sshKeys.length === 0) return ['SSH keys: none'];
   return [
     `SSH keys (${input.sshKeys.length}): type, SHA256 fingerprint (as \`ssh-keygen -l\` prints it), comment as pasted:`,
-    ...input.sshKeys.map((k) => `  ${sshKeyLine(k, input.sshKeyComments?.[k] ?? '')}`),
+    ...input.sshKeys.map((k) => String(sshKeyLine(k, input.sshKeyComments?.[k] ?? ''))),
   ];
 }
 

@@ -19,7 +19,7 @@ import { sshKeyLine } from './ssh-key-line.js';
 interface CardParts {
   /** What is asked for, in plain text, for the header after the outcome ("Approved: onboarding of ACME Corp"). */
   title: string;
-  /** The notification text (before " from <requester>: <state>"); what is asked for, above the buttons or the decision. */
+  /** The notification text (after "<outcome>: ", before " from <requester>"); what is asked for. */
   text: Mrkdwn;
   summary: Block[];
   footer: Mrkdwn;

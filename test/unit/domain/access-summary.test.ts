@@ -66,6 +66,14 @@ describe('what approving grants, read from the documents', () => {
     expect(after).toContain(says);
   });
 
+  it('when the trust is read as written, then the ExternalId is named, never quoted', () => {
+    const externalId = 'S3cretExternalId'.padEnd(43, 'q');
+    const docs = widened(documents({ externalId }), 'trust', 'PartnerAccountWithExternalId', (s) => ({ ...s, Action: ['sts:AssumeRole', 'sts:TagSession'] }));
+    const text = sentence(docs);
+    expect(text).toContain('when `sts:ExternalId` StringEquals the ExternalId');
+    expect(text).not.toContain(externalId);
+  });
+
   it('when a write is added, then "no writes" is no longer said, and the action is named', () => {
     const after = sentence(widened(documents(), 'session', 'ReadOwnPrefix', (s) => ({ ...s, Action: 's3:*' })));
     expect(after).not.toContain('no writes');
