@@ -8,6 +8,8 @@
  * statement "other" too. Pure.
  */
 
+import { HOMES_PREFIX } from './partner-id.js';
+
 export type StringOrList = string | readonly string[];
 
 /** An IAM policy statement as IAM writes it (src/aws/policies renders these). */
@@ -179,8 +181,11 @@ function literal(s: IamStatement): Phrase {
 const joinPhrases = (phrases: Phrase[], last = ' and '): Segment[] =>
   phrases.flatMap((p, i) => (i === 0 ? [...p] : [i === phrases.length - 1 ? last : ', ', ...p]));
 
-function scopePhrase(scope: string[] | 'bucket'): Phrase {
-  return scope === 'bucket' ? ['the whole bucket'] : ['only ', ...joinPhrases(scope.map((s) => [{ code: s }]))];
+/** A scope as the sentence says it; one beyond the partner's own home is marked. */
+function scopePhrase(docs: AccessDocuments, scope: string[] | 'bucket'): Phrase {
+  if (scope === 'bucket') return ['the whole bucket (:warning: every partner\'s files)'];
+  const home = `${HOMES_PREFIX}${docs.partnerId}/`;
+  return ['only ', ...joinPhrases(scope.map((s) => (s.startsWith(home) ? [{ code: s }] : [{ code: s }, ' (:warning: beyond its own home)'])))];
 }
 
 function mergeScopes(grants: Grant[], verb: 'list' | 'read'): string[] | 'bucket' | null {
@@ -192,7 +197,7 @@ function mergeScopes(grants: Grant[], verb: 'list' | 'read'): string[] | 'bucket
 
 function grantPhrase(docs: AccessDocuments, g: Grant): Phrase {
   if (g.verb === 'decrypt') return ['decrypts with ', ...(g.key === docs.kmsKeyArn ? ['the platform key'] : [{ code: g.key }]), g.viaS3 ? ' only through S3' : ' directly'];
-  return [g.verb === 'list' ? 'lists ' : 'reads ', ...scopePhrase(g.scope)];
+  return [g.verb === 'list' ? 'lists ' : 'reads ', ...scopePhrase(docs, g.scope)];
 }
 
 /** "can list and read only `partners/acme/`; decryption only through S3; no writes". */
@@ -200,12 +205,12 @@ function grantsPhrase(docs: AccessDocuments, grants: Grant[], writes: boolean): 
   const listed = mergeScopes(grants, 'list');
   const read = mergeScopes(grants, 'read');
   const out: Segment[] = [];
-  if (listed && read && JSON.stringify(listed) === JSON.stringify(read)) out.push('can list and read ', ...scopePhrase(read));
+  if (listed && read && JSON.stringify(listed) === JSON.stringify(read)) out.push('can list and read ', ...scopePhrase(docs, read));
   else if (listed || read) {
     out.push('can ');
-    if (listed) out.push('list ', ...scopePhrase(listed));
+    if (listed) out.push('list ', ...scopePhrase(docs, listed));
     if (listed && read) out.push(' and ');
-    if (read) out.push('read ', ...scopePhrase(read));
+    if (read) out.push('read ', ...scopePhrase(docs, read));
     if (!listed) out.push(' (no listing)');
     if (!read) out.push(' (no reading)');
   } else out.push('can list and read nothing');

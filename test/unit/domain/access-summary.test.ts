@@ -50,10 +50,11 @@ describe('what approving grants, read from the documents', () => {
   });
 
   it.each([
-    ['the listing condition is dropped', 'session', 'ListOwnPrefix', (s: IamStatement) => ({ ...s, Condition: undefined }), 'can list the whole bucket and read only `partners/globex/`'],
+    ['the listing condition is dropped', 'session', 'ListOwnPrefix', (s: IamStatement) => ({ ...s, Condition: undefined }), 'can list the whole bucket (:warning: every partner\'s files) and read only `partners/globex/`'],
     ['the listing is opened to every prefix', 'role', 'ListOwnPrefix', (s: IamStatement) => ({ ...s, Condition: { StringLike: { 's3:prefix': ['*'] } } }), 'can list the whole bucket'],
     ['the reading is opened to the bucket', 'role', 'ReadOwnPrefix', (s: IamStatement) => ({ ...s, Resource: `arn:aws:s3:::${platform.bucket}/*` }), 'read the whole bucket'],
-    ['the reading names another partner too', 'session', 'ReadOwnPrefix', (s: IamStatement) => ({ ...s, Resource: [String(s.Resource), `arn:aws:s3:::${platform.bucket}/partners/acme/*`] }), 'read only `partners/globex/` and `partners/acme/`'],
+    ['the reading names another partner too', 'session', 'ReadOwnPrefix', (s: IamStatement) => ({ ...s, Resource: [String(s.Resource), `arn:aws:s3:::${platform.bucket}/partners/acme/*`] }), 'read only `partners/globex/` and `partners/acme/` (:warning: beyond its own home)'],
+    ['the reading is opened to every home', 'session', 'ReadOwnPrefix', (s: IamStatement) => ({ ...s, Resource: `arn:aws:s3:::${platform.bucket}/partners/*` }), 'read only `partners/` (:warning: beyond its own home)'],
     ['decryption loses its S3 condition', 'session', 'DecryptOwnPrefixViaS3', (s: IamStatement) => ({ ...s, Condition: undefined }), 'can decrypt with the platform key directly, not only through S3'],
     ['the trust loses its ExternalId', 'trust', 'PartnerAccountWithExternalId', (s: IamStatement) => ({ ...s, Condition: undefined }), 'from AWS account `444455556666` WITHOUT an ExternalId'],
     ['a write is added', 'role', 'ReadOwnPrefix', (s: IamStatement) => ({ ...s, Action: ['s3:GetObject', 's3:PutObject'] }), ':warning: 1 other statement this summary does not read'],
