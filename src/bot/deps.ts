@@ -7,7 +7,7 @@ import type { PartnerStatusResult, ResendResult } from '../actions/delivery/inde
 import type {
   EditResult, EditView, KeyChangesResult, KeysModalInput, KeysSubmission, PartnerEditSubmission, ReapplyInput, RequestChangeResult,
 } from '../actions/lifecycle/index.js';
-import type { RequestOnboardingResult, RetryResult } from '../actions/onboarding/index.js';
+import type { RequestOnboardingResult, RetryResult, ShowPlanResult } from '../actions/onboarding/index.js';
 import type { AnswerInput, AnswerResult } from '../actions/reviews/index.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
 import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../domain/requests.js';
@@ -20,6 +20,8 @@ export interface OnboardingUseCases {
   decide: (input: Omit<DecideInput, 'id'> & { requestId: string }) => Promise<DecideResult<OnboardingRequest>>;
   retryProvisioning: (input: { requestId: string; step: string | undefined; actor: string }) => Promise<RetryResult>;
   retryVerification: (input: { requestId: string; actor: string }) => Promise<RetryResult>;
+  /** The documents approving a request applies, rendered again from the stored request ("Show the exact documents"). */
+  showPlan: (input: { requestId: string }) => Promise<ShowPlanResult>;
 }
 
 /** /resend-file, the Resend button, /partner-status. */

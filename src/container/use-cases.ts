@@ -18,7 +18,8 @@ import {
   editPartner, partnerForEdit, partnerKeysView, requestChange, requestKeyChanges, requestReapply, type ChangeDeps,
 } from '../actions/lifecycle/index.js';
 import { answerReview, reviewForAnswer } from '../actions/reviews/index.js';
-import { createPlanRenderer, requestOnboarding, retryProvisioning, retryVerification } from '../actions/onboarding/index.js';
+import { createPlanRenderer, requestOnboarding, retryProvisioning, retryVerification, showPlan } from '../actions/onboarding/index.js';
+import type { ChangeRequest } from '../domain/requests.js';
 import type { DriftRecord } from '../domain/drift.js';
 import { addResend, DEFAULT_DELIVERY_OPTIONS } from '../jobs/delivery/index.js';
 import { addReapplyJob, readDrift, type LifecycleQueues } from '../jobs/lifecycle/index.js';
@@ -80,6 +81,7 @@ export function deliveryUseCases(w: DeliveryWiring): DeliveryUseCases {
 export function bindUseCases(c: Container): BotDeps {
   const { config, clock, notify, audit, approvers, redis, queues } = c;
   const { prefix, platform } = config;
+  const renderPlan = createPlanRenderer(platform);
   const { requests, partners, changes, deliveries } = c.stores;
   const base = { logger: c.logger.child({ module: 'actions' }), clock };
   const slack = { approvalReaction: config.slack.approvalReaction, requestTtlHours: config.requestTtlHours };
@@ -114,18 +116,19 @@ export function bindUseCases(c: Container): BotDeps {
     refAt: async (channel, ts) => (await refAt(redis, prefix, channel, ts)) ?? null,
     requestOnboarding: (input) =>
       requestOnboarding({
-        ...base, store: requests, notify, audit, renderPlan: createPlanRenderer(platform), approvalsChannel: config.slack.approvalsChannel,
+        ...base, store: requests, notify, audit, renderPlan, approvalsChannel: config.slack.approvalsChannel,
         approvalReaction: config.slack.approvalReaction, enterpriseAccountId: platform.accountId, feeds: platform.feeds,
         requestTtlHours: config.requestTtlHours, sftpEndpoint: { transferHost: config.transferHost, dryRun: platform.dryRun },
       }, input),
     decide: ({ requestId, ...input }) =>
       decide({
-        ...base, kind: requestApprovals(requests), approvers, notify, audit, approvalReaction: config.slack.approvalReaction,
+        ...base, kind: requestApprovals(requests, renderPlan), approvers, notify, audit, approvalReaction: config.slack.approvalReaction,
         seals: c.seals, approvalsChannel: config.slack.approvalsChannel,
         onApproved: async (request) => addProvisionJob(queues.provision, { requestId: request.id, attempt: 1 }),
       }, { id: requestId, ...input }),
     retryProvisioning: (input) => retryProvisioning(retry, input),
     retryVerification: (input) => retryVerification(retry, input),
+    showPlan: (input) => showPlan({ store: requests, renderPlan }, input),
     ...delivery,
     ...lifecycle,
     reviewForAnswer: (input) => reviewForAnswer(reviews, input),

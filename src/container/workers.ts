@@ -8,6 +8,7 @@ import { changeApprovals, decide, requestApprovals } from '../actions/approval/i
 import { requestChange } from '../actions/lifecycle/index.js';
 import type { ReviewDeps } from '../actions/reviews/index.js';
 import { createReviewsWorker, scheduleReviews } from '../jobs/reviews/index.js';
+import { createPlanRenderer } from '../actions/onboarding/index.js';
 import { createApprovalSweepWorker, scheduleApprovalSweep } from '../jobs/approval/index.js';
 import { createAuditWorker } from '../jobs/audit/index.js';
 import { createDeliveryWorkers, type DeliveryWorkers } from '../jobs/delivery/index.js';
@@ -90,7 +91,7 @@ export function auditWorkers(c: Container): WorkerGroup {
 export function approvalWorkers(c: Container): WorkerGroup {
   const { config, logger } = c;
   const worker = createApprovalSweepWorker(c.workerRedis(), config.prefix, {
-    kinds: [requestApprovals(c.stores.requests), changeApprovals(c.stores.changes)],
+    kinds: [requestApprovals(c.stores.requests, createPlanRenderer(config.platform)), changeApprovals(c.stores.changes)],
     notify: c.notify, clock: c.clock, logger: logger.child({ module: 'approval-sweep' }), audit: c.audit,
     approvalReaction: config.slack.approvalReaction, nudgeAfterHours: config.nudgeAfterHours,
   }, c.overrides.workerOptions?.stall);

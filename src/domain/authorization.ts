@@ -29,7 +29,7 @@ const MEMBERS = 'full members of the workspace (not guests)';
 const APPROVERS = 'approvers (APPROVERS and the members of APPROVER_USERGROUP)';
 
 export const AUTHORIZATION: Readonly<Record<Capability, Grant>> = {
-  view: { roles: ['member'], who: MEMBERS, what: 'read a partner’s status' },
+  view: { roles: ['member'], who: MEMBERS, what: 'read a partner’s status or the documents of a request' },
   request: {
     roles: ['member'], who: MEMBERS,
     what: 'ask for a partner to be onboarded or changed (feeds, contact, SSH keys, ExternalId, offboarding)',

@@ -95,7 +95,7 @@ describe('onboarding request and approval', () => {
     const { card, requestId } = await submitValid(REQUESTING_APPROVER, 'acme-corp');
     const cardTs = String(card.answer!['ts']);
     const plan = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['thread_ts'] === cardTs);
-    expect(JSON.stringify(plan.body['blocks'])).toContain('Transfer user');
+    expect(JSON.stringify(plan.body['blocks'])).toContain('SFTP user');
     expect(JSON.stringify(card.body['blocks'])).toContain('request_approve');
     expect(JSON.stringify(card.body['blocks'])).toContain(':white_check_mark:');
 

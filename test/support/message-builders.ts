@@ -26,6 +26,9 @@ import {
 } from '../../src/bot/messages/reviews.js';
 import type { ReviewEvidence } from '../../src/domain/reviews.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
+import { buildPlanDocumentsModal } from '../../src/bot/views/plan-documents-modal.js';
+import { summarizeAccess, type AccessSummary } from '../../src/domain/access-summary.js';
+import type { Plan } from '../../src/domain/plan.js';
 import type { PickupRecord } from '../../src/domain/pickup-events.js';
 import { buildPlatformChangeAlert, buildPlatformDriftReport } from '../../src/bot/messages/platform-events.js';
 import { buildAccessFindingAlert } from '../../src/bot/messages/access-findings.js';
@@ -135,10 +138,33 @@ const welcome = (x: string) => ({
 });
 const options = { approvalReaction: 'white_check_mark' };
 
+/** What approving grants, read from documents with `x` wherever a document has text: the sentence then quotes it, as other statements too. */
+function access(x: string): AccessSummary {
+  return summarizeAccess({
+    partnerId: x, bucket: x, kmsKeyArn: x, knownRoles: { [x]: 'the verifier' },
+    sftp: {
+      userName: x, sshKeyCount: 1, homeDirectoryType: 'LOGICAL', mappings: [{ Entry: '/', Target: `/${x}/partners/${x}` }],
+      sessionPolicy: {
+        Statement: [
+          { Sid: x, Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${x}`, Condition: { StringLike: { 's3:prefix': [x, `${x}/*`] } } },
+          { Sid: x, Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${x}/${x}*` },
+          { Sid: x, Effect: x, Action: x, Resource: x, Condition: { [x]: { [x]: x } } },
+        ],
+      },
+    },
+    role: { roleName: x, trustPolicy: { Statement: [{ Sid: x, Effect: 'Allow', Principal: { AWS: [x, '444455556666'] }, Action: 'sts:AssumeRole' }] }, policies: [] },
+  });
+}
+const plan = (x: string): Plan => ({
+  hash: 'ab'.repeat(32), access: access(x), items: [{ action: 'create', resource: 'Transfer user', details: ['home: LOGICAL'] }],
+  documents: [{ title: x, json: JSON.stringify({ Statement: [{ Sid: x, Resource: x }] }, null, 2) }],
+});
+
 /** Builder name → the message (or line) it builds with `x` in every outside field. */
 export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
-  'approval card: onboarding request, pending': (x) => buildApprovalCard(REQUEST_APPROVAL, request(x), options),
-  'approval card: onboarding request, approved': (x) => buildApprovalCard(REQUEST_APPROVAL, request(x, approved), options),
+  'approval card: onboarding request, pending': (x) => buildApprovalCard(REQUEST_APPROVAL, request(x), { ...options, access: access(x) }),
+  'approval card: onboarding request, approved': (x) => buildApprovalCard(REQUEST_APPROVAL, request(x, approved), { ...options, access: access(x) }),
+  'approval card: onboarding request, documents no longer render': (x) => buildApprovalCard(REQUEST_APPROVAL, request(x, rejected), { ...options, access: null }),
   ...Object.fromEntries(
     Object.keys(specs('')).flatMap((kind) => [
       [`approval card: ${kind} change, pending`, (x: string) => buildApprovalCard(CHANGE_APPROVAL, change(x, specs(x)[kind]!), options)],
@@ -184,7 +210,8 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'pickup found in the log': (x) => pickupLine({ ...pickup(x), clientIp: null, source: 'log' }),
   'overdue digest': (x) => buildOverdueDigest({ files: [{ partnerId: x, dh: x, targetKey: x, deliveredAt: AT, deadlineMs: 0 }, { partnerId: 'acme', dh: x, targetKey: x, deliveredAt: x, deadlineMs: 1 }], total: 70, nowMs: 0 }),
   'answer with candidates': (x) => buildAnswer(`There is no file ${code(x)}.`, [x, `outbound/${x}`]),
-  'plan messages': (x) => buildPlanMessages(request(x), { hash: 'ab'.repeat(32), items: [{ action: 'create', resource: 'Transfer user', details: ['home: LOGICAL'] }] }),
+  'plan messages': (x) => buildPlanMessages(request(x), plan(x)),
+  'plan documents modal': (x) => buildPlanDocumentsModal({ partnerId: x, submittedHash: 'cd'.repeat(32), plan: plan(x), current: false }),
   'provision progress': (x) => buildProvisionProgress({ partnerId: x, attempt: 2, dryRun: false, steps: steps(x), outcome: 'failed' }),
   'provision failure': (x) => buildProvisionFailure(failure(x)),
   'provision failure, retried': (x) => buildProvisionFailureRetried(failure(x), APPROVER, 3),

@@ -115,6 +115,7 @@ export async function expire<T extends ApprovalItem>(deps: ApprovalDeps<T>, id: 
 /** The card updated to the decision, and a line in its thread. */
 async function announce<T extends ApprovalItem>(deps: ApprovalDeps<T>, item: T): Promise<void> {
   const { view } = deps.kind;
-  await deps.notify({ op: 'update', target: view.ref(item.id), priority: 'approval', ...buildApprovalCard(view, item, deps) });
+  const card = buildApprovalCard(view, item, { approvalReaction: deps.approvalReaction, access: deps.kind.access?.(item) });
+  await deps.notify({ op: 'update', target: view.ref(item.id), priority: 'approval', ...card });
   await deps.notify({ op: 'post', channel: item.channel, thread: view.thread(item), priority: 'approval', text: view.decisionLine(item) });
 }

@@ -3,3 +3,4 @@ export { provisionJobId, provisionPayload, verifyJobId, verifyPayload, type Prov
 export { createPlanRenderer, planHashOf, specOf, type PlanRenderer } from './plan.js';
 export { newExternalId, requestOnboarding, type RequestOnboardingResult } from './request-onboarding.js';
 export { retryProvisioning, retryVerification, type RetryResult } from './retry-provisioning.js';
+export { showPlan, type ShowPlanResult } from './show-plan.js';

@@ -122,7 +122,7 @@ export async function requestOnboarding(
     deps.notify([
       {
         op: 'post', channel: deps.approvalsChannel, ref, priority: 'approval',
-        ...buildApprovalCard(REQUEST_APPROVAL, request, deps),
+        ...buildApprovalCard(REQUEST_APPROVAL, request, { approvalReaction: deps.approvalReaction, access: plan.access }),
       },
       ...buildPlanMessages(request, plan).map((message) => ({ op: 'post' as const, channel: deps.approvalsChannel, thread: { ref }, priority: 'approval' as const, ...message })),
     ]),

@@ -4,23 +4,27 @@
  * onboarding request and a lifecycle change is data: an ApprovalView per kind. Pure.
  */
 import type { types } from '@slack/bolt';
+import type { AccessSummary } from '../../domain/access-summary.js';
 import { mayApproveVia, type ApprovalItem, type ApprovalSubject } from '../../domain/approval.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Block, ThreadRef } from '../../domain/notify-message.js';
 import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../../domain/requests.js';
 import { contextBlock, mrkdwnText, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS, cardRef, changeRef } from './ids.js';
+import { accessSections } from './plan.js';
 import { capped, code, joinMrkdwn, mrkdwn, plainText, user, when, type Mrkdwn } from './mrkdwn.js';
 import { sshKeyLine } from './ssh-key-line.js';
 
 /** What one card shows besides the buttons or the decision. */
 interface CardParts {
-  /** The notification text (before " from <requester>: <state>"); what is asked for, above the buttons or the decision. */
+  /** What is asked for, in plain text, for the header after the outcome ("Approved: onboarding of ACME Corp"). */
+  title: string;
+  /** The notification text (after "<outcome>: ", before " from <requester>"); what is asked for. */
   text: Mrkdwn;
   summary: Block[];
   footer: Mrkdwn;
   /** The buttons' block_id and action_ids, and the dialog that asks again before approving; what the pending card's hint adds. */
-  buttons: { blockId: string; approve: string; reject: string; confirm: types.ConfirmationDialog };
+  buttons: { blockId: string; approve: string; reject: string; confirm: types.ConfirmationDialog; more?: { actionId: string; text: string }[] };
   hint?: Mrkdwn;
   /** What the decision says follows an approval, and a rejection or expiry. */
   approvedNext: string;
@@ -41,7 +45,8 @@ export interface ApprovalView<T extends ApprovalItem> {
   /** The notify ref of the item's card, and the thread its lines go to. */
   ref(id: string): string;
   thread(item: T): ThreadRef;
-  parts(item: T): CardParts;
+  /** `access`: what approving grants, read from the rendered documents (onboarding only; null when they no longer render). */
+  parts(item: T, access?: AccessSummary | null): CardParts;
   /** The thread line after a decision. */
   decisionLine(item: T): string;
   /** Whom the nudge names ("Onboarding of `acme`"), and what it adds. */
@@ -77,10 +82,26 @@ function howToApprove(subject: ApprovalSubject, reaction: string): Mrkdwn {
     : mrkdwn`An approver other than the requester approves with the Approve button, which asks to confirm (a reaction does not approve a change).`;
 }
 
-export function buildApprovalCard<T extends ApprovalItem>(view: ApprovalView<T>, item: T, options: { approvalReaction: string }): SlackMessage {
-  const p = view.parts(item);
+/** The outcome, as the card's first words: "Awaiting approval", "Approved", "Rejected", "Withdrawn", "Expired". */
+function outcome(item: ApprovalItem): string {
+  const d = item.decision;
+  if (item.status === 'pending' || !d) return 'Awaiting approval';
+  if (d.status === 'rejected' && d.by === item.requestedBy) return 'Withdrawn';
+  return `${d.status.charAt(0).toUpperCase()}${d.status.slice(1)}`;
+}
+
+/**
+ * One card, pending or decided; its first line states the outcome. A pending card has the buttons
+ * and says when it expires; a decided one keeps what was asked for and says who decided and when,
+ * without buttons or expiry.
+ */
+export function buildApprovalCard<T extends ApprovalItem>(
+  view: ApprovalView<T>, item: T, options: { approvalReaction: string; access?: AccessSummary | null },
+): SlackMessage {
+  const p = view.parts(item, options.access);
   const b = p.buttons;
-  const button = (action_id: string, style: 'primary' | 'danger', text: string) => ({ type: 'button' as const, action_id, style, value: item.id, text: { type: 'plain_text' as const, text } });
+  const button = (action_id: string, style: 'primary' | 'danger' | undefined, text: string) =>
+    ({ type: 'button' as const, action_id, ...(style ? { style } : {}), value: item.id, text: { type: 'plain_text' as const, text } });
   const middle: Block[] = item.status === 'pending'
     ? [
         {
@@ -88,13 +109,15 @@ export function buildApprovalCard<T extends ApprovalItem>(view: ApprovalView<T>,
           elements: [
             { ...button(b.approve, 'primary', 'Approve'), confirm: b.confirm },
             button(b.reject, 'danger', 'Reject'),
+            ...(b.more ?? []).map((m) => button(m.actionId, undefined, m.text)),
           ],
         },
         contextBlock(mrkdwn`${howToApprove(view.subject(item), options.approvalReaction)}${p.hint ?? ''}`),
       ]
     : [section(decisionText(item, p))];
-  const state = item.status === 'pending' ? 'awaiting approval' : item.status;
-  return slackMessage(mrkdwn`${p.text} from ${user(item.requestedBy)}: ${state}`, [...p.summary, ...middle, contextBlock(p.footer)]);
+  const state = outcome(item);
+  const header: Block = { type: 'header', text: { type: 'plain_text', text: plainText(`${state}: ${p.title}`).slice(0, 150) } };
+  return slackMessage(mrkdwn`${state}: ${p.text} from ${user(item.requestedBy)}`, [header, ...p.summary, ...middle, contextBlock(p.footer)]);
 }
 
 export function nudgeLine<T extends ApprovalItem>(view: ApprovalView<T>, item: T, waitedHours: number): string {
@@ -128,31 +151,25 @@ function refusal<T extends ApprovalItem>(view: ApprovalView<T>, code: ErrorCode,
   }
 }
 
-function accessLine(r: OnboardingRequest): Mrkdwn {
-  const parts: Mrkdwn[] = [];
-  if (r.sshKeys.length > 0) parts.push(mrkdwn`SFTP with ${r.sshKeys.length} SSH key${r.sshKeys.length === 1 ? '' : 's'}`);
-  if (r.accountId) parts.push(mrkdwn`S3 pull through a role from account ${code(r.accountId)}`);
-  return joinMrkdwn(parts, ' · ');
-}
-
 export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
   noun: 'request', unknown: ErrorCode.UnknownRequest, asked: 'partner', approves: 'onboarding requests', askAgain: 'ask the requester to submit it again',
   subject: () => 'onboarding',
   ref: cardRef,
   thread: (r) => ({ ref: cardRef(r.id) }),
-  parts: (r) => ({
+  parts: (r, access) => ({
+    title: `onboarding of ${r.displayName} (${r.partnerId})`,
     text: mrkdwn`Onboarding request for ${r.displayName} (${r.partnerId})`,
     summary: [
-      { type: 'header', text: { type: 'plain_text', text: plainText(`Onboarding request: ${r.displayName}`.slice(0, 150)) } },
+      ...(access
+        ? accessSections(access.sentence)
+        : [section(mrkdwn`*What approving grants* is in the plan in this card's thread${access === null ? ' (the documents no longer render with the platform as it is configured now)' : ''}.`)]),
       {
         type: 'section',
         fields: [
           mrkdwnText(mrkdwn`*Partner id*\n${code(r.partnerId)}`),
           mrkdwnText(mrkdwn`*Requested by*\n${user(r.requestedBy)}`),
           mrkdwnText(mrkdwn`*Contact*\n${r.contactEmail}`),
-          mrkdwnText(mrkdwn`*Access*\n${accessLine(r)}`),
           mrkdwnText(mrkdwn`*Feeds*\n${r.feeds.length ? joinMrkdwn(r.feeds.map(code), ', ') : 'none'}`),
-          mrkdwnText(mrkdwn`*Home*\n${code(`partners/${r.partnerId}/`)} (read-only)`),
         ],
       },
       ...(r.notes ? [section(mrkdwn`*Notes*\n${capped(r.notes, 2900)}`)] : []),
@@ -160,8 +177,10 @@ export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
     buttons: {
       blockId: 'decision', approve: ACTIONS.approve, reject: ACTIONS.reject,
       confirm: approveDialog('Approve onboarding?', `This provisions ${r.partnerId} on AWS as the plan in the thread says.`),
+      more: [{ actionId: ACTIONS.planDocuments, text: 'Show the exact documents' }],
     },
-    footer: mrkdwn`Request ${code(r.id)} · plan ${code(r.planHash.slice(0, 12))} · expires ${when(r.expiresAt)} · the full plan is in the thread`,
+    hint: mrkdwn` Expires ${when(r.expiresAt)}.`,
+    footer: mrkdwn`Request ${code(r.id)} · plan ${code(r.planHash.slice(0, 12))} · the full plan and its documents are in the thread`,
     approvedNext: 'Provisioning is queued.',
   }),
   decisionLine(r) {
@@ -173,18 +192,19 @@ export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
   nudge: (r) => ({ subject: mrkdwn`Onboarding of ${code(r.partnerId)}`, tail: ' Approvers: use the buttons on the card above.' }),
 };
 
-export function changeTitle(spec: ChangeSpec): Mrkdwn {
+/** What a change does, in plain words of ours (a header takes it as it is; mrkdwn escapes it). */
+export function changeTitle(spec: ChangeSpec): string {
   switch (spec.kind) {
     case 'offboard':
-      return mrkdwn`Offboard the partner (${spec.prefix === 'archive' ? 'archive its files' : 'keep its files'})`;
+      return `Offboard the partner (${spec.prefix === 'archive' ? 'archive its files' : 'keep its files'})`;
     case 'ssh-keys':
-      return mrkdwn`Change SSH keys (${spec.add.length} to add, ${spec.remove.length} to remove)`;
+      return `Change SSH keys (${spec.add.length} to add, ${spec.remove.length} to remove)`;
     case 'external-id':
-      return mrkdwn`Rotate the ExternalId of the partner role`;
+      return `Rotate the ExternalId of the partner role`;
     case 'edit':
-      return mrkdwn`Change feeds and contact`;
+      return `Change feeds and contact`;
     case 'reapply':
-      return mrkdwn`Re-apply the rendered documents (drift ${code(spec.hash.slice(0, 12))})`;
+      return `Re-apply the rendered documents (drift ${spec.hash.slice(0, 12)})`;
   }
 }
 
@@ -250,9 +270,10 @@ export const CHANGE_APPROVAL: ApprovalView<ChangeRequest> = {
   ref: changeRef,
   thread: (c) => ({ ref: c.threadRef }),
   parts: (c) => ({
+    title: `${changeTitle(c.spec)} for ${c.partnerId}`,
     text: mrkdwn`${changeTitle(c.spec)} for ${c.partnerId}`,
     summary: [
-      section(mrkdwn`*${changeTitle(c.spec)}* for ${code(c.partnerId)} — requested by ${user(c.requestedBy)}`),
+      section(mrkdwn`Partner ${code(c.partnerId)} — requested by ${user(c.requestedBy)}`),
       section(capped(joinMrkdwn(specLines(c), '\n'), 2900)),
     ],
     buttons: { blockId: 'change_decision', approve: ACTIONS.changeApprove, reject: ACTIONS.changeReject, confirm: changeDialog(c) },

@@ -13,6 +13,7 @@ export const VIEWS = {
   partnerKeys: 'partner_keys_modal',
   partnerEdit: 'partner_edit_modal',
   reviewKeep: 'review_keep_modal',
+  planDocuments: 'plan_documents_modal',
 } as const;
 
 /** The access review's Keep modal: its one input (element action_id `value`). */
@@ -56,6 +57,7 @@ export const ACTIONS = {
   editPartner: 'partner_edit',
   reviewKeep: 'review_keep',
   reviewOffboard: 'review_offboard',
+  planDocuments: 'plan_documents',
 } as const;
 
 /** The ref under which the notify worker records a request card's channel and ts. */

@@ -94,17 +94,29 @@ export function codeBlock(lines: readonly string[], max: number, lineMax = 240):
   return trusted(`\`\`\`\n${safe.slice(0, kept).map((l) => `${l}\n`).join('')}\`\`\`${note(safe.length - kept)}`);
 }
 
+/**
+ * Lines as as many code blocks as they need, each at most `max` characters with its fences, so a
+ * long document is shown whole (a modal's 3,000-character sections): escaped as `codeBlock` does,
+ * no line left out (only a line longer than a whole block is cut, with …).
+ */
+export function codeBlocks(lines: readonly string[], max = SECTION_LIMIT): Mrkdwn[] {
+  const fences = '```\n\n```'.length;
+  const safe = lines.map((l) => escapeMrkdwn(l).replace(/`/g, "'"));
+  return chunkLines(safe, max - fences).map((chunk) => trusted(`\`\`\`\n${chunk}\n\`\`\``));
+}
+
 /** A UTC timestamp as our clock and AWS write it (to the second or the millisecond). */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
 
 /**
- * Slack's date formatting, with a plain fallback for clients that cannot render it. A time can come
+ * Slack's date formatting (each reader sees their own time zone), with a plain fallback to the minute
+ * in UTC for clients that cannot render it ("2030-01-04 00:00 UTC"). A time can come
  * from outside (an AWS event's): anything that is not an ISO timestamp is shown as escaped text.
  */
 export function when(iso: string): Mrkdwn {
   const seconds = Math.floor(Date.parse(iso) / 1000);
   if (!ISO_TIME.test(iso) || !Number.isFinite(seconds)) return mrkdwn`${iso}`;
-  return trusted(`<!date^${seconds}^{date_short_pretty} {time}|${escapeMrkdwn(iso)}>`);
+  return trusted(`<!date^${seconds}^{date_short_pretty} {time}|${iso.slice(0, 16).replace('T', ' ')} UTC>`);
 }
 
 /**

@@ -46,7 +46,7 @@ describe('approval sweep', () => {
     expect(await nudgePendingApprovals(deps)).toBe(0);
     const posted = await t.h.slack.waitForCount((c) => c.ok && c.method === 'chat.postMessage' && String(c.body.text).startsWith(':bell:'), 2);
     const card = t.h.slack.calls('chat.postMessage').find((c) => c.ok && String(c.body.text).includes('Onboarding request for Globex'))!;
-    const changeCard = t.h.slack.calls('chat.postMessage').find((c) => c.ok && String(c.body.text).startsWith('Offboard the partner'))!;
+    const changeCard = t.h.slack.calls('chat.postMessage').find((c) => c.ok && String(c.body.text).startsWith('Awaiting approval: Offboard the partner'))!;
     expect(posted.find((c) => String(c.body.text).includes('`globex`'))!.body.thread_ts).toBe(card.answer!.ts);
     expect(posted.find((c) => String(c.body.text).includes('`acme`'))!.body.thread_ts).toBe(changeCard.body.thread_ts);
     expect(bells()).toHaveLength(2);

@@ -75,7 +75,7 @@ describe('the approval reaction approves onboarding only', () => {
     }, JSON.stringify({ partnerId: 'acme' })), secret);
     const cards = await h.slack.waitForCount(inThread(thread, /change_approve/), 4);
     const titles = cards.map((c) => String(c.body['text']));
-    expect(titles.map((t) => t.replace(/ for acme.*$/, '')).sort()).toEqual([
+    expect(titles.map((t) => t.replace(/^Awaiting approval: /, '').replace(/ for acme.*$/, '')).sort()).toEqual([
       'Change SSH keys (1 to add, 0 to remove)', 'Change feeds and contact', 'Offboard the partner (archive its files)', 'Rotate the ExternalId of the partner role',
     ]);
 
@@ -109,7 +109,7 @@ describe('the approval reaction approves onboarding only', () => {
     ]);
 
     // The button (what Slack sends once the dialog is confirmed) approves the same card.
-    const keys = cards.find((c) => String(c.body['text']).startsWith('Change SSH keys'))!;
+    const keys = cards.find((c) => String(c.body['text']).startsWith('Awaiting approval: Change SSH keys'))!;
     await postToBot(h.url, buttonClick(OTHER_APPROVER, 'change_approve', approveButton(keys, 'change_approve').value, { channel: 'C0APPROVALS', ts: String(keys.answer!['ts']) }, h.slack.responseUrl('k')), secret);
     await h.slack.waitFor(inThread(thread, /:key: SSH keys of `acme` changed/), 20_000);
   });

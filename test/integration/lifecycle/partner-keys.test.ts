@@ -56,7 +56,7 @@ describe('partner keys', () => {
     const asked = await t.useCases.requestKeyChanges(submission({ addText: `${k3} new-laptop`, remove: [f1] }));
     if (!asked.ok) throw new Error(JSON.stringify(asked.errors));
     expect(asked.changes.map((c) => c.spec.kind)).toEqual(['ssh-keys']);
-    const card = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Change SSH keys (1 to add, 1 to remove) for acme'));
+    const card = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Awaiting approval: Change SSH keys (1 to add, 1 to remove) for acme'));
     expect(JSON.stringify(card.body.blocks)).toContain(f1);
     expect(JSON.stringify(card.body.blocks)).toContain(`add \`ssh-ed25519\` \`${fingerprintOf(k3)}\``); // as the onboarding plan names keys
     expect(JSON.stringify(card.body.blocks)).not.toContain(k3.split(' ')[1]); // never the key material

@@ -111,7 +111,7 @@ describe('a partner role widened behind the bot, caught by its CloudTrail event'
 
     // One approver presses Re-apply: a card for a second approver, nothing written yet.
     await postToBot(h.url, buttonClick('UAPPROVER1', 'drift_reapply', buttonValue(report, 'drift_reapply'), { channel: 'C0APPROVALS', ts: String(report.answer!['ts']) }, h.slack.responseUrl('reapply')), secret);
-    const changeCard = await h.slack.waitFor(inThread(thread, /^Re-apply the rendered documents/), 20_000);
+    const changeCard = await h.slack.waitFor(inThread(thread, /^Awaiting approval: Re-apply the rendered documents/), 20_000);
     const changeId = JSON.stringify(changeCard.body['blocks']).match(/"value":"(chg_[a-z2-7]{26})"/)![1]!;
     const cardAt = { channel: 'C0APPROVALS', ts: String(changeCard.answer!['ts']) };
     await postToBot(h.url, buttonClick('UAPPROVER1', 'change_approve', changeId, cardAt, h.slack.responseUrl('self')), secret);

@@ -181,7 +181,7 @@ async function rewriteAcmeTrust(externalId: string): Promise<void> {
   await t.h.fake.clients().iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'partnergate-partner-acme', PolicyDocument: JSON.stringify(trust) }));
 }
 
-const pendingCard = () => t.h.slack.waitFor((c) => c.ok && c.method === 'chat.postMessage' && String(c.body.text).startsWith('Re-apply the rendered documents'));
+const pendingCard = () => t.h.slack.waitFor((c) => c.ok && c.method === 'chat.postMessage' && String(c.body.text).startsWith('Awaiting approval: Re-apply the rendered documents'));
 
 describe('re-apply that creates something or rewrites a trust policy needs two people', () => {
   it('when the Transfer user was deleted behind the bot, then Re-apply posts a change request the presser cannot approve, another approver can, and the job recreates the user saying who asked and who approved', async () => {

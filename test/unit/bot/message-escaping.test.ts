@@ -36,13 +36,13 @@ describe('escaping outside text in every message', () => {
 
   it('when a display name is a mention, then the approval card\'s fallback text says it escaped, as its blocks do', () => {
     const card = buildApprovalCard(REQUEST_APPROVAL, request('<!channel>'), { approvalReaction: 'white_check_mark' });
-    expect(card.text).toBe('Onboarding request for &lt;!channel&gt; (acme) from <@UREQ>: awaiting approval');
-    expect(card.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Onboarding request: ‹!channel›' } });
+    expect(card.text).toBe('Awaiting approval: Onboarding request for &lt;!channel&gt; (acme) from <@UREQ>');
+    expect(card.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Awaiting approval: onboarding of ‹!channel› (acme)' } });
   });
 
   it('when a display name has an ampersand, then the fallback text and the blocks carry the same escaped name', () => {
     const card = buildApprovalCard(REQUEST_APPROVAL, request('Smith & Sons'), { approvalReaction: 'white_check_mark' });
-    expect(card.text).toBe('Onboarding request for Smith &amp; Sons (acme) from <@UREQ>: awaiting approval');
+    expect(card.text).toBe('Awaiting approval: Onboarding request for Smith &amp; Sons (acme) from <@UREQ>');
     const welcome = buildWelcome({ partnerId: 'acme', displayName: 'Smith & Sons', region: 'r', bucket: 'b', homePrefix: 'partners/acme/', feeds: [], dryRun: false, sftp: null, role: null });
     expect(welcome.text).toBe('Welcome text for Smith &amp; Sons (acme)');
     expect(JSON.stringify(welcome.blocks)).toContain('*Welcome text for Smith &amp; Sons*');

@@ -19,8 +19,9 @@ describe('the escaping rule (mrkdwn)', () => {
     expect(channel('<https://evil.example|x>').toString()).toBe('`&lt;https://evil.example|x&gt;`');
   });
 
-  it('when a date is shown, then it is Slack date formatting with an escaped fallback; an unparseable one is plain text', () => {
-    expect(when('2024-06-01T10:00:00.000Z').toString()).toBe('<!date^1717236000^{date_short_pretty} {time}|2024-06-01T10:00:00.000Z>');
+  it('when a date is shown, then it is Slack date formatting with a fallback to the minute in UTC; an unparseable one is plain text', () => {
+    expect(when('2024-06-01T10:00:00.000Z').toString()).toBe('<!date^1717236000^{date_short_pretty} {time}|2024-06-01 10:00 UTC>');
+    expect(when('2024-06-01T10:00:59Z').toString()).toBe('<!date^1717236059^{date_short_pretty} {time}|2024-06-01 10:00 UTC>');
     expect(when('<!channel>').toString()).toBe('&lt;!channel&gt;');
   });
 

@@ -4,6 +4,7 @@ import { ACTIONS } from '../../messages/ids.js';
 import { gated } from '../gate.js';
 import { approvalButton } from './approval-buttons.js';
 import { editPartnerButton } from './edit-partner-button.js';
+import { planDocumentsButton } from './plan-documents-button.js';
 import { reapplyButton } from './reapply-button.js';
 import { resendButton } from './resend-button.js';
 import { retryProvisionButton } from './retry-provision.js';
@@ -22,4 +23,5 @@ export const actionListeners = (deps: BotDeps) => new Map([
   [ACTIONS.reapplyDrift, gated('reapply', reapplyButton(deps))],
   [ACTIONS.reviewKeep, gated('review', reviewKeepButton(deps))],
   [ACTIONS.reviewOffboard, gated('review', reviewOffboardButton(deps))],
+  [ACTIONS.planDocuments, gated('view', planDocumentsButton(deps))],
 ]);

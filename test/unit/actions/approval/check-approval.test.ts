@@ -35,7 +35,7 @@ function deps(o: { approvers?: string[]; hash?: string; holder?: string | null; 
     seals: testSeals,
     renderPlan: () => {
       if (o.throws) throw new Error('the session policy would be 2,100 characters');
-      return { hash: o.hash ?? 'h1', items: [] };
+      return { hash: o.hash ?? 'h1', access: { sentence: [], statements: [] }, items: [], documents: [] };
     },
     partnerIdHolder: async () => (o.holder === undefined ? base.id : o.holder),
   };

@@ -43,7 +43,7 @@ describe('requestChange', () => {
     expect(await changes.openChange('acme', 'external-id')).toBe(change.id);
     expect(notified).toEqual([[expect.objectContaining({
       op: 'post', channel: 'C0APPROVALS', thread: { ref: partnerRecord().threadRef }, ref: `chg:${change.id}`, priority: 'approval',
-      text: 'Rotate the ExternalId of the partner role for acme from <@UREQ>: awaiting approval',
+      text: 'Awaiting approval: Rotate the ExternalId of the partner role for acme from <@UREQ>',
     })]]);
     expect(audits).toEqual([{ type: 'change.requested', partnerId: 'acme', requestId: change.id, actor: 'UREQ', details: { kind: 'external-id', spec: { reason: 'leaked' } } }]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPlanRenderer, type PlanInput } from '../../../../src/actions/onboarding/plan.js';
+import { createPlanRenderer, EXTERNAL_ID_SHOWN_AS, type PlanInput } from '../../../../src/actions/onboarding/plan.js';
 import { buildPlanMessages } from '../../../../src/bot/messages/plan.js';
 import { SECTION_LIMIT } from '../../../../src/bot/messages/mrkdwn.js';
 import { parseSshPublicKeys } from '../../../../src/domain/ssh-key.js';
@@ -35,7 +35,7 @@ describe('the onboarding plan', () => {
     const rsa = generateTestKey('rsa2048');
     const ec = generateTestKey('p256');
     const i = input([{ line: ed.line, comment: 'alice@laptop' }, { line: rsa.line, comment: 'sftp bot key 2024' }, { line: ec.line }]);
-    const item = renderPlan(i).items.find((it) => it.resource.startsWith('Transfer user'))!;
+    const item = renderPlan(i).items.find((it) => it.resource.startsWith('SFTP user'))!;
     const details = item.details.join('\n');
     expect(details).toContain('SSH keys (3)');
     expect(details).toContain(`\`ssh-ed25519\` \`${expectedFingerprint(ed.base64)}\` \`alice@laptop\``);
@@ -74,5 +74,31 @@ describe('the onboarding plan', () => {
     }
     const text = planText(i);
     for (const k of keys) expect(text).toContain(expectedFingerprint(k.line.split(' ')[1]!));
+  });
+
+  it('when a plan is posted, then its first reply leads with what approving grants, read from the documents, and the button to them', () => {
+    const i = input([{ line: generateTestKey('ed25519').line }], { accountId: '444455556666' });
+    const [first] = buildPlanMessages(request(i), renderPlan(i));
+    const texts = first!.blocks.map((b) => JSON.stringify(b));
+    expect(texts[1]).toContain('*What approving grants*');
+    expect(texts[1]).toContain('`acme` can list and read only `partners/acme/`; decryption only through S3; no writes.');
+    expect(texts[1]).toContain('Over SFTP as user `acme` with 1 SSH key; sees only `partners/acme/` as its home.');
+    expect(texts[1]).toContain('Through role `partnergate-partner-acme` from AWS account `444455556666` with its ExternalId');
+    expect(texts[2]).toContain('"action_id":"plan_documents"');
+    expect(texts.join('\n')).not.toMatch(/LOGICAL|of 2,048|arn:aws:kms/);
+  });
+
+  it('when the documents are listed for the approver, then they are the rendered ones in full, conditions included, and never the ExternalId', () => {
+    const i = input([{ line: generateTestKey('ed25519').line }], { accountId: '444455556666', externalId: 'S3cr3tExternalId_'.padEnd(43, 'z') });
+    const docs = renderPlan(i).documents;
+    expect(docs.map((d) => d.title)).toEqual([
+      'SFTP user acme (Transfer CreateUser, without its session policy)', 'Session policy of SFTP user acme',
+      'IAM role partnergate-partner-acme', 'Trust policy of partnergate-partner-acme', 'Inline policy partnergate-read-own-prefix of partnergate-partner-acme',
+    ]);
+    const all = docs.map((d) => d.json).join('\n');
+    expect(all).not.toContain(i.externalId);
+    expect(all).toContain(EXTERNAL_ID_SHOWN_AS);
+    const session = JSON.parse(docs[1]!.json) as { Statement: { Sid: string; Condition?: unknown }[] };
+    expect(session.Statement.find((s) => s.Sid === 'ListOwnPrefix')?.Condition).toEqual({ StringLike: { 's3:prefix': ['partners/acme/', 'partners/acme/*'] } });
   });
 });
