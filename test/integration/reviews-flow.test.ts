@@ -98,7 +98,7 @@ describe('answering access reviews through the bot', () => {
     const second = await h.slack.waitFor(inThread(thread, /"value":"acme\.2"/));
     await postToBot(h.url, buttonClick('UAPPROVER1', 'review_offboard', 'acme.2', { channel: at.channel, ts: String(second.answer!['ts']) }, h.slack.responseUrl('off')), secret);
     const request = await h.slack.waitFor(inThread(thread, /"action_id":"change_approve"/));
-    expect(String(request.body['text'])).toMatch(/from <@UAPPROVER1>: awaiting approval/);
+    expect(String(request.body['text'])).toMatch(/^Awaiting approval: Offboard .* from <@UAPPROVER1>/);
     await h.slack.waitFor(inThread(thread, /Access review of acme: offboard, chosen by <@UAPPROVER1>/));
     expect(await review()).toMatchObject({ cycle: 3, last: { outcome: 'offboard', by: 'UAPPROVER1' } });
     const partner = JSON.parse((await h.redis.get(`${h.config.prefix}:partner:acme`))!) as { status: string };
