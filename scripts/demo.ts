@@ -7,7 +7,8 @@
  * download event, fed as EventBridge would put it on the platform events queue: a loopback SQS) and,
  * with a 3.6-second pickup deadline (PICKUP_SLA_HOURS=0.001), the reminders and the daily digest for
  * the files nobody picked up, an access review (REVIEW_INTERVAL_DAYS=0.0002, about 17 seconds) kept
- * by its owner with a reason, and prints each thread as Slack would show it.
+ * by its owner with a reason, and prints each thread as Slack would show it, and the requester's
+ * DMs (the decisions, the welcome to forward, the ExternalId on its own, LIVE).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

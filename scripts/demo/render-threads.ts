@@ -1,6 +1,7 @@
 /**
  * Prints what a Slack workspace would show, from the Web API calls the bot made: channel
- * messages with their threads, updates applied in place, ephemeral answers marked as such.
+ * messages with their threads, updates applied in place, ephemeral answers marked as such, and
+ * each person's DMs.
  */
 export interface RecordedCall {
   method: string;
@@ -97,7 +98,8 @@ export function buildChannels(calls: RecordedCall[]): Map<string, Message[]> {
 export function renderThreads(calls: RecordedCall[]): string {
   const out: string[] = [];
   for (const [id, messages] of buildChannels(calls)) {
-    out.push(`━━━━ #${id} ━━━━`);
+    // A post to a user id is a DM (the welcome, the requester's news).
+    out.push(/^[UW][A-Z0-9]+$/.test(id) ? `━━━━ DM to @${id} ━━━━` : `━━━━ #${id} ━━━━`);
     for (const m of messages) {
       out.push(...messageLines(m).map((l, i) => (i === 0 ? `● ${l}` : `  ${l}`)));
       for (const r of m.replies) out.push(...messageLines(r).map((l, i) => (i === 0 ? `  ↳ ${l}` : `    ${l}`)));

@@ -143,7 +143,7 @@ describe('onboarding request and approval', () => {
     expect(await provisionJobs()).toEqual([]);
   });
 
-  it('when the requester withdraws, then the card says so, nothing is queued and the id is free again', async () => {
+  it('when the requester withdraws, then the card says so, nothing is queued, the id is free again and nobody is sent a DM', async () => {
     const { card, requestId } = await submitValid(REQUESTER, 'hooli');
     const ts = String(card.answer!['ts']);
     await postToBot(h.url, buttonClick(REQUESTER, 'request_reject', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('r')), secret);
@@ -155,6 +155,17 @@ describe('onboarding request and approval', () => {
     await postToBot(h.url, buttonClick(APPROVER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('s')), secret);
     const refusal = await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === APPROVER);
     expect(String(refusal.body['text'])).toMatch(/already rejected/);
+    expect(h.slack.calls('chat.postMessage').filter((c) => /^U/.test(String(c.body['channel'])))).toEqual([]);
+  });
+
+  it('when an approver rejects a request, then the requester is told by DM who rejected it and how to go on', async () => {
+    const { card, requestId } = await submitValid(REQUESTER, 'vandelay');
+    const ts = String(card.answer!['ts']);
+    await postToBot(h.url, buttonClick(APPROVER, 'request_reject', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('r')), secret);
+    const dm = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === REQUESTER);
+    expect(String(dm.body['text'])).toMatch(new RegExp(`^:no_entry_sign: Rejected: Onboarding of \`vandelay\`, by <@${APPROVER}> <!date`));
+    expect(JSON.stringify(dm.body['blocks'])).toContain('submit a new request with `/onboard-partner`');
+    expect(dm.answer!['channel']).toBe(`D${REQUESTER.slice(1)}`);
   });
 
   it('when 20 approvals arrive at once, then there is one approval and one job', async () => {

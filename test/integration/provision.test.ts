@@ -15,11 +15,13 @@ import { retryProvisioning } from '../../src/actions/onboarding/retry-provisioni
 import { addProvisionJob } from '../../src/jobs/onboarding/provision.js';
 import { verifyJobId } from '../../src/actions/onboarding/contract.js';
 import { REQUEST_TAG_KEY } from '../../src/jobs/onboarding/intended-state.js';
-import { APPROVER, buttonIn, platformFor, startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
+import { APPROVER, buttonIn, CHANNEL, platformFor, REQUESTER, startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
 import type { SlackCall } from '../../tools/local/fake-slack.js';
 
 const writes = (calls: string[]) => calls.filter((c) => !c.startsWith('AssumeRole'));
 const retryButton = (c: SlackCall) => buttonIn(c, ACTIONS.retryProvision);
+/** The welcome: a DM (a post whose channel is the requester) whose text starts "Welcome text". */
+const isWelcome = (c: SlackCall) => c.method === 'chat.postMessage' && c.body.channel === REQUESTER && String(c.body.text).startsWith('Welcome text');
 
 describe('provision job', () => {
   let h: ProvisionHarness;
@@ -60,11 +62,17 @@ describe('provision job', () => {
 
     const done = await h.slack.waitFor((c) => c.method === 'chat.update' && String(c.body.text) === 'Provisioning acme: done');
     expect(JSON.stringify(done.body.blocks)).toContain(':white_check_mark: Partner role and its inline policy');
-    const welcome = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Welcome text'));
+    const welcome = await h.slack.waitFor(isWelcome);
     const welcomeText = JSON.stringify(welcome.body.blocks);
-    expect(welcomeText).toContain(request.externalId);
+    expect(welcomeText).not.toContain(request.externalId);
     expect(welcomeText).toContain('arn:aws:iam::111122223333:role/partnergate/partners/partnergate-partner-acme');
     expect(welcomeText).toContain('user name: `acme`');
+    // The ExternalId in a DM of its own; the thread only hears that the welcome was sent, and to whom.
+    const secret = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === REQUESTER && String(c.body.text).startsWith('ExternalId'));
+    expect(JSON.stringify(secret.body.blocks)).toContain(request.externalId);
+    const sent = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === CHANNEL && String(c.body.text).includes('was sent by DM'));
+    expect(String(sent.body.text)).toContain(`<@${REQUESTER}>`);
+    expect(h.slack.calls('chat.postMessage').filter((c) => c.body.channel === CHANNEL && JSON.stringify(c.body).includes(request.externalId))).toEqual([]);
   });
 
   it('when TRANSFER_HOST and TRANSFER_STATIC_IPS are set, then the welcome gives the host, port 22, the server\'s host-key fingerprints (read from Transfer) and the static IPs', async () => {
@@ -72,7 +80,7 @@ describe('provision job', () => {
     const request = await h.approvedRequest({ partnerId: 'acme', sshKeys: 1 });
     h.startWorkers({ settleSeconds: 3600, transferHost: 'sftp.acme-prices.example', transferStaticIps: ['203.0.113.10', '203.0.113.11'] });
     await h.provision({ requestId: request.id, attempt: 1 });
-    const welcome = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Welcome text'));
+    const welcome = await h.slack.waitFor(isWelcome);
     const text = JSON.stringify(welcome.body.blocks);
     expect(text).toContain('host: `sftp.acme-prices.example`, port `22`');
     expect(text).toContain('`SHA256:b4mW3/PvHdJ2y0TgkjTz3t5eSxNY1fS2pDbxGKr8yq0`');
@@ -85,7 +93,7 @@ describe('provision job', () => {
     h.startWorkers({ settleSeconds: 3600, transferHost: 'sftp.acme-prices.example' });
     await h.provision({ requestId: request.id, attempt: 1 });
     expect((await h.settled(h.provisionQueue, request.id)).state).toBe('completed');
-    const welcome = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Welcome text'));
+    const welcome = await h.slack.waitFor(isWelcome);
     const text = JSON.stringify(welcome.body.blocks);
     expect(text).toContain('could not be read just now');
     expect(text).not.toContain('allow-list');
@@ -97,13 +105,13 @@ describe('provision job', () => {
     await h.provision({ requestId: request.id, attempt: 1 });
     await h.settled(h.provisionQueue, request.id);
     const before = await h.fake.calls();
-    await h.slack.waitFor((c) => String(c.body.text).startsWith('Welcome text'));
+    await h.slack.waitFor(isWelcome);
 
     await (await h.provisionQueue.getJob(request.id))!.remove();
     await h.provision({ requestId: request.id, attempt: 1 });
     expect((await h.settled(h.provisionQueue, request.id)).state).toBe('completed');
     expect(await h.fake.calls()).toEqual(before);
-    expect(h.slack.calls('chat.postMessage').filter((c) => String(c.body.text).startsWith('Welcome text'))).toHaveLength(1);
+    expect(h.slack.calls('chat.postMessage').filter(isWelcome)).toHaveLength(1);
   });
 
   it('when a step is throttled, then BullMQ retries it and the rerun re-checks the earlier steps without creating them again', async () => {
@@ -123,7 +131,7 @@ describe('provision job', () => {
     expect(h.fake.transfer).toHaveReceivedCommandTimes(CreateUserCommand, 1);
     expect(h.fake.iam).toHaveReceivedCommandTimes(CreateRoleCommand, 2);
     expect(h.fake.transfer.commandCalls(DescribeUserCommand).length).toBeGreaterThanOrEqual(4);
-    await h.slack.waitFor((c) => c.method === 'chat.update' && JSON.stringify(c.body.blocks).includes(':repeat: Partner role and its inline policy — Throttling'));
+    await h.slack.waitFor((c) => c.method === 'chat.update' && JSON.stringify(c.body.blocks).includes(':repeat: Partner role and its inline policy — AWS kept asking the bot to slow down'));
   });
 
   it('when AWS denies a step, then the job fails at once, says where and why with a Retry button, and an approver\'s retry finishes it', async () => {
@@ -141,8 +149,13 @@ describe('provision job', () => {
     expect(await h.partners.get('acme')).toMatchObject({ status: 'provision_failed' });
     const failure = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && retryButton(c) !== undefined);
     expect(retryButton(failure)?.value).toBe(`${request.id}:partner-role`);
-    expect(JSON.stringify(failure.body.blocks)).toContain('`AccessDenied`');
+    expect(JSON.stringify(failure.body.blocks)).not.toContain('AccessDenied');
+    expect(JSON.stringify(failure.body.blocks)).toContain('AWS refused the bot: its role lacks a permission this needs');
     expect(JSON.stringify(failure.body.blocks)).toContain('not authorized to perform: iam:CreateRole');
+    // The requester hears it by DM: where, why in words, and who can retry.
+    const told = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === REQUESTER && String(c.body.text).startsWith(':x: Provisioning'));
+    expect(String(told.body.text)).toContain('failed at "Partner role and its inline policy": AWS refused the bot');
+    expect(JSON.stringify(told.body.blocks)).toContain(`<@${APPROVER}> can press Retry`);
 
     const retryDeps = h.retryDeps();
     const [first, second] = await Promise.all([
@@ -207,7 +220,7 @@ describe('provision job', () => {
     }
   });
 
-  it('when throttling lasts past the last try, then the failure is final and reported with the code', async () => {
+  it('when throttling lasts past the last try, then the failure is final and reported in words (the code stays in the logs)', async () => {
     const request = await h.approvedRequest({ partnerId: 'acme', sshKeys: 1, accountId: null });
     const throttled = () => new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
     h.fake.failNext('CreateUser', throttled(), throttled(), throttled());
@@ -220,7 +233,8 @@ describe('provision job', () => {
     expect(h.fake.transfer).toHaveReceivedCommandTimes(CreateUserCommand, 3);
     const failure = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && retryButton(c) !== undefined);
     expect(retryButton(failure)?.value).toBe(`${request.id}:transfer-user`);
-    expect(JSON.stringify(failure.body.blocks)).toContain('`ThrottlingException`');
+    expect(JSON.stringify(failure.body.blocks)).toContain('AWS kept asking the bot to slow down, and the tries ran out');
+    expect(JSON.stringify(failure.body.blocks)).not.toContain('ThrottlingException');
   });
 });
 
@@ -245,13 +259,16 @@ describe('provision job in DRY_RUN', () => {
     expect(await h.partners.get('acme')).toMatchObject({ status: 'live', dryRun: true });
     expect(h.live).toEqual(['acme']);
 
-    const progress = await h.slack.waitFor((c) => c.method === 'chat.update' && String(c.body.text) === 'Provisioning acme: done');
+    const progress = await h.slack.waitFor((c) => c.method === 'chat.update' && String(c.body.text) === 'Provisioning acme: planned');
     const text = JSON.stringify(progress.body.blocks);
     expect(text).toContain('DRY_RUN');
-    expect(text).toContain(':memo: Transfer user — CreateUser acme');
-    expect(text).toContain(':memo: SSH keys — ImportSshPublicKey ×1');
-    expect(text).toContain(':memo: Partner role and its inline policy');
+    expect(text).toContain(':memo: Transfer user — planned: CreateUser acme');
+    expect(text).toContain(':memo: SSH keys — planned: 2 keys: ImportSshPublicKey ×1 after CreateUser');
+    expect(text).toContain(':memo: Partner role and its inline policy — planned');
+    expect(text).not.toMatch(/:white_check_mark: (Transfer user|SSH keys|Partner role)/);
     const checklist = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text) === 'acme is LIVE');
     expect(JSON.stringify(checklist.body.blocks)).toContain('live probes as the partner (S3, SFTP) — DRY_RUN');
+    const live = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === REQUESTER && String(c.body.text).includes('is LIVE in DRY_RUN'));
+    expect(String(live.body.text)).toContain('nothing exists on AWS');
   });
 });

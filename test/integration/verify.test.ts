@@ -14,7 +14,7 @@ import { specOf } from '../../src/actions/onboarding/plan.js';
 import { retryVerification } from '../../src/actions/onboarding/retry-provisioning.js';
 import { addProvisionJob } from '../../src/jobs/onboarding/provision.js';
 import { verifyJobId } from '../../src/actions/onboarding/contract.js';
-import { APPROVER, buttonIn, startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
+import { APPROVER, buttonIn, REQUESTER, startProvisionHarness, type ProvisionHarness } from '../support/provision-harness.js';
 import { startSftpServer, type LocalSftp } from '../support/sftp-server.js';
 import { accessDenied } from '../support/fake-aws.js';
 import type { SlackCall } from '../../tools/local/fake-slack.js';
@@ -184,6 +184,10 @@ describe('verify job', () => {
     expect(text).toContain(':x: as the partner role: list partners/-canary/ — ALLOWED, expected denied');
     expect(text).toContain(`:x: partner role as intended (trust, boundary, path, tags, inline policy read back, nothing else attached) — tag ${PARTNER_TAG_KEY} is \\"-canary\\", not \\"acme\\", inline policy partnergate-read-own-prefix differs`);
     expect(text).toContain(':white_check_mark: as the partner role: list outbound/ — denied');
+    // The requester hears it by DM: the first check that failed, what it found, and who can retry.
+    const told = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === REQUESTER && String(c.body.text).startsWith(':x: Verification'));
+    expect(String(told.body.text)).toMatch(/^:x: Verification of `acme` failed at "partner role as intended .*": tag partnergate:partner-id is .*, and 4 more checks failed\. The partner is not live\.$/);
+    expect(blocksText(told)).toContain(`<@${APPROVER}> can press Retry verification`);
 
     await h.fake.setRolePolicy(role.roleName, role.policies[0]!.name, role.policies[0]!.document);
     await h.fake.setRoleTag(role.roleName, PARTNER_TAG_KEY, 'acme');
@@ -194,6 +198,7 @@ describe('verify job', () => {
     expect((await h.settled(h.verifyQueue, verifyJobId({ requestId: request.id, attempt: 2 }))).state).toBe('completed');
     expect(await h.partners.get('acme')).toMatchObject({ status: 'live' });
     expect(h.live).toEqual(['acme']);
+    await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === REQUESTER && String(c.body.text).startsWith(':large_green_circle: ') && String(c.body.text).includes('is LIVE'));
   });
 
   it('when the SFTP session can leave its home, then verification fails and the temporary key is still deleted', async () => {

@@ -33,8 +33,10 @@ import type { PickupRecord } from '../../src/domain/pickup-events.js';
 import { buildPlatformChangeAlert, buildPlatformDriftReport } from '../../src/bot/messages/platform-events.js';
 import { buildAccessFindingAlert } from '../../src/bot/messages/access-findings.js';
 import {
-  buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, buildWelcome, provisionRefusedText, provisionRetriedText, provisionStoppedText,
+  buildProvisionFailure, buildProvisionFailureRetried, buildProvisionProgress, provisionRefusedText, provisionRetriedText, provisionStoppedText,
 } from '../../src/bot/messages/provision.js';
+import { buildDecisionDm, buildFailedDm, buildLiveDm } from '../../src/bot/messages/requester.js';
+import { buildExternalIdDm, buildWelcomeDm, welcomeSentText } from '../../src/bot/messages/welcome.js';
 import { sshKeyLine } from '../../src/bot/messages/ssh-key-line.js';
 import { buildVerifyChecklist, buildVerifyRetried, verifyNotRecordedText } from '../../src/bot/messages/verify.js';
 import type { DeliveryRecord } from '../../src/domain/delivery.js';
@@ -131,10 +133,13 @@ const checks = (x: string) => [
   { label: x, outcome: 'pass' as const },
   { label: x, outcome: 'fail' as const, detail: x },
 ];
-const failure = (x: string) => ({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 2, step: 'partner-role', stepLabel: x, code: x, message: x });
-const welcome = (x: string) => ({
-  partnerId: x, displayName: x, region: x, bucket: x, homePrefix: `partners/${x}/`, feeds: [x], dryRun: true,
-  sftp: { host: x, port: 22, userName: x, hostKeys: [x, 'SHA256:abc'], staticIps: [x, '203.0.113.10'] }, role: { arn: x, externalId: x, partnerSidePolicy: { Statement: [{ Resource: x }] } },
+/** Approvers as configured: fixed ids (mentioned), one of them a user group. */
+const approvers = { users: [APPROVER], usergroup: 'S0APPROVERS' };
+const failure = (x: string) => ({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 2, step: 'partner-role', stepLabel: x, code: x, message: x, approvers });
+const welcome = (x: string, dryRun: boolean) => ({
+  partnerId: x, displayName: x, contactEmail: x, contact: REQUESTER, region: x, bucket: x, homePrefix: `partners/${x}/`, feeds: [x], dryRun,
+  sftp: { host: x, port: 22, userName: x, hostKeys: [x, 'SHA256:abc'], staticIps: [x, '203.0.113.10'], sshKeys: [KEY, x] },
+  role: { arn: x, partnerSidePolicy: { Statement: [{ Resource: x }] } },
 });
 const options = { approvalReaction: 'white_check_mark' };
 
@@ -216,9 +221,17 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'provision failure': (x) => buildProvisionFailure(failure(x)),
   'provision failure, retried': (x) => buildProvisionFailureRetried(failure(x), APPROVER, 3),
   'provision refused': (x) => provisionRefusedText(x, x),
-  welcome: (x) => buildWelcome(welcome(x)),
-  'verify checklist, failed': (x) => buildVerifyChecklist({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 2, dryRun: false, checks: checks(x), result: 'verify_failed' }),
-  'verify checklist, live': (x) => buildVerifyChecklist({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 1, dryRun: true, checks: checks(x), result: 'live' }),
+  'welcome DM': (x) => buildWelcomeDm(welcome(x, false)),
+  'welcome DM, DRY_RUN, host planned': (x) => buildWelcomeDm({ ...welcome(x, true), sftp: { ...welcome(x, true).sftp, host: undefined, hostKeys: [] } }),
+  'welcome DM, host keys unreadable': (x) => buildWelcomeDm({ ...welcome(x, false), sftp: { ...welcome(x, false).sftp, hostKeys: null } }),
+  'ExternalId DM': (x) => buildExternalIdDm({ partnerId: x, displayName: x, roleArn: x, externalId: x, dryRun: false }),
+  'welcome sent': (x) => welcomeSentText({ partnerId: x, to: [REQUESTER, APPROVER], externalId: true, dryRun: false }),
+  'decision DM: approved': (x) => buildDecisionDm({ what: code(x), onboarding: true, decision: approved, channel: 'CAPPROVALS' }),
+  'decision DM: rejected': (x) => buildDecisionDm({ what: code(x), onboarding: false, decision: rejected, channel: 'CAPPROVALS' }),
+  'LIVE DM': (x) => buildLiveDm({ partnerId: x, displayName: x, dryRun: false, at: AT }),
+  'failed DM': (x) => buildFailedDm({ partnerId: x, stage: 'verification', failed: x, cause: x, approvers, channel: 'CAPPROVALS' }),
+  'verify checklist, failed': (x) => buildVerifyChecklist({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 2, dryRun: false, checks: checks(x), result: 'verify_failed', approvers }),
+  'verify checklist, live': (x) => buildVerifyChecklist({ requestId: 'req_abcdefghijklmnopqrstuvwxyz', partnerId: x, attempt: 1, dryRun: true, checks: checks(x), result: 'live', approvers }),
   'verify retried': (x) => buildVerifyRetried({ partnerId: x, attempt: 1, failed: x, by: APPROVER, nextAttempt: 2 }),
   'SSH key line': (x) => sshKeyLine(x, x).toString(),
   // Lines the jobs and use cases post in a partner's thread.

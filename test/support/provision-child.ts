@@ -42,6 +42,7 @@ createProvisionWorkers({
   transferStaticIps: [],
   settleSeconds: 3600,
   approvers: fixedApprovers(APPROVER),
+  approverNames: { users: [APPROVER] },
   seals: sealsFor(env('APPROVAL_SIGNING_KEY')),
   approvalsChannel: CHANNEL,
   notify,

@@ -174,7 +174,7 @@ export async function startProvisionHarness(o: { dryRun?: boolean; logLines?: st
         transferHost: w.transferHost,
         transferStaticIps: w.transferStaticIps ?? [],
         settleSeconds: w.settleSeconds ?? 0,
-        approvers, notify, verifyQueue, seals: testSeals, approvalsChannel: CHANNEL,
+        approvers, approverNames: { users: [APPROVER] }, notify, verifyQueue, seals: testSeals, approvalsChannel: CHANNEL,
         aws: fake.clients(),
         s3: s3.client,
         s3ForCredentials: fake.policyGatedS3(s3.endpoint),

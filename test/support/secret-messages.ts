@@ -1,6 +1,6 @@
 /**
  * Every message builder whose output can hold a secret, built with known secret values: the
- * welcome text (the ExternalId, on purpose: the requester forwards it) and every builder that
+ * ExternalId DM (on purpose: the requester passes it on) and every builder that
  * shows text we do not write ourselves (notes, key comments, reasons, error messages, step and
  * check details, what a user typed). The secrets are real in shape: bot-made and hand-given
  * ExternalIds, Slack tokens of each kind, SSH public keys and private keys in each armour.
@@ -18,7 +18,8 @@ import type { DriftDocument } from '../../src/domain/drift.js';
 import { buildOffboardEvidence, buildOffboardProgress } from '../../src/bot/messages/offboard.js';
 import { buildAnswer } from '../../src/bot/messages/partner-status.js';
 import { buildPlanMessages } from '../../src/bot/messages/plan.js';
-import { buildProvisionFailure, buildProvisionProgress, buildWelcome, provisionRefusedText } from '../../src/bot/messages/provision.js';
+import { buildProvisionFailure, buildProvisionProgress, provisionRefusedText } from '../../src/bot/messages/provision.js';
+import { buildExternalIdDm, buildWelcomeDm } from '../../src/bot/messages/welcome.js';
 import { buildVerifyChecklist } from '../../src/bot/messages/verify.js';
 import { buildPartnerKeysModal } from '../../src/bot/views/partner-keys-modal.js';
 import type { ChangeRequest, OnboardingRequest } from '../../src/domain/requests.js';
@@ -133,26 +134,22 @@ export function secretBearingMessages(): [string, unknown][] {
   const platform = testPlatform();
   const text = freeText();
   const request = onboardingRequest(text);
-  const welcome = (externalId: string) =>
-    buildWelcome({
-      partnerId: 'acme', displayName: 'Acme', region: platform.region, bucket: platform.bucket, homePrefix: 'partners/acme/', feeds: ['price-lists'],
-      dryRun: false, sftp: { host: 'sftp.example.com', port: 22, userName: 'acme', hostKeys: ['SHA256:b4mW3/PvHdJ2y0TgkjTz3t5eSxNY1fS2pDbxGKr8yq0'], staticIps: ['203.0.113.10'] },
-      role: { arn: 'arn:aws:iam::111122223333:role/partnergate/partners/partnergate-partner-acme', externalId, partnerSidePolicy: renderPartnerSidePolicy(platform, 'acme') },
-    });
-  const failure = { requestId: request.id, partnerId: 'acme', attempt: 2, step: 'role', stepLabel: 'Partner role', code: 'MalformedPolicyDocument', message: text };
+  const externalIdDm = (externalId: string) =>
+    buildExternalIdDm({ partnerId: 'acme', displayName: 'Acme', roleArn: 'arn:aws:iam::111122223333:role/partnergate/partners/partnergate-partner-acme', externalId, dryRun: false });
+  const failure = { requestId: request.id, partnerId: 'acme', attempt: 2, step: 'role', stepLabel: 'Partner role', code: 'MalformedPolicyDocument', message: text, approvers: { users: ['UAPP'] } };
   const steps = [{ label: 'Partner role', state: 'failed' as const, detail: text }];
   const checks = [{ label: 'Partner role reaches its prefix', outcome: 'fail' as const, detail: text }];
   const record = { outcome: 'failed' as const, at: AT, partnerId: 'acme', key: 'outbound/acme/a.csv', versionId: null, targetKey: 'partners/acme/a.csv', error: { code: 'AccessDenied', message: text } };
   return [
-    ['buildWelcome (bot-made ExternalId)', welcome(SECRETS.externalId)],
-    ['buildWelcome (ExternalId given to render)', welcome(SECRETS.givenExternalId)],
+    ['buildExternalIdDm (bot-made ExternalId)', externalIdDm(SECRETS.externalId)],
+    ['buildExternalIdDm (ExternalId given to render)', externalIdDm(SECRETS.givenExternalId)],
     ['buildApprovalCard of a request (notes, display name)', buildApprovalCard(REQUEST_APPROVAL, request, { approvalReaction: 'white_check_mark' })],
     ['buildApprovalCard of a request (a private key cut short by the notes limit)', buildApprovalCard(REQUEST_APPROVAL, onboardingRequest(`${'n'.repeat(1900)}\n${SECRETS.rsaPrivateKey}`), { approvalReaction: 'white_check_mark' })],
     ['buildPlanMessages (key comments)', buildPlanMessages(request, createPlanRenderer(platform)({ ...request }))],
     ['buildProvisionProgress (step details)', buildProvisionProgress({ partnerId: 'acme', attempt: 1, dryRun: false, steps, outcome: 'failed' })],
     ['buildProvisionFailure (error message)', buildProvisionFailure(failure)],
     ['provisionRefusedText (reason)', provisionRefusedText('acme', text)],
-    ['buildVerifyChecklist (check details)', buildVerifyChecklist({ requestId: request.id, partnerId: 'acme', attempt: 1, dryRun: false, checks, result: 'verify_failed' })],
+    ['buildVerifyChecklist (check details)', buildVerifyChecklist({ requestId: request.id, partnerId: 'acme', attempt: 1, dryRun: false, checks, result: 'verify_failed', approvers: { users: ['UAPP'] } })],
     ['buildDeliveryFailure (error message)', buildDeliveryFailure(record, 'dh')],
     ['buildApprovalCard of a change (ExternalId rotation, reason)', buildApprovalCard(CHANGE_APPROVAL, changeRequest({ kind: 'external-id', reason: text }), { approvalReaction: 'white_check_mark' })],
     ['buildApprovalCard of a change (offboarding, reason)', buildApprovalCard(CHANGE_APPROVAL, changeRequest({ kind: 'offboard', prefix: 'archive', reason: text }), { approvalReaction: 'white_check_mark' })],
@@ -191,7 +188,14 @@ export function diffMessages(): [string, unknown][] {
 export function keyNamingMessages(): [string, unknown][] {
   const request = onboardingRequest('');
   const keysChange = changeRequest({ kind: 'ssh-keys', add: [SECRETS.sshPublicKey, SECRETS.rsaPublicKey], remove: [fingerprintOf(SECRETS.sshPublicKey) ?? ''] });
+  const platform = testPlatform();
   return [
+    ['buildWelcomeDm (the keys registered, and the policy to attach)', buildWelcomeDm({
+      partnerId: 'acme', displayName: 'Acme', contactEmail: 'a@acme.example', contact: 'UREQ', region: platform.region, bucket: platform.bucket,
+      homePrefix: 'partners/acme/', feeds: ['price-lists'], dryRun: false,
+      sftp: { host: 'sftp.example.com', port: 22, userName: 'acme', hostKeys: ['SHA256:b4mW3/PvHdJ2y0TgkjTz3t5eSxNY1fS2pDbxGKr8yq0'], staticIps: ['203.0.113.10'], sshKeys: [SECRETS.sshPublicKey, SECRETS.rsaPublicKey] },
+      role: { arn: 'arn:aws:iam::111122223333:role/partnergate/partners/partnergate-partner-acme', partnerSidePolicy: renderPartnerSidePolicy(platform, 'acme') },
+    })],
     ['buildPlanMessages (the keys the approval binds)', buildPlanMessages(request, createPlanRenderer(testPlatform())({ ...request, sshKeyComments: {} }))],
     ['buildApprovalCard of a change (keys to add and remove)', buildApprovalCard(CHANGE_APPROVAL, keysChange, { approvalReaction: 'white_check_mark' })],
     ['buildPartnerKeysModal (the partner\'s keys)', buildPartnerKeysModal({

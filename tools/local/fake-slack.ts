@@ -6,7 +6,8 @@
  * Interaction payloads can carry `response_url: slack.responseUrl('<id>')`.
  *
  * Every request is recorded as a {@link SlackCall} (method, parsed body, what was answered).
- * Answers look like Slack's (`{ ok: true, ... }` with `ts`, `channel`, `message`, a view id, ...).
+ * Answers look like Slack's (`{ ok: true, ... }` with `ts`, `channel`, `message`, a view id, ...);
+ * a chat.postMessage to a user id (`U…`, `W…`) is a DM, answered with a `D…` channel as Slack does.
  * Faults are scripted with {@link FakeSlack.fail}: 429 with Retry-After, HTTP 5xx, `ok: false`
  * errors, or a dropped connection, for the next N matching calls.
  *
@@ -187,7 +188,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       case 'chat.postMessage': {
         if (typeof body.channel !== 'string' || body.channel === '') return { ok: false, error: 'channel_not_found' };
         const ts = nextTs();
-        return { ok: true, channel: body.channel, ts, message: message(body, ts) };
+        // A user id as the channel is a DM: Slack posts in the app's DM with that person and answers its id (D…).
+        const dm = /^[UW][A-Z0-9]+$/.test(body.channel) ? `D${body.channel.slice(1)}` : body.channel;
+        return { ok: true, channel: dm, ts, message: message(body, ts) };
       }
       case 'chat.update': {
         const ts = String(body.ts ?? '');

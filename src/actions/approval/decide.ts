@@ -15,6 +15,8 @@ import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { buildApprovalCard, refusalText } from '../../bot/messages/approval-card.js';
 import { integrityRefusalText } from '../../bot/messages/integrity.js';
+import { buildDecisionDm } from '../../bot/messages/requester.js';
+import { directMessages } from '../direct-message.js';
 import type { ApproverDirectory, Audit, Notify, UseCaseDeps } from '../ports.js';
 import { reportIntegrityFailure } from './integrity.js';
 import type { ApprovalKind } from './kinds.js';
@@ -68,6 +70,7 @@ export async function decide<T extends ApprovalItem>(deps: DecideDeps<T>, input:
   });
   await announce(deps, item);
   if (item.status === 'approved') await deps.onApproved(item);
+  await tellRequester(deps, item);
   return result;
 }
 
@@ -109,6 +112,7 @@ export async function expire<T extends ApprovalItem>(deps: ApprovalDeps<T>, id: 
   deps.logger.info({ [`${kind.view.noun}Id`]: id, partnerId: item.partnerId, ...kind.details(item) }, `${kind.view.noun} expired`);
   await deps.audit?.({ type: `${kind.view.noun}.expired`, partnerId: item.partnerId, requestId: id, actor: 'partnergate', details: kind.expiredDetails(item) });
   await announce(deps, outcome.item);
+  await tellRequester(deps, outcome.item);
   return true;
 }
 
@@ -118,4 +122,13 @@ async function announce<T extends ApprovalItem>(deps: ApprovalDeps<T>, item: T):
   const card = buildApprovalCard(view, item, { approvalReaction: deps.approvalReaction, access: deps.kind.access?.(item) });
   await deps.notify({ op: 'update', target: view.ref(item.id), priority: 'approval', ...card });
   await deps.notify({ op: 'post', channel: item.channel, thread: view.thread(item), priority: 'approval', text: view.decisionLine(item) });
+}
+
+/** The requester hears the decision by DM (once its job is queued) — unless they withdrew it themselves. */
+async function tellRequester<T extends ApprovalItem>(deps: ApprovalDeps<T>, item: T): Promise<void> {
+  const { view } = deps.kind;
+  const decision = item.decision;
+  if (!decision || decision.by === item.requestedBy) return;
+  const dm = buildDecisionDm({ what: view.nudge(item).subject, onboarding: view.noun === 'request', decision, channel: item.channel });
+  await deps.notify(directMessages([item.requestedBy], dm, 'approval'));
 }

@@ -224,7 +224,7 @@ function specLines(c: ChangeRequest): Mrkdwn[] {
     case 'ssh-keys':
       return [...s.add.map((k) => mrkdwn`• add ${sshKeyLine(k)}`), ...s.remove.map((f) => mrkdwn`• remove ${code(f)}`)];
     case 'external-id':
-      return [mrkdwn`A new random ExternalId replaces the current one in the role's trust policy; the partner must use the new one (new welcome text in this thread).`, ...reason];
+      return [mrkdwn`A new random ExternalId replaces the current one in the role's trust policy; the partner must use the new one (the new welcome goes by DM to the requester and the partner's owner).`, ...reason];
     case 'edit':
       return [
         ...(s.addFeeds.length ? [mrkdwn`• starts receiving ${joinMrkdwn(s.addFeeds.map(code), ', ')}: their current files at once, then every publication`] : []),

@@ -5,7 +5,7 @@
  * notifications and phones show alike. So text we did not write is escaped before it reaches either,
  * and messages are built with the `mrkdwn` tag, which escapes every string put into it. Only
  * `Mrkdwn` values pass unchanged, and only this module makes them: the tag, `joinMrkdwn`, `capped`,
- * `code`, and for the few `<…>` we mean, `user` and `channel` (Slack ids only), `when`, and
+ * `code`, and for the few `<…>` we mean, `user`, `channel` and `usergroup` (Slack ids only), `when`, and
  * `withMentions` / `composed` for text our checks and use cases wrote. A builder computes its values
  * once and builds its fallback text and its blocks from them, so the two cannot drift apart. Pure.
  */
@@ -73,6 +73,9 @@ const SLACK_ID = /^[A-Za-z0-9]+$/;
 export const user = (id: string): Mrkdwn => (SLACK_ID.test(id) ? trusted(`<@${id}>`) : code(id));
 
 export const channel = (id: string): Mrkdwn => (SLACK_ID.test(id) ? trusted(`<#${id}>`) : code(id));
+
+/** A Slack user group (`S…`), mentioned: its members are notified, as a person's mention notifies them. */
+export const usergroup = (id: string): Mrkdwn => (SLACK_ID.test(id) ? trusted(`<!subteam^${id}>`) : code(id));
 
 /**
  * Lines of outside text as a code block (```…```) of at most `max` characters: each line escaped

@@ -3,6 +3,7 @@ import type { Block } from '../../domain/notify-message.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
 import { chunkLines, code, mrkdwn, user } from './mrkdwn.js';
+import { approversNamed, type Approvers } from './people.js';
 
 export type CheckOutcome = 'pass' | 'fail' | 'skipped';
 
@@ -19,15 +20,19 @@ export interface VerifyChecklistView {
   dryRun: boolean;
   checks: CheckView[];
   result: 'live' | 'verify_failed';
+  /** Who can retry a failed verification. */
+  approvers: Approvers;
 }
 
 const ICONS: Record<CheckOutcome, string> = { pass: ':white_check_mark:', fail: ':x:', skipped: ':heavy_minus_sign:' };
 
 export function buildVerifyChecklist(v: VerifyChecklistView): SlackMessage {
   const head =
-    v.result === 'live'
-      ? mrkdwn`:large_green_circle: ${code(v.partnerId)} is LIVE${v.dryRun ? ' (DRY_RUN: offline checks only; live probes skipped)' : ''}.`
-      : mrkdwn`:red_circle: Verification of ${code(v.partnerId)} failed${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: the partner is not live.`;
+    v.result === 'verify_failed'
+      ? mrkdwn`:red_circle: Verification of ${code(v.partnerId)} failed${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: the partner is not live. The checks that failed are marked :x:.`
+      : v.dryRun
+        ? mrkdwn`:memo: ${code(v.partnerId)} is LIVE in DRY_RUN, as planned: nothing exists on AWS, so the partner cannot connect. Offline checks only; live probes skipped.`
+        : mrkdwn`:large_green_circle: ${code(v.partnerId)} is LIVE: every check passed, and the partner can fetch its files.`;
   const lines = v.checks.map((c) => mrkdwn`${ICONS[c.outcome]} ${c.label}${c.detail ? mrkdwn` — ${c.detail}` : ''}`);
   const blocks: Block[] = [section(head)];
   for (const chunk of chunkLines(lines)) blocks.push(section(chunk));
@@ -46,7 +51,7 @@ export function buildVerifyChecklist(v: VerifyChecklistView): SlackMessage {
           },
         ],
       },
-      contextBlock(mrkdwn`Approvers can retry verification once the cause is fixed.`),
+      contextBlock(mrkdwn`Next: ${approversNamed(v.approvers)} can press Retry verification once the cause is fixed.`),
     );
   }
   return slackMessage(v.result === 'live' ? mrkdwn`${v.partnerId} is LIVE` : mrkdwn`Verification of ${v.partnerId} failed`, blocks);
@@ -56,7 +61,7 @@ export const verifyRetriedText = (by: string, attempt: number): string => mrkdwn
 
 /** Verification ended after the partner left verifying (`status`: what it is now): nothing recorded. */
 export const verifyNotRecordedText = (partnerId: string, passed: boolean, status: string): string =>
-  mrkdwn`:warning: Verification of \`${partnerId}\` finished (${passed ? 'passed' : 'failed'}), but the partner is now ${status}: the result was not recorded.`.toString();
+  mrkdwn`:warning: Verification of ${code(partnerId)} finished (${passed ? 'passed' : 'failed'}), but the partner is now ${status}: the result was not recorded.`.toString();
 
 /** The failed checklist once someone pressed Retry verification: the button goes. */
 export function buildVerifyRetried(v: { partnerId: string; attempt: number; failed: string; by: string; nextAttempt: number }): SlackMessage {

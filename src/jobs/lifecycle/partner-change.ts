@@ -7,9 +7,9 @@
  * (fixed at the first try); an edit changes feeds and contact in the registry, then delivers the
  * added feeds' current files (`onFeedsAdded`: the go-live backfill, deduplicated per (key, version,
  * partner)); a `reapply` writes the drift its presser was shown, approved by a second approver
- * (./reconcile.ts `reapplyShownDrift`, which re-checks the drift first). Then the
- * registry, the thread (and, for a new ExternalId, the new welcome text), the audit trail; the
- * kind is open for a new change again. Before a keys change touches Transfer it re-checks that no
+ * (./reconcile.ts `reapplyShownDrift`, which re-checks the drift first). Then the registry, the
+ * thread (and, for a new ExternalId, the new welcome by DM: ../onboarding/send-welcome.ts), the
+ * audit trail; the kind is open for a new change again. Before a keys change touches Transfer it re-checks that no
  * other partner holds a key to add (refused, in the thread and the audit trail, otherwise); the
  * registry update registers them (src/store/partners.ts). In DRY_RUN AWS calls are planned, the registry is updated.
  */
@@ -25,8 +25,8 @@ import {
   changeAppliedText, changeFailedText, changeNotLiveText, changeRefusedText, externalIdRotatedLine, partnerEditedLine, keysChangedLine,
 } from '../../bot/messages/lifecycle.js';
 import { withMentions, type Mrkdwn } from '../../bot/messages/mrkdwn.js';
-import { buildWelcome } from '../../bot/messages/provision.js';
-import { welcomeSftp } from '../onboarding/index.js';
+import { requesterAndOwner } from '../../actions/direct-message.js';
+import { sendWelcome, welcomeSftp } from '../onboarding/index.js';
 import { fingerprintOf } from '../../domain/key-ages.js';
 import { homePrefix } from '../../domain/partner-id.js';
 import { mayTakeChange } from '../../domain/partner-lifecycle.js';
@@ -121,7 +121,7 @@ async function applyKeys({ change, partner, ...deps }: ChangeContext): Promise<A
   };
 }
 
-async function rotateExternalId({ partner, ...deps }: ChangeContext): Promise<Applied> {
+async function rotateExternalId({ change, partner, ...deps }: ChangeContext): Promise<Applied> {
   if (!partner.accountId) throw new RefusedError(ErrorCode.NoRole, `${partner.partnerId} has no AWS account, hence no ExternalId`);
   const externalId = deps.inputs.externalId!; // fixed when the job started the run
   const roleName = partnerRoleName(partner.partnerId);
@@ -136,16 +136,18 @@ async function rotateExternalId({ partner, ...deps }: ChangeContext): Promise<Ap
   const at = deps.clock.now().toISOString();
   const updated = (await deps.partners.update(partner.partnerId, (r) => ({ ...r, externalId, updatedAt: at }))) ?? partner;
   await deps.run.once('welcome', async () =>
-    deps.thread.post(
-      buildWelcome({
-        partnerId: updated.partnerId, displayName: updated.displayName, region: deps.platform.region, bucket: deps.platform.bucket,
-        homePrefix: homePrefix(updated.partnerId), feeds: updated.feeds, dryRun: deps.cp.dryRun,
+    sendWelcome(deps.notify, deps.thread, {
+      view: {
+        partnerId: updated.partnerId, displayName: updated.displayName, contactEmail: updated.contactEmail, contact: updated.owner ?? change.requestedBy,
+        region: deps.platform.region, bucket: deps.platform.bucket, homePrefix: homePrefix(updated.partnerId), feeds: updated.feeds, dryRun: deps.cp.dryRun,
         sftp: updated.sshKeys.length > 0
-          ? await welcomeSftp({ ...deps, hostKeyFingerprints: () => deps.cp.hostKeyFingerprints() }, updated.partnerId)
+          ? await welcomeSftp({ ...deps, hostKeyFingerprints: () => deps.cp.hostKeyFingerprints() }, updated.partnerId, updated.sshKeys)
           : null,
-        role: { arn: partnerRoleArn(deps.platform, updated.partnerId), externalId, partnerSidePolicy: renderPartnerSidePolicy(deps.platform, updated.partnerId) },
-      }),
-    ),
+        role: { arn: partnerRoleArn(deps.platform, updated.partnerId), partnerSidePolicy: renderPartnerSidePolicy(deps.platform, updated.partnerId) },
+      },
+      externalId,
+      to: requesterAndOwner(change.requestedBy, updated.owner),
+    }),
   );
   return {
     line: externalIdRotatedLine(partner.partnerId),

@@ -6,3 +6,4 @@ export { addProvisionJob } from './provision.js';
 export { CANARY_CHECK_LABEL, CANARY_OBJECT_KEY, createProbeS3Factory, runS3Probes, type S3ForCredentials } from './verify-probes.js';
 export { addVerifyJob } from './verify.js';
 export { welcomeSftp, type WelcomeSftpDeps } from './welcome-sftp.js';
+export { sendWelcome } from './send-welcome.js';

@@ -104,7 +104,10 @@ async function sshKeys(ctx: StepContext): Promise<StepResult> {
     }
   }
   const total = request.sshKeys.length;
-  if (missing.length === 0) return { state: 'unchanged', detail: `${total} key${total === 1 ? '' : 's'} in place` };
+  const keys = `${total} key${total === 1 ? '' : 's'}`;
+  // DRY_RUN with no user: the keys come with the planned CreateUser; nothing is in place.
+  if (!user) return { state: 'planned', detail: missing.length ? `${keys}: ImportSshPublicKey ×${missing.length} after CreateUser` : `${keys}, with CreateUser` };
+  if (missing.length === 0) return { state: 'unchanged', detail: `${keys} in place` };
   return cp.dryRun
     ? { state: 'planned', detail: `ImportSshPublicKey ×${missing.length}` }
     : { state: 'done', detail: `${missing.length} imported, ${total} in place` };
@@ -127,7 +130,7 @@ async function partnerRole(ctx: StepContext): Promise<StepResult> {
         tags: { ...intended.tags, [REQUEST_TAG_KEY]: request.id },
         description: `partnergate: read-only access of partner ${request.partnerId} to its own prefix`,
       });
-      changes.push('role created');
+      changes.push(cp.dryRun ? 'role to create' : 'role created');
     } catch (err) {
       if (!hasCode(err, 'EntityAlreadyExistsException', 'EntityAlreadyExists')) throw err;
       role = await cp.getRole(intended.roleName);
@@ -147,7 +150,7 @@ async function partnerRole(ctx: StepContext): Promise<StepResult> {
     const deployed = role ? await cp.getRolePolicy({ roleName: intended.roleName, policyName: p.name }) : null;
     if (!sameDocument(deployed, p.document)) {
       await cp.putRolePolicy({ roleName: intended.roleName, policyName: p.name, document: p.document });
-      changes.push(`inline policy ${p.name} written`);
+      changes.push(`inline policy ${p.name} ${cp.dryRun ? 'to write' : 'written'}`);
     }
   }
   if (changes.length === 0) return { state: 'unchanged' };

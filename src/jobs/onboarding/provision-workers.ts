@@ -21,6 +21,7 @@ import { QUEUE_NAMES } from '../platform/queues.js';
 import { createWorker, type BaseWorkerOptions, type StallOverrides } from '../platform/stalls.js';
 import { retryDelayMs } from '../notify/index.js';
 import { createProvisionProcessor } from './provision.js';
+import type { Approvers } from '../../bot/messages/people.js';
 import type { ProvisionPayload } from '../../actions/onboarding/index.js';
 import { addVerifyJob, createVerifyProcessor } from './verify.js';
 import { type VerifyPayload } from '../../actions/onboarding/index.js';
@@ -56,6 +57,8 @@ export interface ProvisionWorkersDeps {
   transferStaticIps: readonly string[];
   settleSeconds: number;
   approvers: ApproverDirectory;
+  /** Who can retry, as failures name them (APPROVERS, APPROVER_USERGROUP). */
+  approverNames: Approvers;
   /** Seals and checks approvals (the container's, from APPROVAL_SIGNING_KEY). */
   seals: ApprovalSeals;
   /** APPROVALS_CHANNEL: where integrity alerts go, besides the partner's thread. */
@@ -120,6 +123,7 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
       transferStaticIps: deps.transferStaticIps,
       settleSeconds: deps.settleSeconds,
       approvers: deps.approvers,
+      approverNames: deps.approverNames,
       seals: deps.seals,
       approvalsChannel: deps.approvalsChannel,
       renderPlan: createPlanRenderer(deps.platform),
@@ -143,6 +147,7 @@ export function createProvisionWorkers(deps: ProvisionWorkersDeps): ProvisionWor
       sftp: deps.transferHost ? { endpoint: deps.transferHost, ...o.sftp } : undefined,
       seals: deps.seals,
       approvalsChannel: deps.approvalsChannel,
+      approverNames: deps.approverNames,
       cp,
       s3ForCredentials: deps.s3ForCredentials,
       notify: deps.notify,

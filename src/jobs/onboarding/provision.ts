@@ -12,9 +12,9 @@
  * the steps before its step that an earlier attempt did. Throttling, 5xx and network errors are
  * retried by BullMQ with exponential backoff and jitter; anything else (AccessDenied, validation, a
  * resource that is not ours) fails at once. A final failure marks the partner provision_failed
- * and posts the step, the AWS error and a Retry button. On success: the
- * welcome text (once), and the verify job, delayed until TRANSFER_SETTLE_SECONDS after the Transfer
- * user was created.
+ * and posts the step, the cause in words and a Retry button, and tells the requester by DM. On
+ * success: the welcome (once: DMs to the requester, ./send-welcome.ts), and the verify job,
+ * delayed until TRANSFER_SETTLE_SECONDS after the Transfer user was created.
  */
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -27,7 +27,11 @@ import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { specOf, type PlanRenderer } from '../../actions/onboarding/index.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import { withMentions } from '../../bot/messages/mrkdwn.js';
-import { buildProvisionFailure, buildProvisionProgress, buildWelcome, provisionRefusedText, provisionStoppedText } from '../../bot/messages/provision.js';
+import { buildProvisionFailure, buildProvisionProgress, provisionRefusedText, provisionStoppedText } from '../../bot/messages/provision.js';
+import { causeInWords } from '../../bot/messages/causes.js';
+import type { Approvers } from '../../bot/messages/people.js';
+import { buildFailedDm } from '../../bot/messages/requester.js';
+import { directMessages, requesterAndOwner } from '../../actions/direct-message.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import { renderPartner, type RenderedPartner } from '../../aws/policies/index.js';
 import type { PartnerStore } from '../../store/partners.js';
@@ -42,6 +46,7 @@ import { PROVISION_STEPS } from './provision-steps.js';
 import { partnerThread, threadRefs, type PartnerThread } from '../../actions/partner-thread.js';
 import { wantsTransferUser } from '../../domain/access.js';
 import { welcomeSftp } from './welcome-sftp.js';
+import { sendWelcome } from './send-welcome.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { keyInUseLine } from '../../domain/ssh-key-holder.js';
 import type { VerifyPayload } from '../../actions/onboarding/index.js';
@@ -65,6 +70,8 @@ export interface ProvisionDeps {
   partners: PartnerStore;
   runs: RunStore;
   approvers: ApproverDirectory;
+  /** Who can retry, as the failure names them (APPROVERS, APPROVER_USERGROUP). */
+  approverNames: Approvers;
   /** Checks the request's seals before anything else (src/domain/approval-seal.ts). */
   seals: ApprovalSeals;
   /** APPROVALS_CHANNEL: where an integrity alert goes, besides the thread. */
@@ -114,26 +121,30 @@ export function settleGate(record: Pick<PartnerRecord, 'transferUserCreatedAt' |
 export function createProvisionProcessor(deps: ProvisionDeps) {
   const { platform, cp } = deps;
 
+  // The welcome goes by DM to the requester and the owner (the ExternalId in its own); the thread hears only that it was sent.
   const welcome = (thread: PartnerThread, run: Run, request: OnboardingRequest, rendered: RenderedPartner, log: Logger) =>
-    run.once('welcome', async () =>
-      thread.post(
-        buildWelcome({
+    run.once('welcome', async () => {
+      const owner = (await deps.partners.get(request.partnerId))?.owner;
+      await sendWelcome(deps.notify, thread, {
+        view: {
           partnerId: request.partnerId,
           displayName: request.displayName,
+          contactEmail: request.contactEmail,
+          contact: owner ?? request.requestedBy,
           region: platform.region,
           bucket: platform.bucket,
           homePrefix: rendered.homePrefix,
           feeds: request.feeds,
           dryRun: cp.dryRun,
           sftp: wantsTransferUser(request)
-            ? await welcomeSftp({ ...deps, hostKeyFingerprints: () => cp.hostKeyFingerprints(), logger: log }, rendered.transferUser.UserName)
+            ? await welcomeSftp({ ...deps, hostKeyFingerprints: () => cp.hostKeyFingerprints(), logger: log }, rendered.transferUser.UserName, request.sshKeys)
             : null,
-          role: rendered.partnerRole
-            ? { arn: rendered.partnerRole.arn, externalId: request.externalId, partnerSidePolicy: rendered.partnerSidePolicy }
-            : null,
-        }),
-      ),
-    );
+          role: rendered.partnerRole ? { arn: rendered.partnerRole.arn, partnerSidePolicy: rendered.partnerSidePolicy } : null,
+        },
+        externalId: rendered.partnerRole ? request.externalId : null,
+        to: requesterAndOwner(request.requestedBy, owner),
+      });
+    });
 
   const queueVerification = async (request: OnboardingRequest) => {
     const record = await deps.partners.get(request.partnerId);
@@ -217,7 +228,9 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
           render: (views, outcome) =>
             buildProvisionProgress({ partnerId: request.partnerId, attempt, dryRun: cp.dryRun, steps: views, outcome: outcome === 'done' ? 'provisioned' : outcome }),
           failure: (f, final) =>
-            final ? { state: 'failed', detail: f.code } : { state: 'retrying', detail: `${f.code}: ${f.message} — retrying (try ${job.attemptsMade + 2} of ${job.opts.attempts ?? 1})` },
+            final
+              ? { state: 'failed', detail: causeInWords(f.code) }
+              : { state: 'retrying', detail: `${causeInWords(f.code)}: ${f.message} — retrying (try ${job.attemptsMade + 2} of ${job.opts.attempts ?? 1})` },
         },
         // Offboarded (say) while this ran: create nothing more.
         before: async (step) => {
@@ -232,9 +245,14 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
           await deps.partners.apply(request.partnerId, 'provision-failed', { updatedAt: deps.clock.now().toISOString() });
           await audit(step.name, { state: 'failed', code: f.code, message: f.message, tries: job.attemptsMade + 1 });
           await thread.post(
-            buildProvisionFailure({ requestId: request.id, partnerId: request.partnerId, attempt, step: step.name, stepLabel: step.label, code: f.code, message: f.message }),
+            buildProvisionFailure({
+              requestId: request.id, partnerId: request.partnerId, attempt, step: step.name, stepLabel: step.label, code: f.code, message: f.message, approvers: deps.approverNames,
+            }),
             threadRefs.provisionFailure(request.id, attempt),
           );
+          await deps.notify(directMessages([request.requestedBy], buildFailedDm({
+            partnerId: request.partnerId, stage: 'provisioning', failed: step.label, cause: causeInWords(f.code), approvers: deps.approverNames, channel: request.channel,
+          })));
         },
       });
       await steps.finish('done');

@@ -8,7 +8,8 @@
  * intended (retried with backoff while Transfer settles); the deployed documents, read back, match
  * the rendered ones and pass Access Analyzer; live probes as the partner (./verify-probes.ts) and,
  * when TRANSFER_HOST is set, over SFTP (./sftp-probe.ts). A checklist goes to the thread; the partner
- * becomes LIVE (and `onLive` releases what waited for it) or VERIFY_FAILED with a Retry button.
+ * becomes LIVE (and `onLive` releases what waited for it) or VERIFY_FAILED with a Retry button;
+ * the requester is told which by DM.
  * DRY_RUN: offline checks only, probes skipped, LIVE with dryRun true.
  */
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
@@ -23,6 +24,10 @@ import { specOf } from '../../actions/onboarding/index.js';
 import { checkIntegrity, integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { buildVerifyChecklist, verifyNotRecordedText, type CheckView } from '../../bot/messages/verify.js';
+import { causeInWords } from '../../bot/messages/causes.js';
+import type { Approvers } from '../../bot/messages/people.js';
+import { buildFailedDm, buildLiveDm } from '../../bot/messages/requester.js';
+import { directMessages } from '../../actions/direct-message.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import { analyzerProblems } from '../../aws/access-analyzer.js';
 import { renderPartner, type PolicyDocument, type RenderedPartner } from '../../aws/policies/index.js';
@@ -62,6 +67,8 @@ export interface VerifyDeps {
   seals: ApprovalSeals;
   /** APPROVALS_CHANNEL: where an integrity alert goes, besides the thread. */
   approvalsChannel: string;
+  /** Who can retry, as a failure names them (APPROVERS, APPROVER_USERGROUP). */
+  approverNames: Approvers;
   cp: ControlPlane;
   s3ForCredentials: S3ForCredentials;
   notify: Notify;
@@ -192,6 +199,7 @@ export function createVerifyProcessor(deps: VerifyDeps) {
     const rendered = renderPartner(deps.platform, specOf(request));
     const c: Ctx = { deps, request, rendered, final: isFinal(job, { code: '', message: '', retryable: true }), log };
     const checks: CheckView[] = [];
+    let errorCode: string | undefined;
     try {
       if (deps.cp.dryRun) {
         checks.push(...offlineChecks(c));
@@ -207,7 +215,7 @@ export function createVerifyProcessor(deps: VerifyDeps) {
         if (!wantsTransferUser(request)) {
           checks.push({ label: 'SFTP probe', outcome: 'skipped', detail: 'no Transfer user' });
         } else if (!deps.sftp) {
-          checks.push({ label: 'SFTP probe', outcome: 'skipped', detail: 'TRANSFER_HOST not set' });
+          checks.push({ label: 'SFTP probe', outcome: 'skipped', detail: 'no SFTP endpoint is configured' });
         } else {
           checks.push(...(await runSftpProbe(deps.cp, rendered.transferUser.UserName, deps.sftp, log)));
         }
@@ -218,7 +226,8 @@ export function createVerifyProcessor(deps: VerifyDeps) {
         log.warn({ code: failure.code, tries: job.attemptsMade + 1 }, 'verify: not conclusive yet; BullMQ retries with backoff');
         throw err;
       }
-      checks.push({ label: 'verification could not finish', outcome: 'fail', detail: `${failure.code}: ${failure.message}` });
+      errorCode = failure.code;
+      checks.push({ label: 'verification could not finish', outcome: 'fail', detail: `${causeInWords(failure.code)} (${failure.message})` });
     }
 
     const failed = checks.filter((k) => k.outcome === 'fail');
@@ -238,14 +247,21 @@ export function createVerifyProcessor(deps: VerifyDeps) {
     await deps.audit?.({
       type: 'verify.result', partnerId: request.partnerId, requestId: request.id, actor: 'partnergate',
       details: {
-        result: result === 'live' ? 'LIVE' : 'VERIFY_FAILED', attempt: payload.attempt, dryRun: deps.cp.dryRun,
+        result: result === 'live' ? 'LIVE' : 'VERIFY_FAILED', attempt: payload.attempt, dryRun: deps.cp.dryRun, ...(errorCode !== undefined ? { code: errorCode } : {}),
         checks: checks.map((k) => ({ label: k.label, outcome: k.outcome, ...(k.detail !== undefined ? { detail: k.detail } : {}) })),
       },
     });
     await thread.post(
-      buildVerifyChecklist({ requestId: request.id, partnerId: request.partnerId, attempt: payload.attempt, dryRun: deps.cp.dryRun, checks, result }),
+      buildVerifyChecklist({ requestId: request.id, partnerId: request.partnerId, attempt: payload.attempt, dryRun: deps.cp.dryRun, checks, result, approvers: deps.approverNames }),
       threadRefs.verifyResult(request.id, payload.attempt),
     );
+    const told = result === 'live'
+      ? buildLiveDm({ partnerId: request.partnerId, displayName: request.displayName, dryRun: deps.cp.dryRun, at })
+      : buildFailedDm({
+        partnerId: request.partnerId, stage: 'verification', failed: failed[0]!.label, approvers: deps.approverNames, channel: request.channel,
+        cause: failed.length > 1 ? `${failed[0]!.detail ?? 'failed'}, and ${failed.length - 1} more check${failed.length > 2 ? 's' : ''} failed` : failed[0]!.detail ?? 'the check failed',
+      });
+    await deps.notify(directMessages([request.requestedBy], told));
     if (result === 'verify_failed') {
       const first = failed[0]!;
       await run.fail({ attempt: payload.attempt, step: first.label, label: first.label, code: 'VERIFY_FAILED', message: first.detail ?? first.label, at });

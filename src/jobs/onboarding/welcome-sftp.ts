@@ -1,12 +1,13 @@
 /**
  * The SFTP part of a welcome text (provisioning's, and a rotated ExternalId's): where to connect
  * (TRANSFER_HOST's host and port), the server's host-key fingerprints read from Transfer, so the
- * partner can check the first connection, and the static IPs to allow-list (TRANSFER_STATIC_IPS).
+ * partner can check the first connection, the static IPs to allow-list (TRANSFER_STATIC_IPS), and
+ * the partner's SSH keys as registered.
  */
 import type { Logger } from '../../logger.js';
 import { parseEndpoint } from '../../domain/access.js';
 import { errorMessage } from '../../domain/errors.js';
-import type { WelcomeSftp } from '../../bot/messages/provision.js';
+import type { WelcomeSftp } from '../../bot/messages/welcome.js';
 
 export interface WelcomeSftpDeps {
   transferHost: string | undefined;
@@ -16,7 +17,7 @@ export interface WelcomeSftpDeps {
   logger: Logger;
 }
 
-export async function welcomeSftp(deps: WelcomeSftpDeps, userName: string): Promise<WelcomeSftp> {
+export async function welcomeSftp(deps: WelcomeSftpDeps, userName: string, sshKeys: readonly string[]): Promise<WelcomeSftp> {
   const endpoint = deps.transferHost === undefined ? undefined : parseEndpoint(deps.transferHost);
   let hostKeys: string[] | null;
   try {
@@ -26,5 +27,5 @@ export async function welcomeSftp(deps: WelcomeSftpDeps, userName: string): Prom
     deps.logger.warn({ err: errorMessage(err) }, 'welcome: the SFTP server\'s host keys could not be read');
     hostKeys = null;
   }
-  return { host: endpoint?.host, port: endpoint?.port ?? 22, userName, hostKeys, staticIps: [...deps.transferStaticIps] };
+  return { host: endpoint?.host, port: endpoint?.port ?? 22, userName, hostKeys, staticIps: [...deps.transferStaticIps], sshKeys: [...sshKeys] };
 }

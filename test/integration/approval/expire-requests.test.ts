@@ -29,7 +29,7 @@ function request(partnerId: string, expiresAt: string): OnboardingRequestData {
 }
 
 describe('request expiry', () => {
-  it('when a pending request passes its expiry, then it is marked expired once, its card updated and its id released', async () => {
+  it('when a pending request passes its expiry, then it is marked expired once, its card updated, its requester told by DM and its id released', async () => {
     const store = new RequestStore(redis, prefix, testSeals);
     const old = request('old-partner', '2026-11-02T00:00:00.000Z');
     const fresh = request('fresh-partner', '2026-12-30T00:00:00.000Z');
@@ -46,6 +46,8 @@ describe('request expiry', () => {
     expect((await store.get(fresh.id))!.status).toBe('pending');
     expect(await store.partnerIdHolder('old-partner')).toBeNull();
     expect(await store.partnerIdHolder('fresh-partner')).toBe(fresh.id);
-    expect(sent.map((m) => m.op)).toEqual(['update', 'post']);
+    // The card, its thread, and the requester by DM: no approver decided, and how to go on.
+    expect(sent.map((m) => [m.op, 'channel' in m ? m.channel : m.target])).toEqual([['update', expect.any(String)], ['post', 'C0APPROVALS'], ['post', 'UREQ']]);
+    expect(sent[2]!.text).toMatch(/^:hourglass: Expired: Onboarding of `old-partner` — no approver decided before <!date/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * SSH keys and the ExternalId through approval, on a partner provisioned for real in the fake
  * account: bad input refused per field with nothing stored; a key added and another removed by the
- * job exactly once; the ExternalId rotated in the role's trust policy with a new welcome text;
+ * job exactly once; the ExternalId rotated in the role's trust policy with a new welcome by DM;
  * old keys flagged.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { buildPartnerKeysModal } from '../../../src/bot/views/partner-keys-modal
 import { APPROVER, REQUESTER } from '../../support/provision-harness.js';
 import { sshPublicKey } from '../../support/provision-fixtures.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
+import type { SlackCall } from '../../../tools/local/fake-slack.js';
 
 let t: LifecycleHarness;
 let logLines: string[];
@@ -95,8 +96,10 @@ describe('partner keys', () => {
     expect(JSON.stringify(buildPartnerKeysModal(view.view))).toContain(`${fingerprintOf(k2)}\` — 366 days old :warning:`);
   });
 
-  it('when the ExternalId rotation is approved, then the trust policy takes the new id, the registry holds it and a new welcome text is posted', async () => {
+  it('when the ExternalId rotation is approved, then the trust policy takes the new id, the registry holds it and the new welcome goes by DM to the requester and the owner, never to a channel', async () => {
     const request = await t.livePartner({ partnerId: 'initech', sshKeys: 1 });
+    const OWNER = 'UOWNER9';
+    await t.h.partners.update('initech', (r) => ({ ...r, owner: OWNER }));
     const asked = await t.useCases.requestKeyChanges({ ...submission({ rotate: true }), partnerId: 'initech' });
     if (!asked.ok) throw new Error(JSON.stringify(asked.errors));
     t.startLifecycleWorkers();
@@ -111,8 +114,15 @@ describe('partner keys', () => {
     const trust = decodeURIComponent(role.AssumeRolePolicyDocument);
     expect(trust).toContain(record.externalId);
     expect(trust).not.toContain(request.externalId);
-    const welcome = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Welcome text') && JSON.stringify(c.body.blocks).includes(record.externalId));
-    expect(JSON.stringify(welcome.body.blocks)).not.toContain(request.externalId);
+    const dms = (to: string, start: string) => (c: SlackCall) => c.method === 'chat.postMessage' && c.body.channel === to && String(c.body.text).startsWith(start);
+    for (const to of [REQUESTER, OWNER]) {
+      await t.h.slack.waitFor((c) => dms(to, 'ExternalId')(c) && JSON.stringify(c.body.blocks).includes(record.externalId));
+      // Every welcome text shows no ExternalId, old or new; the owner gets the new welcome, the requester it too.
+      await t.h.slack.waitForCount(dms(to, 'Welcome text'), to === REQUESTER ? 2 : 1);
+      for (const c of t.h.slack.calls('chat.postMessage').filter(dms(to, 'Welcome text'))) expect(JSON.stringify(c.body)).not.toMatch(new RegExp(`${record.externalId}|${request.externalId}`));
+    }
+    await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).includes(`was sent by DM to <@${REQUESTER}> and <@${OWNER}>`));
+    expect(t.h.slack.calls('chat.postMessage').filter((c) => !/^[UW]/.test(String(c.body.channel)) && JSON.stringify(c.body).includes(record.externalId))).toEqual([]);
     const rotated = (await t.audit.history('initech')).find((r) => r.type === 'external-id.rotated')!;
     expect(JSON.stringify(rotated)).not.toContain(record.externalId);
     expect(logLines.some((l) => l.includes('external-id.rotated'))).toBe(true); // the log is collected…

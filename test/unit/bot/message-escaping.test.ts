@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApprovalCard, REQUEST_APPROVAL } from '../../../src/bot/messages/approval-card.js';
 import { buildDeliveryFailure, buildReceipts, buildUnroutable } from '../../../src/bot/messages/delivery.js';
 import { buildAnswer } from '../../../src/bot/messages/partner-status.js';
-import { buildWelcome } from '../../../src/bot/messages/provision.js';
+import { buildWelcomeDm } from '../../../src/bot/messages/welcome.js';
 import { explainPartnerIdProblem } from '../../../src/domain/partner-id.js';
 import type { DeliveryRecord } from '../../../src/domain/delivery.js';
 import type { OnboardingRequest } from '../../../src/domain/requests.js';
@@ -43,9 +43,11 @@ describe('escaping outside text in every message', () => {
   it('when a display name has an ampersand, then the fallback text and the blocks carry the same escaped name', () => {
     const card = buildApprovalCard(REQUEST_APPROVAL, request('Smith & Sons'), { approvalReaction: 'white_check_mark' });
     expect(card.text).toBe('Awaiting approval: Onboarding request for Smith &amp; Sons (acme) from <@UREQ>');
-    const welcome = buildWelcome({ partnerId: 'acme', displayName: 'Smith & Sons', region: 'r', bucket: 'b', homePrefix: 'partners/acme/', feeds: [], dryRun: false, sftp: null, role: null });
-    expect(welcome.text).toBe('Welcome text for Smith &amp; Sons (acme)');
-    expect(JSON.stringify(welcome.blocks)).toContain('*Welcome text for Smith &amp; Sons*');
+    const welcome = buildWelcomeDm({
+      partnerId: 'acme', displayName: 'Smith & Sons', contactEmail: 'a@b.example', contact: 'UOWNER', region: 'r', bucket: 'b', homePrefix: 'partners/acme/', feeds: [], dryRun: false, sftp: null, role: null,
+    });
+    expect(welcome.text).toBe('Welcome text for Smith &amp; Sons (acme), ready to forward');
+    expect(JSON.stringify(welcome.blocks)).toContain('*Smith &amp; Sons: your access to our file distribution*');
   });
 
   it('when an object key carries a disguised link, then receipts, failures and reports show it as text', () => {

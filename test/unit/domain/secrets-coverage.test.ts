@@ -34,13 +34,13 @@ describe('maskSecrets over every message builder that can show a secret', () => 
     expect(json).toContain('SHA256:');
   });
 
-  it('when the welcome text is masked, then it still reads as the welcome text: only the ExternalId is gone', () => {
-    const [, welcome] = messages[0]!;
-    const masked = maskSecrets(JSON.stringify(welcome));
+  it('when the ExternalId DM is masked, then it still reads as the ExternalId DM: only the ExternalId is gone', () => {
+    const [, dm] = messages[0]!;
+    const masked = maskSecrets(JSON.stringify(dm));
 
-    expect(masked).toContain(`• ExternalId: \`${CENSOR}\``);
+    expect(masked).toContain(`ExternalId: \`${CENSOR}\``);
     expect(masked).toContain('arn:aws:iam::111122223333:role/partnergate/partners/partnergate-partner-acme');
-    expect(masked).toContain('sts:AssumeRole');
+    expect(masked).toContain('pass it on privately');
     expect(masked).not.toContain(SECRETS.externalId);
   });
 });
