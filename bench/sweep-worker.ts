@@ -90,18 +90,21 @@ const rssSampler = setInterval(() => void (phase.peakRssMiB = Math.max(phase.pea
 const heapSampler = setInterval(() => void heapOf().then((h) => phase.heap.push(h), () => undefined), 2000);
 const peakOf = (heap: Record<string, number>[], key: string) => round(Math.max(...heap.map((h) => h[key] ?? 0)), 0);
 
-/** Runs `start`, then waits for the first reconcile job named `name` (of every partner) to end; its figures. */
-async function measure(name: string, start: () => Promise<unknown>) {
+/**
+ * Runs `start`, then waits for the job it added (by id; else the first reconcile job named `name`,
+ * of every partner: the sweep, one at a time) to end; its figures.
+ */
+async function measure(name: string, start: () => Promise<{ id?: string | undefined } | void>) {
   phase = { peakRssMiB: procMemory().rss, heap: [] };
   const cpu0 = processCpuMs(pid);
   const t0 = Date.now();
   const load0 = loadavg()[0]!;
-  await start();
+  const id = (await start())?.id;
   let job: Job<ReconcilePayload> | undefined;
   for (;;) {
     await new Promise((r) => setTimeout(r, 500));
     const ended = await queue.getJobs(['completed', 'failed']);
-    job = ended.find((j) => j.name === name && j.data.partnerId === undefined && (j.finishedOn ?? 0) >= t0);
+    job = ended.find((j) => (id !== undefined ? j.id === id : j.name === name && j.data.partnerId === undefined && (j.finishedOn ?? 0) >= t0));
     if (job) break;
   }
   const cpu = processCpuMs(pid);
