@@ -24,7 +24,9 @@ import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeUserCommand, TransferClient } from '@aws-sdk/client-transfer';
-import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -74,6 +76,9 @@ function installAws(byId: Map<string, PartnerRecord>) {
   const platformDocs = renderPlatform(platform);
   s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(platformDocs.bucketPolicy) });
   kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify(platformDocs.kmsKeyPolicy) });
+  // …and the permissions boundary's default version (the platform roles are not answered: reported missing, once).
+  iam.on(GetPolicyCommand).resolves({ Policy: { DefaultVersionId: 'v1' } });
+  iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { VersionId: 'v1', Document: encodeURIComponent(JSON.stringify(platformDocs.permissionsBoundary.policies[0]!.document)) } });
   const rendered = (id: string) => {
     const p = byId.get(id);
     return p ? intendedFor(platform, p) : null;
