@@ -24,7 +24,9 @@ import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeUserCommand, TransferClient } from '@aws-sdk/client-transfer';
-import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -43,14 +45,13 @@ import { createAwsPacer, pacedLifecyclePlane } from '../src/jobs/platform/aws-pa
 import { DEFAULT_PACE_RATES, PACED_SERVICES, pacedSeconds, shareOfPublished, type CallCounts, type PacedService } from '../src/domain/aws-pace.js';
 import { approvalSeals, parseApprovalSigningKey } from '../src/domain/approval-seal.js';
 import { homeMarkerKey } from '../src/aws/s3-objects.js';
-import { ed25519PublicKey } from '../tools/local/ssh-keys.js';
 import { createTestRedis, deleteKeysUnder } from '../tools/local/redis.js';
 import { testPrefix } from '../tools/local/env.js';
 import { benchPlatform, report, round } from './lib.js';
+import { partnersOf } from './sweep-partners.js';
 
 const SIZES = (process.env.BENCH_SWEEP_PARTNERS ?? '1000,10000').split(',').map(Number);
 const PACED_MAX = Number(process.env.BENCH_SWEEP_PACED_MAX ?? 10_000);
-const ROLE_QUOTA = 5_000;
 const DAY_S = 86_400;
 const platform = benchPlatform();
 const logger = createLogger('warn');
@@ -58,22 +59,6 @@ const signingKey = parseApprovalSigningKey(randomBytes(32).toString('hex'));
 if (!signingKey.ok) throw new Error(signingKey.problem);
 /** Re-applies are not run here; the processor wants its seals all the same. */
 const SEALS = approvalSeals(signingKey.key);
-
-/** The partners: ids p00001…, one SSH key each, every other one with an AWS account (at most ROLE_QUOTA). */
-function partnersOf(n: number): PartnerRecord[] {
-  const at = new Date(Date.now() - 2 * DAY_S * 1000).toISOString();
-  let roles = 0;
-  return Array.from({ length: n }, (_, i) => {
-    const withRole = i % 2 === 0 && roles < ROLE_QUOTA;
-    if (withRole) roles += 1;
-    return {
-      partnerId: `p${String(i + 1).padStart(5, '0')}`, requestId: `req-${i + 1}`, displayName: `Partner ${i + 1}`, contactEmail: `ops${i + 1}@partner.example`,
-      accountId: withRole ? String(200_000_000_000 + i) : null, externalId: `ext-${i + 1}-`.padEnd(43, 'x'), feeds: ['price-lists'],
-      sshKeys: [ed25519PublicKey(`partner${i + 1}@example`)], status: 'live', steps: [], threadRef: `card:req-${i + 1}`, channel: 'C0APPROVALS',
-      approvedBy: 'U0APPROVER', provisionedAt: at, verifiedAt: at, transferUserCreatedAt: at, dryRun: false, updatedAt: at,
-    } satisfies PartnerRecord;
-  });
-}
 
 const counts: Record<string, number> = {};
 const count = (what: string) => void (counts[what] = (counts[what] ?? 0) + 1);
@@ -91,6 +76,9 @@ function installAws(byId: Map<string, PartnerRecord>) {
   const platformDocs = renderPlatform(platform);
   s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(platformDocs.bucketPolicy) });
   kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify(platformDocs.kmsKeyPolicy) });
+  // …and the permissions boundary's default version (the platform roles are not answered: reported missing, once).
+  iam.on(GetPolicyCommand).resolves({ Policy: { DefaultVersionId: 'v1' } });
+  iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { VersionId: 'v1', Document: encodeURIComponent(JSON.stringify(platformDocs.permissionsBoundary.policies[0]!.document)) } });
   const rendered = (id: string) => {
     const p = byId.get(id);
     return p ? intendedFor(platform, p) : null;
@@ -215,7 +203,7 @@ function processorFor(redis: Redis, prefix: string, partners: PartnerStore, cp: 
   return createReconcileProcessor({
     cp, platform, redis, prefix, partners, notify: async () => undefined, audit: async () => undefined, logger, approvalsChannel: 'C0APPROVALS',
     seals: SEALS,
-    prove: (p) => runS3Probes({ cp, platform, s3ForCredentials: s3ForCredentials as never, partners }, p, intendedFor(platform, p)),
+    prove: (p, neighbour) => runS3Probes({ cp, platform, s3ForCredentials: s3ForCredentials as never, partners }, p, intendedFor(platform, p), neighbour),
     // Every live partner due: one full round of the probes.
     assurance: { intervalMs: 1, tickMs: 1 },
   });

@@ -15,16 +15,20 @@ export interface ProofState {
  * Whose home a partner's probes must find closed besides the stand-ins: another live partner's, the
  * next id after its own in the registry's order (wrapping round), so that the same pair is probed
  * every time and every live home is some partner's neighbour. Null when no other partner is live.
+ * `sortedLiveIds`: the live ids in ascending order (`.sort()`), read once for a whole tick; a
+ * binary search, O(log n) a partner.
  */
-export function neighbourOf(partnerId: string, liveIds: readonly string[]): string | null {
-  let next: string | null = null;
-  let first: string | null = null;
-  for (const id of liveIds) {
-    if (id === partnerId) continue;
-    if (first === null || id < first) first = id;
-    if (id > partnerId && (next === null || id < next)) next = id;
+export function neighbourOf(partnerId: string, sortedLiveIds: readonly string[]): string | null {
+  let lo = 0;
+  let hi = sortedLiveIds.length;
+  // The first id after the partner's own.
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sortedLiveIds[mid]! <= partnerId) lo = mid + 1;
+    else hi = mid;
   }
-  return next ?? first;
+  const first = sortedLiveIds[0];
+  return sortedLiveIds[lo] ?? (first !== undefined && first !== partnerId ? first : null);
 }
 
 export function dueForProof(partners: readonly ProofState[], o: { now: Date; intervalMs: number; tickMs: number }): string[] {

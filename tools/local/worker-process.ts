@@ -26,12 +26,14 @@ export interface WorkerProcessOptions {
   /** Run dist/cli.js (built) instead of the sources. Default: the sources through tsx. */
   compiled?: boolean;
   nodeFlags?: string[];
+  /** `worker` (default), or `start`: the Slack app and the workers in one process (over HTTP here, without SLACK_APP_TOKEN). */
+  command?: 'worker' | 'start';
 }
 
 /** Starts the worker and resolves once it logs "worker: running" (so it logs at info, or debug when asked). */
 export async function startWorkerProcess(o: WorkerProcessOptions): Promise<WorkerProcess> {
   const compiled = (o.compiled ?? false) && compiledCliExists();
-  const child = spawn(process.execPath, cliArgv('worker', compiled, o.nodeFlags), {
+  const child = spawn(process.execPath, cliArgv(o.command ?? 'worker', compiled, o.nodeFlags), {
     env: {
       PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_ENDPOINT_URL_S3: o.s3Endpoint,
       AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',

@@ -169,7 +169,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
     logger: deps.logger.child({ module: 'reconcile' }), approvalsChannel: deps.approvalsChannel,
     ...(deps.onReleased ? { onReleased: deps.onReleased } : {}),
     changeApplying: (partnerId) => changes.applying(partnerId),
-    prove: (p) => runS3Probes({ cp, platform: deps.platform, s3ForCredentials: deps.s3ForCredentials, partners }, p, intendedFor(deps.platform, p)),
+    prove: (p, neighbour) => runS3Probes({ cp, platform: deps.platform, s3ForCredentials: deps.s3ForCredentials, partners }, p, intendedFor(deps.platform, p), neighbour),
     assurance: { intervalMs: (deps.assuranceIntervalHours ?? 24) * 3_600_000, tickMs: o.assuranceTickMs },
     ...(deps.autoRevert ? { autoRevert: true } : {}),
   };
@@ -179,7 +179,7 @@ export function createLifecycleWorkers(deps: LifecycleWorkersDeps): LifecycleWor
   }));
   const sweepDeps: ReconcileDeps = {
     ...reconcileDeps, cp: pacedCp,
-    prove: (p) => runS3Probes({ cp: pacedCp, platform: deps.platform, s3ForCredentials: deps.s3ForCredentials, partners }, p, intendedFor(deps.platform, p)),
+    prove: (p, neighbour) => runS3Probes({ cp: pacedCp, platform: deps.platform, s3ForCredentials: deps.s3ForCredentials, partners }, p, intendedFor(deps.platform, p), neighbour),
   };
   const reconcileQueue = new Queue<ReconcilePayload>(RECONCILE_QUEUE, { connection: deps.redis, prefix: deps.prefix });
   reconcileQueue.on('error', (err) => deps.logger.warn({ err, queue: RECONCILE_QUEUE }, 'queue: Redis error'));

@@ -34,7 +34,7 @@ import {
 import type { SlackMessage } from '../../bot/messages/blocks.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
-import { dueForProof, type ProofState } from '../../domain/assurance.js';
+import { dueForProof, neighbourOf, type ProofState } from '../../domain/assurance.js';
 import { CANARY_CHECK_LABEL } from '../onboarding/index.js';
 import type { CheckView } from '../../bot/messages/verify.js';
 import { mayTakeChange } from '../../domain/partner-lifecycle.js';
@@ -172,8 +172,11 @@ export interface ReconcileDeps {
   onReleased?: (partnerId: string) => Promise<void>;
   /** The kinds of approved changes that write AWS being applied to the partner (ChangeRequestStore.applying). */
   changeApplying?: (partnerId: string) => Promise<ChangeKind[]>;
-  /** The live probes as the partner (verification's): its isolation proven again, or not. Absent: not run. */
-  prove?: (p: PartnerRecord) => Promise<CheckView[]>;
+  /**
+   * The live probes as the partner (verification's): its isolation proven again, or not. Absent: not
+   * run. `neighbour`: whose home must be closed, when the caller chose it (`neighbourOf`).
+   */
+  prove?: (p: PartnerRecord, neighbour?: string | null) => Promise<CheckView[]>;
   /** ASSURANCE_INTERVAL_HOURS and the tick: every live partner re-proven within the interval. */
   assurance?: { intervalMs: number; tickMs: number };
   /** AUTO_REVERT: a partner quarantined for drift is restored to the approved state by the bot itself (`autoRevert`). */
@@ -391,8 +394,10 @@ export async function proveIsolation(
 ): Promise<Record<string, 'proven' | 'quarantined'>> {
   if (!deps.prove || !deps.assurance) return {};
   // Only what the turn needs of every live partner; the due ones are read again as they are proven.
+  // The live ids are read once for the tick: each partner's neighbour is found in them (O(log n)).
+  const live = (await deps.partners.liveIds()).sort();
   const states: ProofState[] = [];
-  for (const id of (await deps.partners.liveIds()).sort()) {
+  for (const id of live) {
     const p = await deps.partners.get(id);
     if (p?.status === 'live') states.push({ partnerId: p.partnerId, provenAt: p.provenAt ?? p.verifiedAt ?? '' });
   }
@@ -403,7 +408,7 @@ export async function proveIsolation(
     for (; next < due.length; next += 1) {
       const p = await deps.partners.get(due[next]!);
       if (p?.status !== 'live') continue;
-      const outcome = await proveOne(deps, p, now);
+      const outcome = await proveOne(deps, p, now, neighbourOf(p.partnerId, live));
       if (outcome) outcomes[p.partnerId] = outcome;
     }
   };
@@ -413,8 +418,8 @@ export async function proveIsolation(
   return outcomes;
 }
 
-async function proveOne(deps: ReconcileDeps, p: PartnerRecord, now: Date): Promise<'proven' | 'quarantined' | null> {
-  const checks = await deps.prove!(p);
+async function proveOne(deps: ReconcileDeps, p: PartnerRecord, now: Date, neighbour: string | null): Promise<'proven' | 'quarantined' | null> {
+  const checks = await deps.prove!(p, neighbour);
   // A missing canary is the platform's fault, not the partner's: nothing is proven, nobody quarantined.
   if (checks.some((c) => c.label === CANARY_CHECK_LABEL && c.outcome === 'fail')) {
     deps.logger.error({ partnerId: p.partnerId }, 'isolation not re-proven: the canary object is missing (docs/runbook.md creates it)');

@@ -103,13 +103,20 @@ function judge(probe: Probe, answer: Answer): Pick<CheckView, 'outcome' | 'detai
   return { outcome: 'fail', detail: answer.kind === 'allowed' ? 'ALLOWED, expected denied' : 'reachable (not found rather than denied)' };
 }
 
-/** `request`: the onboarding request at verification, or the partner record when its isolation is re-proven. */
-export async function runS3Probes(deps: ProbeDeps, request: Pick<OnboardingRequest, 'partnerId' | 'externalId' | 'sshKeys' | 'accountId'>, rendered: RenderedPartner): Promise<CheckView[]> {
+/**
+ * `request`: the onboarding request at verification, or the partner record when its isolation is
+ * re-proven. `chosen`: the neighbour whose home must be closed, when the caller chose it (the
+ * assurance tick, from the live ids it read once for all its partners); absent, it is chosen from
+ * the live ids read now.
+ */
+export async function runS3Probes(
+  deps: ProbeDeps, request: Pick<OnboardingRequest, 'partnerId' | 'externalId' | 'sshKeys' | 'accountId'>, rendered: RenderedPartner, chosen?: string | null,
+): Promise<CheckView[]> {
   const { cp, platform } = deps;
   const id = request.partnerId;
   const sessionName = `partnergate-verify-${id}`;
   const checks: CheckView[] = [];
-  const neighbour = neighbourOf(id, await deps.partners.liveIds());
+  const neighbour = chosen !== undefined ? chosen : neighbourOf(id, (await deps.partners.liveIds()).sort());
 
   const verifier = await cp.assumeRole({ roleArn: platform.verifierRoleArn, sessionName });
   const asVerifier = deps.s3ForCredentials(verifier);

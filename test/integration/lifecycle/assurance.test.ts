@@ -5,7 +5,7 @@
  * canary), the partner is quarantined at once. Partners provisioned for real in the fake account,
  * probes through its policy-gated S3.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { createLifecyclePlane } from '../../../src/aws/lifecycle-plane.js';
 import { PARTNER_TAG_KEY } from '../../../src/aws/policies/index.js';
@@ -14,6 +14,7 @@ import { intendedFor } from '../../../src/jobs/lifecycle/drift.js';
 import { proveIsolation, type ReconcileDeps } from '../../../src/jobs/lifecycle/reconcile.js';
 import { buildPartnerStatus } from '../../../src/bot/messages/partner-status.js';
 import { readPrefixStatements } from '../../../src/aws/policies/statements.js';
+import type { PartnerRecord } from '../../../src/domain/partner.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
 
 const HOUR = 3_600_000;
@@ -25,7 +26,9 @@ beforeEach(async () => {
   deps = {
     cp, platform: t.h.platform, redis: t.h.redis, prefix: t.h.prefix, partners: t.h.partners, notify: t.h.notify, audit: t.audit.audit,
     logger: t.h.logger, approvalsChannel: 'C0APPROVALS',
-    prove: (p) => runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint), partners: t.h.partners }, p, intendedFor(t.h.platform, p)),
+    // As the lifecycle workers wire it: the tick's neighbour passed through.
+    prove: (p, neighbour) =>
+      runS3Probes({ cp, platform: t.h.platform, s3ForCredentials: t.h.fake.policyGatedS3(t.h.s3.endpoint), partners: t.h.partners }, p, intendedFor(t.h.platform, p), neighbour),
     assurance: { intervalMs: 24 * HOUR, tickMs: 15 * 60_000 },
   };
 });
@@ -93,6 +96,27 @@ describe('isolation re-proven after go-live', () => {
     expect(alert).toContain("as the partner role: list partners/globex/ (another partner's home) — ALLOWED, expected denied");
     expect(alert).toContain("as the partner role: read partners/globex/.partnergate (another partner's) — ALLOWED, expected denied");
     expect(alert).not.toContain('canary');
+  });
+
+  it('when a tick proves several partners, then it reads the live ids once, and each partner’s probes find the next live id’s home closed, wrapping round', async () => {
+    for (const partnerId of ['initech', 'acme', 'globex']) await t.livePartner({ partnerId, sshKeys: 0 });
+    const liveIds = vi.spyOn(t.h.partners, 'liveIds');
+    const closed: Record<string, string[]> = {};
+    const prove = deps.prove!;
+    const tick = { ...deps, assurance: { intervalMs: 15 * 60_000, tickMs: 15 * 60_000 }, prove: async (p: PartnerRecord, neighbour?: string | null) => {
+      const checks = await prove(p, neighbour);
+      closed[p.partnerId] = checks.filter((c) => c.label.includes("(another partner's home)") && c.outcome === 'pass').map((c) => c.label);
+      return checks;
+    } };
+
+    const verifiedAt = Date.parse((await t.h.partners.get('globex'))!.verifiedAt!);
+    expect(await proveIsolation(tick, new Date(verifiedAt + 25 * HOUR))).toEqual({ acme: 'proven', globex: 'proven', initech: 'proven' });
+    expect(liveIds).toHaveBeenCalledTimes(1);
+    expect(closed).toEqual({
+      acme: ["as the partner role: list partners/globex/ (another partner's home)"],
+      globex: ["as the partner role: list partners/initech/ (another partner's home)"],
+      initech: ["as the partner role: list partners/acme/ (another partner's home)"],
+    });
   });
 
   it('when the canary object is missing (the platform\'s fault), then nothing is proven and nobody is quarantined', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { dueForProof, neighbourOf, type ProofState } from '../../../src/domain/assurance.js';
 
 const HOUR = 3_600_000;
@@ -37,21 +38,35 @@ describe('which partners are re-proven on a tick', () => {
 
 describe('whose home a partner’s probes find closed', () => {
   it('when other partners are live, then it is the next id after its own, wrapping round to the first; whether the partner itself is live or not', () => {
-    const live = ['globex', 'acme', 'initech'];
+    const live = ['acme', 'globex', 'initech'];
     expect(neighbourOf('acme', live)).toBe('globex');
     expect(neighbourOf('globex', live)).toBe('initech');
     expect(neighbourOf('initech', live)).toBe('acme');
     expect(neighbourOf('hooli', live)).toBe('initech'); // being verified: not live yet
     expect(neighbourOf('zeta', live)).toBe('acme');
+    expect(neighbourOf('aaa', live)).toBe('acme');
   });
 
   it('when no other partner is live, then there is none (the stand-ins alone)', () => {
     expect(neighbourOf('acme', [])).toBeNull();
     expect(neighbourOf('acme', ['acme'])).toBeNull();
+    expect(neighbourOf('globex', ['acme'])).toBe('acme');
   });
 
   it('when every live partner takes its neighbour, then every live home is some partner’s neighbour', () => {
-    const live = Array.from({ length: 50 }, (_, i) => `p${(i * 37) % 101}`);
+    const live = Array.from({ length: 50 }, (_, i) => `p${(i * 37) % 101}`).sort();
     expect(new Set(live.map((id) => neighbourOf(id, live)))).toEqual(new Set(live));
+  });
+
+  it('when any set of live ids and any partner, then the search finds what a scan of every id finds: a live id other than its own, the next after it or else the first', () => {
+    const scan = (id: string, ids: readonly string[]) => {
+      const others = ids.filter((x) => x !== id);
+      return others.find((x) => x > id) ?? others[0] ?? null;
+    };
+    fc.assert(fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z0-9-]{1,6}$/), { maxLength: 40 }), fc.stringMatching(/^[a-z0-9-]{1,6}$/), (ids, id) => {
+      const sorted = [...ids].sort();
+      expect(neighbourOf(id, sorted)).toBe(scan(id, sorted));
+      for (const member of sorted) expect(neighbourOf(member, sorted)).toBe(scan(member, sorted));
+    }));
   });
 });
