@@ -28,8 +28,10 @@ import {
   GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  GetBucketEncryptionCommand, GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetObjectCommand, GetPublicAccessBlockCommand, ListObjectsV2Command, S3Client,
+} from '@aws-sdk/client-s3';
+import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -76,6 +78,15 @@ function installAws(byId: Map<string, PartnerRecord>) {
   const platformDocs = renderPlatform(platform);
   s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(platformDocs.bucketPolicy) });
   kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify(platformDocs.kmsKeyPolicy) });
+  kms.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
+  const settings = platformDocs.bucketSettings;
+  s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: settings.publicAccessBlock });
+  s3.on(GetBucketOwnershipControlsCommand).resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: settings.objectOwnership as 'BucketOwnerEnforced' }] } });
+  s3.on(GetBucketEncryptionCommand).resolves({
+    ServerSideEncryptionConfiguration: {
+      Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: settings.encryption.kmsKeyArn }, BucketKeyEnabled: true }],
+    },
+  });
   // …and the permissions boundary's default version (the platform roles are not answered: reported missing, once).
   iam.on(GetPolicyCommand).resolves({ Policy: { DefaultVersionId: 'v1' } });
   iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { VersionId: 'v1', Document: encodeURIComponent(JSON.stringify(platformDocs.permissionsBoundary.policies[0]!.document)) } });

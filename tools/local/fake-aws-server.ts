@@ -3,7 +3,8 @@
  * drift sweep and the isolation probes send, as AWS answers them for partners as provisioned (the
  * renderer's documents): Transfer DescribeUser and KMS GetKeyPolicy (JSON 1.1); IAM GetRole,
  * ListRolePolicies, GetRolePolicy, ListAttachedRolePolicies, GetPolicy, GetPolicyVersion and STS
- * AssumeRole (query protocol, XML); S3 GetBucketPolicy, ListObjectsV2 and GetObject (path style).
+ * AssumeRole (query protocol, XML); KMS ListGrants (none); S3 GetBucketPolicy, the bucket's public access block, ownership
+ * controls and encryption, ListObjectsV2 and GetObject (path style).
  * Point the process at it with AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_S3.
  *
  * S3 answers as the policies mean it, by who signed: the session an AssumeRole made is named in its
@@ -141,6 +142,18 @@ export async function startFakeAwsServer(platform: PlatformConfig, partners: Rea
       count('s3-control');
       return send(res, 200, 'application/json', JSON.stringify(rendered.bucketPolicy));
     }
+    const settings = rendered.bucketSettings;
+    const xml = (body: string) => (count('s3-control'), send(res, 200, 'application/xml', `<?xml version="1.0" encoding="UTF-8"?>${body}`));
+    if (url.searchParams.has('publicAccessBlock')) {
+      return xml(`<PublicAccessBlockConfiguration>${Object.entries(settings.publicAccessBlock).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</PublicAccessBlockConfiguration>`);
+    }
+    if (url.searchParams.has('ownershipControls')) {
+      return xml(`<OwnershipControls><Rule><ObjectOwnership>${settings.objectOwnership}</ObjectOwnership></Rule></OwnershipControls>`);
+    }
+    if (url.searchParams.has('encryption')) {
+      return xml(`<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${settings.encryption.algorithm}</SSEAlgorithm>`
+        + `<KMSMasterKeyID>${settings.encryption.kmsKeyArn}</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>${settings.encryption.bucketKeyEnabled}</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`);
+    }
     count('s3-data');
     const who = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '';
     const home = who.startsWith('P-') ? `partners/${who.slice(2)}/` : null;
@@ -171,6 +184,10 @@ export async function startFakeAwsServer(platform: PlatformConfig, partners: Rea
         if (service === 'TrentService' && action === 'GetKeyPolicy') {
           count('kms');
           return send(res, 200, 'application/x-amz-json-1.1', JSON.stringify({ Policy: JSON.stringify(rendered.kmsKeyPolicy), PolicyName: 'default' }));
+        }
+        if (service === 'TrentService' && action === 'ListGrants') {
+          count('kms');
+          return send(res, 200, 'application/x-amz-json-1.1', JSON.stringify({ Grants: [], Truncated: false }));
         }
         count('unknown');
         unknownActions.add(target);
