@@ -52,7 +52,9 @@ const COMPARE_ONLY = args['compare-only'];
 const ROUND_WARMUP = 200;
 
 const slack = await startFakeSlack();
-const env = testEnv({ PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info', APPROVERS: 'UAPPROVER1,UAPPROVER2', REDIS_URL: TEST_REDIS_URL });
+const env = testEnv({ PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info', APPROVERS: 'UAPPROVER1,UAPPROVER2', REDIS_URL: TEST_REDIS_URL,
+  // The valid submissions carry an SSH key: without an SFTP endpoint they are refused before they are stored.
+  TRANSFER_HOST: 'sftp.bench.example' });
 const secret = env.SLACK_SIGNING_SECRET!;
 const prefix = env.PARTNERGATE_PREFIX!;
 // BENCH_CPU_PROFILE=<dir>: the web process writes a V8 CPU profile there (open it in Chrome DevTools).
