@@ -66,6 +66,8 @@ const child = spawn(process.execPath, cli.argv, {
   env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env } as NodeJS.ProcessEnv,
   stdio: ['ignore', 'pipe', 'inherit'],
 });
+// A run that fails (a throw below) does not leave the web process behind.
+process.once('exit', () => child.kill());
 const port = await new Promise<number>((resolve, reject) => {
   let buffer = '';
   const onData = (d: Buffer) => {
@@ -236,6 +238,7 @@ async function startBareBolt(): Promise<{ pid: number; url: string; stop(): Prom
     env: { PATH: process.env.PATH, SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: env.SLACK_BOT_TOKEN, SLACK_API_URL: slack.apiUrl } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  process.once('exit', () => bare.kill());
   const barePort = await new Promise<number>((resolve, reject) => {
     let buffer = '';
     const onData = (d: Buffer) => {
