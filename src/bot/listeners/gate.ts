@@ -45,10 +45,10 @@ export interface EntryKind<Args> {
 
 /**
  * Commands and buttons answer Slack with an empty ack, allowed or refused: every one of their
- * listeners acks first, and so does their refusal. So they are acknowledged before the gate asks:
- * the gate may wait on Slack (users.info for a person not seen in the last ten minutes, the
- * approvers' user group once a minute), and that round trip must not hold the answer Slack waits
- * for. The listener then gets an ack that has already been given.
+ * listeners acks first, and so does their refusal. So they are acknowledged before the replay
+ * check (a Redis round trip) and before the gate asks: the gate may wait on Slack (users.info for a
+ * person not seen in the last ten minutes, the approvers' user group once a minute), and neither
+ * wait must hold the answer Slack waits for. The listener then gets an ack that has already been given.
  */
 async function answeredFirst<A extends { ack: () => Promise<void> }>(args: A): Promise<A> {
   await args.ack();
