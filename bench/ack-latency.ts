@@ -52,7 +52,9 @@ const COMPARE_ONLY = args['compare-only'];
 const ROUND_WARMUP = 200;
 
 const slack = await startFakeSlack();
-const env = testEnv({ PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info', APPROVERS: 'UAPPROVER1,UAPPROVER2', REDIS_URL: TEST_REDIS_URL });
+const env = testEnv({ PORT: '0', SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info', APPROVERS: 'UAPPROVER1,UAPPROVER2', REDIS_URL: TEST_REDIS_URL,
+  // The valid submissions carry an SSH key: without an SFTP endpoint they are refused before they are stored.
+  TRANSFER_HOST: 'sftp.bench.example' });
 const secret = env.SLACK_SIGNING_SECRET!;
 const prefix = env.PARTNERGATE_PREFIX!;
 // BENCH_CPU_PROFILE=<dir>: the web process writes a V8 CPU profile there (open it in Chrome DevTools).
@@ -64,6 +66,8 @@ const child = spawn(process.execPath, cli.argv, {
   env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env } as NodeJS.ProcessEnv,
   stdio: ['ignore', 'pipe', 'inherit'],
 });
+// A run that fails (a throw below) does not leave the web process behind.
+process.once('exit', () => child.kill());
 const port = await new Promise<number>((resolve, reject) => {
   let buffer = '';
   const onData = (d: Buffer) => {
@@ -234,6 +238,7 @@ async function startBareBolt(): Promise<{ pid: number; url: string; stop(): Prom
     env: { PATH: process.env.PATH, SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: env.SLACK_BOT_TOKEN, SLACK_API_URL: slack.apiUrl } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  process.once('exit', () => bare.kill());
   const barePort = await new Promise<number>((resolve, reject) => {
     let buffer = '';
     const onData = (d: Buffer) => {

@@ -3,11 +3,11 @@
  * Listeners ack first and call one use case; known refusals become ephemeral answers, anything
  * else reaches app.error.
  */
-import { createHash } from 'node:crypto';
 import { App, type AnyMiddlewareArgs, type AllMiddlewareArgs, type BlockButtonAction, type Receiver, type ViewSubmitAction } from '@slack/bolt';
 import { boltLogger } from '../logger.js';
 import type { BotDeps } from './deps.js';
 import { ackUnhandled } from './ack-unhandled.js';
+import { CHECKED_BY_ID, deliveryKind, firstSighting } from './replay.js';
 import { actionListeners } from './listeners/actions/index.js';
 import { commandListeners } from './listeners/commands/index.js';
 import { reactionListeners } from './listeners/events/index.js';
@@ -22,20 +22,16 @@ export interface BoltAppOptions {
   teamId?: string | undefined;
 }
 
-/** Which kind of Slack request this is, and an id under which a replay of it is recognised. */
-export function deliveryIdentity(body: Record<string, unknown>): { kind: string; id: string } {
-  if (body['type'] === 'event_callback' && typeof body['event_id'] === 'string') return { kind: 'event', id: body['event_id'] };
-  const kind = typeof body['command'] === 'string' ? 'command' : typeof body['type'] === 'string' ? String(body['type']) : 'unknown';
-  return { kind, id: createHash('sha256').update(JSON.stringify(body)).digest('base64url') };
-}
-
-/** A replayed or redelivered request (same event id, or the very same body) has no second effect. */
+/**
+ * A replayed or redelivered request has no second effect (src/bot/replay.ts). Every request is
+ * counted here; commands, buttons and modal submissions are checked by `byId`, after their ack.
+ */
 function dedupe(deps: BotDeps) {
   return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    const { kind, id } = deliveryIdentity(args.body as unknown as Record<string, unknown>);
+    const body = args.body as unknown as Record<string, unknown>;
+    const kind = deliveryKind(body);
     deps.metrics.slackRequests.inc({ kind });
-    if (await deps.firstDelivery(kind, id)) return args.next();
-    deps.logger.info({ kind, deliveryId: id }, 'duplicate Slack delivery ignored');
+    if (CHECKED_BY_ID.has(kind) || (await firstSighting(deps, body))) return args.next();
     if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
   };
 }

@@ -220,6 +220,19 @@ describe('request authenticity', () => {
     expect(await provisionJobs()).toEqual([requestId]);
   });
 
+  it('when a command and a modal submission are replayed (the command acknowledged before its replay check), then each runs once', async () => {
+    const command = slashCommand({ command: '/onboard-partner', text: 'Replay Corp', user_id: REQUESTER, trigger_id: 'trig-replay' });
+    const commands = [await postToBot(h.url, command, secret), await postToBot(h.url, command, secret)];
+    const submission = onboardSubmission(REQUESTER, validFields('replay-corp'));
+    const submissions = [await postToBot(h.url, submission, secret), await postToBot(h.url, submission, secret)];
+    expect([...commands, ...submissions].map((a) => [a.status, a.json])).toEqual([[200, null], [200, null], [200, null], [200, null]]);
+    // A distinct command afterwards opens its modal: proof the replay was dropped before it.
+    await postToBot(h.url, slashCommand({ command: '/onboard-partner', text: 'After Corp', user_id: REQUESTER, trigger_id: 'trig-after' }), secret);
+    await h.slack.waitFor((c) => c.method === 'views.open' && c.body['trigger_id'] === 'trig-after');
+    expect(h.slack.calls('views.open').filter((c) => c.body['trigger_id'] === 'trig-replay')).toHaveLength(1);
+    expect(await h.redis.keys(`${h.config.prefix}:req:req_*`)).toHaveLength(1);
+  });
+
   it('when Slack redelivers the same event (retry headers), then it has one effect', async () => {
     const { card, requestId } = await submitValid(REQUESTER, 'tyrell');
     const ts = String(card.answer!['ts']);
