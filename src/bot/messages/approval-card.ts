@@ -5,7 +5,7 @@
  */
 import type { types } from '@slack/bolt';
 import type { AccessSummary } from '../../domain/access-summary.js';
-import { mayApproveVia, type ApprovalItem, type ApprovalSubject } from '../../domain/approval.js';
+import { approvalsNeeded, mayApproveVia, type ApprovalItem, type ApprovalSubject } from '../../domain/approval.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Block, ThreadRef } from '../../domain/notify-message.js';
 import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../../domain/requests.js';
@@ -58,6 +58,9 @@ function decisionText(item: ApprovalItem, p: Pick<CardParts, 'approvedNext' | 'c
   const closedNext = p.closedNext ?? '';
   if (!d) return mrkdwn``;
   const via = d.via === 'reaction' ? ' (by reaction)' : '';
+  if (d.status === 'approved' && d.first) {
+    return mrkdwn`:white_check_mark: Approved by ${user(d.first.by)} ${when(d.first.at)}, then by ${user(d.by)} ${when(d.at)}${via} (two approvers). ${p.approvedNext}`;
+  }
   if (d.status === 'approved') return mrkdwn`:white_check_mark: Approved by ${user(d.by)} ${when(d.at)}${via}. ${p.approvedNext}`;
   if (d.status === 'rejected') return mrkdwn`:no_entry_sign: ${d.by === item.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)} ${when(d.at)}.${closedNext}`;
   return mrkdwn`:hourglass: Expired ${when(d.at)} without a decision.${closedNext}`;
@@ -75,16 +78,34 @@ export function approveDialog(title: string, text: string): types.ConfirmationDi
   };
 }
 
-/** How the pending card says it is approved: the reaction is named only where it approves (`mayApproveVia`). */
-function howToApprove(subject: ApprovalSubject, reaction: string): Mrkdwn {
+/**
+ * How the pending card says it is approved: the reaction is named only where it approves
+ * (`mayApproveVia`); an item the bot asked for says it needs two approvers (`approvalsNeeded`).
+ */
+function howToApprove(item: ApprovalItem, subject: ApprovalSubject, reaction: string): Mrkdwn {
+  const who = approvalsNeeded(item) === 2
+    ? 'The bot asked for this, so two different approvers approve it, one after the other,'
+    : 'An approver other than the requester approves';
   return mayApproveVia(subject, 'reaction')
-    ? mrkdwn`An approver other than the requester approves with the button or with :${reaction}: on this message.`
-    : mrkdwn`An approver other than the requester approves with the Approve button, which asks to confirm (a reaction does not approve a change).`;
+    ? mrkdwn`${who} with the button or with :${reaction}: on this message.`
+    : mrkdwn`${who} with the Approve button, which asks to confirm (a reaction does not approve a change).`;
 }
 
-/** The outcome, as the card's first words: "Awaiting approval", "Approved", "Rejected", "Withdrawn", "Expired". */
+/** What a pending card and its thread say once the first of two approvers approved (the drift re-apply's words: one asked, another approves). */
+function firstApproved(item: ApprovalItem): Mrkdwn {
+  const f = item.firstApproval;
+  return f ? mrkdwn`:white_check_mark: Approved by ${user(f.by)} ${when(f.at)}; a second approver is needed: another approver approves with the Approve button.` : mrkdwn``;
+}
+
+/** The thread line after the first of two approvals. */
+export function firstApprovalLine<T extends ApprovalItem>(view: ApprovalView<T>, item: T): string {
+  return mrkdwn`${firstApproved(item)} Nothing happens to ${code(item.partnerId)} before then; the ${view.noun} still expires ${when(item.expiresAt)}.`.toString();
+}
+
+/** The outcome, as the card's first words: "Awaiting approval", "Awaiting a second approver", "Approved", "Rejected", "Withdrawn", "Expired". */
 function outcome(item: ApprovalItem): string {
   const d = item.decision;
+  if (item.status === 'pending' && item.firstApproval) return 'Awaiting a second approver';
   if (item.status === 'pending' || !d) return 'Awaiting approval';
   if (d.status === 'rejected' && d.by === item.requestedBy) return 'Withdrawn';
   return `${d.status.charAt(0).toUpperCase()}${d.status.slice(1)}`;
@@ -104,6 +125,7 @@ export function buildApprovalCard<T extends ApprovalItem>(
     ({ type: 'button' as const, action_id, ...(style ? { style } : {}), value: item.id, text: { type: 'plain_text' as const, text } });
   const middle: Block[] = item.status === 'pending'
     ? [
+        ...(item.firstApproval ? [section(firstApproved(item))] : []),
         {
           type: 'actions', block_id: b.blockId,
           elements: [
@@ -112,7 +134,7 @@ export function buildApprovalCard<T extends ApprovalItem>(
             ...(b.more ?? []).map((m) => button(m.actionId, undefined, m.text)),
           ],
         },
-        contextBlock(mrkdwn`${howToApprove(view.subject(item), options.approvalReaction)}${p.hint ?? ''}`),
+        contextBlock(mrkdwn`${howToApprove(item, view.subject(item), options.approvalReaction)}${p.hint ?? ''}`),
       ]
     : [section(decisionText(item, p))];
   const state = outcome(item);
@@ -139,6 +161,8 @@ function refusal<T extends ApprovalItem>(view: ApprovalView<T>, code: ErrorCode,
       return decision === 'approve' ? mrkdwn`Only approvers can approve ${view.approves}.` : mrkdwn`Only approvers, or the requester withdrawing it, can reject a ${view.noun}.`;
     case ErrorCode.Expired:
       return expired;
+    case ErrorCode.SecondApproverNeeded:
+      return mrkdwn`You approved this ${view.noun} already; a different approver is needed (the bot asked for it, so two people approve it). Nothing changed; the ${view.noun} is still pending.`;
     case ErrorCode.ButtonRequired:
       return mrkdwn`A reaction does not approve a ${view.noun}: use the Approve button on the card, which asks you to confirm what will happen. Nothing was approved; the ${view.noun} is still pending.`;
     case ErrorCode.AlreadyDecided: {

@@ -41,6 +41,7 @@ export function buildOffboardEvidence(v: EvidenceView): SlackMessage {
     : mrkdwn`:lock: *Offboarding evidence for ${code(c.partnerId)}*${v.dryRun ? ' (DRY_RUN: AWS changes were planned, not made; live probes skipped)' : ': access is gone.'}`;
   const who = [
     mrkdwn`• requested by ${user(c.requestedBy)} ${when(c.requestedAt)} (change ${code(c.id)})`,
+    ...(d?.first ? [mrkdwn`• approved first by ${user(d.first.by)} ${when(d.first.at)}`] : []),
     d ? mrkdwn`• approved by ${user(d.by)} ${when(d.at)}${d.via === 'reaction' ? ' (by reaction)' : ''}` : mrkdwn`• approval: none recorded`,
     mrkdwn`• started ${when(v.startedAt)}, finished ${when(v.finishedAt)}`,
   ];
