@@ -16,7 +16,8 @@
  * so a decision cannot be moved to other content or another item. The first of two approvals (an
  * item the bot asked for, src/domain/approval.ts `approvalsNeeded`) is sealed the same way, and the
  * second one's decision carries it (`first`, in its seal only when present, so the decisions sealed
- * before it still hold). A re-apply click is sealed the same way (`reapply`). MAC: HMAC-SHA256; a seal is `v1.` + base64url. Compared in constant time.
+ * before it still hold). A re-apply click is sealed the same way (`reapply`). MAC: HMAC-SHA256; a
+ * seal is `v1.` + base64url. Compared in constant time.
  *
  * Pure: the key is passed in (src/config.ts reads it once, the container hands it down).
  */

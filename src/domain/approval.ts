@@ -23,9 +23,11 @@ export function approvalsNeeded(item: Pick<ApprovalItem, 'requestedBy'>): 1 | 2 
   return item.requestedBy === BOT_REQUESTER ? 2 : 1;
 }
 
-/** The refusal of an approval by whoever gave the item's first approval (`second_approver_needed`); null otherwise. */
-export function secondApprovalRefusal(item: Pick<ApprovalItem, 'requestedBy' | 'firstApproval'>, actor: string): ErrorCode | null {
-  return approvalsNeeded(item) === 2 && item.firstApproval?.by === actor ? ErrorCode.SecondApproverNeeded : null;
+/** The refusal of an approval by whoever gave the item's first approval (`second_approver_needed`); null otherwise. Rejections are not limited. */
+export function secondApprovalRefusal(
+  item: Pick<ApprovalItem, 'requestedBy' | 'firstApproval'>, actor: string, decision: 'approve' | 'reject',
+): ErrorCode | null {
+  return decision === 'approve' && approvalsNeeded(item) === 2 && item.firstApproval?.by === actor ? ErrorCode.SecondApproverNeeded : null;
 }
 
 /**

@@ -97,7 +97,7 @@ describe('the offboarding a lapsed review asks for needs two approvers', () => {
     await approve(B, changeId, at, 'b1');
     const evidence = await h.slack.waitFor(inThread(thread, /Offboarding evidence for/), 20_000);
     const text = JSON.stringify(evidence.body['blocks']);
-    expect(text).toContain('requested by <@partnergate>');
+    expect(text).toContain('requested by partnergate (the bot)');
     expect(text).toMatch(/approved first by <@UAPPROVER1>.*approved by <@UAPPROVER2>/);
     expect(await partnerStatus()).toBe('offboarded');
     expect(await change(changeId)).toMatchObject({ status: 'approved', decision: { by: B, first: { by: A } } });

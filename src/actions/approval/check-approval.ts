@@ -3,9 +3,9 @@
  * (src/domain/approval-seal.ts): the content is what was submitted, and the status and decision
  * are an approver's decision on that content, not something written in Redis. Then the two-person
  * rule again (src/domain/approval.ts), with the approver looked up now — both approvers, for an
- * item the bot asked for. The provision job also
- * checks that the request still holds its partner id and that its plan still renders to the hash
- * that was approved; a lifecycle job, that the change is of the kind it applies.
+ * item the bot asked for. The provision job also checks that the request still holds its partner
+ * id and that its plan still renders to the hash that was approved; a lifecycle job, that the
+ * change is of the kind it applies.
  */
 import { approvalProblem, type ApprovalItem } from '../../domain/approval.js';
 import type { ApprovalSeals, IntegrityProblem, SealKind } from '../../domain/approval-seal.js';

@@ -98,7 +98,7 @@ async function attempt<T extends ApprovalItem>(deps: DecideDeps<T>, input: Decid
   const rule = decisionRefusal(item, input.actor, input.decision, await deps.approvers.isApprover(input.actor));
   if (rule) return refuse(rule);
   if (item.status !== 'pending') return refuse(ErrorCode.AlreadyDecided);
-  const way = viaRefusal(view.subject(item), input.decision, input.via) ?? (input.decision === 'approve' ? secondApprovalRefusal(item, input.actor) : null);
+  const way = viaRefusal(view.subject(item), input.decision, input.via) ?? secondApprovalRefusal(item, input.actor, input.decision);
   if (way) return refuse(way);
   const broken = input.decision === 'approve' ? deps.kind.integrity(deps.seals, item) : null;
   if (broken) {
@@ -119,7 +119,10 @@ async function attempt<T extends ApprovalItem>(deps: DecideDeps<T>, input: Decid
   return refuse(ErrorCode.AlreadyDecided, outcome.item);
 }
 
-/** The store's step for a decision: a rejection or an approval decides; the first of two approvals is recorded and the item stays pending. */
+/**
+ * The store's step for a decision (`mark`: who, when, how): a rejection or an approval decides; the
+ * first of two approvals is recorded and the item stays pending.
+ */
 function move<T extends ApprovalItem>(
   store: ApprovalKind<T>['store'], item: T, mark: FirstApproval, decision: 'approve' | 'reject', now: Date,
 ): Promise<DecideOutcome<T>> {

@@ -5,10 +5,10 @@
  */
 import type { types } from '@slack/bolt';
 import type { AccessSummary } from '../../domain/access-summary.js';
-import { approvalsNeeded, mayApproveVia, type ApprovalItem, type ApprovalSubject } from '../../domain/approval.js';
+import { approvalsNeeded, BOT_REQUESTER, mayApproveVia, type ApprovalItem, type ApprovalSubject } from '../../domain/approval.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Block, ThreadRef } from '../../domain/notify-message.js';
-import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../../domain/requests.js';
+import type { ChangeRequest, ChangeSpec, FirstApproval, OnboardingRequest } from '../../domain/requests.js';
 import { contextBlock, mrkdwnText, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS, cardRef, changeRef } from './ids.js';
 import { accessSections } from './plan.js';
@@ -53,6 +53,9 @@ export interface ApprovalView<T extends ApprovalItem> {
   nudge(item: T): { subject: Mrkdwn; tail: string };
 }
 
+/** Who asked for an item or withdrew it: a person's mention, or the bot by name (it asks for the offboarding a lapsed review needs, and withdraws it). */
+export const asker = (id: string): Mrkdwn => (id === BOT_REQUESTER ? mrkdwn`partnergate (the bot)` : user(id));
+
 function decisionText(item: ApprovalItem, p: Pick<CardParts, 'approvedNext' | 'closedNext'>): Mrkdwn {
   const d = item.decision;
   const closedNext = p.closedNext ?? '';
@@ -62,7 +65,7 @@ function decisionText(item: ApprovalItem, p: Pick<CardParts, 'approvedNext' | 'c
     return mrkdwn`:white_check_mark: Approved by ${user(d.first.by)} ${when(d.first.at)}, then by ${user(d.by)} ${when(d.at)}${via} (two approvers). ${p.approvedNext}`;
   }
   if (d.status === 'approved') return mrkdwn`:white_check_mark: Approved by ${user(d.by)} ${when(d.at)}${via}. ${p.approvedNext}`;
-  if (d.status === 'rejected') return mrkdwn`:no_entry_sign: ${d.by === item.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)} ${when(d.at)}.${closedNext}`;
+  if (d.status === 'rejected') return mrkdwn`:no_entry_sign: ${d.by === item.requestedBy ? 'Withdrawn' : 'Rejected'} by ${asker(d.by)} ${when(d.at)}.${closedNext}`;
   return mrkdwn`:hourglass: Expired ${when(d.at)} without a decision.${closedNext}`;
 }
 
@@ -91,15 +94,15 @@ function howToApprove(item: ApprovalItem, subject: ApprovalSubject, reaction: st
     : mrkdwn`${who} with the Approve button, which asks to confirm (a reaction does not approve a change).`;
 }
 
-/** What a pending card and its thread say once the first of two approvers approved (the drift re-apply's words: one asked, another approves). */
-function firstApproved(item: ApprovalItem): Mrkdwn {
-  const f = item.firstApproval;
-  return f ? mrkdwn`:white_check_mark: Approved by ${user(f.by)} ${when(f.at)}; a second approver is needed: another approver approves with the Approve button.` : mrkdwn``;
+/** What a pending card and its thread say once the first of two approvers approved. */
+function firstApproved(f: FirstApproval): Mrkdwn {
+  return mrkdwn`:white_check_mark: Approved by ${user(f.by)} ${when(f.at)}; a second approver is needed: another approver approves with the Approve button.`;
 }
 
 /** The thread line after the first of two approvals. */
 export function firstApprovalLine<T extends ApprovalItem>(view: ApprovalView<T>, item: T): string {
-  return mrkdwn`${firstApproved(item)} Nothing happens to ${code(item.partnerId)} before then; the ${view.noun} still expires ${when(item.expiresAt)}.`.toString();
+  const first = item.firstApproval ? firstApproved(item.firstApproval) : '';
+  return mrkdwn`${first} Nothing happens to ${code(item.partnerId)} before then; the ${view.noun} still expires ${when(item.expiresAt)}.`.toString();
 }
 
 /** The outcome, as the card's first words: "Awaiting approval", "Awaiting a second approver", "Approved", "Rejected", "Withdrawn", "Expired". */
@@ -125,7 +128,7 @@ export function buildApprovalCard<T extends ApprovalItem>(
     ({ type: 'button' as const, action_id, ...(style ? { style } : {}), value: item.id, text: { type: 'plain_text' as const, text } });
   const middle: Block[] = item.status === 'pending'
     ? [
-        ...(item.firstApproval ? [section(firstApproved(item))] : []),
+        ...(item.firstApproval ? [section(firstApproved(item.firstApproval))] : []),
         {
           type: 'actions', block_id: b.blockId,
           elements: [
@@ -139,7 +142,7 @@ export function buildApprovalCard<T extends ApprovalItem>(
     : [section(decisionText(item, p))];
   const state = outcome(item);
   const header: Block = { type: 'header', text: { type: 'plain_text', text: plainText(`${state}: ${p.title}`).slice(0, 150) } };
-  return slackMessage(mrkdwn`${state}: ${p.text} from ${user(item.requestedBy)}`, [header, ...p.summary, ...middle, contextBlock(p.footer)]);
+  return slackMessage(mrkdwn`${state}: ${p.text} from ${asker(item.requestedBy)}`, [header, ...p.summary, ...middle, contextBlock(p.footer)]);
 }
 
 export function nudgeLine<T extends ApprovalItem>(view: ApprovalView<T>, item: T, waitedHours: number): string {
@@ -191,7 +194,7 @@ export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
         type: 'section',
         fields: [
           mrkdwnText(mrkdwn`*Partner id*\n${code(r.partnerId)}`),
-          mrkdwnText(mrkdwn`*Requested by*\n${user(r.requestedBy)}`),
+          mrkdwnText(mrkdwn`*Requested by*\n${asker(r.requestedBy)}`),
           mrkdwnText(mrkdwn`*Contact*\n${r.contactEmail}`),
           mrkdwnText(mrkdwn`*Feeds*\n${r.feeds.length ? joinMrkdwn(r.feeds.map(code), ', ') : 'none'}`),
         ],
@@ -210,7 +213,7 @@ export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
   decisionLine(r) {
     const d = r.decision!;
     if (d.status === 'approved') return mrkdwn`Approved by ${user(d.by)}${d.via === 'reaction' ? ' (reaction)' : ''}. Provisioning is queued; each step will be reported here.`.toString();
-    const what = d.status === 'rejected' ? mrkdwn`${d.by === r.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)}` : 'Expired without a decision';
+    const what = d.status === 'rejected' ? mrkdwn`${d.by === r.requestedBy ? 'Withdrawn' : 'Rejected'} by ${asker(d.by)}` : 'Expired without a decision';
     return mrkdwn`${what}. Nothing will be provisioned; the partner id is free again.`.toString();
   },
   nudge: (r) => ({ subject: mrkdwn`Onboarding of ${code(r.partnerId)}`, tail: ' Approvers: use the buttons on the card above.' }),
@@ -297,7 +300,7 @@ export const CHANGE_APPROVAL: ApprovalView<ChangeRequest> = {
     title: `${changeTitle(c.spec)} for ${c.partnerId}`,
     text: mrkdwn`${changeTitle(c.spec)} for ${c.partnerId}`,
     summary: [
-      section(mrkdwn`Partner ${code(c.partnerId)} — requested by ${user(c.requestedBy)}`),
+      section(mrkdwn`Partner ${code(c.partnerId)} — requested by ${asker(c.requestedBy)}`),
       section(capped(joinMrkdwn(specLines(c), '\n'), 2900)),
     ],
     buttons: { blockId: 'change_decision', approve: ACTIONS.changeApprove, reject: ACTIONS.changeReject, confirm: changeDialog(c) },

@@ -27,10 +27,11 @@ describe('how many approvers an item needs (approvalsNeeded)', () => {
   });
 
   it('when the first approver of a bot request approves again, then it is refused (second_approver_needed); anyone else, or a person\'s request, is not', () => {
-    expect(secondApprovalRefusal(firstApproved, 'UAPP1')).toBe('second_approver_needed');
-    expect(secondApprovalRefusal(firstApproved, 'UAPP2')).toBeNull();
-    expect(secondApprovalRefusal(pending, 'UAPP1')).toBeNull();
-    expect(secondApprovalRefusal({ ...firstApproved, requestedBy: 'UREQ' }, 'UAPP1')).toBeNull();
+    expect(secondApprovalRefusal(firstApproved, 'UAPP1', 'approve')).toBe('second_approver_needed');
+    expect(secondApprovalRefusal(firstApproved, 'UAPP1', 'reject')).toBeNull();
+    expect(secondApprovalRefusal(firstApproved, 'UAPP2', 'approve')).toBeNull();
+    expect(secondApprovalRefusal(pending, 'UAPP1', 'approve')).toBeNull();
+    expect(secondApprovalRefusal({ ...firstApproved, requestedBy: 'UREQ' }, 'UAPP1', 'approve')).toBeNull();
   });
 });
 
