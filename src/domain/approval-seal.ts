@@ -6,19 +6,24 @@
  *
  *   seal         = MAC("pg-approval-v1|<kind>|" + canonical JSON of every content field)
  *   decisionSeal = MAC("pg-approval-v1|decision|<kind>|" + canonical JSON of
- *                      { id, contentSeal, status, by, at, via })
+ *                      { id, contentSeal, status, by, at, via[, first] })
+ *   firstApprovalSeal = MAC("pg-approval-v1|first|<kind>|" + canonical JSON of
+ *                      { id, contentSeal, by, at, via })
  *
  * The content seal binds what the approver was shown (partner id, account id, ExternalId, SSH keys,
  * feeds, contact, plan hash, requester, channel, expiry — every field, with the id), so content
  * cannot change after it was sealed; the decision seal binds the content seal and the item's id,
- * so a decision cannot be moved to other content or another item. A re-apply click is sealed the
- * same way (`reapply`). MAC: HMAC-SHA256; a seal is `v1.` + base64url. Compared in constant time.
+ * so a decision cannot be moved to other content or another item. The first of two approvals (an
+ * item the bot asked for, src/domain/approval.ts `approvalsNeeded`) is sealed the same way, and the
+ * second one's decision carries it (`first`, in its seal only when present, so the decisions sealed
+ * before it still hold). A re-apply click is sealed the same way (`reapply`). MAC: HMAC-SHA256; a
+ * seal is `v1.` + base64url. Compared in constant time.
  *
  * Pure: the key is passed in (src/config.ts reads it once, the container hands it down).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
-import type { ChangeRequestData, Decided, Decision, OnboardingRequestData } from './requests.js';
+import type { ChangeRequestData, Decided, Decision, FirstApproval, OnboardingRequestData } from './requests.js';
 
 const DOMAIN = 'pg-approval-v1';
 const VERSION = 'v1.';
@@ -94,6 +99,9 @@ function contentOf<K extends SealKind>(kind: K, data: ContentOf[K]): Record<stri
   return out;
 }
 
+/** Exactly the fields of an approval, whatever else the stored JSON carries. */
+const approvalOf = (f: FirstApproval): FirstApproval => ({ by: f.by, at: f.at, via: f.via });
+
 export interface ReapplyClick {
   partnerId: string;
   by: string;
@@ -128,7 +136,8 @@ function same(given: string | undefined, expected: string): boolean {
 export interface ApprovalSeals {
   content<K extends SealKind>(kind: K, data: ContentOf[K]): string;
   decision(kind: SealKind, id: string, contentSeal: string | undefined, decision: Decision): string;
-  /** Null when both seals hold (a pending item has no decision to check); otherwise why not. */
+  first(kind: SealKind, id: string, contentSeal: string | undefined, first: FirstApproval): string;
+  /** Null when every seal holds (a pending item has no decision to check, and a first approval only when it has one); otherwise why not. */
   problem<K extends SealKind>(kind: K, item: Decided<ContentOf[K]>): IntegrityProblem | null;
   reapply(click: ReapplyClick): string;
   reapplyProblem(click: ReapplyClick, seal: string | undefined): IntegrityProblem | null;
@@ -137,15 +146,23 @@ export interface ApprovalSeals {
 export function approvalSeals(key: ApprovalSigningKey): ApprovalSeals {
   const content = <K extends SealKind>(kind: K, data: ContentOf[K]) => key.mac(`${DOMAIN}|${kind}|${canonicalJson(contentOf(kind, data))}`);
   const decision = (kind: SealKind, id: string, contentSeal: string | undefined, d: Decision) =>
-    key.mac(`${DOMAIN}|decision|${kind}|${canonicalJson({ id, contentSeal: contentSeal ?? null, status: d.status, by: d.by, at: d.at, via: d.via })}`);
+    key.mac(`${DOMAIN}|decision|${kind}|${canonicalJson({
+      id, contentSeal: contentSeal ?? null, status: d.status, by: d.by, at: d.at, via: d.via, ...(d.first ? { first: approvalOf(d.first) } : {}),
+    })}`);
+  const first = (kind: SealKind, id: string, contentSeal: string | undefined, f: FirstApproval) =>
+    key.mac(`${DOMAIN}|first|${kind}|${canonicalJson({ id, contentSeal: contentSeal ?? null, ...approvalOf(f) })}`);
   const reapply = (c: ReapplyClick) => key.mac(`${DOMAIN}|reapply|${canonicalJson({ partnerId: c.partnerId, by: c.by, hash: c.hash })}`);
   return {
     content,
     decision,
+    first,
     reapply,
     problem(kind, item) {
       if (!item.seal) return problemOf('unsealed', kind);
       if (!same(item.seal, content(kind, item))) return problemOf('content', kind);
+      // A first approval is written with its seal, by the first-approval script only.
+      const f = item.firstApproval;
+      if (f ? !same(item.firstApprovalSeal, first(kind, item.id, item.seal, f)) : item.firstApprovalSeal !== undefined) return problemOf('decision', kind);
       const d = item.decision;
       // Status and decision are written together, by the decide script only: a status without a
       // decision, or one that is not the decision's, was written by someone else.

@@ -1,7 +1,9 @@
 /**
  * The two-person rule, one rule for every kind of approval (onboarding requests and lifecycle
- * changes). Pure: whether someone is an approver is looked up by the caller (the
- * ApproverDirectory, at the time of asking) and passed in.
+ * changes): no one person may do what needs two. A person's request needs one approver who is not
+ * the requester; a request the bot itself made (the access review's lapse, docs/reviews.md) has no
+ * person behind it, so it needs two different approvers. Pure: whether someone is an approver is
+ * looked up by the caller (the ApproverDirectory, at the time of asking) and passed in.
  */
 import { ErrorCode, type Refusal } from './errors.js';
 import type { ApprovalData, ChangeKind, Decided } from './requests.js';
@@ -9,11 +11,34 @@ import type { ApprovalData, ChangeKind, Decided } from './requests.js';
 /** Any approval as stored: an onboarding request or a lifecycle change. */
 export type ApprovalItem = Decided<ApprovalData>;
 
-/** The one transition out of `pending`, as a store answers it (src/store/approval-scripts.ts). */
+/** The requester of what the bot asks for itself (an offboarding after a lapsed access review): no person. */
+export const BOT_REQUESTER = 'partnergate';
+
+/**
+ * How many different approvers must approve an item: one, not the requester; two when the bot asked
+ * for it. The first of two is recorded (`firstApproval`) and the item stays pending; the second, by
+ * another approver, decides it, and its decision names the first (`Decision.first`).
+ */
+export function approvalsNeeded(item: Pick<ApprovalItem, 'requestedBy'>): 1 | 2 {
+  return item.requestedBy === BOT_REQUESTER ? 2 : 1;
+}
+
+/** The refusal of an approval by whoever gave the item's first approval (`second_approver_needed`); null otherwise. Rejections are not limited. */
+export function secondApprovalRefusal(
+  item: Pick<ApprovalItem, 'requestedBy' | 'firstApproval'>, actor: string, decision: 'approve' | 'reject',
+): ErrorCode | null {
+  return decision === 'approve' && approvalsNeeded(item) === 2 && item.firstApproval?.by === actor ? ErrorCode.SecondApproverNeeded : null;
+}
+
+/**
+ * The one transition out of `pending`, or the first of two approvals, as a store answers it
+ * (src/store/approval-scripts.ts). `first_changed`: the item's first approval is not the one the
+ * caller read (another approver's was recorded meanwhile).
+ */
 export type DecideOutcome<T> =
   | { ok: true; item: T }
   | { ok: false; reason: 'not_found' }
-  | { ok: false; reason: 'already_decided' | 'expired'; item: T };
+  | { ok: false; reason: 'already_decided' | 'expired' | 'first_changed'; item: T };
 
 /** What an approval approves: onboarding a partner, or a change of a live partner, by kind. */
 export type ApprovalSubject = 'onboarding' | ChangeKind;
@@ -53,10 +78,12 @@ export function decisionRefusal(
 
 /**
  * Whether a job may act on an item, however the job was queued: approved, by someone who is not the
- * requester and is an approver now (`deciderIsApprover`), before it expired. Null when it may.
+ * requester and is an approver now (`deciderIsApprover`), before it expired — and, when it needs two
+ * approvers, after a first approval by another approver, who is not the requester, is an approver
+ * now (`firstIsApprover`) and approved before it expired. Null when it may.
  */
 export function approvalProblem(
-  item: ApprovalItem, noun: string, deciderIsApprover: boolean,
+  item: ApprovalItem, noun: string, deciderIsApprover: boolean, firstIsApprover = false,
 ): Refusal | null {
   const d = item.decision;
   if (item.status !== 'approved' || d === null || d.status !== 'approved') {
@@ -65,5 +92,13 @@ export function approvalProblem(
   if (d.by === item.requestedBy) return { code: ErrorCode.SelfApproved, message: 'it was approved by the requester (two-person rule)' };
   if (!deciderIsApprover) return { code: ErrorCode.ApproverNotApprover, message: `<@${d.by}>, who approved it, is not an approver any more` };
   if (!(Date.parse(d.at) < Date.parse(item.expiresAt))) return { code: ErrorCode.ApprovedAfterExpiry, message: 'it was approved after it had expired' };
+  if (approvalsNeeded(item) === 1) return null;
+  const f = d.first;
+  if (!f || f.by === d.by) {
+    return { code: ErrorCode.SecondApproverNeeded, message: `the bot asked for it, so it needs two different approvers, and it was approved by <@${d.by}> alone (two-person rule)` };
+  }
+  if (f.by === item.requestedBy) return { code: ErrorCode.SelfApproved, message: 'it was approved first by the requester (two-person rule)' };
+  if (!firstIsApprover) return { code: ErrorCode.ApproverNotApprover, message: `<@${f.by}>, who approved it first, is not an approver any more` };
+  if (!(Date.parse(f.at) < Date.parse(item.expiresAt))) return { code: ErrorCode.ApprovedAfterExpiry, message: 'it was approved first after it had expired' };
   return null;
 }

@@ -43,6 +43,7 @@ export const AUDIT_TYPES = [
   'registry.rebuilt',
   'approval.nudged',
   'approval.integrity-failed',
+  'approval.first-approved',
   'keys.reminded',
   'provision.step',
   'provision.refused',

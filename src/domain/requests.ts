@@ -27,10 +27,16 @@ export interface ApprovalData {
 export interface Seals {
   seal?: string | undefined;
   decisionSeal?: string | undefined;
+  /** The MAC over `firstApproval` and `seal`, written with it. */
+  firstApprovalSeal?: string | undefined;
 }
 
-/** An approval as stored: its data, where it stands, and its seals. */
-export type Decided<D> = D & { status: RequestStatus; decision: Decision | null } & Seals;
+/**
+ * An approval as stored: its data, where it stands, and its seals. `firstApproval`: the first of the
+ * two approvals an item the bot asked for needs (src/domain/approval.ts `approvalsNeeded`), recorded
+ * while it stays pending; absent on everything else.
+ */
+export type Decided<D> = D & { status: RequestStatus; decision: Decision | null; firstApproval?: FirstApproval | undefined } & Seals;
 
 export interface OnboardingRequestData extends ApprovalData {
   displayName: string;
@@ -52,6 +58,15 @@ export interface Decision {
   by: string;
   at: string;
   via: 'button' | 'reaction' | 'expiry';
+  /** On the approval of an item that needs two approvers: the first one's, which this second one completes. */
+  first?: FirstApproval;
+}
+
+/** One approver's approval of an item that needs two, before the second. */
+export interface FirstApproval {
+  by: string;
+  at: string;
+  via: 'button' | 'reaction';
 }
 
 export type OnboardingRequest = Decided<OnboardingRequestData>;

@@ -15,17 +15,23 @@
  *   is full, '!key:<fingerprint> <holder>' when another partner holds or claims a key, else the id
  *   that holds the reservation (nothing written in any refusal).
  * DECIDE — KEYS: item hash, pending index, SSH key index, reservation, then any capacity sets; ARGV:
- *   new status, decision JSON, now ms, id, decision seal.
- *   The one transition out of `pending`: answers 'ok', 'not_found', 'already_decided' or 'expired'
- *   (an approval or rejection after expiresAt). Rejected and expired items release the reservation
+ *   new status, decision JSON, now ms, id, decision seal, the seal of the first approval the
+ *   decision completes ('' when it completes none).
+ *   The one transition out of `pending`: answers 'ok', 'not_found', 'already_decided', 'expired'
+ *   (an approval or rejection after expiresAt) or 'first_changed' (the item's first approval is not
+ *   the one named). Rejected and expired items release the reservation
  *   if it is still theirs, leave the capacity sets and release their key claims; approved ones keep
  *   all three (the job that applies the item turns the claims into registrations and releases the
  *   rest, or never does: a partner id is reserved for good).
+ * FIRST — KEYS: item hash; ARGV: the first approval JSON, now ms, its seal. The first of the two
+ *   approvals an item the bot asked for needs (src/domain/approval.ts `approvalsNeeded`), recorded
+ *   once: answers 'ok', 'not_found', 'already_decided', 'expired' or 'first_changed' (one is
+ *   recorded already, never replaced). The item stays pending; DECIDE, given this seal, completes it.
  */
 import type { Redis } from 'ioredis';
 import type { DecideOutcome } from '../domain/approval.js';
 import type { ApprovalSeals, SealKind } from '../domain/approval-seal.js';
-import type { Decision } from '../domain/requests.js';
+import type { Decision, FirstApproval } from '../domain/requests.js';
 import { ErrorCode } from '../domain/errors.js';
 import { claimedBy } from '../domain/ssh-key-holder.js';
 import { KEY_HOLDER_LUA } from './ssh-key-scripts.js';
@@ -97,6 +103,7 @@ if not status then return 'not_found' end
 if status ~= 'pending' then return 'already_decided' end
 local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
 if ARGV[1] ~= 'expired' and expiresAt <= tonumber(ARGV[3]) then return 'expired' end
+if ARGV[6] ~= '' and redis.call('HGET', KEYS[1], 'firstApprovalSeal') ~= ARGV[6] then return 'first_changed' end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decision', ARGV[2], 'decisionSeal', ARGV[5])
 redis.call('ZREM', KEYS[2], ARGV[4])
 if ARGV[1] ~= 'approved' then
@@ -104,6 +111,16 @@ if ARGV[1] ~= 'approved' then
   for i = 5, #KEYS do redis.call('SREM', KEYS[i], ARGV[4]) end
   release_claims(KEYS[1], KEYS[3])
 end
+return 'ok'
+`;
+
+export const FIRST_APPROVAL = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'not_found' end
+if status ~= 'pending' then return 'already_decided' end
+if tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) <= tonumber(ARGV[2]) then return 'expired' end
+if redis.call('HEXISTS', KEYS[1], 'firstApproval') == 1 then return 'first_changed' end
+redis.call('HSET', KEYS[1], 'firstApproval', ARGV[1], 'firstApprovalSeal', ARGV[3])
 return 'ok'
 `;
 
@@ -118,6 +135,9 @@ export async function readPending<T>(redis: Redis, key: string, id: string): Pro
   return {
     ...JSON.parse(h['data']), id, status: h['status'], decision: h['decision'] ? JSON.parse(h['decision']) : null,
     seal: h['seal'], decisionSeal: h['decisionSeal'],
+    ...(h['firstApproval'] !== undefined || h['firstApprovalSeal'] !== undefined
+      ? { firstApproval: h['firstApproval'] ? JSON.parse(h['firstApproval']) : undefined, firstApprovalSeal: h['firstApprovalSeal'] }
+      : {}),
   } as T;
 }
 
@@ -153,12 +173,30 @@ export abstract class PendingStore<T, H extends { id: string } = T & { id: strin
     const keys = [this.itemKey(item.id), this.pendingKey, this.keyIndex, ...this.held(item)];
     const contentSeal = (await this.redis.hget(keys[0]!, 'seal')) ?? undefined;
     const decisionSeal = this.seals.decision(this.sealKind, item.id, contentSeal, decision);
+    const firstSeal = decision.first ? this.seals.first(this.sealKind, item.id, contentSeal, decision.first) : '';
     const outcome = (await this.redis.eval(
-      DECIDE_PENDING, keys.length, ...keys, decision.status, JSON.stringify(decision), String(now.getTime()), item.id, decisionSeal,
+      DECIDE_PENDING, keys.length, ...keys, decision.status, JSON.stringify(decision), String(now.getTime()), item.id, decisionSeal, firstSeal,
     )) as string;
-    const stored = await readPending<T>(this.redis, keys[0]!, item.id);
-    if (outcome === 'not_found' || !stored) return { ok: false, reason: 'not_found' };
-    return outcome === 'ok' ? { ok: true, item: stored } : { ok: false, reason: outcome as 'already_decided' | 'expired', item: stored };
+    return this.outcome(keys[0]!, item.id, outcome);
+  }
+
+  /**
+   * Records the first of two approvals (see FIRST_APPROVAL), sealed with the content seal stored
+   * now; the item stays pending. Once only: a second call answers `first_changed`.
+   */
+  async approveFirst(item: H, first: FirstApproval, now: Date): Promise<DecideOutcome<T>> {
+    const key = this.itemKey(item.id);
+    const contentSeal = (await this.redis.hget(key, 'seal')) ?? undefined;
+    const seal = this.seals.first(this.sealKind, item.id, contentSeal, first);
+    const outcome = (await this.redis.eval(FIRST_APPROVAL, 1, key, JSON.stringify(first), String(now.getTime()), seal)) as string;
+    return this.outcome(key, item.id, outcome);
+  }
+
+  /** A script's answer, with the item as it stands after. */
+  private async outcome(key: string, id: string, answer: string): Promise<DecideOutcome<T>> {
+    const stored = await readPending<T>(this.redis, key, id);
+    if (answer === 'not_found' || !stored) return { ok: false, reason: 'not_found' };
+    return answer === 'ok' ? { ok: true, item: stored } : { ok: false, reason: answer as 'already_decided' | 'expired' | 'first_changed', item: stored };
   }
 
   /** Ids of pending items whose expiry is at or before `now`. */

@@ -6,7 +6,7 @@
  * mrkdwn.test.ts checks `user` and `when` on their own. The escaping tests feed this table attack
  * strings and arbitrary ones (test/unit/properties/slack-messages.test.ts).
  */
-import { buildApprovalCard, CHANGE_APPROVAL, nudgeLine, refusalText, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
+import { buildApprovalCard, CHANGE_APPROVAL, firstApprovalLine, nudgeLine, refusalText, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
 import { buildDeliveryFailure, buildFanoutSummary, buildReceipts, buildUndeliverable, buildUnroutable } from '../../src/bot/messages/delivery.js';
 import {
   buildAutoRevertReport, buildDriftReport, driftDiff, driftResolvedText, reappliedText, reapplyAskedText, reapplyRefusedText, secondApproverNeededText,
@@ -61,6 +61,11 @@ function request(x: string, decision: Decision | null = null): OnboardingRequest
     notes: x, planHash: 'ab'.repeat(32), status: decision?.status ?? 'pending', decision,
   };
 }
+
+/** An offboarding the bot asked for (a lapsed review), approved first by an approver; `decision`: the second's. */
+const botChange = (x: string, decision: Decision | null): ChangeRequest => ({
+  ...change(x, { kind: 'offboard', prefix: 'keep', reason: x }, decision), requestedBy: 'partnergate', firstApproval: { by: REQUESTER, at: AT, via: 'button' },
+});
 
 function change(x: string, spec: ChangeSpec, decision: Decision | null = null): ChangeRequest {
   return {
@@ -181,6 +186,10 @@ export const MESSAGE_BUILDERS: Record<string, (x: string) => unknown> = {
   'nudge: onboarding request': (x) => nudgeLine(REQUEST_APPROVAL, request(x), 24),
   'decision line: onboarding request': (x) => REQUEST_APPROVAL.decisionLine(request(x, rejected)),
   'refusal: already decided': (x) => refusalText(REQUEST_APPROVAL, ErrorCode.AlreadyDecided, 'approve', request(x, approved)),
+  'approval card: a change the bot asked for, first approved': (x) => buildApprovalCard(CHANGE_APPROVAL, botChange(x, null), options),
+  'approval card: a change the bot asked for, approved by two': (x) => buildApprovalCard(CHANGE_APPROVAL, botChange(x, { ...approved, first: { by: REQUESTER, at: AT, via: 'button' } }), options),
+  'first approval line: a change the bot asked for': (x) => firstApprovalLine(CHANGE_APPROVAL, botChange(x, null)),
+  'refusal: a different approver is needed': (x) => refusalText(CHANGE_APPROVAL, ErrorCode.SecondApproverNeeded, 'approve', botChange(x, null)),
   'delivery receipt': (x) => buildReceipts([record(x)]),
   'delivery receipts, combined': (x) => buildReceipts([record(x), record(x)]),
   'delivery failure': (x) => buildDeliveryFailure(record(x, 'failed'), 'f'.repeat(40)),

@@ -2,9 +2,10 @@
  * What a job checks before it acts on an approved item, however it was queued. First the seals
  * (src/domain/approval-seal.ts): the content is what was submitted, and the status and decision
  * are an approver's decision on that content, not something written in Redis. Then the two-person
- * rule again (src/domain/approval.ts), with the approver looked up now. The provision job also
- * checks that the request still holds its partner id and that its plan still renders to the hash
- * that was approved; a lifecycle job, that the change is of the kind it applies.
+ * rule again (src/domain/approval.ts), with the approver looked up now — both approvers, for an
+ * item the bot asked for. The provision job also checks that the request still holds its partner
+ * id and that its plan still renders to the hash that was approved; a lifecycle job, that the
+ * change is of the kind it applies.
  */
 import { approvalProblem, type ApprovalItem } from '../../domain/approval.js';
 import type { ApprovalSeals, IntegrityProblem, SealKind } from '../../domain/approval-seal.js';
@@ -24,10 +25,11 @@ export function checkIntegrity(seals: ApprovalSeals, kind: SealKind, item: Onboa
   return problem ? { code: ErrorCode.IntegrityFailed, message: problem.message, integrity: problem } : null;
 }
 
-/** Null when a job may act on the item; otherwise why not. */
+/** Null when a job may act on the item; otherwise why not. Both approvers of an item that needs two are looked up now. */
 async function recheck(approvers: ApproverDirectory, noun: string, item: ApprovalItem): Promise<Refusal | null> {
   const d = item.decision;
-  return approvalProblem(item, noun, d?.status === 'approved' && (await approvers.isApprover(d.by)));
+  const first = d?.status === 'approved' ? d.first : undefined;
+  return approvalProblem(item, noun, d?.status === 'approved' && (await approvers.isApprover(d.by)), first !== undefined && (await approvers.isApprover(first.by)));
 }
 
 export interface CheckApprovalDeps {

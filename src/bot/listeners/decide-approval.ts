@@ -16,8 +16,9 @@ export interface ApprovalDecision {
 export async function decideApproval(deps: BotDeps, d: ApprovalDecision): Promise<void> {
   const { kind, id, channel, threadTs, ...input } = d;
   const result = kind === 'request' ? await deps.decide({ requestId: id, ...input }) : await deps.decideChange({ changeId: id, ...input });
-  // Changes are counted apart (`change_approved`, `change_refused_<code>`).
+  // Changes are counted apart (`change_approved`, `change_refused_<code>`); the first of two approvals leaves the item pending (`change_first_approved`).
   const counted = kind === 'change' ? 'change_' : '';
-  deps.metrics.approvals.inc({ outcome: result.ok ? `${counted}${result.item.status}` : `${counted}refused_${result.code}` });
+  const outcome = result.ok ? (result.item.status === 'pending' ? 'first_approved' : result.item.status) : `refused_${result.code}`;
+  deps.metrics.approvals.inc({ outcome: `${counted}${outcome}` });
   if (!result.ok) await answerRefusal(deps, { channel, user: input.actor, threadTs, message: result.message });
 }

@@ -5,10 +5,10 @@
  */
 import type { types } from '@slack/bolt';
 import type { AccessSummary } from '../../domain/access-summary.js';
-import { mayApproveVia, type ApprovalItem, type ApprovalSubject } from '../../domain/approval.js';
+import { approvalsNeeded, BOT_REQUESTER, mayApproveVia, type ApprovalItem, type ApprovalSubject } from '../../domain/approval.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Block, ThreadRef } from '../../domain/notify-message.js';
-import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../../domain/requests.js';
+import type { ChangeRequest, ChangeSpec, FirstApproval, OnboardingRequest } from '../../domain/requests.js';
 import { contextBlock, mrkdwnText, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS, cardRef, changeRef } from './ids.js';
 import { accessSections } from './plan.js';
@@ -53,13 +53,19 @@ export interface ApprovalView<T extends ApprovalItem> {
   nudge(item: T): { subject: Mrkdwn; tail: string };
 }
 
+/** Who asked for an item or withdrew it: a person's mention, or the bot by name (it asks for the offboarding a lapsed review needs, and withdraws it). */
+export const asker = (id: string): Mrkdwn => (id === BOT_REQUESTER ? mrkdwn`partnergate (the bot)` : user(id));
+
 function decisionText(item: ApprovalItem, p: Pick<CardParts, 'approvedNext' | 'closedNext'>): Mrkdwn {
   const d = item.decision;
   const closedNext = p.closedNext ?? '';
   if (!d) return mrkdwn``;
   const via = d.via === 'reaction' ? ' (by reaction)' : '';
+  if (d.status === 'approved' && d.first) {
+    return mrkdwn`:white_check_mark: Approved by ${user(d.first.by)} ${when(d.first.at)}, then by ${user(d.by)} ${when(d.at)}${via} (two approvers). ${p.approvedNext}`;
+  }
   if (d.status === 'approved') return mrkdwn`:white_check_mark: Approved by ${user(d.by)} ${when(d.at)}${via}. ${p.approvedNext}`;
-  if (d.status === 'rejected') return mrkdwn`:no_entry_sign: ${d.by === item.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)} ${when(d.at)}.${closedNext}`;
+  if (d.status === 'rejected') return mrkdwn`:no_entry_sign: ${d.by === item.requestedBy ? 'Withdrawn' : 'Rejected'} by ${asker(d.by)} ${when(d.at)}.${closedNext}`;
   return mrkdwn`:hourglass: Expired ${when(d.at)} without a decision.${closedNext}`;
 }
 
@@ -75,16 +81,34 @@ export function approveDialog(title: string, text: string): types.ConfirmationDi
   };
 }
 
-/** How the pending card says it is approved: the reaction is named only where it approves (`mayApproveVia`). */
-function howToApprove(subject: ApprovalSubject, reaction: string): Mrkdwn {
+/**
+ * How the pending card says it is approved: the reaction is named only where it approves
+ * (`mayApproveVia`); an item the bot asked for says it needs two approvers (`approvalsNeeded`).
+ */
+function howToApprove(item: ApprovalItem, subject: ApprovalSubject, reaction: string): Mrkdwn {
+  const who = approvalsNeeded(item) === 2
+    ? 'The bot asked for this, so two different approvers approve it, one after the other,'
+    : 'An approver other than the requester approves';
   return mayApproveVia(subject, 'reaction')
-    ? mrkdwn`An approver other than the requester approves with the button or with :${reaction}: on this message.`
-    : mrkdwn`An approver other than the requester approves with the Approve button, which asks to confirm (a reaction does not approve a change).`;
+    ? mrkdwn`${who} with the button or with :${reaction}: on this message.`
+    : mrkdwn`${who} with the Approve button, which asks to confirm (a reaction does not approve a change).`;
 }
 
-/** The outcome, as the card's first words: "Awaiting approval", "Approved", "Rejected", "Withdrawn", "Expired". */
+/** What a pending card and its thread say once the first of two approvers approved. */
+function firstApproved(f: FirstApproval): Mrkdwn {
+  return mrkdwn`:white_check_mark: Approved by ${user(f.by)} ${when(f.at)}; a second approver is needed: another approver approves with the Approve button.`;
+}
+
+/** The thread line after the first of two approvals. */
+export function firstApprovalLine<T extends ApprovalItem>(view: ApprovalView<T>, item: T): string {
+  const first = item.firstApproval ? firstApproved(item.firstApproval) : '';
+  return mrkdwn`${first} Nothing happens to ${code(item.partnerId)} before then; the ${view.noun} still expires ${when(item.expiresAt)}.`.toString();
+}
+
+/** The outcome, as the card's first words: "Awaiting approval", "Awaiting a second approver", "Approved", "Rejected", "Withdrawn", "Expired". */
 function outcome(item: ApprovalItem): string {
   const d = item.decision;
+  if (item.status === 'pending' && item.firstApproval) return 'Awaiting a second approver';
   if (item.status === 'pending' || !d) return 'Awaiting approval';
   if (d.status === 'rejected' && d.by === item.requestedBy) return 'Withdrawn';
   return `${d.status.charAt(0).toUpperCase()}${d.status.slice(1)}`;
@@ -104,6 +128,7 @@ export function buildApprovalCard<T extends ApprovalItem>(
     ({ type: 'button' as const, action_id, ...(style ? { style } : {}), value: item.id, text: { type: 'plain_text' as const, text } });
   const middle: Block[] = item.status === 'pending'
     ? [
+        ...(item.firstApproval ? [section(firstApproved(item.firstApproval))] : []),
         {
           type: 'actions', block_id: b.blockId,
           elements: [
@@ -112,12 +137,12 @@ export function buildApprovalCard<T extends ApprovalItem>(
             ...(b.more ?? []).map((m) => button(m.actionId, undefined, m.text)),
           ],
         },
-        contextBlock(mrkdwn`${howToApprove(view.subject(item), options.approvalReaction)}${p.hint ?? ''}`),
+        contextBlock(mrkdwn`${howToApprove(item, view.subject(item), options.approvalReaction)}${p.hint ?? ''}`),
       ]
     : [section(decisionText(item, p))];
   const state = outcome(item);
   const header: Block = { type: 'header', text: { type: 'plain_text', text: plainText(`${state}: ${p.title}`).slice(0, 150) } };
-  return slackMessage(mrkdwn`${state}: ${p.text} from ${user(item.requestedBy)}`, [header, ...p.summary, ...middle, contextBlock(p.footer)]);
+  return slackMessage(mrkdwn`${state}: ${p.text} from ${asker(item.requestedBy)}`, [header, ...p.summary, ...middle, contextBlock(p.footer)]);
 }
 
 export function nudgeLine<T extends ApprovalItem>(view: ApprovalView<T>, item: T, waitedHours: number): string {
@@ -139,6 +164,8 @@ function refusal<T extends ApprovalItem>(view: ApprovalView<T>, code: ErrorCode,
       return decision === 'approve' ? mrkdwn`Only approvers can approve ${view.approves}.` : mrkdwn`Only approvers, or the requester withdrawing it, can reject a ${view.noun}.`;
     case ErrorCode.Expired:
       return expired;
+    case ErrorCode.SecondApproverNeeded:
+      return mrkdwn`You approved this ${view.noun} already; a different approver is needed (the bot asked for it, so two people approve it). Nothing changed; the ${view.noun} is still pending.`;
     case ErrorCode.ButtonRequired:
       return mrkdwn`A reaction does not approve a ${view.noun}: use the Approve button on the card, which asks you to confirm what will happen. Nothing was approved; the ${view.noun} is still pending.`;
     case ErrorCode.AlreadyDecided: {
@@ -167,7 +194,7 @@ export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
         type: 'section',
         fields: [
           mrkdwnText(mrkdwn`*Partner id*\n${code(r.partnerId)}`),
-          mrkdwnText(mrkdwn`*Requested by*\n${user(r.requestedBy)}`),
+          mrkdwnText(mrkdwn`*Requested by*\n${asker(r.requestedBy)}`),
           mrkdwnText(mrkdwn`*Contact*\n${r.contactEmail}`),
           mrkdwnText(mrkdwn`*Feeds*\n${r.feeds.length ? joinMrkdwn(r.feeds.map(code), ', ') : 'none'}`),
         ],
@@ -186,7 +213,7 @@ export const REQUEST_APPROVAL: ApprovalView<OnboardingRequest> = {
   decisionLine(r) {
     const d = r.decision!;
     if (d.status === 'approved') return mrkdwn`Approved by ${user(d.by)}${d.via === 'reaction' ? ' (reaction)' : ''}. Provisioning is queued; each step will be reported here.`.toString();
-    const what = d.status === 'rejected' ? mrkdwn`${d.by === r.requestedBy ? 'Withdrawn' : 'Rejected'} by ${user(d.by)}` : 'Expired without a decision';
+    const what = d.status === 'rejected' ? mrkdwn`${d.by === r.requestedBy ? 'Withdrawn' : 'Rejected'} by ${asker(d.by)}` : 'Expired without a decision';
     return mrkdwn`${what}. Nothing will be provisioned; the partner id is free again.`.toString();
   },
   nudge: (r) => ({ subject: mrkdwn`Onboarding of ${code(r.partnerId)}`, tail: ' Approvers: use the buttons on the card above.' }),
@@ -273,7 +300,7 @@ export const CHANGE_APPROVAL: ApprovalView<ChangeRequest> = {
     title: `${changeTitle(c.spec)} for ${c.partnerId}`,
     text: mrkdwn`${changeTitle(c.spec)} for ${c.partnerId}`,
     summary: [
-      section(mrkdwn`Partner ${code(c.partnerId)} — requested by ${user(c.requestedBy)}`),
+      section(mrkdwn`Partner ${code(c.partnerId)} — requested by ${asker(c.requestedBy)}`),
       section(capped(joinMrkdwn(specLines(c), '\n'), 2900)),
     ],
     buttons: { blockId: 'change_decision', approve: ACTIONS.changeApprove, reject: ACTIONS.changeReject, confirm: changeDialog(c) },

@@ -4,6 +4,7 @@ import type { ChangeRequest } from '../../domain/requests.js';
 import { section, slackMessage, type SlackMessage } from './blocks.js';
 import { chunkLines, code, mrkdwn, user, when, type Piece } from './mrkdwn.js';
 import { buildChecklist, stepLine, type StepView } from './provision.js';
+import { asker } from './approval-card.js';
 import type { CheckView } from './verify.js';
 
 const CHECK_ICONS = { pass: ':white_check_mark:', fail: ':x:', skipped: ':heavy_minus_sign:' } as const;
@@ -40,7 +41,8 @@ export function buildOffboardEvidence(v: EvidenceView): SlackMessage {
     ? mrkdwn`:rotating_light: *Offboarding evidence for ${code(c.partnerId)}: access is NOT proven gone* — look at the failed checks below.`
     : mrkdwn`:lock: *Offboarding evidence for ${code(c.partnerId)}*${v.dryRun ? ' (DRY_RUN: AWS changes were planned, not made; live probes skipped)' : ': access is gone.'}`;
   const who = [
-    mrkdwn`• requested by ${user(c.requestedBy)} ${when(c.requestedAt)} (change ${code(c.id)})`,
+    mrkdwn`• requested by ${asker(c.requestedBy)} ${when(c.requestedAt)} (change ${code(c.id)})`,
+    ...(d?.first ? [mrkdwn`• approved first by ${user(d.first.by)} ${when(d.first.at)}`] : []),
     d ? mrkdwn`• approved by ${user(d.by)} ${when(d.at)}${d.via === 'reaction' ? ' (by reaction)' : ''}` : mrkdwn`• approval: none recorded`,
     mrkdwn`• started ${when(v.startedAt)}, finished ${when(v.finishedAt)}`,
   ];
