@@ -5,6 +5,7 @@
  */
 import { buildReviewCard, buildReviewDm, buildReviewEscalation, buildReviewLapsed, buildReviewReminder } from '../../bot/messages/reviews.js';
 import { reviewRef } from '../../bot/messages/ids.js';
+import { BOT_REQUESTER } from '../../domain/approval.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import {
   DAY_MS, firstDueMs, reviewIdOf, stagesDue, stagesOf, type ReviewRecord, type ReviewStage,
@@ -121,7 +122,7 @@ async function lapse(deps: ReviewDeps, r: ReviewRecord, p: PartnerRecord, nowMs:
   // Quarantined already (drift): held too, so the repair of its drift does not release it.
   if (!paused) await deps.partners.update(p.partnerId, (x) => (x.status === 'quarantined' ? { ...x, reviewHold: at, updatedAt: at } : x));
   const asked = await deps.requestOffboarding({
-    partnerId: p.partnerId, requestedBy: 'partnergate',
+    partnerId: p.partnerId, requestedBy: BOT_REQUESTER,
     reason: `Access review ${reviewId} lapsed: not answered ${deps.rules.graceDays} days past its due date (${r.dueAt}).`,
   });
   const offboard = asked.ok ? { changeId: asked.changeId } : { refused: asked.message };
