@@ -244,7 +244,7 @@ export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
     const steps = await runSteps({
       steps: CHANGE_STEPS[kind], ctx: { ...deps, change, partner, run, inputs: record.inputs, thread }, run, record, job, clock: deps.clock, log,
       failed: async (_step, f) => {
-        if (!(kind === 'reapply' && TOLD.has(f.code))) await post(changeFailedText({ kind, partnerId: change.partnerId, code: f.code, message: f.message }));
+        if (!(kind === 'reapply' && TOLD.has(f.code))) await post(changeFailedText({ kind, partnerId: change.partnerId, code: f.code }));
         // A key change that failed may have imported its keys already: they stay claimed for this
         // partner, so no other partner can take one a Transfer user may carry (a person clears them).
         await deps.changes.release(change, { keepKeyClaims: kind === 'ssh-keys' });
