@@ -45,7 +45,7 @@ export function buildOffboardEvidence(v: EvidenceView): SlackMessage {
   const head = failed
     ? mrkdwn`:rotating_light: *Offboarding evidence for ${code(c.partnerId)}: access is NOT proven gone* — look at the failed checks below.`
     : v.dryRun
-      ? mrkdwn`:memo: *Offboarding of ${code(c.partnerId)} planned, not made* (dry run: no AWS change was sent; live probes skipped).`
+      ? mrkdwn`:memo: *Offboarding evidence for ${code(c.partnerId)}: planned, not made* (dry run: no AWS change was sent; live probes skipped).`
       : mrkdwn`:lock: *Offboarding evidence for ${code(c.partnerId)}*: access is gone.`;
   const who = [
     mrkdwn`• requested by ${user(c.requestedBy)} ${when(c.requestedAt)} (change ${code(c.id)})`,
@@ -58,6 +58,6 @@ export function buildOffboardEvidence(v: EvidenceView): SlackMessage {
   for (const chunk of chunkLines([...who, mrkdwn``, mrkdwn`*What was removed*`, ...removed, mrkdwn``, mrkdwn`*Probes*`, ...probes])) blocks.push(section(chunk));
   const text = failed
     ? mrkdwn`Offboarding evidence for ${c.partnerId}: access NOT proven gone`
-    : v.dryRun ? mrkdwn`Offboarding of ${c.partnerId} planned, not made (dry run)` : mrkdwn`Offboarding evidence for ${c.partnerId}: access is gone`;
+    : mrkdwn`Offboarding evidence for ${c.partnerId}: ${v.dryRun ? 'planned, not made (dry run)' : 'access is gone'}`;
   return slackMessage(text, blocks);
 }

@@ -90,7 +90,7 @@ describe('offboarding job', () => {
     // Thread: the evidence, once, with who approved and what the probes found.
     const evidence = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Offboarding evidence for acme'));
     const text = JSON.stringify(evidence.body.blocks);
-    expect(evidence.body.text).toBe('Offboarding evidence for acme');
+    expect(evidence.body.text).toBe('Offboarding evidence for acme: access is gone');
     expect(text).toContain(`approved by <@${APPROVER}>`);
     expect(text).toContain(`requested by <@${REQUESTER}>`);
     expect(text).toContain('deleted Transfer user acme with its 2 SSH keys');

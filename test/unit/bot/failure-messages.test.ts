@@ -144,7 +144,7 @@ describe('lifecycle failures', () => {
       id: 'chg_x', partnerId: 'acme', requestedBy: 'UREQ', requestedAt: AT, decision: { status: 'approved', by: 'UAPP', at: AT, via: 'button' },
     } as unknown as ChangeRequest;
     const m = buildOffboardEvidence({ change, startedAt: AT, steps: [{ label: 'Delete the role', state: 'planned' }], checks: [], finishedAt: AT, dryRun: true });
-    const all = check(m, /^Offboarding of acme planned, not made \(dry run\)$/);
+    const all = check(m, /^Offboarding evidence for acme: planned, not made \(dry run\)$/);
     expect(JSON.stringify(m.blocks[0])).toContain('planned, not made');
     expect(all).not.toContain('access is gone');
   });
