@@ -94,7 +94,7 @@ describe('AUTO_REVERT', () => {
     expect(await t.h.partners.get('acme')).toMatchObject({ status: 'quarantined' });
     const [report] = await t.h.slack.waitForCount(reverted, 2);
     const text = JSON.stringify(report!.body['blocks']);
-    expect(text).toContain('Still different (AUTO_REVERT creates nothing and rewrites no trust policy');
+    expect(text).toContain('Still different (the automatic revert creates nothing and rewrites no trust policy');
     expect(text).toContain('IAM role: trust policy differs');
     // The drift left is a new report whose Re-apply asks a second approver.
     // Each channel's messages go most urgent thread first (src/jobs/notify): wait for both reports.
