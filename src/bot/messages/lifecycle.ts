@@ -39,7 +39,7 @@ export const changeAppliedText = (line: Mrkdwn, by: string, requestedBy: string)
 export const changeRefusedText = (problem: Piece): string => mrkdwn`:no_entry: The change was not applied: ${problem}. Nothing was changed.`.toString();
 
 export const changeNotLiveText = (partnerId: string, status: string): string =>
-  mrkdwn`:no_entry: The change was not applied: ${code(partnerId)} is ${status}, not live.`.toString();
+  mrkdwn`:no_entry: The change was not applied: ${code(partnerId)} is ${status.replace('_', ' ')}, not live. Nothing was changed; ask for it again once the partner is LIVE.`.toString();
 
 /**
  * A change that failed for good: what happened and what to do, in words (src/domain/failure-advice.ts).
