@@ -19,7 +19,7 @@ export type Capability = (typeof CAPABILITIES)[number];
 export interface Grant {
   /** Any one of these roles is enough. */
   roles: readonly Role[];
-  /** The refusal: "Only <who> may <what>." */
+  /** What the refusal says may not be done by the person asking: "Only … may <what>." */
   what: string;
   /** Where the item itself narrows the rule further (said in docs/security.md). */
   alsoChecked?: string;

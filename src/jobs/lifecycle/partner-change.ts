@@ -187,7 +187,7 @@ const TOLD = new Set<string>([ErrorCode.DriftChanged, ErrorCode.SecondApproverNe
 async function reapplyDrift({ change, partner, ...deps }: ChangeContext): Promise<StepResult> {
   if (change.spec.kind !== 'reapply') throw new Error('not a re-apply');
   if (!deps.reapply) throw new InternalError(ErrorCode.LifecycleNotWired, 're-apply is not wired to the partner-change job');
-  if (deps.cp.dryRun) return { state: 'skipped', detail: 'DRY_RUN: AWS is not read, so no drift is re-applied' };
+  if (deps.cp.dryRun) return { state: 'skipped', detail: 'dry run: AWS is not read, so no drift is re-applied' };
   const outcome = await deps.reapply({ partner, by: change.decision!.by, requestedBy: change.requestedBy, hash: change.spec.hash, secondApprover: true });
   if (!outcome.ok) throw new RefusedError(outcome.code, `the drift ${change.spec.hash.slice(0, 12)} was not re-applied (${outcome.code})`);
   return { state: 'done', detail: outcome.done.length ? outcome.done.join('; ') : 'nothing needed writing' };
