@@ -6,7 +6,7 @@ import { failureAdvice } from '../../domain/failure-advice.js';
 import { code, joinMrkdwn, mrkdwn, user, type Mrkdwn, type Piece } from './mrkdwn.js';
 
 /** "Ask an approver…" → "ask an approver…", to follow a colon. */
-export const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 
 export function keysChangedLine(v: { partnerId: string; added: string[]; removed: string[]; dryRun: boolean }): Mrkdwn {
   const parts = [...v.added.map((f) => mrkdwn`added ${code(f)}`), ...v.removed.map((f) => mrkdwn`removed ${code(f)}`)];
