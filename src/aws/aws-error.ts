@@ -5,24 +5,7 @@
  * AccessDenied, validation and malformed-policy errors are not (the job fails at once).
  */
 import { AwsError, ErrorCode, type AwsService } from '../domain/errors.js';
-
-const THROTTLING = new Set([
-  'Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequests', 'TooManyRequestsException',
-  'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'PriorRequestNotComplete',
-  'ProvisionedThroughputExceededException', 'BandwidthLimitExceeded', 'EC2ThrottledException',
-]);
-
-const SERVER = new Set([
-  'ServiceUnavailable', 'ServiceUnavailableException', 'InternalFailure', 'InternalError', 'InternalServerError',
-  'InternalServiceError', 'InternalServiceErrorException', 'InternalServerException', 'ServiceFailure',
-  'ServiceFailureException', 'RequestTimeout', 'RequestTimeoutException',
-]);
-
-/** Node and SDK names for a request that never got an answer. */
-const NETWORK = new Set([
-  'TimeoutError', 'NetworkingError', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT',
-  'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
-]);
+import { NETWORK_CODES, SERVER_CODES, THROTTLING_CODES } from '../domain/aws-error-kinds.js';
 
 interface SdkLike {
   name?: unknown;
@@ -37,7 +20,7 @@ interface SdkLike {
 /** The AWS error code of an SDK exception (its name), or the Node error code of a network failure. */
 export function awsErrorCode(err: unknown): string {
   const e = (err ?? {}) as SdkLike;
-  if (typeof e.code === 'string' && NETWORK.has(e.code)) return e.code;
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return e.code;
   if (typeof e.name === 'string' && e.name !== 'Error') return e.name;
   if (typeof e.code === 'string') return e.code;
   return 'UnknownError';
@@ -48,7 +31,7 @@ export function isRetryableAwsError(err: unknown): boolean {
   const e = (err ?? {}) as SdkLike;
   const code = awsErrorCode(err);
   const status = e.$metadata?.httpStatusCode;
-  if (THROTTLING.has(code) || SERVER.has(code) || NETWORK.has(code)) return true;
+  if (THROTTLING_CODES.has(code) || SERVER_CODES.has(code) || NETWORK_CODES.has(code)) return true;
   if (e.$retryable) return true;
   return status !== undefined && (status === 429 || status >= 500);
 }
@@ -79,7 +62,7 @@ export async function call<T>(service: AwsService, operation: string, send: () =
 
 /** True when AWS said "too many requests" (a throttling code or HTTP 429): the caller should slow down, not only retry. */
 export function isThrottling(err: unknown): err is AwsError {
-  return err instanceof AwsError && (THROTTLING.has(err.code) || err.httpStatus === 429);
+  return err instanceof AwsError && (THROTTLING_CODES.has(err.code) || err.httpStatus === 429);
 }
 
 /** True when `err` is an AwsError with one of `codes`. */

@@ -103,7 +103,10 @@ export function bindUseCases(c: Container): BotDeps {
     ...(c.overrides.workerOptions?.delivery?.deliverAttempts ? { deliverAttempts: c.overrides.workerOptions.delivery.deliverAttempts } : {}),
   });
   const reviews = reviewDeps(c);
-  const access: AccessDeps = { ...base, approvers, members: c.members, resenders: config.slack.resenders, audit };
+  const access: AccessDeps = {
+    ...base, approvers, members: c.members, resenders: config.slack.resenders, audit,
+    named: { approvers: config.slack.approvers, usergroup: config.slack.approverUsergroup },
+  };
   return {
     logger: c.logger.child({ module: 'bot' }),
     authorize: (input) => authorize(access, input),

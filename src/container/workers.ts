@@ -178,7 +178,7 @@ export function deadlineDeps(c: Container): DeadlineDeps {
     logger: c.logger.child({ module: 'pickup-deadlines' }), metrics: c.metrics, sla: config.pickupSla, bucket: config.platform.bucket,
     deliveriesChannel: config.slack.deliveriesChannel,
     findDownloads: config.platform.dryRun ? undefined : (q) => findLoggedDownloads(c.aws.logs, { ...q, logGroupName: STACK_NAMES.transferLogGroup }),
-    noLogReason: config.platform.dryRun ? 'DRY_RUN: AWS is not read' : undefined,
+    noLogReason: config.platform.dryRun ? 'dry run: AWS is not read' : undefined,
     // FilterLogEvents is limited per account and region (5 a second by default): keep well under it.
     pace: () => new Promise((resolve) => setTimeout(resolve, 250)),
   };

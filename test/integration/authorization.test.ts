@@ -32,7 +32,8 @@ describe('the gate in front of every use case', () => {
       const id = `g${command.slice(1)}`;
       await postToBot(h.url, slashCommand({ command, text: 'acme', user_id: GUEST, trigger_id: `trig.${id}`, response_url: h.slack.responseUrl(id) }), secret);
       const answer = await h.slack.waitFor((c) => c.method === 'respond' && c.respondId === id);
-      expect(JSON.stringify(answer.body)).toMatch(/Only (full members of the workspace \(not guests\)|approvers and re-senders \(RESENDERS\)) may .*Nothing was done\./);
+      expect(JSON.stringify(answer.body)).toMatch(/Only (full members of the workspace \(not guests\)|approvers \(<@UAPPROVER1> or <@UAPPROVER2>\) and re-senders) may .*Nothing was done\./);
+      expect(JSON.stringify(answer.body)).not.toMatch(/RESENDERS|APPROVERS/);
       await logs.waitFor(refusedLine(capability, `command:${command}`));
     }
     expect(h.slack.calls('views.open')).toEqual([]);
@@ -70,7 +71,7 @@ describe('the gate in front of every use case', () => {
     }
     await postToBot(h.url, slashCommand({ command: '/resend-file', text: 'acme prices.csv', user_id: member, response_url: h.slack.responseUrl('resend-cmd') }), secret);
     const answer = await h.slack.waitFor((c) => c.method === 'respond' && c.respondId === 'resend-cmd');
-    expect(JSON.stringify(answer.body)).toContain('Only approvers and re-senders (RESENDERS) may');
+    expect(JSON.stringify(answer.body)).toContain('Only approvers (<@UAPPROVER1> or <@UAPPROVER2>) and re-senders may re-send files. Nothing was done. Ask one of them');
     expect(logs.lines.filter((l) => l['msg'] === 'access refused' && l['actor'] === member)).toHaveLength(presses.length + 1);
   });
 

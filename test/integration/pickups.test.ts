@@ -109,7 +109,7 @@ describe('pickups in the partner’s thread', () => {
     expect(texts(ts)).toEqual(['Picked up: partners/acme/price-list.csv by SFTP']);
     const block = JSON.stringify(replies(ts)[0]!.body['blocks']);
     expect(block).toContain('`partners/acme/price-list.csv` picked up <!date^');
-    expect(block).toContain('by SFTP, complete (1.0 KiB of 1.0 KiB) from 203.0.113.7');
+    expect(block).toContain('by SFTP, complete (1 KB of 1 KB) from 203.0.113.7');
     expect(audits).toEqual([expect.objectContaining({ type: 'pickup.recorded', partnerId: 'acme', details: expect.objectContaining({ channel: 'sftp', outcome: 'complete', bytes: 1024, size: 1024 }) })]);
     expect(await c.metrics.pickups.get()).toMatchObject({ values: [{ labels: { channel: 'sftp', outcome: 'complete' }, value: 1 }] });
     expect((await store.firstPickup(delivered('acme', 'price-list.csv').dh))?.outcome).toBe('complete');

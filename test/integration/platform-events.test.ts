@@ -98,7 +98,7 @@ describe('platform events', () => {
     await t.deliver(cloudTrailEvent({ eventSource: 'iam.amazonaws.com', eventName: 'PutRolePolicy', requestParameters: { roleName: 'partnergate-transfer', policyName: 'x' } }));
     const [alert] = await queuedMessages(t.redis, t.prefix);
     expect(alert!.identity).toContain('the Transfer role (every SFTP session runs as it) was changed outside partnergate');
-    expect(alert!.identity).toContain('could not be read (AWS answered `AccessDenied`)');
+    expect(alert!.identity).toContain('could not be read: AWS refused the bot');
   });
 
   it('when the bot made the change, then the partner is still checked (no cause kept, nothing audited); when the call failed, it is another account’s, or the message is unreadable, then nothing is queued or posted; each is logged with its reason and deleted', async () => {

@@ -11,7 +11,6 @@ import sshpk from 'sshpk';
 import { createPlanRenderer } from '../../src/actions/onboarding/plan.js';
 import { renderPartnerSidePolicy } from '../../src/aws/policies/index.js';
 import { buildApprovalCard, CHANGE_APPROVAL, REQUEST_APPROVAL } from '../../src/bot/messages/approval-card.js';
-import { buildDeliveryFailure } from '../../src/bot/messages/delivery.js';
 import { buildAutoRevertReport, buildDriftReport, driftDiff, reappliedText } from '../../src/bot/messages/drift.js';
 import { buildPlatformDriftReport } from '../../src/bot/messages/platform-events.js';
 import type { DriftDocument } from '../../src/domain/drift.js';
@@ -139,7 +138,6 @@ export function secretBearingMessages(): [string, unknown][] {
   const failure = { requestId: request.id, partnerId: 'acme', attempt: 2, step: 'role', stepLabel: 'Partner role', code: 'MalformedPolicyDocument', message: text, approvers: { users: ['UAPP'] } };
   const steps = [{ label: 'Partner role', state: 'failed' as const, detail: text }];
   const checks = [{ label: 'Partner role reaches its prefix', outcome: 'fail' as const, detail: text }];
-  const record = { outcome: 'failed' as const, at: AT, partnerId: 'acme', key: 'outbound/acme/a.csv', versionId: null, targetKey: 'partners/acme/a.csv', error: { code: 'AccessDenied', message: text } };
   return [
     ['buildExternalIdDm (bot-made ExternalId)', externalIdDm(SECRETS.externalId)],
     ['buildExternalIdDm (ExternalId given to render)', externalIdDm(SECRETS.givenExternalId)],
@@ -150,7 +148,6 @@ export function secretBearingMessages(): [string, unknown][] {
     ['buildProvisionFailure (error message)', buildProvisionFailure(failure)],
     ['provisionRefusedText (reason)', provisionRefusedText('acme', text)],
     ['buildVerifyChecklist (check details)', buildVerifyChecklist({ requestId: request.id, partnerId: 'acme', attempt: 1, dryRun: false, checks, result: 'verify_failed', approvers: { users: ['UAPP'] } })],
-    ['buildDeliveryFailure (error message)', buildDeliveryFailure(record, 'dh')],
     ['buildApprovalCard of a change (ExternalId rotation, reason)', buildApprovalCard(CHANGE_APPROVAL, changeRequest({ kind: 'external-id', reason: text }), { approvalReaction: 'white_check_mark' })],
     ['buildApprovalCard of a change (offboarding, reason)', buildApprovalCard(CHANGE_APPROVAL, changeRequest({ kind: 'offboard', prefix: 'archive', reason: text }), { approvalReaction: 'white_check_mark' })],
     ['buildOffboardProgress (step details)', buildOffboardProgress({ partnerId: 'acme', dryRun: false, steps, outcome: 'failed' })],

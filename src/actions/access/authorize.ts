@@ -1,7 +1,7 @@
 /**
  * The gate every command, button, reaction and modal passes before its use case runs: the
- * person's roles against src/domain/authorization.ts. A refusal is logged and audited
- * (`access.refused`, with the capability and the entry point) and changes nothing.
+ * person's roles against src/domain/authorization.ts. A refusal names whom to ask, is logged and
+ * audited (`access.refused`, with the capability and the entry point) and changes nothing.
  */
 import { accessRefusal, AUTHORIZATION, permits, type Capability, type Role } from '../../domain/authorization.js';
 import type { Refusal } from '../../domain/errors.js';
@@ -11,6 +11,8 @@ export interface AccessDeps extends UseCaseDeps {
   approvers: ApproverDirectory;
   members: MemberDirectory;
   resenders: readonly string[];
+  /** Whom a refusal names, so the person refused knows whom to ask: the approvers and their user group (configuration). */
+  named?: { approvers: readonly string[]; usergroup?: string | undefined };
   audit?: Audit;
 }
 
@@ -37,7 +39,7 @@ export async function authorize(
   input: { capability: Capability; actor: string; entry: EntryPoint },
 ): Promise<{ ok: true } | ({ ok: false } & Refusal)> {
   if (await allows(deps, input.capability, input.actor)) return { ok: true };
-  const refusal = accessRefusal(input.capability);
+  const refusal = accessRefusal(input.capability, { approvers: [], ...deps.named, resenders: deps.resenders });
   deps.logger.info({ actor: input.actor, capability: input.capability, entry: input.entry }, 'access refused');
   await deps.audit?.({ type: 'access.refused', actor: input.actor, details: { capability: input.capability, entry: input.entry, code: refusal.code } });
   return { ok: false, ...refusal };

@@ -1,6 +1,6 @@
 /**
  * Re-send a file to a partner (`/resend-file <partner-id> <file>`, or the Resend button on a failed
- * delivery): an approver or one of RESENDERS (the gate, src/domain/authorization.ts `resend`, lets
+ * delivery): an approver or a re-sender (RESENDERS; the gate, src/domain/authorization.ts `resend`, lets
  * only them this far) names the file as a key under the outbound prefix or a
  * path in the partner's home; the latest version is queued as a forced delivery (it bypasses the
  * once-per-version record), and the answer says where the receipt will appear.
@@ -78,7 +78,9 @@ async function resolveAndQueue(deps: ResendDeps, input: ResendInput): Promise<Re
   const partner = await deps.partners.get(partnerId);
   if (!partner) return refuse(ErrorCode.UnknownPartner, `There is no partner ${code(partnerId)}.`);
   if (partner.status !== 'live') {
-    const why = partner.status === 'offboarded' ? 'was offboarded' : `is not LIVE yet (${partner.status}); its files are delivered when it goes LIVE`;
+    const why = partner.status === 'offboarded'
+      ? 'was offboarded: nothing is sent to it any more'
+      : `is not LIVE (${partner.status.replace('_', ' ')}): nothing was queued; its files are delivered by themselves once it goes LIVE`;
     return refuse(ErrorCode.NotLive, `Partner ${code(partnerId)} ${why}.`);
   }
 

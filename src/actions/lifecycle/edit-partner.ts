@@ -41,7 +41,7 @@ export type EditView = { ok: true; partner: PartnerRecord } | { ok: false; messa
 export async function partnerForEdit(deps: EditPartnerDeps, partnerId: string): Promise<EditView> {
   const partner = explainPartnerIdProblem(partnerId) ? null : await deps.partners.get(partnerId);
   const refusal = changeRefusal(partner, partnerId, { kind: 'edit', addFeeds: ['-'], removeFeeds: [], contactEmail: null });
-  return refusal || !partner ? { ok: false, message: refusal?.message ?? 'Unknown partner.' } : { ok: true, partner };
+  return refusal || !partner ? { ok: false, message: refusal?.message ?? `There is no partner \`${partnerId}\`.` } : { ok: true, partner };
 }
 
 export type EditResult = { ok: true; change: ChangeRequest } | { ok: false; errors: Record<string, string> };
@@ -65,7 +65,7 @@ export async function editPartner(deps: EditPartnerDeps, input: PartnerEditSubmi
   const newOwner = owner.value !== null && owner.value !== partner.owner ? owner.value : null;
   if (removeFeeds.length === 0 && addFeeds.length === 0 && contactEmail === null && newOwner === null) return { ok: false, errors: { [F.feeds]: 'Nothing changed.' } };
   const open = await deps.changes.openChange(partner.partnerId, 'edit');
-  if (open) return { ok: false, errors: { [F.feeds]: `A change of feeds and contact is already awaiting approval (${open}): decide that one first.` } };
+  if (open) return { ok: false, errors: { [F.feeds]: `A change of feeds and contact is already awaiting approval (${open}): ask an approver to decide it in the partner's thread first.` } };
 
   const asked = await requestChange(deps, {
     partnerId: partner.partnerId, requestedBy: input.requestedBy, spec: { kind: 'edit', addFeeds, removeFeeds, contactEmail, ...(newOwner !== null ? { owner: newOwner } : {}) },

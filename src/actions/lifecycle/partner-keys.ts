@@ -53,7 +53,7 @@ export type KeyChangesResult = { ok: true; changes: ChangeRequest[] } | { ok: fa
 export async function requestKeyChanges(deps: PartnerKeysDeps, input: KeysSubmission & { requestedBy: string }): Promise<KeyChangesResult> {
   const partner = explainPartnerIdProblem(input.partnerId) ? null : await deps.partners.get(input.partnerId);
   const refusal = changeRefusal(partner, input.partnerId, { kind: 'ssh-keys', add: ['-'], remove: [] });
-  if (refusal || !partner) return { ok: false, errors: { [F.addKeys]: refusal?.message ?? 'Unknown partner.' } };
+  if (refusal || !partner) return { ok: false, errors: { [F.addKeys]: refusal?.message ?? `There is no partner \`${input.partnerId}\`.` } };
 
   const errors: Record<string, string> = {};
   const present = new Map(partner.sshKeys.map((k) => [fingerprintOf(k) ?? k, k]));
@@ -83,7 +83,7 @@ export async function requestKeyChanges(deps: PartnerKeysDeps, input: KeysSubmis
   if (!wantsKeys && !input.rotate && Object.keys(errors).length === 0) errors[F.addKeys] = 'Add or remove a key, or rotate the ExternalId.';
   for (const kind of [...(wantsKeys ? (['ssh-keys'] as const) : []), ...(input.rotate ? (['external-id'] as const) : [])]) {
     const open = await deps.changes.openChange(partner.partnerId, kind);
-    if (open) errors[kind === 'ssh-keys' ? F.addKeys : F.rotateExternalId] = `A ${kind} change is already open for this partner (${open}): decide that one first.`;
+    if (open) errors[kind === 'ssh-keys' ? F.addKeys : F.rotateExternalId] = `A change of ${kind === 'ssh-keys' ? 'SSH keys' : 'the ExternalId'} is already awaiting approval for this partner (${open}): ask an approver to decide it in the partner's thread first.`;
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 

@@ -40,7 +40,7 @@ export function changeRefusal(partner: PartnerRecord | null, partnerId: string, 
       code: ErrorCode.NotLive,
       message: partner.status === 'quarantined'
         ? `\`${partnerId}\` is quarantined: only a re-apply of its approved state (the drift report's Re-apply) or offboarding applies now.`
-        : `\`${partnerId}\` is ${partner.status}, not live: changes apply to live partners only.`,
+        : `\`${partnerId}\` is ${partner.status.replace('_', ' ')}, not live: changes apply to live partners only. Ask again once it is LIVE (\`/partner-status ${partnerId}\` shows where it is).`,
     };
   }
   if (spec.kind === 'external-id' && !partner.accountId) {
@@ -99,7 +99,7 @@ export async function requestChange(
     return { ok: false, code: ErrorCode.SshKeyInUse, message };
   }
   if (!created.ok) {
-    const message = `A change of this kind is already open for \`${partner.partnerId}\` (${created.heldBy}): decide that one first.`;
+    const message = `A change of this kind is already open for \`${partner.partnerId}\` (${created.heldBy}): ask an approver to decide it in the partner's thread first.`;
     await deps.audit?.({ type: 'change.refused', partnerId: partner.partnerId, actor: input.requestedBy, details: { kind: input.spec.kind, code: ErrorCode.AlreadyOpen, open: created.heldBy } });
     return { ok: false, code: ErrorCode.AlreadyOpen, message };
   }

@@ -1,25 +1,28 @@
 /** Delivery messages: receipts, failures with a Resend button, fan-out summaries, reports. Pure. */
 import type { DeliveryRecord } from '../../domain/delivery.js';
+import { failureAdvice } from '../../domain/failure-advice.js';
+import type { Block } from '../../domain/notify-message.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
 import { BLOCK_LIMIT, capped, chunkLines, code, mrkdwn, user, when, type Mrkdwn } from './mrkdwn.js';
 
 export type { SlackMessage } from './blocks.js';
 
+/** A size in one human form: "22 B", "1.4 MB" (powers of 1,000, as file managers show them). */
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
+  if (n < 1000) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
+  while (v >= 999.5 && i < units.length - 1) {
+    v /= 1000;
     i += 1;
   }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return `${v < 9.95 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v)} ${units[i]}`;
 }
 
 function receiptLine(r: DeliveryRecord): Mrkdwn {
-  const size = r.size !== undefined ? `${formatBytes(r.size)} (${r.size} bytes)` : 'size unknown';
+  const size = r.size !== undefined ? formatBytes(r.size) : 'size unknown';
   const checksum = r.checksum ? mrkdwn`${r.checksum.algorithm} ${code(r.checksum.value)}` : 'no checksum';
   const forced = r.forcedBy ? mrkdwn` · re-sent for ${user(r.forcedBy)}` : '';
   return mrkdwn`:white_check_mark: ${code(r.key)} → ${code(r.targetKey)}\n${size} · ${checksum} · ${when(r.at)}${forced}`;
@@ -39,25 +42,33 @@ export function buildReceipts(records: DeliveryRecord[]): SlackMessage {
   return slackMessage(text, blocks);
 }
 
-/** A final failure in the partner's thread: the file, the error, a Resend button. */
+/** What Resend can do, said under the button (approvers and re-senders may press it). */
+const RESEND_NOTE = {
+  now: 'Approvers and re-senders can press Resend to send the latest version again.',
+  after: 'Once that is done, approvers and re-senders can press Resend to send the latest version.',
+} as const;
+
+/**
+ * A final failure in the partner's thread: what happened to which file, why, and what to do next
+ * (src/domain/failure-advice.ts), with a Resend button only where re-sending can help. The error's
+ * code and AWS's message stay in the log, the audit trail and the delivery history.
+ */
 export function buildDeliveryFailure(r: DeliveryRecord, resendValue: string): SlackMessage {
-  const error = r.error ?? { code: 'Unknown', message: 'unknown error' };
-  return slackMessage(mrkdwn`Delivery failed: ${r.key} (${error.code})`, [
-    section(mrkdwn`:x: *Delivery failed*: ${code(r.key)} → ${code(r.targetKey)}\nError ${code(error.code)}: ${capped(error.message, 1500)}\n${when(r.at)}`),
-    {
-      type: 'actions',
-      block_id: 'delivery_failure',
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTIONS.resend,
-          text: { type: 'plain_text', text: 'Resend' },
-          value: resendValue,
-        },
-      ],
-    },
-    contextBlock(mrkdwn`Approvers and re-senders can re-send the latest version.`),
-  ]);
+  const advice = failureAdvice(r.error?.code ?? '');
+  const blocks: Block[] = [
+    section(mrkdwn`:x: *Not delivered*: ${code(r.key)} → ${code(r.targetKey)}: ${advice.what}.\n${advice.why} ${advice.next}\n${when(r.at)}`),
+  ];
+  if (advice.resend !== 'no') {
+    blocks.push(
+      {
+        type: 'actions',
+        block_id: 'delivery_failure',
+        elements: [{ type: 'button', action_id: ACTIONS.resend, text: { type: 'plain_text', text: 'Resend' }, value: resendValue }],
+      },
+      contextBlock(mrkdwn`${RESEND_NOTE[advice.resend]}`),
+    );
+  }
+  return slackMessage(mrkdwn`Not delivered: ${r.key}: ${advice.what}`, blocks);
 }
 
 export interface FanoutSummary {

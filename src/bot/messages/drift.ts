@@ -46,7 +46,7 @@ export type DiffTarget = 'reapply' | 'stack' | 'reverted';
 const SIDES: Record<DiffTarget, { before: string; rendered: string; absent: string; heading: Mrkdwn }> = {
   reapply: { before: 'AWS now', rendered: 'as rendered (re-apply writes this)', absent: 'deleted by re-apply', heading: mrkdwn`*What differs* (\`-\` AWS now, \`+\` what re-apply writes` },
   stack: { before: 'AWS now', rendered: 'as rendered (the platform stack deploys this)', absent: 'not rendered', heading: mrkdwn`*What differs* (\`-\` AWS now, \`+\` what the platform stack deploys` },
-  reverted: { before: 'what AWS held', rendered: 'as approved (restored)', absent: 'removed', heading: mrkdwn`*What it undid* (\`-\` what AWS held, \`+\` what AUTO_REVERT restored` },
+  reverted: { before: 'what AWS held', rendered: 'as approved (restored)', absent: 'removed', heading: mrkdwn`*What it undid* (\`-\` what AWS held, \`+\` what the automatic revert restored` },
 };
 
 /**
@@ -147,12 +147,12 @@ export function reapplyAskedText(v: { partnerId: string; hash: string; items: st
  */
 export function buildAutoRevertReport(v: { partnerId: string; undone: string[]; done: string[]; documents: DriftDocument[]; remaining: string[] }): SlackMessage {
   const blocks: Block[] = [
-    section(mrkdwn`:leftwards_arrow_with_hook: *AUTO_REVERT restored ${code(v.partnerId)}'s approved state* on its own: ${v.done.length ? joinMrkdwn(v.done, '; ') : 'nothing needed writing'}.`),
+    section(mrkdwn`:leftwards_arrow_with_hook: *Restored ${code(v.partnerId)}'s approved state* on its own (automatic revert): ${v.done.length ? joinMrkdwn(v.done, '; ') : 'nothing needed writing'}.`),
     ...chunkLines([mrkdwn`*Undone:*`, ...v.undone.map((l) => mrkdwn`• ${l}`)]).map((text) => section(text)),
     ...(v.documents.length ? [section(driftDiff(v.documents, 'reverted'))] : []),
     contextBlock(v.remaining.length
-      ? mrkdwn`Still different (AUTO_REVERT creates nothing and rewrites no trust policy; two people re-apply those, and a role's path, boundary or tags are fixed by hand): ${joinMrkdwn(v.remaining, '; ')}. The partner stays quarantined: the latest drift report's Re-apply is the way out.`
+      ? mrkdwn`Still different (the automatic revert creates nothing and rewrites no trust policy; two people re-apply those, and a role's path, boundary or tags are fixed by hand): ${joinMrkdwn(v.remaining, '; ')}. The partner stays quarantined: the latest drift report's Re-apply is the way out.`
       : mrkdwn`No drift left. It only restored the approved documents of what exists and removed what was added: nothing was widened. The partner is released when a check finds it as approved and its probes pass.`),
   ];
-  return slackMessage(mrkdwn`AUTO_REVERT restored ${v.partnerId}'s approved state: ${v.undone.length} difference${v.undone.length === 1 ? '' : 's'} undone`, blocks);
+  return slackMessage(mrkdwn`Restored ${v.partnerId}'s approved state on its own: ${v.undone.length} difference${v.undone.length === 1 ? '' : 's'} undone`, blocks);
 }

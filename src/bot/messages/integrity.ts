@@ -34,7 +34,7 @@ export function integrityAlertText(v: IntegrityAlertView): string {
   const subject = `${v.noun} ${code(v.id)}${v.partnerId ? ` (partner ${code(v.partnerId)})` : ''}`;
   const next = v.unsealed
     ? 'If it was stored before this version, ask for it again (README "Upgrading to sealed approvals").'
-    : 'Someone who can write to Redis changed it (or APPROVAL_SIGNING_KEY was changed while it waited): find out who can reach Redis (docs/security.md "Redis"), then ask for it again.';
+    : 'Someone who can write to Redis changed it (or the approval signing key was changed while it waited): find out who can reach Redis (docs/security.md "Redis"), then ask for it again.';
   return `:rotating_light: Integrity check failed for ${subject}: ${v.problem}. ${WHO[v.stage]}. ${next}`;
 }
 

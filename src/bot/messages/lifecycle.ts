@@ -2,11 +2,17 @@
  * The lines the lifecycle jobs and use cases post in a partner's thread: a change applied, refused
  * or failed, an edit of feeds and contact applied, the weekly reminder of old keys. Pure.
  */
+import { failureAdvice } from '../../domain/failure-advice.js';
 import { code, joinMrkdwn, mrkdwn, user, type Mrkdwn, type Piece } from './mrkdwn.js';
+
+/** "Ask an approver…" → "ask an approver…", to follow a colon. */
+const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 
 export function keysChangedLine(v: { partnerId: string; added: string[]; removed: string[]; dryRun: boolean }): Mrkdwn {
   const parts = [...v.added.map((f) => mrkdwn`added ${code(f)}`), ...v.removed.map((f) => mrkdwn`removed ${code(f)}`)];
-  return mrkdwn`:key: SSH keys of ${code(v.partnerId)} changed: ${joinMrkdwn(parts, ', ')}${v.dryRun ? ' (DRY_RUN: AWS calls planned, not sent)' : ''}.`;
+  return v.dryRun
+    ? mrkdwn`:memo: SSH keys of ${code(v.partnerId)}: change planned, not made (dry run: no AWS call was sent): ${joinMrkdwn(parts, ', ')}.`
+    : mrkdwn`:key: SSH keys of ${code(v.partnerId)} changed: ${joinMrkdwn(parts, ', ')}.`;
 }
 
 export const externalIdRotatedLine = (partnerId: string): Mrkdwn =>
@@ -33,11 +39,22 @@ export const changeAppliedText = (line: Mrkdwn, by: string, requestedBy: string)
 export const changeRefusedText = (problem: Piece): string => mrkdwn`:no_entry: The change was not applied: ${problem}. Nothing was changed.`.toString();
 
 export const changeNotLiveText = (partnerId: string, status: string): string =>
-  mrkdwn`:no_entry: The change was not applied: ${code(partnerId)} is ${status}, not live.`.toString();
+  mrkdwn`:no_entry: The change was not applied: ${code(partnerId)} is ${status.replace('_', ' ')}, not live. Nothing was changed; ask for it again once the partner is LIVE.`.toString();
 
-/** `message`: an AWS error, which may quote keys and names. */
-export const changeFailedText = (v: { kind: string; partnerId: string; code: string; message: string }): string =>
-  mrkdwn`:x: The ${v.kind} change of ${code(v.partnerId)} failed: ${v.code}: ${v.message}. Nothing more will be tried; ask again once the cause is fixed.`.toString();
+/**
+ * A change that failed for good: what happened and what to do, in words (src/domain/failure-advice.ts).
+ * The error's code and AWS's message stay in the log and the audit trail.
+ */
+export function changeFailedText(v: { kind: string; partnerId: string; code: string }): string {
+  const a = failureAdvice(v.code);
+  const kind = CHANGE_NOUNS[v.kind] ?? v.kind;
+  return mrkdwn`:x: The ${kind} change of ${code(v.partnerId)} failed: ${a.what}. ${a.why} Nothing more will be tried by itself: ${lowerFirst(a.next)}`.toString();
+}
+
+/** A change's kind as people say it. */
+const CHANGE_NOUNS: Readonly<Record<string, string>> = {
+  'ssh-keys': 'SSH key', 'external-id': 'ExternalId', edit: 'feeds and contact', reapply: 're-apply', offboard: 'offboarding',
+};
 
 export function oldKeysText(v: { partnerId: string; keys: { fingerprint: string; ageDays: number | null }[]; maxAgeDays: number }): string {
   const n = v.keys.length;

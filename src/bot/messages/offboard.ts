@@ -5,23 +5,29 @@ import { section, slackMessage, type SlackMessage } from './blocks.js';
 import { chunkLines, code, mrkdwn, user, when, type Piece } from './mrkdwn.js';
 import { buildChecklist, stepLine, type StepView } from './provision.js';
 import { asker } from './approval-card.js';
+import { failureAdvice } from '../../domain/failure-advice.js';
 import type { CheckView } from './verify.js';
 
 const CHECK_ICONS = { pass: ':white_check_mark:', fail: ':x:', skipped: ':heavy_minus_sign:' } as const;
 
 export function buildOffboardProgress(v: { partnerId: string; dryRun: boolean; steps: StepView[]; outcome: 'running' | 'done' | 'failed' }): SlackMessage {
   const state = v.outcome === 'running' ? 'in progress' : v.outcome;
-  const title = mrkdwn`Offboarding ${code(v.partnerId)}: ${state}${v.dryRun ? ' — DRY_RUN: AWS changes are planned, not made' : ''}`;
+  const title = mrkdwn`Offboarding ${code(v.partnerId)}: ${state}${v.dryRun ? ' — dry run: AWS changes are planned, not made' : ''}`;
   return buildChecklist(title, mrkdwn`Offboarding ${v.partnerId}: ${state}`, v.steps);
 }
 
 /** `problem`: a string is escaped; the reasons of our approval checks come as `withMentions(…)`. */
 export const offboardRefusedText = (partnerId: string, problem: Piece): string =>
-  mrkdwn`:no_entry: Offboarding of \`${partnerId}\` refused: ${problem}. Nothing was changed.`.toString();
+  mrkdwn`:no_entry: Offboarding of ${code(partnerId)} refused: ${problem}. Nothing was changed.`.toString();
 
-/** `message`: an AWS error, which may quote keys and names. */
-export const offboardStoppedText = (v: { partnerId: string; stepLabel: string; code: string; message: string }): string =>
-  mrkdwn`:x: Offboarding of \`${v.partnerId}\` stopped at "${v.stepLabel}": ${v.code}: ${v.message}. Fix the cause and approve a new offboarding; finished steps will not be repeated.`.toString();
+/**
+ * Offboarding stopped at a step: what happened and what to do, in words (src/domain/failure-advice.ts);
+ * the error's code and AWS's message stay in the log and the audit trail (`offboard.failed`).
+ */
+export function offboardStoppedText(v: { partnerId: string; stepLabel: string; code: string }): string {
+  const a = failureAdvice(v.code);
+  return mrkdwn`:x: Offboarding of ${code(v.partnerId)} stopped at "${v.stepLabel}": ${a.what}. ${a.why} ${a.next} Then ask an approver to approve a new offboarding: finished steps are not repeated.`.toString();
+}
 
 export interface EvidenceView {
   change: ChangeRequest;
@@ -39,7 +45,9 @@ export function buildOffboardEvidence(v: EvidenceView): SlackMessage {
   const failed = v.checks.some((x) => x.outcome === 'fail');
   const head = failed
     ? mrkdwn`:rotating_light: *Offboarding evidence for ${code(c.partnerId)}: access is NOT proven gone* — look at the failed checks below.`
-    : mrkdwn`:lock: *Offboarding evidence for ${code(c.partnerId)}*${v.dryRun ? ' (DRY_RUN: AWS changes were planned, not made; live probes skipped)' : ': access is gone.'}`;
+    : v.dryRun
+      ? mrkdwn`:memo: *Offboarding evidence for ${code(c.partnerId)}: planned, not made* (dry run: no AWS change was sent; live probes skipped).`
+      : mrkdwn`:lock: *Offboarding evidence for ${code(c.partnerId)}*: access is gone.`;
   const who = [
     mrkdwn`• requested by ${asker(c.requestedBy)} ${when(c.requestedAt)} (change ${code(c.id)})`,
     ...(d?.first ? [mrkdwn`• approved first by ${user(d.first.by)} ${when(d.first.at)}`] : []),
@@ -50,5 +58,8 @@ export function buildOffboardEvidence(v: EvidenceView): SlackMessage {
   const probes = v.checks.map((x) => mrkdwn`${CHECK_ICONS[x.outcome]} ${x.label}${x.detail ? mrkdwn` — ${x.detail}` : ''}`);
   const blocks: Block[] = [section(head)];
   for (const chunk of chunkLines([...who, mrkdwn``, mrkdwn`*What was removed*`, ...removed, mrkdwn``, mrkdwn`*Probes*`, ...probes])) blocks.push(section(chunk));
-  return slackMessage(mrkdwn`Offboarding evidence for ${c.partnerId}${failed ? ': access NOT proven gone' : ''}`, blocks);
+  const text = failed
+    ? mrkdwn`Offboarding evidence for ${c.partnerId}: access NOT proven gone`
+    : mrkdwn`Offboarding evidence for ${c.partnerId}: ${v.dryRun ? 'planned, not made (dry run)' : 'access is gone'}`;
+  return slackMessage(text, blocks);
 }

@@ -5,6 +5,7 @@ import type { Block } from '../../domain/notify-message.js';
 import type { PartnerRecord } from '../../domain/partner.js';
 import { mrkdwnText, section, slackMessage, type SlackMessage } from './blocks.js';
 import { capped, chunkLines, code, composed, joinMrkdwn, mrkdwn, when, type Mrkdwn } from './mrkdwn.js';
+import { failureAdvice } from '../../domain/failure-advice.js';
 import { formatBytes } from './delivery.js';
 import { ACTIONS } from './ids.js';
 import { pickupStatusBlocks, type OpenFileView } from './pickup-deadlines.js';
@@ -22,7 +23,7 @@ const STATUS_LABEL: Record<PartnerRecord['status'], string> = {
 
 function deliveryLine(d: DeliveryRecord): Mrkdwn {
   if (d.outcome === 'failed') {
-    return mrkdwn`:x: ${code(d.key)} ${when(d.at)} — ${code(d.error?.code ?? 'error')} ${capped(d.error?.message ?? '', 200)}`;
+    return mrkdwn`:x: ${code(d.key)} ${when(d.at)} — not delivered: ${failureAdvice(d.error?.code ?? '').what}`;
   }
   const size = d.size !== undefined ? ` · ${formatBytes(d.size)}` : '';
   const forced = d.forcedBy ? ' · re-sent' : '';

@@ -11,6 +11,7 @@ import type { Block } from '../../domain/notify-message.js';
 import { section, slackMessage, type SlackMessage } from './blocks.js';
 import { driftDiff } from './drift.js';
 import { chunkLines, code, joinMrkdwn, mrkdwn, when, type Mrkdwn } from './mrkdwn.js';
+import { failureAdvice } from '../../domain/failure-advice.js';
 
 /**
  * The difference a platform change leaves, as the alert shows it: the platform check's finding for
@@ -36,7 +37,10 @@ function differenceBlocks(drift: PlatformDrift): Block[] {
 
 function differenceOf(d: PlatformDifference): Block[] {
   if (d.kind === 'not-compared') return [section(mrkdwn`partnergate compares no rendered document this call changes: look at it by hand.`)];
-  if (d.kind === 'unreadable') return [section(mrkdwn`The difference from the approved state could not be read (AWS answered ${code(d.code)}); \`partnergate reconcile\` shows it.`)];
+  if (d.kind === 'unreadable') {
+    const a = failureAdvice(d.code);
+    return [section(mrkdwn`The difference from the approved state could not be read: ${a.what}. ${a.why} \`partnergate reconcile\` shows it once the bot can read it.`)];
+  }
   if (d.drift.items.length === 0) {
     return [section(mrkdwn`:white_check_mark: ${partNames(d.drift.parts)}: no difference from the approved state (the rendered documents) now — the change was reverted, or left the document as rendered.`)];
   }

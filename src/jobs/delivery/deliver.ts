@@ -8,6 +8,7 @@
  */
 import { UnrecoverableError, type Job, type JobsOptions } from 'bullmq';
 import { AppError, ErrorCode, errorMessage } from '../../domain/errors.js';
+import { failureAdvice } from '../../domain/failure-advice.js';
 import { awsErrorCode, isRetryableAwsError } from '../../aws/aws-error.js';
 import { deliveryTarget } from '../../domain/routing.js';
 import { type FanoutSettled } from '../../store/deliveries.js';
@@ -202,7 +203,8 @@ async function reportFailure(
     op: 'post', channel: partner.channel, thread: { ref: partner.threadRef }, priority: 'progress',
     ...buildDeliveryFailure(record, dh),
   });
-  await settleFanout(ctx, p, 'failed', `${error.code}: ${error.message}`);
+  // The summary says what happened in words; the code is in the audit record above and the log.
+  await settleFanout(ctx, p, 'failed', failureAdvice(error.code).what);
 }
 
 /**

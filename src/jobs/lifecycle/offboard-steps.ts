@@ -68,7 +68,7 @@ async function deleteTransferUser(ctx: OffboardContext): Promise<StepResult> {
   const name = ctx.partner.partnerId;
   if (ctx.cp.dryRun) {
     await ctx.cp.deleteUser(name);
-    return { state: 'planned', detail: `DeleteUser ${name} (DRY_RUN: not sent)` };
+    return { state: 'planned', detail: `DeleteUser ${name} (dry run: not sent)` };
   }
   const user = await ctx.cp.describeUser(name);
   if (!user) return goneAlready(ctx, 'transfer-user', `no Transfer user ${name}`);
@@ -87,7 +87,7 @@ async function lockRole(ctx: OffboardContext): Promise<StepResult> {
   if (ctx.cp.dryRun) {
     await ctx.cp.updateAssumeRolePolicy({ roleName, document: trustPolicy });
     await putLock();
-    return { state: 'planned', detail: `UpdateAssumeRolePolicy (no one) and PutRolePolicy ${lock.name} on ${roleName} (DRY_RUN: not sent)` };
+    return { state: 'planned', detail: `UpdateAssumeRolePolicy (no one) and PutRolePolicy ${lock.name} on ${roleName} (dry run: not sent)` };
   }
   const role = await ctx.cp.getRole(roleName);
   if (!role) return goneAlready(ctx, 'role', `no role ${roleName}`);
@@ -112,7 +112,7 @@ async function role(ctx: OffboardContext): Promise<StepResult> {
   const lockName = renderLockedPartnerRole().lock.name;
   if (ctx.cp.dryRun) {
     await ctx.cp.deleteRole(roleName);
-    return { state: 'planned', detail: `DetachRolePolicy and DeleteRolePolicy (each) and DeleteRole ${roleName} (DRY_RUN: not sent)` };
+    return { state: 'planned', detail: `DetachRolePolicy and DeleteRolePolicy (each) and DeleteRole ${roleName} (dry run: not sent)` };
   }
   const found = await ctx.cp.getRole(roleName);
   if (!found) return goneAlready(ctx, 'role', `no role ${roleName}`);

@@ -67,7 +67,7 @@ export function createOffboardProcessor(deps: OffboardDeps) {
       checklist: { thread, ref: `offboard:${change.id}`, render: (views, outcome) => buildOffboardProgress({ partnerId, dryRun: deps.cp.dryRun, steps: views, outcome }) },
       done: (step, r) => deps.audit({ type: 'offboard.step', partnerId, requestId: change.id, actor: 'partnergate', details: { step: step.name, state: r.state, detail: r.detail } }),
       failed: async (step, f) => {
-        await thread.post({ text: offboardStoppedText({ partnerId, stepLabel: step.label, code: f.code, message: f.message }) });
+        await thread.post({ text: offboardStoppedText({ partnerId, stepLabel: step.label, code: f.code }) });
         await deps.audit({ type: 'offboard.failed', partnerId, requestId: change.id, actor: 'partnergate', details: { step: step.name, code: f.code, message: f.message } });
       },
     });

@@ -189,7 +189,7 @@ const TOLD = new Set<string>([ErrorCode.DriftChanged, ErrorCode.SecondApproverNe
 async function reapplyDrift({ change, partner, ...deps }: ChangeContext): Promise<StepResult> {
   if (change.spec.kind !== 'reapply') throw new Error('not a re-apply');
   if (!deps.reapply) throw new InternalError(ErrorCode.LifecycleNotWired, 're-apply is not wired to the partner-change job');
-  if (deps.cp.dryRun) return { state: 'skipped', detail: 'DRY_RUN: AWS is not read, so no drift is re-applied' };
+  if (deps.cp.dryRun) return { state: 'skipped', detail: 'dry run: AWS is not read, so no drift is re-applied' };
   const outcome = await deps.reapply({ partner, by: change.decision!.by, requestedBy: change.requestedBy, hash: change.spec.hash, secondApprover: true });
   if (!outcome.ok) throw new RefusedError(outcome.code, `the drift ${change.spec.hash.slice(0, 12)} was not re-applied (${outcome.code})`);
   return { state: 'done', detail: outcome.done.length ? outcome.done.join('; ') : 'nothing needed writing' };
@@ -246,7 +246,7 @@ export function createPartnerChangeProcessor(deps: PartnerChangeDeps) {
     const steps = await runSteps({
       steps: CHANGE_STEPS[kind], ctx: { ...deps, change, partner, run, inputs: record.inputs, thread }, run, record, job, clock: deps.clock, log,
       failed: async (_step, f) => {
-        if (!(kind === 'reapply' && TOLD.has(f.code))) await post(changeFailedText({ kind, partnerId: change.partnerId, code: f.code, message: f.message }));
+        if (!(kind === 'reapply' && TOLD.has(f.code))) await post(changeFailedText({ kind, partnerId: change.partnerId, code: f.code }));
         // A key change that failed may have imported its keys already: they stay claimed for this
         // partner, so no other partner can take one a Transfer user may carry (a person clears them).
         await deps.changes.release(change, { keepKeyClaims: kind === 'ssh-keys' });

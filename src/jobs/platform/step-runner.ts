@@ -12,6 +12,7 @@ import type { Logger } from '../../logger.js';
 import type { Clock } from '../../actions/ports.js';
 import type { PartnerThread } from '../../actions/partner-thread.js';
 import { AppError, ErrorCode, errorMessage } from '../../domain/errors.js';
+import { failureAdvice } from '../../domain/failure-advice.js';
 import type { RunRecord, StepOutcome } from '../../domain/run.js';
 import type { SlackMessage, StepView } from '../../bot/messages/provision.js';
 import type { Run } from '../../store/runs.js';
@@ -69,7 +70,8 @@ export interface StepRun<C> {
   failed?(step: Step<C>, failure: Failure): Promise<void>;
 }
 
-const finalLine = (f: Failure, final: boolean) => (final ? { state: 'failed' as const, detail: `${f.code}: ${f.message}` } : null);
+// The checklist says what happened in words (src/domain/failure-advice.ts); the code and message are in the log and the run record.
+const finalLine = (f: Failure, final: boolean) => (final ? { state: 'failed' as const, detail: failureAdvice(f.code).what } : null);
 
 /** Runs the steps; answers each step's line as the checklist shows it, and `finish` to end the run. */
 export async function runSteps<C>(o: StepRun<C>) {

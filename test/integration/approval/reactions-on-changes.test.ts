@@ -111,6 +111,6 @@ describe('the approval reaction approves onboarding only', () => {
     // The button (what Slack sends once the dialog is confirmed) approves the same card.
     const keys = cards.find((c) => String(c.body['text']).startsWith('Awaiting approval: Change SSH keys'))!;
     await postToBot(h.url, buttonClick(OTHER_APPROVER, 'change_approve', approveButton(keys, 'change_approve').value, { channel: 'C0APPROVALS', ts: String(keys.answer!['ts']) }, h.slack.responseUrl('k')), secret);
-    await h.slack.waitFor(inThread(thread, /:key: SSH keys of `acme` changed/), 20_000);
+    await h.slack.waitFor(inThread(thread, /:memo: SSH keys of `acme`: change planned, not made \(dry run/), 20_000);
   });
 });

@@ -46,7 +46,8 @@ describe('delivery', () => {
     expect(receipt.body['channel']).toBe('C0APPROVALS');
     const text = blocksText(receipt);
     expect(text).toContain('outbound/acme/prices/2024-06.csv');
-    expect(text).toContain('(17 bytes)');
+    expect(text).toContain('17 B · ');
+    expect(text).not.toContain('bytes');
     expect(text).toMatch(/CRC64NVME|SHA256/);
     expect(await h.exists('partners/acme/prices/2024-06.csv')).toBe(true);
     expect(await h.exists('partners/acme-corp/prices/2024-06.csv')).toBe(false);
@@ -238,8 +239,10 @@ describe('delivery', () => {
     expect(job.failedReason).toMatch(/SOURCE_MISSING/);
     expect(job.attemptsMade).toBe(1);
 
-    const failure = await h.slack.waitFor(inThread(acme, 'Delivery failed'));
-    expect(blocksText(failure)).toContain('SOURCE_MISSING');
+    const failure = await h.slack.waitFor(inThread(acme, 'Not delivered'));
+    expect(blocksText(failure)).toContain('the file was removed from outbound/ before it could be copied');
+    expect(blocksText(failure)).toContain('Ask the team that publishes it to publish it again');
+    expect(blocksText(failure)).not.toContain('SOURCE_MISSING');
     const button = JSON.stringify(failure.body['blocks']).match(/"action_id":"delivery_resend".*?"value":"([0-9a-f]{40})"/);
     expect(button).not.toBeNull();
     const [last] = await h.store.history('acme', 1);
@@ -352,8 +355,9 @@ describe('retries', () => {
     const denied = await h.finished('deliver', deliverJobId({ key: 'outbound/acme/denied.csv', versionId: v2, partnerId: 'acme' }));
     expect(denied.failedReason).toMatch(/AccessDenied/);
     expect(denied.attemptsMade).toBe(1);
-    const failure = await h.slack.waitFor(inThread(acme, 'Delivery failed'));
-    expect(blocksText(failure)).toContain('AccessDenied');
+    const failure = await h.slack.waitFor(inThread(acme, 'Not delivered'));
+    expect(blocksText(failure)).toContain('AWS refused the bot');
+    expect(blocksText(failure)).not.toContain('AccessDenied');
     expect(blocksText(failure)).toContain('delivery_resend');
     const errors = await h.metrics.registry.getSingleMetricAsString('partnergate_aws_errors_total');
     expect(errors).toContain('code="SlowDown"');

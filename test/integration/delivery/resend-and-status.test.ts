@@ -45,7 +45,7 @@ describe('/resend-file', () => {
     const before = await h.delivery.queues.deliver.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized');
 
     const answer = await command('/resend-file', OUTSIDER, 'acme prices.csv');
-    expect(textOf(answer)).toContain('Only approvers and re-senders');
+    expect(textOf(answer)).toContain(`Only approvers (<@${APPROVER}>) and re-senders (<@${RESENDER}>) may re-send files.`);
     expect(await h.delivery.queues.deliver.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized')).toBe(before);
   });
 
@@ -106,13 +106,14 @@ describe('Resend button', () => {
     const thread = await h.addPartner('acme');
     const key = 'outbound/acme/late.csv';
     await enqueueDispatch(h.delivery.queues.dispatch, { key, versionId: 'vgone', etag: 'gone', source: 'manual' });
-    const failure = await h.slack.waitFor((c) => c.body['thread_ts'] === thread && textOf(c).includes('Delivery failed'));
+    const failure = await h.slack.waitFor((c) => c.body['thread_ts'] === thread && textOf(c).includes('Not delivered'));
+    expect(textOf(failure)).toContain('the file was removed from outbound/ before it could be copied');
     const token = JSON.stringify(failure.body['blocks']).match(/"action_id":"delivery_resend".*?"value":"([0-9a-f]{40})"/)![1]!;
     const at = { channel: APPROVALS, ts: String(failure.answer!['ts']) };
 
     await postToBot(h.url, buttonClick(OUTSIDER, 'delivery_resend', token, at, h.slack.responseUrl('b1')), SIGNING_SECRET);
     const refusal = await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === OUTSIDER);
-    expect(textOf(refusal)).toContain('Only approvers and re-senders');
+    expect(textOf(refusal)).toContain(`Only approvers (<@${APPROVER}>) and re-senders (<@${RESENDER}>) may re-send files.`);
 
     await h.put(key, 'now it exists');
     await postToBot(h.url, buttonClick(APPROVER, 'delivery_resend', token, at, h.slack.responseUrl('b2')), SIGNING_SECRET);

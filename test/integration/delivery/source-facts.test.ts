@@ -135,8 +135,9 @@ describe('source facts', () => {
     expect(job.failedReason).toMatch(/VERIFY_MISMATCH/);
     expect(job.attemptsMade).toBe(3);
     expect(h.requests.filter((r) => r.command === 'CopyObjectCommand')).toHaveLength(3);
-    const failure = await h.slack.waitFor((c) => c.body['thread_ts'] === acme && blocksText(c).includes('Delivery failed'));
-    expect(blocksText(failure)).toContain('VERIFY_MISMATCH');
+    const failure = await h.slack.waitFor((c) => c.body['thread_ts'] === acme && blocksText(c).includes('Not delivered'));
+    expect(blocksText(failure)).toContain('the copy did not match the original');
+    expect(blocksText(failure)).not.toContain('VERIFY_MISMATCH');
     const [record] = await h.store.history('acme', 1);
     expect(record).toMatchObject({ outcome: 'failed', error: { code: 'VERIFY_MISMATCH' } });
   });

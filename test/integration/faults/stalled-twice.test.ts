@@ -166,14 +166,15 @@ describe('fault: a delivery whose worker is killed twice while it runs', () => {
         const receipts = await slack!.waitForCount(inThread(id), 1);
         expect(receipts).toHaveLength(1);
       } else {
-        // Reported: a failure in the thread, naming the deaths, with Resend; a failed record; audited.
+        // Reported: a failure in the thread, saying why in words, with Resend; a failed record naming the deaths; audited.
         expect(history.map((r) => r.outcome)).toEqual(['failed']);
-        expect(history[0]!.error?.code).toBe('WORKER_STALLED');
+        expect(history[0]!.error).toMatchObject({ code: 'WORKER_STALLED', message: expect.stringContaining('died 2 times') });
         expect(audited).toEqual(['delivery.failed']);
         expect(failed).toBe(1);
         const [report] = await slack!.waitForCount(inThread(id), 1);
-        expect(JSON.stringify(report!.body)).toContain('WORKER_STALLED');
-        expect(JSON.stringify(report!.body)).toContain('died 2 times');
+        expect(JSON.stringify(report!.body)).toContain('the worker stopped again and again while doing it');
+        expect(JSON.stringify(report!.body)).toContain('delivery_resend');
+        expect(JSON.stringify(report!.body)).not.toContain('WORKER_STALLED');
       }
     }
     expect(await db.keys(`${prefix}:dl:done:*`)).toHaveLength(maxStalls === undefined ? 2 : 0);

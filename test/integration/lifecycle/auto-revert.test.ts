@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 const writes = (calls: string[]) => calls.filter((c) => !/^(AssumeRole|Get|List|Describe)/.test(c));
-const reverted = (c: SlackCall) => c.ok && c.method === 'chat.postMessage' && String(c.body['text']).startsWith('AUTO_REVERT restored acme');
+const reverted = (c: SlackCall) => c.ok && c.method === 'chat.postMessage' && String(c.body['text']).startsWith('Restored acme\'s approved state on its own');
 
 describe('AUTO_REVERT', () => {
   it('when a managed policy is attached to a live partner\'s role, then the partner is quarantined, the bot detaches it itself, says what it undid with the diff in the thread and the approvals channel, audits it, and releases the partner', async () => {
@@ -47,9 +47,9 @@ describe('AUTO_REVERT', () => {
     expect([inThread!.body['thread_ts'], inChannel!.body['thread_ts']].filter(Boolean)).toHaveLength(1);
     expect([inThread!.body['channel'], inChannel!.body['channel']]).toEqual([CHANNEL, CHANNEL]);
     const text = JSON.stringify(inThread!.body['blocks']);
-    expect(text).toContain('*AUTO_REVERT restored `acme`\'s approved state* on its own: detached managed policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess.');
+    expect(text).toContain('*Restored `acme`\'s approved state* on its own (automatic revert): detached managed policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess.');
     expect(text).toContain(`• IAM role: managed policy ${READ_ONLY_ARN} is attached (partner roles may have none)`);
-    expect(text).toContain('*What it undid* (`-` what AWS held, `+` what AUTO_REVERT restored; ExternalIds redacted)');
+    expect(text).toContain('*What it undid* (`-` what AWS held, `+` what the automatic revert restored; ExternalIds redacted)');
     expect(text).toContain(`--- IAM role partnergate-partner-acme: managed policy ${READ_ONLY_ARN}: what AWS held`);
     expect(text).toContain(`-  \\"PolicyArn\\": \\"${READ_ONLY_ARN}\\"`);
     expect(text).toContain('No drift left.');
@@ -94,7 +94,7 @@ describe('AUTO_REVERT', () => {
     expect(await t.h.partners.get('acme')).toMatchObject({ status: 'quarantined' });
     const [report] = await t.h.slack.waitForCount(reverted, 2);
     const text = JSON.stringify(report!.body['blocks']);
-    expect(text).toContain('Still different (AUTO_REVERT creates nothing and rewrites no trust policy');
+    expect(text).toContain('Still different (the automatic revert creates nothing and rewrites no trust policy');
     expect(text).toContain('IAM role: trust policy differs');
     // The drift left is a new report whose Re-apply asks a second approver.
     // Each channel's messages go most urgent thread first (src/jobs/notify): wait for both reports.

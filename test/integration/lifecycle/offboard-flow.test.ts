@@ -76,9 +76,9 @@ describe('/offboard-partner through the bot', () => {
 
     const evidence = await h.slack.waitFor(inThread(thread, /Offboarding evidence for/), 20_000);
     const text = JSON.stringify(evidence.body['blocks']);
-    expect(text).toContain('DRY_RUN');
+    expect(text).toContain('planned, not made* (dry run');
     expect(text).toContain('approved by <@UAPPROVER1>');
-    expect(text).toContain('DeleteUser acme (DRY_RUN: not sent)');
+    expect(text).toContain('DeleteUser acme (dry run: not sent)');
     expect(text).toContain('moved 2 objects from partners/acme/ to archive/partners/acme/');
     const updated = await h.slack.waitFor((c) => c.method === 'chat.update' && c.body['ts'] === cardTs);
     expect(JSON.stringify(updated.body['blocks'])).not.toContain('change_approve');

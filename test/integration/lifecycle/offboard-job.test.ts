@@ -90,7 +90,7 @@ describe('offboarding job', () => {
     // Thread: the evidence, once, with who approved and what the probes found.
     const evidence = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith('Offboarding evidence for acme'));
     const text = JSON.stringify(evidence.body.blocks);
-    expect(evidence.body.text).toBe('Offboarding evidence for acme');
+    expect(evidence.body.text).toBe('Offboarding evidence for acme: access is gone');
     expect(text).toContain(`approved by <@${APPROVER}>`);
     expect(text).toContain(`requested by <@${REQUESTER}>`);
     expect(text).toContain('deleted Transfer user acme with its 2 SSH keys');
@@ -157,7 +157,8 @@ describe('offboarding a resource that is not ours', () => {
     expect(state).toBe('failed');
     expect(job.attemptsMade).toBe(1);
     const stopped = await t.h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text).startsWith(':x: Offboarding of `hooli` stopped'));
-    expect(String(stopped.body.text)).toContain('RESOURCE_NOT_OURS');
+    expect(String(stopped.body.text)).toContain('a resource with the partner’s name exists and was not made by partnergate');
+    expect(String(stopped.body.text)).not.toContain('RESOURCE_NOT_OURS'); // the code is in the audit record below
     expect(await t.h.fake.role('partnergate-partner-hooli')).not.toBeNull();
     expect(await t.h.fake.user('hooli')).toBeNull(); // the SFTP login goes first, whatever the role's state
     expect(await t.h.partners.get('hooli')).toMatchObject({ status: 'offboarded' }); // deliveries stopped all the same

@@ -10,7 +10,7 @@ describe('integrity alert', () => {
     expect(text).toBe(
       ':rotating_light: Integrity check failed for request `req_aaaaaaaaaaaaaaaaaaaaaaaaaa` (partner `acme`): the request\'s content does not match its seal ' +
         '(changed in Redis after it was submitted). Provisioning refused it; nothing was done on AWS. Someone who can write to Redis changed it ' +
-        '(or APPROVAL_SIGNING_KEY was changed while it waited): find out who can reach Redis (docs/security.md "Redis"), then ask for it again.',
+        '(or the approval signing key was changed while it waited): find out who can reach Redis (docs/security.md "Redis"), then ask for it again.',
     );
   });
 

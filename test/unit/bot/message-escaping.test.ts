@@ -56,7 +56,7 @@ describe('escaping outside text in every message', () => {
       'Delivered outbound/acme/&lt;https://evil.example|Re-approve here&gt;.csv to partners/acme/&lt;https://evil.example|Re-approve here&gt;.csv',
     );
     const failed = buildDeliveryFailure({ ...receipt(key), outcome: 'failed', error: { code: 'AccessDenied', message: `Access Denied: ${key}` } }, 'f'.repeat(40));
-    expect(failed.text).toBe('Delivery failed: outbound/acme/&lt;https://evil.example|Re-approve here&gt;.csv (AccessDenied)');
+    expect(failed.text).toBe('Not delivered: outbound/acme/&lt;https://evil.example|Re-approve here&gt;.csv: AWS refused the bot');
     expect(buildUnroutable(key, 'no <!here> folder').text).toBe('Not delivered: outbound/acme/&lt;https://evil.example|Re-approve here&gt;.csv (no &lt;!here&gt; folder)');
   });
 

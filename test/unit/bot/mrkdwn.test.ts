@@ -59,10 +59,15 @@ describe('answers composed by use cases', () => {
       .toBe('"&lt;!channel&gt;é" is not a partner id; see `a&lt;b` in <#C0APPROVALS>, <@U1>');
   });
 
-  it('when any text is composed, then nothing but a mention of an id or a channel opens with <', () => {
+  it('when a refusal names a user group, then its mention stays live and nothing else that opens with <! does', () => {
+    expect(composed('Ask <@U1> or <!subteam^S0PAY>; not <!here>, <!subteam^S1|x> or <!channel>').toString())
+      .toBe('Ask <@U1> or <!subteam^S0PAY>; not &lt;!here&gt;, &lt;!subteam^S1|x&gt; or &lt;!channel&gt;');
+  });
+
+  it('when any text is composed, then nothing but a mention of an id, a channel or a user group opens with <', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('<', '>', '&', '!', '@', '#', '|', 'h', 'U', '1', ' '), maxLength: 30 }), (x) => {
-        expect(composed(x).toString().replace(/<[@#][A-Za-z0-9]+>/g, '')).not.toMatch(/[<>]/);
+      fc.property(fc.string({ unit: fc.constantFrom('<', '>', '&', '!', '@', '#', '|', '^', 'subteam', 'h', 'U', '1', ' '), maxLength: 30 }), (x) => {
+        expect(composed(x).toString().replace(/<[@#][A-Za-z0-9]+>|<!subteam\^[A-Za-z0-9]+>/g, '')).not.toMatch(/[<>]/);
       }),
       { seed: 15_003, numRuns: 300 },
     );

@@ -69,7 +69,36 @@ describe('authorize', () => {
     expect(asked).toEqual(['UFLAKY', 'UFLAKY']);
   });
 
-  it.each(CAPABILITIES)('the refusal of %s says who may, and that nothing was done', (capability) => {
-    expect(accessRefusal(capability).message).toMatch(/^Only .+ may .+\. Nothing was done\. Ask .+\.$/);
+  it.each(CAPABILITIES)('the refusal of %s says who may, and that nothing was done, naming no setting', (capability) => {
+    const { message } = accessRefusal(capability, { approvers: ['UANN'], usergroup: 'S0PAY', resenders: ['UCARL'] });
+    expect(message).toMatch(/^Only .+ may .+\. Nothing was done\. Ask .+\.$/);
+    expect(message).not.toMatch(/RESENDERS|APPROVERS|APPROVER_USERGROUP/);
+  });
+
+  it('when a re-send is refused, then the approvers, their user group and the re-senders are named, as mentions', () => {
+    expect(accessRefusal('resend', { approvers: ['UANN', 'UBOB'], usergroup: 'S0PAY', resenders: ['UCARL'] }).message).toBe(
+      'Only approvers (<@UANN>, <@UBOB> or <!subteam^S0PAY>) and re-senders (<@UCARL>) may re-send files. Nothing was done. Ask one of them, or ask the platform team to add you.',
+    );
+  });
+
+  it('when there are many approvers, then a few are named, the group always, and the rest counted', () => {
+    const approvers = ['U1', 'U2', 'U3', 'U4', 'U5', 'U6'];
+    expect(accessRefusal('retry', { approvers, usergroup: 'S0PAY' }).message).toMatch(/^Only approvers \(<@U1>, <@U2>, <!subteam\^S0PAY> or 4 more\) may retry/);
+    expect(accessRefusal('retry', { approvers }).message).toMatch(/^Only approvers \(<@U1>, <@U2>, <@U3> or 3 more\) may retry/);
+  });
+
+  it('when a configured id is not a Slack id, then it is not put in a mention', () => {
+    const { message } = accessRefusal('reapply', { approvers: ['<!channel>', 'UANN'], usergroup: 'S1|x' });
+    expect(message).toMatch(/^Only approvers \(<@UANN>\) may re-apply/);
+  });
+
+  it('when nobody is named (none configured), then the refusal says to ask the platform team who they are', () => {
+    expect(accessRefusal('retry').message).toBe('Only approvers may retry a failed provisioning or verification. Nothing was done. Ask the platform team who they are, or to add you.');
+  });
+
+  it('when the gate refuses, then the refusal names the approvers it was given and the re-senders', async () => {
+    const { deps } = setUp({ UMEMBER: MEMBER });
+    const verdict = await authorize({ ...deps, named: { approvers: ['UAPPROVER'], usergroup: 'S0PAY' } }, { capability: 'resend', actor: 'UMEMBER', entry: 'command:/resend-file' });
+    expect(verdict).toMatchObject({ ok: false, message: expect.stringContaining('Only approvers (<@UAPPROVER> or <!subteam^S0PAY>) and re-senders (<@URESENDER>) may re-send files.') });
   });
 });

@@ -85,7 +85,10 @@ describe('/partner-keys', () => {
     const { submit, sent } = await setUp();
     await submit({ addText: other, rotate: true });
     expect(await submit({ remove: [fp(held)], rotate: true })).toEqual({
-      ok: false, errors: { add_keys: expect.stringContaining('already open'), rotate_external_id: expect.stringContaining('already open') },
+      ok: false, errors: {
+        add_keys: expect.stringMatching(/^A change of SSH keys is already awaiting approval .*: ask an approver to decide it/),
+        rotate_external_id: expect.stringMatching(/^A change of the ExternalId is already awaiting approval .*: ask an approver to decide it/),
+      },
     });
     expect(sent).toHaveLength(2);
   });
