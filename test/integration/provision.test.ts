@@ -261,14 +261,14 @@ describe('provision job in DRY_RUN', () => {
 
     const progress = await h.slack.waitFor((c) => c.method === 'chat.update' && String(c.body.text) === 'Provisioning acme: planned');
     const text = JSON.stringify(progress.body.blocks);
-    expect(text).toContain('DRY_RUN');
+    expect(text).toContain('a dry run: AWS changes are planned, not made');
     expect(text).toContain(':memo: Transfer user — planned: CreateUser acme');
     expect(text).toContain(':memo: SSH keys — planned: 2 keys: ImportSshPublicKey ×1 after CreateUser');
     expect(text).toContain(':memo: Partner role and its inline policy — planned');
     expect(text).not.toMatch(/:white_check_mark: (Transfer user|SSH keys|Partner role)/);
     const checklist = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.body.text) === 'acme is LIVE');
-    expect(JSON.stringify(checklist.body.blocks)).toContain('live probes as the partner (S3, SFTP) — DRY_RUN');
-    const live = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === REQUESTER && String(c.body.text).includes('is LIVE in DRY_RUN'));
+    expect(JSON.stringify(checklist.body.blocks)).toContain('live probes as the partner (S3, SFTP) — a dry run');
+    const live = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === REQUESTER && String(c.body.text).includes('is LIVE in a dry run'));
     expect(String(live.body.text)).toContain('nothing exists on AWS');
   });
 });

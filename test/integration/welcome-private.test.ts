@@ -81,8 +81,8 @@ describe('the welcome, privately', () => {
     const acmeNews = dmsTo(REQUESTER).map((c) => String(c.body['text'])).filter((t) => t.includes('acme'));
     expect(acmeNews).toEqual([
       expect.stringMatching(new RegExp(`^:white_check_mark: Approved: Onboarding of \`acme\`, by <@${APPROVER}>`)),
-      expect.stringMatching(/^Welcome text for acme Ltd \(acme\) is planned \(DRY_RUN\)$/),
-      expect.stringMatching(/^:memo: acme Ltd \(`acme`\) is LIVE in DRY_RUN/),
+      expect.stringMatching(/^Welcome text for acme Ltd \(acme\) is planned \(a dry run\)$/),
+      expect.stringMatching(/^:memo: acme Ltd \(`acme`\) is LIVE in a dry run/),
     ]);
     // The DRY_RUN checklist plans the keys: nothing carries a ✅ that was not done.
     const progress = h.slack.calls('chat.update').filter((c) => String(c.body['text']) === 'Provisioning acme: planned');

@@ -5,7 +5,7 @@
  */
 import type { AccessFinding } from '../../domain/access-findings.js';
 import { section, slackMessage, type SlackMessage } from './blocks.js';
-import { code, joinMrkdwn, mrkdwn, when } from './mrkdwn.js';
+import { capped, code, joinMrkdwn, mrkdwn, SECTION_LIMIT, when } from './mrkdwn.js';
 
 const SHOWN = 10;
 
@@ -21,6 +21,6 @@ export function buildAccessFindingAlert(f: AccessFinding, why: string): SlackMes
     : mrkdwn`Every partner's isolation depends on it. Find out who changed it and why; if it was not meant, restore the platform stack (\`manifests/platform.yaml\`), then run \`partnergate reconcile\`.`;
   return slackMessage(
     mrkdwn`IAM Access Analyzer: ${f.target.resource} is reachable from outside the account (finding ${f.findingId})`,
-    [section(head), section(reason), section(next)],
+    [section(capped(head, SECTION_LIMIT)), section(capped(reason, SECTION_LIMIT)), section(next)],
   );
 }

@@ -61,7 +61,7 @@ export interface ProvisionProgressView {
 
 export function buildProvisionProgress(v: ProvisionProgressView): SlackMessage {
   const state = v.outcome === 'running' ? 'in progress' : v.outcome === 'failed' ? 'failed' : v.dryRun ? 'planned' : 'done';
-  const title = mrkdwn`Provisioning ${code(v.partnerId)}${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: ${state}${v.dryRun ? ' — DRY_RUN: AWS changes are planned, not made' : ''}`;
+  const title = mrkdwn`Provisioning ${code(v.partnerId)}${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: ${state}${v.dryRun ? ' — a dry run: AWS changes are planned, not made' : ''}`;
   return buildChecklist(title, mrkdwn`Provisioning ${v.partnerId}: ${state}`, v.steps);
 }
 

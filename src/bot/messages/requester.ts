@@ -48,10 +48,10 @@ export interface LiveDmView {
 
 export function buildLiveDm(v: LiveDmView): SlackMessage {
   const head = v.dryRun
-    ? mrkdwn`:memo: ${v.displayName} (${code(v.partnerId)}) is LIVE in DRY_RUN ${when(v.at)}, as planned: nothing exists on AWS, so there is nothing to forward yet.`
+    ? mrkdwn`:memo: ${v.displayName} (${code(v.partnerId)}) is LIVE in a dry run ${when(v.at)}, as planned: nothing exists on AWS, so there is nothing to forward yet.`
     : mrkdwn`:large_green_circle: ${v.displayName} (${code(v.partnerId)}) is LIVE ${when(v.at)}: verification proved it reaches its own files and no one else's.`;
   const next = v.dryRun
-    ? mrkdwn`Outside DRY_RUN, this is when you forward the welcome text.`
+    ? mrkdwn`Outside a dry run, this is when you forward the welcome text.`
     : mrkdwn`Next: forward the welcome text I sent you to the partner, and pass the ExternalId on separately if there is one. Files published for the partner now reach it.`;
   return slackMessage(head, [section(head), section(next)]);
 }

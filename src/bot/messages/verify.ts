@@ -31,7 +31,7 @@ export function buildVerifyChecklist(v: VerifyChecklistView): SlackMessage {
     v.result === 'verify_failed'
       ? mrkdwn`:red_circle: Verification of ${code(v.partnerId)} failed${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}: the partner is not live. The checks that failed are marked :x:.`
       : v.dryRun
-        ? mrkdwn`:memo: ${code(v.partnerId)} is LIVE in DRY_RUN, as planned: nothing exists on AWS, so the partner cannot connect. Offline checks only; live probes skipped.`
+        ? mrkdwn`:memo: ${code(v.partnerId)} is LIVE in a dry run, as planned: nothing exists on AWS, so the partner cannot connect. Offline checks only; live probes skipped.`
         : mrkdwn`:large_green_circle: ${code(v.partnerId)} is LIVE: every check passed, and the partner can fetch its files.`;
   const lines = v.checks.map((c) => mrkdwn`${ICONS[c.outcome]} ${c.label}${c.detail ? mrkdwn` — ${c.detail}` : ''}`);
   const blocks: Block[] = [section(head)];

@@ -44,7 +44,7 @@ export interface WelcomeView {
 }
 
 function hostLine(s: WelcomeSftp): Mrkdwn {
-  const host = s.host ? code(s.host) : mrkdwn`_planned: the SFTP endpoint does not exist in DRY_RUN, so the real welcome will name it_`;
+  const host = s.host ? code(s.host) : mrkdwn`_planned: this is a dry run and the SFTP endpoint does not exist yet, so the real welcome will name it_`;
   return mrkdwn`• host: ${host}, port ${code(String(s.port))}`;
 }
 
@@ -96,7 +96,7 @@ function forwardText(w: WelcomeView): Mrkdwn[] {
 /** The welcome DM to the requester (and the owner): a line for them, then the text to forward. */
 export function buildWelcomeDm(w: WelcomeView): SlackMessage {
   const head = w.dryRun
-    ? mrkdwn`:memo: Welcome text for ${w.displayName} (${code(w.partnerId)}) is planned — DRY_RUN: nothing was created on AWS, so do not forward it.`
+    ? mrkdwn`:memo: Welcome text for ${w.displayName} (${code(w.partnerId)}) is planned — a dry run: nothing was created on AWS, so do not forward it.`
     : mrkdwn`:envelope: Welcome text for ${w.displayName} (${code(w.partnerId)}) — forward what follows to the partner's contact, ${w.contactEmail}.`;
   const blocks: Block[] = [section(head)];
   if (w.role) blocks.push(contextBlock(mrkdwn`The ExternalId is not in this text: it comes in a separate message, to pass on by another way.`));
@@ -104,7 +104,7 @@ export function buildWelcomeDm(w: WelcomeView): SlackMessage {
   for (const chunk of chunkLines(forwardText(w))) blocks.push(section(chunk));
   if (w.role) blocks.push(section(mrkdwn`\`\`\`${capped(JSON.stringify(w.role.partnerSidePolicy, null, 2), 2900)}\`\`\``));
   blocks.push(section(mrkdwn`Questions: ask ${user(w.contact)}.`));
-  const text = w.dryRun ? mrkdwn`Welcome text for ${w.displayName} (${w.partnerId}) is planned (DRY_RUN)` : mrkdwn`Welcome text for ${w.displayName} (${w.partnerId}), ready to forward`;
+  const text = w.dryRun ? mrkdwn`Welcome text for ${w.displayName} (${w.partnerId}) is planned (a dry run)` : mrkdwn`Welcome text for ${w.displayName} (${w.partnerId}), ready to forward`;
   return slackMessage(text, blocks);
 }
 
@@ -120,9 +120,9 @@ export interface ExternalIdView {
 /** The ExternalId, alone in its own DM, with how to pass it on. */
 export function buildExternalIdDm(v: ExternalIdView): SlackMessage {
   const head = v.dryRun
-    ? mrkdwn`:memo: ExternalId for ${v.displayName} (${code(v.partnerId)}) is planned — DRY_RUN: the role does not exist, so do not pass it on.`
+    ? mrkdwn`:memo: ExternalId for ${v.displayName} (${code(v.partnerId)}) is planned — a dry run: the role does not exist, so do not pass it on.`
     : mrkdwn`:key: ExternalId for ${v.displayName} (${code(v.partnerId)}) — pass it on privately.`;
-  return slackMessage(mrkdwn`ExternalId for ${v.displayName} (${v.partnerId})${v.dryRun ? ' is planned (DRY_RUN)' : ''}`, [
+  return slackMessage(mrkdwn`ExternalId for ${v.displayName} (${v.partnerId})${v.dryRun ? ' is planned (a dry run)' : ''}`, [
     section(head),
     // Labelled as the log masker knows it (src/domain/secrets.ts): a copy in a log line is masked.
     section(mrkdwn`ExternalId: ${code(v.externalId)}`),

@@ -32,7 +32,7 @@ export async function proveAccessGone(deps: OffboardProbeDeps, partner: PartnerR
   const id = partner.partnerId;
   const checks: CheckView[] = [];
   if (cp.dryRun) {
-    return [{ label: 'live probes as the partner', outcome: 'skipped', detail: 'DRY_RUN: STS and IAM are not called' }, ...(await prefixChecks(deps, id, option))];
+    return [{ label: 'live probes as the partner', outcome: 'skipped', detail: 'a dry run: STS and IAM are not called' }, ...(await prefixChecks(deps, id, option))];
   }
 
   const user = await cp.describeUser(id);

@@ -37,7 +37,7 @@ const notOurs = (what: string, requestId: string, tags: Record<string, string>) 
 /** Access Analyzer over the rendered documents; nothing is created when it finds a problem. */
 async function preflight(ctx: StepContext): Promise<StepResult> {
   const findings = await ctx.cp.checkDocuments(ctx.rendered);
-  if (findings === null) return { state: 'skipped', detail: 'DRY_RUN: Access Analyzer not called' };
+  if (findings === null) return { state: 'skipped', detail: 'a dry run: Access Analyzer not called' };
   const problems = analyzerProblems(findings);
   if (problems.length > 0) {
     throw new RefusedError(ErrorCode.PolicyCheckFailed, `Access Analyzer: ${problems.join('; ')}`);

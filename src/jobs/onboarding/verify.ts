@@ -153,9 +153,9 @@ function offlineChecks(c: Ctx): CheckView[] {
   const same = planHashOf(c.rendered, c.request) === c.request.planHash;
   return [
     { label: 'rendered documents match the approved plan (size limits and grammar checked by the renderer)', outcome: same ? 'pass' : 'fail' },
-    { label: 'Transfer user and deployed documents read back', outcome: 'skipped', detail: 'DRY_RUN: nothing was deployed' },
-    { label: 'Access Analyzer', outcome: 'skipped', detail: 'DRY_RUN: not called' },
-    { label: 'live probes as the partner (S3, SFTP)', outcome: 'skipped', detail: 'DRY_RUN' },
+    { label: 'Transfer user and deployed documents read back', outcome: 'skipped', detail: 'a dry run: nothing was deployed' },
+    { label: 'Access Analyzer', outcome: 'skipped', detail: 'a dry run: not called' },
+    { label: 'live probes as the partner (S3, SFTP)', outcome: 'skipped', detail: 'a dry run' },
   ];
 }
 

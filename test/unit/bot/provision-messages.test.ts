@@ -24,7 +24,7 @@ describe('provision messages', () => {
       steps: [{ label: 'Transfer user', state: 'planned', detail: 'CreateUser acme' }, { label: 'SSH keys', state: 'planned', detail: '1 key, with CreateUser' }, { label: 'Registry', state: 'pending' }],
     });
     const text = allText(m);
-    expect(firstLine(m)).toBe('Provisioning `acme` (attempt 2): planned — DRY_RUN: AWS changes are planned, not made');
+    expect(firstLine(m)).toBe('Provisioning `acme` (attempt 2): planned — a dry run: AWS changes are planned, not made');
     expect(text).toContain(':memo: Transfer user — planned: CreateUser acme');
     expect(text).toContain(':memo: SSH keys — planned: 1 key, with CreateUser');
     expect(text).not.toContain(':white_check_mark:');
@@ -84,7 +84,7 @@ describe('verify checklist', () => {
   it('a LIVE checklist has no button; in DRY_RUN its first line says planned and nothing exists, without a green mark', () => {
     const dry = buildVerifyChecklist({ requestId: 'req_x', partnerId: 'acme', attempt: 1, dryRun: true, checks: [checks[0]!], result: 'live', approvers });
     expect(buttons(dry)).toEqual([]);
-    expect(firstLine(dry)).toMatch(/^:memo: `acme` is LIVE in DRY_RUN, as planned: nothing exists on AWS/);
+    expect(firstLine(dry)).toMatch(/^:memo: `acme` is LIVE in a dry run, as planned: nothing exists on AWS/);
     expect(allText(dry)).not.toContain(':large_green_circle:');
     const live = buildVerifyChecklist({ requestId: 'req_x', partnerId: 'acme', attempt: 1, dryRun: false, checks: [checks[0]!], result: 'live', approvers });
     expect(firstLine(live)).toMatch(/^:large_green_circle: `acme` is LIVE: every check passed/);

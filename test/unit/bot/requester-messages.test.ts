@@ -44,7 +44,7 @@ describe('LIVE DM', () => {
 
   it('when LIVE in DRY_RUN, then it says planned, with nothing to forward, and no green mark', () => {
     const m = buildLiveDm({ partnerId: 'acme', displayName: 'Acme', dryRun: true, at: AT });
-    expect(firstLine(m)).toMatch(/^:memo: .* is LIVE in DRY_RUN .*, as planned: nothing exists on AWS/);
+    expect(firstLine(m)).toMatch(/^:memo: .* is LIVE in a dry run .*, as planned: nothing exists on AWS/);
     expect(allText(m)).not.toMatch(/:large_green_circle:|:white_check_mark:/);
   });
 });

@@ -52,7 +52,7 @@ describe('welcome DM', () => {
   it('when TRANSFER_HOST is unset in DRY_RUN, then the host and its keys are planned, nobody is told to ask a team, and nothing carries a ✅', () => {
     const m = buildWelcomeDm(view({ dryRun: true, sftp: { ...view().sftp!, host: undefined, hostKeys: [] } }));
     const text = allText(m);
-    expect(firstLine(m)).toMatch(/^:memo: Welcome text for .* is planned — DRY_RUN: nothing was created on AWS, so do not forward it\.$/);
+    expect(firstLine(m)).toMatch(/^:memo: Welcome text for .* is planned — a dry run: nothing was created on AWS, so do not forward it\.$/);
     expect(text).toContain('host: _planned');
     expect(text).toContain("server host key: _planned");
     expect(text).not.toMatch(/platform team/);
@@ -91,7 +91,7 @@ describe('ExternalId DM', () => {
   });
 
   it('when in DRY_RUN, then it says the ExternalId is planned and not to pass it on', () => {
-    expect(firstLine(dm(true))).toMatch(/is planned — DRY_RUN: the role does not exist, so do not pass it on/);
+    expect(firstLine(dm(true))).toMatch(/is planned — a dry run: the role does not exist, so do not pass it on/);
   });
 });
 
