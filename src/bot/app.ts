@@ -10,7 +10,9 @@ import type { BotDeps } from './deps.js';
 import { ackUnhandled } from './ack-unhandled.js';
 import { actionListeners } from './listeners/actions/index.js';
 import { commandListeners } from './listeners/commands/index.js';
+import { appHomeOpened } from './listeners/events/app-home-opened.js';
 import { reactionListeners } from './listeners/events/index.js';
+import { partnerIdOptions } from './listeners/options/index.js';
 import { viewListeners } from './listeners/views/index.js';
 import { BUTTON, byId, COMMAND, MODAL } from './listeners/gate.js';
 
@@ -34,6 +36,8 @@ function dedupe(deps: BotDeps) {
   return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const { kind, id } = deliveryIdentity(args.body as unknown as Record<string, unknown>);
     deps.metrics.slackRequests.inc({ kind });
+    // A search (external select options) changes nothing, and the same text typed twice must be answered twice.
+    if (kind === 'block_suggestion') return args.next();
     if (await deps.firstDelivery(kind, id)) return args.next();
     deps.logger.info({ kind, deliveryId: id }, 'duplicate Slack delivery ignored');
     if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
@@ -80,6 +84,8 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   app.view<ViewSubmitAction>({ type: 'view_submission' }, byId(deps, MODAL, viewListeners(deps)));
   app.action<BlockButtonAction>({ type: 'block_actions' }, byId(deps, BUTTON, actionListeners(deps)));
   for (const listener of reactionListeners(deps)) app.event('reaction_added', listener);
+  app.event('app_home_opened', appHomeOpened(deps));
+  app.options({ type: 'block_suggestion' }, partnerIdOptions(deps));
 
   app.error(async (error) => {
     deps.logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');

@@ -1,4 +1,5 @@
 /** What the Slack listeners need: bound use cases and a few lookups. Built by src/container/use-cases.ts. */
+import type { types } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Notify } from '../actions/ports.js';
@@ -8,6 +9,8 @@ import type {
   EditResult, EditView, KeyChangesResult, KeysModalInput, KeysSubmission, PartnerEditSubmission, ReapplyInput, RequestChangeResult,
 } from '../actions/lifecycle/index.js';
 import type { RequestOnboardingResult, RetryResult } from '../actions/onboarding/index.js';
+import type { HomeNavigation } from '../actions/home/index.js';
+import type { HomeState } from '../domain/home.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
 import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../domain/requests.js';
 import type { Capability } from '../domain/authorization.js';
@@ -39,7 +42,16 @@ export interface LifecycleUseCases {
   requestReapply: (input: ReapplyInput) => Promise<{ ok: boolean; message: string }>;
 }
 
-export interface BotDeps extends OnboardingUseCases, DeliveryUseCases, LifecycleUseCases {
+/** The App Home (docs/app-home.md). */
+export interface HomeUseCases {
+  openHome: (input: { user: string; shown: boolean }) => Promise<void>;
+  navigateHome: (input: { user: string; to: HomeNavigation }) => Promise<HomeState>;
+  searchPartnerIds: (typed: string) => Promise<{ options: types.PlainTextOption[] }>;
+  /** A refusal of a Home button: shown on the person's Home. */
+  noticeOnHome: (input: { user: string; message: string }) => Promise<void>;
+}
+
+export interface BotDeps extends OnboardingUseCases, DeliveryUseCases, LifecycleUseCases, HomeUseCases {
   logger: Logger;
   metrics: Metrics;
   feeds: string[];

@@ -28,6 +28,7 @@ import { refAt } from '../store/message-refs.js';
 import { RunStore } from '../store/runs.js';
 import type { Container } from './container.js';
 import { deadlineDeps, lifecycleQueues } from './workers.js';
+import { homeUseCases } from './home.js';
 
 /** An approved lifecycle change goes to the job of its kind. */
 export function applyChange(queues: LifecycleQueues) {
@@ -142,5 +143,6 @@ export function bindUseCases(c: Container): BotDeps {
     retryVerification: (input) => retryVerification(retry, input),
     ...delivery,
     ...lifecycle,
+    ...homeUseCases(c),
   };
 }

@@ -22,6 +22,7 @@ import { pickupEventScope, platformEventScope, STACK_NAMES } from '../aws/polici
 import { findLoggedDownloads } from '../aws/transfer-log.js';
 import type { PartnerRecord } from '../domain/partner.js';
 import type { Container } from './container.js';
+import { homeWorkers } from './home.js';
 
 export interface WorkerGroup {
   workers: Worker[];
@@ -213,7 +214,7 @@ export function platformEventsWorkers(c: Container): WorkerGroup & { source?: Sq
 /** Every capability's workers, instrumented and started; closed in reverse. */
 export async function startWorkers(c: Container, groups: WorkerGroup[] = [
   notifyWorkers(c), approvalWorkers(c), auditWorkers(c), onboardingWorkers(c), lifecycleWorkers(c), deliveryWorkers(c), platformEventsWorkers(c),
-  pickupDeadlineWorkers(c),
+  pickupDeadlineWorkers(c), homeWorkers(c),
 ]): Promise<WorkerGroup> {
   const workers = groups.flatMap((g) => g.workers);
   for (const w of workers) instrumentWorker(w, c.metrics, c.logger);

@@ -347,6 +347,23 @@ export class PickupStore {
     return parse<PickupRecord>(await this.redis.get(this.k.last(partnerId)));
   }
 
+  /** When each partner's newest complete pickup was (by id; absent: none), in MGETs of 1,000 sent as one pipeline. */
+  async lastPickupTimes(partnerIds: readonly string[]): Promise<Map<string, string>> {
+    const pipeline = this.redis.pipeline();
+    for (let i = 0; i < partnerIds.length; i += 1000) pipeline.mget(...partnerIds.slice(i, i + 1000).map((id) => this.k.last(id)));
+    const out = new Map<string, string>();
+    let n = 0;
+    for (const [err, values] of (partnerIds.length > 0 ? await pipeline.exec() : []) ?? []) {
+      if (err) throw err;
+      for (const raw of values as (string | null)[]) {
+        const at = raw === null ? undefined : parse<PickupRecord>(raw)?.at;
+        if (at) out.set(partnerIds[n]!, at);
+        n += 1;
+      }
+    }
+    return out;
+  }
+
   async history(partnerId: string, count: number): Promise<PickupRecord[]> {
     return (await this.redis.lrange(this.k.history(partnerId), 0, count - 1)).map((r) => JSON.parse(r) as PickupRecord);
   }

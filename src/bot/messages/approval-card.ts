@@ -77,19 +77,24 @@ function howToApprove(subject: ApprovalSubject, reaction: string): Mrkdwn {
     : mrkdwn`An approver other than the requester approves with the Approve button, which asks to confirm (a reaction does not approve a change).`;
 }
 
+/** A pending item's Approve (asking to confirm) and Reject buttons, as its card and the App Home show them. */
+export function decisionButtons<T extends ApprovalItem>(view: ApprovalView<T>, item: T, blockId?: string): Block {
+  const b = view.parts(item).buttons;
+  const button = (action_id: string, style: 'primary' | 'danger', text: string) => ({ type: 'button' as const, action_id, style, value: item.id, text: { type: 'plain_text' as const, text } });
+  return {
+    type: 'actions', block_id: blockId ?? b.blockId,
+    elements: [
+      { ...button(b.approve, 'primary', 'Approve'), confirm: b.confirm },
+      button(b.reject, 'danger', 'Reject'),
+    ],
+  };
+}
+
 export function buildApprovalCard<T extends ApprovalItem>(view: ApprovalView<T>, item: T, options: { approvalReaction: string }): SlackMessage {
   const p = view.parts(item);
-  const b = p.buttons;
-  const button = (action_id: string, style: 'primary' | 'danger', text: string) => ({ type: 'button' as const, action_id, style, value: item.id, text: { type: 'plain_text' as const, text } });
   const middle: Block[] = item.status === 'pending'
     ? [
-        {
-          type: 'actions', block_id: b.blockId,
-          elements: [
-            { ...button(b.approve, 'primary', 'Approve'), confirm: b.confirm },
-            button(b.reject, 'danger', 'Reject'),
-          ],
-        },
+        decisionButtons(view, item),
         contextBlock(mrkdwn`${howToApprove(view.subject(item), options.approvalReaction)}${p.hint ?? ''}`),
       ]
     : [section(decisionText(item, p))];

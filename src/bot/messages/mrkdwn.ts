@@ -74,6 +74,10 @@ export const user = (id: string): Mrkdwn => (SLACK_ID.test(id) ? trusted(`<@${id
 
 export const channel = (id: string): Mrkdwn => (SLACK_ID.test(id) ? trusted(`<#${id}>`) : code(id));
 
+/** A link to a Slack message (https://slack.com/archives/C…/p…, which src/domain/home.ts builds); anything else is not linked. */
+export const messageLinkTo = (url: string | null, label: string): Mrkdwn =>
+  url !== null && /^https:\/\/slack\.com\/archives\/[A-Z0-9]+\/p\d+$/.test(url) ? trusted(`<${url}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`) : mrkdwn``;
+
 /**
  * Lines of outside text as a code block (```…```) of at most `max` characters: each line escaped
  * like any outside text (Slack still reads `<…>` and entities inside a code block) with its
