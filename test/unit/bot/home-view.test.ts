@@ -58,7 +58,7 @@ function expectWithinLimits(blocks: Block[]): void {
   const ids = blocks.map((b) => (b as { block_id?: string }).block_id).filter(Boolean);
   expect(new Set(ids).size).toBe(ids.length);
   for (const b of blocks) {
-    const t = b as AnyObj;
+    const t = b as unknown as AnyObj;
     if (t['type'] === 'section' && t['text']) expect(((t['text'] as AnyObj)['text'] as string).length).toBeLessThanOrEqual(HOME_LIMITS.section);
     if (t['type'] === 'header') expect(((t['text'] as AnyObj)['text'] as string).length).toBeLessThanOrEqual(HOME_LIMITS.plainText);
   }
