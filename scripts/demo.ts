@@ -6,7 +6,8 @@
  * publishes a partner file and a feed file, shows a failure and a /resend-file, a pickup (Transfer's
  * download event, fed as EventBridge would put it on the platform events queue: a loopback SQS) and,
  * with a 3.6-second pickup deadline (PICKUP_SLA_HOURS=0.001), the reminders and the daily digest for
- * the files nobody picked up, and prints each thread as Slack would show it.
+ * the files nobody picked up; the approver opens the app's Home tab; and it prints each thread and
+ * that Home as Slack would show them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,8 +25,8 @@ import { startFakeSqs, type FakeSqs } from '../tools/local/fake-sqs-server.js';
 import { sftpDownload } from '../tools/local/pickup-events.js';
 import { deleteKeysUnder } from '../tools/local/redis.js';
 import { ed25519PublicKey } from '../tools/local/ssh-keys.js';
-import { buttonClick, onboardSubmission, postToBot, slashCommand } from '../tools/local/slack-requests.js';
-import { renderThreads } from './demo/render-threads.js';
+import { buttonClick, homeOpened, onboardSubmission, postToBot, slashCommand } from '../tools/local/slack-requests.js';
+import { renderHome, renderThreads } from './demo/render-threads.js';
 import { NODE_FLAGS } from '../src/node-flags.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -189,8 +190,13 @@ async function main(): Promise<void> {
     await slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === DELIVERIES && /not picked up/.test(String(c.body['text'])), 30_000);
     await deadlines.close();
 
+    say('the approver opens the app\'s Home tab: the platform at a glance');
+    await postToBot(url, homeOpened(PEOPLE.approver), SECRET);
+    const home = await slack.waitFor((c) => c.method === 'views.publish' && c.ok && c.body['user_id'] === PEOPLE.approver, 30_000);
+
     process.stdout.write('\n════════ What Slack shows ════════\n\n');
     process.stdout.write(renderThreads(slack.calls()) + '\n');
+    process.stdout.write(renderHome(PEOPLE.approver, home.body['view']) + '\n\n');
     process.stdout.write(`(only visible to @${PEOPLE.outsider}) ${JSON.stringify(refused.body['text'] ?? refused.body)}\n`);
     process.stdout.write(`(only visible to @${PEOPLE.approver}) ${JSON.stringify(accepted.body['text'] ?? accepted.body)}\n`);
     await writeFile(join(work, 'slack-calls.json'), JSON.stringify(slack.calls(), null, 2));

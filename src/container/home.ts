@@ -3,8 +3,8 @@
  * the stores, and the publisher's worker group.
  */
 import type { HomeUseCases } from '../bot/deps.js';
-import { homeViewFor, navigateHome, noticeOnHome, openHome, readHomeSnapshot, searchPartnerIds, type HomeDeps, type HomeReadDeps } from '../actions/home/index.js';
-import type { HomeSnapshot, ReviewDue } from '../domain/home.js';
+import { homeViewFor, navigateHome, noticeOnHome, openHome, readHomeDetails, readHomeSnapshot, searchPartnerIds, sharedSnapshot, type HomeDeps, type HomeReadDeps } from '../actions/home/index.js';
+import type { ReviewDue } from '../domain/home.js';
 import { createHomeWorker, scheduleHomeSweep, DEFAULT_HOME_OPTIONS } from '../jobs/home/index.js';
 import { HomeStore } from '../store/home.js';
 import { resolveRefs } from '../store/message-refs.js';
@@ -40,19 +40,6 @@ export function homeReadDeps(c: Container): HomeReadDeps {
   };
 }
 
-/** One snapshot shared by every person published within `ms` (a pass over the viewers reads the stores once). */
-export function sharedSnapshot(read: () => Promise<HomeSnapshot>, ms: number): () => Promise<HomeSnapshot> {
-  let last: { at: number; snapshot: Promise<HomeSnapshot> } | undefined;
-  return () => {
-    const now = Date.now();
-    if (!last || now - last.at > ms) {
-      last = { at: now, snapshot: read() };
-      last.snapshot.catch(() => (last = undefined));
-    }
-    return last.snapshot;
-  };
-}
-
 export function homeUseCases(c: Container): HomeUseCases {
   const store = new HomeStore(c.redis, c.config.prefix);
   const deps: HomeDeps = { clock: c.clock, store, refresh: (users, o) => c.refreshHome(users, o) };
@@ -69,12 +56,13 @@ export function homeWorkers(c: Container): WorkerGroup {
   const { config, logger } = c;
   const options = { ...DEFAULT_HOME_OPTIONS, ...c.overrides.workerOptions?.home };
   // Shorter than the change delay: a build after a change always reads the stores after it.
-  const snapshot = sharedSnapshot(() => readHomeSnapshot(homeReadDeps(c)), Math.min(500, options.changeDelayMs / 2));
+  const read = homeReadDeps(c);
+  const snapshot = sharedSnapshot(() => readHomeSnapshot(read), Math.min(500, options.changeDelayMs / 2));
   const store = new HomeStore(c.redis, config.prefix);
   const worker = createHomeWorker({
     redis: c.workerRedis(), prefix: config.prefix, logger,
     slack: { apiCall: async (method, args) => ({ ...(await c.slack.apiCall(method, args)) }) },
-    viewFor: (user) => homeViewFor({ snapshot, store, approvers: c.approvers, members: c.members }, user),
+    viewFor: (user) => homeViewFor({ snapshot, details: (wanted) => readHomeDetails(read, wanted), store, approvers: c.approvers, members: c.members }, user),
     onSlackError: (code) => c.metrics.slackErrors.inc({ code }),
     options,
     ...(c.overrides.workerOptions?.stall ? { stall: c.overrides.workerOptions.stall } : {}),

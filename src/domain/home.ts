@@ -65,15 +65,11 @@ export interface RecentDelivery {
   forcedBy?: string;
 }
 
-/** One read of the stores that every person's Home is built from. */
+/** One read of the stores that every person's Home is built from (what every partner needs to be filtered and counted). */
 export interface HomeSnapshot {
   /** Every partner not offboarded, by id. */
   partners: PartnerSummary[];
-  lastDelivered: ReadonlyMap<string, string>;
-  lastPickup: ReadonlyMap<string, string>;
   overdue: ReadonlyMap<string, number>;
-  /** Where each partner's thread is (its card's channel and ts), by partner id. */
-  threads: ReadonlyMap<string, { channel: string; ts: string }>;
   requests: OnboardingRequest[];
   changes: ChangeRequest[];
   failed: FailedRun[];
@@ -81,6 +77,14 @@ export interface HomeSnapshot {
   reviewsDue: ReviewDue[];
   /** When the snapshot was read (ISO). */
   at: string;
+}
+
+/** What a person's Home shows of the few partners on it, read for those alone. */
+export interface HomeDetails {
+  lastDelivered: ReadonlyMap<string, string>;
+  lastPickup: ReadonlyMap<string, string>;
+  /** Where each partner's thread is (its card's channel and ts), by partner id. */
+  threads: ReadonlyMap<string, { channel: string; ts: string }>;
 }
 
 /** The statuses the filter offers (offboarded partners are not listed). */

@@ -270,9 +270,11 @@ export class DeliveryStore {
     return [this.k.history(partnerId), this.k.lastDelivered(), this.k.recent()];
   }
 
-  /** partner id → when its last delivery was recorded, every partner in one HGETALL. */
-  async lastDelivered(): Promise<Map<string, string>> {
-    return new Map(Object.entries(await this.redis.hgetall(this.k.lastDelivered())));
+  /** When each partner's last delivery was recorded (by id; absent: none), in one HMGET. */
+  async lastDelivered(partnerIds: readonly string[]): Promise<Map<string, string>> {
+    if (partnerIds.length === 0) return new Map();
+    const at = await this.redis.hmget(this.k.lastDelivered(), ...partnerIds);
+    return new Map(partnerIds.flatMap((id, i) => (at[i] ? [[id, at[i]!] as const] : [])));
   }
 
   /** The platform's last failed deliveries and forced re-sends, newest first. */

@@ -25,7 +25,7 @@ export const partnerKeys = (prefix: string) => ({
   all: () => `${prefix}:partners`,
   live: () => `${prefix}:partners:live`,
   quarantined: () => `${prefix}:partners:quarantined`,
-  /** The Home's summary of each partner not offboarded (docs/app-home.md), written with the record. */
+  /** The Home's summary of each partner (docs/app-home.md), written with the record. */
   summaries: () => `${prefix}:home:partners`,
   feed: (feed: string) => `${prefix}:feed:${feed}`,
   sshKeys: () => keys(prefix).sshKeyHolders(),
@@ -77,7 +77,7 @@ redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], id)
 if ARGV[3] == 'live' then redis.call('SADD', KEYS[3], id) else redis.call('SREM', KEYS[3], id) end
 if ARGV[3] == 'quarantined' then redis.call('SADD', KEYS[5], id) else redis.call('SREM', KEYS[5], id) end
-if offboarded then redis.call('HDEL', KEYS[6], id) else redis.call('HSET', KEYS[6], id, ARGV[10]) end
+redis.call('HSET', KEYS[6], id, ARGV[10])
 for i = 7 + left, #KEYS do
   if offboarded then redis.call('SREM', KEYS[i], id) else redis.call('SADD', KEYS[i], id) end
 end
@@ -260,30 +260,27 @@ export class PartnerStore {
    * the summaries existed is summarised from its record here, once (HSETNX: a write in between wins).
    */
   async summaries(): Promise<PartnerSummary[]> {
-    const [stored, ids] = await Promise.all([this.redis.hgetall(this.k.summaries()), this.allIds()]);
-    const out = Object.values(stored).map((v) => JSON.parse(v) as PartnerSummary);
-    const missing = ids.filter((id) => stored[id] === undefined);
+    const [stored, count] = await Promise.all([this.redis.hgetall(this.k.summaries()), this.redis.scard(this.k.all())]);
+    const all = Object.values(stored).map((v) => JSON.parse(v) as PartnerSummary);
+    const missing = all.length >= count ? [] : (await this.allIds()).filter((id) => stored[id] === undefined);
     for (let i = 0; i < missing.length; i += 1000) {
-      const chunk = missing.slice(i, i + 1000);
-      const records = (await this.redis.mget(...chunk.map((id) => this.k.record(id))))
+      const records = (await this.redis.mget(...missing.slice(i, i + 1000).map((id) => this.k.record(id))))
         .filter((raw): raw is string => raw !== null)
-        .map((raw) => JSON.parse(raw) as PartnerRecord)
-        .filter((r) => r.status !== 'offboarded');
+        .map((raw) => summaryOf(JSON.parse(raw) as PartnerRecord));
       if (records.length === 0) continue;
       const fill = this.redis.pipeline();
-      for (const r of records) {
-        const summary = summaryOf(r);
-        fill.hsetnx(this.k.summaries(), r.partnerId, JSON.stringify(summary));
-        out.push(summary);
-      }
+      for (const summary of records) fill.hsetnx(this.k.summaries(), summary.partnerId, JSON.stringify(summary));
       await fill.exec();
+      all.push(...records);
     }
-    return out;
+    return all.filter((p) => p.status !== 'offboarded');
   }
 
   /** Ids of partners not offboarded that start with `prefix`, in order, at most `limit` (the Home's id search). */
   async idsStartingWith(prefix: string, limit: number): Promise<string[]> {
-    const ids = await this.redis.hkeys(this.k.summaries());
-    return ids.filter((id) => id.startsWith(prefix)).sort().slice(0, limit);
+    const ids = (await this.redis.hkeys(this.k.summaries())).filter((id) => id.startsWith(prefix)).sort().slice(0, limit * 2);
+    if (ids.length === 0) return [];
+    const summaries = await this.redis.hmget(this.k.summaries(), ...ids);
+    return ids.filter((_, i) => summaries[i] !== null && (JSON.parse(summaries[i]!) as PartnerSummary).status !== 'offboarded').slice(0, limit);
   }
 }

@@ -111,6 +111,20 @@ describe('App Home', () => {
     expect((guest.json as { options: unknown[] }).options).toEqual([]);
   });
 
+  it('when a partner was written before summaries existed, then it is listed (summarised once); an offboarded one is neither listed nor found', async () => {
+    await seed(2);
+    const old = record(50);
+    await h.redis.multi().set(`${h.config.prefix}:partner:${old.partnerId}`, JSON.stringify(old)).sadd(`${h.config.prefix}:partners`, old.partnerId).exec();
+    await new PartnerStore(h.redis, h.config.prefix).save({ ...record(51), status: 'offboarded' });
+    await post(homeOpened(MEMBER));
+    const view = text(await published(MEMBER, 'Partners (3)'));
+    expect(view).toContain('`p050`');
+    expect(view).not.toContain('`p051`');
+    expect(await h.redis.hexists(`${h.config.prefix}:home:partners`, 'p050')).toBe(1);
+    const found = await post(blockSuggestion(MEMBER, HOME_ACTIONS.filterId, 'p05'));
+    expect((found.json as { options: { value: string }[] }).options.map((o) => o.value)).toEqual(['prefix:p05', 'id:p050']);
+  });
+
   it('when Slack rate-limits views.publish, then the Home is published after Retry-After, with nothing lost', async () => {
     await seed(5);
     h.slack.fail('views.publish', { kind: 'rate-limited', retryAfter: 1 });

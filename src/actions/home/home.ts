@@ -6,7 +6,8 @@
  */
 import { cleanIdPrefix, DEFAULT_HOME_STATE, readHomeState, type HomeSnapshot, type HomeState } from '../../domain/home.js';
 import type { PartnerStatus } from '../../domain/partner.js';
-import { buildHomeView, HOME_LIMITS, idOption, prefixOption, type HomeView } from '../../bot/messages/home.js';
+import { buildHomeView, detailsWanted, HOME_LIMITS, homeSelection, idOption, prefixOption, type HomeView } from '../../bot/messages/home.js';
+import type { HomeDetails } from '../../domain/home.js';
 import type { ApproverDirectory, Clock, MemberDirectory } from '../ports.js';
 
 /** Queues a publish of these people's Home: `now` for someone who asked (no coalescing window). */
@@ -85,6 +86,7 @@ export async function noticeOnHome(deps: HomeDeps, input: { user: string; messag
 
 export interface HomeViewDeps {
   snapshot(): Promise<HomeSnapshot>;
+  details(wanted: { partnerIds: string[]; threadRefs: ReadonlyMap<string, string> }): Promise<HomeDetails>;
   store: Pick<HomeStateStore, 'state' | 'notice'>;
   approvers: ApproverDirectory;
   members: MemberDirectory;
@@ -94,5 +96,24 @@ export interface HomeViewDeps {
 export async function homeViewFor(deps: HomeViewDeps, user: string): Promise<{ view: HomeView; notice: string | null }> {
   const [snapshot, state, notice, approver] = await Promise.all([deps.snapshot(), deps.store.state(user), deps.store.notice(user), deps.approvers.isApprover(user)]);
   const member = approver || (await deps.members.isMember(user));
-  return { view: buildHomeView({ snapshot, viewer: { user, member, approver }, state: readHomeState(state), notice }), notice };
+  const viewer = { user, member, approver };
+  const filter = readHomeState(state);
+  const details = await deps.details(detailsWanted(snapshot, homeSelection(snapshot, viewer, filter)));
+  return { view: buildHomeView({ snapshot, details, viewer, state: filter, notice }), notice };
+}
+
+/** One snapshot shared by every person published within `ms` (a pass over the viewers reads the stores once). */
+export function sharedSnapshot(read: () => Promise<HomeSnapshot>, ms: number): () => Promise<HomeSnapshot> {
+  let last: { at: number; snapshot: Promise<HomeSnapshot> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > ms) {
+      const current = { at: now, snapshot: read() };
+      last = current;
+      current.snapshot.catch(() => {
+        if (last === current) last = undefined;
+      });
+    }
+    return last.snapshot;
+  };
 }

@@ -1,13 +1,12 @@
 /**
- * One snapshot of everything the App Home shows (docs/app-home.md "Where the data comes from"):
- * a handful of reads whatever the number of partners — each a single call or one pipeline — run
- * at once.
+ * What the App Home shows, read from the stores (docs/app-home.md "Where the data comes from"): one
+ * snapshot shared by everyone — a handful of reads whatever the number of partners, run at once —
+ * and, per person, the details of the few partners their Home lists.
  */
-import { countOverdue, type FailedRun, type HomeSnapshot, type PartnerSummary, type RecentDelivery, type ReviewDue } from '../../domain/home.js';
+import { countOverdue, type FailedRun, type HomeDetails, type HomeSnapshot, type PartnerSummary, type RecentDelivery, type ReviewDue } from '../../domain/home.js';
 import type { DeliveryRecord } from '../../domain/delivery.js';
 import type { ChangeRequest, OnboardingRequest } from '../../domain/requests.js';
 import type { RunFailure } from '../../domain/run.js';
-import { cardRef } from '../../bot/messages/ids.js';
 import type { Clock } from '../ports.js';
 
 /** How many pending requests and changes a snapshot reads (the Home shows a few, the approvals channel all). */
@@ -24,7 +23,7 @@ interface PendingReader<T> {
 export interface HomeReadDeps {
   clock: Clock;
   partners: { summaries(): Promise<PartnerSummary[]> };
-  deliveries: { lastDelivered(): Promise<Map<string, string>>; recent(count: number): Promise<DeliveryRecord[]> };
+  deliveries: { lastDelivered(partnerIds: readonly string[]): Promise<Map<string, string>>; recent(count: number): Promise<DeliveryRecord[]> };
   lastPickups(partnerIds: readonly string[]): Promise<Map<string, string>>;
   /** Every overdue delivery's member, `<partnerId>\t<dh>`. */
   overdueMembers(): Promise<string[]>;
@@ -62,28 +61,27 @@ const recentOf = (r: DeliveryRecord): RecentDelivery => ({
   ...(r.error ? { error: `${r.error.code}: ${r.error.message}` } : {}), ...(r.forcedBy ? { forcedBy: r.forcedBy } : {}),
 });
 
+/** Everything every partner needs to be filtered, counted and listed: the same for every person. */
 export async function readHomeSnapshot(deps: HomeReadDeps): Promise<HomeSnapshot> {
   const at = deps.clock.now().toISOString();
-  const [summaries, lastDelivered, overdue, requests, changes, recent, reviewsDue] = await Promise.all([
-    deps.partners.summaries(), deps.deliveries.lastDelivered(), deps.overdueMembers(), pending(deps.requests), pending(deps.changes),
-    deps.deliveries.recent(RECENT_READ), deps.reviewsDue(),
+  const [summaries, overdue, requests, changes, recent, reviewsDue] = await Promise.all([
+    deps.partners.summaries(), deps.overdueMembers(), pending(deps.requests), pending(deps.changes), deps.deliveries.recent(RECENT_READ), deps.reviewsDue(),
   ]);
   const partners = summaries.sort((a, b) => (a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0));
-  const ids = partners.map((p) => p.partnerId);
-  const [lastPickup, refs, failed] = await Promise.all([deps.lastPickups(ids), deps.threads(partners.map((p) => p.threadRef)), failedRuns(deps, partners)]);
-  const threads = new Map<string, { channel: string; ts: string }>();
-  for (const p of partners) {
-    const where = refs.get(p.threadRef);
-    if (where) threads.set(p.partnerId, where);
-  }
-  // A request not yet a partner has its card's thread too.
-  const cardRefs = await deps.threads(requests.map((r) => cardRef(r.id)));
-  for (const r of requests) {
-    const where = cardRefs.get(cardRef(r.id));
-    if (where && !threads.has(r.partnerId)) threads.set(r.partnerId, where);
-  }
   return {
-    partners, lastDelivered, lastPickup, overdue: countOverdue(overdue), threads, requests, changes, failed,
-    recent: recent.map(recentOf), reviewsDue, at,
+    partners, overdue: countOverdue(overdue), requests, changes, failed: await failedRuns(deps, partners), recent: recent.map(recentOf), reviewsDue, at,
   };
+}
+
+/** The last delivery and pickup of the partners one Home lists, and where their threads are: a few keys, one round trip each. */
+export async function readHomeDetails(deps: HomeReadDeps, wanted: { partnerIds: string[]; threadRefs: ReadonlyMap<string, string> }): Promise<HomeDetails> {
+  const [lastDelivered, lastPickup, refs] = await Promise.all([
+    deps.deliveries.lastDelivered(wanted.partnerIds), deps.lastPickups(wanted.partnerIds), deps.threads([...new Set(wanted.threadRefs.values())]),
+  ]);
+  const threads = new Map<string, { channel: string; ts: string }>();
+  for (const [partnerId, ref] of wanted.threadRefs) {
+    const where = refs.get(ref);
+    if (where) threads.set(partnerId, where);
+  }
+  return { lastDelivered, lastPickup, threads };
 }

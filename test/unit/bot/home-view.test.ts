@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildHomeView, HOME_LIMITS, idOption, prefixOption } from '../../../src/bot/messages/home.js';
 import { ACTIONS, HOME_ACTIONS } from '../../../src/bot/messages/ids.js';
-import { HOME_STATUSES, type HomeSnapshot, type PartnerSummary } from '../../../src/domain/home.js';
+import { HOME_STATUSES, type HomeDetails, type HomeSnapshot, type PartnerSummary } from '../../../src/domain/home.js';
 import type { PartnerStatus } from '../../../src/domain/partner.js';
 import type { ChangeRequest, OnboardingRequest } from '../../../src/domain/requests.js';
 import type { Block } from '../../../src/domain/notify-message.js';
@@ -34,14 +34,19 @@ const change = (i: number, reason: string, by: string): ChangeRequest => ({
 function snapshot(n: number, name: string, extra: Partial<HomeSnapshot> = {}): HomeSnapshot {
   const partners = Array.from({ length: n }, (_, i) => partner(i, name, HOME_STATUSES[i % HOME_STATUSES.length]!, i % 3 ? [name.slice(0, 50), 'price-lists'] : []));
   return {
-    partners, lastDelivered: new Map(partners.map((p) => [p.partnerId, AT])), lastPickup: new Map(), overdue: new Map(partners.slice(0, 50).map((p) => [p.partnerId, 3])),
-    threads: new Map(partners.map((p) => [p.partnerId, { channel: 'C0APPROVALS', ts: '1700000000.000100' }])), requests: [], changes: [],
+    partners, overdue: new Map(partners.slice(0, 50).map((p) => [p.partnerId, 3])), requests: [], changes: [],
     failed: partners.filter((p) => p.status.endsWith('failed')).slice(0, 30).map((p) => ({ partnerId: p.partnerId, requestId: p.requestId, kind: p.status === 'provision_failed' ? 'provision' : 'verify', step: name.slice(0, 60), error: name })),
     recent: Array.from({ length: 20 }, (_, i) => ({ at: AT, partnerId: `p${i}`, key: name, outcome: i % 2 ? 'failed' : 'delivered', error: name, forcedBy: 'U1' })),
     reviewsDue: Array.from({ length: 12 }, (_, i) => ({ partnerId: `p${i}`, owner: name.slice(0, 20), dueAt: AT, state: name })),
     at: AT, ...extra,
   };
 }
+
+/** Every partner's details (the builder shows those of the partners it lists). */
+const details = (s: HomeSnapshot): HomeDetails => ({
+  lastDelivered: new Map(s.partners.map((p) => [p.partnerId, AT])), lastPickup: new Map(s.partners.slice(0, 7).map((p) => [p.partnerId, AT])),
+  threads: new Map([...s.partners.map((p) => p.partnerId), 'new1', 'p0'].map((id) => [id, { channel: 'C0APPROVALS', ts: '1700000000.000100' }])),
+});
 
 type AnyObj = Record<string, unknown>;
 /** Every object in the view, with the key it was found under. */
@@ -85,7 +90,7 @@ describe('App Home view', () => {
           changes: Array.from({ length: 8 }, (_, i) => change(i, name, 'UOTHER')),
         });
         const view = buildHomeView({
-          snapshot: s, viewer: { user: 'UME', member: true, approver },
+          snapshot: s, details: details(s), viewer: { user: 'UME', member: true, approver },
           state: { idPrefix: filtered ? 'p0' : null, status: filtered ? 'live' : null, page }, notice: name,
         });
         expectWithinLimits(view.blocks);
@@ -95,7 +100,7 @@ describe('App Home view', () => {
   });
 
   it('when 10,000 partners, then one page of 20 with a next button, and the filter controls', () => {
-    const view = buildHomeView({ snapshot: snapshot(10_000, 'Acme'), viewer: { user: 'UME', member: true, approver: true }, state: { idPrefix: null, status: null, page: 3 }, notice: null });
+    const view = buildHomeView({ snapshot: snapshot(10_000, 'Acme'), details: details(snapshot(10, 'Acme')), viewer: { user: 'UME', member: true, approver: true }, state: { idPrefix: null, status: null, page: 3 }, notice: null });
     expectWithinLimits(view.blocks);
     const text = JSON.stringify(view.blocks);
     expect(text).toContain('Partners 61–80 of 10000');
@@ -106,7 +111,7 @@ describe('App Home view', () => {
 
   it('when an approver, then requests by others carry the card\'s buttons and ids, and their own request is not there', () => {
     const s = snapshot(3, 'Acme', { requests: [request(1, 'Mine', 'UME'), request(2, 'Theirs', 'UOTHER')], changes: [change(1, 'done', 'UOTHER')] });
-    const view = buildHomeView({ snapshot: s, viewer: { user: 'UME', member: true, approver: true }, state: { idPrefix: null, status: null, page: 0 }, notice: null });
+    const view = buildHomeView({ snapshot: s, details: details(s), viewer: { user: 'UME', member: true, approver: true }, state: { idPrefix: null, status: null, page: 0 }, notice: null });
     const buttons: AnyObj[] = [];
     walk(view.blocks, (o) => void (o['type'] === 'button' && buttons.push(o)));
     expect(buttons.filter((b) => b['action_id'] === ACTIONS.approve).map((b) => b['value'])).toEqual(['req_x2']);
@@ -117,11 +122,11 @@ describe('App Home view', () => {
 
   it('when not an approver, then no decisions or retries; when a guest, then no partners', () => {
     const s = snapshot(30, 'Acme', { requests: [request(2, 'Theirs', 'UOTHER')] });
-    const member = JSON.stringify(buildHomeView({ snapshot: s, viewer: { user: 'UME', member: true, approver: false }, state: { idPrefix: null, status: null, page: 0 }, notice: null }).blocks);
+    const member = JSON.stringify(buildHomeView({ snapshot: s, details: details(s), viewer: { user: 'UME', member: true, approver: false }, state: { idPrefix: null, status: null, page: 0 }, notice: null }).blocks);
     expect(member).not.toContain(ACTIONS.approve);
     expect(member).not.toContain(ACTIONS.retryProvision);
     expect(member).toContain('p00001');
-    const guest = JSON.stringify(buildHomeView({ snapshot: s, viewer: { user: 'UG', member: false, approver: false }, state: { idPrefix: null, status: null, page: 0 }, notice: null }).blocks);
+    const guest = JSON.stringify(buildHomeView({ snapshot: s, details: details(s), viewer: { user: 'UG', member: false, approver: false }, state: { idPrefix: null, status: null, page: 0 }, notice: null }).blocks);
     expect(guest).not.toContain('p00001');
   });
 
