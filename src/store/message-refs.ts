@@ -9,6 +9,7 @@
  * outbox (src/store/outbox.ts); this module only reads them.
  */
 import type { Redis } from 'ioredis';
+import { mgetMany } from './mget-many.js';
 
 export interface MessageRef {
   channel: string;
@@ -36,20 +37,13 @@ export async function refAt(redis: Redis, prefix: string, channel: string, ts: s
   return (await redis.get(msgtsKey(prefix, channel, ts))) ?? undefined;
 }
 
-/** Where each of many refs landed (absent: not posted), in MGETs of 1,000 sent as one pipeline. */
+/** Where each of many refs landed (absent: not posted), in one pipeline. */
 export async function resolveRefs(redis: Redis, prefix: string, refs: readonly string[]): Promise<Map<string, MessageRef>> {
+  const values = await mgetMany(redis, refs.map((r) => msgrefKey(prefix, r)));
   const out = new Map<string, MessageRef>();
-  if (refs.length === 0) return out;
-  const pipeline = redis.pipeline();
-  for (let i = 0; i < refs.length; i += 1000) pipeline.mget(...refs.slice(i, i + 1000).map((r) => msgrefKey(prefix, r)));
-  let n = 0;
-  for (const [err, values] of (await pipeline.exec()) ?? []) {
-    if (err) throw err;
-    for (const raw of values as (string | null)[]) {
-      const at = parseRef(raw);
-      if (at) out.set(refs[n]!, at);
-      n += 1;
-    }
-  }
+  values.forEach((raw, i) => {
+    const at = parseRef(raw);
+    if (at) out.set(refs[i]!, at);
+  });
   return out;
 }

@@ -14,6 +14,7 @@ import { nextStatus, type PartnerEvent } from '../domain/partner-lifecycle.js';
 import { ConflictError, ErrorCode, InternalError } from '../domain/errors.js';
 import { keyInUseMessage, keyRefs, keysHeldElsewhere, readHolder, registeredTo, sharedKeys, conflictOf, type KeyInUse } from '../domain/ssh-key-holder.js';
 import { keys } from './keys.js';
+import { mgetMany } from './mget-many.js';
 import { runScript } from './run-script.js';
 import { KEY_HOLDER_LUA, REINDEX_KEYS } from './ssh-key-scripts.js';
 
@@ -263,17 +264,15 @@ export class PartnerStore {
     const [stored, count] = await Promise.all([this.redis.hgetall(this.k.summaries()), this.redis.scard(this.k.all())]);
     const all = Object.values(stored).map((v) => JSON.parse(v) as PartnerSummary);
     const missing = all.length >= count ? [] : (await this.allIds()).filter((id) => stored[id] === undefined);
-    for (let i = 0; i < missing.length; i += 1000) {
-      const records = (await this.redis.mget(...missing.slice(i, i + 1000).map((id) => this.k.record(id))))
-        .filter((raw): raw is string => raw !== null)
-        .map((raw) => summaryOf(JSON.parse(raw) as PartnerRecord));
-      if (records.length === 0) continue;
+    const found = (await mgetMany(this.redis, missing.map((id) => this.k.record(id))))
+      .filter((raw): raw is string => raw !== null)
+      .map((raw) => summaryOf(JSON.parse(raw) as PartnerRecord));
+    if (found.length > 0) {
       const fill = this.redis.pipeline();
-      for (const summary of records) fill.hsetnx(this.k.summaries(), summary.partnerId, JSON.stringify(summary));
+      for (const summary of found) fill.hsetnx(this.k.summaries(), summary.partnerId, JSON.stringify(summary));
       await fill.exec();
-      all.push(...records);
     }
-    return all.filter((p) => p.status !== 'offboarded');
+    return [...all, ...found].filter((p) => p.status !== 'offboarded');
   }
 
   /** Ids of partners not offboarded that start with `prefix`, in order, at most `limit` (the Home's id search). */

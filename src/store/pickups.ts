@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { PickupRecord } from '../domain/pickup-events.js';
 import { deliveryKeys, DELIVERY_RECORD_TTL_SECONDS, FANOUT_TTL_SECONDS } from './deliveries.js';
+import { mgetMany } from './mget-many.js';
 import { runScript } from './run-script.js';
 
 export const PICKUP_SEEN_TTL_SECONDS = 30 * 24 * 3600;
@@ -347,20 +348,14 @@ export class PickupStore {
     return parse<PickupRecord>(await this.redis.get(this.k.last(partnerId)));
   }
 
-  /** When each partner's newest complete pickup was (by id; absent: none), in MGETs of 1,000 sent as one pipeline. */
+  /** When each partner's newest complete pickup was (by id; absent: none), in one pipeline. */
   async lastPickupTimes(partnerIds: readonly string[]): Promise<Map<string, string>> {
-    const pipeline = this.redis.pipeline();
-    for (let i = 0; i < partnerIds.length; i += 1000) pipeline.mget(...partnerIds.slice(i, i + 1000).map((id) => this.k.last(id)));
+    const values = await mgetMany(this.redis, partnerIds.map((id) => this.k.last(id)));
     const out = new Map<string, string>();
-    let n = 0;
-    for (const [err, values] of (partnerIds.length > 0 ? await pipeline.exec() : []) ?? []) {
-      if (err) throw err;
-      for (const raw of values as (string | null)[]) {
-        const at = raw === null ? undefined : parse<PickupRecord>(raw)?.at;
-        if (at) out.set(partnerIds[n]!, at);
-        n += 1;
-      }
-    }
+    values.forEach((raw, i) => {
+      const at = parse<PickupRecord>(raw)?.at;
+      if (at) out.set(partnerIds[i]!, at);
+    });
     return out;
   }
 
