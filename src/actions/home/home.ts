@@ -4,10 +4,9 @@
  * snapshot when it is sent. Publishing itself is the home queue's (src/jobs/home), reached through
  * the `refresh` port.
  */
-import { cleanIdPrefix, DEFAULT_HOME_STATE, readHomeState, type HomeSnapshot, type HomeState } from '../../domain/home.js';
+import { cleanIdPrefix, DEFAULT_HOME_STATE, readHomeState, type HomeDetails, type HomeSnapshot, type HomeState } from '../../domain/home.js';
 import type { PartnerStatus } from '../../domain/partner.js';
 import { buildHomeView, detailsWanted, HOME_LIMITS, homeSelection, idOption, prefixOption, type HomeView } from '../../bot/messages/home.js';
-import type { HomeDetails } from '../../domain/home.js';
 import type { ApproverDirectory, Clock, MemberDirectory } from '../ports.js';
 
 /** Queues a publish of these people's Home: `now` for someone who asked (no coalescing window). */
@@ -52,7 +51,7 @@ export async function navigateHome(deps: HomeDeps, input: { user: string; to: Ho
   return next;
 }
 
-export function navigate(current: HomeState, to: HomeNavigation): HomeState {
+function navigate(current: HomeState, to: HomeNavigation): HomeState {
   switch (to.kind) {
     case 'clear':
       return DEFAULT_HOME_STATE;

@@ -1,6 +1,7 @@
 /**
  * The App Home of one person (docs/app-home.md): what waits on them, the partners with a filter and
- * pages, and the platform's recent failures and re-sends, from one snapshot of the stores. Pure.
+ * pages, and the platform's recent failures and re-sends, from one snapshot of the stores and the
+ * details of the partners it lists (homeSelection says which). Pure.
  * Whatever the data, the view stays inside Slack's limits: 100 blocks, 3,000 characters a section,
  * 150 of plain text in a header or button, 100 options of 75 characters in a select.
  */
