@@ -15,8 +15,9 @@ import type { Container } from './container.js';
 import type { WorkerGroup } from './workers.js';
 
 /**
- * Access reviews due, for the Home's "Reviews due". Access reviews are built apart: until they are
- * merged this reads nothing (the lead wires `listReviewsDue` from src/store/reviews.ts here).
+ * Access reviews due, for the Home's "Reviews due". Access reviews were built apart: until they are
+ * wired this reads nothing — at the merge, `listDueReviews(c.redis, c.config.prefix, { nowMs:
+ * c.clock.now().getTime() })` from src/store/reviews.ts (its ReviewSummary fits ReviewDue).
  */
 const reviewsDue = (_c: Container): (() => Promise<ReviewDue[]>) => async () => [];
 

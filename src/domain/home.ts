@@ -40,7 +40,8 @@ export const isolationProvenAt = (s: Pick<PartnerSummary, 'verifiedAt' | 'proven
 /** An access review waiting for its owner (access reviews feed these; the Home only lists them). */
 export interface ReviewDue {
   partnerId: string;
-  owner: string;
+  /** Null: nobody answers for the partner yet. */
+  owner: string | null;
   dueAt: string;
   state: string;
 }

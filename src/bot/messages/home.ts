@@ -177,7 +177,7 @@ function failed(s: Data, sel: HomeSelection): Block[] {
 
 function reviews(s: Data, sel: HomeSelection): Block[] {
   if (sel.reviews.length === 0) return [];
-  const lines = sel.reviews.slice(0, HOME_SHOWN.reviews).map((r) => mrkdwn`:memo: ${code(r.partnerId)} — owner ${user(r.owner)}, due ${when(r.dueAt)} (${capped(r.state, 40)}) ${threadLink(s, r.partnerId)}`);
+  const lines = sel.reviews.slice(0, HOME_SHOWN.reviews).map((r) => mrkdwn`:memo: ${code(r.partnerId)} — owner ${r.owner ? user(r.owner) : 'none'}, due ${when(r.dueAt)} (${capped(r.state, 40)}) ${threadLink(s, r.partnerId)}`);
   return [header(`Reviews due (${sel.reviews.length})`), linesSection(lines, sel.reviews.length - lines.length)];
 }
 

@@ -37,7 +37,7 @@ function snapshot(n: number, name: string, extra: Partial<HomeSnapshot> = {}): H
     partners, overdue: new Map(partners.slice(0, 50).map((p) => [p.partnerId, 3])), requests: [], changes: [],
     failed: partners.filter((p) => p.status.endsWith('failed')).slice(0, 30).map((p) => ({ partnerId: p.partnerId, requestId: p.requestId, kind: p.status === 'provision_failed' ? 'provision' : 'verify', step: name.slice(0, 60), error: name })),
     recent: Array.from({ length: 20 }, (_, i) => ({ at: AT, partnerId: `p${i}`, key: name, outcome: i % 2 ? 'failed' : 'delivered', error: name, forcedBy: 'U1' })),
-    reviewsDue: Array.from({ length: 12 }, (_, i) => ({ partnerId: `p${i}`, owner: name.slice(0, 20), dueAt: AT, state: name })),
+    reviewsDue: Array.from({ length: 12 }, (_, i) => ({ partnerId: `p${i}`, owner: i % 2 ? null : name.slice(0, 20), dueAt: AT, state: name })),
     at: AT, ...extra,
   };
 }
@@ -118,6 +118,8 @@ describe('App Home view', () => {
     expect(buttons.filter((b) => b['action_id'] === ACTIONS.changeApprove).map((b) => b['value'])).toEqual(['chg_x1']);
     expect(buttons.find((b) => b['action_id'] === ACTIONS.approve)!['confirm']).toBeDefined();
     expect(JSON.stringify(view.blocks)).not.toContain('Mine');
+    expect(JSON.stringify(view.blocks)).toContain('Reviews due (12)');
+    expect(JSON.stringify(view.blocks)).toContain('owner none');
   });
 
   it('when not an approver, then no decisions or retries; when a guest, then no partners', () => {
