@@ -111,14 +111,18 @@ describe('App Home', () => {
     expect((guest.json as { options: unknown[] }).options).toEqual([]);
   });
 
-  it('when a partner was written before summaries existed, then it is listed (summarised once); an offboarded one is neither listed nor found', async () => {
+  it('when a partner was written before summaries existed, then it is listed (summarised once, its last delivery from its history); an offboarded one is neither listed nor found', async () => {
     await seed(2);
     const old = record(50);
-    await h.redis.multi().set(`${h.config.prefix}:partner:${old.partnerId}`, JSON.stringify(old)).sadd(`${h.config.prefix}:partners`, old.partnerId).exec();
+    const delivered = { outcome: 'delivered', at: '2026-11-30T09:00:00.000Z', partnerId: old.partnerId, key: 'outbound/p050/a.csv', versionId: null, targetKey: 'partners/p050/a.csv' };
+    await h.redis.multi().set(`${h.config.prefix}:partner:${old.partnerId}`, JSON.stringify(old)).sadd(`${h.config.prefix}:partners`, old.partnerId)
+      .lpush(`${h.config.prefix}:dl:history:${old.partnerId}`, JSON.stringify(delivered)).exec();
     await new PartnerStore(h.redis, h.config.prefix).save({ ...record(51), status: 'offboarded' });
     await post(homeOpened(MEMBER));
     const view = text(await published(MEMBER, 'Partners (3)'));
     expect(view).toContain('`p050`');
+    // Delivered to before the last-delivery hash: found in its history.
+    expect(view).toContain('last delivery <!date^1796029200^{date_short_pretty} {time}|2026-11-30T09:00:00.000Z>');
     expect(view).not.toContain('`p051`');
     expect(await h.redis.hexists(`${h.config.prefix}:home:partners`, 'p050')).toBe(1);
     const found = await post(blockSuggestion(MEMBER, HOME_ACTIONS.filterId, 'p05'));

@@ -14,6 +14,8 @@ const PENDING_READ = 50;
 /** How many failed partners a snapshot reads the failed step of. */
 const FAILED_READ = 20;
 const RECENT_READ = 20;
+/** How far back a partner's history is looked at for its last delivery, when the hash has none. */
+const HISTORY_LOOK = 20;
 
 interface PendingReader<T> {
   pendingIds(limit: number): Promise<string[]>;
@@ -23,7 +25,11 @@ interface PendingReader<T> {
 export interface HomeReadDeps {
   clock: Clock;
   partners: { summaries(): Promise<PartnerSummary[]> };
-  deliveries: { lastDelivered(partnerIds: readonly string[]): Promise<Map<string, string>>; recent(count: number): Promise<DeliveryRecord[]> };
+  deliveries: {
+    lastDelivered(partnerIds: readonly string[]): Promise<Map<string, string>>;
+    recent(count: number): Promise<DeliveryRecord[]>;
+    history(partnerId: string, count: number): Promise<DeliveryRecord[]>;
+  };
   lastPickups(partnerIds: readonly string[]): Promise<Map<string, string>>;
   /** Every overdue delivery's member, `<partnerId>\t<dh>`. */
   overdueMembers(): Promise<string[]>;
@@ -78,6 +84,13 @@ export async function readHomeDetails(deps: HomeReadDeps, wanted: { partnerIds: 
   const [lastDelivered, lastPickup, refs] = await Promise.all([
     deps.deliveries.lastDelivered(wanted.partnerIds), deps.lastPickups(wanted.partnerIds), deps.threads([...new Set(wanted.threadRefs.values())]),
   ]);
+  // Delivered to before the last-delivery hash existed: the newest delivery in the partner's own history.
+  const before = wanted.partnerIds.filter((id) => !lastDelivered.has(id));
+  const histories = await Promise.all(before.map((id) => deps.deliveries.history(id, HISTORY_LOOK)));
+  before.forEach((id, i) => {
+    const newest = histories[i]!.find((r) => r.outcome === 'delivered');
+    if (newest) lastDelivered.set(id, newest.at);
+  });
   const threads = new Map<string, { channel: string; ts: string }>();
   for (const [partnerId, ref] of wanted.threadRefs) {
     const where = refs.get(ref);
