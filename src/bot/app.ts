@@ -15,6 +15,7 @@ import { reactionListeners } from './listeners/events/index.js';
 import { partnerIdOptions } from './listeners/options/index.js';
 import { viewListeners } from './listeners/views/index.js';
 import { BUTTON, byId, COMMAND, MODAL } from './listeners/gate.js';
+import { HOME_ACTIONS } from './messages/ids.js';
 
 export interface BoltAppOptions {
   botToken: string;
@@ -85,7 +86,7 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   app.action<BlockButtonAction>({ type: 'block_actions' }, byId(deps, BUTTON, actionListeners(deps)));
   for (const listener of reactionListeners(deps)) app.event('reaction_added', listener);
   app.event('app_home_opened', appHomeOpened(deps));
-  app.options({ type: 'block_suggestion' }, partnerIdOptions(deps));
+  app.options(HOME_ACTIONS.filterId, partnerIdOptions(deps));
 
   app.error(async (error) => {
     deps.logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');

@@ -154,10 +154,12 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
       bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, metadataAllowlist: config.deliveryMetadataAllowlist, logger, ...overrides.copyThresholds,
     }),
     // Nearly everything the App Home shows is announced in a thread first: each message marks the
-    // Homes of recent viewers stale (coalesced; published only where the view changed).
+    // Homes of recent viewers stale (coalesced; published only where the view changed). Not awaited:
+    // the caller's next step (an approval's job) does not wait for the Homes; the minute's sweep
+    // catches a mark that failed.
     notify: async (message) => {
       await enqueueNotify({ redis, prefix, queue: queues.notify }, message);
-      await refreshHome('viewers', { now: false }).catch((err: unknown) => logger.warn({ err }, 'home: marking the App Homes stale failed'));
+      refreshHome('viewers', { now: false }).catch((err: unknown) => logger.warn({ err }, 'home: marking the App Homes stale failed'));
     },
     refreshHome,
     audit: overrides.audit ?? createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) }),
