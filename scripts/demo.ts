@@ -7,8 +7,9 @@
  * download event, fed as EventBridge would put it on the platform events queue: a loopback SQS) and,
  * with a 3.6-second pickup deadline (PICKUP_SLA_HOURS=0.001), the reminders and the daily digest for
  * the files nobody picked up, an access review (REVIEW_INTERVAL_DAYS=0.0002, about 17 seconds) kept
- * by its owner with a reason, and prints each thread as Slack would show it, and the requester's
- * DMs (the decisions, the welcome to forward, the ExternalId on its own, LIVE).
+ * by its owner with a reason; the approver opens the app's Home tab; and it prints each thread, that
+ * Home and the requester's DMs (the decisions, the welcome to forward, the ExternalId on its own,
+ * LIVE) as Slack would show them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -26,8 +27,8 @@ import { startFakeSqs, type FakeSqs } from '../tools/local/fake-sqs-server.js';
 import { sftpDownload } from '../tools/local/pickup-events.js';
 import { deleteKeysUnder } from '../tools/local/redis.js';
 import { ed25519PublicKey } from '../tools/local/ssh-keys.js';
-import { buttonClick, onboardSubmission, postToBot, slashCommand, textValue, viewSubmission } from '../tools/local/slack-requests.js';
-import { renderThreads } from './demo/render-threads.js';
+import { buttonClick, homeOpened, onboardSubmission, postToBot, slashCommand, textValue, viewSubmission } from '../tools/local/slack-requests.js';
+import { renderHome, renderThreads } from './demo/render-threads.js';
 import { NODE_FLAGS } from '../src/node-flags.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -210,9 +211,13 @@ async function main(): Promise<void> {
     // Posts to one channel are paced (about one a second): wait for the kept line and globex's card, still open.
     await slack.waitFor(threadSays(acme, /Access review of acme: kept/), 30_000);
     await slack.waitFor(threadSays(globex, /Access review of `globex`/), 30_000);
+    say('the approver opens the app\'s Home tab: the platform at a glance');
+    await postToBot(url, homeOpened(PEOPLE.approver), SECRET);
+    const home = await slack.waitFor((c) => c.method === 'views.publish' && c.ok && c.body['user_id'] === PEOPLE.approver, 30_000);
 
     process.stdout.write('\n════════ What Slack shows ════════\n\n');
     process.stdout.write(renderThreads(slack.calls()) + '\n');
+    process.stdout.write(renderHome(PEOPLE.approver, home.body['view']) + '\n\n');
     process.stdout.write(`(only visible to @${PEOPLE.outsider}) ${JSON.stringify(refused.body['text'] ?? refused.body)}\n`);
     process.stdout.write(`(only visible to @${PEOPLE.approver}) ${JSON.stringify(accepted.body['text'] ?? accepted.body)}\n`);
     await writeFile(join(work, 'slack-calls.json'), JSON.stringify(slack.calls(), null, 2));

@@ -35,6 +35,13 @@ type Obj = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const textOf = (t: unknown): string => plain(str((t as Obj | undefined)?.['text']));
 
+/** A button as `[Approve]`, a select as `[its choice or placeholder ▾]`. */
+function elementText(element: unknown): string {
+  const e = element as Obj;
+  if (String(e['type']).endsWith('_select')) return `[${textOf((e['initial_option'] as Obj | undefined)?.['text'] ?? e['placeholder'])} ▾]`;
+  return `[${textOf(e['text'])}]`;
+}
+
 export function blockLines(block: unknown): string[] {
   const b = block as Obj;
   switch (b['type']) {
@@ -44,12 +51,13 @@ export function blockLines(block: unknown): string[] {
       const lines = b['text'] ? textOf(b['text']).split('\n') : [];
       const fields = (b['fields'] as unknown[] | undefined) ?? [];
       for (const f of fields) lines.push(textOf(f).replace('\n', ': '));
+      if (b['accessory']) lines.push(elementText(b['accessory']));
       return lines;
     }
     case 'context':
       return [((b['elements'] as unknown[] | undefined) ?? []).map((e) => textOf(e)).join(' ')];
     case 'actions':
-      return [((b['elements'] as unknown[] | undefined) ?? []).map((e) => `[${textOf((e as Obj)['text'])}]`).join(' ')];
+      return [((b['elements'] as unknown[] | undefined) ?? []).map(elementText).join(' ')];
     case 'divider':
       return ['────────'];
     default:
@@ -107,4 +115,10 @@ export function renderThreads(calls: RecordedCall[]): string {
     }
   }
   return out.join('\n');
+}
+
+/** A published App Home as its person sees it in the Home tab. */
+export function renderHome(user: string, view: unknown): string {
+  const blocks = ((view as Obj | undefined)?.['blocks'] as unknown[] | undefined) ?? [];
+  return [`━━━━ Home tab of @${user} ━━━━`, ...blocks.flatMap(blockLines)].join('\n');
 }

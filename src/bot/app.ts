@@ -10,9 +10,12 @@ import { ackUnhandled } from './ack-unhandled.js';
 import { CHECKED_BY_ID, deliveryKind, firstSighting } from './replay.js';
 import { actionListeners } from './listeners/actions/index.js';
 import { commandListeners } from './listeners/commands/index.js';
+import { appHomeOpened } from './listeners/events/app-home-opened.js';
 import { reactionListeners } from './listeners/events/index.js';
+import { partnerIdOptions } from './listeners/options/index.js';
 import { viewListeners } from './listeners/views/index.js';
 import { BUTTON, byId, COMMAND, MODAL } from './listeners/gate.js';
+import { HOME_ACTIONS } from './messages/ids.js';
 
 export interface BoltAppOptions {
   botToken: string;
@@ -31,7 +34,8 @@ function dedupe(deps: BotDeps) {
     const body = args.body as unknown as Record<string, unknown>;
     const kind = deliveryKind(body);
     deps.metrics.slackRequests.inc({ kind });
-    if (CHECKED_BY_ID.has(kind) || (await firstSighting(deps, body))) return args.next();
+    // A search (external select options) changes nothing, and the same text typed twice must be answered twice.
+    if (kind === 'block_suggestion' || CHECKED_BY_ID.has(kind) || (await firstSighting(deps, body))) return args.next();
     if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
   };
 }
@@ -76,6 +80,8 @@ export function createBoltApp(deps: BotDeps, options: BoltAppOptions): App {
   app.view<ViewSubmitAction>({ type: 'view_submission' }, byId(deps, MODAL, viewListeners(deps)));
   app.action<BlockButtonAction>({ type: 'block_actions' }, byId(deps, BUTTON, actionListeners(deps)));
   for (const listener of reactionListeners(deps)) app.event('reaction_added', listener);
+  app.event('app_home_opened', appHomeOpened(deps));
+  app.options(HOME_ACTIONS.filterId, partnerIdOptions(deps));
 
   app.error(async (error) => {
     deps.logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');

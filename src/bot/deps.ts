@@ -1,4 +1,5 @@
 /** What the Slack listeners need: bound use cases and a few lookups. Built by src/container/use-cases.ts. */
+import type { types } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Notify } from '../actions/ports.js';
@@ -9,6 +10,8 @@ import type {
 } from '../actions/lifecycle/index.js';
 import type { RequestOnboardingResult, RetryResult, ShowPlanResult } from '../actions/onboarding/index.js';
 import type { AnswerInput, AnswerResult } from '../actions/reviews/index.js';
+import type { HomeNavigation } from '../actions/home/index.js';
+import type { HomeState } from '../domain/home.js';
 import type { OnboardingRaw } from '../domain/onboarding-input.js';
 import type { ChangeRequest, ChangeSpec, OnboardingRequest } from '../domain/requests.js';
 import type { Capability } from '../domain/authorization.js';
@@ -48,7 +51,16 @@ export interface ReviewUseCases {
   answerReview: (input: AnswerInput) => Promise<AnswerResult>;
 }
 
-export interface BotDeps extends OnboardingUseCases, DeliveryUseCases, LifecycleUseCases, ReviewUseCases {
+/** The App Home (docs/app-home.md). */
+export interface HomeUseCases {
+  openHome: (input: { user: string; shown: boolean }) => Promise<void>;
+  navigateHome: (input: { user: string; to: HomeNavigation }) => Promise<HomeState>;
+  searchPartnerIds: (typed: string) => Promise<{ options: types.PlainTextOption[] }>;
+  /** A refusal of a Home button: shown on the person's Home. */
+  noticeOnHome: (input: { user: string; message: string }) => Promise<void>;
+}
+
+export interface BotDeps extends OnboardingUseCases, DeliveryUseCases, LifecycleUseCases, ReviewUseCases, HomeUseCases {
   logger: Logger;
   metrics: Metrics;
   feeds: string[];

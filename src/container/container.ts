@@ -25,6 +25,7 @@ import { createQueues, type Queues } from '../jobs/platform/queues.js';
 import type { StallOverrides } from '../jobs/platform/stalls.js';
 import { createNotifySlackClient, enqueueNotify, type NotifyWorkerOptions } from '../jobs/notify/index.js';
 import { createAudit, createAuditQueue, type AuditQueue } from '../jobs/audit/index.js';
+import { markHome, type HomePublishOptions } from '../jobs/home/index.js';
 import { createS3DeliveryStorage, onLive, type DeliveryOptions, type S3DeliveryStorageOptions } from '../jobs/delivery/index.js';
 import type { LifecycleWorkerOptions } from '../jobs/lifecycle/index.js';
 import { createProbeS3Factory, type ProvisionWorkerOptions, type S3ForCredentials } from '../jobs/onboarding/index.js';
@@ -64,6 +65,7 @@ export interface WorkerOptionOverrides {
   provision?: Partial<ProvisionWorkerOptions>;
   lifecycle?: Partial<LifecycleWorkerOptions>;
   delivery?: Partial<DeliveryOptions>;
+  home?: Partial<HomePublishOptions>;
   /** Lock and stall settings per queue other than src/jobs/platform/stalls.ts's (tests kill workers). */
   stall?: StallOverrides;
 }
@@ -89,6 +91,8 @@ export interface Container {
   storage: DeliveryStorage;
   slack: ReturnType<typeof createNotifySlackClient>;
   notify: Notify;
+  /** Queues a publish of these people's App Home (`now`: they asked), or of every recent viewer's after a change. */
+  refreshHome(users: readonly string[] | 'viewers', o: { now: boolean }): Promise<void>;
   audit: Audit;
   approvers: ApproverDirectory;
   /** Full members of the workspace (users.info, cached): the authorization table's `member`. */
@@ -125,6 +129,8 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
   const partners = new PartnerStore(redis, prefix);
   // The one place the key is used from: every store and job gets this, never the key or the config.
   const seals = approvalSeals(config.approvalSigningKey);
+  const home = { redis, prefix, queue: queues.home, ...(overrides.workerOptions?.home ? { options: overrides.workerOptions.home } : {}) };
+  const refreshHome = (users: readonly string[] | 'viewers', o: { now: boolean }) => markHome(home, users, o);
   return {
     config, overrides, logger, clock, redis, queues, auditQueue, slack,
     metrics: overrides.metrics ?? createMetrics(),
@@ -147,7 +153,15 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
     storage: overrides.storage ?? createS3DeliveryStorage(s3, {
       bucket: platform.bucket, kmsKeyArn: platform.kmsKeyArn, metadataAllowlist: config.deliveryMetadataAllowlist, logger, ...overrides.copyThresholds,
     }),
-    notify: (message) => enqueueNotify({ redis, prefix, queue: queues.notify }, message),
+    // Nearly everything the App Home shows is announced in a thread first: each message marks the
+    // Homes of recent viewers stale (coalesced; published only where the view changed). Not awaited:
+    // the caller's next step (an approval's job) does not wait for the Homes; the minute's sweep
+    // catches a mark that failed.
+    notify: async (message) => {
+      await enqueueNotify({ redis, prefix, queue: queues.notify }, message);
+      refreshHome('viewers', { now: false }).catch((err: unknown) => logger.warn({ err }, 'home: marking the App Homes stale failed'));
+    },
+    refreshHome,
     audit: overrides.audit ?? createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) }),
     // Web approves; the worker re-checks at run time that the approver still is one.
     approvers: overrides.approvers ?? createApproverDirectory({

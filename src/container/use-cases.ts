@@ -29,6 +29,7 @@ import { refAt } from '../store/message-refs.js';
 import { RunStore } from '../store/runs.js';
 import type { Container } from './container.js';
 import { applyChange, deadlineDeps, lifecycleQueues, reviewDeps } from './workers.js';
+import { homeUseCases } from './home.js';
 
 /** What the lifecycle use cases share: the change store, the registry, and where approved changes go. */
 export type LifecycleWiring = ChangeDeps & {
@@ -136,5 +137,6 @@ export function bindUseCases(c: Container): BotDeps {
     ...lifecycle,
     reviewForAnswer: (input) => reviewForAnswer(reviews, input),
     answerReview: (input) => answerReview(reviews, input),
+    ...homeUseCases(c),
   };
 }

@@ -31,6 +31,7 @@ import type { ChangeRequest } from '../domain/requests.js';
 import { PickupStore } from '../store/pickups.js';
 import { ReviewStore } from '../store/reviews.js';
 import type { Container } from './container.js';
+import { homeWorkers } from './home.js';
 
 export interface WorkerGroup {
   workers: Worker[];
@@ -292,7 +293,7 @@ export function platformEventsWorkers(c: Container): WorkerGroup & { source?: Sq
 /** Every capability's workers, instrumented and started; closed in reverse. */
 export async function startWorkers(c: Container, groups: WorkerGroup[] = [
   notifyWorkers(c), approvalWorkers(c), auditWorkers(c), onboardingWorkers(c), lifecycleWorkers(c), deliveryWorkers(c), platformEventsWorkers(c),
-  pickupDeadlineWorkers(c), reviewWorkers(c),
+  pickupDeadlineWorkers(c), reviewWorkers(c), homeWorkers(c),
 ]): Promise<WorkerGroup> {
   const workers = groups.flatMap((g) => g.workers);
   for (const w of workers) instrumentWorker(w, c.metrics, c.logger);

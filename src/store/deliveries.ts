@@ -12,6 +12,8 @@
  *   P:dl:rcpt-gen              string  counter behind flush job ids
  *   P:dl:marker                hash    object key → "etag|lastModified|size|versionTag" seen by the poller
  *   P:dl:failed:<dh>           string  JSON {partnerId, key}: what a Resend button re-sends (30 d)
+ *   P:dl:last-delivered        hash    partner id → when its last delivery was recorded (the Home)
+ *   P:dl:recent                list    JSON failures and forced re-sends, platform-wide, the last 50 (the Home)
  *
  * vh = sha256(key, versionTag)[:32]; dh = sha256(key, versionTag, partnerId)[:40]. Keys that must
  * change together are changed by one Lua script.
@@ -38,7 +40,14 @@ export const deliveryKeys = (prefix: string) => ({
   receiptGen: () => `${prefix}:dl:rcpt-gen`,
   marker: () => `${prefix}:dl:marker`,
   failed: (dh: string) => `${prefix}:dl:failed:${dh}`,
+  /** partner id → when its last delivery was recorded (the Home's "last delivery"). */
+  lastDelivered: () => `${prefix}:dl:last-delivered`,
+  /** The platform's last failed deliveries and forced re-sends, newest first (the Home). */
+  recent: () => `${prefix}:dl:recent`,
 });
+
+/** How many failures and re-sends `P:dl:recent` keeps. */
+export const RECENT_LENGTH = 50;
 
 
 
@@ -82,12 +91,22 @@ redis.call('SET', KEYS[2], gen, 'KEEPTTL')
 return gen
 `;
 
-// KEYS: history; ARGV: entry, length
+// KEYS: history, last delivered, recent; ARGV: entry, length, partner id, when, delivered ('1' | '0'),
+// failed or forced ('1' | '0'), recent length
 const PUSH_HISTORY = `
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if ARGV[5] == '1' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) end
+if ARGV[6] == '1' then
+  redis.call('LPUSH', KEYS[3], ARGV[1])
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[7]) - 1)
+end
 return 1
 `;
+
+const historyArgs = (r: DeliveryRecord, json: string): (string | number)[] => [
+  json, HISTORY_LENGTH, r.partnerId, r.at, r.outcome === 'delivered' ? '1' : '0', r.outcome === 'failed' || r.forcedBy !== undefined ? '1' : '0', RECENT_LENGTH,
+];
 
 export interface FanoutState {
   feed: string;
@@ -166,7 +185,7 @@ export class DeliveryStore {
     const tx = this.redis
       .multi()
       .set(this.k.done(dh), json, 'EX', DELIVERY_RECORD_TTL_SECONDS)
-      .eval(PUSH_HISTORY, 1, this.k.history(p), json, HISTORY_LENGTH);
+      .eval(PUSH_HISTORY, 3, ...this.historyKeys(p), ...historyArgs(record, json));
     if (receipt) tx.eval(PUSH_AND_FLAG, 3, this.k.receipts(p), this.k.receiptFlush(p), this.k.receiptGen(), json, receipt.flagTtlSeconds);
     if (fanout !== null) tx.eval(FANOUT_SETTLE, 2, this.k.fanout(fanout), this.k.fanoutFailures(fanout), p, 'delivered', `${p}\t`, FANOUT_TTL_SECONDS);
     const results = await tx.exec();
@@ -244,7 +263,23 @@ export class DeliveryStore {
   }
 
   async pushHistory(record: DeliveryRecord): Promise<void> {
-    await runScript(this.redis, PUSH_HISTORY, [this.k.history(record.partnerId)], [JSON.stringify(record), HISTORY_LENGTH]);
+    await runScript(this.redis, PUSH_HISTORY, this.historyKeys(record.partnerId), historyArgs(record, JSON.stringify(record)));
+  }
+
+  private historyKeys(partnerId: string): string[] {
+    return [this.k.history(partnerId), this.k.lastDelivered(), this.k.recent()];
+  }
+
+  /** When each partner's last delivery was recorded (by id; absent: none), in one HMGET. */
+  async lastDelivered(partnerIds: readonly string[]): Promise<Map<string, string>> {
+    if (partnerIds.length === 0) return new Map();
+    const at = await this.redis.hmget(this.k.lastDelivered(), ...partnerIds);
+    return new Map(partnerIds.flatMap((id, i) => (at[i] ? [[id, at[i]!] as const] : [])));
+  }
+
+  /** The platform's last failed deliveries and forced re-sends, newest first. */
+  async recent(count: number): Promise<DeliveryRecord[]> {
+    return (await this.redis.lrange(this.k.recent(), 0, count - 1)).map((r) => JSON.parse(r) as DeliveryRecord);
   }
 
   async history(partnerId: string, count: number): Promise<DeliveryRecord[]> {

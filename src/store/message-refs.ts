@@ -9,6 +9,7 @@
  * outbox (src/store/outbox.ts); this module only reads them.
  */
 import type { Redis } from 'ioredis';
+import { mgetMany } from './mget-many.js';
 
 export interface MessageRef {
   channel: string;
@@ -34,4 +35,15 @@ export async function resolveRef(redis: Redis, prefix: string, ref: string): Pro
 /** The ref of the message at channel/ts, if the notify worker posted it with one. */
 export async function refAt(redis: Redis, prefix: string, channel: string, ts: string): Promise<string | undefined> {
   return (await redis.get(msgtsKey(prefix, channel, ts))) ?? undefined;
+}
+
+/** Where each of many refs landed (absent: not posted), in one pipeline. */
+export async function resolveRefs(redis: Redis, prefix: string, refs: readonly string[]): Promise<Map<string, MessageRef>> {
+  const values = await mgetMany(redis, refs.map((r) => msgrefKey(prefix, r)));
+  const out = new Map<string, MessageRef>();
+  values.forEach((raw, i) => {
+    const at = parseRef(raw);
+    if (at) out.set(refs[i]!, at);
+  });
+  return out;
 }

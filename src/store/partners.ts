@@ -9,10 +9,12 @@
  */
 import type { Redis } from 'ioredis';
 import type { PartnerRecord } from '../domain/partner.js';
+import { summaryOf, type PartnerSummary } from '../domain/home.js';
 import { nextStatus, type PartnerEvent } from '../domain/partner-lifecycle.js';
 import { ConflictError, ErrorCode, InternalError } from '../domain/errors.js';
 import { keyInUseMessage, keyRefs, keysHeldElsewhere, readHolder, registeredTo, sharedKeys, conflictOf, type KeyInUse } from '../domain/ssh-key-holder.js';
 import { keys } from './keys.js';
+import { mgetMany } from './mget-many.js';
 import { runScript } from './run-script.js';
 import { KEY_HOLDER_LUA, REINDEX_KEYS } from './ssh-key-scripts.js';
 
@@ -24,6 +26,8 @@ export const partnerKeys = (prefix: string) => ({
   all: () => `${prefix}:partners`,
   live: () => `${prefix}:partners:live`,
   quarantined: () => `${prefix}:partners:quarantined`,
+  /** The Home's summary of each partner (docs/app-home.md), written with the record. */
+  summaries: () => `${prefix}:home:partners`,
   feed: (feed: string) => `${prefix}:feed:${feed}`,
   sshKeys: () => keys(prefix).sshKeyHolders(),
 });
@@ -50,17 +54,18 @@ export interface KeyConflict {
  * registered until `freeKeys` (the offboarding, once the Transfer user that carries them is gone).
  * With ARGV[7] = '1' a key the record adds that another partner holds refuses the whole write
  * ('!key:<fingerprint> <holder>' is answered, nothing written).
- * KEYS: record, all, live, SSH key index, quarantined, the ARGV[6] feed sets the partner leaves, the feed sets it is in.
+ * KEYS: record, all, live, SSH key index, quarantined, the Home's summaries, the ARGV[6] feed sets the
+ * partner leaves, the feed sets it is in.
  * ARGV: expected JSON, new JSON, status, id, check ('1' | '0'), number of feed sets left, refuse held
- * keys ('1' | '0'), number of fingerprints dropped (d), number kept (k), then the d dropped, the k
- * kept and the added fingerprints.
+ * keys ('1' | '0'), number of fingerprints dropped (d), number kept (k), the Home's summary JSON, then
+ * the d dropped, the k kept and the added fingerprints.
  */
 const WRITE = `${KEY_HOLDER_LUA}
 if ARGV[5] == '1' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local id, index = ARGV[4], KEYS[4]
 local offboarded = ARGV[3] == 'offboarded'
 local dropped, kept = tonumber(ARGV[8]), tonumber(ARGV[9])
-local first = 10
+local first = 11
 if ARGV[7] == '1' and not offboarded then
   for j = first + dropped + kept, #ARGV do
     local v = redis.call('HGET', index, ARGV[j])
@@ -68,12 +73,13 @@ if ARGV[7] == '1' and not offboarded then
   end
 end
 local left = tonumber(ARGV[6])
-for i = 6, 5 + left do redis.call('SREM', KEYS[i], id) end
+for i = 7, 6 + left do redis.call('SREM', KEYS[i], id) end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], id)
 if ARGV[3] == 'live' then redis.call('SADD', KEYS[3], id) else redis.call('SREM', KEYS[3], id) end
 if ARGV[3] == 'quarantined' then redis.call('SADD', KEYS[5], id) else redis.call('SREM', KEYS[5], id) end
-for i = 6 + left, #KEYS do
+redis.call('HSET', KEYS[6], id, ARGV[10])
+for i = 7 + left, #KEYS do
   if offboarded then redis.call('SREM', KEYS[i], id) else redis.call('SADD', KEYS[i], id) end
 end
 for j = first, first + dropped - 1 do
@@ -171,10 +177,10 @@ export class PartnerStore {
     const kept = now.filter((k) => before.has(k.fingerprint));
     const added = now.filter((k) => !before.has(k.fingerprint));
     const written = await runScript(
-      this.redis, WRITE, [this.k.record(record.partnerId), this.k.all(), this.k.live(), this.k.sshKeys(), this.k.quarantined(), ...sets],
+      this.redis, WRITE, [this.k.record(record.partnerId), this.k.all(), this.k.live(), this.k.sshKeys(), this.k.quarantined(), this.k.summaries(), ...sets],
       [
         o.expected ?? '', JSON.stringify(record), record.status, record.partnerId, o.expected === null ? '0' : '1', o.left.length,
-        o.heldKeys === 'refuse' ? '1' : '0', dropped.length, kept.length, ...dropped, ...kept.map((k) => k.fingerprint), ...added.map((k) => k.fingerprint),
+        o.heldKeys === 'refuse' ? '1' : '0', dropped.length, kept.length, JSON.stringify(summaryOf(record)), ...dropped, ...kept.map((k) => k.fingerprint), ...added.map((k) => k.fingerprint),
       ],
     );
     if (typeof written === 'string' && written.startsWith('!key:')) {
@@ -248,5 +254,32 @@ export class PartnerStore {
 
   async liveIds(): Promise<string[]> {
     return this.redis.smembers(this.k.live());
+  }
+
+  /**
+   * The Home's summary of every partner not offboarded, in one HGETALL. A partner written before
+   * the summaries existed is summarised from its record here, once (HSETNX: a write in between wins).
+   */
+  async summaries(): Promise<PartnerSummary[]> {
+    const [stored, count] = await Promise.all([this.redis.hgetall(this.k.summaries()), this.redis.scard(this.k.all())]);
+    const all = Object.values(stored).map((v) => JSON.parse(v) as PartnerSummary);
+    const missing = all.length >= count ? [] : (await this.allIds()).filter((id) => stored[id] === undefined);
+    const found = (await mgetMany(this.redis, missing.map((id) => this.k.record(id))))
+      .filter((raw): raw is string => raw !== null)
+      .map((raw) => summaryOf(JSON.parse(raw) as PartnerRecord));
+    if (found.length > 0) {
+      const fill = this.redis.pipeline();
+      for (const summary of found) fill.hsetnx(this.k.summaries(), summary.partnerId, JSON.stringify(summary));
+      await fill.exec();
+    }
+    return [...all, ...found].filter((p) => p.status !== 'offboarded');
+  }
+
+  /** Ids of partners not offboarded that start with `prefix`, in order, at most `limit` (the Home's id search). */
+  async idsStartingWith(prefix: string, limit: number): Promise<string[]> {
+    const ids = (await this.redis.hkeys(this.k.summaries())).filter((id) => id.startsWith(prefix)).sort().slice(0, limit * 2);
+    if (ids.length === 0) return [];
+    const summaries = await this.redis.hmget(this.k.summaries(), ...ids);
+    return ids.filter((_, i) => summaries[i] !== null && (JSON.parse(summaries[i]!) as PartnerSummary).status !== 'offboarded').slice(0, limit);
   }
 }

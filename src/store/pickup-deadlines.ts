@@ -139,6 +139,11 @@ export class DeadlineStore {
     return entries(await this.redis.zrange(this.k.overdue, 0, limit - 1, 'WITHSCORES'));
   }
 
+  /** Every overdue delivery's member (`<partnerId>\t<dh>`), for counts per partner. */
+  async overdueMembers(): Promise<string[]> {
+    return this.redis.zrange(this.k.overdue, 0, -1);
+  }
+
   async overdueCount(): Promise<number> {
     return this.redis.zcard(this.k.overdue);
   }

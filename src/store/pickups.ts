@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { PickupRecord } from '../domain/pickup-events.js';
 import { deliveryKeys, DELIVERY_RECORD_TTL_SECONDS, FANOUT_TTL_SECONDS } from './deliveries.js';
+import { mgetMany } from './mget-many.js';
 import { runScript } from './run-script.js';
 
 export const PICKUP_SEEN_TTL_SECONDS = 30 * 24 * 3600;
@@ -345,6 +346,17 @@ export class PickupStore {
 
   async lastPickup(partnerId: string): Promise<PickupRecord | null> {
     return parse<PickupRecord>(await this.redis.get(this.k.last(partnerId)));
+  }
+
+  /** When each partner's newest complete pickup was (by id; absent: none), in one pipeline. */
+  async lastPickupTimes(partnerIds: readonly string[]): Promise<Map<string, string>> {
+    const values = await mgetMany(this.redis, partnerIds.map((id) => this.k.last(id)));
+    const out = new Map<string, string>();
+    values.forEach((raw, i) => {
+      const at = parse<PickupRecord>(raw)?.at;
+      if (at) out.set(partnerIds[i]!, at);
+    });
+    return out;
   }
 
   async history(partnerId: string, count: number): Promise<PickupRecord[]> {

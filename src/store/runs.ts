@@ -44,6 +44,17 @@ export class RunStore {
   of(kind: RunKind, id: string): Run {
     return new Run(this.redis, `${this.prefix}:run:${kind}:${id}`, TTL_SECONDS[kind]);
   }
+
+  /** The recorded failure of each run (null: none), one pipeline for all. */
+  async failures(kind: RunKind, ids: readonly string[]): Promise<(RunFailure | null)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(`${this.prefix}:run:${kind}:${id}`, 'failure');
+    return ((await pipeline.exec()) ?? []).map(([err, raw]) => {
+      if (err) throw err;
+      return typeof raw === 'string' ? (JSON.parse(raw) as RunFailure) : null;
+    });
+  }
 }
 
 function recordOf(h: Record<string, string>): RunRecord {

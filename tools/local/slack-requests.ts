@@ -133,3 +133,33 @@ export function buttonClick(user: string, actionId: string, value: string, messa
     actions: [{ type: 'button', action_id: actionId, block_id: 'decision', value, action_ts: String(Date.now() / 1000) }],
   });
 }
+
+/** The app_home_opened event of the Home tab; `viewId`: the Home the person already has (published before). */
+export function homeOpened(user: string, viewId?: string): SlackRequest {
+  return event({
+    type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: String(Date.now() / 1000),
+    ...(viewId ? { view: { id: viewId, type: 'home', team_id: 'T0TEAM', blocks: [], private_metadata: '', hash: 'h' } } : {}),
+  });
+}
+
+/** A block_actions from a control on the App Home (no channel, no message: the view instead). */
+export function homeAction(user: string, action: { action_id: string; type?: string; value?: string; selected_option?: { value: string } }): SlackRequest {
+  return interaction({
+    type: 'block_actions',
+    ...from(user),
+    container: { type: 'view', view_id: 'V0HOME' },
+    view: { id: 'V0HOME', type: 'home', team_id: 'T0TEAM', blocks: [], private_metadata: '', hash: 'h', state: { values: {} } },
+    actions: [{ type: action.type ?? 'button', block_id: 'b', action_ts: String(Date.now() / 1000), ...action }],
+  });
+}
+
+/** A block_suggestion: someone typed `value` into the external select `actionId` of the App Home. */
+export function blockSuggestion(user: string, actionId: string, value: string): SlackRequest {
+  return interaction({
+    type: 'block_suggestion',
+    ...from(user),
+    container: { type: 'view', view_id: 'V0HOME' },
+    view: { id: 'V0HOME', type: 'home', team_id: 'T0TEAM', blocks: [], private_metadata: '', hash: 'h', state: { values: {} } },
+    action_id: actionId, block_id: 'home_filter', value,
+  });
+}

@@ -3,11 +3,13 @@ import { composed } from '../messages/mrkdwn.js';
 
 /** Refusals are explained ephemerally to the person refused, ahead of other traffic. */
 export async function answerRefusal(
-  deps: Pick<BotDeps, 'notify' | 'logger'>,
+  deps: Pick<BotDeps, 'notify' | 'logger'> & Partial<Pick<BotDeps, 'noticeOnHome'>>,
   to: { channel: string | undefined; user: string; threadTs?: string | undefined; message: string },
 ): Promise<void> {
   if (!to.channel) {
-    deps.logger.warn({ user: to.user }, 'refusal without a channel to answer in');
+    // A button with no channel is one on the App Home: the refusal is shown there.
+    if (deps.noticeOnHome) await deps.noticeOnHome({ user: to.user, message: to.message });
+    else deps.logger.warn({ user: to.user }, 'refusal without a channel to answer in');
     return;
   }
   await deps.notify({

@@ -115,6 +115,24 @@ function outcome(item: ApprovalItem): string {
 }
 
 /**
+ * A pending item's Approve (asking to confirm) and Reject buttons, and with `more` the card's other
+ * buttons (the documents): as its card and the App Home show them.
+ */
+export function decisionButtons<T extends ApprovalItem>(view: ApprovalView<T>, item: T, blockId?: string, more = false): Block {
+  const b = view.parts(item).buttons;
+  const button = (action_id: string, style: 'primary' | 'danger' | undefined, text: string) =>
+    ({ type: 'button' as const, action_id, ...(style ? { style } : {}), value: item.id, text: { type: 'plain_text' as const, text } });
+  return {
+    type: 'actions', block_id: blockId ?? b.blockId,
+    elements: [
+      { ...button(b.approve, 'primary', 'Approve'), confirm: b.confirm },
+      button(b.reject, 'danger', 'Reject'),
+      ...(more ? (b.more ?? []).map((m) => button(m.actionId, undefined, m.text)) : []),
+    ],
+  };
+}
+
+/**
  * One card, pending or decided; its first line states the outcome. A pending card has the buttons
  * and says when it expires; a decided one keeps what was asked for and says who decided and when,
  * without buttons or expiry.
@@ -123,20 +141,10 @@ export function buildApprovalCard<T extends ApprovalItem>(
   view: ApprovalView<T>, item: T, options: { approvalReaction: string; access?: AccessSummary | null },
 ): SlackMessage {
   const p = view.parts(item, options.access);
-  const b = p.buttons;
-  const button = (action_id: string, style: 'primary' | 'danger' | undefined, text: string) =>
-    ({ type: 'button' as const, action_id, ...(style ? { style } : {}), value: item.id, text: { type: 'plain_text' as const, text } });
   const middle: Block[] = item.status === 'pending'
     ? [
         ...(item.firstApproval ? [section(firstApproved(item.firstApproval))] : []),
-        {
-          type: 'actions', block_id: b.blockId,
-          elements: [
-            { ...button(b.approve, 'primary', 'Approve'), confirm: b.confirm },
-            button(b.reject, 'danger', 'Reject'),
-            ...(b.more ?? []).map((m) => button(m.actionId, undefined, m.text)),
-          ],
-        },
+        decisionButtons(view, item, undefined, true),
         contextBlock(mrkdwn`${howToApprove(item, view.subject(item), options.approvalReaction)}${p.hint ?? ''}`),
       ]
     : [section(decisionText(item, p))];

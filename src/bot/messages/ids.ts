@@ -60,6 +60,14 @@ export const ACTIONS = {
   planDocuments: 'plan_documents',
 } as const;
 
+/** The App Home's own controls (docs/app-home.md): the filter by id (an external select) and status, and the pages. */
+export const HOME_ACTIONS = {
+  filterId: 'home_filter_id',
+  filterStatus: 'home_filter_status',
+  clear: 'home_filter_clear',
+  page: 'home_page',
+} as const;
+
 /** The ref under which the notify worker records a request card's channel and ts. */
 export const cardRef = (requestId: string): string => `card:${requestId}`;
 export const requestIdFromCardRef = (ref: string): string | null => (ref.startsWith('card:') ? ref.slice(5) : null);

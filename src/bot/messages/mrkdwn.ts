@@ -78,6 +78,9 @@ export const channel = (id: string): Mrkdwn => (SLACK_ID.test(id) ? trusted(`<#$
 
 /** A Slack user group (`S…`), mentioned: its members are notified, as a person's mention notifies them. */
 export const usergroup = (id: string): Mrkdwn => (SLACK_ID.test(id) ? trusted(`<!subteam^${id}>`) : code(id));
+/** A link to a Slack message (https://slack.com/archives/C…/p…, which src/domain/home.ts builds); anything else is not linked. */
+export const messageLinkTo = (url: string | null, label: string): Mrkdwn =>
+  url !== null && /^https:\/\/slack\.com\/archives\/[A-Z0-9]+\/p\d+$/.test(url) ? trusted(`<${url}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`) : mrkdwn``;
 
 /**
  * Lines of outside text as a code block (```…```) of at most `max` characters: each line escaped

@@ -70,6 +70,12 @@ export function retryProvisionValue(requestId: string, step: string): string {
   return `${requestId}:${step}`;
 }
 
+/** The Retry button of a failed provisioning (the thread's message and the App Home). */
+export const retryProvisionButton = (requestId: string, step: string) => ({
+  type: 'button' as const, action_id: ACTIONS.retryProvision, text: { type: 'plain_text' as const, text: 'Retry' }, style: 'primary' as const,
+  value: retryProvisionValue(requestId, step),
+});
+
 export function parseRetryProvisionValue(value: string): { requestId: string; step: string | undefined } {
   const at = value.indexOf(':');
   return at < 0 ? { requestId: value, step: undefined } : { requestId: value.slice(0, at), step: value.slice(at + 1) || undefined };
@@ -95,19 +101,7 @@ export function buildProvisionFailure(f: ProvisionFailureView): SlackMessage {
   return slackMessage(mrkdwn`Provisioning ${f.partnerId} failed at "${f.stepLabel}": ${cause}`, [
     section(mrkdwn`:x: Provisioning ${code(f.partnerId)} failed at *${f.stepLabel}* (attempt ${f.attempt}): ${cause}. The partner is not live; steps before this one stay as they are.`),
     contextBlock(mrkdwn`Details: ${capped(f.message, 2500)}`),
-    {
-      type: 'actions',
-      block_id: 'provision_retry',
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTIONS.retryProvision,
-          text: { type: 'plain_text', text: 'Retry' },
-          style: 'primary',
-          value: retryProvisionValue(f.requestId, f.step),
-        },
-      ],
-    },
+    { type: 'actions', block_id: 'provision_retry', elements: [retryProvisionButton(f.requestId, f.step)] },
     contextBlock(mrkdwn`Next: ${approversNamed(f.approvers)} can press Retry once the cause is fixed; a new attempt runs from this step, and steps already done are checked again, not redone.`),
   ]);
 }

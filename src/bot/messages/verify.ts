@@ -38,23 +38,19 @@ export function buildVerifyChecklist(v: VerifyChecklistView): SlackMessage {
   for (const chunk of chunkLines(lines)) blocks.push(section(chunk));
   if (v.result === 'verify_failed') {
     blocks.push(
-      {
-        type: 'actions',
-        block_id: 'verify_retry',
-        elements: [
-          {
-            type: 'button',
-            action_id: ACTIONS.retryVerify,
-            text: { type: 'plain_text', text: 'Retry verification' },
-            style: 'primary',
-            value: v.requestId,
-          },
-        ],
-      },
+      { type: 'actions', block_id: 'verify_retry', elements: [retryVerifyButton(v.requestId)] },
       contextBlock(mrkdwn`Next: ${approversNamed(v.approvers)} can press Retry verification once the cause is fixed.`),
     );
   }
   return slackMessage(v.result === 'live' ? mrkdwn`${v.partnerId} is LIVE` : mrkdwn`Verification of ${v.partnerId} failed`, blocks);
+}
+
+/** The Retry verification button (the checklist and the App Home). */
+export function retryVerifyButton(requestId: string) {
+  return {
+    type: 'button' as const, action_id: ACTIONS.retryVerify, text: { type: 'plain_text' as const, text: 'Retry verification' }, style: 'primary' as const,
+    value: requestId,
+  };
 }
 
 export const verifyRetriedText = (by: string, attempt: number): string => mrkdwn`:repeat: ${user(by)} retried verification (attempt ${attempt}).`.toString();

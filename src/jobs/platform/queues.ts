@@ -20,6 +20,7 @@ export const QUEUE_NAMES = {
   approvalSweep: 'approval-sweep',
   pickupDeadlines: 'pickup-deadlines',
   reviews: 'access-reviews',
+  home: 'home',
 } as const;
 export type QueueKey = keyof typeof QUEUE_NAMES;
 export type QueueName = (typeof QUEUE_NAMES)[QueueKey];
@@ -31,7 +32,7 @@ export const KEEP: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail'> 
 };
 
 /** Queues whose jobs set their own retention on add (notify lanes, audit, lifecycle changes) get no defaults. */
-const OWN_RETENTION: ReadonlySet<QueueName> = new Set(['notify', 'audit', 'offboard', 'partner-change']);
+const OWN_RETENTION: ReadonlySet<QueueName> = new Set(['notify', 'audit', 'offboard', 'partner-change', 'home']);
 
 /** A job under a deterministic id that BullMQ tries `attempts` times, with the worker's backoff between tries. */
 export const retriedJob = (jobId: string, attempts: number): JobsOptions => ({ ...KEEP, jobId, attempts, backoff: { type: 'custom' } });

@@ -70,6 +70,8 @@ export const STALL_SETTINGS: Readonly<Record<QueueName, StallSettings>> = {
   'approval-sweep': { ...RECOVER_FAST, maxStalls: 3 },
   'pickup-deadlines': { ...RECOVER_FAST, maxStalls: 3 },
   'access-reviews': { ...RECOVER_FAST, maxStalls: 3 },
+  // The Home's drain job: a person taken when the worker died is published at the next change or sweep.
+  home: { ...RECOVER_FAST, maxStalls: 3 },
 };
 
 /** BullMQ's own stall limit, never reached: the guard decides first (see above). */
