@@ -239,8 +239,9 @@ export class PartnerStore {
     return conflicts;
   }
 
+  /** The partners subscribed to a feed, by id (a set's order is Redis's own: sorted, so fan-outs and tests see one order). */
   async subscribers(feed: string): Promise<string[]> {
-    return this.redis.smembers(this.k.feed(feed));
+    return (await this.redis.smembers(this.k.feed(feed))).sort();
   }
 
   async allIds(): Promise<string[]> {

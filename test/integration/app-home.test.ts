@@ -122,7 +122,7 @@ describe('App Home', () => {
     const view = text(await published(MEMBER, 'Partners (3)'));
     expect(view).toContain('`p050`');
     // Delivered to before the last-delivery hash: found in its history.
-    expect(view).toContain('last delivery <!date^1796029200^{date_short_pretty} {time}|2026-11-30T09:00:00.000Z>');
+    expect(view).toContain('last delivery <!date^1796029200^{date_short_pretty} {time}|2026-11-30 09:00 UTC>');
     expect(view).not.toContain('`p051`');
     expect(await h.redis.hexists(`${h.config.prefix}:home:partners`, 'p050')).toBe(1);
     const found = await post(blockSuggestion(MEMBER, HOME_ACTIONS.filterId, 'p05'));
