@@ -52,10 +52,10 @@ describe('LIVE DM', () => {
 describe('failed DM', () => {
   it('when provisioning failed, then it says where and why in words, and names the approvers who can retry (people and group)', () => {
     const m = buildFailedDm({
-      partnerId: 'acme', stage: 'provisioning', failed: 'Partner role <b>', cause: "AWS refused the bot: its role lacks a permission this needs",
+      partnerId: 'acme', stage: 'provisioning', failed: 'Partner role <b>', cause: 'AWS refused the bot', why: 'The bot’s role is not allowed to do this.',
       approvers: { users: ['UAPPROVER1', 'UAPPROVER2'], usergroup: 'S0APPROVERS' }, channel: 'C0APPROVALS',
     });
-    expect(firstLine(m)).toBe(':x: Provisioning of `acme` failed at "Partner role &lt;b&gt;": AWS refused the bot: its role lacks a permission this needs. The partner is not live.');
+    expect(firstLine(m)).toBe(':x: Provisioning of `acme` failed at "Partner role &lt;b&gt;": AWS refused the bot. The bot’s role is not allowed to do this. The partner is not live.');
     expect(allText(m)).toContain('Next: <@UAPPROVER1>, <@UAPPROVER2> or <!subteam^S0APPROVERS> can press Retry in the card\'s thread in <#C0APPROVALS>');
     expect(allText(m)).not.toMatch(/\bAPPROVERS\b|APPROVER_USERGROUP/);
     expectWithinSlackLimits(m);
