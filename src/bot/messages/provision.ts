@@ -8,7 +8,8 @@ import { failureAdvice } from '../../domain/failure-advice.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
 import { capped, chunkLines, code, mrkdwn, user, type Mrkdwn, type Piece } from './mrkdwn.js';
-import { approversNamed, type Approvers } from './people.js';
+import type { Approvers } from '../../domain/authorization.js';
+import { approversNamed } from './people.js';
 
 export type { SlackMessage } from './blocks.js';
 

@@ -7,7 +7,8 @@
 import type { Decision } from '../../domain/requests.js';
 import { section, slackMessage, type SlackMessage } from './blocks.js';
 import { channel, code, mrkdwn, user, when, type Mrkdwn } from './mrkdwn.js';
-import { approversNamed, type Approvers } from './people.js';
+import type { Approvers } from '../../domain/authorization.js';
+import { approversNamed } from './people.js';
 
 export interface DecisionDmView {
   /** What was asked ("Onboarding of `acme`", "\"Rotate the ExternalId…\" for `acme`"). */

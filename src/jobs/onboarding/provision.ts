@@ -28,7 +28,7 @@ import { specOf, type PlanRenderer } from '../../actions/onboarding/index.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import { withMentions } from '../../bot/messages/mrkdwn.js';
 import { buildProvisionFailure, buildProvisionProgress, provisionRefusedText, provisionStoppedText } from '../../bot/messages/provision.js';
-import type { Approvers } from '../../bot/messages/people.js';
+import type { Approvers } from '../../domain/authorization.js';
 import { buildFailedDm } from '../../bot/messages/requester.js';
 import { directMessages, requesterAndOwner } from '../../actions/direct-message.js';
 import type { ControlPlane } from '../../aws/control-plane.js';

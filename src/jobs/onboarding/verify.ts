@@ -25,7 +25,7 @@ import { checkIntegrity, integrityFailureLine, reportIntegrityFailure } from '..
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { buildVerifyChecklist, verifyNotRecordedText, type CheckView } from '../../bot/messages/verify.js';
 import { failureAdvice } from '../../domain/failure-advice.js';
-import type { Approvers } from '../../bot/messages/people.js';
+import type { Approvers } from '../../domain/authorization.js';
 import { buildFailedDm, buildLiveDm } from '../../bot/messages/requester.js';
 import { directMessages } from '../../actions/direct-message.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
