@@ -63,14 +63,25 @@ export interface Askable {
   resenders?: readonly string[];
 }
 
-/** How many people a refusal names at most; the rest are counted. */
+/** The approvers as configured: APPROVERS (Slack user ids) and APPROVER_USERGROUP (a Slack subteam id). */
+export interface Approvers {
+  users: readonly string[];
+  usergroup?: string | undefined;
+}
+
+/** How many people a refusal (or a message saying who can act next) names at most; the rest are counted. */
 export const NAMED_MAX = 4;
 
 const SLACK_ID = /^[A-Za-z0-9]+$/;
 const mention = (id: string) => `<@${id}>`;
 
-/** "<@U1>, <@U2> or <!subteam^S1>"; "<@U1>, <@U2>, <!subteam^S1> or 5 more": at most NAMED_MAX names, the group always among them. */
-function named(users: readonly string[], usergroup: string | undefined): string | null {
+/**
+ * Whom to ask, as Slack mentions — the one naming rule for a refusal here and for the messages that
+ * say who can act next (src/bot/messages/people.ts): "<@U1>, <@U2> or <!subteam^S1>";
+ * "<@U1>, <@U2>, <!subteam^S1> or 5 more": at most NAMED_MAX names, the group always among them,
+ * anything that is not a Slack id skipped; null when nobody is left.
+ */
+export function peopleNamed(users: readonly string[], usergroup: string | undefined): string | null {
   const people = users.filter((u) => SLACK_ID.test(u)).map(mention);
   const group = usergroup && SLACK_ID.test(usergroup) ? [`<!subteam^${usergroup}>`] : [];
   const room = NAMED_MAX - group.length;
@@ -94,8 +105,8 @@ export function accessRefusal(capability: Capability, askable: Askable = { appro
       message: `Only full members of the workspace (not guests) may ${grant.what}. Nothing was done. Ask a full member of the workspace to do it for you.`,
     };
   }
-  const approvers = named(askable.approvers, askable.usergroup);
-  const resenders = grant.roles.includes('resender') ? named(askable.resenders ?? [], undefined) : null;
+  const approvers = peopleNamed(askable.approvers, askable.usergroup);
+  const resenders = grant.roles.includes('resender') ? peopleNamed(askable.resenders ?? [], undefined) : null;
   const who = [
     `approvers${approvers ? ` (${approvers})` : ''}`,
     ...(grant.roles.includes('resender') ? [`re-senders${resenders ? ` (${resenders})` : ''}`] : []),

@@ -14,11 +14,14 @@
  *     resend: whether Resend (or /resend-file) can help — 'now', 'after' the next step, or 'no';
  *   }
  *
- * A code with no entry of its own gets its family's (AWS throttling, AWS's own failure, no answer,
- * KMS) or the fallback's; `hasAdvice` says whether one has its own.
+ * A code with no entry of its own gets its family's (src/domain/aws-error-kinds.ts: AWS throttling,
+ * AWS's own failure, no answer, rights, credentials, an invalid request, not found; and KMS) or the
+ * fallback's; `hasAdvice` says whether one has its own.
  */
 import { ErrorCode } from './errors.js';
-import { NETWORK_CODES, SERVER_CODES, THROTTLING_CODES } from './aws-error-kinds.js';
+import {
+  CREDENTIAL_CODES, DENIED_CODES, INVALID_CODES, NETWORK_CODES, NOT_FOUND_CODES, SERVER_CODES, THROTTLING_CODES,
+} from './aws-error-kinds.js';
 
 export type AdviceActor = 'publisher' | 'platform' | 'approvers' | 'anyone';
 
@@ -31,6 +34,7 @@ export interface FailureAdvice {
 }
 
 const PLATFORM_LOG = 'tell the platform team, with the time of this message: the details are in the bot’s log and the audit trail';
+const PLATFORM_LOG_NOW = `${PLATFORM_LOG.charAt(0).toUpperCase()}${PLATFORM_LOG.slice(1)}.`;
 
 const ADVICE: Readonly<Record<string, FailureAdvice>> = {
   // A delivery's copy (src/aws/s3-copy-verified.ts, s3-copy-source.ts, s3-multipart.ts).
@@ -122,13 +126,13 @@ const ADVICE: Readonly<Record<string, FailureAdvice>> = {
   // The lifecycle jobs (provisioning, changes, offboarding).
   [ErrorCode.TransferUserMissing]: {
     what: 'the partner’s SFTP user is missing',
-    why: 'AWS has no SFTP user where the registry says there is one: it was deleted outside partnergate.',
+    why: 'AWS has no SFTP user where partnergate expects one: it was deleted outside partnergate, or, just created, it was not there yet when the tries ran out.',
     next: 'Ask an approver to re-apply the partner from its drift report, or offboard it.',
     who: 'approvers', resend: 'no',
   },
   [ErrorCode.RoleMissing]: {
     what: 'the partner’s role is missing',
-    why: 'AWS has no role where the registry says there is one: it was deleted outside partnergate.',
+    why: 'AWS has no role where partnergate expects one: it was deleted outside partnergate, or, just created, it was not there yet when the tries ran out.',
     next: 'Ask an approver to re-apply the partner from its drift report, or offboard it.',
     who: 'approvers', resend: 'no',
   },
@@ -198,6 +202,18 @@ const ADVICE: Readonly<Record<string, FailureAdvice>> = {
     next: 'Ask the platform team to raise the limit (the bot’s log names it); then ask again.',
     who: 'platform', resend: 'no',
   },
+  MalformedPolicyDocument: {
+    what: 'AWS refused a policy document as malformed',
+    why: 'AWS found a policy the bot wrote not valid: its form, or an account, role or key it names that AWS does not know.',
+    next: PLATFORM_LOG_NOW,
+    who: 'platform', resend: 'no',
+  },
+};
+
+/** The same thing under another service's name. */
+const ALIASES: Readonly<Record<string, string>> = {
+  LimitExceededException: 'LimitExceeded', ServiceQuotaExceededException: 'LimitExceeded',
+  MalformedPolicyDocumentException: 'MalformedPolicyDocument', MalformedPolicy: 'MalformedPolicyDocument',
 };
 
 /** A family of AWS codes, for a code with no entry of its own. */
@@ -220,14 +236,32 @@ function familyAdvice(code: string): FailureAdvice | null {
       next: 'Try again in a few minutes; if it goes on, tell the platform team: the bot’s network may be down.', who: 'anyone', resend: 'now',
     };
   }
-  if (code.startsWith('KMS') || code.startsWith('AccessDenied')) {
+  if (code.startsWith('KMS') || code.startsWith('AccessDenied') || DENIED_CODES.has(code)) {
     return { ...ADVICE['AccessDenied']!, what: code.startsWith('KMS') ? 'the encryption key refused the bot' : 'AWS refused the bot' };
+  }
+  if (CREDENTIAL_CODES.has(code)) {
+    return {
+      what: 'AWS did not accept the bot’s credentials', why: 'The bot’s AWS credentials are missing, expired or not valid.',
+      next: 'Ask the platform team to check the bot’s credentials (`partnergate doctor` says what AWS sees); then try again.', who: 'platform', resend: 'after',
+    };
+  }
+  if (INVALID_CODES.has(code)) {
+    return {
+      what: 'AWS refused the request as invalid', why: 'AWS found something the bot sent not valid for this call; sent again, it would be refused again.',
+      next: PLATFORM_LOG_NOW, who: 'platform', resend: 'no',
+    };
+  }
+  if (NOT_FOUND_CODES.has(code)) {
+    return {
+      what: 'AWS did not find something the bot expected', why: 'Something just created was not there yet when the tries ran out, or it was removed outside partnergate.',
+      next: `Try again in a few minutes; if it fails again, ${PLATFORM_LOG}.`, who: 'anyone', resend: 'now',
+    };
   }
   return null;
 }
 
 const FALLBACK: FailureAdvice = {
-  what: 'it failed',
+  what: 'an unexpected error stopped it',
   why: 'The bot has no explanation of its own for this error.',
   next: `Try again; if it fails again, ${PLATFORM_LOG}.`,
   who: 'anyone', resend: 'now',
@@ -235,7 +269,7 @@ const FALLBACK: FailureAdvice = {
 
 /** The words for a failure's code (ours or AWS's). */
 export function failureAdvice(code: string): FailureAdvice {
-  return ADVICE[code] ?? familyAdvice(code) ?? FALLBACK;
+  return ADVICE[ALIASES[code] ?? code] ?? familyAdvice(code) ?? FALLBACK;
 }
 
 /** Whether a code has words of its own or its family's (not the fallback's). */

@@ -131,7 +131,7 @@ describe('provision job', () => {
     expect(h.fake.transfer).toHaveReceivedCommandTimes(CreateUserCommand, 1);
     expect(h.fake.iam).toHaveReceivedCommandTimes(CreateRoleCommand, 2);
     expect(h.fake.transfer.commandCalls(DescribeUserCommand).length).toBeGreaterThanOrEqual(4);
-    await h.slack.waitFor((c) => c.method === 'chat.update' && JSON.stringify(c.body.blocks).includes(':repeat: Partner role and its inline policy — AWS kept asking the bot to slow down'));
+    await h.slack.waitFor((c) => c.method === 'chat.update' && JSON.stringify(c.body.blocks).includes(':repeat: Partner role and its inline policy — AWS was too busy'));
   });
 
   it('when AWS denies a step, then the job fails at once, says where and why with a Retry button, and an approver\'s retry finishes it', async () => {
@@ -150,7 +150,7 @@ describe('provision job', () => {
     const failure = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && retryButton(c) !== undefined);
     expect(retryButton(failure)?.value).toBe(`${request.id}:partner-role`);
     expect(JSON.stringify(failure.body.blocks)).not.toContain('AccessDenied');
-    expect(JSON.stringify(failure.body.blocks)).toContain('AWS refused the bot: its role lacks a permission this needs');
+    expect(JSON.stringify(failure.body.blocks)).toContain('AWS refused the bot. The bot’s role is not allowed to do this');
     expect(JSON.stringify(failure.body.blocks)).toContain('not authorized to perform: iam:CreateRole');
     // The requester hears it by DM: where, why in words, and who can retry.
     const told = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === REQUESTER && String(c.body.text).startsWith(':x: Provisioning'));
@@ -233,7 +233,7 @@ describe('provision job', () => {
     expect(h.fake.transfer).toHaveReceivedCommandTimes(CreateUserCommand, 3);
     const failure = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && retryButton(c) !== undefined);
     expect(retryButton(failure)?.value).toBe(`${request.id}:transfer-user`);
-    expect(JSON.stringify(failure.body.blocks)).toContain('AWS kept asking the bot to slow down, and the tries ran out');
+    expect(JSON.stringify(failure.body.blocks)).toContain('AWS was too busy. AWS asked the bot to slow down on every try.');
     expect(JSON.stringify(failure.body.blocks)).not.toContain('ThrottlingException');
   });
 });

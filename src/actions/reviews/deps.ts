@@ -2,6 +2,7 @@
 import type { PartnerRecord } from '../../domain/partner.js';
 import type { Refusal } from '../../domain/errors.js';
 import type { ReviewRules } from '../../domain/reviews.js';
+import type { Approvers } from '../../domain/authorization.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PickupStore } from '../../store/pickups.js';
 import type { ReviewStore } from '../../store/reviews.js';
@@ -15,7 +16,7 @@ export interface ReviewDeps extends UseCaseDeps {
   ownerOf(partner: PartnerRecord): Promise<string | null>;
   approvers: ApproverDirectory;
   /** Named in the escalation: APPROVERS and APPROVER_USERGROUP. */
-  approverNames: { users: readonly string[]; usergroup: string | undefined };
+  approverNames: Approvers;
   notify: Notify;
   audit: Audit;
   rules: ReviewRules;

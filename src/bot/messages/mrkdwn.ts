@@ -57,9 +57,9 @@ export const withMentions = (ours: string): Mrkdwn => trusted(escapeMrkdwn(ours)
 /**
  * An answer or refusal a use case composed (src/actions: our words, outside text in `code`) that
  * may still quote what the person typed — the partner id checks do. Every `<` or `>` but those of a
- * mention of a Slack id, channel or user group (a refusal names whom to ask: src/domain/authorization.ts)
- * is escaped; entities (`code`'s among them) are left as they are. Answers are ephemeral: a mention
- * the person typed themselves notifies nobody.
+ * mention of a Slack id, channel or user group (a refusal, and ./people.ts, name whom to ask:
+ * src/domain/authorization.ts `peopleNamed`) is escaped; entities (`code`'s among them) are left as
+ * they are. Answers are ephemeral: a mention the person typed themselves notifies nobody.
  */
 export const composed = (answer: string): Mrkdwn =>
   trusted(answer.replace(/<[@#][A-Za-z0-9]+>|<!subteam\^[A-Za-z0-9]+>|[<>]/g, (m) => (m === '<' ? '&lt;' : m === '>' ? '&gt;' : m)));

@@ -1,16 +1,6 @@
 /** Who can act next, named as people in Slack (mentions), never as the settings that list them. Pure. */
-import { joinMrkdwn, mrkdwn, user, usergroup, type Mrkdwn } from './mrkdwn.js';
+import { peopleNamed, type Approvers } from '../../domain/authorization.js';
+import { composed, type Mrkdwn } from './mrkdwn.js';
 
-/** The approvers as configured: APPROVERS (user ids) and APPROVER_USERGROUP (a user group id). */
-export interface Approvers {
-  users: readonly string[];
-  usergroup?: string | undefined;
-}
-
-/** "<@U1>, <@U2> or <!subteam^S1>"; "an approver" when none is configured (never at run time: config requires one). */
-export function approversNamed(a: Approvers): Mrkdwn {
-  const names = [...a.users.map(user), ...(a.usergroup ? [usergroup(a.usergroup)] : [])];
-  if (names.length === 0) return mrkdwn`an approver`;
-  if (names.length === 1) return names[0]!;
-  return mrkdwn`${joinMrkdwn(names.slice(0, -1), ', ')} or ${names[names.length - 1]!}`;
-}
+/** The approvers as src/domain/authorization.ts names whom to ask; "an approver" when none is configured (never at run time: config requires one). */
+export const approversNamed = (a: Approvers): Mrkdwn => composed(peopleNamed(a.users, a.usergroup) ?? 'an approver');

@@ -4,11 +4,12 @@
  * ./welcome.ts. Pure.
  */
 import type { Block } from '../../domain/notify-message.js';
+import { failureAdvice } from '../../domain/failure-advice.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
-import { causeInWords } from './causes.js';
 import { capped, chunkLines, code, mrkdwn, user, type Mrkdwn, type Piece } from './mrkdwn.js';
-import { approversNamed, type Approvers } from './people.js';
+import type { Approvers } from '../../domain/authorization.js';
+import { approversNamed } from './people.js';
 
 export type { SlackMessage } from './blocks.js';
 
@@ -87,7 +88,7 @@ export interface ProvisionFailureView {
   attempt: number;
   step: string;
   stepLabel: string;
-  /** AWS's or ours: put in words here, kept as it is in the logs and the audit trail only. */
+  /** AWS's or ours: put in words here (src/domain/failure-advice.ts), kept as it is in the logs and the audit trail only. */
   code: string;
   /** What AWS (or our own check) said: shown to the approvers, who fix the cause. */
   message: string;
@@ -97,9 +98,9 @@ export interface ProvisionFailureView {
 
 /** The final failure of a provision attempt: what stopped, why, and who can retry (the Retry button). */
 export function buildProvisionFailure(f: ProvisionFailureView): SlackMessage {
-  const cause = causeInWords(f.code);
-  return slackMessage(mrkdwn`Provisioning ${f.partnerId} failed at "${f.stepLabel}": ${cause}`, [
-    section(mrkdwn`:x: Provisioning ${code(f.partnerId)} failed at *${f.stepLabel}* (attempt ${f.attempt}): ${cause}. The partner is not live; steps before this one stay as they are.`),
+  const a = failureAdvice(f.code);
+  return slackMessage(mrkdwn`Provisioning ${f.partnerId} failed at "${f.stepLabel}": ${a.what}`, [
+    section(mrkdwn`:x: Provisioning ${code(f.partnerId)} failed at *${f.stepLabel}* (attempt ${f.attempt}): ${a.what}. ${a.why} The partner is not live; steps before this one stay as they are.`),
     contextBlock(mrkdwn`Details: ${capped(f.message, 2500)}`),
     { type: 'actions', block_id: 'provision_retry', elements: [retryProvisionButton(f.requestId, f.step)] },
     contextBlock(mrkdwn`Next: ${approversNamed(f.approvers)} can press Retry once the cause is fixed; a new attempt runs from this step, and steps already done are checked again, not redone.`),
@@ -108,9 +109,8 @@ export function buildProvisionFailure(f: ProvisionFailureView): SlackMessage {
 
 /** The failure message once someone pressed Retry: the button goes. */
 export function buildProvisionFailureRetried(f: Omit<ProvisionFailureView, 'approvers'>, by: string, nextAttempt: number): SlackMessage {
-  const cause = causeInWords(f.code);
   return slackMessage(mrkdwn`Provisioning ${f.partnerId} failed at "${f.stepLabel}"; retried`, [
-    section(mrkdwn`:x: Provisioning ${code(f.partnerId)} failed at *${f.stepLabel}* (attempt ${f.attempt}): ${cause}.\n:repeat: Retried by ${user(by)} (attempt ${nextAttempt}).`),
+    section(mrkdwn`:x: Provisioning ${code(f.partnerId)} failed at *${f.stepLabel}* (attempt ${f.attempt}): ${failureAdvice(f.code).what}.\n:repeat: Retried by ${user(by)} (attempt ${nextAttempt}).`),
   ]);
 }
 

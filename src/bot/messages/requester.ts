@@ -7,7 +7,8 @@
 import type { Decision } from '../../domain/requests.js';
 import { section, slackMessage, type SlackMessage } from './blocks.js';
 import { channel, code, mrkdwn, user, when, type Mrkdwn } from './mrkdwn.js';
-import { approversNamed, type Approvers } from './people.js';
+import type { Approvers } from '../../domain/authorization.js';
+import { approversNamed } from './people.js';
 
 export interface DecisionDmView {
   /** What was asked ("Onboarding of `acme`", "\"Rotate the ExternalId…\" for `acme`"). */
@@ -61,8 +62,10 @@ export interface FailedDmView {
   stage: 'provisioning' | 'verification';
   /** The step or check that failed, as the thread names it. */
   failed: string;
-  /** Why, in plain words (./causes.ts, or the check's own words). */
+  /** What stopped it, a clause (src/domain/failure-advice.ts's `what`, or the check's own words). */
   cause: string;
+  /** Why, a sentence (failure-advice's `why`), when there is one. */
+  why?: string;
   approvers: Approvers;
   /** Where the card's thread is, with the Retry button. */
   channel: string;
@@ -70,7 +73,7 @@ export interface FailedDmView {
 
 export function buildFailedDm(v: FailedDmView): SlackMessage {
   const stage = v.stage === 'provisioning' ? 'Provisioning' : 'Verification';
-  const head = mrkdwn`:x: ${stage} of ${code(v.partnerId)} failed at "${v.failed}": ${v.cause}. The partner is not live.`;
+  const head = mrkdwn`:x: ${stage} of ${code(v.partnerId)} failed at "${v.failed}": ${v.cause}.${v.why ? mrkdwn` ${v.why}` : ''} The partner is not live.`;
   const button = v.stage === 'provisioning' ? 'Retry' : 'Retry verification';
   const next = mrkdwn`Next: ${approversNamed(v.approvers)} can press ${button} in the card's thread in ${channel(v.channel)} once the cause is fixed. I will tell you here how it ends.`;
   return slackMessage(head, [section(head), section(next)]);

@@ -8,7 +8,7 @@ import type { Block } from '../../domain/notify-message.js';
 import type { ReviewEvidence } from '../../domain/reviews.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
-import { capped, channel, chunkLines, code, joinMrkdwn, mrkdwn, plainText, user, when, type Mrkdwn } from './mrkdwn.js';
+import { capped, channel, chunkLines, code, joinMrkdwn, mrkdwn, plainText, user, usergroup, when, type Mrkdwn } from './mrkdwn.js';
 
 export interface ReviewCardInput {
   reviewId: string;
@@ -111,7 +111,7 @@ export function buildReviewReminder(r: { partnerId: string; dueAt: string; owner
 export function buildReviewEscalation(r: {
   partnerId: string; displayName: string; dueAt: string; owner: string | null; approvers: readonly string[]; usergroup: string | undefined; graceDays: number; lapseAt: string;
 }): SlackMessage {
-  const names = [...r.approvers.slice(0, 20).map((a) => user(a)), ...(r.usergroup && /^S[A-Z0-9]+$/.test(r.usergroup) ? [mrkdwn`<!subteam^${r.usergroup}>`] : [])];
+  const names = [...r.approvers.slice(0, 20).map((a) => user(a)), ...(r.usergroup && /^S[A-Z0-9]+$/.test(r.usergroup) ? [usergroup(r.usergroup)] : [])];
   const to = names.length > 0 ? joinMrkdwn(names, ', ') : mrkdwn`approvers`;
   const head = mrkdwn`:rotating_light: Access review of ${code(r.partnerId)} (${capped(r.displayName, 200)}) is overdue: due ${when(r.dueAt)}, not answered by its owner ${ownerText(r.owner)}.`;
   return slackMessage(head, [

@@ -3,7 +3,8 @@ import type { Block } from '../../domain/notify-message.js';
 import { contextBlock, section, slackMessage, type SlackMessage } from './blocks.js';
 import { ACTIONS } from './ids.js';
 import { chunkLines, code, mrkdwn, user } from './mrkdwn.js';
-import { approversNamed, type Approvers } from './people.js';
+import type { Approvers } from '../../domain/authorization.js';
+import { approversNamed } from './people.js';
 
 export type CheckOutcome = 'pass' | 'fail' | 'skipped';
 

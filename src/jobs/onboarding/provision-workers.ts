@@ -21,7 +21,7 @@ import { QUEUE_NAMES } from '../platform/queues.js';
 import { createWorker, type BaseWorkerOptions, type StallOverrides } from '../platform/stalls.js';
 import { retryDelayMs } from '../notify/index.js';
 import { createProvisionProcessor } from './provision.js';
-import type { Approvers } from '../../bot/messages/people.js';
+import type { Approvers } from '../../domain/authorization.js';
 import type { ProvisionPayload } from '../../actions/onboarding/index.js';
 import { addVerifyJob, createVerifyProcessor } from './verify.js';
 import { type VerifyPayload } from '../../actions/onboarding/index.js';

@@ -28,14 +28,14 @@ import { specOf, type PlanRenderer } from '../../actions/onboarding/index.js';
 import { cardRef } from '../../bot/messages/ids.js';
 import { withMentions } from '../../bot/messages/mrkdwn.js';
 import { buildProvisionFailure, buildProvisionProgress, provisionRefusedText, provisionStoppedText } from '../../bot/messages/provision.js';
-import { causeInWords } from '../../bot/messages/causes.js';
-import type { Approvers } from '../../bot/messages/people.js';
+import type { Approvers } from '../../domain/authorization.js';
 import { buildFailedDm } from '../../bot/messages/requester.js';
 import { directMessages, requesterAndOwner } from '../../actions/direct-message.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
 import { renderPartner, type RenderedPartner } from '../../aws/policies/index.js';
 import type { PartnerStore } from '../../store/partners.js';
 import type { PartnerRecord } from '../../domain/partner.js';
+import { failureAdvice } from '../../domain/failure-advice.js';
 import type { RequestStore } from '../../store/requests.js';
 import type { OnboardingRequest } from '../../domain/requests.js';
 import type { Run, RunStore } from '../../store/runs.js';
@@ -229,8 +229,8 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
             buildProvisionProgress({ partnerId: request.partnerId, attempt, dryRun: cp.dryRun, steps: views, outcome: outcome === 'done' ? 'provisioned' : outcome }),
           failure: (f, final) =>
             final
-              ? { state: 'failed', detail: causeInWords(f.code) }
-              : { state: 'retrying', detail: `${causeInWords(f.code)}: ${f.message} — retrying (try ${job.attemptsMade + 2} of ${job.opts.attempts ?? 1})` },
+              ? { state: 'failed', detail: failureAdvice(f.code).what }
+              : { state: 'retrying', detail: `${failureAdvice(f.code).what}: ${f.message} — retrying (try ${job.attemptsMade + 2} of ${job.opts.attempts ?? 1})` },
         },
         // Offboarded (say) while this ran: create nothing more.
         before: async (step) => {
@@ -250,8 +250,9 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
             }),
             threadRefs.provisionFailure(request.id, attempt),
           );
+          const { what, why } = failureAdvice(f.code);
           await deps.notify(directMessages([request.requestedBy], buildFailedDm({
-            partnerId: request.partnerId, stage: 'provisioning', failed: step.label, cause: causeInWords(f.code), approvers: deps.approverNames, channel: request.channel,
+            partnerId: request.partnerId, stage: 'provisioning', failed: step.label, cause: what, why, approvers: deps.approverNames, channel: request.channel,
           })));
         },
       });

@@ -24,8 +24,8 @@ import { specOf } from '../../actions/onboarding/index.js';
 import { checkIntegrity, integrityFailureLine, reportIntegrityFailure } from '../../actions/approval/index.js';
 import type { ApprovalSeals } from '../../domain/approval-seal.js';
 import { buildVerifyChecklist, verifyNotRecordedText, type CheckView } from '../../bot/messages/verify.js';
-import { causeInWords } from '../../bot/messages/causes.js';
-import type { Approvers } from '../../bot/messages/people.js';
+import { failureAdvice } from '../../domain/failure-advice.js';
+import type { Approvers } from '../../domain/authorization.js';
 import { buildFailedDm, buildLiveDm } from '../../bot/messages/requester.js';
 import { directMessages } from '../../actions/direct-message.js';
 import type { ControlPlane } from '../../aws/control-plane.js';
@@ -227,7 +227,7 @@ export function createVerifyProcessor(deps: VerifyDeps) {
         throw err;
       }
       errorCode = failure.code;
-      checks.push({ label: 'verification could not finish', outcome: 'fail', detail: `${causeInWords(failure.code)} (${failure.message})` });
+      checks.push({ label: 'verification could not finish', outcome: 'fail', detail: `${failureAdvice(failure.code).what} (${failure.message})` });
     }
 
     const failed = checks.filter((k) => k.outcome === 'fail');

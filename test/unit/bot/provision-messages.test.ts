@@ -38,7 +38,7 @@ describe('provision messages', () => {
     const [button] = buttons(m);
     expect(button).toMatchObject({ type: 'button', action_id: ACTIONS.retryProvision, value: `${failure.requestId}:partner-role` });
     expect(parseRetryProvisionValue(button!.value!)).toEqual({ requestId: failure.requestId, step: 'partner-role' });
-    expect(firstLine(m)).toBe(':x: Provisioning `acme` failed at *Partner role and its inline policy* (attempt 1): AWS refused the bot: its role lacks a permission this needs. The partner is not live; steps before this one stay as they are.');
+    expect(firstLine(m)).toBe(':x: Provisioning `acme` failed at *Partner role and its inline policy* (attempt 1): AWS refused the bot. The bot’s role is not allowed to do this (its permissions, the bucket policy or the key policy). The partner is not live; steps before this one stay as they are.');
     const text = allText(m);
     expect(text).not.toContain('AccessDenied');
     expect(text).toContain('Details: not authorized to perform iam:CreateRole &lt;b&gt;');

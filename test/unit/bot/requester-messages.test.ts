@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { code, mrkdwn } from '../../../src/bot/messages/mrkdwn.js';
 import { buildDecisionDm, buildFailedDm, buildLiveDm } from '../../../src/bot/messages/requester.js';
 import type { Decision } from '../../../src/domain/requests.js';
+import { accessRefusal } from '../../../src/domain/authorization.js';
 import { expectWithinSlackLimits, firstLine } from '../../support/slack-limits.js';
 
 const AT = '2026-12-07T10:15:30.123Z';
@@ -52,10 +53,10 @@ describe('LIVE DM', () => {
 describe('failed DM', () => {
   it('when provisioning failed, then it says where and why in words, and names the approvers who can retry (people and group)', () => {
     const m = buildFailedDm({
-      partnerId: 'acme', stage: 'provisioning', failed: 'Partner role <b>', cause: "AWS refused the bot: its role lacks a permission this needs",
+      partnerId: 'acme', stage: 'provisioning', failed: 'Partner role <b>', cause: 'AWS refused the bot', why: 'The bot’s role is not allowed to do this.',
       approvers: { users: ['UAPPROVER1', 'UAPPROVER2'], usergroup: 'S0APPROVERS' }, channel: 'C0APPROVALS',
     });
-    expect(firstLine(m)).toBe(':x: Provisioning of `acme` failed at "Partner role &lt;b&gt;": AWS refused the bot: its role lacks a permission this needs. The partner is not live.');
+    expect(firstLine(m)).toBe(':x: Provisioning of `acme` failed at "Partner role &lt;b&gt;": AWS refused the bot. The bot’s role is not allowed to do this. The partner is not live.');
     expect(allText(m)).toContain('Next: <@UAPPROVER1>, <@UAPPROVER2> or <!subteam^S0APPROVERS> can press Retry in the card\'s thread in <#C0APPROVALS>');
     expect(allText(m)).not.toMatch(/\bAPPROVERS\b|APPROVER_USERGROUP/);
     expectWithinSlackLimits(m);
@@ -65,5 +66,13 @@ describe('failed DM', () => {
     const m = buildFailedDm({ partnerId: 'acme', stage: 'verification', failed: 'x', cause: 'y', approvers: { users: ['UAPPROVER1'] }, channel: 'C0APPROVALS' });
     expect(firstLine(m)).toMatch(/^:x: Verification of `acme` failed at "x": y\./);
     expect(allText(m)).toContain('<@UAPPROVER1> can press Retry verification');
+  });
+
+  it('when many approvers are configured, then it names them as a refusal does (src/domain/authorization.ts): the group and the first ones, the rest counted, a non-id skipped', () => {
+    const users = ['U1', 'U2', 'not an id <!channel>', 'U3', 'U4', 'U5'];
+    const m = buildFailedDm({ partnerId: 'acme', stage: 'verification', failed: 'x', cause: 'y', approvers: { users, usergroup: 'S0APPROVERS' }, channel: 'C0APPROVALS' });
+    expect(allText(m)).toContain('Next: <@U1>, <@U2>, <!subteam^S0APPROVERS> or 3 more can press Retry verification');
+    expect(allText(m)).not.toContain('<!channel>');
+    expect(accessRefusal('retry', { approvers: users, usergroup: 'S0APPROVERS' }).message).toContain('(<@U1>, <@U2>, <!subteam^S0APPROVERS> or 3 more)');
   });
 });

@@ -39,8 +39,38 @@ describe('failure advice', () => {
     expect(failureAdvice('AccessDeniedException').what).toBe('AWS refused the bot');
   });
 
-  it('when a code has no advice, then the fallback says the details are in the log, and hasAdvice is false', () => {
-    expect(hasAdvice('SomethingNew')).toBe(false);
-    expect(failureAdvice('SomethingNew').next).toContain('the details are in the bot’s log and the audit trail');
+  it.each([
+    ['AccessDenied', 'what', /^AWS refused the bot$/],
+    ['AccessDeniedException', 'what', /^AWS refused the bot$/],
+    ['UnauthorizedOperation', 'what', /^AWS refused the bot$/],
+    ['ExpiredToken', 'what', /credentials/],
+    ['ThrottlingException', 'what', /^AWS was too busy$/],
+    [ErrorCode.OutOfBudget, 'what', /too busy/],
+    ['LimitExceededException', 'what', /limit was reached/],
+    [ErrorCode.SftpLimit, 'what', /no room/],
+    ['MalformedPolicyDocumentException', 'what', /malformed/],
+    [ErrorCode.PolicyTooLarge, 'what', /larger than AWS allows/],
+    [ErrorCode.PolicyCheckFailed, 'why', /grants more than a partner may have/],
+    [ErrorCode.ResourceNotOurs, 'what', /not made by partnergate/],
+    [ErrorCode.RoleDiffers, 'what', /not as approved/],
+    [ErrorCode.StatusChanged, 'what', /changed state meanwhile/],
+    ['ValidationException', 'what', /invalid/],
+    [ErrorCode.TransferUserMissing, 'why', /not there yet when the tries ran out/],
+    ['NoSuchEntity', 'why', /not there yet when the tries ran out/],
+    ['ServiceUnavailable', 'what', /^AWS failed on its side$/],
+    ['ECONNRESET', 'what', /^the bot could not reach AWS$/],
+  ] as const)('when provisioning or verification fails with %s, then its %s says why in words, and not the code', (code, field, words) => {
+    const a = failureAdvice(code);
+    expect(hasAdvice(code)).toBe(true);
+    expect(a[field]).toMatch(words);
+    for (const w of [a.what, a.why, a.next]) expect(w).not.toContain(code);
+  });
+
+  it('when a code has no advice (or is a bug of ours), then the fallback says an unexpected error, the details are in the log, and hasAdvice is false', () => {
+    for (const code of ['SomethingNew', ErrorCode.Internal]) {
+      expect(hasAdvice(code)).toBe(false);
+      expect(failureAdvice(code).what).toBe('an unexpected error stopped it');
+      expect(failureAdvice(code).next).toContain('the details are in the bot’s log and the audit trail');
+    }
   });
 });
