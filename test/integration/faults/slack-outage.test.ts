@@ -1,8 +1,8 @@
 /**
  * Fault: the Slack Web API answers 429 with Retry-After, then 500s, for a while. Through the real
  * app (signed HTTP) and the real notify worker: onboarding cards, their plan threads, an approval's
- * card update and thread reply are queued while Slack fails, and all arrive afterwards, in the
- * order they were queued within each thread, none twice.
+ * card update and thread reply, and the requester's DMs, are queued while Slack fails, and all arrive
+ * afterwards, in the order they were queued within each thread, none twice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBot, type Harness } from '../../support/bot-harness.js';
@@ -57,15 +57,18 @@ describe('fault: Slack Web API outage', () => {
     const { counts, outOfOrder } = deliveredInOrder(queued, accepted);
     expect(counts).toEqual(queued.map(() => 1));
     expect(outOfOrder).toEqual([]);
-    // Replies landed in their card's thread, and the update named the card.
+    // Replies landed in their card's thread, and the update named the card. The card is the top-level
+    // post in the approvals channel: the requester's DMs (decided, welcome, LIVE) name the partner too.
+    const cardOf = (partnerId: string) => accepted.find((c) => c.method === 'chat.postMessage' && c.body['channel'] === bot.config.slack.approvalsChannel
+      && c.body['thread_ts'] === undefined && JSON.stringify(c.body['blocks']).includes(partnerId))!;
     for (const partnerId of ids) {
-      const card = accepted.find((c) => c.method === 'chat.postMessage' && c.body['thread_ts'] === undefined && JSON.stringify(c.body['blocks']).includes(partnerId))!;
-      const replies = accepted.filter((c) => c.body['thread_ts'] === card.answer!['ts']);
+      const replies = accepted.filter((c) => c.body['thread_ts'] === cardOf(partnerId).answer!['ts']);
       expect(replies.length).toBeGreaterThan(0);
     }
     const update = accepted.find((c) => c.method === 'chat.update')!;
-    const alphaCard = accepted.find((c) => c.method === 'chat.postMessage' && c.body['thread_ts'] === undefined && JSON.stringify(c.body['blocks']).includes('outage-alpha'))!;
-    expect(update.body['ts']).toBe(alphaCard.answer!['ts']);
+    expect(update.body['ts']).toBe(cardOf('outage-alpha').answer!['ts']);
+    // The decision reached the requester by DM too, once.
+    expect(accepted.filter((c) => c.body['channel'] === 'UREQ0' && String(c.body['text']).includes('Approved')).length).toBe(1);
     expect(await bot.redis.llen(`${prefix}:notify:dead`)).toBe(0);
   }, 90_000);
 });
