@@ -53,6 +53,7 @@ export interface FailedRun {
   kind: 'provision' | 'verify';
   /** The step the provisioning run recorded as failed (the Retry starts there). */
   step: string | null;
+  /** What failed, in words (src/domain/failure-advice.ts): the code stays in the run record and the log. */
   error: string | null;
 }
 
@@ -62,6 +63,7 @@ export interface RecentDelivery {
   partnerId: string;
   key: string;
   outcome: 'delivered' | 'failed';
+  /** What failed, in words (src/domain/failure-advice.ts). */
   error?: string;
   forcedBy?: string;
 }

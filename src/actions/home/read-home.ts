@@ -3,6 +3,7 @@
  * snapshot shared by everyone — a handful of reads whatever the number of partners, run at once —
  * and, per person, the details of the few partners their Home lists.
  */
+import { failureAdvice } from '../../domain/failure-advice.js';
 import { countOverdue, type FailedRun, type HomeDetails, type HomeSnapshot, type PartnerSummary, type RecentDelivery, type ReviewDue } from '../../domain/home.js';
 import type { DeliveryRecord } from '../../domain/delivery.js';
 import type { ChangeRequest, OnboardingRequest } from '../../domain/requests.js';
@@ -57,14 +58,14 @@ async function failedRuns(deps: HomeReadDeps, partners: readonly PartnerSummary[
   const runs = (kind: 'provision' | 'verify', list: PartnerSummary[], found: (RunFailure | null)[]): FailedRun[] =>
     list.map((p, i) => ({
       partnerId: p.partnerId, requestId: p.requestId, kind, step: kind === 'provision' ? (found[i]?.step ?? null) : null,
-      error: found[i] ? `${found[i]!.code}: ${found[i]!.message}` : null,
+      error: found[i] ? failureAdvice(found[i]!.code).what : null,
     }));
   return [...runs('provision', of('provision'), prov), ...runs('verify', of('verify'), ver)];
 }
 
 const recentOf = (r: DeliveryRecord): RecentDelivery => ({
   at: r.at, partnerId: r.partnerId, key: r.key, outcome: r.outcome,
-  ...(r.error ? { error: `${r.error.code}: ${r.error.message}` } : {}), ...(r.forcedBy ? { forcedBy: r.forcedBy } : {}),
+  ...(r.error ? { error: failureAdvice(r.error.code).what } : {}), ...(r.forcedBy ? { forcedBy: r.forcedBy } : {}),
 });
 
 /** Everything every partner needs to be filtered, counted and listed: the same for every person. */
