@@ -59,12 +59,12 @@ describe('fault: Slack Web API outage', () => {
     expect(outOfOrder).toEqual([]);
     // Replies landed in their card's thread, and the update named the card.
     for (const partnerId of ids) {
-      const card = accepted.find((c) => c.method === 'chat.postMessage' && c.body['thread_ts'] === undefined && JSON.stringify(c.body['blocks']).includes(partnerId))!;
+      const card = accepted.find((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && c.body['thread_ts'] === undefined && JSON.stringify(c.body['blocks']).includes(partnerId))!;
       const replies = accepted.filter((c) => c.body['thread_ts'] === card.answer!['ts']);
       expect(replies.length).toBeGreaterThan(0);
     }
     const update = accepted.find((c) => c.method === 'chat.update')!;
-    const alphaCard = accepted.find((c) => c.method === 'chat.postMessage' && c.body['thread_ts'] === undefined && JSON.stringify(c.body['blocks']).includes('outage-alpha'))!;
+    const alphaCard = accepted.find((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && c.body['thread_ts'] === undefined && JSON.stringify(c.body['blocks']).includes('outage-alpha'))!;
     expect(update.body['ts']).toBe(alphaCard.answer!['ts']);
     expect(await bot.redis.llen(`${prefix}:notify:dead`)).toBe(0);
   }, 90_000);
