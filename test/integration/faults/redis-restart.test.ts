@@ -100,7 +100,8 @@ describe('fault: Redis restart', () => {
     await until('the second provisioning is queued', async () => (await provision!.getJob(two)) !== undefined);
     const wanted = new Set(queued.map((q) => q.identity));
     await bot.slack.waitForCount((c) => c.ok && isChat(c) && wanted.has(callIdentity(c)), queued.length, 40_000);
-    const cards = bot.slack.accepted('chat.postMessage').filter((c) => c.body['thread_ts'] === undefined);
+    // The approval channel's top-level posts: the requester's DMs (channel = their user id) mention the partner too.
+    const cards = bot.slack.accepted('chat.postMessage').filter((c) => c.body['channel'] === 'C0APPROVALS' && c.body['thread_ts'] === undefined);
     const cardTwo = cards.find((c) => (JSON.stringify(c.body['blocks']) ?? '').includes('restart-two'))!;
     await bot.slack.waitFor((c) => c.ok && c.method === 'chat.update' && c.body['ts'] === cardTwo.answer!['ts'], 20_000);
 
