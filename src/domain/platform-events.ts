@@ -125,6 +125,23 @@ function comparedPart(eventName: string): PlatformPart | undefined {
   return undefined;
 }
 
+/**
+ * The calls on a partner's role that can only widen its access, whatever their parameters: a partner
+ * role has no attached managed policy, ever, so any one attached adds to it; removing the permissions
+ * boundary takes a limit away. Anything else (an inline policy, a trust policy, a tag, a boundary put
+ * in place) may as well narrow or restore: only reading AWS can tell.
+ */
+const ONLY_WIDENING_CALLS = new Set(['iam:AttachRolePolicy', 'iam:DeleteRolePermissionsBoundary']);
+
+/**
+ * The change is one of those calls on a partner's role: someone else's such change quarantines the
+ * live partner at once, before AWS is read (src/jobs/platform-events/consumer.ts).
+ */
+export function onlyWidens(e: Pick<AccessChange, 'call' | 'target'>): boolean {
+  // An IAM call whose target is a partner is on its role (`roleTarget`).
+  return e.target.type === 'partner' && ONLY_WIDENING_CALLS.has(e.call);
+}
+
 /** Reads one message body of the platform events queue. */
 export function classifyPlatformEvent(body: string, scope: PlatformEventScope): PlatformEvent {
   let value: unknown;

@@ -108,6 +108,16 @@ export function quarantinedText(v: { partnerId: string; items: readonly string[]
   return mrkdwn`:rotating_light: ${code(v.partnerId)} is QUARANTINED: what AWS holds for it may give it more access than was approved (${joinMrkdwn(v.items.map((i) => mrkdwn`${i}`), '; ')}). Its deliveries are parked, not lost. The way out: the drift report's Re-apply (a second approver's too when it creates something or rewrites a trust policy) restores the approved state, and a check that finds it so releases the partner; or offboard it.`.toString();
 }
 
+/**
+ * A live partner quarantined on an event alone (src/domain/platform-events.ts `onlyWidens`), before
+ * AWS is read: what CloudTrail showed — who, the call, the policy ARN when it names one — and that the
+ * check's drift report follows with the full difference.
+ */
+export function eventQuarantinedText(v: { partnerId: string; call: string; actor: string; at: string; resource: string; parameters: Readonly<Record<string, string>> }): string {
+  const policy = v.parameters['policyArn'] ? mrkdwn` (policy ${code(v.parameters['policyArn'])})` : '';
+  return mrkdwn`:rotating_light: ${code(v.partnerId)} is QUARANTINED: CloudTrail shows ${code(v.call)} by ${code(v.actor)} on ${v.resource}${policy}, ${when(v.at)}: a call that can only widen its access. Its deliveries are parked, not lost. A check of what AWS holds follows, with the full difference and its Re-apply; a check that finds the approved state releases the partner; or offboard it.`.toString();
+}
+
 export function releasedText(partnerId: string): string {
   return mrkdwn`:white_check_mark: ${code(partnerId)} is released from quarantine: its access is exactly the approved state again. Its parked deliveries are going out.`.toString();
 }

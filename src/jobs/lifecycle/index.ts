@@ -6,6 +6,6 @@ export { addOffboardJob } from './offboard.js';
 export { addPartnerChangeJob } from './partner-change.js';
 export { formatRebuildReport, rebuildRegistry } from './rebuild-registry.js';
 export {
-  addEventCheckJob, addReapplyJob, addSweepJob, changeCausesKey, CHECK_JOB, createReconcileProcessor, driftKey, EVENT_CHECK_COALESCE_MS, PROVE_JOB, readDrift,
-  type ReconcilePayload,
+  addEventCheckJob, addReapplyJob, addSweepJob, changeCausesKey, CHECK_JOB, createReconcileProcessor, driftKey, EVENT_CHECK_COALESCE_MS, PROVE_JOB, quarantineOnEvent, readDrift,
+  type QuarantineDeps, type ReconcilePayload,
 } from './reconcile.js';

@@ -29,7 +29,7 @@ import type { Notify } from '../../actions/ports.js';
 import type { Audit } from '../../actions/ports.js';
 import type { LifecyclePlane } from '../../aws/lifecycle-plane.js';
 import {
-  buildAutoRevertReport, buildDriftReport, driftResolvedText, quarantinedText, reappliedText, reapplyRefusedText, releasedText, secondApproverNeededText,
+  buildAutoRevertReport, buildDriftReport, driftResolvedText, eventQuarantinedText, quarantinedText, reappliedText, reapplyRefusedText, releasedText, secondApproverNeededText,
 } from '../../bot/messages/drift.js';
 import type { SlackMessage } from '../../bot/messages/blocks.js';
 import type { PartnerStore } from '../../store/partners.js';
@@ -254,7 +254,7 @@ export async function checkPartnerById(deps: ReconcileDeps, partnerId: string): 
  * whose access is exactly the approved state again — after the Re-apply, or a fix by
  * hand that a check finds — is released: said in both places, and its parked deliveries go out.
  */
-const both = async (deps: ReconcileDeps, p: PartnerRecord, message: string | SlackMessage) => {
+const both = async (deps: QuarantineDeps, p: PartnerRecord, message: string | SlackMessage) => {
   const body = typeof message === 'string' ? { text: message } : message;
   await deps.notify({ ...inThread(p), ...body });
   await deps.notify({ op: 'post', channel: deps.approvalsChannel, ...body });
@@ -262,12 +262,47 @@ const both = async (deps: ReconcileDeps, p: PartnerRecord, message: string | Sla
 
 const failedProbes = (checks: readonly CheckView[]) => checks.filter((c) => c.outcome === 'fail').map((c) => `${c.label}${c.detail ? ` — ${c.detail}` : ''}`);
 
-/** A live partner quarantined, for what a check or the probes found (`why`: each line). */
-async function quarantine(deps: ReconcileDeps, p: PartnerRecord, why: string[]): Promise<void> {
-  if (!(await deps.partners.apply(p.partnerId, 'quarantined', { updatedAt: new Date().toISOString() }))) return;
+/** What quarantining takes: the partner's status, and its thread, the approvals channel and the audit to tell. */
+export type QuarantineDeps = Pick<ReconcileDeps, 'partners' | 'notify' | 'approvalsChannel' | 'audit' | 'logger'>;
+
+/**
+ * A live partner quarantined, for what a check or the probes found (`why`: each line), or an event
+ * showed (`alert` says what it showed; `details` is audited with the lines). Once: a partner no longer
+ * live (quarantined already, by a burst's first event say) is left as it is, and nobody is told again.
+ */
+async function quarantine(
+  deps: QuarantineDeps, p: PartnerRecord, why: string[], alert = quarantinedText({ partnerId: p.partnerId, items: why }), details: Record<string, unknown> = {},
+): Promise<boolean> {
+  if (!(await deps.partners.apply(p.partnerId, 'quarantined', { updatedAt: new Date().toISOString() }))) return false;
   deps.logger.warn({ partnerId: p.partnerId, items: why }, 'partner quarantined: its access is wider than approved');
-  await both(deps, p, quarantinedText({ partnerId: p.partnerId, items: why }));
-  await deps.audit({ type: 'partner.quarantined', partnerId: p.partnerId, actor: 'partnergate', details: { items: why } });
+  await both(deps, p, alert);
+  await deps.audit({ type: 'partner.quarantined', partnerId: p.partnerId, actor: 'partnergate', details: { items: why, ...details } });
+  return true;
+}
+
+/** What an event showed: the consumer's AccessChange, as far as the alert and the audit use it. */
+export interface ShownChange {
+  eventId: string;
+  call: string;
+  actor: string;
+  at: string;
+  resource: string;
+  parameters: Readonly<Record<string, string>>;
+}
+
+/**
+ * A live partner quarantined because an event showed a call on its role that can only widen its
+ * access (src/domain/platform-events.ts `onlyWidens`), before and without reading AWS: the alert says
+ * what the event showed; the check the event queues reports the full difference, or, finding the
+ * approved state (the change already undone), releases the partner as it releases one quarantined
+ * for drift (`followQuarantine`). True when it quarantined the partner now.
+ */
+export async function quarantineOnEvent(deps: QuarantineDeps, partnerId: string, e: ShownChange): Promise<boolean> {
+  const p = await deps.partners.get(partnerId);
+  if (p?.status !== 'live') return false;
+  const policy = e.parameters['policyArn'] ? ` (${e.parameters['policyArn']})` : '';
+  const line = `${e.call} by ${e.actor} on ${e.resource}${policy}`;
+  return quarantine(deps, p, [line], eventQuarantinedText({ partnerId, ...e }), { eventId: e.eventId });
 }
 
 async function followQuarantine(deps: ReconcileDeps, p: PartnerRecord, drift: Drift): Promise<void> {

@@ -5,7 +5,11 @@
  *
  * - a change to a partner's role or Transfer user that the bot did not make: the cause is kept
  *   (`P:pe:causes:<partnerId>`, the last 20 for a day, for the report) and a check of that partner
- *   is queued at once, events about one partner coalesced into one check (addEventCheckJob);
+ *   is queued at once, events about one partner coalesced into one check (addEventCheckJob); when
+ *   its call can only widen the partner's access whatever its parameters (`onlyWidens`: a managed
+ *   policy attached to its role, its boundary deleted), a live partner is QUARANTINED first, before
+ *   and without reading AWS (`quarantineOnEvent`: once, however many events say so), and the check's
+ *   report gives the difference;
  * - a change to a platform resource that the bot did not make: an alert in the approvals channel
  *   naming who, what and where, with the difference it leaves from the rendered documents (the
  *   platform check of the part it touched, `platformDifference`), and an audit record;
@@ -26,13 +30,13 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { Redis } from 'ioredis';
 import type { Audit, Notify } from '../../actions/ports.js';
-import { classifyPlatformEvent, type AccessChange, type PlatformEventScope } from '../../domain/platform-events.js';
+import { classifyPlatformEvent, onlyWidens, type AccessChange, type PlatformEventScope } from '../../domain/platform-events.js';
 import { classifyAccessFinding } from '../../domain/access-findings.js';
 import { buildPlatformChangeAlert, type PlatformDifference } from '../../bot/messages/platform-events.js';
 import type { PlatformPart } from '../../domain/drift.js';
 import type { Logger } from '../../logger.js';
 import { createSqsPoller, type SqsPoller, type SqsPollerDeps } from '../platform/sqs-poller.js';
-import { changeCausesKey } from '../lifecycle/index.js';
+import { changeCausesKey, quarantineOnEvent, type QuarantineDeps } from '../lifecycle/index.js';
 import { handleAccessFinding, type AccessFindingDeps, type FindingOutcome } from './access-findings.js';
 import { handlePickupMessage, type PickupDeps } from './pickups.js';
 
@@ -40,6 +44,8 @@ const SEEN_SECONDS = 86_400;
 const CAUSES_KEPT = 20;
 
 export interface PlatformEventsDeps extends AccessFindingDeps {
+  /** Read, and quarantined on an event that can only widen a partner's access (`quarantineOnEvent`). */
+  partners: QuarantineDeps['partners'];
   redis: Redis;
   prefix: string;
   scope: PlatformEventScope;
@@ -86,6 +92,7 @@ async function act(deps: PlatformEventsDeps, e: AccessChange): Promise<EventOutc
   }
   const details = { call: e.call, actor: e.actor, at: e.at, resource: e.target.resource, parameters: e.parameters, eventId: e.eventId };
   if (e.target.type === 'partner') {
+    if (onlyWidens(e)) await quarantineOnEvent(deps, e.target.partnerId, details);
     const key = changeCausesKey(deps.prefix, e.target.partnerId);
     await deps.redis.multi().lpush(key, JSON.stringify(details)).ltrim(key, 0, CAUSES_KEPT - 1).expire(key, SEEN_SECONDS).exec();
     await deps.checkPartner(e.target.partnerId);

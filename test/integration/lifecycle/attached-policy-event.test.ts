@@ -3,9 +3,10 @@
  * administrator attaches AmazonS3ReadOnlyAccess to a LIVE partner's role. Before the second layer
  * that let the partner read its neighbour (the boundary covered all of partners/); now the boundary
  * and the bucket policy cap the role at its tagged home, so the neighbour stays out of reach — and
- * the change is still caught: CloudTrail's event reaches the platform events consumer; the check it
- * queues finds the attached policy: the partner's thread gets the report naming it and who attached
- * it, and the partner is QUARANTINED (deliveries parked; its thread and the approvals channel told).
+ * the change is still caught: CloudTrail's event reaches the platform events consumer, which
+ * QUARANTINES the partner on the event (deliveries parked; its thread and the approvals channel
+ * told); the check it queues finds the attached policy: the partner's thread gets the report naming
+ * it and who attached it.
  * One approver's Re-apply detaches it (it only takes access away), and the partner is released.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -92,6 +92,7 @@ describe('a partner role widened behind the bot, caught by its CloudTrail event'
     sqs.send(attachReadOnly('acme'));
     await h.slack.waitFor(inThread(thread, /`acme` is QUARANTINED/), 20_000);
     expect(await status()).toBe('quarantined');
+    await until('the event’s message deleted', async () => sqs.deleted.length > 0); // the alert is queued before the message is done with
     expect(sqs.deleted).toEqual(['rh-1']);
 
     // A file for it is parked, not delivered.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDriftReport, driftDiff, driftDiffLines, parseReapplyValue, reapplyValue } from '../../../src/bot/messages/drift.js';
+import { buildDriftReport, driftDiff, driftDiffLines, eventQuarantinedText, parseReapplyValue, reapplyValue } from '../../../src/bot/messages/drift.js';
 import type { DriftDocument } from '../../../src/domain/drift.js';
 import { ACTIONS } from '../../../src/bot/messages/ids.js';
 
@@ -82,5 +82,18 @@ describe('the diff of the documents in a drift report', () => {
     // A long line is cut (before escaping) with an ellipsis.
     expect(text).not.toContain('x'.repeat(300));
     expect(text).toContain('x…');
+  });
+});
+
+describe('quarantine on an event', () => {
+  it('when an event quarantines a partner, then the alert names who, the call and the policy, escaped, and says the difference follows', () => {
+    const text = eventQuarantinedText({
+      partnerId: 'acme', call: 'iam:AttachRolePolicy', actor: 'arn:aws:sts::111122223333:assumed-role/Admin/<!channel>', at: '2026-12-06T14:03:00Z',
+      resource: 'IAM role partnergate-partner-acme', parameters: { roleName: 'partnergate-partner-acme', policyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' },
+    });
+    expect(text).toContain('`acme` is QUARANTINED: CloudTrail shows `iam:AttachRolePolicy` by `arn:aws:sts::111122223333:assumed-role/Admin/&lt;!channel&gt;` on IAM role partnergate-partner-acme (policy `arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess`)');
+    expect(text).not.toContain('<!channel>');
+    expect(text).toContain('A check of what AWS holds follows, with the full difference');
+    expect(eventQuarantinedText({ partnerId: 'acme', call: 'iam:DeleteRolePermissionsBoundary', actor: 'x', at: 'x', resource: 'IAM role r', parameters: {} })).not.toContain('(policy');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyPlatformEvent } from '../../../src/domain/platform-events.js';
+import { classifyPlatformEvent, onlyWidens, type AccessChange } from '../../../src/domain/platform-events.js';
 import { platformEventScope } from '../../../src/aws/policies/index.js';
 import { loadConfig } from '../../../src/config.js';
 import { testEnv } from '../../../tools/local/env.js';
@@ -103,5 +103,28 @@ describe('classifying a platform event', () => {
     const c = classify(body);
     expect(c.kind).toBe('invalid');
     expect(c.kind === 'invalid' && c.reason).toMatch(reason);
+  });
+});
+
+describe('a change that can only widen a partner’s access, whatever its parameters', () => {
+  const change = (event: unknown) => classify(event) as AccessChange;
+  const onRole = (eventName: string, requestParameters: Record<string, unknown> = {}) =>
+    change(cloudTrailEvent({ eventSource: 'iam.amazonaws.com', eventName, requestParameters: { roleName: 'partnergate-partner-acme', ...requestParameters } }));
+
+  it('when a managed policy is attached to a partner role, whichever policy, or its boundary is deleted, then it can only widen', () => {
+    expect(onlyWidens(change(attachReadOnly('acme')))).toBe(true);
+    expect(onlyWidens(onRole('AttachRolePolicy', { policyArn: 'arn:aws:iam::111122223333:policy/nothing-at-all' }))).toBe(true);
+    expect(onlyWidens(onRole('DeleteRolePermissionsBoundary'))).toBe(true);
+  });
+
+  it('when the call may as well narrow or restore (inline policy, trust, boundary set, tags, a detach), then it is not decided without reading AWS', () => {
+    for (const eventName of ['PutRolePolicy', 'DeleteRolePolicy', 'UpdateAssumeRolePolicy', 'PutRolePermissionsBoundary', 'TagRole', 'UntagRole', 'DetachRolePolicy', 'DeleteRole']) {
+      expect(onlyWidens(onRole(eventName, { policyName: 'x', policyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' })), eventName).toBe(false);
+    }
+  });
+
+  it('when the same call is on a platform role, or a Transfer user’s change, then it is not a partner role’s', () => {
+    expect(onlyWidens(change(cloudTrailEvent({ eventSource: 'iam.amazonaws.com', eventName: 'AttachRolePolicy', requestParameters: { roleName: 'partnergate-transfer', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } })))).toBe(false);
+    expect(onlyWidens(change(cloudTrailEvent({ eventSource: 'transfer.amazonaws.com', eventName: 'UpdateUser', requestParameters: { serverId: SERVER, userName: 'acme' } })))).toBe(false);
   });
 });
