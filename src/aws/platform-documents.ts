@@ -28,36 +28,33 @@ function parsed(text: string | undefined): ReadDocument | null {
 
 /** The bucket's policy; null when it has none. */
 export async function getBucketPolicy(client: S3Client, bucket: string): Promise<ReadDocument | null> {
-  try {
-    const out = await call('s3', 'GetBucketPolicy', () => client.send(new GetBucketPolicyCommand({ Bucket: bucket })));
-    return parsed(out.Policy);
-  } catch (err) {
-    if (hasCode(err, 'NoSuchBucketPolicy')) return null;
-    throw err;
-  }
+  const out = await orNull(() => call('s3', 'GetBucketPolicy', () => client.send(new GetBucketPolicyCommand({ Bucket: bucket }))), 'NoSuchBucketPolicy');
+  return out === null ? null : parsed(out.Policy);
 }
 
 /** The key's policy (its only one, `default`); null when the key is not there. */
 export async function getKeyPolicy(client: KMSClient, keyId: string): Promise<ReadDocument | null> {
-  try {
-    const out = await call('kms', 'GetKeyPolicy', () => client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })));
-    return parsed(out.Policy);
-  } catch (err) {
-    if (hasCode(err, 'NotFoundException')) return null;
-    throw err;
-  }
+  const out = await orNull(() => call('kms', 'GetKeyPolicy', () => client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))), 'NotFoundException');
+  return out === null ? null : parsed(out.Policy);
 }
 
 /** A managed policy's default version: its id and document; null when the policy is not there. */
 export async function getDefaultPolicyVersion(client: IAMClient, policyArn: string): Promise<{ versionId: string; document: ReadDocument | null } | null> {
-  try {
+  return orNull(async () => {
     const policy = await call('iam', 'GetPolicy', () => client.send(new GetPolicyCommand({ PolicyArn: policyArn })));
     const versionId = policy.Policy?.DefaultVersionId;
     if (!versionId) return null;
     const version = await call('iam', 'GetPolicyVersion', () => client.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId })));
     return { versionId, document: decodePolicyDocument(version.PolicyVersion?.Document) ?? null };
+  }, 'NoSuchEntityException', 'NoSuchEntity');
+}
+
+/** What `read` answers; null when AWS answers one of the `missing` codes (not there), other errors thrown. */
+async function orNull<T>(read: () => Promise<T>, ...missing: string[]): Promise<T | null> {
+  try {
+    return await read();
   } catch (err) {
-    if (hasCode(err, 'NoSuchEntityException', 'NoSuchEntity')) return null;
+    if (hasCode(err, ...missing)) return null;
     throw err;
   }
 }
@@ -69,15 +66,6 @@ export interface DeployedBucketSettings {
   objectOwnership: string | null;
   /** The default encryption rule: its algorithm, key and whether Bucket Keys are on. */
   encryption: { algorithm: string; kmsKeyArn: string | null; bucketKeyEnabled: boolean } | null;
-}
-
-async function orNull<T>(read: () => Promise<T>, ...missing: string[]): Promise<T | null> {
-  try {
-    return await read();
-  } catch (err) {
-    if (hasCode(err, ...missing)) return null;
-    throw err;
-  }
 }
 
 /** Three reads: GetPublicAccessBlock, GetBucketOwnershipControls, GetBucketEncryption. */
