@@ -17,7 +17,7 @@ const EXTERNAL_ID = 'EXT-abcdefghijklmnopqrstuvwxyz012345';
 
 let t: PlatformEventsRig;
 beforeEach(async () => {
-  t = startPlatformEventsRig('aa');
+  t = await startPlatformEventsRig('aa');
   await t.c.stores.partners.save(partnerRecord({ partnerId: 'acme', accountId: PARTNER_ACCOUNT, threadRef: 'card:req_acme', channel: 'C0PARTNERS' }));
 });
 afterEach(async () => {

@@ -4,8 +4,8 @@
  * ids, deciding and being refused from the Home, freshness after a change, and a rate-limited
  * views.publish retried after Retry-After.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBot, GUEST, type Harness } from '../support/bot-harness.js';
+import { describe, expect, it } from 'vitest';
+import { botPerTest, GUEST, requestIdOf } from '../support/bot-harness.js';
 import { blockSuggestion, homeAction, homeOpened, onboardSubmission, postToBot } from '../../tools/local/slack-requests.js';
 import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
 import type { SlackCall } from '../../tools/local/fake-slack.js';
@@ -19,16 +19,8 @@ const REQUESTER = 'UAPPROVER1';
 const APPROVER = 'UAPPROVER2';
 const AT = '2026-12-01T10:00:00.000Z';
 
-let h: Harness;
-let secret: string;
-beforeEach(async () => {
-  h = await startBot({ APPROVERS: 'UAPPROVER1,UAPPROVER2' }, { web: true, worker: true }, {
-    overrides: () => ({ workerOptions: { home: { windowMs: 400, changeDelayMs: 100, paceMs: 0 } } }),
-  });
-  secret = h.config.slack.signingSecret;
-});
-afterEach(async () => {
-  await h.close();
+const h = botPerTest({ APPROVERS: 'UAPPROVER1,UAPPROVER2' }, { web: true, worker: true }, {
+  overrides: () => ({ workerOptions: { home: { windowMs: 400, changeDelayMs: 100, paceMs: 0 } } }),
 });
 
 const record = (n: number, status: PartnerStatus = 'live'): PartnerRecord => {
@@ -50,7 +42,7 @@ const text = (c: SlackCall) => JSON.stringify(c.body['view']);
 const published = (user: string, has: string, timeoutMs = 10_000) =>
   h.slack.waitFor((c) => c.method === 'views.publish' && c.ok && c.body['user_id'] === user && text(c).includes(has), timeoutMs);
 const post = async (request: Parameters<typeof postToBot>[1]) => {
-  const res = await postToBot(h.url, request, secret);
+  const res = await h.post(request);
   expect(res.status).toBe(200);
   return res;
 };
@@ -143,7 +135,7 @@ describe('App Home', () => {
     await seed(2);
     await post(onboardSubmission(REQUESTER, { displayName: 'Globex', partnerId: 'globex', contactEmail: 'a@globex.example', sshKeys: ed25519PublicKey(), feeds: [] }));
     const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.ok && JSON.stringify(c.body['blocks']).includes('globex') && c.body['thread_ts'] === undefined);
-    const requestId = JSON.stringify(card.body['blocks']).match(/"value":"(req_[a-z2-7]{26})"/)![1]!;
+    const requestId = requestIdOf(card);
 
     await post(homeOpened(APPROVER));
     const home = await published(APPROVER, requestId);

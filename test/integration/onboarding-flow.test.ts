@@ -2,8 +2,8 @@
  * The onboarding request and two-person approval, end to end: the real Bolt app over real HTTP with
  * signed requests, a local Slack Web API, the real Redis and BullMQ.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBot, type Harness } from '../support/bot-harness.js';
+import { describe, expect, it } from 'vitest';
+import { botPerTest, requestCard, requestIdOf } from '../support/bot-harness.js';
 import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
 import {
   buttonClick,
@@ -20,16 +20,7 @@ const APPROVER = 'UAPPROVER2';
 const REQUESTING_APPROVER = 'UAPPROVER1';
 const OUTSIDER = 'UOUTSIDER9';
 
-let h: Harness;
-let secret: string;
-
-beforeEach(async () => {
-  h = await startBot({ APPROVERS: 'UAPPROVER1,UAPPROVER2', APPROVER_USERGROUP: 'S0APPROVERS' });
-  secret = h.config.slack.signingSecret;
-});
-afterEach(async () => {
-  await h.close();
-});
+const h = botPerTest({ APPROVERS: 'UAPPROVER1,UAPPROVER2', APPROVER_USERGROUP: 'S0APPROVERS' });
 
 const validFields = (partnerId: string) => ({
   displayName: 'ACME Corp',
@@ -40,15 +31,11 @@ const validFields = (partnerId: string) => ({
   notes: 'Dealer in the north region',
 });
 
-const isCard = (c: SlackCall) =>
-  c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && c.body['thread_ts'] === undefined;
-
 async function submitValid(user: string, partnerId: string): Promise<{ card: SlackCall; requestId: string }> {
-  const res = await postToBot(h.url, onboardSubmission(user, validFields(partnerId)), secret);
+  const res = await h.post(onboardSubmission(user, validFields(partnerId)));
   expect(res.status).toBe(200);
-  const card = await h.slack.waitFor((c) => isCard(c) && JSON.stringify(c.body['blocks']).includes(partnerId));
-  const requestId = JSON.stringify(card.body['blocks']).match(/"value":"(req_[a-z2-7]{26})"/)![1]!;
-  return { card, requestId };
+  const card = await requestCard(h, partnerId);
+  return { card, requestId: requestIdOf(card) };
 }
 
 async function provisionJobs(): Promise<string[]> {
@@ -59,9 +46,9 @@ async function provisionJobs(): Promise<string[]> {
 describe('onboarding request and approval', () => {
   it('when a request is submitted, then its plan names each SSH key the approver approves by type, fingerprint and comment', async () => {
     const key = `${ed25519PublicKey().split(' ').slice(0, 2).join(' ')} alice@laptop <!here>`;
-    const res = await postToBot(h.url, onboardSubmission(REQUESTER, { ...validFields('globex'), sshKeys: key }), secret);
+    const res = await h.post(onboardSubmission(REQUESTER, { ...validFields('globex'), sshKeys: key }));
     expect(res.status).toBe(200);
-    const card = await h.slack.waitFor((c) => isCard(c) && JSON.stringify(c.body['blocks']).includes('globex'));
+    const card = await requestCard(h, 'globex');
     const plan = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['thread_ts'] === String(card.answer!['ts']));
     const text = JSON.stringify(plan.body['blocks']);
     expect(text).toContain(`\`ssh-ed25519\` \`${fingerprintOf(key)}\` \`alice@laptop &lt;!here&gt;\``);
@@ -71,7 +58,7 @@ describe('onboarding request and approval', () => {
 
   it('when a requester walks through the whole flow, then exactly one provisioning job is queued after a second person approves', async () => {
     // command → modal
-    const cmd = await postToBot(h.url, slashCommand({ command: '/onboard-partner', text: 'ACME Corp', user_id: REQUESTING_APPROVER, trigger_id: 'trig.1' }), secret);
+    const cmd = await h.post(slashCommand({ command: '/onboard-partner', text: 'ACME Corp', user_id: REQUESTING_APPROVER, trigger_id: 'trig.1' }));
     expect(cmd.status).toBe(200);
     const open = await h.slack.waitFor((c) => c.method === 'views.open');
     expect(open.body['trigger_id']).toBe('trig.1');
@@ -81,9 +68,9 @@ describe('onboarding request and approval', () => {
     expect(view.blocks.find((b) => b.block_id === 'feeds')?.element?.options).toHaveLength(3);
 
     // bad submission → inline errors keyed by block, nothing stored
-    const bad = await postToBot(h.url, onboardSubmission(REQUESTING_APPROVER, {
+    const bad = await h.post(onboardSubmission(REQUESTING_APPROVER, {
       ...validFields('ACME*'), contactEmail: 'not-an-email', accountId: '111122223333',
-    }), secret);
+    }));
     expect(bad.status).toBe(200);
     const errors = (bad.json as { response_action: string; errors: Record<string, string> });
     expect(errors.response_action).toBe('errors');
@@ -100,18 +87,18 @@ describe('onboarding request and approval', () => {
     expect(JSON.stringify(card.body['blocks'])).toContain(':white_check_mark:');
 
     // self-approval refused, ephemerally, nothing changes
-    await postToBot(h.url, buttonClick(REQUESTING_APPROVER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts: cardTs }, h.slack.responseUrl('a')), secret);
+    await h.post(buttonClick(REQUESTING_APPROVER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts: cardTs }, h.slack.responseUrl('a')));
     const selfRefusal = await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === REQUESTING_APPROVER);
     expect(String(selfRefusal.body['text'])).toMatch(/someone else must approve/);
 
     // an outsider is refused too
-    await postToBot(h.url, buttonClick(OUTSIDER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts: cardTs }, h.slack.responseUrl('b')), secret);
+    await h.post(buttonClick(OUTSIDER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts: cardTs }, h.slack.responseUrl('b')));
     const outsider = await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === OUTSIDER);
     expect(String(outsider.body['text'])).toMatch(/Only approvers/);
     expect(await provisionJobs()).toEqual([]);
 
     // approval by another approver → card updated without buttons, thread reply, one job
-    await postToBot(h.url, buttonClick(APPROVER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts: cardTs }, h.slack.responseUrl('c')), secret);
+    await h.post(buttonClick(APPROVER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts: cardTs }, h.slack.responseUrl('c')));
     const update = await h.slack.waitFor((c) => c.method === 'chat.update' && c.body['ts'] === cardTs);
     const updated = JSON.stringify(update.body['blocks']);
     expect(updated).not.toContain('request_approve');
@@ -126,8 +113,8 @@ describe('onboarding request and approval', () => {
     const reaction = (user: string, name = 'white_check_mark') =>
       event({ type: 'reaction_added', user, reaction: name, item: { type: 'message', channel: 'C0APPROVALS', ts }, item_user: 'UBOT0001', event_ts: ts });
 
-    await postToBot(h.url, reaction('UGROUPAPPROVER', 'thumbsup'), secret);
-    await postToBot(h.url, reaction('UGROUPAPPROVER'), secret);
+    await h.post(reaction('UGROUPAPPROVER', 'thumbsup'));
+    await h.post(reaction('UGROUPAPPROVER'));
     await h.slack.waitFor((c) => c.method === 'chat.update' && c.body['ts'] === ts);
     expect(await provisionJobs()).toEqual([requestId]);
     const stored = await h.redis.hget(`${h.config.prefix}:req:${requestId}`, 'decision');
@@ -137,7 +124,7 @@ describe('onboarding request and approval', () => {
   it('when the requester reacts on their own card, then it is refused with an ephemeral answer', async () => {
     const { card } = await submitValid(REQUESTER, 'initech');
     const ts = String(card.answer!['ts']);
-    await postToBot(h.url, event({ type: 'reaction_added', user: REQUESTER, reaction: 'white_check_mark', item: { type: 'message', channel: 'C0APPROVALS', ts }, event_ts: ts }), secret);
+    await h.post(event({ type: 'reaction_added', user: REQUESTER, reaction: 'white_check_mark', item: { type: 'message', channel: 'C0APPROVALS', ts }, event_ts: ts }));
     const refusal = await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === REQUESTER);
     expect(String(refusal.body['text'])).toMatch(/someone else/);
     expect(await provisionJobs()).toEqual([]);
@@ -146,13 +133,13 @@ describe('onboarding request and approval', () => {
   it('when the requester withdraws, then the card says so, nothing is queued, the id is free again and nobody is sent a DM', async () => {
     const { card, requestId } = await submitValid(REQUESTER, 'hooli');
     const ts = String(card.answer!['ts']);
-    await postToBot(h.url, buttonClick(REQUESTER, 'request_reject', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('r')), secret);
+    await h.post(buttonClick(REQUESTER, 'request_reject', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('r')));
     const update = await h.slack.waitFor((c) => c.method === 'chat.update' && c.body['ts'] === ts);
     expect(JSON.stringify(update.body['blocks'])).toContain('Withdrawn');
     expect(await provisionJobs()).toEqual([]);
     expect(await h.redis.get(`${h.config.prefix}:pid:hooli`)).toBeNull();
     // An approver clicking afterwards is told it was already decided.
-    await postToBot(h.url, buttonClick(APPROVER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('s')), secret);
+    await h.post(buttonClick(APPROVER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('s')));
     const refusal = await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === APPROVER);
     expect(String(refusal.body['text'])).toMatch(/already rejected/);
     expect(h.slack.calls('chat.postMessage').filter((c) => /^U/.test(String(c.body['channel'])))).toEqual([]);
@@ -161,7 +148,7 @@ describe('onboarding request and approval', () => {
   it('when an approver rejects a request, then the requester is told by DM who rejected it and how to go on', async () => {
     const { card, requestId } = await submitValid(REQUESTER, 'vandelay');
     const ts = String(card.answer!['ts']);
-    await postToBot(h.url, buttonClick(APPROVER, 'request_reject', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('r')), secret);
+    await h.post(buttonClick(APPROVER, 'request_reject', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('r')));
     const dm = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === REQUESTER);
     expect(String(dm.body['text'])).toMatch(new RegExp(`^:no_entry_sign: Rejected: Onboarding of \`vandelay\`, by <@${APPROVER}> <!date`));
     expect(JSON.stringify(dm.body['blocks'])).toContain('submit a new request with `/onboard-partner`');
@@ -172,7 +159,7 @@ describe('onboarding request and approval', () => {
     const { card, requestId } = await submitValid(REQUESTER, 'umbrella');
     const ts = String(card.answer!['ts']);
     const clicks = Array.from({ length: 20 }, (_, i) =>
-      postToBot(h.url, buttonClick(i % 2 ? 'UAPPROVER1' : 'UAPPROVER2', 'request_approve', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl(`x${i}`)), secret),
+      h.post(buttonClick(i % 2 ? 'UAPPROVER1' : 'UAPPROVER2', 'request_approve', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl(`x${i}`))),
     );
     const answers = await Promise.all(clicks);
     expect(answers.every((a) => a.status === 200)).toBe(true);
@@ -183,8 +170,8 @@ describe('onboarding request and approval', () => {
 
   it('when two requests race for the same partner id, then one is stored and the other gets an inline error', async () => {
     const [a, b] = await Promise.all([
-      postToBot(h.url, onboardSubmission('UREQ1', validFields('wayne')), secret),
-      postToBot(h.url, onboardSubmission('UREQ2', validFields('wayne')), secret),
+      h.post(onboardSubmission('UREQ1', validFields('wayne'))),
+      h.post(onboardSubmission('UREQ2', validFields('wayne'))),
     ]);
     const answers = [a!, b!];
     const errors = answers.filter((r) => (r.json as { response_action?: string } | null)?.response_action === 'errors');
@@ -198,8 +185,8 @@ describe('request authenticity', () => {
   it('when the signature is wrong or the timestamp stale, then the answer is 401 and nothing happens', async () => {
     const submission = onboardSubmission(REQUESTER, validFields('stark'));
     const forged = await postToBot(h.url, submission, 'not-the-secret-at-all');
-    const stale = await postToBot(h.url, submission, secret, { timestamp: Math.floor(Date.now() / 1000) - 600 });
-    const unsigned = await postToBot(h.url, submission, secret, { headers: { 'x-slack-signature': '' } });
+    const stale = await postToBot(h.url, submission, h.config.slack.signingSecret, { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    const unsigned = await postToBot(h.url, submission, h.config.slack.signingSecret, { headers: { 'x-slack-signature': '' } });
     expect([forged.status, stale.status, unsigned.status]).toEqual([401, 401, 401]);
     expect(await h.redis.get(`${h.config.prefix}:pid:stark`)).toBeNull();
     expect(h.slack.calls().filter((c) => c.method !== 'auth.test')).toEqual([]);
@@ -209,12 +196,12 @@ describe('request authenticity', () => {
     const { card, requestId } = await submitValid(REQUESTER, 'cyberdyne');
     const ts = String(card.answer!['ts']);
     const click = buttonClick(APPROVER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('z'));
-    const first = await postToBot(h.url, click, secret);
-    const replay = await postToBot(h.url, click, secret);
+    const first = await h.post(click);
+    const replay = await h.post(click);
     expect([first.status, replay.status]).toEqual([200, 200]);
     await h.slack.waitFor((c) => c.method === 'chat.update' && c.body['ts'] === ts);
     // A distinct click afterwards is refused as already decided: proof the replay was dropped before it.
-    await postToBot(h.url, buttonClick('UAPPROVER1', 'request_approve', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('y')), secret);
+    await h.post(buttonClick('UAPPROVER1', 'request_approve', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl('y')));
     await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === 'UAPPROVER1');
     expect(h.slack.calls('chat.postEphemeral').filter((c) => c.body['user'] === APPROVER)).toEqual([]);
     expect(await provisionJobs()).toEqual([requestId]);
@@ -222,12 +209,12 @@ describe('request authenticity', () => {
 
   it('when a command and a modal submission are replayed (the command acknowledged before its replay check), then each runs once', async () => {
     const command = slashCommand({ command: '/onboard-partner', text: 'Replay Corp', user_id: REQUESTER, trigger_id: 'trig-replay' });
-    const commands = [await postToBot(h.url, command, secret), await postToBot(h.url, command, secret)];
+    const commands = [await h.post(command), await h.post(command)];
     const submission = onboardSubmission(REQUESTER, validFields('replay-corp'));
-    const submissions = [await postToBot(h.url, submission, secret), await postToBot(h.url, submission, secret)];
+    const submissions = [await h.post(submission), await h.post(submission)];
     expect([...commands, ...submissions].map((a) => [a.status, a.json])).toEqual([[200, null], [200, null], [200, null], [200, null]]);
     // A distinct command afterwards opens its modal: proof the replay was dropped before it.
-    await postToBot(h.url, slashCommand({ command: '/onboard-partner', text: 'After Corp', user_id: REQUESTER, trigger_id: 'trig-after' }), secret);
+    await h.post(slashCommand({ command: '/onboard-partner', text: 'After Corp', user_id: REQUESTER, trigger_id: 'trig-after' }));
     await h.slack.waitFor((c) => c.method === 'views.open' && c.body['trigger_id'] === 'trig-after');
     expect(h.slack.calls('views.open').filter((c) => c.body['trigger_id'] === 'trig-replay')).toHaveLength(1);
     expect(await h.redis.keys(`${h.config.prefix}:req:req_*`)).toHaveLength(1);
@@ -237,8 +224,8 @@ describe('request authenticity', () => {
     const { card, requestId } = await submitValid(REQUESTER, 'tyrell');
     const ts = String(card.answer!['ts']);
     const evt = event({ type: 'reaction_added', user: APPROVER, reaction: 'white_check_mark', item: { type: 'message', channel: 'C0APPROVALS', ts }, event_ts: ts }, 'Ev0SAMEEVENT');
-    await postToBot(h.url, evt, secret);
-    await postToBot(h.url, evt, secret, { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    await h.post(evt);
+    await postToBot(h.url, evt, h.config.slack.signingSecret, { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
     await h.slack.waitFor((c) => c.method === 'chat.update' && c.body['ts'] === ts);
     expect(await provisionJobs()).toEqual([requestId]);
     expect(h.slack.calls('chat.postEphemeral')).toEqual([]);

@@ -3,24 +3,15 @@
  * update lands (compare-and-set, not WATCH, which one caller's EXEC clears for all), the indexes
  * follow, and a lifecycle event never moves a status the lifecycle table does not allow.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { PartnerStore } from '../../src/store/partners.js';
 import { type PartnerRecord } from '../../src/domain/partner.js';
-import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
-import { testPrefix } from '../../tools/local/env.js';
+import { redisPerTest } from '../support/redis-per-test.js';
 
-let redis: Redis;
-let prefix: string;
+const db = redisPerTest();
 let store: PartnerStore;
 beforeEach(() => {
-  redis = createTestRedis();
-  prefix = testPrefix();
-  store = new PartnerStore(redis, prefix);
-});
-afterEach(async () => {
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
+  store = new PartnerStore(db.redis, db.prefix);
 });
 
 const partner = (o: Partial<PartnerRecord> = {}): PartnerRecord => ({

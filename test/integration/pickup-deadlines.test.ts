@@ -8,21 +8,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import type { Redis } from 'ioredis';
-import { loadConfig } from '../../src/config.js';
-import { createContainer, type Container } from '../../src/container/container.js';
-import { deadlineDeps, notifyWorkers, type WorkerGroup } from '../../src/container/workers.js';
+import { deadlineDeps } from '../../src/container/workers.js';
 import { bindUseCases } from '../../src/container/use-cases.js';
-import type { AuditInput, Clock } from '../../src/actions/ports.js';
+import type { Clock } from '../../src/actions/ports.js';
 import { postOverdueDigest, sweepDeadlines, type DeadlineDeps } from '../../src/jobs/platform-events/index.js';
 import { PickupStore, type DeliveredFile } from '../../src/store/pickups.js';
 import { buildPartnerStatus } from '../../src/bot/messages/partner-status.js';
-import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
-import { testEnv, testPrefix } from '../../tools/local/env.js';
-import { startFakeSlack, type FakeSlack } from '../../tools/local/fake-slack.js';
-import { captureLogs, type LogCapture } from '../support/log-capture.js';
 import { until } from '../support/notify-outbox.js';
-import { partnerRecord } from '../support/ports.js';
+import { startWorkerRig, type SlackWorkerRig } from '../support/worker-rig.js';
+import type { PartnerRecord } from '../../src/domain/partner.js';
 import { generateTestKey } from '../unit/domain/ssh-test-keys.js';
 
 const BUCKET = 'partnergate-dist-test';
@@ -32,56 +26,29 @@ const T0 = Date.parse('2026-12-06T08:00:00.000Z');
 const HOUR = 3_600_000;
 const logsMock = mockClient(CloudWatchLogsClient);
 
-let c: Container;
-let notifying: WorkerGroup;
-let redis: Redis;
-let prefix: string;
-let logs: LogCapture;
-let audits: AuditInput[];
-let slack: FakeSlack;
+let t: SlackWorkerRig;
 let now: number;
 let deps: DeadlineDeps;
 let store: PickupStore;
 const clock: Clock = { now: () => new Date(now) };
 
 beforeEach(async () => {
-  prefix = testPrefix('pkd');
-  redis = createTestRedis();
-  logs = captureLogs('debug');
-  audits = [];
   now = T0;
-  slack = await startFakeSlack();
-  const config = loadConfig(testEnv({
-    PARTNERGATE_PREFIX: prefix, SLACK_API_URL: slack.apiUrl, DELIVERIES_CHANNEL: DELIVERIES, DISTRIBUTION_BUCKET: BUCKET,
-    PICKUP_SLA_HOURS: '48', PICKUP_SLA_BY_FEED: 'price-lists=24,compliance=72',
-  }));
-  c = createContainer(config, logs.logger, {
-    logs: new CloudWatchLogsClient({ region: 'eu-west-1' }), audit: async (a) => void audits.push(a), clock, workerOptions: { notify: { paceMs: 0 } },
+  t = await startWorkerRig('pkd', {
+    slack: true,
+    env: { DELIVERIES_CHANNEL: DELIVERIES, DISTRIBUTION_BUCKET: BUCKET, PICKUP_SLA_HOURS: '48', PICKUP_SLA_BY_FEED: 'price-lists=24,compliance=72' },
+    overrides: () => ({ logs: new CloudWatchLogsClient({ region: 'eu-west-1' }), clock }),
   });
-  notifying = notifyWorkers(c);
-  deps = { ...deadlineDeps(c), pace: async () => undefined };
-  store = new PickupStore(redis, prefix);
+  deps = { ...deadlineDeps(t.c), pace: async () => undefined };
+  store = new PickupStore(t.redis, t.prefix);
 });
 afterEach(async () => {
   logsMock.reset();
-  await notifying.close();
-  await c.close();
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-  await slack.close();
+  await t.close();
 });
 
 /** A LIVE SFTP partner with its thread's card in Slack; resolves with the card's ts. */
-async function livePartner(id: string, o: { owner?: string } = {}): Promise<string> {
-  const record = partnerRecord({
-    partnerId: id, threadRef: `card:thread-${id}`, channel: 'C0PARTNERS', sshKeys: [`ssh-ed25519 ${generateTestKey('ed25519').base64}`],
-    ...(o.owner ? { owner: o.owner } : {}),
-  });
-  await c.stores.partners.save(record);
-  await c.notify({ op: 'post', channel: 'C0PARTNERS', ref: record.threadRef, text: `card of ${id}`, priority: 'approval' });
-  const card = await slack.waitFor((call) => call.method === 'chat.postMessage' && call.body['text'] === `card of ${id}`);
-  return String(card.answer!['ts']);
-}
+const livePartner = (id: string, over: Partial<PartnerRecord> = {}) => t.livePartner(id, { sshKeys: [`ssh-ed25519 ${generateTestKey('ed25519').base64}`], ...over });
 
 function delivered(partnerId: string, name: string, o: Partial<DeliveredFile> = {}): DeliveredFile {
   return {
@@ -99,8 +66,7 @@ function loggedDownload(user: string, key: string, atMs: number, bytesOut: numbe
   };
 }
 
-const replies = (ts: string) => slack.accepted('chat.postMessage').filter((call) => call.body['thread_ts'] === ts);
-const texts = (ts: string) => replies(ts).map((call) => String(call.body['text']));
+const texts = (ts: string) => t.replies(ts).map((call) => String(call.body['text']));
 
 describe('pickup deadlines', () => {
   it('when a file is not picked up by its feed’s deadline and Transfer’s log shows no download, then one reminder in the thread mentions the owner, audited, counted overdue — once however often the sweep runs', async () => {
@@ -120,31 +86,31 @@ describe('pickup deadlines', () => {
       logGroupName: '/partnergate/sftp', logStreamNamePrefix: 'acme.', startTime: T0, endTime: now,
       filterPattern: `{ ($.activity-type = "CLOSE" || $.activity-type = "PARTIAL_CLOSE") && $.path = "/${BUCKET}/partners/acme/price-list.csv" }`,
     });
-    await until('the reminder', async () => replies(ts).length === 1);
-    const block = JSON.stringify(replies(ts)[0]!.body['blocks']);
+    await until('the reminder', async () => t.replies(ts).length === 1);
+    const block = JSON.stringify(t.replies(ts)[0]!.body['blocks']);
     expect(block).toContain(`<@${OWNER}>`);
     expect(block).toContain('`partners/acme/price-list.csv`');
     expect(block).toContain('was not picked up by its deadline');
     expect(block).toContain('Not found in the source of record: Transfer');
     expect(texts(ts)).toEqual(['Not picked up by its deadline: partners/acme/price-list.csv (acme)']);
-    expect(audits).toEqual([expect.objectContaining({
+    expect(t.audits).toEqual([expect.objectContaining({
       type: 'pickup.overdue', partnerId: 'acme',
       details: expect.objectContaining({ targetKey: 'partners/acme/price-list.csv', owner: OWNER, slaHours: 24, sourceOfRecord: expect.objectContaining({ kind: 'not-found' }) }),
     })]);
-    expect((await c.metrics.pickupsOverdue.get()).values[0]!.value).toBe(1);
+    expect((await t.c.metrics.pickupsOverdue.get()).values[0]!.value).toBe(1);
 
     now += HOUR;
     await sweepDeadlines(deps);
     await Promise.all([sweepDeadlines(deps), sweepDeadlines(deps)]);
-    await until('the outbox drained', async () => (await redis.keys(`${prefix}:outbox:*`)).length === 0);
-    expect(replies(ts)).toHaveLength(1);
-    expect(audits).toHaveLength(1);
+    await until('the outbox drained', async () => (await t.redis.keys(`${t.prefix}:outbox:*`)).length === 0);
+    expect(t.replies(ts)).toHaveLength(1);
+    expect(t.audits).toHaveLength(1);
     expect(logsMock.commandCalls(FilterLogEventsCommand)).toHaveLength(1);
   });
 
   it('when the owner was never set, then the reminder mentions who requested the partner; another feed’s file waits for its own deadline', async () => {
     const ts = await livePartner('acme');
-    await c.stores.requests.create({
+    await t.c.stores.requests.create({
       id: 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', partnerId: 'acme', requestedBy: 'U0REQUESTER', requestedAt: new Date(T0).toISOString(), expiresAt: new Date(T0 + HOUR).toISOString(),
       channel: 'C0APPROVALS', displayName: 'Acme', contactEmail: 'files@acme.example', sshKeys: [], accountId: null, externalId: 'x'.repeat(43),
       feeds: ['compliance'], notes: '', planHash: 'h',
@@ -156,8 +122,8 @@ describe('pickup deadlines', () => {
     expect((await sweepDeadlines(deps)).reminded).toBe(0);
     now = T0 + 72 * HOUR + 1;
     expect((await sweepDeadlines(deps)).reminded).toBe(1);
-    await until('the reminder', async () => replies(ts).length === 1);
-    expect(JSON.stringify(replies(ts)[0]!.body['blocks'])).toContain('<@U0REQUESTER>');
+    await until('the reminder', async () => t.replies(ts).length === 1);
+    expect(JSON.stringify(t.replies(ts)[0]!.body['blocks'])).toContain('<@U0REQUESTER>');
   });
 
   it('when Transfer’s log shows the complete download whose event was lost, then it is recorded as the pickup (SFTP, source log) and no reminder is sent', async () => {
@@ -177,9 +143,9 @@ describe('pickup deadlines', () => {
     const first = await store.firstPickup(file.dh);
     expect(first).toMatchObject({ channel: 'sftp', source: 'log', outcome: 'complete', bytes: 1024, session: '9ca9a0e1cec6ad9d', at: new Date(T0 + 2 * HOUR).toISOString() });
     expect(await store.openDeliveries('acme')).toEqual([]);
-    expect(audits).toEqual([expect.objectContaining({ type: 'pickup.recorded', details: expect.objectContaining({ source: 'log' }) })]);
-    await until('the pickup line', async () => replies(ts).length === 1);
-    expect(JSON.stringify(replies(ts)[0]!.body['blocks'])).toContain("found in Transfer's log; its event was lost");
+    expect(t.audits).toEqual([expect.objectContaining({ type: 'pickup.recorded', details: expect.objectContaining({ source: 'log' }) })]);
+    await until('the pickup line', async () => t.replies(ts).length === 1);
+    expect(JSON.stringify(t.replies(ts)[0]!.body['blocks'])).toContain("found in Transfer's log; its event was lost");
     now += HOUR;
     expect(await sweepDeadlines(deps)).toMatchObject({ foundInLog: 0, reminded: 0 });
   });
@@ -195,12 +161,12 @@ describe('pickup deadlines', () => {
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     now = T0 + 25 * HOUR;
     expect(await sweepDeadlines(deps)).toMatchObject({ reminded: 2, overdue: 2 });
-    await until('two reminders', async () => replies(ts).length === 2);
-    const blocks = replies(ts).map((r) => JSON.stringify(r.body['blocks']));
+    await until('two reminders', async () => t.replies(ts).length === 2);
+    const blocks = t.replies(ts).map((r) => JSON.stringify(r.body['blocks']));
     expect(blocks[0]).toContain('only an incomplete download (100 B)');
     expect(blocks[1]).toContain('could not be checked (searching Transfer');
     expect(blocks[1]).toContain('ThrottlingException');
-    expect(audits.map((a) => (a.details!['sourceOfRecord'] as { kind: string }).kind)).toEqual(['partial', 'unavailable']);
+    expect(t.audits.map((a) => (a.details!['sourceOfRecord'] as { kind: string }).kind)).toEqual(['partial', 'unavailable']);
   });
 
   it('when a newer version of the key is delivered, then the older one’s deadline is closed: no reminder for it, and only the newer is listed as open', async () => {
@@ -212,15 +178,15 @@ describe('pickup deadlines', () => {
     const newer = delivered('acme', 'price-list.csv', { versionId: 'v2', etag: 'e2', dh: 'dh-newer'.padEnd(40, '0') });
     await store.indexDelivery(newer);
     logsMock.on(FilterLogEventsCommand).resolves({ events: [] });
-    expect((await bindUseCases(c).partnerStatus({ partnerId: 'acme' }))).toMatchObject({ ok: true, pickups: { openTotal: 1, open: [{ targetKey: 'partners/acme/price-list.csv', deliveredAt: newer.at }] } });
+    expect((await bindUseCases(t.c).partnerStatus({ partnerId: 'acme' }))).toMatchObject({ ok: true, pickups: { openTotal: 1, open: [{ targetKey: 'partners/acme/price-list.csv', deliveredAt: newer.at }] } });
 
     now = T0 + 24 * HOUR + 1;
     expect(await sweepDeadlines(deps)).toMatchObject({ closed: 1, reminded: 0 });
     expect((await store.openDeliveries('acme')).map((o) => o.dh)).toEqual([newer.dh]);
     now = T0 + 36 * HOUR + 1;
     expect(await sweepDeadlines(deps)).toMatchObject({ reminded: 1 });
-    await until('one reminder', async () => replies(ts).length === 1);
-    expect(audits).toEqual([expect.objectContaining({ type: 'pickup.overdue', details: expect.objectContaining({ dh: newer.dh }) })]);
+    await until('one reminder', async () => t.replies(ts).length === 1);
+    expect(t.audits).toEqual([expect.objectContaining({ type: 'pickup.overdue', details: expect.objectContaining({ dh: newer.dh }) })]);
   });
 
   it('when files are overdue, then the daily digest in DELIVERIES_CHANNEL counts them and lists the oldest, escaped, once a day; a file picked up later leaves it', async () => {
@@ -238,7 +204,7 @@ describe('pickup deadlines', () => {
     expect(await sweepDeadlines(deps)).toMatchObject({ reminded: 3, overdue: 3 });
     expect(await postOverdueDigest(deps)).toEqual({ posted: true, total: 3 });
     expect(await postOverdueDigest(deps)).toEqual({ posted: false, total: 3 });
-    const digest = await slack.waitFor((call) => call.method === 'chat.postMessage' && call.body['channel'] === DELIVERIES);
+    const digest = await t.slack.waitFor((call) => call.method === 'chat.postMessage' && call.body['channel'] === DELIVERIES);
     expect(digest.body['thread_ts']).toBeUndefined();
     expect(digest.body['text']).toBe('3 files not picked up by their deadline');
     const blocks = JSON.stringify(digest.body['blocks']);
@@ -264,7 +230,7 @@ describe('pickup deadlines', () => {
     await store.indexDelivery(delivered('acme', 'late.csv'));
     now = T0 + 30 * HOUR;
     await store.indexDelivery(delivered('acme', 'fresh.csv'));
-    const status = await bindUseCases(c).partnerStatus({ partnerId: 'acme' });
+    const status = await bindUseCases(t.c).partnerStatus({ partnerId: 'acme' });
     if (!status.ok) throw new Error(status.message);
     expect(status.pickups).toMatchObject({ openTotal: 2, last: null, open: [{ targetKey: 'partners/acme/late.csv', overdue: true }, { targetKey: 'partners/acme/fresh.csv', overdue: false, deadlineMs: now + 24 * HOUR }] });
     const blocks = JSON.stringify(buildPartnerStatus(status.partner, status.deliveries, undefined, undefined, status.pickups).blocks);

@@ -4,21 +4,12 @@
  * the documents approving applies — rendered again from the stored request, conditions included,
  * the ExternalId left out.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GUEST, startBot, type Harness } from '../support/bot-harness.js';
+import { describe, expect, it } from 'vitest';
+import { botPerTest, GUEST, requestCard } from '../support/bot-harness.js';
 import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
-import { interaction, onboardSubmission, postToBot } from '../../tools/local/slack-requests.js';
+import { interaction, onboardSubmission } from '../../tools/local/slack-requests.js';
 
-let h: Harness;
-let secret: string;
-
-beforeEach(async () => {
-  h = await startBot({ APPROVERS: 'UAPPROVER1,UAPPROVER2' });
-  secret = h.config.slack.signingSecret;
-});
-afterEach(async () => {
-  await h.close();
-});
+const h = botPerTest({ APPROVERS: 'UAPPROVER1,UAPPROVER2' });
 
 /** A click on the card's "Show the exact documents", with the trigger id Slack gives a click. */
 const showDocuments = (user: string, requestId: string, trigger: string, ts: string) =>
@@ -31,16 +22,16 @@ const showDocuments = (user: string, requestId: string, trigger: string, ts: str
 
 describe('the exact documents behind the card', () => {
   it('when a member presses "Show the exact documents", then a modal opens with every document in full, conditions included, and no ExternalId', async () => {
-    await postToBot(h.url, onboardSubmission('UREQUESTER1', {
+    await h.post(onboardSubmission('UREQUESTER1', {
       displayName: 'Globex', partnerId: 'globex', contactEmail: 'ops@globex.example', sshKeys: ed25519PublicKey(), accountId: '444455556666', feeds: ['price-lists'],
-    }), secret);
-    const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && !c.body['thread_ts']);
+    }));
+    const card = await requestCard(h);
     const ts = String(card.answer!['ts']);
     const blocks = JSON.stringify(card.body['blocks']);
     expect(blocks).toContain('`globex` can list and read only `partners/globex/`; decryption only through S3; no writes.');
     const requestId = blocks.match(/"action_id":"plan_documents","value":"(req_[a-z2-7]{26})"/)![1]!;
 
-    const res = await postToBot(h.url, showDocuments('UAPPROVER2', requestId, 'trig.docs', ts), secret);
+    const res = await h.post(showDocuments('UAPPROVER2', requestId, 'trig.docs', ts));
     expect(res.status).toBe(200);
     const open = await h.slack.waitFor((c) => c.method === 'views.open' && c.body['trigger_id'] === 'trig.docs');
     const view = open.body['view'] as { callback_id: string; blocks: unknown[] };
@@ -59,11 +50,11 @@ describe('the exact documents behind the card', () => {
   });
 
   it('when the request does not exist, or a guest presses the button, then no modal opens and the person is told why', async () => {
-    await postToBot(h.url, showDocuments('UREQUESTER1', 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'trig.none', '1700000000.000100'), secret);
+    await h.post(showDocuments('UREQUESTER1', 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'trig.none', '1700000000.000100'));
     const gone = await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === 'UREQUESTER1');
     expect(String(gone.body['text'])).toContain('This request no longer exists');
 
-    await postToBot(h.url, showDocuments(GUEST, 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'trig.guest', '1700000000.000100'), secret);
+    await h.post(showDocuments(GUEST, 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'trig.guest', '1700000000.000100'));
     const refused = await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === GUEST);
     expect(String(refused.body['text'])).toContain('Only full members');
     expect(h.slack.calls('views.open')).toEqual([]);

@@ -16,8 +16,8 @@ import { renderPlatform, type PolicyDocument } from '../../src/aws/policies/inde
 import { startPlatformEventsRig, type PlatformEventsRig } from '../support/platform-events-rig.js';
 
 let t: PlatformEventsRig;
-beforeEach(() => {
-  t = startPlatformEventsRig('pe');
+beforeEach(async () => {
+  t = await startPlatformEventsRig('pe');
 });
 afterEach(async () => {
   await t.close();

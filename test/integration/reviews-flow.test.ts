@@ -5,51 +5,30 @@
  * is refused ephemerally; the next review is answered Offboard by an approver, which opens an
  * offboarding request another person must approve.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBot, GUEST, type Harness } from '../support/bot-harness.js';
-import { until } from '../support/notify-outbox.js';
-import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
-import { buttonClick, onboardSubmission, postToBot, textValue, viewSubmission } from '../../tools/local/slack-requests.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { botPerTest, GUEST, inThread, onboardLive, runJob } from '../support/bot-harness.js';
+import { buttonClick, textValue, viewSubmission } from '../../tools/local/slack-requests.js';
 import type { SlackCall } from '../../tools/local/fake-slack.js';
 import type { Clock } from '../../src/actions/ports.js';
 import { DAY_MS } from '../../src/domain/reviews.js';
 
 const OWNER = 'UREQUESTER1';
-let h: Harness;
-let secret: string;
-let now: number;
+let now = Date.now();
 const clock: Clock = { now: () => new Date(now) };
-beforeEach(async () => {
+beforeEach(() => {
   now = Date.now();
-  h = await startBot({ TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '86400' }, { web: true, worker: true }, { overrides: () => ({ clock }) });
-  secret = h.config.slack.signingSecret;
 });
-afterEach(async () => {
-  await h.close();
-});
+const h = botPerTest({ TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '86400' }, { web: true, worker: true }, { overrides: () => ({ clock }) });
 
-const inThread = (ts: string, pattern: RegExp) => (c: SlackCall) =>
-  c.method === 'chat.postMessage' && c.body['thread_ts'] === ts && pattern.test(String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? ''));
 const ephemeralTo = (user: string, pattern: RegExp) => (c: SlackCall) => c.method === 'chat.postEphemeral' && c.body['user'] === user && pattern.test(String(c.body['text']));
 const review = async () => JSON.parse((await h.redis.get(`${h.config.prefix}:rv:p:acme`))!) as { cycle: number; state: string; dueAt: string; last?: { outcome: string; by: string; reason: string } };
 
-let sweeps = 0;
 /** One run of the review sweep, through its queue and worker, at the clock's time. */
-async function sweep(): Promise<void> {
-  const q = h.queue('access-reviews');
-  const jobId = `test-sweep-${(sweeps += 1)}`;
-  await q.add('sweep', {}, { jobId });
-  await until(`review sweep ${jobId}`, async () => Boolean((await q.getJob(jobId))?.finishedOn));
-}
+const sweep = () => runJob(h, 'access-reviews', 'sweep');
 
 describe('answering access reviews through the bot', () => {
   it('when the review opens, then only the owner or an approver answers it: Keep needs a reason, Offboard opens a request for another person', async () => {
-    await postToBot(h.url, onboardSubmission(OWNER, { displayName: 'Acme', partnerId: 'acme', contactEmail: 'ops@acme.example', sshKeys: ed25519PublicKey(), feeds: ['price-lists'] }), secret);
-    const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && !c.body['thread_ts']);
-    const thread = String(card.answer!['ts']);
-    const requestId = JSON.stringify(card.body['blocks']).match(/"value":"(req_[a-z2-7]{26})"/)![1]!;
-    await postToBot(h.url, buttonClick('UAPPROVER2', 'request_approve', requestId, { channel: 'C0APPROVALS', ts: thread }, h.slack.responseUrl('a')), secret);
-    await h.slack.waitFor(inThread(thread, /is LIVE/), 20_000);
+    const thread = await onboardLive(h); // requested by OWNER
 
     await sweep();
     expect(await review()).toMatchObject({ cycle: 1, state: 'scheduled' });
@@ -60,25 +39,25 @@ describe('answering access reviews through the bot', () => {
     const at = { channel: String(reviewCard.body['channel']), ts: String(reviewCard.answer!['ts']) };
 
     // A guest is stopped by the gate; a member who is neither the owner nor an approver by the review.
-    await postToBot(h.url, buttonClick(GUEST, 'review_keep', 'acme.1', at, h.slack.responseUrl('g')), secret);
+    await h.post(buttonClick(GUEST, 'review_keep', 'acme.1', at, h.slack.responseUrl('g')));
     await h.slack.waitFor(ephemeralTo(GUEST, /Only full members of the workspace \(not guests\) may answer a partner’s access review/));
-    await postToBot(h.url, buttonClick('UOTHER9', 'review_keep', 'acme.1', at, h.slack.responseUrl('o')), secret);
+    await h.post(buttonClick('UOTHER9', 'review_keep', 'acme.1', at, h.slack.responseUrl('o')));
     await h.slack.waitFor(ephemeralTo('UOTHER9', /Only the owner of `acme` \(<@UREQUESTER1>\) or an approver may answer its access review\. Nothing was done\./));
-    await postToBot(h.url, buttonClick('UOTHER9', 'review_offboard', 'acme.1', at, h.slack.responseUrl('o2')), secret);
+    await h.post(buttonClick('UOTHER9', 'review_offboard', 'acme.1', at, h.slack.responseUrl('o2')));
     await h.slack.waitForCount(ephemeralTo('UOTHER9', /Only the owner of `acme`/), 2);
-    const forged = await postToBot(h.url, viewSubmission('UOTHER9', 'review_keep_modal', { reason: textValue('mine now') }, JSON.stringify({ reviewId: 'acme.1' })), secret);
+    const forged = await h.post(viewSubmission('UOTHER9', 'review_keep_modal', { reason: textValue('mine now') }, JSON.stringify({ reviewId: 'acme.1' })));
     expect(forged.json).toEqual({ response_action: 'errors', errors: { reason: expect.stringContaining('Only the owner of `acme`') } });
     expect(h.slack.calls('views.open')).toHaveLength(0);
     expect(await review()).toMatchObject({ cycle: 1, state: 'open' });
 
     // The owner: Keep opens the modal; no reason is refused on the field; a reason keeps it.
-    await postToBot(h.url, buttonClick(OWNER, 'review_keep', 'acme.1', at, h.slack.responseUrl('k')), secret);
+    await h.post(buttonClick(OWNER, 'review_keep', 'acme.1', at, h.slack.responseUrl('k')));
     const modal = await h.slack.waitFor((c) => c.method === 'views.open');
     const view = modal.body['view'] as { callback_id: string; private_metadata: string };
     expect([view.callback_id, view.private_metadata]).toEqual(['review_keep_modal', JSON.stringify({ reviewId: 'acme.1' })]);
-    const empty = await postToBot(h.url, viewSubmission(OWNER, 'review_keep_modal', { reason: textValue('   ') }, view.private_metadata), secret);
+    const empty = await h.post(viewSubmission(OWNER, 'review_keep_modal', { reason: textValue('   ') }, view.private_metadata));
     expect(empty.json).toEqual({ response_action: 'errors', errors: { reason: 'Say why the partner still needs its access.' } });
-    const kept = await postToBot(h.url, viewSubmission(OWNER, 'review_keep_modal', { reason: textValue('Ships <!channel> price lists weekly') }, view.private_metadata), secret);
+    const kept = await h.post(viewSubmission(OWNER, 'review_keep_modal', { reason: textValue('Ships <!channel> price lists weekly') }, view.private_metadata));
     expect(kept.text).toBe('');
     const updated = await h.slack.waitFor((c) => c.method === 'chat.update' && c.body['ts'] === at.ts);
     expect(JSON.stringify(updated.body['blocks'])).toContain('answered: *kept* by <@UREQUESTER1>');
@@ -88,7 +67,7 @@ describe('answering access reviews through the bot', () => {
     expect(Date.parse((await review()).dueAt)).toBe(now + 90 * DAY_MS);
 
     // The old card again: already answered, nothing changes.
-    await postToBot(h.url, buttonClick(OWNER, 'review_offboard', 'acme.1', at, h.slack.responseUrl('k2')), secret);
+    await h.post(buttonClick(OWNER, 'review_offboard', 'acme.1', at, h.slack.responseUrl('k2')));
     await h.slack.waitFor(ephemeralTo(OWNER, /was already answered \(keep by <@UREQUESTER1>\)\. Nothing was done\./));
     expect(await review()).toMatchObject({ cycle: 2 });
 
@@ -96,7 +75,7 @@ describe('answering access reviews through the bot', () => {
     now += 80 * DAY_MS;
     await sweep();
     const second = await h.slack.waitFor(inThread(thread, /"value":"acme\.2"/));
-    await postToBot(h.url, buttonClick('UAPPROVER1', 'review_offboard', 'acme.2', { channel: at.channel, ts: String(second.answer!['ts']) }, h.slack.responseUrl('off')), secret);
+    await h.post(buttonClick('UAPPROVER1', 'review_offboard', 'acme.2', { channel: at.channel, ts: String(second.answer!['ts']) }, h.slack.responseUrl('off')));
     const request = await h.slack.waitFor(inThread(thread, /"action_id":"change_approve"/));
     expect(String(request.body['text'])).toMatch(/^Awaiting approval: Offboard .* from <@UAPPROVER1>/);
     await h.slack.waitFor(inThread(thread, /Access review of acme: offboard, chosen by <@UAPPROVER1>/));

@@ -7,11 +7,10 @@
  * a second time; another approver's Approve offboards the partner. Two approvers clicking at once
  * offboard it exactly once.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBot, type Harness } from '../support/bot-harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { botPerTest, inThread, onboardLive, runJob } from '../support/bot-harness.js';
 import { until } from '../support/notify-outbox.js';
-import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
-import { buttonClick, onboardSubmission, postToBot } from '../../tools/local/slack-requests.js';
+import { buttonClick } from '../../tools/local/slack-requests.js';
 import type { SlackCall } from '../../tools/local/fake-slack.js';
 import type { Clock } from '../../src/actions/ports.js';
 import type { ChangeRequest } from '../../src/domain/requests.js';
@@ -19,21 +18,13 @@ import { DAY_MS } from '../../src/domain/reviews.js';
 
 const A = 'UAPPROVER1';
 const B = 'UAPPROVER2';
-let h: Harness;
-let secret: string;
-let now: number;
+let now = Date.now();
 const clock: Clock = { now: () => new Date(now) };
-beforeEach(async () => {
+beforeEach(() => {
   now = Date.now();
-  h = await startBot({ TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '86400' }, { web: true, worker: true }, { overrides: () => ({ clock }) });
-  secret = h.config.slack.signingSecret;
 });
-afterEach(async () => {
-  await h.close();
-});
+const h = botPerTest({ TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '86400' }, { web: true, worker: true }, { overrides: () => ({ clock }) });
 
-const inThread = (ts: string, pattern: RegExp) => (c: SlackCall) =>
-  c.method === 'chat.postMessage' && c.body['thread_ts'] === ts && pattern.test(String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? ''));
 const cardUpdate = (ts: string, pattern: RegExp) => (c: SlackCall) => c.method === 'chat.update' && c.body['ts'] === ts && pattern.test(JSON.stringify(c.body['blocks']));
 const ephemeralTo = (user: string, pattern: RegExp) => (c: SlackCall) => c.method === 'chat.postEphemeral' && c.body['user'] === user && pattern.test(String(c.body['text']));
 const partnerStatus = async () => (JSON.parse((await h.redis.get(`${h.config.prefix}:partner:acme`))!) as { status: string }).status;
@@ -42,23 +33,12 @@ const change = async (id: string) => {
   return { status: hash['status'], decision: hash['decision'] ? (JSON.parse(hash['decision']) as ChangeRequest['decision']) : null };
 };
 
-let sweeps = 0;
 /** One run of the review sweep, through its queue and worker, at the clock's time. */
-async function sweep(): Promise<void> {
-  const q = h.queue('access-reviews');
-  const jobId = `test-sweep-${(sweeps += 1)}`;
-  await q.add('sweep', {}, { jobId });
-  await until(`review sweep ${jobId}`, async () => Boolean((await q.getJob(jobId))?.finishedOn));
-}
+const sweep = () => runJob(h, 'access-reviews', 'sweep');
 
 /** `acme` onboarded and LIVE, then its review left unanswered past the grace: the lapse's offboarding card, asked by the bot. */
 async function lapsed(): Promise<{ thread: string; changeId: string; at: { channel: string; ts: string } }> {
-  await postToBot(h.url, onboardSubmission('UREQUESTER1', { displayName: 'Acme', partnerId: 'acme', contactEmail: 'ops@acme.example', sshKeys: ed25519PublicKey(), feeds: ['price-lists'] }), secret);
-  const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && !c.body['thread_ts']);
-  const thread = String(card.answer!['ts']);
-  const requestId = JSON.stringify(card.body['blocks']).match(/"value":"(req_[a-z2-7]{26})"/)![1]!;
-  await postToBot(h.url, buttonClick(B, 'request_approve', requestId, { channel: 'C0APPROVALS', ts: thread }, h.slack.responseUrl('onboard')), secret);
-  await h.slack.waitFor(inThread(thread, /is LIVE/), 20_000);
+  const thread = await onboardLive(h, {}, 'onboard'); // approved by B
 
   await sweep();
   now += (90 + 14) * DAY_MS;
@@ -71,7 +51,7 @@ async function lapsed(): Promise<{ thread: string; changeId: string; at: { chann
 }
 
 const approve = (actor: string, changeId: string, at: { channel: string; ts: string }, n: string) =>
-  postToBot(h.url, buttonClick(actor, 'change_approve', changeId, at, h.slack.responseUrl(n)), secret);
+  h.post(buttonClick(actor, 'change_approve', changeId, at, h.slack.responseUrl(n)));
 
 describe('the offboarding a lapsed review asks for needs two approvers', () => {
   it('when A approves, then nothing is offboarded and the card asks for a second approver; A again is refused; B\'s approval offboards the partner', async () => {

@@ -7,69 +7,42 @@
  * often the sweep runs.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import type { Job } from 'bullmq';
-import { loadConfig } from '../../src/config.js';
-import { createContainer, type Container } from '../../src/container/container.js';
-import { notifyWorkers, reviewDeps, type WorkerGroup } from '../../src/container/workers.js';
+import { reviewDeps } from '../../src/container/workers.js';
 import { answerReview, sweepReviews, type ReviewDeps } from '../../src/actions/reviews/index.js';
-import type { AuditInput, Clock } from '../../src/actions/ports.js';
+import type { Clock } from '../../src/actions/ports.js';
 import { DAY_MS } from '../../src/domain/reviews.js';
 import { listDueReviews, reviewOf, ReviewStore } from '../../src/store/reviews.js';
-import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
-import { testEnv, testPrefix } from '../../tools/local/env.js';
-import { startFakeSlack, type FakeSlack, type SlackCall } from '../../tools/local/fake-slack.js';
-import { captureLogs } from '../support/log-capture.js';
-import { partnerRecord } from '../support/ports.js';
+import type { SlackCall } from '../../tools/local/fake-slack.js';
+import { startWorkerRig, type SlackWorkerRig } from '../support/worker-rig.js';
 
 const OWNER = 'U0OWNER1';
 const T0 = Date.parse('2027-01-01T08:00:00.000Z');
 const DUE = T0 + 90 * DAY_MS;
 
-let c: Container;
-let notifying: WorkerGroup;
-let redis: Redis;
-let prefix: string;
-let audits: AuditInput[];
-let slack: FakeSlack;
+let t: SlackWorkerRig;
 let now: number;
 let deps: ReviewDeps;
 const clock: Clock = { now: () => new Date(now) };
 
 beforeEach(async () => {
-  prefix = testPrefix('rvs');
-  redis = createTestRedis();
-  audits = [];
   now = T0;
-  slack = await startFakeSlack();
-  const config = loadConfig(testEnv({ PARTNERGATE_PREFIX: prefix, SLACK_API_URL: slack.apiUrl, APPROVER_USERGROUP: 'S0APPROVERS' }));
-  c = createContainer(config, captureLogs('info').logger, { audit: async (a) => void audits.push(a), clock, workerOptions: { notify: { paceMs: 0 } } });
-  notifying = notifyWorkers(c);
-  deps = reviewDeps(c);
+  t = await startWorkerRig('rvs', { slack: true, env: { APPROVER_USERGROUP: 'S0APPROVERS' }, overrides: () => ({ clock }) });
+  deps = reviewDeps(t.c);
 });
 afterEach(async () => {
-  await notifying.close();
-  await c.close();
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-  await slack.close();
+  await t.close();
 });
 
 /** A LIVE partner (since T0) with its thread's card in Slack; resolves with the card's ts. */
-async function livePartner(id: string): Promise<string> {
-  const record = partnerRecord({ partnerId: id, threadRef: `card:thread-${id}`, channel: 'C0PARTNERS', owner: OWNER, verifiedAt: new Date(T0).toISOString() });
-  await c.stores.partners.save(record);
-  await c.notify({ op: 'post', channel: 'C0PARTNERS', ref: record.threadRef, text: `card of ${id}`, priority: 'approval' });
-  const card = await slack.waitFor((call) => call.method === 'chat.postMessage' && call.body['text'] === `card of ${id}`);
-  return String(card.answer!['ts']);
-}
+const livePartner = (id: string) => t.livePartner(id, { owner: OWNER, verifiedAt: new Date(T0).toISOString() });
 
 const posted = (pattern: RegExp, where: (call: SlackCall) => boolean) => (call: SlackCall) =>
   call.method === 'chat.postMessage' && where(call) && pattern.test(String(call.body['text']) + JSON.stringify(call.body['blocks'] ?? ''));
 const inThread = (ts: string) => (call: SlackCall) => call.body['thread_ts'] === ts;
 const toChannel = (channel: string) => (call: SlackCall) => call.body['channel'] === channel && !call.body['thread_ts'];
-const count = (pattern: RegExp, where: (call: SlackCall) => boolean) => slack.calls('chat.postMessage').filter(posted(pattern, where)).length;
-const types = () => audits.map((a) => a.type).filter((t) => t.startsWith('review.'));
+const count = (pattern: RegExp, where: (call: SlackCall) => boolean) => t.slack.calls('chat.postMessage').filter(posted(pattern, where)).length;
+const types = () => t.audits.map((a) => a.type).filter((type) => type.startsWith('review.'));
 
 describe('access reviews on a schedule', () => {
   it('when nobody answers, then the review opens, is reminded at 7 and 1 days, escalated at its due date, and lapses: deliveries paused, offboarding requested — each once; a late Keep resumes', async () => {
@@ -77,51 +50,51 @@ describe('access reviews on a schedule', () => {
 
     // Taken in: the first review is due 90 days after going live; nothing is said yet.
     expect(await sweepReviews(deps)).toMatchObject({ scheduled: 1, acted: {} });
-    expect(await reviewOf(redis, prefix, 'acme', now)).toEqual({ partnerId: 'acme', owner: OWNER, dueAt: new Date(DUE).toISOString(), state: 'scheduled', overdue: false });
+    expect(await reviewOf(t.redis, t.prefix, 'acme', now)).toEqual({ partnerId: 'acme', owner: OWNER, dueAt: new Date(DUE).toISOString(), state: 'scheduled', overdue: false });
     now = DUE - 14 * DAY_MS - 1;
     expect(await sweepReviews(deps)).toMatchObject({ scheduled: 0, acted: {} });
 
     // Opens 14 days before: the card in the thread, with the evidence and the idle flag, and the owner's DM.
     now = DUE - 14 * DAY_MS;
     expect((await sweepReviews(deps)).acted).toEqual({ open: 1 });
-    const card = await slack.waitFor(posted(/Access review of `acme` \(Acme\) is due/, inThread(ts)));
+    const card = await t.slack.waitFor(posted(/Access review of `acme` \(Acme\) is due/, inThread(ts)));
     const blocks = JSON.stringify(card.body['blocks']);
     expect(blocks).toContain(':zzz: *Idle:* nothing picked up for 76 days.');
     expect(blocks).toContain('*Files never picked up:* none');
     expect(blocks).toContain('"action_id":"review_keep","style":"primary","value":"acme.1"');
-    await slack.waitFor(posted(/You own `acme` \(Acme\): its access review is due/, toChannel(OWNER)));
+    await t.slack.waitFor(posted(/You own `acme` \(Acme\): its access review is due/, toChannel(OWNER)));
     expect((await sweepReviews(deps)).acted).toEqual({});
-    expect(await reviewOf(redis, prefix, 'acme', now)).toMatchObject({ state: 'open', overdue: false });
+    expect(await reviewOf(t.redis, t.prefix, 'acme', now)).toMatchObject({ state: 'open', overdue: false });
 
     // Reminders at 7 and 1 days: in the thread and by DM.
     now = DUE - 7 * DAY_MS;
     expect((await sweepReviews(deps)).acted).toEqual({ 'remind-7': 1 });
     now = DUE - DAY_MS;
     expect((await sweepReviews(deps)).acted).toEqual({ 'remind-1': 1 });
-    await slack.waitForCount(posted(/the access review of `acme` is due in 7 days/, (call) => inThread(ts)(call) || toChannel(OWNER)(call)), 2);
-    await slack.waitForCount(posted(/the access review of `acme` is due in 1 day /, (call) => inThread(ts)(call) || toChannel(OWNER)(call)), 2);
+    await t.slack.waitForCount(posted(/the access review of `acme` is due in 7 days/, (call) => inThread(ts)(call) || toChannel(OWNER)(call)), 2);
+    await t.slack.waitForCount(posted(/the access review of `acme` is due in 1 day /, (call) => inThread(ts)(call) || toChannel(OWNER)(call)), 2);
 
     // Due and unanswered: the approvers are named in the approvals channel.
     now = DUE;
     expect((await sweepReviews(deps)).acted).toEqual({ escalate: 1 });
-    const escalation = await slack.waitFor(posted(/Access review of `acme` \(Acme\) is overdue/, toChannel('C0APPROVALS')));
+    const escalation = await t.slack.waitFor(posted(/Access review of `acme` \(Acme\) is overdue/, toChannel('C0APPROVALS')));
     expect(JSON.stringify(escalation.body['blocks'])).toContain('<@UAPPROVER1>, <@UAPPROVER2>, <!subteam^S0APPROVERS>: please answer it');
-    expect(await listDueReviews(redis, prefix, { nowMs: now })).toEqual([{ partnerId: 'acme', owner: OWNER, dueAt: new Date(DUE).toISOString(), state: 'open', overdue: true }]);
+    expect(await listDueReviews(t.redis, t.prefix, { nowMs: now })).toEqual([{ partnerId: 'acme', owner: OWNER, dueAt: new Date(DUE).toISOString(), state: 'open', overdue: true }]);
 
     // The grace passes: deliveries pause (quarantine held by the review) and an offboarding request waits for an approver.
     now = DUE + 14 * DAY_MS;
     expect((await sweepReviews(deps)).acted).toEqual({ lapse: 1 });
     expect(await sweepReviews(deps)).toMatchObject({ acted: {} });
-    const partner = await c.stores.partners.get('acme');
+    const partner = await t.c.stores.partners.get('acme');
     expect(partner).toMatchObject({ status: 'quarantined', reviewHold: new Date(now).toISOString() });
-    const record = await new ReviewStore(redis, prefix).get('acme');
+    const record = await new ReviewStore(t.redis, t.prefix).get('acme');
     expect(record).toMatchObject({ state: 'lapsed', offboardChangeId: expect.stringMatching(/^chg_/) });
-    const change = await c.stores.changes.get(record!.offboardChangeId!);
+    const change = await t.c.stores.changes.get(record!.offboardChangeId!);
     expect(change).toMatchObject({ status: 'pending', requestedBy: 'partnergate', spec: { kind: 'offboard', prefix: 'keep' } });
-    await slack.waitFor(posted(/Offboard/, inThread(ts)));
-    await slack.waitFor(posted(/Access review of `acme` lapsed: unanswered 14 days past its due date/, toChannel('C0APPROVALS')));
+    await t.slack.waitFor(posted(/Offboard/, inThread(ts)));
+    await t.slack.waitFor(posted(/Access review of `acme` lapsed: unanswered 14 days past its due date/, toChannel('C0APPROVALS')));
     expect(types()).toEqual(['review.opened', 'review.reminded', 'review.reminded', 'review.escalated', 'review.lapsed']);
-    expect(audits.find((a) => a.type === 'review.opened')!.details).toMatchObject({ reviewId: 'acme.1', owner: OWNER, idleDays: 76 });
+    expect(t.audits.find((a) => a.type === 'review.opened')!.details).toMatchObject({ reviewId: 'acme.1', owner: OWNER, idleDays: 76 });
     // Each message once, however often the sweep ran.
     expect(count(/Access review of `acme` \(Acme\) is due/, inThread(ts))).toBe(1);
     expect(count(/is overdue/, toChannel('C0APPROVALS'))).toBe(1);
@@ -130,15 +103,15 @@ describe('access reviews on a schedule', () => {
     expect(await answerReview(deps, { reviewId: 'acme.1', actor: OWNER, outcome: 'offboard', reason: '' })).toMatchObject({ ok: false, code: 'already_open' });
     expect(await answerReview(deps, { reviewId: 'acme.1', actor: OWNER, outcome: 'keep', reason: '  ' })).toMatchObject({ ok: false, code: 'bad_input' });
     expect(await answerReview(deps, { reviewId: 'acme.1', actor: OWNER, outcome: 'keep', reason: 'Orders again from March' })).toMatchObject({ ok: true });
-    expect((await c.stores.partners.get('acme'))?.reviewHold).toBeUndefined();
-    expect(await c.stores.changes.get(record!.offboardChangeId!)).toMatchObject({ status: 'rejected', decision: { by: 'partnergate' } });
-    const checks = (await c.queues.reconcile.getJobs(['delayed', 'waiting'])) as Job[];
+    expect((await t.c.stores.partners.get('acme'))?.reviewHold).toBeUndefined();
+    expect(await t.c.stores.changes.get(record!.offboardChangeId!)).toMatchObject({ status: 'rejected', decision: { by: 'partnergate' } });
+    const checks = (await t.c.queues.reconcile.getJobs(['delayed', 'waiting'])) as Job[];
     expect(checks.map((j) => [j.name, j.data])).toContainEqual(['check', { partnerId: 'acme' }]);
-    expect(await new ReviewStore(redis, prefix).get('acme')).toMatchObject({
+    expect(await new ReviewStore(t.redis, t.prefix).get('acme')).toMatchObject({
       cycle: 2, state: 'scheduled', dueAt: new Date(now + 90 * DAY_MS).toISOString(), last: { outcome: 'keep', by: OWNER, reason: 'Orders again from March' },
     });
-    expect(audits.find((a) => a.type === 'review.kept')).toMatchObject({ actor: OWNER, details: { reviewId: 'acme.1', late: true, reason: 'Orders again from March' } });
-    await slack.waitFor((call) => call.method === 'chat.update' && /answered: \*kept\* by <@U0OWNER1>/.test(JSON.stringify(call.body['blocks'])));
+    expect(t.audits.find((a) => a.type === 'review.kept')).toMatchObject({ actor: OWNER, details: { reviewId: 'acme.1', late: true, reason: 'Orders again from March' } });
+    await t.slack.waitFor((call) => call.method === 'chat.update' && /answered: \*kept\* by <@U0OWNER1>/.test(JSON.stringify(call.body['blocks'])));
   });
 
   it('when the bot was down past several stages, then one sweep opens the review and sends the latest stage only; an offboarded partner loses its review', async () => {
@@ -147,19 +120,19 @@ describe('access reviews on a schedule', () => {
     expect((await sweepReviews(deps)).scheduled).toBe(2);
     now = DUE + DAY_MS;
     expect((await sweepReviews(deps)).acted).toEqual({ open: 2, escalate: 2 });
-    await slack.waitFor(posted(/is overdue/, inThread(ts)));
+    await t.slack.waitFor(posted(/is overdue/, inThread(ts)));
     expect(count(/is due in/, inThread(ts))).toBe(0);
 
-    await c.stores.partners.apply('globex', 'offboarded', { updatedAt: new Date(now).toISOString() });
-    expect((await listDueReviews(redis, prefix, { nowMs: now })).map((r) => r.partnerId)).toEqual(['acme']);
+    await t.c.stores.partners.apply('globex', 'offboarded', { updatedAt: new Date(now).toISOString() });
+    expect((await listDueReviews(t.redis, t.prefix, { nowMs: now })).map((r) => r.partnerId)).toEqual(['acme']);
     now = DUE + 14 * DAY_MS;
     expect(await sweepReviews(deps)).toMatchObject({ dropped: 1, acted: { lapse: 1 } });
-    expect(await reviewOf(redis, prefix, 'globex', now)).toBeNull();
-    expect(await reviewOf(redis, prefix, 'acme', now)).toMatchObject({ state: 'lapsed' });
+    expect(await reviewOf(t.redis, t.prefix, 'globex', now)).toBeNull();
+    expect(await reviewOf(t.redis, t.prefix, 'acme', now)).toMatchObject({ state: 'lapsed' });
     // A lapsed review is looked at daily: once the partner is offboarded, it is dropped.
-    await c.stores.partners.apply('acme', 'offboarded', { updatedAt: new Date(now).toISOString() });
+    await t.c.stores.partners.apply('acme', 'offboarded', { updatedAt: new Date(now).toISOString() });
     now += DAY_MS;
     expect(await sweepReviews(deps)).toMatchObject({ dropped: 1, acted: {} });
-    expect(await reviewOf(redis, prefix, 'acme', now)).toBeNull();
+    expect(await reviewOf(t.redis, t.prefix, 'acme', now)).toBeNull();
   });
 });

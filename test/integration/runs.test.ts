@@ -1,26 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { RunStore, type Run } from '../../src/store/runs.js';
-import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
-import { testPrefix } from '../../tools/local/env.js';
+import { redisPerTest } from '../support/redis-per-test.js';
 
 describe('run records (retry claims, inputs, facts)', () => {
-  let redis: Redis;
-  let prefix: string;
+  const db = redisPerTest('runs');
   let runs: RunStore;
   let run: Run;
   const id = 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa';
   const failure = (attempt: number) => ({ attempt, step: 'partner-role', label: 'Partner role and its inline policy', code: 'AccessDenied', message: 'no', at: '2030-01-01T00:00:00Z' });
 
   beforeEach(() => {
-    redis = createTestRedis();
-    prefix = testPrefix('runs');
-    runs = new RunStore(redis, prefix);
+    runs = new RunStore(db.redis, db.prefix);
     run = runs.of('provision', id);
-  });
-  afterEach(async () => {
-    await deleteKeysUnder(redis, prefix);
-    await redis.quit();
   });
 
   it('when an attempt has not failed, then its retry cannot be claimed', async () => {
@@ -62,6 +53,6 @@ describe('run records (retry claims, inputs, facts)', () => {
     expect(again.inputs).toEqual({ changeId: 'chg_a', revokeBefore: '2030-01-01T00:00:00.000Z' });
     await expect(run.note('intent:role', 'deleted 2 policies')).resolves.toBe('deleted 2 policies');
     await expect(run.note('intent:role', 'deleted 0 policies')).resolves.toBe('deleted 2 policies');
-    expect(await redis.ttl(`${prefix}:run:offboard:acme`)).toBe(-1); // the offboarding evidence is kept for good
+    expect(await db.redis.ttl(`${db.prefix}:run:offboard:acme`)).toBe(-1); // the offboarding evidence is kept for good
   });
 });

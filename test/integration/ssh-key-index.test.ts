@@ -4,8 +4,7 @@
  * refuses the write; a request's claim turns into the registration; the rebuild re-indexes and
  * reports a key found on two partners instead of choosing one.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { PartnerStore } from '../../src/store/partners.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { type PartnerRecord } from '../../src/domain/partner.js';
@@ -13,26 +12,18 @@ import { newRequestId } from '../../src/domain/requests.js';
 import { fingerprintOf } from '../../src/domain/key-ages.js';
 import { ConflictError } from '../../src/domain/errors.js';
 import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
-import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
-import { testPrefix } from '../../tools/local/env.js';
 import { testSeals } from '../support/seals.js';
+import { redisPerTest } from '../support/redis-per-test.js';
 
-let redis: Redis;
-let prefix: string;
+const db = redisPerTest();
 let store: PartnerStore;
 beforeEach(() => {
-  redis = createTestRedis();
-  prefix = testPrefix();
-  store = new PartnerStore(redis, prefix);
-});
-afterEach(async () => {
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
+  store = new PartnerStore(db.redis, db.prefix);
 });
 
 const key = () => ed25519PublicKey().split(' ').slice(0, 2).join(' ');
 const fp = (k: string) => fingerprintOf(k)!;
-const index = () => redis.hgetall(`${prefix}:sshkeys`);
+const index = () => db.redis.hgetall(`${db.prefix}:sshkeys`);
 const partner = (partnerId: string, sshKeys: string[], o: Partial<PartnerRecord> = {}): PartnerRecord => ({
   partnerId, requestId: `req_${'a'.repeat(26)}`, displayName: partnerId, contactEmail: `ops@${partnerId}.example`, accountId: null,
   externalId: 'x'.repeat(32), feeds: ['price-lists'], sshKeys, status: 'live', steps: [], threadRef: 'card:t',
@@ -75,13 +66,13 @@ describe('the SSH key index', () => {
     expect((await store.get('initech'))!.sshKeys).toEqual([k2]);
     expect(await index()).toEqual({ [fp(k1)]: 'acme', [fp(k2)]: 'initech' });
     // A write that keeps a key it already has is not refused, whoever else holds it (a conflict a rebuild reported).
-    await redis.hset(`${prefix}:sshkeys`, fp(k2), '!conflict:acme,initech');
+    await db.redis.hset(`${db.prefix}:sshkeys`, fp(k2), '!conflict:acme,initech');
     await store.update('initech', (r) => ({ ...r, contactEmail: 'new@initech.example' }));
     expect(await store.keysHeldElsewhere('initech', [k2])).toMatchObject([{ fingerprint: fp(k2), heldBy: ['acme', 'initech'] }]);
   });
 
   it('when a request claims keys, then another partner is refused them, and provisioning its partner turns the claims into registrations', async () => {
-    const requests = new RequestStore(redis, prefix, testSeals);
+    const requests = new RequestStore(db.redis, db.prefix, testSeals);
     const [k1, k2] = [key(), key()];
     const now = new Date('2026-01-01T00:00:00.000Z');
     const data = {
@@ -94,7 +85,7 @@ describe('the SSH key index', () => {
     expect(await store.keysHeldElsewhere('acme', [k1])).toEqual([]);
     expect(await store.keysHeldElsewhere('initech', [`${k1} other-comment`])).toMatchObject([{ fingerprint: fp(k1), heldBy: ['acme'], pending: true }]);
     expect(await requests.create({ ...data, id: newRequestId(), partnerId: 'initech', sshKeys: [key(), k2] })).toMatchObject({ ok: false, reason: 'ssh_key_in_use', fingerprint: fp(k2), holder: `acme:${data.id}` });
-    expect(await redis.get(`${prefix}:pid:initech`)).toBeNull();
+    expect(await db.redis.get(`${db.prefix}:pid:initech`)).toBeNull();
 
     await store.save(partner('acme', [k1, k2], { requestId: data.id, status: 'provisioning' }));
     expect(await index()).toEqual({ [fp(k1)]: 'acme', [fp(k2)]: 'acme' });
@@ -106,10 +97,10 @@ describe('the SSH key index', () => {
     await store.save(partner('initech', [b]));
     await store.save(partner('oldco', [gone], { status: 'offboarded' }));
     // As a lost or older registry could leave it: one key on two records, entries nobody backs.
-    await redis.set(`${prefix}:partner:acme`, JSON.stringify(partner('acme', [a, shared])));
-    await redis.set(`${prefix}:partner:initech`, JSON.stringify(partner('initech', [b, shared])));
-    await redis.hset(`${prefix}:sshkeys`, fp(stale), 'acme', fp(claimed), `globex:${newRequestId()}`, fp(gone), 'oldco');
-    await redis.hdel(`${prefix}:sshkeys`, fp(a));
+    await db.redis.set(`${db.prefix}:partner:acme`, JSON.stringify(partner('acme', [a, shared])));
+    await db.redis.set(`${db.prefix}:partner:initech`, JSON.stringify(partner('initech', [b, shared])));
+    await db.redis.hset(`${db.prefix}:sshkeys`, fp(stale), 'acme', fp(claimed), `globex:${newRequestId()}`, fp(gone), 'oldco');
+    await db.redis.hdel(`${db.prefix}:sshkeys`, fp(a));
 
     const conflicts = await store.reindexKeys();
     expect(conflicts).toEqual([{ fingerprint: fp(shared), type: 'ssh-ed25519', partnerIds: ['acme', 'initech'], how: 'registered' }]);
@@ -124,7 +115,7 @@ describe('the SSH key index', () => {
 
   it('when a rebuild finds a registered key claimed by another partner\'s pending request, then the registration wins and the claim is reported', async () => {
     const k = key();
-    await redis.hset(`${prefix}:sshkeys`, fp(k), `globex:${newRequestId()}`);
+    await db.redis.hset(`${db.prefix}:sshkeys`, fp(k), `globex:${newRequestId()}`);
     await store.save(partner('acme', [k]), { heldKeys: 'leave' });
     expect(await store.reindexKeys()).toEqual([{ fingerprint: fp(k), type: 'ssh-ed25519', partnerIds: ['acme', 'globex'], how: 'claimed' }]);
     expect(await index()).toEqual({ [fp(k)]: 'acme' });

@@ -5,31 +5,20 @@
  * storing nothing; of two submissions racing with one key exactly one is stored; a withdrawal and
  * an offboarding free the key.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBot, type Harness } from '../support/bot-harness.js';
+import { describe, expect, it } from 'vitest';
+import { approveToLive, botPerTest, inThread, requestCard } from '../support/bot-harness.js';
 import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
-import { buttonClick, onboardSubmission, postToBot, radioValue, textValue, viewSubmission } from '../../tools/local/slack-requests.js';
+import { buttonClick, onboardSubmission, radioValue, textValue, viewSubmission } from '../../tools/local/slack-requests.js';
 import type { SlackCall } from '../../tools/local/fake-slack.js';
 import { fingerprintOf } from '../../src/domain/key-ages.js';
 
-let h: Harness;
-let secret: string;
-beforeEach(async () => {
-  h = await startBot({ TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '86400' });
-  secret = h.config.slack.signingSecret;
-});
-afterEach(async () => {
-  await h.close();
-});
+const h = botPerTest({ TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '86400' });
 
 const body = (key: string) => key.split(' ').slice(0, 2).join(' ');
 const errorsOf = (json: unknown) => (json as { errors?: Record<string, string> } | null)?.errors;
 const submit = (partnerId: string, sshKeys: string) =>
-  postToBot(h.url, onboardSubmission('UREQUESTER1', { displayName: partnerId, partnerId, contactEmail: `ops@${partnerId}.example`, sshKeys, feeds: ['price-lists'] }), secret);
-const inThread = (ts: string, pattern: RegExp) => (c: SlackCall) =>
-  c.method === 'chat.postMessage' && c.body['thread_ts'] === ts && pattern.test(String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? ''));
-const cardOf = (partnerId: string) =>
-  h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && !c.body['thread_ts'] && JSON.stringify(c.body['blocks']).includes(`ops@${partnerId}.example`));
+  h.post(onboardSubmission('UREQUESTER1', { displayName: partnerId, partnerId, contactEmail: `ops@${partnerId}.example`, sshKeys, feeds: ['price-lists'] }));
+const cardOf = (partnerId: string) => requestCard(h, `ops@${partnerId}.example`);
 const idIn = (call: SlackCall, prefix: 'req' | 'chg') => JSON.stringify(call.body['blocks']).match(new RegExp(`"value":"(${prefix}_[a-z2-7]{26})"`))![1]!;
 const stored = async () => ({
   requests: (await h.redis.keys(`${h.config.prefix}:req:req_*`)).length,
@@ -39,11 +28,7 @@ const stored = async () => ({
 
 async function onboardLive(partnerId: string, key: string): Promise<string> {
   expect(errorsOf((await submit(partnerId, key)).json)).toBeUndefined();
-  const card = await cardOf(partnerId);
-  const ts = String(card.answer!['ts']);
-  await postToBot(h.url, buttonClick('UAPPROVER2', 'request_approve', idIn(card, 'req'), { channel: 'C0APPROVALS', ts }, h.slack.responseUrl(`a-${partnerId}`)), secret);
-  await h.slack.waitFor(inThread(ts, /is LIVE/), 20_000);
-  return ts;
+  return approveToLive(h, await cardOf(partnerId), `a-${partnerId}`);
 }
 
 describe('one SSH key, one partner', () => {
@@ -65,7 +50,7 @@ describe('one SSH key, one partner', () => {
 
     // The requester withdraws acme's request: the key is free for initech.
     const card = await cardOf('acme');
-    await postToBot(h.url, buttonClick('UREQUESTER1', 'request_reject', idIn(card, 'req'), { channel: 'C0APPROVALS', ts: String(card.answer!['ts']) }, h.slack.responseUrl('w')), secret);
+    await h.post(buttonClick('UREQUESTER1', 'request_reject', idIn(card, 'req'), { channel: 'C0APPROVALS', ts: String(card.answer!['ts']) }, h.slack.responseUrl('w')));
     await h.slack.waitFor((c) => c.method === 'chat.update');
     expect((await stored()).index).toEqual({});
     expect(errorsOf((await submit('initech', `${body(key)} bob@initech`)).json)).toBeUndefined();
@@ -93,7 +78,7 @@ describe('one SSH key, one partner', () => {
 
     const addToInitech = (text: string) => viewSubmission('UREQUESTER1', 'partner_keys_modal', { add_keys: textValue(text) }, JSON.stringify({ partnerId: 'initech' }));
     const before = await stored();
-    const refused = await postToBot(h.url, addToInitech(`${body(key)} copied`), secret);
+    const refused = await h.post(addToInitech(`${body(key)} copied`));
     expect(refused.json).toEqual({
       response_action: 'errors',
       errors: { add_keys: `The key \`ssh-ed25519\` \`${fp}\` is already registered to another partner (\`acme\`): a key can belong to one partner only, or either could log in as the other. Ask the partner for a key of its own.` },
@@ -104,13 +89,13 @@ describe('one SSH key, one partner', () => {
     expect(errorsOf((await submit('globex', key)).json)?.['ssh_keys']).toMatch(/already registered to another partner \(`acme`\)/);
 
     // acme is offboarded: its keys are freed, and initech may take this one.
-    const offboarded = await postToBot(h.url, viewSubmission('UREQUESTER1', 'offboard_partner_modal', { partner_id: textValue('acme'), prefix_option: radioValue('keep'), reason: textValue('contract ended') }), secret);
+    const offboarded = await h.post(viewSubmission('UREQUESTER1', 'offboard_partner_modal', { partner_id: textValue('acme'), prefix_option: radioValue('keep'), reason: textValue('contract ended') }));
     expect(offboarded.text).toBe('');
     const card = await h.slack.waitFor(inThread(acme, /change_approve/));
-    await postToBot(h.url, buttonClick('UAPPROVER1', 'change_approve', idIn(card, 'chg'), { channel: 'C0APPROVALS', ts: String(card.answer!['ts']) }, h.slack.responseUrl('o')), secret);
+    await h.post(buttonClick('UAPPROVER1', 'change_approve', idIn(card, 'chg'), { channel: 'C0APPROVALS', ts: String(card.answer!['ts']) }, h.slack.responseUrl('o')));
     await h.slack.waitFor(inThread(acme, /Offboarding evidence for/), 20_000);
     expect((await stored()).index[fp]).toBeUndefined();
-    expect((await postToBot(h.url, addToInitech(key), secret)).text).toBe('');
+    expect((await h.post(addToInitech(key))).text).toBe('');
     expect((await stored()).index[fp]).toMatch(/^initech:chg_/);
   });
 });

@@ -1,24 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { expireDue as expireDueRequests, requestApprovals } from '../../../src/actions/approval/index.js';
 import { RequestStore } from '../../../src/store/requests.js';
 import { newRequestId, type OnboardingRequestData } from '../../../src/domain/requests.js';
 import { createLogger } from '../../../src/logger.js';
-import { testPrefix } from '../../../tools/local/env.js';
-import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
 import { notifyRecorder } from '../../support/ports.js';
 import { testSeals } from '../../support/seals.js';
+import { redisPerTest } from '../../support/redis-per-test.js';
 
-let redis: Redis;
-let prefix: string;
-beforeEach(() => {
-  redis = createTestRedis();
-  prefix = testPrefix('expiry');
-});
-afterEach(async () => {
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-});
+const db = redisPerTest('expiry');
 
 function request(partnerId: string, expiresAt: string): OnboardingRequestData {
   return {
@@ -30,7 +19,7 @@ function request(partnerId: string, expiresAt: string): OnboardingRequestData {
 
 describe('request expiry', () => {
   it('when a pending request passes its expiry, then it is marked expired once, its card updated, its requester told by DM and its id released', async () => {
-    const store = new RequestStore(redis, prefix, testSeals);
+    const store = new RequestStore(db.redis, db.prefix, testSeals);
     const old = request('old-partner', '2026-11-02T00:00:00.000Z');
     const fresh = request('fresh-partner', '2026-12-30T00:00:00.000Z');
     await store.create(old);

@@ -6,30 +6,20 @@
  * change stays pending and no job is queued. Every change card's Approve asks to confirm, naming
  * the partner; the button then approves.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBot, type Harness } from '../../support/bot-harness.js';
+import { describe, expect, it } from 'vitest';
+import { botPerTest, inThread, requestCard } from '../../support/bot-harness.js';
 import { ed25519PublicKey } from '../../../tools/local/ssh-keys.js';
-import { buttonClick, event, multiValue, onboardSubmission, postToBot, radioValue, textValue, viewSubmission } from '../../../tools/local/slack-requests.js';
+import { buttonClick, event, multiValue, onboardSubmission, radioValue, textValue, viewSubmission } from '../../../tools/local/slack-requests.js';
 import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { readPartnerHistory } from '../../../src/jobs/audit/history.js';
 import type { AuditRecord } from '../../../src/domain/audit-record.js';
 
-let h: Harness;
-let secret: string;
-beforeEach(async () => {
-  h = await startBot({ TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '86400' });
-  secret = h.config.slack.signingSecret;
-});
-afterEach(async () => {
-  await h.close();
-});
+const h = botPerTest({ TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '86400' });
 
 const REQUESTER = 'UREQUESTER1';
 const APPROVER = 'UAPPROVER1';
 const OTHER_APPROVER = 'UAPPROVER2';
 
-const inThread = (ts: string, pattern: RegExp) => (c: SlackCall) =>
-  c.method === 'chat.postMessage' && c.body['thread_ts'] === ts && pattern.test(String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? ''));
 const reaction = (user: string, at: { channel: string; ts: string }) =>
   event({ type: 'reaction_added', user, reaction: 'white_check_mark', item: { type: 'message', channel: at.channel, ts: at.ts }, item_user: 'UBOT0001', event_ts: at.ts });
 
@@ -55,24 +45,24 @@ async function history(partnerId: string, until: (records: AuditRecord[]) => boo
 describe('the approval reaction approves onboarding only', () => {
   it('when an approver reacts on an onboarding card, then it is approved; when one reacts on an offboarding, a keys, an ExternalId or an edit card, then nothing is approved and the reactor is told to use the button', async () => {
     // Onboarding keeps the reaction.
-    await postToBot(h.url, onboardSubmission(REQUESTER, {
+    await h.post(onboardSubmission(REQUESTER, {
       displayName: 'Acme', partnerId: 'acme', contactEmail: 'ops@acme.example', sshKeys: ed25519PublicKey(), accountId: '444455556666', feeds: ['price-lists'],
-    }), secret);
-    const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && !c.body['thread_ts']);
+    }));
+    const card = await requestCard(h);
     const thread = String(card.answer!['ts']);
     expect(JSON.stringify(card.body['blocks'])).toContain('approves with the button or with :white_check_mark: on this message');
-    await postToBot(h.url, reaction(APPROVER, { channel: 'C0APPROVALS', ts: thread }), secret);
+    await h.post(reaction(APPROVER, { channel: 'C0APPROVALS', ts: thread }));
     await h.slack.waitFor(inThread(thread, /Approved by <@UAPPROVER1> \(reaction\)/));
     await h.slack.waitFor(inThread(thread, /is LIVE/), 20_000);
 
     // Four changes of the live partner, each with its card in the partner's thread.
-    await postToBot(h.url, viewSubmission(REQUESTER, 'offboard_partner_modal', { partner_id: textValue('acme'), prefix_option: radioValue('archive'), reason: textValue('contract ended') }), secret);
-    await postToBot(h.url, viewSubmission(REQUESTER, 'partner_keys_modal', {
+    await h.post(viewSubmission(REQUESTER, 'offboard_partner_modal', { partner_id: textValue('acme'), prefix_option: radioValue('archive'), reason: textValue('contract ended') }));
+    await h.post(viewSubmission(REQUESTER, 'partner_keys_modal', {
       add_keys: textValue(ed25519PublicKey()), rotate_external_id: { type: 'checkboxes', selected_options: [{ value: 'rotate' }] },
-    }, JSON.stringify({ partnerId: 'acme' })), secret);
-    await postToBot(h.url, viewSubmission(REQUESTER, 'partner_edit_modal', {
+    }, JSON.stringify({ partnerId: 'acme' })));
+    await h.post(viewSubmission(REQUESTER, 'partner_edit_modal', {
       feeds: multiValue(['parts-catalogs']), contact_email: { type: 'email_text_input', value: 'files@acme.example' },
-    }, JSON.stringify({ partnerId: 'acme' })), secret);
+    }, JSON.stringify({ partnerId: 'acme' })));
     const cards = await h.slack.waitForCount(inThread(thread, /change_approve/), 4);
     const titles = cards.map((c) => String(c.body['text']));
     expect(titles.map((t) => t.replace(/^Awaiting approval: /, '').replace(/ for acme.*$/, '')).sort()).toEqual([
@@ -89,7 +79,7 @@ describe('the approval reaction approves onboarding only', () => {
       expect(dialog.text.text).toMatch(/^[A-Z][a-z-]+ acme('s)?[ :]/);
       expect([dialog.confirm.text, dialog.deny.text]).toEqual(['Approve', 'Cancel']);
 
-      await postToBot(h.url, reaction(OTHER_APPROVER, at), secret);
+      await h.post(reaction(OTHER_APPROVER, at));
       answered += 1;
       const told = (await h.slack.waitForCount((c) => c.method === 'chat.postEphemeral' && c.body['user'] === OTHER_APPROVER, answered)).at(-1)!;
       expect(told.body['thread_ts']).toBe(at.ts);
@@ -110,7 +100,7 @@ describe('the approval reaction approves onboarding only', () => {
 
     // The button (what Slack sends once the dialog is confirmed) approves the same card.
     const keys = cards.find((c) => String(c.body['text']).startsWith('Awaiting approval: Change SSH keys'))!;
-    await postToBot(h.url, buttonClick(OTHER_APPROVER, 'change_approve', approveButton(keys, 'change_approve').value, { channel: 'C0APPROVALS', ts: String(keys.answer!['ts']) }, h.slack.responseUrl('k')), secret);
+    await h.post(buttonClick(OTHER_APPROVER, 'change_approve', approveButton(keys, 'change_approve').value, { channel: 'C0APPROVALS', ts: String(keys.answer!['ts']) }, h.slack.responseUrl('k')));
     await h.slack.waitFor(inThread(thread, /:memo: SSH keys of `acme`: change planned, not made \(dry run/), 20_000);
   });
 });

@@ -1,29 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { editPartner, type PartnerEditSubmission } from '../../../../src/actions/lifecycle/edit-partner.js';
 import type { PartnerRecord } from '../../../../src/domain/partner.js';
 import { ChangeRequestStore } from '../../../../src/store/change-requests.js';
 import { PartnerStore } from '../../../../src/store/partners.js';
-import { testPrefix } from '../../../../tools/local/env.js';
-import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { auditRecorder, notifyRecorder, partnerRecord, useCaseDeps } from '../../../support/ports.js';
 import { testSeals } from '../../../support/seals.js';
+import { redisPerTest } from '../../../support/redis-per-test.js';
 
-let redis: Redis;
-let prefix: string;
-beforeEach(() => {
-  redis = createTestRedis();
-  prefix = testPrefix('edit');
-});
-afterEach(async () => {
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-});
+const db = redisPerTest('edit');
 
 const acme = partnerRecord({ feeds: ['price-lists', 'parts-catalogs'] });
 
 async function setUp(partner: PartnerRecord = acme) {
-  const [partners, changes, notify, audit] = [new PartnerStore(redis, prefix), new ChangeRequestStore(redis, prefix, testSeals), notifyRecorder(), auditRecorder()];
+  const [partners, changes, notify, audit] = [new PartnerStore(db.redis, db.prefix), new ChangeRequestStore(db.redis, db.prefix, testSeals), notifyRecorder(), auditRecorder()];
   await partners.save(partner);
   const deps = {
     ...useCaseDeps(), partners, changes, notify: notify.notify, audit: audit.audit, approvalReaction: 'white_check_mark', requestTtlHours: 72,
@@ -68,7 +57,7 @@ describe('editPartner', () => {
     const result = await edit(submission);
     expect(result.ok ? [] : Object.keys(result.errors)).toEqual(fields);
     expect(await partners.get('acme')).toEqual(partner);
-    expect(await redis.keys(`${prefix}:chg*`)).toEqual([]);
+    expect(await db.redis.keys(`${db.prefix}:chg*`)).toEqual([]);
     expect([sent, audits]).toEqual([[], []]);
   });
 

@@ -1,26 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { partnerKeysView, requestKeyChanges, type KeysSubmission } from '../../../../src/actions/lifecycle/partner-keys.js';
 import { fingerprintOf } from '../../../../src/domain/key-ages.js';
 import type { PartnerRecord } from '../../../../src/domain/partner.js';
 import { ChangeRequestStore } from '../../../../src/store/change-requests.js';
 import { PartnerStore } from '../../../../src/store/partners.js';
-import { testPrefix } from '../../../../tools/local/env.js';
-import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { sshPublicKey } from '../../../support/provision-fixtures.js';
 import { auditRecorder, notifyRecorder, partnerRecord, useCaseDeps } from '../../../support/ports.js';
 import { testSeals } from '../../../support/seals.js';
+import { redisPerTest } from '../../../support/redis-per-test.js';
 
-let redis: Redis;
-let prefix: string;
-beforeEach(() => {
-  redis = createTestRedis();
-  prefix = testPrefix('keys');
-});
-afterEach(async () => {
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-});
+const db = redisPerTest('keys');
 
 const [held, other] = [sshPublicKey(), sshPublicKey()];
 const fp = (key: string) => fingerprintOf(key)!;
@@ -28,7 +17,7 @@ const acme = partnerRecord({ sshKeys: [held] });
 const sftpOnly = partnerRecord({ sshKeys: [held], accountId: null });
 
 async function setUp(partner: PartnerRecord = acme) {
-  const [partners, changes, notify, audit] = [new PartnerStore(redis, prefix), new ChangeRequestStore(redis, prefix, testSeals), notifyRecorder(), auditRecorder()];
+  const [partners, changes, notify, audit] = [new PartnerStore(db.redis, db.prefix), new ChangeRequestStore(db.redis, db.prefix, testSeals), notifyRecorder(), auditRecorder()];
   await partners.save(partner);
   const deps = {
     ...useCaseDeps(), partners, changes, notify: notify.notify, audit: audit.audit, approvalReaction: 'white_check_mark', requestTtlHours: 72, keyMaxAgeDays: 100,
@@ -77,7 +66,7 @@ describe('/partner-keys', () => {
   ])('when %s, then it is refused per field and nothing is stored or notified', async (_what, submission, partner, errors) => {
     const { submit, sent } = await setUp(partner);
     expect(await submit(submission)).toEqual({ ok: false, errors });
-    expect(await redis.keys(`${prefix}:chg*`)).toEqual([]);
+    expect(await db.redis.keys(`${db.prefix}:chg*`)).toEqual([]);
     expect(sent).toEqual([]);
   });
 

@@ -1,30 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { requestChange } from '../../../../src/actions/lifecycle/request-change.js';
 import type { ChangeSpec } from '../../../../src/domain/requests.js';
 import type { PartnerRecord } from '../../../../src/domain/partner.js';
 import { ChangeRequestStore } from '../../../../src/store/change-requests.js';
 import { PartnerStore } from '../../../../src/store/partners.js';
-import { testPrefix } from '../../../../tools/local/env.js';
-import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { auditRecorder, notifyRecorder, partnerRecord, useCaseDeps } from '../../../support/ports.js';
 import { testSeals } from '../../../support/seals.js';
+import { redisPerTest } from '../../../support/redis-per-test.js';
 
-let redis: Redis;
-let prefix: string;
-beforeEach(() => {
-  redis = createTestRedis();
-  prefix = testPrefix('chg');
-});
-afterEach(async () => {
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-});
+const db = redisPerTest('chg');
 
 async function setUp(partner: PartnerRecord | null = partnerRecord()) {
-  const partners = new PartnerStore(redis, prefix);
+  const partners = new PartnerStore(db.redis, db.prefix);
   if (partner) await partners.save(partner);
-  const [notify, audit, changes] = [notifyRecorder(), auditRecorder(), new ChangeRequestStore(redis, prefix, testSeals)];
+  const [notify, audit, changes] = [notifyRecorder(), auditRecorder(), new ChangeRequestStore(db.redis, db.prefix, testSeals)];
   const deps = { ...useCaseDeps(), changes, partners, notify: notify.notify, audit: audit.audit, approvalReaction: 'white_check_mark', requestTtlHours: 72 };
   const ask = (spec: ChangeSpec, partnerId = 'acme') => requestChange(deps, { partnerId, requestedBy: 'UREQ', spec });
   return { ask, changes, notified: notify.calls, audits: audit.records };
@@ -64,7 +53,7 @@ describe('requestChange', () => {
   ])('when %s, then it is refused and audited, and nothing is stored or notified', async (_what, partnerId, partner, spec, code) => {
     const { ask, notified, audits } = await setUp(partner);
     expect(await ask(spec, partnerId)).toMatchObject({ ok: false, code });
-    expect(await redis.keys(`${prefix}:chg*`)).toEqual([]);
+    expect(await db.redis.keys(`${db.prefix}:chg*`)).toEqual([]);
     expect(notified).toEqual([]);
     expect(audits).toEqual([expect.objectContaining({ type: 'change.refused', actor: 'UREQ', details: { kind: spec.kind, code } })]);
   });

@@ -1,27 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { requestOnboarding } from '../../../../src/actions/onboarding/request-onboarding.js';
 import { createPlanRenderer } from '../../../../src/actions/onboarding/plan.js';
 import type { OnboardingRaw } from '../../../../src/domain/onboarding-input.js';
 import { RequestStore, type CapacityLimits } from '../../../../src/store/requests.js';
-import { testPrefix } from '../../../../tools/local/env.js';
 import { testPlatform } from '../../../support/iam-fixtures.js';
 import { sshPublicKey } from '../../../support/provision-fixtures.js';
-import { createTestRedis, deleteKeysUnder } from '../../../../tools/local/redis.js';
 import { auditRecorder, notifyRecorder, SFTP_ENDPOINT, useCaseDeps } from '../../../support/ports.js';
 import type { SftpEndpoint } from '../../../../src/domain/access.js';
 import { testSeals } from '../../../support/seals.js';
+import { redisPerTest } from '../../../support/redis-per-test.js';
 
-let redis: Redis;
-let prefix: string;
-beforeEach(() => {
-  redis = createTestRedis();
-  prefix = testPrefix('onb');
-});
-afterEach(async () => {
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-});
+const db = redisPerTest('onb');
 
 const platform = testPlatform();
 const renderPlan = createPlanRenderer(platform);
@@ -31,7 +20,7 @@ const raw = (over: OnboardingRaw = {}): OnboardingRaw => ({
 });
 
 function setUp(limits?: CapacityLimits, sftpEndpoint: SftpEndpoint = SFTP_ENDPOINT) {
-  const [store, notify, audit] = [new RequestStore(redis, prefix, testSeals, limits), notifyRecorder(), auditRecorder()];
+  const [store, notify, audit] = [new RequestStore(db.redis, db.prefix, testSeals, limits), notifyRecorder(), auditRecorder()];
   const deps = {
     ...useCaseDeps(), store, notify: notify.notify, audit: audit.audit, renderPlan, approvalsChannel: 'C0APPROVALS', approvalReaction: 'white_check_mark',
     enterpriseAccountId: platform.accountId, feeds: platform.feeds, requestTtlHours: 72, sftpEndpoint,
@@ -72,7 +61,7 @@ describe('requestOnboarding', () => {
     const { submit, notified, audits } = setUp();
     const result = await submit(over);
     expect(Object.keys(result.ok ? {} : result.errors)).toEqual(fields);
-    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    expect(await db.redis.keys(`${db.prefix}:*`)).toEqual([]);
     expect(notified).toEqual([]);
     expect(audits).toEqual([{ type: 'request.refused', actor: 'UREQ', ...partner, details: { reason: 'invalid', fields } }]);
   });
@@ -86,7 +75,7 @@ describe('requestOnboarding', () => {
       expect(result.errors.sshKeys).toMatch(/TRANSFER_HOST is not set/);
       expect(result.errors.sshKeys).toMatch(/only an AWS account id/);
     }
-    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    expect(await db.redis.keys(`${db.prefix}:*`)).toEqual([]);
     expect(notified).toEqual([]);
     expect(audits).toEqual([
       { type: 'request.refused', partnerId: 'acme', actor: 'UREQ', details: { reason: 'sftp_host_unset' } },
