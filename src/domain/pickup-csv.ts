@@ -3,30 +3,17 @@
  * from the audit trail's pickup records. Pure.
  *
  * One row per pickup id: a pickup audited twice (a redelivery after a crash) is one row, and an
- * early pickup audited unmatched, then matched to its delivery, is its matched row. Every cell is
- * quoted as RFC 4180 says when it must be, and a cell that a spreadsheet would run as a formula
- * (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'` (OWASP, CSV
- * injection): file names, reasons and sessions come from outside.
+ * early pickup audited unmatched, then matched to its delivery, is its matched row. Cells as
+ * ./csv.ts writes them (formulas neutralised, quoted when they must be).
  */
 import type { AuditRecord } from './audit-record.js';
+import { csvLines, num, str } from './csv.js';
 
 export const PICKUP_CSV_COLUMNS = [
   'picked_up_at', 'partner', 'channel', 'file', 'outcome', 'bytes', 'size', 'reason', 'client_ip', 'session',
   'delivered_from', 'delivered_version', 'delivered_at', 'pickup_id', 'event_id',
 ] as const;
 
-const FORMULA = /^[=+\-@\t\r]/;
-
-/** One CSV cell: neutralised when a spreadsheet would read it as a formula, quoted when it must be. */
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
-  if (FORMULA.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 function row(r: AuditRecord): unknown[] {
@@ -49,5 +36,5 @@ export function pickupsCsv(records: readonly AuditRecord[]): string {
     if (!kept || (kept.type === 'pickup.unmatched' && r.type === 'pickup.recorded')) byId.set(id, r);
   }
   const rows = [...byId.values()].map(row).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-  return [PICKUP_CSV_COLUMNS as readonly unknown[], ...rows].map((cells) => `${cells.map(csvCell).join(',')}\r\n`).join('');
+  return csvLines([PICKUP_CSV_COLUMNS, ...rows]);
 }

@@ -1,10 +1,10 @@
 /**
  * Access reviews as CSV for the compliance team (`partnergate reviews`, docs/reviews.md "The CLI"):
- * the decisions from the audit trail, and the reviews due from Redis. Cells as `partnergate pickups`
- * writes them (./pickup-csv.ts `csvCell`: formulas neutralised, quoted when they must be). Pure.
+ * the decisions from the audit trail, and the reviews due from Redis. Cells as ./csv.ts writes them
+ * (formulas neutralised, quoted when they must be). Pure.
  */
 import type { AuditRecord } from './audit-record.js';
-import { csvCell } from './pickup-csv.js';
+import { csvLines, num, str } from './csv.js';
 import { DAY_MS, type ReviewRecord } from './reviews.js';
 
 export const REVIEW_DECISION_COLUMNS = [
@@ -16,10 +16,6 @@ export const DUE_REVIEW_COLUMNS = [
 ] as const;
 
 const DECISIONS: Readonly<Record<string, string>> = { 'review.kept': 'keep', 'review.offboard': 'offboard', 'review.lapsed': 'lapsed' };
-
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const lines = (rows: readonly (readonly unknown[])[]): string => rows.map((cells) => `${cells.map(csvCell).join(',')}\r\n`).join('');
 
 /** The decisions (kept, offboard, lapsed) among `records`, oldest first, header first, CRLF line ends. */
 export function reviewDecisionsCsv(records: readonly AuditRecord[]): string {
@@ -33,7 +29,7 @@ export function reviewDecisionsCsv(records: readonly AuditRecord[]): string {
         str(d['due']), str(d['owner']), num(d['idleDays']), str(d['offboardChange']),
       ];
     });
-  return lines([REVIEW_DECISION_COLUMNS, ...rows]);
+  return csvLines([REVIEW_DECISION_COLUMNS, ...rows]);
 }
 
 /** The reviews given (due or overdue), the most overdue first. */
@@ -44,5 +40,5 @@ export function dueReviewsCsv(reviews: readonly ReviewRecord[], nowMs: number): 
       r.partnerId, r.owner, r.dueAt, r.state, Math.max(0, Math.floor((nowMs - Date.parse(r.dueAt)) / DAY_MS)), r.openedAt ?? null,
       r.last?.outcome ?? null, r.last?.by ?? null, r.last?.at ?? null,
     ]);
-  return lines([DUE_REVIEW_COLUMNS, ...rows]);
+  return csvLines([DUE_REVIEW_COLUMNS, ...rows]);
 }
