@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditKey, makeAuditRecord, parseAuditRecord, scrub } from '../../../src/domain/audit-record.js';
-import { parseSince } from '../../../src/cli/audit.js';
+import { parseSince } from '../../../src/cli/tool.js';
 
 const AT = new Date('2026-03-04T05:06:07.089Z');
 
