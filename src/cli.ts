@@ -38,6 +38,13 @@ const USAGE = `usage: partnergate <command>
 
 Configuration comes from environment variables: see .env.example.`;
 
+const STDIO = { stdout: (s: string) => void process.stdout.write(s), stderr: (s: string) => void process.stderr.write(s) };
+
+/** The one-off commands that take their arguments, the environment and where to write, and give the exit code. */
+const TOOLS: Record<string, (argv: string[], env: NodeJS.ProcessEnv, out: typeof STDIO) => number | Promise<number>> = {
+  render: runRender, audit: runAudit, doctor: runDoctor, pickups: runPickups, reviews: runReviews, reconcile: runReconcile,
+};
+
 const ROLES: Record<string, Roles> = {
   start: { web: true, worker: true },
   web: { web: true, worker: false },
@@ -88,38 +95,17 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
-  if (command === 'render') {
-    process.exitCode = runRender(rest, process.env, {
-      stdout: (s) => process.stdout.write(s),
-      stderr: (s) => process.stderr.write(s),
-    });
-    return;
-  }
-  if (command === 'audit') {
-    process.exitCode = await runAudit(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
-    return;
-  }
-  if (command === 'doctor') {
-    process.exitCode = await runDoctor(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
-    return;
-  }
-  if (command === 'pickups') {
-    process.exitCode = await runPickups(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
-    return;
-  }
-  if (command === 'reviews') {
-    process.exitCode = await runReviews(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
-    return;
-  }
-  if (command === 'reconcile') {
-    process.exitCode = await runReconcile(rest, process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+  // Own keys only: `toString` and the like are not commands.
+  const tool = command !== undefined && Object.hasOwn(TOOLS, command) ? TOOLS[command] : undefined;
+  if (tool) {
+    process.exitCode = await tool(rest, process.env, STDIO);
     return;
   }
   if (command === 'cloudwatch-metrics') {
     const stop = new AbortController();
     process.once('SIGTERM', () => stop.abort());
     process.once('SIGINT', () => stop.abort());
-    process.exitCode = await runCloudWatchMetrics(rest, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }, {
+    process.exitCode = await runCloudWatchMetrics(rest, STDIO, {
       fetch: (url, init) => fetch(url, init),
       now: () => Date.now(),
       sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
