@@ -4,7 +4,6 @@
  * reviews due read from Redis by `--due`; outside text neutralised; bad arguments exit 2.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
 import { runReviews } from '../../src/cli/reviews.js';
 import { answerReview, sweepReviews, type ReviewDeps } from '../../src/actions/reviews/index.js';
@@ -12,29 +11,19 @@ import { DAY_MS } from '../../src/domain/reviews.js';
 import { PartnerStore } from '../../src/store/partners.js';
 import { PickupStore } from '../../src/store/pickups.js';
 import { ReviewStore } from '../../src/store/reviews.js';
-import { startAuditPipeline, type AuditPipeline } from '../support/audit.js';
-import { startLocalS3, type LocalS3, TEST_KMS_KEY_ARN } from '../../tools/local/s3.js';
-import { createTestRedis, deleteKeysUnder } from '../../tools/local/redis.js';
-import { testEnv, testPrefix } from '../../tools/local/env.js';
+import { startAuditTrail, type AuditTrail } from '../support/audit.js';
 import { manualClock, partnerRecord, type ManualClock } from '../support/ports.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const T0 = new Date('2027-01-01T08:00:00.000Z');
-let prefix: string;
-let redis: Redis;
-let worker: Redis;
-let s3: LocalS3;
-let pipeline: AuditPipeline;
+let t: AuditTrail;
 let clock: ManualClock;
 let deps: ReviewDeps;
 
 beforeEach(async () => {
-  prefix = testPrefix('rvx');
-  redis = createTestRedis();
-  worker = createTestRedis();
-  s3 = await startLocalS3();
   clock = manualClock(T0);
-  pipeline = startAuditPipeline({ redis, worker, prefix, s3: s3.client, bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, clock, logger });
+  t = await startAuditTrail('rvx', clock);
+  const { redis, prefix } = t;
   const partners = new PartnerStore(redis, prefix);
   for (const [partnerId, owner] of [['acme', 'U0ACME'], ['globex', 'U0GLOBEX'], ['initech', '=cmd|calc']] as const) {
     await partners.save(partnerRecord({ partnerId, owner, threadRef: `card:${partnerId}`, verifiedAt: T0.toISOString() }));
@@ -42,25 +31,15 @@ beforeEach(async () => {
   deps = {
     logger, clock, reviews: new ReviewStore(redis, prefix), partners, pickups: new PickupStore(redis, prefix),
     ownerOf: async (p) => p.owner ?? null, approvers: { isApprover: async (u) => u === 'UAPPROVER1' }, approverNames: { users: ['UAPPROVER1'], usergroup: undefined },
-    notify: async () => undefined, audit: pipeline.audit, rules: { intervalDays: 90, graceDays: 14, idleDays: 60 }, keyMaxAgeDays: 365, approvalsChannel: 'C0APPROVALS',
+    notify: async () => undefined, audit: t.pipeline.audit, rules: { intervalDays: 90, graceDays: 14, idleDays: 60 }, keyMaxAgeDays: 365, approvalsChannel: 'C0APPROVALS',
     requestOffboarding: async () => ({ ok: true, changeId: 'chg_aaaaaaaaaaaaaaaaaaaaaaaaaa' }), withdrawChange: async () => undefined, recheck: async () => undefined,
   };
 });
 afterEach(async () => {
-  await pipeline.close();
-  await s3.close();
-  await deleteKeysUnder(redis, prefix);
-  await worker.quit();
-  await redis.quit();
+  await t.close();
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const env = testEnv({ DISTRIBUTION_BUCKET: s3.bucket, PARTNERGATE_PREFIX: prefix });
-  const code = await runReviews(args, env, { stdout: (s) => void (out += s), stderr: (s) => void (err += s) }, { s3: s3.client, redis, nowMs: clock.now().getTime() });
-  return { code, out, err };
-}
+const cli = (args: string[]) => t.cli(runReviews, args, { nowMs: clock.now().getTime() });
 
 describe('partnergate reviews', () => {
   it('when reviews are answered and one is overdue, then --since exports the decisions and --due the reviews due, as CSV, formulas neutralised', async () => {
@@ -71,7 +50,7 @@ describe('partnergate reviews', () => {
     expect(await answerReview(deps, { reviewId: 'globex.1', actor: 'UAPPROVER1', outcome: 'offboard', reason: '' })).toMatchObject({ ok: true });
     clock.advance(11 * DAY_MS);
     expect((await sweepReviews(deps)).acted).toEqual({ escalate: 1 });
-    await pipeline.drained();
+    await t.pipeline.drained();
 
     const since = await cli(['--since', '2027-01-01']);
     expect(since).toMatchObject({ code: 0, err: '' });

@@ -5,67 +5,26 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IAMServiceException } from '@aws-sdk/client-iam';
-import type { Redis } from 'ioredis';
-import { createLogger } from '../../../src/logger.js';
-import { systemClock, type Clock } from '../../../src/actions/ports.js';
+import { systemClock } from '../../../src/actions/ports.js';
 import { runAudit } from '../../../src/cli/audit.js';
 import type { AuditRecord } from '../../../src/domain/audit-record.js';
 import { PROVISION_STEPS } from '../../../src/jobs/onboarding/provision-steps.js';
 import { verifyJobId } from '../../../src/actions/onboarding/contract.js';
 import { deliverJobId } from '../../../src/actions/delivery/contract.js';
-import { startAuditPipeline, type AuditPipeline } from '../../support/audit.js';
-import { startLocalS3, type LocalS3, TEST_KMS_KEY_ARN } from '../../../tools/local/s3.js';
+import { startAuditTrail, type AuditTrail } from '../../support/audit.js';
 import { failNthCall, s3Error } from '../../support/s3-client.js';
-import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
-import { testEnv, testPrefix } from '../../../tools/local/env.js';
 import { startProvisionHarness, type ProvisionHarness } from '../../support/provision-harness.js';
 import { APPROVER, SIGNING_SECRET, startDeliveryHarness, type DeliveryHarness } from '../../support/delivery-harness.js';
 import { postToBot, slashCommand } from '../../../tools/local/slack-requests.js';
-
-const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-
-/** The audit pipeline on its own prefix and its own local S3, so the jobs' buckets stay untouched. */
-interface Trail {
-  pipeline: AuditPipeline;
-  s3: LocalS3;
-  cli(args: string[]): Promise<{ code: number; out: string; err: string }>;
-  close(): Promise<void>;
-}
-
-async function startTrail(clock: Clock): Promise<Trail> {
-  const prefix = testPrefix('auditjobs');
-  const redis: Redis = createTestRedis();
-  const worker: Redis = createTestRedis();
-  const s3 = await startLocalS3();
-  const pipeline = startAuditPipeline({ redis, worker, prefix, s3: s3.client, bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, clock, logger });
-  return {
-    pipeline,
-    s3,
-    async cli(args) {
-      await pipeline.drained();
-      let out = '';
-      let err = '';
-      const code = await runAudit(args, testEnv({ DISTRIBUTION_BUCKET: s3.bucket }), { stdout: (s) => void (out += s), stderr: (s) => void (err += s) }, { s3: s3.client });
-      return { code, out, err };
-    },
-    async close() {
-      await pipeline.close();
-      await s3.close();
-      await deleteKeysUnder(redis, prefix);
-      await worker.quit();
-      await redis.quit();
-    },
-  };
-}
 
 const ofType = (records: AuditRecord[], type: AuditRecord['type']) => records.filter((r) => r.type === type);
 
 describe('audit trail of provisioning and verification', () => {
   let h: ProvisionHarness;
-  let trail: Trail;
+  let trail: AuditTrail;
   beforeEach(async () => {
     h = await startProvisionHarness();
-    trail = await startTrail(h.clock);
+    trail = await startAuditTrail('auditjobs', h.clock);
   });
   afterEach(async () => {
     await h.close();
@@ -97,7 +56,7 @@ describe('audit trail of provisioning and verification', () => {
     expect(text).not.toContain(request.externalId);
     for (const key of request.sshKeys) expect(text).not.toContain(key.split(' ')[1]!);
 
-    const printed = await trail.cli(['--partner', 'acme']);
+    const printed = await trail.cli(runAudit, ['--partner', 'acme']);
     expect(printed.code).toBe(0);
     expect(printed.out).toMatch(/provision\.step +partnergate {2}req_\w+ {2}step transfer-user: done \(created acme\)/);
     expect(printed.out).toMatch(/verify\.result +partnergate {2}req_\w+ {2}LIVE \(attempt 1: \d+ passed, 0 failed, \d+ skipped\)/);
@@ -117,15 +76,15 @@ describe('audit trail of provisioning and verification', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ details: { step: 'partner-role', code: 'AccessDenied', message: 'not authorized to perform: iam:CreateRole', attempt: 1 } });
     expect(steps.map((r) => r.details['step'])).not.toContain('registry');
-    expect((await trail.cli(['--partner', 'acme'])).out).toContain('step partner-role FAILED: AccessDenied: not authorized to perform: iam:CreateRole (attempt 1)');
+    expect((await trail.cli(runAudit, ['--partner', 'acme'])).out).toContain('step partner-role FAILED: AccessDenied: not authorized to perform: iam:CreateRole (attempt 1)');
   });
 });
 
 describe('audit trail of deliveries and re-sends', () => {
   let h: DeliveryHarness;
-  let trail: Trail;
+  let trail: AuditTrail;
   beforeEach(async () => {
-    trail = await startTrail(systemClock);
+    trail = await startAuditTrail('auditjobs', systemClock);
     h = await startDeliveryHarness({ audit: trail.pipeline.audit });
   });
   afterEach(async () => {
@@ -171,7 +130,7 @@ describe('audit trail of deliveries and re-sends', () => {
       expect.objectContaining({ actor: APPROVER, partnerId: 'acme', details: { refusal: expect.any(String), asked: 'partners/globex/prices.csv' } }),
     ]);
 
-    const out = (await trail.cli(['--partner', 'acme'])).out;
+    const out = (await trail.cli(runAudit, ['--partner', 'acme'])).out;
     expect(out).toMatch(/delivery\.resend-refused .* re-send of partners\/globex\/prices\.csv REFUSED: /);
     expect(out).toContain(`delivery.resent       ${APPROVER}  -  re-send of ${key}@${version} → partners/acme/reports/prices.csv queued`);
     expect(out).toContain(`${key}@${version} → partners/acme/reports/prices.csv (2 bytes, checksum `);
@@ -190,6 +149,6 @@ describe('audit trail of deliveries and re-sends', () => {
     expect(ofType(records, 'delivery.failed')).toEqual([
       expect.objectContaining({ actor: 'partnergate', details: expect.objectContaining({ key, versionId: version, targetKey: 'partners/acme/denied.csv', code: 'AccessDenied', origin: 'dispatch' }) }),
     ]);
-    expect((await trail.cli(['--partner', 'acme'])).out).toContain(`${key}@${version} → partners/acme/denied.csv FAILED: AccessDenied`);
+    expect((await trail.cli(runAudit, ['--partner', 'acme'])).out).toContain(`${key}@${version} → partners/acme/denied.csv FAILED: AccessDenied`);
   });
 });

@@ -5,7 +5,6 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { Redis } from 'ioredis';
 import { createLogger } from '../../../src/logger.js';
 import type { Notify } from '../../../src/actions/ports.js';
 import { requestOnboarding, type RequestOnboardingDeps } from '../../../src/actions/onboarding/request-onboarding.js';
@@ -17,55 +16,43 @@ import { runAudit } from '../../../src/cli/audit.js';
 import { createAuditQueue, createAudit } from '../../../src/jobs/audit/audit.js';
 import { auditBatchKey, auditDayPrefix, parseAuditObject } from '../../../src/domain/audit-record.js';
 import { getAuditObject } from '../../../src/aws/audit-s3.js';
-import { startAuditPipeline, type AuditPipeline } from '../../support/audit.js';
-import { startLocalS3, type LocalS3, TEST_KMS_KEY_ARN } from '../../../tools/local/s3.js';
+import { startAuditTrail, type AuditTrail } from '../../support/audit.js';
+import { TEST_KMS_KEY_ARN } from '../../../tools/local/s3.js';
 import { recordRequests, failNthCall, s3Error, type RecordedRequest } from '../../support/s3-client.js';
-import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
-import { testEnv, testPrefix } from '../../../tools/local/env.js';
 import { platformFor, sshPublicKey } from '../../support/provision-fixtures.js';
 import { fixedApprovers, manualClock, SFTP_ENDPOINT, type ManualClock } from '../../support/ports.js';
 import { testSeals } from '../../support/seals.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-let prefix: string;
-let redis: Redis;
-let worker: Redis;
-let s3: LocalS3;
+let t: AuditTrail;
 let sent: RecordedRequest[];
-let pipeline: AuditPipeline;
 let clock: ManualClock;
 let onboardDeps: RequestOnboardingDeps;
 let decideDeps: DecideDeps<OnboardingRequest>;
 
 beforeEach(async () => {
-  prefix = testPrefix('audit');
-  redis = createTestRedis();
-  worker = createTestRedis();
-  s3 = await startLocalS3();
-  const writer = s3.newClient();
-  sent = recordRequests(writer);
-  failNthCall(writer, 'PutObjectCommand', 1, s3Error('SlowDown', 503)); // the first write is retried
   clock = manualClock(new Date('2026-11-27T10:00:00Z'));
-  pipeline = startAuditPipeline({ redis, worker, prefix, s3: writer, bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, clock, logger });
+  t = await startAuditTrail('audit', clock, (s3) => {
+    const writer = s3.newClient();
+    sent = recordRequests(writer);
+    failNthCall(writer, 'PutObjectCommand', 1, s3Error('SlowDown', 503)); // the first write is retried
+    return writer;
+  });
   const platform = platformFor();
-  const store = new RequestStore(redis, prefix, testSeals);
+  const store = new RequestStore(t.redis, t.prefix, testSeals);
   const notify: Notify = async () => undefined;
   onboardDeps = {
     logger, clock, store, notify, renderPlan: createPlanRenderer(platform), approvalsChannel: 'C0APPROVALS', approvalReaction: 'white_check_mark',
-    enterpriseAccountId: platform.accountId, feeds: platform.feeds, requestTtlHours: 72, audit: pipeline.audit, sftpEndpoint: SFTP_ENDPOINT,
+    enterpriseAccountId: platform.accountId, feeds: platform.feeds, requestTtlHours: 72, audit: t.pipeline.audit, sftpEndpoint: SFTP_ENDPOINT,
   };
   decideDeps = {
     logger, clock, kind: requestApprovals(store), notify, approvers: fixedApprovers('UAPPROVER1', 'UAPPROVER2'), approvalReaction: 'white_check_mark',
-    onApproved: async () => undefined, audit: pipeline.audit, seals: testSeals, approvalsChannel: 'C0APPROVALS',
+    onApproved: async () => undefined, audit: t.pipeline.audit, seals: testSeals, approvalsChannel: 'C0APPROVALS',
   };
 });
 
 afterEach(async () => {
-  await pipeline.close();
-  await s3.close();
-  await deleteKeysUnder(redis, prefix);
-  await worker.quit();
-  await redis.quit();
+  await t.close();
 });
 
 const raw = (partnerId: string) => ({
@@ -73,12 +60,7 @@ const raw = (partnerId: string) => ({
   accountId: null, feeds: ['price-lists'], notes: null,
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runAudit(args, testEnv({ DISTRIBUTION_BUCKET: s3.bucket }), { stdout: (s) => void (out += s), stderr: (s) => void (err += s) }, { s3: s3.client });
-  return { code, out, err };
-}
+const cli = (args: string[]) => t.cli(runAudit, args);
 
 describe('audit trail', () => {
   it('when requests are submitted, refused, approved, rejected and expired, then each is one record in the bucket (batched) and `audit` prints the history', async () => {
@@ -101,23 +83,23 @@ describe('audit trail', () => {
     clock.advance(73 * 3_600_000);
     expect(await expireRequest(decideDeps, third.request.id)).toBe(true);
 
-    const acme = await pipeline.history('acme');
+    const acme = await t.pipeline.history('acme');
     expect(acme.map((r) => r.type)).toEqual(['request.submitted', 'request.refused', 'request.refused', 'decision.refused', 'request.approved']);
     expect(acme[0]).toMatchObject({ requestId: first.request.id, actor: 'UREQUESTER1', details: { sshKeyCount: 1, feeds: ['price-lists'] } });
     expect(acme[1]!.details).toEqual({ reason: 'partner_id_taken' });
     expect(acme[2]!.details).toEqual({ reason: 'invalid', fields: ['contactEmail'] });
     expect(acme[3]).toMatchObject({ actor: 'UREQUESTER1', details: { code: 'self_approval' } });
     expect(acme[4]).toMatchObject({ actor: 'UAPPROVER1', details: { via: 'reaction', withdrawn: false } });
-    expect((await pipeline.history('globex')).map((r) => r.type)).toEqual(['request.submitted', 'request.rejected']);
-    expect((await pipeline.history('initech')).map((r) => r.type)).toEqual(['request.submitted', 'request.expired']);
+    expect((await t.pipeline.history('globex')).map((r) => r.type)).toEqual(['request.submitted', 'request.rejected']);
+    expect((await t.pipeline.history('initech')).map((r) => r.type)).toEqual(['request.submitted', 'request.expired']);
     expect(JSON.stringify(acme)).not.toContain(first.request.externalId);
 
     // The records are stored in batches (one JSON line each) of one day, under audit/<yyyy>/<mm>/<dd>/
     // named by their first record; every record once (the first write failed with 503 and was
     // retried), never overwriting (If-None-Match) and SSE-KMS with the platform key.
-    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'audit/' }));
+    const listed = await t.s3.client.send(new ListObjectsV2Command({ Bucket: t.s3.bucket, Prefix: 'audit/' }));
     expect(listed.Contents!.every((o) => /^audit\/2026\/11\/(27|30)\/\d{8}T\d{9}Z-[0-9a-f]{12}\.jsonl$/.test(o.Key!))).toBe(true);
-    const stored = await Promise.all(listed.Contents!.map(async (o) => ({ key: o.Key!, records: parseAuditObject((await getAuditObject(s3.client, s3.bucket, o.Key!))!)! })));
+    const stored = await Promise.all(listed.Contents!.map(async (o) => ({ key: o.Key!, records: parseAuditObject((await getAuditObject(t.s3.client, t.s3.bucket, o.Key!))!)! })));
     expect(stored.flatMap((o) => o.records)).toHaveLength(9);
     for (const o of stored) {
       expect(o.key).toBe(auditBatchKey(o.records[0]!));
@@ -152,7 +134,7 @@ describe('audit trail', () => {
   });
 
   it('when Redis cannot take a record, then the use case still answers and the failure is logged, not thrown', async () => {
-    const broken = createAuditQueue(redis, prefix);
+    const broken = createAuditQueue(t.redis, t.prefix);
     await broken.close();
     const audit = createAudit({ queue: broken, clock, logger });
     await expect(audit({ type: 'request.submitted', partnerId: 'acme', details: {} })).resolves.toBeUndefined();

@@ -4,40 +4,29 @@
  * `partnergate pickups --partner --since` as CSV, one row per pickup, outside text neutralised.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { createLogger } from '../../../src/logger.js';
 import { runAudit } from '../../../src/cli/audit.js';
 import { runPickups } from '../../../src/cli/pickups.js';
 import { handlePickupMessage, type PickupDeps } from '../../../src/jobs/platform-events/index.js';
 import { PartnerStore } from '../../../src/store/partners.js';
 import { PickupStore } from '../../../src/store/pickups.js';
-import { startAuditPipeline, type AuditPipeline } from '../../support/audit.js';
-import { startLocalS3, type LocalS3, TEST_KMS_KEY_ARN } from '../../../tools/local/s3.js';
-import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
-import { testEnv, testPrefix } from '../../../tools/local/env.js';
+import { startAuditTrail, type AuditTrail } from '../../support/audit.js';
 import { manualClock, partnerRecord } from '../../support/ports.js';
 import { ACCOUNT, SERVER, TRANSFER_ROLE_ARN, s3GetObject, sftpDownload } from '../../../tools/local/pickup-events.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-let prefix: string;
-let redis: Redis;
-let worker: Redis;
-let s3: LocalS3;
-let pipeline: AuditPipeline;
+let t: AuditTrail;
 let deps: PickupDeps;
 
 beforeEach(async () => {
-  prefix = testPrefix('pkx');
-  redis = createTestRedis();
-  worker = createTestRedis();
-  s3 = await startLocalS3();
   const clock = manualClock(new Date('2026-12-06T14:03:10Z'));
-  pipeline = startAuditPipeline({ redis, worker, prefix, s3: s3.client, bucket: s3.bucket, kmsKeyArn: TEST_KMS_KEY_ARN, clock, logger });
+  t = await startAuditTrail('pkx', clock);
+  const { redis, prefix } = t;
   const partners = new PartnerStore(redis, prefix);
   await partners.save(partnerRecord({ partnerId: 'acme' }));
   deps = {
-    redis, prefix, partners, notify: async () => undefined, audit: pipeline.audit, clock, logger,
-    scope: { accountId: ACCOUNT, transferServerId: SERVER, bucket: s3.bucket, partnerRolePrefix: 'partnergate-partner-', transferRoleArn: TRANSFER_ROLE_ARN },
+    redis, prefix, partners, notify: async () => undefined, audit: t.pipeline.audit, clock, logger,
+    scope: { accountId: ACCOUNT, transferServerId: SERVER, bucket: t.s3.bucket, partnerRolePrefix: 'partnergate-partner-', transferRoleArn: TRANSFER_ROLE_ARN },
   };
   await new PickupStore(redis, prefix).indexDelivery({
     dh: 'd'.repeat(40), partnerId: 'acme', key: 'outbound/acme/prices.csv', versionId: 'v1', targetKey: 'partners/acme/prices.csv', etag: 'abc',
@@ -45,20 +34,11 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
-  await pipeline.close();
-  await s3.close();
-  await deleteKeysUnder(redis, prefix);
-  await worker.quit();
-  await redis.quit();
+  await t.close();
 });
 
-async function cli(run: typeof runPickups, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(args, testEnv({ DISTRIBUTION_BUCKET: s3.bucket }), { stdout: (s) => void (out += s), stderr: (s) => void (err += s) }, { s3: s3.client });
-  return { code, out, err };
-}
-const path = (key: string) => `/${s3.bucket}/${key}`;
+const cli = (run: typeof runPickups, args: string[]) => t.cli(run, args);
+const path = (key: string) => `/${t.s3.bucket}/${key}`;
 
 describe('pickups in the audit trail', () => {
   it('when a partner downloads its files, then `audit --partner` shows each pickup and `pickups --partner --since` exports them as CSV, one row each, formulas neutralised', async () => {
@@ -66,8 +46,8 @@ describe('pickups in the audit trail', () => {
     expect(await handlePickupMessage(deps, complete)).toBe('recorded');
     expect(await handlePickupMessage(deps, complete)).toBe('duplicate');
     expect(await handlePickupMessage(deps, JSON.stringify(sftpDownload({ user: 'acme', path: path('partners/acme/prices.csv'), etag: 'abc', bytes: 100, failed: true, failureMessage: '-1+2', session: 'other', end: '2026-12-06T14:02:00.000Z' })))).toBe('recorded');
-    expect(await handlePickupMessage(deps, JSON.stringify(s3GetObject({ partner: 'acme', bucket: s3.bucket, key: 'partners/acme/.partnergate', time: '2026-12-06T14:04:00Z' })))).toBe('unmatched');
-    await pipeline.drained();
+    expect(await handlePickupMessage(deps, JSON.stringify(s3GetObject({ partner: 'acme', bucket: t.s3.bucket, key: 'partners/acme/.partnergate', time: '2026-12-06T14:04:00Z' })))).toBe('unmatched');
+    await t.pipeline.drained();
 
     const audit = await cli(runAudit, ['--partner', 'acme']);
     expect(audit.code).toBe(0);
