@@ -7,14 +7,12 @@
  * Redis not answering: one line, exit 1; help, other errors and exit codes as every operator tool's
  * (./tool.ts).
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../domain/audit-record.js';
 import { dueReviewsCsv, reviewDecisionsCsv } from '../domain/review-csv.js';
 import { DAY_MS, parseDays } from '../domain/reviews.js';
 import { scanAuditRecords } from '../jobs/audit/index.js';
 import { ReviewStore } from '../store/reviews.js';
-import { operatorTool, parseOptions, parseSince, UsageError } from './tool.js';
+import { operatorTool, parseOptions, parseSince, UsageError, type ToolClients } from './tool.js';
 
 const USAGE = 'usage: partnergate reviews --due [--within DAYS] | --since YYYY-MM-DD|ISO-8601';
 /** Reviews listed by --due at most. */
@@ -36,7 +34,7 @@ function parse(argv: string[]): Args {
 }
 
 /** Returns the exit code. `options` replace the clients built from the environment (tests), and the clock. */
-export const runReviews = operatorTool<Args, { s3?: S3Client; redis?: Redis; nowMs?: number }>({ command: 'reviews', usage: USAGE, parse }, async (args, tool, options) => {
+export const runReviews = operatorTool<Args, ToolClients & { nowMs?: number }>({ command: 'reviews', usage: USAGE, parse }, async (args, tool, options) => {
   const nowMs = options.nowMs ?? Date.now();
   if (args.due) {
     const redis = await tool.redis();
