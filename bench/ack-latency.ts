@@ -19,7 +19,11 @@
  * p99s to the bare app's (goal: partnergate at most 1.2 in every round; the control's ratio shows
  * what an identical app gets). Over all rounds: the pooled p99s and the median round's p99s.
  *
- *   npm run bench:ack  [-- --requests 1000 --concurrency 50 --warmup 1000 --rounds 12 --users 50 --compare-only]
+ *   npm run bench:ack  [-- --requests 1000 --concurrency 50 --warmup 1000 --rounds 12 --users 50 --compare-only --control bare|container]
+ *
+ * `--control container` runs the control as the bare app in a process that has also built
+ * partnergate's container (its stores, queues, clients and the modules they load) without using
+ * it: the same request path as the bare app, the process partnergate's.
  *
  * BENCH_NODE_FLAGS="--trace-gc" adds Node flags to every app's process (partnergate, bare, control).
  */
@@ -41,6 +45,7 @@ const { values: args } = parseArgs({
   options: {
     requests: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, warmup: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '12' }, users: { type: 'string', default: '50' }, 'compare-only': { type: 'boolean', default: false },
+    control: { type: 'string', default: 'bare' },
   },
 });
 const REQUESTS = Number(args.requests);
@@ -50,6 +55,9 @@ const ROUNDS = Number(args.rounds);
 /** People sending the commands of one round, none seen before (each sends REQUESTS / USERS commands in a row). */
 const USERS = Math.max(1, Math.min(Number(args.users), REQUESTS));
 const COMPARE_ONLY = args['compare-only'];
+/** The control: `bare`, a second copy of the bare app; `container`, the bare app in a process that has also built partnergate's container (bench/bare-bolt.ts). */
+const CONTROL = args.control;
+if (CONTROL !== 'bare' && CONTROL !== 'container') throw new Error(`--control is bare or container, not ${CONTROL}`);
 /** Commands sent to an app just before each of its timed rounds (the other app ran in between). */
 const ROUND_WARMUP = 200;
 
@@ -234,10 +242,16 @@ async function mixedFigures(): Promise<Record<string, unknown>> {
   };
 }
 
-/** Starts bench/bare-bolt.ts (a bare Bolt app: ack, open the same modal) against the same fake Slack. */
-async function startBareBolt(): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
+/**
+ * Starts bench/bare-bolt.ts (a bare Bolt app: ack, open the same modal) against the same fake Slack;
+ * `withContainer`: in a process that has also built partnergate's container from partnergate's environment.
+ */
+async function startBareBolt(withContainer = false): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
   const bare = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, '--import', 'tsx', fileURLToPath(new URL('./bare-bolt.ts', import.meta.url))], {
-    env: { PATH: process.env.PATH, SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: env.SLACK_BOT_TOKEN, SLACK_API_URL: slack.apiUrl } as NodeJS.ProcessEnv,
+    env: {
+      PATH: process.env.PATH, SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: env.SLACK_BOT_TOKEN, SLACK_API_URL: slack.apiUrl,
+      ...(withContainer ? { ...env, BARE_WITH_CONTAINER: '1', LOG_LEVEL: 'warn' } : {}),
+    } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   process.once('exit', () => bare.kill());
@@ -273,7 +287,7 @@ async function startBareBolt(): Promise<{ pid: number; url: string; stop(): Prom
  */
 async function versusBareBolt(): Promise<Record<string, unknown>> {
   const bare = await startBareBolt();
-  const control = await startBareBolt();
+  const control = await startBareBolt(CONTROL === 'container');
   // Each batch of commands comes from USERS people the app has not seen: as on a workspace, most
   // commands come from someone seen minutes ago, some from someone not seen in the last ten minutes.
   let batch = 0;
@@ -330,11 +344,12 @@ async function versusBareBolt(): Promise<Record<string, unknown>> {
   const pooledControlP99Ratio = round(pooled.control.p99 / pooled.bare.p99, 2);
   process.stdout.write(`pooled over ${ROUNDS} rounds: partnergate p99 ${pooled.partnergate.p99} | bare ${pooled.bare.p99} | control ${pooled.control.p99} | p99 ratio ${pooledP99Ratio} (control ${pooledControlP99Ratio}); median round p99: ${median.partnergate} | ${median.bare} | ${median.control}, ratio ${round(median.partnergate / median.bare, 2)} (control ${round(median.control / median.bare, 2)})\n`);
   return {
-    what: `${REQUESTS} /onboard-partner commands a round at concurrency ${CONCURRENCY} from ${USERS} people not seen before (each round), against partnergate web, a bare Bolt app (bench/bare-bolt.ts) that acks and opens the same modal through the same fake Slack, and a second bare Bolt app as the control; ${ROUNDS} rounds rotating which goes first, after ${WARMUP} warm-up commands each and ${ROUND_WARMUP} more just before each round`,
+    what: `${REQUESTS} /onboard-partner commands a round at concurrency ${CONCURRENCY} from ${USERS} people not seen before (each round), against partnergate web, a bare Bolt app (bench/bare-bolt.ts) that acks and opens the same modal through the same fake Slack, and as the control ${CONTROL === 'bare' ? 'a second bare Bolt app' : "the bare Bolt app in a process that has also built partnergate's container"}; ${ROUNDS} rounds rotating which goes first, after ${WARMUP} warm-up commands each and ${ROUND_WARMUP} more just before each round`,
     rounds,
     pooled: { ...pooled, p99Ratio: pooledP99Ratio, controlP99Ratio: pooledControlP99Ratio },
     medianRoundP99: { ...median, ratio: round(median.partnergate / median.bare, 2), controlRatio: round(median.control / median.bare, 2) },
     roundRatios: { partnergate: spread(ratiosOf('p99Ratio')), control: spread(ratiosOf('controlP99Ratio')) },
+    control: CONTROL,
     goal: 'p99 ≤ 1.2 × the bare app, in every round',
     met: ratiosOf('p99Ratio').every((r) => r <= 1.2),
     controlMeetsIt: ratiosOf('controlP99Ratio').every((r) => r <= 1.2),
@@ -343,7 +358,7 @@ async function versusBareBolt(): Promise<Record<string, unknown>> {
 
 const figures: Record<string, unknown> = COMPARE_ONLY ? {} : await mixedFigures();
 figures['versusBareBolt'] = await versusBareBolt();
-report(COMPARE_ONLY ? 'ack-latency-versus-bare-bolt' : 'ack-latency', figures);
+report(COMPARE_ONLY ? `ack-latency-versus-bare-bolt${CONTROL === 'container' ? '-container-control' : ''}` : 'ack-latency', figures);
 
 child.kill('SIGTERM');
 await new Promise((resolve) => child.once('exit', resolve));

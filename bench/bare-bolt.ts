@@ -4,7 +4,7 @@
  * product's pure builder) through Bolt's own WebClient against the same fake Slack. Bolt's own
  * HTTPReceiver, no Redis, no gate, no logging per request: what any Bolt app pays for the exchange.
  *
- * Environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_URL, FEEDS (comma list). Prints
+ * Environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_URL, FEEDS (comma list), BARE_WITH_CONTAINER (below). Prints
  * one JSON line `{"port":<n>,"msg":"bare: listening"}` once it listens on 127.0.0.1 (port 0).
  */
 import type { AddressInfo } from 'node:net';
@@ -32,9 +32,23 @@ app.command('/onboard-partner', async ({ ack, command, client }) => {
   });
 });
 
+/**
+ * BARE_WITH_CONTAINER=1 (bench/ack-latency.ts `--control container`): the process also builds
+ * partnergate's container and the web role's use cases from partnergate's environment, and keeps
+ * them, unused: what the process carries besides its request path.
+ */
+if (process.env.BARE_WITH_CONTAINER === '1') {
+  const [{ loadConfig }, { createLogger }, { createContainer }, { bindUseCases }] = await Promise.all([
+    import('../src/config.js'), import('../src/logger.js'), import('../src/container/container.js'), import('../src/container/use-cases.js'),
+  ]);
+  const container = createContainer(loadConfig(process.env), createLogger('warn'));
+  (globalThis as Record<string, unknown>)['partnergateCarried'] = bindUseCases(container);
+}
+
 const server = (await receiver.start(0)) as Server;
 // As partnergate's server (src/bot/transport/server.ts): idle keep-alive connections stay open between rounds.
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
 process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port, msg: 'bare: listening' })}\n`);
 process.once('SIGTERM', () => void receiver.stop().then(() => process.exit(0)));
+
