@@ -59,7 +59,8 @@ export interface PlatformEventsDeps extends AccessFindingDeps {
   platformDifference?: (part: PlatformPart | undefined) => Promise<PlatformDifference>;
 }
 
-export type EventOutcome = 'checking' | 'alerted' | 'by-bot' | 'duplicate' | 'ignored' | 'invalid' | FindingOutcome;
+/** What became of an event: `quarantined` (a live partner, on an event that can only widen its access) and `checking` both queue the partner's check. */
+export type EventOutcome = 'quarantined' | 'checking' | 'alerted' | 'by-bot' | 'duplicate' | 'ignored' | 'invalid' | FindingOutcome;
 
 export async function handlePlatformEvent(deps: PlatformEventsDeps, body: string, messageId?: string): Promise<EventOutcome> {
   const event = classifyAccessFinding(body, deps.scope) ?? classifyPlatformEvent(body, deps.scope);
@@ -92,13 +93,15 @@ async function act(deps: PlatformEventsDeps, e: AccessChange): Promise<EventOutc
   }
   const details = { call: e.call, actor: e.actor, at: e.at, resource: e.target.resource, parameters: e.parameters, eventId: e.eventId };
   if (e.target.type === 'partner') {
-    if (onlyWidens(e)) await quarantineOnEvent(deps, e.target.partnerId, details);
+    const quarantined = onlyWidens(e) && (await quarantineOnEvent(deps, e.target.partnerId, details));
     const key = changeCausesKey(deps.prefix, e.target.partnerId);
     await deps.redis.multi().lpush(key, JSON.stringify(details)).ltrim(key, 0, CAUSES_KEPT - 1).expire(key, SEEN_SECONDS).exec();
     await deps.checkPartner(e.target.partnerId);
-    deps.logger.warn(log, 'platform event: a partner’s access changed outside partnergate; checking it');
+    deps.logger.warn(log, quarantined
+      ? 'platform event: a partner’s access was widened outside partnergate; quarantined, and checking it'
+      : 'platform event: a partner’s access changed outside partnergate; checking it');
     await deps.audit({ type: 'platform.changed', partnerId: e.target.partnerId, actor: e.actor, details });
-    return 'checking';
+    return quarantined ? 'quarantined' : 'checking';
   }
   const difference = e.target.type === 'platform' ? await deps.platformDifference?.(e.target.compared) : undefined;
   await deps.notify({ op: 'post', channel: deps.approvalsChannel, ...buildPlatformChangeAlert(e, difference) });

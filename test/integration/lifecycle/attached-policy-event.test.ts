@@ -48,7 +48,7 @@ describe('a managed policy attached to a partner role behind the bot', () => {
       redis: t.h.redis, prefix: t.h.prefix, scope: platformEventScope(t.h.platform), notify: t.h.notify, approvalsChannel: 'C0APPROVALS',
       audit: t.audit.audit, logger: t.h.logger, partners: t.h.partners, checkPartner: (partnerId) => addEventCheckJob(t.queues.reconcile, partnerId),
     }, JSON.stringify(attachReadOnly('acme')));
-    expect(outcome).toBe('checking');
+    expect(outcome).toBe('quarantined');
 
     const report = await t.h.slack.waitFor((c) => c.ok && String(c.body.text).startsWith('Drift on acme'), 20_000);
     const text = JSON.stringify(report.body.blocks);

@@ -113,7 +113,7 @@ describe('the second layer\'s inputs changed behind the bot', () => {
 
     t.startLifecycleWorkers();
     const removed = cloudTrailEvent({ eventSource: 'iam.amazonaws.com', eventName: 'DeleteRolePermissionsBoundary', requestParameters: { roleName: 'partnergate-partner-acme' } });
-    expect(await deliverEvent(removed)).toBe('checking');
+    expect(await deliverEvent(removed)).toBe('quarantined');
     const report = await t.h.slack.waitFor((c) => c.ok && String(c.body.text).startsWith('Drift on acme'), 20_000);
     const text = JSON.stringify(report.body.blocks);
     expect(text).toContain('IAM role: permissions boundary is missing');
