@@ -94,9 +94,8 @@ export async function runReconcile(
       return 0;
     }
     let drifted = 0;
-    for (const id of (await partners.liveIds()).sort()) {
-      const p = await partners.get(id);
-      if (p?.status !== 'live') continue;
+    for (const p of await partners.liveRecords()) {
+      const id = p.partnerId;
       const drift = await findDrift(cp, config.platform, p);
       if (drift.items.length === 0) out.stdout(`${id}: no drift\n`);
       else {

@@ -73,4 +73,14 @@ describe('partner registry', () => {
     expect(await store.get('acme')).toMatchObject({ status: 'verifying', updatedAt: 'now' });
     expect(await store.apply('acme', 'retry-provision', { updatedAt: 'later' })).toBeNull();
   });
+  it('when the live records are read at once, then they come in id order, live ones only, beyond one MGET of 1,000', async () => {
+    const ids = Array.from({ length: 1_005 }, (_, i) => `p${String(i).padStart(4, '0')}`);
+    for (const id of [...ids].reverse()) await store.save(partner({ partnerId: id, sshKeys: [`ssh-ed25519 AAAA ${id}`] }));
+    await store.save(partner({ partnerId: 'pending1', status: 'provisioning', sshKeys: [] }));
+    await store.apply('p0003', 'offboarded', { updatedAt: '2026-01-02T00:00:00.000Z' });
+    const live = await store.liveRecords();
+    expect(live.map((p) => p.partnerId)).toEqual(ids.filter((id) => id !== 'p0003'));
+    expect(live.every((p) => p.status === 'live')).toBe(true);
+    expect(live[1_003]).toEqual(await store.get('p1004'));
+  });
 });

@@ -25,7 +25,7 @@ export async function scheduleLifecycleSweep(connection: ConnectionOptions, pref
 export interface SweepDeps {
   redis: Redis;
   prefix: string;
-  partners: Pick<PartnerStore, 'get' | 'liveIds'>;
+  partners: Pick<PartnerStore, 'liveRecords'>;
   notify: Notify;
   audit?: Audit;
   clock: Clock;
@@ -37,9 +37,8 @@ export async function remindOldKeys(deps: SweepDeps): Promise<number> {
   const now = deps.clock.now();
   const week = Math.floor(now.getTime() / WEEK_MS);
   let reminded = 0;
-  for (const id of (await deps.partners.liveIds()).sort()) {
-    const p = await deps.partners.get(id);
-    if (!p || p.status !== 'live') continue;
+  for (const p of await deps.partners.liveRecords()) {
+    const id = p.partnerId;
     const old = describeKeys(p, now, deps.keyMaxAgeDays).filter((k) => k.old);
     if (old.length === 0) continue;
     // SET NX with a TTL: the first run of the week only.

@@ -430,12 +430,9 @@ export async function proveIsolation(
   if (!deps.prove || !deps.assurance) return {};
   // Only what the turn needs of every live partner; the due ones are read again as they are proven.
   // The live ids are read once for the tick: each partner's neighbour is found in them (O(log n)).
-  const live = (await deps.partners.liveIds()).sort();
-  const states: ProofState[] = [];
-  for (const id of live) {
-    const p = await deps.partners.get(id);
-    if (p?.status === 'live') states.push({ partnerId: p.partnerId, provenAt: p.provenAt ?? p.verifiedAt ?? '' });
-  }
+  const records = await deps.partners.liveRecords();
+  const live = records.map((p) => p.partnerId);
+  const states: ProofState[] = records.map((p) => ({ partnerId: p.partnerId, provenAt: p.provenAt ?? p.verifiedAt ?? '' }));
   const due = job?.data.remaining ?? dueForProof(states, { now, ...deps.assurance });
   const outcomes: Record<string, 'proven' | 'quarantined'> = {};
   let next = 0;
