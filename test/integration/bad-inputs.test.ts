@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBot, type Harness } from '../support/bot-harness.js';
+import { requestCard, requestIdOf, startBot, type Harness } from '../support/bot-harness.js';
 import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
 import { captureLogs, type LogCapture, type LogLine } from '../support/log-capture.js';
 import { HOSTILE_SSH_KEYS } from '../support/hostile-ssh-keys.js';
@@ -15,11 +15,9 @@ import {
   event,
   interaction,
   onboardSubmission,
-  postToBot,
   slashCommand,
   type PostResult,
 } from '../../tools/local/slack-requests.js';
-import type { SlackCall } from '../../tools/local/fake-slack.js';
 import { checkObjectKey } from '../../src/domain/outbound-key.js';
 import { routeOutboundKey } from '../../src/domain/routing.js';
 import { PARTNER_ID_PATTERN } from '../../src/domain/partner-id.js';
@@ -71,30 +69,24 @@ let ed25519: string;
 const expectedEphemerals: { user: string; text: RegExp }[] = [];
 let unique = 0;
 
-const isCard = (c: SlackCall) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && c.body['thread_ts'] === undefined;
-
 beforeAll(async () => {
   logs = captureLogs('info');
   h = await startBot({ APPROVERS: 'UAPPROVER1,UAPPROVER2' }, { web: true, worker: true }, { logger: logs.logger });
   ed25519 = ed25519PublicKey();
   // One real, pending request for the buttons and reactions of the corpus to aim at.
-  const res = await postToBot(h.url, onboardSubmission(REQUESTER, {
+  const res = await h.post(onboardSubmission(REQUESTER, {
     displayName: 'Seed Partner', partnerId: 'seed-partner', contactEmail: 'files@seed.example', sshKeys: ed25519, feeds: ['price-lists'],
-  }), h.config.slack.signingSecret);
+  }));
   expect(res.status).toBe(200);
-  const card = await h.slack.waitFor(isCard);
-  const requestId = JSON.stringify(card.body['blocks']).match(/"value":"(req_[a-z2-7]{26})"/)![1]!;
+  const card = await requestCard(h);
   await drained();
-  seed = { requestId, cardTs: String(card.answer!['ts']), posts: h.slack.calls('chat.postMessage').length };
+  seed = { requestId: requestIdOf(card), cardTs: String(card.answer!['ts']), posts: h.slack.calls('chat.postMessage').length };
   expect(seed.posts).toBeGreaterThan(1); // the card and its plan thread
 });
 
 afterAll(async () => {
   await h?.close();
 });
-
-const post = (request: Raw, options?: Parameters<typeof postToBot>[3]): Promise<PostResult> =>
-  postToBot(h.url, request, h.config.slack.signingSecret, options);
 
 /** Waits until the notify queue has sent everything queued (no outbox left, no job pending). */
 async function drained(): Promise<void> {
@@ -127,7 +119,7 @@ const validFields = (overrides: Fields): Fields => ({
 
 /** A modal submission: answered inline with exactly these blocks in error, each message matching. */
 async function expectInlineErrors(fields: Fields, errors: Record<string, string>): Promise<void> {
-  const res = await post(onboardSubmission('UREQ9', fields));
+  const res = await h.post(onboardSubmission('UREQ9', fields));
   expect(res.status).toBe(200);
   const answer = res.json as { response_action?: string; errors?: Record<string, string> } | null;
   expect(answer?.response_action).toBe('errors');
@@ -184,7 +176,7 @@ describe('bad inputs: slash commands', () => {
     count('commands');
     unique += 1;
     const id = `cmd-${unique}`;
-    const res = await post(slashCommand({ command: input.command, text: input.text, user_id: 'UAPPROVER1', trigger_id: `trig-${id}`, response_url: h.slack.responseUrl(id) }));
+    const res = await h.post(slashCommand({ command: input.command, text: input.text, user_id: 'UAPPROVER1', trigger_id: `trig-${id}`, response_url: h.slack.responseUrl(id) }));
     expect(res.status).toBe(200);
     if (input.expect.modal) {
       const open = await h.slack.waitFor((c) => c.method === 'views.open' && c.body['trigger_id'] === `trig-${id}`);
@@ -207,7 +199,7 @@ describe('bad inputs: interaction payloads', () => {
     const logFrom = logs.lines.length;
     // A distinct trigger_id per input, so no two inputs are taken for a replay of one another.
     const request = input.raw ? fill(input.raw) : interaction({ ...fill(input.payload!), trigger_id: `trig-bad-${unique}` });
-    await expectOutcome(await post(request), fill(input.expect), logFrom);
+    await expectOutcome(await h.post(request), fill(input.expect), logFrom);
   });
 });
 
@@ -216,7 +208,7 @@ describe('bad inputs: Events API bodies', () => {
     count('events');
     const logFrom = logs.lines.length;
     const request = input.raw ? fill(input.raw) : event(fill(input.event!));
-    await expectOutcome(await post(request), fill(input.expect), logFrom);
+    await expectOutcome(await h.post(request), fill(input.expect), logFrom);
   });
 });
 
@@ -234,9 +226,9 @@ describe('bad inputs: afterwards', () => {
     // Still alive, and still doing its job.
     expect((await fetch(h.url.replace('/slack/events', '/healthz'))).status).toBe(200);
     // A key of its own: the seed's is requested for the seed partner (one SSH key, one partner).
-    const ok = await post(onboardSubmission('UREQ8', validFields({ partnerId: 'after-the-corpus', sshKeys: ed25519PublicKey() })));
+    const ok = await h.post(onboardSubmission('UREQ8', validFields({ partnerId: 'after-the-corpus', sshKeys: ed25519PublicKey() })));
     expect(ok.json).toBeNull();
-    await h.slack.waitFor((c) => isCard(c) && JSON.stringify(c.body['blocks']).includes('after-the-corpus'));
+    await requestCard(h, 'after-the-corpus');
     await drained();
 
     // Stored: the seed and the final valid request only.

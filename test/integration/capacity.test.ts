@@ -1,22 +1,16 @@
 /** docs/security.md "Quotas and limits that cap the platform": beyond the Transfer user and partner role quotas, requests are refused with a clear message. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBot, type Harness } from '../support/bot-harness.js';
+import { describe, expect, it } from 'vitest';
+import { botPerTest, requestCard, requestIdOf } from '../support/bot-harness.js';
 import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
-import { buttonClick, onboardSubmission, postToBot } from '../../tools/local/slack-requests.js';
+import { buttonClick, onboardSubmission } from '../../tools/local/slack-requests.js';
 
-let h: Harness;
-beforeEach(async () => {
-  h = await startBot({ TRANSFER_USER_LIMIT: '1', PARTNER_ROLE_LIMIT: '1' });
-});
-afterEach(async () => {
-  await h.close();
-});
+const h = botPerTest({ TRANSFER_USER_LIMIT: '1', PARTNER_ROLE_LIMIT: '1' });
 
 const submit = (id: string, access: { ssh?: boolean; account?: string }) =>
-  postToBot(h.url, onboardSubmission('UREQUESTER1', {
+  h.post(onboardSubmission('UREQUESTER1', {
     displayName: id, partnerId: id, contactEmail: `ops@${id}.example`,
     ...(access.ssh ? { sshKeys: ed25519PublicKey() } : {}), ...(access.account ? { accountId: access.account } : {}),
-  }), h.config.slack.signingSecret);
+  }));
 
 const errorsOf = (json: unknown) => (json as { errors?: Record<string, string> } | null)?.errors;
 
@@ -32,9 +26,8 @@ describe('capacity limits', () => {
     expect(errorsOf(roles.json)?.['account_id']).toMatch(/limit of 1 partner roles/);
 
     // The requester withdraws the first SFTP request: its place is free again.
-    const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && !c.body['thread_ts'] && JSON.stringify(c.body['blocks']).includes('first-sftp'));
-    const requestId = JSON.stringify(card.body['blocks']).match(/"value":"(req_[a-z2-7]{26})"/)![1]!;
-    await postToBot(h.url, buttonClick('UREQUESTER1', 'request_reject', requestId, { channel: 'C0APPROVALS', ts: String(card.answer!['ts']) }, h.slack.responseUrl('w')), h.config.slack.signingSecret);
+    const card = await requestCard(h, 'first-sftp');
+    await h.post(buttonClick('UREQUESTER1', 'request_reject', requestIdOf(card), { channel: 'C0APPROVALS', ts: String(card.answer!['ts']) }, h.slack.responseUrl('w')));
     await h.slack.waitFor((c) => c.method === 'chat.update');
     expect(errorsOf((await submit('second-sftp', { ssh: true })).json)).toBeUndefined();
   });

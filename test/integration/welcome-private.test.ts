@@ -5,23 +5,16 @@
  * a channel is searched for the partner's ExternalId. The requester's DMs carry the welcome (no
  * ExternalId), the ExternalId in its own DM, the decision and the LIVE news.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBot, type Harness } from '../support/bot-harness.js';
+import { describe, expect, it } from 'vitest';
+import { botPerTest, onboardLive } from '../support/bot-harness.js';
 import { ed25519PublicKey } from '../../tools/local/ssh-keys.js';
-import { buttonClick, onboardSubmission, postToBot } from '../../tools/local/slack-requests.js';
 import type { SlackCall } from '../../tools/local/fake-slack.js';
 import { fingerprintOf } from '../../src/domain/key-ages.js';
 
-const REQUESTER = 'UREQUESTER1';
-const APPROVER = 'UAPPROVER2';
+const REQUESTER = 'UREQUESTER1'; // onboardLive's requester
+const APPROVER = 'UAPPROVER2'; // and its approver
 
-let h: Harness;
-beforeEach(async () => {
-  h = await startBot({ TRANSFER_SETTLE_SECONDS: '0' });
-});
-afterEach(async () => {
-  await h.close();
-});
+const h = botPerTest({ TRANSFER_SETTLE_SECONDS: '0' });
 
 /** Every post, update and ephemeral the bot sent to a channel (a DM is a post to a user id). */
 const channelMessages = () =>
@@ -29,15 +22,12 @@ const channelMessages = () =>
 const dmsTo = (user: string) => h.slack.calls('chat.postMessage').filter((c) => c.body['channel'] === user);
 const shown = (c: SlackCall) => String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? []);
 
-async function onboard(partnerId: string, fields: { sshKeys?: string; accountId?: string }): Promise<{ ts: string; requestId: string }> {
-  const secret = h.config.slack.signingSecret;
-  await postToBot(h.url, onboardSubmission(REQUESTER, { displayName: `${partnerId} Ltd`, partnerId, contactEmail: `files@${partnerId}.example`, feeds: ['price-lists'], ...fields }), secret);
-  const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && !c.body['thread_ts'] && shown(c).includes(partnerId));
-  const ts = String(card.answer!['ts']);
-  const requestId = JSON.stringify(card.body['blocks']).match(/"value":"(req_[a-z2-7]{26})"/)![1]!;
-  await postToBot(h.url, buttonClick(APPROVER, 'request_approve', requestId, { channel: 'C0APPROVALS', ts }, h.slack.responseUrl(partnerId)), secret);
+/** The partner LIVE, with its news in the requester's DMs too; resolves with its thread's ts. */
+async function onboard(partnerId: string, fields: { sshKeys?: string; accountId?: string }): Promise<string> {
+  // No SSH key unless given (onboardLive's default is one): the role partner has none.
+  const ts = await onboardLive(h, { displayName: `${partnerId} Ltd`, partnerId, contactEmail: `files@${partnerId}.example`, sshKeys: undefined, ...fields }, partnerId);
   await h.slack.waitFor((c) => c.body['channel'] === REQUESTER && String(c.body['text']).includes(`\`${partnerId}\`) is LIVE`), 20_000);
-  return { ts, requestId };
+  return ts;
 }
 
 describe('the welcome, privately', () => {
@@ -71,7 +61,7 @@ describe('the welcome, privately', () => {
     expect(secret.answer!['channel']).toBe('DREQUESTER1'); // Slack answers a post to a user id with the DM's channel
 
     // Each thread says only that the welcome was sent, and to whom.
-    for (const { ts } of [sftp, role]) {
+    for (const ts of [sftp, role]) {
       const sent = posts.filter((c) => c.body['thread_ts'] === ts && String(c.body['text']).includes('was sent by DM to'));
       expect(sent.map((c) => String(c.body['text']).replace(/`[a-z]+`/, '`id`'))).toEqual([
         expect.stringMatching(new RegExp(`^:envelope_with_arrow: The planned welcome text for \`id\` was sent by DM to <@${REQUESTER}>`)),

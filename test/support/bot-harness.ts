@@ -89,12 +89,14 @@ export async function startBot(
 
 /**
  * startBot for every test of the file: registers the hooks that start the bot before each test and
- * close it after. The harness answered reads through to the running test's.
+ * close it after. The harness answered reads through to the running test's. `args` may instead be a
+ * function that gives startBot's arguments afresh for each test (e.g. a log capture of its own).
  */
-export function botPerTest(...args: Parameters<typeof startBot>): Harness {
+export function botPerTest(...args: Parameters<typeof startBot> | [() => Parameters<typeof startBot>]): Harness {
   let current: Harness | null = null;
   beforeEach(async () => {
-    current = await startBot(...args);
+    const [first] = args;
+    current = await startBot(...(typeof first === 'function' ? first() : args as Parameters<typeof startBot>));
   });
   afterEach(async () => {
     const h = current!;
@@ -117,9 +119,14 @@ export function botPerTest(...args: Parameters<typeof startBot>): Harness {
   };
 }
 
-/** A message the bot posted in the thread of `ts` whose text or blocks match. */
-export const inThread = (ts: string, pattern: RegExp) => (c: SlackCall) =>
-  c.method === 'chat.postMessage' && c.body['thread_ts'] === ts && pattern.test(String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? ''));
+/**
+ * A message the bot posted (and Slack accepted) in the thread of `ts` whose text or blocks match;
+ * with `updates`, an update of the message `ts` itself counts too.
+ */
+export const inThread = (ts: string, pattern: RegExp, { updates = false } = {}) => (c: SlackCall) =>
+  c.ok && (c.method === 'chat.postMessage' || (updates && c.method === 'chat.update')) &&
+  (c.body['thread_ts'] === ts || (updates && c.body['ts'] === ts)) &&
+  pattern.test(String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? ''));
 
 /** An onboarding request's card in the approvals channel (the first one, or the first whose blocks contain `naming`). */
 export const requestCard = (h: Harness, naming = '') =>

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startBot, type Harness } from '../../support/bot-harness.js';
 import { startOwnRedis, type OwnRedis } from '../../support/redis-server.js';
 import { ed25519PublicKey } from '../../../tools/local/ssh-keys.js';
-import { buttonClick, onboardSubmission, postToBot, slashCommand } from '../../../tools/local/slack-requests.js';
+import { buttonClick, onboardSubmission, slashCommand } from '../../../tools/local/slack-requests.js';
 import { REPLAY_CHECK_UNAVAILABLE } from '../../../src/bot/replay.js';
 
 let h: Harness | undefined;
@@ -29,17 +29,16 @@ describe('fault: Redis down on the Slack path', () => {
     server = await startOwnRedis();
     h = await startBot({ REDIS_URL: server.url, APPROVERS: 'UAPPROVER1,UAPPROVER2' }, { web: true, worker: false });
     const bot = h;
-    const secret = bot.config.slack.signingSecret;
     await server.shutdown();
     down = true;
 
-    const command = await postToBot(bot.url, slashCommand({
+    const command = await bot.post(slashCommand({
       command: '/onboard-partner', text: 'Down Corp', user_id: 'UREQ1', trigger_id: 'trig-down', response_url: bot.slack.responseUrl('command'),
-    }), secret);
-    const click = await postToBot(bot.url, buttonClick('UAPPROVER1', 'request_approve', 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', { channel: 'C0APPROVALS', ts: '1700000000.000100' }, bot.slack.responseUrl('button')), secret);
-    const submission = await postToBot(bot.url, onboardSubmission('UREQ1', {
+    }));
+    const click = await bot.post(buttonClick('UAPPROVER1', 'request_approve', 'req_aaaaaaaaaaaaaaaaaaaaaaaaaa', { channel: 'C0APPROVALS', ts: '1700000000.000100' }, bot.slack.responseUrl('button')));
+    const submission = await bot.post(onboardSubmission('UREQ1', {
       displayName: 'Down Corp', partnerId: 'down-corp', contactEmail: 'files@down.example', sshKeys: ed25519PublicKey(), feeds: ['price-lists'],
-    }), secret);
+    }));
 
     expect([command.status, command.json, click.status, click.json, submission.status]).toEqual([200, null, 200, null, 200]);
     const errors = (submission.json as { response_action: string; errors: Record<string, string> });

@@ -10,7 +10,7 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { startBot, type Harness } from '../../support/bot-harness.js';
 import { ed25519PublicKey } from '../../../tools/local/ssh-keys.js';
-import { buttonClick, onboardSubmission, postToBot } from '../../../tools/local/slack-requests.js';
+import { buttonClick, onboardSubmission } from '../../../tools/local/slack-requests.js';
 import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { startOwnRedis, type OwnRedis } from '../../support/redis-server.js';
 import { callIdentity, deliveredInOrder, queuedMessages, until } from '../../support/notify-outbox.js';
@@ -41,7 +41,6 @@ describe('fault: Redis restart', () => {
     h = await startBot({ REDIS_URL: server.url, POLL_INTERVAL_SECONDS: '1' }, { web: true, worker: true }, { notifyWorker: { retryBaseMs: 50, retryMaxMs: 400 } });
     const bot = h;
     const prefix = bot.config.prefix;
-    const secret = bot.config.slack.signingSecret;
     redis = new Redis(server.url, { maxRetriesPerRequest: null });
     provision = new Queue('provision', { connection: redis, prefix });
     const outage = bot.slack.fail('*', { kind: 'http', status: 500 }, { times: Infinity, match: isChat });
@@ -54,14 +53,14 @@ describe('fault: Redis restart', () => {
 
     // Before: two pending requests, one of them then approved (its provisioning queued).
     for (const partnerId of ['restart-one', 'restart-two']) {
-      const res = await postToBot(bot.url, onboardSubmission('UREQ1', {
+      const res = await bot.post(onboardSubmission('UREQ1', {
         displayName: partnerId, partnerId, contactEmail: `files@${partnerId}.example`, sshKeys: ed25519PublicKey(), feeds: ['price-lists'],
-      }), secret);
+      }));
       expect(res.json).toBeNull();
     }
     const one = (await redis.get(`${prefix}:pid:restart-one`))!;
     const two = (await redis.get(`${prefix}:pid:restart-two`))!;
-    await postToBot(bot.url, buttonClick('UAPPROVER2', 'request_approve', one, { channel: 'C0APPROVALS', ts: '1.000001' }, bot.slack.responseUrl('a')), secret);
+    await bot.post(buttonClick('UAPPROVER2', 'request_approve', one, { channel: 'C0APPROVALS', ts: '1.000001' }, bot.slack.responseUrl('a')));
     await until('the approval is queued', async () => (await queuedMessages(redis!, prefix)).some((q) => q.identity.includes('Approved by')));
     await until('the provisioning is queued', async () => (await provision!.getJob(one)) !== undefined);
     await bot.slack.waitForCount((c) => c.status === 500, 2, 10_000); // the worker is trying
@@ -95,7 +94,7 @@ describe('fault: Redis restart', () => {
 
     // Complete: Slack back, the pending request approved after the restart.
     outage.cancel();
-    const click = await postToBot(bot.url, buttonClick('UAPPROVER1', 'request_approve', two, { channel: 'C0APPROVALS', ts: '1.000002' }, bot.slack.responseUrl('b')), secret);
+    const click = await bot.post(buttonClick('UAPPROVER1', 'request_approve', two, { channel: 'C0APPROVALS', ts: '1.000002' }, bot.slack.responseUrl('b')));
     expect(click.status).toBe(200);
     await until('the second provisioning is queued', async () => (await provision!.getJob(two)) !== undefined);
     const wanted = new Set(queued.map((q) => q.identity));

@@ -14,13 +14,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { Redis } from 'ioredis';
-import { startBot, type Harness } from '../../support/bot-harness.js';
+import { botPerTest, inThread, onboardLive } from '../../support/bot-harness.js';
 import { FakeAws } from '../../support/fake-aws.js';
 import { installLifecycleCommands } from '../../support/fake-aws-lifecycle.js';
 import { fakeSqsQueue, type FakeSqsQueue } from '../../../tools/local/fake-sqs.js';
 import { attachReadOnly, cloudTrailEvent } from '../../support/platform-events.js';
 import { until } from '../../support/notify-outbox.js';
-import { buttonClick, onboardSubmission, postToBot } from '../../../tools/local/slack-requests.js';
+import { buttonClick } from '../../../tools/local/slack-requests.js';
 import { createTestRedis } from '../../../tools/local/redis.js';
 import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { CANARY_OBJECT_KEY } from '../../../src/jobs/onboarding/verify-probes.js';
@@ -35,41 +35,35 @@ const READ_ONLY = {
   Statement: [{ Sid: 'AmazonS3ReadOnlyAccess', Effect: 'Allow' as const, Action: ['s3:Get*', 's3:List*', 's3:Describe*'], Resource: '*' }],
 };
 
-let h: Harness;
 let fake: FakeAws;
 let sqs: FakeSqsQueue;
 let fakeRedis: Redis;
-let secret: string;
-
-beforeEach(async () => {
+// Registered before botPerTest's hooks (after-hooks run in reverse): the fakes exist before the bot starts and until it has stopped.
+beforeEach(() => {
   sqs = fakeSqsQueue();
   fakeRedis = createTestRedis();
-  h = await startBot(
-    { DRY_RUN: 'false', TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '1', PLATFORM_EVENTS_QUEUE_URL: QUEUE_URL },
-    { web: true, worker: true },
-    {
-      overrides: async (config, s3) => {
-        fake = new FakeAws({ redis: fakeRedis, ns: `${config.prefix}:fakeaws`, platform: config.platform });
-        installLifecycleCommands(fake, { redis: fakeRedis, ns: `${config.prefix}:fakeaws`, platform: config.platform });
-        await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: CANARY_OBJECT_KEY, Body: 'canary: no partner may read this' }));
-        return {
-          awsClients: fake.clients(), s3ForCredentials: fake.policyGatedS3(s3.endpoint), sqs: sqs.client,
-          workerOptions: { lifecycle: { backoffBaseMs: 5, backoffMaxMs: 20 } },
-        };
-      },
-    },
-  );
-  secret = h.config.slack.signingSecret;
 });
 afterEach(async () => {
-  await h.close();
   fake.restore();
   sqs.restore();
   await fakeRedis.quit();
 });
+const h = botPerTest(
+  { DRY_RUN: 'false', TRANSFER_SETTLE_SECONDS: '0', POLL_INTERVAL_SECONDS: '1', PLATFORM_EVENTS_QUEUE_URL: QUEUE_URL },
+  { web: true, worker: true },
+  {
+    overrides: async (config, s3) => {
+      fake = new FakeAws({ redis: fakeRedis, ns: `${config.prefix}:fakeaws`, platform: config.platform });
+      installLifecycleCommands(fake, { redis: fakeRedis, ns: `${config.prefix}:fakeaws`, platform: config.platform });
+      await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: CANARY_OBJECT_KEY, Body: 'canary: no partner may read this' }));
+      return {
+        awsClients: fake.clients(), s3ForCredentials: fake.policyGatedS3(s3.endpoint), sqs: sqs.client,
+        workerOptions: { lifecycle: { backoffBaseMs: 5, backoffMaxMs: 20 } },
+      };
+    },
+  },
+);
 
-const inThread = (ts: string, pattern: RegExp) => (c: SlackCall) =>
-  c.ok && c.method === 'chat.postMessage' && c.body['thread_ts'] === ts && pattern.test(String(c.body['text']) + JSON.stringify(c.body['blocks'] ?? ''));
 const status = async () => (JSON.parse((await h.redis.get(`${h.config.prefix}:partner:acme`))!) as { status: string }).status;
 const exists = (key: string) => h.s3.client.send(new GetObjectCommand({ Bucket: h.s3.bucket, Key: key })).then(async (o) => o.Body!.transformToString(), () => null);
 const buttonValue = (c: SlackCall, actionId: string) =>
@@ -78,14 +72,7 @@ const buttonValue = (c: SlackCall, actionId: string) =>
 describe('a partner role widened behind the bot, caught by its CloudTrail event', () => {
   it('when AttachRolePolicy arrives through SQS, then the partner is quarantined and its delivery parked; after the two-person Re-apply it is released and the parked file delivered', async () => {
     // A partner that pulls through its role (no SFTP user: without TRANSFER_HOST an SFTP onboarding is refused).
-    await postToBot(h.url, onboardSubmission('UREQUESTER1', {
-      displayName: 'Acme', partnerId: 'acme', contactEmail: 'ops@acme.example', accountId: PARTNER_ACCOUNT, feeds: ['price-lists'],
-    }), secret);
-    const card = await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.body['channel'] === 'C0APPROVALS' && !c.body['thread_ts']);
-    const thread = String(card.answer!['ts']);
-    const requestId = JSON.stringify(card.body['blocks']).match(/"value":"(req_[a-z2-7]{26})"/)![1]!;
-    await postToBot(h.url, buttonClick('UAPPROVER2', 'request_approve', requestId, { channel: 'C0APPROVALS', ts: thread }, h.slack.responseUrl('approve')), secret);
-    await h.slack.waitFor(inThread(thread, /acme is LIVE/), 30_000);
+    const thread = await onboardLive(h, { accountId: PARTNER_ACCOUNT, sshKeys: undefined });
 
     // Someone attaches AmazonS3ReadOnlyAccess to the role; CloudTrail's event reaches the queue.
     await fake.attachManagedPolicy(ROLE, READ_ONLY_ARN, READ_ONLY);
@@ -111,17 +98,17 @@ describe('a partner role widened behind the bot, caught by its CloudTrail event'
     expect(JSON.stringify(report.body['blocks'])).toContain(`managed policy ${READ_ONLY_ARN} is attached`);
 
     // One approver presses Re-apply: a card for a second approver, nothing written yet.
-    await postToBot(h.url, buttonClick('UAPPROVER1', 'drift_reapply', buttonValue(report, 'drift_reapply'), { channel: 'C0APPROVALS', ts: String(report.answer!['ts']) }, h.slack.responseUrl('reapply')), secret);
+    await h.post(buttonClick('UAPPROVER1', 'drift_reapply', buttonValue(report, 'drift_reapply'), { channel: 'C0APPROVALS', ts: String(report.answer!['ts']) }, h.slack.responseUrl('reapply')));
     const changeCard = await h.slack.waitFor(inThread(thread, /^Awaiting approval: Re-apply the rendered documents/), 20_000);
     const changeId = JSON.stringify(changeCard.body['blocks']).match(/"value":"(chg_[a-z2-7]{26})"/)![1]!;
     const cardAt = { channel: 'C0APPROVALS', ts: String(changeCard.answer!['ts']) };
-    await postToBot(h.url, buttonClick('UAPPROVER1', 'change_approve', changeId, cardAt, h.slack.responseUrl('self')), secret);
+    await h.post(buttonClick('UAPPROVER1', 'change_approve', changeId, cardAt, h.slack.responseUrl('self')));
     await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.body['user'] === 'UAPPROVER1' && /You asked for this change/.test(String(c.body['text'])));
     expect(Object.keys(await fake.attachedPolicies(ROLE))).toEqual([READ_ONLY_ARN]);
     expect(await status()).toBe('quarantined');
 
     // The second approver approves: the policy detached, the trust restored, the partner released, the parked file delivered.
-    await postToBot(h.url, buttonClick('UAPPROVER2', 'change_approve', changeId, cardAt, h.slack.responseUrl('second')), secret);
+    await h.post(buttonClick('UAPPROVER2', 'change_approve', changeId, cardAt, h.slack.responseUrl('second')));
     const done = await h.slack.waitFor(inThread(thread, /^:wrench: Re-applied on `acme`/), 20_000);
     expect(String(done.body['text'])).toContain('asked by <@UAPPROVER1>, approved by <@UAPPROVER2>');
     expect(String(done.body['text'])).toContain(`detached managed policy ${READ_ONLY_ARN}`);
