@@ -15,6 +15,7 @@ import { runReviews } from './cli/reviews.js';
 import { runReconcile } from './cli/reconcile.js';
 import { runCloudWatchMetrics } from './cli/cloudwatch-metrics.js';
 import { runDoctor } from './cli/doctor.js';
+import type { ToolOutput } from './cli/tool.js';
 
 const USAGE = `usage: partnergate <command>
 
@@ -38,10 +39,10 @@ const USAGE = `usage: partnergate <command>
 
 Configuration comes from environment variables: see .env.example.`;
 
-const STDIO = { stdout: (s: string) => void process.stdout.write(s), stderr: (s: string) => void process.stderr.write(s) };
+const STDIO: ToolOutput = { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s) };
 
 /** The one-off commands that take their arguments, the environment and where to write, and give the exit code. */
-const TOOLS: Record<string, (argv: string[], env: NodeJS.ProcessEnv, out: typeof STDIO) => number | Promise<number>> = {
+const TOOLS: Record<string, (argv: string[], env: NodeJS.ProcessEnv, out: ToolOutput) => number | Promise<number>> = {
   render: runRender, audit: runAudit, doctor: runDoctor, pickups: runPickups, reviews: runReviews, reconcile: runReconcile,
 };
 

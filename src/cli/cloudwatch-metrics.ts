@@ -15,12 +15,7 @@
  * did not, so an alarm on it (missing data breaching) also catches a bot that stopped answering.
  * Bad arguments: one line on stderr, exit 2. SIGTERM ends the loop, exit 0.
  */
-import { parseArgs } from 'node:util';
-
-export interface CliOutput {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+import { parseOptions, UsageError, type ToolOutput } from './tool.js';
 
 type Kind = 'counter' | 'gauge';
 
@@ -159,22 +154,10 @@ export interface ExporterOptions {
   namespace: string;
 }
 
-class UsageError extends Error {}
-
 const USAGE = 'usage: partnergate cloudwatch-metrics [--url http://127.0.0.1:9464/metrics] [--interval 60] [--namespace partnergate]';
 
 export function parseExporterArgs(argv: string[]): ExporterOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { url: { type: 'string' }, interval: { type: 'string' }, namespace: { type: 'string' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseOptions(argv, { url: { type: 'string' }, interval: { type: 'string' }, namespace: { type: 'string' } });
   const url = values.url ?? 'http://127.0.0.1:9464/metrics';
   if (!/^https?:\/\/[^\s/]+\/\S*$/.test(url)) throw new UsageError(`--url: ${JSON.stringify(url.slice(0, 80))} is not an http(s) URL`);
   const interval = values.interval ?? '60';
@@ -195,7 +178,7 @@ export interface ExporterDeps {
 }
 
 /** One scrape: the bot's samples, or null (with a line on stderr) when it did not answer. */
-async function scrape(o: ExporterOptions, deps: ExporterDeps, io: CliOutput): Promise<Sample[] | null> {
+async function scrape(o: ExporterOptions, deps: ExporterDeps, io: ToolOutput): Promise<Sample[] | null> {
   try {
     const res = await deps.fetch(o.url, { signal: AbortSignal.timeout(Math.min(10_000, o.intervalSeconds * 500)) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -206,7 +189,7 @@ async function scrape(o: ExporterOptions, deps: ExporterDeps, io: CliOutput): Pr
   }
 }
 
-export async function runCloudWatchMetrics(argv: string[], io: CliOutput, deps: ExporterDeps): Promise<number> {
+export async function runCloudWatchMetrics(argv: string[], io: ToolOutput, deps: ExporterDeps): Promise<number> {
   let o: ExporterOptions;
   try {
     o = parseExporterArgs(argv);

@@ -13,11 +13,7 @@ import { createControlPlaneClients, type ControlPlaneClients } from '../aws/cont
 import { createS3Client } from '../aws/s3-client.js';
 import { doctorExitCode, fail, formatCheck, pass, type CheckResult } from '../domain/doctor.js';
 import { awsChecks, redisChecks, slackChecks } from './doctor-checks.js';
-
-export interface DoctorOutput {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+import { exitCodeOf, printedHelp, UsageError, type ToolOutput } from './tool.js';
 
 const USAGE = 'usage: partnergate doctor';
 
@@ -25,17 +21,11 @@ const USAGE = 'usage: partnergate doctor';
 export async function runDoctor(
   argv: string[],
   env: Record<string, string | undefined>,
-  out: DoctorOutput,
+  out: ToolOutput,
   options: { redis?: Redis; aws?: ControlPlaneClients; s3?: S3Client; sqs?: SQSClient } = {},
 ): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out.stdout(`${USAGE}\n`);
-    return 0;
-  }
-  if (argv.length > 0) {
-    out.stderr(`partnergate doctor: takes no arguments (${USAGE})\n`);
-    return 2;
-  }
+  if (printedHelp(argv, USAGE, out)) return 0;
+  if (argv.length > 0) return exitCodeOf(new UsageError('takes no arguments'), 'doctor', USAGE, out);
   const results: CheckResult[] = [];
   const report = (r: CheckResult) => {
     results.push(r);

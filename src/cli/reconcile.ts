@@ -9,13 +9,11 @@
  * bad configuration one line per variable to fix, exit 2; an AWS error: one line, exit 1; drift
  * found: exit 3.
  */
-import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
-import { ConfigError, loadToolConfig } from '../config.js';
+import { loadToolConfig } from '../config.js';
 import { createRedis } from '../redis.js';
 import { systemClock } from '../actions/ports.js';
-import { AwsError } from '../domain/errors.js';
 import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
 import { createLifecyclePlane } from '../aws/lifecycle-plane.js';
 import { createS3Client } from '../aws/s3-client.js';
@@ -28,35 +26,21 @@ import { PartnerStore } from '../store/partners.js';
 import { createLogger } from '../logger.js';
 import { createAudit, createAuditQueue } from '../jobs/audit/index.js';
 import { requestReader } from '../store/requests.js';
-
-export interface ReconcileOutput {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+import { exitCodeOf, parseOptions, printedHelp, type ToolOutput } from './tool.js';
 
 const USAGE = 'usage: partnergate reconcile [--rebuild]';
-
-class UsageError extends Error {}
 
 /** `options` replace what would be built from the environment (tests). */
 export async function runReconcile(
   argv: string[],
   env: Record<string, string | undefined>,
-  out: ReconcileOutput,
+  out: ToolOutput,
   options: { redis?: Redis; aws?: ControlPlaneClients; s3?: S3Client } = {},
 ): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out.stdout(`${USAGE}\n`);
-    return 0;
-  }
+  if (printedHelp(argv, USAGE, out)) return 0;
   let redis: Redis | undefined;
   try {
-    let rebuild: boolean;
-    try {
-      rebuild = parseArgs({ args: argv, options: { rebuild: { type: 'boolean' } }, strict: true, allowPositionals: false }).values.rebuild ?? false;
-    } catch (err) {
-      throw new UsageError(err instanceof Error ? err.message : String(err));
-    }
+    const rebuild = parseOptions(argv, { rebuild: { type: 'boolean' } }).rebuild ?? false;
     const config = loadToolConfig(env);
     if (config.platform.dryRun) {
       out.stderr('partnergate reconcile: DRY_RUN is set: AWS is not read, so there is nothing to compare or rebuild from\n');
@@ -112,19 +96,7 @@ export async function runReconcile(
     }
     return drifted > 0 ? 3 : 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      out.stderr(`partnergate reconcile: ${err.message} (${USAGE})\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      out.stderr(`partnergate reconcile: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof AwsError) {
-      out.stderr(`partnergate reconcile: AWS ${err.service} ${err.operation} failed: ${err.code}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return exitCodeOf(err, 'reconcile', USAGE, out, (e) => `AWS ${e.service} ${e.operation} failed`);
   } finally {
     if (redis && !options.redis) await redis.quit();
   }

@@ -5,15 +5,10 @@
  * one line on stderr naming the problem; bad configuration: one line per variable to fix; exit 2.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { ConfigError, loadPlatformConfig } from '../config.js';
+import { loadPlatformConfig } from '../config.js';
 import { AppError, ValidationError } from '../domain/errors.js';
 import { renderPartner, renderPlatform, type PartnerSpec } from '../aws/policies/index.js';
-
-export interface RenderOutput {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+import { exitCodeOf, parseOptions, printedHelp, UsageError, type ToolOutput } from './tool.js';
 
 const USAGE =
   'usage: partnergate render --partner-id ID [--partner-account ACCOUNT] [--external-id X] [--feeds a,b] | --platform';
@@ -39,17 +34,7 @@ export function generateExternalId(): string {
   return randomBytes(32).toString('base64url');
 }
 
-class UsageError extends Error {}
-
-type Args = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'];
-
-function parse(argv: string[]): Args {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-}
+type Args = ReturnType<typeof parseOptions<typeof OPTIONS>>;
 
 function specFrom(values: Args): PartnerSpec {
   const partnerId = values['partner-id'];
@@ -66,7 +51,7 @@ function specFrom(values: Args): PartnerSpec {
 }
 
 function render(argv: string[], env: Record<string, string | undefined>): unknown {
-  const values = parse(argv);
+  const values = parseOptions(argv, OPTIONS);
   if (values.platform) {
     const extra = (['partner-id', 'partner-account', 'external-id', 'feeds'] as const).find((o) => values[o] !== undefined);
     if (extra) throw new UsageError(`--platform takes no --${extra}`);
@@ -77,33 +62,19 @@ function render(argv: string[], env: Record<string, string | undefined>): unknow
 }
 
 /** Returns the exit code: 0 printed, 2 bad arguments, input or configuration. */
-export function runRender(argv: string[], env: Record<string, string | undefined>, out: RenderOutput): number {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out.stdout(`${USAGE}\n`);
-    return 0;
-  }
+export function runRender(argv: string[], env: Record<string, string | undefined>, out: ToolOutput): number {
+  if (printedHelp(argv, USAGE, out)) return 0;
   try {
     out.stdout(`${JSON.stringify(render(argv, env), null, 2)}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      out.stderr(`partnergate render: ${err.message} (${USAGE})\n`);
-      return 2;
-    }
-    if (err instanceof ValidationError) {
-      const option = err.field ? OPTION_OF_FIELD[err.field] : undefined;
+    // What the renderer refuses (a ValidationError names the field: said as the option that gave it).
+    if (err instanceof AppError && !err.retryable) {
+      const option = err instanceof ValidationError && err.field ? OPTION_OF_FIELD[err.field] : undefined;
       out.stderr(`partnergate render: ${option ? `${option}: ` : ''}${oneLine(err.message)}\n`);
       return 2;
     }
-    if (err instanceof ConfigError) {
-      out.stderr(`partnergate render: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof AppError && !err.retryable) {
-      out.stderr(`partnergate render: ${oneLine(err.message)}\n`);
-      return 2;
-    }
-    throw err;
+    return exitCodeOf(err, 'render', USAGE, out);
   }
 }
 

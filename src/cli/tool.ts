@@ -1,9 +1,12 @@
 /**
- * The shape the operator tools over the audit trail and Redis share (`partnergate audit`, `pickups`,
- * `reviews`): `--help` (or `-h`) prints the usage; the arguments are parsed, then the tool variables
- * loaded; the S3 client and the Redis connection are built only when the tool asks for them and
- * closed when it ends. Bad arguments: one line on stderr naming the problem with the usage, bad
- * configuration one line per variable to fix, exit 2; an S3 error: one line, exit 1.
+ * What every one-off command shares: where it writes, its bad arguments (UsageError, parseOptions),
+ * `--help` (or `-h`) printing the usage, and its failures as one line on stderr named after the
+ * command: bad arguments with the usage, bad configuration one line per variable to fix, exit 2.
+ *
+ * Then the shape the operator tools over the audit trail and Redis share (`partnergate audit`,
+ * `pickups`, `reviews`): the arguments are parsed, then the tool variables loaded; the S3 client and
+ * the Redis connection are built only when the tool asks for them and closed when it ends; an S3
+ * error: one line, exit 1.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -14,6 +17,7 @@ import { createS3Client } from '../aws/s3-client.js';
 import { AwsError } from '../domain/errors.js';
 import { explainPartnerIdProblem } from '../domain/partner-id.js';
 
+/** Where a one-off command writes. */
 export interface ToolOutput {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
@@ -71,8 +75,18 @@ export function partnerSince(values: { partner?: string | undefined; since?: str
   return { partnerId: values.partner, since: values.since === undefined ? undefined : parseSince(values.since) };
 }
 
-/** The exit code of a tool that failed with `err` (one line on stderr); rethrows what is not ours. */
-function exitCodeOf(err: unknown, command: string, usage: string, out: ToolOutput): number {
+/** Whether `argv` asks for help; if so the usage is printed (stdout). */
+export function printedHelp(argv: string[], usage: string, out: ToolOutput): boolean {
+  const help = argv.includes('--help') || argv.includes('-h');
+  if (help) out.stdout(`${usage}\n`);
+  return help;
+}
+
+/**
+ * The exit code of a command that failed with `err` (one line on stderr): bad arguments or
+ * configuration 2; an AWS error 1 when `aws` says what the command was doing. Rethrows what is not ours.
+ */
+export function exitCodeOf(err: unknown, command: string, usage: string, out: ToolOutput, aws?: (err: AwsError) => string): number {
   if (err instanceof UsageError) {
     out.stderr(`partnergate ${command}: ${err.message} (${usage})\n`);
     return 2;
@@ -81,8 +95,8 @@ function exitCodeOf(err: unknown, command: string, usage: string, out: ToolOutpu
     out.stderr(`partnergate ${command}: ${err.message}\n`);
     return 2;
   }
-  if (err instanceof AwsError) {
-    out.stderr(`partnergate ${command}: reading the audit trail failed: ${err.code}: ${err.message}\n`);
+  if (err instanceof AwsError && aws) {
+    out.stderr(`partnergate ${command}: ${aws(err)}: ${err.code}: ${err.message}\n`);
     return 1;
   }
   throw err;
@@ -94,10 +108,7 @@ export function operatorTool<A, O extends ToolClients = ToolClients>(
   work: (args: A, tool: Tool, options: O) => Promise<number>,
 ): ToolRun<O> {
   return async (argv, env, out, options = {} as O) => {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      out.stdout(`${spec.usage}\n`);
-      return 0;
-    }
+    if (printedHelp(argv, spec.usage, out)) return 0;
     let s3: S3Client | undefined;
     let redis: Redis | undefined;
     try {
@@ -118,7 +129,7 @@ export function operatorTool<A, O extends ToolClients = ToolClients>(
         },
       }, options);
     } catch (err) {
-      return exitCodeOf(err, spec.command, spec.usage, out);
+      return exitCodeOf(err, spec.command, spec.usage, out, () => 'reading the audit trail failed');
     } finally {
       if (s3 && s3 !== options.s3) s3.destroy();
       if (redis && redis !== options.redis) redis.disconnect();
