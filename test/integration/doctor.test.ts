@@ -25,6 +25,7 @@ import { startFakeSlack, type FakeSlack } from '../../tools/local/fake-slack.js'
 import { startLocalS3, type LocalS3 } from '../../tools/local/s3.js';
 import { testEnv } from '../../tools/local/env.js';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.js';
+import { capture } from '../support/cli.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the stubs answer several command types each, as fake-aws.ts's do
 type Stub = AwsStub<any, any, any>;
@@ -133,9 +134,7 @@ afterEach(async () => {
 });
 
 async function doctor(over: Record<string, string | undefined> = {}, bucket: S3Client = s3.client): Promise<{ code: number; lines: string[]; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runDoctor([], env(over), { stdout: (s) => void (out += s), stderr: (s) => void (err += s) }, { s3: bucket });
+  const { code, out, err } = await capture((o) => runDoctor([], env(over), o, { s3: bucket }));
   return { code, lines: out.trimEnd().split('\n'), err };
 }
 

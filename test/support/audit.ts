@@ -17,6 +17,7 @@ import { createAudit, createAuditQueue, createAuditWorker, type AuditQueue } fro
 import { type Audit } from '../../src/actions/ports.js';
 import type { AuditRecord } from '../../src/domain/audit-record.js';
 import { readPartnerHistory, scanAuditRecords } from '../../src/jobs/audit/history.js';
+import { capture, type CliResult } from './cli.js';
 
 export interface AuditPipeline {
   audit: Audit;
@@ -60,13 +61,6 @@ export function startAuditPipeline(o: {
   };
 }
 
-/** What an operator tool wrote, and its exit code. */
-export interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-}
-
 export interface AuditTrail {
   prefix: string;
   redis: Redis;
@@ -89,11 +83,8 @@ export async function startAuditTrail(name: string, clock: Clock, writer: (s3: L
     prefix, redis, s3, pipeline,
     async cli<O extends ToolClients>(run: ToolRun<O>, args: string[], options?: Omit<O, keyof ToolClients>) {
       await pipeline.drained();
-      let out = '';
-      let err = '';
       const env = testEnv({ DISTRIBUTION_BUCKET: s3.bucket, PARTNERGATE_PREFIX: prefix });
-      const code = await run(args, env, { stdout: (s) => void (out += s), stderr: (s) => void (err += s) }, { s3: s3.client, redis, ...options } as O);
-      return { code, out, err };
+      return capture((out) => run(args, env, out, { s3: s3.client, redis, ...options } as O));
     },
     async close() {
       await pipeline.close();

@@ -20,6 +20,7 @@ import { FakeAws } from '../../support/fake-aws.js';
 import { installLifecycleCommands } from '../../support/fake-aws-lifecycle.js';
 import { platformFor } from '../../support/provision-fixtures.js';
 import { startDeliveryHarness, type DeliveryHarness } from '../../support/delivery-harness.js';
+import { capture } from '../../support/cli.js';
 
 let h: DeliveryHarness;
 let fake: FakeAws;
@@ -76,14 +77,9 @@ async function loseRedis(): Promise<void> {
   expect(await h.redis.keys(`${h.prefix}:dl:*`)).toEqual([]);
 }
 
-async function rebuild(): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runReconcile(['--rebuild'], testEnv({ PARTNERGATE_PREFIX: h.prefix, DISTRIBUTION_BUCKET: h.s3.bucket }), {
-    stdout: (s) => void (out += s), stderr: (s) => void (err += s),
-  }, { redis: h.redis, aws: fake.clients(), s3: h.s3.client });
-  return { code, out, err };
-}
+const rebuild = () => capture((out) => runReconcile(['--rebuild'], testEnv({ PARTNERGATE_PREFIX: h.prefix, DISTRIBUTION_BUCKET: h.s3.bucket }), out, {
+  redis: h.redis, aws: fake.clients(), s3: h.s3.client,
+}));
 
 const copies = () => h.requests.filter((r) => r.command === 'CopyObjectCommand').map((r) => r.path.slice(r.path.indexOf('/partners/') + 1));
 

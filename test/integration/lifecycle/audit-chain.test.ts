@@ -20,6 +20,7 @@ import { startLocalS3, TEST_KMS_KEY_ARN, type LocalS3 } from '../../../tools/loc
 import { createTestRedis, deleteKeysUnder } from '../../../tools/local/redis.js';
 import { testEnv, testPrefix } from '../../../tools/local/env.js';
 import { manualClock, type ManualClock } from '../../support/ports.js';
+import { capture } from '../../support/cli.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 let prefix: string;
@@ -94,14 +95,8 @@ async function stored(): Promise<Map<string, string>> {
 const overwrite = (key: string, body: string) => s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
 const remove = (key: string) => s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }));
 
-async function verify(): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runAudit(['--verify'], testEnv({ DISTRIBUTION_BUCKET: s3.bucket, PARTNERGATE_PREFIX: prefix }), {
-    stdout: (s) => void (out += s), stderr: (s) => void (err += s),
-  }, { s3: s3.client, redis });
-  return { code, out, err };
-}
+const verify = (args = ['--verify']) =>
+  capture((out) => runAudit(args, testEnv({ DISTRIBUTION_BUCKET: s3.bucket, PARTNERGATE_PREFIX: prefix }), out, { s3: s3.client, redis }));
 
 describe('the audit hash chain', () => {
   it('when batches are flushed, then each starts with its link — seq, its own key, the previous key and the SHA-256 of the previous object as stored — and the chain head in Redis names the newest', async () => {
@@ -193,8 +188,7 @@ describe('the audit hash chain', () => {
   });
 
   it('when --verify is given with another option, then it names the problem, exits 2 and reads nothing', async () => {
-    let err = '';
-    const code = await runAudit(['--verify', '--partner', 'acme'], testEnv({ DISTRIBUTION_BUCKET: s3.bucket }), { stdout: () => undefined, stderr: (s) => void (err += s) }, { s3: s3.client, redis });
+    const { code, err } = await verify(['--verify', '--partner', 'acme']);
     expect(code).toBe(2);
     expect(err).toContain('--verify takes no other option');
   });

@@ -14,6 +14,7 @@ import type { SlackCall } from '../../../tools/local/fake-slack.js';
 import { testEnv } from '../../../tools/local/env.js';
 import { CHANNEL } from '../../support/provision-harness.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
+import { capture } from '../../support/cli.js';
 
 const SLACK_TOKEN = 'xoxb-1111111111-2222222222-abcdefghijklmnopqrstuvwx';
 
@@ -41,13 +42,7 @@ const platformReports = () => t.h.slack.calls('chat.postMessage').filter(isPlatf
 /** The report is sent by the notify worker after the sweep's job ends: wait for it. */
 const reported = () => t.h.slack.waitForCount(isPlatformReport, 1);
 
-async function cli(): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await runReconcile([], testEnv({ PARTNERGATE_PREFIX: t.h.prefix }), { stdout: (s) => void (out += s), stderr: () => undefined }, {
-    redis: t.h.redis, aws: t.h.fake.clients(), s3: t.h.s3.client,
-  });
-  return { code, out };
-}
+const cli = () => capture((out) => runReconcile([], testEnv({ PARTNERGATE_PREFIX: t.h.prefix }), out, { redis: t.h.redis, aws: t.h.fake.clients(), s3: t.h.s3.client }));
 
 describe('the platform check', () => {
   it('when a statement is added to the bucket policy behind the bot, then the sweep reports it once in the approvals channel with the diff, secrets masked, audited; restored, it says so once; reconcile prints it', async () => {

@@ -11,6 +11,7 @@ import { runReconcile } from '../../../src/cli/reconcile.js';
 import { cardRef } from '../../../src/bot/messages/ids.js';
 import { testEnv } from '../../../tools/local/env.js';
 import { startLifecycleHarness, type LifecycleHarness } from '../../support/lifecycle-harness.js';
+import { capture } from '../../support/cli.js';
 
 let t: LifecycleHarness;
 beforeEach(async () => {
@@ -20,14 +21,8 @@ afterEach(async () => {
   await t.close();
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runReconcile(args, testEnv({ PARTNERGATE_PREFIX: t.h.prefix }), { stdout: (s) => void (out += s), stderr: (s) => void (err += s) }, {
-    redis: t.h.redis, aws: t.h.fake.clients(), s3: t.h.s3.client,
-  });
-  return { code, out, err };
-}
+const cli = (args: string[]) =>
+  capture((out) => runReconcile(args, testEnv({ PARTNERGATE_PREFIX: t.h.prefix }), out, { redis: t.h.redis, aws: t.h.fake.clients(), s3: t.h.s3.client }));
 
 async function loseRegistry(): Promise<void> {
   const p = t.h.prefix;
