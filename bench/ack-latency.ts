@@ -280,8 +280,8 @@ async function startBareBolt(withContainer = false): Promise<{ pid: number; url:
 /**
  * The yardstick: `/onboard-partner` commands only, at concurrency 50, against partnergate web, a
  * bare Bolt app and a second, identical bare Bolt app (the control), in rounds that rotate which
- * goes first, after a warm-up of each. A round's p99 over 1,000 commands is set by the one longest
- * stall in it (its slowest 1% were sent within a few milliseconds of each other), so a round's ratio is
+ * goes first, after a warm-up of each. A round's p99 over 1,000 commands is set by the few longest
+ * stalls in it (its slowest 1% were sent together, in one to three bursts), so a round's ratio is
  * noisy: the control's ratio to the bare app (an app against itself) shows how noisy on this
  * machine. Reported per round (p50/p99/max, CPU per command, both ratios) and pooled over all rounds.
  */

@@ -55,14 +55,14 @@ export function homeUseCases(c: Container): HomeUseCases {
 export function homeWorkers(c: Container): WorkerGroup {
   const { config, logger } = c;
   const options = { ...DEFAULT_HOME_OPTIONS, ...c.overrides.workerOptions?.home };
-  // Shorter than the change delay: a build after a change always reads the stores after it.
+  // Shared within half the change delay, and never older than the mark of the person it is built for.
   const read = homeReadDeps(c);
   const snapshot = sharedSnapshot(() => readHomeSnapshot(read), Math.min(500, options.changeDelayMs / 2));
   const store = new HomeStore(c.redis, config.prefix);
   const worker = createHomeWorker({
     redis: c.workerRedis(), prefix: config.prefix, logger,
     slack: { apiCall: async (method, args) => ({ ...(await c.slack.apiCall(method, args)) }) },
-    viewFor: (user) => homeViewFor({ snapshot, details: (wanted) => readHomeDetails(read, wanted), store, approvers: c.approvers, members: c.members }, user),
+    viewFor: (user, markedAtMs) => homeViewFor({ snapshot, details: (wanted) => readHomeDetails(read, wanted), store, approvers: c.approvers, members: c.members }, user, markedAtMs),
     onSlackError: (code) => c.metrics.slackErrors.inc({ code }),
     options,
     ...(c.overrides.workerOptions?.stall ? { stall: c.overrides.workerOptions.stall } : {}),

@@ -8,7 +8,7 @@
  *   P:home:sent      hash    user → `<ms>:<hash>` of the last view published to them
  *   P:home:drain     hash    {gen} while the drain job is queued or running
  *   P:home:gen       string  counter behind the drain job ids
- *   P:home:stale     string  set for a moment after a change marked every viewer (coalesces marks)
+ *   P:home:marked    hash    user → when they were last marked (ms), while due: their build reads the stores after it
  *
  * Marking and taking the next person are one Lua script each, so a person marked while the drain
  * job finishes is either taken by it or starts a new job (the notify streams' pattern).
@@ -24,26 +24,24 @@ export const homeKeys = (prefix: string) => ({
   sent: `${prefix}:home:sent`,
   drain: `${prefix}:home:drain`,
   gen: `${prefix}:home:gen`,
-  stale: `${prefix}:home:stale`,
+  marked: `${prefix}:home:marked`,
 });
 
 /**
- * KEYS: due, drain, gen, sent, viewers, stale. ARGV: now ms, per-person window ms, delay ms, viewer
+ * KEYS: due, drain, gen, sent, viewers, marked. ARGV: now ms, per-person window ms, delay ms, viewer
  * age ms ('0': not all viewers), then the users. With a viewer age, every viewer seen since is marked
- * (older ones pruned) unless a mark of all happened less than `delay` ago (the stale flag): that
- * mark's build comes after this change anyway. Each person is due at the latest of now + delay and
- * their last publish + window, or sooner if already due sooner. Answers {1, gen} when a drain job
- * must be added, else {0, gen}.
+ * too (older ones pruned). Each person is due at the latest of now + delay and their last publish +
+ * window, or sooner if already due sooner; and their mark time moves up to now, so that whenever
+ * their Home is built it reads the stores after this change (a person already due sooner may be
+ * built before now + delay). Answers {1, gen} when a drain job must be added, else {0, gen}.
  */
 const MARK = `
 local now, window, delay, age = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local users = {}
 for i = 5, #ARGV do users[#users + 1] = ARGV[i] end
 if age > 0 then
-  if redis.call('SET', KEYS[6], '1', 'PX', math.max(delay, 1), 'NX') then
-    redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - age)
-    for _, u in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do users[#users + 1] = u end
-  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - age)
+  for _, u in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do users[#users + 1] = u end
 end
 for _, u in ipairs(users) do
   local at = now + delay
@@ -53,6 +51,7 @@ for _, u in ipairs(users) do
     if ms and ms + window > at then at = ms + window end
   end
   redis.call('ZADD', KEYS[1], 'LT', at, u)
+  if (tonumber(redis.call('HGET', KEYS[6], u)) or 0) < now then redis.call('HSET', KEYS[6], u, now) end
 end
 local gen = redis.call('HGET', KEYS[2], 'gen')
 if gen then return {0, gen} end
@@ -63,9 +62,9 @@ return {1, gen}
 `;
 
 /**
- * KEYS: due, drain. ARGV: gen, now ms. {'stale'} for a job whose gen is not the drain's; {'done'}
- * (the drain hash deleted in the same step) when nobody is due; {'wait', ms} until the first is
- * due; {'user', id} taken off the due set.
+ * KEYS: due, drain, marked. ARGV: gen, now ms. {'stale'} for a job whose gen is not the drain's;
+ * {'done'} (the drain hash deleted in the same step) when nobody is due; {'wait', ms} until the
+ * first is due; {'user', id, marked ms} taken off the due set, with when they were last marked.
  */
 const NEXT = `
 if redis.call('HGET', KEYS[2], 'gen') ~= ARGV[1] then return {'stale'} end
@@ -77,10 +76,12 @@ end
 local wait = tonumber(first[2]) - tonumber(ARGV[2])
 if wait > 0 then return {'wait', tostring(wait)} end
 redis.call('ZREM', KEYS[1], first[1])
-return {'user', first[1]}
+local marked = redis.call('HGET', KEYS[3], first[1]) or '0'
+redis.call('HDEL', KEYS[3], first[1])
+return {'user', first[1], marked}
 `;
 
-export type NextHome = { kind: 'stale' } | { kind: 'done' } | { kind: 'wait'; ms: number } | { kind: 'user'; user: string };
+export type NextHome = { kind: 'stale' } | { kind: 'done' } | { kind: 'wait'; ms: number } | { kind: 'user'; user: string; markedAtMs: number };
 
 export interface MarkOptions {
   nowMs: number;
@@ -105,21 +106,24 @@ export class HomeStore {
   async mark(users: readonly string[], o: MarkOptions): Promise<{ addJob: boolean; gen: string }> {
     const k = this.k;
     const [add, gen] = (await runScript(
-      this.redis, MARK, [k.due, k.drain, k.gen, k.sent, k.viewers, k.stale], [o.nowMs, o.windowMs, o.delayMs, o.viewerAgeMs, ...users],
+      this.redis, MARK, [k.due, k.drain, k.gen, k.sent, k.viewers, k.marked], [o.nowMs, o.windowMs, o.delayMs, o.viewerAgeMs, ...users],
     )) as [number, string];
     return { addJob: add === 1, gen };
   }
 
   async next(gen: string, nowMs: number): Promise<NextHome> {
-    const [kind, value] = (await runScript(this.redis, NEXT, [this.k.due, this.k.drain], [gen, nowMs])) as [string, string | undefined];
+    const [kind, value, marked] = (await runScript(this.redis, NEXT, [this.k.due, this.k.drain, this.k.marked], [gen, nowMs])) as [string, string | undefined, string | undefined];
     if (kind === 'wait') return { kind, ms: Number(value) };
-    if (kind === 'user') return { kind, user: value! };
+    if (kind === 'user') return { kind, user: value!, markedAtMs: Number(marked ?? 0) };
     return { kind: kind as 'stale' | 'done' };
   }
 
-  /** Puts a person back, due at `atMs` (or sooner if already due sooner): a publish that must wait. */
-  async again(user: string, atMs: number): Promise<void> {
-    await this.redis.zadd(this.k.due, 'LT', atMs, user);
+  /**
+   * Puts a person back, due at `atMs` (or sooner if already due sooner): a publish that must wait.
+   * Their mark time goes back too, unless a mark since has set a later one.
+   */
+  async again(user: string, atMs: number, markedAtMs: number): Promise<void> {
+    await this.redis.multi().zadd(this.k.due, 'LT', atMs, user).hsetnx(this.k.marked, user, markedAtMs).exec();
   }
 
   async opened(user: string, nowMs: number): Promise<void> {

@@ -39,8 +39,9 @@ async function seed(count: number, quarantined: number[] = []): Promise<void> {
 }
 
 const text = (c: SlackCall) => JSON.stringify(c.body['view']);
-const published = (user: string, has: string, timeoutMs = 10_000) =>
-  h.slack.waitFor((c) => c.method === 'views.publish' && c.ok && c.body['user_id'] === user && text(c).includes(has), timeoutMs);
+/** A Home published to `user` whose view contains `has` (published at `since` or later: not an earlier one that said the same). */
+const published = (user: string, has: string, since = 0) =>
+  h.slack.waitFor((c) => c.method === 'views.publish' && c.ok && c.body['user_id'] === user && c.at >= since && text(c).includes(has), 10_000);
 const post = async (request: Parameters<typeof postToBot>[1]) => {
   const res = await h.post(request);
   expect(res.status).toBe(200);
@@ -77,18 +78,19 @@ describe('App Home', () => {
 
   it('when a member filters by status, turns a page and clears, then each Home is published at once with that filter kept', async () => {
     await seed(45, [3, 9]);
-    await post(homeOpened(MEMBER));
-    await published(MEMBER, 'Partners 1–20 of 45');
-    await post(homeAction(MEMBER, { action_id: HOME_ACTIONS.filterStatus, type: 'static_select', selected_option: { value: 'quarantined' } }));
-    const filtered = await published(MEMBER, 'Partners 1–2 of 2 matching status `quarantined`');
+    // Each step waits for its own publish: the Home after Clear reads as the first one did.
+    const step = async (request: Parameters<typeof postToBot>[1], has: string) => {
+      const since = Date.now();
+      await post(request);
+      return published(MEMBER, has, since);
+    };
+    await step(homeOpened(MEMBER), 'Partners 1–20 of 45');
+    const filtered = await step(homeAction(MEMBER, { action_id: HOME_ACTIONS.filterStatus, type: 'static_select', selected_option: { value: 'quarantined' } }), 'Partners 1–2 of 2 matching status `quarantined`');
     expect(text(filtered)).toContain('`p003`');
     expect(text(filtered)).not.toContain('`p004`');
-    await post(homeAction(MEMBER, { action_id: HOME_ACTIONS.clear, value: 'clear' }));
-    await published(MEMBER, 'Partners 1–20 of 45 · page 1 of 3');
-    await post(homeAction(MEMBER, { action_id: `${HOME_ACTIONS.page}_next`, value: '2' }));
-    await published(MEMBER, 'Partners 41–45 of 45 · page 3 of 3');
-    await post(homeAction(MEMBER, { action_id: HOME_ACTIONS.filterId, type: 'external_select', selected_option: { value: 'prefix:p01' } }));
-    await published(MEMBER, 'Partners 1–10 of 10 matching ids starting with `p01`');
+    await step(homeAction(MEMBER, { action_id: HOME_ACTIONS.clear, value: 'clear' }), 'Partners 1–20 of 45 · page 1 of 3');
+    await step(homeAction(MEMBER, { action_id: `${HOME_ACTIONS.page}_next`, value: '2' }), 'Partners 41–45 of 45 · page 3 of 3');
+    await step(homeAction(MEMBER, { action_id: HOME_ACTIONS.filterId, type: 'external_select', selected_option: { value: 'prefix:p01' } }), 'Partners 1–10 of 10 matching ids starting with `p01`');
   });
 
   it('when someone types in the id select, then the options are "ids starting with" and the ids by prefix; a guest gets none', async () => {

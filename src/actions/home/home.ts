@@ -84,16 +84,22 @@ export async function noticeOnHome(deps: HomeDeps, input: { user: string; messag
 }
 
 export interface HomeViewDeps {
-  snapshot(): Promise<HomeSnapshot>;
+  /** The shared snapshot, read after `notBeforeMs` (0: any recent one). */
+  snapshot(notBeforeMs?: number): Promise<HomeSnapshot>;
   details(wanted: { partnerIds: string[]; threadRefs: ReadonlyMap<string, string> }): Promise<HomeDetails>;
   store: Pick<HomeStateStore, 'state' | 'notice'>;
   approvers: ApproverDirectory;
   members: MemberDirectory;
 }
 
-/** The view to publish to a person now, and the notice it shows (cleared once published). */
-export async function homeViewFor(deps: HomeViewDeps, user: string): Promise<{ view: HomeView; notice: string | null }> {
-  const [snapshot, state, notice, approver] = await Promise.all([deps.snapshot(), deps.store.state(user), deps.store.notice(user), deps.approvers.isApprover(user)]);
+/**
+ * The view to publish to a person now, and the notice it shows (cleared once published); from a
+ * snapshot read after `markedAtMs`, when a change last marked their Home.
+ */
+export async function homeViewFor(deps: HomeViewDeps, user: string, markedAtMs = 0): Promise<{ view: HomeView; notice: string | null }> {
+  const [snapshot, state, notice, approver] = await Promise.all([
+    deps.snapshot(markedAtMs), deps.store.state(user), deps.store.notice(user), deps.approvers.isApprover(user),
+  ]);
   const member = approver || (await deps.members.isMember(user));
   const viewer = { user, member, approver };
   const filter = readHomeState(state);
@@ -101,12 +107,22 @@ export async function homeViewFor(deps: HomeViewDeps, user: string): Promise<{ v
   return { view: buildHomeView({ snapshot, details, viewer, state: filter, notice }), notice };
 }
 
-/** One snapshot shared by every person published within `ms` (a pass over the viewers reads the stores once). */
-export function sharedSnapshot(read: () => Promise<HomeSnapshot>, ms: number): () => Promise<HomeSnapshot> {
+/**
+ * How far apart the clocks of the process that marks a Home (web) and the one that builds it
+ * (worker) may be: a snapshot is taken as read after a mark only if it started this much later.
+ */
+export const MARK_CLOCK_MARGIN_MS = 100;
+
+/**
+ * One snapshot shared by every person published within `ms` (a pass over the viewers reads the
+ * stores once), as long as it was read after `notBeforeMs`: a person's Home is never built from
+ * stores read before the change that marked it.
+ */
+export function sharedSnapshot(read: () => Promise<HomeSnapshot>, ms: number): (notBeforeMs?: number) => Promise<HomeSnapshot> {
   let last: { at: number; snapshot: Promise<HomeSnapshot> } | undefined;
-  return () => {
+  return (notBeforeMs = 0) => {
     const now = Date.now();
-    if (!last || now - last.at > ms) {
+    if (!last || now - last.at > ms || last.at <= notBeforeMs + MARK_CLOCK_MARGIN_MS) {
       const current = { at: now, snapshot: read() };
       last = current;
       current.snapshot.catch(() => {

@@ -108,8 +108,8 @@ export interface HomeWorkerDeps {
   prefix: string;
   slack: SlackApi;
   logger: Logger;
-  /** The view to publish to a person now, and the notice it shows. */
-  viewFor(user: string): Promise<{ view: HomeView; notice: string | null }>;
+  /** The view to publish to a person now, from the stores as they are after `markedAtMs` (when they were last marked), and the notice it shows. */
+  viewFor(user: string, markedAtMs: number): Promise<{ view: HomeView; notice: string | null }>;
   onSlackError?: (code: string) => void;
   /** Each views.publish Slack accepted. */
   onPublished?: () => void;
@@ -135,13 +135,13 @@ export function createHomeWorker(deps: HomeWorkerDeps): Worker {
   };
 
   /** Publishes one person's Home if it changed; the ms the drain must wait (rate-limited), or 0. */
-  const publish = async (user: string): Promise<number> => {
-    const { view, notice } = await deps.viewFor(user);
+  const publish = async (user: string, markedAtMs: number): Promise<number> => {
+    const { view, notice } = await deps.viewFor(user, markedAtMs);
     const hash = homeViewHash(view);
     if (hash === (await store.sentHash(user))) return 0;
     const wait = await paced();
     if (wait > 0) {
-      await store.again(user, Date.now() + wait);
+      await store.again(user, Date.now() + wait, markedAtMs);
       return wait;
     }
     try {
@@ -152,7 +152,7 @@ export function createHomeWorker(deps: HomeWorkerDeps): Worker {
       deps.onSlackError?.(e.code);
       if (e.retryAfterMs !== undefined) {
         log.info({ retryAfterMs: e.retryAfterMs }, 'home: Slack rate limit; publishing waits');
-        await store.again(user, Date.now() + e.retryAfterMs);
+        await store.again(user, Date.now() + e.retryAfterMs, markedAtMs);
         return e.retryAfterMs;
       }
       if (!e.retryable) {
@@ -163,7 +163,7 @@ export function createHomeWorker(deps: HomeWorkerDeps): Worker {
       failures.set(user, n);
       const delay = retryDelayMs(n, o.retryBaseMs, o.retryMaxMs);
       log.warn({ code: e.code, user, retryInMs: delay }, 'home: views.publish failed; retried');
-      await store.again(user, Date.now() + delay);
+      await store.again(user, Date.now() + delay, markedAtMs);
       return 0;
     }
     failures.delete(user);
@@ -185,7 +185,7 @@ export function createHomeWorker(deps: HomeWorkerDeps): Worker {
       const next = await store.next(gen, Date.now());
       if (next.kind === 'stale' || next.kind === 'done') return next.kind;
       if (next.kind === 'wait') return delayJob(job, token, next.ms);
-      const wait = await publish(next.user);
+      const wait = await publish(next.user, next.markedAtMs);
       if (wait > 0) return delayJob(job, token, wait);
     }
   };
