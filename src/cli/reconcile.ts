@@ -6,13 +6,13 @@
  * rebuilds lost registry records from the resource tags, restores which (key, version) each partner
  * already has from the provenance tags of its copies, and prints what it could not recover.
  * Needs the platform variables, Redis and AWS read access (no Slack). Bad arguments: one line,
- * bad configuration one line per variable to fix, exit 2; an AWS error: one line, exit 1; drift
- * found: exit 3.
+ * bad configuration one line per variable to fix, exit 2; Redis not answering or an AWS error: one
+ * line, exit 1; drift found: exit 3.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { loadToolConfig } from '../config.js';
-import { createRedis } from '../redis.js';
+import { createRedis, redisReachable } from '../redis.js';
 import { systemClock } from '../actions/ports.js';
 import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
 import { createLifecyclePlane } from '../aws/lifecycle-plane.js';
@@ -46,7 +46,11 @@ export async function runReconcile(
       out.stderr('partnergate reconcile: DRY_RUN is set: AWS is not read, so there is nothing to compare or rebuild from\n');
       return 2;
     }
-    redis = options.redis ?? createRedis({ url: config.redisUrl, tlsCa: config.redisTlsCa }, 'command');
+    redis = options.redis ?? createRedis({ url: config.redisUrl, tlsCa: config.redisTlsCa }, 'command', { maxRetriesPerRequest: 1 });
+    if (!(await redisReachable(redis, 2000))) {
+      out.stderr('partnergate reconcile: Redis (REDIS_URL) did not answer: the registry cannot be read\n');
+      return 1;
+    }
     const cp = createLifecyclePlane(options.aws ?? createControlPlaneClients(config.platform.region), config.platform);
     const partners = new PartnerStore(redis, config.prefix);
     if (rebuild) {
@@ -98,6 +102,6 @@ export async function runReconcile(
   } catch (err) {
     return exitCodeOf(err, 'reconcile', USAGE, out, (e) => `AWS ${e.service} ${e.operation} failed`);
   } finally {
-    if (redis && !options.redis) await redis.quit();
+    if (redis && !options.redis) redis.disconnect();
   }
 }
