@@ -25,7 +25,7 @@ import { createQueues, type Queues } from '../jobs/platform/queues.js';
 import type { StallOverrides } from '../jobs/platform/stalls.js';
 import { createNotifySlackClient, enqueueNotify, type NotifyWorkerOptions } from '../jobs/notify/index.js';
 import { createAudit, createAuditQueue, type AuditQueue } from '../jobs/audit/index.js';
-import { markHome, type HomePublishOptions } from '../jobs/home/index.js';
+import { DEFAULT_HOME_OPTIONS, markHome, viewerMarker, type HomePublishOptions } from '../jobs/home/index.js';
 import { createS3DeliveryStorage, onLive, type DeliveryOptions, type S3DeliveryStorageOptions } from '../jobs/delivery/index.js';
 import type { LifecycleWorkerOptions } from '../jobs/lifecycle/index.js';
 import { createProbeS3Factory, type ProvisionWorkerOptions, type S3ForCredentials } from '../jobs/onboarding/index.js';
@@ -131,6 +131,12 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
   const seals = approvalSeals(config.approvalSigningKey);
   const home = { redis, prefix, queue: queues.home, ...(overrides.workerOptions?.home ? { options: overrides.workerOptions.home } : {}) };
   const refreshHome = (users: readonly string[] | 'viewers', o: { now: boolean }) => markHome(home, users, o);
+  // A quarter of the change delay: a burst of messages marks the viewers a few times a second, not once each.
+  const markViewers = viewerMarker(
+    () => refreshHome('viewers', { now: false }),
+    Math.min(250, (overrides.workerOptions?.home?.changeDelayMs ?? DEFAULT_HOME_OPTIONS.changeDelayMs) / 4),
+    (err) => logger.warn({ err }, 'home: marking the App Homes stale failed'),
+  );
   return {
     config, overrides, logger, clock, redis, queues, auditQueue, slack,
     metrics: overrides.metrics ?? createMetrics(),
@@ -159,7 +165,7 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
     // catches a mark that failed.
     notify: async (message) => {
       await enqueueNotify({ redis, prefix, queue: queues.notify }, message);
-      refreshHome('viewers', { now: false }).catch((err: unknown) => logger.warn({ err }, 'home: marking the App Homes stale failed'));
+      markViewers();
     },
     refreshHome,
     audit: overrides.audit ?? createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) }),

@@ -263,12 +263,12 @@ export class PartnerStore {
    * reminders, `reconcile`). A partner that left LIVE between the two reads is left out.
    */
   async liveRecords(): Promise<PartnerRecord[]> {
-    const ids = (await this.liveIds()).sort();
-    const raws = await mgetMany(this.redis, ids.map((id) => this.k.record(id)));
-    return raws.flatMap((raw) => {
-      const record = raw === null ? null : (JSON.parse(raw) as PartnerRecord);
-      return record?.status === 'live' ? [record] : [];
-    });
+    return (await this.records((await this.liveIds()).sort())).filter((r) => r.status === 'live');
+  }
+
+  /** The records of these partners, in their order (those without one left out), in MGETs of 1,000. */
+  private async records(ids: readonly string[]): Promise<PartnerRecord[]> {
+    return (await mgetMany(this.redis, ids.map((id) => this.k.record(id)))).flatMap((raw) => (raw === null ? [] : [JSON.parse(raw) as PartnerRecord]));
   }
 
   /**
@@ -279,9 +279,7 @@ export class PartnerStore {
     const [stored, count] = await Promise.all([this.redis.hgetall(this.k.summaries()), this.redis.scard(this.k.all())]);
     const all = Object.values(stored).map((v) => JSON.parse(v) as PartnerSummary);
     const missing = all.length >= count ? [] : (await this.allIds()).filter((id) => stored[id] === undefined);
-    const found = (await mgetMany(this.redis, missing.map((id) => this.k.record(id))))
-      .filter((raw): raw is string => raw !== null)
-      .map((raw) => summaryOf(JSON.parse(raw) as PartnerRecord));
+    const found = (await this.records(missing)).map(summaryOf);
     if (found.length > 0) {
       const fill = this.redis.pipeline();
       for (const summary of found) fill.hsetnx(this.k.summaries(), summary.partnerId, JSON.stringify(summary));

@@ -39,7 +39,7 @@ export interface HomeReadDeps {
   failures(kind: 'provision' | 'verify', requestIds: readonly string[]): Promise<(RunFailure | null)[]>;
   /** Where each ref's message landed. */
   threads(refs: readonly string[]): Promise<Map<string, { channel: string; ts: string }>>;
-  /** Access reviews due (the reviews capability's reader; nothing until it is wired). */
+  /** Access reviews open or overdue (the reviews store's). */
   reviewsDue(): Promise<ReviewDue[]>;
 }
 

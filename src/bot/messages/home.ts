@@ -19,6 +19,7 @@ import { cardRef, HOME_ACTIONS } from './ids.js';
 import { capped, code, composed, joinMrkdwn, messageLinkTo, mrkdwn, plainText, user, when, type Mrkdwn } from './mrkdwn.js';
 import { retryProvisionButton } from './provision.js';
 import { retryVerifyButton } from './verify.js';
+import { STATUS_LABELS } from './status-labels.js';
 
 /** Slack's limits for a Home view. */
 export const HOME_LIMITS = { blocks: 100, section: 3000, plainText: 150, options: 100, optionText: 75 } as const;
@@ -53,10 +54,7 @@ export interface HomeView {
 /** The block whose text changes with every build: left out of the view's hash. */
 export const HOME_AS_OF_BLOCK = 'home_as_of';
 
-const STATUS_LABEL: Record<PartnerStatus, string> = {
-  live: ':large_green_circle: live', quarantined: ':red_circle: quarantined', provisioning: ':hourglass: provisioning',
-  provision_failed: ':x: provisioning failed', verifying: ':hourglass: verifying', verify_failed: ':x: verification failed', offboarded: 'offboarded',
-};
+const STATUS_LABEL = STATUS_LABELS.short;
 
 const ACCESS_LABEL = { sftp: 'SFTP', 's3-role': 'S3 role' } as const;
 

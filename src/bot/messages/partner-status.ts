@@ -10,16 +10,9 @@ import { formatBytes } from './delivery.js';
 import { ACTIONS } from './ids.js';
 import { pickupStatusBlocks, type OpenFileView } from './pickup-deadlines.js';
 import type { PickupRecord } from '../../domain/pickup-events.js';
+import { STATUS_LABELS } from './status-labels.js';
 
-const STATUS_LABEL: Record<PartnerRecord['status'], string> = {
-  provisioning: ':hourglass_flowing_sand: provisioning',
-  provision_failed: ':x: provisioning failed',
-  verifying: ':mag: verifying',
-  verify_failed: ':x: verification failed',
-  live: ':large_green_circle: LIVE',
-  quarantined: ':rotating_light: QUARANTINED (access wider than approved; deliveries parked)',
-  offboarded: ':no_entry: offboarded',
-};
+const STATUS_LABEL = STATUS_LABELS.long;
 
 function deliveryLine(d: DeliveryRecord): Mrkdwn {
   if (d.outcome === 'failed') {

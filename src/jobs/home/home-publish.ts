@@ -85,6 +85,25 @@ export async function markHome(deps: HomeMarkDeps, who: readonly string[] | 'vie
   }
 }
 
+/**
+ * Marks every recent viewer's Home stale for the changes of this process, at most once every
+ * `everyMs`: the first change starts the wait, those during it ride along, and the mark runs after
+ * all of them (its time, which the build reads the stores after, is later than each). A change
+ * while a mark runs starts the next wait. A mark that fails, or is lost with the process, is the
+ * minute's sweep's.
+ */
+export function viewerMarker(mark: () => Promise<void>, everyMs: number, onError: (err: unknown) => void): () => void {
+  let waiting = false;
+  return () => {
+    if (waiting) return;
+    waiting = true;
+    setTimeout(() => {
+      waiting = false;
+      mark().catch(onError);
+    }, everyMs).unref();
+  };
+}
+
 /** The drain job of the current generation, added again if it went missing (a crash between the mark and the add). */
 async function recoverHomeDrain(deps: HomeMarkDeps): Promise<void> {
   const gen = await deps.redis.hget(`${deps.prefix}:home:drain`, 'gen');
