@@ -165,7 +165,7 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
     // catches a mark that failed.
     notify: async (message) => {
       await enqueueNotify({ redis, prefix, queue: queues.notify }, message);
-      markViewers();
+      markViewers.changed();
     },
     refreshHome,
     audit: overrides.audit ?? createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) }),
@@ -186,6 +186,7 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
     onLive: (partnerId, occasion) =>
       onLive({ queue: (jobQueues ??= queuesOn(worker())).dispatch, partners, logger: logger.child({ module: 'delivery' }) }, partnerId, occasion),
     async close() {
+      markViewers.stop();
       await queues.close();
       await jobQueues?.close();
       await workerRedis?.quit();

@@ -92,15 +92,21 @@ export async function markHome(deps: HomeMarkDeps, who: readonly string[] | 'vie
  * while a mark runs starts the next wait. A mark that fails, or is lost with the process, is the
  * minute's sweep's.
  */
-export function viewerMarker(mark: () => Promise<void>, everyMs: number, onError: (err: unknown) => void): () => void {
-  let waiting = false;
-  return () => {
-    if (waiting) return;
-    waiting = true;
-    setTimeout(() => {
-      waiting = false;
-      mark().catch(onError);
-    }, everyMs).unref();
+export function viewerMarker(mark: () => Promise<void>, everyMs: number, onError: (err: unknown) => void): { changed(): void; stop(): void } {
+  let waiting: NodeJS.Timeout | null = null;
+  return {
+    changed() {
+      if (waiting) return;
+      waiting = setTimeout(() => {
+        waiting = null;
+        mark().catch(onError);
+      }, everyMs).unref();
+    },
+    /** A wait not yet over is dropped (the process is closing its connections). */
+    stop() {
+      if (waiting) clearTimeout(waiting);
+      waiting = null;
+    },
   };
 }
 

@@ -9,7 +9,7 @@ describe('the viewers marker', () => {
   it('when changes come in a burst, then the viewers are marked once, after every change of the burst', async () => {
     const marks: number[] = [];
     const changes: number[] = [];
-    const changed = viewerMarker(async () => void marks.push(Date.now()), 250, () => {});
+    const { changed } = viewerMarker(async () => void marks.push(Date.now()), 250, () => {});
     for (let i = 0; i < 10; i++) {
       changes.push(Date.now());
       changed();
@@ -25,7 +25,7 @@ describe('the viewers marker', () => {
     const marks: number[] = [];
     const errors: unknown[] = [];
     let calls = 0;
-    const changed = viewerMarker(async () => {
+    const { changed } = viewerMarker(async () => {
       calls += 1;
       if (calls === 1) await new Promise<void>((r) => (release = r));
       if (calls === 2) throw new Error('redis down');
@@ -42,5 +42,17 @@ describe('the viewers marker', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(calls).toBe(3);
     expect(marks).toHaveLength(2);
+  });
+
+  it('when the process closes while a mark waits, then the mark is dropped', async () => {
+    let calls = 0;
+    const marker = viewerMarker(async () => void (calls += 1), 100, () => {});
+    marker.changed();
+    marker.stop();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(calls).toBe(0);
+    marker.changed();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(calls).toBe(1);
   });
 });
