@@ -18,6 +18,7 @@ import { createRedis, type Redis } from '../redis.js';
 import { systemClock, type ApproverDirectory, type MemberDirectory, type Audit, type Clock, type Notify } from '../actions/ports.js';
 import { createApproverDirectory, createMemberDirectory } from '../actions/access/index.js';
 import { approvalSeals, type ApprovalSeals } from '../domain/approval-seal.js';
+import type { Approvers } from '../domain/authorization.js';
 import type { DeliveryStorage } from '../actions/delivery/index.js';
 import { createControlPlaneClients, type ControlPlaneClients } from '../aws/control-plane.js';
 import { createS3Client } from '../aws/s3-client.js';
@@ -95,6 +96,8 @@ export interface Container {
   refreshHome(users: readonly string[] | 'viewers', o: { now: boolean }): Promise<void>;
   audit: Audit;
   approvers: ApproverDirectory;
+  /** The approvers as configured (APPROVERS, APPROVER_USERGROUP): whom refusals and failures name. */
+  approverNames: Approvers;
   /** Full members of the workspace (users.info, cached): the authorization table's `member`. */
   members: MemberDirectory;
   /** Seals and checks approvals with APPROVAL_SIGNING_KEY: the stores seal, the jobs check. */
@@ -169,6 +172,7 @@ export function createContainer(config: Config, logger: Logger, overrides: Conta
     },
     refreshHome,
     audit: overrides.audit ?? createAudit({ queue: auditQueue, clock, logger: logger.child({ module: 'audit' }) }),
+    approverNames: { users: config.slack.approvers, usergroup: config.slack.approverUsergroup },
     // Web approves; the worker re-checks at run time that the approver still is one.
     approvers: overrides.approvers ?? createApproverDirectory({
       approvers: config.slack.approvers,

@@ -106,7 +106,7 @@ export function bindUseCases(c: Container): BotDeps {
   const reviews = reviewDeps(c);
   const access: AccessDeps = {
     ...base, approvers, members: c.members, resenders: config.slack.resenders, audit,
-    named: { approvers: config.slack.approvers, usergroup: config.slack.approverUsergroup },
+    named: c.approverNames,
   };
   return {
     logger: c.logger.child({ module: 'bot' }),

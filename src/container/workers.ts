@@ -131,7 +131,7 @@ export function onboardingWorkers(c: Container): WorkerGroup {
   const provisioning = createProvisionWorkers({
     connection: c.workerRedis(), redis: c.redis, prefix: config.prefix, platform: config.platform, transferHost: config.transferHost,
     transferStaticIps: config.transferStaticIps, settleSeconds: config.transferSettleSeconds, approvers: c.approvers, notify: c.notify, verifyQueue: c.queues.verify,
-    approverNames: { users: config.slack.approvers, usergroup: config.slack.approverUsergroup },
+    approverNames: c.approverNames,
     seals: c.seals, approvalsChannel: config.slack.approvalsChannel,
     aws: c.aws.clients, s3: c.aws.s3, s3ForCredentials: c.aws.s3ForCredentials, clock: c.clock, logger: c.logger, metrics: c.metrics,
     audit: c.audit, onLive: (partnerId) => c.onLive(partnerId),
@@ -220,7 +220,7 @@ export function reviewDeps(c: Container): ReviewDeps {
     pickups: new PickupStore(c.redis, config.prefix),
     ownerOf: ownerOf(c),
     approvers: c.approvers,
-    approverNames: { users: config.slack.approvers, usergroup: config.slack.approverUsergroup },
+    approverNames: c.approverNames,
     rules: config.reviews,
     keyMaxAgeDays: config.keyMaxAgeDays,
     approvalsChannel: config.slack.approvalsChannel,

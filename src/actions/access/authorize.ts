@@ -3,7 +3,7 @@
  * person's roles against src/domain/authorization.ts. A refusal names whom to ask, is logged and
  * audited (`access.refused`, with the capability and the entry point) and changes nothing.
  */
-import { accessRefusal, AUTHORIZATION, permits, type Capability, type Role } from '../../domain/authorization.js';
+import { accessRefusal, AUTHORIZATION, permits, type Approvers, type Capability, type Role } from '../../domain/authorization.js';
 import type { Refusal } from '../../domain/errors.js';
 import type { ApproverDirectory, Audit, MemberDirectory, UseCaseDeps } from '../ports.js';
 
@@ -12,7 +12,7 @@ export interface AccessDeps extends UseCaseDeps {
   members: MemberDirectory;
   resenders: readonly string[];
   /** Whom a refusal names, so the person refused knows whom to ask: the approvers and their user group (configuration). */
-  named?: { approvers: readonly string[]; usergroup?: string | undefined };
+  named?: Approvers;
   audit?: Audit;
 }
 
@@ -39,7 +39,7 @@ export async function authorize(
   input: { capability: Capability; actor: string; entry: EntryPoint },
 ): Promise<{ ok: true } | ({ ok: false } & Refusal)> {
   if (await allows(deps, input.capability, input.actor)) return { ok: true };
-  const refusal = accessRefusal(input.capability, { approvers: [], ...deps.named, resenders: deps.resenders });
+  const refusal = accessRefusal(input.capability, { approvers: deps.named?.users ?? [], usergroup: deps.named?.usergroup, resenders: deps.resenders });
   deps.logger.info({ actor: input.actor, capability: input.capability, entry: input.entry }, 'access refused');
   await deps.audit?.({ type: 'access.refused', actor: input.actor, details: { capability: input.capability, entry: input.entry, code: refusal.code } });
   return { ok: false, ...refusal };

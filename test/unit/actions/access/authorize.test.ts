@@ -98,7 +98,7 @@ describe('authorize', () => {
 
   it('when the gate refuses, then the refusal names the approvers it was given and the re-senders', async () => {
     const { deps } = setUp({ UMEMBER: MEMBER });
-    const verdict = await authorize({ ...deps, named: { approvers: ['UAPPROVER'], usergroup: 'S0PAY' } }, { capability: 'resend', actor: 'UMEMBER', entry: 'command:/resend-file' });
+    const verdict = await authorize({ ...deps, named: { users: ['UAPPROVER'], usergroup: 'S0PAY' } }, { capability: 'resend', actor: 'UMEMBER', entry: 'command:/resend-file' });
     expect(verdict).toMatchObject({ ok: false, message: expect.stringContaining('Only approvers (<@UAPPROVER> or <!subteam^S0PAY>) and re-senders (<@URESENDER>) may re-send files.') });
   });
 });
