@@ -17,7 +17,8 @@ export const awsBucketKey = (prefix: string, service: string): string => `${pref
  * KEYS[1] the bucket; ARGV interval (ms), burst, now (ms, '' for Redis' clock), hold (ms; 0: take a
  * token). Taking answers 0 (taken) or the ms to wait before asking again (nothing taken); holding
  * empties the bucket and shuts it for `hold` ms, and answers 0. The key expires once the bucket is
- * full again, so an idle bucket costs nothing.
+ * full again, so an idle bucket costs nothing. The arrival time is stored with all 17 digits
+ * (Lua's tostring keeps 14): an interval such as 1000 / 3 ms must not drift from the arithmetic.
  */
 const BUCKET = `
 local now
@@ -41,7 +42,7 @@ else
   if now < allowAt then return tostring(allowAt - now) end
   nextTat = tat + interval
 end
-redis.call('SET', KEYS[1], tostring(nextTat), 'PX', math.ceil(nextTat - now) + 1000)
+redis.call('SET', KEYS[1], string.format('%.17g', nextTat), 'PX', math.ceil(nextTat - now) + 1000)
 return '0'
 `;
 

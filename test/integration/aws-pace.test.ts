@@ -61,7 +61,9 @@ describe('the shared buckets in Redis', () => {
           }
         },
       ),
-      { numRuns: 30 },
+      // The first: an interval that is not a whole number of ms (1000 / 3), which a stored time cut to
+      // 14 digits once made the script and the arithmetic disagree about.
+      { numRuns: 30, examples: [[{ perSecond: 3, burst: 2 }, [0, 315, 130, 267, 250, 38, 0]]] },
     );
   });
 
